@@ -1,0 +1,144 @@
+"""Staff accounts and signing in: PIN check, lockout after repeated failures, every attempt audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError
+
+from kiosk.audit import append_event
+from kiosk.auth.pins import check_pin_rules, hash_pin, pin_matches
+from kiosk.auth.roles import Permission, Role, can
+from kiosk.clock import Clock, as_utc, to_db
+from kiosk.errors import DeskError, NotPermitted
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Staff, database_proxy
+from kiosk.keyring import Keyring
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class SignInRefused(DeskError):
+    """Wrong initials or PIN, or a locked account. The message never says which of initials or PIN was wrong."""
+
+
+class StaffError(DeskError):
+    pass
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is at the desk. Passed to every domain call that acts on a phone."""
+
+    staff_id: int
+    name: str
+    initials: str
+    role: str
+    desk: str
+
+    def can(self, permission: Permission) -> bool:
+        return can(self.role, permission)
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise NotPermitted(f"{self.name} ({self.role}) is not allowed to {permission.value.replace('_', ' ')}.")
+
+
+def normalise_initials(initials: str) -> str:
+    return "".join(initials.split()).upper()
+
+
+def add_staff(
+    *, keyring: Keyring, clock: Clock, desk: str, name: str, initials: str, role: str, pin: str,
+    badge_code: str | None = None, added_by: int | None = None,
+) -> Staff:
+    initials = normalise_initials(initials)
+    if not name.strip():
+        raise StaffError("A member of staff needs a name.")
+    if not initials.isalnum() or not 1 <= len(initials) <= 8:
+        raise StaffError("Initials must be 1–8 letters or digits, e.g. AA or JSM.")
+    try:
+        Role(role)
+    except ValueError:
+        raise StaffError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
+    check_pin_rules(pin)
+    try:
+        with write_transaction(database_proxy.obj):
+            staff = Staff.create(name=name.strip(), initials=initials, role=role,
+                                 pin_hash=hash_pin(pin, keyring.pin_pepper), badge_code=badge_code or None)
+            append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=added_by, action="STAFF_ADDED",
+                         payload={"staff_id": staff.id, "initials": initials, "role": role, "name": staff.name})
+    except IntegrityError:
+        raise StaffError(f"Initials {initials} (or that badge) already belong to someone. Choose others.") from None
+    return staff
+
+
+def sign_in(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str) -> SignedIn:
+    """`who` is initials or a staff badge scan. Five wrong PINs lock the account for 15 minutes,
+    counted on the account itself so that moving to another desk does not reset it."""
+    now = clock.now()
+    key = normalise_initials(who)
+    refused = "Those initials and PIN do not match. Try again."
+    with write_transaction(database_proxy.obj):
+        staff = (Staff.get_or_none((Staff.initials == key) & Staff.active)
+                 or Staff.get_or_none((Staff.badge_code == who.strip()) & Staff.active))
+        if staff is None:
+            append_event(key=keyring.audit_key, at=now, desk=desk, action="SIGN_IN_FAILED",
+                         payload={"initials": key[:8], "reason": "unknown initials"})
+            failure: SignInRefused | None = SignInRefused(refused)
+        elif staff.locked_until and as_utc(staff.locked_until) > now:
+            minutes = max(1, int((as_utc(staff.locked_until) - now).total_seconds() // 60) + 1)
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="SIGN_IN_FAILED",
+                         payload={"initials": staff.initials, "reason": "account locked"})
+            failure = SignInRefused(f"This account is locked after {MAX_FAILED_ATTEMPTS} wrong PINs. "
+                                    f"Try again in {minutes} min, or ask an admin to unlock it.")
+        elif not pin_matches(pin, staff.pin_hash, keyring.pin_pepper):
+            attempts = staff.failed_attempts + 1
+            locked_until = to_db(now + LOCKOUT) if attempts >= MAX_FAILED_ATTEMPTS else None
+            Staff.update(failed_attempts=0 if locked_until else attempts, locked_until=locked_until).where(
+                Staff.id == staff.id).execute()
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="SIGN_IN_FAILED",
+                         payload={"initials": staff.initials, "reason": "wrong PIN", "attempt": attempts})
+            if locked_until:
+                append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="ACCOUNT_LOCKED",
+                             payload={"initials": staff.initials, "until": locked_until.isoformat()})
+                failure = SignInRefused(f"Wrong PIN {MAX_FAILED_ATTEMPTS} times: this account is locked for "
+                                        f"{int(LOCKOUT.total_seconds() // 60)} minutes.")
+            else:
+                left = MAX_FAILED_ATTEMPTS - attempts
+                failure = SignInRefused(f"{refused} ({left} more {'try' if left == 1 else 'tries'} "
+                                        "before the account locks.)")
+        else:
+            Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="SIGNED_IN",
+                         payload={"initials": staff.initials})
+            failure = None
+    # Raised after the transaction commits, so the failure and the lock are recorded.
+    if failure is not None:
+        raise failure
+    assert staff is not None
+    return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk=desk)
+
+
+def record_sign_out(*, keyring: Keyring, clock: Clock, who: SignedIn, reason: str) -> None:
+    with write_transaction(database_proxy.obj):
+        append_event(key=keyring.audit_key, at=clock.now(), desk=who.desk, staff=who.staff_id,
+                     action="SIGNED_OUT", payload={"reason": reason})
+
+
+def unlock_staff(*, keyring: Keyring, clock: Clock, desk: str, initials: str, by: int | None = None) -> Staff:
+    key = normalise_initials(initials)
+    with write_transaction(database_proxy.obj):
+        staff = Staff.get_or_none(Staff.initials == key)
+        if staff is None:
+            raise StaffError(f"No member of staff has the initials {key}.")
+        Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
+        append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=by, action="ACCOUNT_UNLOCKED",
+                     payload={"initials": key})
+    return staff
+
+
+def is_locked(staff: Staff, now: datetime) -> bool:
+    return bool(staff.locked_until and as_utc(staff.locked_until) > now)

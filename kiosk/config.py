@@ -1,0 +1,134 @@
+"""Settings for one desk: defaults, then the TOML file, then environment, then command-line flags.
+
+Every field documents itself; `kiosk config` prints them. Paths come from platformdirs so the kiosk
+behaves like any other program on the office PC.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import platformdirs
+
+APP_NAME = "phone-custody-kiosk"
+
+
+class ConfigError(Exception):
+    """A settings file or value the kiosk cannot use; the message says which and how to fix it."""
+
+
+def _doc(text: str, default: Any) -> Any:
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    school_name: str = _doc("The school's name, shown in the title bar and on labels.", "City School")
+    desk: str = _doc("This desk's name, recorded on every action (e.g. 'Reception 1').", "Reception")
+    timezone: str = _doc("The school's local time zone; times are stored in UTC and shown in this.",
+                         "Europe/London")
+    hand_back_from: str = _doc("Local time (HH:MM) from which the desk opens in HAND BACK mode.", "14:30")
+    idle_lock_seconds: int = _doc("Lock the desk after this many seconds without a key press.", 120)
+    repeat_scan_seconds: float = _doc("Ignore the same code scanned again at this desk within this time.", 2.0)
+    accept_admission_numbers: bool = _doc("Accept a school ID card (admission number) as the pupil's tag.",
+                                          True)
+    slot_scheme: str = _doc("How slots are named: 'form' (9C-14), 'year' (Y9-014) or 'single' (0042).",
+                            "form")
+    database: str = _doc("SQLite file path or postgresql:// URL. Empty: kiosk.db in the data directory.", "")
+    key_file: str = _doc("Secret key file (PIN pepper, audit chain). Empty: kiosk.key in the config dir.", "")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hand_back_time(self) -> time:
+        return time.fromisoformat(self.hand_back_from)
+
+    def validate(self) -> Settings:
+        try:
+            ZoneInfo(self.timezone)
+        except Exception as exc:
+            raise ConfigError(f"timezone {self.timezone!r} is not a known time zone (e.g. Europe/London)") from exc
+        try:
+            time.fromisoformat(self.hand_back_from)
+        except ValueError as exc:
+            raise ConfigError(f"hand_back_from {self.hand_back_from!r} is not a time like 14:30") from exc
+        if self.slot_scheme not in ("form", "year", "single"):
+            raise ConfigError(f"slot_scheme {self.slot_scheme!r} must be 'form', 'year' or 'single'")
+        if self.idle_lock_seconds < 10:
+            raise ConfigError("idle_lock_seconds must be at least 10")
+        return self
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("KIOSK_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("KIOSK_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+
+
+def settings_path() -> Path:
+    return config_dir() / "kiosk.toml"
+
+
+_ENV = {"KIOSK_DB": "database", "KIOSK_DESK": "desk", "KIOSK_KEY_FILE": "key_file",
+        "KIOSK_SCHOOL": "school_name", "KIOSK_TIMEZONE": "timezone"}
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Defaults < TOML file < environment < explicit overrides (flags). None overrides are ignored."""
+    values: dict[str, Any] = {}
+    path = path or settings_path()
+    if path.exists():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+    known = {f.name: f for f in fields(Settings)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"settings file {path} has unknown settings: {', '.join(unknown)}")
+    for env, name in _ENV.items():
+        if os.environ.get(env):
+            values[name] = os.environ[env]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings(**{k: _coerce(known[k].type, v) for k, v in values.items()})
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"a setting has the wrong type: {exc}") from exc
+    return settings.validate()
+
+
+def _coerce(kind: Any, value: Any) -> Any:
+    kind = str(kind)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool" and isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, Any, str]]:
+    return [(f.name, getattr(settings, f.name), f.metadata["doc"]) for f in fields(Settings)]
+
+
+def database_url(settings: Settings) -> str:
+    return settings.database or str(data_dir() / "kiosk.db")
+
+
+def key_file_path(settings: Settings) -> Path:
+    return Path(settings.key_file) if settings.key_file else config_dir() / "kiosk.key"
+
+
+def with_overrides(settings: Settings, **overrides: Any) -> Settings:
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None}).validate()

@@ -1,0 +1,198 @@
+"""The daily cycle: hand in at the start of the day, hand back at the end, close the day.
+
+Every change is a conditional UPDATE (or an INSERT guarded by the one-open-custody-per-tag index)
+plus exactly one audit event, in one write transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import IntegrityError
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.clock import as_utc, local, local_day_bounds, local_today, to_db
+from kiosk.custody import exceptions as approved
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import Conflict
+from kiosk.custody.lookup import Resolved
+from kiosk.custody.receipts import Outcome, PupilSummary, Receipt, Severity
+from kiosk.custody.slots import box_for, next_free_position
+from kiosk.custody.states import Kind, State
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Custody, Pupil, Staff, Tag, database_proxy
+
+RETRIES = 3
+
+
+def _open_custody(tag_id: int) -> Custody | None:
+    return Custody.select().where((Custody.tag == tag_id) & Custody.closed_at.is_null()).first()
+
+
+def _hhmm(ctx: DeskContext, at: datetime) -> str:
+    when = local(at, ctx.settings.tz)
+    if when.date() == local_today(ctx.clock, ctx.settings.tz):
+        return f"{when:%H:%M}"
+    return f"{when:%a %-d %b %H:%M}"
+
+
+def _notes(ctx: DeskContext, pupil: Pupil) -> tuple[str, ...]:
+    notes = [approved.describe(e) for e in approved.active_exceptions(pupil.id, local_today(ctx.clock,
+                                                                                            ctx.settings.tz))]
+    if not pupil.active:
+        notes.append("marked as left the school in the last roster import")
+    return tuple(notes)
+
+
+def _receipt(ctx: DeskContext, found: Resolved, outcome: Outcome, severity: Severity, message: str,
+             custody: Custody | None = None, since: datetime | None = None) -> Receipt:
+    return Receipt(outcome=outcome, severity=severity, pupil=PupilSummary.of(found.pupil),
+                   tag_code=found.tag.code, message=message, slot=custody.slot if custody else None,
+                   custody_id=custody.id if custody else None, since=since, notes=_notes(ctx, found.pupil))
+
+
+def _already_open(ctx: DeskContext, found: Resolved, open_: Custody) -> Receipt:
+    since = as_utc(open_.opened_at)
+    state = State(open_.state)
+    if state is State.IN_OFFICE:
+        return _receipt(ctx, found, Outcome.ALREADY_IN, Severity.WARNING,
+                        f"Already in the office since {_hhmm(ctx, since)}, slot {open_.slot}.", open_, since)
+    if state is State.UNCOLLECTED:
+        return _receipt(ctx, found, Outcome.LEFT_OVERNIGHT, Severity.WARNING,
+                        f"Left overnight: not collected after {_hhmm(ctx, since)}. Still in slot {open_.slot}.",
+                        open_, since)
+    if state is State.HELD_FOR_PARENT:
+        return _receipt(ctx, found, Outcome.CONFISCATED, Severity.REFUSED,
+                        "Confiscated: held in the office for a parent or carer to collect (F6 release).",
+                        open_, since)
+    return _receipt(ctx, found, Outcome.HELD, Severity.REFUSED,
+                    "Held: do not hand back. Refer to the Designated Safeguarding Lead.", open_, since)
+
+
+def hand_in(ctx: DeskContext, found: Resolved) -> Receipt:
+    """Open a daily custody and give the phone a slot; a re-scan is recognised, never duplicated."""
+    ctx.who.require(Permission.HAND_IN)
+    for _attempt in range(RETRIES):
+        try:
+            with write_transaction(database_proxy.obj):
+                open_ = _open_custody(found.tag.id)
+                if open_ is not None:
+                    return _already_open(ctx, found, open_)
+                now = ctx.clock.now()
+                box = box_for(found.pupil, ctx.settings.slot_scheme)
+                position = next_free_position(box)
+                custody = Custody.create(
+                    tag=found.tag.id, pupil=found.pupil.id, kind=Kind.DAILY, state=State.IN_OFFICE,
+                    slot_box=box, slot_position=position, opened_at=to_db(now), opened_by=ctx.who.staff_id,
+                    opened_desk=ctx.desk, state_changed_at=to_db(now),
+                )
+                append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                             action="HANDED_IN", pupil=found.pupil.id, tag=found.tag.id, custody=custody.id,
+                             custody_state=State.IN_OFFICE,
+                             payload={"slot": custody.slot, "via": found.via, "code": found.tag.code})
+            return _receipt(ctx, found, Outcome.HANDED_IN, Severity.OK, f"Slot {custody.slot}", custody, now)
+        except IntegrityError:
+            # Another desk took this tag or this slot at the same instant: look again.
+            continue
+    raise Conflict("Another desk is handling this phone right now. Scan it again in a moment.")
+
+
+def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
+    """Return a phone from the office to its pupil. Confiscated and held phones are refused."""
+    ctx.who.require(Permission.HAND_BACK)
+    for _attempt in range(RETRIES):
+        with write_transaction(database_proxy.obj):
+            open_ = _open_custody(found.tag.id)
+            if open_ is None:
+                return _not_in_office(ctx, found)
+            state = State(open_.state)
+            if state not in (State.IN_OFFICE, State.UNCOLLECTED):
+                return _already_open(ctx, found, open_)
+            now = ctx.clock.now()
+            changed = (
+                Custody.update(state=State.RETURNED, closed_at=to_db(now), closed_by=ctx.who.staff_id,
+                               closed_desk=ctx.desk, handed_to="pupil", state_changed_at=to_db(now))
+                .where((Custody.id == open_.id) & (Custody.state == state) & Custody.closed_at.is_null())
+                .execute()
+            )
+            if changed != 1:
+                continue  # another desk got there first; re-read and say what happened
+            append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                         action="HANDED_BACK", pupil=found.pupil.id, tag=found.tag.id, custody=open_.id,
+                         custody_state=State.RETURNED,
+                         payload={"slot": open_.slot, "via": found.via, "from_state": state.value})
+        overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
+        return _receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}", open_, now)
+    raise Conflict("Another desk is handling this phone right now. Scan it again in a moment.")
+
+
+def _not_in_office(ctx: DeskContext, found: Resolved) -> Receipt:
+    start, _end = local_day_bounds(local_today(ctx.clock, ctx.settings.tz), ctx.settings.tz)
+    last = (Custody.select(Custody, Staff).join(Staff, on=(Custody.closed_by == Staff.id))
+            .where((Custody.tag == found.tag.id) & (Custody.closed_at >= to_db(start)))
+            .order_by(Custody.closed_at.desc()).first())
+    if last is not None and last.state == State.RETURNED:
+        when = as_utc(last.closed_at)
+        return _receipt(ctx, found, Outcome.ALREADY_BACK, Severity.WARNING,
+                        f"Already handed back at {_hhmm(ctx, when)} by {last.closed_by.initials} "
+                        f"({last.closed_desk}).", None, when)
+    return _receipt(ctx, found, Outcome.NOT_HANDED_IN, Severity.WARNING,
+                    "Not in the office: there is no record of this phone being handed in today.")
+
+
+@dataclass(frozen=True)
+class UncollectedPhone:
+    custody_id: int
+    pupil: PupilSummary
+    tag_code: str
+    slot: str | None
+    since: datetime  # UTC, when it was handed in
+    overnight_before: bool  # already uncollected before this close of day
+
+
+@dataclass(frozen=True)
+class CloseDayReport:
+    closed_at: datetime
+    newly_uncollected: int
+    uncollected: tuple[UncollectedPhone, ...]
+
+
+def close_day(ctx: DeskContext) -> CloseDayReport:
+    """Every phone still in the office becomes UNCOLLECTED and is listed, with those from earlier days."""
+    ctx.who.require(Permission.CLOSE_DAY)
+    now = ctx.clock.now()
+    moved = 0
+    with write_transaction(database_proxy.obj):
+        in_office = list(Custody.select(Custody.id, Custody.pupil, Custody.tag, Custody.slot_box,
+                                        Custody.slot_position)
+                         .where((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null()))
+        for custody in in_office:
+            changed = (Custody.update(state=State.UNCOLLECTED, state_changed_at=to_db(now))
+                       .where((Custody.id == custody.id) & (Custody.state == State.IN_OFFICE)).execute())
+            if changed == 1:
+                moved += 1
+                append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                             action="LEFT_UNCOLLECTED", pupil=custody.pupil_id, tag=custody.tag_id,
+                             custody=custody.id, custody_state=State.UNCOLLECTED,
+                             payload={"slot": custody.slot})
+        append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="DAY_CLOSED", payload={"newly_uncollected": moved,
+                                                   "day": local_today(ctx.clock, ctx.settings.tz).isoformat()})
+        ids = {c.id for c in in_office}
+        phones = tuple(
+            UncollectedPhone(custody_id=c.id, pupil=PupilSummary.of(c.pupil), tag_code=c.tag.code, slot=c.slot,
+                             since=as_utc(c.opened_at), overnight_before=c.id not in ids)
+            for c in uncollected_custodies()
+        )
+    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones)
+
+
+def uncollected_custodies() -> list[Custody]:
+    return list(
+        Custody.select(Custody, Pupil, Tag).join(Pupil).switch(Custody).join(Tag)
+        .where((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null())
+        .order_by(Pupil.form, Pupil.legal_surname, Pupil.legal_forename)
+    )
+

@@ -1,0 +1,49 @@
+"""Approved exceptions to the hand-in rule (policy §6): shown at the desk whenever the pupil is scanned."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import DeskError
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import PhoneException, Pupil, database_proxy
+
+KINDS = ("medical", "educational visit", "young carer", "other")
+
+
+def add_exception(
+    ctx: DeskContext, *, pupil_id: int, kind: str, valid_from: date, valid_to: date | None,
+    agreement_ref: str | None = None, notes: str | None = None,
+) -> PhoneException:
+    ctx.who.require(Permission.MANAGE_EXCEPTIONS)
+    if kind not in KINDS:
+        raise DeskError(f"An exception is one of: {', '.join(KINDS)}.")
+    if valid_to and valid_to < valid_from:
+        raise DeskError("The exception ends before it starts.")
+    with write_transaction(database_proxy.obj):
+        pupil = Pupil.get_by_id(pupil_id)
+        row = PhoneException.create(pupil=pupil, kind=kind, approved_by=ctx.who.staff_id, valid_from=valid_from,
+                                    valid_to=valid_to, agreement_ref=agreement_ref, notes=notes)
+        append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="EXCEPTION_APPROVED", pupil=pupil,
+                     payload={"exception_id": row.id, "kind": kind, "from": valid_from.isoformat(),
+                              "to": valid_to.isoformat() if valid_to else None, "agreement": agreement_ref})
+    return row
+
+
+def active_exceptions(pupil_id: int, day: date) -> list[PhoneException]:
+    return list(
+        PhoneException.select()
+        .where((PhoneException.pupil == pupil_id) & (PhoneException.valid_from <= day)
+               & (PhoneException.valid_to.is_null() | (PhoneException.valid_to >= day)))
+        .order_by(PhoneException.valid_from)
+    )
+
+
+def describe(exc: PhoneException) -> str:
+    until = f", until {exc.valid_to:%-d %b}" if exc.valid_to else ""
+    notes = f" — {exc.notes}" if exc.notes else ""
+    return f"exception: {exc.kind}{notes}{until}"

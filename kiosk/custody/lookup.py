@@ -1,0 +1,87 @@
+"""From a scan (or a typed name) to the pupil and the tag it means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.custody import codes
+from kiosk.custody.errors import BadScan, RetiredTag, UnknownTag
+from kiosk.custody.receipts import PupilSummary
+from kiosk.custody.scans import AdmissionNumberScan, NameSearch, Scan, TagScan, fold
+from kiosk.db.models import Pupil, Tag
+
+
+@dataclass(frozen=True)
+class Resolved:
+    pupil: Pupil
+    tag: Tag
+    via: str  # "tag", "admission number", "name search"
+
+
+def primary_tag(pupil: Pupil) -> Tag | None:
+    return (Tag.select().where((Tag.pupil == pupil) & (Tag.status == "active")).order_by(Tag.id).first())
+
+
+def resolve_pupil_tag(pupil: Pupil, via: str) -> Resolved:
+    tag = primary_tag(pupil)
+    if tag is None:
+        raise UnknownTag(f"{pupil.display_name} ({pupil.form}) has no active tag. Print a new tag for them first.")
+    return Resolved(pupil, tag, via)
+
+
+def resolve(scan: Scan, *, accept_admission_numbers: bool = True) -> Resolved:
+    if isinstance(scan, TagScan):
+        tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == scan.code).first()
+        if tag is None:
+            raise UnknownTag(f"Tag {codes.grouped(scan.code)} is not on this kiosk. Check it is one of this "
+                             "school's labels, or type the pupil's name to find them.")
+        if tag.status != "active":
+            replacement = primary_tag(tag.pupil)
+            hint = f" Use their current tag {codes.grouped(replacement.code)}" if replacement else ""
+            raise RetiredTag(f"Tag {codes.grouped(tag.code)} was {tag.status} and no longer counts "
+                             f"({tag.pupil.display_name}, {tag.pupil.form}).{hint} or type the name.")
+        return Resolved(tag.pupil, tag, "tag")
+    if isinstance(scan, AdmissionNumberScan):
+        if not accept_admission_numbers:
+            raise BadScan("School ID cards are not accepted at this desk. Scan the phone's tag.")
+        pupil = find_by_admission_number(scan.number)
+        if pupil is None:
+            half = len(scan.number) // 2
+            if len(scan.number) % 2 == 0 and scan.number[:half] == scan.number[half:] \
+                    and find_by_admission_number(scan.number[:half]):
+                raise BadScan("The ID card was read twice in one scan. Scan it once more.")
+            raise UnknownTag(f"No pupil has admission number {scan.number}. Check the card, or type the name.")
+        return resolve_pupil_tag(pupil, "admission number")
+    raise BadScan("Type more of the name to choose the pupil.")
+
+
+def find_by_admission_number(number: str) -> Pupil | None:
+    stripped = number.lstrip("0") or "0"
+    candidates = {number, stripped}
+    pupil = Pupil.select().where(Pupil.mis_id.in_(list(candidates))).first()
+    if pupil is None and len(stripped) < 8:
+        # MIS exports sometimes zero-pad admission numbers and ID cards sometimes do not.
+        pupil = Pupil.select().where(Pupil.mis_id.in_([stripped.zfill(w) for w in range(len(stripped), 9)])).first()
+    return pupil
+
+
+def find_pupils(text: str | NameSearch, *, limit: int = 12, include_left: bool = False) -> list[PupilSummary]:
+    """Pupils whose legal or preferred name contains every word typed (accents and case ignored)."""
+    words = fold(text.text if isinstance(text, NameSearch) else text).split()
+    if not words:
+        return []
+    query = Pupil.select()
+    for word in words:
+        query = query.where(Pupil.search_name.contains(word))
+    if not include_left:
+        query = query.where(Pupil.active == True)  # noqa: E712 - peewee expression
+    query = query.order_by(Pupil.legal_surname, Pupil.legal_forename).limit(limit)
+    return [PupilSummary.of(p) for p in query]
+
+
+def resolve_pupil(pupil_id: int) -> Resolved:
+    """A pupil chosen from a name search (no tag in hand): their phone is handled by their primary tag."""
+    pupil = Pupil.get_or_none(Pupil.id == pupil_id)
+    if pupil is None:
+        raise UnknownTag("That pupil is no longer on the roster. Search again.")
+    return resolve_pupil_tag(pupil, "name search")

@@ -1,0 +1,106 @@
+"""The day in numbers: what the desk header shows and what `kiosk report today` prints."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from peewee import fn
+
+from kiosk.clock import Clock, local_day_bounds, local_today, to_db
+from kiosk.config import Settings
+from kiosk.custody.states import Kind, State
+from kiosk.db.models import Custody, Pupil
+
+
+class Mode:
+    HAND_IN = "hand in"
+    HAND_BACK = "hand back"
+
+
+def default_mode(clock: Clock, settings: Settings) -> str:
+    """Hand in in the morning, hand back from the configured time (school-local)."""
+    now_local = clock.now().astimezone(settings.tz).time()
+    return Mode.HAND_BACK if now_local >= settings.hand_back_time else Mode.HAND_IN
+
+
+@dataclass(frozen=True)
+class DeskCounts:
+    in_office: int
+    handed_back_today: int
+    uncollected: int
+    expected: int
+
+
+def desk_counts(clock: Clock, settings: Settings) -> DeskCounts:
+    start, end = local_day_bounds(local_today(clock, settings.tz), settings.tz)
+    open_by_state = dict(
+        Custody.select(Custody.state, fn.COUNT(Custody.id)).where(Custody.closed_at.is_null())
+        .group_by(Custody.state).tuples()
+    )
+    back = (Custody.select().where((Custody.state == State.RETURNED) & (Custody.closed_at >= to_db(start))
+                                   & (Custody.closed_at < to_db(end))).count())
+    expected = Pupil.select().where(Pupil.active == True).count()  # noqa: E712
+    return DeskCounts(in_office=open_by_state.get(State.IN_OFFICE, 0), handed_back_today=back,
+                      uncollected=open_by_state.get(State.UNCOLLECTED, 0), expected=expected)
+
+
+@dataclass
+class FormLine:
+    form: str
+    handed_in: int = 0
+    handed_back: int = 0
+    in_office: int = 0
+    uncollected: int = 0
+
+
+@dataclass
+class DayReport:
+    day: date
+    forms: list[FormLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> FormLine:
+        total = FormLine("Total")
+        for line in self.forms:
+            total.handed_in += line.handed_in
+            total.handed_back += line.handed_back
+            total.in_office += line.in_office
+            total.uncollected += line.uncollected
+        return total
+
+
+def day_report(day: date, settings: Settings) -> DayReport:
+    """Handed in (daily custodies opened that day), handed back that day, and what is in the office now."""
+    start, end = local_day_bounds(day, settings.tz)
+    lo, hi = to_db(start), to_db(end)
+    lines: dict[str, FormLine] = defaultdict(lambda: FormLine(""))
+
+    def count(where, column):
+        rows = (Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil).where(where)
+                .group_by(Pupil.form).tuples())
+        for form, n in rows:
+            line = lines[form]
+            line.form = form
+            setattr(line, column, getattr(line, column) + n)
+
+    daily = Custody.kind == Kind.DAILY
+    count(daily & (Custody.opened_at >= lo) & (Custody.opened_at < hi), "handed_in")
+    count((Custody.state == State.RETURNED) & (Custody.closed_at >= lo) & (Custody.closed_at < hi), "handed_back")
+    count((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null(), "in_office")
+    count((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null(), "uncollected")
+    return DayReport(day=day, forms=sorted(lines.values(), key=lambda line: _form_order(line.form)))
+
+
+def _form_order(form: str) -> tuple[int, str]:
+    digits = "".join(c for c in form if c.isdigit())
+    return (int(digits) if digits else 99, form)
+
+
+def now_local(clock: Clock, settings: Settings) -> datetime:
+    return clock.now().astimezone(settings.tz)
+
+
+def local_time_to_utc(day: date, at: time, settings: Settings) -> datetime:
+    return datetime.combine(day, at, tzinfo=settings.tz)

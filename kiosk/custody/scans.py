@@ -1,0 +1,102 @@
+"""Turning what a scanner (or a person) typed into a tag code, an admission number, or a name to search.
+
+Pure functions plus a small per-desk filter for repeated scans; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kiosk.custody import codes
+from kiosk.custody.errors import BadScan
+
+MAX_SCAN_LENGTH = 64
+AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")  # ISO/IEC 15424 symbology identifier, e.g. ]Q1, ]C0
+CONTROL = re.compile(r"[\r\n\t\x00-\x1f\x7f]")
+ADMISSION_NUMBER = re.compile(r"^[0-9]{1,12}$")
+
+
+@dataclass(frozen=True)
+class TagScan:
+    code: str
+
+
+@dataclass(frozen=True)
+class AdmissionNumberScan:
+    number: str
+
+
+@dataclass(frozen=True)
+class NameSearch:
+    text: str
+
+
+Scan = TagScan | AdmissionNumberScan | NameSearch
+
+
+def fold(text: str) -> str:
+    """Lower case with accents removed: 'Zoë Ó Súilleabháin' → 'zoe o suilleabhain'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Letters NFKD does not decompose.
+    stripped = stripped.translate(str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                                                 "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}))
+    return " ".join(stripped.casefold().split())
+
+
+def normalise(raw: str) -> Scan:
+    """Classify one scan. Raises BadScan with a message fit for the desk."""
+    text = AIM_PREFIX.sub("", CONTROL.sub("", raw.strip("\r\n\t "))).strip()
+    if not text:
+        raise BadScan("Nothing was scanned. Scan the tag again, or type the pupil's name.")
+    if len(text) > MAX_SCAN_LENGTH:
+        raise BadScan("That scan was too long: two codes may have run together. Scan one tag at a time.")
+    compact = re.sub(r"[\s\-]", "", text).upper()
+    candidate = compact.translate(codes.CONFUSABLES)
+    if len(candidate) == 2 * codes.CODE_LENGTH and candidate[: codes.CODE_LENGTH] == candidate[codes.CODE_LENGTH:]:
+        raise BadScan("The same tag was read twice in one scan. Scan it once more.")
+    if _looks_like_tag(compact, candidate):
+        if not codes.is_valid(candidate):
+            raise BadScan("That tag did not read correctly (check character wrong). Scan it again, "
+                          "or type the pupil's name.")
+        return TagScan(candidate)
+    if ADMISSION_NUMBER.match(compact):
+        return AdmissionNumberScan(compact.lstrip("0") or "0")
+    if any(c.isdigit() for c in compact):
+        raise BadScan(f"'{text[:24]}' is not a tag code this kiosk knows. Scan the phone's tag, "
+                      "or type the pupil's name.")
+    return NameSearch(fold(text))
+
+
+def _looks_like_tag(compact: str, candidate: str) -> bool:
+    if len(candidate) != codes.CODE_LENGTH or not candidate.startswith(codes.PREFIX):
+        return False
+    # Every tag carries digits (see codes.new_code); an eight-letter name starting with K has none.
+    return all(c in codes.ALPHABET for c in candidate) and sum(c in "23456789" for c in compact) >= 1
+
+
+def scan_key(scan: Scan) -> str:
+    if isinstance(scan, TagScan):
+        return "T:" + scan.code
+    if isinstance(scan, AdmissionNumberScan):
+        return "A:" + scan.number
+    return "N:" + scan.text
+
+
+class RepeatFilter:
+    """Ignores the same code scanned again at this desk within a short window (a double trigger)."""
+
+    def __init__(self, window_seconds: float) -> None:
+        self.window = timedelta(seconds=window_seconds)
+        self._last: tuple[str, datetime] | None = None
+
+    def is_repeat(self, scan: Scan, at: datetime) -> bool:
+        if isinstance(scan, NameSearch):
+            return False
+        key = scan_key(scan)
+        repeat = self._last is not None and self._last[0] == key and at - self._last[1] < self.window
+        self._last = (key, at)
+        return repeat

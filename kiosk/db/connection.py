@@ -1,0 +1,130 @@
+"""Opening the database: a SQLite file with real durability settings, or a shared PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
+
+from kiosk.db.models import database_proxy
+
+NETWORK_FILESYSTEMS = {"cifs", "smb", "smb2", "smbfs", "smb3", "nfs", "nfs4", "afs", "ncpfs", "9p",
+                       "fuse.sshfs", "davfs", "fuse.davfs2", "ceph", "glusterfs", "fuse.glusterfs"}
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never block the desk's writes
+    "synchronous": 2,  # FULL: an acknowledged hand-in survives a power cut
+    "foreign_keys": 1,
+    "busy_timeout": 15000,  # ms: wait for another process's write rather than fail
+    "cache_size": -16000,
+}
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says why and what to do."""
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def mount_fstype(path: Path, mountinfo: str | None = None) -> str | None:
+    """The filesystem type of the mount holding `path`, from /proc/self/mountinfo (Linux)."""
+    if mountinfo is None:
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text()
+        except OSError:
+            return None
+    target = str(path.resolve())
+    best, best_type = "", None
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        parts, rparts = left.split(), right.split()
+        if len(parts) < 5 or not rparts:
+            continue
+        mount_point = parts[4].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) >= len(best):
+            best, best_type = mount_point, rparts[0]
+    return best_type
+
+
+def network_location_reason(path: Path, mountinfo: str | None = None, platform: str = sys.platform) -> str | None:
+    """Why `path` is on a network share, or None. SQLite's locking is unsafe there."""
+    text = str(path)
+    if platform == "win32" or text.startswith("\\\\"):
+        if text.startswith(("\\\\", "//")):
+            return f"{text} is a network (UNC) path"
+        if platform == "win32":  # pragma: no cover - exercised on Windows only
+            import ctypes
+
+            drive = os.path.splitdrive(str(path.resolve()))[0] + "\\"
+            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # DRIVE_REMOTE
+                return f"{drive} is a network drive"
+        return None
+    probe = path if path.exists() else path.parent
+    fstype = mount_fstype(probe, mountinfo)
+    if fstype and (fstype in NETWORK_FILESYSTEMS or fstype.startswith(("nfs", "cifs", "smb"))):
+        return f"{path} is on a network filesystem ({fstype})"
+    return None
+
+
+def make_database(url: str) -> Database:
+    """A peewee Database for a file path or postgresql:// URL, not yet connected."""
+    if is_postgres_url(url):
+        parsed = urlparse(url)
+        return PostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")) or "postgres",
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname or "localhost",
+            port=parsed.port or 5432,
+            autorollback=True,
+            connect_timeout=5,
+        )
+    if "://" in url and not url.startswith("sqlite://"):
+        raise DatabaseError(f"{url!r} is neither a file path nor a postgresql:// URL")
+    path = Path(url.removeprefix("sqlite://")).expanduser()
+    reason = network_location_reason(path)
+    if reason:
+        raise DatabaseError(
+            f"Refusing to open the kiosk database: {reason}. SQLite files are corrupted when several PCs "
+            "share them over a network. Keep the file on this PC's own disk, or share one PostgreSQL "
+            "database between desks with --db postgresql://…"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # check_same_thread off: Textual workers run in threads; peewee still keeps a connection per thread.
+    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Connect, bind the models, and bring the schema up to date."""
+    from kiosk.db.migrations import migrate_to_latest
+
+    db = make_database(url)
+    try:
+        db.connect(reuse_if_open=True)
+    except Exception as exc:
+        raise DatabaseError(f"Cannot open the database {redact(url)}: {exc}") from exc
+    database_proxy.initialize(db)
+    if migrate:
+        migrate_to_latest(db)
+    return db
+
+
+def write_transaction(db: Database):
+    """A transaction that takes the write lock at once on SQLite (a deferred one fails under contention)."""
+    if isinstance(db, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def redact(url: str) -> str:
+    if is_postgres_url(url):
+        parsed = urlparse(url)
+        if parsed.password:
+            return url.replace(f":{parsed.password}@", ":***@")
+    return url

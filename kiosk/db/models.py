@@ -1,0 +1,166 @@
+"""The peewee models: pupils, carers, staff, tags, custody, exceptions and the audit events.
+
+Models are bound to `database_proxy` and the real database is attached at the edge by `open_database`.
+All datetimes are naive UTC (see kiosk.clock.to_db). Indexes cover every lookup the desk does.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database_proxy = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    """Key/value facts about the database itself, e.g. the schema version."""
+
+    key = CharField(primary_key=True, max_length=64)
+    value = TextField()
+
+
+class Pupil(BaseModel):
+    id = AutoField()
+    mis_id = CharField(unique=True, max_length=32)  # admission number (SIMS Adno, Arbor MIS ID…)
+    upn = CharField(null=True, max_length=32)
+    legal_forename = CharField(max_length=100)
+    legal_surname = CharField(max_length=100)
+    preferred_forename = CharField(null=True, max_length=100)
+    preferred_surname = CharField(null=True, max_length=100)
+    year = IntegerField(null=True, index=True)
+    form = CharField(max_length=32, index=True)
+    # Folded (lower case, accents removed) legal and preferred names, for accent-blind partial search.
+    search_name = CharField(max_length=400, index=True)
+    active = BooleanField(default=True, index=True)
+    left_on = DateField(null=True)
+
+    @property
+    def display_name(self) -> str:
+        forename = self.preferred_forename or self.legal_forename
+        surname = self.preferred_surname or self.legal_surname
+        return f"{forename} {surname}"
+
+
+class Carer(BaseModel):
+    id = AutoField()
+    pupil = ForeignKeyField(Pupil, backref="carers", on_delete="CASCADE", index=True)
+    name = CharField(max_length=200)
+    relationship = CharField(max_length=64, null=True)
+    parental_responsibility = BooleanField(default=False)
+    priority = IntegerField(null=True)
+    telephone = CharField(max_length=40, null=True)
+
+
+class Staff(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=200)
+    initials = CharField(unique=True, max_length=8)
+    role = CharField(max_length=16)
+    pin_hash = CharField(max_length=256)
+    badge_code = CharField(null=True, unique=True, max_length=64)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    active = BooleanField(default=True)
+
+
+class Tag(BaseModel):
+    id = AutoField()
+    code = CharField(unique=True, max_length=32)
+    pupil = ForeignKeyField(Pupil, backref="tags", on_delete="RESTRICT", index=True)
+    device = CharField(null=True, max_length=200)  # "black iPhone, blue case"
+    status = CharField(default="active", max_length=16)  # active | lost | retired
+    created_at = DateTimeField()
+    label_printed_at = DateTimeField(null=True)
+
+
+class Custody(BaseModel):
+    """One stay of one device in the office. Open while closed_at is NULL (one open row per tag)."""
+
+    id = AutoField()
+    tag = ForeignKeyField(Tag, backref="custodies", on_delete="RESTRICT")
+    pupil = ForeignKeyField(Pupil, backref="custodies", on_delete="RESTRICT", index=True)
+    kind = CharField(max_length=16)  # daily | confiscated
+    state = CharField(max_length=24, index=True)
+    slot_box = CharField(null=True, max_length=32)
+    slot_position = IntegerField(null=True)
+    opened_at = DateTimeField(index=True)
+    opened_by = ForeignKeyField(Staff, backref="+", on_delete="RESTRICT")
+    opened_desk = CharField(max_length=64)
+    closed_at = DateTimeField(null=True, index=True)
+    closed_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    closed_desk = CharField(null=True, max_length=64)
+    handed_to = CharField(null=True, max_length=300)
+    seal_number = CharField(null=True, max_length=64)
+    condition = TextField(null=True)
+    reason = TextField(null=True)
+    dsl_flag = BooleanField(default=False)
+    state_changed_at = DateTimeField()
+
+    @property
+    def slot(self) -> str | None:
+        return slot_label(self.slot_box, self.slot_position)
+
+
+def slot_label(box: str | None, position: int | None) -> str | None:
+    if box is None or position is None:
+        return None
+    if box == "":
+        return f"{position:04d}"
+    return f"{box}-{position:02d}" if not box.startswith("Y") else f"{box}-{position:03d}"
+
+
+class PhoneException(BaseModel):
+    """An approved exception to the hand-in rule (policy §6): medical, educational visit, young carer…"""
+
+    id = AutoField()
+    pupil = ForeignKeyField(Pupil, backref="exceptions", on_delete="CASCADE", index=True)
+    kind = CharField(max_length=32)
+    approved_by = ForeignKeyField(Staff, backref="+", on_delete="RESTRICT")
+    valid_from = DateField()
+    valid_to = DateField(null=True)
+    agreement_ref = CharField(null=True, max_length=100)
+    notes = TextField(null=True)
+
+
+class Event(BaseModel):
+    """The append-only audit log. `chain` = HMAC(key, previous chain ‖ this event's sealed fields)."""
+
+    seq = IntegerField(primary_key=True)
+    at = DateTimeField(index=True)
+    desk = CharField(max_length=64)
+    staff = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT", index=True)
+    action = CharField(max_length=48, index=True)
+    pupil = ForeignKeyField(Pupil, null=True, backref="+", on_delete="RESTRICT", index=True)
+    tag = ForeignKeyField(Tag, null=True, backref="+", on_delete="RESTRICT")
+    custody = ForeignKeyField(Custody, null=True, backref="events", on_delete="RESTRICT", index=True)
+    custody_state = CharField(null=True, max_length=24)  # the custody's state after this event
+    payload_json = TextField(null=True)  # erased (NULL) by retention; payload_hash keeps the chain whole
+    payload_hash = CharField(max_length=64)
+    chain = CharField(max_length=64)
+
+
+class AuditHead(BaseModel):
+    """One row: the last sequence number and chain value. Updating it serialises appenders on every backend."""
+
+    id = IntegerField(primary_key=True)
+    seq = IntegerField()
+    chain = CharField(max_length=64)
+
+
+ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, AuditHead, Event]

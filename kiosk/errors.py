@@ -1,0 +1,33 @@
+"""The one family of errors the domain raises; every message is fit to show at the desk as it is."""
+
+
+class DeskError(Exception):
+    """Something the person at the desk needs to know and act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadScan(DeskError):
+    """The scan could not be read as a tag, an admission number or a name."""
+
+
+class UnknownTag(DeskError):
+    """A well-formed code that belongs to no pupil."""
+
+
+class RetiredTag(DeskError):
+    """A tag that was reported lost or replaced."""
+
+
+class Refused(DeskError):
+    """The action is not allowed for this phone (e.g. a confiscated phone at hand-back)."""
+
+
+class NotPermitted(DeskError):
+    """The signed-in member of staff's role does not allow this."""
+
+
+class Conflict(DeskError):
+    """Another desk changed this phone at the same moment; the message says what it is now."""

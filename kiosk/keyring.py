@@ -1,0 +1,66 @@
+"""The secret key file kept outside the database: PIN pepper and audit-chain key are derived from it.
+
+Someone who can edit the database but not read this file can neither test PINs offline nor re-sign
+the audit chain. Desks sharing one PostgreSQL database share one copy of this file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class KeyFileError(Exception):
+    """The key file is missing, unreadable or too open; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    secret: bytes
+
+    def _derive(self, purpose: str) -> bytes:
+        return hmac.new(self.secret, purpose.encode(), hashlib.sha256).digest()
+
+    @property
+    def pin_pepper(self) -> bytes:
+        return self._derive("pin-pepper")
+
+    @property
+    def audit_key(self) -> bytes:
+        return self._derive("audit-chain")
+
+
+def create_key_file(path: Path) -> Keyring:
+    """Create a new key file with mode 0600; never overwrite one (that would orphan every PIN and the chain)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret.hex() + "\n")
+    return Keyring(secret)
+
+
+def load_key_file(path: Path) -> Keyring:
+    if not path.exists():
+        raise KeyFileError(
+            f"The kiosk key file {path} is missing. Restore it from your backup "
+            "(without it PINs and the audit trail cannot be checked), or run 'kiosk init' for a new school."
+        )
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        raise KeyFileError(f"The kiosk key file {path} is readable by other users. Fix it with: chmod 600 {path}")
+    try:
+        secret = bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"The kiosk key file {path} cannot be read ({exc}). Restore it from your backup.") from exc
+    if len(secret) < 16:
+        raise KeyFileError(f"The kiosk key file {path} is damaged (too short). Restore it from your backup.")
+    return Keyring(secret)
+
+
+def load_or_create_key_file(path: Path) -> Keyring:
+    return load_key_file(path) if path.exists() else create_key_file(path)
