@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import pgserver
+
 from kiosk.auth import SignedIn, add_staff, sign_in
 from kiosk.clock import FixedClock, to_db
 from kiosk.config import Settings
@@ -70,10 +72,9 @@ def add_pupil(clock, mis_id, forename, surname, preferred, year, form) -> Pupil:
     return pupil
 
 
-@pytest.fixture
-def school(tmp_path) -> School:
+def make_school(tmp_path: Path, url: str | None = None) -> School:
     path = tmp_path / "kiosk.db"
-    open_database(str(path))
+    open_database(url or str(path))
     keyring = create_key_file(tmp_path / "config" / "kiosk.key")
     # Monday 30 Nov 2026, 08:30 in London (GMT).
     clock = FixedClock(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
@@ -85,6 +86,34 @@ def school(tmp_path) -> School:
     office = sign_in(keyring=keyring, clock=clock, desk="Reception 1", who="AA", pin=OFFICE_PIN)
     pupils = [add_pupil(clock, *row) for row in FICTIONAL_PUPILS]
     return School(path, keyring, clock, settings, office, pupils)
+
+
+@pytest.fixture
+def school(tmp_path) -> School:
+    """The school on SQLite, the default single-desk set-up."""
+    return make_school(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = pgserver.Server()
+    try:
+        server.start()
+    except pgserver.NoPostgres as exc:
+        if pgserver.required():
+            pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_PG=1) but: {exc}")
+        pytest.skip(f"no PostgreSQL for these tests: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_school(request, tmp_path) -> School:
+    """The same school on each backend the kiosk supports: custody and audit rules must hold on both."""
+    if request.param == "sqlite":
+        return make_school(tmp_path)
+    server = request.getfixturevalue("postgres_server")
+    return make_school(tmp_path, server.fresh_database())
 
 
 def pytest_report_header(config):

@@ -6,12 +6,14 @@ import hashlib
 import hmac
 import secrets
 
+from kiosk.errors import DeskError
+
 MIN_PIN_LENGTH = 6
 _N, _R, _P = 2**14, 8, 1  # ~40 ms on an office PC: cheap at the desk, slow for a stolen database
 
 
-class WeakPin(ValueError):
-    pass
+class WeakPin(DeskError):
+    """A PIN too short or too easy to guess."""
 
 
 def check_pin_rules(pin: str) -> None:

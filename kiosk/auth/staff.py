@@ -32,7 +32,7 @@ class StaffError(DeskError):
 class SignedIn:
     """Who is at the desk. Passed to every domain call that acts on a phone."""
 
-    staff_id: int
+    staff_id: int | None  # None: the command line, recorded with the operating-system user
     name: str
     initials: str
     role: str

@@ -25,7 +25,8 @@ def add_exception(
         raise DeskError("The exception ends before it starts.")
     with write_transaction(database_proxy.obj):
         pupil = Pupil.get_by_id(pupil_id)
-        row = PhoneException.create(pupil=pupil, kind=kind, approved_by=ctx.who.staff_id, valid_from=valid_from,
+        row = PhoneException.create(pupil=pupil, kind=kind, approved_by=ctx.who.staff_id,
+                                     approved_by_name=ctx.who.name, valid_from=valid_from,
                                     valid_to=valid_to, agreement_ref=agreement_ref, notes=notes)
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="EXCEPTION_APPROVED", pupil=pupil,

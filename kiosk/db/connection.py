@@ -82,7 +82,6 @@ def make_database(url: str) -> Database:
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or "localhost",
             port=parsed.port or 5432,
-            autorollback=True,
             connect_timeout=5,
         )
     if "://" in url and not url.startswith("sqlite://"):

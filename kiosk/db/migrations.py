@@ -55,6 +55,7 @@ def migrate_to_latest(db: Database) -> int:
         for number, _title, apply in MIGRATIONS:
             if number > version:
                 apply(db)
-                Setting.replace(key="schema_version", value=str(number)).execute()
+                (Setting.insert(key="schema_version", value=str(number))
+                 .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(number)}).execute())
                 version = number
     return version

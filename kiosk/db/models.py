@@ -131,7 +131,8 @@ class PhoneException(BaseModel):
     id = AutoField()
     pupil = ForeignKeyField(Pupil, backref="exceptions", on_delete="CASCADE", index=True)
     kind = CharField(max_length=32)
-    approved_by = ForeignKeyField(Staff, backref="+", on_delete="RESTRICT")
+    approved_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    approved_by_name = CharField(max_length=200)  # as recorded, also when entered at the command line
     valid_from = DateField()
     valid_to = DateField(null=True)
     agreement_ref = CharField(null=True, max_length=100)

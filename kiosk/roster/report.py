@@ -85,6 +85,8 @@ class ImportReport:
         ]
         for heading, notes in (("added", self.added), ("updated", self.updated),
                                ("marked as left", self.left), ("back on roll", self.returned)):
+            if heading == "back on roll" and not notes:
+                continue  # rare enough that "0 back on roll" every time would only be noise
             lines.append(f"{len(notes)} {verb} {heading}.")
             lines.extend(f"  {note}" for note in notes[:NAMES_SHOWN])
             if len(notes) > NAMES_SHOWN:
@@ -93,8 +95,8 @@ class ImportReport:
         if self.carers_file is not None:
             lines.append(f"{self.carers_imported} carers {verb} loaded from {self.carers_file}.")
             if self.pupils_without_carers:
-                lines.append(f"  {self.pupils_without_carers} pupils on roll have no carer in that file, so no "
-                             "one can collect a confiscated phone for them until the MIS is updated.")
+                lines.append(f"  {self.pupils_without_carers} pupils on roll have no carer in that file, "
+                             "so no one can collect a confiscated phone for them until the MIS is updated.")
         lines.append(f"{self.tags_created} new tag codes {verb} created (print their labels).")
         lines.extend(f"Note: {problem}" for problem in self.problems)
         return lines

@@ -1,0 +1,438 @@
+"""The `kiosk` command: starts the desk, and the sub-commands an office manager or IT technician runs."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from kiosk import __version__
+from kiosk.clock import Clock, local
+from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
+from kiosk.errors import DeskError
+from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A problem to print for the person at the command line (no traceback)."""
+
+
+@dataclass
+class Env:
+    """What a sub-command needs, built from flags, environment and the settings file."""
+
+    settings: Settings
+    clock: Clock
+    out: TextIO
+
+    @property
+    def url(self) -> str:
+        return database_url(self.settings)
+
+    def open(self):
+        from kiosk.db import open_database
+
+        return open_database(self.url)
+
+    def keyring(self) -> Keyring:
+        return load_key_file(key_file_path(self.settings))
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+
+def command_line_actor(env: Env):
+    """Actions taken at the command line are recorded as such, with the operating-system user."""
+    from kiosk.auth import SignedIn
+
+    return SignedIn(staff_id=None, name=f"command line ({_os_user()})", initials="CLI", role="admin",
+                    desk=env.settings.desk)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def read_pin(prompt: str, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().strip()
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Type the PIN again: ") != first:
+        raise CommandError("The two PINs were different. Nothing was changed.")
+    return first
+
+
+# ---- sub-commands -------------------------------------------------------------------------------
+
+
+def cmd_run(env: Env, args: argparse.Namespace) -> int:
+    env.open()
+    from kiosk.db.models import Staff
+
+    if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
+        raise CommandError("No staff are set up in this database yet. Run: kiosk init --admin-name NAME --initials XX")
+    keyring = env.keyring()
+    from kiosk.app import make_app
+
+    make_app(settings=env.settings, keyring=keyring, clock=env.clock).run()
+    return EXIT_OK
+
+
+def cmd_init(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth import add_staff
+    from kiosk.db.models import Staff
+
+    env.open()
+    path = key_file_path(env.settings)
+    keyring = env.keyring() if path.exists() else None
+    if Staff.select().exists():
+        raise CommandError(f"This database already has staff; add more with 'kiosk staff add'. ({env.url})")
+    pin = read_pin(f"PIN for {args.admin_name} (6+ digits): ", args.pin_stdin)
+    if keyring is None:
+        keyring = create_key_file(path)
+        env.say(f"Created the key file {path} (mode 0600). Back it up: without it PINs and the audit "
+                "trail cannot be checked.")
+    add_staff(keyring=keyring, clock=env.clock, desk=env.settings.desk, name=args.admin_name,
+              initials=args.initials, role="admin", pin=pin)
+    env.say(f"Database ready: {env.url}")
+    env.say(f"Admin {args.admin_name} ({args.initials.upper()}) can now sign in. Next: kiosk import-roster PUPILS.csv")
+    return EXIT_OK
+
+
+def cmd_staff_add(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth import add_staff
+
+    env.open()
+    keyring = env.keyring()
+    pin = read_pin(f"PIN for {args.name} (6+ digits): ", args.pin_stdin)
+    staff = add_staff(keyring=keyring, clock=env.clock, desk=env.settings.desk, name=args.name,
+                      initials=args.initials, role=args.role, pin=pin, badge_code=args.badge)
+    env.say(f"Added {staff.name} ({staff.initials}, {staff.role}).")
+    return EXIT_OK
+
+
+def cmd_staff_list(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth.staff import is_locked
+    from kiosk.db.models import Staff
+
+    env.open()
+    now = env.clock.now()
+    env.say(f"{'Initials':<9}{'Name':<28}{'Role':<9}{'Status'}")
+    for staff in Staff.select().order_by(Staff.initials):
+        status = "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive")
+        env.say(f"{staff.initials:<9}{staff.name[:27]:<28}{staff.role:<9}{status}")
+    return EXIT_OK
+
+
+def cmd_staff_unlock(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth import unlock_staff
+
+    env.open()
+    staff = unlock_staff(keyring=env.keyring(), clock=env.clock, desk=env.settings.desk, initials=args.initials)
+    env.say(f"Unlocked {staff.name} ({staff.initials}); they can sign in again.")
+    return EXIT_OK
+
+
+def cmd_import_roster(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.roster import RosterError, import_roster
+
+    env.open()
+    keyring = env.keyring()
+    try:
+        report = import_roster(Path(args.pupils), Path(args.carers) if args.carers else None, clock=env.clock,
+                               audit_key=keyring.audit_key, desk=env.settings.desk, staff_id=None,
+                               dry_run=args.dry_run)
+    except RosterError as exc:
+        env.say(f"The roster was NOT imported: {exc}")
+        for problem in exc.problems:
+            env.say(f"  {problem}")
+        env.say("Nothing was changed. Fix these lines in the export (or export again from the MIS) and re-run.")
+        return EXIT_PROBLEM
+    for line in report.summary_lines():
+        env.say(line)
+    if args.dry_run:
+        env.say("Dry run: nothing was written.")
+    return EXIT_OK
+
+
+def cmd_tags_list(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.custody.codes import grouped
+    from kiosk.db.models import Pupil, Tag
+
+    env.open()
+    query = (Tag.select(Tag, Pupil).join(Pupil)
+             .where((Tag.status == "active") & (Pupil.active == True))  # noqa: E712
+             .order_by(Pupil.form, Pupil.legal_surname, Pupil.legal_forename))
+    if args.form:
+        query = query.where(Pupil.form == args.form)
+    if args.year is not None:
+        query = query.where(Pupil.year == args.year)
+    rows = [(t.pupil.mis_id, t.pupil.legal_surname, t.pupil.legal_forename, t.pupil.preferred_forename or "",
+             t.pupil.form, "" if t.pupil.year is None else str(t.pupil.year), t.code) for t in query]
+    if args.csv:
+        writer = csv.writer(env.out, lineterminator="\n")
+        writer.writerow(["mis_id", "surname", "forename", "preferred_forename", "form", "year", "tag_code"])
+        writer.writerows([[spreadsheet_safe(c) for c in row] for row in rows])
+    else:
+        for mis_id, surname, forename, preferred, form, _year, code in rows:
+            name = f"{preferred or forename} {surname}"
+            env.say(f"{form:<6}{mis_id:<10}{name[:34]:<35}{grouped(code)}")
+        env.say(f"{len(rows)} tags")
+    return EXIT_OK
+
+
+def cmd_close_day(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.custody import DeskContext, close_day
+
+    env.open()
+    report = close_day(DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env)))
+    env.say(f"Day closed. {report.newly_uncollected} phone(s) were not collected today; "
+            f"{len(report.uncollected)} in the office uncollected in all.")
+    tz = env.settings.tz
+    for phone in report.uncollected:
+        earlier = "  (from an earlier day)" if phone.overnight_before else ""
+        env.say(f"  {phone.pupil.form:<6}{phone.pupil.name[:32]:<33}slot {phone.slot or '-':<9}"
+                f"in since {local(phone.since, tz):%a %d %b %H:%M}{earlier}")
+    return EXIT_OK
+
+
+def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.audit import verify
+
+    env.open()
+    report = verify(env.keyring().audit_key)
+    if report.ok:
+        env.say(f"Audit trail OK: {report.events_checked} events in sequence, chain intact, "
+                f"{report.custody_checked} custody records match their events.")
+        return EXIT_OK
+    env.say(f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {report.first_bad_seq}")
+    for problem in report.problems[:50]:
+        env.say(f"  {problem}")
+    if len(report.problems) > 50:
+        env.say(f"  … and {len(report.problems) - 50} more")
+    env.say("Keep this database as it is and tell the headteacher and your IT support: the records were changed "
+            "outside the kiosk.")
+    return EXIT_PROBLEM
+
+
+def cmd_report_today(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.custody import day_report
+
+    env.open()
+    day = date.fromisoformat(args.day) if args.day else env.clock.now().astimezone(env.settings.tz).date()
+    report = day_report(day, env.settings)
+    header = ["form", "handed_in", "handed_back", "in_office", "uncollected"]
+    lines = [*report.forms, report.total]
+    if args.csv:
+        writer = csv.writer(env.out, lineterminator="\n")
+        writer.writerow(header)
+        for line in lines:
+            writer.writerow([spreadsheet_safe(line.form), line.handed_in, line.handed_back, line.in_office,
+                             line.uncollected])
+        return EXIT_OK
+    env.say(f"{env.settings.school_name} — phones on {day:%A %-d %B %Y}")
+    env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'In office':>11}{'Uncollected':>13}")
+    for line in lines:
+        if line is lines[-1]:
+            env.say("-" * 55)
+        env.say(f"{line.form:<8}{line.handed_in:>10}{line.handed_back:>13}{line.in_office:>11}{line.uncollected:>13}")
+    return EXIT_OK
+
+
+def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.custody import DeskContext
+    from kiosk.custody.exceptions import add_exception
+    from kiosk.custody.lookup import find_by_admission_number
+
+    env.open()
+    pupil = find_by_admission_number(args.mis_id)
+    if pupil is None:
+        raise CommandError(f"No pupil has admission number {args.mis_id}.")
+    ctx = DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
+    start = date.fromisoformat(args.valid_from) if args.valid_from else env.clock.now().date()
+    row = add_exception(ctx, pupil_id=pupil.id, kind=args.kind, valid_from=start,
+                        valid_to=date.fromisoformat(args.valid_to) if args.valid_to else None,
+                        agreement_ref=args.agreement, notes=args.notes)
+    env.say(f"Exception recorded for {pupil.display_name} ({pupil.form}): {row.kind}.")
+    return EXIT_OK
+
+
+def cmd_backup(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.db.backup import backup_sqlite
+
+    db = env.open()
+    result = backup_sqlite(db, Path(args.dest))
+    env.say(f"Backup written: {result.path} ({result.bytes // 1024} KiB, {result.events} audit events, "
+            f"integrity {result.integrity}).")
+    env.say(f"Keep a copy of the key file {key_file_path(env.settings)} with your backups: "
+            "the backup does not contain it.")
+    return EXIT_OK
+
+
+def cmd_demo(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.demo import build_demo, demo_sign_ins
+
+    folder = Path(args.folder) if args.folder else data_dir() / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(database=str(folder / "demo.db"), key_file=str(folder / "demo.key"),
+                             school_name="Hillcrest Academy (demo)", desk=env.settings.desk)
+    env = Env(settings, env.clock, env.out)
+    env.open()
+    key_path = key_file_path(settings)
+    keyring = load_key_file(key_path) if key_path.exists() else create_key_file(key_path)
+    env.say(f"Demo school: {settings.school_name}, database {settings.database}")
+    build_demo(keyring=keyring, clock=env.clock, settings=settings, folder=folder, pupils=args.pupils)
+    env.say("Every name in the demo is invented. Sign in with initials, Enter, then the PIN, Enter:")
+    for person in demo_sign_ins():
+        env.say(f"  {person.initials}  PIN {person.pin}  ({person.role})")
+    if args.prepare_only:
+        return EXIT_OK
+    from kiosk.app import make_app
+
+    make_app(settings=settings, keyring=keyring, clock=env.clock).run()
+    return EXIT_OK
+
+
+def cmd_config(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.config import describe_settings, settings_path
+
+    env.say(f"Settings file: {settings_path()}  (TOML; environment KIOSK_DB, KIOSK_DESK override it)")
+    env.say(f"Config dir: {config_dir()}   Data dir: {data_dir()}")
+    env.say(f"Database in use: {env.url}")
+    for name, value, doc in describe_settings(env.settings):
+        env.say(f"  {name} = {value!r}\n      {doc}")
+    return EXIT_OK
+
+
+def spreadsheet_safe(value: object) -> str:
+    """Stop a cell being run as a formula when the CSV is opened in Excel (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# ---- the parser ---------------------------------------------------------------------------------
+
+
+def _show_help(command: str) -> Callable[[Env, argparse.Namespace], int]:
+    def show(env: Env, args: argparse.Namespace) -> int:
+        build_parser().parse_args([command, "--help"])
+        return EXIT_USAGE
+
+    return show
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="The school office phone custody kiosk.")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("--db", help="SQLite file or postgresql:// URL (env KIOSK_DB)")
+    parser.add_argument("--desk", help="this desk's name, recorded on every action (env KIOSK_DESK)")
+    parser.add_argument("--config", help="settings file (default: kiosk.toml in the config dir)")
+    parser.set_defaults(handler=cmd_run)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def add(name: str, handler: Callable, help_: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("run", cmd_run, "start the desk (the default)")
+    p = add("init", cmd_init, "create the database, the key file and the first admin")
+    p.add_argument("--admin-name", required=True)
+    p.add_argument("--initials", required=True)
+    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+
+    staff = add("staff", _show_help("staff"), "manage staff")
+    staff_sub = staff.add_subparsers(metavar="ACTION")
+    p = add("add", cmd_staff_add, "add a member of staff", staff_sub)
+    p.add_argument("name")
+    p.add_argument("--initials", required=True)
+    p.add_argument("--role", required=True, choices=["office", "teacher", "dsl", "head", "admin"])
+    p.add_argument("--badge", help="staff badge barcode, to sign in by scanning it")
+    p.add_argument("--pin-stdin", action="store_true")
+    add("list", cmd_staff_list, "list staff and whether they are locked", staff_sub)
+    p = add("unlock", cmd_staff_unlock, "unlock an account after too many wrong PINs", staff_sub)
+    p.add_argument("initials")
+
+    p = add("import-roster", cmd_import_roster, "import pupils (and carers) from an MIS export")
+    p.add_argument("pupils")
+    p.add_argument("--carers")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+
+    tags = add("tags", _show_help("tags"), "pupils' tag codes")
+    p = add("list", cmd_tags_list, "list pupils with their tag codes", tags.add_subparsers(metavar="ACTION"))
+    p.add_argument("--form")
+    p.add_argument("--year", type=int)
+    p.add_argument("--csv", action="store_true")
+
+    add("close-day", cmd_close_day, "mark every phone still in the office as uncollected, and list them")
+    audit = add("audit", _show_help("audit"), "the audit trail")
+    add("verify", cmd_audit_verify, "check the audit chain and replay it against custody",
+        audit.add_subparsers(metavar="ACTION"))
+    report = add("report", _show_help("report"), "reports")
+    p = add("today", cmd_report_today, "handed in, handed back, in the office, uncollected — by form",
+            report.add_subparsers(metavar="REPORT"))
+    p.add_argument("--csv", action="store_true")
+    p.add_argument("--day", help="another day, YYYY-MM-DD")
+
+    exc = add("exception", _show_help("exception"),
+              "approved exceptions to the hand-in rule")
+    p = add("add", cmd_exception_add, "record an approved exception", exc.add_subparsers(metavar="ACTION"))
+    p.add_argument("mis_id", help="the pupil's admission number")
+    p.add_argument("--kind", required=True, choices=["medical", "educational visit", "young carer", "other"])
+    p.add_argument("--from", dest="valid_from")
+    p.add_argument("--to", dest="valid_to")
+    p.add_argument("--agreement", help="written agreement reference")
+    p.add_argument("--notes")
+
+    p = add("backup", cmd_backup, "write a consistent backup of the database while it is in use")
+    p.add_argument("dest", help="backup file or folder")
+    p = add("demo", cmd_demo, "start the kiosk on a demo school with invented pupils")
+    p.add_argument("--folder", help="where the demo database lives (default: the data dir)")
+    p.add_argument("--pupils", type=int, default=1000)
+    p.add_argument("--prepare-only", action="store_true", help="build the demo database, don't start")
+    add("config", cmd_config, "show the settings in force and where they come from")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    try:
+        settings = load_settings(Path(args.config) if args.config else None, database=args.db, desk=args.desk)
+        env = Env(settings, clock or Clock(), out)
+        return args.handler(env, args) or EXIT_OK
+    except (CommandError, ConfigError, KeyFileError, DeskError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except Exception as exc:  # database problems carry their own plain message
+        from kiosk.db.connection import DatabaseError
+        from kiosk.db.migrations import SchemaTooNew
+
+        if isinstance(exc, DatabaseError | SchemaTooNew):
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return EXIT_PROBLEM
+        if os.environ.get("KIOSK_DEBUG"):
+            raise
+        from peewee import OperationalError
+
+        if isinstance(exc, OperationalError):
+            print(f"kiosk: the database reported a problem: {exc}. Nothing was saved by this command.",
+                  file=sys.stderr)
+            return EXIT_PROBLEM
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

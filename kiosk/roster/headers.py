@@ -1,0 +1,76 @@
+"""Which column holds what: the header names SIMS, Arbor, Bromcom and hand-made spreadsheets use.
+
+Headers are matched ignoring case, spaces and punctuation ("Reg. Group" = "reg group" = "REG_GROUP").
+Within a field the aliases are in order of preference, so a file with both "Adno" and Bromcom's internal
+"ID" takes the admission number, and one with both "Legal Surname" and "Surname" takes the legal one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ADMISSION_NUMBER = ("Adno", "Admission No", "Admission Number", "Adm No", "MIS ID", "Student ID", "Pupil ID",
+                    "Student Number", "Pupil Number", "ID")
+
+PUPIL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "mis_id": ADMISSION_NUMBER,
+    "upn": ("UPN", "Unique Pupil Number"),
+    "legal_surname": ("Legal Surname", "Legal Last Name", "Surname", "Last Name", "Family Name"),
+    "legal_forename": ("Legal Forename", "Legal First Name", "Forename", "First Name", "Given Name"),
+    "preferred_forename": ("Preferred Forename", "Preferred First Name", "Known As", "Preferred Name",
+                           "Chosen Name"),
+    "preferred_surname": ("Preferred Surname", "Preferred Last Name"),
+    "year": ("Year", "Year Group", "NC Year", "Curriculum Year", "National Curriculum Year", "Yr"),
+    "form": ("Reg", "Reg Group", "Registration Group", "Registration Form", "Reg Form", "Form",
+             "Tutor Group", "Form Group", "Class", "Tutor"),
+}
+PUPIL_REQUIRED = {"mis_id": "admission number (Adno)", "legal_surname": "surname",
+                  "legal_forename": "forename", "form": "form (Reg)"}
+
+CARER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "mis_id": ("Pupil Adno", "Student Adno", "Pupil Admission Number", "Student MIS ID", *ADMISSION_NUMBER),
+    "name": ("Contact Name", "Carer Name", "Contact Full Name", "Full Name", "Name", "Contact"),
+    "title": ("Contact Title", "Carer Title", "Title"),
+    "forename": ("Contact Forename", "Contact First Name", "Carer Forename", "Carer First Name", "Forename",
+                 "First Name", "Given Name"),
+    "surname": ("Contact Surname", "Contact Last Name", "Carer Surname", "Carer Last Name", "Surname",
+                "Last Name", "Family Name"),
+    "relationship": ("Relationship", "Relationship to Pupil", "Relationship to Student", "Relation"),
+    "parental_responsibility": ("Parental Responsibility", "Has Parental Responsibility", "Parental Resp",
+                                "PR"),
+    "priority": ("Priority", "Contact Priority", "Priority Order", "Order"),
+    "telephone": ("Telephone", "Phone", "Mobile", "Telephone Number", "Phone Number", "Mobile Number",
+                  "Mobile Phone", "Contact Telephone", "Tel"),
+}
+CARER_REQUIRED = {"mis_id": "pupil's admission number (Adno)"}
+
+
+def header_key(header: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", header.casefold())
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Field name → index of the column that holds it, for the fields the file has."""
+
+    index: dict[str, int]
+
+    def has(self, field: str) -> bool:
+        return field in self.index
+
+    def cell(self, cells: tuple[str, ...], field: str) -> str:
+        position = self.index.get(field)
+        return cells[position] if position is not None else ""
+
+
+def match_columns(header: tuple[str, ...], fields: dict[str, tuple[str, ...]]) -> Columns:
+    positions: dict[str, int] = {}
+    for position, name in enumerate(header):
+        positions.setdefault(header_key(name), position)  # a repeated header: the first one counts
+    index: dict[str, int] = {}
+    for field, aliases in fields.items():
+        found = next((positions[header_key(a)] for a in aliases if header_key(a) in positions), None)
+        if found is not None:
+            index[field] = found
+    return Columns(index)

@@ -1,0 +1,155 @@
+"""Importing the school roll from the MIS: check both files whole, then update pupils, carers and tags.
+
+Either the whole import is written, in one transaction with its audit event, or nothing is: a half-imported
+roll would leave the desk unable to tell who is on roll.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peewee import Database, chunked
+
+from kiosk.audit.log import append_event
+from kiosk.clock import Clock, to_db
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Carer, Pupil, database_proxy
+from kiosk.roster.parse import CarersFile, PupilsFile, read_carers, read_pupils
+from kiosk.roster.plan import STORED, RollPlan, new_pupil_values, plan_roll
+from kiosk.roster.report import ImportReport, Problem, PupilNote, RosterError
+from kiosk.roster.tags import create_tags
+from kiosk.roster.values import admission_key
+
+SCHOOL_TZ = ZoneInfo("Europe/London")
+# Old SQLite builds allow 999 parameters in one statement; stay under that on every backend.
+MAX_PARAMETERS = 900
+# Above this share of the roll leaving at once, the file is more likely one year group than the whole school.
+MASS_LEAVING = 0.5
+
+
+def import_roster(
+    pupils_path: Path,
+    carers_path: Path | None,
+    *,
+    clock: Clock,
+    audit_key: bytes,
+    desk: str,
+    staff_id: int | None,
+    dry_run: bool,
+    tz: ZoneInfo = SCHOOL_TZ,
+) -> ImportReport:
+    """Bring the kiosk's pupils (and, given a contacts file, their carers) into line with the MIS.
+
+    Raises RosterError, listing every problem in both files by line, when either file cannot be used;
+    nothing is written then, nor on a dry run."""
+    roster, carers = _read(Path(pupils_path), Path(carers_path) if carers_path is not None else None)
+    db = _database()
+    if dry_run:
+        with db.atomic():  # one consistent read
+            plan = plan_roll(roster)
+        return _report(roster, carers, plan, dry_run=True, tags_created=len(plan.untagged))
+    now = clock.now()
+    with write_transaction(db):
+        # Planned inside the write lock, so a pupil another desk adds meanwhile cannot be missed or doubled.
+        plan = plan_roll(roster)
+        pupil_ids = _write_pupils(plan, today=now.astimezone(tz).date())
+        if carers is not None:
+            _replace_carers(carers, [pupil_ids[admission_key(p.mis_id)] for p in roster.pupils], pupil_ids)
+        tags_created = create_tags(sorted(pupil_ids[key] for key in plan.untagged), created_at=to_db(now))
+        report = _report(roster, carers, plan, dry_run=False, tags_created=tags_created)
+        append_event(key=audit_key, at=now, desk=desk, staff=staff_id, action="ROSTER_IMPORTED",
+                     payload={"pupils_file": roster.file, "carers_file": carers.file if carers else None,
+                              **report.counts()})
+    return report
+
+
+def _read(pupils_path: Path, carers_path: Path | None) -> tuple[PupilsFile, CarersFile | None]:
+    roster, problems = read_pupils(pupils_path)
+    carers = None
+    if carers_path is not None:
+        carers, carer_problems = read_carers(carers_path)
+        problems += carer_problems
+        if roster is not None and carers is not None:
+            on_roll = {admission_key(pupil.mis_id) for pupil in roster.pupils}
+            problems += [Problem(carer.line, f"is for admission number {carer.mis_id}, who is not in "
+                                 f"{roster.file}", carers.file)
+                         for carer in carers.carers if admission_key(carer.mis_id) not in on_roll]
+    if roster is None or (carers_path is not None and carers is None) or problems:
+        raise RosterError(problems)
+    return roster, carers
+
+
+def _database() -> Database:
+    db = database_proxy.obj
+    if db is None:
+        raise RuntimeError("open_database() must be called before importing a roster")
+    return db
+
+
+def _write_pupils(plan: RollPlan, *, today: date) -> dict[str, int]:
+    """Insert, update and mark leavers; returns admission key → pupil id for everyone on roll."""
+    if plan.added:
+        rows = [new_pupil_values(pupil) for pupil in plan.added]
+        for batch in chunked(rows, MAX_PARAMETERS // len(rows[0])):
+            Pupil.insert_many(batch).execute()
+    changed = plan.updated + plan.returned + plan.refreshed
+    if changed:
+        fields = [*STORED, "active", "left_on"]
+        records = [Pupil(id=change.pupil_id, **({"active": True, "left_on": None} | change.values))
+                   for change in changed]
+        # Each row of a bulk update costs about two parameters per field (a CASE per column).
+        Pupil.bulk_update(records, fields=[getattr(Pupil, name) for name in fields],
+                          batch_size=max(1, MAX_PARAMETERS // (2 * len(fields) + 1)))
+    for batch in chunked([pupil_id for pupil_id, _note in plan.left], MAX_PARAMETERS):
+        Pupil.update(active=False, left_on=today).where(Pupil.id.in_(batch)).execute()
+    ids = dict(plan.pupil_ids)
+    if plan.added:
+        added = {pupil.mis_id for pupil in plan.added}
+        ids |= {admission_key(mis_id): pupil_id
+                for pupil_id, mis_id in Pupil.select(Pupil.id, Pupil.mis_id).tuples() if mis_id in added}
+    return ids
+
+
+def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str, int]) -> None:
+    """The MIS contacts export is the whole list: a carer it no longer has (a court order, a parent who
+    moved away) must not stay on the kiosk as someone a confiscated phone can be released to."""
+    for batch in chunked(on_roll, MAX_PARAMETERS):
+        Carer.delete().where(Carer.pupil.in_(batch)).execute()
+    rows: list[dict[str, Any]] = [
+        {"pupil": pupil_ids[admission_key(carer.mis_id)], "name": carer.name,
+         "relationship": carer.relationship, "parental_responsibility": carer.parental_responsibility,
+         "priority": carer.priority, "telephone": carer.telephone}
+        for carer in carers.carers
+    ]
+    for batch in chunked(rows, MAX_PARAMETERS // 6):
+        Carer.insert_many(batch).execute()
+
+
+def _report(roster: PupilsFile, carers: CarersFile | None, plan: RollPlan, *, dry_run: bool,
+            tags_created: int) -> ImportReport:
+    warnings = []
+    if plan.active_before and len(plan.left) > MASS_LEAVING * plan.active_before:
+        warnings.append(Problem(0, f"{len(plan.left)} of the {plan.active_before} pupils on roll are not in "
+                                "this file and are marked as left: check it is the whole-school export, not "
+                                "one year group (importing the right file brings them back)", roster.file))
+    without_carers = 0
+    if carers is not None:
+        with_carers = {admission_key(carer.mis_id) for carer in carers.carers}
+        without_carers = sum(1 for pupil in roster.pupils if admission_key(pupil.mis_id) not in with_carers)
+    return ImportReport(
+        pupils_file=roster.file,
+        carers_file=carers.file if carers is not None else None,
+        dry_run=dry_run,
+        added=tuple(PupilNote(p.mis_id, p.name, p.form) for p in plan.added),
+        updated=tuple(change.note for change in plan.updated),
+        left=tuple(note for _pupil_id, note in plan.left),
+        returned=tuple(change.note for change in plan.returned),
+        unchanged=plan.unchanged,
+        carers_imported=len(carers.carers) if carers is not None else 0,
+        pupils_without_carers=without_carers,
+        tags_created=tags_created,
+        problems=tuple(warnings),
+    )

@@ -1,0 +1,193 @@
+"""Turning a pupils file and a carers file into checked records, collecting every problem on the way.
+
+Nothing here touches the database: a file is either wholly usable or the office gets the full list of
+what to fix, so they fix it once in the MIS rather than one error per attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from kiosk.roster.headers import (
+    CARER_COLUMNS,
+    CARER_REQUIRED,
+    PUPIL_COLUMNS,
+    PUPIL_REQUIRED,
+    Columns,
+    match_columns,
+)
+from kiosk.roster.reader import Table, read_table
+from kiosk.roster.report import Problem, RosterError
+from kiosk.roster.values import admission_key, parse_priority, parse_year, parse_yes_no
+
+# The widths of the database columns: PostgreSQL refuses a longer value, so refuse it here, by line.
+PUPIL_WIDTHS = {"mis_id": 32, "upn": 32, "legal_surname": 100, "legal_forename": 100,
+                "preferred_forename": 100, "preferred_surname": 100, "form": 32}
+CARER_WIDTHS = {"name": 200, "relationship": 64, "telephone": 40}
+
+FIELD_WORDS = {"mis_id": "admission number", "upn": "UPN", "legal_surname": "surname",
+               "legal_forename": "forename", "preferred_forename": "preferred forename",
+               "preferred_surname": "preferred surname", "form": "form", "name": "carer's name",
+               "relationship": "relationship", "telephone": "telephone number"}
+
+
+@dataclass(frozen=True)
+class RosterPupil:
+    line: int
+    mis_id: str
+    upn: str | None
+    legal_forename: str
+    legal_surname: str
+    preferred_forename: str | None
+    preferred_surname: str | None
+    year: int | None
+    form: str
+
+    @property
+    def name(self) -> str:
+        forename = self.preferred_forename or self.legal_forename
+        return f"{forename} {self.preferred_surname or self.legal_surname}"
+
+
+@dataclass(frozen=True)
+class PupilsFile:
+    file: str
+    pupils: tuple[RosterPupil, ...]
+    # The optional fields this export has a column for; a field it lacks is left as the database has it.
+    supplied: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RosterCarer:
+    line: int
+    mis_id: str
+    name: str
+    relationship: str | None
+    parental_responsibility: bool
+    priority: int | None
+    telephone: str | None
+
+
+@dataclass(frozen=True)
+class CarersFile:
+    file: str
+    carers: tuple[RosterCarer, ...]
+
+
+def parse_pupils(path: Path) -> PupilsFile:
+    """The pupils in an MIS export; raises RosterError listing every problem if any row is unusable."""
+    pupils, problems = read_pupils(path)
+    if pupils is None or problems:
+        raise RosterError(problems)
+    return pupils
+
+
+def parse_carers(path: Path) -> CarersFile:
+    """The carers in an MIS contacts export; raises RosterError listing every problem."""
+    carers, problems = read_carers(path)
+    if carers is None or problems:
+        raise RosterError(problems)
+    return carers
+
+
+def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
+    table, problems = read_table(path)
+    if table is None:
+        return None, problems
+    columns = match_columns(table.header, PUPIL_COLUMNS)
+    problems += _missing_columns(table, columns, PUPIL_REQUIRED, PUPIL_COLUMNS)
+    pupils: list[RosterPupil] = []
+    first_line: dict[str, int] = {}
+    for row in table.rows:
+        found: list[str] = []
+        cell = partial(columns.cell, row.cells)
+        for field, words in PUPIL_REQUIRED.items():
+            if columns.has(field) and not cell(field):
+                found.append(f"has no {words}")
+        for field, width in PUPIL_WIDTHS.items():
+            if len(cell(field)) > width:
+                found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
+        year = parse_year(cell("year")) if cell("year") else None
+        if cell("year") and year is None:
+            found.append(f"year {cell('year')!r} is not a year group (write 'Year 9', '9' or 'Reception')")
+        mis_id = cell("mis_id")
+        if mis_id:
+            key = admission_key(mis_id)
+            if key in first_line:
+                found.append(f"admission number {mis_id} is already used on line {first_line[key]}")
+            else:
+                first_line[key] = row.line
+        problems.extend(Problem(row.line, message + _who(cell), table.file) for message in found)
+        if not found:
+            pupils.append(RosterPupil(
+                line=row.line, mis_id=mis_id, upn=cell("upn") or None,
+                legal_forename=cell("legal_forename"), legal_surname=cell("legal_surname"),
+                preferred_forename=cell("preferred_forename") or None,
+                preferred_surname=cell("preferred_surname") or None, year=year, form=cell("form"),
+            ))
+    if not table.rows and not problems:
+        problems.append(Problem(table.header_line, "has a header but no pupils", table.file))
+    supplied = frozenset(field for field in PUPIL_COLUMNS if columns.has(field))
+    return PupilsFile(table.file, tuple(pupils), supplied), problems
+
+
+def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
+    table, problems = read_table(path)
+    if table is None:
+        return None, problems
+    columns = match_columns(table.header, CARER_COLUMNS)
+    problems += _missing_columns(table, columns, CARER_REQUIRED, CARER_COLUMNS)
+    if not columns.has("name") and not (columns.has("forename") or columns.has("surname")):
+        problems.append(Problem(table.header_line, "has no column for the carer's name (looked for "
+                                + _alias_list(CARER_COLUMNS["name"]) + ", or Title, Forename and Surname)",
+                                table.file))
+    carers: list[RosterCarer] = []
+    for row in table.rows:
+        found: list[str] = []
+        cell = partial(columns.cell, row.cells)
+
+        mis_id = cell("mis_id")
+        if columns.has("mis_id") and not mis_id:
+            found.append("has no pupil admission number")
+        parts = (cell("title"), cell("forename"), cell("surname"))
+        name = cell("name") or " ".join(part for part in parts if part)
+        if not name:
+            found.append("has no carer's name")
+        responsibility = parse_yes_no(cell("parental_responsibility"))
+        if responsibility is None:
+            found.append(f"parental responsibility {cell('parental_responsibility')!r} is not Yes or No")
+        priority = parse_priority(cell("priority")) if cell("priority") else None
+        if cell("priority") and priority is None:
+            found.append(f"priority {cell('priority')!r} is not a number")
+        for field, width in CARER_WIDTHS.items():
+            if len(name if field == "name" else cell(field)) > width:
+                found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
+        problems.extend(Problem(row.line, message, table.file) for message in found)
+        if not found:
+            carers.append(RosterCarer(
+                line=row.line, mis_id=mis_id, name=name, relationship=cell("relationship") or None,
+                parental_responsibility=bool(responsibility), priority=priority,
+                telephone=cell("telephone") or None,
+            ))
+    return CarersFile(table.file, tuple(carers)), problems
+
+
+def _missing_columns(table: Table, columns: Columns, required: dict[str, str],
+                     aliases: dict[str, tuple[str, ...]]) -> list[Problem]:
+    return [Problem(table.header_line, f"has no {words} column (looked for {_alias_list(aliases[field])})",
+                    table.file)
+            for field, words in required.items() if not columns.has(field)]
+
+
+def _alias_list(aliases: tuple[str, ...]) -> str:
+    return ", ".join(f'"{alias}"' for alias in aliases)
+
+
+def _who(cell: Callable[[str], str]) -> str:
+    """Who the row is about, so the office can find it in the MIS as well as by line number."""
+    parts = (cell("legal_forename"), cell("legal_surname"), cell("mis_id"))
+    label = ", ".join(part for part in parts if part)
+    return f" ({label})" if label else ""

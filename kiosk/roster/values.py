@@ -1,0 +1,49 @@
+"""Reading single cells the way different MIS exports write them: year groups, yes/no, priorities, ids."""
+
+from __future__ import annotations
+
+import re
+
+# The range a school's roll can hold: nursery (-2, -1), reception (0) up to a Year 14 sixth-former.
+LOWEST_YEAR, HIGHEST_YEAR = -2, 14
+
+_YEAR_NUMBER = re.compile(r"^(?:national curriculum year|curriculum year|nc year|ncy|year|yr|y)?(\d{1,2})$")
+_YEAR_WORDS = {"reception": 0, "rec": 0, "r": 0, "yr": 0, "yearr": 0, "yearreception": 0,
+               "nursery": -1, "n": -1, "n2": -1, "n1": -2}
+_YES = {"yes", "y", "true", "t", "1"}
+_NO = {"no", "n", "false", "f", "0", ""}
+_WHOLE_NUMBER = re.compile(r"^(\d{1,4})(?:\.0+)?$")  # Excel may have turned 1 into 1.0
+
+
+def parse_year(text: str) -> int | None:
+    """'Year 9', 'Y9', 'Yr 9', '9', 'NC Year 9' → 9; 'Reception', 'R', 'YR' → 0. None if it is not a year."""
+    compact = re.sub(r"[\s.\-_]", "", text.casefold())
+    if compact in _YEAR_WORDS:
+        return _YEAR_WORDS[compact]
+    match = _YEAR_NUMBER.match(compact)
+    if match is None:
+        return None
+    year = int(match.group(1))
+    return year if LOWEST_YEAR <= year <= HIGHEST_YEAR else None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Parental responsibility as SIMS (Yes/No), Arbor (True/False) or a spreadsheet (Y, 1) write it."""
+    word = text.strip().casefold()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    return None
+
+
+def parse_priority(text: str) -> int | None:
+    match = _WHOLE_NUMBER.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def admission_key(mis_id: str) -> str:
+    """The form two admission numbers are compared in: Excel drops leading zeros ('001234' → '1234'),
+    and a re-saved export must still find the same pupils rather than mark them all as leavers."""
+    key = mis_id.strip().upper()
+    return key.lstrip("0") or "0" if key.isdigit() else key
