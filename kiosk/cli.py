@@ -217,7 +217,10 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
         env.say(f"Audit trail OK: {report.events_checked} events in sequence, chain intact, "
                 f"{report.custody_checked} custody records match their events.")
         return EXIT_OK
-    env.say(f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {report.first_bad_seq}")
+    if report.first_bad_seq is not None:
+        env.say(f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {report.first_bad_seq}")
+    else:
+        env.say("AUDIT TRAIL FAILED VERIFICATION: the chain is intact but custody records do not match it")
     for problem in report.problems[:50]:
         env.say(f"  {problem}")
     if len(report.problems) > 50:

@@ -63,8 +63,9 @@ def verify(key: bytes, *, batch: int = 5000) -> VerifyReport:
         if recorded is None:
             report.fail(f"custody {custody.id} ({custody.state}) has no audit event")
         elif recorded[1] != custody.state:
+            # Not a break in the chain itself, so it does not move first_bad_seq.
             report.fail(f"custody {custody.id} is {custody.state} but its last event (seq {recorded[0]}) "
-                        f"says {recorded[1]}", recorded[0])
+                        f"says {recorded[1]}")
     for custody_id, (seq, _state) in sorted(last_state.items()):
-        report.fail(f"event {seq} refers to custody {custody_id}, which is missing", seq)
+        report.fail(f"event {seq} refers to custody {custody_id}, which is missing")
     return report

@@ -64,7 +64,7 @@ def normalise(raw: str) -> Scan:
                           "or type the pupil's name.")
         return TagScan(candidate)
     if ADMISSION_NUMBER.match(compact):
-        return AdmissionNumberScan(compact.lstrip("0") or "0")
+        return AdmissionNumberScan(compact)  # zero-padding is matched at lookup
     if any(c.isdigit() for c in compact):
         raise BadScan(f"'{text[:24]}' is not a tag code this kiosk knows. Scan the phone's tag, "
                       "or type the pupil's name.")

@@ -27,9 +27,13 @@ def backup_sqlite(db: Database, dest: Path) -> BackupResult:
     dest = dest.expanduser()
     if dest.is_dir():
         dest = dest / f"kiosk-backup-{_stamp()}.db"
-    dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"The backup could not be written to {dest}: {exc.strerror or exc}. "
+                            "Choose a folder on a drive that exists and is writable.") from exc
     source = sqlite3.connect(db.database, timeout=30)
     try:
         target = sqlite3.connect(partial)
@@ -41,7 +45,7 @@ def backup_sqlite(db: Database, dest: Path) -> BackupResult:
             target.commit()
         finally:
             target.close()
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise DatabaseError(f"The backup could not be written to {dest}: {exc}. Check the drive has space "
                             "and is writable, then try again.") from exc

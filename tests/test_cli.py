@@ -1,0 +1,142 @@
+"""The `kiosk` command as an IT technician and an office manager use it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from kiosk.cli import main, spreadsheet_safe
+from kiosk.clock import FixedClock
+from kiosk.custody import hand_in, normalise, resolve
+from kiosk.db import Event, Staff
+
+
+def run(argv, *, clock=None, stdin=None, monkeypatch=None):
+    out = io.StringIO()
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(argv, clock=clock or FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC)), out=out)
+    return code, out.getvalue()
+
+
+def school_args(school):
+    return ["--db", str(school.path)]
+
+
+def test_init_creates_database_key_and_first_admin(tmp_path, monkeypatch):
+    db = tmp_path / "office" / "kiosk.db"
+    code, out = run(["--db", str(db), "init", "--admin-name", "Jo Bloggs", "--initials", "jb", "--pin-stdin"],
+                    stdin="583920\n", monkeypatch=monkeypatch)
+    assert code == 0, out
+    key = tmp_path / "config" / "kiosk.key"
+    assert key.exists() and (key.stat().st_mode & 0o777) == 0o600
+    assert "Admin Jo Bloggs (JB)" in out
+    admin = Staff.get()
+    assert (admin.initials, admin.role) == ("JB", "admin")
+    code, _ = run(["--db", str(db), "init", "--admin-name", "X", "--initials", "xx", "--pin-stdin"],
+                  stdin="583920\n", monkeypatch=monkeypatch)
+    assert code == 1 and Staff.select().count() == 1
+
+
+def test_init_refuses_a_weak_pin_and_creates_no_staff(tmp_path, monkeypatch, capsys):
+    code, _ = run(["--db", str(tmp_path / "k.db"), "init", "--admin-name", "Jo", "--initials", "jb",
+                   "--pin-stdin"], stdin="1234\n", monkeypatch=monkeypatch)
+    assert code == 1 and "at least 6 digits" in capsys.readouterr().err
+    assert Staff.select().count() == 0
+
+
+def test_staff_add_list_and_unlock(school, monkeypatch):
+    code, out = run([*school_args(school), "staff", "add", "Bea Lowe", "--initials", "BL", "--role", "dsl",
+                     "--pin-stdin"], stdin="582046\n", monkeypatch=monkeypatch)
+    assert code == 0 and "Added Bea Lowe (BL, dsl)" in out
+    Staff.update(locked_until=datetime(2026, 11, 30, 9, 0)).where(Staff.initials == "BL").execute()
+    _, listing = run([*school_args(school), "staff", "list"])
+    assert any(line.startswith("BL") and line.rstrip().endswith("locked") for line in listing.splitlines())
+    code, out = run([*school_args(school), "staff", "unlock", "bl"])
+    assert code == 0 and Staff.get(Staff.initials == "BL").locked_until is None
+
+
+def test_tags_list_csv_has_mis_id_and_code_and_filters_by_form(school):
+    code, out = run([*school_args(school), "tags", "list", "--form", "9C", "--csv"])
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["mis_id"] for r in rows} == {"100001", "100002"}
+    assert {r["tag_code"] for r in rows} == {school.tag_of(school.pupils[0]), school.tag_of(school.pupils[1])}
+    _, by_year = run([*school_args(school), "tags", "list", "--year", "7"])
+    assert "2 tags" in by_year and "Ó Súilleabháin" in by_year
+
+
+def test_close_day_lists_uncollected_phones(school):
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[0]))))
+    code, out = run([*school_args(school), "close-day"], clock=FixedClock(datetime(2026, 11, 30, 17, 0,
+                                                                                   tzinfo=UTC)))
+    assert code == 0
+    assert "1 phone(s) were not collected" in out and "Zoë Hall" in out and "9C-01" in out
+    assert Event.select().where(Event.action == "DAY_CLOSED").count() == 1
+
+
+def test_audit_verify_passes_then_fails_after_tampering(school):
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[0]))))
+    code, out = run([*school_args(school), "audit", "verify"])
+    assert code == 0 and "Audit trail OK" in out
+    with sqlite3.connect(school.path) as raw:
+        raw.execute("UPDATE event SET desk = 'Somewhere else' WHERE action = 'HANDED_IN'")
+    bad_seq = Event.get(Event.action == "HANDED_IN").seq
+    code, out = run([*school_args(school), "audit", "verify"])
+    assert code == 1 and f"first bad sequence number {bad_seq}" in out
+
+
+def test_report_today_as_table_and_csv(school):
+    for pupil in school.pupils[:3]:
+        hand_in(school.ctx(), resolve(normalise(school.tag_of(pupil))))
+    code, out = run([*school_args(school), "report", "today", "--csv"])
+    rows = {r["form"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["9C"]["handed_in"] == "2" and rows["10HA"]["in_office"] == "1" and rows["Total"]["handed_in"] == "3"
+    _, table = run([*school_args(school), "report", "today"])
+    assert "Monday 30 November 2026" in table and "Total" in table
+
+
+def test_backup_is_a_consistent_copy_that_verifies(school, tmp_path):
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[0]))))
+    dest = tmp_path / "backups"
+    dest.mkdir()
+    code, out = run([*school_args(school), "backup", str(dest)])
+    assert code == 0 and "integrity ok" in out and "key file" in out
+    [copy] = list(dest.glob("kiosk-backup-*.db"))
+    code, out = run(["--db", str(copy), "audit", "verify"])
+    assert code == 0, out
+
+
+def test_backup_to_an_impossible_place_says_so_and_leaves_nothing(school, tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backup folder should be")
+    code, _ = run([*school_args(school), "backup", str(blocker / "k.db")])
+    assert code == 1 and "could not be written" in capsys.readouterr().err
+    assert blocker.read_text().startswith("a file")
+
+
+def test_a_missing_key_file_is_explained(school, tmp_path, capsys):
+    (tmp_path / "config" / "kiosk.key").unlink()
+    code, _ = run([*school_args(school), "audit", "verify"])
+    assert code == 1 and "key file" in capsys.readouterr().err
+
+
+def test_a_network_share_path_is_refused_from_the_command_line(capsys):
+    code, _ = run(["--db", "\\\\fileserver\\office\\kiosk.db", "staff", "list"])
+    assert code == 1 and "PostgreSQL" in capsys.readouterr().err
+
+
+def test_spreadsheet_formulas_are_defused_in_csv():
+    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert spreadsheet_safe("+44") == "'+44" and spreadsheet_safe("9C") == "9C"
+
+
+def test_kiosk_is_an_installed_command():
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "import-roster" in result.stdout and "close-day" in result.stdout

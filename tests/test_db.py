@@ -1,0 +1,110 @@
+"""Storage: durability settings, refusing network shares, migrations, and the one-open-custody rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from peewee import IntegrityError
+
+from kiosk.clock import to_db
+from kiosk.db import Custody, DatabaseError, Setting, database_proxy, open_database
+from kiosk.db.connection import mount_fstype, network_location_reason
+from kiosk.db.migrations import LATEST, SchemaTooNew, current_version, migrate_to_latest
+
+MOUNTINFO = """\
+22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
+40 22 0:35 / /mnt/office rw,relatime shared:20 - cifs //fileserver/office rw,vers=3.0
+41 22 0:36 / /srv/nfs\\040share rw,relatime shared:21 - nfs4 fs:/export rw
+42 22 0:37 / /mnt/officelocal rw - ext4 /dev/vdb1 rw
+"""
+
+
+def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(tmp_path):
+    db = open_database(str(tmp_path / "k.db"))
+    pragma = lambda name: db.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+    assert pragma("journal_mode") == "wal"
+    assert pragma("synchronous") == 2
+    assert pragma("foreign_keys") == 1
+    assert pragma("busy_timeout") >= 5000
+
+
+@pytest.mark.parametrize(("path", "fstype"), [
+    ("/mnt/office/kiosk.db", "cifs"), ("/srv/nfs share/k.db", "nfs4"), ("/home/office/k.db", "ext4"),
+    ("/mnt/officelocal/k.db", "ext4"),
+])
+def test_the_filesystem_under_a_path_is_found_from_mountinfo(path, fstype):
+    assert mount_fstype(Path(path), MOUNTINFO) == fstype
+
+
+def test_network_shares_are_refused_with_a_reason_naming_postgresql(tmp_path, monkeypatch):
+    assert "cifs" in network_location_reason(Path("/mnt/office/kiosk.db"), MOUNTINFO, platform="linux")
+    assert network_location_reason(Path("/mnt/officelocal/k.db"), MOUNTINFO, platform="linux") is None
+    assert "UNC" in network_location_reason(Path("\\\\server\\share\\kiosk.db"), "", platform="win32")
+    monkeypatch.setattr("kiosk.db.connection.network_location_reason", lambda p: "it is on a share (smb3)")
+    with pytest.raises(DatabaseError, match="PostgreSQL"):
+        open_database(str(tmp_path / "k.db"))
+
+
+def test_a_fresh_database_is_at_the_latest_schema_and_migrating_again_changes_nothing(tmp_path):
+    db = open_database(str(tmp_path / "k.db"))
+    assert current_version(db) == LATEST
+    tables = set(db.get_tables())
+    assert migrate_to_latest(db) == LATEST
+    assert set(db.get_tables()) == tables
+
+
+def test_a_database_from_a_newer_kiosk_is_refused(tmp_path):
+    db = open_database(str(tmp_path / "k.db"))
+    Setting.update(value=str(LATEST + 1)).where(Setting.key == "schema_version").execute()
+    with pytest.raises(SchemaTooNew, match="Update the kiosk"):
+        migrate_to_latest(db)
+
+
+def test_the_database_itself_refuses_a_second_open_custody_for_a_tag(school):
+    tag = school.pupils[0].tags[0]
+    row = dict(tag=tag.id, pupil=school.pupils[0].id, kind="daily", state="IN_OFFICE",
+               opened_at=to_db(school.clock.now()), opened_by=school.office.staff_id, opened_desk="R",
+               state_changed_at=to_db(school.clock.now()))
+    Custody.create(**row, slot_box="9C", slot_position=1)
+    with pytest.raises(IntegrityError), database_proxy.obj.atomic():
+        Custody.create(**row, slot_box="9C", slot_position=2)
+    with pytest.raises(IntegrityError), database_proxy.obj.atomic():
+        Custody.create(**{**row, "tag": school.pupils[1].tags[0].id, "pupil": school.pupils[1].id},
+                       slot_box="9C", slot_position=1)
+
+
+RACE = """
+import sys
+from pathlib import Path
+from kiosk.db import open_database
+from kiosk.keyring import load_key_file
+from kiosk.clock import Clock
+from kiosk.config import Settings
+from kiosk.auth import SignedIn
+from kiosk.custody import DeskContext, hand_in, normalise, resolve
+open_database(sys.argv[1])
+ring = load_key_file(Path(sys.argv[2]))
+who = SignedIn(staff_id=1, name="Ann Adams", initials="AA", role="office", desk=sys.argv[3])
+ctx = DeskContext(ring, Clock(), Settings(desk=sys.argv[3]), who)
+for code in sys.argv[4:]:
+    hand_in(ctx, resolve(normalise(code)))
+print("done")
+"""
+
+
+def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(school, tmp_path):
+    codes = [school.tag_of(p) for p in school.pupils]
+    key = tmp_path / "config" / "kiosk.key"
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, str(school.path), str(key), f"Desk {n}", *codes],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(3)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert Custody.select().count() == len(codes)
+    slots = [c.slot for c in Custody.select()]
+    assert len(set(slots)) == len(slots)
+    from kiosk.audit import verify
+
+    assert verify(school.keyring.audit_key).ok
