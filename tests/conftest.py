@@ -41,6 +41,7 @@ class School:
     """A small fictional school in a real SQLite file."""
 
     path: Path
+    url: str  # what open_database was given: the SQLite file, or a postgresql:// URL
     keyring: Keyring
     clock: FixedClock
     settings: Settings
@@ -74,7 +75,8 @@ def add_pupil(clock, mis_id, forename, surname, preferred, year, form) -> Pupil:
 
 def make_school(tmp_path: Path, url: str | None = None) -> School:
     path = tmp_path / "kiosk.db"
-    open_database(url or str(path))
+    url = url or str(path)
+    open_database(url)
     keyring = create_key_file(tmp_path / "config" / "kiosk.key")
     # Monday 30 Nov 2026, 08:30 in London (GMT).
     clock = FixedClock(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
@@ -85,7 +87,7 @@ def make_school(tmp_path: Path, url: str | None = None) -> School:
               pin=ADMIN_PIN)
     office = sign_in(keyring=keyring, clock=clock, desk="Reception 1", who="AA", pin=OFFICE_PIN)
     pupils = [add_pupil(clock, *row) for row in FICTIONAL_PUPILS]
-    return School(path, keyring, clock, settings, office, pupils)
+    return School(path, url, keyring, clock, settings, office, pupils)
 
 
 @pytest.fixture

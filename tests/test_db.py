@@ -95,10 +95,11 @@ print("done")
 """
 
 
-def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(school, tmp_path):
+def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(any_school, tmp_path):
+    school = any_school
     codes = [school.tag_of(p) for p in school.pupils]
     key = tmp_path / "config" / "kiosk.key"
-    procs = [subprocess.Popen([sys.executable, "-c", RACE, str(school.path), str(key), f"Desk {n}", *codes],
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, school.url, str(key), f"Desk {n}", *codes],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(3)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs

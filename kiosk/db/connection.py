@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -114,11 +116,21 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     return db
 
 
-def write_transaction(db: Database):
-    """A transaction that takes the write lock at once on SQLite (a deferred one fails under contention)."""
+@contextmanager
+def write_transaction(db: Database) -> Iterator[object]:
+    """A transaction that holds the database's write lock from its first statement.
+
+    SQLite: BEGIN IMMEDIATE (a deferred transaction fails at once under contention, busy timeout or not).
+    PostgreSQL: lock the audit head row, the one row every change updates anyway. Desks' writes then run
+    one at a time, so slot numbers and audit sequence numbers are never contended mid-transaction.
+    """
     if isinstance(db, SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
+        with db.atomic("IMMEDIATE") as txn:
+            yield txn
+    else:
+        with db.atomic() as txn:
+            db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+            yield txn
 
 
 def redact(url: str) -> str:
