@@ -31,3 +31,7 @@ class NotPermitted(DeskError):
 
 class Conflict(DeskError):
     """Another desk changed this phone at the same moment; the message says what it is now."""
+
+
+class StorageFailed(DeskError):
+    """The database could not record the action: nothing was saved, and the message says why."""

@@ -109,3 +109,31 @@ def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(any
     from kiosk.audit import verify
 
     assert verify(school.keyring.audit_key).ok
+
+
+def test_a_full_disk_refuses_the_action_with_its_real_cause_and_recovers_without_restart(school):
+    from kiosk.audit import verify
+    from kiosk.custody import hand_back, hand_in, normalise, resolve
+    from kiosk.db import Event
+    from kiosk.errors import StorageFailed
+
+    db = database_proxy.obj
+    zoe = school.pupils[0]
+    # SQLite's own page limit fails exactly as a full disk does (SQLITE_FULL).
+    db.execute_sql(f"PRAGMA max_page_count = {db.execute_sql('PRAGMA page_count').fetchone()[0] + 1}")
+    acknowledged = 0
+    with pytest.raises(StorageFailed, match="disk holding the database is full") as refused:
+        for _ in range(5_000):  # a busy desk, until the disk fills
+            for action in (hand_in, hand_back):
+                action(school.ctx(), resolve(normalise(school.tag_of(zoe))))
+                acknowledged += 1
+    assert refused.value.message.startswith("NOT SAVED")
+    assert acknowledged > 0
+    # Every acknowledged action is there, and the refused one left no trace.
+    assert Event.select().where(Event.action.in_(["HANDED_IN", "HANDED_BACK"])).count() == acknowledged
+    assert verify(school.keyring.audit_key).ok
+
+    db.execute_sql("PRAGMA max_page_count = 1073741823")  # space is back: no restart needed
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[1]))))
+    assert Event.select().where(Event.action.in_(["HANDED_IN", "HANDED_BACK"])).count() == acknowledged + 1
+    assert verify(school.keyring.audit_key).ok

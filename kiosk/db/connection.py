@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from kiosk.db.models import database_proxy
+from kiosk.errors import StorageFailed
 
 NETWORK_FILESYSTEMS = {"cifs", "smb", "smb2", "smbfs", "smb3", "nfs", "nfs4", "afs", "ncpfs", "9p",
                        "fuse.sshfs", "davfs", "fuse.davfs2", "ceph", "glusterfs", "fuse.glusterfs"}
@@ -124,13 +125,47 @@ def write_transaction(db: Database) -> Iterator[object]:
     PostgreSQL: lock the audit head row, the one row every change updates anyway. Desks' writes then run
     one at a time, so slot numbers and audit sequence numbers are never contended mid-transaction.
     """
-    if isinstance(db, SqliteDatabase):
-        with db.atomic("IMMEDIATE") as txn:
-            yield txn
-    else:
-        with db.atomic() as txn:
-            db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
-            yield txn
+    try:
+        if isinstance(db, SqliteDatabase):
+            with db.atomic("IMMEDIATE") as txn:
+                yield txn
+        else:
+            with db.atomic() as txn:
+                db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                yield txn
+    except (OperationalError, InterfaceError) as exc:
+        raise StorageFailed(storage_failure_message(exc)) from exc
+
+
+_CAUSES = [
+    ("disk is full", "the disk holding the database is full", "Free some space (or call IT), then scan again."),
+    ("disk i/o error", "the disk reported a read/write error", "Call IT: the disk may be failing."),
+    ("readonly", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
+    ("read-only", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
+    ("database is locked", "another program kept the database busy",
+     "Scan again; if it keeps happening, close other programs using the kiosk database."),
+    ("could not connect", "the database server cannot be reached", "Check the network, then scan again."),
+    ("server closed the connection", "the database server closed the connection", "Scan again in a moment."),
+    ("connection already closed", "the connection to the database server was lost", "Scan again in a moment."),
+    ("terminating connection", "the database server was restarted", "Scan again in a moment."),
+]
+
+
+def storage_failure_message(exc: BaseException) -> str:
+    """Plain words for a database failure. The real cause can hide behind a later error
+    (SQLite on a full disk makes peewee report "cannot rollback - no transaction is active"), so the whole
+    chain of causes is searched."""
+    texts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts.append(str(current).lower())
+        current = current.__cause__ or current.__context__
+    for needle, cause, advice in _CAUSES:
+        if any(needle in text for text in texts):
+            return f"NOT SAVED: {cause}. {advice}"
+    detail = next((t for t in reversed(texts) if t and "cannot rollback" not in t), texts[0])
+    return f"NOT SAVED: the database reported a problem ({detail}). Scan again; if it repeats, call IT."
 
 
 def redact(url: str) -> str:
