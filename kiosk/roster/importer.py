@@ -18,7 +18,7 @@ from kiosk.clock import Clock, to_db
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Pupil, database_proxy
 from kiosk.roster.parse import CarersFile, PupilsFile, read_carers, read_pupils
-from kiosk.roster.plan import STORED, RollPlan, new_pupil_values, plan_roll
+from kiosk.roster.plan import RollPlan, new_pupil_values, plan_roll
 from kiosk.roster.report import ImportReport, Problem, PupilNote, RosterError
 from kiosk.roster.tags import create_tags
 from kiosk.roster.values import admission_key
@@ -73,10 +73,10 @@ def _read(pupils_path: Path, carers_path: Path | None) -> tuple[PupilsFile, Care
         carers, carer_problems = read_carers(carers_path)
         problems += carer_problems
         if roster is not None and carers is not None:
-            on_roll = {admission_key(pupil.mis_id) for pupil in roster.pupils}
-            problems += [Problem(carer.line, f"is for admission number {carer.mis_id}, who is not in "
-                                 f"{roster.file}", carers.file)
-                         for carer in carers.carers if admission_key(carer.mis_id) not in on_roll]
+            problems += [Problem(carer.line, f"{carer.name} is the carer of admission number {carer.mis_id}, "
+                                 f"who is not in {roster.file}", carers.file)
+                         for carer in carers.carers
+                         if carer.mis_id and admission_key(carer.mis_id) not in roster.listed]
     if roster is None or (carers_path is not None and carers is None) or problems:
         raise RosterError(problems)
     return roster, carers
@@ -95,14 +95,10 @@ def _write_pupils(plan: RollPlan, *, today: date) -> dict[str, int]:
         rows = [new_pupil_values(pupil) for pupil in plan.added]
         for batch in chunked(rows, MAX_PARAMETERS // len(rows[0])):
             Pupil.insert_many(batch).execute()
-    changed = plan.updated + plan.returned + plan.refreshed
-    if changed:
-        fields = [*STORED, "active", "left_on"]
-        records = [Pupil(id=change.pupil_id, **({"active": True, "left_on": None} | change.values))
-                   for change in changed]
-        # Each row of a bulk update costs about two parameters per field (a CASE per column).
-        Pupil.bulk_update(records, fields=[getattr(Pupil, name) for name in fields],
-                          batch_size=max(1, MAX_PARAMETERS // (2 * len(fields) + 1)))
+    # One UPDATE per changed pupil: peewee's bulk_update sends untyped CASE branches, which PostgreSQL
+    # refuses for the date and integer columns, and even a September roll-over is only ~1,500 statements.
+    for change in plan.updated + plan.returned + plan.refreshed:
+        Pupil.update(change.values).where(Pupil.id == change.pupil_id).execute()
     for batch in chunked([pupil_id for pupil_id, _note in plan.left], MAX_PARAMETERS):
         Pupil.update(active=False, left_on=today).where(Pupil.id.in_(batch)).execute()
     ids = dict(plan.pupil_ids)
@@ -133,8 +129,9 @@ def _report(roster: PupilsFile, carers: CarersFile | None, plan: RollPlan, *, dr
     warnings = []
     if plan.active_before and len(plan.left) > MASS_LEAVING * plan.active_before:
         warnings.append(Problem(0, f"{len(plan.left)} of the {plan.active_before} pupils on roll are not in "
-                                "this file and are marked as left: check it is the whole-school export, not "
-                                "one year group (importing the right file brings them back)", roster.file))
+                                "this file, so the import marks them as left: check it is the whole-school "
+                                "export, not one year group (importing the right file brings them back)",
+                                roster.file))
     without_carers = 0
     if carers is not None:
         with_carers = {admission_key(carer.mis_id) for carer in carers.carers}

@@ -58,6 +58,8 @@ class PupilsFile:
     pupils: tuple[RosterPupil, ...]
     # The optional fields this export has a column for; a field it lacks is left as the database has it.
     supplied: frozenset[str]
+    # Every admission number in the file, rows with problems too, so their carers are not called unknown.
+    listed: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -101,21 +103,25 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
     problems += _missing_columns(table, columns, PUPIL_REQUIRED, PUPIL_COLUMNS)
     pupils: list[RosterPupil] = []
     first_line: dict[str, int] = {}
+    listed: set[str] = set()
     for row in table.rows:
         found: list[str] = []
         cell = partial(columns.cell, row.cells)
-        for field, words in PUPIL_REQUIRED.items():
+        for field in PUPIL_REQUIRED:
             if columns.has(field) and not cell(field):
-                found.append(f"has no {words}")
+                found.append(f"has no {FIELD_WORDS[field]}")
         for field, width in PUPIL_WIDTHS.items():
             if len(cell(field)) > width:
                 found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
+            if "\n" in cell(field):
+                found.append(f"the {FIELD_WORDS[field]} runs over more than one line")
         year = parse_year(cell("year")) if cell("year") else None
         if cell("year") and year is None:
             found.append(f"year {cell('year')!r} is not a year group (write 'Year 9', '9' or 'Reception')")
         mis_id = cell("mis_id")
         if mis_id:
             key = admission_key(mis_id)
+            listed.add(key)
             if key in first_line:
                 found.append(f"admission number {mis_id} is already used on line {first_line[key]}")
             else:
@@ -131,7 +137,7 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
     if not table.rows and not problems:
         problems.append(Problem(table.header_line, "has a header but no pupils", table.file))
     supplied = frozenset(field for field in PUPIL_COLUMNS if columns.has(field))
-    return PupilsFile(table.file, tuple(pupils), supplied), problems
+    return PupilsFile(table.file, tuple(pupils), supplied, frozenset(listed)), problems
 
 
 def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
@@ -163,8 +169,11 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
         if cell("priority") and priority is None:
             found.append(f"priority {cell('priority')!r} is not a number")
         for field, width in CARER_WIDTHS.items():
-            if len(name if field == "name" else cell(field)) > width:
+            value = name if field == "name" else cell(field)
+            if len(value) > width:
                 found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
+            if "\n" in value:
+                found.append(f"the {FIELD_WORDS[field]} runs over more than one line")
         problems.extend(Problem(row.line, message, table.file) for message in found)
         if not found:
             carers.append(RosterCarer(
@@ -188,6 +197,6 @@ def _alias_list(aliases: tuple[str, ...]) -> str:
 
 def _who(cell: Callable[[str], str]) -> str:
     """Who the row is about, so the office can find it in the MIS as well as by line number."""
-    parts = (cell("legal_forename"), cell("legal_surname"), cell("mis_id"))
-    label = ", ".join(part for part in parts if part)
+    name = " ".join(part for part in (cell("legal_forename"), cell("legal_surname")) if part)
+    label = ", ".join(part for part in (name, cell("mis_id")) if part)
     return f" ({label})" if label else ""

@@ -70,7 +70,7 @@ def plan_roll(roster: PupilsFile) -> RollPlan:
         by_key.setdefault(admission_key(row["mis_id"]), row)
     plan.active_before = sum(1 for row in stored if row["active"])
     seen: set[int] = set()
-    supplied = (*ALWAYS_SUPPLIED, *(name for name in OPTIONAL if name in roster.supplied))
+    supplied = [name for name in STORED if name in ALWAYS_SUPPLIED or name in roster.supplied]
     for pupil in roster.pupils:
         key = admission_key(pupil.mis_id)
         row = by_mis_id.get(pupil.mis_id) or by_key.get(key)
@@ -97,10 +97,13 @@ def plan_roll(roster: PupilsFile) -> RollPlan:
                 plan.refreshed.append(Change(row["id"], values, note))
     for row in stored:
         if row["active"] and row["id"] not in seen:
-            name = f"{row['preferred_forename'] or row['legal_forename']} " \
-                   f"{row['preferred_surname'] or row['legal_surname']}"
-            plan.left.append((row["id"], PupilNote(row["mis_id"], name, row["form"])))
+            plan.left.append((row["id"], PupilNote(row["mis_id"], _display_name(row), row["form"])))
     return plan
+
+
+def _display_name(row: dict[str, Any]) -> str:
+    forename = row["preferred_forename"] or row["legal_forename"]
+    return f"{forename} {row['preferred_surname'] or row['legal_surname']}"
 
 
 def _describe(name: str, old: Any, new: Any) -> str:

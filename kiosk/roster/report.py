@@ -78,25 +78,32 @@ class ImportReport:
         }
 
     def summary_lines(self) -> list[str]:
-        verb = "would be" if self.dry_run else "were"
+        """The report in the office's words, for the terminal or the admin screen."""
+        was, were = ("would be", "would be") if self.dry_run else ("was", "were")
         lines = [
             f"{'Dry run — nothing was saved. ' if self.dry_run else ''}Roster from {self.pupils_file}: "
-            f"{self.on_roll} pupils on roll.",
+            f"{_count(self.on_roll, 'pupil')} on roll.",
         ]
         for heading, notes in (("added", self.added), ("updated", self.updated),
                                ("marked as left", self.left), ("back on roll", self.returned)):
             if heading == "back on roll" and not notes:
                 continue  # rare enough that "0 back on roll" every time would only be noise
-            lines.append(f"{len(notes)} {verb} {heading}.")
+            lines.append(f"{_count(len(notes), 'pupil')} {was if len(notes) == 1 else were} {heading}.")
             lines.extend(f"  {note}" for note in notes[:NAMES_SHOWN])
             if len(notes) > NAMES_SHOWN:
                 lines.append(f"  … and {len(notes) - NAMES_SHOWN} more.")
-        lines.append(f"{self.unchanged} unchanged.")
+        lines.append(f"{_count(self.unchanged, 'pupil')} unchanged.")
         if self.carers_file is not None:
-            lines.append(f"{self.carers_imported} carers {verb} loaded from {self.carers_file}.")
+            lines.append(f"{_count(self.carers_imported, 'carer')} "
+                         f"{was if self.carers_imported == 1 else were} loaded from {self.carers_file}.")
             if self.pupils_without_carers:
-                lines.append(f"  {self.pupils_without_carers} pupils on roll have no carer in that file, "
-                             "so no one can collect a confiscated phone for them until the MIS is updated.")
-        lines.append(f"{self.tags_created} new tag codes {verb} created (print their labels).")
+                lines.append(f"  {_count(self.pupils_without_carers, 'pupil')} on roll with no carer in that "
+                             "file: no one can collect a confiscated phone for them until the MIS has one.")
+        lines.append(f"{_count(self.tags_created, 'new tag code')} "
+                     f"{was if self.tags_created == 1 else were} created (print their labels).")
         lines.extend(f"Note: {problem}" for problem in self.problems)
         return lines
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number:,} {thing}{'' if number == 1 else 's'}"

@@ -7,7 +7,8 @@ import re
 # The range a school's roll can hold: nursery (-2, -1), reception (0) up to a Year 14 sixth-former.
 LOWEST_YEAR, HIGHEST_YEAR = -2, 14
 
-_YEAR_NUMBER = re.compile(r"^(?:national curriculum year|curriculum year|nc year|ncy|year|yr|y)?(\d{1,2})$")
+# Matched against the cell with spaces and dots taken out: "NC Year 9" → "ncyear9".
+_YEAR_NUMBER = re.compile(r"^(?:nationalcurriculumyear|curriculumyear|ncyear|ncy|year|yr|y)?(\d{1,2})$")
 _YEAR_WORDS = {"reception": 0, "rec": 0, "r": 0, "yr": 0, "yearr": 0, "yearreception": 0,
                "nursery": -1, "n": -1, "n2": -1, "n1": -2}
 _YES = {"yes", "y", "true", "t", "1"}
@@ -17,7 +18,7 @@ _WHOLE_NUMBER = re.compile(r"^(\d{1,4})(?:\.0+)?$")  # Excel may have turned 1 i
 
 def parse_year(text: str) -> int | None:
     """'Year 9', 'Y9', 'Yr 9', '9', 'NC Year 9' → 9; 'Reception', 'R', 'YR' → 0. None if it is not a year."""
-    compact = re.sub(r"[\s.\-_]", "", text.casefold())
+    compact = re.sub(r"[\s._]", "", text.casefold())
     if compact in _YEAR_WORDS:
         return _YEAR_WORDS[compact]
     match = _YEAR_NUMBER.match(compact)
