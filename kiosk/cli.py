@@ -153,12 +153,10 @@ def cmd_import_roster(env: Env, args: argparse.Namespace) -> int:
     try:
         report = import_roster(Path(args.pupils), Path(args.carers) if args.carers else None, clock=env.clock,
                                audit_key=keyring.audit_key, desk=env.settings.desk, staff_id=None,
-                               dry_run=args.dry_run)
+                               dry_run=args.dry_run, tz=env.settings.tz)
     except RosterError as exc:
-        env.say(f"The roster was NOT imported: {exc}")
-        for problem in exc.problems:
-            env.say(f"  {problem}")
-        env.say("Nothing was changed. Fix these lines in the export (or export again from the MIS) and re-run.")
+        env.say(str(exc))
+        env.say("Fix these lines in the export (or export again from the MIS), then run the import again.")
         return EXIT_PROBLEM
     for line in report.summary_lines():
         env.say(line)

@@ -86,7 +86,7 @@ def build_demo(*, keyring: Keyring, clock: Clock, settings: Settings, folder: Pa
         add_staff(keyring=keyring, clock=clock, desk=settings.desk, name=name, initials=initials, role=role, pin=pin)
     pupils_csv, carers_csv = write_demo_roster(folder, pupils)
     import_roster(pupils_csv, carers_csv, clock=clock, audit_key=keyring.audit_key, desk=settings.desk,
-                  staff_id=Staff.get(Staff.initials == "AR").id, dry_run=False)
+                  staff_id=Staff.get(Staff.initials == "AR").id, dry_run=False, tz=settings.tz)
 
     tz = settings.tz
     today = clock.now().astimezone(tz).date()

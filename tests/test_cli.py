@@ -140,3 +140,22 @@ def test_spreadsheet_formulas_are_defused_in_csv():
 def test_kiosk_is_an_installed_command():
     result = subprocess.run([sys.executable, "-m", "kiosk.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "import-roster" in result.stdout and "close-day" in result.stdout
+
+
+def test_import_roster_reports_counts_and_refuses_a_broken_file_whole(school, tmp_path):
+    good = tmp_path / "pupils.csv"
+    good.write_text("Adno,Legal Surname,Legal Forename,Year,Reg\n200001,Quill,Petra,Year 8,8B\n"
+                    + "".join(f"{p.mis_id},{p.legal_surname},{p.legal_forename},{p.year},{p.form}\n"
+                              for p in school.pupils), encoding="utf-8")
+    code, out = run([*school_args(school), "import-roster", str(good), "--dry-run"])
+    assert code == 0 and "Dry run" in out
+    from kiosk.db import Pupil
+
+    assert Pupil.select().count() == 6
+    code, out = run([*school_args(school), "import-roster", str(good)])
+    assert code == 0 and Pupil.select().count() == 7
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Adno,Legal Surname,Legal Forename,Reg\n1,Smith,,9A\n2,Jones,Al,9A\n2,Doe,Jo,9B\n")
+    code, out = run([*school_args(school), "import-roster", str(bad)])
+    assert code == 1 and "line 2" in out and "line 4" in out
+    assert Pupil.select().count() == 7
