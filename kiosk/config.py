@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,21 @@ class Settings:
                                           True)
     slot_scheme: str = _doc("How slots are named: 'form' (9C-14), 'year' (Y9-014) or 'single' (0042).",
                             "form")
+    confiscation_reasons: tuple[str, ...] = _doc(
+        "The reason categories offered when a phone is confiscated.",
+        ("used in lesson", "used on site", "found during an exam", "other breach"))
+    escalation: tuple[dict, ...] = _doc(
+        "The escalation ladder: from the Nth confiscation this term, the rule and how many school days the "
+        "phone is held (0: a parent or carer may collect it after school that day).",
+        ({"from": 1, "rule": "A parent or carer collects it after school", "hold_school_days": 0},
+         {"from": 2, "rule": "A parent or carer collects it; held until the next school day",
+          "hold_school_days": 1},
+         {"from": 3, "rule": "Held until the end of the school week; parent meeting", "hold_school_days": 5}))
+    terms: tuple[tuple[str, str], ...] = _doc(
+        "Term dates (first day, last day), for 'this term' counts and school-day holds.",
+        (("2026-09-02", "2026-10-23"), ("2026-11-02", "2026-12-18"), ("2027-01-05", "2027-02-12"),
+         ("2027-02-22", "2027-03-26"), ("2027-04-12", "2027-05-28"), ("2027-06-07", "2027-07-21")))
+    hold_ageing_days: int = _doc("Flag a confiscated phone held longer than this many days.", 5)
     database: str = _doc("SQLite file path or postgresql:// URL. Empty: kiosk.db in the data directory.", "")
     key_file: str = _doc("Secret key file (PIN pepper, audit chain). Empty: kiosk.key in the config dir.", "")
 
@@ -62,6 +77,15 @@ class Settings:
             raise ConfigError(f"hand_back_from {self.hand_back_from!r} is not a time like 14:30") from exc
         if self.slot_scheme not in ("form", "year", "single"):
             raise ConfigError(f"slot_scheme {self.slot_scheme!r} must be 'form', 'year' or 'single'")
+        for start, end in self.terms:
+            try:
+                if date.fromisoformat(end) < date.fromisoformat(start):
+                    raise ConfigError(f"term {start}…{end} ends before it starts")
+            except ValueError as exc:
+                raise ConfigError(f"term dates must look like 2026-09-02 (got {start!r}, {end!r})") from exc
+        steps = sorted(int(step.get("from", 0)) for step in self.escalation)
+        if not steps or steps[0] != 1:
+            raise ConfigError("the escalation ladder must start from the 1st confiscation ('from = 1')")
         if self.idle_lock_seconds < 10:
             raise ConfigError("idle_lock_seconds must be at least 10")
         return self
@@ -109,6 +133,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
 
 def _coerce(kind: Any, value: Any) -> Any:
     kind = str(kind)
+    if kind.startswith("tuple"):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
     if kind == "int":
         return int(value)
     if kind == "float":

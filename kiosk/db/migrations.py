@@ -25,8 +25,33 @@ def _v1_initial(db: Database) -> None:
     AuditHead.create(id=1, seq=0, chain="0" * 64)
 
 
+def _add_missing_columns(db: Database, model, names: list[str]) -> None:
+    """Add columns an older database lacks. A new database already has them (v1 creates the current
+    tables), so each migration after v1 only adds what is missing."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    table = model._meta.table_name
+    present = {c.name for c in db.get_columns(table)}
+    migrator = SchemaMigrator.from_database(db)
+    steps = [migrator.add_column(table, model._meta.fields[n].column_name, model._meta.fields[n])
+             for n in names if model._meta.fields[n].column_name not in present]
+    if steps:
+        migrate(*steps)
+
+
+def _v2_confiscation(db: Database) -> None:
+    from kiosk.db.models import Custody, DslNote, Search
+
+    _add_missing_columns(db, Custody, ["reason_category", "location", "confiscated_by_name", "exam_incident",
+                                       "held_until", "details_json"])
+    db.create_tables([Search, DslNote], safe=True)
+    for sql in ("CREATE INDEX IF NOT EXISTS custody_kind_opened ON custody (kind, opened_at)",):
+        db.execute_sql(sql)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
+    (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -44,18 +69,30 @@ def current_version(db: Database) -> int:
 
 def migrate_to_latest(db: Database) -> int:
     """Apply every pending migration; returns the version now in force."""
-    lock = db.atomic("IMMEDIATE") if isinstance(db, SqliteDatabase) else db.atomic()
-    with lock:
-        version = current_version(db)
-        if version > LATEST:
-            raise SchemaTooNew(
-                f"This database is at schema version {version}, newer than this kiosk understands ({LATEST}). "
-                "Update the kiosk software on this PC."
-            )
-        for number, _title, apply in MIGRATIONS:
-            if number > version:
-                apply(db)
-                (Setting.insert(key="schema_version", value=str(number))
-                 .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(number)}).execute())
-                version = number
+    sqlite = isinstance(db, SqliteDatabase)
+    if current_version(db) == LATEST:
+        return LATEST
+    if sqlite:
+        # SQLite rebuilds a table to change a column; foreign keys must be off for that, and can only be
+        # switched outside a transaction. They are checked as a whole before the migration commits.
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic("IMMEDIATE") if sqlite else db.atomic():
+            version = current_version(db)
+            if version > LATEST:
+                raise SchemaTooNew(
+                    f"This database is at schema version {version}, newer than this kiosk understands "
+                    f"({LATEST}). Update the kiosk software on this PC."
+                )
+            for number, _title, apply in MIGRATIONS:
+                if number > version:
+                    apply(db)
+                    (Setting.insert(key="schema_version", value=str(number))
+                     .on_conflict(conflict_target=[Setting.key], update={Setting.value: str(number)}).execute())
+                    version = number
+            if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+                raise RuntimeError("the migration left broken references; nothing was changed")
+    finally:
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = ON")
     return version

@@ -111,6 +111,13 @@ class Custody(BaseModel):
     reason = TextField(null=True)
     dsl_flag = BooleanField(default=False)
     state_changed_at = DateTimeField()
+    # Schema v2: confiscation particulars.
+    reason_category = CharField(null=True, max_length=64, index=True)
+    location = CharField(null=True, max_length=200)
+    confiscated_by_name = CharField(null=True, max_length=200)  # often a teacher, not the person at the desk
+    exam_incident = BooleanField(default=False, index=True)
+    held_until = DateField(null=True)
+    details_json = TextField(null=True)  # exam details, parent informed, collector, police handover…
 
     @property
     def slot(self) -> str | None:
@@ -139,6 +146,36 @@ class PhoneException(BaseModel):
     notes = TextField(null=True)
 
 
+class Search(BaseModel):
+    """A search of a pupil's device (DfE 'Searching, screening and confiscation'), recorded even when
+    nothing was found and whether or not the phone was confiscated."""
+
+    id = AutoField()
+    pupil = ForeignKeyField(Pupil, backref="searches", on_delete="RESTRICT", index=True)
+    custody = ForeignKeyField(Custody, null=True, backref="searches", on_delete="RESTRICT")
+    at = DateTimeField(index=True)
+    desk = CharField(max_length=64)
+    recorded_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    searched_by_name = CharField(max_length=200)
+    authorised_by_name = CharField(max_length=200)
+    grounds = TextField()
+    found = TextField()  # "nothing found" is a finding too
+    nothing_found = BooleanField(default=False)
+    dsl_informed = BooleanField(default=False)
+    parent_informed = BooleanField(default=False)
+
+
+class DslNote(BaseModel):
+    """Safeguarding notes: only the DSL and the head may read them, and every reading is audited."""
+
+    id = AutoField()
+    custody = ForeignKeyField(Custody, backref="dsl_notes", on_delete="RESTRICT", index=True)
+    pupil = ForeignKeyField(Pupil, backref="+", on_delete="RESTRICT")
+    at = DateTimeField()
+    author = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    text = TextField()
+
+
 class Event(BaseModel):
     """The append-only audit log. `chain` = HMAC(key, previous chain ‖ this event's sealed fields)."""
 
@@ -164,4 +201,4 @@ class AuditHead(BaseModel):
     chain = CharField(max_length=64)
 
 
-ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, AuditHead, Event]
+ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, AuditHead, Event]
