@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests import pgserver
-
 from kiosk.auth import SignedIn, add_staff, sign_in
 from kiosk.clock import FixedClock, to_db
 from kiosk.config import Settings
@@ -19,6 +17,7 @@ from kiosk.custody.codes import new_code
 from kiosk.custody.scans import fold
 from kiosk.db import Pupil, Tag, database_proxy, open_database
 from kiosk.keyring import Keyring, create_key_file
+from tests import pgserver
 
 OFFICE_PIN = "482913"
 ADMIN_PIN = "735106"

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-import pytest
-
 from kiosk.cli import main, spreadsheet_safe
 from kiosk.clock import FixedClock
 from kiosk.custody import hand_in, normalise, resolve

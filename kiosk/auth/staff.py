@@ -11,9 +11,9 @@ from kiosk.audit import append_event
 from kiosk.auth.pins import check_pin_rules, hash_pin, pin_matches
 from kiosk.auth.roles import Permission, Role, can
 from kiosk.clock import Clock, as_utc, to_db
-from kiosk.errors import DeskError, NotPermitted
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Staff, database_proxy
+from kiosk.errors import DeskError, NotPermitted
 from kiosk.keyring import Keyring
 
 MAX_FAILED_ATTEMPTS = 5
