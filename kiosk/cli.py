@@ -265,7 +265,7 @@ def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
     start = date.fromisoformat(args.valid_from) if args.valid_from else env.clock.now().date()
     row = add_exception(ctx, pupil_id=pupil.id, kind=args.kind, valid_from=start,
                         valid_to=date.fromisoformat(args.valid_to) if args.valid_to else None,
-                        agreement_ref=args.agreement, notes=args.notes)
+                        agreement_ref=args.agreement, notes=args.notes, approved_by_name=args.approved_by)
     env.say(f"Exception recorded for {pupil.display_name} ({pupil.form}): {row.kind}.")
     return EXIT_OK
 
@@ -394,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=["medical", "educational visit", "young carer", "other"])
     p.add_argument("--from", dest="valid_from")
     p.add_argument("--to", dest="valid_to")
+    p.add_argument("--approved-by", required=True, help="who approved it (the head, or a leadership role)")
     p.add_argument("--agreement", help="written agreement reference")
     p.add_argument("--notes")
 

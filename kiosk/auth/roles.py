@@ -25,19 +25,29 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"
     IMPORT_ROSTER = "import_roster"
     MANAGE_EXCEPTIONS = "manage_exceptions"
+    FLAG_SAFEGUARDING = "flag_safeguarding"
+    CLEAR_HOLD = "clear_hold"
+    HAND_TO_POLICE = "hand_to_police"
+    READ_DSL_NOTES = "read_dsl_notes"
+    RECORD_SEARCH = "record_search"
 
 
-_DESK = {Permission.HAND_IN, Permission.HAND_BACK, Permission.CLOSE_DAY, Permission.CONFISCATE}
+_DESK = {Permission.HAND_IN, Permission.HAND_BACK, Permission.CLOSE_DAY}
+_CONFISCATE = {Permission.CONFISCATE, Permission.FLAG_SAFEGUARDING, Permission.RECORD_SEARCH}
+_SAFEGUARDING = {Permission.SAFEGUARDING, Permission.CLEAR_HOLD, Permission.HAND_TO_POLICE,
+                 Permission.READ_DSL_NOTES, Permission.AUTHORISE_UNLISTED_COLLECTOR}
 
+# Who may do what. A teacher confiscates and searches but does not work the desk; only the DSL and the
+# head see safeguarding notes, clear holds and hand phones to the police; admin (the office manager or IT)
+# runs the desk, staff and roster but sees nothing safeguarding.
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICE: frozenset(_DESK | {Permission.RELEASE, Permission.VIEW_REPORTS}),
-    Role.TEACHER: frozenset({Permission.CONFISCATE}),
-    Role.DSL: frozenset(_DESK | {Permission.RELEASE, Permission.AUTHORISE_UNLISTED_COLLECTOR,
-                                 Permission.SAFEGUARDING, Permission.VIEW_REPORTS,
-                                 Permission.MANAGE_EXCEPTIONS}),
-    Role.HEAD: frozenset(_DESK | {Permission.RELEASE, Permission.AUTHORISE_UNLISTED_COLLECTOR,
-                                  Permission.SAFEGUARDING, Permission.VIEW_REPORTS,
-                                  Permission.MANAGE_EXCEPTIONS}),
+    Role.OFFICE: frozenset(_DESK | _CONFISCATE | {Permission.RELEASE, Permission.VIEW_REPORTS}),
+    Role.TEACHER: frozenset(_CONFISCATE),
+    Role.DSL: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | {Permission.RELEASE, Permission.VIEW_REPORTS,
+                                                              Permission.MANAGE_EXCEPTIONS}),
+    Role.HEAD: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | {Permission.RELEASE, Permission.VIEW_REPORTS,
+                                                               Permission.MANAGE_EXCEPTIONS}),
+    # Admin records exceptions the head approved (the approver's name is recorded with each).
     Role.ADMIN: frozenset(_DESK | {Permission.RELEASE, Permission.VIEW_REPORTS, Permission.MANAGE_STAFF,
                                    Permission.IMPORT_ROSTER, Permission.MANAGE_EXCEPTIONS}),
 }

@@ -73,7 +73,7 @@ def _already_open(ctx: DeskContext, found: Resolved, open_: Custody) -> Receipt:
 
 def hand_in(ctx: DeskContext, found: Resolved) -> Receipt:
     """Open a daily custody and give the phone a slot; a re-scan is recognised, never duplicated."""
-    ctx.who.require(Permission.HAND_IN)
+    ctx.require(Permission.HAND_IN)
     for _attempt in range(RETRIES):
         try:
             with write_transaction(database_proxy.obj):
@@ -101,7 +101,7 @@ def hand_in(ctx: DeskContext, found: Resolved) -> Receipt:
 
 def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
     """Return a phone from the office to its pupil. Confiscated and held phones are refused."""
-    ctx.who.require(Permission.HAND_BACK)
+    ctx.require(Permission.HAND_BACK)
     for _attempt in range(RETRIES):
         with write_transaction(database_proxy.obj):
             open_ = _open_custody(found.tag.id)
@@ -161,7 +161,7 @@ class CloseDayReport:
 
 def close_day(ctx: DeskContext) -> CloseDayReport:
     """Every phone still in the office becomes UNCOLLECTED and is listed, with those from earlier days."""
-    ctx.who.require(Permission.CLOSE_DAY)
+    ctx.require(Permission.CLOSE_DAY)
     now = ctx.clock.now()
     moved = 0
     with write_transaction(database_proxy.obj):

@@ -16,9 +16,11 @@ KINDS = ("medical", "educational visit", "young carer", "other")
 
 def add_exception(
     ctx: DeskContext, *, pupil_id: int, kind: str, valid_from: date, valid_to: date | None,
-    agreement_ref: str | None = None, notes: str | None = None,
+    agreement_ref: str | None = None, notes: str | None = None, approved_by_name: str | None = None,
 ) -> PhoneException:
-    ctx.who.require(Permission.MANAGE_EXCEPTIONS)
+    """Record an approved exception. `approved_by_name` is who approved it (the head, say) when someone
+    else enters it; by default the signed-in member of staff."""
+    ctx.require(Permission.MANAGE_EXCEPTIONS)
     if kind not in KINDS:
         raise DeskError(f"An exception is one of: {', '.join(KINDS)}.")
     if valid_to and valid_to < valid_from:
@@ -26,12 +28,13 @@ def add_exception(
     with write_transaction(database_proxy.obj):
         pupil = Pupil.get_by_id(pupil_id)
         row = PhoneException.create(pupil=pupil, kind=kind, approved_by=ctx.who.staff_id,
-                                     approved_by_name=ctx.who.name, valid_from=valid_from,
+                                     approved_by_name=approved_by_name or ctx.who.name, valid_from=valid_from,
                                     valid_to=valid_to, agreement_ref=agreement_ref, notes=notes)
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="EXCEPTION_APPROVED", pupil=pupil,
                      payload={"exception_id": row.id, "kind": kind, "from": valid_from.isoformat(),
-                              "to": valid_to.isoformat() if valid_to else None, "agreement": agreement_ref})
+                              "to": valid_to.isoformat() if valid_to else None, "agreement": agreement_ref,
+                              "approved_by": approved_by_name or ctx.who.name})
     return row
 
 
