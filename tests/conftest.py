@@ -15,12 +15,15 @@ from kiosk.config import Settings
 from kiosk.custody import DeskContext
 from kiosk.custody.codes import new_code
 from kiosk.custody.scans import fold
-from kiosk.db import Pupil, Tag, database_proxy, open_database
+from kiosk.db import Carer, Pupil, Tag, database_proxy, open_database
 from kiosk.keyring import Keyring, create_key_file
 from tests import pgserver
 
 OFFICE_PIN = "482913"
 ADMIN_PIN = "735106"
+# name, initials, role, PIN: one of each other role, all invented.
+OTHER_STAFF = [("Priya Shah", "PS", "dsl", "864209"), ("Hugh Grant-Ellis", "HG", "head", "591730"),
+               ("Tom Ellis", "TE", "teacher", "975310")]
 
 
 @pytest.fixture(autouse=True)
@@ -69,6 +72,10 @@ def add_pupil(clock, mis_id, forename, surname, preferred, year, form) -> Pupil:
                          preferred_forename=preferred, year=year, form=form,
                          search_name=fold(" ".join(filter(None, [forename, preferred, surname]))))
     Tag.create(code=new_code(), pupil=pupil, created_at=to_db(clock.now()))
+    Carer.create(pupil=pupil, name=f"Mrs Dana {surname}", relationship="Mother", parental_responsibility=True,
+                 priority=1, telephone="07700900001")
+    Carer.create(pupil=pupil, name=f"Mr Joe {surname}", relationship="Grandparent", parental_responsibility=False,
+                 priority=2, telephone="07700900002")
     return pupil
 
 
@@ -84,6 +91,8 @@ def make_school(tmp_path: Path, url: str | None = None) -> School:
               pin=OFFICE_PIN)
     add_staff(keyring=keyring, clock=clock, desk="Reception 1", name="Sam Okafor", initials="SO", role="admin",
               pin=ADMIN_PIN)
+    for name, initials, role, pin in OTHER_STAFF:
+        add_staff(keyring=keyring, clock=clock, desk="Reception 1", name=name, initials=initials, role=role, pin=pin)
     office = sign_in(keyring=keyring, clock=clock, desk="Reception 1", who="AA", pin=OFFICE_PIN)
     pupils = [add_pupil(clock, *row) for row in FICTIONAL_PUPILS]
     return School(path, url, keyring, clock, settings, office, pupils)

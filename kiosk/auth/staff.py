@@ -78,20 +78,31 @@ def add_staff(
 def sign_in(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str) -> SignedIn:
     """`who` is initials or a staff badge scan. Five wrong PINs lock the account for 15 minutes,
     counted on the account itself so that moving to another desk does not reset it."""
+    return _check_pin(keyring=keyring, clock=clock, desk=desk, who=who, pin=pin, purpose=None)
+
+
+def confirm_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, purpose: str) -> SignedIn:
+    """A step-up check before a serious action (a release, an authorisation): the same PIN rules and
+    lockout as signing in, recorded with its purpose."""
+    return _check_pin(keyring=keyring, clock=clock, desk=desk, who=who, pin=pin, purpose=purpose)
+
+
+def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, purpose: str | None) -> SignedIn:
     now = clock.now()
+    failed_action = "SIGN_IN_FAILED" if purpose is None else "PIN_CONFIRM_FAILED"
     key = normalise_initials(who)
     refused = "Those initials and PIN do not match. Try again."
     with write_transaction(database_proxy.obj):
         staff = (Staff.get_or_none((Staff.initials == key) & Staff.active)
                  or Staff.get_or_none((Staff.badge_code == who.strip()) & Staff.active))
         if staff is None:
-            append_event(key=keyring.audit_key, at=now, desk=desk, action="SIGN_IN_FAILED",
-                         payload={"initials": key[:8], "reason": "unknown initials"})
+            append_event(key=keyring.audit_key, at=now, desk=desk, action=failed_action,
+                         payload={"initials": key[:8], "reason": "unknown initials", "purpose": purpose})
             failure: SignInRefused | None = SignInRefused(refused)
         elif staff.locked_until and as_utc(staff.locked_until) > now:
             minutes = max(1, int((as_utc(staff.locked_until) - now).total_seconds() // 60) + 1)
-            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="SIGN_IN_FAILED",
-                         payload={"initials": staff.initials, "reason": "account locked"})
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action=failed_action,
+                         payload={"initials": staff.initials, "reason": "account locked", "purpose": purpose})
             failure = SignInRefused(f"This account is locked after {MAX_FAILED_ATTEMPTS} wrong PINs. "
                                     f"Try again in {minutes} min, or ask an admin to unlock it.")
         elif not pin_matches(pin, staff.pin_hash, keyring.pin_pepper):
@@ -99,8 +110,9 @@ def sign_in(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str) ->
             locked_until = to_db(now + LOCKOUT) if attempts >= MAX_FAILED_ATTEMPTS else None
             Staff.update(failed_attempts=0 if locked_until else attempts, locked_until=locked_until).where(
                 Staff.id == staff.id).execute()
-            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="SIGN_IN_FAILED",
-                         payload={"initials": staff.initials, "reason": "wrong PIN", "attempt": attempts})
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action=failed_action,
+                         payload={"initials": staff.initials, "reason": "wrong PIN", "attempt": attempts,
+                                  "purpose": purpose})
             if locked_until:
                 append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="ACCOUNT_LOCKED",
                              payload={"initials": staff.initials, "until": locked_until.isoformat()})
@@ -112,8 +124,9 @@ def sign_in(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str) ->
                                         "before the account locks.)")
         else:
             Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
-            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="SIGNED_IN",
-                         payload={"initials": staff.initials})
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff,
+                         action="SIGNED_IN" if purpose is None else "PIN_CONFIRMED",
+                         payload={"initials": staff.initials, "purpose": purpose})
             failure = None
     # Raised after the transaction commits, so the failure and the lock are recorded.
     if failure is not None:

@@ -5,9 +5,11 @@ from kiosk.db.models import (
     AuditHead,
     Carer,
     Custody,
+    DslNote,
     Event,
     PhoneException,
     Pupil,
+    Search,
     Setting,
     Staff,
     Tag,
@@ -15,6 +17,6 @@ from kiosk.db.models import (
 )
 
 __all__ = [
-    "AuditHead", "Carer", "Custody", "DatabaseError", "Event", "PhoneException", "Pupil", "Setting", "Staff",
+    "AuditHead", "Carer", "Custody", "DatabaseError", "DslNote", "Event", "PhoneException", "Pupil", "Search", "Setting", "Staff",
     "Tag", "database_proxy", "open_database", "write_transaction",
 ]

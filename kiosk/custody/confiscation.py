@@ -1,0 +1,189 @@
+"""Confiscation (policy §6.1): a phone taken from a pupil is held in the office for a parent or carer.
+
+The school is liable for the phone until it is released, so every particular is recorded at intake.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from peewee import IntegrityError, fn
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.clock import as_utc, local_day_bounds, local_today, to_db
+from kiosk.custody import details as custody_details
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import Conflict, DeskError, Refused
+from kiosk.custody.lookup import Resolved
+from kiosk.custody.receipts import PupilSummary
+from kiosk.custody.slots import SAFE_BOX, next_free_position
+from kiosk.custody.states import Kind, State
+from kiosk.custody.terms import add_school_days, escalation_step, term_containing
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Custody, Pupil, database_proxy
+
+EXAM_REASON = "found during an exam"
+CONDITION_ITEMS = ("screen cracked", "back cracked", "in a case", "SIM present", "memory card present",
+                   "switched off", "switched on")
+
+
+@dataclass(frozen=True)
+class ExamDetails:
+    """For the report to the examining body (policy §6: phones in exams)."""
+
+    board: str
+    paper: str
+    room: str = ""
+    invigilator: str = ""
+    candidate_number: str = ""
+
+
+@dataclass(frozen=True)
+class LadderPosition:
+    count_this_term: int  # including this confiscation
+    rule: str
+    hold_school_days: int
+    previous: tuple[datetime, ...]  # earlier confiscations this term (UTC)
+
+
+@dataclass(frozen=True)
+class ConfiscationReceipt:
+    custody_id: int
+    pupil: PupilSummary
+    tag_code: str
+    slot: str | None
+    seal_number: str
+    reason_category: str
+    held_until: date
+    ladder: LadderPosition
+    converted_from_daily: bool
+    at: datetime
+
+
+def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = True) -> LadderPosition:
+    """Where the pupil stands on the escalation ladder this term."""
+    today = local_today(ctx.clock, ctx.settings.tz)
+    start, end = term_containing(today, ctx.settings)
+    lo, _ = local_day_bounds(start, ctx.settings.tz)
+    _, hi = local_day_bounds(max(end, today), ctx.settings.tz)
+    earlier = [as_utc(row.opened_at) for row in
+               Custody.select(Custody.opened_at).where(
+                   (Custody.pupil == pupil_id) & (Custody.kind == Kind.CONFISCATED)
+                   & (Custody.opened_at >= to_db(lo)) & (Custody.opened_at < to_db(hi)))
+               .order_by(Custody.opened_at)]
+    count = len(earlier) + (1 if including_new else 0)
+    step = escalation_step(max(count, 1), ctx.settings)
+    return LadderPosition(count_this_term=count, rule=str(step["rule"]),
+                          hold_school_days=int(step.get("hold_school_days", 0)), previous=tuple(earlier))
+
+
+def confiscate(
+    ctx: DeskContext, found: Resolved, *, confiscated_by_name: str, reason_category: str, location: str,
+    condition: tuple[str, ...] | list[str], seal_number: str, notes: str = "", exam: ExamDetails | None = None,
+) -> ConfiscationReceipt:
+    """Record a confiscation. A phone already in the office on the daily cycle becomes the confiscation
+    (no second record); otherwise a new custody opens, held in the safe."""
+    ctx.require(Permission.CONFISCATE, pupil=found.pupil.id)
+    if reason_category not in ctx.settings.confiscation_reasons:
+        raise DeskError(f"Choose a reason: {', '.join(ctx.settings.confiscation_reasons)}.")
+    if not confiscated_by_name.strip():
+        raise DeskError("Record who confiscated the phone (often the teacher, not the person at the desk).")
+    if not seal_number.strip():
+        raise DeskError("Record the bag or seal number the phone was sealed in.")
+    exam_incident = exam is not None or reason_category == EXAM_REASON
+    if exam_incident and (exam is None or not exam.board.strip() or not exam.paper.strip()):
+        raise DeskError("For a phone found in an exam, record the exam board and paper: "
+                        "it must be reported to the examining body.")
+    for _attempt in range(3):
+        try:
+            with write_transaction(database_proxy.obj):
+                ladder = ladder_position(ctx, found.pupil.id)
+                today = local_today(ctx.clock, ctx.settings.tz)
+                held_until = add_school_days(today, ladder.hold_school_days, ctx.settings)
+                now = ctx.clock.now()
+                particulars = dict(
+                    kind=Kind.CONFISCATED, state=State.HELD_FOR_PARENT, reason_category=reason_category,
+                    reason=notes or None, location=location.strip() or None,
+                    confiscated_by_name=confiscated_by_name.strip(), exam_incident=exam_incident,
+                    held_until=held_until, seal_number=seal_number.strip(),
+                    condition=", ".join(condition) or None, state_changed_at=to_db(now),
+                )
+                extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
+                         "confiscated_at": now.isoformat()}
+                open_ = (Custody.select().where((Custody.tag == found.tag.id) & Custody.closed_at.is_null())
+                         .first())
+                converted = False
+                if open_ is not None:
+                    if open_.state not in (State.IN_OFFICE, State.UNCOLLECTED):
+                        raise Refused(f"This phone is already confiscated ({open_.state.replace('_', ' ').lower()}"
+                                      f", bag {open_.seal_number}). Nothing was changed.")
+                    changed = (Custody.update(**particulars, details_json=custody_details.merged(open_, **extra))
+                               .where((Custody.id == open_.id) & (Custody.state == open_.state)).execute())
+                    if changed != 1:
+                        raise IntegrityError("changed by another desk")
+                    custody_id, converted, slot = open_.id, True, open_.slot
+                else:
+                    custody = Custody.create(
+                        tag=found.tag.id, pupil=found.pupil.id, slot_box=SAFE_BOX,
+                        slot_position=next_free_position(SAFE_BOX), opened_at=to_db(now),
+                        opened_by=ctx.who.staff_id, opened_desk=ctx.desk,
+                        details_json=json.dumps(extra, ensure_ascii=False, default=str), **particulars)
+                    custody_id, slot = custody.id, custody.slot
+                append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                             action="CONFISCATED", pupil=found.pupil.id, tag=found.tag.id, custody=custody_id,
+                             custody_state=State.HELD_FOR_PARENT,
+                             payload={"reason": reason_category, "by": confiscated_by_name.strip(),
+                                      "location": location, "seal": seal_number, "condition": list(condition),
+                                      "exam": exam.__dict__ if exam else None, "held_until": held_until.isoformat(),
+                                      "count_this_term": ladder.count_this_term, "converted_from_daily": converted})
+            return ConfiscationReceipt(
+                custody_id=custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code, slot=slot,
+                seal_number=seal_number.strip(), reason_category=reason_category, held_until=held_until,
+                ladder=ladder, converted_from_daily=converted, at=now)
+        except IntegrityError:
+            continue
+    raise Conflict("Another desk is handling this phone right now. Try again in a moment.")
+
+
+def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: str, notes: str = "") -> None:
+    """Whether and how the parent or carer was told (phone call, email, letter, notice handed to pupil)."""
+    ctx.require(Permission.CONFISCATE, custody=custody_id)
+    if not how.strip():
+        raise DeskError("Say how the parent or carer was informed (phone call, email, letter…).")
+    with write_transaction(database_proxy.obj):
+        custody = Custody.get_by_id(custody_id)
+        now = ctx.clock.now()
+        informed = custody_details.read(custody).get("parent_informed", [])
+        informed.append({"how": how.strip(), "who": who.strip(), "at": now.isoformat(), "notes": notes,
+                         "by": ctx.who.name})
+        Custody.update(details_json=custody_details.merged(custody, parent_informed=informed)).where(
+            Custody.id == custody_id).execute()
+        append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="PARENT_INFORMED", pupil=custody.pupil_id, tag=custody.tag_id, custody=custody_id,
+                     custody_state=custody.state, payload={"how": how.strip(), "who": who.strip()})
+
+
+def held_phones() -> list[Custody]:
+    return list(Custody.select(Custody, Pupil).join(Pupil)
+                .where(Custody.closed_at.is_null() & (Custody.state == State.HELD_FOR_PARENT))
+                .order_by(Custody.opened_at))
+
+
+def exam_incidents(start: date, end: date, settings) -> list[Custody]:
+    lo, _ = local_day_bounds(start, settings.tz)
+    _, hi = local_day_bounds(end, settings.tz)
+    return list(Custody.select(Custody, Pupil).join(Pupil)
+                .where(Custody.exam_incident & (Custody.opened_at >= to_db(lo)) & (Custody.opened_at < to_db(hi)))
+                .order_by(Custody.opened_at))
+
+
+def confiscations_by_reason(start: date, end: date, settings) -> dict[str, int]:
+    lo, _ = local_day_bounds(start, settings.tz)
+    _, hi = local_day_bounds(end, settings.tz)
+    rows = (Custody.select(Custody.reason_category, fn.COUNT(Custody.id))
+            .where((Custody.kind == Kind.CONFISCATED) & (Custody.opened_at >= to_db(lo))
+                   & (Custody.opened_at < to_db(hi))).group_by(Custody.reason_category).tuples())
+    return dict(rows)

@@ -1,0 +1,157 @@
+"""Releasing a confiscated phone to a parent or carer (policy §6.1): verified collector, step-up PIN,
+exactly one release even when two desks try at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.auth.staff import confirm_pin
+from kiosk.clock import as_utc, local, local_today, to_db
+from kiosk.custody import details as custody_details
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import Conflict, DeskError, NotPermitted, Refused
+from kiosk.custody.receipts import PupilSummary
+from kiosk.custody.states import Kind, State
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import AuditHead, Carer, Custody, Pupil, Staff, database_proxy
+
+
+@dataclass(frozen=True)
+class CarerOption:
+    id: int
+    name: str
+    relationship: str
+    parental_responsibility: bool
+    priority: int | None
+    telephone: str
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    """A head or DSL vouching for a collector who is not on the MIS contact list (or an early release)."""
+
+    initials: str
+    pin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReleaseReceipt:
+    custody_id: int
+    pupil: PupilSummary
+    collector_name: str
+    relationship: str
+    id_seen: str
+    on_contact_list: bool
+    released_by: str
+    authorised_by: str | None
+    at: datetime
+    seal_number: str | None
+    chain_head: str  # the audit chain value right after this release: ties the paper to the record
+    event_seq: int
+
+
+def carers_of(pupil_id: int) -> list[CarerOption]:
+    rows = (Carer.select().where(Carer.pupil == pupil_id)
+            .order_by(Carer.parental_responsibility.desc(), Carer.priority.asc(nulls="LAST"), Carer.name))
+    return [CarerOption(c.id, c.name, c.relationship or "", bool(c.parental_responsibility), c.priority,
+                        c.telephone or "") for c in rows]
+
+
+def held_for(pupil_id: int) -> list[Custody]:
+    return list(Custody.select().where((Custody.pupil == pupil_id) & Custody.closed_at.is_null()
+                                       & (Custody.kind == Kind.CONFISCATED)).order_by(Custody.opened_at))
+
+
+def release_to_carer(
+    ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
+    collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,
+) -> ReleaseReceipt:
+    ctx.require(Permission.RELEASE, custody=custody_id)
+    if not id_seen.strip():
+        raise DeskError("Record the ID you checked (e.g. driving licence, passport, known to staff).")
+    # Step-up: the person at the desk re-enters their own PIN for every release.
+    confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=ctx.who.initials, pin=pin,
+                purpose=f"release custody {custody_id}")
+    custody = Custody.get_or_none(Custody.id == custody_id)
+    if custody is None:
+        raise DeskError("That phone record no longer exists. Search again.")
+    listed = Carer.get_or_none((Carer.id == carer_id) & (Carer.pupil == custody.pupil_id)) if carer_id else None
+    if carer_id and listed is None:
+        raise DeskError("That contact is not on this pupil's list. Choose again.")
+    name = listed.name if listed else collector_name.strip()
+    relation = (listed.relationship if listed else relationship.strip()) or ""
+    if not name or not relation:
+        raise DeskError("Record the collector's name and relationship to the pupil.")
+    today = local_today(ctx.clock, ctx.settings.tz)
+    early = custody.held_until is not None and custody.held_until > today
+    authoriser = None
+    if listed is None or early:
+        if authorisation is None:
+            why = (f"it is held until {custody.held_until:%a %-d %b} under the escalation ladder" if early
+                   else f"{name} is not on the pupil's contact list from the MIS")
+            raise Refused(f"Needs a head or DSL to authorise: {why}. Ask them to enter their initials and PIN "
+                          "with a reason.")
+        if not authorisation.reason.strip():
+            raise DeskError("The authorising head or DSL must give a reason.")
+        authoriser = confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=authorisation.initials,
+                                 pin=authorisation.pin, purpose=f"authorise release of custody {custody_id}")
+        if not authoriser.can(Permission.AUTHORISE_UNLISTED_COLLECTOR):
+            raise NotPermitted(f"{authoriser.name} ({authoriser.role}) cannot authorise this: it needs the head "
+                               "or the DSL.")
+    with write_transaction(database_proxy.obj):
+        current = Custody.get_by_id(custody_id)
+        if current.state == State.RELEASED:
+            raise Conflict(already_released(current, ctx))
+        if current.state != State.HELD_FOR_PARENT:
+            raise Refused(_not_releasable(current))
+        now = ctx.clock.now()
+        collector = {"name": name, "relationship": relation, "id_seen": id_seen.strip(),
+                     "on_contact_list": listed is not None, "carer_id": listed.id if listed else None,
+                     "parental_responsibility": bool(listed.parental_responsibility) if listed else False,
+                     "authorised_by": authoriser.name if authoriser else None,
+                     "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None}
+        changed = (Custody.update(state=State.RELEASED, closed_at=to_db(now), closed_by=ctx.who.staff_id,
+                                  closed_desk=ctx.desk, state_changed_at=to_db(now),
+                                  handed_to=f"{name} ({relation})",
+                                  details_json=custody_details.merged(current, collector=collector))
+                   .where((Custody.id == custody_id) & (Custody.state == State.HELD_FOR_PARENT)
+                          & Custody.closed_at.is_null()).execute())
+        if changed != 1:
+            raise Conflict("Another desk changed this phone a moment ago. Look it up again.")
+        event = append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                             action="RELEASED", pupil=current.pupil_id, tag=current.tag_id, custody=custody_id,
+                             custody_state=State.RELEASED,
+                             payload={"collector": name, "relationship": relation, "id_seen": id_seen.strip(),
+                                      "on_contact_list": listed is not None,
+                                      "authorised_by": authoriser.initials if authoriser else None})
+        head = AuditHead.get_by_id(1).chain
+        pupil = Pupil.get_by_id(current.pupil_id)
+    return ReleaseReceipt(custody_id=custody_id, pupil=PupilSummary.of(pupil), collector_name=name,
+                          relationship=relation, id_seen=id_seen.strip(), on_contact_list=listed is not None,
+                          released_by=ctx.who.name, authorised_by=authoriser.name if authoriser else None,
+                          at=now, seal_number=current.seal_number, chain_head=head, event_seq=event.seq)
+
+
+def already_released(custody: Custody, ctx: DeskContext) -> str:
+    by = Staff.get_or_none(Staff.id == custody.closed_by_id)
+    when = local(as_utc(custody.closed_at), ctx.settings.tz)
+    return (f"Already released to {custody.handed_to} by {by.name if by else 'another desk'} "
+            f"({custody.closed_desk}) at {when:%H:%M on %a %-d %b}. Nothing was changed.")
+
+
+def _not_releasable(custody: Custody) -> str:
+    if custody.state == State.SAFEGUARDING_HOLD:
+        return "Held for the Designated Safeguarding Lead: it cannot be released. Refer to the DSL."
+    if custody.state == State.WITH_POLICE:
+        return "This phone was handed to the police. It is no longer in the office."
+    if custody.state in (State.IN_OFFICE, State.UNCOLLECTED):
+        return "This phone is on the daily cycle, not confiscated: hand it back to the pupil (F3)."
+    return f"This phone cannot be released ({custody.state.replace('_', ' ').lower()})."
+
+
+def held_until_text(held_until: date | None) -> str:
+    return f"{held_until:%A %-d %B}" if held_until else "today"

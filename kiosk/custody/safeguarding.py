@@ -1,0 +1,155 @@
+"""Safeguarding holds (policy §6.1): a phone that may hold evidence is kept untouched for the DSL.
+
+Notes written here are visible only to the DSL and the head; every reading of them is itself audited, and
+no event payload carries their text, so nothing an office user can see ever contains it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.clock import as_utc, to_db
+from kiosk.custody import details as custody_details
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import Conflict, DeskError, Refused
+from kiosk.custody.states import State
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Custody, DslNote, Pupil, database_proxy
+
+# Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
+HOLD_INSTRUCTIONS = (
+    "Do not look at anything on the phone.",
+    "Do not delete anything, and do not let the pupil do so.",
+    "Keep it switched off, sealed in its bag.",
+    "Tell the Designated Safeguarding Lead now, in person or by phone.",
+)
+
+
+@dataclass(frozen=True)
+class NoteView:
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PoliceHandover:
+    officer_name: str
+    officer_number: str
+    force: str
+    crime_reference: str
+    seal_number: str
+
+
+def _held(custody_id: int) -> Custody:
+    custody = Custody.get_or_none(Custody.id == custody_id)
+    if custody is None:
+        raise DeskError("That phone record no longer exists. Search again.")
+    return custody
+
+
+def _move(ctx: DeskContext, custody: Custody, src: State, dst: State, action: str, payload: dict,
+          **columns) -> None:
+    now = ctx.clock.now()
+    changed = (Custody.update(state=dst, state_changed_at=to_db(now), **columns)
+               .where((Custody.id == custody.id) & (Custody.state == src) & Custody.closed_at.is_null()).execute())
+    if changed != 1:
+        raise Conflict("Another desk changed this phone a moment ago. Look it up again.")
+    append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id, action=action,
+                 pupil=custody.pupil_id, tag=custody.tag_id, custody=custody.id, custody_state=dst, payload=payload)
+
+
+def _note(ctx: DeskContext, custody: Custody, text: str) -> None:
+    DslNote.create(custody=custody.id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()), author=ctx.who.staff_id,
+                   text=text.strip())
+
+
+def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknowledged: bool) -> None:
+    """HELD_FOR_PARENT → SAFEGUARDING_HOLD. The concern becomes the first DSL note (the person flagging can
+    write it but, unless DSL or head, never read it back)."""
+    ctx.require(Permission.FLAG_SAFEGUARDING, custody=custody_id)
+    if not acknowledged:
+        raise DeskError("Confirm the safeguarding instructions first: do not view, do not delete, keep it off, "
+                        "tell the DSL now.")
+    if not concern.strip():
+        raise DeskError("Write the concern in a few words for the DSL.")
+    with write_transaction(database_proxy.obj):
+        custody = _held(custody_id)
+        if custody.state != State.HELD_FOR_PARENT:
+            raise Refused(f"Only a confiscated phone held in the office can be put on a safeguarding hold "
+                          f"(this one is {custody.state.replace('_', ' ').lower()}). Confiscate it first.")
+        _move(ctx, custody, State.HELD_FOR_PARENT, State.SAFEGUARDING_HOLD, "SAFEGUARDING_HOLD",
+              {"instructions_acknowledged": True}, dsl_flag=True)
+        _note(ctx, custody, concern)
+
+
+def add_dsl_note(ctx: DeskContext, custody_id: int, text: str) -> None:
+    ctx.require(Permission.READ_DSL_NOTES, custody=custody_id)
+    if not text.strip():
+        raise DeskError("The note is empty.")
+    with write_transaction(database_proxy.obj):
+        custody = _held(custody_id)
+        _note(ctx, custody, text)
+        append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="DSL_NOTE_ADDED", pupil=custody.pupil_id, custody=custody.id,
+                     custody_state=custody.state, payload={})
+
+
+def read_dsl_notes(ctx: DeskContext, custody_id: int) -> list[NoteView]:
+    """The DSL's notes on one phone. Each reading is an audit event (who read which record, when)."""
+    ctx.require(Permission.READ_DSL_NOTES, custody=custody_id)
+    with write_transaction(database_proxy.obj):
+        custody = _held(custody_id)
+        notes = list(DslNote.select().where(DslNote.custody == custody_id).order_by(DslNote.at, DslNote.id))
+        append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="DSL_NOTES_VIEWED", pupil=custody.pupil_id, custody=custody.id,
+                     custody_state=custody.state, payload={"notes": len(notes)})
+    return [NoteView(as_utc(n.at), n.author.name if n.author else "command line", n.text) for n in notes]
+
+
+def clear_hold(ctx: DeskContext, custody_id: int, *, reason: str) -> None:
+    """SAFEGUARDING_HOLD → HELD_FOR_PARENT: the DSL has finished with it. The reason is a DSL note."""
+    ctx.require(Permission.CLEAR_HOLD, custody=custody_id)
+    if not reason.strip():
+        raise DeskError("Give the reason for clearing the hold (it is kept as a DSL note).")
+    with write_transaction(database_proxy.obj):
+        custody = _held(custody_id)
+        if custody.state != State.SAFEGUARDING_HOLD:
+            raise Refused("This phone is not on a safeguarding hold.")
+        _move(ctx, custody, State.SAFEGUARDING_HOLD, State.HELD_FOR_PARENT, "HOLD_CLEARED", {})
+        _note(ctx, custody, f"Hold cleared: {reason.strip()}")
+
+
+def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) -> None:
+    """SAFEGUARDING_HOLD → WITH_POLICE: closed, with the officer, force, crime reference and seal."""
+    ctx.require(Permission.HAND_TO_POLICE, custody=custody_id)
+    missing = [label for label, value in (("officer's name", handover.officer_name),
+                                          ("officer's number", handover.officer_number),
+                                          ("police force", handover.force),
+                                          ("crime reference", handover.crime_reference),
+                                          ("evidence seal number", handover.seal_number)) if not value.strip()]
+    if missing:
+        raise DeskError(f"Record the {', '.join(missing)} before handing the phone over.")
+    with write_transaction(database_proxy.obj):
+        custody = _held(custody_id)
+        if custody.state != State.SAFEGUARDING_HOLD:
+            raise Refused("Only a phone on a safeguarding hold is handed to the police from the kiosk. "
+                          "Put it on a hold first.")
+        now = ctx.clock.now()
+        police = handover.__dict__ | {"handed_over_at": now.isoformat(), "by": ctx.who.name}
+        _move(ctx, custody, State.SAFEGUARDING_HOLD, State.WITH_POLICE, "HANDED_TO_POLICE",
+              {"force": handover.force, "crime_reference": handover.crime_reference,
+               "officer_number": handover.officer_number, "seal": handover.seal_number},
+              closed_at=to_db(now), closed_by=ctx.who.staff_id, closed_desk=ctx.desk,
+              handed_to=f"Police: {handover.officer_name} ({handover.officer_number}, {handover.force})",
+              details_json=custody_details.merged(custody, police=police))
+
+
+def open_holds() -> list[Custody]:
+    """For the DSL's alert on sign-in."""
+    return list(Custody.select(Custody, Pupil).join(Pupil)
+                .where((Custody.state == State.SAFEGUARDING_HOLD) & Custody.closed_at.is_null())
+                .order_by(Custody.state_changed_at))

@@ -1,0 +1,278 @@
+"""Confiscation, safeguarding holds, police handover and release to carers: every transition and refusal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from kiosk.audit import verify
+from kiosk.auth import SignedIn, SignInRefused
+from kiosk.custody import Conflict, DeskError, NotPermitted, Refused, State, hand_back, hand_in, normalise, resolve
+from kiosk.custody.confiscation import ExamDetails, confiscate, exam_incidents, ladder_position, record_parent_informed
+from kiosk.custody.release import Authorisation, carers_of, release_to_carer
+from kiosk.custody.safeguarding import (
+    PoliceHandover,
+    add_dsl_note,
+    clear_hold,
+    flag_safeguarding,
+    hand_to_police,
+    read_dsl_notes,
+)
+from kiosk.custody.searches import record_search
+from kiosk.db import Custody, DslNote, Event, Search, Staff
+from tests.conftest import OFFICE_PIN
+
+DSL_PIN, HEAD_PIN = "864209", "591730"
+
+
+def as_role(s, initials) -> SignedIn:
+    staff = Staff.get(Staff.initials == initials)
+    return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk="Reception 1")
+
+
+def take(s, pupil_index=0, *, who=None, reason="used in lesson", exam=None, seal="BAG-0001"):
+    found = resolve(normalise(s.tag_of(s.pupils[pupil_index])))
+    return confiscate(s.ctx(who), found, confiscated_by_name="Mr T. Ellis", reason_category=reason,
+                      location="Room S12", condition=["screen cracked", "in a case"], seal_number=seal, exam=exam)
+
+
+def test_confiscation_opens_a_held_custody_in_the_safe_with_its_particulars(any_school):
+    s = any_school
+    receipt = take(s)
+    custody = Custody.get_by_id(receipt.custody_id)
+    assert custody.state == State.HELD_FOR_PARENT and custody.kind == "confiscated"
+    assert receipt.slot == "SAFE-01" and custody.seal_number == "BAG-0001"
+    assert (custody.confiscated_by_name, custody.location, custody.reason_category) == \
+        ("Mr T. Ellis", "Room S12", "used in lesson")
+    assert custody.condition == "screen cracked, in a case"
+    assert receipt.ladder.count_this_term == 1 and receipt.held_until == date(2026, 11, 30)
+    assert Event.get(Event.custody == custody.id).action == "CONFISCATED"
+    assert hand_back(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0])))).severity == "refused"
+
+
+def test_a_phone_already_in_the_office_becomes_the_confiscation_without_a_second_record(any_school):
+    s = any_school
+    daily = hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0]))))
+    receipt = take(s)
+    assert receipt.converted_from_daily and receipt.custody_id == daily.custody_id
+    assert Custody.select().count() == 1
+    assert Custody.get().state == State.HELD_FOR_PARENT
+    with pytest.raises(Refused, match="already confiscated"):
+        take(s)
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_escalation_ladder_counts_confiscations_this_term_and_holds_in_school_days(any_school):
+    s = any_school
+    admin = as_role(s, "HG")
+    first = take(s)
+    release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="driving licence",
+                     carer_id=carers_of(s.pupils[0].id)[0].id)
+    s.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # Thursday
+    second = take(s, seal="BAG-0002")
+    assert second.ladder.count_this_term == 2 and second.held_until == date(2026, 12, 4)
+    release_to_carer(s.ctx(), second.custody_id, pin=OFFICE_PIN, id_seen="passport",
+                     carer_id=carers_of(s.pupils[0].id)[0].id,
+                     authorisation=Authorisation("HG", HEAD_PIN, "parent works away tomorrow"))
+    third = take(s, seal="BAG-0003")
+    # Third this term: five school days, skipping the weekend → Thursday 10 December.
+    assert third.ladder.count_this_term == 3 and third.held_until == date(2026, 12, 10)
+    assert "end of the school week" in third.ladder.rule
+    assert len(ladder_position(s.ctx(admin), s.pupils[0].id, including_new=False).previous) == 3
+    # Christmas holiday: the next term starts the count again.
+    s.clock.set(datetime(2027, 1, 6, 9, 0, tzinfo=UTC))
+    assert ladder_position(s.ctx(), s.pupils[0].id).count_this_term == 1
+
+
+def test_a_phone_found_in_an_exam_needs_the_exam_details_and_is_listed_for_the_exam_board(any_school):
+    s = any_school
+    with pytest.raises(DeskError, match="exam board"):
+        take(s, reason="found during an exam")
+    exam = ExamDetails(board="AQA", paper="8300/1H Mathematics", room="Sports hall", invigilator="Ms Khan")
+    receipt = take(s, reason="found during an exam", exam=exam)
+    incidents = exam_incidents(date(2026, 11, 1), date(2026, 11, 30), s.settings)
+    assert [c.id for c in incidents] == [receipt.custody_id]
+
+
+def test_parent_informed_is_recorded(any_school):
+    s = any_school
+    receipt = take(s)
+    record_parent_informed(s.ctx(), receipt.custody_id, how="phone call", who="Mrs Dana Hall")
+    assert Event.select().where(Event.action == "PARENT_INFORMED").count() == 1
+    assert "phone call" in Custody.get_by_id(receipt.custody_id).details_json
+
+
+def test_release_to_a_listed_carer_with_step_up_pin(any_school):
+    s = any_school
+    receipt = take(s)
+    carers = carers_of(s.pupils[0].id)
+    assert carers[0].parental_responsibility and not carers[1].parental_responsibility
+    with pytest.raises(SignInRefused):
+        release_to_carer(s.ctx(), receipt.custody_id, pin="000000", id_seen="passport", carer_id=carers[0].id)
+    assert Custody.get_by_id(receipt.custody_id).state == State.HELD_FOR_PARENT
+    s.clock.set(datetime(2026, 11, 30, 15, 40, tzinfo=UTC))
+    released = release_to_carer(s.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport",
+                                carer_id=carers[0].id)
+    custody = Custody.get_by_id(receipt.custody_id)
+    assert custody.state == State.RELEASED and custody.handed_to == "Mrs Dana Hall (Mother)"
+    assert released.collector_name == "Mrs Dana Hall" and released.on_contact_list
+    assert released.chain_head == Event.get(Event.seq == released.event_seq).chain
+    with pytest.raises(Conflict, match="Already released to Mrs Dana Hall"):
+        release_to_carer(s.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport", carer_id=carers[0].id)
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_an_unlisted_collector_needs_head_or_dsl_authorisation(any_school):
+    s = any_school
+    receipt = take(s)
+    kwargs = dict(pin=OFFICE_PIN, id_seen="driving licence", collector_name="Ms Kim Lowe", relationship="Aunt")
+    with pytest.raises(Refused, match="not on the pupil's contact list"):
+        release_to_carer(s.ctx(), receipt.custody_id, **kwargs)
+    with pytest.raises(NotPermitted, match="head or the DSL"):
+        release_to_carer(s.ctx(), receipt.custody_id, **kwargs,
+                         authorisation=Authorisation("SO", "735106", "aunt collects on Mondays"))
+    released = release_to_carer(s.ctx(), receipt.custody_id, **kwargs,
+                                authorisation=Authorisation("PS", DSL_PIN, "confirmed with mum by phone"))
+    assert released.authorised_by == "Priya Shah" and not released.on_contact_list
+
+
+def test_safeguarding_hold_refuses_release_and_hand_back_for_everyone(any_school):
+    s = any_school
+    receipt = take(s)
+    with pytest.raises(DeskError, match="Confirm the safeguarding instructions"):
+        flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=False)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=True)
+    assert Custody.get_by_id(receipt.custody_id).state == State.SAFEGUARDING_HOLD
+    for initials, pin in (("AA", OFFICE_PIN), ("PS", DSL_PIN), ("HG", HEAD_PIN)):
+        with pytest.raises(Refused, match="Safeguarding"):
+            release_to_carer(s.ctx(as_role(s, initials)), receipt.custody_id, pin=pin, id_seen="passport",
+                             carer_id=carers_of(s.pupils[0].id)[0].id)
+    assert hand_back(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0])))).severity == "refused"
+
+
+def test_dsl_clears_a_hold_back_to_held_for_parent(any_school):
+    s = any_school
+    receipt = take(s)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="worrying messages", acknowledged=True)
+    with pytest.raises(NotPermitted):
+        clear_hold(s.ctx(), receipt.custody_id, reason="no concern")
+    clear_hold(s.ctx(as_role(s, "PS")), receipt.custody_id, reason="spoke to pupil and parent; resolved")
+    assert Custody.get_by_id(receipt.custody_id).state == State.HELD_FOR_PARENT
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_police_handover_closes_the_custody_with_officer_and_crime_reference(any_school):
+    s = any_school
+    receipt = take(s)
+    handover = PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889")
+    with pytest.raises(Refused, match="Put it on a hold first"):
+        hand_to_police(s.ctx(as_role(s, "PS")), receipt.custody_id, handover)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True)
+    with pytest.raises(NotPermitted):
+        hand_to_police(s.ctx(), receipt.custody_id, handover)
+    with pytest.raises(DeskError, match="crime reference"):
+        hand_to_police(s.ctx(as_role(s, "PS")), receipt.custody_id, replace(handover, crime_reference=" "))
+    hand_to_police(s.ctx(as_role(s, "PS")), receipt.custody_id, handover)
+    custody = Custody.get_by_id(receipt.custody_id)
+    assert custody.state == State.WITH_POLICE and custody.closed_at is not None
+    assert "PC Jo Marsh" in custody.handed_to and "46/123456/26" in custody.details_json
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_dsl_notes_are_for_dsl_and_head_only_and_every_view_is_audited(any_school):
+    s = any_school
+    receipt = take(s)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True)
+    with pytest.raises(NotPermitted):
+        read_dsl_notes(s.ctx(), receipt.custody_id)
+    with pytest.raises(NotPermitted):
+        add_dsl_note(s.ctx(), receipt.custody_id, "office note")
+    add_dsl_note(s.ctx(as_role(s, "PS")), receipt.custody_id, "called social care")
+    notes = read_dsl_notes(s.ctx(as_role(s, "HG")), receipt.custody_id)
+    assert [n.text for n in notes] == ["first concern", "called social care"]
+    assert Event.select().where(Event.action == "DSL_NOTES_VIEWED").count() == 1
+    refusals = Event.select().where(Event.action == "REFUSED").count()
+    assert refusals == 2
+
+
+def test_search_records_exist_with_or_without_a_confiscation(any_school):
+    s = any_school
+    row = record_search(s.ctx(), pupil_id=s.pupils[1].id, searched_by_name="Mrs A. Adams",
+                        authorised_by_name="Mr H. Grant-Ellis (head)", grounds="reported vaping",
+                        found="nothing", dsl_informed=True, parent_informed=False)
+    assert row.nothing_found and row.custody_id is None
+    with pytest.raises(DeskError, match="the grounds"):
+        record_search(s.ctx(), pupil_id=s.pupils[1].id, searched_by_name="A", authorised_by_name="B", grounds=" ",
+                      found="", dsl_informed=False, parent_informed=False)
+    assert Search.select().count() == 1 and Event.select().where(Event.action == "SEARCH_RECORDED").count() == 1
+
+
+CANARY = "CANARY-7f3e9b21-safeguarding-text"
+
+
+def test_a_dsl_note_never_reaches_anything_an_office_user_can_see(any_school, tmp_path):
+    s = any_school
+    receipt = take(s)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CANARY, acknowledged=True)
+    add_dsl_note(s.ctx(as_role(s, "PS")), receipt.custody_id, f"second {CANARY}")
+    clear_hold(s.ctx(as_role(s, "PS")), receipt.custody_id, reason=f"cleared {CANARY}")
+    assert DslNote.select().count() == 3  # the notes do exist…
+    # …but nowhere else: not in the audit log, the custody record or its details.
+    for event in Event.select():
+        assert CANARY not in (event.payload_json or "")
+    for custody in Custody.select():
+        assert CANARY not in " ".join(str(v) for v in custody.__data__.values())
+    import io
+
+    from kiosk.cli import main
+
+    for argv in (["report", "today"], ["report", "today", "--csv"], ["tags", "list", "--csv"], ["audit", "verify"],
+                 ["close-day"]):
+        out = io.StringIO()
+        main(["--db", s.url, *argv], clock=s.clock, out=out)
+        assert CANARY not in out.getvalue()
+
+
+RACE = """
+import sys
+from pathlib import Path
+from kiosk.db import open_database
+from kiosk.keyring import load_key_file
+from datetime import datetime
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.auth import SignedIn
+from kiosk.custody import Conflict, DeskContext
+from kiosk.custody.release import carers_of, release_to_carer
+open_database(sys.argv[1])
+ring = load_key_file(Path(sys.argv[2]))
+who = SignedIn(staff_id=1, name="Ann Adams", initials="AA", role="office", desk=sys.argv[3])
+ctx = DeskContext(ring, FixedClock(datetime.fromisoformat(sys.argv[7])), Settings(desk=sys.argv[3]), who)
+custody_id, pupil_id = int(sys.argv[4]), int(sys.argv[5])
+try:
+    release_to_carer(ctx, custody_id, pin=sys.argv[6], id_seen="passport", carer_id=carers_of(pupil_id)[0].id)
+    print("WON")
+except Conflict as exc:
+    print("LOST", exc.message)
+"""
+
+
+def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_told(any_school, tmp_path):
+    s = any_school
+    receipt = take(s)
+    key = tmp_path / "config" / "kiosk.key"
+    args = [s.url, str(key)]
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, *args, f"Desk {n}", str(receipt.custody_id),
+                               str(s.pupils[0].id), OFFICE_PIN, s.clock.now().isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for n in range(2)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    results = sorted(out.strip().split(" ", 1)[0] for out, _err in outputs)
+    assert results == ["LOST", "WON"], outputs
+    loser = next(out for out, _ in outputs if out.startswith("LOST"))
+    assert "Already released to Mrs Dana Hall (Mother) by Ann Adams" in loser
+    assert Event.select().where(Event.action == "RELEASED").count() == 1
+    assert verify(s.keyring.audit_key).ok
