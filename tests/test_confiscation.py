@@ -266,9 +266,9 @@ def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_to
     receipt = take(s)
     key = tmp_path / "config" / "kiosk.key"
     args = [s.url, str(key)]
-    procs = [subprocess.Popen([sys.executable, "-c", RACE, *args, f"Desk {n}", str(receipt.custody_id),
-                               str(s.pupils[0].id), OFFICE_PIN, s.clock.now().isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for n in range(2)]
+    argv = [str(receipt.custody_id), str(s.pupils[0].id), OFFICE_PIN, s.clock.now().isoformat()]
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, *args, f"Desk {n}", *argv], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for n in range(2)]
     outputs = [p.communicate(timeout=60) for p in procs]
     results = sorted(out.strip().split(" ", 1)[0] for out, _err in outputs)
     assert results == ["LOST", "WON"], outputs

@@ -17,6 +17,6 @@ from kiosk.db.models import (
 )
 
 __all__ = [
-    "AuditHead", "Carer", "Custody", "DatabaseError", "DslNote", "Event", "PhoneException", "Pupil", "Search", "Setting", "Staff",
-    "Tag", "database_proxy", "open_database", "write_transaction",
+    "AuditHead", "Carer", "Custody", "DatabaseError", "DslNote", "Event", "PhoneException", "Pupil", "Search",
+    "Setting", "Staff", "Tag", "database_proxy", "open_database", "write_transaction",
 ]
