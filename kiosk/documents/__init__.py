@@ -1,0 +1,1 @@
+"""Printable documents (PDF): the notice for parents, release and police handover receipts."""

@@ -1,0 +1,78 @@
+"""The papers a confiscation produces: the notice for parents, the release receipt, the police receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kiosk.clock import local
+from kiosk.config import Settings
+from kiosk.custody import details as custody_details
+from kiosk.custody.confiscation import ConfiscationReceipt
+from kiosk.custody.release import ReleaseReceipt
+from kiosk.db.models import Custody, Pupil
+from kiosk.documents.pdf import Document
+
+
+def _when(value, settings: Settings) -> str:
+    return f"{local(value, settings.tz):%A %-d %B %Y at %H:%M}"
+
+
+def parent_notice(receipt: ConfiscationReceipt, settings: Settings, *, collection_hours: str = "3.15pm–4.30pm")\
+        -> bytes:
+    """For parents and carers (print or email): what was confiscated, why, when and how to collect it."""
+    held = f"{receipt.held_until:%A %-d %B}"
+    doc = Document("Notice: a mobile phone has been confiscated", settings.school_name)
+    doc.para(f"Dear parent or carer of {receipt.pupil.name} ({receipt.pupil.form}),")
+    doc.para("Under the school's Mobile and Smart Technology Policy, pupils' phones are handed in at the office at "
+             "the start of the day and must not be used on site. Your child's phone was confiscated and is held "
+             "securely in the school office. The school keeps it safe until it is collected.")
+    doc.heading("What happened")
+    doc.facts([("When", _when(receipt.at, settings)), ("Reason", receipt.reason_category.capitalize()),
+               ("Sealed in bag", receipt.seal_number),
+               ("Confiscations this term", f"{receipt.ladder.count_this_term}"),
+               ("What happens now", receipt.ladder.rule)])
+    doc.heading("How to collect it")
+    doc.para(f"A parent or carer on the school's contact list may collect the phone from the school office from "
+             f"{held}, between {collection_hours}. Please bring photo identification. If someone else needs to "
+             "collect it, contact the office first: the headteacher or designated safeguarding lead must agree.")
+    doc.para("If you have questions about the policy, please contact the school office.")
+    return doc.render()
+
+
+def release_receipt(receipt: ReleaseReceipt, settings: Settings) -> bytes:
+    doc = Document("Receipt: confiscated phone released", settings.school_name)
+    doc.facts([
+        ("Pupil", f"{receipt.pupil.name} ({receipt.pupil.form}, admission no. {receipt.pupil.mis_id})"),
+        ("Collected by", f"{receipt.collector_name} ({receipt.relationship})"),
+        ("On the MIS contact list", "yes" if receipt.on_contact_list else "no"),
+        ("Authorised by", receipt.authorised_by or "not needed"),
+        ("Identification seen", receipt.id_seen),
+        ("Released by", receipt.released_by),
+        ("Released at", _when(receipt.at, settings)),
+        ("Bag / seal number", receipt.seal_number or ""),
+        ("Audit record", f"event {receipt.event_seq}, chain {receipt.chain_head[:16]}…"),
+    ])
+    doc.signature_lines("collector", "member of staff")
+    return doc.render()
+
+
+def police_receipt(custody_id: int, settings: Settings) -> bytes:
+    custody = Custody.get_by_id(custody_id)
+    pupil = Pupil.get_by_id(custody.pupil_id)
+    police = custody_details.read(custody).get("police", {})
+    doc = Document("Evidence handover: device given to the police", settings.school_name)
+    doc.facts([
+        ("Pupil", f"{pupil.display_name} ({pupil.form}, admission no. {pupil.mis_id})"),
+        ("Officer", f"{police.get('officer_name', '')} (no. {police.get('officer_number', '')})"),
+        ("Force", police.get("force", "")),
+        ("Crime reference", police.get("crime_reference", "")),
+        ("Evidence seal number", police.get("seal_number", "")),
+        ("School bag / seal number", custody.seal_number or ""),
+        ("Condition when confiscated", custody.condition or ""),
+        ("Handed over by", police.get("by", "")),
+        ("Handed over at", _when(datetime.fromisoformat(police["handed_over_at"]), settings)
+         if police.get("handed_over_at") else ""),
+    ])
+    doc.para("The device was kept switched off and sealed; its contents were not viewed by school staff.")
+    doc.signature_lines("police officer", "designated safeguarding lead")
+    return doc.render()

@@ -1,0 +1,82 @@
+"""A small layer over reportlab: one A4 page of headed paragraphs and a table, in the kiosk's font."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kiosk.resources import assets_dir
+
+_FONTS_READY = False
+
+
+def _fonts() -> tuple[str, str]:
+    """DejaVu covers every name on the roll (Zoë, Łukasz, Nguyễn); reportlab's built-in fonts do not."""
+    global _FONTS_READY
+    if not _FONTS_READY:
+        pdfmetrics.registerFont(TTFont("KioskSans", str(assets_dir() / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("KioskSans-Bold", str(assets_dir() / "DejaVuSans-Bold.ttf")))
+        _FONTS_READY = True
+    return "KioskSans", "KioskSans-Bold"
+
+
+@dataclass
+class Document:
+    title: str
+    school: str
+    blocks: list = field(default_factory=list)
+
+    def heading(self, text: str) -> Document:
+        _regular, bold = _fonts()
+        self.blocks.append(Paragraph(escape(text), ParagraphStyle("h", fontName=bold, fontSize=12, leading=16,
+                                                                  spaceBefore=8, spaceAfter=4)))
+        return self
+
+    def para(self, text: str, size: int = 10) -> Document:
+        regular, _bold = _fonts()
+        self.blocks.append(Paragraph(escape(text), ParagraphStyle("p", fontName=regular, fontSize=size,
+                                                                  leading=size * 1.35, spaceAfter=4)))
+        return self
+
+    def facts(self, rows: Sequence[tuple[str, str]]) -> Document:
+        regular, bold = _fonts()
+        cell = ParagraphStyle("c", fontName=regular, fontSize=10, leading=13)
+        label = ParagraphStyle("l", fontName=bold, fontSize=10, leading=13)
+        table = Table([[Paragraph(escape(k), label), Paragraph(escape(v or "—"), cell)] for k, v in rows],
+                      colWidths=[55 * mm, 115 * mm])
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+        self.blocks.append(table)
+        return self
+
+    def space(self, height_mm: float = 6) -> Document:
+        self.blocks.append(Spacer(1, height_mm * mm))
+        return self
+
+    def signature_lines(self, *who: str) -> Document:
+        for name in who:
+            self.space(10).para(f"Signed ({name}): ______________________________   Date: ______________")
+        return self
+
+    def render(self) -> bytes:
+        regular, bold = _fonts()
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
+                                bottomMargin=18 * mm, title=self.title, author=self.school)
+        header = [Paragraph(escape(self.school), ParagraphStyle("s", fontName=regular, fontSize=10,
+                                                                textColor=colors.grey)),
+                  Paragraph(escape(self.title), ParagraphStyle("t", fontName=bold, fontSize=16, leading=20,
+                                                               spaceAfter=8))]
+        doc.build(header + self.blocks)
+        return buffer.getvalue()
