@@ -335,6 +335,8 @@ def _show_help(command: str) -> Callable[[Env, argparse.Namespace], int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk.custody.exceptions import KINDS as EXCEPTION_KINDS
+
     parser = argparse.ArgumentParser(prog="kiosk", description="The school office phone custody kiosk.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("--db", help="SQLite file or postgresql:// URL (env KIOSK_DB)")
@@ -391,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
               "approved exceptions to the hand-in rule")
     p = add("add", cmd_exception_add, "record an approved exception", exc.add_subparsers(metavar="ACTION"))
     p.add_argument("mis_id", help="the pupil's admission number")
-    p.add_argument("--kind", required=True, choices=["medical", "educational visit", "young carer", "other"])
+    p.add_argument("--kind", required=True, choices=list(EXCEPTION_KINDS))
     p.add_argument("--from", dest="valid_from")
     p.add_argument("--to", dest="valid_to")
     p.add_argument("--approved-by", required=True, help="who approved it (the head, or a leadership role)")

@@ -157,3 +157,16 @@ def test_import_roster_reports_counts_and_refuses_a_broken_file_whole(school, tm
     code, out = run([*school_args(school), "import-roster", str(bad)])
     assert code == 1 and "line 2" in out and "line 4" in out
     assert Pupil.select().count() == 7
+
+
+def test_exception_add_records_the_approver_and_the_desk_shows_it(school):
+    code, out = run([*school_args(school), "exception", "add", "100005", "--kind", "medical", "--approved-by",
+                     "Mr H. Grant-Ellis (head)", "--from", "2026-11-01", "--to", "2027-07-20", "--notes",
+                     "glucose monitor"])
+    assert code == 0 and "Ruby Mitchell" in out
+    receipt = hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[4]))))
+    assert receipt.notes == ("exception: medical — glucose monitor, until 20 Jul",)
+    from kiosk.custody.exceptions import expiring_soon
+
+    assert expiring_soon(datetime(2027, 7, 10).date())[0].approved_by_name == "Mr H. Grant-Ellis (head)"
+    assert expiring_soon(datetime(2027, 6, 1).date()) == []

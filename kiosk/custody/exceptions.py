@@ -11,7 +11,7 @@ from kiosk.custody.errors import DeskError
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import PhoneException, Pupil, database_proxy
 
-KINDS = ("medical", "educational visit", "young carer", "other")
+KINDS = ("medical", "educational visit", "young carer", "visitor arrangement", "other")
 
 
 def add_exception(
@@ -51,3 +51,14 @@ def describe(exc: PhoneException) -> str:
     until = f", until {exc.valid_to:%-d %b}" if exc.valid_to else ""
     notes = f" — {exc.notes}" if exc.notes else ""
     return f"exception: {exc.kind}{notes}{until}"
+
+
+def expiring_soon(day: date, within_days: int = 14) -> list[PhoneException]:
+    """Exceptions ending within the next `within_days` days, so the office can renew or let them lapse."""
+    from datetime import timedelta
+
+    return list(
+        PhoneException.select(PhoneException, Pupil).join(Pupil)
+        .where(PhoneException.valid_to.between(day, day + timedelta(days=within_days)))
+        .order_by(PhoneException.valid_to)
+    )
