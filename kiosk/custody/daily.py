@@ -19,6 +19,7 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict
 from kiosk.custody.lookup import Resolved
 from kiosk.custody.receipts import Outcome, PupilSummary, Receipt, Severity
+from kiosk.custody.reports import form_order
 from kiosk.custody.slots import box_for, next_free_position
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import write_transaction
@@ -190,9 +191,9 @@ def close_day(ctx: DeskContext) -> CloseDayReport:
 
 
 def uncollected_custodies() -> list[Custody]:
-    return list(
+    rows = list(
         Custody.select(Custody, Pupil, Tag).join(Pupil).switch(Custody).join(Tag)
         .where((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null())
-        .order_by(Pupil.form, Pupil.legal_surname, Pupil.legal_forename)
     )
+    return sorted(rows, key=lambda c: (form_order(c.pupil.form), c.pupil.legal_surname, c.pupil.legal_forename))
 

@@ -8,6 +8,7 @@ from kiosk.custody import codes
 from kiosk.custody.errors import BadScan, RetiredTag, UnknownTag
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.scans import AdmissionNumberScan, NameSearch, Scan, TagScan, fold
+from kiosk.db.connection import storage_guard
 from kiosk.db.models import Pupil, Tag
 
 
@@ -29,6 +30,7 @@ def resolve_pupil_tag(pupil: Pupil, via: str) -> Resolved:
     return Resolved(pupil, tag, via)
 
 
+@storage_guard
 def resolve(scan: Scan, *, accept_admission_numbers: bool = True) -> Resolved:
     if isinstance(scan, TagScan):
         tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == scan.code).first()
@@ -65,6 +67,7 @@ def find_by_admission_number(number: str) -> Pupil | None:
     return pupil
 
 
+@storage_guard
 def find_pupils(text: str | NameSearch, *, limit: int = 12, include_left: bool = False) -> list[PupilSummary]:
     """Pupils whose legal or preferred name contains every word typed (accents and case ignored)."""
     words = fold(text.text if isinstance(text, NameSearch) else text).split()
@@ -79,6 +82,7 @@ def find_pupils(text: str | NameSearch, *, limit: int = 12, include_left: bool =
     return [PupilSummary.of(p) for p in query]
 
 
+@storage_guard
 def resolve_pupil(pupil_id: int) -> Resolved:
     """A pupil chosen from a name search (no tag in hand): their phone is handled by their primary tag."""
     pupil = Pupil.get_or_none(Pupil.id == pupil_id)

@@ -11,6 +11,7 @@ from peewee import fn
 from kiosk.clock import Clock, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
 from kiosk.custody.states import Kind, State
+from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil
 
 
@@ -33,6 +34,7 @@ class DeskCounts:
     expected: int
 
 
+@storage_guard
 def desk_counts(clock: Clock, settings: Settings) -> DeskCounts:
     start, end = local_day_bounds(local_today(clock, settings.tz), settings.tz)
     open_by_state = dict(
@@ -71,6 +73,7 @@ class DayReport:
         return total
 
 
+@storage_guard
 def day_report(day: date, settings: Settings) -> DayReport:
     """Handed in (daily custodies opened that day), handed back that day, and what is in the office now."""
     start, end = local_day_bounds(day, settings.tz)
@@ -90,10 +93,11 @@ def day_report(day: date, settings: Settings) -> DayReport:
     count((Custody.state == State.RETURNED) & (Custody.closed_at >= lo) & (Custody.closed_at < hi), "handed_back")
     count((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null(), "in_office")
     count((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null(), "uncollected")
-    return DayReport(day=day, forms=sorted(lines.values(), key=lambda line: _form_order(line.form)))
+    return DayReport(day=day, forms=sorted(lines.values(), key=lambda line: form_order(line.form)))
 
 
-def _form_order(form: str) -> tuple[int, str]:
+def form_order(form: str) -> tuple[int, str]:
+    """7C before 10HA: forms in year order, as the office lists them."""
     digits = "".join(c for c in form if c.isdigit())
     return (int(digits) if digits else 99, form)
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 
 from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from kiosk.db.models import database_proxy
 from kiosk.errors import StorageFailed
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 NETWORK_FILESYSTEMS = {"cifs", "smb", "smb2", "smbfs", "smb3", "nfs", "nfs4", "afs", "ncpfs", "9p",
                        "fuse.sshfs", "davfs", "fuse.davfs2", "ceph", "glusterfs", "fuse.glusterfs"}
@@ -135,6 +140,20 @@ def write_transaction(db: Database) -> Iterator[object]:
                 yield txn
     except (OperationalError, InterfaceError) as exc:
         raise StorageFailed(storage_failure_message(exc)) from exc
+
+
+def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
+    """For read paths outside write_transaction: a database failure becomes StorageFailed, a DeskError,
+    so screens handle one family of errors and never import peewee."""
+
+    @functools.wraps(func)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            raise StorageFailed(storage_failure_message(exc).replace("NOT SAVED", "NOT READ", 1)) from exc
+
+    return guarded
 
 
 _CAUSES = [

@@ -1,0 +1,97 @@
+"""Closing the day: confirm, then list every phone left in the office overnight."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label
+
+from kiosk.clock import Clock, local, local_today
+from kiosk.custody import CloseDayReport, UncollectedPhone
+
+
+def form_order(phone: UncollectedPhone) -> tuple[int, str, str]:
+    """7C before 10HA: by year, then form, then name (the report comes sorted as text, where 10HA < 7C)."""
+    year = phone.pupil.year if phone.pupil.year is not None else 99
+    return (year, phone.pupil.form, phone.pupil.name)
+
+
+class ConfirmCloseDay(ModalScreen[bool]):
+    """Asks before every phone still in the office is marked uncollected. Cancel has the focus."""
+
+    AUTO_FOCUS = "#cancel"
+    BINDINGS = [Binding("y", "answer(True)", "Close the day"), Binding("n,escape", "answer(False)", "Cancel")]
+
+    def __init__(self, *, in_office: int, desk: str) -> None:
+        super().__init__()
+        self.in_office = in_office
+        self.desk = desk
+
+    def compose(self) -> ComposeResult:
+        phones = "1 phone is" if self.in_office == 1 else f"{self.in_office} phones are"
+        with Vertical(id="confirm-close", classes="dialog"):
+            yield Label("Close the day?", id="confirm-title")
+            yield Label(f"{phones} still in the office. Closing the day at {self.desk} marks them "
+                        "UNCOLLECTED (kept overnight) and lists them.", id="confirm-text")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Close the day (Y)", variant="warning", id="close")
+                yield Button("Cancel (N)", id="cancel")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "close")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class UncollectedList(ModalScreen[None]):
+    """Every phone left uncollected, by form: where it is and since when."""
+
+    AUTO_FOCUS = "#uncollected"
+    BINDINGS = [Binding("escape,enter", "close", "Done")]
+
+    def __init__(self, report: CloseDayReport, *, tz: ZoneInfo, clock: Clock) -> None:
+        super().__init__()
+        self.report = report
+        self.tz = tz
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        count = len(self.report.uncollected)
+        title = "1 phone uncollected" if count == 1 else f"{count} phones uncollected"
+        with Vertical(id="uncollected-box", classes="dialog"):
+            yield Label(f"Day closed at {local(self.report.closed_at, self.tz):%H:%M} · {title}",
+                        id="uncollected-title")
+            if count:
+                yield DataTable(id="uncollected", cursor_type="row", zebra_stripes=True)
+            else:
+                yield Label("Every phone has been handed back.", id="uncollected-none")
+            yield Label("Enter or Esc: done", id="uncollected-hint")
+
+    def on_mount(self) -> None:
+        if not self.report.uncollected:
+            return
+        table = self.query_one("#uncollected", DataTable)
+        table.add_columns("Form", "Name", "Slot", "Since", "")
+        today = local_today(self.clock, self.tz)
+        for phone in sorted(self.report.uncollected, key=form_order):
+            since = local(phone.since, self.tz)
+            when = f"{since:%H:%M}" if since.date() == today else f"{since:%a %-d %b %H:%M}"
+            table.add_row(phone.pupil.form, phone.pupil.name, phone.slot or "—", when,
+                          "left before" if phone.overnight_before else "", key=str(phone.custody_id))
+
+    @on(DataTable.RowSelected)
+    def row_chosen(self, event: DataTable.RowSelected) -> None:
+        # Enter on the table means "done" as well: there is nothing to do with one row here.
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

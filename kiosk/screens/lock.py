@@ -1,0 +1,103 @@
+"""The lock screen: the desk opens here and comes back here; it shows nothing about any pupil."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Middle, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Digits, Footer, Label, Static
+
+from kiosk.auth.staff import SignedIn, SignInRefused, sign_in
+from kiosk.clock import Clock, local
+from kiosk.config import Settings
+from kiosk.keyring import Keyring
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+ASK_WHO = "Your initials (or scan your staff badge), then Enter"
+ASK_PIN = "PIN for {who}, then Enter  (Esc: start again)"
+
+
+class LockScreen(Screen[None]):
+    """Two steps: initials or a badge scan, then the PIN. Success posts Unlocked; the app opens the desk."""
+
+    AUTO_FOCUS = "#sign-in"
+    BINDINGS = [Binding("escape", "start_again", "Start again")]
+
+    class Unlocked(Message):
+        """A member of staff signed in at this desk."""
+
+        def __init__(self, who: SignedIn) -> None:
+            super().__init__()
+            self.who = who
+
+    def __init__(self, *, settings: Settings, keyring: Keyring, clock: Clock) -> None:
+        super().__init__()
+        self.settings = settings
+        self.keyring = keyring
+        self.clock = clock
+        self.who_typed: str | None = None  # step 2 when set
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(school=self.settings.school_name, desk=self.settings.desk, clock=self.clock,
+                       tz=self.settings.tz)
+        with Middle(), Center(), Vertical(id="lock-panel"):
+            yield Static(self.settings.school_name, id="lock-school")
+            yield Static(self.settings.desk, id="lock-desk")
+            yield Digits(self._time(), id="lock-time")
+            yield Static("Desk locked", id="lock-title")
+            yield Label(ASK_WHO, id="sign-in-prompt")
+            yield ScanBox(placeholder="initials", id="sign-in")
+            yield Static("", id="sign-in-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _time(self) -> str:
+        return f"{local(self.clock.now(), self.settings.tz):%H:%M}"
+
+    def _tick(self) -> None:
+        self.query_one("#lock-time", Digits).update(self._time())
+
+    def reset(self, message: str = "") -> None:
+        """Back to step 1 with an empty box: nothing half-typed survives a lock or an idle spell."""
+        self.who_typed = None
+        box = self.query_one("#sign-in", ScanBox)
+        box.clear()
+        box.password = False
+        box.placeholder = "initials"
+        self.query_one("#sign-in-prompt", Label).update(ASK_WHO)
+        self.query_one("#sign-in-message", Static).update(message)
+        box.focus()
+
+    def action_start_again(self) -> None:
+        self.reset()
+
+    @on(ScanBox.Scanned, "#sign-in")
+    def typed(self, event: ScanBox.Scanned) -> None:
+        event.stop()
+        value = event.value.strip()
+        if not value:
+            return
+        if self.who_typed is None:
+            self.who_typed = value
+            box = self.query_one("#sign-in", ScanBox)
+            box.password = True
+            box.placeholder = "PIN"
+            # A badge code is long and private-ish; initials are short. Echo only short initials.
+            shown = value.upper() if len(value) <= 8 else "your badge"
+            self.query_one("#sign-in-prompt", Label).update(ASK_PIN.format(who=shown))
+            self.query_one("#sign-in-message", Static).update("")
+            return
+        try:
+            who = sign_in(keyring=self.keyring, clock=self.clock, desk=self.settings.desk, who=self.who_typed,
+                          pin=value)
+        except SignInRefused as refused:
+            self.reset(refused.message)
+            return
+        self.reset()
+        self.post_message(self.Unlocked(who))

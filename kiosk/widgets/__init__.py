@@ -1,0 +1,1 @@
+"""Reusable widgets: the scan box, big text, the result banner, the recent list and the title bar."""

@@ -1,0 +1,97 @@
+"""The big result of the last scan: icon and word in colour, the pupil, the slot, and what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from kiosk.custody import Receipt, Severity
+from kiosk.widgets.big_text import BigText
+
+READY = "Scan a tag or a school ID card, or type a name and press Enter."
+ICONS = {Severity.OK: "✔", Severity.WARNING: "⚠", Severity.REFUSED: "✖"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the banner shows, already worded; built from a receipt or from a desk error."""
+
+    severity: Severity
+    headline: str  # "HANDED IN", "ALREADY IN", "UNKNOWN TAG"…
+    message: str
+    pupil: str = ""  # "Ruby Mitchell"
+    form: str = ""
+    slot: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def icon(self) -> str:
+        return ICONS[self.severity]
+
+    @classmethod
+    def of_receipt(cls, receipt: Receipt) -> Result:
+        # A refused phone stays where it is: its slot is not offered as if it could be fetched.
+        slot = receipt.slot if receipt.severity is not Severity.REFUSED else None
+        return cls(severity=receipt.severity, headline=receipt.outcome.value, message=receipt.message,
+                   pupil=receipt.pupil.name, form=receipt.pupil.form, slot=slot, notes=receipt.notes)
+
+    @classmethod
+    def problem(cls, headline: str, message: str) -> Result:
+        return cls(severity=Severity.REFUSED, headline=headline, message=message)
+
+
+class ResultBanner(Vertical):
+    """The largest thing on the desk screen. The screen calls show() after every scan and clear() on lock."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="-idle")
+        self.result: Result | None = None
+
+    def compose(self) -> ComposeResult:
+        yield BigText(id="headline")
+        yield Static(id="pupil")
+        with Horizontal(id="slot-row"):
+            yield Label("SLOT", id="slot-label")
+            yield BigText(id="slot")
+        yield Static(id="message")
+        yield Static(id="notes")
+
+    def on_mount(self) -> None:
+        self.clear()
+
+    def set_scale(self, scale: int) -> None:
+        for big in self.query(BigText):
+            big.scale = scale
+
+    def show(self, result: Result) -> None:
+        self.result = result
+        self.set_classes(f"-{result.severity.value}")
+        self.query_one("#headline", BigText).text = f"{result.icon} {result.headline}"
+        pupil = self.query_one("#pupil", Static)
+        pupil.update(f"{result.icon} {result.pupil} · {result.form}" if result.pupil else "")
+        pupil.display = bool(result.pupil)
+        self.query_one("#slot", BigText).text = result.slot or ""
+        self.query_one("#slot-row").display = bool(result.slot)
+        # "Slot 7C-01" under the slot in big letters says nothing new; anything more ("left overnight") does.
+        says_only_slot = bool(result.slot) and result.message.strip(". ") == f"Slot {result.slot}"
+        message = "" if says_only_slot else result.message
+        self.query_one("#message", Static).update(message)
+        self.query_one("#message").display = bool(message)
+        notes = self.query_one("#notes", Static)
+        notes.update("\n".join(f"▶ {note}" for note in result.notes))
+        notes.display = bool(result.notes)
+
+    def clear(self) -> None:
+        """Forget the last pupil: nothing about them stays on screen."""
+        self.result = None
+        self.set_classes("-idle")
+        self.query_one("#headline", BigText).text = "READY"
+        self.query_one("#pupil", Static).display = False
+        self.query_one("#slot", BigText).text = ""
+        self.query_one("#slot-row").display = False
+        self.query_one("#message", Static).update(READY)
+        self.query_one("#message").display = True
+        self.query_one("#notes", Static).display = False

@@ -1,0 +1,331 @@
+"""The desk as the office meets it: sign in, scan, read the result, close the day, lock.
+
+Pilot tests on the `school` fixture: a real SQLite file, real staff PINs, a fixed clock the tests move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import replace
+
+from textual.widgets import DataTable
+
+from kiosk.app import KioskApp, make_app
+from kiosk.clock import to_db
+from kiosk.custody import Kind, Severity, State
+from kiosk.custody.codes import new_code
+from kiosk.db import Custody, Event, Tag, database_proxy
+from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
+from kiosk.screens.desk import DeskScreen
+from kiosk.screens.lock import LockScreen
+from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.widgets.recent_list import RecentList
+from kiosk.widgets.result_banner import ResultBanner
+from kiosk.widgets.scan_box import ScanBox
+from tests.conftest import OFFICE_PIN
+from tests.tui_helpers import burst, scan, screen_text, shows_big, sign_in, type_keys
+
+
+def desk_app(school, **overrides) -> KioskApp:
+    settings = replace(school.settings, **overrides) if overrides else school.settings
+    return make_app(settings=settings, keyring=school.keyring, clock=school.clock)
+
+
+def custodies_of(school, pupil) -> list[Custody]:
+    return list(Custody.select().where(Custody.tag == Tag.get(Tag.code == school.tag_of(pupil))))
+
+
+def banner(app) -> ResultBanner:
+    return app.screen.query_one(ResultBanner)
+
+
+def signed_out_reasons() -> list[str]:
+    return [e.payload_json for e in Event.select().where(Event.action == "SIGNED_OUT").order_by(Event.seq)]
+
+
+async def test_desk_opens_locked_and_opens_after_initials_then_pin(school):
+    async with desk_app(school).run_test() as pilot:
+        app = pilot.app
+        assert isinstance(app.screen, LockScreen)
+        text = screen_text(app)
+        assert "Desk locked" in text and "Hillcrest Academy" in text and "Reception 1" in text
+        await type_keys(pilot, "AA")
+        await pilot.press(*OFFICE_PIN)
+        assert OFFICE_PIN not in screen_text(app), "the PIN must be masked while typed"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert "Ann Adams (office)" in screen_text(app)
+        assert shows_big(app, "HAND IN"), "08:30 opens in hand-in mode, in big letters"
+        assert isinstance(app.focused, ScanBox)
+
+
+async def test_wrong_pin_shows_the_domains_message_and_stays_locked(school):
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot, "AA", "111111")
+        app = pilot.app
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1
+        assert "Those initials and PIN do not match" in screen_text(app)
+        assert "(4 more" in screen_text(app), "the domain's count of tries left is shown"
+        # Back at step 1: the right details now open the desk.
+        await sign_in(pilot)
+        assert isinstance(app.screen, DeskScreen)
+
+
+async def test_hand_in_by_tag_shows_handed_in_with_the_slot_and_opens_one_custody(school):
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await type_keys(pilot, school.tag_of(ruby))  # key by key, as a scanner types
+        app = pilot.app
+        [custody] = custodies_of(school, ruby)
+        assert custody.state == State.IN_OFFICE and custody.closed_at is None
+        result = banner(app).result
+        assert result.severity is Severity.OK and result.headline == "HANDED IN"
+        assert result.slot == custody.slot == "7C-01"
+        assert "-ok" in banner(app).classes
+        assert shows_big(app, "✔ HANDED IN") and shows_big(app, "7C-01")
+        text = screen_text(app)
+        assert "Ruby Mitchell · 7C" in text and "SLOT" in text
+        assert "in office 1" in text
+        assert app.screen.query_one(ScanBox).value == ""
+
+
+async def test_a_school_id_card_hands_in_the_pupils_phone(school):
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await type_keys(pilot, ruby.mis_id)  # the admission number on the ID card's barcode
+        assert banner(pilot.app).result.headline == "HANDED IN"
+        assert banner(pilot.app).result.pupil == "Ruby Mitchell"
+    assert [c.state for c in custodies_of(school, ruby)] == [State.IN_OFFICE]
+
+
+async def test_rescan_says_already_in_and_never_opens_a_second_custody(school):
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await scan(pilot, school.tag_of(ruby))
+        school.clock.advance(seconds=5)
+        await scan(pilot, school.tag_of(ruby))
+        app = pilot.app
+        result = banner(app).result
+        assert result.severity is Severity.WARNING and result.headline == "ALREADY IN"
+        assert "-warning" in banner(app).classes
+        assert shows_big(app, "⚠ ALREADY IN")
+        assert "Already in the office since 08:30, slot 7C-01." in screen_text(app)
+        assert len(custodies_of(school, ruby)) == 1
+
+
+async def test_the_same_scan_twice_within_the_repeat_window_is_ignored_quietly(school):
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await scan(pilot, school.tag_of(ruby))
+        await scan(pilot, school.tag_of(ruby))  # the clock has not moved: a double trigger
+        app = pilot.app
+        assert banner(app).result.headline == "HANDED IN", "a double read must not turn the result amber"
+        assert len(app.screen.query_one(RecentList).scans) == 1
+        assert "same scan ignored" in screen_text(app)
+
+
+async def test_hand_back_returns_the_phone_and_counts_it(school):
+    leo = school.pupils[5]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await scan(pilot, school.tag_of(leo))
+        await pilot.press("f3")
+        app = pilot.app
+        assert shows_big(app, "HAND BACK")
+        await scan(pilot, school.tag_of(leo))
+        [custody] = custodies_of(school, leo)
+        assert custody.state == State.RETURNED and custody.closed_at is not None
+        assert banner(app).result.headline == "HANDED BACK" and banner(app).result.slot == "11B-01"
+        assert "handed back today 1" in screen_text(app)
+        await pilot.press("f2")
+        assert shows_big(app, "HAND IN")
+
+
+async def test_a_confiscated_phone_is_refused_at_hand_back_and_stays_held(school):
+    zoe = school.pupils[0]
+    tag = Tag.get(Tag.code == school.tag_of(zoe))
+    now = to_db(school.clock.now())
+    held = Custody.create(tag=tag, pupil=zoe, kind=Kind.CONFISCATED, state=State.HELD_FOR_PARENT,
+                          slot_box="SAFE", slot_position=1, opened_at=now, opened_by=school.office.staff_id,
+                          opened_desk="Reception 1", state_changed_at=now, reason="used in a lesson")
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await scan(pilot, tag.code)
+        app = pilot.app
+        result = banner(app).result
+        assert result.severity is Severity.REFUSED and result.headline == "CONFISCATED"
+        assert result.slot is None, "a refused phone's slot is not offered"
+        assert "-refused" in banner(app).classes and shows_big(app, "✖ CONFISCATED")
+        assert "held in the office for a parent or carer" in screen_text(app)
+    held = Custody.get_by_id(held.id)
+    assert held.state == State.HELD_FOR_PARENT and held.closed_at is None
+
+
+async def test_an_unknown_or_misread_code_shows_red_with_what_to_do(school):
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        stranger = new_code()
+        await scan(pilot, stranger)
+        app = pilot.app
+        assert banner(app).result.headline == "UNKNOWN TAG" and "-refused" in banner(app).classes
+        assert "is not on this kiosk" in screen_text(app) and "type the pupil's name" in screen_text(app)
+        misread = school.tag_of(school.pupils[1])
+        misread = misread[:-1] + ("A" if misread[-1] != "A" else "B")  # a wrong check character
+        await scan(pilot, misread)
+        assert banner(app).result.headline == "SCAN AGAIN"
+        assert "did not read correctly" in screen_text(app)
+    assert Custody.select().count() == 0
+
+
+async def test_a_database_held_by_another_program_is_shown_not_crashed_on(school):
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        # Another program takes the write lock and keeps it past this desk's (shortened) busy timeout.
+        database_proxy.obj.execute_sql("PRAGMA busy_timeout = 200")
+        other = sqlite3.connect(school.path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            await scan(pilot, school.tag_of(school.pupils[4]))
+            assert banner(pilot.app).result.headline == "NOT SAVED"
+            assert "kept the database busy" in screen_text(pilot.app)
+            assert pilot.app.is_running and isinstance(pilot.app.focused, ScanBox)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        # When the other program lets go, the same scan goes through.
+        school.clock.advance(seconds=3)
+        await scan(pilot, school.tag_of(school.pupils[4]))
+        assert banner(pilot.app).result.headline == "HANDED IN"
+    assert len(custodies_of(school, school.pupils[4])) == 1
+
+
+async def test_typing_a_name_opens_the_picker_and_choosing_hands_in(school):
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await type_keys(pilot, "mitch")
+        app = pilot.app
+        assert isinstance(app.screen, PupilPicker)
+        text = screen_text(app)
+        assert "Ruby Mitchell" in text and "7C" in text and "Year 7" in text and "MIS 100005" in text
+        assert "HAND IN" in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert isinstance(app.focused, ScanBox), "the scan box has the focus back"
+        assert banner(app).result.headline == "HANDED IN" and banner(app).result.pupil == "Ruby Mitchell"
+        [custody] = custodies_of(school, ruby)
+        assert custody.state == State.IN_OFFICE
+        # Esc leaves the picker without touching anything.
+        await type_keys(pilot, "webb")
+        assert isinstance(app.screen, PupilPicker)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and isinstance(app.focused, ScanBox)
+        assert custodies_of(school, school.pupils[5]) == []
+
+
+async def test_a_name_nobody_has_says_so(school):
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await type_keys(pilot, "nobodyhere")
+        assert isinstance(pilot.app.screen, DeskScreen)
+        assert banner(pilot.app).result.headline == "NO MATCH"
+
+
+async def test_close_of_day_asks_first_then_lists_the_uncollected_phone(school):
+    zoe, leo = school.pupils[0], school.pupils[5]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await scan(pilot, school.tag_of(zoe))
+        await scan(pilot, school.tag_of(leo))
+        await pilot.press("f3")
+        await scan(pilot, school.tag_of(leo))
+        app = pilot.app
+        await pilot.press("f9")
+        assert isinstance(app.screen, ConfirmCloseDay)
+        assert "1 phone is still in the office" in screen_text(app)
+        await pilot.press("enter")  # Cancel has the focus: Enter alone changes nothing
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert custodies_of(school, zoe)[0].state == State.IN_OFFICE
+        await pilot.press("f9", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, UncollectedList)
+        assert "1 phone uncollected" in screen_text(app)
+        table = app.screen.query_one("#uncollected", DataTable)
+        rows = [table.get_row_at(index) for index in range(table.row_count)]
+        assert rows == [["9C", "Zoë Hall", "9C-01", "08:30", ""]], "only the phone nobody collected"
+        assert "Zoë Hall" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and isinstance(app.focused, ScanBox)
+        assert "uncollected 1" in screen_text(app)
+    assert custodies_of(school, zoe)[0].state == State.UNCOLLECTED
+    assert custodies_of(school, leo)[0].state == State.RETURNED
+
+
+async def test_ctrl_l_locks_from_anywhere_and_leaves_no_pupil_on_screen(school):
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await scan(pilot, school.tag_of(ruby))
+        app = pilot.app
+        desk = app.screen
+        desk_banner, desk_recent = desk.query_one(ResultBanner), desk.query_one(RecentList)
+        await type_keys(pilot, "ruby")  # the picker is open over the desk, full of names
+        assert isinstance(app.screen, PupilPicker)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen) and app.screen_stack == [app.screen]
+        text = screen_text(app)
+        for private in ("Ruby", "Mitchell", "7C", "HANDED"):
+            assert private not in text
+        assert "Desk locked" in text
+        assert desk_banner.result is None and not desk_recent.scans
+        assert app.who is None and '"reason":"locked"' in signed_out_reasons()[-1].replace(" ", "")
+        # Signing in again starts a clean desk.
+        await sign_in(pilot)
+        assert isinstance(app.screen, DeskScreen) and app.screen is not desk
+        assert not app.screen.query_one(RecentList).scans and banner(app).result is None
+
+
+async def test_the_desk_locks_itself_after_the_idle_time_on_the_injected_clock(school):
+    async with desk_app(school, idle_lock_seconds=10).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        school.clock.advance(seconds=9)
+        app.lock_if_idle()
+        assert isinstance(app.screen, DeskScreen)
+        await pilot.press("f2")  # any key is activity
+        school.clock.advance(seconds=9)
+        app.lock_if_idle()
+        assert isinstance(app.screen, DeskScreen), "a key press restarts the idle time"
+        school.clock.advance(seconds=2)
+        # No direct call now: the app's own timer must notice.
+        for _ in range(40):
+            if isinstance(app.screen, LockScreen):
+                break
+            await asyncio.sleep(0.05)
+        assert isinstance(app.screen, LockScreen)
+        assert '"reason":"idle"' in signed_out_reasons()[-1].replace(" ", "")
+
+
+async def test_a_burst_of_scans_in_one_read_stays_apart(school):
+    """Every key of five scans is queued before the app reads any (the scanner-burst trap, in Pilot)."""
+    codes = [school.tag_of(p) for p in school.pupils[:5]]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        burst(pilot.app, codes)
+        await pilot.pause()
+        await pilot.pause()
+        assert sorted(c.tag.code for c in Custody.select()) == sorted(codes)
+        assert [s.headline for s in pilot.app.screen.query_one(RecentList).scans] == ["HANDED IN"] * 5
+        assert pilot.app.screen.query_one(RecentList).scans[0].pupil == "Ruby Mitchell"

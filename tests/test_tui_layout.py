@@ -1,0 +1,149 @@
+"""The desk fits and reads well from the smallest terminal (80×24) to a kiosk-sized one (160×45).
+
+Each state the office sees is checked for what matters at arm's length: the result banner is the biggest
+thing on screen, its headline is in block letters, and nothing in it is cut off. Set KIOSK_SHOTS_DIR to
+also save an SVG screenshot of every state, to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from itertools import takewhile
+from pathlib import Path
+
+import pytest
+from textual.widget import Widget
+
+from kiosk.app import make_app
+from kiosk.auth import sign_in as domain_sign_in
+from kiosk.clock import to_db
+from kiosk.custody import Kind, State, close_day
+from kiosk.custody.codes import new_code
+from kiosk.custody.exceptions import add_exception
+from kiosk.db import Custody, Tag
+from kiosk.widgets.big_text import BigText
+from kiosk.widgets.recent_list import RecentList
+from kiosk.widgets.result_banner import ResultBanner
+from kiosk.widgets.scan_box import ScanBox
+from tests.conftest import ADMIN_PIN
+from tests.tui_helpers import scan, screen_text, sign_in, type_keys
+
+SIZES = [(80, 24), (160, 45), (200, 60)]
+
+
+def save(app, name: str, size: tuple[int, int]) -> None:
+    folder = os.environ.get("KIOSK_SHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        app.save_screenshot(f"{name}-{size[0]}x{size[1]}.svg", folder)
+
+
+def assert_banner_reads_from_arms_length(app) -> None:
+    screen = app.screen
+    banner = screen.query_one(ResultBanner)
+    for other in (screen.query_one("#mode-bar"), screen.query_one(ScanBox), screen.query_one(RecentList)):
+        assert banner.region.area > other.region.area, f"the banner must be bigger than {other!r}"
+    headline = banner.query_one("#headline", BigText)
+    assert headline.fitting_scale(headline.content_size.width) >= 1, "the headline is in block letters"
+    def displayed(widget: Widget) -> bool:
+        return all(node.display for node in takewhile(lambda n: n is not banner, widget.ancestors_with_self))
+
+    shown = [child for child in banner.query("*") if displayed(child)]
+    for child in shown:
+        # A widget scrolled wholly out of sight has an empty region; one partly out is not contained.
+        assert child.region.area and banner.region.contains_region(child.region), \
+            f"{child!r} is cut off at {app.size}"
+
+
+@pytest.fixture
+def ruby_has_an_exception(school):
+    admin = domain_sign_in(keyring=school.keyring, clock=school.clock, desk="Reception 1", who="SO",
+                           pin=ADMIN_PIN)
+    add_exception(school.ctx(admin), pupil_id=school.pupils[4].id, kind="medical",
+                  valid_from=date(2026, 9, 1), valid_to=date(2027, 7, 20), notes="glucose monitor",
+                  agreement_ref="MED-14")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_lock_screen_fits(school, size):
+    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
+            size=size) as pilot:
+        text = screen_text(pilot.app)
+        assert "Desk locked" in text and "Your initials" in text
+        save(pilot.app, "lock", size)
+        await type_keys(pilot, "AA")
+        await type_keys(pilot, "000000")
+        assert "do not match" in screen_text(pilot.app)
+        save(pilot.app, "lock-wrong-pin", size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_every_result_is_the_biggest_thing_on_screen_and_never_cut_off(school, ruby_has_an_exception,
+                                                                             size):
+    ruby, zoe = school.pupils[4], school.pupils[0]
+    now = to_db(school.clock.now())
+    Custody.create(tag=Tag.get(Tag.code == school.tag_of(zoe)), pupil=zoe, kind=Kind.CONFISCATED,
+                   state=State.HELD_FOR_PARENT, slot_box="SAFE", slot_position=1, opened_at=now,
+                   opened_by=school.office.staff_id, opened_desk="Reception 1", state_changed_at=now)
+    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
+            size=size) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        save(app, "desk-ready", size)
+        assert_banner_reads_from_arms_length(app)
+
+        await scan(pilot, school.tag_of(ruby))
+        assert "exception: medical — glucose monitor, until 20 Jul" in screen_text(app)
+        assert_banner_reads_from_arms_length(app)
+        save(app, "desk-handed-in", size)
+
+        school.clock.advance(seconds=30)
+        await scan(pilot, school.tag_of(ruby))
+        assert_banner_reads_from_arms_length(app)
+        save(app, "desk-already-in", size)
+
+        await pilot.press("f3")
+        await scan(pilot, school.tag_of(zoe))
+        assert_banner_reads_from_arms_length(app)
+        assert "held in the office for a parent" in screen_text(app)
+        save(app, "desk-refused", size)
+
+        await scan(pilot, new_code())
+        assert_banner_reads_from_arms_length(app)
+        assert "is not on this kiosk" in screen_text(app)
+        save(app, "desk-unknown-tag", size)
+
+        # The widest headline there is, with a note under it.
+        close_day(school.ctx())
+        school.clock.advance(days=1)
+        await pilot.press("f2")
+        await scan(pilot, school.tag_of(ruby))
+        assert_banner_reads_from_arms_length(app)
+        assert app.screen.query_one(ResultBanner).result.headline == "LEFT OVERNIGHT"
+        save(app, "desk-left-overnight", size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_picker_and_the_close_of_day_list_fit(school, size):
+    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
+            size=size) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        for pupil in school.pupils:
+            await scan(pilot, school.tag_of(pupil))
+        await type_keys(pilot, "l")  # matches five of the six pupils
+        text = screen_text(app)
+        assert "Choose the pupil to HAND IN" in text and "MIS 100005" in text
+        save(app, "picker", size)
+        await pilot.press("escape")
+        await pilot.press("f9")
+        assert "6 phones are still in the office" in " ".join(screen_text(app).split())
+        save(app, "close-day-confirm", size)
+        await pilot.press("y")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "6 phones uncollected" in text
+        for pupil in school.pupils:
+            assert pupil.display_name in text, f"{pupil.display_name} is missing from the uncollected list"
+        save(app, "close-day-list", size)
