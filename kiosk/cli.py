@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk import __version__
+from kiosk.commands import COMMAND_MODULES
 from kiosk.clock import Clock, local
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
 from kiosk.errors import DeskError
@@ -407,6 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pupils", type=int, default=1000)
     p.add_argument("--prepare-only", action="store_true", help="build the demo database, don't start")
     add("config", cmd_config, "show the settings in force and where they come from")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(add, sub)
     return parser
 
 

@@ -1,0 +1,8 @@
+"""Sub-commands that live in their own modules. Each module has
+`register(add, sub)`: `add(name, handler, help, parent)` makes a sub-parser whose handler takes (env, args).
+
+Handlers import what they need inside, so `kiosk --help` never loads textual or a feature's dependencies.
+"""
+
+COMMAND_MODULES: tuple[str, ...] = (
+)
