@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk import __version__
-from kiosk.commands import COMMAND_MODULES
 from kiosk.clock import Clock, local
+from kiosk.commands import COMMAND_MODULES
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
 from kiosk.errors import DeskError
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
