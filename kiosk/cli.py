@@ -20,6 +20,7 @@ from kiosk.commands import COMMAND_MODULES
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
 from kiosk.errors import DeskError
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
+from kiosk.reports.export import spreadsheet_safe
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -230,30 +231,6 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     return EXIT_PROBLEM
 
 
-def cmd_report_today(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.custody import day_report
-
-    env.open()
-    day = date.fromisoformat(args.day) if args.day else env.clock.now().astimezone(env.settings.tz).date()
-    report = day_report(day, env.settings)
-    header = ["form", "handed_in", "handed_back", "in_office", "uncollected"]
-    lines = [*report.forms, report.total]
-    if args.csv:
-        writer = csv.writer(env.out, lineterminator="\n")
-        writer.writerow(header)
-        for line in lines:
-            writer.writerow([spreadsheet_safe(line.form), line.handed_in, line.handed_back, line.in_office,
-                             line.uncollected])
-        return EXIT_OK
-    env.say(f"{env.settings.school_name} — phones on {day:%A %-d %B %Y}")
-    env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'In office':>11}{'Uncollected':>13}")
-    for line in lines:
-        if line is lines[-1]:
-            env.say("-" * 55)
-        env.say(f"{line.form:<8}{line.handed_in:>10}{line.handed_back:>13}{line.in_office:>11}{line.uncollected:>13}")
-    return EXIT_OK
-
-
 def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody import DeskContext
     from kiosk.custody.exceptions import add_exception
@@ -319,12 +296,6 @@ def cmd_config(env: Env, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def spreadsheet_safe(value: object) -> str:
-    """Stop a cell being run as a formula when the CSV is opened in Excel (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 # ---- the parser ---------------------------------------------------------------------------------
 
 
@@ -385,11 +356,6 @@ def build_parser() -> argparse.ArgumentParser:
     audit = add("audit", _show_help("audit"), "the audit trail")
     add("verify", cmd_audit_verify, "check the audit chain and replay it against custody",
         audit.add_subparsers(metavar="ACTION"))
-    report = add("report", _show_help("report"), "reports")
-    p = add("today", cmd_report_today, "handed in, handed back, in the office, uncollected — by form",
-            report.add_subparsers(metavar="REPORT"))
-    p.add_argument("--csv", action="store_true")
-    p.add_argument("--day", help="another day, YYYY-MM-DD")
 
     exc = add("exception", _show_help("exception"),
               "approved exceptions to the hand-in rule")

@@ -5,4 +5,5 @@ Handlers import what they need inside, so `kiosk --help` never loads textual or 
 """
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.commands.report",
 )

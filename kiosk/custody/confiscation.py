@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
@@ -69,11 +69,11 @@ def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = Tr
     start, end = term_containing(today, ctx.settings)
     lo, _ = local_day_bounds(start, ctx.settings.tz)
     _, hi = local_day_bounds(max(end, today), ctx.settings.tz)
-    earlier = [as_utc(row.opened_at) for row in
-               Custody.select(Custody.opened_at).where(
+    earlier = [as_utc(row.confiscated_at) for row in
+               Custody.select(Custody.confiscated_at).where(
                    (Custody.pupil == pupil_id) & (Custody.kind == Kind.CONFISCATED)
-                   & (Custody.opened_at >= to_db(lo)) & (Custody.opened_at < to_db(hi)))
-               .order_by(Custody.opened_at)]
+                   & (Custody.confiscated_at >= to_db(lo)) & (Custody.confiscated_at < to_db(hi)))
+               .order_by(Custody.confiscated_at)]
     count = len(earlier) + (1 if including_new else 0)
     step = escalation_step(max(count, 1), ctx.settings)
     return LadderPosition(count_this_term=count, rule=str(step["rule"]),
@@ -108,7 +108,7 @@ def confiscate(
                     kind=Kind.CONFISCATED, state=State.HELD_FOR_PARENT, reason_category=reason_category,
                     reason=notes or None, location=location.strip() or None,
                     confiscated_by_name=confiscated_by_name.strip(), exam_incident=exam_incident,
-                    held_until=held_until, seal_number=seal_number.strip(),
+                    held_until=held_until, seal_number=seal_number.strip(), confiscated_at=to_db(now),
                     condition=", ".join(condition) or None, state_changed_at=to_db(now),
                 )
                 extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
@@ -170,20 +170,3 @@ def held_phones() -> list[Custody]:
     return list(Custody.select(Custody, Pupil).join(Pupil)
                 .where(Custody.closed_at.is_null() & (Custody.state == State.HELD_FOR_PARENT))
                 .order_by(Custody.opened_at))
-
-
-def exam_incidents(start: date, end: date, settings) -> list[Custody]:
-    lo, _ = local_day_bounds(start, settings.tz)
-    _, hi = local_day_bounds(end, settings.tz)
-    return list(Custody.select(Custody, Pupil).join(Pupil)
-                .where(Custody.exam_incident & (Custody.opened_at >= to_db(lo)) & (Custody.opened_at < to_db(hi)))
-                .order_by(Custody.opened_at))
-
-
-def confiscations_by_reason(start: date, end: date, settings) -> dict[str, int]:
-    lo, _ = local_day_bounds(start, settings.tz)
-    _, hi = local_day_bounds(end, settings.tz)
-    rows = (Custody.select(Custody.reason_category, fn.COUNT(Custody.id))
-            .where((Custody.kind == Kind.CONFISCATED) & (Custody.opened_at >= to_db(lo))
-                   & (Custody.opened_at < to_db(hi))).group_by(Custody.reason_category).tuples())
-    return dict(rows)

@@ -62,3 +62,12 @@ def expiring_soon(day: date, within_days: int = 14) -> list[PhoneException]:
         .where(PhoneException.valid_to.between(day, day + timedelta(days=within_days)))
         .order_by(PhoneException.valid_to)
     )
+
+
+def active_exceptions_on(day: date) -> list[PhoneException]:
+    """Every exception in force on `day`, across the school."""
+    return list(
+        PhoneException.select(PhoneException, Pupil).join(Pupil)
+        .where((PhoneException.valid_from <= day)
+               & (PhoneException.valid_to.is_null() | (PhoneException.valid_to >= day)))
+    )

@@ -10,9 +10,9 @@ from peewee import fn
 
 from kiosk.clock import Clock, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
-from kiosk.custody.states import Kind, State
+from kiosk.custody.states import State
 from kiosk.db.connection import storage_guard
-from kiosk.db.models import Custody, Pupil
+from kiosk.db.models import Custody, Event, Pupil
 
 
 class Mode:
@@ -88,9 +88,14 @@ def day_report(day: date, settings: Settings) -> DayReport:
             line.form = form
             setattr(line, column, getattr(line, column) + n)
 
-    daily = Custody.kind == Kind.DAILY
-    count(daily & (Custody.opened_at >= lo) & (Custody.opened_at < hi), "handed_in")
-    count((Custody.state == State.RETURNED) & (Custody.closed_at >= lo) & (Custody.closed_at < hi), "handed_back")
+    for action, column in (("HANDED_IN", "handed_in"), ("HANDED_BACK", "handed_back")):
+        # From the events: a phone handed in and later confiscated was still handed in that day.
+        rows = (Event.select(Pupil.form, fn.COUNT(Event.seq)).join(Pupil, on=(Event.pupil == Pupil.id))
+                .where((Event.action == action) & (Event.at >= lo) & (Event.at < hi)).group_by(Pupil.form).tuples())
+        for form, n in rows:
+            line = lines[form]
+            line.form = form
+            setattr(line, column, getattr(line, column) + n)
     count((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null(), "in_office")
     count((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null(), "uncollected")
     return DayReport(day=day, forms=sorted(lines.values(), key=lambda line: form_order(line.form)))

@@ -43,9 +43,10 @@ def _v2_confiscation(db: Database) -> None:
     from kiosk.db.models import Custody, DslNote, Search
 
     _add_missing_columns(db, Custody, ["reason_category", "location", "confiscated_by_name", "exam_incident",
-                                       "held_until", "details_json"])
+                                       "held_until", "details_json", "confiscated_at"])
     db.create_tables([Search, DslNote], safe=True)
-    for sql in ("CREATE INDEX IF NOT EXISTS custody_kind_opened ON custody (kind, opened_at)",):
+    for sql in ("CREATE INDEX IF NOT EXISTS custody_kind_opened ON custody (kind, opened_at)",
+                "CREATE INDEX IF NOT EXISTS event_action_at ON event (action, at)"):
         db.execute_sql(sql)
 
 

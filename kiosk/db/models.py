@@ -116,6 +116,7 @@ class Custody(BaseModel):
     location = CharField(null=True, max_length=200)
     confiscated_by_name = CharField(null=True, max_length=200)  # often a teacher, not the person at the desk
     exam_incident = BooleanField(default=False, index=True)
+    confiscated_at = DateTimeField(null=True, index=True)  # may be later than opened_at (converted daily phone)
     held_until = DateField(null=True)
     details_json = TextField(null=True)  # exam details, parent informed, collector, police handover…
 

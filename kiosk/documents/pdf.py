@@ -30,6 +30,10 @@ def _fonts() -> tuple[str, str]:
     return "KioskSans", "KioskSans-Bold"
 
 
+def chart_font() -> str:
+    return _fonts()[0]
+
+
 @dataclass
 class Document:
     title: str
@@ -53,11 +57,32 @@ class Document:
         cell = ParagraphStyle("c", fontName=regular, fontSize=10, leading=13)
         label = ParagraphStyle("l", fontName=bold, fontSize=10, leading=13)
         table = Table([[Paragraph(escape(k), label), Paragraph(escape(v or "—"), cell)] for k, v in rows],
-                      colWidths=[55 * mm, 115 * mm])
+                      colWidths=[70 * mm, 100 * mm])
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
         self.blocks.append(table)
+        return self
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]],
+              widths_mm: Sequence[float] | None = None) -> Document:
+        """A data table with a repeated header row (long tables run over several pages)."""
+        regular, bold = _fonts()
+        head = ParagraphStyle("th", fontName=bold, fontSize=9, leading=11)
+        cell = ParagraphStyle("td", fontName=regular, fontSize=9, leading=11)
+        data = [[Paragraph(escape(str(h)), head) for h in header]]
+        data += [[Paragraph(escape("" if v is None else str(v)), cell) for v in row] for row in rows]
+        if len(data) == 1:
+            data.append([Paragraph("none", cell)] + [""] * (len(header) - 1))
+        table = Table(data, colWidths=[w * mm for w in widths_mm] if widths_mm else None, repeatRows=1)
+        table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde4ee")),
+                                   ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        self.blocks.append(table)
+        return self
+
+    def flowable(self, item) -> Document:
+        self.blocks.append(item)
         return self
 
     def space(self, height_mm: float = 6) -> Document:

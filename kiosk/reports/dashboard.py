@@ -1,0 +1,105 @@
+"""The dashboard at a glance: what is in the office now, by form, what is held and for how long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from peewee import fn
+
+from kiosk.clock import Clock, as_utc, local_day_bounds, local_today, to_db
+from kiosk.config import Settings
+from kiosk.custody.exceptions import active_exceptions_on, expiring_soon
+from kiosk.custody.reports import form_order
+from kiosk.custody.states import Kind, State
+from kiosk.db.connection import storage_guard
+from kiosk.db.models import Custody, Pupil
+from kiosk.reports.figures import confiscation_figures
+from kiosk.reports.periods import period
+
+
+@dataclass(frozen=True)
+class FormNow:
+    form: str
+    on_roll: int
+    handed_in_today: int
+    handed_back_today: int
+    in_office: int
+
+    @property
+    def still_out(self) -> int:
+        """Phones handed in today and not yet handed back: the ones still to go home."""
+        return self.in_office
+
+
+@dataclass(frozen=True)
+class HeldPhone:
+    custody_id: int
+    pupil: str
+    form: str
+    reason: str
+    since: datetime
+    days_held: int
+    overdue: bool
+    held_until: date | None
+
+
+@dataclass
+class Dashboard:
+    at: datetime
+    in_office: int = 0
+    handed_back_today: int = 0
+    handed_in_today: int = 0
+    uncollected_earlier: int = 0
+    forms: list[FormNow] = field(default_factory=list)
+    held: list[HeldPhone] = field(default_factory=list)
+    safeguarding_holds: int | None = None  # None: not shown to this role
+    exceptions_today: int = 0
+    exceptions_expiring: int = 0
+    confiscations_per_week: dict[date, int] = field(default_factory=dict)
+
+
+@storage_guard
+def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> Dashboard:
+    now = clock.now()
+    today = local_today(clock, settings.tz)
+    start, end = local_day_bounds(today, settings.tz)
+    lo, hi = to_db(start), to_db(end)
+    board = Dashboard(at=now)
+    per_form: dict[str, dict[str, int]] = {}
+
+    def tally(query, key: str) -> None:
+        for form, n in query.tuples():
+            per_form.setdefault(form, {})[key] = n
+
+    tally(Pupil.select(Pupil.form, fn.COUNT(Pupil.id)).where(Pupil.active == True).group_by(Pupil.form),  # noqa: E712
+          "roll")
+    tally(Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil)
+          .where((Custody.kind == Kind.DAILY) & (Custody.opened_at >= lo) & (Custody.opened_at < hi))
+          .group_by(Pupil.form), "in_today")
+    tally(Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil)
+          .where((Custody.state == State.RETURNED) & (Custody.closed_at >= lo) & (Custody.closed_at < hi))
+          .group_by(Pupil.form), "back_today")
+    tally(Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil)
+          .where((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null()).group_by(Pupil.form), "in_office")
+    board.forms = [FormNow(form, v.get("roll", 0), v.get("in_today", 0), v.get("back_today", 0), v.get("in_office", 0))
+                   for form, v in sorted(per_form.items(), key=lambda kv: form_order(kv[0]))]
+    board.in_office = sum(f.in_office for f in board.forms)
+    board.handed_in_today = sum(f.handed_in_today for f in board.forms)
+    board.handed_back_today = sum(f.handed_back_today for f in board.forms)
+    board.uncollected_earlier = Custody.select().where((Custody.state == State.UNCOLLECTED)
+                                                       & Custody.closed_at.is_null()).count()
+    for c in (Custody.select(Custody, Pupil).join(Pupil)
+              .where((Custody.state == State.HELD_FOR_PARENT) & Custody.closed_at.is_null())
+              .order_by(Custody.opened_at)):
+        since = as_utc(c.opened_at)
+        days = (now - since).days
+        board.held.append(HeldPhone(c.id, c.pupil.display_name, c.pupil.form, c.reason_category or "", since, days,
+                                    days > settings.hold_ageing_days, c.held_until))
+    if show_safeguarding:
+        board.safeguarding_holds = Custody.select().where((Custody.state == State.SAFEGUARDING_HOLD)
+                                                          & Custody.closed_at.is_null()).count()
+    board.exceptions_today = len(active_exceptions_on(today))
+    board.exceptions_expiring = len(expiring_soon(today))
+    board.confiscations_per_week = confiscation_figures(period("term", today, settings), settings).by_week
+    return board

@@ -1,0 +1,58 @@
+"""End-of-day reconciliation by form: expected back against handed back, and what is still in the office."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.clock import as_utc, local
+from kiosk.config import Settings
+from kiosk.custody.reports import day_report, form_order
+from kiosk.custody.states import Kind, State
+from kiosk.db.connection import storage_guard
+from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.documents.pdf import Document
+from kiosk.reports.periods import Period
+
+
+@dataclass(frozen=True)
+class StillIn:
+    form: str
+    pupil: str
+    slot: str | None
+    since: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    day: date
+    lines: list[tuple[str, int, int, int]]  # form, expected back (handed in that day), handed back, still in
+    still_in: list[StillIn]
+
+
+@storage_guard
+def reconcile(day: date, settings: Settings) -> Reconciliation:
+    report = day_report(day, settings)
+    lines = [(f.form, f.handed_in, f.handed_back, f.in_office + f.uncollected) for f in report.forms]
+    rows = (Custody.select(Custody, Pupil, Tag).join(Pupil).switch(Custody).join(Tag)
+            .where(Custody.closed_at.is_null() & (Custody.kind == Kind.DAILY)
+                   & Custody.state.in_([State.IN_OFFICE, State.UNCOLLECTED])))
+    still = sorted((StillIn(c.pupil.form, c.pupil.display_name, c.slot, as_utc(c.opened_at), c.state) for c in rows),
+                   key=lambda s: (form_order(s.form), s.slot or "", s.pupil))
+    return Reconciliation(day, lines, still)
+
+
+def reconciliation_pdf(rec: Reconciliation, settings: Settings) -> bytes:
+    doc = Document(f"End of day: {rec.day:%A %-d %B %Y}", settings.school_name)
+    doc.heading("By form")
+    doc.table(["Form", "Handed in", "Handed back", "Still in the office"], [list(line) for line in rec.lines])
+    doc.heading(f"Still in the office ({len(rec.still_in)})")
+    doc.table(["Form", "Pupil", "Slot", "In since", "State"],
+              [[s.form, s.pupil, s.slot or "", f"{local(s.since, settings.tz):%a %-d %b %H:%M}",
+                "left overnight" if s.state == State.UNCOLLECTED else "in office"] for s in rec.still_in])
+    return doc.render()
+
+
+def day_period(day: date) -> Period:
+    return Period(day, day, f"{day:%A %-d %B %Y}")
