@@ -55,6 +55,11 @@ class Settings:
         (("2026-09-02", "2026-10-23"), ("2026-11-02", "2026-12-18"), ("2027-01-05", "2027-02-12"),
          ("2027-02-22", "2027-03-26"), ("2027-04-12", "2027-05-28"), ("2027-06-07", "2027-07-21")))
     hold_ageing_days: int = _doc("Flag a confiscated phone held longer than this many days.", 5)
+    retain_daily_weeks: int = _doc("Keep daily hand-in/hand-back records this many weeks, then erase them.", 8)
+    retain_confiscation_years: int = _doc("Keep confiscation and search records this many years after closing.", 3)
+    retain_sign_in_weeks: int = _doc("Keep sign-in records (who signed in, failures, locks) this many weeks.", 13)
+    retain_leaver_years: int = _doc("Remove a leaver's name and contacts this many years after leaving, once "
+                                    "none of their records is still kept.", 1)
     database: str = _doc("SQLite file path or postgresql:// URL. Empty: kiosk.db in the data directory.", "")
     key_file: str = _doc("Secret key file (PIN pepper, audit chain). Empty: kiosk.key in the config dir.", "")
 

@@ -1,0 +1,50 @@
+"""`kiosk purge` and `kiosk subject-access`: the school's UK GDPR duties from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def register(add, sub) -> None:
+    p = add("purge", cmd_purge, "apply the retention policy: erase what is past its time, report what was kept")
+    p.add_argument("--dry-run", action="store_true", help="report what would go, change nothing")
+    p = add("subject-access", cmd_subject_access, "export everything held about one pupil (UK GDPR)")
+    p.add_argument("pupil", help="the pupil's admission number")
+    p.add_argument("--out", required=True, help="file to write (JSON)")
+
+
+def _ctx(env):
+    from kiosk.cli import command_line_actor
+    from kiosk.custody import DeskContext
+
+    return DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
+
+
+def cmd_purge(env, args) -> int:
+    from kiosk.privacy.retention import purge
+
+    env.open()
+    report = purge(_ctx(env), dry_run=args.dry_run)
+    for line in report.lines():
+        env.say(line)
+    if args.dry_run:
+        env.say("Dry run: nothing was changed.")
+    else:
+        env.say("The audit trail still verifies: payloads were erased, the chain kept (check: kiosk audit verify).")
+    return 0
+
+
+def cmd_subject_access(env, args) -> int:
+    from kiosk.privacy.subject_access import subject_access
+
+    env.open()
+    export = subject_access(_ctx(env), args.pupil)
+    Path(args.out).write_text(json.dumps(export, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    withheld = export["withheld"]
+    env.say(f"Written {args.out}: {len(export['phone_records'])} phone records, {len(export['history'])} events, "
+            f"{len(export['searches'])} searches.")
+    if withheld["safeguarding notes"] or withheld["phone records under safeguarding"]:
+        env.say(f"Withheld pending DSL review: {withheld['safeguarding notes']} safeguarding notes, "
+                f"{withheld['phone records under safeguarding']} records.")
+    return 0

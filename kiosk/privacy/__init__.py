@@ -1,0 +1,1 @@
+"""UK GDPR duties: keep records no longer than needed (retention) and answer subject access requests."""

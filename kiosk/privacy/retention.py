@@ -1,0 +1,141 @@
+"""Retention: erase what the school no longer needs, per record type, and say what was kept and why.
+
+The audit chain seals every event's metadata and the hash of its payload, so a purge erases payloads
+(keeping their hashes) and the personal particulars of records, never the chain itself: `kiosk audit verify`
+still passes afterwards. Safeguarding and police records are kept until the DSL decides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.clock import to_db
+from kiosk.custody import details as custody_details
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import DeskError
+from kiosk.custody.states import Kind
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Carer, Custody, DslNote, Event, Pupil, Search, Tag, database_proxy
+
+SIGN_IN_ACTIONS = ("SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "PIN_CONFIRMED", "PIN_CONFIRM_FAILED",
+                   "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED")
+ERASED = "(erased under the retention policy)"
+
+
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    removed: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, tuple[int, str]] = field(default_factory=dict)  # what: (count, why)
+
+    def lines(self) -> list[str]:
+        head = "Would remove" if self.dry_run else "Removed"
+        out = [f"{head}:"] + [f"  {what}: {n}" for what, n in self.removed.items()]
+        out += ["Kept:"] + [f"  {what}: {n} — {why}" for what, (n, why) in self.kept.items()]
+        return out
+
+
+def _cutoffs(ctx: DeskContext) -> dict[str, datetime]:
+    now = ctx.clock.now()
+    s = ctx.settings
+    return {"daily": to_db(now - timedelta(weeks=s.retain_daily_weeks)),
+            "confiscation": to_db(now - timedelta(days=365 * s.retain_confiscation_years)),
+            "sign_in": to_db(now - timedelta(weeks=s.retain_sign_in_weeks)),
+            "leaver": (now - timedelta(days=365 * s.retain_leaver_years)).date()}
+
+
+def _already_purged(custody: Custody) -> bool:
+    return bool(custody_details.read(custody).get("purged_at"))
+
+
+def purge(ctx: DeskContext, *, dry_run: bool) -> PurgeReport:
+    ctx.require(Permission.MANAGE_STAFF)
+    cut = _cutoffs(ctx)
+    report = PurgeReport(dry_run=dry_run)
+    stamp = json.dumps({"purged_at": ctx.clock.now().isoformat()})
+    with write_transaction(database_proxy.obj):
+        daily = [c for c in Custody.select().where((Custody.kind == Kind.DAILY) & (Custody.closed_at < cut["daily"]))
+                 if not _already_purged(c)]
+        closed_confiscations = list(Custody.select().where((Custody.kind == Kind.CONFISCATED)
+                                                           & (Custody.closed_at < cut["confiscation"])))
+        protected = [c for c in closed_confiscations if c.dsl_flag and not custody_details.read(c).get("dsl_disposal")]
+        confiscations = [c for c in closed_confiscations if c not in protected and not _already_purged(c)]
+        open_holds = Custody.select().where(Custody.closed_at.is_null() & Custody.dsl_flag).count()
+        searches = list(Search.select().where((Search.at < cut["confiscation"]) & (Search.grounds != ERASED)))
+        sign_in_events = (Event.select(Event.seq).where(Event.action.in_(SIGN_IN_ACTIONS) & (Event.at < cut["sign_in"])
+                                                        & Event.payload_json.is_null(False)))
+        custody_ids = [c.id for c in daily + confiscations]
+        report.removed = {"daily hand-in records": len(daily), "confiscation records": len(confiscations),
+                          "search records": len(searches), "sign-in records": sign_in_events.count()}
+        report.kept = {"safeguarding and police records": (len(protected) + open_holds,
+                                                           "kept until the DSL decides they may go"),
+                       "records still within their retention period": (
+                           Custody.select().where(Custody.closed_at >= cut["daily"]).count(),
+                           f"daily {ctx.settings.retain_daily_weeks} weeks, confiscations and searches "
+                           f"{ctx.settings.retain_confiscation_years} years"),
+                       "phones still in the school's hands": (Custody.select().where(Custody.closed_at.is_null())
+                                                              .count(), "open records are never removed")}
+        leavers = _leavers_to_remove(cut["leaver"])
+        report.removed["leavers' names and contacts"] = len(leavers)
+        if dry_run:
+            return report
+        for chunk in _chunks(custody_ids):
+            Event.update(payload_json=None).where(Event.custody.in_(chunk)).execute()
+            Custody.update(handed_to=None, condition=None, reason=None, location=None, confiscated_by_name=None,
+                           seal_number=None, details_json=stamp).where(Custody.id.in_(chunk)).execute()
+            DslNote.delete().where(DslNote.custody.in_(chunk)).execute()
+        for chunk in _chunks([s.id for s in searches]):
+            Search.update(grounds=ERASED, found=ERASED, searched_by_name=ERASED, authorised_by_name=ERASED
+                          ).where(Search.id.in_(chunk)).execute()
+            Event.update(payload_json=None).where((Event.action == "SEARCH_RECORDED")
+                                                  & Event.pupil.in_([s.pupil_id for s in searches])
+                                                  & (Event.at < cut["confiscation"])).execute()
+        Event.update(payload_json=None).where(Event.seq.in_(sign_in_events)).execute()
+        for chunk in _chunks([p.id for p in leavers]):
+            Carer.delete().where(Carer.pupil.in_(chunk)).execute()
+            Tag.update(status="retired", device=None).where(Tag.pupil.in_(chunk)).execute()
+            for pid in chunk:
+                Pupil.update(legal_forename="Removed", legal_surname=f"pupil {pid}", preferred_forename=None,
+                             preferred_surname=None, upn=None, mis_id=f"removed-{pid}", search_name="").where(
+                    Pupil.id == pid).execute()
+            Event.update(payload_json=None).where(Event.pupil.in_(chunk)).execute()
+        append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="PURGED", payload={"removed": report.removed,
+                                               "kept": {k: v[0] for k, v in report.kept.items()}})
+    return report
+
+
+def _leavers_to_remove(before) -> list[Pupil]:
+    candidates = list(Pupil.select().where((Pupil.active == False) & (Pupil.left_on < before)  # noqa: E712
+                                           & ~Pupil.mis_id.startswith("removed-")))
+    keep = {c.pupil_id for c in Custody.select(Custody.pupil).where(Custody.closed_at.is_null() | Custody.dsl_flag)}
+    return [p for p in candidates if p.id not in keep]
+
+
+def release_for_disposal(ctx: DeskContext, custody_id: int, *, reason: str) -> None:
+    """The DSL's decision that a safeguarding or police record may now follow the normal retention rule."""
+    ctx.require(Permission.CLEAR_HOLD, custody=custody_id)
+    if not reason.strip():
+        raise DeskError("Give the reason the record may now be disposed of.")
+    with write_transaction(database_proxy.obj):
+        custody = Custody.get_by_id(custody_id)
+        if custody.closed_at is None:
+            raise DeskError("The phone is still in the school's hands: close the record first.")
+        Custody.update(details_json=custody_details.merged(custody, dsl_disposal={
+            "by": ctx.who.name, "at": ctx.clock.now().isoformat()})).where(Custody.id == custody_id).execute()
+        append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="RELEASED_FOR_DISPOSAL", pupil=custody.pupil_id, custody=custody_id,
+                     custody_state=custody.state, payload={})
+        DslNote.create(custody=custody_id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
+                       author=ctx.who.staff_id, text=f"Released for disposal: {reason.strip()}")
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+__all__ = ["PurgeReport", "purge", "release_for_disposal"]
