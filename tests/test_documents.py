@@ -59,3 +59,19 @@ def test_police_receipt_has_officer_force_crime_reference_and_seal(school, tmp_p
     for expected in ("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889", "BAG-0042", "Priya Shah"):
         assert expected in text
     assert "possible offence" not in text  # the concern is a DSL note, never printed here
+
+
+def test_desk_card_codes_scan_back_to_their_commands(tmp_path):
+    from kiosk.custody.scans import COMMAND_CODES, CommandScan, normalise
+    from kiosk.documents.desk_card import desk_card
+
+    if shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None:
+        pytest.fail("zbarimg (zbar-tools) and pdftoppm (poppler-utils) are needed; .ci/run installs them")
+    pdf = tmp_path / "card.pdf"
+    pdf.write_bytes(desk_card("Hillcrest Academy", "Reception 1"))
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(tmp_path / "card")], check=True)
+    [png] = list(tmp_path.glob("card*.png"))
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True).stdout
+    found = {normalise(line).command for line in decoded.split() if line}
+    assert found == set(COMMAND_CODES.values())
+    assert all(isinstance(normalise(code), CommandScan) for code in COMMAND_CODES)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kiosk.custody import BadScan, RepeatFilter, normalise
 from kiosk.custody.codes import ALPHABET, CODE_LENGTH, check_character, grouped, is_valid, new_code
-from kiosk.custody.scans import AdmissionNumberScan, NameSearch, TagScan, fold
+from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan, fold
 
 codes = st.builds(lambda _: new_code(), st.integers())
 
@@ -87,7 +87,7 @@ def test_normalise_never_fails_with_anything_but_a_desk_message(raw):
     except BadScan as exc:
         assert exc.message
     else:
-        assert isinstance(result, TagScan | AdmissionNumberScan | NameSearch)
+        assert isinstance(result, TagScan | AdmissionNumberScan | NameSearch | CommandScan)
 
 
 def test_fold_removes_accents_from_names_schools_have():

@@ -7,4 +7,5 @@ Handlers import what they need inside, so `kiosk --help` never loads textual or 
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.report",
     "kiosk.commands.privacy",
+    "kiosk.commands.papers",
 )

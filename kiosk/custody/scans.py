@@ -34,7 +34,17 @@ class NameSearch:
     text: str
 
 
-Scan = TagScan | AdmissionNumberScan | NameSearch
+@dataclass(frozen=True)
+class CommandScan:
+    """A barcode on the desk card that switches the desk (hand in, hand back, lock, close day)."""
+
+    command: str
+
+
+# Printed on the desk card (kiosk desk-card). Letters only, no symbols: they survive any keyboard layout.
+COMMAND_CODES = {"KXHANDIN": "hand in", "KXHANDBACK": "hand back", "KXLOCK": "lock", "KXCLOSEDAY": "close day"}
+
+Scan = TagScan | AdmissionNumberScan | NameSearch | CommandScan
 
 
 def fold(text: str) -> str:
@@ -55,6 +65,8 @@ def normalise(raw: str) -> Scan:
     if len(text) > MAX_SCAN_LENGTH:
         raise BadScan("That scan was too long: two codes may have run together. Scan one tag at a time.")
     compact = re.sub(r"[\s\-]", "", text).upper()
+    if compact in COMMAND_CODES:
+        return CommandScan(COMMAND_CODES[compact])
     candidate = compact.translate(codes.CONFUSABLES)
     if len(candidate) == 2 * codes.CODE_LENGTH and candidate[: codes.CODE_LENGTH] == candidate[codes.CODE_LENGTH:]:
         raise BadScan("The same tag was read twice in one scan. Scan it once more.")
@@ -83,6 +95,8 @@ def scan_key(scan: Scan) -> str:
         return "T:" + scan.code
     if isinstance(scan, AdmissionNumberScan):
         return "A:" + scan.number
+    if isinstance(scan, CommandScan):
+        return "C:" + scan.command
     return "N:" + scan.text
 
 
@@ -94,7 +108,7 @@ class RepeatFilter:
         self._last: tuple[str, datetime] | None = None
 
     def is_repeat(self, scan: Scan, at: datetime) -> bool:
-        if isinstance(scan, NameSearch):
+        if isinstance(scan, NameSearch | CommandScan):
             return False
         key = scan_key(scan)
         repeat = self._last is not None and self._last[0] == key and at - self._last[1] < self.window

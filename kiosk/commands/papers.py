@@ -1,0 +1,18 @@
+"""`kiosk desk-card`: the printable command barcodes for driving the desk by scanner alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(add, sub) -> None:
+    p = add("desk-card", cmd_desk_card, "print-ready PDF of command barcodes (hand in, hand back, lock, close day)")
+    p.add_argument("--out", required=True, help="PDF file to write")
+
+
+def cmd_desk_card(env, args) -> int:
+    from kiosk.documents.desk_card import desk_card
+
+    Path(args.out).write_bytes(desk_card(env.settings.school_name, env.settings.desk))
+    env.say(f"Desk card written to {args.out}: print it at 100% scale and stick it beside the scanner.")
+    return 0
