@@ -55,6 +55,15 @@ class Settings:
         (("2026-09-02", "2026-10-23"), ("2026-11-02", "2026-12-18"), ("2027-01-05", "2027-02-12"),
          ("2027-02-22", "2027-03-26"), ("2027-04-12", "2027-05-28"), ("2027-06-07", "2027-07-21")))
     hold_ageing_days: int = _doc("Flag a confiscated phone held longer than this many days.", 5)
+    label_layout: str = _doc("Tag label layout: brother-62x29, brother-62, dymo-99010, dymo-99012, a4-21, a4-24.",
+                             "brother-62x29")
+    bag_label_layout: str = _doc("Layout for the bag label printed when a phone is confiscated.", "brother-62x29")
+    label_printer_kind: str = _doc("How labels print: 'cups' (a printer queue), 'brother' (a Brother QL directly) "
+                                   "or 'file' (save a PDF/PNG).", "file")
+    label_printer: str = _doc("The CUPS queue name, the Brother's /dev/usb/lp0 or tcp://HOST:9100, or a file path. "
+                              "Empty with 'file': labels.pdf in the data directory.", "")
+    label_media: str = _doc("Override the CUPS media option (lp -o media=…); empty uses the layout's own.", "")
+    brother_model: str = _doc("Brother QL model, for raster printing (e.g. QL-800, QL-820NWB).", "QL-800")
     retain_daily_weeks: int = _doc("Keep daily hand-in/hand-back records this many weeks, then erase them.", 8)
     retain_confiscation_years: int = _doc("Keep confiscation and search records this many years after closing.", 3)
     retain_sign_in_weeks: int = _doc("Keep sign-in records (who signed in, failures, locks) this many weeks.", 13)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import pytest
+
 from kiosk.cli import main, spreadsheet_safe
 from kiosk.clock import FixedClock
 from kiosk.custody import hand_in, normalise, resolve
@@ -170,3 +172,28 @@ def test_exception_add_records_the_approver_and_the_desk_shows_it(school):
 
     assert expiring_soon(datetime(2027, 7, 10).date())[0].approved_by_name == "Mr H. Grant-Ellis (head)"
     assert expiring_soon(datetime(2027, 6, 1).date()) == []
+
+
+def test_labels_for_a_form_to_an_a4_sheet_scan_back(school, tmp_path):
+    import shutil
+
+    if shutil.which("zbarimg") is None:
+        pytest.fail("zbarimg (zbar-tools) is needed; .ci/run installs it")
+    out = tmp_path / "9C.pdf"
+    code, text = run([*school_args(school), "labels", "--form", "9C", "--layout", "a4-21", "--out", str(out)])
+    assert code == 0, text
+    subprocess.run(["pdftoppm", "-png", "-r", "200", str(out), str(tmp_path / "sheet")], check=True)
+    decoded = set()
+    for png in tmp_path.glob("sheet*.png"):
+        result = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True)
+        decoded |= set(result.stdout.split())
+    assert {school.tag_of(school.pupils[0]), school.tag_of(school.pupils[1])} <= decoded
+    # Printed labels are remembered: "never printed" now leaves 9C out.
+    code, text = run([*school_args(school), "labels", "--never-printed", "--preview", "--layout", "a4-21",
+                      "--out", str(tmp_path / "rest.pdf")])
+    assert code == 0 and text.startswith("4 labels") and "9C" not in text
+
+
+def test_an_unknown_label_layout_is_explained(school, capsys):
+    code, _ = run([*school_args(school), "labels", "--layout", "a5-99", "--out", "x.pdf"])
+    assert code == 1 and "brother-62x29" in capsys.readouterr().err

@@ -8,4 +8,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.report",
     "kiosk.commands.privacy",
     "kiosk.commands.papers",
+    "kiosk.commands.labels",
 )

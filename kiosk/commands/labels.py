@@ -1,0 +1,111 @@
+"""`kiosk labels`, `kiosk printers` and `kiosk tags replace`: tag labels on the office's printers."""
+
+from __future__ import annotations
+
+
+def register(add, sub) -> None:
+    p = add("labels", cmd_labels, "print tag labels: one pupil, a form, a year, everyone, or those never printed")
+    p.add_argument("--pupil", help="one pupil, by admission number")
+    p.add_argument("--form")
+    p.add_argument("--year", type=int)
+    p.add_argument("--never-printed", action="store_true", help="only tags whose label has never been printed")
+    p.add_argument("--layout", help="label layout (default from settings); --layouts lists them")
+    p.add_argument("--layouts", action="store_true", help="list the label layouts and stop")
+    p.add_argument("--out", help="save to this PDF (sheets, rolls) or PNG file instead of printing")
+    p.add_argument("--printer", help="print to this CUPS queue (see `kiosk printers`)")
+    p.add_argument("--brother", help="print to a Brother QL: /dev/usb/lp0 or tcp://HOST:9100")
+    p.add_argument("--preview", action="store_true", help="say what would print, print nothing")
+    add("printers", cmd_printers, "list the CUPS printer queues and whether each is ready")
+    p = add("replace-tag", cmd_replace_tag, "a lost or damaged tag: retire it, issue a new code, print its label")
+    p.add_argument("pupil", help="admission number, or the old tag's code")
+    p.add_argument("--reason", choices=["lost", "damaged"], default="lost")
+    p.add_argument("--out", help="save the new label here instead of the configured printer")
+
+
+def _printer(env, args, layout):
+    from kiosk.config import data_dir
+    from kiosk.labels import make_printer
+
+    s = env.settings
+    if getattr(args, "out", None):
+        return make_printer("file", args.out)
+    if getattr(args, "printer", None):
+        return make_printer("cups", args.printer, media=s.label_media or None)
+    if getattr(args, "brother", None):
+        return make_printer("brother", args.brother, brother_model=s.brother_model)
+    target = s.label_printer or (str(data_dir() / "labels.pdf") if s.label_printer_kind == "file" else "")
+    return make_printer(s.label_printer_kind, target, media=s.label_media or None, brother_model=s.brother_model)
+
+
+def _layout(name: str):
+    from kiosk.errors import DeskError
+    from kiosk.labels import UnknownLayout, get_layout
+
+    try:
+        return get_layout(name)
+    except UnknownLayout as exc:
+        raise DeskError(str(exc)) from None
+
+
+def _ctx(env):
+    from kiosk.cli import command_line_actor
+    from kiosk.custody import DeskContext
+
+    return DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
+
+
+def cmd_labels(env, args) -> int:
+    from kiosk.custody.lookup import find_by_admission_number
+    from kiosk.errors import DeskError
+    from kiosk.labels import LAYOUTS, LabelChoice, preview, print_labels
+
+    if args.layouts:
+        for key, layout in LAYOUTS.items():
+            env.say(f"{key:<16}{layout.title}")
+        return 0
+    env.open()
+    layout = _layout(args.layout or env.settings.label_layout)
+    pupil_id = None
+    if args.pupil:
+        pupil = find_by_admission_number(args.pupil)
+        if pupil is None:
+            raise DeskError(f"No pupil has admission number {args.pupil}.")
+        pupil_id = pupil.id
+    choice = LabelChoice(pupil_id=pupil_id, form=args.form, year=args.year, never_printed=args.never_printed)
+    printer = _printer(env, args, layout)
+    if args.preview:
+        for line in preview(choice, layout, printer.description).lines():
+            env.say(line)
+        return 0
+    printed = print_labels(_ctx(env), choice=choice, layout=layout, printer=printer)
+    env.say(printed.message)
+    return 0
+
+
+def cmd_printers(env, args) -> int:
+    from kiosk.labels import list_queues
+
+    queues = list_queues()
+    if not queues:
+        env.say("No CUPS printer queues are set up on this PC. Add the label printer in the system's printer "
+                "settings (or with lpadmin), then run this again.")
+        return 1
+    for queue in queues:
+        env.say(f"{queue.name:<24}{queue.state}{'  (default)' if queue.is_default else ''}")
+    return 0
+
+
+def cmd_replace_tag(env, args) -> int:
+    from kiosk.custody.lookup import find_by_admission_number
+    from kiosk.labels import replace_tag_and_print
+
+    env.open()
+    layout = _layout(env.settings.label_layout)
+    printer = _printer(env, args, layout)
+    pupil = find_by_admission_number(args.pupil) if args.pupil.isdigit() else None
+    kwargs = {"pupil_id": pupil.id} if pupil else {"tag_code": args.pupil}
+    result = replace_tag_and_print(_ctx(env), reason=args.reason, layout=layout, printer=printer, **kwargs)
+    env.say(result.message)
+    return 0
+
+

@@ -1,0 +1,32 @@
+"""The confiscation flow's bag label: build it from the custody record, render it, print it."""
+
+from __future__ import annotations
+
+from kiosk.clock import local
+from kiosk.config import Settings
+from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.errors import DeskError
+from kiosk.labels.content import BagLabel
+from kiosk.labels.layouts import Layout, get_layout
+from kiosk.labels.printers import Printer, PrintReceipt, check_suitable
+from kiosk.labels.render import bag_label
+
+
+def bag_label_for(custody_id: int, *, settings: Settings) -> BagLabel:
+    """What goes on the bag of a confiscated phone, from its custody record (date in the school's time)."""
+    custody = (Custody.select(Custody, Pupil, Tag).join(Pupil).switch(Custody).join(Tag)
+               .where(Custody.id == custody_id).first())
+    if custody is None:
+        raise DeskError("That phone's record is not on this kiosk. Search for the pupil again.")
+    return BagLabel(code=custody.tag.code, name=custody.pupil.display_name, form=custody.pupil.form,
+                    confiscated_on=local(custody.opened_at, settings.tz).date(), reason=custody.reason or "",
+                    seal_number=custody.seal_number or "", school=settings.school_name)
+
+
+def print_bag_label(label: BagLabel, *, layout: Layout | str, printer: Printer) -> PrintReceipt:
+    """Print one bag label (blocking; run it in a worker). Raises PrintFailed: the confiscation itself is
+    already saved, so a failed bag label is reprinted, never a reason to redo the confiscation."""
+    layout = get_layout(layout)
+    check_suitable(printer, layout)
+    return printer.print_labels([bag_label(label, layout)], layout.sized_for_bag(),
+                                title=f"Bag label - {label.name}")

@@ -1,0 +1,69 @@
+"""The 'printer' that saves a file: a PDF (sheets, or roll labels at their size) or PNG images."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image
+
+from kiosk.labels.documents import labels_pdf, png_bytes, sheet_images
+from kiosk.labels.layouts import Layout
+from kiosk.labels.printers import PrintFailed, PrintReceipt
+
+
+class FilePrinter:
+    """Saves to `path`: `.pdf` gives one print-ready PDF; `.png` gives one image per label (or per sheet),
+    numbered `name-0001.png`… when there is more than one."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).expanduser()
+
+    @property
+    def description(self) -> str:
+        return f"file {self.path}"
+
+    def unsuitable(self, layout: Layout) -> str | None:
+        if self.path.suffix.lower() not in (".pdf", ".png"):
+            return f"{self.path.name} is neither a .pdf nor a .png file name"
+        return None
+
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
+        if reason := self.unsuitable(layout):
+            raise PrintFailed(reason, "Give a file name ending .pdf or .png, then save again.")
+        if self.path.suffix.lower() == ".pdf":
+            pdf = labels_pdf(images, layout, title=title)
+            _write(self.path, pdf)
+            pages = -(-len(images) // layout.per_page)
+            return PrintReceipt(self.description, len(images), pages, f"saved to {self.path}", (self.path,))
+        pictures = sheet_images(images, layout)
+        if len(pictures) == 1:
+            targets = [self.path]
+        else:
+            targets = [self.path.with_name(f"{self.path.stem}-{n:04d}{self.path.suffix}")
+                       for n in range(1, len(pictures) + 1)]
+        for picture, target in zip(pictures, targets, strict=True):
+            _write(target, png_bytes(picture, layout.dpi))
+        where = str(targets[0]) if len(targets) == 1 else f"{targets[0]} … {targets[-1].name}"
+        return PrintReceipt(self.description, len(images), len(pictures), f"saved to {where}", tuple(targets))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """All or nothing: a half-written file never replaces a good one (full disk, pulled USB stick)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise PrintFailed(f"could not save {path} ({exc.strerror or exc})",
+                          "Check the folder exists and has space, then save again.") from exc

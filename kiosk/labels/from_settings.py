@@ -1,0 +1,29 @@
+"""From the desk's printer settings to a Printer: the one place that knows the kinds."""
+
+from __future__ import annotations
+
+from kiosk.labels.brother import DEFAULT_MODEL, BrotherPrinter
+from kiosk.labels.cups import CupsPrinter
+from kiosk.labels.files import FilePrinter
+from kiosk.labels.printers import Printer, PrintFailed
+
+PRINTER_KINDS = {
+    "cups": "a CUPS printer queue (target: the queue name, as `kiosk printers` lists it)",
+    "brother": "a Brother QL directly (target: /dev/usb/lp0, tcp://HOST:9100, or a file for the raster)",
+    "file": "save a file instead of printing (target: a .pdf or .png path)",
+}
+
+
+def make_printer(kind: str, target: str, *, media: str | None = None, brother_model: str = DEFAULT_MODEL) -> Printer:
+    kind = (kind or "").strip().lower()
+    if not target or not target.strip():
+        raise PrintFailed("no printer is set up for labels",
+                          "Choose a printer on the Labels screen or in the settings (printer_target), then print.")
+    if kind == "cups":
+        return CupsPrinter(target.strip(), media=media)
+    if kind == "brother":
+        return BrotherPrinter(target, model=brother_model or DEFAULT_MODEL)
+    if kind == "file":
+        return FilePrinter(target)
+    raise PrintFailed(f"{kind!r} is not a kind of printer the kiosk knows",
+                      f"Set printer_kind to one of {', '.join(PRINTER_KINDS)}, then print again.")

@@ -1,0 +1,73 @@
+"""Printing a run of tag labels, and recording it: only a print that worked marks the tags as printed.
+
+Blocking and thread-safe: the Labels screen calls it from a worker thread (peewee keeps one connection per
+thread), the command line calls it directly. A failed print raises PrintFailed and changes nothing, so the
+same choice can simply be printed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import chunked
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.clock import to_db
+from kiosk.custody.context import DeskContext
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Tag, database_proxy
+from kiosk.errors import DeskError
+from kiosk.labels.choose import LabelChoice, tag_label, tags_to_print
+from kiosk.labels.layouts import Layout, get_layout
+from kiosk.labels.printers import Printer, PrintReceipt, check_suitable
+from kiosk.labels.render import render_tag_label
+
+PRINT_LABELS = Permission.HAND_IN  # whoever works the desk may print tags
+
+
+class NothingToPrint(DeskError):
+    """The choice matched no active tags (e.g. everyone in the form already has a printed label)."""
+
+
+@dataclass(frozen=True)
+class LabelsPrinted:
+    labels: int
+    choice: str
+    layout: str  # the layout's key
+    receipt: PrintReceipt
+
+    @property
+    def message(self) -> str:
+        return (f"PRINTED {self.labels} label{'s' if self.labels != 1 else ''} ({self.choice}) on "
+                f"{self.receipt.printer}: {self.receipt.detail}.")
+
+
+def print_labels(ctx: DeskContext, *, choice: LabelChoice, layout: Layout | str, printer: Printer) -> LabelsPrinted:
+    """Render the chosen tags' labels, print them, then mark them printed and audit LABELS_PRINTED."""
+    ctx.who.require(PRINT_LABELS)
+    layout = get_layout(layout)
+    check_suitable(printer, layout)
+    tags = tags_to_print(choice)
+    described = choice.describe()
+    if not tags:
+        raise NothingToPrint(f"No labels to print for {described}.")
+    school = ctx.settings.school_name
+    images = [render_tag_label(tag_label(tag, school), layout) for tag in tags]
+    receipt = printer.print_labels(images, layout, title=f"Phone tags - {described}")
+    mark_printed(ctx, [tag.id for tag in tags], layout=layout, printer=printer.description, choice=described,
+                 detail=receipt.detail, pupil_id=tags[0].pupil_id if len({t.pupil_id for t in tags}) == 1 else None)
+    return LabelsPrinted(labels=len(tags), choice=described, layout=layout.key, receipt=receipt)
+
+
+def mark_printed(ctx: DeskContext, tag_ids: list[int], *, layout: Layout, printer: str, choice: str,
+                 detail: str = "", pupil_id: int | None = None) -> None:
+    """Set label_printed_at on the tags and write one LABELS_PRINTED event, in one transaction."""
+    now = ctx.clock.now()
+    with write_transaction(database_proxy.obj):
+        for batch in chunked(tag_ids, 500):
+            Tag.update(label_printed_at=to_db(now)).where(Tag.id.in_(batch)).execute()
+        append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="LABELS_PRINTED", pupil=pupil_id, tag=tag_ids[0] if len(tag_ids) == 1 else None,
+                     payload={"count": len(tag_ids), "layout": layout.key, "printer": printer, "choice": choice,
+                              "detail": detail})

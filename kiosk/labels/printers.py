@@ -1,0 +1,56 @@
+"""What every printer back end promises: print these labels or raise PrintFailed; never a silent success.
+
+Each back end is blocking and keeps no shared state, so the desk runs it in a worker thread and carries on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from PIL import Image
+
+from kiosk.errors import DeskError
+from kiosk.labels.layouts import Layout
+
+
+class PrintFailed(DeskError):
+    """Nothing (or not everything) was printed. `problem` says what went wrong, `retry` what to do first."""
+
+    def __init__(self, problem: str, retry: str = "Check the printer, then press Retry.") -> None:
+        super().__init__(f"NOT PRINTED: {problem}. {retry}")
+        self.problem = problem
+        self.retry = retry
+
+
+@dataclass(frozen=True)
+class PrintReceipt:
+    printer: str  # the printer as the office knows it: "CUPS queue Reception_QL"
+    labels: int
+    pages: int
+    detail: str  # what happened: "job Reception_QL-12 printed", "saved to /home/office/labels.pdf"
+    files: tuple[Path, ...] = field(default=())
+
+
+@runtime_checkable
+class Printer(Protocol):
+    @property
+    def description(self) -> str:
+        """The printer in the office's words, shown on the Labels screen and recorded in the audit log."""
+        ...
+
+    def unsuitable(self, layout: Layout) -> str | None:
+        """Why this printer cannot print `layout` (e.g. A4 sheets on a Brother QL), or None."""
+        ...
+
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
+        """Print rendered labels (each exactly `layout.size_px`), or raise PrintFailed."""
+        ...
+
+
+def check_suitable(printer: Printer, layout: Layout) -> None:
+    reason = printer.unsuitable(layout)
+    if reason:
+        raise PrintFailed(reason, "Choose a layout that matches the printer on the Labels screen, then print again.")
