@@ -30,6 +30,9 @@ SURNAMES = [
     "O'Brien", "Mac Giolla Phádraig", "Okafor", "Adeyemi", "Mensah", "Fernández", "Müller", "Øberg",
     "Singh", "Kaur", "Chen", "Wang", "Lloyd", "Hughes", "Morgan", "Price", "Fitzgerald-Montgomery",
 ]
+NICKNAMES = {"Amelia": "Millie", "Olivia": "Liv", "Sophia": "Sophie", "Muhammad": "Mo", "Oliver": "Ollie",
+             "Alfie": "Alf", "Archie": "Arch", "Jakub": "Kuba", "Mateusz": "Mat", "Ananya": "Anu", "Ibrahim": "Ibi",
+             "Theo": "Teddy", "Charlie": "Chaz", "Rosie": "Ro", "Łukasz": "Luke"}
 RELATIONSHIPS = [("Mother", True), ("Father", True), ("Grandparent", False), ("Aunt", False),
                  ("Foster carer", False), ("Step-father", False)]
 YEARS = {7: "ABCDEF", 8: "ABCDEF", 9: "ABCDE", 10: "ABCDE", 11: "ABCDE"}
@@ -65,7 +68,7 @@ def write_demo_roster(folder: Path, pupils: int = 1000, seed: int = 2026) -> tup
             year, form = forms[n % len(forms)]
             adno = str(500000 + n * 7)
             forename, surname = rng.choice(FORENAMES), rng.choice(SURNAMES)
-            preferred = rng.choice(["", "", "", "", forename[:3]]) if len(forename) > 4 else ""
+            preferred = NICKNAMES.get(forename, "") if rng.random() < 0.25 else ""
             pw.writerow([adno, f"D{800000000 + n:09d}X", surname, forename, preferred, f"Year {year}", form])
             for priority, (relationship, responsibility) in enumerate(rng.sample(RELATIONSHIPS, 2), start=1):
                 title = "Mr" if relationship in ("Father", "Step-father") else rng.choice(["Mrs", "Ms", "Miss"])
