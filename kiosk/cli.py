@@ -262,12 +262,15 @@ def cmd_backup(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.demo import build_demo, demo_sign_ins
+    from kiosk.demo import DEMO_STAFF, build_demo, demo_sign_ins
 
     folder = Path(args.folder) if args.folder else data_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
+    first = DEMO_STAFF[0]
     settings = load_settings(database=str(folder / "demo.db"), key_file=str(folder / "demo.key"),
-                             school_name="Hillcrest Academy (demo)", desk=env.settings.desk)
+                             school_name="Hillcrest Academy (demo)", desk=env.settings.desk,
+                             lock_notice=f"Demo school: sign in as {first[1]}, PIN {first[3]} ({first[2]}). "
+                                         "Every name is invented.")
     env = Env(settings, env.clock, env.out)
     env.open()
     key_path = key_file_path(settings)

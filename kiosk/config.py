@@ -34,6 +34,7 @@ class Settings:
     timezone: str = _doc("The school's local time zone; times are stored in UTC and shown in this.",
                          "Europe/London")
     hand_back_from: str = _doc("Local time (HH:MM) from which the desk opens in HAND BACK mode.", "14:30")
+    lock_notice: str = _doc("A line shown on the lock screen, e.g. 'Locked out? Ask the office manager.'", "")
     idle_lock_seconds: int = _doc("Lock the desk after this many seconds without a key press.", 120)
     repeat_scan_seconds: float = _doc("Ignore the same code scanned again at this desk within this time.", 2.0)
     accept_admission_numbers: bool = _doc("Accept a school ID card (admission number) as the pupil's tag.",

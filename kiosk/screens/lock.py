@@ -52,6 +52,8 @@ class LockScreen(Screen[None]):
             yield Label(ASK_WHO, id="sign-in-prompt")
             yield ScanBox(placeholder="initials", id="sign-in")
             yield Static("", id="sign-in-message")
+            if self.settings.lock_notice:
+                yield Static(self.settings.lock_notice, id="lock-notice")
         yield Footer()
 
     def on_mount(self) -> None:
