@@ -36,10 +36,16 @@ from kiosk.custody import (
     resolve,
     resolve_pupil,
 )
+from kiosk.custody.safeguarding import open_holds
 from kiosk.custody.scans import NameSearch
+from kiosk.db.connection import storage_guard
 from kiosk.errors import StorageFailed
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
+from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.screens.release import ReleaseScreen
+from kiosk.screens.safeguarding import HoldsAlert, HoldsScreen
+from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
@@ -69,7 +75,11 @@ class DeskScreen(Screen[None]):
     BINDINGS = [
         Binding("f2", "mode('hand in')", "Hand in"),
         Binding("f3", "mode('hand back')", "Hand back"),
+        Binding("f5", "confiscate", "Confiscate"),
+        Binding("f6", "release", "Release"),
+        Binding("f8", "search_record", "Search"),
         Binding("f9", "close_day", "Close day"),
+        Binding("f10", "holds", "Holds"),
     ]
 
     mode: reactive[str] = reactive(Mode.HAND_IN, init=False)
@@ -92,7 +102,7 @@ class DeskScreen(Screen[None]):
         yield scan
         yield ResultBanner(id="banner")
         yield RecentList(id="recent")
-        yield Footer()
+        yield Footer(compact=True)  # compact: every desk key fits in 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#recent").border_title = "recent scans"
@@ -100,6 +110,13 @@ class DeskScreen(Screen[None]):
         self.refresh_counts()
         # Other desks change the figures too.
         self.set_interval(30.0, self.refresh_counts)
+        # The DSL and the head hear about safeguarding holds as soon as they sign in.
+        if self.ctx.who.can(Permission.READ_DSL_NOTES):
+            self.call_after_refresh(self.alert_holds)
+
+    def on_screen_resume(self) -> None:
+        # Back from confiscating or releasing: the figures may have changed.
+        self.refresh_counts()
 
     def on_resize(self, event: events.Resize) -> None:
         large = event.size.width >= LARGE_FROM[0] and event.size.height >= LARGE_FROM[1]
@@ -112,8 +129,11 @@ class DeskScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The domain refuses what a role may not do; the footer just does not offer it.
-        if action == "close_day":
-            return self.ctx.who.can(Permission.CLOSE_DAY)
+        needs = {"close_day": Permission.CLOSE_DAY, "confiscate": Permission.CONFISCATE,
+                 "release": Permission.RELEASE, "search_record": Permission.RECORD_SEARCH,
+                 "holds": Permission.READ_DSL_NOTES}
+        if action in needs:
+            return self.ctx.who.can(needs[action])
         return True
 
     # ── mode ────────────────────────────────────────────────────────────────────────────────────────────
@@ -222,6 +242,34 @@ class DeskScreen(Screen[None]):
             self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
 
         self.app.push_screen(ConfirmCloseDay(in_office=in_office, desk=self.ctx.desk), confirmed)
+
+    # ── confiscation, release, searches and holds (each its own screen; Esc comes back here) ────────────
+    def action_confiscate(self) -> None:
+        self.app.push_screen(ConfiscateScreen(self.ctx))
+
+    def action_release(self) -> None:
+        self.app.push_screen(ReleaseScreen(self.ctx))
+
+    def action_search_record(self) -> None:
+        self.app.push_screen(SearchRecordScreen(self.ctx))
+
+    def action_holds(self) -> None:
+        self.app.push_screen(HoldsScreen(self.ctx))
+
+    def alert_holds(self) -> None:
+        try:
+            holds = storage_guard(open_holds)()
+        except DeskError as error:
+            self.show_problem(error)
+            return
+        if not holds:
+            return
+
+        def answered(open_now: bool | None) -> None:
+            if open_now:
+                self.action_holds()
+
+        self.app.push_screen(HoldsAlert(self.ctx, holds), answered)
 
     def forget_pupils(self) -> None:
         """Called when the desk locks: the banner and the recent list hold pupils' names."""

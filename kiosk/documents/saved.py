@@ -1,0 +1,49 @@
+"""Saving a paper (notice, receipt) as a PDF file in the kiosk's data folder, where the office can print it.
+
+The files name pupils, so the folder and the files are readable by the desk's own account only.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from kiosk.clock import local
+from kiosk.config import data_dir
+
+
+def papers_dir() -> Path:
+    """Where the kiosk keeps the papers it produces: one folder per school day."""
+    return data_dir() / "papers"
+
+
+def save_paper(pdf: bytes, *, kind: str, custody_id: int, at: datetime, tz: ZoneInfo) -> Path:
+    """Write `pdf` as papers/YYYY-MM-DD/<kind>-<custody>-<HHMMSS>.pdf and return the path.
+
+    Written to a temporary file and renamed, so a printer or a person never opens half a file. A second paper
+    of the same kind in the same second gets a numbered name rather than replacing the first.
+    """
+    when = local(at, tz)
+    folder = papers_dir() / f"{when:%Y-%m-%d}"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stem = f"{kind}-{custody_id}-{when:%H%M%S}"
+    path = folder / f"{stem}.pdf"
+    number = 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}.pdf"
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(pdf)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

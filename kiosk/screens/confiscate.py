@@ -1,0 +1,394 @@
+"""Confiscating a phone (policy §6.1): find the pupil, see where they stand this term, record the particulars,
+then the papers and the follow-ups (notice for parents, parent informed, safeguarding concern, search)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+
+from kiosk.auth.roles import Permission
+from kiosk.clock import local_today, to_db
+from kiosk.custody import DeskContext, DeskError, Kind, State
+from kiosk.custody.confiscation import (
+    CONDITION_ITEMS,
+    EXAM_REASON,
+    ConfiscationReceipt,
+    ExamDetails,
+    LadderPosition,
+    confiscate,
+    ladder_position,
+)
+from kiosk.custody.terms import add_school_days
+from kiosk.db.models import Custody
+from kiosk.documents.custody_papers import parent_notice
+from kiosk.documents.saved import save_paper
+from kiosk.screens.dialogs import ParentInformedDialog
+from kiosk.screens.finding import Found, find_from_scan, guarded_read, ordinal, pupil_line, when_text
+from kiosk.screens.safeguarding import FlagSafeguarding
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.widgets.big_text import BigText
+from kiosk.widgets.hold_instructions import HoldInstructions
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+SCAN_PROMPT = "scan the phone's tag or the pupil's ID card, or type a name"
+HINT = ("Find the pupil first. Then record who took the phone, why, where, its condition and the number of "
+        "the bag it is sealed in. A phone handed in this morning becomes the confiscation: no second record.")
+# How an earlier confiscation stands now, in words that say no more than the office needs.
+STATE_WORDS = {State.HELD_FOR_PARENT: "still held", State.RELEASED: "released",
+               State.SAFEGUARDING_HOLD: "held for the DSL", State.WITH_POLICE: "with the police"}
+EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"),
+               ("exam-paper", "Paper", "e.g. 8300/1H Mathematics"),
+               ("exam-room", "Room", "e.g. Sports hall"),
+               ("exam-invigilator", "Invigilator", "name"),
+               ("exam-candidate", "Candidate number", "if known"))
+
+
+def collection_words(held_until: date, today: date) -> str:
+    if held_until <= today:
+        return "collect after school today"
+    return f"held until {held_until:%A %-d %B}"
+
+
+class ConfiscateScreen(Screen[None]):
+    """Three steps on one screen: find the pupil; the form (with the ladder above it); the confirmation
+    with its follow-ups. Esc goes back to the desk at any step; N starts the next confiscation."""
+
+    AUTO_FOCUS = "#scan"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [
+        Binding("escape", "back", "Desk"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("p", "notice", "Notice"),
+        Binding("i", "informed", "Informed"),
+        Binding("g", "safeguarding", "Safeguarding"),
+        Binding("f8", "search", "Search"),
+        Binding("n", "next", "Next"),
+    ]
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.found: Found | None = None
+        self.receipt: ConfiscationReceipt | None = None
+        self.on_hold = False
+        self.notice_path: Path | None = None
+        self.done_log: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        reasons = list(self.ctx.settings.confiscation_reasons)
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("CONFISCATE A PHONE", classes="screen-heading -confiscate")
+        scan = ScanBox(id="scan")
+        scan.border_title = SCAN_PROMPT
+        yield scan
+        with VerticalScroll(id="body"):
+            yield Static(HINT, id="hint", markup=False)
+            yield MessageLine(id="problem")
+            with Vertical(id="about"):
+                yield Static(id="pupil-line")
+                yield Static(id="ladder")
+                yield Static(id="already")
+            with Grid(id="form", classes="form"):
+                yield Label("Confiscated by")
+                yield Input(who.name, placeholder="the member of staff who took it", id="by", compact=True)
+                yield Label("Reason")
+                yield Select([(r, r) for r in reasons], allow_blank=False, value=reasons[0], id="reason",
+                             compact=True)
+                yield Label("Where")
+                yield Input(placeholder="room or place, e.g. Room S12", id="where", compact=True)
+                yield Label("Condition")
+                with Grid(id="condition"):
+                    for index, item in enumerate(CONDITION_ITEMS):
+                        yield Checkbox(item, id=f"condition-{index}", compact=True)
+                yield Label("Bag / seal number")
+                yield ScanBox(placeholder="scan or type the number on the bag", id="seal", compact=True)
+                yield Label("Notes")
+                yield Input(placeholder="anything else (not safeguarding details)", id="notes", compact=True)
+            with Grid(id="exam", classes="form"):
+                yield Label("Exam", classes="exam-title")
+                yield Label("reported to the examining body (policy §6)", classes="exam-title")
+                for field_id, label, placeholder in EXAM_FIELDS:
+                    yield Label(label)
+                    yield Input(placeholder=placeholder, id=field_id, compact=True)
+            yield MessageLine(id="error")
+            with Horizontal(id="form-buttons", classes="buttons"):
+                yield Button("Save (Ctrl+S)", variant="error", id="save")
+                yield Button("Search record (F8)", id="search")
+                yield Button("Cancel (Esc)", id="cancel")
+            with Vertical(id="done"):
+                yield BigText(id="done-headline")
+                yield Static(id="done-summary")
+                yield HoldInstructions(id="done-hold")
+                with Grid(id="done-buttons", classes="button-grid"):
+                    yield Button("Notice for parents (P)", id="notice")
+                    yield Button("Parent informed (I)", id="informed")
+                    yield Button("Safeguarding (G)", variant="error", id="safeguarding")
+                    yield Button("Search record (F8)", id="done-search")
+                    yield Button("Next confiscation (N)", id="next")
+                    yield Button("Back to desk (Esc)", id="desk")
+                yield Static(id="done-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_step(bindings=False)  # the footer is built once the screen is shown
+
+    # ── which step ──────────────────────────────────────────────────────────────────────────────────────
+    def show_step(self, *, bindings: bool = True) -> None:
+        identifying = self.found is None
+        done = self.receipt is not None
+        self.query_one("#hint").display = identifying
+        self.query_one("#scan").display = not done
+        self.query_one("#about").display = not identifying and not done
+        for part in ("#form", "#error", "#form-buttons"):
+            self.query_one(part).display = not identifying and not done
+        self.query_one("#exam").display = not identifying and not done and self.reason == EXAM_REASON
+        self.query_one("#done").display = done
+        self.query_one("#done-hold").display = done and self.on_hold
+        if bindings:
+            self.refresh_bindings()
+
+    @property
+    def reason(self) -> str:
+        return str(self.query_one("#reason", Select).value)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save":
+            return self.found is not None and self.receipt is None
+        if action == "notice":
+            return self.receipt is not None and not self.on_hold
+        if action in ("informed", "next"):
+            return self.receipt is not None
+        if action == "safeguarding":
+            return self.receipt is not None and not self.on_hold and self.ctx.who.can(Permission.FLAG_SAFEGUARDING)
+        if action == "search":
+            return self.ctx.who.can(Permission.RECORD_SEARCH)
+        return True
+
+    # ── step 1: the pupil ───────────────────────────────────────────────────────────────────────────────
+    @on(ScanBox.Scanned, "#scan")
+    def scanned(self, event: ScanBox.Scanned) -> None:
+        event.stop()
+        if not event.value.strip():
+            return
+        self.query_one("#problem", MessageLine).clear()
+        find_from_scan(self.app, self.ctx, event.value, purpose="confiscate a phone from",
+                       found=lambda found: guarded_read(self.show_problem, self.identified, found),
+                       problem=self.show_problem)
+
+    def show_problem(self, message: str) -> None:
+        self.query_one("#problem", MessageLine).say(message)
+
+    def identified(self, found: Found) -> None:
+        if found.resolved is None:
+            self.show_problem(f"{found.pupil.name} ({found.pupil.form}) has no active tag: print a tag for them "
+                              "first, then confiscate (the bag label carries it).")
+            return
+        self.found = found
+        self.query_one("#problem", MessageLine).clear()
+        self.compact_scan_box()
+        self.query_one("#pupil-line", Static).update(pupil_line(found.pupil) + f" · tag {found.resolved.tag.code}")
+        self.show_ladder(ladder_position(self.ctx, found.pupil.id))
+        self.show_already(found)
+        self.show_step()
+        self.query_one("#by", Input).focus()
+
+    def compact_scan_box(self) -> None:
+        # The pupil is known: the scan box shrinks to one line (to change the pupil) and the form gets the room.
+        scan = self.query_one("#scan", ScanBox)
+        scan.compact = True
+        scan.placeholder = "to change the pupil, scan or type another name here"
+
+    def show_ladder(self, ladder: LadderPosition) -> None:
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        held_until = add_school_days(today, ladder.hold_school_days, self.ctx.settings)
+        text = Text.assemble(("This will be the ", ""), (f"{ordinal(ladder.count_this_term)} confiscation", "bold"),
+                             " this term.")
+        if ladder.previous and self.found is not None:
+            earlier = (Custody.select().where((Custody.pupil == self.found.pupil.id)
+                                              & (Custody.kind == Kind.CONFISCATED)
+                                              & (Custody.opened_at >= to_db(ladder.previous[0])))
+                       .order_by(Custody.opened_at))
+            text.append("\nBefore: ")
+            text.append(" · ".join(f"{when_text(c.opened_at, self.ctx)} {c.reason_category or ''} "
+                                   f"({STATE_WORDS.get(c.state, c.state.lower())})" for c in earlier))
+        else:
+            text.append(" None before this term.")
+        text.append("\nLadder: ", style="bold")
+        text.append(f"{ladder.rule}.")
+        text.append(f" {collection_words(held_until, today).capitalize()}.", style="bold")
+        self.query_one("#ladder", Static).update(text)
+
+    def show_already(self, found: Found) -> None:
+        """A phone in the office now is converted, not recorded twice; one already confiscated is refused."""
+        assert found.resolved is not None
+        open_ = (Custody.select().where((Custody.tag == found.resolved.tag.id) & Custody.closed_at.is_null())
+                 .first())
+        already = self.query_one("#already", Static)
+        already.set_classes("")
+        if open_ is None:
+            already.update("")
+        elif open_.state in (State.IN_OFFICE, State.UNCOLLECTED):
+            already.add_class("-warning")
+            already.update(f"⚠ This phone is in the office now (slot {open_.slot}, since "
+                           f"{when_text(open_.opened_at, self.ctx)}): saving turns that record into the "
+                           "confiscation. No second record.")
+        elif open_.state == State.SAFEGUARDING_HOLD:
+            already.add_class("-refused")
+            already.update(f"✖ This phone is already confiscated and on a safeguarding hold (bag "
+                           f"{open_.seal_number or '—'}). Nothing more to record here: refer to the DSL.")
+        else:
+            already.add_class("-refused")
+            already.update(f"✖ This phone is already confiscated (bag {open_.seal_number or '—'}). "
+                           "Release it (F6) before recording another confiscation.")
+        already.display = open_ is not None
+
+    # ── step 2: the form ────────────────────────────────────────────────────────────────────────────────
+    @on(Select.Changed, "#reason")
+    def reason_changed(self) -> None:
+        # The exam details come and go with the reason (the footer's keys do not change).
+        self.query_one("#exam").display = self.found is not None and self.receipt is None \
+            and self.reason == EXAM_REASON
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    @on(ScanBox.Scanned, "#seal")
+    def seal_scanned(self, event: ScanBox.Scanned) -> None:
+        # A form field, not a scan-to-act box: keep what was scanned or typed, and move on.
+        event.stop()
+        event.scan_box.value = event.value.strip()
+        self.focus_next()
+
+    def exam_details(self) -> ExamDetails | None:
+        if self.reason != EXAM_REASON:
+            return None
+        value = {field_id: self.query_one(f"#{field_id}", Input).value.strip() for field_id, _, _ in EXAM_FIELDS}
+        return ExamDetails(board=value["exam-board"], paper=value["exam-paper"], room=value["exam-room"],
+                           invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"])
+
+    def action_save(self) -> None:
+        if self.found is None or self.found.resolved is None or self.receipt is not None:
+            return
+        condition = [item for index, item in enumerate(CONDITION_ITEMS)
+                     if self.query_one(f"#condition-{index}", Checkbox).value]
+        try:
+            receipt = confiscate(
+                self.ctx, self.found.resolved, confiscated_by_name=self.query_one("#by", Input).value,
+                reason_category=self.reason, location=self.query_one("#where", Input).value, condition=condition,
+                seal_number=self.query_one("#seal", ScanBox).value, notes=self.query_one("#notes", Input).value.strip(),
+                exam=self.exam_details())
+        except DeskError as error:
+            shown = self.query_one("#error", MessageLine)
+            shown.say(error.message)
+            self.call_after_refresh(shown.scroll_visible)
+            return
+        self.receipt = receipt
+        self.show_done()
+
+    # ── step 3: confirmation and follow-ups ─────────────────────────────────────────────────────────────
+    def show_done(self) -> None:
+        receipt = self.receipt
+        assert receipt is not None
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        self.query_one("#done-headline", BigText).text = "⚠ HELD FOR DSL" if self.on_hold else "✔ CONFISCATED"
+        self.query_one("#done").set_class(self.on_hold, "-hold")
+        summary = Text.assemble((f"{receipt.pupil.name} · {receipt.pupil.form}", "bold"),
+                                f" · slot {receipt.slot or '—'} · bag {receipt.seal_number}",
+                                f" · {receipt.reason_category}\n")
+        if self.on_hold:
+            summary.append("On a safeguarding hold: it cannot be released. Tell the DSL now.", style="bold")
+        else:
+            summary.append("Held until: ", style="bold")
+            summary.append(f"{receipt.held_until:%A %-d %B} ({collection_words(receipt.held_until, today)}).")
+        summary.append(f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term: "
+                       f"{receipt.ladder.rule}.")
+        if receipt.converted_from_daily:
+            summary.append("\n⚠ It was in the office on the daily cycle: that record is now the confiscation "
+                           "(no second record).", style="bold")
+        if receipt.reason_category == EXAM_REASON:
+            summary.append("\nFound in an exam: listed for reporting to the examining body.", style="bold")
+        self.query_one("#done-summary", Static).update(summary)
+        self.show_step()
+        self.query_one("#notice" if not self.on_hold else "#informed", Button).focus()
+        self.query_one("#notice", Button).disabled = self.on_hold
+        self.query_one("#safeguarding", Button).disabled = (
+            self.on_hold or not self.ctx.who.can(Permission.FLAG_SAFEGUARDING))
+
+    def add_to_log(self, line: str) -> None:
+        """What was done after saving (papers, parent informed, hold), newest last, under the buttons."""
+        self.done_log.append(line)
+        self.query_one("#done-log", Static).update(Text("\n".join(self.done_log)))
+
+    def action_notice(self) -> None:
+        if self.receipt is None or self.on_hold:
+            return
+        try:
+            path = save_paper(parent_notice(self.receipt, self.ctx.settings), kind="parent-notice",
+                              custody_id=self.receipt.custody_id, at=self.ctx.clock.now(), tz=self.ctx.settings.tz)
+        except OSError as error:
+            self.add_to_log(f"✖ The notice could not be saved: {error}")
+            return
+        self.notice_path = path
+        self.add_to_log(f"✔ Notice for parents saved: {path}")
+
+    def action_informed(self) -> None:
+        if self.receipt is None:
+            return
+
+        def done(summary: str | None) -> None:
+            if summary:
+                self.add_to_log(f"✔ Parent informed: {summary} ({when_text(self.ctx.clock.now(), self.ctx)})")
+
+        self.app.push_screen(ParentInformedDialog(self.ctx, custody_id=self.receipt.custody_id,
+                                                  pupil_id=self.receipt.pupil.id,
+                                                  pupil_name=self.receipt.pupil.name), done)
+
+    def action_safeguarding(self) -> None:
+        if self.receipt is None or self.on_hold:
+            return
+
+        def done(held: bool | None) -> None:
+            if held:
+                self.on_hold = True
+                self.show_done()
+                self.add_to_log("⚠ On a safeguarding hold. Tell the DSL now; the DSL sees it when they sign in.")
+
+        self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=self.receipt.custody_id,
+                                              pupil_name=self.receipt.pupil.name), done)
+
+    def action_search(self) -> None:
+        if not self.ctx.who.can(Permission.RECORD_SEARCH):
+            return
+        pupil = self.found.pupil if self.found else None
+        custody_id = self.receipt.custody_id if self.receipt else None
+        self.app.push_screen(SearchRecordScreen(self.ctx, pupil=pupil, custody_id=custody_id))
+
+    def action_next(self) -> None:
+        self.app.switch_screen(ConfiscateScreen(self.ctx))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {"save": self.action_save, "search": self.action_search, "cancel": self.action_back,
+                   "notice": self.action_notice, "informed": self.action_informed,
+                   "safeguarding": self.action_safeguarding, "done-search": self.action_search,
+                   "next": self.action_next, "desk": self.action_back}
+        actions[event.button.id or ""]()

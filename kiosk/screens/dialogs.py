@@ -1,0 +1,147 @@
+"""Small dialogs the confiscation screens share: one line of text for a domain action, and 'parent informed'."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.confiscation import record_parent_informed
+from kiosk.custody.release import carers_of
+from kiosk.widgets.message_line import MessageLine
+
+HOW_INFORMED = ("phone call", "email", "text message", "letter", "in person", "notice given to the pupil")
+SOMEONE_ELSE = -1
+
+
+class TextPrompt(ModalScreen[bool]):
+    """Asks for one line and hands it to `apply`. A desk error is shown in red and the dialog stays open;
+    success dismisses with True, Esc with False."""
+
+    AUTO_FOCUS = "#prompt-input"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, *, title: str, hint: str, action: str, apply: Callable[[str], None], placeholder: str = "",
+                 variant: str = "primary") -> None:
+        super().__init__()
+        self.title_text = title
+        self.hint = hint
+        self.action_label = action
+        self.apply = apply
+        self.placeholder = placeholder
+        self.variant = variant
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt", classes="dialog"):
+            yield Label(self.title_text, id="prompt-title", classes="dialog-title", markup=False)
+            yield Label(self.hint, id="prompt-hint", classes="dialog-hint", markup=False)
+            yield Input(placeholder=self.placeholder, id="prompt-input")
+            yield MessageLine(id="prompt-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.action_label, variant=self.variant, id="prompt-ok")  # type: ignore[arg-type]
+                yield Button("Cancel (Esc)", id="prompt-cancel")
+
+    @on(Input.Submitted, "#prompt-input")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "prompt-ok":
+            self.submit()
+        else:
+            self.dismiss(False)
+
+    def submit(self) -> None:
+        try:
+            self.apply(self.query_one("#prompt-input", Input).value)
+        except DeskError as error:
+            self.query_one("#prompt-error", MessageLine).say(error.message)
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ParentInformedDialog(ModalScreen[str | None]):
+    """Records whether and how a parent or carer was told of a confiscation; dismisses with a one-line
+    summary for the screen behind, or None when cancelled."""
+
+    AUTO_FOCUS = "#informed-ok"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_id: int, pupil_name: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.custody_id = custody_id
+        self.carers = carers_of(pupil_id)
+        self.pupil_name = pupil_name
+
+    def compose(self) -> ComposeResult:
+        carers = [(f"{c.name} ({c.relationship})" if c.relationship else c.name, c.id) for c in self.carers]
+        with Vertical(id="informed", classes="dialog"):
+            yield Label(f"Parent or carer informed · {self.pupil_name}", classes="dialog-title", markup=False)
+            with Grid(classes="form"):
+                yield Label("How")
+                yield Select([(how, how) for how in HOW_INFORMED], allow_blank=False, value=HOW_INFORMED[0],
+                             id="informed-how", compact=True)
+                yield Label("Who was told")
+                yield Select([*carers, ("someone else (type the name below)", SOMEONE_ELSE)], allow_blank=False,
+                             value=carers[0][1] if carers else SOMEONE_ELSE, id="informed-who", compact=True)
+                yield Label("Someone else")
+                yield Input(placeholder="name and relationship, if not listed", id="informed-other", compact=True)
+                yield Label("Notes")
+                yield Input(placeholder="e.g. left a voicemail; will collect at 4pm", id="informed-notes",
+                            compact=True)
+            yield MessageLine(id="informed-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Record (Enter)", variant="primary", id="informed-ok")
+                yield Button("Cancel (Esc)", id="informed-cancel")
+
+    def who_was_told(self) -> str:
+        other = self.query_one("#informed-other", Input).value.strip()
+        chosen = self.query_one("#informed-who", Select).value
+        if other or chosen == SOMEONE_ELSE:
+            return other
+        carer = next(c for c in self.carers if c.id == chosen)
+        return f"{carer.name} ({carer.relationship})" if carer.relationship else carer.name
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.record()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "informed-ok":
+            self.record()
+        else:
+            self.dismiss(None)
+
+    def record(self) -> None:
+        how = str(self.query_one("#informed-how", Select).value)
+        who = self.who_was_told()
+        error = self.query_one("#informed-error", MessageLine)
+        if not who:
+            error.say("Choose who was told, or type their name under 'Someone else'.")
+            return
+        try:
+            record_parent_informed(self.ctx, self.custody_id, how=how, who=who,
+                                   notes=self.query_one("#informed-notes", Input).value.strip())
+        except DeskError as failure:
+            error.say(failure.message)
+            return
+        self.dismiss(f"{how} · {who}")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,362 @@
+"""Releasing a confiscated phone to a parent or carer (policy §6.1): find it, check who is collecting and
+their ID, re-enter your PIN, and save the release receipt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+
+from kiosk.auth.roles import Permission
+from kiosk.clock import local_today
+from kiosk.custody import DeskContext, DeskError, Kind, PupilSummary, State
+from kiosk.custody.release import (
+    Authorisation,
+    ReleaseReceipt,
+    already_released,
+    carers_of,
+    held_for,
+    release_to_carer,
+)
+from kiosk.db.models import Custody
+from kiosk.documents.custody_papers import release_receipt
+from kiosk.documents.saved import save_paper
+from kiosk.screens.finding import Found, find_from_scan, guarded_read, pupil_line, when_text
+from kiosk.screens.safeguarding import FlagSafeguarding
+from kiosk.widgets.big_text import BigText
+from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
+from kiosk.widgets.hold_instructions import HoldInstructions
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+SCAN_PROMPT = "scan the bag label or the pupil's ID card, or type a name"
+HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type their name). The collector must be "
+        "on the pupil's contact list from the MIS, or the head or DSL must authorise them.")
+ON_HOLD = "✖ ON A SAFEGUARDING HOLD: it cannot be released. Refer to the DSL."
+
+
+class ReleaseScreen(Screen[None]):
+    """Find the held phone; choose the collector (a listed carer, or someone else with a head or DSL's
+    authorisation); record the ID seen; re-enter your PIN; release. Esc goes back to the desk."""
+
+    AUTO_FOCUS = "#scan"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [
+        Binding("escape", "back", "Desk"),
+        Binding("ctrl+s", "release", "Release"),
+        Binding("ctrl+g", "safeguarding", "Safeguarding concern"),
+        Binding("n", "next", "Next release"),
+    ]
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.pupil: PupilSummary | None = None
+        self.phones: dict[int, Custody] = {}
+        self.custody_id: int | None = None
+        self.receipt: ReleaseReceipt | None = None
+        self.receipt_path: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("RELEASE A PHONE TO A PARENT OR CARER", classes="screen-heading -release")
+        scan = ScanBox(id="scan")
+        scan.border_title = SCAN_PROMPT
+        yield scan
+        with VerticalScroll(id="release-body"):
+            yield Static(HINT, id="release-hint", markup=False)
+            yield MessageLine(id="release-problem")
+            yield Static(id="release-pupil")
+            yield DataTable(id="phones", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="phone-status", markup=False)
+            yield HoldInstructions(id="release-hold")
+            with Vertical(id="release-form"):
+                yield Label("Who is collecting?", classes="section-title")
+                yield CollectorChoice(id="collector")
+                with Grid(id="someone", classes="form"):
+                    yield Label("Collector's name")
+                    yield Input(placeholder="full name", id="collector-name", compact=True)
+                    yield Label("Relationship")
+                    yield Input(placeholder="e.g. aunt, family friend", id="collector-relationship", compact=True)
+                with Vertical(id="authorise"):
+                    yield Static(id="authorise-why")
+                    with Grid(classes="form"):
+                        yield Label("Head or DSL initials")
+                        yield Input(placeholder="initials", id="auth-initials", compact=True)
+                        yield Label("Their PIN")
+                        yield Input(password=True, placeholder="typed by them", id="auth-pin", compact=True)
+                        yield Label("Their reason")
+                        yield Input(placeholder="e.g. confirmed with mum by phone", id="auth-reason", compact=True)
+                with Grid(classes="form"):
+                    yield Label("ID seen")
+                    yield Input(placeholder="driving licence, passport, known to staff…", id="id-seen",
+                                compact=True)
+                    yield Label("Your PIN")
+                    yield Input(password=True, placeholder=f"{who.name}: re-enter your PIN to release",
+                                id="pin", compact=True)
+                yield MessageLine(id="release-error")
+                with Horizontal(classes="buttons"):
+                    yield Button("Release (Ctrl+S)", variant="success", id="release")
+                    yield Button("Safeguarding concern (Ctrl+G)", variant="error", id="release-flag")
+                    yield Button("Cancel (Esc)", id="release-cancel")
+            with Vertical(id="release-done"):
+                yield BigText("✔ RELEASED", id="release-headline")
+                yield Static(id="release-summary")
+                with Horizontal(classes="buttons"):
+                    yield Button("Next release (N)", id="next")
+                    yield Button("Back to desk (Esc)", id="desk")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#phones", DataTable).add_columns("Bag", "Reason", "Confiscated", "Held until", "Slot",
+                                                         "Now")
+        self.show_step(bindings=False)  # the footer is built once the screen is shown
+
+    # ── what is shown ───────────────────────────────────────────────────────────────────────────────────
+    @property
+    def chosen_phone(self) -> Custody | None:
+        return self.phones.get(self.custody_id) if self.custody_id is not None else None
+
+    def show_step(self, *, bindings: bool = True) -> None:
+        known = self.pupil is not None
+        done = self.receipt is not None
+        phone = self.chosen_phone
+        releasable = phone is not None and phone.state == State.HELD_FOR_PARENT and not done
+        self.query_one("#release-hint").display = not known
+        self.query_one("#scan").display = not done
+        self.query_one("#release-pupil").display = known and not done
+        self.query_one("#phones").display = bool(self.phones) and not done
+        self.query_one("#phone-status").display = known and not done
+        self.query_one("#release-hold").display = (phone is not None and phone.state == State.SAFEGUARDING_HOLD
+                                                   and not done)
+        self.query_one("#release-form").display = releasable
+        choice = self.query_one(CollectorChoice).chosen
+        self.query_one("#someone").display = releasable and choice == SOMEONE_ELSE
+        why = self.authorisation_needed()
+        self.query_one("#authorise").display = releasable and why is not None
+        if why:
+            self.query_one("#authorise-why", Static).update(
+                Text.assemble(("Needs the head or the DSL: ", "bold"), why,
+                              " They type their initials, PIN and reason here."))
+        self.query_one("#release-done").display = done
+        if bindings:
+            self.refresh_bindings()
+
+    def authorisation_needed(self) -> str | None:
+        """Why a head or DSL must authorise this release, or None. (The domain decides; this only explains.)"""
+        phone = self.chosen_phone
+        if phone is None:
+            return None
+        if self.query_one(CollectorChoice).chosen == SOMEONE_ELSE:
+            return "the collector is not on the pupil's contact list from the MIS."
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        if phone.held_until is not None and phone.held_until > today:
+            return f"it is held until {phone.held_until:%A %-d %B} under the escalation ladder (an early release)."
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        phone = self.chosen_phone
+        if action == "release":
+            return phone is not None and phone.state == State.HELD_FOR_PARENT and self.receipt is None
+        if action == "safeguarding":
+            return (phone is not None and phone.state == State.HELD_FOR_PARENT and self.receipt is None
+                    and self.ctx.who.can(Permission.FLAG_SAFEGUARDING))
+        if action == "next":
+            return self.receipt is not None
+        return True
+
+    # ── finding the phone ───────────────────────────────────────────────────────────────────────────────
+    @on(ScanBox.Scanned, "#scan")
+    def scanned(self, event: ScanBox.Scanned) -> None:
+        event.stop()
+        if not event.value.strip():
+            return
+        self.query_one("#release-problem", MessageLine).clear()
+        find_from_scan(self.app, self.ctx, event.value, purpose="release a phone for",
+                       found=lambda found: guarded_read(self.show_problem, self.identified, found),
+                       problem=self.show_problem)
+
+    def show_problem(self, message: str) -> None:
+        self.query_one("#release-problem", MessageLine).say(message)
+
+    def identified(self, found: Found) -> None:
+        self.pupil = found.pupil
+        self.query_one("#release-pupil", Static).update(pupil_line(found.pupil))
+        scan = self.query_one("#scan", ScanBox)
+        scan.compact = True
+        scan.placeholder = "to change the pupil, scan or type another name here"
+        choice = self.query_one(CollectorChoice)
+        choice.carers = tuple(carers_of(found.pupil.id))
+        self.query_one("#release-error", MessageLine).clear()
+        # A scanned bag label means that phone; otherwise the first still releasable.
+        scanned_tag = found.resolved.tag.id if found.resolved is not None and found.via == "tag" else None
+        self.load_phones(prefer_tag=scanned_tag)
+        choice.focus_when_shown = self.chosen_phone is not None and self.chosen_phone.state == State.HELD_FOR_PARENT
+
+    def load_phones(self, *, prefer_tag: int | None = None) -> None:
+        assert self.pupil is not None
+        self.phones = {c.id: c for c in held_for(self.pupil.id)}
+        table = self.query_one("#phones", DataTable)
+        table.clear()
+        for custody in self.phones.values():
+            now = "HELD FOR DSL" if custody.state == State.SAFEGUARDING_HOLD else "held"
+            table.add_row(custody.seal_number or "—", custody.reason_category or custody.reason or "—",
+                          when_text(custody.opened_at, self.ctx),
+                          f"{custody.held_until:%a %-d %b}" if custody.held_until else "—", custody.slot or "—",
+                          now, key=str(custody.id))
+        choices = list(self.phones.values())
+        preferred = ([c for c in choices if c.tag_id == prefer_tag]
+                     or [c for c in choices if c.state == State.HELD_FOR_PARENT] or choices)
+        self.choose_phone(preferred[0].id if preferred else None)
+        if preferred:
+            table.move_cursor(row=table.get_row_index(str(preferred[0].id)))
+
+    @on(DataTable.RowHighlighted, "#phones")
+    def phone_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None and int(event.row_key.value) != self.custody_id:
+            guarded_read(self.show_problem, self.choose_phone, int(event.row_key.value))
+
+    def choose_phone(self, custody_id: int | None) -> None:
+        self.custody_id = custody_id
+        status = self.query_one("#phone-status", Static)
+        status.set_classes("")
+        phone = self.chosen_phone
+        if phone is None:
+            status.update(self.nothing_held_text())
+            status.add_class("-warning")
+        elif phone.state == State.SAFEGUARDING_HOLD:
+            status.update(ON_HOLD)
+            status.add_class("-refused")
+        else:
+            status.update(f"Held since {when_text(phone.opened_at, self.ctx)} · bag {phone.seal_number or '—'}"
+                          f" · {phone.reason_category or phone.reason or 'reason not recorded'}"
+                          f" · confiscated by {phone.confiscated_by_name or '—'}"
+                          f"{' · at ' + phone.location if phone.location else ''}"
+                          f"{' · condition: ' + phone.condition if phone.condition else ''}")
+        self.show_step()
+
+    def nothing_held_text(self) -> str:
+        assert self.pupil is not None
+        last = (Custody.select().where((Custody.pupil == self.pupil.id) & (Custody.kind == Kind.CONFISCATED)
+                                       & Custody.closed_at.is_null(False))
+                .order_by(Custody.closed_at.desc()).first())
+        nothing = f"⚠ No confiscated phone is held for {self.pupil.name}."
+        if last is None:
+            return nothing
+        if last.state == State.RELEASED:
+            return f"{nothing} {already_released(last, self.ctx)}"
+        if last.state == State.WITH_POLICE:
+            return f"{nothing} The last one was handed to the police on {when_text(last.closed_at, self.ctx)}."
+        return nothing
+
+    # ── the collector ───────────────────────────────────────────────────────────────────────────────────
+    @on(CollectorChoice.Chosen)
+    def collector_chosen(self, event: CollectorChoice.Chosen) -> None:
+        self.show_step()
+        self.call_after_refresh(self.query_one("#collector-name" if event.carer_id == SOMEONE_ELSE else "#id-seen",
+                                               Input).focus)
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "pin":
+            self.action_release()
+        else:
+            self.focus_next()
+
+    def value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value
+
+    def forget_pins(self) -> None:
+        for field_id in ("pin", "auth-pin"):
+            self.query_one(f"#{field_id}", Input).value = ""
+
+    # ── releasing ───────────────────────────────────────────────────────────────────────────────────────
+    def action_release(self) -> None:
+        phone = self.chosen_phone
+        if phone is None or self.receipt is not None:
+            return
+        error = self.query_one("#release-error", MessageLine)
+        choice = self.query_one(CollectorChoice).chosen
+        if choice is None:
+            error.say("Choose who is collecting: one of the carers listed, or 'someone else'.")
+            self.call_after_refresh(error.scroll_visible)
+            return
+        authorisation = None
+        if self.query_one("#authorise").display and (self.value("auth-initials").strip() or self.value("auth-pin")):
+            authorisation = Authorisation(initials=self.value("auth-initials").strip(), pin=self.value("auth-pin"),
+                                          reason=self.value("auth-reason"))
+        someone_else = choice == SOMEONE_ELSE
+        try:
+            receipt = release_to_carer(
+                self.ctx, phone.id, pin=self.value("pin"), id_seen=self.value("id-seen"),
+                carer_id=None if someone_else else choice,
+                collector_name=self.value("collector-name") if someone_else else "",
+                relationship=self.value("collector-relationship") if someone_else else "",
+                authorisation=authorisation)
+        except DeskError as failure:
+            self.forget_pins()
+            # Another desk may have released or held it meanwhile: show the phone as it is now, and the
+            # refusal where it can be seen (the form goes when the phone can no longer be released).
+            guarded_read(self.show_problem, self.load_phones, prefer_tag=phone.tag_id)
+            shown = error if self.query_one("#release-form").display else self.query_one("#release-problem",
+                                                                                          MessageLine)
+            shown.say(failure.message)
+            self.call_after_refresh(shown.scroll_visible)
+            return
+        self.forget_pins()
+        error.clear()
+        self.receipt = receipt
+        try:
+            self.receipt_path = save_paper(release_receipt(receipt, self.ctx.settings), kind="release-receipt",
+                                           custody_id=receipt.custody_id, at=receipt.at, tz=self.ctx.settings.tz)
+            saved = f"Receipt saved: {self.receipt_path}"
+        except OSError as failure:
+            saved = f"✖ The receipt could not be saved ({failure}); the release itself is recorded."
+        summary = Text.assemble(
+            (f"{receipt.pupil.name} · {receipt.pupil.form}", "bold"),
+            f" · bag {receipt.seal_number or '—'}\n",
+            "Released to ", (f"{receipt.collector_name} ({receipt.relationship})", "bold"),
+            f" at {when_text(receipt.at, self.ctx)} by {receipt.released_by}. ID seen: {receipt.id_seen}.",
+        )
+        if receipt.authorised_by:
+            summary.append(f"\nAuthorised by {receipt.authorised_by}.")
+        summary.append(f"\nAudit event {receipt.event_seq}.\n{saved}")
+        self.query_one("#release-summary", Static).update(summary)
+        self.show_step()
+        self.query_one("#next", Button).focus()
+
+    def action_safeguarding(self) -> None:
+        phone = self.chosen_phone
+        if phone is None or self.pupil is None:
+            return
+
+        def done(held: bool | None) -> None:
+            if held:
+                guarded_read(self.show_problem, self.load_phones, prefer_tag=phone.tag_id)
+
+        self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=phone.id, pupil_name=self.pupil.name), done)
+
+    def action_next(self) -> None:
+        self.app.switch_screen(ReleaseScreen(self.ctx))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {"release": self.action_release, "release-flag": self.action_safeguarding,
+                   "release-cancel": self.action_back, "next": self.action_next,
+                   "desk": self.action_back}
+        actions[event.button.id or ""]()

@@ -1,0 +1,395 @@
+"""Safeguarding holds (policy §6.1): flagging a concern, the DSL's alert on sign-in, and the DSL's holds screen.
+
+Only the DSL and the head ever see a DSL note's text, and only on the holds screen after asking to read it
+(each reading is an audit event). Nothing here shows note text to anyone else, not even the person who
+wrote the concern.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static
+
+from kiosk.auth.roles import Permission
+from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.safeguarding import (
+    PoliceHandover,
+    add_dsl_note,
+    clear_hold,
+    flag_safeguarding,
+    hand_to_police,
+    open_holds,
+    read_dsl_notes,
+)
+from kiosk.db.connection import storage_guard
+from kiosk.db.models import Custody, DslNote, Pupil
+from kiosk.documents.custody_papers import police_receipt
+from kiosk.documents.saved import save_paper
+from kiosk.screens.dialogs import TextPrompt
+from kiosk.screens.finding import guarded_read, when_text
+from kiosk.widgets.hold_instructions import HoldInstructions
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.title_bar import TitleBar
+
+ACKNOWLEDGE = "I have read these instructions and I am following them now"
+
+
+class FlagSafeguarding(ModalScreen[bool]):
+    """Puts a confiscated phone on a safeguarding hold. The instructions are shown first and must be
+    acknowledged; without the tick the domain refuses and nothing changes. Dismisses True once held."""
+
+    AUTO_FOCUS = "#concern"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.custody_id = custody_id
+        self.pupil_name = pupil_name
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="flag", classes="dialog -danger"):
+            yield Label(f"Safeguarding concern · {self.pupil_name}", classes="dialog-title", markup=False)
+            yield HoldInstructions(id="flag-instructions")
+            yield Label("The concern, in a few words, for the DSL. Once saved only the DSL and the head can "
+                        "read it.", classes="dialog-hint")
+            yield Input(placeholder="what was seen or reported (not what is on the phone)", id="concern",
+                        compact=True)
+            yield Checkbox(ACKNOWLEDGE, id="acknowledged", compact=True)
+            yield MessageLine(id="flag-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Put on safeguarding hold", variant="error", id="flag-ok")
+                yield Button("Cancel (Esc)", id="flag-cancel")
+
+    @on(Input.Submitted, "#concern")
+    def concern_written(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#acknowledged", Checkbox).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "flag-ok":
+            self.flag()
+        else:
+            self.dismiss(False)
+
+    def flag(self) -> None:
+        try:
+            flag_safeguarding(self.ctx, self.custody_id, concern=self.query_one("#concern", Input).value,
+                              acknowledged=self.query_one("#acknowledged", Checkbox).value)
+        except DeskError as error:
+            self.query_one("#flag-error", MessageLine).say(error.message)
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def hold_line(custody: Custody, ctx: DeskContext) -> str:
+    pupil: Pupil = custody.pupil
+    return (f"{pupil.display_name} · {pupil.form} · on hold since {when_text(custody.state_changed_at, ctx)}"
+            f" · bag {custody.seal_number or '—'}")
+
+
+class HoldsAlert(ModalScreen[bool]):
+    """Shown to the DSL or head when they sign in while phones are on a safeguarding hold.
+    Dismisses True to open the holds screen, False for later."""
+
+    AUTO_FOCUS = "#alert-open"
+    BINDINGS = [Binding("escape", "later", "Later")]
+
+    def __init__(self, ctx: DeskContext, holds: list[Custody]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.holds = holds
+
+    def compose(self) -> ComposeResult:
+        count = len(self.holds)
+        title = "1 phone is" if count == 1 else f"{count} phones are"
+        with Vertical(id="holds-alert", classes="dialog -danger"):
+            yield Label(f"⚠ {title} on a safeguarding hold", id="alert-title", classes="dialog-title")
+            yield Label("Waiting for the DSL. Each is sealed, switched off and must not be released.",
+                        classes="dialog-hint")
+            yield Static(Text("\n".join(f"• {hold_line(c, self.ctx)}" for c in self.holds[:8])), id="alert-list")
+            if count > 8:
+                yield Label(f"… and {count - 8} more", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Open the holds (Enter)", variant="error", id="alert-open")
+                yield Button("Later (Esc)", id="alert-later")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "alert-open")
+
+    def action_later(self) -> None:
+        self.dismiss(False)
+
+
+class PoliceHandoverDialog(ModalScreen[bool]):
+    """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm."""
+
+    AUTO_FOCUS = "#officer-name"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    FIELDS = (("officer-name", "Officer's name", "e.g. PC Jo Marsh"),
+              ("officer-number", "Officer's number", "collar or warrant number"),
+              ("force", "Police force", "e.g. Kent Police"),
+              ("crime-ref", "Crime reference", "e.g. 46/123456/26"),
+              ("evidence-seal", "Evidence seal number", "the number on the police evidence bag"))
+
+    def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str, school_seal: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.custody_id = custody_id
+        self.pupil_name = pupil_name
+        self.school_seal = school_seal
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="police", classes="dialog -danger"):
+            yield Label(f"Hand to the police · {self.pupil_name}", classes="dialog-title", markup=False)
+            yield Label(f"School bag {self.school_seal or '—'}. Check the officer's warrant card before handing "
+                        "the phone over.", classes="dialog-hint", markup=False)
+            with Grid(classes="form"):
+                for field_id, label, placeholder in self.FIELDS:
+                    yield Label(label)
+                    yield Input(placeholder=placeholder, id=field_id, compact=True)
+            yield MessageLine(id="police-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Hand over and print receipt", variant="error", id="police-ok")
+                yield Button("Cancel (Esc)", id="police-cancel")
+
+    def value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == self.FIELDS[-1][0]:
+            self.hand_over()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "police-ok":
+            self.hand_over()
+        else:
+            self.dismiss(False)
+
+    def hand_over(self) -> None:
+        handover = PoliceHandover(officer_name=self.value("officer-name"), officer_number=self.value("officer-number"),
+                                  force=self.value("force"), crime_reference=self.value("crime-ref"),
+                                  seal_number=self.value("evidence-seal"))
+        try:
+            hand_to_police(self.ctx, self.custody_id, handover)
+        except DeskError as error:
+            self.query_one("#police-error", MessageLine).say(error.message)
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class HoldsScreen(Screen[None]):
+    """The DSL's list of phones on a safeguarding hold, and what the DSL does with each: read and add notes,
+    clear the hold, or hand the phone to the police."""
+
+    AUTO_FOCUS = "#holds"
+    BINDINGS = [
+        Binding("escape", "back", "Desk"),
+        Binding("r", "read_notes", "Read notes"),
+        Binding("a", "add_note", "Add note"),
+        Binding("c", "clear_hold", "Clear hold"),
+        Binding("p", "police", "Hand to police"),
+    ]
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.holds: dict[int, Custody] = {}
+        self.current: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.ctx.who.can(Permission.READ_DSL_NOTES)
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("SAFEGUARDING HOLDS · DSL and head only", classes="screen-heading -holds")
+        with VerticalScroll(id="holds-body"):
+            yield DataTable(id="holds", cursor_type="row", zebra_stripes=True)
+            yield Static("No phone is on a safeguarding hold.", id="holds-empty")
+            with Vertical(id="hold-detail"):
+                yield Static(id="hold-facts")
+                with Horizontal(classes="buttons"):
+                    yield Button("Read notes (R)", id="read-notes")
+                    yield Button("Add note (A)", id="add-note")
+                    yield Button("Clear hold (C)", variant="warning", id="clear")
+                    yield Button("Hand to police (P)", variant="error", id="police")
+                yield Static(id="hold-notes")
+            yield MessageLine(id="hold-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#holds", DataTable)
+        table.add_columns("Pupil", "Form", "On hold since", "Bag", "Reason")
+        if not self.allowed:
+            # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
+            self.query_one("#holds").display = False
+            self.query_one("#hold-detail").display = False
+            self.query_one("#holds-empty", Static).update("Only the DSL or the head can open the holds.")
+            return
+        self.refresh_holds()
+
+    def refresh_holds(self) -> None:
+        guarded_read(lambda message: self.say(message, ok=False), self.reload)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("read_notes", "add_note", "clear_hold", "police"):
+            return self.allowed and self.current is not None
+        return True
+
+    def reload(self) -> None:
+        self.holds = {c.id: c for c in open_holds()}
+        table = self.query_one("#holds", DataTable)
+        table.clear()
+        for custody in self.holds.values():
+            table.add_row(custody.pupil.display_name, custody.pupil.form,
+                          when_text(custody.state_changed_at, self.ctx), custody.seal_number or "—",
+                          custody.reason_category or "—", key=str(custody.id))
+        table.display = bool(self.holds)
+        self.query_one("#holds-empty").display = not self.holds
+        self.show_hold(next(iter(self.holds)) if self.holds else None)
+
+    @on(DataTable.RowHighlighted, "#holds")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            guarded_read(lambda message: self.say(message, ok=False), self.show_hold, int(event.row_key.value))
+
+    def show_hold(self, custody_id: int | None) -> None:
+        """Facts about the chosen hold; notes stay hidden until asked for (each reading is audited)."""
+        self.current = custody_id
+        self.query_one("#hold-detail").display = custody_id is not None
+        self.hide_notes()
+        self.refresh_bindings()
+        if custody_id is None:
+            return
+        custody = self.holds[custody_id]
+        notes = DslNote.select().where(DslNote.custody == custody_id).count()
+        facts = Text.assemble(
+            (f"{custody.pupil.display_name} · {custody.pupil.form}", "bold"),
+            f" · MIS {custody.pupil.mis_id}\n",
+            f"Confiscated {when_text(custody.opened_at, self.ctx)} by {custody.confiscated_by_name or '—'}"
+            f" ({custody.reason_category or '—'}, {custody.location or 'place not recorded'})\n",
+            f"Bag {custody.seal_number or '—'} · condition: {custody.condition or 'not recorded'}\n",
+            (f"{notes} DSL note{'s' if notes != 1 else ''}", "bold"),
+            " · reading them is recorded in the audit log",
+        )
+        self.query_one("#hold-facts", Static).update(facts)
+
+    def hide_notes(self) -> None:
+        notes = self.query_one("#hold-notes", Static)
+        notes.update("")
+        notes.display = False
+
+    def say(self, message: str, *, ok: bool = True) -> None:
+        self.query_one("#hold-result", MessageLine).say(message, "ok" if ok else "refused")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {"read-notes": self.action_read_notes, "add-note": self.action_add_note,
+                   "clear": self.action_clear_hold, "police": self.action_police}
+        actions[event.button.id or ""]()
+
+    # ── actions on the chosen hold ──────────────────────────────────────────────────────────────────────
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_read_notes(self) -> None:
+        if self.current is None:
+            return
+        try:
+            notes = read_dsl_notes(self.ctx, self.current)
+        except DeskError as error:
+            self.say(error.message, ok=False)
+            return
+        text = Text()
+        text.append("DSL notes (this reading is recorded)", style="bold")
+        for note in notes:
+            text.append(f"\n{when_text(note.at, self.ctx)} · {note.author}: ", style="bold")
+            text.append(note.text)
+        if not notes:
+            text.append("\nNo notes yet.")
+        shown = self.query_one("#hold-notes", Static)
+        shown.update(text)
+        shown.display = True
+
+    def action_add_note(self) -> None:
+        if self.current is None:
+            return
+        custody_id = self.current
+        notes_open = self.query_one("#hold-notes").display
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.say("Note added.")
+                guarded_read(lambda message: self.say(message, ok=False), self.show_hold, custody_id)
+                if notes_open:
+                    self.action_read_notes()
+
+        self.app.push_screen(TextPrompt(title=f"Add a DSL note · {self.holds[custody_id].pupil.display_name}",
+                                        hint="Visible to the DSL and the head only.", action="Add note",
+                                        apply=lambda text: add_dsl_note(self.ctx, custody_id, text)), done)
+
+    def action_clear_hold(self) -> None:
+        if self.current is None:
+            return
+        custody_id = self.current
+        name = self.holds[custody_id].pupil.display_name
+
+        def done(cleared: bool | None) -> None:
+            if cleared:
+                self.refresh_holds()
+                self.say(f"Hold cleared: {name}'s phone is held for a parent or carer again (release with F6).")
+
+        self.app.push_screen(TextPrompt(
+            title=f"Clear the safeguarding hold · {name}",
+            hint="The phone goes back to 'held for a parent or carer'. The reason is kept as a DSL note.",
+            action="Clear the hold", variant="warning", placeholder="why the hold is no longer needed",
+            apply=lambda reason: clear_hold(self.ctx, custody_id, reason=reason)), done)
+
+    def action_police(self) -> None:
+        if self.current is None:
+            return
+        custody = self.holds[self.current]
+        custody_id = custody.id
+        name = custody.pupil.display_name
+
+        def done(handed: bool | None) -> None:
+            if not handed:
+                return
+            self.refresh_holds()
+            try:
+                pdf = storage_guard(police_receipt)(custody_id, self.ctx.settings)
+                path = save_paper(pdf, kind="police-receipt", custody_id=custody_id, at=self.ctx.clock.now(),
+                                  tz=self.ctx.settings.tz)
+            except (OSError, DeskError) as error:
+                why = error.message if isinstance(error, DeskError) else str(error)
+                self.say(f"Handed to the police, but the receipt could not be saved: {why}", ok=False)
+                return
+            self.say(f"{name}'s phone is with the police. Receipt saved: {path}")
+
+        self.app.push_screen(PoliceHandoverDialog(self.ctx, custody_id=custody_id, pupil_name=name,
+                                                  school_seal=custody.seal_number or ""), done)

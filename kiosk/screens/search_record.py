@@ -1,0 +1,161 @@
+"""Recording a search of a pupil's device (DfE 'Searching, screening and confiscation'; policy §6.1).
+
+A search is recorded even when nothing was found, and with or without a confiscation.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+
+from kiosk.custody import DeskContext, DeskError, PupilSummary
+from kiosk.custody.searches import record_search
+from kiosk.screens.finding import Found, find_from_scan, pupil_line
+from kiosk.widgets.big_text import BigText
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+DSL_REMINDER = ("Policy §6.1: the Designated Safeguarding Lead is always told about a search. Tell them now, "
+                "and without delay if the search revealed a safeguarding risk.")
+
+
+class SearchRecordScreen(Screen[None]):
+    """Who searched, who authorised it, the grounds, what was found, and who was told. Opened from the
+    confiscation screen (pupil and phone already known) or from the desk (find the pupil first)."""
+
+    AUTO_FOCUS = "#scan"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, ctx: DeskContext, *, pupil: PupilSummary | None = None, custody_id: int | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.pupil = pupil
+        self.custody_id = custody_id
+        self.saved = False
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("RECORD A SEARCH OF A DEVICE", classes="screen-heading -search")
+        scan = ScanBox(id="scan")
+        scan.border_title = "scan the pupil's tag or ID card, or type a name"
+        yield scan
+        with VerticalScroll(id="search-body"):
+            yield MessageLine(id="search-problem")
+            yield Static(id="search-pupil")
+            with Grid(id="search-form", classes="form"):
+                yield Label("Searched by")
+                yield Input(who.name, id="searched-by", compact=True)
+                yield Label("Authorised by")
+                yield Input(placeholder="the headteacher or authorised member of staff", id="authorised-by",
+                            compact=True)
+                yield Label("Grounds")
+                yield Input(placeholder="why there were reasonable grounds to search", id="grounds", compact=True)
+                yield Label("What was found")
+                yield Input(placeholder="leave empty if nothing was found", id="found", compact=True)
+                yield Label("Who was told")
+                with Horizontal(id="search-told"):
+                    yield Checkbox("DSL informed", id="dsl-informed", compact=True)
+                    yield Checkbox("Parent or carer informed", id="parent-informed", compact=True)
+            yield MessageLine(id="search-error")
+            with Horizontal(id="search-buttons", classes="buttons"):
+                yield Button("Save (Ctrl+S)", variant="primary", id="search-save")
+                yield Button("Cancel (Esc)", id="search-cancel")
+            with Vertical(id="search-done"):
+                yield BigText("✔ SEARCH RECORDED", id="search-headline")
+                yield Static(id="search-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.pupil is not None:
+            self.query_one("#scan").display = False
+        self.show_step(bindings=False)  # the footer is built once the screen is shown
+        if self.pupil is not None:
+            self.query_one("#authorised-by", Input).focus()
+
+    def show_step(self, *, bindings: bool = True) -> None:
+        known = self.pupil is not None
+        self.query_one("#search-pupil").display = known
+        for part in ("#search-form", "#search-error", "#search-buttons"):
+            self.query_one(part).display = known and not self.saved
+        self.query_one("#search-done").display = self.saved
+        if known and self.pupil is not None:
+            phone = " · with the confiscation just recorded" if self.custody_id else ""
+            self.query_one("#search-pupil", Static).update(pupil_line(self.pupil) + phone)
+        if bindings:
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save":
+            return self.pupil is not None and not self.saved
+        return True
+
+    @on(ScanBox.Scanned, "#scan")
+    def scanned(self, event: ScanBox.Scanned) -> None:
+        event.stop()
+        if not event.value.strip():
+            return
+        self.query_one("#search-problem", MessageLine).clear()
+        find_from_scan(self.app, self.ctx, event.value, purpose="record a search for", found=self.identified,
+                       problem=lambda message: self.query_one("#search-problem", MessageLine).say(message))
+
+    def identified(self, found: Found) -> None:
+        self.pupil = found.pupil
+        self.saved = False
+        scan = self.query_one("#scan", ScanBox)
+        scan.compact = True
+        scan.placeholder = "to change the pupil, scan or type another name here"
+        self.show_step()
+        self.query_one("#authorised-by", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def value(self, field_id: str) -> str:
+        return self.query_one(f"#{field_id}", Input).value
+
+    def action_save(self) -> None:
+        if self.pupil is None or self.saved:
+            return
+        dsl = self.query_one("#dsl-informed", Checkbox).value
+        parent = self.query_one("#parent-informed", Checkbox).value
+        try:
+            row = record_search(self.ctx, pupil_id=self.pupil.id, searched_by_name=self.value("searched-by"),
+                                authorised_by_name=self.value("authorised-by"), grounds=self.value("grounds"),
+                                found=self.value("found"), dsl_informed=dsl, parent_informed=parent,
+                                custody_id=self.custody_id)
+        except DeskError as error:
+            self.query_one("#search-error", MessageLine).say(error.message)
+            return
+        self.saved = True
+        summary = Text.assemble((f"{self.pupil.name} · {self.pupil.form}", "bold"),
+                                f"\nSearched by {row.searched_by_name}, authorised by {row.authorised_by_name}.",
+                                f"\nFound: {row.found}.",
+                                f"\nDSL informed: {'yes' if dsl else 'no'} · parent or carer informed: "
+                                f"{'yes' if parent else 'no'}.")
+        if not dsl:
+            summary.append(f"\n⚠ {DSL_REMINDER}", style="bold")
+        self.query_one("#search-summary", Static).update(summary)
+        self.show_step()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "search-save":
+            self.action_save()
+        else:
+            self.action_back()

@@ -1,0 +1,90 @@
+"""Who is collecting a confiscated phone: one of the pupil's carers from the MIS, or someone else."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import RadioButton, RadioSet
+
+from kiosk.custody.release import CarerOption
+
+SOMEONE_ELSE = 0  # carers' ids start at 1
+SOMEONE_ELSE_LABEL = "Someone else, not on the list (needs the head or the DSL)"
+
+
+class CollectorChoice(Vertical):
+    """Radio buttons: each carer with their relationship, parental responsibility marked, then 'someone else'.
+
+    The screen sets `carers`; the widget posts Chosen when a button is pressed."""
+
+    DEFAULT_CSS = """
+    CollectorChoice {
+        height: auto;
+    }
+    CollectorChoice RadioSet {
+        width: 100%;
+    }
+    """
+
+    carers: reactive[tuple[CarerOption, ...]] = reactive((), recompose=True)
+
+    class Chosen(Message):
+        """A collector was chosen: a carer's id, or SOMEONE_ELSE."""
+
+        def __init__(self, choice: CollectorChoice, carer_id: int) -> None:
+            super().__init__()
+            self.choice = choice
+            self.carer_id = carer_id
+
+        @property
+        def control(self) -> CollectorChoice:
+            return self.choice
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.focus_when_shown = False
+
+    async def recompose(self) -> None:
+        # New carers arrive as a new set of buttons; focus can move to them only once they exist.
+        await super().recompose()
+        if self.focus_when_shown:
+            self.focus_when_shown = False
+            self.query_one(RadioSet).focus()
+
+    def compose(self) -> ComposeResult:
+        with RadioSet():
+            for carer in self.carers:
+                yield RadioButton(self.label(carer), name=str(carer.id))
+            yield RadioButton(SOMEONE_ELSE_LABEL, name=str(SOMEONE_ELSE))
+
+    @staticmethod
+    def label(carer: CarerOption) -> Text:
+        text = Text.assemble((carer.name, "bold"), f" · {carer.relationship or 'relationship not recorded'}")
+        if carer.parental_responsibility:
+            text.append(" · ✔ parental responsibility", style="bold")
+        if carer.telephone:
+            text.append(f" · {carer.telephone}", style="dim")
+        return text
+
+    @property
+    def chosen(self) -> int | None:
+        """The chosen carer's id, SOMEONE_ELSE, or None before anyone is chosen."""
+        sets = self.query(RadioSet)
+        pressed = sets.first().pressed_button if sets else None
+        return int(pressed.name) if pressed is not None and pressed.name is not None else None
+
+    def choose(self, carer_id: int) -> None:
+        """Press the button for `carer_id` (or SOMEONE_ELSE), as a person would."""
+        for button in self.query(RadioButton):
+            if button.name == str(carer_id):
+                button.value = True
+
+    @on(RadioSet.Changed)
+    def changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        if event.pressed.name is not None:
+            self.post_message(self.Chosen(self, int(event.pressed.name)))

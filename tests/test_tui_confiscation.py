@@ -1,0 +1,566 @@
+"""Confiscation, safeguarding holds, police handover and release to carers, as the office, a head of year and
+the DSL meet them at the desk (Pilot, on the `school` fixture: real SQLite file, real PINs, fixed clock).
+
+Forms are filled by setting values and pressing keys; a few fields are typed key by key where typing is the
+point (a scanned bag number, a PIN).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
+
+from kiosk.app import KioskApp, make_app
+from kiosk.custody import State, hand_in, normalise, resolve
+from kiosk.custody.safeguarding import HOLD_INSTRUCTIONS, add_dsl_note, flag_safeguarding
+from kiosk.db import Custody, DslNote, Event, Search
+from kiosk.documents.saved import papers_dir
+from kiosk.screens.confiscate import ConfiscateScreen
+from kiosk.screens.desk import DeskScreen
+from kiosk.screens.dialogs import ParentInformedDialog
+from kiosk.screens.lock import LockScreen
+from kiosk.screens.release import ReleaseScreen
+from kiosk.screens.safeguarding import FlagSafeguarding, HoldsAlert, HoldsScreen, PoliceHandoverDialog
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from tests.conftest import OFFICE_PIN
+from tests.test_confiscation import DSL_PIN, as_role, take
+from tests.tui_helpers import scan, screen_text, sign_in, type_keys
+
+CANARY = "CANARY-5f3a9 bruise seen on arm"
+SHOTS = os.environ.get("KIOSK_SHOTS_DIR")
+
+
+def kiosk(school, **overrides) -> KioskApp:
+    settings = replace(school.settings, **overrides) if overrides else school.settings
+    return make_app(settings=settings, keyring=school.keyring, clock=school.clock)
+
+
+def shot(app, name: str) -> None:
+    """With KIOSK_SHOTS_DIR set, keep an SVG of this state to look at."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        app.save_screenshot(f"{name}-{app.size.width}x{app.size.height}.svg", SHOTS)
+
+
+def shown(app) -> str:
+    """The screen's words with line wrapping undone (a phrase may wrap at 80 columns)."""
+    return " ".join(screen_text(app).split())
+
+
+def everything_on_screens(app) -> str:
+    """Every word any screen in the stack holds, visible or scrolled away: statics, labels, inputs, tables."""
+    parts: list[str] = [screen_text(app)]
+    for screen in app.screen_stack:
+        for widget in screen.query("*"):
+            if isinstance(widget, Static):
+                content = widget.content
+                parts.append(content.plain if isinstance(content, Text) else str(content))
+            if isinstance(widget, Input):
+                parts.append(widget.value)
+            if isinstance(widget, DataTable):
+                for row in range(widget.row_count):
+                    parts.extend(str(cell) for cell in widget.get_row_at(row))
+    return "\n".join(parts)
+
+
+def words(app, selector: str) -> str:
+    """What one widget on the current screen says, whole (however it wraps on screen)."""
+    content = app.screen.query_one(selector, Static).content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+def custody(custody_id: int) -> Custody:
+    return Custody.get_by_id(custody_id)
+
+
+def message(app, selector: str) -> str:
+    line = app.screen.query_one(selector, MessageLine)
+    return line.message if line.display else ""
+
+
+async def open_confiscation(pilot, school, pupil) -> ConfiscateScreen:
+    await pilot.press("f5")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConfiscateScreen)
+    await scan(pilot, school.tag_of(pupil))
+    return pilot.app.screen
+
+
+async def fill_and_save(pilot, screen: ConfiscateScreen, *, seal="BAG-0042", by="Mr T. Ellis") -> None:
+    screen.query_one("#by", Input).value = by
+    screen.query_one("#where", Input).value = "Room S12"
+    screen.query_one("#condition-2", Checkbox).value = True  # in a case
+    seal_box = screen.query_one("#seal", ScanBox)
+    seal_box.focus()
+    await type_keys(pilot, seal)  # the bag's number, scanned: a form field keeps what was scanned
+    assert seal_box.value == seal
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def open_release(pilot, code: str) -> ReleaseScreen:
+    await pilot.press("f6")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ReleaseScreen)
+    await scan(pilot, code)
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin(school):
+    ruby = school.pupils[4]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, ruby)
+        text = shown(app)
+        assert "Ruby Mitchell" in text and "1st confiscation" in text and "None before this term" in text
+        assert "Ladder: A parent or carer collects it after school. Collect after school today." in \
+            words(app, "#ladder"), "the ladder's outcome is shown before saving"
+        assert screen.query_one("#by", Input).value == "Ann Adams", "defaults to the member of staff signed in"
+        shot(app, "confiscate-form")
+        await fill_and_save(pilot, screen)
+
+        receipt = screen.receipt
+        assert receipt is not None
+        held = custody(receipt.custody_id)
+        assert held.state == State.HELD_FOR_PARENT and held.confiscated_by_name == "Mr T. Ellis"
+        assert held.seal_number == "BAG-0042" and held.condition == "in a case" and held.location == "Room S12"
+        text = shown(app)
+        assert "CONFISCATED" in screen.query_one("#done-headline").text
+        assert "Held until: Monday 30 November" in text and "bag BAG-0042" in text
+
+        await pilot.press("p")
+        notice = screen.notice_path
+        assert notice is not None and notice.is_file() and notice.read_bytes().startswith(b"%PDF")
+        assert notice.parent.parent == papers_dir()
+        assert notice.name in everything_on_screens(app), "the office is told where the notice was saved"
+
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ParentInformedDialog)
+        assert "Mrs Dana Mitchell (Mother)" in shown(app)
+        await pilot.press("enter")  # Record has the focus: phone call, to the first carer
+        await pilot.pause()
+        assert app.screen is screen
+        informed = Event.get(Event.action == "PARENT_INFORMED")
+        assert informed.custody_id == receipt.custody_id
+        assert "Parent informed: phone call · Mrs Dana Mitchell (Mother)" in shown(app)
+        shot(app, "confiscate-done")
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        release = await open_release(pilot, school.tag_of(ruby))  # the bag label carries the tag code
+        text = shown(app)
+        assert "BAG-0042" in text and "used in lesson" in text
+        assert "Mrs Dana Mitchell" in text and "✔ parental responsibility" in text and "Mr Joe Mitchell" in text
+        choice = release.query_one(CollectorChoice)
+        mum = choice.carers[0]
+        assert mum.parental_responsibility
+        choice.choose(mum.id)
+        await pilot.pause()
+        assert not release.query_one("#authorise").display, "a listed carer needs no authorisation"
+        release.query_one("#id-seen", Input).value = "passport"
+        shot(app, "release-form")
+
+        release.query_one("#pin", Input).value = "000000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "do not match" in message(app, "#release-error")
+        assert release.query_one("#pin", Input).value == "", "a PIN never stays in the box"
+        assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
+
+        release.query_one("#pin", Input).focus()
+        await pilot.press(*OFFICE_PIN)
+        assert OFFICE_PIN not in shown(app), "the PIN is masked while typed"
+        await pilot.press("enter")  # Enter in the PIN box releases
+        await pilot.pause()
+        released = custody(receipt.custody_id)
+        assert released.state == State.RELEASED and released.handed_to == "Mrs Dana Mitchell (Mother)"
+        assert release.receipt is not None and release.receipt.collector_name == "Mrs Dana Mitchell"
+        path = release.receipt_path
+        assert path is not None and path.is_file() and path.read_bytes().startswith(b"%PDF")
+        assert path.name in everything_on_screens(app)
+        assert "Released to Mrs Dana Mitchell (Mother)" in shown(app)
+        shot(app, "release-done")
+
+
+async def test_an_unlisted_collector_is_refused_until_the_dsl_authorises(school):
+    zoe = school.pupils[0]
+    receipt = take(school)
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        release = await open_release(pilot, zoe.mis_id)  # the pupil's ID card this time
+        release.query_one(CollectorChoice).choose(SOMEONE_ELSE)
+        await pilot.pause()
+        assert release.query_one("#someone").display and release.query_one("#authorise").display
+        assert "not on the pupil's contact list" in words(app, "#authorise-why")
+        release.query_one("#collector-name", Input).value = "Ms Kim Lowe"
+        release.query_one("#collector-relationship", Input).value = "Aunt"
+        release.query_one("#id-seen", Input).value = "driving licence"
+        release.query_one("#pin", Input).value = OFFICE_PIN
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Needs a head or DSL to authorise" in message(app, "#release-error")
+        assert "-refused" in release.query_one("#release-error").classes
+        assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
+
+        # An office colleague cannot vouch: the domain's refusal is shown as it is.
+        release.query_one("#auth-initials", Input).value = "SO"
+        release.query_one("#auth-pin", Input).value = "735106"
+        release.query_one("#auth-reason", Input).value = "aunt collects on Mondays"
+        release.query_one("#pin", Input).value = OFFICE_PIN
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "head or the DSL" in message(app, "#release-error")
+        assert release.query_one("#auth-pin", Input).value == ""
+        assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
+
+        release.query_one("#auth-initials", Input).value = "PS"
+        release.query_one("#auth-pin", Input).value = DSL_PIN
+        release.query_one("#auth-reason", Input).value = "confirmed with mum by phone"
+        release.query_one("#pin", Input).value = OFFICE_PIN
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        released = custody(receipt.custody_id)
+        assert released.state == State.RELEASED and released.handed_to == "Ms Kim Lowe (Aunt)"
+        collector = json.loads(released.details_json)["collector"]
+        assert collector["authorised_by"] == "Priya Shah" and not collector["on_contact_list"]
+        assert "Authorised by Priya Shah" in shown(app)
+        assert release.receipt_path is not None and release.receipt_path.is_file()
+
+
+async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_and_hands_to_police(school):
+    leo = school.pupils[5]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, leo)
+        await fill_and_save(pilot, screen, seal="BAG-0077")
+        custody_id = screen.receipt.custody_id
+
+        await pilot.press("g")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FlagSafeguarding)
+        instructions = words(app, "#flag-instructions")
+        for line in HOLD_INSTRUCTIONS:
+            assert line in instructions, f"instruction missing: {line}"
+        assert dialog.query_one("#flag-instructions").region.height >= len(HOLD_INSTRUCTIONS) + 1, \
+            "every instruction is on screen, not scrolled away"
+        shot(app, "flag-safeguarding")
+        dialog.query_one("#concern", Input).value = "pupil said an image was shared"
+        dialog.query_one("#flag-ok", Button).press()
+        await pilot.pause()
+        assert app.screen is dialog, "without the acknowledgement the dialog stays open"
+        assert "Confirm the safeguarding instructions" in message(app, "#flag-error")
+        assert custody(custody_id).state == State.HELD_FOR_PARENT and DslNote.select().count() == 0
+
+        dialog.query_one("#acknowledged", Checkbox).value = True
+        dialog.query_one("#flag-ok", Button).press()
+        await pilot.pause()
+        assert app.screen is screen
+        assert custody(custody_id).state == State.SAFEGUARDING_HOLD
+        assert screen.query_one("#done-headline").text == "⚠ HELD FOR DSL"
+        assert "Tell the Designated Safeguarding Lead now" in shown(app)
+        assert "pupil said an image was shared" not in everything_on_screens(app), \
+            "once saved, the concern is a DSL note: not even its writer sees it again"
+        assert screen.query_one("#notice", Button).disabled, "no 'collect it from the office' notice for a hold"
+
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await sign_in(pilot, "PS", DSL_PIN)
+        await pilot.pause()
+        assert isinstance(app.screen, HoldsAlert)
+        assert "1 phone is on a safeguarding hold" in shown(app) and "Leo Webb" in shown(app)
+        shot(app, "dsl-alert")
+        await pilot.press("enter")
+        await pilot.pause()
+        holds = app.screen
+        assert isinstance(holds, HoldsScreen)
+        assert "pupil said an image was shared" not in shown(app), "notes stay hidden until asked for"
+        await pilot.press("r")
+        assert "pupil said an image was shared" in shown(app)
+        assert Event.select().where(Event.action == "DSL_NOTES_VIEWED").count() == 1, "the reading is audited"
+
+        await pilot.press("p")
+        await pilot.pause()
+        police = app.screen
+        assert isinstance(police, PoliceHandoverDialog)
+        for field_id, value in (("officer-name", "PC Jo Marsh"), ("officer-number", "4471"),
+                                ("force", "Kent Police"), ("crime-ref", "46/123456/26")):
+            police.query_one(f"#{field_id}", Input).value = value
+        police.query_one("#evidence-seal", Input).focus()
+        await type_keys(pilot, "EVID-889")  # Enter in the last box hands over
+        assert app.screen is holds
+        handed = custody(custody_id)
+        assert handed.state == State.WITH_POLICE and handed.closed_at is not None
+        receipts = list((papers_dir()).rglob(f"police-receipt-{custody_id}-*.pdf"))
+        assert len(receipts) == 1 and receipts[0].read_bytes().startswith(b"%PDF")
+        assert receipts[0].name in everything_on_screens(app)
+        assert "No phone is on a safeguarding hold" in shown(app)
+        shot(app, "holds-after-police")
+
+
+async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
+    held = take(school, 2)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="overheard in the corridor", acknowledged=True)
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot, "HG", "591730")  # the head, like the DSL
+        await pilot.pause()
+        await pilot.press("escape")  # 'later' on the alert: F10 opens the holds any time
+        await pilot.pause()
+        await pilot.press("f10")
+        await pilot.pause()
+        holds = app.screen
+        assert isinstance(holds, HoldsScreen) and "Minh Nguyễn" in shown(app)
+        assert "1 DSL note" in shown(app)
+        await pilot.press("a")
+        await pilot.pause()
+        await type_keys(pilot, "spoke to mum")
+        assert app.screen is holds and "Note added" in message(app, "#hold-result")
+        assert "2 DSL notes" in shown(app)
+        assert "spoke to mum" not in shown(app), "adding a note does not display the notes"
+
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")  # no reason
+        await pilot.pause()
+        assert "Give the reason" in message(app, "#prompt-error")
+        assert custody(held.custody_id).state == State.SAFEGUARDING_HOLD
+        await type_keys(pilot, "police advised no further action")
+        assert app.screen is holds
+        assert custody(held.custody_id).state == State.HELD_FOR_PARENT
+        assert "held for a parent or carer again" in message(app, "#hold-result")
+        assert "No phone is on a safeguarding hold" in shown(app)
+    notes = [n.text for n in DslNote.select().order_by(DslNote.id)]
+    assert notes == ["overheard in the corridor", "spoke to mum", "Hold cleared: police advised no further action"]
+
+
+async def test_an_office_user_never_sees_a_dsl_notes_text(school):
+    zoe, lukasz = school.pupils[0], school.pupils[1]
+    dsl = school.ctx(as_role(school, "PS"))
+    held = take(school, 0)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="concern from the classroom", acknowledged=True)
+    add_dsl_note(dsl, held.custody_id, CANARY)
+    cleared = take(school, 1, seal="BAG-0002")
+    flag_safeguarding(school.ctx(), cleared.custody_id, concern=CANARY, acknowledged=True)
+    from kiosk.custody.safeguarding import clear_hold
+
+    clear_hold(dsl, cleared.custody_id, reason=f"{CANARY} (cleared)")
+
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+
+        def no_canary(step: str) -> None:
+            assert CANARY not in everything_on_screens(app), f"a DSL note's text was on screen after: {step}"
+            assert "CANARY" not in screen_text(app), step
+
+        await sign_in(pilot)
+        no_canary("sign in")
+        await pilot.press("f3")
+        await scan(pilot, school.tag_of(zoe))
+        no_canary("hand back refused for a held phone")
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen), "the holds screen is not offered to the office"
+        no_canary("F10")
+        await open_confiscation(pilot, school, zoe)
+        assert "already confiscated and on a safeguarding hold" in shown(app)
+        assert "held for the DSL" in words(app, "#ladder"), "earlier confiscations this term, and where they are"
+        no_canary("confiscate screen for a pupil on hold")
+        await pilot.press("escape")
+        await open_release(pilot, school.tag_of(zoe))
+        no_canary("release screen for a phone on hold")
+        await scan(pilot, school.tag_of(lukasz))
+        await pilot.pause()
+        assert "Łukasz Nowakowski" in shown(app)
+        no_canary("release screen for a phone whose hold was cleared")
+        await pilot.press("escape", "f8")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchRecordScreen)
+        await scan(pilot, zoe.mis_id)
+        no_canary("search record")
+        await pilot.press("escape")
+        # Even if a bug opened the DSL's screen for the office, it would show nothing.
+        app.push_screen(HoldsScreen(app.screen.ctx))
+        await pilot.pause()
+        assert "Only the DSL or the head" in shown(app)
+        await pilot.press("r")
+        no_canary("the holds screen pushed for an office user")
+    assert Event.select().where(Event.action == "DSL_NOTES_VIEWED").count() == 0
+
+
+async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
+    zoe, ruby = school.pupils[0], school.pupils[4]
+    held = take(school, 0)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True)
+    racing = take(school, 4, seal="BAG-0005")
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        release = await open_release(pilot, school.tag_of(zoe))
+        text = shown(app)
+        assert "ON A SAFEGUARDING HOLD: it cannot be released" in text and "HELD FOR DSL" in text
+        assert "Do not look at anything on the phone" in text
+        assert not release.query_one("#release-form").display, "no collector, ID or PIN is asked for"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert custody(held.custody_id).state == State.SAFEGUARDING_HOLD
+        shot(app, "release-on-hold")
+
+        # Another desk flags a phone while this desk is releasing it: the domain refuses, in red, as it says.
+        await scan(pilot, school.tag_of(ruby))
+        await pilot.pause()
+        release.query_one(CollectorChoice).choose(release.query_one(CollectorChoice).carers[0].id)
+        release.query_one("#id-seen", Input).value = "passport"
+        release.query_one("#pin", Input).value = OFFICE_PIN
+        flag_safeguarding(school.ctx(as_role(school, "TE")), racing.custody_id, concern="seen by a teacher",
+                          acknowledged=True)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Held for the Designated Safeguarding Lead: it cannot be released" in message(app, "#release-problem")
+        assert "ON A SAFEGUARDING HOLD" in shown(app)
+        assert custody(racing.custody_id).state == State.SAFEGUARDING_HOLD
+
+
+async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(school):
+    from kiosk.custody.release import carers_of, release_to_carer
+
+    zoe = school.pupils[0]
+    held = take(school, 0)
+    # Seven minutes pass on the clock: long enough for the idle lock, which is not what this test is about.
+    async with kiosk(school, idle_lock_seconds=3600).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        release = await open_release(pilot, school.tag_of(zoe))
+        release.query_one(CollectorChoice).choose(release.query_one(CollectorChoice).carers[0].id)
+        release.query_one("#id-seen", Input).value = "passport"
+        release.query_one("#pin", Input).value = OFFICE_PIN
+        school.clock.advance(minutes=7)
+        other_desk = replace(school.ctx(), settings=replace(school.settings, desk="Reception 2"))
+        release_to_carer(other_desk, held.custody_id, pin=OFFICE_PIN, id_seen="known to staff",
+                         carer_id=carers_of(zoe.id)[1].id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        shown = message(app, "#release-problem")
+        assert "Already released to Mr Joe Hall (Grandparent) by Ann Adams" in shown and "08:37" in shown
+        assert "-refused" in release.query_one("#release-problem").classes
+        assert release.receipt is None
+
+
+async def test_a_phone_handed_in_this_morning_is_converted_not_recorded_twice(school):
+    leo = school.pupils[5]
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(leo))))
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, leo)
+        assert "This phone is in the office now (slot 11B-01" in shown(app)
+        await fill_and_save(pilot, screen)
+        assert screen.receipt is not None and screen.receipt.converted_from_daily
+        assert "that record is now the confiscation" in shown(app)
+    assert [c.state for c in Custody.select()] == [State.HELD_FOR_PARENT]
+
+
+async def test_found_in_an_exam_asks_for_the_exam_details(school):
+    ruby = school.pupils[4]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, ruby)
+        assert not screen.query_one("#exam").display
+        screen.query_one("#reason", Select).value = "found during an exam"
+        await pilot.pause()
+        assert screen.query_one("#exam").display and "Exam board" in shown(app)
+        await fill_and_save(pilot, screen)
+        assert "exam board and paper" in message(app, "#error")
+        assert Custody.select().count() == 0
+        screen.query_one("#exam-board", Input).value = "AQA"
+        screen.query_one("#exam-paper", Input).value = "8300/1H Mathematics"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert custody(screen.receipt.custody_id).exam_incident
+        assert "listed for reporting to the examining body" in shown(app)
+
+
+async def test_a_search_is_recorded_from_the_confiscation_and_reminds_about_the_dsl(school):
+    ruby = school.pupils[4]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, ruby)
+        await fill_and_save(pilot, screen)
+        await pilot.press("f8")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, SearchRecordScreen) and "Ruby Mitchell" in shown(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "who authorised it" in message(app, "#search-error")
+        form.query_one("#authorised-by", Input).value = "Mr H. Grant-Ellis"
+        form.query_one("#grounds", Input).value = "seen filming another pupil"
+        form.query_one("#parent-informed", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        search = Search.get()
+        assert search.custody_id == screen.receipt.custody_id and search.nothing_found
+        assert search.parent_informed and not search.dsl_informed
+        assert "SEARCH RECORDED" in form.query_one("#search-headline").text
+        assert "the Designated Safeguarding Lead is always told about a search" in shown(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen, "Esc goes back to the confiscation"
+
+
+async def test_locking_from_any_of_these_screens_leaves_no_pupil_behind(school):
+    ruby = school.pupils[4]
+    take(school, 4)
+    async with kiosk(school, idle_lock_seconds=10).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await open_release(pilot, school.tag_of(ruby))
+        await pilot.press("ctrl+g")  # the safeguarding dialog over the release screen
+        await pilot.pause()
+        assert isinstance(app.screen, FlagSafeguarding)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen) and app.screen_stack == [app.screen]
+        assert "Ruby" not in shown(app) and "Mitchell" not in shown(app)
+        await sign_in(pilot)
+        await open_confiscation(pilot, school, school.pupils[0])
+        school.clock.advance(seconds=11)
+        app.lock_if_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1
+        assert "Zoë" not in shown(app)
+
+
+async def test_each_role_is_offered_only_what_it_may_do(school):
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        offered = {}
+        for initials, pin in (("AA", OFFICE_PIN), ("TE", "975310"), ("SO", "735106"), ("HG", "591730")):
+            await sign_in(pilot, initials, pin)
+            await pilot.pause()
+            desk = next(s for s in app.screen_stack if isinstance(s, DeskScreen))
+            offered[initials] = {action for action in ("confiscate", "release", "holds", "search_record")
+                                 if desk.check_action(action, ())}
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+    assert offered == {"AA": {"confiscate", "release", "search_record"},
+                       "TE": {"confiscate", "search_record"},
+                       "SO": {"release"},
+                       "HG": {"confiscate", "release", "holds", "search_record"}}
