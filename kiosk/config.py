@@ -35,6 +35,7 @@ class Settings:
                          "Europe/London")
     hand_back_from: str = _doc("Local time (HH:MM) from which the desk opens in HAND BACK mode.", "14:30")
     lock_notice: str = _doc("A line shown on the lock screen, e.g. 'Locked out? Ask the office manager.'", "")
+    bell_on_refusal: bool = _doc("Ring the terminal bell when a scan is refused, so staff need not look.", False)
     idle_lock_seconds: int = _doc("Lock the desk after this many seconds without a key press.", 120)
     repeat_scan_seconds: float = _doc("Ignore the same code scanned again at this desk within this time.", 2.0)
     accept_admission_numbers: bool = _doc("Accept a school ID card (admission number) as the pupil's tag.",

@@ -278,3 +278,18 @@ def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_to
     assert "Already released to Mrs Dana Hall (Mother) by Ann Adams" in loser
     assert Event.select().where(Event.action == "RELEASED").count() == 1
     assert verify(s.keyring.audit_key).ok
+
+
+def test_a_phone_confiscated_from_a_daily_box_is_moved_to_the_safe(any_school):
+    s = any_school
+    daily = hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0]))))
+    receipt = take(s)
+    assert daily.slot == "9C-01" and receipt.moved_from_slot == "9C-01" and receipt.slot == "SAFE-01"
+    # The daily slot is free again for the next 9C phone.
+    assert hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[1])))).slot == "9C-01"
+
+
+def test_a_phone_confiscated_on_a_saturday_is_collectable_on_monday(any_school):
+    s = any_school
+    s.clock.set(datetime(2026, 12, 5, 11, 0, tzinfo=UTC))  # Saturday: a fixture on the school field
+    assert take(s).held_until == date(2026, 12, 7)

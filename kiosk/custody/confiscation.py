@@ -22,7 +22,7 @@ from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
 from kiosk.custody.states import Kind, State
 from kiosk.custody.terms import add_school_days, escalation_step, term_containing
-from kiosk.db.connection import write_transaction
+from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, Pupil, database_proxy
 
 EXAM_REASON = "found during an exam"
@@ -61,8 +61,10 @@ class ConfiscationReceipt:
     ladder: LadderPosition
     converted_from_daily: bool
     at: datetime
+    moved_from_slot: str | None = None  # a phone already in a daily box: move it from here to `slot`
 
 
+@storage_guard
 def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = True) -> LadderPosition:
     """Where the pupil stands on the escalation ladder this term."""
     today = local_today(ctx.clock, ctx.settings.tz)
@@ -120,11 +122,17 @@ def confiscate(
                     if open_.state not in (State.IN_OFFICE, State.UNCOLLECTED):
                         raise Refused(f"This phone is already confiscated ({open_.state.replace('_', ' ').lower()}"
                                       f", bag {open_.seal_number}). Nothing was changed.")
-                    changed = (Custody.update(**particulars, details_json=custody_details.merged(open_, **extra))
+                    # Confiscated phones live in the safe, not the daily boxes: the desk is told to move it.
+                    safe = next_free_position(SAFE_BOX)
+                    extra["moved_from_slot"] = open_.slot
+                    changed = (Custody.update(**particulars, slot_box=SAFE_BOX, slot_position=safe,
+                                              details_json=custody_details.merged(open_, **extra))
                                .where((Custody.id == open_.id) & (Custody.state == open_.state)).execute())
                     if changed != 1:
                         raise IntegrityError("changed by another desk")
-                    custody_id, converted, slot = open_.id, True, open_.slot
+                    custody_id, converted = open_.id, True
+                    slot = Custody.get_by_id(open_.id).slot
+                    moved_from = open_.slot
                 else:
                     custody = Custody.create(
                         tag=found.tag.id, pupil=found.pupil.id, slot_box=SAFE_BOX,
@@ -132,17 +140,19 @@ def confiscate(
                         opened_by=ctx.who.staff_id, opened_desk=ctx.desk,
                         details_json=json.dumps(extra, ensure_ascii=False, default=str), **particulars)
                     custody_id, slot = custody.id, custody.slot
+                    moved_from = None
                 append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
                              action="CONFISCATED", pupil=found.pupil.id, tag=found.tag.id, custody=custody_id,
                              custody_state=State.HELD_FOR_PARENT,
                              payload={"reason": reason_category, "by": confiscated_by_name.strip(),
                                       "location": location, "seal": seal_number, "condition": list(condition),
                                       "exam": exam.__dict__ if exam else None, "held_until": held_until.isoformat(),
-                                      "count_this_term": ladder.count_this_term, "converted_from_daily": converted})
+                                      "count_this_term": ladder.count_this_term, "converted_from_daily": converted,
+                                      "slot": slot, "moved_from_slot": moved_from})
             return ConfiscationReceipt(
                 custody_id=custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code, slot=slot,
                 seal_number=seal_number.strip(), reason_category=reason_category, held_until=held_until,
-                ladder=ladder, converted_from_daily=converted, at=now)
+                ladder=ladder, converted_from_daily=converted, at=now, moved_from_slot=moved_from)
         except IntegrityError:
             continue
     raise Conflict("Another desk is handling this phone right now. Try again in a moment.")
@@ -166,6 +176,7 @@ def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: 
                      custody_state=custody.state, payload={"how": how.strip(), "who": who.strip()})
 
 
+@storage_guard
 def held_phones() -> list[Custody]:
     return list(Custody.select(Custody, Pupil).join(Pupil)
                 .where(Custody.closed_at.is_null() & (Custody.state == State.HELD_FOR_PARENT))

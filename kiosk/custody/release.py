@@ -15,7 +15,7 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Kind, State
-from kiosk.db.connection import write_transaction
+from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, Staff, database_proxy
 
 
@@ -54,6 +54,7 @@ class ReleaseReceipt:
     event_seq: int
 
 
+@storage_guard
 def carers_of(pupil_id: int) -> list[CarerOption]:
     rows = (Carer.select().where(Carer.pupil == pupil_id)
             .order_by(Carer.parental_responsibility.desc(), Carer.priority.asc(nulls="LAST"), Carer.name))
@@ -61,6 +62,7 @@ def carers_of(pupil_id: int) -> list[CarerOption]:
                         c.telephone or "") for c in rows]
 
 
+@storage_guard
 def held_for(pupil_id: int) -> list[Custody]:
     return list(Custody.select().where((Custody.pupil == pupil_id) & Custody.closed_at.is_null()
                                        & (Custody.kind == Kind.CONFISCATED)).order_by(Custody.opened_at))

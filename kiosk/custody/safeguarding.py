@@ -16,7 +16,7 @@ from kiosk.custody import details as custody_details
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, Refused
 from kiosk.custody.states import State
-from kiosk.db.connection import write_transaction
+from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, DslNote, Pupil, database_proxy
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
@@ -148,6 +148,7 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
               details_json=custody_details.merged(custody, police=police))
 
 
+@storage_guard
 def open_holds() -> list[Custody]:
     """For the DSL's alert on sign-in."""
     return list(Custody.select(Custody, Pupil).join(Pupil)

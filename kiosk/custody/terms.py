@@ -32,14 +32,19 @@ def add_school_days(day: date, n: int, settings: Settings) -> date:
     """The date `n` school days after `day` (0: the same day). Weekends and holidays are skipped;
     with no term dates configured, weekdays count."""
     configured = bool(settings.terms)
+
+    def school_day(d: date) -> bool:
+        return is_school_day(d, settings) if configured else d.weekday() < 5
+
     current = day
     remaining = n
     guard = 0
-    while remaining > 0 and guard < 400:
+    # A phone confiscated on a non-school day (a Saturday fixture) can first be collected on the next one.
+    while (remaining > 0 or not school_day(current)) and guard < 400:
         current += timedelta(days=1)
         guard += 1
-        if (is_school_day(current, settings) if configured else current.weekday() < 5):
-            remaining -= 1
+        if school_day(current):
+            remaining = max(0, remaining - 1)
     return current
 
 

@@ -320,6 +320,9 @@ class ConfiscateScreen(Screen[None]):
         if receipt.converted_from_daily:
             summary.append("\n⚠ It was in the office on the daily cycle: that record is now the confiscation "
                            "(no second record).", style="bold")
+            if receipt.moved_from_slot:
+                summary.append(f"\nMove it from slot {receipt.moved_from_slot} to the safe, {receipt.slot}.",
+                               style="bold")
         if receipt.reason_category == EXAM_REASON:
             summary.append("\nFound in an exam: listed for reporting to the examining body.", style="bold")
         self.query_one("#done-summary", Static).update(summary)
