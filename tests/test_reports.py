@@ -103,11 +103,19 @@ def test_exam_incidents_and_searches(week):
 
 
 def test_desk_time_is_measured_from_the_gaps_between_scans(week):
-    t = desk_time(WEEK, week.settings)
+    t = desk_time(WEEK, week.settings, today=date(2026, 12, 9))
     assert (t.hand_ins, t.hand_backs) == (8, 5)
-    assert t.seconds_per_hand_in == 10.0 and t.seconds_per_hand_back == 20.0
+    # Hand-ins: six 10 s gaps (the first of each morning follows a long pause, so is not timed).
+    # Hand-backs: 20 s and 20 s on Monday, and 0 s on Tuesday (two phones scanned at the same second).
+    assert t.seconds_per_hand_in == 10.0 and t.seconds_per_hand_back == round(40 / 3, 1)
     # Monday: three 10 s gaps + two 20 s gaps = 70 s.
     assert t.minutes_per_day[date(2026, 11, 30)] == round(70 / 60, 1)
+    # Finished days are worked out once and kept: a second report reads them back and agrees.
+    from kiosk.db.models import DeskDay
+
+    assert DeskDay.select().where(DeskDay.desk == "Reception 1").count() == 2
+    again = desk_time(WEEK, week.settings, today=date(2026, 12, 9))
+    assert again == t
 
 
 def test_dashboard_counts_and_ageing(week):
@@ -144,7 +152,8 @@ def test_stocktake_reports_missing_and_unexpected_and_is_audited(week):
 
 
 def test_review_pack_is_a_pdf_with_the_years_figures(week, tmp_path):
-    pdf = review_pack(period("year", date(2026, 12, 1), week.settings), week.settings, include_safeguarding=False)
+    pdf = review_pack(period("year", date(2026, 12, 1), week.settings), week.settings, include_safeguarding=False,
+                      today=date(2026, 12, 9))
     path = tmp_path / "pack.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout

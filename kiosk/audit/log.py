@@ -29,23 +29,22 @@ def append_event(
     custody_state: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """Write the next event. The caller's transaction must be open: the head row update serialises
-    appenders (SQLite's IMMEDIATE lock, PostgreSQL's row lock), so sequence numbers never fork."""
-    updated = AuditHead.update(seq=AuditHead.seq + 1).where(AuditHead.id == 1).execute()
-    if updated != 1:
+    """Write the next event. The caller's write_transaction holds the write lock (SQLite's IMMEDIATE
+    lock; on PostgreSQL a row lock on the head), so reading the head and writing it back cannot race."""
+    row = AuditHead.select(AuditHead.seq, AuditHead.chain).where(AuditHead.id == 1).tuples().first()
+    if row is None:
         raise RuntimeError("audit head row is missing: the database schema is damaged")
-    head = AuditHead.get_by_id(1)
+    seq, prev_chain = row[0] + 1, row[1]
     at = to_db(at)
     body = canonical_json(payload or {})
     digest = payload_digest(body)
     ids = {"staff_id": _fk_id(staff), "pupil_id": _fk_id(pupil), "tag_id": _fk_id(tag),
            "custody_id": _fk_id(custody)}
-    chain = seal(key, head.chain, seq=head.seq, at=at, desk=desk, action=action,
+    chain = seal(key, prev_chain, seq=seq, at=at, desk=desk, action=action,
                  custody_state=custody_state, payload_hash=digest, **ids)
-    event = Event.create(
-        seq=head.seq, at=at, desk=desk, action=action, staff=ids["staff_id"], pupil=ids["pupil_id"],
-        tag=ids["tag_id"], custody=ids["custody_id"], custody_state=custody_state, payload_json=body,
-        payload_hash=digest, chain=chain,
-    )
-    AuditHead.update(chain=chain).where(AuditHead.id == 1).execute()
-    return event
+    values = dict(seq=seq, at=at, desk=desk, action=action, staff=ids["staff_id"], pupil=ids["pupil_id"],
+                  tag=ids["tag_id"], custody=ids["custody_id"], custody_state=custody_state, payload_json=body,
+                  payload_hash=digest, chain=chain)
+    Event.insert(**values).execute()
+    AuditHead.update(seq=seq, chain=chain).where(AuditHead.id == 1).execute()
+    return Event(**values)

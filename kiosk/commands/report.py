@@ -162,10 +162,10 @@ def cmd_desk_time(env, args) -> int:
 
     env.open()
     p = _period(env, args)
-    t = desk_time(p, env.settings)
+    t = desk_time(p, env.settings, today=env.clock.now().astimezone(env.settings.tz).date())
     rows = [["hand-ins", t.hand_ins], ["hand-backs", t.hand_backs],
-            ["seconds per hand-in (median)", t.seconds_per_hand_in or ""],
-            ["seconds per hand-back (median)", t.seconds_per_hand_back or ""]]
+            ["seconds per hand-in (average)", t.seconds_per_hand_in or ""],
+            ["seconds per hand-back (average)", t.seconds_per_hand_back or ""]]
     rows += [[f"minutes at the desk {d:%a %-d %b}", m] for d, m in t.minutes_per_day.items()]
     return _emit(env, args, ["what", "figure"], rows, f"Time at the desk, {p.label}")
 
@@ -189,7 +189,8 @@ def cmd_review_pack(env, args) -> int:
     env.open()
     who = _actor(env, args)
     p = _period(env, args)
-    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING))
+    today = env.clock.now().astimezone(env.settings.tz).date()
+    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=today)
     Path(args.out).write_bytes(pdf)
     env.say(f"Review pack for {p.label} written to {args.out} ({len(pdf) // 1024} KiB).")
     return 0

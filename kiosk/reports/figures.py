@@ -10,12 +10,12 @@ from statistics import median
 
 from peewee import fn
 
-from kiosk.clock import as_utc, local
+from kiosk.clock import as_utc, local, local_day_bounds, to_db
 from kiosk.config import Settings
 from kiosk.custody.reports import form_order
 from kiosk.custody.states import Kind, State
-from kiosk.db.connection import storage_guard
-from kiosk.db.models import Custody, Event, Pupil, Search, Staff
+from kiosk.db.connection import storage_guard, write_transaction
+from kiosk.db.models import Custody, DeskDay, Event, Pupil, Search, Staff, database_proxy
 from kiosk.reports.periods import Period
 
 # Gaps longer than this between two scans at one desk are a pause, not time spent on a phone.
@@ -166,34 +166,93 @@ def safeguarding_figures(p: Period, settings: Settings) -> dict[str, int]:
 
 
 @storage_guard
-def desk_time(p: Period, settings: Settings) -> DeskTime:
-    lo, hi = p.bounds(settings)
-    rows = (Event.select(Event.at, Event.desk, Event.action)
-            .where(Event.action.in_(["HANDED_IN", "HANDED_BACK"]) & (Event.at >= lo) & (Event.at < hi))
-            .order_by(Event.desk, Event.at).tuples())
-    gaps: dict[str, list[float]] = defaultdict(list)
-    per_day: dict[date, float] = defaultdict(float)
+def desk_time(p: Period, settings: Settings, *, today: date | None = None) -> DeskTime:
+    """Finished days come from DeskDay (worked out once, then kept); today is worked out live."""
+    today = today or datetime.now(settings.tz).date()
+    finished = [d for d in p.days() if d < today]
+    if finished:
+        _fill_desk_days(finished, settings)
+    rows = list(DeskDay.select().where((DeskDay.day >= p.start) & (DeskDay.day <= min(p.end, today))
+                                       & (DeskDay.desk != "")))
+    if p.start <= today <= p.end:
+        rows = [r for r in rows if r.day != today] + list(_desk_days(today, today, settings))
     result = DeskTime()
+    timed_in = timed_back = 0
+    seconds_in = seconds_back = 0.0
+    per_day: dict[date, float] = defaultdict(float)
+    for r in rows:
+        result.hand_ins += r.hand_ins
+        result.hand_backs += r.hand_backs
+        timed_in += r.timed_in
+        timed_back += r.timed_back
+        seconds_in += r.seconds_in
+        seconds_back += r.seconds_back
+        per_day[r.day] += (r.seconds_in + r.seconds_back) / 60
+    result.seconds_per_hand_in = round(seconds_in / timed_in, 1) if timed_in else None
+    result.seconds_per_hand_back = round(seconds_back / timed_back, 1) if timed_back else None
+    result.minutes_per_day = {d: round(m, 1) for d, m in sorted(per_day.items()) if m}
+    return result
+
+
+def _fill_desk_days(days: list[date], settings: Settings) -> None:
+    known = {d for (d,) in DeskDay.select(DeskDay.day).where(DeskDay.day.between(min(days), max(days)))
+             .distinct().tuples()}
+    missing = [d for d in days if d not in known]
+    if not missing:
+        return
+    rows = list(_desk_days(min(missing), max(missing), settings))
+    seen = {r.day for r in rows}
+    rows += [DeskDay(day=d, desk="") for d in missing if d not in seen]  # remember days with no scans
+    wanted = set(missing)
+    with write_transaction(database_proxy.obj):
+        DeskDay.delete().where(DeskDay.day.in_(sorted(wanted))).execute()
+        data = [r.__data__ for r in rows if r.day in wanted]
+        for start in range(0, len(data), 100):
+            DeskDay.insert_many(data[start:start + 100]).execute()
+
+
+def _desk_days(first: date, last: date, settings: Settings):
+    """Per desk per day: scans, and the gaps between consecutive scans at that desk (capped: a longer gap
+    is a pause, not time spent on a phone). Each gap counts towards the action that ended it."""
+    lo, _ = local_day_bounds(first, settings.tz)
+    _, hi = local_day_bounds(last, settings.tz)
+    query = (Event.select(Event.at, Event.desk, Event.action)
+             .where(Event.action.in_(["HANDED_IN", "HANDED_BACK"]) & (Event.at >= to_db(lo)) & (Event.at < to_db(hi)))
+             .order_by(Event.desk, Event.at))
+    # Up to a year of rows on a cold start: a plain cursor, not peewee's per-row conversion.
+    tallies: dict[tuple[date, str], DeskDay] = {}
     previous: tuple[datetime, str] | None = None
-    for at, desk, action in rows:
-        if action == "HANDED_IN":
-            result.hand_ins += 1
+    for at, desk, action in database_proxy.obj.execute_sql(*query.sql()):
+        at = _as_datetime(at)
+        day = local(as_utc(at), settings.tz).date()
+        tally = tallies.get((day, desk))
+        if tally is None:
+            tally = tallies[(day, desk)] = DeskDay(day=day, desk=desk, hand_ins=0, hand_backs=0, timed_in=0,
+                                                   seconds_in=0.0, timed_back=0, seconds_back=0.0)
+        handed_in = action == "HANDED_IN"
+        if handed_in:
+            tally.hand_ins += 1
         else:
-            result.hand_backs += 1
+            tally.hand_backs += 1
         if previous and previous[1] == desk:
             gap = (at - previous[0]).total_seconds()
             if 0 <= gap <= DESK_GAP_CAP_SECONDS:
-                gaps[action].append(gap)
-                per_day[_as_date(at)] += gap / 60
+                if handed_in:
+                    tally.timed_in += 1
+                    tally.seconds_in += gap
+                else:
+                    tally.timed_back += 1
+                    tally.seconds_back += gap
         previous = (at, desk)
-    result.seconds_per_hand_in = round(median(gaps["HANDED_IN"]), 1) if gaps["HANDED_IN"] else None
-    result.seconds_per_hand_back = round(median(gaps["HANDED_BACK"]), 1) if gaps["HANDED_BACK"] else None
-    result.minutes_per_day = {d: round(m, 1) for d, m in sorted(per_day.items())}
-    return result
+    return tallies.values()
 
 
 def staff_names() -> dict[int, str]:
     return {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _as_date(value) -> date:

@@ -5,6 +5,7 @@ Counts only where a name is not needed: the pack goes to the head and governors.
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -56,13 +57,13 @@ def _bar_chart(title: str, labels: list[str], values: list[int], *, horizontal: 
     return drawing
 
 
-def review_pack(p: Period, settings: Settings, *, include_safeguarding: bool) -> bytes:
+def review_pack(p: Period, settings: Settings, *, include_safeguarding: bool, today: date | None = None) -> bytes:
     days = daily_lines(p, settings)
     school_days = [d for d in days if d.handed_in or d.handed_back]
     conf = confiscation_figures(p, settings)
     searches = search_figures(p, settings)
     exams = exam_incidents(p, settings)
-    time = desk_time(p, settings)
+    time = desk_time(p, settings, today=today)
     doc = Document(f"Mobile phone policy: annual review pack, {p.label}", settings.school_name)
     doc.para("Figures from the phone custody kiosk's records for the annual review of the Mobile and Smart "
              "Technology Policy (§8). Pupils are counted, not named.")
@@ -83,7 +84,7 @@ def review_pack(p: Period, settings: Settings, *, include_safeguarding: bool) ->
         ("Searches recorded", f"{searches.total} ({searches.nothing_found} found nothing; DSL informed of "
                               f"{searches.dsl_informed})"),
         ("Office time per hand-in / hand-back",
-         f"{time.seconds_per_hand_in or '—'} s / {time.seconds_per_hand_back or '—'} s (median)"),
+         f"{time.seconds_per_hand_in or '—'} s / {time.seconds_per_hand_back or '—'} s (average)"),
     ])
     if include_safeguarding:
         doc.heading("Safeguarding (counts only)")
