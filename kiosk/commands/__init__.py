@@ -9,4 +9,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.privacy",
     "kiosk.commands.papers",
     "kiosk.commands.labels",
+    "kiosk.commands.serve",
 )

@@ -31,10 +31,13 @@ def is_school_day(day: date, settings: Settings) -> bool:
 def add_school_days(day: date, n: int, settings: Settings) -> date:
     """The date `n` school days after `day` (0: the same day). Weekends and holidays are skipped;
     with no term dates configured, weekdays count."""
-    configured = bool(settings.terms)
+    spans = terms(settings)
 
     def school_day(d: date) -> bool:
-        return is_school_day(d, settings) if configured else d.weekday() < 5
+        # Term dates decide inside the years they cover; outside them (not yet entered) weekdays count.
+        if spans and spans[0][0] <= d <= spans[-1][1]:
+            return is_school_day(d, settings)
+        return d.weekday() < 5
 
     current = day
     remaining = n

@@ -7,10 +7,11 @@ from datetime import date
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
@@ -30,8 +31,10 @@ from kiosk.custody.terms import add_school_days
 from kiosk.db.models import Custody
 from kiosk.documents.custody_papers import parent_notice
 from kiosk.documents.saved import save_paper
+from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.finding import Found, find_from_scan, guarded_read, ordinal, pupil_line, when_text
+from kiosk.screens.labels import build_printer, session_printer
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.widgets.big_text import BigText
@@ -71,6 +74,7 @@ class ConfiscateScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save"),
         Binding("p", "notice", "Notice"),
         Binding("i", "informed", "Informed"),
+        Binding("b", "bag_label", "Bag label"),
         Binding("g", "safeguarding", "Safeguarding"),
         Binding("f8", "search", "Search"),
         Binding("n", "next", "Next"),
@@ -135,6 +139,7 @@ class ConfiscateScreen(Screen[None]):
                 with Grid(id="done-buttons", classes="button-grid"):
                     yield Button("Notice for parents (P)", id="notice")
                     yield Button("Parent informed (I)", id="informed")
+                    yield Button("Print bag label (B)", id="bag-label")
                     yield Button("Safeguarding (G)", variant="error", id="safeguarding")
                     yield Button("Search record (F8)", id="done-search")
                     yield Button("Next confiscation (N)", id="next")
@@ -170,6 +175,8 @@ class ConfiscateScreen(Screen[None]):
         if action == "notice":
             return self.receipt is not None and not self.on_hold
         if action in ("informed", "next"):
+            return self.receipt is not None
+        if action == "bag_label":
             return self.receipt is not None
         if action == "safeguarding":
             return self.receipt is not None and not self.on_hold and self.ctx.who.can(Permission.FLAG_SAFEGUARDING)
@@ -374,6 +381,45 @@ class ConfiscateScreen(Screen[None]):
         self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=self.receipt.custody_id,
                                               pupil_name=self.receipt.pupil.name), done)
 
+    # ── the bag label: printed in a worker; a printer failure never touches the saved confiscation ──────
+    class BagLabelDone(Message):
+        """The bag label printed, or did not (sent from the worker thread)."""
+
+        def __init__(self, text: str, ok: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.ok = ok
+
+    def action_bag_label(self) -> None:
+        if self.receipt is None:
+            return
+        self.add_to_log("… Printing the bag label (you may carry on).")
+        self.print_bag_label(self.receipt.custody_id)
+
+    @work(thread=True, exclusive=True, group="bag-label")
+    def print_bag_label(self, custody_id: int) -> None:
+        settings = self.ctx.settings
+        try:
+            kind, target = session_printer(self.app, settings)
+            if kind == "file":  # beside the tag labels, never over them
+                target = str(Path(target).with_name(f"bag-label-{custody_id}{Path(target).suffix or '.pdf'}"))
+            printer = build_printer(settings, kind, target)
+            receipt = print_bag_label(bag_label_for(custody_id, settings=settings),
+                                      layout=settings.bag_label_layout, printer=printer)
+            done = self.BagLabelDone(f"✔ Bag label printed on {receipt.printer}: {receipt.detail}.", True)
+        except PrintFailed as error:
+            done = self.BagLabelDone(f"✖ {error.message} (Press B to print it again; the confiscation is saved.)",
+                                     False)
+        except Exception as error:  # the worker always reports back; the confiscation is already saved
+            done = self.BagLabelDone(f"✖ The bag label did not print: {error}. Press B to try again; the "
+                                     "confiscation is saved.", False)
+        self.post_message(done)
+
+    @on(BagLabelDone)
+    def bag_label_done(self, event: BagLabelDone) -> None:
+        event.stop()
+        self.add_to_log(event.text)
+
     def action_search(self) -> None:
         if not self.ctx.who.can(Permission.RECORD_SEARCH):
             return
@@ -393,5 +439,5 @@ class ConfiscateScreen(Screen[None]):
         actions = {"save": self.action_save, "search": self.action_search, "cancel": self.action_back,
                    "notice": self.action_notice, "informed": self.action_informed,
                    "safeguarding": self.action_safeguarding, "done-search": self.action_search,
-                   "next": self.action_next, "desk": self.action_back}
+                   "next": self.action_next, "desk": self.action_back, "bag-label": self.action_bag_label}
         actions[event.button.id or ""]()

@@ -37,15 +37,19 @@ from kiosk.custody import (
     resolve_pupil,
 )
 from kiosk.custody.safeguarding import open_holds
-from kiosk.custody.scans import NameSearch
+from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.db.connection import storage_guard
 from kiosk.errors import StorageFailed
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.confiscate import ConfiscateScreen
+from kiosk.screens.dashboard import DashboardScreen
+from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.release import ReleaseScreen
+from kiosk.screens.reports import ReportsScreen
 from kiosk.screens.safeguarding import HoldsAlert, HoldsScreen
 from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.stocktake import EndOfDayScreen
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
@@ -73,6 +77,7 @@ class DeskScreen(Screen[None]):
     AUTO_FOCUS = "#scan"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
+        Binding("f1", "app.help", "Help"),  # first, so the footer shows it even at 80 columns
         Binding("f2", "mode('hand in')", "Hand in"),
         Binding("f3", "mode('hand back')", "Hand back"),
         Binding("f5", "confiscate", "Confiscate"),
@@ -80,6 +85,12 @@ class DeskScreen(Screen[None]):
         Binding("f8", "search_record", "Search"),
         Binding("f9", "close_day", "Close day"),
         Binding("f10", "holds", "Holds"),
+        # Oversight keys come after the desk's own, so at 80 columns the footer still shows those first.
+        Binding("f7", "dashboard", "Dashboard"),
+        Binding("f4", "pupil", "Pupil"),
+        Binding("f11", "reports", "Reports"),
+        Binding("ctrl+t", "end_of_day", "End of day"),
+        Binding("f12", "app.labels", "Labels"),  # F1 help and the palette's actions live on the app
     ]
 
     mode: reactive[str] = reactive(Mode.HAND_IN, init=False)
@@ -131,7 +142,9 @@ class DeskScreen(Screen[None]):
         # The domain refuses what a role may not do; the footer just does not offer it.
         needs = {"close_day": Permission.CLOSE_DAY, "confiscate": Permission.CONFISCATE,
                  "release": Permission.RELEASE, "search_record": Permission.RECORD_SEARCH,
-                 "holds": Permission.READ_DSL_NOTES}
+                 "holds": Permission.READ_DSL_NOTES, "pupil": Permission.VIEW_REPORTS,
+                 "dashboard": Permission.VIEW_REPORTS, "reports": Permission.VIEW_REPORTS,
+                 "end_of_day": Permission.CLOSE_DAY}
         if action in needs:
             return self.ctx.who.can(needs[action])
         return True
@@ -170,6 +183,18 @@ class DeskScreen(Screen[None]):
             scan = normalise(event.value)
         except BadScan as error:
             self.show_problem(error)
+            return
+        if isinstance(scan, CommandScan):  # a desk-card barcode: the scanner alone drives the desk
+            if scan.command == "lock":
+                self.app.action_lock()  # type: ignore[attr-defined]
+            elif scan.command == "close day":
+                if self.check_action("close_day", ()):
+                    self.action_close_day()
+                else:
+                    self.show_problem(NotPermitted("Closing the day needs the office, the DSL or the head."))
+            else:
+                self.mode = scan.command
+                box.border_subtitle = f"{MODE_WORDS[self.mode]} mode (desk card)"
             return
         if self.repeats.is_repeat(scan, self.ctx.clock.now()):
             box.border_subtitle = "same scan ignored"
@@ -255,6 +280,19 @@ class DeskScreen(Screen[None]):
 
     def action_holds(self) -> None:
         self.app.push_screen(HoldsScreen(self.ctx))
+
+    # ── oversight: the pupil view, the dashboard, reports and the end of day ───────────────────────────
+    def action_pupil(self) -> None:
+        self.app.push_screen(PupilScreen(self.ctx))
+
+    def action_dashboard(self) -> None:
+        self.app.push_screen(DashboardScreen(self.ctx))
+
+    def action_reports(self) -> None:
+        self.app.push_screen(ReportsScreen(self.ctx))
+
+    def action_end_of_day(self) -> None:
+        self.app.push_screen(EndOfDayScreen(self.ctx))
 
     def alert_holds(self) -> None:
         try:

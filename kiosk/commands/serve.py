@@ -1,0 +1,44 @@
+"""`kiosk serve`: the kiosk in a web browser on a second PC (textual-serve); sign-in exactly as at the desk."""
+
+from __future__ import annotations
+
+
+def register(add, sub) -> None:
+    from kiosk.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    p = add("serve", cmd_serve, "serve the kiosk to a web browser (each tab signs in at the lock screen, as at "
+                                "the desk); this PC only unless --host says otherwise")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default {DEFAULT_HOST}: this PC only; 0.0.0.0 is every network, "
+                        "with a warning)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+
+
+def cmd_serve(env, args) -> int:
+    import os
+    import sys
+
+    from kiosk.cli import CommandError
+    from kiosk.db.models import Staff
+    from kiosk.serve import ServeUnavailable, exposure_warning, kiosk_command, make_server, session_environment
+
+    # Check here what each browser session would otherwise fail on behind a blank page.
+    env.open()
+    if not Staff.select().where(Staff.active == True).exists():  # noqa: E712
+        raise CommandError("No staff are set up in this database yet. Run: kiosk init --admin-name NAME --initials XX")
+    env.keyring()
+    if not 0 < args.port < 65536:
+        raise CommandError(f"--port {args.port} is not a port number (1-65535).")
+    command = kiosk_command(config=args.config)
+    try:
+        server = make_server(command=command, host=args.host, port=args.port)
+    except ServeUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    warning = exposure_warning(args.host, args.port)
+    if warning:
+        env.say(warning)
+        print(warning, file=sys.stderr)
+    env.say(f"Desk name for browser sessions: {env.settings.desk} (change it with: kiosk --desk NAME serve)")
+    os.environ.update(session_environment(database=env.url, desk=env.settings.desk))
+    server.serve()
+    return 0

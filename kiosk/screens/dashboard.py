@@ -1,0 +1,334 @@
+"""The office dashboard (F7): the day at a glance, read afresh every two seconds, so what this desk and every
+other desk does shows up without a key press, and a slow database never holds up the keyboard."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Label, Static
+from textual.worker import Worker, get_current_worker
+
+from kiosk.auth.roles import Permission
+from kiosk.clock import local, local_today
+from kiosk.config import data_dir
+from kiosk.custody import DeskContext, DeskError
+from kiosk.reports.dashboard import Dashboard, FormNow, HeldPhone, dashboard
+from kiosk.screens.pupil import PupilScreen
+from kiosk.screens.reports import ReportsScreen, finished_with_database
+from kiosk.screens.stocktake import EndOfDayScreen
+from kiosk.widgets.bar_chart import BarChart
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.title_bar import TitleBar
+
+REFRESH_SECONDS = 2.0
+PRINTER_CHECK_SECONDS = 10.0  # asking CUPS runs lpstat twice: often enough to notice a jam, not every refresh
+OVERDUE = "⚠ OVERDUE"
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """The label printer as the office knows it, and whether it can print now."""
+
+    description: str
+    ready: bool
+    detail: str  # "ready", or what is wrong: "not ready: the printer queue 'QL' is stopped"
+
+
+def printer_status(settings) -> PrinterStatus:
+    """Blocking (a CUPS queue is asked with lpstat): call it from a worker thread, never the UI thread."""
+    from kiosk.labels import PrintFailed, queue_status
+
+    kind, target = settings.label_printer_kind.strip().lower(), settings.label_printer.strip()
+    if kind == "file":
+        path = target or str(data_dir() / "labels.pdf")
+        return PrinterStatus(f"saves labels to {path}", True, "ready")
+    if kind == "brother":
+        if not target:
+            return PrinterStatus(f"Brother {settings.brother_model}", False, "not ready: no printer set up")
+        where = f"Brother {settings.brother_model} at {target}"
+        if target.startswith("/dev/") and not os.path.exists(target):
+            return PrinterStatus(where, False, "not ready: not connected (check the cable and that it is on)")
+        return PrinterStatus(where, True, "ready")
+    if kind == "cups":
+        if not target:
+            return PrinterStatus("CUPS", False, "not ready: no printer queue set up")
+        try:
+            queue = queue_status(target)
+        except PrintFailed as error:
+            return PrinterStatus(f"CUPS queue {target}", False, f"not ready: {error.problem}")
+        if not queue.enabled:
+            return PrinterStatus(f"CUPS queue {target}", False,
+                                 "not ready: the queue is stopped" + (f" ({queue.reason})" if queue.reason else ""))
+        if not queue.accepting:
+            return PrinterStatus(f"CUPS queue {target}", False, "not ready: the queue is not accepting jobs")
+        return PrinterStatus(f"CUPS queue {target}", True, "ready")
+    return PrinterStatus(kind or "no printer", False, f"not ready: {kind!r} is not a kind of printer the kiosk knows")
+
+
+def week_label(monday: date) -> str:
+    return f"{monday.day}/{monday.month}"
+
+
+def days_words(days: int) -> str:
+    return "today" if days == 0 else "1 day" if days == 1 else f"{days} days"
+
+
+class DashboardScreen(Screen[None]):
+    """Counts, the forms, the phones held for parents and the week-by-week trend, refreshed by a worker.
+
+    The worker only reads and posts Refreshed (or RefreshFailed); the widgets are updated here, on the UI
+    thread, and only where something changed, so the cursor in a table stays where the user left it.
+    """
+
+    AUTO_FOCUS = "#forms"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("escape", "back", "Desk"),
+        Binding("e", "end_of_day", "End of day"),
+        Binding("r", "reports", "Reports"),
+        Binding("f4", "pupil", "Pupil"),
+    ]
+
+    class Refreshed(Message):
+        """The figures were read afresh."""
+
+        def __init__(self, board: Dashboard) -> None:
+            super().__init__()
+            self.board = board
+
+    class PrinterChecked(Message):
+        """The label printer was asked how it is (in its own worker: a slow print service never holds up the
+        figures)."""
+
+        def __init__(self, printer: PrinterStatus) -> None:
+            super().__init__()
+            self.printer = printer
+
+    class RefreshFailed(Message):
+        """The figures could not be read; `message` says why, in the desk's words."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.board: Dashboard | None = None
+        self.printer: PrinterStatus | None = None
+        self.worker: Worker[None] | None = None
+        self.printer_worker: Worker[None] | None = None
+        self.printer_asked_at = float("-inf")
+        self.timer: Timer | None = None
+        self._shown_forms: list[FormNow] | None = None
+        self._shown_held: list[HeldPhone] | None = None
+
+    @property
+    def shows_safeguarding(self) -> bool:
+        return self.ctx.who.can(Permission.SAFEGUARDING)
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("DASHBOARD", id="dash-heading", classes="screen-heading -dashboard")
+        with VerticalScroll(id="dash-body"):
+            yield MessageLine(id="dash-problem")
+            with Horizontal(id="dash-top"):
+                yield Static("Reading the figures…", id="dash-figures")
+                with Vertical(id="dash-trend-box"):
+                    yield Label("Confiscations per week", classes="dash-title")
+                    yield BarChart(empty="No confiscations this term.", id="dash-trend")
+            yield Static("Label printer: asking…", id="dash-printer")
+            with Horizontal(id="dash-tables"):
+                with Vertical(id="dash-forms-box"):
+                    yield Label("By form today", classes="dash-title")
+                    yield DataTable(id="forms", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="dash-held-box"):
+                    yield Label("Held for parents", id="dash-held-title", classes="dash-title")
+                    yield DataTable(id="held", cursor_type="row", zebra_stripes=True)
+                    yield Static("No confiscated phone is waiting for a parent.", id="dash-held-none")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#forms", DataTable).add_columns("Form", "On roll", "Handed in", "Handed back", "In office")
+        self.query_one("#held", DataTable).add_columns("Pupil", "Form", "Reason", "Held", "Until", "")
+        self.query_one("#held").display = False
+        self.refresh_figures()
+        self.timer = self.set_interval(REFRESH_SECONDS, self.refresh_figures)
+
+    def on_screen_suspend(self) -> None:
+        # Under another screen (end of day, reports) nobody is looking: stop reading until it is back.
+        if self.timer is not None:
+            self.timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self.timer is not None:
+            self.timer.resume()
+            self.refresh_figures()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        needs = {"end_of_day": Permission.CLOSE_DAY, "reports": Permission.VIEW_REPORTS,
+                 "pupil": Permission.VIEW_REPORTS}
+        if action in needs:
+            return self.ctx.who.can(needs[action])
+        return True
+
+    # ── reading, in a worker thread ─────────────────────────────────────────────────────────────────────
+    def refresh_figures(self) -> None:
+        # A reading still under way (a busy database, a slow print service) is left to finish, not restarted.
+        if self.worker is None or not self.worker.is_running:
+            self.worker = self.read_figures()
+        due = time.monotonic() - self.printer_asked_at >= PRINTER_CHECK_SECONDS
+        if due and (self.printer_worker is None or not self.printer_worker.is_running):
+            self.printer_asked_at = time.monotonic()
+            self.printer_worker = self.check_printer()
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def read_figures(self) -> None:
+        worker = get_current_worker()
+        message: Message
+        try:
+            message = self.Refreshed(dashboard(self.ctx.clock, self.ctx.settings,
+                                               show_safeguarding=self.shows_safeguarding))
+        except DeskError as error:
+            message = self.RefreshFailed(error.message)
+        finally:
+            finished_with_database()
+        if not worker.is_cancelled:
+            self.post_message(message)
+
+    @work(thread=True, exclusive=True, group="dashboard-printer")
+    def check_printer(self) -> None:
+        printer = printer_status(self.ctx.settings)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PrinterChecked(printer))
+
+    # ── showing, on the UI thread ───────────────────────────────────────────────────────────────────────
+    @on(RefreshFailed)
+    def failed(self, event: RefreshFailed) -> None:
+        self.query_one("#dash-problem", MessageLine).say(f"{event.message} (trying again every few seconds)")
+
+    @on(Refreshed)
+    def refreshed(self, event: Refreshed) -> None:
+        self.board = event.board
+        self.query_one("#dash-problem", MessageLine).clear()
+        tz = self.ctx.settings.tz
+        at = local(event.board.at, tz)
+        self.query_one("#dash-heading", Static).update(
+            f"DASHBOARD · {at:%A %-d %B} · updated {at:%H:%M:%S} · refreshes by itself")
+        self.query_one("#dash-figures", Static).update(self.figures(event.board))
+        self.show_trend(event.board)
+        self.show_forms(event.board.forms)
+        self.show_held(event.board.held)
+
+    @on(PrinterChecked)
+    def printer_checked(self, event: PrinterChecked) -> None:
+        self.printer = event.printer
+        line = self.query_one("#dash-printer", Static)
+        line.update(self.printer_line(event.printer))
+        line.set_class(not event.printer.ready, "-refused")
+        line.set_class(event.printer.ready, "-ready")
+
+    def figures(self, board: Dashboard) -> Text:
+        overdue = sum(1 for phone in board.held if phone.overdue)
+        lines: list[tuple[str, str, Text | None]] = [
+            ("In the office now", f"{board.in_office:,}", None),
+            ("Handed in today", f"{board.handed_in_today:,}", None),
+            ("Handed back today", f"{board.handed_back_today:,}", None),
+            ("Uncollected, earlier days", f"{board.uncollected_earlier:,}",
+             Text("  ⚠ still here", "bold") if board.uncollected_earlier else None),
+            ("Held for parents", f"{len(board.held):,}",
+             Text.assemble(" ", (f"⚠ {overdue} OVERDUE", "bold reverse")) if overdue else None),
+        ]
+        if board.safeguarding_holds is not None:
+            lines.append(("Safeguarding holds", f"{board.safeguarding_holds:,}",
+                          Text("  restricted", "dim")))
+        lines.append(("Exceptions today", f"{board.exceptions_today:,}",
+                      Text(f"  {board.exceptions_expiring} ending soon")
+                      if board.exceptions_expiring else None))
+        text = Text(no_wrap=False)
+        for index, (label, value, extra) in enumerate(lines):
+            if index:
+                text.append("\n")
+            text.append(f"{label:<26}")
+            text.append(f"{value:>5}", "bold")
+            if extra is not None:
+                text.append_text(extra)
+        return text
+
+    @staticmethod
+    def printer_line(printer: PrinterStatus) -> Text:
+        text = Text.assemble("Label printer ", ("✔ ready" if printer.ready else f"✖ {printer.detail}", "bold"))
+        text.append(f" · {printer.description}", "dim")
+        return text
+
+    def show_trend(self, board: Dashboard) -> None:
+        weeks = list(board.confiscations_per_week.items())
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        this_week = next((index for index, (monday, _) in enumerate(weeks)
+                          if monday <= today < monday + timedelta(days=7)), None)
+        self.query_one("#dash-trend", BarChart).show([(week_label(monday), n) for monday, n in weeks],
+                                                     highlight=this_week)
+
+    def show_forms(self, forms: list[FormNow]) -> None:
+        if forms == self._shown_forms:
+            return
+        self._shown_forms = list(forms)
+        table = self.query_one("#forms", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for form in forms:
+            table.add_row(form.form, form.on_roll, form.handed_in_today, form.handed_back_today,
+                          Text(str(form.in_office), "bold") if form.in_office else 0, key=form.form)
+        if forms:
+            table.add_row(Text("All", "bold"), *(Text(f"{sum(getattr(f, name) for f in forms):,}", "bold")
+                                                 for name in ("on_roll", "handed_in_today", "handed_back_today",
+                                                              "in_office")), key="*all*")
+        table.move_cursor(row=min(row, max(0, table.row_count - 1)), animate=False)
+
+    def show_held(self, held: list[HeldPhone]) -> None:
+        if held == self._shown_held:
+            return
+        self._shown_held = list(held)
+        overdue = sum(1 for phone in held if phone.overdue)
+        limit = self.ctx.settings.hold_ageing_days
+        self.query_one("#dash-held-title", Label).update(
+            f"Held for parents ({len(held)})" + (f" · {overdue} held over {limit} days" if overdue else ""))
+        table = self.query_one("#held", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for phone in held:
+            flag = Text(OVERDUE, "bold reverse") if phone.overdue else Text("")
+            table.add_row(phone.pupil, phone.form, phone.reason or "—",
+                          Text(days_words(phone.days_held), "bold" if phone.overdue else ""),
+                          f"{phone.held_until:%a %-d %b}" if phone.held_until else "—", flag,
+                          key=str(phone.custody_id))
+        table.display = bool(held)
+        self.query_one("#dash-held-none").display = not held
+        if held:
+            table.move_cursor(row=min(row, len(held) - 1), animate=False)
+
+    # ── keys ────────────────────────────────────────────────────────────────────────────────────────────
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_end_of_day(self) -> None:
+        self.app.push_screen(EndOfDayScreen(self.ctx))
+
+    def action_reports(self) -> None:
+        self.app.push_screen(ReportsScreen(self.ctx))
+
+    def action_pupil(self) -> None:
+        self.app.push_screen(PupilScreen(self.ctx))

@@ -1,0 +1,97 @@
+"""F1: the keys of the screen in front, and how the desk's flows go, for the member of staff signed in."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from kiosk.auth.roles import Permission
+from kiosk.auth.staff import SignedIn
+from kiosk.custody.scans import COMMAND_CODES
+
+# (needs, title, how) — a flow is listed only for a role that may do it.
+FLOWS: tuple[tuple[Permission | None, str, str], ...] = (
+    (Permission.HAND_IN, "Hand in (morning)",
+     "F2, or scan HAND IN on the desk card. Scan each phone's tag: the banner says ✔ HANDED IN and the slot. "
+     "No tag to hand? Type the pupil's name and Enter, then choose them."),
+    (Permission.HAND_BACK, "Hand back (end of the day)",
+     "F3, or scan HAND BACK on the desk card. Scan the tag: fetch the phone from the slot shown in big letters."),
+    (None, "Reading the result",
+     "✔ and a green banner: done. ⚠ and amber: done, but read the note. ✖ and red: refused, nothing changed; "
+     "the line under it says what to do."),
+    (Permission.CONFISCATE, "Confiscate (F5)",
+     "Scan the tag or type the name, fill in who, why, where and the bag number, then Ctrl+S. Print the notice "
+     "for parents (P) and the bag label (B) from the confirmation."),
+    (Permission.RELEASE, "Release to a carer (F6)",
+     "Scan the bag label or tag, choose who collects, check their ID, and sign off with your PIN."),
+    (Permission.HAND_IN, "Tags & labels (F12)",
+     "Print tag labels for a pupil, a form, a year or everyone; see the count per form before printing. "
+     "A lost or damaged tag: find the pupil, then 'Lost tag: replace' or 'Damaged tag: replace': the old code "
+     "stops working and the new label prints."),
+    (Permission.CLOSE_DAY, "Close the day (F9)",
+     "After the last hand-back: F9 (or scan CLOSE DAY), then Y (or scan CLOSE DAY again). Phones still here "
+     "are listed as uncollected."),
+    (None, "Lock",
+     "Ctrl+L or scan LOCK whenever you leave the desk; it also locks itself when idle. Nothing about any pupil "
+     "stays on the screen."),
+    (None, "Anything else",
+     "Ctrl+P opens the command palette: type a few letters of any action (e.g. 'back', 'theme')."),
+)
+
+
+def key_words(key: str) -> str:
+    """'ctrl+l' -> 'Ctrl+L', 'f12' -> 'F12', 'escape' -> 'Esc': keys as printed on the keyboard."""
+    names = {"escape": "Esc", "enter": "Enter", "tab": "Tab"}
+    parts = key.split(",")[0].split("+")
+    return "+".join(names.get(p, p.upper() if len(p) <= 3 else p.capitalize()) for p in parts).replace(
+        "CTRL", "Ctrl")
+
+
+def keys_table(keys: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for key, description in keys:
+        table.add_row(key, description)
+    return table
+
+
+def flows_for(who: SignedIn) -> str:
+    """Each flow's name in bold on its own line, then how it goes: reads the same at 80 columns and at 200."""
+    cards = " · ".join(words.upper() for words in COMMAND_CODES.values())
+    flows = [(title, how) for needs, title, how in FLOWS if needs is None or who.can(needs)]
+    flows.append(("Scanner only", f"The desk card (kiosk desk-card) has barcodes for {cards}: scan them instead "
+                                  "of pressing keys."))
+    return "\n".join(f"[b]{escape(title)}[/]\n  {escape(how)}" for title, how in flows)
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys shown are the screen's own (only those this role may use); Esc, Enter or F1 closes it."""
+
+    AUTO_FOCUS = "#help-body"
+    BINDINGS = [Binding("escape,enter,f1", "close", "Close help")]
+
+    def __init__(self, *, who: SignedIn, keys: list[tuple[str, str]], screen_name: str) -> None:
+        super().__init__()
+        self.who = who
+        self.keys = keys
+        self.screen_name = screen_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help", classes="dialog"):
+            yield Label(f"Help · {escape(self.who.name)} ({self.who.role})", id="help-title",
+                        classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(f"Keys on the {escape(self.screen_name)}", classes="section-title")
+                yield Static(keys_table(self.keys), id="help-keys")
+                yield Static("How the desk works", classes="section-title")
+                yield Static(flows_for(self.who), id="help-flows")
+            yield Label("Esc, Enter or F1: close · ↑↓ scroll", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss()

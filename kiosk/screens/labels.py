@@ -1,0 +1,530 @@
+"""Tags & labels: print tag labels for one pupil, a form, a year, everyone or those never printed; replace a lost
+or damaged tag in one step. Printing runs in a worker, so the desk never waits for a printer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from kiosk.auth.roles import Permission
+from kiosk.config import Settings, data_dir
+from kiosk.custody import DeskContext, DeskError, resolve_pupil
+from kiosk.custody.codes import grouped
+from kiosk.custody.scans import CommandScan, normalise
+from kiosk.db.models import Pupil
+from kiosk.labels import (
+    LAYOUTS,
+    PRINTER_KINDS,
+    LabelChoice,
+    NothingToPrint,
+    Printer,
+    PrintFailed,
+    get_layout,
+    list_queues,
+    make_printer,
+    preview,
+    print_labels,
+    replace_tag_and_print,
+)
+from kiosk.screens.finding import Found, find_from_scan, guarded_read, pupil_line
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+# What to print, in the order the office thinks of it.
+WHAT = (("One pupil", "pupil"), ("A form", "form"), ("A year group", "year"), ("Everyone on roll", "everyone"),
+        ("Everyone whose label was never printed", "never"))
+KIND_WORDS = (("CUPS printer queue", "cups"), ("Brother QL, directly", "brother"), ("Save to a file", "file"))
+TARGET_HINTS = {"cups": "queue name, e.g. Reception_QL (List printers shows them)",
+                "brother": "/dev/usb/lp0 or tcp://192.0.2.10:9100",
+                "file": "a .pdf or .png path"}
+PUPIL_PROMPT = "scan the tag or the school ID card, or type a name"
+
+
+def configured_printer(settings: Settings) -> tuple[str, str]:
+    """The printer in the settings as (kind, target); an empty 'file' target saves labels.pdf in the data dir
+    (as `kiosk labels` does)."""
+    kind = (settings.label_printer_kind or "file").strip().lower()
+    target = settings.label_printer or (str(data_dir() / "labels.pdf") if kind == "file" else "")
+    return kind, target
+
+
+def session_printer(app: object, settings: Settings) -> tuple[str, str]:
+    """This session's printer: the one chosen on the Labels screen, else the settings' (never saved)."""
+    chosen = getattr(app, "label_printer", None)
+    return chosen if chosen else configured_printer(settings)
+
+
+def build_printer(settings: Settings, kind: str, target: str) -> Printer:
+    """Raises PrintFailed when no printer is set up."""
+    return make_printer(kind, target, media=settings.label_media or None, brother_model=settings.brother_model)
+
+
+@dataclass(frozen=True)
+class LabelsJob:
+    """One press of Print or Replace, with its layout and printer fixed, so Retry repeats exactly that."""
+
+    layout: str
+    kind: str
+    target: str
+    choice: LabelChoice | None = None  # print these tags' labels
+    replace_tag_code: str | None = None  # or replace this tag (scanned)…
+    replace_pupil_id: int | None = None  # …or this pupil's only tag (lost)
+    reason: str = "lost"
+
+    @property
+    def replaces(self) -> bool:
+        return self.choice is None
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    severity: str  # "ok", "warning", "refused" (MessageLine's words)
+    text: str
+    retry: LabelsJob | None = None  # what Retry does, when it can help
+
+
+def run_labels_job(ctx: DeskContext, job: LabelsJob) -> JobOutcome:
+    """Blocking: print or replace-and-print. Every failure comes back as an outcome with the domain's words."""
+    try:
+        printer = build_printer(ctx.settings, job.kind, job.target)
+        if job.replaces:
+            done = replace_tag_and_print(ctx, tag_code=job.replace_tag_code, pupil_id=job.replace_pupil_id,
+                                         reason=job.reason, layout=job.layout, printer=printer)
+            if done.printed is None:
+                # The new tag stands; only its label is missing, and Retry prints just that.
+                again = LabelsJob(layout=job.layout, kind=job.kind, target=job.target,
+                                  choice=LabelChoice(tag_id=done.replaced.new_tag_id))
+                return JobOutcome("warning", done.message, again)
+            return JobOutcome("ok", done.message)
+        printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer)
+        return JobOutcome("ok", printed.message)
+    except NothingToPrint as error:
+        return JobOutcome("warning", error.message)
+    except PrintFailed as error:
+        # Replacing already happened only when print_labels ran; a failure before it retries the whole job.
+        return JobOutcome("refused", error.message, job)
+    except DeskError as error:
+        return JobOutcome("refused", error.message)
+
+
+def notify_outcome(app: App, outcome: JobOutcome) -> None:
+    """A job that finished after the office left the Labels screen: a toast on the desk, none when locked."""
+    if getattr(app, "who", None) is None:
+        return
+    icon = {"ok": "✔", "warning": "⚠", "refused": "✖"}[outcome.severity]
+    severity = {"ok": "information", "warning": "warning"}.get(outcome.severity, "error")
+    app.notify(f"{icon} {outcome.text}", title="Tags & labels", severity=severity, timeout=15)  # type: ignore[arg-type]
+
+
+def desk_card_command(text: str) -> str | None:
+    """'lock', 'hand in'… when `text` is one of the desk card's barcodes, else None."""
+    try:
+        scan = normalise(text)
+    except DeskError:
+        return None
+    return scan.command if isinstance(scan, CommandScan) else None
+
+
+def forms_and_years() -> tuple[list[str], list[int]]:
+    forms = sorted({p.form for p in Pupil.select(Pupil.form).where(Pupil.active == True)},  # noqa: E712
+                   key=lambda f: (len(f.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), f))
+    years = sorted({p.year for p in Pupil.select(Pupil.year).where(Pupil.active == True)  # noqa: E712
+                    if p.year is not None})
+    return forms, years
+
+
+class LabelsScreen(Screen[None]):
+    """Choose whose labels, the layout and the printer; see what will print; print in a worker; Retry on failure."""
+
+    AUTO_FOCUS = "#pupil"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [
+        Binding("escape", "back", "Desk"),
+        Binding("ctrl+s", "print", "Print"),
+        Binding("ctrl+r", "retry", "Retry"),
+    ]
+
+    class JobFinished(Message):
+        """A print or replace job finished (or failed); sent from the worker thread."""
+
+        def __init__(self, outcome: JobOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class QueuesListed(Message):
+        """The CUPS queues were listed (or listing them failed); sent from the worker thread."""
+
+        def __init__(self, queues: list, problem: str | None) -> None:
+            super().__init__()
+            self.queues = queues
+            self.problem = problem
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.found: Found | None = None
+        self.retry_job: LabelsJob | None = None
+        self.printing = False
+        self.forms, self.years = forms_and_years()
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        settings = self.ctx.settings
+        kind, target = session_printer(self.app, settings)
+        layout = settings.label_layout if settings.label_layout in LAYOUTS else next(iter(LAYOUTS))
+        yield TitleBar(school=settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock, tz=settings.tz,
+                       staff=f"{who.name} ({who.role})")
+        yield Static("TAGS & LABELS", classes="screen-heading -labels")
+        with VerticalScroll(id="labels-body"):
+            with Horizontal(classes="labels-row"):
+                yield Label("Print labels for")
+                yield Select(WHAT, allow_blank=False, value="pupil", id="what", compact=True)
+            with Horizontal(classes="labels-row", id="pupil-row"):
+                yield Label("Pupil")
+                yield ScanBox(placeholder=PUPIL_PROMPT, id="pupil", compact=True)
+            yield Static(id="labels-pupil")
+            with Horizontal(classes="labels-row", id="form-row"):
+                yield Label("Form")
+                yield Select([(f, f) for f in self.forms], prompt="choose a form", id="form", compact=True)
+            with Horizontal(classes="labels-row", id="year-row"):
+                yield Label("Year group")
+                yield Select([(f"Year {y}", y) for y in self.years], prompt="choose a year", id="year",
+                             compact=True)
+            with Horizontal(classes="labels-row", id="never-row"):
+                yield Label("")
+                yield Checkbox("only tags whose label was never printed", id="never", compact=True)
+            with Horizontal(classes="labels-row"):
+                yield Label("Layout")
+                yield Select([(item.title, key) for key, item in LAYOUTS.items()], allow_blank=False,
+                             value=layout, id="layout", compact=True)
+            with Horizontal(classes="labels-row"):
+                yield Label("Printer")
+                yield Select(KIND_WORDS, allow_blank=False, value=kind if kind in PRINTER_KINDS else "file",
+                             id="kind", compact=True)
+            with Horizontal(classes="labels-row"):
+                yield Label("")
+                yield Input(target, placeholder=TARGET_HINTS.get(kind, ""), id="target", compact=True)
+            yield Static(id="preview")
+            with Horizontal(id="labels-buttons"):
+                yield Button("Print  Ctrl+S", variant="primary", id="print", compact=True)
+                yield Button("Retry  Ctrl+R", variant="warning", id="retry", compact=True)
+                yield Button("Lost tag: replace", id="replace-lost", compact=True)
+                yield Button("Damaged tag: replace", id="replace-damaged", compact=True)
+                yield Button("Printers…", id="list-queues", compact=True)
+            yield MessageLine(id="labels-result")
+            yield OptionList(id="queues")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#preview").border_title = "what will print"
+        self.query_one("#queues").display = False
+        self.show_rows()
+        self.show_retry(None)
+
+    # ── what the office chose ───────────────────────────────────────────────────────────────────────────
+    @property
+    def what(self) -> str:
+        return str(self.query_one("#what", Select).value)
+
+    def choice(self) -> LabelChoice | None:
+        """The LabelChoice for the fields as they stand, or None while something is still to choose."""
+        what = self.what
+        never = self.query_one("#never", Checkbox).value
+        if what == "pupil":
+            if self.found is None:
+                return None
+            if self.found.resolved is not None:
+                return LabelChoice(tag_id=self.found.resolved.tag.id)
+            return LabelChoice(pupil_id=self.found.pupil.id)
+        if what == "form":
+            form = self.query_one("#form", Select).value
+            return None if form is Select.NULL else LabelChoice(form=str(form), never_printed=never)
+        if what == "year":
+            year = self.query_one("#year", Select).value
+            return None if year is Select.NULL else LabelChoice(year=int(year), never_printed=never)  # type: ignore[arg-type]
+        return LabelChoice(never_printed=what == "never")
+
+    def printer_fields(self) -> tuple[str, str]:
+        return str(self.query_one("#kind", Select).value), self.query_one("#target", Input).value.strip()
+
+    @property
+    def layout_key(self) -> str:
+        return str(self.query_one("#layout", Select).value)
+
+    def show_rows(self) -> None:
+        what = self.what
+        self.query_one("#pupil-row").display = what == "pupil"
+        self.query_one("#labels-pupil").display = what == "pupil" and self.found is not None
+        self.query_one("#form-row").display = what == "form"
+        self.query_one("#year-row").display = what == "year"
+        self.query_one("#never-row").display = what in ("form", "year")
+        one = what == "pupil" and self.found is not None
+        self.query_one("#replace-lost").display = one
+        self.query_one("#replace-damaged").display = one
+        self.show_preview()
+
+    def show_preview(self) -> None:
+        box = self.query_one("#preview", Static)
+        choice = self.choice()
+        kind, target = self.printer_fields()
+        try:
+            printer = build_printer(self.ctx.settings, kind, target)
+            described = printer.description
+            unsuitable = printer.unsuitable(get_layout(self.layout_key))
+        except DeskError as error:
+            described, unsuitable = "none set up", error.message
+        if choice is None:
+            asks = {"pupil": "Scan the pupil's tag or ID card, or type their name, and press Enter.",
+                    "form": "Choose the form.", "year": "Choose the year group."}
+            box.update(f"{asks.get(self.what, '')}\nPrinter: {escape(described)}")
+            return
+        read: dict[str, list[str]] = {}
+
+        def count() -> None:
+            read["lines"] = preview(choice, get_layout(self.layout_key), described).lines()
+
+        if not guarded_read(self.show_result, count):
+            return
+        lines = [escape(line) for line in read["lines"]]
+        if lines and not lines[0].startswith("No labels"):
+            lines[0] = f"[b]{lines[0]}[/]"
+        if unsuitable:
+            lines.append(f"[b]⚠ {escape(unsuitable)}[/]")
+        box.update("\n".join(lines))
+
+    @on(Select.Changed)
+    def select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id == "kind":
+            target = self.query_one("#target", Input)
+            kind = str(event.value)
+            target.placeholder = TARGET_HINTS.get(kind, "")
+            if kind == "file" and not target.value.strip():
+                target.value = str(data_dir() / "labels.pdf")
+            self.remember_printer()
+        if event.select.id == "what":
+            self.show_rows()
+            if self.what == "pupil":
+                self.query_one("#pupil", ScanBox).focus()
+            return
+        self.show_preview()
+
+    @on(Checkbox.Changed, "#never")
+    def never_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self.show_preview()
+
+    @on(Input.Changed, "#target")
+    def target_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.remember_printer()
+        self.show_preview()
+
+    @on(Input.Submitted, "#target")
+    def target_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#print", Button).focus()
+
+    def remember_printer(self) -> None:
+        # For the rest of this session (the bag labels too); never written to the settings file.
+        if hasattr(self.app, "label_printer"):
+            self.app.label_printer = self.printer_fields()  # type: ignore[attr-defined]
+
+    # ── one pupil ───────────────────────────────────────────────────────────────────────────────────────
+    @on(ScanBox.Scanned, "#pupil")
+    def pupil_scanned(self, event: ScanBox.Scanned) -> None:
+        event.stop()
+        if not event.value.strip():
+            return
+        self.query_one("#labels-result", MessageLine).clear()
+        card = desk_card_command(event.value)
+        if card == "lock":
+            self.app.action_lock()  # type: ignore[attr-defined]
+            return
+        if card:
+            self.show_result(f"That is the desk card's {card.upper()} barcode: press Esc for the desk, then scan it.",
+                             "warning")
+            return
+        find_from_scan(self.app, self.ctx, event.value, purpose="print a label for", found=self.identified,
+                       problem=self.show_result)
+
+    def identified(self, found: Found) -> None:
+        self.found = found
+        line = pupil_line(found.pupil)
+        if found.resolved is not None:
+            line += f" · tag {grouped(found.resolved.tag.code)}"
+        else:
+            line += " · [b]no active tag[/]: 'Lost tag' issues one and prints its label"
+        self.query_one("#labels-pupil", Static).update(line)
+        self.show_rows()
+        self.query_one("#print", Button).focus()
+
+    # ── printing ────────────────────────────────────────────────────────────────────────────────────────
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return True if self.retry_job is not None else None
+        if action == "print":
+            return None if self.printing else True
+        return True
+
+    def action_print(self) -> None:
+        choice = self.choice()
+        if choice is None:
+            self.show_result("Choose whose labels to print first (a pupil, a form or a year group).", "warning")
+            return
+        kind, target = self.printer_fields()
+        self.start(LabelsJob(layout=self.layout_key, kind=kind, target=target, choice=choice))
+
+    def action_replace(self, reason: str) -> None:
+        if self.found is None:
+            self.show_result("Find the pupil first: scan their tag or ID card, or type their name.", "warning")
+            return
+        kind, target = self.printer_fields()
+        via_tag = self.found.resolved is not None and self.found.via == "tag"
+        # A scanned tag is the one replaced (a pupil may have two); otherwise the pupil's only tag.
+        job = LabelsJob(layout=self.layout_key, kind=kind, target=target, reason=reason,
+                        replace_tag_code=self.found.resolved.tag.code if via_tag and self.found.resolved else None,
+                        replace_pupil_id=None if via_tag else self.found.pupil.id)
+        self.start(job)
+
+    def action_retry(self) -> None:
+        if self.retry_job is not None:
+            self.start(self.retry_job)
+
+    def start(self, job: LabelsJob) -> None:
+        if self.printing:
+            return
+        if not self.ctx.who.can(Permission.HAND_IN):
+            self.show_result("Only staff who work the desk may print tag labels.")
+            return
+        self.printing = True
+        self.show_retry(None)
+        self.show_result("Printing… (the desk carries on; you may go back to it with Esc)", "warning")
+        self.query_one("#print", Button).disabled = True
+        self.refresh_bindings()
+        self.print_in_background(job)
+
+    @work(thread=True, exclusive=True, group="labels")
+    def print_in_background(self, job: LabelsJob) -> None:
+        app = self.app
+        outcome = self._run(job)
+        # Decided on the app's thread, where screens come and go, so the answer cannot change under it.
+        app.call_from_thread(self.deliver, app, outcome)
+
+    def deliver(self, app: App, outcome: JobOutcome) -> None:
+        if self in app.screen_stack:
+            self.post_message(self.JobFinished(outcome))
+        else:
+            # The office went back to the desk (or locked it) meanwhile: say how it went there, never on
+            # the lock screen, which shows nothing about any pupil.
+            notify_outcome(app, outcome)
+
+    def _run(self, job: LabelsJob) -> JobOutcome:
+        try:
+            return run_labels_job(self.ctx, job)
+        except Exception as error:  # a worker must always report back, or the screen waits forever
+            return JobOutcome("refused", f"NOT PRINTED: {error}", job)
+
+    @on(JobFinished)
+    def job_finished(self, event: JobFinished) -> None:
+        event.stop()
+        self.printing = False
+        self.query_one("#print", Button).disabled = False
+        if self.focused is None or isinstance(self.focused, Button):
+            self.query_one("#print", Button).focus()
+        outcome = event.outcome
+        self.show_result(outcome.text, outcome.severity)
+        self.show_retry(outcome.retry)
+        if outcome.severity == "ok" and self.found is not None and self.what == "pupil":
+            # A replaced tag changed the pupil's code: look them up again, so a second press prints the new one.
+            self.refresh_found()
+        self.show_preview()
+
+    def refresh_found(self) -> None:
+        found = self.found
+        assert found is not None
+
+        def again() -> None:
+            try:
+                resolved = resolve_pupil(found.pupil.id)
+            except DeskError:
+                resolved = None
+            # From now on the pupil is known by name: their current tag is the one to print.
+            self.identified(replace(found, resolved=resolved, via="name search"))
+
+        guarded_read(self.show_result, again)
+
+    def show_retry(self, job: LabelsJob | None) -> None:
+        self.retry_job = job
+        self.query_one("#retry", Button).display = job is not None
+        if job is not None:
+            self.query_one("#retry", Button).focus()
+        self.refresh_bindings()
+
+    def show_result(self, text: str, severity: str = "refused") -> None:
+        line = self.query_one("#labels-result", MessageLine)
+        line.say(text, severity)
+        self.call_after_refresh(line.scroll_visible)
+
+    # ── the printers this PC has ────────────────────────────────────────────────────────────────────────
+    @work(thread=True, exclusive=True, group="queues")
+    def list_printers(self) -> None:
+        try:
+            self.post_message(self.QueuesListed(list_queues(), None))
+        except PrintFailed as error:
+            self.post_message(self.QueuesListed([], error.message))
+
+    @on(QueuesListed)
+    def queues_listed(self, event: QueuesListed) -> None:
+        event.stop()
+        if event.problem:
+            self.show_result(event.problem)
+            return
+        if not event.queues:
+            self.show_result("No printer queues are set up on this PC. Ask IT to add the label printer.", "warning")
+            return
+        options = self.query_one("#queues", OptionList)
+        options.clear_options()
+        options.add_options([Option(f"{q.name}  ·  {q.state}{'  (default)' if q.is_default else ''}", id=q.name)
+                             for q in event.queues])
+        options.border_title = "printer queues · Enter chooses"
+        options.display = True
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#queues")
+    def queue_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#kind", Select).value = "cups"
+        self.query_one("#target", Input).value = event.option.id or ""
+        self.query_one("#queues").display = False
+        self.remember_printer()
+        self.show_preview()
+        self.query_one("#print", Button).focus()
+
+    # ── buttons ─────────────────────────────────────────────────────────────────────────────────────────
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button.id or ""
+        if button == "print":
+            self.action_print()
+        elif button == "retry":
+            self.action_retry()
+        elif button.startswith("replace-"):
+            self.action_replace(button.removeprefix("replace-"))
+        elif button == "list-queues":
+            self.show_result("Asking the print service for its printers…", "warning")
+            self.list_printers()

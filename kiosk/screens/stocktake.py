@@ -1,0 +1,351 @@
+"""End of day (F12): the reconciliation by form with the phones still in the office (saved as a printable
+PDF), and the stock-take: scan every phone in the safe and the boxes, and the kiosk says what is missing and
+what is there that should not be, and records the stock-take in the audit log."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Label, Static
+from textual.widgets.data_table import ColumnKey
+
+from kiosk.auth.roles import Permission
+from kiosk.clock import local_today
+from kiosk.custody import BadScan, DeskContext, DeskError, State, normalise
+from kiosk.custody.scans import TagScan
+from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
+from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.reports.reconciliation import Reconciliation, reconcile, reconciliation_pdf
+from kiosk.screens.finding import guarded_read, when_text
+from kiosk.screens.reports import save_private
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+REFER = "held — refer to the DSL"
+STATE_WORDS = {State.IN_OFFICE: "handed in", State.UNCOLLECTED: "left overnight",
+               State.HELD_FOR_PARENT: "confiscated", State.SAFEGUARDING_HOLD: "safeguarding hold"}
+
+
+def state_words(state: str | None, *, dsl: bool) -> str:
+    if state == State.SAFEGUARDING_HOLD and not dsl:
+        return REFER
+    return STATE_WORDS.get(state, state.replace("_", " ").lower()) if state else "not in the office"
+
+
+class EndOfDayScreen(Screen[None]):
+    """Handed in (expected back) against handed back, form by form, and every phone still in the office.
+    P saves the printable PDF; T opens the stock-take. Esc goes back."""
+
+    AUTO_FOCUS = "#reconcile"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("p", "save_pdf", "Save PDF"),
+        Binding("t", "stocktake", "Stock-take"),
+    ]
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.reconciliation: Reconciliation | None = None
+        self.pdf_path = None
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("END OF DAY", id="eod-heading", classes="screen-heading -end-of-day")
+        with VerticalScroll(id="eod-body"):
+            yield MessageLine(id="eod-message")
+            yield Static(id="eod-summary")
+            with Horizontal(classes="buttons", id="eod-buttons"):
+                yield Button("Save printable PDF (P)", variant="primary", id="save-pdf", compact=True)
+                yield Button("Stock-take (T)", id="stocktake", compact=True)
+                yield Button("Back (Esc)", id="back", compact=True)
+            with Horizontal(id="eod-tables"):
+                with Vertical(id="eod-forms-box"):
+                    yield Label("By form", classes="section-title")
+                    yield DataTable(id="reconcile", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="eod-still-box"):
+                    yield Label("Still in the office", id="still-title", classes="section-title")
+                    yield DataTable(id="still-in", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#reconcile", DataTable).add_columns("Form", "Handed in", "Handed back", "Still in", "")
+        self.query_one("#still-in", DataTable).add_columns("Form", "Pupil", "Slot", "In since", "")
+        self.show()
+
+    def on_screen_resume(self) -> None:
+        # Back from the stock-take (or another desk's hand-backs): read again.
+        if self.reconciliation is not None:
+            self.show()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stocktake":
+            return self.ctx.who.can(Permission.CLOSE_DAY)
+        if action == "save_pdf":
+            return self.reconciliation is not None
+        return True
+
+    def show(self) -> None:
+        guarded_read(self.query_one("#eod-message", MessageLine).say, self.read)
+        self.refresh_bindings()
+
+    def read(self) -> None:
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        rec = reconcile(today, self.ctx.settings)
+        self.reconciliation = rec
+        self.query_one("#eod-heading", Static).update(f"END OF DAY · {today:%A %-d %B %Y}")
+        handed_in = sum(line[1] for line in rec.lines)
+        back = sum(line[2] for line in rec.lines)
+        earlier = sum(1 for s in rec.still_in if s.state == State.UNCOLLECTED)
+        summary = Text.assemble("Handed in today ", (f"{handed_in:,}", "bold"), " · handed back ",
+                                (f"{back:,}", "bold"), " · still in the office ", (f"{len(rec.still_in):,}", "bold"))
+        if earlier:
+            summary.append(f" (of which {earlier} from earlier days)")
+        summary.append("\n")
+        if rec.still_in:
+            summary.append(f"⚠ {len(rec.still_in)} phone{'s' * (len(rec.still_in) != 1)} still to go home.", "bold")
+        else:
+            summary.append("✔ Every phone handed in has gone home.", "bold")
+        self.query_one("#eod-summary", Static).update(summary)
+        table = self.query_one("#reconcile", DataTable)
+        table.clear()
+        for form, handed, returned, still in rec.lines:
+            table.add_row(form, handed, returned, Text(str(still), "bold") if still else 0,
+                          Text(f"⚠ {still} still in", "bold") if still else "✔ all back", key=form)
+        if rec.lines:
+            table.add_row(Text("All", "bold"), Text(f"{handed_in:,}", "bold"), Text(f"{back:,}", "bold"),
+                          Text(f"{len(rec.still_in):,}", "bold"), "")
+        still_table = self.query_one("#still-in", DataTable)
+        still_table.clear()
+        for phone in rec.still_in:
+            still_table.add_row(phone.form, phone.pupil, phone.slot or "—", when_text(phone.since, self.ctx),
+                                "⚠ left overnight" if phone.state == State.UNCOLLECTED else "in office")
+        still_table.display = bool(rec.still_in)
+        self.query_one("#still-title", Label).update(
+            f"Still in the office ({len(rec.still_in)})" if rec.still_in else "Still in the office: none")
+
+    def action_save_pdf(self) -> None:
+        if self.reconciliation is None:
+            return
+        message = self.query_one("#eod-message", MessageLine)
+        try:
+            pdf = reconciliation_pdf(self.reconciliation, self.ctx.settings)
+            path = save_private(pdf, name=f"end-of-day-{self.reconciliation.day:%Y-%m-%d}", suffix=".pdf",
+                                at=self.ctx.clock.now(), tz=self.ctx.settings.tz)
+        except OSError as error:
+            message.say(f"The PDF was not saved: {error.strerror or error}. Check the disk, then try again.")
+            return
+        self.pdf_path = path
+        message.say(f"Printable PDF saved: {path}", "ok")
+
+    def action_stocktake(self) -> None:
+        if self.ctx.who.can(Permission.CLOSE_DAY):
+            self.app.push_screen(StocktakeScreen(self.ctx))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        {"save-pdf": self.action_save_pdf, "stocktake": self.action_stocktake,
+         "back": self.action_back}[event.button.id or ""]()
+
+
+class StocktakeScreen(Screen[None]):
+    """Scan every phone, one after another (the box is burst-safe); each scan is listed with what the kiosk
+    knows of it. Ctrl+S finishes: the stock-take is recorded and what is missing or unexpected is shown."""
+
+    AUTO_FOCUS = "#scan"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "finish", "Finish"),
+        Binding("ctrl+n", "again", "New stock-take"),
+    ]
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.scans: list[str] = []
+        self.codes: set[str] = set()
+        self.expected = 0
+        self.result: StocktakeResult | None = None
+        self.number_column: ColumnKey | None = None
+
+    @property
+    def dsl(self) -> bool:
+        return self.ctx.who.can(Permission.READ_DSL_NOTES)
+
+    def compose(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static("STOCK-TAKE · scan every phone in the safe and the boxes", id="stock-heading",
+                     classes="screen-heading -stocktake")
+        scan = ScanBox(id="scan")
+        scan.border_title = "scan each phone's tag · Ctrl+S when all are scanned"
+        yield scan
+        with VerticalScroll(id="stock-body"):
+            yield MessageLine(id="stock-problem")
+            yield Static(id="stock-count")
+            with Vertical(id="stock-result"):
+                yield Static(id="stock-headline")
+                yield Label("Missing", id="missing-title", classes="section-title")
+                yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
+                yield Label("Unexpected", id="unexpected-title", classes="section-title")
+                yield DataTable(id="unexpected", cursor_type="row", zebra_stripes=True)
+                yield Static(id="stock-unreadable")
+            yield Label("Scanned, newest first", classes="section-title")
+            yield DataTable(id="scanned", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.number_column = self.query_one("#scanned", DataTable).add_columns(
+            "#", "Tag", "Pupil", "Form", "The kiosk says")[0]
+        self.query_one("#missing", DataTable).add_columns("Tag", "Pupil", "Form", "Slot", "Recorded as")
+        self.query_one("#unexpected", DataTable).add_columns("Tag", "Pupil", "Form", "The kiosk says")
+        self.query_one("#stock-result").display = False
+        guarded_read(self.problem, self.count_expected)
+        self.show_count()
+
+    def count_expected(self) -> None:
+        self.expected = Custody.select().where(Custody.closed_at.is_null()).count()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "finish":
+            return self.result is None
+        if action == "again":
+            return self.result is not None
+        return True
+
+    def problem(self, message: str) -> None:
+        self.query_one("#stock-problem", MessageLine).say(message)
+
+    def show_count(self) -> None:
+        self.query_one("#stock-count", Static).update(Text.assemble(
+            ("Scanned ", ""), (f"{len(self.codes)}", "bold"), " of the ", (f"{self.expected}", "bold"),
+            " phones the kiosk has in the office." if self.result is None else " phones the kiosk had."))
+
+    # ── scanning ────────────────────────────────────────────────────────────────────────────────────────
+    @on(ScanBox.Scanned, "#scan")
+    def scanned(self, event: ScanBox.Scanned) -> None:
+        event.stop()
+        if self.result is not None or not event.value.strip():
+            return
+        self.query_one("#stock-problem", MessageLine).clear()
+        box = self.query_one("#scan", ScanBox)
+        box.border_subtitle = ""
+        try:
+            scan = normalise(event.value)
+        except BadScan as error:
+            self.problem(error.message)
+            return
+        if not isinstance(scan, TagScan):
+            self.problem("That is not a phone's tag. Scan the tag label on each phone or bag.")
+            return
+        if scan.code in self.codes:
+            box.border_subtitle = f"{scan.code} already scanned"
+            return
+        guarded_read(self.problem, self.add, event.value, scan.code)
+
+    def add(self, raw: str, code: str) -> None:
+        tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == code).first()
+        open_ = Custody.select().join(Tag).where((Tag.code == code) & Custody.closed_at.is_null()).first()
+        if tag is None:
+            says = Text("? not a tag on this kiosk", "bold")
+        elif open_ is None:
+            says = Text("⚠ not recorded as in the office", "bold")
+        else:
+            says = Text(f"✔ {state_words(open_.state, dsl=self.dsl)}, slot {open_.slot or '—'}")
+        self.scans.append(raw)
+        self.codes.add(code)
+        table = self.query_one("#scanned", DataTable)
+        # Newest at the top, where the eye is after a scan.
+        table.add_row(str(len(self.codes)), code, tag.pupil.display_name if tag else "—",
+                      tag.pupil.form if tag else "—", says, key=code)
+        table.sort(self.number_column, key=int, reverse=True)
+        table.move_cursor(row=0, animate=False)
+        self.show_count()
+
+    # ── finishing ───────────────────────────────────────────────────────────────────────────────────────
+    def action_finish(self) -> None:
+        if self.result is not None:
+            return
+        if not self.codes and self.expected:
+            self.problem(f"Nothing scanned yet: scan every phone in the office ({self.expected}) first.")
+            return
+        try:
+            result = stocktake(self.ctx, self.scans)
+        except DeskError as error:
+            self.problem(error.message)
+            return
+        self.result = result
+        self.query_one("#scan").display = False
+        self.show_result(result)
+        self.refresh_bindings()
+
+    def show_result(self, result: StocktakeResult) -> None:
+        headline = self.query_one("#stock-headline", Static)
+        if not result.missing and not result.unexpected:
+            headline.set_classes("-ok")
+            headline.update(f"✔ ALL PRESENT: {len(result.present)} of {result.expected} phones found, "
+                            "nothing unexpected.")
+        else:
+            headline.set_classes("-refused")
+            headline.update(f"⚠ {len(result.missing)} MISSING · {len(result.unexpected)} UNEXPECTED · "
+                            f"{len(result.present)} of {result.expected} found")
+        self.fill("missing", result.missing, "Missing: the kiosk says these are in the office; nobody scanned them")
+        self.fill("unexpected", result.unexpected, "Unexpected: scanned, but not recorded as in the office")
+        unreadable = self.query_one("#stock-unreadable", Static)
+        unreadable.update(Text.assemble(
+            (f"{len(result.unreadable)} scan(s) could not be read: ", "bold") if result.unreadable else "",
+            ", ".join(result.unreadable) + "\n" if result.unreadable else "",
+            (f"Recorded in the audit log: {self.ctx.who.name}, {when_text(self.ctx.clock.now(), self.ctx)}.",
+             "dim")))
+        self.query_one("#stock-result").display = True
+        self.show_count()
+        self.query_one("#stock-body", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#missing" if result.missing else "#scanned", DataTable).focus()
+
+    def fill(self, which: str, items: tuple[StockItem, ...], title: str) -> None:
+        table = self.query_one(f"#{which}", DataTable)
+        table.clear()
+        for item in items:
+            pupil = item.pupil.name if item.pupil else "—"
+            form = item.pupil.form if item.pupil else "—"
+            if which == "missing":
+                table.add_row(item.code, pupil, form, item.slot or "—",
+                              Text(state_words(item.state, dsl=self.dsl), "bold"))
+            else:
+                table.add_row(item.code, pupil, form, Text(self.last_known(item), "bold"))
+        table.display = bool(items)
+        self.query_one(f"#{which}-title", Label).update(f"{title} ({len(items)})" if items else
+                                                        f"{title.split(':')[0]}: none")
+
+    def last_known(self, item: StockItem) -> str:
+        """Where the kiosk last had an unexpected phone: handed back at 15:02, released on Friday…"""
+        if item.pupil is None:
+            return "? not a tag on this kiosk"
+        last = (Custody.select().join(Tag).where(Tag.code == item.code).order_by(Custody.closed_at.desc())
+                .first())
+        if last is None or last.closed_at is None:
+            return "⚠ never handed in"
+        if last.dsl_flag and not self.dsl:
+            return f"⚠ {REFER}"
+        closed = {State.RETURNED: "handed back", State.RELEASED: "released",
+                  State.WITH_POLICE: "handed to the police"}.get(last.state, last.state.lower())
+        return f"⚠ {closed} {when_text(last.closed_at, self.ctx)}"
+
+    def action_again(self) -> None:
+        self.app.switch_screen(StocktakeScreen(self.ctx))
+
+    def action_back(self) -> None:
+        self.dismiss()
