@@ -102,6 +102,8 @@ class Settings:
         steps = sorted(int(step.get("from", 0)) for step in self.escalation)
         if not steps or steps[0] != 1:
             raise ConfigError("the escalation ladder must start from the 1st confiscation ('from = 1')")
+        if not self.desk.strip() or len(self.desk) > 64:
+            raise ConfigError(f"desk {self.desk[:30]!r}… must be 1–64 characters (it is recorded on every action)")
         if self.idle_lock_seconds < 10:
             raise ConfigError("idle_lock_seconds must be at least 10")
         return self

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from peewee import PostgresqlDatabase
+
 from kiosk.audit.chain import GENESIS, payload_digest, seal
-from kiosk.db.models import AuditHead, Custody, Event
+from kiosk.db.models import AuditHead, Custody, Event, database_proxy
 
 
 @dataclass
@@ -26,6 +28,16 @@ class VerifyReport:
 
 
 def verify(key: bytes, *, batch: int = 5000) -> VerifyReport:
+    """Checks one consistent snapshot, so desks writing meanwhile never look like tampering."""
+    db = database_proxy.obj
+    if isinstance(db, PostgresqlDatabase):
+        with db.atomic(isolation_level="REPEATABLE READ"):
+            return _verify(key)
+    with db.atomic():  # SQLite WAL: the first read of the transaction fixes the snapshot
+        return _verify(key)
+
+
+def _verify(key: bytes) -> VerifyReport:
     report = VerifyReport()
     prev_chain, expected_seq = GENESIS, 1
     last_state: dict[int, tuple[int, str | None]] = {}

@@ -18,6 +18,7 @@ from kiosk.keyring import Keyring
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
+MAX_DESK_NAME = 64  # the column's width on PostgreSQL
 
 
 class SignInRefused(DeskError):
@@ -88,6 +89,9 @@ def confirm_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str
 
 
 def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, purpose: str | None) -> SignedIn:
+    if not desk.strip() or len(desk) > MAX_DESK_NAME:
+        raise StaffError(f"The desk name must be 1–{MAX_DESK_NAME} characters (it is recorded on every action). "
+                         "Set a shorter one with --desk or 'desk' in kiosk.toml.")
     now = clock.now()
     failed_action = "SIGN_IN_FAILED" if purpose is None else "PIN_CONFIRM_FAILED"
     key = normalise_initials(who)

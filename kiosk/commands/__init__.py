@@ -9,5 +9,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.privacy",
     "kiosk.commands.papers",
     "kiosk.commands.labels",
+    "kiosk.commands.migrate",
     "kiosk.commands.serve",
 )

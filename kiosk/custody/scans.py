@@ -16,6 +16,7 @@ from kiosk.custody.errors import BadScan
 MAX_SCAN_LENGTH = 64
 AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")  # ISO/IEC 15424 symbology identifier, e.g. ]Q1, ]C0
 CONTROL = re.compile(r"[\r\n\t\x00-\x1f\x7f]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 ADMISSION_NUMBER = re.compile(r"^[0-9]{1,12}$")
 
 
@@ -59,6 +60,8 @@ def fold(text: str) -> str:
 
 def normalise(raw: str) -> Scan:
     """Classify one scan. Raises BadScan with a message fit for the desk."""
+    # A lone surrogate (half an emoji from a Windows console) can't be stored or searched: drop it.
+    raw = SURROGATE.sub("", raw)
     text = AIM_PREFIX.sub("", CONTROL.sub("", raw.strip("\r\n\t "))).strip()
     if not text:
         raise BadScan("Nothing was scanned. Scan the tag again, or type the pupil's name.")
@@ -106,6 +109,10 @@ class RepeatFilter:
     def __init__(self, window_seconds: float) -> None:
         self.window = timedelta(seconds=window_seconds)
         self._last: tuple[str, datetime] | None = None
+
+    def forget(self) -> None:
+        """The last scan was not saved: the next read of it is a new attempt, not a double read."""
+        self._last = None
 
     def is_repeat(self, scan: Scan, at: datetime) -> bool:
         if isinstance(scan, NameSearch | CommandScan):

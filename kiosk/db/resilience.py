@@ -48,7 +48,7 @@ LOST_TEXTS = (
     "ssl connection has been closed", "could not receive data", "could not send data", "timeout expired",
     "connection not open", "connection is closed", "server conn crashed", "broken pipe",
 )
-READ_PREFIXES = ("select", "with", "show", "values", "explain")
+READ_PREFIXES = ("select", "show", "values", "explain")
 
 
 def causes(exc: BaseException) -> Iterator[BaseException]:

@@ -21,29 +21,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from peewee import AutoField, Database, Model, PostgresqlDatabase, SqliteDatabase
+from peewee import AutoField, Database, Model, PostgresqlDatabase, SqliteDatabase, sort_models
 
 from kiosk.audit.verify import VerifyReport, verify
 from kiosk.db.connection import DatabaseError, is_postgres_url, make_database, redact
 from kiosk.db.migrations import migrate_to_latest
-from kiosk.db.models import (
-    ALL_MODELS,
-    AuditHead,
-    Carer,
-    Custody,
-    DslNote,
-    Event,
-    PhoneException,
-    Pupil,
-    Search,
-    Setting,
-    Staff,
-    Tag,
-)
+from kiosk.db.models import ALL_MODELS, AuditHead, Setting
 from kiosk.keyring import Keyring
 
-# Parents before children, so every foreign key points at a row already copied.
-COPY_ORDER: list[type[Model]] = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, Event]
+# Every kiosk table (a table added by a later schema comes along by itself), parents before children so that
+# every foreign key points at a row already copied. The settings and the audit head are handled on their own.
+COPY_ORDER: list[type[Model]] = [m for m in sort_models(ALL_MODELS) if m not in (Setting, AuditHead)]
 BATCH = 500
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -68,6 +56,7 @@ class TransferReport:
     target_audit: VerifyReport | None = None
     chain_head: str = ""
     source_schema_upgraded: bool = False
+    not_copied: list[str] = field(default_factory=list)  # tables in the file that are not the kiosk's
 
     @property
     def rows(self) -> int:
@@ -99,6 +88,9 @@ def migrate_sqlite_to_postgres(source: Path, target_url: str, keyring: Keyring,
                         "Nothing was copied. Check the key file is this school's (KIOSK_KEY_FILE or --config), "
                         "and run 'kiosk --db FILE audit verify' to see every problem.")
                 head = AuditHead.get_by_id(1)
+                kiosk_tables = {m._meta.table_name for m in ALL_MODELS}
+                report.not_copied = sorted(t for t in snapshot.get_tables()
+                                           if t not in kiosk_tables and not t.startswith("sqlite_"))
                 fields = {m._meta.table_name: _columns(snapshot, m) for m in COPY_ORDER}
                 source_digests = {name: table_digest(snapshot, m, fields[name])
                                   for name, m in ((m._meta.table_name, m) for m in COPY_ORDER)}

@@ -164,7 +164,12 @@ class DeskScreen(Screen[None]):
         self.query_one("#mode-bar").set_class(self.mode == Mode.HAND_BACK, "-hand-back")
 
     def refresh_counts(self) -> None:
-        counts = desk_counts(self.ctx.clock, self.ctx.settings)
+        try:
+            counts = desk_counts(self.ctx.clock, self.ctx.settings)
+        except DeskError:
+            # Called from a timer too: an exception there would end the app. The scan result says the rest.
+            self.query_one("#counts", Static).update("counts unavailable: the database is not answering")
+            return
         self.query_one("#counts", Static).update(
             f"in office [b]{counts.in_office:,}[/] · handed back today [b]{counts.handed_back_today:,}[/]\n"
             f"uncollected [b]{counts.uncollected:,}[/] · expected [b]{counts.expected:,}[/]"
@@ -214,6 +219,9 @@ class DeskScreen(Screen[None]):
         try:
             receipt = (hand_in if self.mode == Mode.HAND_IN else hand_back)(self.ctx, found)
         except DeskError as error:
+            if isinstance(error, StorageFailed):
+                # Nothing was saved: scanning again at once (what the message asks) must be acted on.
+                self.repeats.forget()
             self.show_problem(error)
         else:
             self.show_receipt(receipt)
