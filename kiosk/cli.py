@@ -231,6 +231,21 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     return EXIT_PROBLEM
 
 
+def cmd_exception_list(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.custody.exceptions import active_exceptions_on, expiring_soon
+
+    env.open()
+    today = env.clock.now().astimezone(env.settings.tz).date()
+    rows = expiring_soon(today, args.expiring) if args.expiring is not None else active_exceptions_on(today)
+    for e in sorted(rows, key=lambda e: (e.valid_to or date.max, e.pupil.form)):
+        until = f"until {e.valid_to:%a %-d %b %Y}" if e.valid_to else "no end date"
+        name = e.pupil.display_name[:30]
+        env.say(f"{e.pupil.form:<6}{name:<31}{e.kind:<20}{until:<24}approved by {e.approved_by_name}")
+    env.say(f"{len(rows)} exception(s)" + (f" ending within {args.expiring} days" if args.expiring is not None else
+                                           " in force today"))
+    return EXIT_OK
+
+
 def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody import DeskContext
     from kiosk.custody.exceptions import add_exception
@@ -362,7 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     exc = add("exception", _show_help("exception"),
               "approved exceptions to the hand-in rule")
-    p = add("add", cmd_exception_add, "record an approved exception", exc.add_subparsers(metavar="ACTION"))
+    exc_sub = exc.add_subparsers(metavar="ACTION")
+    p = add("list", cmd_exception_list, "exceptions in force today, or those ending soon", exc_sub)
+    p.add_argument("--expiring", type=int, metavar="DAYS", help="only those ending within DAYS days")
+    p = add("add", cmd_exception_add, "record an approved exception", exc_sub)
     p.add_argument("mis_id", help="the pupil's admission number")
     p.add_argument("--kind", required=True, choices=list(EXCEPTION_KINDS))
     p.add_argument("--from", dest="valid_from")

@@ -197,3 +197,14 @@ def test_labels_for_a_form_to_an_a4_sheet_scan_back(school, tmp_path):
 def test_an_unknown_label_layout_is_explained(school, capsys):
     code, _ = run([*school_args(school), "labels", "--layout", "a5-99", "--out", "x.pdf"])
     assert code == 1 and "brother-62x29" in capsys.readouterr().err
+
+
+def test_exception_list_shows_those_in_force_and_those_ending_soon(school):
+    for adno, to in (("100005", "2026-12-10"), ("100006", "2027-07-20")):
+        code, _ = run([*school_args(school), "exception", "add", adno, "--kind", "medical", "--approved-by", "Head",
+                       "--from", "2026-11-01", "--to", to])
+        assert code == 0
+    code, out = run([*school_args(school), "exception", "list"])
+    assert code == 0 and "Ruby Mitchell" in out and "Leo Webb" in out and "2 exception(s) in force today" in out
+    code, out = run([*school_args(school), "exception", "list", "--expiring", "14"])
+    assert "Ruby Mitchell" in out and "Leo Webb" not in out and "1 exception(s) ending within 14 days" in out
