@@ -131,6 +131,7 @@ def committed(query) -> bool:
 
 
 def test_signs_in_through_kiosk_serve_in_chromium_and_hands_in_one_phone(school, server, tmp_path):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -149,7 +150,16 @@ def test_signs_in_through_kiosk_serve_in_chromium_and_hands_in_one_phone(school,
         assert wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".xterm-helper-textarea"), timeout=30), \
             "the terminal never appeared in the page"
         time.sleep(2.0)  # the kiosk process starts at the lock screen
-        driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").click()
+
+        def focused_terminal() -> bool:
+            # On a busy machine the page may not be ready for a click yet: keep trying until it is.
+            try:
+                driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").click()
+                return True
+            except WebDriverException:
+                return False
+
+        assert wait_until(focused_terminal, timeout=30), "the terminal never took the keyboard focus"
 
         # Before signing in, a phone scanned is not taken in: the lock screen is all there is.
         type_into_terminal(driver, code + Keys.ENTER)

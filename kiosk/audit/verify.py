@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from peewee import PostgresqlDatabase
 
 from kiosk.audit.chain import GENESIS, payload_digest, seal
-from kiosk.db.models import AuditHead, Custody, Event, database_proxy
+from kiosk.db.models import AuditHead, Custody, Event
 
 
 @dataclass
@@ -29,7 +29,8 @@ class VerifyReport:
 
 def verify(key: bytes, *, batch: int = 5000) -> VerifyReport:
     """Checks one consistent snapshot, so desks writing meanwhile never look like tampering."""
-    db = database_proxy.obj
+    db = Event._meta.database  # the proxy, or a database bound with bind_ctx (kiosk migrate)
+    db = getattr(db, "obj", db)
     if isinstance(db, PostgresqlDatabase):
         with db.atomic(isolation_level="REPEATABLE READ"):
             return _verify(key)

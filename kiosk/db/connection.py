@@ -139,7 +139,17 @@ def write_transaction(db: Database) -> Iterator[object]:
                 db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
                 yield txn
     except (OperationalError, InterfaceError) as exc:
+        _drop_broken_connection(db)
         raise StorageFailed(storage_failure_message(exc)) from exc
+
+
+def _drop_broken_connection(db: Database) -> None:
+    """After a lost server, close this thread's connection so the next action opens a fresh one by itself."""
+    if isinstance(db, PostgresqlDatabase):
+        try:
+            db.close()
+        except Exception:  # noqa: BLE001 - the connection is already broken; closing is best effort
+            pass
 
 
 def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
@@ -151,6 +161,7 @@ def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except (OperationalError, InterfaceError) as exc:
+            _drop_broken_connection(database_proxy.obj)
             raise StorageFailed(storage_failure_message(exc).replace("NOT SAVED", "NOT READ", 1)) from exc
 
     return guarded

@@ -16,6 +16,7 @@ import hashlib
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from peewee import AutoField, Database, Model, PostgresqlDatabase, SqliteDatabas
 from kiosk.audit.verify import VerifyReport, verify
 from kiosk.db.connection import DatabaseError, is_postgres_url, make_database, redact
 from kiosk.db.migrations import migrate_to_latest
-from kiosk.db.models import ALL_MODELS, AuditHead, Setting
+from kiosk.db.models import ALL_MODELS, AuditHead, Setting, database_proxy
 from kiosk.keyring import Keyring
 
 # Every kiosk table (a table added by a later schema comes along by itself), parents before children so that
@@ -78,7 +79,7 @@ def migrate_sqlite_to_postgres(source: Path, target_url: str, keyring: Keyring,
         snapshot = SqliteDatabase(str(snapshot_path), pragmas={"foreign_keys": 1})
         snapshot.connect()
         try:
-            with snapshot.bind_ctx(ALL_MODELS):
+            with _bound(snapshot):
                 report.source_schema_upgraded = _upgrade(snapshot)
                 say(f"Checking the audit trail of {source} …")
                 report.source_audit = verify(keyring.audit_key)
@@ -97,7 +98,7 @@ def migrate_sqlite_to_postgres(source: Path, target_url: str, keyring: Keyring,
                 settings = [(s.key, s.value) for s in Setting.select() if s.key != "schema_version"]
             target = _open_target(target_url)
             try:
-                with target.bind_ctx(ALL_MODELS):
+                with _bound(target):
                     _refuse_unless_empty(target, target_url)
                     migrate_to_latest(target)
                     with target.atomic():
@@ -134,6 +135,19 @@ def migrate_sqlite_to_postgres(source: Path, target_url: str, keyring: Keyring,
 
 
 # ---- steps -----------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _bound(db: Database) -> Iterator[None]:
+    """The kiosk's models (and everything that reads through them, such as the verifier) on `db` for a while;
+    whatever this process had open before is put back afterwards."""
+    previous = database_proxy.obj
+    database_proxy.initialize(db)
+    try:
+        yield
+    finally:
+        database_proxy.initialize(previous)
+
 
 
 def _check_arguments(source: Path, target_url: str) -> None:

@@ -210,6 +210,8 @@ class DeskScreen(Screen[None]):
         try:
             found = resolve(scan, accept_admission_numbers=self.ctx.settings.accept_admission_numbers)
         except DeskError as error:
+            if isinstance(error, StorageFailed):
+                self.repeats.forget()  # not read, so scanning it again at once is a new attempt
             self.show_problem(error)
             return
         self.act(found)

@@ -36,6 +36,18 @@ def open_db(args: argparse.Namespace):
         from kiosk.db import connection
 
         connection.SQLITE_PRAGMAS.update(journal_mode="delete", busy_timeout=0)
+    if args.plain_postgres:
+        # peewee's own PostgreSQL database, whatever kiosk.db.connection makes (a negative control).
+        from peewee import PostgresqlDatabase
+
+        from kiosk.db.connection import make_database
+        from kiosk.db.models import database_proxy
+
+        made = make_database(args.url)
+        db = PostgresqlDatabase(made.database, **made.connect_params)
+        db.connect()
+        database_proxy.initialize(db)
+        return db
     if args.resilient:
         from kiosk.db.resilience import open_database
     else:
@@ -307,6 +319,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--stall-at", type=int, default=0, help="freeze after the commit of the N-th hand-in")
     parser.add_argument("--naive-sqlite", action="store_true")
     parser.add_argument("--resilient", action="store_true")
+    parser.add_argument("--plain-postgres", action="store_true")
     parser.add_argument("--backups")
     parser.add_argument("--stop-file", help="cycle: stop when this file appears")
     parser.add_argument("--initials", default="AA")

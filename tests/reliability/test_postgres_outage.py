@@ -44,7 +44,8 @@ def test_contended_writes_under_a_serializable_server_default_are_retried_or_avo
     name = url.rsplit("/", 1)[1]
     own_postgres.admin(f"ALTER DATABASE {name} SET default_transaction_isolation = 'serializable'")
     codes = write_lines(tmp_path / "codes.txt", site.codes[:20])
-    plain = [DeskProcess(site, "handin", "--codes", str(codes), desk=f"Desk {n}") for n in range(4)]
+    plain = [DeskProcess(site, "handin", "--codes", str(codes), "--plain-postgres", desk=f"Desk {n}")
+             for n in range(4)]
     for proc in plain:
         proc.finish(120)
     # Even signing in (a write) meets them: the desks cannot work at all.
@@ -171,3 +172,23 @@ async def test_scanning_again_straight_after_not_saved_is_acted_on(own_postgres,
 
     _app, result, died = await _desk_through_an_outage(own_postgres, tmp_path, during)
     assert died is None and result.headline == "HANDED IN"
+
+
+@pytest.mark.xfail(reason="the desk has no 'database unreachable' banner yet: see the desk.py patch in "
+                          "docs/reliability.md (ConnectionWatch polled with the figures every 3 s).", strict=False)
+async def test_the_desk_shows_the_unreachable_banner_and_clears_it_by_itself(own_postgres, tmp_path):
+    from tests.tui_helpers import screen_text
+
+    async def during(pilot, app, site):
+        app.screen.refresh_counts()  # what the desk's interval does
+        await pilot.pause()
+        down = screen_text(app)
+        own_postgres.start_server()
+        app.screen.refresh_counts()
+        await pilot.pause()
+        return down, screen_text(app)
+
+    _app, (down, back), died = await _desk_through_an_outage(own_postgres, tmp_path, during)
+    assert died is None
+    assert resilience.UNREACHABLE_BANNER.upper() in down.upper()
+    assert resilience.UNREACHABLE_BANNER.upper() not in back.upper()
