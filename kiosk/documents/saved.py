@@ -21,24 +21,29 @@ def papers_dir() -> Path:
 
 
 def save_paper(pdf: bytes, *, kind: str, custody_id: int, at: datetime, tz: ZoneInfo) -> Path:
-    """Write `pdf` as papers/YYYY-MM-DD/<kind>-<custody>-<HHMMSS>.pdf and return the path.
+    """Write `pdf` as papers/YYYY-MM-DD/<kind>-<custody>-<HHMMSS>.pdf and return the path."""
+    return save_private(pdf, name=f"{kind}-{custody_id}", suffix=".pdf", at=at, tz=tz)
 
-    Written to a temporary file and renamed, so a printer or a person never opens half a file. A second paper
-    of the same kind in the same second gets a numbered name rather than replacing the first.
+
+def save_private(data: bytes, *, name: str, suffix: str, at: datetime, tz: ZoneInfo) -> Path:
+    """Write `data` as papers/YYYY-MM-DD/<name>-<HHMMSS><suffix>, readable by the desk's account only.
+
+    Written to a temporary file and renamed, so a printer or a person never opens half a file. A second file
+    of the same name in the same second gets a numbered name rather than replacing the first.
     """
     when = local(at, tz)
     folder = papers_dir() / f"{when:%Y-%m-%d}"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stem = f"{kind}-{custody_id}-{when:%H%M%S}"
-    path = folder / f"{stem}.pdf"
+    stem = f"{name}-{when:%H%M%S}"
+    path = folder / f"{stem}{suffix}"
     number = 1
     while path.exists():
         number += 1
-        path = folder / f"{stem}-{number}.pdf"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".pdf")
+        path = folder / f"{stem}-{number}{suffix}"
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=suffix)
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(pdf)
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o600)

@@ -6,10 +6,8 @@ The figures are read and the files written in worker threads; the screen only sh
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +27,7 @@ from kiosk.config import Settings
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.terms import terms
 from kiosk.db.models import database_proxy
-from kiosk.documents.saved import papers_dir
+from kiosk.documents.saved import save_private
 from kiosk.reports.export import to_csv
 from kiosk.reports.figures import (
     ConfiscationFigures,
@@ -59,32 +57,6 @@ def finished_with_database() -> None:
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()
-
-
-def save_private(data: bytes, *, name: str, suffix: str, at: datetime, tz: ZoneInfo) -> Path:
-    """Write papers/YYYY-MM-DD/<name>-<HHMMSS><suffix>, readable by the desk's own account only (reports name
-    pupils). Written to a temporary file and renamed, so nobody ever opens half a file; never replaces one."""
-    when = local(at, tz)
-    folder = papers_dir() / f"{when:%Y-%m-%d}"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stem = f"{name}-{when:%H%M%S}"
-    path = folder / f"{stem}{suffix}"
-    number = 1
-    while path.exists():
-        number += 1
-        path = folder / f"{stem}-{number}{suffix}"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=suffix)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from kiosk.custody import BadScan, DeskContext, DeskError, State, normalise
 from kiosk.custody.scans import TagScan
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
 from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.documents.saved import save_private
 from kiosk.reports.reconciliation import Reconciliation, reconcile, reconciliation_pdf
 from kiosk.screens.finding import guarded_read, when_text
-from kiosk.screens.reports import save_private
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
