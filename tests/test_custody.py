@@ -205,3 +205,29 @@ def test_times_follow_london_across_the_clocks_changing(any_school):
     assert (stored.hour, stored.minute) == (7, 15)  # stored in UTC
     report = day_report(datetime(2026, 3, 30).date(), s.settings)
     assert report.total.handed_in == 1
+
+
+@pytest.mark.parametrize("action", ["hand_in", "hand_back"])
+def test_a_database_lost_while_the_receipt_is_read_means_not_saved_and_nothing_kept(any_school, monkeypatch, action):
+    """The receipt's last read (the pupil's approved exceptions) can meet a server that has just gone away.
+    The desk must then say NOT SAVED and mean it: the change is rolled back, never committed behind a crash."""
+    from peewee import OperationalError
+
+    from kiosk.custody import exceptions as approved
+    from kiosk.errors import StorageFailed
+
+    s = any_school
+    code = s.tag_of(s.pupils[0])
+    if action == "hand_back":
+        hand_in(s.ctx(), scan(s, code))
+
+    def server_gone(*_args, **_kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(approved, "active_exceptions", server_gone)
+    before = (Custody.select().where(Custody.closed_at.is_null()).count(), Event.select().count())
+    with pytest.raises(StorageFailed) as caught:
+        (hand_in if action == "hand_in" else hand_back)(s.ctx(), scan(s, code))
+    assert caught.value.message.startswith("NOT SAVED")
+    monkeypatch.undo()
+    assert (Custody.select().where(Custody.closed_at.is_null()).count(), Event.select().count()) == before

@@ -93,7 +93,10 @@ def hand_in(ctx: DeskContext, found: Resolved) -> Receipt:
                              action="HANDED_IN", pupil=found.pupil.id, tag=found.tag.id, custody=custody.id,
                              custody_state=State.IN_OFFICE,
                              payload={"slot": custody.slot, "via": found.via, "code": found.tag.code})
-            return _receipt(ctx, found, Outcome.HANDED_IN, Severity.OK, f"Slot {custody.slot}", custody, now)
+                # The receipt reads (the pupil's exceptions) before the commit: if the server goes away now,
+                # the desk says NOT SAVED and means it, never "saved" for a hand-in that was rolled back or
+                # a crash for one that was committed.
+                return _receipt(ctx, found, Outcome.HANDED_IN, Severity.OK, f"Slot {custody.slot}", custody, now)
         except IntegrityError:
             # Another desk took this tag or this slot at the same instant: look again.
             continue
@@ -124,8 +127,10 @@ def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
                          action="HANDED_BACK", pupil=found.pupil.id, tag=found.tag.id, custody=open_.id,
                          custody_state=State.RETURNED,
                          payload={"slot": open_.slot, "via": found.via, "from_state": state.value})
-        overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
-        return _receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}", open_, now)
+            overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
+            # Built before the commit, as in hand_in.
+            return _receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}", open_,
+                            now)
     raise Conflict("Another desk is handling this phone right now. Scan it again in a moment.")
 
 
