@@ -148,6 +148,10 @@ class KioskApp(App[None]):
         self._card_keys = ""  # what a scanner typed outside any text box, until its Enter
         self.register_theme(HIGH_CONTRAST)
 
+    def get_key_display(self, binding: Binding) -> str:
+        # As printed on the keyboard: "F2", not "f2"; "^L" for Ctrl+L (F1 help spells it out).
+        return super().get_key_display(binding).upper()
+
     def get_default_screen(self) -> Screen:
         return LockScreen(settings=self.settings, keyring=self.keyring, clock=self.clock)
 

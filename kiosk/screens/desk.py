@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.timer import Timer
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local
@@ -17,6 +20,7 @@ from kiosk.custody import (
     CloseDayReport,
     Conflict,
     DeskContext,
+    DeskCounts,
     DeskError,
     Mode,
     NotPermitted,
@@ -39,22 +43,23 @@ from kiosk.custody import (
 from kiosk.custody.safeguarding import open_holds
 from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.db.connection import storage_guard
+from kiosk.db.models import database_proxy
+from kiosk.db.resilience import DEFAULT_ATTEMPTS, ConnectionWatch, Health, retry_transient
 from kiosk.errors import StorageFailed
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
-from kiosk.screens.confiscate import ConfiscateScreen
-from kiosk.screens.dashboard import DashboardScreen
-from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.pupil_picker import PupilPicker
-from kiosk.screens.release import ReleaseScreen
-from kiosk.screens.reports import ReportsScreen
-from kiosk.screens.safeguarding import HoldsAlert, HoldsScreen
-from kiosk.screens.search_record import SearchRecordScreen
-from kiosk.screens.stocktake import EndOfDayScreen
 from kiosk.widgets.big_text import BigText
+from kiosk.widgets.database_down import DatabaseDown
+from kiosk.widgets.desk_figures import DeskFigures, changes_figures
+from kiosk.widgets.desk_footer import DeskFooter
+from kiosk.widgets.poller import Poller, Reading
 from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
+
+# The screens behind F4-F11 and Ctrl+T are imported when first opened: several print papers, and importing
+# reportlab for them would add a quarter of a second to every start of the kiosk.
 
 SCAN_PROMPT = "scan a tag, a school ID card, or type a name"
 MODE_WORDS = {Mode.HAND_IN: "HAND IN", Mode.HAND_BACK: "HAND BACK"}
@@ -65,10 +70,30 @@ PROBLEM_HEADLINES: list[tuple[type[DeskError], str]] = [
 ]
 # A kiosk-sized terminal gets letters twice the size.
 LARGE_FROM = (140, 40)
+# The figures and the database's health are read this often: other desks' work shows within this many seconds.
+REFRESH_SECONDS = 3.0
+# After a read that may have missed this desk's own latest scans, read again this soon (a few times a second at
+# most, however fast the scans come).
+RECOUNT_SECONDS = 0.3
+# How long an explicit refresh (the desk opening, coming back from another screen) waits for its answer, so it
+# shows in the same frame. The 3-second timer never waits, and nothing waits behind a read already running.
+REFRESH_WAIT_SECONDS = 0.5
+# The footer's keys in order of importance at the hatch: at 80 columns the first of these are what it shows.
+HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "pupil", "confiscate", "release",
+              "close_day", "search_record", "holds", "dashboard", "reports", "end_of_day", "app.labels")
 
 
 def problem_headline(error: DeskError) -> str:
     return next(headline for kind, headline in PROBLEM_HEADLINES if isinstance(error, kind))
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One background reading: is the database answering, and the figures if it is."""
+
+    changes: int  # how many figure-changing actions this desk had made when the reading began
+    health: Health
+    counts: DeskCounts | None
 
 
 class DeskScreen(Screen[None]):
@@ -77,29 +102,43 @@ class DeskScreen(Screen[None]):
     AUTO_FOCUS = "#scan"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("f1", "app.help", "Help"),  # first, so the footer shows it even at 80 columns
+        Binding("f1", "app.help", "Help"),
         Binding("f2", "mode('hand in')", "Hand in"),
         Binding("f3", "mode('hand back')", "Hand back"),
+        Binding("f4", "pupil", "Pupil"),
         Binding("f5", "confiscate", "Confiscate"),
         Binding("f6", "release", "Release"),
+        Binding("f7", "dashboard", "Dashboard"),
         Binding("f8", "search_record", "Search"),
         Binding("f9", "close_day", "Close day"),
         Binding("f10", "holds", "Holds"),
-        # Oversight keys come after the desk's own, so at 80 columns the footer still shows those first.
-        Binding("f7", "dashboard", "Dashboard"),
-        Binding("f4", "pupil", "Pupil"),
         Binding("f11", "reports", "Reports"),
-        Binding("ctrl+t", "end_of_day", "End of day"),
         Binding("f12", "app.labels", "Labels"),  # F1 help and the palette's actions live on the app
+        Binding("ctrl+t", "end_of_day", "End of day"),
     ]
 
     mode: reactive[str] = reactive(Mode.HAND_IN, init=False)
+
+    class Polled(Message):
+        """A background reading has arrived (posted from the reading's own thread)."""
+
+        def __init__(self, reading: Reading[Poll]) -> None:
+            super().__init__()
+            self.reading = reading
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.repeats = RepeatFilter(ctx.settings.repeat_scan_seconds)
         self.set_reactive(DeskScreen.mode, default_mode(ctx.clock, ctx.settings))
+        # Counted up by every action of this desk that may change the figures; a reading that began before
+        # the latest of them may have missed it, so it is not shown over the figures the receipts built.
+        self.changes = 0
+        self._applied = 0  # the number of the newest reading shown
+        self._recount: Timer | None = None
+        self.connection = ConnectionWatch(now=ctx.clock.now)
+        self.poller: Poller[Poll] = Poller(self.read_database, lambda reading: self.post_message(self.Polled(reading)),
+                                           name="desk figures", on_exit=close_thread_connection)
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -107,26 +146,31 @@ class DeskScreen(Screen[None]):
                        tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
         with Horizontal(id="mode-bar"):
             yield BigText(MODE_WORDS[self.mode], id="mode")
-            yield Static(id="counts")
+            yield DeskFigures(id="counts")
+        yield DatabaseDown(id="db-down")
         scan = ScanBox(id="scan")
         scan.border_title = SCAN_PROMPT
         yield scan
         yield ResultBanner(id="banner")
         yield RecentList(id="recent")
-        yield Footer(compact=True)  # compact: every desk key fits in 80 columns
+        yield DeskFooter(first=HATCH_KEYS)
 
     def on_mount(self) -> None:
         self.query_one("#recent").border_title = "recent scans"
         self._show_mode()
-        self.refresh_counts()
-        # Other desks change the figures too.
-        self.set_interval(30.0, self.refresh_counts)
+        self.poller.start()  # the first reading is asked for as the screen comes to the front (on_screen_resume)
+        # Other desks change the figures, and the database may go away: both are read in the background.
+        self.set_interval(REFRESH_SECONDS, self.poll)
         # The DSL and the head hear about safeguarding holds as soon as they sign in.
         if self.ctx.who.can(Permission.READ_DSL_NOTES):
             self.call_after_refresh(self.alert_holds)
 
+    def on_unmount(self) -> None:
+        self.poller.stop()
+
     def on_screen_resume(self) -> None:
-        # Back from confiscating or releasing: the figures may have changed.
+        # Opened, or back from confiscating or releasing: the figures may have changed.
+        self.changes += 1
         self.refresh_counts()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -163,17 +207,64 @@ class DeskScreen(Screen[None]):
         self.query_one("#mode-bar").set_class(self.mode == Mode.HAND_IN, "-hand-in")
         self.query_one("#mode-bar").set_class(self.mode == Mode.HAND_BACK, "-hand-back")
 
+    # ── the figures and the database's health, read in the background ───────────────────────────────────
+    def read_database(self) -> Poll:
+        """On the reading's own thread: one cheap probe, then the figures if the database answered."""
+        changes = self.changes
+        health = self.connection.check()  # reconnects by itself when the server is back
+        counts = None
+        if health.ok:
+            try:
+                counts = desk_counts(self.ctx.clock, self.ctx.settings)
+            except DeskError:
+                counts = None  # answered the probe, failed the count: the next reading tries again
+        return Poll(changes, health, counts)
+
+    def poll(self) -> None:
+        """The timer's reading: never waits."""
+        self.poller.ask()
+
     def refresh_counts(self) -> None:
-        try:
-            counts = desk_counts(self.ctx.clock, self.ctx.settings)
-        except DeskError:
-            # Called from a timer too: an exception there would end the app. The scan result says the rest.
-            self.query_one("#counts", Static).update("counts unavailable: the database is not answering")
+        """Read the figures and the database's health now. Waits a moment for the answer (so it shows in this
+        frame), never long: a server that does not answer leaves the reading to arrive when it can."""
+        reading = self.poller.ask(wait=REFRESH_WAIT_SECONDS)
+        if reading is not None:
+            self.show_reading(reading)
+
+    def on_desk_screen_polled(self, message: Polled) -> None:
+        self.show_reading(message.reading)
+
+    def show_reading(self, reading: Reading[Poll]) -> None:
+        if reading.number <= self._applied:
+            return  # already shown, or older than what is shown
+        self._applied = reading.number
+        figures = self.query_one(DeskFigures)
+        poll = reading.value
+        if poll is None:  # the reading itself failed (a bug, not the database): say so, and read again soon
+            self.log.error(f"desk figures: {reading.error!r}")
+            self.recount_soon()
             return
-        self.query_one("#counts", Static).update(
-            f"in office [b]{counts.in_office:,}[/] · handed back today [b]{counts.handed_back_today:,}[/]\n"
-            f"uncollected [b]{counts.uncollected:,}[/] · expected [b]{counts.expected:,}[/]"
-        )
+        self.query_one(DatabaseDown).show(poll.health, self.ctx.settings.tz)
+        if not poll.health.ok:
+            figures.unavailable()
+        elif poll.counts is None or poll.changes != self.changes:
+            # Began before this desk's latest hand-in or hand-back (so it may not include it): keep the figures
+            # the receipts built, and read again shortly.
+            self.recount_soon()
+        else:
+            figures.show(poll.counts)
+
+    def recount_soon(self) -> None:
+        if self._recount is None:
+            self._recount = self.set_timer(RECOUNT_SECONDS, self._recount_now)
+
+    def _recount_now(self) -> None:
+        self._recount = None
+        self.poller.ask()
+
+    @property
+    def database_down(self) -> bool:
+        return self.query_one(DatabaseDown).showing
 
     # ── scans ───────────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#scan")
@@ -183,7 +274,8 @@ class DeskScreen(Screen[None]):
         if not event.value.strip():
             return
         box = self.query_one("#scan", ScanBox)
-        box.border_subtitle = ""
+        if box.border_subtitle:
+            box.border_subtitle = ""
         try:
             scan = normalise(event.value)
         except BadScan as error:
@@ -218,16 +310,32 @@ class DeskScreen(Screen[None]):
 
     def act(self, found: Resolved) -> None:
         """Hand the phone in or back, in the desk's current mode."""
+        action = hand_in if self.mode == Mode.HAND_IN else hand_back
         try:
-            receipt = (hand_in if self.mode == Mode.HAND_IN else hand_back)(self.ctx, found)
+            # Re-run a bounded number of times if the database rolled it back for a transient reason
+            # (serialisation failure, deadlock); anything else is shown as it is.
+            receipt = retry_transient(action, self.ctx, found, attempts=self.retry_attempts())
         except DeskError as error:
             if isinstance(error, StorageFailed):
                 # Nothing was saved: scanning again at once (what the message asks) must be acted on.
                 self.repeats.forget()
+                self.poll()  # is the database still there? The banner says so within moments.
             self.show_problem(error)
-        else:
-            self.show_receipt(receipt)
-        self.refresh_counts()
+            return
+        if changes_figures(receipt):
+            # The receipt says what changed: the figures move by it rather than being counted again.
+            self.changes += 1
+            self.query_one(DeskFigures).apply(receipt)
+        self.show_receipt(receipt)
+
+    @staticmethod
+    def retry_attempts() -> int:
+        # SQLite has already waited its busy timeout (15 s) before saying "database is locked": running it again
+        # would freeze the desk three times as long. PostgreSQL's serialisation failures and deadlocks come at
+        # once and a re-run usually succeeds.
+        from peewee import PostgresqlDatabase
+
+        return DEFAULT_ATTEMPTS if isinstance(database_proxy.obj, PostgresqlDatabase) else 1
 
     def show_receipt(self, receipt: Receipt) -> None:
         self.show(Result.of_receipt(receipt))
@@ -243,7 +351,12 @@ class DeskScreen(Screen[None]):
 
     # ── a typed name ────────────────────────────────────────────────────────────────────────────────────
     def pick_pupil(self, search: NameSearch) -> None:
-        pupils = find_pupils(search)
+        try:
+            pupils = find_pupils(search)
+        except DeskError as error:
+            self.repeats.forget()
+            self.show_problem(error)
+            return
         if not pupils:
             self.show(Result.problem("NO MATCH", f"No pupil on the roster matches '{search.text}'. "
                                                  "Check the spelling, or scan the phone's tag."))
@@ -263,7 +376,12 @@ class DeskScreen(Screen[None]):
 
     # ── close of day ────────────────────────────────────────────────────────────────────────────────────
     def action_close_day(self) -> None:
-        in_office = desk_counts(self.ctx.clock, self.ctx.settings).in_office
+        try:
+            in_office = desk_counts(self.ctx.clock, self.ctx.settings).in_office
+        except DeskError as error:  # a key press must never end the app
+            self.show_problem(error)
+            self.poll()
+            return
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -272,39 +390,58 @@ class DeskScreen(Screen[None]):
                 report: CloseDayReport = close_day(self.ctx)
             except DeskError as error:
                 self.show_problem(error)
+                self.poll()
                 return
-            self.refresh_counts()
+            self.changes += 1
             self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
 
         self.app.push_screen(ConfirmCloseDay(in_office=in_office, desk=self.ctx.desk), confirmed)
 
     # ── confiscation, release, searches and holds (each its own screen; Esc comes back here) ────────────
     def action_confiscate(self) -> None:
+        from kiosk.screens.confiscate import ConfiscateScreen
+
         self.app.push_screen(ConfiscateScreen(self.ctx))
 
     def action_release(self) -> None:
+        from kiosk.screens.release import ReleaseScreen
+
         self.app.push_screen(ReleaseScreen(self.ctx))
 
     def action_search_record(self) -> None:
+        from kiosk.screens.search_record import SearchRecordScreen
+
         self.app.push_screen(SearchRecordScreen(self.ctx))
 
     def action_holds(self) -> None:
+        from kiosk.screens.safeguarding import HoldsScreen
+
         self.app.push_screen(HoldsScreen(self.ctx))
 
     # ── oversight: the pupil view, the dashboard, reports and the end of day ───────────────────────────
     def action_pupil(self) -> None:
+        from kiosk.screens.pupil import PupilScreen
+
         self.app.push_screen(PupilScreen(self.ctx))
 
     def action_dashboard(self) -> None:
+        from kiosk.screens.dashboard import DashboardScreen
+
         self.app.push_screen(DashboardScreen(self.ctx))
 
     def action_reports(self) -> None:
+        from kiosk.screens.reports import ReportsScreen
+
         self.app.push_screen(ReportsScreen(self.ctx))
 
     def action_end_of_day(self) -> None:
+        from kiosk.screens.stocktake import EndOfDayScreen
+
         self.app.push_screen(EndOfDayScreen(self.ctx))
 
     def alert_holds(self) -> None:
+        from kiosk.screens.safeguarding import HoldsAlert
+
         try:
             holds = storage_guard(open_holds)()
         except DeskError as error:
@@ -324,3 +461,13 @@ class DeskScreen(Screen[None]):
         self.query_one(ResultBanner).clear()
         self.query_one(RecentList).clear()
         self.query_one("#scan", ScanBox).clear()
+
+
+def close_thread_connection() -> None:
+    """On the reading's thread as it ends: its own database connection goes with it."""
+    db = database_proxy.obj
+    try:
+        if db is not None and not db.is_closed():
+            db.close()
+    except Exception:  # noqa: BLE001 - best effort: the thread is ending, and a broken connection is gone anyway
+        pass

@@ -1,0 +1,56 @@
+"""The red line across the desk while the database does not answer: do not hand phones back until it returns.
+
+A hand-back the kiosk cannot record is a phone gone with no record of who took it, so the line is loud, says
+since when and why, and that nobody needs to restart anything: it goes away by itself when the database answers.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.widgets import Static
+
+from kiosk.clock import local
+from kiosk.db.resilience import Health
+
+
+def words(health: Health, tz: ZoneInfo) -> str:
+    since = f"{local(health.since, tz):%H:%M}" if health.since else "now"
+    cause = (health.cause or "no answer").rstrip(". ")
+    return f"✖ {(health.banner or '').upper()} (since {since}: {cause}) — it reconnects by itself"
+
+
+class DatabaseDown(Static):
+    """Hidden while the database answers; the desk calls show() with every health check."""
+
+    DEFAULT_CSS = """
+    DatabaseDown {
+        display: none;
+        height: auto;
+        width: 100%;
+        padding: 0 1;
+        background: #b71c1c;
+        color: #ffffff;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.health: Health | None = None
+
+    def show(self, health: Health, tz: ZoneInfo) -> None:
+        if health == self.health:
+            return
+        self.health = health
+        if health.ok:
+            self.display = False
+            self.update("")
+            return
+        self.update(Text(words(health, tz)))
+        self.display = True
+
+    @property
+    def showing(self) -> bool:
+        return self.health is not None and not self.health.ok

@@ -1,0 +1,62 @@
+"""The desk's header figures: in office, handed back today, uncollected, expected.
+
+Counting them walks the custody table, so the desk does not re-count after every scan: each receipt moves the
+figures by what it changed (a hand-in puts one more phone in the office), and a re-count every few seconds
+brings in what other desks and other screens did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.widgets import Static
+
+from kiosk.custody import DeskCounts, Outcome, Receipt
+
+# hand_back's words for a phone that was UNCOLLECTED (left overnight) rather than IN_OFFICE; the receipt has no
+# field for where the phone came from, and the next re-count corrects the figures if these words ever change.
+OVERNIGHT_WORDS = "left overnight"
+
+
+def after(counts: DeskCounts, receipt: Receipt) -> DeskCounts:
+    """The figures once this receipt's change is saved. Receipts that changed nothing leave them as they are."""
+    if receipt.outcome is Outcome.HANDED_IN:
+        return replace(counts, in_office=counts.in_office + 1)
+    if receipt.outcome is Outcome.HANDED_BACK:
+        if OVERNIGHT_WORDS in receipt.message:
+            return replace(counts, uncollected=max(0, counts.uncollected - 1),
+                           handed_back_today=counts.handed_back_today + 1)
+        return replace(counts, in_office=max(0, counts.in_office - 1),
+                       handed_back_today=counts.handed_back_today + 1)
+    return counts
+
+
+def changes_figures(receipt: Receipt) -> bool:
+    return receipt.outcome in (Outcome.HANDED_IN, Outcome.HANDED_BACK)
+
+
+class DeskFigures(Static):
+    """Two lines at the right of the mode bar. `counts` is None until the first count arrives."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("counting…", id=id)
+        self.counts: DeskCounts | None = None
+
+    def show(self, counts: DeskCounts) -> None:
+        if counts == self.counts:
+            return  # the same figures: no repaint
+        self.counts = counts
+        self.update(
+            f"in office [b]{counts.in_office:,}[/] · handed back today [b]{counts.handed_back_today:,}[/]\n"
+            f"uncollected [b]{counts.uncollected:,}[/] · expected [b]{counts.expected:,}[/]"
+        )
+
+    def apply(self, receipt: Receipt) -> None:
+        """Move the figures by what this receipt changed (nothing to move before the first count)."""
+        if self.counts is not None:
+            self.show(after(self.counts, receipt))
+
+    def unavailable(self) -> None:
+        """The database did not answer: say so rather than show figures that may be stale."""
+        self.counts = None
+        self.update("figures unavailable:\nthe database is not answering")
