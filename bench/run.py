@@ -772,7 +772,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--only: unknown {unknown}; choose from {', '.join(sorted(GROUP_OF))}")
 
     work = (args.workdir or OUT).resolve()
-    scratch = work / ("quick" if args.quick else "scratch")
+    # Per process: another engineer's run on this machine may be using its own scratch copies right now.
+    scratch = work / f"{'quick' if args.quick else 'scratch'}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     say = lambda text: print(text, flush=True)  # noqa: E731
@@ -856,8 +857,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(payload)
-    if not args.quick:
-        shutil.rmtree(scratch, ignore_errors=True)  # ~1 GB of database copies
+    shutil.rmtree(scratch, ignore_errors=True)  # up to ~1 GB of database copies
     return 1 if broke else 0
 
 

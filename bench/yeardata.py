@@ -14,6 +14,7 @@ version, so repeated runs reuse it. Run `python -m bench.yeardata [--quick] [--r
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import heapq
 import json
@@ -148,6 +149,20 @@ def load_or_build(spec: YearSpec = FULL, *, out: Path = OUT, rebuild: bool = Fal
                   say: Callable[[str], None] = print) -> YearDb:
     out.mkdir(parents=True, exist_ok=True)
     key = spec.cache_key(schema_fingerprint())
+    # Several engineers share this machine and bench/out: two runs building the same year at once each
+    # rewrote the other's key file and half-built database, and the build failed verification. One builds;
+    # the other waits on this lock and then finds the cache ready.
+    with (out / f".{key}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("  another benchmark run is building or reading this year's cache: waiting for it…")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return _load_or_build_locked(spec, key, out, rebuild, say)
+
+
+def _load_or_build_locked(spec: YearSpec, key: str, out: Path, rebuild: bool,
+                          say: Callable[[str], None]) -> YearDb:
     path, key_path, meta_path = out / f"{key}.db", out / f"{key}.key", out / f"{key}.json"
     if not rebuild and path.exists() and key_path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())

@@ -170,6 +170,77 @@ def test_approved_exception_is_shown_on_the_receipt(any_school):
     assert receipt.notes == ("exception: medical — glucose monitor",)
 
 
+def test_exceptions_show_only_while_in_force_and_the_next_scan_sees_another_desks_change(any_school):
+    """The receipt reads the pupil's exceptions afresh on every scan (no cache): an exception added at another
+    desk shows on this desk's very next scan, one that has ended or not yet started never does."""
+    from datetime import timedelta
+
+    from kiosk.db import PhoneException
+
+    s = any_school
+    admin = SignedIn(staff_id=None, name="cli", initials="CLI", role="admin", desk="Reception 2")
+    today, ruby = s.clock.now().date(), s.pupils[4]
+    code = s.tag_of(ruby)
+    add_exception(s.ctx(admin), pupil_id=ruby.id, kind="educational visit", valid_from=today - timedelta(days=9),
+                  valid_to=today - timedelta(days=1), notes="ended yesterday")
+    add_exception(s.ctx(admin), pupil_id=ruby.id, kind="other", valid_from=today + timedelta(days=1),
+                  valid_to=None, notes="starts tomorrow")
+    assert hand_in(s.ctx(), scan(s, code)).notes == ()
+    add_exception(s.ctx(admin), pupil_id=ruby.id, kind="young carer", valid_from=today - timedelta(days=3),
+                  valid_to=today, notes="calls home at lunch")
+    add_exception(s.ctx(admin), pupil_id=ruby.id, kind="medical", valid_from=today, valid_to=None, notes=None)
+    until = f"{today:%-d %b}"
+    assert hand_back(s.ctx(), scan(s, code)).notes == (
+        f"exception: young carer — calls home at lunch, until {until}", "exception: medical")
+    # Ended at another desk (its end moved to yesterday): gone from the next receipt here.
+    PhoneException.update(valid_to=today - timedelta(days=1)).where(PhoneException.kind == "medical").execute()
+    assert hand_in(s.ctx(), scan(s, code)).notes == (f"exception: young carer — calls home at lunch, until {until}",)
+
+
+def test_a_zero_padded_admission_number_finds_the_pupil_either_way(any_school):
+    from kiosk.custody.lookup import find_by_admission_number
+    from tests.conftest import add_pupil
+
+    s = any_school
+    padded = add_pupil(s.clock, "000742", "Ada", "Okonjo", None, 8, "8B")
+    plain = add_pupil(s.clock, "4321", "Ben", "Sato", None, 8, "8B")
+    assert resolve(normalise("742")).pupil.id == padded.id  # the card drops the MIS export's zeros
+    assert resolve(normalise("00004321")).pupil.id == plain.id  # the card pads, the MIS does not
+    assert resolve(normalise("742")).tag.code == s.tag_of(padded)
+    assert find_by_admission_number("999") is None
+
+
+def test_hand_in_and_hand_back_record_every_column_of_the_custody(any_school):
+    """The hot path writes its rows with hand-written SQL (kiosk.db.raw): every column must be what the model
+    gives, the defaults included, read back through the model on each backend."""
+    s = any_school
+    zoe = s.pupils[0]
+    tag = Tag.get(Tag.pupil == zoe)
+    opened = s.clock.now()
+    receipt = hand_in(s.ctx(), scan(s, tag.code))
+    row = Custody.get_by_id(receipt.custody_id)
+    expected_open = dict(
+        id=receipt.custody_id, tag=tag.id, pupil=zoe.id, kind="daily", state=State.IN_OFFICE, slot_box="9C",
+        slot_position=1, opened_at=to_db(opened), opened_by=s.office.staff_id, opened_desk="Reception 1",
+        closed_at=None, closed_by=None, closed_desk=None, handed_to=None, seal_number=None, condition=None,
+        reason=None, dsl_flag=False, state_changed_at=to_db(opened), reason_category=None, location=None,
+        confiscated_by_name=None, exam_incident=False, confiscated_at=None, held_until=None, details_json=None)
+    assert row.__data__ == expected_open
+    assert receipt.since == opened and receipt.slot == "9C-01"
+    s.clock.set(datetime(2026, 11, 30, 15, 20, 5, 250000, tzinfo=UTC))
+    back = hand_back(s.ctx(), scan(s, tag.code))
+    closed = to_db(s.clock.now())
+    row = Custody.get_by_id(receipt.custody_id)
+    assert row.__data__ == expected_open | dict(state=State.RETURNED, closed_at=closed, closed_by=s.office.staff_id,
+                                                closed_desk="Reception 1", handed_to="pupil", state_changed_at=closed)
+    assert back.custody_id == receipt.custody_id and back.slot == "9C-01"
+    events = list(Event.select().where(Event.custody == receipt.custody_id).order_by(Event.seq))
+    assert [(e.action, e.at, e.staff_id, e.pupil_id, e.tag_id, e.custody_state) for e in events] == [
+        ("HANDED_IN", to_db(opened), s.office.staff_id, zoe.id, tag.id, "IN_OFFICE"),
+        ("HANDED_BACK", closed, s.office.staff_id, zoe.id, tag.id, "RETURNED")]
+    assert verify(s.keyring.audit_key).ok
+
+
 def test_a_teacher_cannot_work_the_daily_desk(any_school):
     s = any_school
     teacher = replace(s.office, role=Role.TEACHER.value)
