@@ -211,12 +211,39 @@ def cmd_close_day(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     from kiosk.audit import verify
+    from kiosk.audit.witness import WitnessUnreadable
+    from kiosk.config import witness_path
 
     env.open()
-    report = verify(env.keyring().audit_key)
+    if args.no_witness:
+        witness = None  # a backup, or a copy put back on purpose: it ends before what the desk saved since
+    elif args.witness:
+        witness = Path(args.witness).expanduser()
+    else:
+        witness = witness_path(env.settings)
+    if args.witness and not witness.is_file():
+        raise CommandError(f"The witness file {witness} does not exist. Give the path of a desk's witness file "
+                           "(kiosk.witness, beside its key file; `kiosk config` shows where).")
+    notes = []  # said after the verdict, which stays the first line
+    if not args.witness and witness is not None:
+        if witness.is_file():
+            notes.append(f"Used this desk's witness file {witness}.")
+        else:
+            notes.append(f"No witness file for this desk at {witness}: the database was checked alone (events "
+                         "removed from the end cannot be seen without one).")
+            witness = None
+    try:
+        report = verify(env.keyring().audit_key, witness=witness)
+    except WitnessUnreadable as exc:
+        raise CommandError(f"{exc}. Nothing was checked; fix its permissions, or name another desk's witness "
+                           "file with --witness.") from exc
+    if report.witness:
+        notes.append(report.witness[0].upper() + report.witness[1:] + ".")
     if report.ok:
         env.say(f"Audit trail OK: {report.events_checked} events in sequence, chain intact, "
                 f"{report.custody_checked} custody records match their events.")
+        for note in notes:
+            env.say(note)
         return EXIT_OK
     if report.first_bad_seq is not None:
         env.say(f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {report.first_bad_seq}")
@@ -226,6 +253,12 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
         env.say(f"  {problem}")
     if len(report.problems) > 50:
         env.say(f"  … and {len(report.problems) - 50} more")
+    for note in notes:
+        env.say(note)
+    if report.witness_failed:
+        env.say("If this is a backup, or a copy put back on purpose, that is expected: it ends before what the desk "
+                "saved later. Check a backup with --no-witness; after putting a copy back, move the witness file "
+                "aside (keep it) so the desk starts a new one.")
     env.say("Keep this database as it is and tell the headteacher and your IT support: the records were changed "
             "outside the kiosk.")
     return EXIT_PROBLEM
@@ -372,8 +405,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("close-day", cmd_close_day, "mark every phone still in the office as uncollected, and list them")
     audit = add("audit", _show_help("audit"), "the audit trail")
-    add("verify", cmd_audit_verify, "check the audit chain and replay it against custody",
-        audit.add_subparsers(metavar="ACTION"))
+    p = add("verify", cmd_audit_verify, "check the audit chain and replay it against custody",
+            audit.add_subparsers(metavar="ACTION"))
+    witness = p.add_mutually_exclusive_group()
+    witness.add_argument("--witness", metavar="FILE", help="a desk's witness file (default: this desk's own, if "
+                         "it exists): fails if the database no longer holds the newest event it saw saved")
+    witness.add_argument("--no-witness", action="store_true", help="check the database alone (a backup ends "
+                         "before what the desk saved later)")
 
     exc = add("exception", _show_help("exception"),
               "approved exceptions to the hand-in rule")

@@ -73,6 +73,9 @@ class Settings:
                                     "none of their records is still kept.", 1)
     database: str = _doc("SQLite file path or postgresql:// URL. Empty: kiosk.db in the data directory.", "")
     key_file: str = _doc("Secret key file (PIN pepper, audit chain). Empty: kiosk.key in the config dir.", "")
+    witness_file: str = _doc("Audit witness file: after each save this desk appends the audit head to it, so "
+                             "`kiosk audit verify` notices events removed from the end. Empty: kiosk.witness "
+                             "beside the key file; 'off': none.", "")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -122,7 +125,7 @@ def settings_path() -> Path:
 
 
 _ENV = {"KIOSK_DB": "database", "KIOSK_DESK": "desk", "KIOSK_KEY_FILE": "key_file",
-        "KIOSK_SCHOOL": "school_name", "KIOSK_TIMEZONE": "timezone"}
+        "KIOSK_WITNESS_FILE": "witness_file", "KIOSK_SCHOOL": "school_name", "KIOSK_TIMEZONE": "timezone"}
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
@@ -172,6 +175,27 @@ def database_url(settings: Settings) -> str:
 
 def key_file_path(settings: Settings) -> Path:
     return Path(settings.key_file) if settings.key_file else config_dir() / "kiosk.key"
+
+
+def witness_path(settings: Settings) -> Path | None:
+    """This desk's audit witness file (kiosk/audit/witness.py), or None when switched off."""
+    chosen = settings.witness_file.strip()
+    if chosen.lower() == "off":
+        return None
+    return Path(chosen).expanduser() if chosen else key_file_path(settings).with_suffix(".witness")
+
+
+def default_witness_path() -> Path | None:
+    """The witness file for a database opened without naming one: as the settings file and environment say,
+    and by default only beside a key file that exists (no key file here: this process is not a desk of it)."""
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return None
+    path = witness_path(settings)
+    if path is not None and not settings.witness_file.strip() and not key_file_path(settings).exists():
+        return None
+    return path
 
 
 def with_overrides(settings: Settings, **overrides: Any) -> Settings:

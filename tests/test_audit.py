@@ -6,6 +6,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from kiosk.audit import verify
 from kiosk.audit.chain import payload_digest
 from kiosk.custody import State, close_day, hand_back, hand_in, normalise, resolve
@@ -127,3 +129,227 @@ def _pg() -> bool:
     from peewee import PostgresqlDatabase
 
     return isinstance(database_proxy.obj, PostgresqlDatabase)
+
+
+# ---- the custody row replayed column by column (finding D) ------------------------------------------------------
+
+
+def _a_week_of_everything(s):
+    """A daily cycle, a release to a carer, a police case, then today's hand-in (tests/test_privacy.py), plus what
+    must not look like tampering: a tag replaced while its phone is in the office and handed back at another desk,
+    a daily phone confiscated, and a DSL note written at another desk after the police took the phone."""
+    from dataclasses import replace
+
+    from kiosk.custody.confiscation import confiscate
+    from kiosk.custody.safeguarding import add_dsl_note
+    from kiosk.labels.replace import replace_tag
+    from tests.test_confiscation import as_role
+    from tests.test_privacy import old_school_year
+
+    # Leaves pupil 0's phone in the office today and pupil 2's uncollected since 2022.
+    released_id, police_id = old_school_year(s)
+    elsewhere = replace(s.office, desk="Student Services")
+    hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[1]))))
+    new_code = replace_tag(s.ctx(), tag_code=s.tag_of(s.pupils[1]), reason="damaged").new_code
+    s.clock.advance(minutes=5)
+    hand_back(s.ctx(elsewhere), resolve(normalise(new_code)))
+    confiscate(s.ctx(), resolve(normalise(s.tag_of(s.pupils[2]))), confiscated_by_name="Mr Ellis",
+               reason_category="used in lesson", location="Room 4", condition=[], seal_number="NEW-1")
+    add_dsl_note(s.ctx(replace(as_role(s, "PS"), desk="Student Services")), police_id, "police confirmed receipt")
+    return released_id, police_id
+
+
+def _custody_edit(column):
+    returned = Custody.select().where(Custody.state == State.RETURNED).order_by(Custody.id).first()
+    released = Custody.select().where(Custody.state == State.RELEASED).first()
+    if column == "handed_to":
+        return released.id, {Custody.handed_to: "Mr M Allory (Uncle)"}
+    if column == "pupil and tag":
+        other = next(t for t in Custody.select().order_by(Custody.id.desc()) if t.pupil_id != returned.pupil_id)
+        return returned.id, {Custody.pupil: other.pupil_id, Custody.tag: other.tag_id}
+    if column == "slot":
+        return returned.id, {Custody.slot_position: returned.slot_position + 40}
+    if column == "opened_desk":
+        return returned.id, {Custody.opened_desk: "Nobody"}
+    return returned.id, {Custody.closed_desk: "Nobody"}
+
+
+@pytest.mark.parametrize("column", ["handed_to", "pupil and tag", "slot", "opened_desk", "closed_desk"])
+def test_a_custody_column_changed_behind_the_kiosk_is_detected(any_school, column):
+    s = any_school
+    _a_week_of_everything(s)
+    assert verify(s.keyring.audit_key).ok, verify(s.keyring.audit_key).problems  # nothing looks like tampering
+    custody_id, change = _custody_edit(column)
+    Custody.update(change).where(Custody.id == custody_id).execute()
+    report = verify(s.keyring.audit_key)
+    assert not report.ok
+    assert [p for p in report.problems if p.startswith(f"custody {custody_id}: ")], report.problems
+    assert report.first_bad_seq is None  # the chain itself is whole: only the custody row was changed
+
+
+def test_after_a_retention_purge_the_replay_still_passes_and_still_checks_the_sealed_columns(any_school):
+    from kiosk.privacy.retention import purge
+    from tests.test_privacy import ADMIN
+
+    s = any_school
+    _a_week_of_everything(s)
+    purge(s.ctx(ADMIN), dry_run=False)  # erases the 2022 payloads and who collected
+    assert verify(s.keyring.audit_key).ok, verify(s.keyring.audit_key).problems
+    erased = Custody.select().where(Custody.state == State.RELEASED).first()
+    assert erased.handed_to is None
+    Custody.update(opened_desk="Nobody").where(Custody.id == erased.id).execute()  # sealed in its events' desk
+    assert not verify(s.keyring.audit_key).ok
+
+
+# ---- the witness outside the database (finding E) ---------------------------------------------------------------
+
+
+def _witness_lines(path):
+    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _rewind(n: int) -> int:
+    """The attack nothing inside the database can see: the last n events deleted, the head set back, and the
+    custody rows put back as the remaining events say. Returns the new last seq."""
+    last = Event.select().order_by(Event.seq.desc()).first().seq
+    cut = last - n
+    touched = {e.custody_id for e in Event.select().where((Event.seq > cut) & Event.custody.is_null(False))}
+    Event.delete().where(Event.seq > cut).execute()
+    AuditHead.update(seq=cut, chain=Event.get_by_id(cut).chain).execute()
+    for custody_id in touched:
+        before = Event.select().where(Event.custody == custody_id).order_by(Event.seq.desc()).first()
+        if before is None:
+            Custody.delete().where(Custody.id == custody_id).execute()
+        else:
+            Custody.update(state=before.custody_state, closed_at=None, closed_by=None, closed_desk=None,
+                           handed_to=None).where(Custody.id == custody_id).execute()
+    return cut
+
+
+def test_each_saved_write_is_witnessed_and_verify_sees_the_end_removed_only_with_the_witness(any_school, tmp_path):
+    from kiosk.audit import witness
+
+    s = any_school
+    path = tmp_path / "kiosk.witness"
+    witness.attach(database_proxy.obj, path)
+    busy_day(s)
+    lines = _witness_lines(path)
+    head = AuditHead.get_by_id(1)
+    assert lines[-1][1:] == [str(head.seq), head.chain]  # the newest line is the head this desk left
+    assert len(lines) == 6 + 4 + 1  # one per saved action: 6 hand-ins, 4 hand-backs, close of day
+    assert {line[0] for line in lines} == {Event.get_by_id(1).chain[:16]}
+    report = verify(s.keyring.audit_key, witness=path)
+    assert report.ok and "still here" in report.witness
+
+    cut = _rewind(3)
+    assert verify(s.keyring.audit_key).ok  # the negative control: inside the database it all still agrees
+    report = verify(s.keyring.audit_key, witness=path)
+    assert not report.ok and report.witness_failed
+    assert any(f"no longer holds event {head.seq}" in p for p in report.problems), report.problems
+    assert report.first_bad_seq == cut + 1
+
+
+def test_a_refused_or_unsaved_action_is_never_witnessed(any_school, tmp_path, monkeypatch):
+    from peewee import OperationalError
+
+    from kiosk.audit import witness
+    from kiosk.errors import StorageFailed
+
+    s = any_school
+    path = tmp_path / "kiosk.witness"
+    witness.attach(database_proxy.obj, path)
+    code = s.tag_of(s.pupils[0])
+    hand_in(s.ctx(), resolve(normalise(code)))
+    before = path.read_text()
+    hand_in(s.ctx(), resolve(normalise(code)))  # "already in": nothing saved
+    assert path.read_text() == before
+
+    def disk_gone(**_kwargs):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr("kiosk.custody.daily.append_event", disk_gone)
+    with pytest.raises(StorageFailed):
+        hand_back(s.ctx(), resolve(normalise(code)))
+    assert path.read_text() == before  # a witness line for a rolled-back write would be a false alarm later
+
+
+def test_a_witness_file_that_cannot_be_written_never_stops_a_hand_in(school, tmp_path, caplog):
+    import logging
+
+    from kiosk.audit import witness
+
+    s = school
+    folder = tmp_path / "not-yet"
+    path = folder / "kiosk.witness"
+    witness.attach(database_proxy.obj, path)
+    with caplog.at_level(logging.WARNING, logger="kiosk.audit.witness"):
+        for pupil in s.pupils[:3]:
+            receipt = hand_in(s.ctx(), resolve(normalise(s.tag_of(pupil))))
+            assert receipt.outcome.name == "HANDED_IN"
+    assert Custody.select().count() == 3
+    warnings = [r.getMessage() for r in caplog.records if r.name == "kiosk.audit.witness"]
+    assert len(warnings) == 1 and str(path) in warnings[0] and "carries on" in warnings[0]  # once, not per scan
+
+    folder.mkdir()  # IT fixes it: the next save is witnessed again, and the log says so
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="kiosk.audit.witness"):
+        hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[3]))))
+    assert _witness_lines(path)[-1][1] == str(AuditHead.get_by_id(1).seq)
+    assert any("written again" in r.getMessage() for r in caplog.records)
+    assert verify(s.keyring.audit_key, witness=path).ok
+
+
+def test_lines_for_another_database_sharing_the_key_file_are_ignored(school, tmp_path):
+    s = school
+    busy_day(s)
+    path = tmp_path / "kiosk.witness"
+    path.write_text(f"{'f' * 16} 999999 {'a' * 64}\nhalf a line cut by a power c\n")
+    report = verify(s.keyring.audit_key, witness=path)
+    assert report.ok and "holds nothing for this database" in report.witness
+
+
+def test_a_desk_keeps_its_witness_beside_its_key_file_unless_told_otherwise(tmp_path, monkeypatch):
+    from kiosk.audit.witness import attached
+    from kiosk.db import open_database
+    from kiosk.keyring import create_key_file
+
+    config = tmp_path / "config"
+    assert attached(open_database(str(tmp_path / "a.db"))) is None  # no key file here: not a desk of it
+    create_key_file(config / "kiosk.key")
+    assert attached(open_database(str(tmp_path / "b.db"))).path == config / "kiosk.witness"
+    monkeypatch.setenv("KIOSK_WITNESS_FILE", str(tmp_path / "elsewhere.witness"))
+    assert attached(open_database(str(tmp_path / "c.db"))).path == tmp_path / "elsewhere.witness"
+    monkeypatch.setenv("KIOSK_WITNESS_FILE", "off")
+    assert attached(open_database(str(tmp_path / "d.db"))) is None
+
+
+def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(school, tmp_path, capsys):
+    import io
+
+    from kiosk.audit import witness
+    from kiosk.cli import main
+
+    s = school
+    path = tmp_path / "config" / "kiosk.witness"  # beside the school's key file: this desk's own
+    witness.attach(database_proxy.obj, path)
+    busy_day(s)
+
+    def run(*argv):
+        out = io.StringIO()
+        code = main(["--db", s.url, "audit", "verify", *argv], clock=s.clock, out=out)
+        return code, out.getvalue()
+
+    code, out = run()
+    assert code == 0 and out.startswith("Audit trail OK") and f"Used this desk's witness file {path}" in out
+    _rewind(2)
+    code, out = run()
+    assert code == 1 and "no longer holds event" in out and "--no-witness" in out
+    code, out = run("--no-witness")  # a backup is checked on its own
+    assert code == 0 and "witness" not in out.lower()
+    code, out = run("--witness", str(tmp_path / "missing.witness"))
+    assert code == 1 and out == "" and "missing.witness does not exist" in capsys.readouterr().err
+    path.rename(tmp_path / "moved.witness")
+    code, out = run()
+    assert code == 0 and "No witness file for this desk" in out
+    code, out = run("--witness", str(tmp_path / "moved.witness"))
+    assert code == 1 and "no longer holds event" in out

@@ -1,13 +1,19 @@
-"""`kiosk audit verify`: checks the chain, the sequence, and replays events against the custody table."""
+"""`kiosk audit verify`: checks the chain, the sequence, replays events against the custody table, and (given a
+desk's witness file) checks the database still holds the newest event that desk saved."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from peewee import PostgresqlDatabase
 
+from kiosk.audit import witness as witnesses
 from kiosk.audit.chain import GENESIS, payload_digest, seal
-from kiosk.db.models import AuditHead, Custody, Event
+from kiosk.db.models import AuditHead, Custody, Event, slot_label
+
+CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
 
 
 @dataclass
@@ -16,6 +22,8 @@ class VerifyReport:
     custody_checked: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    witness: str | None = None  # what the witness file showed, in a sentence (None: none was checked)
+    witness_failed: bool = False  # the database no longer holds what a desk witnessed
 
     @property
     def ok(self) -> bool:
@@ -27,21 +35,23 @@ class VerifyReport:
             self.first_bad_seq = seq
 
 
-def verify(key: bytes, *, batch: int = 5000) -> VerifyReport:
-    """Checks one consistent snapshot, so desks writing meanwhile never look like tampering."""
+def verify(key: bytes, *, batch: int = 5000, witness: Path | None = None) -> VerifyReport:
+    """Checks one consistent snapshot, so desks writing meanwhile never look like tampering. `witness`: a desk's
+    witness file; its newest (seq, chain) for this database must still be in it (raises WitnessUnreadable)."""
     db = Event._meta.database  # the proxy, or a database bound with bind_ctx (kiosk migrate)
     db = getattr(db, "obj", db)
     if isinstance(db, PostgresqlDatabase):
         with db.atomic(isolation_level="REPEATABLE READ"):
-            return _verify(key)
+            return _verify(key, witness)
     with db.atomic():  # SQLite WAL: the first read of the transaction fixes the snapshot
-        return _verify(key)
+        return _verify(key, witness)
 
 
-def _verify(key: bytes) -> VerifyReport:
+def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
     report = VerifyReport()
     prev_chain, expected_seq = GENESIS, 1
     last_state: dict[int, tuple[int, str | None]] = {}
+    sealed: dict[int, dict] = {}  # per custody, what its events say the row must hold
     query = Event.select().order_by(Event.seq)
     for event in query.iterator():
         report.events_checked += 1
@@ -60,6 +70,7 @@ def _verify(key: bytes) -> VerifyReport:
             report.fail(f"event {event.seq}: chain does not match (edited, inserted or re-signed)", event.seq)
         if event.custody_id is not None:
             last_state[event.custody_id] = (event.seq, event.custody_state)
+            _remember(sealed.setdefault(event.custody_id, {}), event)
         prev_chain, expected_seq = event.chain, event.seq + 1
 
     head = AuditHead.get_or_none(AuditHead.id == 1)
@@ -70,7 +81,12 @@ def _verify(key: bytes) -> VerifyReport:
         report.fail(f"the log ends at event {last_seq} but the head records event {head.seq}: "
                     "events were removed from the end", min(head.seq, last_seq) + 1)
 
-    for custody in Custody.select(Custody.id, Custody.state).iterator():
+    if witness is not None:
+        _check_witness(report, witness, last_seq)
+
+    columns = (Custody.id, Custody.state, Custody.pupil, Custody.tag, Custody.opened_desk, Custody.closed_desk,
+               Custody.slot_box, Custody.slot_position, Custody.handed_to)
+    for custody in Custody.select(*columns).iterator():
         report.custody_checked += 1
         recorded = last_state.pop(custody.id, None)
         if recorded is None:
@@ -79,6 +95,86 @@ def _verify(key: bytes) -> VerifyReport:
             # Not a break in the chain itself, so it does not move first_bad_seq.
             report.fail(f"custody {custody.id} is {custody.state} but its last event (seq {recorded[0]}) "
                         f"says {recorded[1]}")
+        for problem in _differences(custody, sealed.get(custody.id, {})):
+            report.fail(f"custody {custody.id}: {problem}")
     for custody_id, (seq, _state) in sorted(last_state.items()):
         report.fail(f"event {seq} refers to custody {custody_id}, which is missing")
     return report
+
+
+# ---- the custody row replayed from its events ---------------------------------------------------------------
+
+
+def _remember(facts: dict, event: Event) -> None:
+    """What a custody row must agree with: its events' sealed columns, and their payloads while kept."""
+    facts.setdefault("opened_desk", event.desk)  # the desk of its first event opened it
+    if event.pupil_id is not None:
+        facts["pupil"] = event.pupil_id
+    if event.tag_id is not None:
+        facts["tag"] = event.tag_id  # as its latest event says (a replaced tag moves the open custody)
+    closing = event.custody_state in CLOSING_STATES
+    if closing and not facts.get("closed"):
+        # Only the move into a closed state names the closing desk: a later note (DSL, disposal) may be
+        # made anywhere.
+        facts["closed_desk"] = event.desk
+    facts["closed"] = closing
+    payload = _payload(event)
+    if payload.get("slot"):  # the slot after this event (a confiscation moves the phone to the safe)
+        facts["slot"] = payload["slot"]
+    if event.action == "HANDED_BACK":
+        facts["handed_to"] = "pupil"
+    elif event.action == "RELEASED" and payload.get("collector"):
+        facts["handed_to"] = f"{payload['collector']} ({payload.get('relationship')})"  # as release.py writes it
+
+
+def _payload(event: Event) -> dict:
+    if event.payload_json is None:  # erased for retention: only the sealed columns remain
+        return {}
+    try:
+        body = json.loads(event.payload_json)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _differences(custody: Custody, facts: dict) -> list[str]:
+    found = []
+    checks = [("pupil", custody.pupil_id, "the pupil"), ("tag", custody.tag_id, "the tag"),
+              ("opened_desk", custody.opened_desk, "the desk that took it in"),
+              ("closed_desk", custody.closed_desk, "the desk that handed it over"),
+              ("slot", slot_label(custody.slot_box, custody.slot_position), "the slot")]
+    for name, value, words in checks:
+        if facts.get(name) is not None and value != facts[name]:
+            found.append(f"{words} is {value!r} but its events say {facts[name]!r}")
+    # Retention erases who collected (handed_to becomes NULL with the payload); anything else must agree.
+    if "handed_to" in facts and custody.handed_to is not None and custody.handed_to != facts["handed_to"]:
+        found.append(f"handed to {custody.handed_to!r} but its events say {facts['handed_to']!r}")
+    return found
+
+
+# ---- the witness outside the database -----------------------------------------------------------------------
+
+
+def _check_witness(report: VerifyReport, path: Path, last_seq: int) -> None:
+    """The newest event a desk saw saved must still be here, with the same chain value."""
+    first = Event.select(Event.chain).where(Event.seq == 1).tuples().first()
+    if first is None:
+        report.witness = f"witness file {path}: not checked, the database has no event 1"
+        return
+    seen = witnesses.newest(path, witnesses.history_of(first[0]))
+    if seen.seq is None:
+        report.witness = (f"witness file {path}: it holds nothing for this database (another school's "
+                          "database, or this desk has saved nothing here yet), so it proves nothing either way")
+        return
+    held = Event.select(Event.chain).where(Event.seq == seen.seq).tuples().first()
+    report.witness_failed = held is None or held[0] != seen.chain
+    if held is None:
+        report.fail(f"the database no longer holds event {seen.seq}, which a desk saved (witness file {path}; "
+                    f"the log now ends at event {last_seq}): events were removed from the end, or the database "
+                    "was put back to an older copy", min(seen.seq, last_seq + 1))
+    elif held[0] != seen.chain:
+        report.fail(f"event {seen.seq} is not the event a desk saved (witness file {path}): its chain value "
+                    "differs, so the trail up to it was rewritten", seen.seq)
+    else:
+        report.witness = (f"witness file {path}: the newest event it saw saved, event {seen.seq}, is still here "
+                          "unchanged")

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, IntegrityError, InterfaceError, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseError as PeeweeDatabaseError
 
 from kiosk.db.models import database_proxy
 from kiosk.errors import StorageFailed
@@ -83,8 +84,13 @@ def network_location_reason(path: Path, mountinfo: str | None = None, platform: 
 def make_database(url: str) -> Database:
     """A peewee Database for a file path or postgresql:// URL, not yet connected."""
     if is_postgres_url(url):
+        from kiosk.db.resilience import ReconnectingPostgresqlDatabase
+
         parsed = urlparse(url)
-        return PostgresqlDatabase(
+        # Reconnects by itself between transactions after a server restart or a dropped connection, so even
+        # the first action afterwards is saved; pins READ COMMITTED (the audit-head row lock serialises
+        # writers, see kiosk/db/resilience.py).
+        return ReconnectingPostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
@@ -107,8 +113,14 @@ def make_database(url: str) -> Database:
     return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
-    """Connect, bind the models, and bring the schema up to date."""
+# open_database's default: this desk's witness file as the settings say (kiosk.config.default_witness_path).
+THIS_DESKS_WITNESS = object()
+
+
+def open_database(url: str, *, migrate: bool = True, witness: Path | None | object = THIS_DESKS_WITNESS) -> Database:
+    """Connect, bind the models, bring the schema up to date, and give the database its witness file (None:
+    none), to which each committed write appends the audit head it left (kiosk/audit/witness.py)."""
+    from kiosk.audit.witness import attach
     from kiosk.db.migrations import migrate_to_latest
 
     db = make_database(url)
@@ -119,6 +131,11 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     database_proxy.initialize(db)
     if migrate:
         migrate_to_latest(db)
+    if witness is THIS_DESKS_WITNESS:
+        from kiosk.config import default_witness_path
+
+        witness = default_witness_path()
+    attach(db, witness if isinstance(witness, Path) else None)
     return db
 
 
@@ -129,18 +146,55 @@ def write_transaction(db: Database) -> Iterator[object]:
     SQLite: BEGIN IMMEDIATE (a deferred transaction fails at once under contention, busy timeout or not).
     PostgreSQL: lock the audit head row, the one row every change updates anyway. Desks' writes then run
     one at a time, so slot numbers and audit sequence numbers are never contended mid-transaction.
+
+    When the database has a witness file, the audit head the transaction leaves is read just before the commit
+    (still under the write lock, so it is this desk's own last event) and appended to the witness after it.
     """
+    witness = _witness_of(db) if not db.in_transaction() else None  # only the outermost transaction commits
+    head = None
     try:
         if isinstance(db, SqliteDatabase):
             with db.atomic("IMMEDIATE") as txn:
                 yield txn
+                head = _head_to_witness(db, witness)
         else:
             with db.atomic() as txn:
                 db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
                 yield txn
-    except (OperationalError, InterfaceError) as exc:
+                head = _head_to_witness(db, witness)
+    except IntegrityError:
+        raise  # the domain's own concern: another desk took this tag or slot a moment ago
+    except (PeeweeDatabaseError, InterfaceError) as exc:
+        # Every other database failure (DataError, InternalError, ProgrammingError too) is a refusal the desk
+        # can show, never a crash.
         _drop_broken_connection(db)
         raise StorageFailed(storage_failure_message(exc)) from exc
+    if head is not None:
+        witness.record(*head)  # after the commit, and never raises: the change is saved whatever happens here
+
+
+def _witness_of(db: Database):
+    from kiosk.audit.witness import attached
+
+    return attached(db)
+
+
+def _head_to_witness(db: Database, witness) -> tuple[str, int, str] | None:
+    """(trail, seq, chain) of the audit head, read inside the transaction: one primary-key read, and only for a
+    database with a witness. A failure here is a failure of the transaction (nothing saved, said so)."""
+    if witness is None:
+        return None
+    row = db.execute_sql("SELECT seq, chain FROM audit_head WHERE id = 1").fetchone()
+    if row is None or not row[0]:
+        return None
+    if witness.history is None:  # event 1 never changes: read once per database
+        first = db.execute_sql("SELECT chain FROM event WHERE seq = 1").fetchone()
+        if first is None:
+            return None
+        from kiosk.audit.witness import history_of
+
+        witness.history = history_of(first[0])
+    return witness.history, int(row[0]), row[1]
 
 
 def _drop_broken_connection(db: Database) -> None:
@@ -160,7 +214,7 @@ def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (OperationalError, InterfaceError) as exc:
+        except (PeeweeDatabaseError, InterfaceError) as exc:
             _drop_broken_connection(database_proxy.obj)
             raise StorageFailed(storage_failure_message(exc).replace("NOT SAVED", "NOT READ", 1)) from exc
 
@@ -169,12 +223,21 @@ def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
 
 _CAUSES = [
     ("disk is full", "the disk holding the database is full", "Free some space (or call IT), then scan again."),
+    ("no space left on device", "the disk holding the database is full",
+     "Free some space (or call IT), then scan again."),
+    ("could not extend file", "the disk holding the database is full",
+     "Free some space (or call IT), then scan again."),
     ("disk i/o error", "the disk reported a read/write error", "Call IT: the disk may be failing."),
     ("readonly", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
     ("read-only", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
     ("database is locked", "another program kept the database busy",
      "Scan again; if it keeps happening, close other programs using the kiosk database."),
     ("could not connect", "the database server cannot be reached", "Check the network, then scan again."),
+    ("connection refused", "the database server cannot be reached", "Check the network, then scan again."),
+    ("the database system is shutting down", "the database server is restarting", "Scan again in a moment."),
+    ("the database system is starting up", "the database server is restarting", "Scan again in a moment."),
+    ("could not serialize access", "another desk was saving at the same moment", "Scan again."),
+    ("deadlock detected", "another desk was saving at the same moment", "Scan again."),
     ("server closed the connection", "the database server closed the connection", "Scan again in a moment."),
     ("connection already closed", "the connection to the database server was lost", "Scan again in a moment."),
     ("terminating connection", "the database server was restarted", "Scan again in a moment."),
@@ -189,7 +252,7 @@ def storage_failure_message(exc: BaseException) -> str:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        texts.append(str(current).lower())
+        texts.append(" ".join(str(current).lower().split()))  # libpq's messages span lines
         current = current.__cause__ or current.__context__
     for needle, cause, advice in _CAUSES:
         if any(needle in text for text in texts):

@@ -2,13 +2,13 @@
 
 Three tools, none of which guesses about a write whose outcome is unknown:
 
-* `ReconnectingPostgresqlDatabase` — a peewee PostgreSQL database that notices a dead connection (the
-  server was restarted, a backend was terminated, the network dropped) and opens a new one *before* the next
-  transaction starts, so a desk recovers by itself when the server returns. It never replays a statement that
-  may have reached the server: a transaction that fails half way is reported (StorageFailed, "NOT SAVED") and
-  the person scans again, which the custody rules recognise rather than duplicate. It also pins READ COMMITTED:
-  the kiosk serialises writers with a row lock on the audit head, which under a server-wide default of
-  SERIALIZABLE would turn every contended write into a serialisation failure.
+* `ReconnectingPostgresqlDatabase` — the kiosk's PostgreSQL database (`kiosk.db.connection.make_database`): it
+  notices a dead connection (the server was restarted, a backend was terminated, the network dropped) and opens a
+  new one *before* the next transaction starts, so a desk recovers by itself when the server returns. It never
+  replays a statement that may have reached the server: a transaction that fails half way is reported
+  (StorageFailed, "NOT SAVED") and the person scans again, which the custody rules recognise rather than
+  duplicate. It also pins READ COMMITTED: the kiosk serialises writers with a row lock on the audit head, which
+  under a server-wide default of SERIALIZABLE would turn every contended write into a serialisation failure.
 * `retry_transient(fn, …)` — runs one domain action and retries it a bounded number of times when the database
   rolled it back for a reason that is safe to retry (serialisation failure, deadlock, SQLite "database is
   locked"). Each domain action is one transaction, so a retry is a clean re-run.
@@ -182,21 +182,11 @@ def reconnecting(db: Database) -> Database:
     return ReconnectingPostgresqlDatabase(db.database, **db.connect_params)
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
-    """`kiosk.db.connection.open_database`, with a reconnecting PostgreSQL database."""
+def open_database(url: str, *, migrate: bool = True, **kwargs: Any) -> Database:
+    """`kiosk.db.connection.open_database`, which now makes every PostgreSQL database a reconnecting one."""
     from kiosk.db import connection
-    from kiosk.db.migrations import migrate_to_latest
-    from kiosk.db.models import database_proxy
 
-    db = reconnecting(connection.make_database(url))
-    try:
-        db.connect(reuse_if_open=True)
-    except Exception as exc:
-        raise connection.DatabaseError(f"Cannot open the database {connection.redact(url)}: {exc}") from exc
-    database_proxy.initialize(db)
-    if migrate:
-        migrate_to_latest(db)
-    return db
+    return connection.open_database(url, migrate=migrate, **kwargs)
 
 
 # -- consistent reads -----------------------------------------------------------------------------------

@@ -99,12 +99,18 @@ class Site:
     def path(self) -> Path:
         return Path(self.url)
 
+    @property
+    def witness_path(self) -> Path:
+        """The witness file a desk of this school keeps beside its key file (kiosk.config.witness_path)."""
+        return self.key_path.with_suffix(".witness")
+
     def open(self, *, resilient: bool = False) -> Database:
-        """Bind this process's models to the site (closing whatever they were bound to)."""
+        """Bind this process's models to the site (closing whatever they were bound to). Writes made here are
+        witnessed in the site's witness file, as a desk's are."""
         from kiosk.db import open_database, resilience
 
         close_bound()
-        return (resilience.open_database if resilient else open_database)(self.url)
+        return (resilience.open_database if resilient else open_database)(self.url, witness=self.witness_path)
 
     def env(self, **extra: str) -> dict[str, str]:
         return kiosk_env(self.folder, self.key_path, **{EPOCH_VARIABLE: repr(self.epoch), **extra})
@@ -154,8 +160,9 @@ def build_site(url: str, folder: Path, *, pupils: int = 240, cheap_pins: bool = 
 
     folder.mkdir(parents=True, exist_ok=True)
     close_bound()
-    open_database(url)
     key_path = folder / "config" / "kiosk.key"
+    # Witnessed from the first write, like a desk of this school (the witness sits beside the key file).
+    open_database(url, witness=key_path.with_suffix(".witness"))
     keyring = load_or_create_key_file(key_path)
     epoch = time.time()
     clock = SchoolClock(epoch)

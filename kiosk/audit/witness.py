@@ -1,0 +1,150 @@
+"""A witness outside the database: each desk notes the audit head its own writes left behind.
+
+Someone who can edit the database (but not the desk PC's files) can delete the newest events, set the head
+back and put the custody rows back as the remaining events say: the chain that is left still verifies, because
+nothing inside the database remembers how far it once reached. The witness remembers. After each committed
+write the desk appends one line to a file beside its key file:
+
+    <history> <seq> <chain>
+
+`history` names the audit trail (the first 16 characters of event 1's chain value), so a key file shared with
+the demo school, or a test database, never mixes two trails; `seq` and `chain` are the audit head the write left.
+`kiosk audit verify` then fails if the database no longer holds the newest witnessed event with that very
+chain value. The newest one is enough: each chain value seals every event before it, so one witnessed
+(seq, chain) pins the whole trail up to seq.
+
+The witness never stops a hand-in: a file that cannot be written is reported in the log once, and the desk works
+on. Nothing here imports textual or peewee.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+HISTORY_CHARS = 16
+
+
+class WitnessUnreadable(Exception):
+    """The witness file named for `kiosk audit verify` cannot be read; the message says why."""
+
+
+def history_of(first_chain: str) -> str:
+    return first_chain[:HISTORY_CHARS]
+
+
+class Witness:
+    """One desk process's witness file, appended to after each committed write."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._lock = threading.Lock()  # Textual workers write from threads: one line at a time
+        self._last: tuple[str, int] | None = None
+        self._failing: str | None = None
+        self.history: str | None = None  # cached per database by the caller: event 1 never changes
+
+    def record(self, history: str, seq: int, chain: str) -> None:
+        """Note (seq, chain) once its transaction has committed. Never raises: the change is already saved,
+        and a witness that cannot be written must not turn a saved hand-in into an error."""
+        if self._last == (history, seq):
+            return  # nothing new was written (e.g. a sign-in check that appended no event)
+        line = f"{history} {seq} {chain}\n".encode("ascii")
+        try:
+            with self._lock:
+                if self._fd is None:
+                    # O_APPEND: a line written with one write() lands whole at the end, even with another
+                    # process (a report job, `kiosk close-day`) appending to the same file.
+                    self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                os.write(self._fd, line)
+                # No fsync: the database's commit is already durable when this line is written, so the witness
+                # can never claim more than the database saved; a line lost in a power cut only leaves the
+                # witness an action behind (it still pins every earlier line). An fsync per hand-in would
+                # double the desk's disk flushes for no gain.
+            self._last = (history, seq)
+            if self._failing is not None:
+                log.warning("the audit witness file %s is being written again", self.path)
+                self._failing = None
+        except Exception as exc:  # noqa: BLE001 - anything at all: the desk must work on
+            self._close_quietly()
+            reason = f"{type(exc).__name__}: {exc}"
+            if reason != self._failing:  # once per distinct cause, not once per hand-in
+                log.warning("could not write the audit witness file %s (%s); the desk carries on, but "
+                            "`kiosk audit verify` cannot see events removed from the end until it is fixed",
+                            self.path, reason)
+                self._failing = reason
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = None
+
+
+# ---- which databases have a witness --------------------------------------------------------------------------
+
+_ATTRIBUTE = "kiosk_witness"
+
+
+def attach(db: object, path: Path | None) -> Witness | None:
+    """Give a database object (this process's connection to one school) its witness file, or none."""
+    old = getattr(db, _ATTRIBUTE, None)
+    if isinstance(old, Witness):
+        old.close()
+    witness = Witness(path) if path is not None else None
+    setattr(db, _ATTRIBUTE, witness)
+    return witness
+
+
+def attached(db: object) -> Witness | None:
+    witness = getattr(db, _ATTRIBUTE, None)
+    return witness if isinstance(witness, Witness) else None
+
+
+# ---- reading it back ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """The newest (seq, chain) a witness file holds for one audit trail (None: it holds none), and what else."""
+
+    seq: int | None
+    chain: str | None
+    lines: int  # lines for this trail
+    other_trails: int  # lines for other databases sharing the key file (the demo school, a test copy)
+    unreadable_lines: int  # e.g. a line cut short by a power cut
+
+
+def newest(path: Path, history: str) -> Witnessed:
+    """The newest witnessed head of the trail `history` in the file at `path`."""
+    best: tuple[int, str] | None = None
+    lines = others = bad = 0
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for raw in fh:
+                parts = raw.split()
+                if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 64:
+                    bad += 1
+                    continue
+                if parts[0] != history:
+                    others += 1
+                    continue
+                lines += 1
+                seq = int(parts[1])
+                if best is None or seq > best[0]:
+                    best = (seq, parts[2])
+    except OSError as exc:
+        raise WitnessUnreadable(f"the witness file {path} cannot be read ({exc.strerror or exc})") from exc
+    seq, chain = best if best is not None else (None, None)
+    return Witnessed(seq, chain, lines, others, bad)
