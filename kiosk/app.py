@@ -23,7 +23,6 @@ from kiosk.keyring import Keyring
 from kiosk.screens.close_day import ConfirmCloseDay
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.help import HelpScreen, key_words
-from kiosk.screens.labels import LabelsScreen
 from kiosk.screens.lock import LockScreen
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import SUBMIT_KEYS
@@ -256,6 +255,9 @@ class KioskApp(App[None]):
         self.push_screen(HelpScreen(who=self.who, keys=keys, screen_name=name))
 
     def action_labels(self) -> None:
+        # Imported when first opened: the label engine (PIL, barcodes, QR) is a tenth of a second of start-up.
+        from kiosk.screens.labels import LabelsScreen
+
         if self.who is None or not self.who.can(Permission.HAND_IN) or isinstance(self.screen, LabelsScreen):
             return
         self.push_screen(LabelsScreen(DeskContext(self.keyring, self.clock, self.settings, self.who)))

@@ -6,24 +6,34 @@ Pilot tests on the `school` fixture: a real SQLite file, real staff PINs, a fixe
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable
 
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import to_db
-from kiosk.custody import Kind, Severity, State
+from kiosk.custody import DeskCounts, Kind, Severity, State, close_day, desk_counts, hand_in, normalise, resolve
 from kiosk.custody.codes import new_code
-from kiosk.db import Custody, Event, Tag, database_proxy
+from kiosk.db import Custody, Event, Tag, database_proxy, resilience
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.lock import LockScreen
 from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.widgets.desk_figures import DeskFigures
 from kiosk.widgets.recent_list import RecentList
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import ScanBox
-from tests.conftest import OFFICE_PIN
+from tests import pgserver
+from tests.conftest import OFFICE_PIN, make_school
+from tests.reliability.harness import OwnPostgres
 from tests.tui_helpers import burst, scan, screen_text, shows_big, sign_in, type_keys
 
 
@@ -329,3 +339,221 @@ async def test_a_burst_of_scans_in_one_read_stays_apart(school):
         assert sorted(c.tag.code for c in Custody.select()) == sorted(codes)
         assert [s.headline for s in pilot.app.screen.query_one(RecentList).scans] == ["HANDED IN"] * 5
         assert pilot.app.screen.query_one(RecentList).scans[0].pupil == "Ruby Mitchell"
+
+
+# ── the header figures: moved by each receipt, re-counted in the background ────────────────────────────────
+
+
+def figures_shown(app) -> DeskCounts | None:
+    return app.screen.query_one(DeskFigures).counts
+
+
+def figures_counted(school) -> DeskCounts:
+    return desk_counts(school.clock, school.settings)
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> bool:
+    """Let the app run (its timers and its background reading) until `condition()` or the time is up."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await pilot.pause(0.1)
+    return True
+
+
+async def test_the_figures_follow_each_receipt_with_no_recount(school):
+    """With the background reading stopped, the receipts alone keep the header right: a burst of hand-ins, a
+    re-scan that changes nothing, and hand-backs, one of them a phone left overnight."""
+    leo = school.pupils[5]
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(leo))))
+    close_day(school.ctx())  # Leo's phone stays overnight: uncollected 1
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        assert await wait_until(pilot, lambda: figures_shown(app) is not None)
+        app.screen.poller.stop()  # from here on, nothing counts again: only the receipts move the figures
+        await pilot.pause()
+        assert figures_shown(app) == figures_counted(school) == DeskCounts(0, 0, 1, 6)
+
+        codes = [school.tag_of(p) for p in school.pupils[:4]]
+        burst(app, codes)
+        await pilot.pause()
+        await pilot.pause()
+        assert figures_shown(app) == figures_counted(school) == DeskCounts(4, 0, 1, 6)
+        school.clock.advance(seconds=5)
+        await scan(pilot, codes[0])  # ALREADY IN: nothing changes
+        assert banner(app).result.headline == "ALREADY IN"
+        assert figures_shown(app) == figures_counted(school)
+
+        await pilot.press("f3")
+        await scan(pilot, codes[1])
+        await scan(pilot, school.tag_of(leo))
+        assert "left overnight" in banner(app).result.message
+        await scan(pilot, school.tag_of(school.pupils[4]))  # never handed in: nothing changes
+        assert figures_shown(app) == figures_counted(school) == DeskCounts(3, 2, 0, 6)
+        assert "in office 3 · handed back today 2" in screen_text(app)
+        assert "uncollected 0 · expected 6" in screen_text(app)
+
+
+OTHER_DESK = """
+import sys
+from pathlib import Path
+from kiosk.auth import sign_in
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.custody import DeskContext, hand_back, hand_in, normalise, resolve
+from kiosk.db import open_database
+from kiosk.keyring import load_key_file
+from datetime import datetime
+db, key, at, pin = sys.argv[1:5]
+open_database(db)
+keyring, clock = load_key_file(Path(key)), FixedClock(datetime.fromisoformat(at))
+settings = Settings(school_name="Hillcrest Academy", desk="Reception 2")
+who = sign_in(keyring=keyring, clock=clock, desk="Reception 2", who="AA", pin=pin)
+ctx = DeskContext(keyring, clock, settings, who)
+for step in sys.argv[5:]:
+    action, code = step.split(":")
+    print((hand_in if action == "in" else hand_back)(ctx, resolve(normalise(code))).outcome.value, flush=True)
+"""
+
+
+def another_desk(school, tmp_path, *steps: str) -> subprocess.Popen:
+    """Reception 2, a process of its own on the same database file, doing `steps` ("in:CODE", "back:CODE")."""
+    return subprocess.Popen(
+        [sys.executable, "-c", OTHER_DESK, str(school.path), str(tmp_path / "config" / "kiosk.key"),
+         school.clock.now().isoformat(), OFFICE_PIN, *steps],
+        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+async def test_another_desks_work_reaches_the_figures_through_a_burst(school, tmp_path):
+    """Reception 2 hands phones in and back while this desk takes a burst: this desk's own scans show at once
+    (from their receipts) and the other desk's arrive with the background re-count, with nothing counted twice."""
+    mine, theirs = school.pupils[:3], school.pupils[3:]
+    pre = hand_in(school.ctx(), resolve(normalise(school.tag_of(theirs[0]))))
+    assert pre.outcome.value == "HANDED IN"
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        assert await wait_until(pilot, lambda: figures_shown(app) == DeskCounts(1, 0, 0, 6))
+        other = another_desk(school, tmp_path, f"back:{school.tag_of(theirs[0])}",
+                             *(f"in:{school.tag_of(p)}" for p in theirs[1:]))
+        burst(app, [school.tag_of(p) for p in mine])
+        await pilot.pause()
+        out, err = other.communicate(timeout=60)
+        assert other.returncode == 0, err
+        assert out.split() == ["HANDED", "BACK", "HANDED", "IN", "HANDED", "IN"]
+        assert [s.headline for s in app.screen.query_one(RecentList).scans] == ["HANDED IN"] * 3
+        # In office: 3 of mine + 2 of theirs; handed back: 1 of theirs.
+        assert figures_counted(school) == DeskCounts(5, 1, 0, 6)
+        assert await wait_until(pilot, lambda: figures_shown(app) == figures_counted(school)), figures_shown(app)
+        assert "in office 5 · handed back today 1" in screen_text(app)
+        # And this desk's next hand-back shows at once, on top of what the other desk did.
+        await pilot.press("f3")
+        await scan(pilot, school.tag_of(theirs[1]))
+        assert figures_shown(app) == figures_counted(school) == DeskCounts(4, 2, 0, 6)
+
+
+# ── the database going away (a real PostgreSQL server of the test's own, stopped and started) ──────────────
+
+
+@pytest.fixture(scope="module")
+def stoppable_postgres():
+    server = OwnPostgres()
+    try:
+        server.start()
+    except pgserver.NoPostgres as exc:
+        if pgserver.required():
+            pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_PG=1) but: {exc}")
+        pytest.skip(f"no PostgreSQL server of this test's own: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def school_on_postgres(stoppable_postgres, tmp_path):
+    school = make_school(tmp_path, stoppable_postgres.fresh_database())
+    resilience.open_database(school.url)  # as the kiosk opens it: reconnecting by itself
+    yield school
+    stoppable_postgres.start_server()
+    database_proxy.obj.close()
+
+
+def shows_unreachable(app) -> bool:
+    return resilience.UNREACHABLE_BANNER.upper() in " ".join(screen_text(app).split()).upper()
+
+
+async def test_the_unreachable_line_comes_and_goes_by_itself_with_the_server(school_on_postgres,
+                                                                             stoppable_postgres):
+    school = school_on_postgres
+    async with desk_app(school).run_test(size=(100, 32)) as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        assert await wait_until(pilot, lambda: figures_shown(app) is not None)
+        assert not shows_unreachable(app)
+        zoe = school.tag_of(school.pupils[0])
+        stoppable_postgres.stop_server()
+        # Nobody presses anything: the desk's own timer notices.
+        assert await wait_until(pilot, lambda: shows_unreachable(app)), screen_text(app)
+        text = " ".join(screen_text(app).split())
+        assert "✖ DATABASE UNREACHABLE — DO NOT HAND PHONES BACK UNTIL IT RETURNS (since 08:30:" in text
+        assert "cannot be reached" in text and "it reconnects by itself" in text
+        assert "figures unavailable" in text
+        # The desk still answers: a scan is refused plainly, F9 says why it cannot close the day.
+        await scan(pilot, zoe)
+        assert banner(app).result.headline in ("NOT SAVED", "NOT READ")
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen) and app.is_running
+        assert "cannot be reached" in banner(app).result.message
+
+        stoppable_postgres.start_server()
+        assert await wait_until(pilot, lambda: not shows_unreachable(app)), screen_text(app)
+        assert await wait_until(pilot, lambda: figures_shown(app) == figures_counted(school))
+        school.clock.advance(seconds=5)
+        await scan(pilot, zoe)
+        assert banner(app).result.headline == "HANDED IN"
+        assert figures_shown(app) == figures_counted(school) == DeskCounts(1, 0, 0, 6)
+
+
+def backends_of(server: OwnPostgres, url: str) -> list[int]:
+    name = url.rsplit("/", 1)[1]
+    return [pid for (pid,) in server.admin("SELECT pid FROM pg_stat_activity WHERE datname = %s", name)]
+
+
+async def test_a_hung_database_server_never_freezes_the_desk(school_on_postgres, stoppable_postgres):
+    """Every server process serving this desk is frozen (SIGSTOP: a server that accepts and never answers, the
+    worst kind of outage). The background reading hangs; the desk must still take keys. A watchdog thaws the
+    server after a while, so a desk that did freeze fails this test rather than hanging it."""
+    school = school_on_postgres
+    async with desk_app(school).run_test(size=(100, 32)) as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        desk = app.screen
+        assert await wait_until(pilot, lambda: figures_shown(app) is not None)
+        frozen = backends_of(stoppable_postgres, school.url)
+        assert frozen, "the desk has connections to the server"
+        thawed = threading.Event()
+
+        def thaw() -> None:
+            thawed.set()
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        watchdog = threading.Timer(45.0, thaw)
+        watchdog.start()
+        try:
+            desk.poll()  # a reading now starts and hangs on the frozen server
+            assert await wait_until(pilot, lambda: desk.poller.busy)
+            await pilot.press("f3")
+            await pilot.pause()
+            assert shows_big(app, "HAND BACK") and not thawed.is_set(), "the desk froze with the server"
+            await pilot.press("f2")
+            await pilot.pause()
+            assert shows_big(app, "HAND IN") and not thawed.is_set(), "the desk froze with the server"
+        finally:
+            watchdog.cancel()
+            thaw()
+        assert await wait_until(pilot, lambda: not desk.poller.busy)
