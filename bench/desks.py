@@ -11,6 +11,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -23,6 +24,7 @@ class DeskJob:
     desk: str
     start_at: str  # ISO: the desk clock's starting instant
     codes: list[str]
+    witness: str  # this desk's audit witness file (each real desk has one, beside its key file)
 
 
 @dataclass
@@ -46,7 +48,7 @@ def run_desk(job: DeskJob, barrier: Any = None) -> DeskResult:
     from kiosk.keyring import Keyring
 
     result = DeskResult(job.desk)
-    db = open_database(job.url)
+    db = open_database(job.url, witness=Path(job.witness))
     s = settings()
     keyring = Keyring(bytes.fromhex(job.key_hex))
     clock = OffsetClock(datetime.fromisoformat(job.start_at))

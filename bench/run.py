@@ -178,11 +178,12 @@ def bench_domain(run: Run) -> list[Figure]:
     keyring = load_key_file(run.year.key_path)
     key = keyring.audit_key
     s = run.settings
-    db = open_database(str(path))
+    # As a desk runs it: with its audit witness file (a head read before each commit, a line appended after it).
+    db = open_database(str(path), witness=run.work / "domain.witness")
     clock = FixedClock(run.desk_start())
     who = sign_in(keyring=keyring, clock=clock, desk=s.desk, who="DM", pin=run.pin("DM"))
     ctx = DeskContext(keyring, clock, s, who)
-    raw = rawdesk.connect(str(path))
+    raw = rawdesk.connect(str(path), witness=run.work / "raw.witness")
     today = run.year.bench_day
 
     n, warm, block = run.n(400, 12), run.n(20, 3), run.n(25, 5)
@@ -220,8 +221,8 @@ def bench_domain(run: Run) -> list[Figure]:
 
     def raw_back(tag) -> None:
         at = to_db(clock.advance(seconds=2))
-        slot = timed("raw_back", lambda: rawdesk.hand_back(raw, key, tag_id=tag[0], at=at, today=today,
-                                                           staff_id=who.staff_id, desk=s.desk))
+        slot = timed("raw_back", lambda: rawdesk.hand_back(raw, key, tag_id=tag[0], pupil_id=tag[1], at=at,
+                                                           today=today, staff_id=who.staff_id, desk=s.desk))
         outcomes.append(Outcome.HANDED_BACK if slot else "raw refused")
 
     # Domain and raw alternate in blocks, so both meet the same disk, cache and WAL-checkpoint conditions.
@@ -235,7 +236,7 @@ def bench_domain(run: Run) -> list[Figure]:
         series[name], cpu[name] = series[name][warm:], cpu[name][warm:]
     wrong = [o for o in outcomes if o not in (Outcome.HANDED_IN, Outcome.HANDED_BACK)]
     problems = verify_tail(key, after_seq)
-    raw.close()
+    rawdesk.close(raw)
 
     figures = []
     wal_note = ("p99 includes SQLite's automatic WAL checkpoints, which run inside a commit every ~1,000 pages "
@@ -302,7 +303,7 @@ def bench_reports(run: Run) -> list[Figure]:
     path = run.work / "domain.db"
     if not path.exists():
         run.working_copy("domain.db")
-    db = open_database(str(path))
+    db = open_database(str(path), witness=None)  # the office PC's report, not a desk's scans
     s = run.settings
     day = run.year.last_day
     times, report = [], None
@@ -378,7 +379,8 @@ def _terminal(run: Run, tm, read_pid, draw) -> list[Figure]:
     config.mkdir(parents=True, exist_ok=True)
     s = run.settings
     (config / "kiosk.toml").write_text(f'school_name = "{s.school_name}"\ndesk = "{s.desk}"\n'
-                                       f'key_file = "{run.year.key_path}"\n', encoding="utf-8")
+                                       f'key_file = "{run.year.key_path}"\n'
+                                       f'witness_file = "{run.work / "desk.witness"}"\n', encoding="utf-8")
     base_env = {"KIOSK_CONFIG_DIR": str(config), "KIOSK_DATA_DIR": str(run.work / "data"), "KIOSK_DB": None,
                 "KIOSK_DESK": None, "KIOSK_KEY_FILE": None}
     # An installed kiosk has compiled bytecode (pip compiles at install); this checkout runs with
@@ -583,7 +585,7 @@ def bench_postgres(run: Run) -> list[Figure]:
                        detail=str(exc))]
     try:
         db_url = server.fresh_database()
-        open_database(db_url)  # the kiosk's migrations create the schema
+        open_database(db_url, witness=None)  # the kiosk's migrations create the schema
         _close_db()
         t0 = time.perf_counter()
         loaded = pgload.copy_year(run.year.path, db_url)
@@ -599,7 +601,8 @@ def bench_postgres(run: Run) -> list[Figure]:
         start_at = run.desk_start().isoformat()
 
         # Baseline: one desk alone, in this process.
-        solo = run_desk(DeskJob(db_url, key_hex, "DM", run.pin("DM"), "Reception 1", start_at, free[:per_desk]))
+        solo = run_desk(DeskJob(db_url, key_hex, "DM", run.pin("DM"), "Reception 1", start_at, free[:per_desk],
+                                str(run.work / "solo.witness")))
         solo_rate = solo.handed_in / (solo.finished - solo.started)
 
         # Four desks at once, each its own process and queue; one scan in twenty is a phone another desk
@@ -610,9 +613,10 @@ def bench_postgres(run: Run) -> list[Figure]:
             queue[-overlap:] = queues[(i + 1) % 4][:overlap]
         ctx = multiprocessing.get_context("spawn")
         barrier, results_q = ctx.Barrier(4), ctx.Queue()
-        procs = [ctx.Process(target=desk_process, args=(DeskJob(db_url, key_hex, initials, run.pin(initials), desk,
-                                                                 start_at, queue), barrier, results_q))
-                 for (initials, desk), queue in zip(desks, queues, strict=True)]
+        jobs = [DeskJob(db_url, key_hex, initials, run.pin(initials), desk, start_at, queue,
+                        str(run.work / f"{initials}.witness"))
+                for (initials, desk), queue in zip(desks, queues, strict=True)]
+        procs = [ctx.Process(target=desk_process, args=(job, barrier, results_q)) for job in jobs]
         for p in procs:
             p.start()
         results = [results_q.get(timeout=600) for _ in procs]
@@ -630,7 +634,7 @@ def bench_postgres(run: Run) -> list[Figure]:
         latencies = [t for r in results for t in r.latencies]
 
         # The record afterwards: every hand-in exactly once, the audit chain whole.
-        open_database(db_url)
+        open_database(db_url, witness=None)
         problems = verify_tail(load_key_file(run.year.key_path).audit_key, after_seq)
         from kiosk.db import Event
 
