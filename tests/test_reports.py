@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import io
+import shutil
+import stat
 import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
 
+from kiosk.auth import add_staff
 from kiosk.cli import main
 from kiosk.custody import close_day, hand_back, hand_in, normalise, resolve
 from kiosk.custody.confiscation import ExamDetails, confiscate
 from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.safeguarding import flag_safeguarding
 from kiosk.custody.searches import record_search
 from kiosk.custody.stocktake import stocktake
 from kiosk.db import Event
 from kiosk.reports.dashboard import dashboard
 from kiosk.reports.export import spreadsheet_safe, to_csv
 from kiosk.reports.figures import confiscation_figures, daily_lines, desk_time, exam_incidents, search_figures
-from kiosk.reports.periods import Period, period
+from kiosk.reports.periods import BadDate, Period, custom_period, parse_day, period
 from kiosk.reports.reconciliation import reconcile
 from kiosk.reports.review_pack import review_pack
 from tests.conftest import OFFICE_PIN
@@ -180,3 +185,174 @@ def test_report_commands_print_the_same_figures(week):
     assert "reason,used in lesson,1" in rows and "repeat,Zoë Hall (9C),2" in rows and "total,confiscations,3" in rows
     out = io.StringIO()
     assert main(["--db", week.url, "report", "safeguarding"], clock=week.clock, out=out) == 1  # admin: refused
+
+
+# ── the dates the office types, and a range of days ──────────────────────────────────────────────────────
+TODAY = date(2026, 11, 28)  # a Saturday in the autumn term
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("3/11/2026", date(2026, 11, 3)), ("03-11-2026", date(2026, 11, 3)), ("2026-11-03", date(2026, 11, 3)),
+    ("3.11.26", date(2026, 11, 3)), ("3 Nov", date(2026, 11, 3)), (" 3rd  November ", date(2026, 11, 3)),
+    ("Nov 3 2025", date(2025, 11, 3)), ("3 Sept", date(2026, 9, 3)), ("3/11", date(2026, 11, 3)),
+    # Without a year, the last such day on or before today: reports look back.
+    ("3 Dec", date(2025, 12, 3)), ("28 Nov", TODAY), ("29 Feb", date(2024, 2, 29)),
+    ("today", TODAY), ("Yesterday", date(2026, 11, 27)),
+])
+def test_a_date_is_read_as_the_office_types_it(typed, meant):
+    assert parse_day(typed, today=TODAY) == meant
+
+
+@pytest.mark.parametrize(("typed", "says"), [
+    ("31/11/2026", "'31/11/2026' is not a date: November 2026 has 30 days."),
+    ("29/2/2027", "February 2027 has 28 days."),
+    ("11/30/2026", "'11/30/2026' has no month 30. Dates are day first: for 30 November type 30/11/2026."),
+    ("3 Novem", "'novem' in '3 Novem' is not a month"),
+    ("next week", "'next week' is not a date I can read (e.g. 3/11/2026, 03-11-2026, 2026-11-03 or 3 Nov)."),
+    ("2026-13-01", "'2026-13-01' is not a date I can read"),
+    ("3/11/202", "The year in '3/11/202' should have 4 digits, e.g. 2026."),
+    ("  ", "Type a date"),
+])
+def test_a_date_that_cannot_be_read_is_explained(typed, says):
+    with pytest.raises(BadDate) as refused:
+        parse_day(typed, today=TODAY)
+    assert says in str(refused.value)
+
+
+def test_a_range_says_which_date_is_wrong_and_refuses_one_back_to_front(school):
+    p = custom_period("1/9/2026", "3 Nov", today=TODAY, settings=school.settings)
+    assert (p.start, p.end, p.label) == (date(2026, 9, 1), date(2026, 11, 3), "1 Sep 2026 – 3 Nov 2026")
+    with pytest.raises(BadDate, match=r"^Last day: '31/9/2026' is not a date: September 2026 has 30 days\.$"):
+        custom_period("1/9/2026", "31/9/2026", today=TODAY, settings=school.settings)
+    with pytest.raises(BadDate, match=r"^First day: "):
+        custom_period("", "3 Nov", today=TODAY, settings=school.settings)
+    with pytest.raises(BadDate, match=r"The range ends \(1 Sep 2026\) before it starts \(3 Nov 2026\): swap"):
+        custom_period("3 Nov", "1/9/2026", today=TODAY, settings=school.settings)
+
+
+# ── the command line: ranges, PDFs, who may ask ──────────────────────────────────────────────────────────
+def run(s, *argv, stdin: str | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old_err, old_in = sys.stderr, sys.stdin
+    sys.stderr = err
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        code = main(["--db", s.url, *argv], clock=s.clock, out=out)
+    finally:
+        sys.stderr, sys.stdin = old_err, old_in
+    return code, out.getvalue(), err.getvalue()
+
+
+def pdf_words(path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed to read the PDFs back; .ci/run installs it")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def test_a_range_typed_as_the_office_types_it_on_the_command_line(week):
+    code, out, _ = run(week, "report", "confiscations", "--from", "30/11/2026", "--to", "4 Dec 2026", "--csv")
+    assert code == 0 and "total,confiscations,3" in out.splitlines()
+    code, out, _ = run(week, "report", "confiscations", "--period", "custom", "--from", "1-12-2026", "--to",
+                       "2026-12-01", "--csv")
+    assert code == 0 and "total,confiscations,2" in out.splitlines()  # Tuesday only: lesson and exam
+    code, out, err = run(week, "report", "confiscations", "--from", "4/12/2026", "--to", "30/11/2026")
+    assert code == 1 and out == ""
+    assert "The range ends (30 Nov 2026) before it starts (4 Dec 2026): swap the two dates." in err
+    code, _, err = run(week, "report", "daily", "--from", "31/11/2026", "--to", "4/12/2026")
+    assert code == 1 and "First day: '31/11/2026' is not a date: November 2026 has 30 days. Nothing was written." in err
+    code, _, err = run(week, "report", "daily", "--period", "custom", "--from", "30/11/2026")
+    assert code == 1 and "A custom range needs both --from and --to" in err
+
+
+def test_each_report_writes_a_pdf_with_the_hand_computed_figures(week, tmp_path):
+    s = week
+    at(s, 9, 9, 0)  # the following Wednesday: the seeded week is over
+    span = ["--from", "30/11/2026", "--to", "4/12/2026"]
+    expected = {
+        # Monday 4 in, 3 back, 1 left overnight; Tuesday 4 in, 2 back.
+        "daily": ["Phones day by day: 30 Nov 2026 – 4 Dec 2026", "Mon 30 Nov 2026 4 3 1", "Tue 1 Dec 2026 4 2 0",
+                  "Wed 2 Dec 2026 0 0 0", "Total 8 5 1"],
+        # 3 confiscations: lesson, exam, site; all Year 9, 9C; Zoë twice; one released after 26 hours.
+        "confiscations": ["Confiscations 3", "Released to a parent or carer 1", "Still held 2",
+                          "Median time held before release 26.0 hours", "used in lesson 1 33%",
+                          "found during an exam 1 33%", "used on site 1 33%", "Year 9 3 100%", "9C 3 100%",
+                          "Zoë Hall 9C 2"],
+        "repeats": ["1 pupil had a phone confiscated twice or more in this period (0 three times or more).",
+                    "Zoë Hall 9C 2"],
+        "exams": ["Tue 1 Dec 2026 10:00 Łukasz Nowakowski 9C AQA 8300/1H Hall"],
+        "searches": ["Searches recorded 1", "Nothing found 1", "DSL (designated safeguarding lead) informed 1",
+                     "Parent or carer informed 0"],
+        # Six 10 s hand-in gaps; hand-back gaps 20, 20 and 0 s; Monday 70 s, Tuesday 30 s of hand-ins + 0 s.
+        "desk-time": ["Hand-ins 8", "Hand-backs 5", "Seconds per hand-in 10.0", "Seconds per hand-back 13.3",
+                      "Mon 30 Nov 2026 1.2", "Tue 1 Dec 2026 0.5"],
+        "summary": ["Phones report: 30 Nov 2026 – 4 Dec 2026", "Phones handed in 8 over 2 school days",
+                    "Phones handed back 5", "Left overnight 1", "Confiscations 3 (released 1, still held 2)",
+                    "Pupils confiscated from twice or more 1", "Phones found in exams 1", "Total 8 5 1 1.7"],
+    }
+    for report, lines in expected.items():
+        path = tmp_path / f"{report}.pdf"
+        code, out, err = run(s, "report", report, *span, "--pdf", str(path))
+        assert code == 0, err
+        assert f"PDF written to {path}" in out
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, "reports name pupils: this account only"
+        text = pdf_words(path)
+        assert "Monday 30 November 2026 to Friday 4 December 2026" in text and "Printed 9 December 2026" in text
+        for line in lines:
+            assert line in text, f"{line!r} not in the {report} PDF: {text}"
+        assert "Safeguarding" not in text
+    # The CSV still goes to standard output beside the PDF.
+    code, out, _ = run(s, "report", "searches", *span, "--csv", "--pdf", str(tmp_path / "s2.pdf"))
+    assert code == 0 and out.splitlines()[1:] == ["searches,1", "nothing found,1", "DSL informed,1",
+                                                  "parent informed,0"]
+    assert pdf_words(tmp_path / "s2.pdf").count("Searches recorded 1") == 1
+
+
+def test_the_safeguarding_pdf_is_for_the_dsl_and_the_head_only(week, tmp_path):
+    from tests.test_confiscation import DSL_PIN
+
+    s = week
+    receipt = take(s, 2, "used in lesson", "B-9")
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="CANARY-3141 disclosed at lunch", acknowledged=True)
+    path = tmp_path / "safeguarding.pdf"
+    code, _, err = run(s, "report", "safeguarding", "--period", "week", "--pdf", str(path))
+    assert code == 1 and "Safeguarding figures are for the DSL and the head" in err and not path.exists()
+    code, out, err = run(s, "report", "safeguarding", "--period", "week", "--as", "PS", "--pdf", str(path),
+                         stdin=f"{DSL_PIN}\n")
+    assert code == 0, err
+    text = pdf_words(path)
+    assert "Safeguarding holds: week beginning 30 November 2026" in text
+    assert "Holds placed 1" in text and "On hold now 1" in text and "Handed to police 0" in text
+    assert "CANARY" not in text and "Minh" not in text, "counts only: no notes, no names"
+    # The period report includes the counts for the DSL, and not for the office.
+    code, _, _ = run(s, "report", "summary", "--period", "week", "--as", "PS", "--pdf", str(tmp_path / "dsl.pdf"),
+                     stdin=f"{DSL_PIN}\n")
+    assert code == 0 and "Holds placed 1" in pdf_words(tmp_path / "dsl.pdf")
+    code, _, _ = run(s, "report", "summary", "--period", "week", "--pdf", str(tmp_path / "admin.pdf"))
+    assert code == 0 and "Safeguarding" not in pdf_words(tmp_path / "admin.pdf")
+
+
+def test_a_pdf_that_cannot_be_written_says_so_and_leaves_nothing_behind(week, tmp_path):
+    missing = tmp_path / "no-such-folder" / "report.pdf"
+    code, _, err = run(week, "report", "exams", "--period", "week", "--pdf", str(missing))
+    assert code == 1 and f"The PDF was not written to {missing}" in err and "Check the folder exists" in err
+    code, _, err = run(week, "report", "exams", "--period", "week", "--pdf", str(tmp_path))
+    assert code == 1 and "that is a folder" in err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".saving-")] == []
+
+
+def test_reports_are_refused_to_a_teacher_and_open_to_a_head_of_year(week):
+    from tests.conftest import OTHER_STAFF
+
+    teacher_pin = next(pin for _n, initials, _r, pin in OTHER_STAFF if initials == "TE")
+    code, out, err = run(week, "report", "confiscations", "--period", "week", "--as", "TE", stdin=f"{teacher_pin}\n")
+    assert code == 1 and out == "" and "Reports are not open to Tom Ellis (teacher)" in err
+    add_staff(keyring=week.keyring, clock=week.clock, desk="Reception 1", name="Nia Evans", initials="NE",
+              role="head_of_year", pin="370461")
+    code, out, err = run(week, "report", "confiscations", "--period", "week", "--as", "NE", "--csv",
+                         stdin="370461\n")
+    assert code == 0, err
+    assert "total,confiscations,3" in out.splitlines()
+    code, _, err = run(week, "report", "safeguarding", "--period", "week", "--as", "NE", stdin="370461\n")
+    assert code == 1 and "Safeguarding figures are for the DSL and the head" in err

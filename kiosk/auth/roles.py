@@ -8,6 +8,7 @@ from enum import StrEnum
 class Role(StrEnum):
     OFFICE = "office"
     TEACHER = "teacher"
+    HEAD_OF_YEAR = "head_of_year"
     DSL = "dsl"
     HEAD = "head"
     ADMIN = "admin"
@@ -22,6 +23,7 @@ class Permission(StrEnum):
     AUTHORISE_UNLISTED_COLLECTOR = "authorise_unlisted_collector"
     SAFEGUARDING = "safeguarding"
     VIEW_REPORTS = "view_reports"
+    VIEW_PUPILS = "view_pupils"
     MANAGE_STAFF = "manage_staff"
     IMPORT_ROSTER = "import_roster"
     MANAGE_EXCEPTIONS = "manage_exceptions"
@@ -37,19 +39,24 @@ _CONFISCATE = {Permission.CONFISCATE, Permission.FLAG_SAFEGUARDING, Permission.R
 _SAFEGUARDING = {Permission.SAFEGUARDING, Permission.CLEAR_HOLD, Permission.HAND_TO_POLICE,
                  Permission.READ_DSL_NOTES, Permission.AUTHORISE_UNLISTED_COLLECTOR}
 
-# Who may do what. A teacher confiscates and searches but does not work the desk; only the DSL and the
-# head see safeguarding notes, clear holds and hand phones to the police; admin (the office manager or IT)
-# runs the desk, staff and roster but sees nothing safeguarding.
+# Oversight: the pupil view (F4: tags, carers, exceptions, history) and the dashboard and reports (F7, F11).
+_OVERSIGHT = {Permission.VIEW_PUPILS, Permission.VIEW_REPORTS}
+
+# Who may do what. A teacher confiscates and searches but does not work the desk; a head of year does the
+# same and also looks pupils up and reads the reports for their year (pupils' history and the figures, never
+# safeguarding details); only the DSL and the head see safeguarding notes, clear holds and hand phones to the
+# police; admin (the office manager or IT) runs the desk, staff and roster but sees nothing safeguarding.
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICE: frozenset(_DESK | _CONFISCATE | {Permission.RELEASE, Permission.VIEW_REPORTS}),
+    Role.OFFICE: frozenset(_DESK | _CONFISCATE | _OVERSIGHT | {Permission.RELEASE}),
     Role.TEACHER: frozenset(_CONFISCATE),
-    Role.DSL: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | {Permission.RELEASE, Permission.VIEW_REPORTS,
-                                                              Permission.MANAGE_EXCEPTIONS}),
-    Role.HEAD: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | {Permission.RELEASE, Permission.VIEW_REPORTS,
-                                                               Permission.MANAGE_EXCEPTIONS}),
+    Role.HEAD_OF_YEAR: frozenset(_CONFISCATE | _OVERSIGHT),
+    Role.DSL: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | _OVERSIGHT | {Permission.RELEASE,
+                                                                           Permission.MANAGE_EXCEPTIONS}),
+    Role.HEAD: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | _OVERSIGHT | {Permission.RELEASE,
+                                                                            Permission.MANAGE_EXCEPTIONS}),
     # Admin records exceptions the head approved (the approver's name is recorded with each).
-    Role.ADMIN: frozenset(_DESK | {Permission.RELEASE, Permission.VIEW_REPORTS, Permission.MANAGE_STAFF,
-                                   Permission.IMPORT_ROSTER, Permission.MANAGE_EXCEPTIONS}),
+    Role.ADMIN: frozenset(_DESK | _OVERSIGHT | {Permission.RELEASE, Permission.MANAGE_STAFF,
+                                                Permission.IMPORT_ROSTER, Permission.MANAGE_EXCEPTIONS}),
 }
 
 

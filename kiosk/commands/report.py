@@ -17,10 +17,12 @@ def register(add, sub) -> None:
     group = report.add_subparsers(metavar="REPORT")
     p = add("today", cmd_today, "handed in, handed back, in the office, uncollected — by form", group)
     p.add_argument("--csv", action="store_true")
-    p.add_argument("--day", help="another day, YYYY-MM-DD")
+    p.add_argument("--day", help="another day, e.g. 3/11/2026 or 2026-11-03")
     for name, handler, help_ in (
+        ("summary", cmd_summary, "everything the Reports screen shows for the period (as on the screen)"),
         ("daily", cmd_daily, "hand-ins, hand-backs and phones left overnight, day by day"),
         ("confiscations", cmd_confiscations, "confiscations by reason, year group and form; repeat confiscations"),
+        ("repeats", cmd_repeats, "pupils whose phone was confiscated twice or more"),
         ("exams", cmd_exams, "phones found in exams, for reporting to the examining bodies"),
         ("searches", cmd_searches, "searches recorded (DfE searching, screening and confiscation)"),
         ("desk-time", cmd_desk_time, "office time at the desk, measured from the records"),
@@ -29,33 +31,65 @@ def register(add, sub) -> None:
         p = add(name, handler, help_, group)
         _period_args(p)
         p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+        p.add_argument("--pdf", metavar="FILE", help="also write a printable PDF here")
         p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
     p = add("review-pack", cmd_review_pack, "the annual policy review pack (PDF, tables and charts)", group)
     _period_args(p, default="year")
     p.add_argument("--out", required=True, help="PDF file to write")
     p.add_argument("--as", dest="as_staff", help="a DSL or head includes safeguarding counts (asks for the PIN)")
     p = add("reconcile", cmd_reconcile, "end of day by form: expected back, handed back, still in", group)
-    p.add_argument("--day", help="another day, YYYY-MM-DD")
+    p.add_argument("--day", help="another day, e.g. 3/11/2026 or 2026-11-03")
     p.add_argument("--pdf", help="also write a printable PDF here")
     p = add("stocktake", cmd_stocktake, "check the phones in the office against a list of scanned codes")
     p.add_argument("scans", help="file of scanned codes, one per line ('-' for standard input)")
 
 
 def _period_args(p: argparse.ArgumentParser, default: str = "term") -> None:
-    p.add_argument("--period", choices=["day", "week", "term", "year", "custom"], default=default)
-    p.add_argument("--from", dest="start", help="YYYY-MM-DD (custom period, or the day the period contains)")
-    p.add_argument("--to", dest="end", help="YYYY-MM-DD (custom period)")
+    p.add_argument("--period", choices=["day", "week", "term", "year", "custom"],
+                   help=f"default {default}; custom needs --from and --to (--from and --to alone mean custom)")
+    p.set_defaults(default_period=default)
+    p.add_argument("--from", dest="start", help="first day, e.g. 3/11/2026, 2026-11-03 or '3 Nov' (for the other "
+                                                "periods: a day inside the one wanted)")
+    p.add_argument("--to", dest="end", help="last day (custom period)")
 
 
 def _period(env, args):
-    from kiosk.reports.periods import period
+    from kiosk.cli import CommandError
+    from kiosk.reports.periods import BadDate, custom_period, parse_day, period
 
-    today = env.clock.now().astimezone(env.settings.tz).date()
-    start = date.fromisoformat(args.start) if args.start else None
-    end = date.fromisoformat(args.end) if args.end else None
-    if args.period == "custom":
-        return period("custom", today, env.settings, start=start, end=end)
-    return period(args.period, start or today, env.settings)
+    today = _today(env)
+    kind = _kind(args)
+    if args.end and kind != "custom":
+        raise CommandError(f"--to is for a custom range: use --from DAY --to DAY (a {kind} is worked out from one "
+                           "day, given with --from).")
+    try:
+        if kind == "custom":
+            if not (args.start and args.end):
+                raise CommandError("A custom range needs both --from and --to, e.g. --from 1/9/2026 --to 3/11/2026.")
+            return custom_period(args.start, args.end, today=today, settings=env.settings)
+        return period(kind, parse_day(args.start, today=today) if args.start else today, env.settings)
+    except BadDate as error:
+        raise CommandError(f"{error} Nothing was written.") from None
+
+
+def _kind(args) -> str:
+    return args.period or ("custom" if args.start and args.end else args.default_period)
+
+
+def _today(env) -> date:
+    return env.clock.now().astimezone(env.settings.tz).date()
+
+
+def _day(env, text: str | None) -> date:
+    from kiosk.cli import CommandError
+    from kiosk.reports.periods import BadDate, parse_day
+
+    if not text:
+        return _today(env)
+    try:
+        return parse_day(text, today=_today(env))
+    except BadDate as error:
+        raise CommandError(str(error)) from None
 
 
 def _actor(env, args):
@@ -70,11 +104,40 @@ def _actor(env, args):
                        purpose="command-line report")
 
 
-def _emit(env, args, header, rows, title: str) -> int:
+def _reader(env, args):
+    """Who is asking: reports are for roles with Permission.VIEW_REPORTS (not a teacher without oversight)."""
+    from kiosk.errors import NotPermitted
+
+    who = _actor(env, args)
+    if not who.can(Permission.VIEW_REPORTS):
+        raise NotPermitted(f"Reports are not open to {who.name} ({who.role}): ask the office, a head of year, "
+                           "the DSL or the head.")
+    return who
+
+
+def _write_pdf(env, args, make) -> None:
+    """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only."""
+    from kiosk.cli import CommandError
+    from kiosk.documents.saved import write_private
+
+    if not getattr(args, "pdf", None):
+        return
+    try:
+        path = write_private(Path(args.pdf), make())
+    except OSError as error:
+        raise CommandError(f"The PDF was not written to {args.pdf}: {error.strerror or error}. Check the folder "
+                           "exists and can be written to, then run the command again.") from None
+    say = env.say if not getattr(args, "csv", False) else (lambda line: print(line, file=sys.stderr))
+    say(f"PDF written to {path}")
+
+
+def _emit(env, args, header, rows, title: str, pdf=None) -> int:
     from kiosk.reports.export import to_csv
 
     if getattr(args, "csv", False):
         env.out.write(to_csv(header, rows))
+        if pdf is not None:
+            _write_pdf(env, args, pdf)
         return 0
     env.say(title)
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
@@ -84,6 +147,8 @@ def _emit(env, args, header, rows, title: str) -> int:
         env.say("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
     if not rows:
         env.say("(none)")
+    if pdf is not None:
+        _write_pdf(env, args, pdf)
     return 0
 
 
@@ -92,7 +157,7 @@ def cmd_today(env, args) -> int:
     from kiosk.reports.export import to_csv
 
     env.open()
-    day = date.fromisoformat(args.day) if args.day else env.clock.now().astimezone(env.settings.tz).date()
+    day = _day(env, args.day)
     report = day_report(day, env.settings)
     lines = [*report.forms, report.total]
     header = ["form", "handed_in", "handed_back", "in_office", "uncollected"]
@@ -109,21 +174,59 @@ def cmd_today(env, args) -> int:
     return 0
 
 
+def cmd_summary(env, args) -> int:
+    from kiosk.reports.period_report import report_csv, report_figures
+
+    env.open()
+    who = _reader(env, args)
+    p = _period(env, args)
+    f = report_figures(p, _kind(args), env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING),
+                       today=_today(env))
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import period_report_pdf
+
+        return period_report_pdf(f, env.settings, made_at=env.clock.now())
+
+    if args.csv:
+        env.out.write(report_csv(f, env.settings.tz))
+        _write_pdf(env, args, pdf)
+        return 0
+    c = f.confiscations
+    rows = [["phones handed in", f.handed_in], ["phones handed back", f.handed_back],
+            ["left overnight", f.left_uncollected], ["school days", f.school_days],
+            ["confiscations", c.total], ["released", c.released], ["still held", c.still_held],
+            ["pupils confiscated twice or more", len(c.repeat_pupils)], ["phones found in exams", len(f.exams)],
+            ["searches", f.searches.total], ["seconds per hand-in", f.desk.seconds_per_hand_in or ""],
+            ["seconds per hand-back", f.desk.seconds_per_hand_back or ""]]
+    rows += [[f"safeguarding: {what}", n] for what, n in (f.safeguarding or {}).items()]
+    return _emit(env, args, ["what", "figure"], rows, f"Phones report, {p.label}", pdf)
+
+
 def cmd_daily(env, args) -> int:
     from kiosk.reports.figures import daily_lines
 
     env.open()
+    _reader(env, args)
     p = _period(env, args)
+    lines = daily_lines(p, env.settings)
     rows = [[f"{d.day:%Y-%m-%d}", f"{d.day:%a}", d.handed_in, d.handed_back, d.left_uncollected]
-            for d in daily_lines(p, env.settings) if d.day.weekday() < 5 or d.handed_in]
+            for d in lines if d.day.weekday() < 5 or d.handed_in]
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import daily_pdf
+
+        return daily_pdf(p, lines, env.settings, made_at=env.clock.now())
+
     return _emit(env, args, ["date", "day", "handed_in", "handed_back", "left_uncollected"], rows,
-                 f"Phones day by day, {p.label}")
+                 f"Phones day by day, {p.label}", pdf)
 
 
 def cmd_confiscations(env, args) -> int:
     from kiosk.reports.figures import confiscation_figures
 
     env.open()
+    _reader(env, args)
     p = _period(env, args)
     f = confiscation_figures(p, env.settings)
     rows = ([["reason", k, v] for k, v in f.by_reason.items()] + [["year group", k, v] for k, v in f.by_year.items()]
@@ -131,7 +234,30 @@ def cmd_confiscations(env, args) -> int:
             + [["repeat", f"{name} ({form})", n] for name, form, n in f.repeat_pupils]
             + [["total", "confiscations", f.total], ["total", "released", f.released],
                ["total", "still held", f.still_held]])
-    return _emit(env, args, ["by", "what", "count"], rows, f"Confiscations, {p.label}")
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import confiscations_pdf
+
+        return confiscations_pdf(p, f, env.settings, made_at=env.clock.now())
+
+    return _emit(env, args, ["by", "what", "count"], rows, f"Confiscations, {p.label}", pdf)
+
+
+def cmd_repeats(env, args) -> int:
+    from kiosk.reports.figures import confiscation_figures
+
+    env.open()
+    _reader(env, args)
+    p = _period(env, args)
+    f = confiscation_figures(p, env.settings)
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import repeats_pdf
+
+        return repeats_pdf(p, f, env.settings, made_at=env.clock.now())
+
+    return _emit(env, args, ["pupil", "form", "confiscations"], [list(r) for r in f.repeat_pupils],
+                 f"Repeat confiscations, {p.label}", pdf)
 
 
 def cmd_exams(env, args) -> int:
@@ -139,35 +265,57 @@ def cmd_exams(env, args) -> int:
     from kiosk.reports.figures import exam_incidents
 
     env.open()
+    _reader(env, args)
     p = _period(env, args)
+    exams = exam_incidents(p, env.settings)
     rows = [[f"{local(e.at, env.settings.tz):%Y-%m-%d %H:%M}", e.pupil, e.form, e.board, e.paper, e.room]
-            for e in exam_incidents(p, env.settings)]
+            for e in exams]
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import exams_pdf
+
+        return exams_pdf(p, exams, env.settings, made_at=env.clock.now())
+
     return _emit(env, args, ["when", "pupil", "form", "exam board", "paper", "room"], rows,
-                 f"Phones found in exams, {p.label}")
+                 f"Phones found in exams, {p.label}", pdf)
 
 
 def cmd_searches(env, args) -> int:
     from kiosk.reports.figures import search_figures
 
     env.open()
+    _reader(env, args)
     p = _period(env, args)
     s = search_figures(p, env.settings)
     rows = [["searches", s.total], ["nothing found", s.nothing_found], ["DSL informed", s.dsl_informed],
             ["parent informed", s.parent_informed]]
-    return _emit(env, args, ["what", "count"], rows, f"Searches, {p.label}")
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import searches_pdf
+
+        return searches_pdf(p, s, env.settings, made_at=env.clock.now())
+
+    return _emit(env, args, ["what", "count"], rows, f"Searches, {p.label}", pdf)
 
 
 def cmd_desk_time(env, args) -> int:
     from kiosk.reports.figures import desk_time
 
     env.open()
+    _reader(env, args)
     p = _period(env, args)
-    t = desk_time(p, env.settings, today=env.clock.now().astimezone(env.settings.tz).date())
+    t = desk_time(p, env.settings, today=_today(env))
     rows = [["hand-ins", t.hand_ins], ["hand-backs", t.hand_backs],
             ["seconds per hand-in (average)", t.seconds_per_hand_in or ""],
             ["seconds per hand-back (average)", t.seconds_per_hand_back or ""]]
     rows += [[f"minutes at the desk {d:%a %-d %b}", m] for d, m in t.minutes_per_day.items()]
-    return _emit(env, args, ["what", "figure"], rows, f"Time at the desk, {p.label}")
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import desk_time_pdf
+
+        return desk_time_pdf(p, t, env.settings, made_at=env.clock.now())
+
+    return _emit(env, args, ["what", "figure"], rows, f"Time at the desk, {p.label}", pdf)
 
 
 def cmd_safeguarding(env, args) -> int:
@@ -179,19 +327,30 @@ def cmd_safeguarding(env, args) -> int:
     if not who.can(Permission.SAFEGUARDING):
         raise NotPermitted("Safeguarding figures are for the DSL and the head: add --as with their initials.")
     p = _period(env, args)
-    rows = [[k, v] for k, v in safeguarding_figures(p, env.settings).items()]
-    return _emit(env, args, ["what", "count"], rows, f"Safeguarding, {p.label}")
+    counts = safeguarding_figures(p, env.settings)
+
+    def pdf() -> bytes:
+        from kiosk.documents.report_papers import safeguarding_pdf
+
+        return safeguarding_pdf(p, counts, env.settings, made_at=env.clock.now())
+
+    return _emit(env, args, ["what", "count"], [[k, v] for k, v in counts.items()], f"Safeguarding, {p.label}", pdf)
 
 
 def cmd_review_pack(env, args) -> int:
+    from kiosk.cli import CommandError
+    from kiosk.documents.saved import write_private
     from kiosk.reports.review_pack import review_pack
 
     env.open()
-    who = _actor(env, args)
+    who = _reader(env, args)
     p = _period(env, args)
-    today = env.clock.now().astimezone(env.settings.tz).date()
-    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=today)
-    Path(args.out).write_bytes(pdf)
+    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=_today(env))
+    try:
+        write_private(Path(args.out), pdf)
+    except OSError as error:
+        raise CommandError(f"The review pack was not written to {args.out}: {error.strerror or error}. Check the "
+                           "folder exists and can be written to, then run the command again.") from None
     env.say(f"Review pack for {p.label} written to {args.out} ({len(pdf) // 1024} KiB).")
     return 0
 
@@ -201,7 +360,7 @@ def cmd_reconcile(env, args) -> int:
     from kiosk.reports.reconciliation import reconcile, reconciliation_pdf
 
     env.open()
-    day = date.fromisoformat(args.day) if args.day else env.clock.now().astimezone(env.settings.tz).date()
+    day = _day(env, args.day)
     rec = reconcile(day, env.settings)
     env.say(f"End of day {day:%A %-d %B %Y}")
     env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'Still in':>10}")

@@ -52,12 +52,13 @@ class Document:
                                                                   leading=size * 1.35, spaceAfter=4)))
         return self
 
-    def facts(self, rows: Sequence[tuple[str, str]]) -> Document:
+    def facts(self, rows: Sequence[tuple[str, str]], *, label_mm: float = 70) -> Document:
+        """Label and value pairs, one a row; a report's long labels and short figures want a wider label."""
         regular, bold = _fonts()
         cell = ParagraphStyle("c", fontName=regular, fontSize=10, leading=13)
         label = ParagraphStyle("l", fontName=bold, fontSize=10, leading=13)
         table = Table([[Paragraph(escape(k), label), Paragraph(escape(v or "—"), cell)] for k, v in rows],
-                      colWidths=[70 * mm, 100 * mm])
+                      colWidths=[label_mm * mm, (170 - label_mm) * mm])
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))

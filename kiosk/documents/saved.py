@@ -40,7 +40,23 @@ def save_private(data: bytes, *, name: str, suffix: str, at: datetime, tz: ZoneI
     while path.exists():
         number += 1
         path = folder / f"{stem}-{number}{suffix}"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=suffix)
+    _write_whole(path, data)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write `data` to a file the command line was given, whole or not at all, readable by this account only
+    (reports name pupils). An existing file of that name is replaced only once the new one is complete."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "that is a folder: give a file name, e.g. report.pdf", str(path))
+    _write_whole(path, data)
+    return path
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Written to a temporary file beside `path` and renamed, so nobody ever opens half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".saving-", suffix=path.suffix)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -51,4 +67,3 @@ def save_private(data: bytes, *, name: str, suffix: str, at: datetime, tz: ZoneI
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path

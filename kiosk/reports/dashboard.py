@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from peewee import fn
 
 from kiosk.clock import Clock, as_utc, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
-from kiosk.custody.exceptions import active_exceptions_on, expiring_soon
+from kiosk.custody.exceptions import active_exceptions_on
 from kiosk.custody.reports import form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard
-from kiosk.db.models import Custody, Pupil
+from kiosk.db.models import Custody, PhoneException, Pupil
 from kiosk.reports.figures import confiscation_figures
 from kiosk.reports.periods import period
 
@@ -44,6 +44,22 @@ class HeldPhone:
     held_until: date | None
 
 
+@dataclass(frozen=True)
+class EndingException:
+    """An approved exception that ends soon: the office renews it with the head or lets it lapse."""
+
+    exception_id: int
+    pupil: str
+    form: str
+    kind: str
+    until: date
+    days_left: int
+
+
+# How far ahead the dashboard looks for exceptions coming to an end (two school weeks).
+EXCEPTIONS_AHEAD_DAYS = 14
+
+
 @dataclass
 class Dashboard:
     at: datetime
@@ -56,6 +72,7 @@ class Dashboard:
     safeguarding_holds: int | None = None  # None: not shown to this role
     exceptions_today: int = 0
     exceptions_expiring: int = 0
+    ending: list[EndingException] = field(default_factory=list)  # soonest first
     confiscations_per_week: dict[date, int] = field(default_factory=dict)
 
 
@@ -100,6 +117,19 @@ def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> D
         board.safeguarding_holds = Custody.select().where((Custody.state == State.SAFEGUARDING_HOLD)
                                                           & Custody.closed_at.is_null()).count()
     board.exceptions_today = len(active_exceptions_on(today))
-    board.exceptions_expiring = len(expiring_soon(today))
+    board.ending = ending_exceptions(today)
+    board.exceptions_expiring = len(board.ending)
     board.confiscations_per_week = confiscation_figures(period("term", today, settings), settings).by_week
     return board
+
+
+def ending_exceptions(today: date, within_days: int = EXCEPTIONS_AHEAD_DAYS) -> list[EndingException]:
+    """Exceptions of pupils still on roll whose last day is today or within `within_days`: who, form, kind,
+    until. The notes (often medical) are left out: the dashboard is in view of the office."""
+    rows = (PhoneException.select(PhoneException.id, PhoneException.kind, PhoneException.valid_to, Pupil)
+            .join(Pupil)
+            .where(PhoneException.valid_to.between(today, today + timedelta(days=within_days))
+                   & (PhoneException.valid_from <= PhoneException.valid_to) & (Pupil.active == True))  # noqa: E712
+            .order_by(PhoneException.valid_to, Pupil.form, Pupil.legal_surname))
+    return [EndingException(row.id, row.pupil.display_name, row.pupil.form, row.kind, row.valid_to,
+                            (row.valid_to - today).days) for row in rows]

@@ -23,7 +23,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError
-from kiosk.reports.dashboard import Dashboard, FormNow, HeldPhone, dashboard
+from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
 from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.reports import ReportsScreen, finished_with_database
 from kiosk.screens.stocktake import EndOfDayScreen
@@ -84,6 +84,10 @@ def days_words(days: int) -> str:
     return "today" if days == 0 else "1 day" if days == 1 else f"{days} days"
 
 
+def ends_words(days_left: int) -> str:
+    return "ends today" if days_left == 0 else "ends tomorrow" if days_left == 1 else f"in {days_left} days"
+
+
 class DashboardScreen(Screen[None]):
     """Counts, the forms, the phones held for parents and the week-by-week trend, refreshed by a worker.
 
@@ -99,6 +103,11 @@ class DashboardScreen(Screen[None]):
         Binding("r", "reports", "Reports"),
         Binding("f4", "pupil", "Pupil"),
     ]
+    # The exceptions table is new to this screen; its look lives beside it (the app stylesheet has the rest).
+    DEFAULT_CSS = """
+    #dash-ending-box { height: auto; margin-top: 1; }
+    #ending { height: auto; max-height: 10; }
+    """
 
     class Refreshed(Message):
         """The figures were read afresh."""
@@ -133,6 +142,7 @@ class DashboardScreen(Screen[None]):
         self.timer: Timer | None = None
         self._shown_forms: list[FormNow] | None = None
         self._shown_held: list[HeldPhone] | None = None
+        self._shown_ending: list[EndingException] | None = None
 
     @property
     def shows_safeguarding(self) -> bool:
@@ -159,12 +169,17 @@ class DashboardScreen(Screen[None]):
                     yield Label("Held for parents", id="dash-held-title", classes="dash-title")
                     yield DataTable(id="held", cursor_type="row", zebra_stripes=True)
                     yield Static("No confiscated phone is waiting for a parent.", id="dash-held-none")
+            with Vertical(id="dash-ending-box"):
+                yield Label("Exceptions ending soon", id="dash-ending-title", classes="dash-title")
+                yield DataTable(id="ending", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#forms", DataTable).add_columns("Form", "On roll", "Handed in", "Handed back", "In office")
         self.query_one("#held", DataTable).add_columns("Pupil", "Form", "Reason", "Held", "Until", "")
         self.query_one("#held").display = False
+        self.query_one("#ending", DataTable).add_columns("Pupil", "Form", "Exception", "Until", "")
+        self.query_one("#dash-ending-box").display = False
         self.refresh_figures()
         self.timer = self.set_interval(REFRESH_SECONDS, self.refresh_figures)
 
@@ -180,7 +195,7 @@ class DashboardScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         needs = {"end_of_day": Permission.CLOSE_DAY, "reports": Permission.VIEW_REPORTS,
-                 "pupil": Permission.VIEW_REPORTS}
+                 "pupil": Permission.VIEW_PUPILS}
         if action in needs:
             return self.ctx.who.can(needs[action])
         return True
@@ -232,6 +247,7 @@ class DashboardScreen(Screen[None]):
         self.show_trend(event.board)
         self.show_forms(event.board.forms)
         self.show_held(event.board.held)
+        self.show_ending(event.board.ending)
 
     @on(PrinterChecked)
     def printer_checked(self, event: PrinterChecked) -> None:
@@ -256,7 +272,7 @@ class DashboardScreen(Screen[None]):
             lines.append(("Safeguarding holds", f"{board.safeguarding_holds:,}",
                           Text("  restricted", "dim")))
         lines.append(("Exceptions today", f"{board.exceptions_today:,}",
-                      Text(f"  {board.exceptions_expiring} ending soon")
+                      Text(f"  ⚠ {board.exceptions_expiring} ending soon (listed below)", "bold")
                       if board.exceptions_expiring else None))
         text = Text(no_wrap=False)
         for index, (label, value, extra) in enumerate(lines):
@@ -319,6 +335,23 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-held-none").display = not held
         if held:
             table.move_cursor(row=min(row, len(held) - 1), animate=False)
+
+    def show_ending(self, ending: list[EndingException]) -> None:
+        if ending == self._shown_ending:
+            return
+        self._shown_ending = list(ending)
+        self.query_one("#dash-ending-title", Label).update(f"Exceptions ending soon ({len(ending)}): renew with "
+                                                           "the head, or let them lapse")
+        table = self.query_one("#ending", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for exc in ending:
+            table.add_row(exc.pupil, exc.form, exc.kind, f"{exc.until:%a %-d %b}",
+                          Text(ends_words(exc.days_left), "bold" if exc.days_left <= 2 else ""),
+                          key=str(exc.exception_id))
+        self.query_one("#dash-ending-box").display = bool(ending)
+        if ending:
+            table.move_cursor(row=min(row, len(ending) - 1), animate=False)
 
     # ── keys ────────────────────────────────────────────────────────────────────────────────────────────
     def action_back(self) -> None:

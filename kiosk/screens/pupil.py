@@ -119,7 +119,7 @@ class PupilScreen(Screen[None]):
 
     @property
     def allowed(self) -> bool:
-        return self.ctx.who.can(Permission.VIEW_REPORTS)
+        return self.ctx.who.can(Permission.VIEW_PUPILS)
 
     @property
     def dsl(self) -> bool:
@@ -153,7 +153,8 @@ class PupilScreen(Screen[None]):
         if not self.allowed:
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
             self.query_one("#scan").display = False
-            self.query_one("#pupil-hint", Static).update("Pupil pages are for the office, the DSL and the head.")
+            self.query_one("#pupil-hint", Static).update(
+                "Pupil pages are for the office, heads of year, the DSL and the head.")
 
     def action_back(self) -> None:
         self.dismiss()

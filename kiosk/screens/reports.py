@@ -1,15 +1,16 @@
-"""Reports (F11): the figures for a day, a week, a term or the school year, on screen, saved as a CSV for a
-spreadsheet and as the annual review pack (policy §8) PDF, privately, in the kiosk's papers folder.
+"""Reports (F11): the figures for a day, a week, a term, the school year or any range of days, on screen; saved
+privately in the kiosk's papers folder as a CSV for a spreadsheet, as a printable PDF of the whole period or of
+one report (confiscations, repeat confiscations, exams, searches, desk time, safeguarding for the DSL and the
+head), and as the annual review pack (policy §8).
 
 The figures are read and the files written in worker threads; the screen only shows what they post back.
+The PDF makers (reportlab) are imported only when a PDF is saved, so opening the desk does not pay for them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -17,8 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Label, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from kiosk.auth.roles import Permission
@@ -28,28 +30,18 @@ from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.terms import terms
 from kiosk.db.models import database_proxy
 from kiosk.documents.saved import save_private
-from kiosk.reports.export import to_csv
-from kiosk.reports.figures import (
-    ConfiscationFigures,
-    DailyLine,
-    DeskTime,
-    ExamIncident,
-    SearchFigures,
-    confiscation_figures,
-    daily_lines,
-    desk_time,
-    exam_incidents,
-    safeguarding_figures,
-    search_figures,
-)
-from kiosk.reports.periods import Period, period
-from kiosk.reports.review_pack import review_pack
+from kiosk.reports.period_report import PAPERS, RESTRICTED_PAPERS, ReportFigures, report_csv, report_figures
+from kiosk.reports.periods import BadDate, Period, custom_period, period
 from kiosk.widgets.bar_list import BarList
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
 
-KINDS = {"day": "Day", "week": "Week", "term": "Term", "year": "Year"}
-PERIOD_KEYS = "keys: D W T Y day, week, term, year · [ and ] the one before, after"
+__all__ = ["ReportFigures", "ReportsScreen", "finished_with_database", "report_csv", "report_figures"]
+
+KINDS = {"day": "Day", "week": "Week", "term": "Term", "year": "Year", "custom": "Range"}
+PERIOD_KEYS = "keys: D W T Y R day, week, term, year, a range of days · [ ] before, after"
+RANGE_HINT = "e.g. 3/11/2026, 2026-11-03 or 3 Nov"
+
 
 
 def finished_with_database() -> None:
@@ -57,78 +49,6 @@ def finished_with_database() -> None:
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()
-
-
-@dataclass(frozen=True)
-class ReportFigures:
-    """Every figure the Reports screen shows, for one period (safeguarding None when the role may not see it)."""
-
-    period: Period
-    kind: str
-    days: list[DailyLine]
-    confiscations: ConfiscationFigures
-    exams: list[ExamIncident]
-    searches: SearchFigures
-    desk: DeskTime
-    safeguarding: dict[str, int] | None
-
-    @property
-    def handed_in(self) -> int:
-        return sum(d.handed_in for d in self.days)
-
-    @property
-    def handed_back(self) -> int:
-        return sum(d.handed_back for d in self.days)
-
-    @property
-    def left_uncollected(self) -> int:
-        return sum(d.left_uncollected for d in self.days)
-
-    @property
-    def school_days(self) -> int:
-        return sum(1 for d in self.days if d.handed_in or d.handed_back)
-
-
-def report_figures(p: Period, kind: str, settings: Settings, *, include_safeguarding: bool) -> ReportFigures:
-    return ReportFigures(p, kind, daily_lines(p, settings), confiscation_figures(p, settings),
-                         exam_incidents(p, settings), search_figures(p, settings), desk_time(p, settings),
-                         safeguarding_figures(p, settings) if include_safeguarding else None)
-
-
-def report_csv(f: ReportFigures, tz: ZoneInfo) -> str:
-    """One tidy table (section, item, measure, value) that a spreadsheet can pivot; safe to open in Excel."""
-    c = f.confiscations
-    rows: list[list[object]] = [["period", f.period.label, "from", f"{f.period.start:%Y-%m-%d}"],
-                                ["period", f.period.label, "to", f"{f.period.end:%Y-%m-%d}"]]
-    for d in f.days:
-        if d.handed_in or d.handed_back or d.left_uncollected or f.desk.minutes_per_day.get(d.day):
-            day = f"{d.day:%Y-%m-%d}"
-            rows += [["day", day, "handed in", d.handed_in], ["day", day, "handed back", d.handed_back],
-                     ["day", day, "left overnight", d.left_uncollected],
-                     ["day", day, "desk minutes", f.desk.minutes_per_day.get(d.day, 0.0)]]
-    rows += [["totals", "phones", "handed in", f.handed_in], ["totals", "phones", "handed back", f.handed_back],
-             ["totals", "phones", "left overnight", f.left_uncollected],
-             ["confiscations", "all", "count", c.total], ["confiscations", "all", "released", c.released],
-             ["confiscations", "all", "still held", c.still_held],
-             ["confiscations", "all", "median hours held", c.median_hours_held if c.median_hours_held else ""]]
-    rows += [["confiscations by reason", reason, "count", n] for reason, n in c.by_reason.items()]
-    rows += [["confiscations by year group", year, "count", n] for year, n in c.by_year.items()]
-    rows += [["confiscations by form", form, "count", n] for form, n in c.by_form.items()]
-    rows += [["confiscations by week", f"{monday:%Y-%m-%d}", "count", n] for monday, n in c.by_week.items()]
-    rows += [["repeat confiscations", f"{name} ({form})", "count", n] for name, form, n in c.repeat_pupils]
-    rows += [["phones found in exams", f"{e.pupil} ({e.form})",
-              f"{local(e.at, tz):%Y-%m-%d %H:%M} {e.board} {e.paper} {e.room}".strip(), 1] for e in f.exams]
-    s = f.searches
-    rows += [["searches", "all", "count", s.total], ["searches", "all", "nothing found", s.nothing_found],
-             ["searches", "all", "DSL informed", s.dsl_informed],
-             ["searches", "all", "parent informed", s.parent_informed]]
-    t = f.desk
-    rows += [["desk time", "hand-ins", "count", t.hand_ins], ["desk time", "hand-backs", "count", t.hand_backs],
-             ["desk time", "hand-in", "median seconds", t.seconds_per_hand_in or ""],
-             ["desk time", "hand-back", "median seconds", t.seconds_per_hand_back or ""]]
-    if f.safeguarding is not None:
-        rows += [["safeguarding (counts only)", what, "count", n] for what, n in f.safeguarding.items()]
-    return to_csv(["section", "item", "measure", "value"], rows)
 
 
 def summary_text(f: ReportFigures) -> Text:
@@ -147,8 +67,8 @@ def summary_text(f: ReportFigures) -> Text:
         ("Phones found in exams", f"{len(f.exams):,}", "report each to the exam board"),
         ("Searches", f"{s.total:,}", f"none found {s.nothing_found} · DSL told {s.dsl_informed} · "
                                      f"parents told {s.parent_informed}"),
-        ("Time per hand-in", f"{t.seconds_per_hand_in or '—'}", "seconds, median, from the records"),
-        ("Time per hand-back", f"{t.seconds_per_hand_back or '—'}", "seconds, median"),
+        ("Time per hand-in", f"{t.seconds_per_hand_in or '—'}", "seconds on average, from the records"),
+        ("Time per hand-back", f"{t.seconds_per_hand_back or '—'}", "seconds on average"),
         ("Desk minutes a day", f"{sum(minutes) / len(minutes):.1f}" if minutes else "—",
          "average over the days with scans"),
     ]
@@ -156,8 +76,8 @@ def summary_text(f: ReportFigures) -> Text:
     for index, (label, value, detail) in enumerate(lines):
         if index:
             text.append("\n")
-        text.append(f"{label:<22}")
-        text.append(f"{value:>6}", "bold")
+        text.append(f"{label:<23}")
+        text.append(f"{value:>7}", "bold")
         if detail:
             text.append(f"  {detail}", "dim")
     return text
@@ -169,15 +89,55 @@ def shifted(kind: str, current: Period, direction: int, settings: Settings) -> d
         return current.start + timedelta(days=direction)
     if kind == "week":
         return current.start + timedelta(days=7 * direction)
+    if kind == "custom":  # the same number of days, just before or just after
+        return current.start + timedelta(days=((current.end - current.start).days + 1) * direction)
     if kind == "term" and direction > 0:
         later = [start for start, _ in terms(settings) if start > current.end]
         return later[0] if later else current.end + timedelta(days=1)
     return current.start - timedelta(days=1) if direction < 0 else current.end + timedelta(days=1)
 
 
+class ChoosePaper(ModalScreen[str | None]):
+    """Which report to save as a PDF: Enter (or its number) saves it, Esc goes back without saving."""
+
+    AUTO_FOCUS = "#paper-list"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")] + [
+        Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)]
+    DEFAULT_CSS = """
+    ChoosePaper { align: center middle; }
+    ChoosePaper #paper-list { height: auto; max-height: 12; }
+    """
+
+    def __init__(self, papers: dict[str, str], period_label: str) -> None:
+        super().__init__()
+        self.papers = papers
+        self.period_label = period_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="paper-dialog", classes="dialog"):
+            yield Label(f"Save a PDF · {self.period_label}", classes="dialog-title", markup=False)
+            yield Label("Choose the report (↑ ↓ and Enter, or its number). Esc: back, nothing saved.",
+                        classes="dialog-hint", markup=False)
+            yield OptionList(*(Option(f"{n}. {title}", id=key)
+                               for n, (key, title) in enumerate(self.papers.items(), start=1)), id="paper-list")
+
+    @on(OptionList.OptionSelected, "#paper-list")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_choose(self, number: int) -> None:
+        keys = list(self.papers)
+        if 1 <= number <= len(keys):
+            self.dismiss(keys[number - 1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ReportsScreen(Screen[None]):
-    """Choose the period with D, W, T, Y (and [ ] for the one before or after); save with C (CSV) or
-    P (review pack PDF). Esc goes back."""
+    """Choose the period with D, W, T, Y or R (a range of days) and [ ] for the one before or after; save with
+    C (CSV), S (a PDF of the period or of one report) or P (the review pack). Esc goes back."""
 
     AUTO_FOCUS = "#report-body"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -188,11 +148,22 @@ class ReportsScreen(Screen[None]):
         Binding("w", "period('week')", "Week", show=False),
         Binding("t", "period('term')", "Term", show=False),
         Binding("y", "period('year')", "Year", show=False),
+        Binding("r", "choose_range", "Range", show=False),
         Binding("left_square_bracket", "shift(-1)", "Earlier", show=False),
         Binding("right_square_bracket", "shift(1)", "Later", show=False),
         Binding("c", "save_csv", "Save CSV"),
+        Binding("s", "save_pdf", "Save PDF"),
         Binding("p", "save_pack", "Review pack"),
     ]
+    # The range row is new to this screen; its look lives here beside it (the app's stylesheet keeps the rest).
+    DEFAULT_CSS = """
+    #report-range { height: auto; padding: 0 1; }
+    #report-range Label { width: auto; padding: 0 1 0 0; }
+    #report-range Input { width: 24; margin-right: 1; }
+    #report-range Button { min-width: 0; width: auto; padding: 0 1; }
+    /* At 80 columns the saving buttons need the room: [ and ] still step back and forward. */
+    ReportsScreen.-narrow #earlier, ReportsScreen.-narrow #later { display: none; }
+    """
 
     class Computed(Message):
         """The figures for the chosen period were read."""
@@ -221,6 +192,7 @@ class ReportsScreen(Screen[None]):
         self.ctx = ctx
         self.kind = kind
         self.anchor = local_today(ctx.clock, ctx.settings.tz)
+        self.custom: Period | None = None  # the range of days, once one has been typed
         self.figures: ReportFigures | None = None
         self.saved: list[Path] = []
         self.saved_lines: list[str] = []
@@ -233,6 +205,12 @@ class ReportsScreen(Screen[None]):
     def with_safeguarding(self) -> bool:
         return self.ctx.who.can(Permission.SAFEGUARDING)
 
+    @property
+    def papers(self) -> dict[str, str]:
+        """The PDFs this role may save: the safeguarding counts only for the DSL and the head."""
+        return {key: title for key, title in PAPERS.items()
+                if key not in RESTRICTED_PAPERS or self.with_safeguarding}
+
     def compose(self) -> ComposeResult:
         who = self.ctx.who
         yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
@@ -243,8 +221,15 @@ class ReportsScreen(Screen[None]):
                 yield Button(label, id=f"period-{kind}", compact=True)
             yield Button("◀", id="earlier", compact=True, tooltip="the period before ([)")
             yield Button("▶", id="later", compact=True, tooltip="the period after (])")
-            yield Button("Save CSV", id="save-csv", compact=True)
-            yield Button("Review pack PDF", id="save-pack", compact=True)
+            yield Button("CSV", id="save-csv", compact=True, tooltip="save a CSV for a spreadsheet (C)")
+            yield Button("PDF", id="save-pdf", compact=True, tooltip="save a printable PDF (S)")
+            yield Button("Review pack", id="save-pack", compact=True, tooltip="the annual review pack PDF (P)")
+        with Horizontal(id="report-range"):
+            yield Label("From")
+            yield Input(placeholder=RANGE_HINT, id="range-from", compact=True)
+            yield Label("to")
+            yield Input(placeholder=RANGE_HINT, id="range-to", compact=True)
+            yield Button("Show", id="range-show", compact=True)
         yield Static(PERIOD_KEYS, id="report-keys", markup=False)
         with VerticalScroll(id="report-body"):
             yield MessageLine(id="report-status")
@@ -271,39 +256,101 @@ class ReportsScreen(Screen[None]):
         self.query_one("#daily", DataTable).add_columns("Day", "Handed in", "Handed back", "Left overnight",
                                                         "Desk minutes")
         self.query_one("#report-safeguarding").display = False
+        self.query_one("#report-range").display = False
         if not self.allowed:
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
             self.query_one("#report-periods").display = False
             for widget in self.query_one("#report-body").children:
                 widget.display = False
-            self.query_one("#report-status", MessageLine).say("Reports are for the office, the DSL and the head.")
+            self.query_one("#report-status", MessageLine).say(
+                "Reports are for the office, heads of year, the DSL and the head.")
             return
         self.read()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.allowed:
             return action == "back"
-        if action in ("save_csv", "save_pack"):
+        if action in ("save_csv", "save_pack", "save_pdf"):
             return self.figures is not None
         return True
 
     @property
     def chosen(self) -> Period:
+        if self.kind == "custom" and self.custom is not None:
+            return self.custom
         return period(self.kind, self.anchor, self.ctx.settings)
 
     # ── choosing ────────────────────────────────────────────────────────────────────────────────────────
     def action_period(self, kind: str) -> None:
         self.kind = kind
         self.anchor = local_today(self.ctx.clock, self.ctx.settings.tz)
+        self.hide_range()
+        self.read()
+
+    def action_choose_range(self) -> None:
+        """Show the two date boxes (what was typed before is still there) and put the cursor in the first."""
+        row = self.query_one("#report-range")
+        row.display = True
+        first = self.query_one("#range-from", Input)
+        if not first.value and self.figures is not None:
+            # Start from the period on screen, so a small change is a small edit.
+            first.value = f"{self.chosen.start:%-d/%-m/%Y}"
+            self.query_one("#range-to", Input).value = f"{self.chosen.end:%-d/%-m/%Y}"
+        first.focus()
+
+    def hide_range(self) -> None:
+        self.query_one("#report-range").display = False
+        self.query_one("#report-body").focus()
+
+    @on(Input.Submitted, "#range-from")
+    def from_typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#range-to", Input).focus()
+
+    @on(Input.Submitted, "#range-to")
+    def to_typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.show_range()
+
+    def show_range(self) -> None:
+        """Read the two typed dates; a bad or back-to-front range is explained and the typing is kept."""
+        first, last = self.query_one("#range-from", Input), self.query_one("#range-to", Input)
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        try:
+            chosen = custom_period(first.value, last.value, today=today, settings=self.ctx.settings)
+        except BadDate as error:
+            message = str(error)
+            self.say(f"{message} The report on screen has not changed.")
+            # The typing stays, selected: type over it, or ← → to mend it.
+            wrong = last if message.startswith("Last day") or message.startswith("The range ends") else first
+            wrong.focus()
+            wrong.select_all()
+            return
+        self.query_one("#report-status", MessageLine).clear()
+        self.custom = chosen
+        self.kind = "custom"
+        # Shown as understood, so "3 Dec" read as last December is plain to see.
+        first.value, last.value = f"{chosen.start:%-d/%-m/%Y}", f"{chosen.end:%-d/%-m/%Y}"
+        self.query_one("#report-range").display = False
+        self.query_one("#report-body").focus()
         self.read()
 
     def action_shift(self, direction: int) -> None:
-        anchor = shifted(self.kind, self.chosen, direction, self.ctx.settings)
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
-        if period(self.kind, anchor, self.ctx.settings) == self.chosen or \
-                period(self.kind, anchor, self.ctx.settings).start > today:
+        current = self.chosen
+        anchor = shifted(self.kind, current, direction, self.ctx.settings)
+        if self.kind == "custom":
+            length = current.end - current.start
+            following = period("custom", today, self.ctx.settings, start=anchor, end=anchor + length)
+        else:
+            following = period(self.kind, anchor, self.ctx.settings)
+        if following == current or following.start > today:
             self.say("There is no later period with records yet.", "warning")
             return
+        if self.kind == "custom":
+            self.custom = following
+            self.query_one("#range-from", Input).value = f"{following.start:%-d/%-m/%Y}"
+            self.query_one("#range-to", Input).value = f"{following.end:%-d/%-m/%Y}"
         self.anchor = anchor
         self.read()
 
@@ -311,12 +358,18 @@ class ReportsScreen(Screen[None]):
     def pressed(self, event: Button.Pressed) -> None:
         event.stop()
         button = event.button.id or ""
-        if button.startswith("period-"):
+        if button == "period-custom":
+            self.action_choose_range()
+        elif button.startswith("period-"):
             self.action_period(button.removeprefix("period-"))
         elif button in ("earlier", "later"):
             self.action_shift(-1 if button == "earlier" else 1)
+        elif button == "range-show":
+            self.show_range()
         elif button == "save-csv":
             self.action_save_csv()
+        elif button == "save-pdf":
+            self.action_save_pdf()
         elif button == "save-pack":
             self.action_save_pack()
 
@@ -339,7 +392,8 @@ class ReportsScreen(Screen[None]):
         message: Message
         try:
             message = self.Computed(report_figures(chosen, kind, self.ctx.settings,
-                                                   include_safeguarding=self.with_safeguarding))
+                                                   include_safeguarding=self.with_safeguarding,
+                                                   today=local_today(self.ctx.clock, self.ctx.settings.tz)))
         except DeskError as error:
             message = self.Failed(error.message)
         finally:
@@ -378,7 +432,7 @@ class ReportsScreen(Screen[None]):
         daily.clear()
         for d in f.days:
             minutes = f.desk.minutes_per_day.get(d.day)
-            # A day or a week lists every weekday; a term or a year only the days something happened.
+            # A day or a week lists every weekday; a term, a year or a range only the days something happened.
             if d.handed_in or d.handed_back or d.left_uncollected or (d.day.weekday() < 5
                                                                       and f.kind in ("day", "week")):
                 daily.add_row(f"{d.day:%a %-d %b %Y}", d.handed_in, d.handed_back, d.left_uncollected,
@@ -395,12 +449,32 @@ class ReportsScreen(Screen[None]):
         self.query_one("#report-heading", Static).update(f"REPORTS · {self.chosen.label}")
 
     # ── saving, in a worker thread ──────────────────────────────────────────────────────────────────────
+    @staticmethod
+    def file_stem(what: str, figures: ReportFigures) -> str:
+        """e.g. report-week-2026-11-30, report-confiscations-custom-2026-09-01-to-2026-11-03."""
+        p = figures.period
+        dates = f"{p.start:%Y-%m-%d}" + (f"-to-{p.end:%Y-%m-%d}" if figures.kind == "custom" else "")
+        return f"{what}-{figures.kind}-{dates}"
+
     def action_save_csv(self) -> None:
         if self.figures is None:
             return
         self.say("Saving the CSV…", "warning")
         self.write_file("CSV", report_csv(self.figures, self.ctx.settings.tz).encode("utf-8-sig"),
-                        f"report-{self.figures.kind}-{self.figures.period.start:%Y-%m-%d}", ".csv")
+                        self.file_stem("report", self.figures), ".csv")
+
+    def action_save_pdf(self) -> None:
+        figures = self.figures
+        if figures is None:
+            return
+
+        def chosen(which: str | None) -> None:
+            # The figures on screen when the list was opened: what the office saw is what is printed.
+            if which is not None and which in self.papers:
+                self.say(f"Saving the PDF: {PAPERS[which].lower()}…", "warning")
+                self.write_paper(which, figures)
+
+        self.app.push_screen(ChoosePaper(self.papers, figures.period.label), chosen)
 
     def action_save_pack(self) -> None:
         if self.figures is None:
@@ -413,10 +487,23 @@ class ReportsScreen(Screen[None]):
         self.post_message(self._saved(what, lambda: data, name, suffix))
 
     @work(thread=True, group="save")
+    def write_paper(self, which: str, figures: ReportFigures) -> None:
+        from kiosk.documents.report_papers import paper_for
+
+        def pdf() -> bytes:
+            return paper_for(which, figures, self.ctx.settings, made_at=self.ctx.clock.now())
+
+        self.post_message(self._saved(f"PDF ({PAPERS[which].lower()})", pdf, self.file_stem(f"report-{which}",
+                                                                                          figures), ".pdf"))
+
+    @work(thread=True, group="save")
     def write_pack(self, chosen: Period) -> None:
+        from kiosk.reports.review_pack import review_pack
+
         def pdf() -> bytes:
             try:
-                return review_pack(chosen, self.ctx.settings, include_safeguarding=self.with_safeguarding)
+                return review_pack(chosen, self.ctx.settings, include_safeguarding=self.with_safeguarding,
+                                   today=local_today(self.ctx.clock, self.ctx.settings.tz))
             finally:
                 finished_with_database()
 
@@ -440,4 +527,8 @@ class ReportsScreen(Screen[None]):
         self.query_one("#report-saved", Static).update(Text("\n".join(self.saved_lines)))
 
     def action_back(self) -> None:
+        # Esc in the range boxes closes them (what was typed stays for next time); Esc elsewhere goes back.
+        if self.query_one("#report-range").display and self.focused in self.query("#report-range Input"):
+            self.hide_range()
+            return
         self.dismiss()
