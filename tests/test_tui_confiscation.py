@@ -431,7 +431,7 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
                           acknowledged=True)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "Held for the Designated Safeguarding Lead: it cannot be released" in message(app, "#release-problem")
+        assert "Held for the Designated Safeguarding Lead: it cannot be released" in message(app, "#problem")
         assert "ON A SAFEGUARDING HOLD" in shown(app)
         assert custody(racing.custody_id).state == State.SAFEGUARDING_HOLD
 
@@ -455,9 +455,9 @@ async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(sc
                          carer_id=carers_of(zoe.id)[1].id)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        shown = message(app, "#release-problem")
+        shown = message(app, "#problem")
         assert "Already released to Mr Joe Hall (Grandparent) by Ann Adams" in shown and "08:37" in shown
-        assert "-refused" in release.query_one("#release-problem").classes
+        assert "-refused" in release.query_one("#problem").classes
         assert release.receipt is None
 
 

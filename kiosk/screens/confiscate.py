@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from kiosk.auth.roles import Permission
@@ -29,11 +28,9 @@ from kiosk.custody.confiscation import (
 )
 from kiosk.custody.terms import add_school_days
 from kiosk.db.models import Custody
-from kiosk.documents.custody_papers import parent_notice
-from kiosk.documents.saved import save_paper
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.screens.dialogs import ParentInformedDialog
-from kiosk.screens.finding import Found, find_from_scan, guarded_read, ordinal, pupil_line, when_text
+from kiosk.screens.finding import FindingScreen, Found, desk_card_command, ordinal, pupil_line, when_text
 from kiosk.screens.labels import build_printer, session_printer
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.search_record import SearchRecordScreen
@@ -41,9 +38,7 @@ from kiosk.widgets.big_text import BigText
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
-from kiosk.widgets.title_bar import TitleBar
 
-SCAN_PROMPT = "scan the phone's tag or the pupil's ID card, or type a name"
 HINT = ("Find the pupil first. Then record who took the phone, why, where, its condition and the number of "
         "the bag it is sealed in. A phone handed in this morning becomes the confiscation: no second record.")
 # How an earlier confiscation stands now, in words that say no more than the office needs.
@@ -62,15 +57,14 @@ def collection_words(held_until: date, today: date) -> str:
     return f"held until {held_until:%A %-d %B}"
 
 
-class ConfiscateScreen(Screen[None]):
+class ConfiscateScreen(FindingScreen):
     """Three steps on one screen: find the pupil; the form (with the ladder above it); the confirmation
     with its follow-ups. Esc goes back to the desk at any step; N starts the next confiscation."""
 
-    AUTO_FOCUS = "#scan"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    HEADING = "CONFISCATE A PHONE"
+    HEADING_CLASS = "-confiscate"
+    PURPOSE = "confiscate a phone from"
     BINDINGS = [
-        Binding("escape", "back", "Desk"),
         Binding("ctrl+s", "save", "Save"),
         Binding("p", "notice", "Notice"),
         Binding("i", "informed", "Informed"),
@@ -81,8 +75,7 @@ class ConfiscateScreen(Screen[None]):
     ]
 
     def __init__(self, ctx: DeskContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+        super().__init__(ctx)
         self.found: Found | None = None
         self.receipt: ConfiscationReceipt | None = None
         self.on_hold = False
@@ -92,12 +85,7 @@ class ConfiscateScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         who = self.ctx.who
         reasons = list(self.ctx.settings.confiscation_reasons)
-        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
-                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
-        yield Static("CONFISCATE A PHONE", classes="screen-heading -confiscate")
-        scan = ScanBox(id="scan")
-        scan.border_title = SCAN_PROMPT
-        yield scan
+        yield from self.compose_top()
         with VerticalScroll(id="body"):
             yield Static(HINT, id="hint", markup=False)
             yield MessageLine(id="problem")
@@ -184,19 +172,10 @@ class ConfiscateScreen(Screen[None]):
             return self.ctx.who.can(Permission.RECORD_SEARCH)
         return True
 
-    # ── step 1: the pupil ───────────────────────────────────────────────────────────────────────────────
-    @on(ScanBox.Scanned, "#scan")
-    def scanned(self, event: ScanBox.Scanned) -> None:
-        event.stop()
-        if not event.value.strip():
-            return
-        self.query_one("#problem", MessageLine).clear()
-        find_from_scan(self.app, self.ctx, event.value, purpose="confiscate a phone from",
-                       found=lambda found: guarded_read(self.show_problem, self.identified, found),
-                       problem=self.show_problem)
-
-    def show_problem(self, message: str) -> None:
-        self.query_one("#problem", MessageLine).say(message)
+    # ── step 1: the pupil (found the way the desk finds one: FindingScreen) ─────────────────────────────────
+    @property
+    def started(self) -> bool:
+        return self.found is not None
 
     def identified(self, found: Found) -> None:
         if found.resolved is None:
@@ -204,19 +183,12 @@ class ConfiscateScreen(Screen[None]):
                               "first, then confiscate (the bag label carries it).")
             return
         self.found = found
-        self.query_one("#problem", MessageLine).clear()
-        self.compact_scan_box()
+        self.pupil_chosen()
         self.query_one("#pupil-line", Static).update(pupil_line(found.pupil) + f" · tag {found.resolved.tag.code}")
         self.show_ladder(ladder_position(self.ctx, found.pupil.id))
         self.show_already(found)
         self.show_step()
         self.query_one("#by", Input).focus()
-
-    def compact_scan_box(self) -> None:
-        # The pupil is known: the scan box shrinks to one line (to change the pupil) and the form gets the room.
-        scan = self.query_one("#scan", ScanBox)
-        scan.compact = True
-        scan.placeholder = "to change the pupil, scan or type another name here"
 
     def show_ladder(self, ladder: LadderPosition) -> None:
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
@@ -269,15 +241,15 @@ class ConfiscateScreen(Screen[None]):
         self.query_one("#exam").display = self.found is not None and self.receipt is None \
             and self.reason == EXAM_REASON
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
-
     @on(ScanBox.Scanned, "#seal")
     def seal_scanned(self, event: ScanBox.Scanned) -> None:
-        # A form field, not a scan-to-act box: keep what was scanned or typed, and move on.
+        # A form field, not a scan-to-act box: keep what was scanned or typed, and move on. The desk card is no
+        # bag number: the box stays empty (the code was all there was in it) and the code is acted on.
         event.stop()
+        command = desk_card_command(event.value)
+        if command is not None:
+            self.desk_card(command, event.value.strip())
+            return
         event.scan_box.value = event.value.strip()
         self.focus_next()
 
@@ -347,6 +319,10 @@ class ConfiscateScreen(Screen[None]):
     def action_notice(self) -> None:
         if self.receipt is None or self.on_hold:
             return
+        # Here, not at the top: the PDF library takes a noticeable time to load and most visits print nothing.
+        from kiosk.documents.custody_papers import parent_notice
+        from kiosk.documents.saved import save_paper
+
         try:
             path = save_paper(parent_notice(self.receipt, self.ctx.settings), kind="parent-notice",
                               custody_id=self.receipt.custody_id, at=self.ctx.clock.now(), tz=self.ctx.settings.tz)
@@ -429,9 +405,6 @@ class ConfiscateScreen(Screen[None]):
 
     def action_next(self) -> None:
         self.app.switch_screen(ConfiscateScreen(self.ctx))
-
-    def action_back(self) -> None:
-        self.dismiss()
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

@@ -1,16 +1,23 @@
-"""Finding the pupil a screen is about, from a scanned tag or bag label, a school ID card, or a typed name.
+"""Finding the pupil a screen is about, from a scanned tag or bag label, a school ID card, or a typed name; and
+what the desk card's barcodes mean on a screen that is not the desk.
 
-Shared by the confiscation, release and search-record screens, which all start the way the desk does.
+The confiscation, release and search-record screens start the way the desk does: they are FindingScreens.
+The Labels screen and the stock-take have scan boxes of their own: they are DeskCardScreens.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from rich.markup import escape
-from textual.app import App
+from textual import events, on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
 
 from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import (
@@ -19,6 +26,7 @@ from kiosk.custody import (
     DeskError,
     PupilSummary,
     Resolved,
+    RetiredTag,
     UnknownTag,
     find_pupils,
     normalise,
@@ -26,10 +34,20 @@ from kiosk.custody import (
     resolve_pupil,
 )
 from kiosk.custody.lookup import find_by_admission_number
-from kiosk.custody.scans import AdmissionNumberScan, NameSearch
+from kiosk.custody.scans import COMMAND_CODES, AdmissionNumberScan, CommandScan, NameSearch, Scan
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Pupil
 from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import SUBMIT_KEYS, ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+# The desk's own headlines for a scan that finds nobody, so the office learns one set of words. (A read that
+# failed needs none: its message starts NOT READ.)
+FINDING_HEADLINES: tuple[tuple[type[DeskError], str], ...] = (
+    (BadScan, "SCAN AGAIN"), (UnknownTag, "UNKNOWN TAG"), (RetiredTag, "OLD TAG"))
+# A desk-card code a scanner typed at the end of whatever was in a form field (an AIM prefix may come first).
+CODE_AT_END = re.compile(r"(?:\][A-Za-z][0-9A-Za-z])?(" + "|".join(COMMAND_CODES) + r")$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,23 @@ class Found:
         return self.resolved.tag.code if self.resolved else None
 
 
+def problem_words(problem: DeskError | str) -> str:
+    """The one way these screens word a problem: the desk's headline, then the domain's own message."""
+    if isinstance(problem, str):
+        return problem
+    headline = next((words for kind, words in FINDING_HEADLINES if isinstance(problem, kind)), None)
+    return f"{headline} · {problem.message}" if headline else problem.message
+
+
+def desk_card_command(text: str) -> str | None:
+    """'lock', 'hand in'… when `text` is one of the desk card's barcodes, else None."""
+    try:
+        scan = normalise(text)
+    except DeskError:
+        return None
+    return scan.command if isinstance(scan, CommandScan) else None
+
+
 def _by_pupil(pupil: Pupil, via: str) -> Found:
     try:
         return Found(PupilSummary.of(pupil), resolve_pupil(pupil.id), via)
@@ -53,56 +88,66 @@ def _by_pupil(pupil: Pupil, via: str) -> Found:
 
 
 def find_from_scan(app: App, ctx: DeskContext, raw: str, *, purpose: str, found: Callable[[Found], None],
-                   problem: Callable[[str], None]) -> None:
-    """Work out who `raw` means and call `found` (perhaps later, from the name picker) or `problem`."""
+                   problem: Callable[[str], None], command: Callable[[str, str], None]) -> None:
+    """Work out who `raw` means and call `found` (perhaps later, from the name picker) or `problem` (with
+    problem_words), or `command` with a desk-card barcode's command and the code as scanned."""
     try:
         scan = normalise(raw)
     except BadScan as error:
-        problem(error.message)
+        problem(problem_words(error))
+        return
+    if isinstance(scan, CommandScan):
+        command(scan.command, raw)
         return
     if isinstance(scan, NameSearch):
-        pupils = find_pupils(scan)
-        if not pupils:
-            problem(f"No pupil on the roster matches '{scan.text}'. Check the spelling, or scan the tag.")
-            return
-
-        def chosen(pupil_id: int | None) -> None:
-            if pupil_id is not None:
-                guarded_read(problem, choose, pupil_id)
-
-        def choose(pupil_id: int) -> None:
-            pupil = Pupil.get_or_none(Pupil.id == pupil_id)
-            if pupil is None:
-                problem("That pupil is no longer on the roster. Search again.")
-                return
-            found(_by_pupil(pupil, "name search"))
-
-        app.push_screen(PupilPicker(pupils, mode=purpose, typed=scan.text), chosen)
+        guarded_read(problem, _pick, app, scan, purpose, found, problem)
         return
+    guarded_read(problem, _resolve, ctx, scan, found, problem)
+
+
+def _pick(app: App, scan: NameSearch, purpose: str, found: Callable[[Found], None],
+          problem: Callable[[str], None]) -> None:
+    pupils = find_pupils(scan)
+    if not pupils:
+        problem(f"No pupil on the roster matches '{scan.text}'. Check the spelling, or scan the tag.")
+        return
+
+    def choose(pupil_id: int) -> None:
+        pupil = Pupil.get_or_none(Pupil.id == pupil_id)
+        if pupil is None:
+            problem("That pupil is no longer on the roster. Search again.")
+            return
+        found(_by_pupil(pupil, "name search"))
+
+    def chosen(pupil_id: int | None) -> None:
+        if pupil_id is not None:
+            guarded_read(problem, choose, pupil_id)
+
+    app.push_screen(PupilPicker(pupils, mode=purpose, typed=scan.text), chosen)
+
+
+def _resolve(ctx: DeskContext, scan: Scan, found: Callable[[Found], None], problem: Callable[[str], None]) -> None:
     try:
         resolved = resolve(scan, accept_admission_numbers=ctx.settings.accept_admission_numbers)
     except UnknownTag as error:
         # An ID card for a pupil without a tag still names the pupil.
         pupil = find_by_admission_number(scan.number) if isinstance(scan, AdmissionNumberScan) else None
         if pupil is None:
-            problem(error.message)
+            problem(problem_words(error))
             return
         found(Found(PupilSummary.of(pupil), None, "admission number"))
-        return
-    except DeskError as error:
-        problem(error.message)
         return
     found(Found(PupilSummary.of(resolved.pupil), resolved, resolved.via))
 
 
 def guarded_read(problem: Callable[[str], None], func: Callable[..., object], *args: object,
                  **kwargs: object) -> bool:
-    """Run a screen step that reads the database; a failure is shown with `problem` (the domain's words)
+    """Run a screen step that reads the database; a failure is shown with `problem` (in problem_words)
     instead of ending the desk. True when the step completed."""
     try:
         storage_guard(func)(*args, **kwargs)
     except DeskError as error:
-        problem(error.message)
+        problem(problem_words(error))
         return False
     return True
 
@@ -125,3 +170,163 @@ def ordinal(number: int) -> str:
 def pupil_line(pupil: PupilSummary) -> str:
     year = f" · Year {pupil.year}" if pupil.year is not None else ""
     return f"[b]{escape(pupil.name)}[/] · {escape(pupil.form)}{year} · MIS {escape(pupil.mis_id)}"
+
+
+# ── the desk card away from the desk ────────────────────────────────────────────────────────────────────
+class DeskCardScreen(Screen[None]):
+    """A screen other than the desk where the desk card may be scanned, into its scan box, into a form field,
+    or with a button or a tick box focused. LOCK locks the kiosk from anywhere. HAND IN, HAND BACK and
+    CLOSE DAY mean the desk: a screen where nothing has been entered yet gives way to the desk and the code
+    is acted on there; otherwise the screen says to go back to the desk first, and keeps what was entered.
+
+    Why give way when empty: a receptionist with a queue who scans HAND IN on a confiscation screen they have
+    only just opened wants the next phone in the queue handed in, not a message to read and a key to find.
+    Once a pupil has been found or anything typed, leaving would throw that work away, so the screen stays.
+    """
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._card_keys = ""  # what a scanner typed while a button, a tick box or a list had the focus
+
+    @property
+    def started(self) -> bool:
+        """Something has been entered here that leaving would lose."""
+        return True
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        raise NotImplementedError
+
+    def clear_problem(self) -> None:
+        raise NotImplementedError
+
+    def identified(self, found: Found) -> None:
+        raise NotImplementedError
+
+    def find_pupil(self, event: ScanBox.Scanned, purpose: str) -> None:
+        """Who a scan into this screen's pupil box means (identified), or why nobody (show_problem), or the
+        desk card (desk_card)."""
+        event.stop()
+        if not event.value.strip():
+            return
+        self.clear_problem()
+        find_from_scan(self.app, self.ctx, event.value, purpose=purpose, found=self.identified,
+                       problem=self.show_problem, command=self.desk_card)
+
+    def desk_card(self, command: str, code: str) -> None:
+        if command == "lock":
+            self.app.action_lock()  # type: ignore[attr-defined]
+            return
+        desk = self._desk_below()
+        if desk is not None and not self.started:
+            self.dismiss()
+            box = desk.query_one("#scan", ScanBox)
+            box.post_message(ScanBox.Scanned(box, code))  # as if scanned at the desk: the desk does the rest
+            return
+        self.show_problem(f"That is the desk card's {command.upper()} barcode. Go back to the desk first (Esc), "
+                          "then scan it there. Nothing entered here has changed.", "warning")
+
+    def _desk_below(self) -> Screen | None:
+        from kiosk.screens.desk import DeskScreen  # here: the desk opens these screens
+
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 and stack[-1] is self else None
+        return below if isinstance(below, DeskScreen) else None
+
+    @on(events.Mount)
+    def keep_field_text_on_focus(self) -> None:
+        # Textual selects a field's text when it takes the focus, so a code scanned into a field just clicked or
+        # tabbed into would replace what was typed there. Nothing here is worth that risk.
+        for field in self.query(Input):
+            if not isinstance(field, ScanBox):
+                field.select_on_focus = False
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys reach the screen after the focused widget and before the app applies its bindings, so the
+        # Enter that ends a desk-card code is kept from the focused button (Cancel!) or tick box here.
+        focused = self.focused
+        if event.key in SUBMIT_KEYS:
+            typed, self._card_keys = self._card_keys.upper(), ""
+            if isinstance(focused, Input):  # a scan box reads its own scans; this is a form field
+                match = CODE_AT_END.search(focused.value)
+                if match is None:
+                    return
+                focused.value = focused.value[: match.start()]  # what was typed before the code stays
+                code = match.group(1).upper()
+            else:
+                code = next((c for c in COMMAND_CODES if typed.endswith(c)), "")
+                if not code:
+                    return
+            event.stop()
+            event.prevent_default()
+            self.desk_card(COMMAND_CODES[code], code)
+        elif event.character and len(event.character) == 1 and event.character.isalnum() \
+                and not isinstance(focused, Input):
+            self._card_keys = (self._card_keys + event.character)[-16:]
+        else:
+            self._card_keys = ""
+
+
+class FindingScreen(DeskCardScreen):
+    """A screen about one pupil that starts the way the desk does: scan a tag or an ID card, or type a name.
+
+    The subclass composes compose_top() and a MessageLine with the id "problem", and says what happens once
+    the pupil is found (identified). Problems are shown one way, in problem_words.
+    """
+
+    AUTO_FOCUS = "#scan"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [Binding("escape", "back", "Desk")]
+    HEADING = ""
+    HEADING_CLASS = ""
+    SCAN_PROMPT = "scan the phone's tag or the pupil's ID card, or type a name"
+    PURPOSE = ""  # "confiscate a phone from": the picker says "Choose the pupil to …"
+
+    def compose_top(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static(self.HEADING, classes=f"screen-heading {self.HEADING_CLASS}")
+        scan = ScanBox(id="scan")
+        scan.border_title = self.SCAN_PROMPT
+        yield scan
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
+        self.pupil: PupilSummary | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.pupil is not None
+
+    @on(ScanBox.Scanned, "#scan")
+    def scanned(self, event: ScanBox.Scanned) -> None:
+        self.find_pupil(event, self.PURPOSE)
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        self.query_one("#problem", MessageLine).say(message, severity)
+
+    def clear_problem(self) -> None:
+        self.query_one("#problem", MessageLine).clear()
+
+    def pupil_chosen(self) -> None:
+        # The pupil is known: the scan box shrinks to one line (to change the pupil) and the form gets the room.
+        self.clear_problem()
+        scan = self.query_one("#scan", ScanBox)
+        scan.compact = True
+        scan.placeholder = "to change the pupil, scan or type another name here"
+
+    @on(Input.Submitted)
+    def field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.next_field(event.input)
+
+    def next_field(self, field: Input) -> None:
+        """Enter in a form field moves on, as a scanner's Enter after a bag number must."""
+        self.focus_next()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+

@@ -11,7 +11,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -19,7 +18,6 @@ from kiosk.auth.roles import Permission
 from kiosk.config import Settings, data_dir
 from kiosk.custody import DeskContext, DeskError, resolve_pupil
 from kiosk.custody.codes import grouped
-from kiosk.custody.scans import CommandScan, normalise
 from kiosk.db.models import Pupil
 from kiosk.labels import (
     LAYOUTS,
@@ -35,7 +33,7 @@ from kiosk.labels import (
     print_labels,
     replace_tag_and_print,
 )
-from kiosk.screens.finding import Found, find_from_scan, guarded_read, pupil_line
+from kiosk.screens.finding import DeskCardScreen, Found, guarded_read, pupil_line
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
@@ -126,15 +124,6 @@ def notify_outcome(app: App, outcome: JobOutcome) -> None:
     app.notify(f"{icon} {outcome.text}", title="Tags & labels", severity=severity, timeout=15)  # type: ignore[arg-type]
 
 
-def desk_card_command(text: str) -> str | None:
-    """'lock', 'hand in'… when `text` is one of the desk card's barcodes, else None."""
-    try:
-        scan = normalise(text)
-    except DeskError:
-        return None
-    return scan.command if isinstance(scan, CommandScan) else None
-
-
 def forms_and_years() -> tuple[list[str], list[int]]:
     forms = sorted({p.form for p in Pupil.select(Pupil.form).where(Pupil.active == True)},  # noqa: E712
                    key=lambda f: (len(f.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), f))
@@ -143,7 +132,7 @@ def forms_and_years() -> tuple[list[str], list[int]]:
     return forms, years
 
 
-class LabelsScreen(Screen[None]):
+class LabelsScreen(DeskCardScreen):
     """Choose whose labels, the layout and the printer; see what will print; print in a worker; Retry on failure."""
 
     AUTO_FOCUS = "#pupil"
@@ -170,8 +159,8 @@ class LabelsScreen(Screen[None]):
             self.problem = problem
 
     def __init__(self, ctx: DeskContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+        # The desk card: LOCK locks; the others say to go back to the desk (the choices made here are kept).
+        super().__init__(ctx)
         self.found: Found | None = None
         self.retry_job: LabelsJob | None = None
         self.printing = False
@@ -343,20 +332,7 @@ class LabelsScreen(Screen[None]):
     # ── one pupil ───────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#pupil")
     def pupil_scanned(self, event: ScanBox.Scanned) -> None:
-        event.stop()
-        if not event.value.strip():
-            return
-        self.query_one("#labels-result", MessageLine).clear()
-        card = desk_card_command(event.value)
-        if card == "lock":
-            self.app.action_lock()  # type: ignore[attr-defined]
-            return
-        if card:
-            self.show_result(f"That is the desk card's {card.upper()} barcode: press Esc for the desk, then scan it.",
-                             "warning")
-            return
-        find_from_scan(self.app, self.ctx, event.value, purpose="print a label for", found=self.identified,
-                       problem=self.show_result)
+        self.find_pupil(event, "print a label for")
 
     def identified(self, found: Found) -> None:
         self.found = found
@@ -475,6 +451,12 @@ class LabelsScreen(Screen[None]):
         line = self.query_one("#labels-result", MessageLine)
         line.say(text, severity)
         self.call_after_refresh(line.scroll_visible)
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        self.show_result(message, severity)
+
+    def clear_problem(self) -> None:
+        self.query_one("#labels-result", MessageLine).clear()
 
     # ── the printers this PC has ────────────────────────────────────────────────────────────────────────
     @work(thread=True, exclusive=True, group="queues")

@@ -10,12 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
-from kiosk.custody import DeskContext, DeskError, Kind, PupilSummary, State
+from kiosk.custody import DeskContext, DeskError, Kind, State
 from kiosk.custody.release import (
     Authorisation,
     ReleaseReceipt,
@@ -25,41 +24,34 @@ from kiosk.custody.release import (
     release_to_carer,
 )
 from kiosk.db.models import Custody
-from kiosk.documents.custody_papers import release_receipt
-from kiosk.documents.saved import save_paper
-from kiosk.screens.finding import Found, find_from_scan, guarded_read, pupil_line, when_text
+from kiosk.screens.finding import FindingScreen, Found, guarded_read, pupil_line, when_text
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
-from kiosk.widgets.scan_box import ScanBox
-from kiosk.widgets.title_bar import TitleBar
 
-SCAN_PROMPT = "scan the bag label or the pupil's ID card, or type a name"
 HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type their name). The collector must be "
         "on the pupil's contact list from the MIS, or the head or DSL must authorise them.")
 ON_HOLD = "✖ ON A SAFEGUARDING HOLD: it cannot be released. Refer to the DSL."
 
 
-class ReleaseScreen(Screen[None]):
+class ReleaseScreen(FindingScreen):
     """Find the held phone; choose the collector (a listed carer, or someone else with a head or DSL's
     authorisation); record the ID seen; re-enter your PIN; release. Esc goes back to the desk."""
 
-    AUTO_FOCUS = "#scan"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    HEADING = "RELEASE A PHONE TO A PARENT OR CARER"
+    HEADING_CLASS = "-release"
+    SCAN_PROMPT = "scan the bag label or the pupil's ID card, or type a name"
+    PURPOSE = "release a phone for"
     BINDINGS = [
-        Binding("escape", "back", "Desk"),
         Binding("ctrl+s", "release", "Release"),
         Binding("ctrl+g", "safeguarding", "Safeguarding concern"),
         Binding("n", "next", "Next release"),
     ]
 
     def __init__(self, ctx: DeskContext) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.pupil: PupilSummary | None = None
+        super().__init__(ctx)
         self.phones: dict[int, Custody] = {}
         self.custody_id: int | None = None
         self.receipt: ReleaseReceipt | None = None
@@ -67,15 +59,10 @@ class ReleaseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
-        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
-                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
-        yield Static("RELEASE A PHONE TO A PARENT OR CARER", classes="screen-heading -release")
-        scan = ScanBox(id="scan")
-        scan.border_title = SCAN_PROMPT
-        yield scan
+        yield from self.compose_top()
         with VerticalScroll(id="release-body"):
             yield Static(HINT, id="release-hint", markup=False)
-            yield MessageLine(id="release-problem")
+            yield MessageLine(id="problem")
             yield Static(id="release-pupil")
             yield DataTable(id="phones", cursor_type="row", zebra_stripes=True)
             yield Static("", id="phone-status", markup=False)
@@ -175,26 +162,11 @@ class ReleaseScreen(Screen[None]):
             return self.receipt is not None
         return True
 
-    # ── finding the phone ───────────────────────────────────────────────────────────────────────────────
-    @on(ScanBox.Scanned, "#scan")
-    def scanned(self, event: ScanBox.Scanned) -> None:
-        event.stop()
-        if not event.value.strip():
-            return
-        self.query_one("#release-problem", MessageLine).clear()
-        find_from_scan(self.app, self.ctx, event.value, purpose="release a phone for",
-                       found=lambda found: guarded_read(self.show_problem, self.identified, found),
-                       problem=self.show_problem)
-
-    def show_problem(self, message: str) -> None:
-        self.query_one("#release-problem", MessageLine).say(message)
-
+    # ── finding the phone (the pupil is found the way the desk finds one: FindingScreen) ────────────────
     def identified(self, found: Found) -> None:
         self.pupil = found.pupil
+        self.pupil_chosen()
         self.query_one("#release-pupil", Static).update(pupil_line(found.pupil))
-        scan = self.query_one("#scan", ScanBox)
-        scan.compact = True
-        scan.placeholder = "to change the pupil, scan or type another name here"
         choice = self.query_one(CollectorChoice)
         choice.carers = tuple(carers_of(found.pupil.id))
         self.query_one("#release-error", MessageLine).clear()
@@ -266,10 +238,8 @@ class ReleaseScreen(Screen[None]):
         self.call_after_refresh(self.query_one("#collector-name" if event.carer_id == SOMEONE_ELSE else "#id-seen",
                                                Input).focus)
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "pin":
+    def next_field(self, field: Input) -> None:
+        if field.id == "pin":
             self.action_release()
         else:
             self.focus_next()
@@ -309,14 +279,17 @@ class ReleaseScreen(Screen[None]):
             # Another desk may have released or held it meanwhile: show the phone as it is now, and the
             # refusal where it can be seen (the form goes when the phone can no longer be released).
             guarded_read(self.show_problem, self.load_phones, prefer_tag=phone.tag_id)
-            shown = error if self.query_one("#release-form").display else self.query_one("#release-problem",
-                                                                                          MessageLine)
+            shown = error if self.query_one("#release-form").display else self.query_one("#problem", MessageLine)
             shown.say(failure.message)
             self.call_after_refresh(shown.scroll_visible)
             return
         self.forget_pins()
         error.clear()
         self.receipt = receipt
+        # Here, not at the top: the PDF library takes a noticeable time to load.
+        from kiosk.documents.custody_papers import release_receipt
+        from kiosk.documents.saved import save_paper
+
         try:
             self.receipt_path = save_paper(release_receipt(receipt, self.ctx.settings), kind="release-receipt",
                                            custody_id=receipt.custody_id, at=receipt.at, tz=self.ctx.settings.tz)
@@ -349,9 +322,6 @@ class ReleaseScreen(Screen[None]):
 
     def action_next(self) -> None:
         self.app.switch_screen(ReleaseScreen(self.ctx))
-
-    def action_back(self) -> None:
-        self.dismiss()
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

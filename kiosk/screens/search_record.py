@@ -10,47 +10,40 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
 from kiosk.custody import DeskContext, DeskError, PupilSummary
 from kiosk.custody.searches import record_search
-from kiosk.screens.finding import Found, find_from_scan, pupil_line
+from kiosk.screens.finding import FindingScreen, Found, pupil_line
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
-from kiosk.widgets.scan_box import ScanBox
-from kiosk.widgets.title_bar import TitleBar
 
 DSL_REMINDER = ("Policy §6.1: the Designated Safeguarding Lead is always told about a search. Tell them now, "
                 "and without delay if the search revealed a safeguarding risk.")
 
 
-class SearchRecordScreen(Screen[None]):
+class SearchRecordScreen(FindingScreen):
     """Who searched, who authorised it, the grounds, what was found, and who was told. Opened from the
     confiscation screen (pupil and phone already known) or from the desk (find the pupil first)."""
 
-    AUTO_FOCUS = "#scan"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    HEADING = "RECORD A SEARCH OF A DEVICE"
+    HEADING_CLASS = "-search"
+    SCAN_PROMPT = "scan the pupil's tag or ID card, or type a name"
+    PURPOSE = "record a search for"
+    # Back, not Desk: opened from a confiscation, Esc goes back to it.
     BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, ctx: DeskContext, *, pupil: PupilSummary | None = None, custody_id: int | None = None) -> None:
-        super().__init__()
-        self.ctx = ctx
+        super().__init__(ctx)
         self.pupil = pupil
         self.custody_id = custody_id
         self.saved = False
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
-        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
-                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
-        yield Static("RECORD A SEARCH OF A DEVICE", classes="screen-heading -search")
-        scan = ScanBox(id="scan")
-        scan.border_title = "scan the pupil's tag or ID card, or type a name"
-        yield scan
+        yield from self.compose_top()
         with VerticalScroll(id="search-body"):
-            yield MessageLine(id="search-problem")
+            yield MessageLine(id="problem")
             yield Static(id="search-pupil")
             with Grid(id="search-form", classes="form"):
                 yield Label("Searched by")
@@ -99,28 +92,12 @@ class SearchRecordScreen(Screen[None]):
             return self.pupil is not None and not self.saved
         return True
 
-    @on(ScanBox.Scanned, "#scan")
-    def scanned(self, event: ScanBox.Scanned) -> None:
-        event.stop()
-        if not event.value.strip():
-            return
-        self.query_one("#search-problem", MessageLine).clear()
-        find_from_scan(self.app, self.ctx, event.value, purpose="record a search for", found=self.identified,
-                       problem=lambda message: self.query_one("#search-problem", MessageLine).say(message))
-
     def identified(self, found: Found) -> None:
         self.pupil = found.pupil
         self.saved = False
-        scan = self.query_one("#scan", ScanBox)
-        scan.compact = True
-        scan.placeholder = "to change the pupil, scan or type another name here"
+        self.pupil_chosen()
         self.show_step()
         self.query_one("#authorised-by", Input).focus()
-
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
 
     def value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value
@@ -148,9 +125,6 @@ class SearchRecordScreen(Screen[None]):
             summary.append(f"\n⚠ {DSL_REMINDER}", style="bold")
         self.query_one("#search-summary", Static).update(summary)
         self.show_step()
-
-    def action_back(self) -> None:
-        self.dismiss()
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

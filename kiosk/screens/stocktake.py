@@ -16,12 +16,11 @@ from textual.widgets.data_table import ColumnKey
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, State, normalise
-from kiosk.custody.scans import TagScan
+from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
 from kiosk.db.models import Custody, Pupil, Tag
-from kiosk.documents.saved import save_private
-from kiosk.reports.reconciliation import Reconciliation, reconcile, reconciliation_pdf
-from kiosk.screens.finding import guarded_read, when_text
+from kiosk.reports.reconciliation import Reconciliation, reconcile
+from kiosk.screens.finding import DeskCardScreen, guarded_read, when_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
@@ -136,6 +135,10 @@ class EndOfDayScreen(Screen[None]):
         if self.reconciliation is None:
             return
         message = self.query_one("#eod-message", MessageLine)
+        # Here, not at the top: the PDF library takes a noticeable time to load.
+        from kiosk.documents.saved import save_private
+        from kiosk.reports.reconciliation import reconciliation_pdf
+
         try:
             pdf = reconciliation_pdf(self.reconciliation, self.ctx.settings)
             path = save_private(pdf, name=f"end-of-day-{self.reconciliation.day:%Y-%m-%d}", suffix=".pdf",
@@ -160,7 +163,7 @@ class EndOfDayScreen(Screen[None]):
          "back": self.action_back}[event.button.id or ""]()
 
 
-class StocktakeScreen(Screen[None]):
+class StocktakeScreen(DeskCardScreen):
     """Scan every phone, one after another (the box is burst-safe); each scan is listed with what the kiosk
     knows of it. Ctrl+S finishes: the stock-take is recorded and what is missing or unexpected is shown."""
 
@@ -172,8 +175,7 @@ class StocktakeScreen(Screen[None]):
     ]
 
     def __init__(self, ctx: DeskContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+        super().__init__(ctx)  # the desk card: LOCK locks; the others say to go back to the desk (Esc, Esc)
         self.scans: list[str] = []
         self.codes: set[str] = set()
         self.expected = 0
@@ -227,7 +229,10 @@ class StocktakeScreen(Screen[None]):
         return True
 
     def problem(self, message: str) -> None:
-        self.query_one("#stock-problem", MessageLine).say(message)
+        self.show_problem(message)
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        self.query_one("#stock-problem", MessageLine).say(message, severity)
 
     def show_count(self) -> None:
         self.query_one("#stock-count", Static).update(Text.assemble(
@@ -247,6 +252,9 @@ class StocktakeScreen(Screen[None]):
             scan = normalise(event.value)
         except BadScan as error:
             self.problem(error.message)
+            return
+        if isinstance(scan, CommandScan):
+            self.desk_card(scan.command, event.value.strip())
             return
         if not isinstance(scan, TagScan):
             self.problem("That is not a phone's tag. Scan the tag label on each phone or bag.")

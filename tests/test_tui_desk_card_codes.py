@@ -1,0 +1,194 @@
+"""The desk card's barcodes (KXHANDIN, KXHANDBACK, KXLOCK, KXCLOSEDAY) scanned on the screens that are not the
+desk, and the one way those screens word a scan that finds nobody (Pilot, real SQLite file, fixed clock).
+
+Codes are typed key by key and ended with Enter, as a keyboard-wedge scanner sends them, into whatever has the
+focus: the scan box, a form field with text in it, a button, the bag-number box.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input
+
+from kiosk.app import KioskApp, make_app
+from kiosk.clock import to_db
+from kiosk.custody import Mode
+from kiosk.custody.codes import new_code
+from kiosk.db import Tag
+from kiosk.screens.close_day import ConfirmCloseDay
+from kiosk.screens.confiscate import ConfiscateScreen
+from kiosk.screens.desk import DeskScreen
+from kiosk.screens.lock import LockScreen
+from kiosk.screens.release import ReleaseScreen
+from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.stocktake import StocktakeScreen
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from tests.test_confiscation import take
+from tests.tui_helpers import scan, screen_text, sign_in, type_keys
+
+GO_BACK = "Go back to the desk first (Esc)"
+
+
+def kiosk(school) -> KioskApp:
+    return make_app(settings=school.settings, keyring=school.keyring, clock=school.clock)
+
+
+def problem(app) -> str:
+    line = app.screen.query_one("#problem", MessageLine)
+    return line.message if line.display else ""
+
+
+def desk_of(app) -> DeskScreen:
+    return next(s for s in app.screen_stack if isinstance(s, DeskScreen))
+
+
+async def open_screen(pilot, key: str, kind: type):
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, kind)
+    return pilot.app.screen
+
+
+async def confiscating(pilot, school, pupil) -> ConfiscateScreen:
+    """Signed in, on the confiscation screen with `pupil` found."""
+    await sign_in(pilot)
+    screen = await open_screen(pilot, "f5", ConfiscateScreen)
+    await scan(pilot, school.tag_of(pupil))
+    assert screen.found is not None and screen.found.pupil.id == pupil.id
+    return screen
+
+
+async def test_an_empty_confiscation_gives_way_to_the_desk_which_changes_mode(school):
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        assert desk_of(app).mode == Mode.HAND_IN
+        await open_screen(pilot, "f5", ConfiscateScreen)
+        await type_keys(pilot, "KXHANDBACK")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen), "nothing was entered: the queue goes on at the desk"
+        assert app.screen.mode == Mode.HAND_BACK
+        assert "HAND BACK mode (desk card)" in app.screen.query_one("#scan").border_subtitle
+
+
+async def test_an_empty_release_screen_hands_close_day_to_the_desk_which_asks_first(school):
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await open_screen(pilot, "f6", ReleaseScreen)
+        await type_keys(pilot, "KXCLOSEDAY")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmCloseDay), "the desk's own close of day, with its question"
+        assert isinstance(app.screen_stack[-2], DeskScreen)
+
+
+async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(school):
+    zoe = school.pupils[0]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        screen = await confiscating(pilot, school, zoe)
+
+        # A form field with something typed in it: the code is taken off the end, the typing stays.
+        where = screen.query_one("#where", Input)
+        where.focus()
+        await type_keys(pilot, "Room S12")
+        assert app.focused is not where, "Enter after typing moves on, as before"
+        where.focus()
+        await type_keys(pilot, "KXHANDIN")
+        assert app.screen is screen and where.value == "Room S12"
+        assert "desk card's HAND IN barcode" in problem(app) and GO_BACK in problem(app)
+        assert "-warning" in screen.query_one("#problem").classes
+        assert app.focused is where, "the Enter of the code did not move on either"
+
+        # The Cancel button focused: the code's Enter must not press it.
+        screen.query_one("#cancel", Button).focus()
+        await type_keys(pilot, "KXHANDBACK")
+        assert app.screen is screen, "Cancel was not pressed"
+        assert "desk card's HAND BACK barcode" in problem(app)
+
+        # The scan box (now for changing the pupil) and the bag-number box.
+        screen.query_one("#scan", ScanBox).focus()
+        await type_keys(pilot, "KXHANDIN")
+        assert app.screen is screen and screen.found is not None and screen.found.pupil.id == zoe.id
+        seal = screen.query_one("#seal", ScanBox)
+        seal.focus()
+        await type_keys(pilot, "KXCLOSEDAY")
+        assert app.screen is screen and seal.value == "", "a desk-card code is no bag number"
+        assert "desk card's CLOSE DAY barcode" in problem(app)
+        assert where.value == "Room S12" and screen.query_one("#by", Input).value == "Ann Adams"
+        assert desk_of(app).mode == Mode.HAND_IN, "the desk was not touched"
+
+
+async def test_lock_locks_from_a_form_field_on_the_release_screen_and_from_a_search_record(school):
+    ruby = school.pupils[4]
+    take(school, 4)
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_screen(pilot, "f6", ReleaseScreen)
+        await scan(pilot, school.tag_of(ruby))
+        id_seen = screen.query_one("#id-seen", Input)
+        id_seen.focus()
+        await type_keys(pilot, "driving licenceKXLOCK")
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1
+        assert "Ruby" not in screen_text(app)
+
+        await sign_in(pilot)
+        await open_screen(pilot, "f8", SearchRecordScreen)
+        await type_keys(pilot, "KXLOCK")
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1
+
+
+async def test_a_search_record_opened_from_a_confiscation_says_go_back_and_keeps_the_form(school):
+    zoe = school.pupils[0]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        confiscation = await confiscating(pilot, school, zoe)
+        search = await open_screen(pilot, "f8", SearchRecordScreen)
+        grounds = search.query_one("#grounds", Input)
+        grounds.focus()
+        await type_keys(pilot, "seen filming in the toilets")
+        grounds.focus()
+        await type_keys(pilot, "KXHANDIN")
+        assert app.screen is search and grounds.value == "seen filming in the toilets"
+        assert GO_BACK in problem(app)
+        assert app.screen_stack[-2] is confiscation
+
+
+async def test_a_stock_take_keeps_its_scans_when_the_desk_card_is_scanned(school):
+    take(school, 4)
+    ruby = school.pupils[4]
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        desk_of(app).action_end_of_day()
+        await pilot.pause()
+        app.screen.action_stocktake()
+        await pilot.pause()
+        stock = app.screen
+        assert isinstance(stock, StocktakeScreen)
+        await scan(pilot, school.tag_of(ruby))
+        await type_keys(pilot, "KXHANDBACK")
+        assert app.screen is stock and len(stock.codes) == 1
+        assert "desk card's HAND BACK barcode" in stock.query_one("#stock-problem", MessageLine).message
+
+
+async def test_a_scan_that_finds_nobody_is_worded_as_the_desk_words_it(school):
+    zoe = school.pupils[0]
+    old = Tag.create(code=new_code(), pupil=zoe, status="lost", created_at=to_db(school.clock.now()))
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await open_screen(pilot, "f6", ReleaseScreen)
+        await scan(pilot, old.code)
+        assert problem(app).startswith("OLD TAG · Tag ")
+        await open_screen(pilot, "escape", DeskScreen)
+        for key, kind in (("f5", ConfiscateScreen), ("f8", SearchRecordScreen)):
+            await open_screen(pilot, key, kind)
+            await scan(pilot, "999999")
+            assert problem(app) == "UNKNOWN TAG · No pupil has admission number 999999. Check the card, or " \
+                                   "type the name."
+            await scan(pilot, "KMTEST")  # letters only: a name search that finds nobody
+            assert problem(app).startswith("No pupil on the roster matches 'kmtest'")
+            await pilot.press("escape")
+            await pilot.pause()
