@@ -28,8 +28,6 @@ from kiosk.custody.safeguarding import (
 )
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, DslNote, Pupil
-from kiosk.documents.custody_papers import police_receipt
-from kiosk.documents.saved import save_paper
 from kiosk.screens.dialogs import TextPrompt
 from kiosk.screens.finding import guarded_read, when_text
 from kiosk.widgets.hold_instructions import HoldInstructions
@@ -381,6 +379,10 @@ class HoldsScreen(Screen[None]):
             if not handed:
                 return
             self.refresh_holds()
+            # Here, not at the top: the PDF library takes a noticeable time to load.
+            from kiosk.documents.custody_papers import police_receipt
+            from kiosk.documents.saved import save_paper
+
             try:
                 pdf = storage_guard(police_receipt)(custody_id, self.ctx.settings)
                 path = save_paper(pdf, kind="police-receipt", custody_id=custody_id, at=self.ctx.clock.now(),
