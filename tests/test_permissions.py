@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.auth import SignedIn
+from kiosk.auth import Permission, SignedIn, add_staff, can
 from kiosk.custody import NotPermitted, close_day, hand_back, hand_in, normalise, resolve
 from kiosk.custody.confiscation import confiscate
 from kiosk.custody.exceptions import add_exception
@@ -21,17 +21,19 @@ from kiosk.custody.searches import record_search
 from kiosk.db import Event, Staff
 from tests.conftest import ADMIN_PIN, OFFICE_PIN, OTHER_STAFF
 
-PINS = {"AA": OFFICE_PIN, "SO": ADMIN_PIN} | {initials: pin for _n, initials, _r, pin in OTHER_STAFF}
-ROLE_INITIALS = {"office": "AA", "admin": "SO", "dsl": "PS", "head": "HG", "teacher": "TE"}
+HEAD_OF_YEAR_PIN = "370461"
+PINS = ({"AA": OFFICE_PIN, "SO": ADMIN_PIN, "NE": HEAD_OF_YEAR_PIN}
+        | {initials: pin for _n, initials, _r, pin in OTHER_STAFF})
+ROLE_INITIALS = {"office": "AA", "admin": "SO", "dsl": "PS", "head": "HG", "teacher": "TE", "head_of_year": "NE"}
 
 # The intended matrix (what the school expects), written out in full rather than read from the code.
 ALLOWED = {
     "hand in":            {"office", "dsl", "head", "admin"},
     "hand back":          {"office", "dsl", "head", "admin"},
     "close the day":      {"office", "dsl", "head", "admin"},
-    "confiscate":         {"office", "teacher", "dsl", "head"},
-    "record a search":    {"office", "teacher", "dsl", "head"},
-    "flag safeguarding":  {"office", "teacher", "dsl", "head"},
+    "confiscate":         {"office", "teacher", "head_of_year", "dsl", "head"},
+    "record a search":    {"office", "teacher", "head_of_year", "dsl", "head"},
+    "flag safeguarding":  {"office", "teacher", "head_of_year", "dsl", "head"},
     "release to carer":   {"office", "dsl", "head", "admin"},
     "read DSL notes":     {"dsl", "head"},
     "write DSL notes":    {"dsl", "head"},
@@ -39,6 +41,22 @@ ALLOWED = {
     "hand to police":     {"dsl", "head"},
     "record exception":   {"dsl", "head", "admin"},
 }
+
+# Oversight: who may look pupils up (F4) and read the reports (F7, F11, `kiosk report`), and who sees the
+# safeguarding counts. A head of year sees pupils and reports but works no desk and sees no safeguarding.
+MAY_SEE = {
+    Permission.VIEW_PUPILS:  {"office", "head_of_year", "dsl", "head", "admin"},
+    Permission.VIEW_REPORTS: {"office", "head_of_year", "dsl", "head", "admin"},
+    Permission.SAFEGUARDING: {"dsl", "head"},
+}
+
+
+@pytest.fixture
+def school(school):
+    """The usual school, with a head of year as well."""
+    add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials="NE",
+              role="head_of_year", pin=HEAD_OF_YEAR_PIN)
+    return school
 
 
 def signed(role: str) -> SignedIn:
@@ -103,3 +121,30 @@ def test_permission_matrix(school, action, role):
             attempt(action, school, who)
         # The refusal itself is on the record.
         assert Event.select().where(Event.action == "REFUSED").count() == refusals_before + 1
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_INITIALS))
+@pytest.mark.parametrize("permission", sorted(MAY_SEE))
+def test_who_may_see_pupils_reports_and_safeguarding(role, permission):
+    assert can(role, permission) == (role in MAY_SEE[permission])
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_INITIALS))
+def test_the_oversight_screens_open_only_for_the_roles_that_may_see_them(school, role):
+    from kiosk.screens.dashboard import DashboardScreen
+    from kiosk.screens.pupil import PupilScreen
+    from kiosk.screens.reports import ReportsScreen
+
+    ctx = school.ctx(signed(role))
+    sees = role in MAY_SEE[Permission.VIEW_PUPILS]
+    assert PupilScreen(ctx).allowed == sees
+    assert ReportsScreen(ctx).allowed == (role in MAY_SEE[Permission.VIEW_REPORTS])
+    dashboard = DashboardScreen(ctx)
+    assert dashboard.check_action("pupil", ()) == sees
+    assert dashboard.shows_safeguarding == (role in MAY_SEE[Permission.SAFEGUARDING])
+    papers = ReportsScreen(ctx).papers
+    assert ("safeguarding" in papers) == (role in MAY_SEE[Permission.SAFEGUARDING])
+
+
+def test_an_unknown_role_may_do_nothing():
+    assert not any(can("caretaker", permission) for permission in Permission)
