@@ -23,7 +23,9 @@ from kiosk.custody.safeguarding import (
     read_dsl_notes,
 )
 from kiosk.custody.searches import record_search
+from kiosk.custody.stocktake import stocktake
 from kiosk.db import Custody, DslNote, Event, Search, Staff
+from kiosk.labels.replace import replace_tag
 from kiosk.reports.figures import exam_incidents
 from kiosk.reports.periods import Period
 from tests.conftest import OFFICE_PIN
@@ -293,3 +295,139 @@ def test_a_phone_confiscated_on_a_saturday_is_collectable_on_monday(any_school):
     s = any_school
     s.clock.set(datetime(2026, 12, 5, 11, 0, tzinfo=UTC))  # Saturday: a fixture on the school field
     assert take(s).held_until == date(2026, 12, 7)
+
+
+# ---- a server lost while a result is built: NOT SAVED and nothing kept, or saved; never a crash --------------
+
+
+def _server_lost_at(monkeypatch, statement: int) -> dict:
+    """From now on the `statement`-th SQL statement sent fails as a lost server does. Returns the counter."""
+    from peewee import OperationalError
+
+    from kiosk.db import database_proxy
+
+    db = database_proxy.obj
+    real = db.execute_sql
+    sent = {"n": 0}
+
+    def execute_sql(sql, *args, **kwargs):
+        sent["n"] += 1
+        if sent["n"] == statement:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute_sql", execute_sql)
+    return sent
+
+
+def _what_is_kept():
+    """Every record an action may write, apart from the PIN confirmation a release makes first (an action of its
+    own, audited as such)."""
+    from kiosk.db import Tag
+
+    return (list(Event.select(Event.seq, Event.action).where(Event.action != "PIN_CONFIRMED").tuples()),
+            list(Custody.select().order_by(Custody.id).tuples()), list(DslNote.select().tuples()),
+            list(Search.select().tuples()), list(Tag.select().order_by(Tag.id).tuples()))
+
+
+def _on_hold(s):
+    receipt = take(s)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True)
+    return receipt.custody_id
+
+
+def _prepared(s, action):
+    """Everything the action needs read beforehand (as the desk has it on screen); returns the action itself."""
+    office, dsl = s.ctx(), s.ctx(as_role(s, "PS"))
+    if action == "confiscate":
+        found = resolve(normalise(s.tag_of(s.pupils[1])))
+        return lambda: confiscate(office, found, confiscated_by_name="Mr T. Ellis", reason_category="used in lesson",
+                                  location="Room S12", condition=["in a case"], seal_number="BAG-0002")
+    if action == "record_search":
+        pupil_id = s.pupils[1].id
+        return lambda: record_search(office, pupil_id=pupil_id, searched_by_name="Mrs A. Adams",
+                                     authorised_by_name="Mr H. Grant-Ellis", grounds="reported filming",
+                                     found="nothing", dsl_informed=True, parent_informed=False)
+    if action == "stocktake":
+        hand_in(office, resolve(normalise(s.tag_of(s.pupils[2]))))
+        scans = [s.tag_of(s.pupils[2]), s.tag_of(s.pupils[3])]
+        return lambda: stocktake(office, scans)
+    if action == "replace_tag":
+        code = s.tag_of(s.pupils[4])
+        return lambda: replace_tag(office, tag_code=code, reason="lost")
+    if action in ("record_parent_informed", "release_to_carer", "flag_safeguarding"):
+        custody_id = take(s).custody_id
+        carer_id = carers_of(s.pupils[0].id)[0].id
+        return {
+            "record_parent_informed": lambda: record_parent_informed(office, custody_id, how="phone call",
+                                                                     who="mother"),
+            "release_to_carer": lambda: release_to_carer(office, custody_id, pin=OFFICE_PIN, id_seen="passport",
+                                                         carer_id=carer_id),
+            "flag_safeguarding": lambda: flag_safeguarding(office, custody_id, concern="worrying messages",
+                                                           acknowledged=True),
+        }[action]
+    custody_id = _on_hold(s)
+    handover = PoliceHandover("PC A. Lane", "77", "Kent Police", "46/1/26", "EV-1")
+    return {
+        "add_dsl_note": lambda: add_dsl_note(dsl, custody_id, "called social care"),
+        "read_dsl_notes": lambda: read_dsl_notes(dsl, custody_id),
+        "clear_hold": lambda: clear_hold(dsl, custody_id, reason="resolved"),
+        "hand_to_police": lambda: hand_to_police(dsl, custody_id, handover),
+    }[action]
+
+
+ACTIONS = ["confiscate", "record_parent_informed", "release_to_carer", "flag_safeguarding", "add_dsl_note",
+           "read_dsl_notes", "clear_hold", "hand_to_police", "record_search", "stocktake", "replace_tag"]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_server_lost_at_any_statement_means_not_saved_and_nothing_kept_or_saved_never_a_crash(school, monkeypatch,
+                                                                                               action):
+    """The server is lost at the 1st statement the action sends, then (on a fresh attempt) the 2nd, and so on
+    until the action runs out of statements. Each attempt must end NOT SAVED with nothing kept, or saved: a result
+    built from reads after the commit would raise peewee's own error — a crash after a saved change."""
+    from kiosk.errors import StorageFailed
+
+    act = _prepared(school, action)
+    for statement in range(1, 200):
+        before = _what_is_kept()
+        sent = _server_lost_at(monkeypatch, statement)
+        try:
+            act()
+        except StorageFailed as refused:
+            monkeypatch.undo()
+            assert refused.message.startswith(("NOT SAVED", "NOT READ")), refused.message
+            assert _what_is_kept() == before, f"statement {statement}: refused, but something was kept"
+            continue
+        monkeypatch.undo()
+        if sent["n"] < statement:
+            break  # it ran to the end without meeting the lost server: every statement has had its turn
+        pytest.fail(f"statement {statement} failed, yet {action} reported success")
+    assert statement > 3, "the action should send several statements"
+    assert _what_is_kept() != before  # and the last, undisturbed run saved it
+
+
+def test_a_database_lost_while_the_dsl_notes_are_read_means_not_saved_and_no_reading_recorded(any_school,
+                                                                                                 monkeypatch):
+    """Reading the DSL notes is audited (DSL_NOTES_VIEWED). Their authors were read lazily after that event was
+    committed; a server lost at that instant was a raw database error after the reading had been recorded."""
+    from peewee import OperationalError
+
+    from kiosk.custody import safeguarding
+    from kiosk.errors import StorageFailed
+
+    s = any_school
+    custody_id = _on_hold(s)
+
+    def server_gone(*_args, **_kwargs):  # building the notes shown: the last step of the action
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(safeguarding, "NoteView", server_gone)
+    before = Event.select().count()
+    with pytest.raises(StorageFailed) as caught:
+        read_dsl_notes(s.ctx(as_role(s, "PS")), custody_id)
+    assert caught.value.message.startswith("NOT SAVED")
+    monkeypatch.undo()
+    assert Event.select().count() == before
+    notes = read_dsl_notes(s.ctx(as_role(s, "PS")), custody_id)
+    assert [n.author for n in notes] == ["Ann Adams"] and Event.select().count() == before + 1

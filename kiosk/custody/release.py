@@ -15,7 +15,7 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Kind, State
-from kiosk.db.connection import storage_guard, write_transaction
+from kiosk.db.connection import action_guard, storage_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, Staff, database_proxy
 
 
@@ -68,6 +68,7 @@ def held_for(pupil_id: int) -> list[Custody]:
                                        & (Custody.kind == Kind.CONFISCATED)).order_by(Custody.opened_at))
 
 
+@action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash
 def release_to_carer(
     ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
     collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import JOIN
+
 from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, to_db
@@ -17,7 +19,7 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, Refused
 from kiosk.custody.states import State
 from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, DslNote, Pupil, database_proxy
+from kiosk.db.models import Custody, DslNote, Pupil, Staff, database_proxy
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
 HOLD_INSTRUCTIONS = (
@@ -103,11 +105,15 @@ def read_dsl_notes(ctx: DeskContext, custody_id: int) -> list[NoteView]:
     ctx.require(Permission.READ_DSL_NOTES, custody=custody_id)
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
-        notes = list(DslNote.select().where(DslNote.custody == custody_id).order_by(DslNote.at, DslNote.id))
+        # Authors joined in the one read, and the views built before the commit: reading each note's author
+        # lazily after it, a server lost at that instant was a crash after the reading had been recorded.
+        notes = [NoteView(as_utc(n.at), n.author.name if n.author_id is not None else "command line", n.text)
+                 for n in DslNote.select(DslNote, Staff).join(Staff, JOIN.LEFT_OUTER)
+                 .where(DslNote.custody == custody_id).order_by(DslNote.at, DslNote.id)]
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="DSL_NOTES_VIEWED", pupil=custody.pupil_id, custody=custody.id,
                      custody_state=custody.state, payload={"notes": len(notes)})
-    return [NoteView(as_utc(n.at), n.author.name if n.author else "command line", n.text) for n in notes]
+        return notes
 
 
 def clear_hold(ctx: DeskContext, custody_id: int, *, reason: str) -> None:

@@ -221,6 +221,23 @@ def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
     return guarded
 
 
+def action_guard(func: Callable[P, R]) -> Callable[P, R]:
+    """For a domain action that reads before its write_transaction (e.g. after a PIN step-up, itself saved): a
+    database failure in those reads is NOT SAVED, like one in its writes, never a crash at the desk."""
+
+    @functools.wraps(func)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except IntegrityError:
+            raise
+        except (PeeweeDatabaseError, InterfaceError) as exc:
+            _drop_broken_connection(database_proxy.obj)
+            raise StorageFailed(storage_failure_message(exc)) from exc
+
+    return guarded
+
+
 _CAUSES = [
     ("disk is full", "the disk holding the database is full", "Free some space (or call IT), then scan again."),
     ("no space left on device", "the disk holding the database is full",
