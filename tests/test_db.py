@@ -137,3 +137,75 @@ def test_a_full_disk_refuses_the_action_with_its_real_cause_and_recovers_without
     hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[1]))))
     assert Event.select().where(Event.action.in_(["HANDED_IN", "HANDED_BACK"])).count() == acknowledged + 1
     assert verify(school.keyring.audit_key).ok
+
+
+# ---- PostgreSQL: reconnecting, READ COMMITTED, and every database error a plain refusal (patch 1) ------------
+
+
+def test_the_kiosks_postgresql_database_reconnects_after_a_killed_backend_without_losing_an_action(postgres_server):
+    """The first action after the server dropped this desk's connection is saved: the dead connection is noticed
+    and replaced before BEGIN, so nothing that reached the server is ever sent twice."""
+    import psycopg2
+
+    from kiosk.db.connection import write_transaction
+    from kiosk.db.resilience import ReconnectingPostgresqlDatabase
+
+    url = postgres_server.fresh_database()
+    db = open_database(url)
+    assert isinstance(db, ReconnectingPostgresqlDatabase)
+    with write_transaction(db):
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        assert db.execute_sql("SHOW transaction_isolation").fetchone()[0] == "read committed"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    admin.cursor().execute(f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET default_transaction_isolation = "
+                           "'serializable'")  # a DBA's choice: the kiosk pins its own
+    admin.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+    admin.close()
+    with write_transaction(db):
+        Setting.insert(key="after-kill", value="saved").execute()
+        assert db.execute_sql("SHOW transaction_isolation").fetchone()[0] == "read committed"
+    assert Setting.get(Setting.key == "after-kill").value == "saved"
+
+
+@pytest.mark.parametrize(("sql", "kind"), [
+    ("SELECT * FROM no_such_table", "ProgrammingError on PostgreSQL"),
+    ("SELECT CAST('not a number' AS INTEGER) + 1 / 0", "DataError on PostgreSQL"),
+    ("INSERT INTO custody (id) VALUES (1)", "IntegrityError"),
+])
+def test_every_database_error_in_a_write_is_a_plain_refusal_except_a_clash_the_domain_handles(any_school, sql, kind):
+    from kiosk.db.connection import write_transaction
+    from kiosk.errors import StorageFailed
+
+    db = database_proxy.obj
+    if kind == "IntegrityError":
+        with pytest.raises(IntegrityError), write_transaction(db):  # the domain's own retry: another desk won
+            db.execute_sql(sql)
+        return
+    try:
+        with write_transaction(db):
+            db.execute_sql(sql)
+    except StorageFailed as refused:
+        assert refused.message.startswith("NOT SAVED: the database reported a problem (")
+    else:
+        assert not kind.endswith("PostgreSQL") or "sqlite" in type(db).__name__.lower()  # SQLite computes NULL
+    with write_transaction(db):  # the desk works on
+        Setting.insert(key="next", value="saved").execute()
+
+
+@pytest.mark.parametrize(("server_says", "words"), [
+    ('could not extend file "base/16384/16397": No space left on device\nHINT:  Check free disk space.',
+     "NOT SAVED: the disk holding the database is full. Free some space"),
+    ("FATAL:  the database system is shutting down", "NOT SAVED: the database server is restarting."),
+    ("could not connect to the database server (connection to server at \"10.0.0.5\", port 5432 failed:\n"
+     "Connection refused)", "NOT SAVED: the database server cannot be reached."),
+    ("could not serialize access due to concurrent update", "NOT SAVED: another desk was saving at the same moment"),
+    ("value too long for type character varying(64)\n", "NOT SAVED: the database reported a problem (value too long "
+     "for type character varying(64)). Scan again"),
+])
+def test_a_database_failure_is_told_in_plain_words(server_says, words):
+    from peewee import OperationalError
+
+    from kiosk.db.connection import storage_failure_message
+
+    assert storage_failure_message(OperationalError(server_says)).startswith(words)
