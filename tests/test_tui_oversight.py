@@ -343,7 +343,7 @@ async def test_reports_match_the_figures_and_save_a_csv_and_the_review_pack(scho
             expected = period(kind, today, school.settings)
             await wait_for(pilot, lambda e=expected: screen.figures is not None and screen.figures.period == e,
                            f"the {kind}'s figures")
-            days = daily_lines(expected, school.settings)
+            days = daily_lines(expected, school.settings, today=today)
             conf = confiscation_figures(expected, school.settings)
             summary = words(app, "#report-summary")
             assert f"Phones handed in {sum(d.handed_in for d in days)}" in summary

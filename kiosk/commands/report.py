@@ -209,7 +209,7 @@ def cmd_daily(env, args) -> int:
     env.open()
     _reader(env, args)
     p = _period(env, args)
-    lines = daily_lines(p, env.settings)
+    lines = daily_lines(p, env.settings, today=_today(env))
     rows = [[f"{d.day:%Y-%m-%d}", f"{d.day:%a}", d.handed_in, d.handed_back, d.left_uncollected]
             for d in lines if d.day.weekday() < 5 or d.handed_in]
 

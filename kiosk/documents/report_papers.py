@@ -47,7 +47,7 @@ def _daily(doc: Document, lines: Sequence[DailyLine], desk: DeskTime | None, *, 
                      sum(d.left_uncollected for d in lines)]
                     + ([_minutes(sum(desk.minutes_per_day.values()))] if desk else []))
     header = ["Day", "Handed in", "Handed back", "Left overnight"] + (["Desk minutes"] if desk else [])
-    doc.table(header, rows, widths_mm=[50, 28, 28, 30] + ([28] if desk else []))
+    doc.table(header, rows, widths_mm=[50, 28, 28, 30] + ([28] if desk else []), wrap=False)
 
 
 def _confiscations(doc: Document, c: ConfiscationFigures) -> None:
@@ -66,8 +66,9 @@ def _repeats(doc: Document, c: ConfiscationFigures) -> None:
     three = sum(1 for _name, _form, n in c.repeat_pupils if n >= 3)
     doc.para(f"{len(c.repeat_pupils)} pupil{'s' * (len(c.repeat_pupils) != 1)} had a phone confiscated twice or "
              f"more in this period ({three} three times or more).")
+    # Names are short enough for 80 mm on one line; a long list (a year) is quicker set as plain text.
     doc.table(["Pupil", "Form", "Confiscations"], [[name, form, n] for name, form, n in c.repeat_pupils],
-              widths_mm=[80, 30, 30])
+              widths_mm=[80, 30, 30], wrap=False)
 
 
 def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> None:
@@ -94,7 +95,7 @@ def _desk_time(doc: Document, t: DeskTime) -> None:
                 f"{sum(minutes) / len(minutes):.1f}" if minutes else "—")])
     doc.heading("Minutes at the desk, day by day")
     doc.table(["Day", "Minutes"], [[f"{day:%a %-d %b %Y}", f"{m:.1f}"] for day, m in t.minutes_per_day.items()],
-              widths_mm=[60, 30])
+              widths_mm=[60, 30], wrap=False)
 
 
 def _safeguarding(doc: Document, counts: dict[str, int]) -> None:

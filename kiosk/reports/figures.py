@@ -73,25 +73,43 @@ class DeskTime:
 
 
 @storage_guard
-def daily_lines(p: Period, settings: Settings) -> list[DailyLine]:
-    lo, hi = p.bounds(settings)
-    lines = {d: DailyLine(d) for d in p.days()}
+def daily_lines(p: Period, settings: Settings, *, today: date | None = None) -> list[DailyLine]:
+    """Hand-ins, hand-backs and phones left overnight, day by day.
 
-    def add(query, attr: str) -> None:
-        for day, n in query.tuples():
+    Counted from the events, the record of what happened: a phone handed in and later confiscated was still
+    handed in. Finished days' hand-ins and hand-backs come from DeskDay (counted once from the events and
+    kept, as for desk time), so a year reads ~190 rows rather than ~260,000 events; today is counted live.
+    """
+    today = today or datetime.now(settings.tz).date()
+    lines = {d: DailyLine(d) for d in p.days()}
+    finished = [d for d in p.days() if d < today]
+    if finished:
+        _fill_desk_days(finished, settings)
+        for day, handed_in, handed_back in (DeskDay.select(DeskDay.day, fn.SUM(DeskDay.hand_ins),
+                                                           fn.SUM(DeskDay.hand_backs))
+                                            .where(DeskDay.day.between(finished[0], finished[-1]))
+                                            .group_by(DeskDay.day).tuples()):
             key = _as_date(day)
             if key in lines:
-                setattr(lines[key], attr, getattr(lines[key], attr) + n)
-
-    # Counted from the events, the record of what happened: a phone handed in and later confiscated was
-    # still handed in. Grouped by the UTC date: school activity (07:30–18:00 local) never crosses UTC
-    # midnight in the UK.
-    at = fn.DATE(Event.at)
-    for action, attr in (("HANDED_IN", "handed_in"), ("HANDED_BACK", "handed_back"),
-                         ("LEFT_UNCOLLECTED", "left_uncollected")):
-        add(Event.select(at, fn.COUNT(Event.seq)).where((Event.action == action) & (Event.at >= lo) & (Event.at < hi))
-            .group_by(at), attr)
+                lines[key].handed_in, lines[key].handed_back = int(handed_in or 0), int(handed_back or 0)
+    if p.end >= today:
+        live = Period(max(p.start, today), p.end, "")
+        for action, attr in (("HANDED_IN", "handed_in"), ("HANDED_BACK", "handed_back")):
+            _count_by_day(live, settings, action, attr, lines)
+    # Phones left overnight are few (a handful of events a day): counted from the events for every day.
+    _count_by_day(p, settings, "LEFT_UNCOLLECTED", "left_uncollected", lines)
     return [lines[d] for d in sorted(lines)]
+
+
+def _count_by_day(p: Period, settings: Settings, action: str, attr: str, lines: dict[date, DailyLine]) -> None:
+    # Grouped by the UTC date: school activity (07:30-18:00 local) never crosses UTC midnight in the UK.
+    lo, hi = p.bounds(settings)
+    at = fn.DATE(Event.at)
+    for day, n in (Event.select(at, fn.COUNT(Event.seq))
+                   .where((Event.action == action) & (Event.at >= lo) & (Event.at < hi)).group_by(at).tuples()):
+        key = _as_date(day)
+        if key in lines:
+            setattr(lines[key], attr, n)
 
 
 @storage_guard

@@ -74,7 +74,7 @@ class ReportFigures:
 def report_figures(p: Period, kind: str, settings: Settings, *, include_safeguarding: bool,
                    today: date | None = None) -> ReportFigures:
     """`include_safeguarding` only for a role with Permission.SAFEGUARDING: the caller checks it."""
-    return ReportFigures(p, kind, daily_lines(p, settings), confiscation_figures(p, settings),
+    return ReportFigures(p, kind, daily_lines(p, settings, today=today), confiscation_figures(p, settings),
                          exam_incidents(p, settings), search_figures(p, settings),
                          desk_time(p, settings, today=today),
                          safeguarding_figures(p, settings) if include_safeguarding else None)

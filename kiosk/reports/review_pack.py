@@ -58,7 +58,7 @@ def _bar_chart(title: str, labels: list[str], values: list[int], *, horizontal: 
 
 
 def review_pack(p: Period, settings: Settings, *, include_safeguarding: bool, today: date | None = None) -> bytes:
-    days = daily_lines(p, settings)
+    days = daily_lines(p, settings, today=today)
     school_days = [d for d in days if d.handed_in or d.handed_back]
     conf = confiscation_figures(p, settings)
     searches = search_figures(p, settings)
