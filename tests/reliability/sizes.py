@@ -10,10 +10,14 @@ SIZES = {
     "race_phones": 40,
     "race_tags": 24,
     "naive_race_phones": 24,
-    "soak_seconds": float(os.environ.get("KIOSK_SOAK_SECONDS", "60")),
+    # 30 s of a desk and a report job is ~1,500 desk actions, ~150 report rounds (a dozen verifies and backups
+    # among them): room for a locked error to show; the figures run 300 s.
+    "soak_seconds": float(os.environ.get("KIOSK_SOAK_SECONDS", "30")),
     "atomic_sqlite": 1000,
     "atomic_postgres": 300,
-    "fuzz_inputs": 100_000,
+    # Every kind of hostile input comes up thousands of times in 30,000 (the figures run the 100,000);
+    # the misreads are cheap and stay at 20,000.
+    "fuzz_inputs": 30_000,
     "fuzz_mutations": 20_000,
     "backups": 6,
     "tamper_events": 1000,

@@ -1,4 +1,5 @@
-"""4. A desk and a report job on one SQLite file for a minute: no "database is locked" reaches anyone."""
+"""4. A desk and a report job on one SQLite file for half a minute (the figures: five): no "database is locked"
+reaches anyone."""
 
 from __future__ import annotations
 
