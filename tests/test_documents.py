@@ -75,3 +75,44 @@ def test_desk_card_codes_scan_back_to_their_commands(tmp_path):
     found = {normalise(line).command for line in decoded.split() if line}
     assert found == set(COMMAND_CODES.values())
     assert all(isinstance(normalise(code), CommandScan) for code in COMMAND_CODES)
+
+
+def test_the_oversight_screens_open_without_loading_the_pdf_maker():
+    """reportlab costs ~0.3 s to import: the reports, dashboard, pupil and end-of-day screens load it only when
+    a PDF is saved, so it is not part of the desk's start-up."""
+    import sys
+
+    modules = ["kiosk.screens.reports", "kiosk.screens.dashboard", "kiosk.screens.pupil", "kiosk.screens.stocktake",
+               "kiosk.commands.report"]
+    code = f"import sys\nfor m in {modules!r}: __import__(m)\nprint(sorted(n for n in sys.modules if 'reportlab' in n))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_a_long_table_set_as_plain_text_keeps_every_name_and_figure(tmp_path):
+    from kiosk.documents.pdf import Document
+
+    names = ["Zoë Hall", "Łukasz Nowakowski", "Minh Nguyễn", "Aoife Ó Súilleabháin"] * 60
+    doc = Document("Repeat confiscations", "Hillcrest Academy")
+    doc.table(["Pupil", "Form", "Confiscations"], [[name, "9C", n] for n, name in enumerate(names)],
+              widths_mm=[80, 30, 30], wrap=False)
+    text = pdf_text(tmp_path, doc.render())
+    assert "Nguyễn 9C 238" in " ".join(text.split()) and "Aoife Ó Súilleabháin 9C 239" in " ".join(text.split())
+    assert text.count("Pupil") >= 2, "the header repeats on every page"
+
+
+def test_write_private_writes_whole_files_for_this_account_only(tmp_path):
+    import stat
+
+    from kiosk.documents.saved import write_private
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"the old report")
+    path.chmod(0o644)
+    write_private(path, b"%PDF the new report")
+    assert path.read_bytes() == b"%PDF the new report" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(IsADirectoryError, match="that is a folder"):
+        write_private(tmp_path, b"%PDF")
+    with pytest.raises(FileNotFoundError):
+        write_private(tmp_path / "missing" / "report.pdf", b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"], "no half-written file is left behind"

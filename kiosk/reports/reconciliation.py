@@ -11,7 +11,6 @@ from kiosk.custody.reports import day_report, form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil, Tag
-from kiosk.documents.pdf import Document
 from kiosk.reports.periods import Period
 
 
@@ -44,6 +43,9 @@ def reconcile(day: date, settings: Settings) -> Reconciliation:
 
 
 def reconciliation_pdf(rec: Reconciliation, settings: Settings) -> bytes:
+    # reportlab is loaded only when a paper is made, not when the desk (which reconciles on screen) starts.
+    from kiosk.documents.pdf import Document
+
     doc = Document(f"End of day: {rec.day:%A %-d %B %Y}", settings.school_name)
     doc.heading("By form")
     doc.table(["Form", "Handed in", "Handed back", "Still in the office"], [list(line) for line in rec.lines])
