@@ -144,15 +144,19 @@ class DeskScreen(Screen[None]):
         who = self.ctx.who
         yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
                        tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        # Kept at hand: every scan of a burst touches these, and a query each time is time the queue waits.
+        self._figures = DeskFigures(id="counts")
+        self._scan_box = ScanBox(id="scan")
+        self._banner = ResultBanner(id="banner")
+        self._recent = RecentList(id="recent")
         with Horizontal(id="mode-bar"):
             yield BigText(MODE_WORDS[self.mode], id="mode")
-            yield DeskFigures(id="counts")
+            yield self._figures
         yield DatabaseDown(id="db-down")
-        scan = ScanBox(id="scan")
-        scan.border_title = SCAN_PROMPT
-        yield scan
-        yield ResultBanner(id="banner")
-        yield RecentList(id="recent")
+        self._scan_box.border_title = SCAN_PROMPT
+        yield self._scan_box
+        yield self._banner
+        yield self._recent
         yield DeskFooter(first=HATCH_KEYS)
 
     def on_mount(self) -> None:
@@ -273,7 +277,7 @@ class DeskScreen(Screen[None]):
         event.stop()
         if not event.value.strip():
             return
-        box = self.query_one("#scan", ScanBox)
+        box = self._scan_box
         if box.border_subtitle:
             box.border_subtitle = ""
         try:
@@ -325,7 +329,7 @@ class DeskScreen(Screen[None]):
         if changes_figures(receipt):
             # The receipt says what changed: the figures move by it rather than being counted again.
             self.changes += 1
-            self.query_one(DeskFigures).apply(receipt)
+            self._figures.apply(receipt)
         self.show_receipt(receipt)
 
     @staticmethod
@@ -344,9 +348,9 @@ class DeskScreen(Screen[None]):
         self.show(Result.problem(problem_headline(error), error.message))
 
     def show(self, result: Result) -> None:
-        self.query_one(ResultBanner).show(result)
+        self._banner.show(result)
         at = f"{local(self.ctx.clock.now(), self.ctx.settings.tz):%H:%M}"
-        self.query_one(RecentList).add(RecentScan(at=at, severity=result.severity, headline=result.headline,
+        self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
                                                   pupil=result.pupil, form=result.form))
 
     # ── a typed name ────────────────────────────────────────────────────────────────────────────────────

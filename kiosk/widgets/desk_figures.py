@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.content import Content
 from textual.widgets import Static
 
 from kiosk.custody import DeskCounts, Outcome, Receipt
@@ -46,10 +47,12 @@ class DeskFigures(Static):
         if counts == self.counts:
             return  # the same figures: no repaint
         self.counts = counts
-        self.update(
-            f"in office [b]{counts.in_office:,}[/] · handed back today [b]{counts.handed_back_today:,}[/]\n"
-            f"uncollected [b]{counts.uncollected:,}[/] · expected [b]{counts.expected:,}[/]"
-        )
+        # Assembled rather than parsed from markup: this runs after every scan of a burst.
+        self.update(Content.assemble(
+            "in office ", (f"{counts.in_office:,}", "bold"), " · handed back today ",
+            (f"{counts.handed_back_today:,}", "bold"), "\nuncollected ", (f"{counts.uncollected:,}", "bold"),
+            " · expected ", (f"{counts.expected:,}", "bold"),
+        ))
 
     def apply(self, receipt: Receipt) -> None:
         """Move the figures by what this receipt changed (nothing to move before the first count)."""

@@ -35,11 +35,11 @@ class RecentList(Widget):
 
     def add(self, scan: RecentScan) -> None:
         self.scans.appendleft(scan)
-        self.refresh(layout=True)
+        self.refresh()  # its height is fixed (kiosk.tcss): no new layout, which would cost every scan a reflow
 
     def clear(self) -> None:
         self.scans.clear()
-        self.refresh(layout=True)
+        self.refresh()
 
     def render(self) -> RenderResult:
         if not self.scans:
