@@ -393,9 +393,10 @@ async def type_range(pilot, screen: ReportsScreen, first: str, last: str) -> Non
     await type_keys(pilot, last)
 
 
-async def test_a_range_of_days_typed_as_the_office_types_them(school):
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_a_range_of_days_typed_as_the_office_types_them(school, size):
     a_busy_morning(school)  # today is Mon 30 Nov 2026; Leo's phone was confiscated Mon 23 Nov, Ruby's today
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+    async with kiosk(school).run_test(size=size) as pilot:
         app = pilot.app
         await sign_in(pilot)
         screen = await open_reports(pilot)
@@ -421,6 +422,9 @@ async def test_a_range_of_days_typed_as_the_office_types_them(school):
         assert "The report on screen has not changed." in status
         assert first.value == "31/11/2026" and app.focused is first and first.selected_text == "31/11/2026"
         assert screen.figures.period.start == date(2026, 11, 23)
+        text = screen_text(app)
+        assert "From" in text and "31/11/2026" in text and "2026-11-30" in text, "both boxes on screen"
+        assert "November 2026 has 30 days" in text
         shot(app, "reports-range-bad")
 
         # Mended by typing over it, but now the wrong way round: the last day is the one to look at.
