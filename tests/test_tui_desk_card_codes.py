@@ -151,7 +151,7 @@ async def test_a_search_record_opened_from_a_confiscation_says_go_back_and_keeps
         grounds.focus()
         await type_keys(pilot, "KXHANDIN")
         assert app.screen is search and grounds.value == "seen filming in the toilets"
-        assert GO_BACK in problem(app)
+        assert "Go back to the desk first (Esc then Esc)" in problem(app), "the confiscation is in between"
         assert app.screen_stack[-2] is confiscation
 
 
@@ -170,7 +170,8 @@ async def test_a_stock_take_keeps_its_scans_when_the_desk_card_is_scanned(school
         await scan(pilot, school.tag_of(ruby))
         await type_keys(pilot, "KXHANDBACK")
         assert app.screen is stock and len(stock.codes) == 1
-        assert "desk card's HAND BACK barcode" in stock.query_one("#stock-problem", MessageLine).message
+        said = stock.query_one("#stock-problem", MessageLine).message
+        assert "desk card's HAND BACK barcode" in said and "Finish the stock-take first (Ctrl+S)" in said
 
 
 async def test_a_scan_that_finds_nobody_is_worded_as_the_desk_words_it(school):

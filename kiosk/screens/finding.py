@@ -217,21 +217,27 @@ class DeskCardScreen(Screen[None]):
         if command == "lock":
             self.app.action_lock()  # type: ignore[attr-defined]
             return
-        desk = self._desk_below()
-        if desk is not None and not self.started:
+        stack = self.app.screen_stack
+        desk = self._desk_index()
+        if desk == len(stack) - 2 and not self.started:
             self.dismiss()
-            box = desk.query_one("#scan", ScanBox)
+            box = stack[desk].query_one("#scan", ScanBox)
             box.post_message(ScanBox.Scanned(box, code))  # as if scanned at the desk: the desk does the rest
             return
-        self.show_problem(f"That is the desk card's {command.upper()} barcode. Go back to the desk first (Esc), "
-                          "then scan it there. Nothing entered here has changed.", "warning")
+        self.show_problem(f"That is the desk card's {command.upper()} barcode. {self.desk_card_advice()} "
+                          "Nothing entered here has changed.", "warning")
 
-    def _desk_below(self) -> Screen | None:
+    def desk_card_advice(self) -> str:
+        """How to get to the desk from here, in keys."""
+        desk = self._desk_index()
+        escapes = len(self.app.screen_stack) - 1 - desk if desk is not None else 1
+        keys = "Esc" if escapes <= 1 else " then ".join(["Esc"] * escapes)
+        return f"Go back to the desk first ({keys}), then scan it there."
+
+    def _desk_index(self) -> int | None:
         from kiosk.screens.desk import DeskScreen  # here: the desk opens these screens
 
-        stack = self.app.screen_stack
-        below = stack[-2] if len(stack) > 1 and stack[-1] is self else None
-        return below if isinstance(below, DeskScreen) else None
+        return next((i for i, screen in enumerate(self.app.screen_stack) if isinstance(screen, DeskScreen)), None)
 
     @on(events.Mount)
     def keep_field_text_on_focus(self) -> None:

@@ -18,6 +18,8 @@ from kiosk.screens.finding import FindingScreen, Found, pupil_line
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
 
+HINT = ("Find the pupil first. A search is recorded whatever it found, even nothing, with or without a "
+        "confiscation; the Designated Safeguarding Lead is always told.")
 DSL_REMINDER = ("Policy §6.1: the Designated Safeguarding Lead is always told about a search. Tell them now, "
                 "and without delay if the search revealed a safeguarding risk.")
 
@@ -43,6 +45,7 @@ class SearchRecordScreen(FindingScreen):
         who = self.ctx.who
         yield from self.compose_top()
         with VerticalScroll(id="search-body"):
+            yield Static(HINT, id="hint", markup=False)  # styled as the confiscation screen's hint
             yield MessageLine(id="problem")
             yield Static(id="search-pupil")
             with Grid(id="search-form", classes="form"):
@@ -77,6 +80,7 @@ class SearchRecordScreen(FindingScreen):
 
     def show_step(self, *, bindings: bool = True) -> None:
         known = self.pupil is not None
+        self.query_one("#hint").display = not known
         self.query_one("#search-pupil").display = known
         for part in ("#search-form", "#search-error", "#search-buttons"):
             self.query_one(part).display = known and not self.saved

@@ -231,6 +231,10 @@ class StocktakeScreen(DeskCardScreen):
     def problem(self, message: str) -> None:
         self.show_problem(message)
 
+    def desk_card_advice(self) -> str:
+        # Esc now would lose every phone scanned so far.
+        return "Finish the stock-take first (Ctrl+S), then go back to the desk and scan it there."
+
     def show_problem(self, message: str, severity: str = "refused") -> None:
         self.query_one("#stock-problem", MessageLine).say(message, severity)
 
