@@ -48,9 +48,10 @@ def _period_args(p: argparse.ArgumentParser, default: str = "term") -> None:
     p.add_argument("--period", choices=["day", "week", "term", "year", "custom"],
                    help=f"default {default}; custom needs --from and --to (--from and --to alone mean custom)")
     p.set_defaults(default_period=default)
-    p.add_argument("--from", dest="start", help="first day, e.g. 3/11/2026, 2026-11-03 or '3 Nov' (for the other "
-                                                "periods: a day inside the one wanted)")
-    p.add_argument("--to", dest="end", help="last day (custom period)")
+    p.add_argument("--from", dest="start", metavar="DAY",
+                   help="first day, e.g. 3/11/2026, 2026-11-03 or '3 Nov' (for the other periods: a day inside the "
+                        "one wanted)")
+    p.add_argument("--to", dest="end", metavar="DAY", help="last day (custom period)")
 
 
 def _period(env, args):
