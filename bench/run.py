@@ -776,10 +776,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--only: unknown {unknown}; choose from {', '.join(sorted(GROUP_OF))}")
 
     work = (args.workdir or OUT).resolve()
-    # Per process: another engineer's run on this machine may be using its own scratch copies right now.
-    scratch = work / f"{'quick' if args.quick else 'scratch'}-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
     say = lambda text: print(text, flush=True)  # noqa: E731
     deadline = time.monotonic() + args.wait_quiet
     while args.wait_quiet and loadavg() and loadavg()[0] >= 1.0 and time.monotonic() < deadline:
@@ -796,6 +792,10 @@ def main(argv: list[str] | None = None) -> int:
     counts = year.meta["counts"]
     say(f"year: {year.meta['school_days']} school days, {counts['pupil']:,} pupils, {counts['custody']:,} custodies, "
         f"{counts['event']:,} events, verified {year.meta['verify']['ok']} ({year.path.name})")
+    # Per process: another engineer's run on this machine may be using its own scratch copies right now.
+    scratch = work / f"{'quick' if args.quick else 'scratch'}-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     run = Run(quick=args.quick, work=scratch, year=year, say=say, what_if=tuple(args.what_if))
     if run.what_if:
         say(f"WHAT-IF run: SQLite working copies get {list(run.what_if)} (PostgreSQL, B8, does not)")
