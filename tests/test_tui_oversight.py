@@ -521,6 +521,7 @@ async def test_a_head_of_year_sees_pupils_and_reports_but_no_safeguarding_detail
     async with kiosk(school).run_test() as pilot:
         app = pilot.app
         await sign_in(pilot, "NE", "370461")
+        shot(app, "desk-head-of-year")
         await pilot.press("f4")
         assert isinstance(app.screen, PupilScreen)
         await type_keys(pilot, "webb")
