@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import DataTable
 
 from kiosk.app import KioskApp, make_app
@@ -557,3 +558,22 @@ async def test_a_hung_database_server_never_freezes_the_desk(school_on_postgres,
             watchdog.cancel()
             thaw()
         assert await wait_until(pilot, lambda: not desk.poller.busy)
+
+
+async def test_typing_shows_in_the_box_and_editing_keys_act_on_every_character_typed(school):
+    """The scan box takes a burst's characters together; a person still sees what they type, and Backspace
+    or the arrows act on all of it, in order."""
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        await pilot.press(*"webb")
+        assert await wait_until(pilot, lambda: "webb" in screen_text(app)), "typed letters appear in the box"
+        await pilot.press("ctrl+u")  # Input's own key: clear to the start
+        # Then every key at once, as a burst arrives in one read: the editing keys land among typed letters.
+        keys = [*"mitx", "backspace", *"ch", "left", "left", "left", "delete", "t", "end", "enter"]
+        for key in keys:
+            app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, PupilPicker), "'mitch' was typed: the picker opens on Ruby Mitchell"
+        assert "Ruby Mitchell" in screen_text(app) and "'mitch'" in screen_text(app)

@@ -147,3 +147,49 @@ async def test_the_picker_and_the_close_of_day_list_fit(school, size):
         for pupil in school.pupils:
             assert pupil.display_name in text, f"{pupil.display_name} is missing from the uncollected list"
         save(app, "close-day-list", size)
+
+
+HATCH_KEYS = ["F1 Help", "F2 Hand in", "F3 Hand back", "^L Lock", "F5 Confiscate"]
+EVERY_DESK_KEY = ["F1 Help", "F2 Hand in", "F3 Hand back", "F4 Pupil", "F5 Confiscate", "F6 Release",
+                  "F7 Dashboard", "F8 Search", "F9 Close day", "F10 Holds", "F11 Reports", "F12 Labels",
+                  "^T End of day", "^L Lock"]
+
+
+def footer_line(app) -> str:
+    return " ".join(screen_text(app).splitlines()[-1].split())
+
+
+@pytest.mark.parametrize("initials, pin", [("AA", "482913"), ("HG", "591730")])
+async def test_at_80_columns_the_footer_shows_the_hatch_keys_and_f1_lists_the_rest(school, initials, pin):
+    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
+            size=(80, 24)) as pilot:
+        app = pilot.app
+        await sign_in(pilot, initials, pin)
+        footer = footer_line(app)
+        for key in HATCH_KEYS:
+            assert key in footer, f"{key!r} missing from the 80-column footer: {footer!r}"
+        assert "^P palette" in footer
+        hidden = [key for key in EVERY_DESK_KEY if key not in footer]
+        assert hidden, "fourteen keys cannot all fit in 80 columns"
+        save(app, f"desk-footer-{initials}", (80, 24))
+        await pilot.press("f1")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        # F1 lists every key this role has, including those the footer had no room for.
+        for key in hidden:
+            number, _, words = key.partition(" ")
+            spelled = number.replace("^", "Ctrl+")
+            if initials == "AA" and words in ("Holds",):
+                continue  # the DSL's and the head's key only
+            assert f"{spelled} " in text, f"F1 help does not list {key!r}"
+
+
+async def test_at_160_columns_the_footer_shows_every_desk_key(school):
+    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
+            size=(160, 45)) as pilot:
+        app = pilot.app
+        await sign_in(pilot, "HG", "591730")  # the head: every key of the desk
+        footer = footer_line(app)
+        for key in EVERY_DESK_KEY:
+            assert key in footer, f"{key!r} missing from the 160-column footer: {footer!r}"
+        save(app, "desk-footer-head", (160, 45))

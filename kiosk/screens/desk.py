@@ -180,6 +180,9 @@ class DeskScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         large = event.size.width >= LARGE_FROM[0] and event.size.height >= LARGE_FROM[1]
         self.query_one(ResultBanner).set_scale(2 if large else 1)
+        # The mode too: HAND IN or HAND BACK must read from across the office on a kiosk-sized screen.
+        self.query_one("#mode", BigText).scale = 2 if large else 1
+        self.set_class(large, "-large")
 
     def on_descendant_blur(self) -> None:
         # The scan box never loses the focus while this screen is in front: a scanner must always land in it.
@@ -249,6 +252,7 @@ class DeskScreen(Screen[None]):
             self.recount_soon()
             return
         self.query_one(DatabaseDown).show(poll.health, self.ctx.settings.tz)
+        self.set_class(not poll.health.ok, "-database-down")
         if not poll.health.ok:
             figures.unavailable()
         elif poll.counts is None or poll.changes != self.changes:

@@ -17,7 +17,9 @@ from kiosk.db.resilience import Health
 
 def words(health: Health, tz: ZoneInfo) -> str:
     since = f"{local(health.since, tz):%H:%M}" if health.since else "now"
-    cause = (health.cause or "no answer").rstrip(". ")
+    # The cause's first sentence: its advice ("Check the network…") is the desk's usual one, and an 80×24
+    # screen has room for two lines here, not three.
+    cause = (health.cause or "no answer").split(". ")[0].rstrip(". ")
     return f"✖ {(health.banner or '').upper()} (since {since}: {cause}) — it reconnects by itself"
 
 

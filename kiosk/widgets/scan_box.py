@@ -24,7 +24,8 @@ class ScanBox(Input):
     Each character a plain Input takes re-validates, re-scrolls and re-draws it and tells every parent it
     changed: at a scanner's pace that was a third of the desk's time. Characters typed at the end of the box
     are kept aside and put in the box together, `SHOW_TYPED_EVERY` at most after the first; Enter, any other
-    key, a paste or losing the focus puts them in at once, so nothing is ever lost or out of order.
+    key, a paste or losing the focus puts them in at once, so nothing is ever lost or out of order. The box's
+    editing keys are handled in its key handler too, so they keep their place in a burst, as Enter does.
     """
 
     DEFAULT_CSS = """
@@ -67,6 +68,14 @@ class ScanBox(Input):
                 self._show_typed = self.set_timer(SHOW_TYPED_EVERY, self.show_typed)
             return
         self.show_typed()  # before Backspace, arrows or a selection act on the text
+        editing = self._bindings.key_to_bindings.get(event.key)
+        if editing:
+            # The box's own keys (Backspace, arrows, Home…) are done here, in order with the letters around them;
+            # through the bindings they would run only once the key had bubbled up, after the rest of a burst.
+            event.stop()
+            event.prevent_default()
+            await self.run_action(editing[0].action)
+            return
         await super()._on_key(event)
 
     def _at_the_end(self) -> bool:
