@@ -36,6 +36,10 @@ FLOWS: tuple[tuple[Permission | None, str, str], ...] = (
     (Permission.CLOSE_DAY, "Close the day (F9)",
      "After the last hand-back: F9 (or scan CLOSE DAY), then Y (or scan CLOSE DAY again). Phones still here "
      "are listed as uncollected."),
+    (None, "Database unreachable (a red line under HAND IN / HAND BACK)",
+     "The kiosk cannot reach its database: do not hand phones back until the line goes (nothing could record "
+     "who took them). Hand-ins are refused too (NOT SAVED): keep those phones aside and scan them once the line "
+     "has gone. It reconnects by itself within seconds of the database returning; if it stays, call IT."),
     (None, "Lock",
      "Ctrl+L or scan LOCK whenever you leave the desk; it also locks itself when idle. Nothing about any pupil "
      "stays on the screen."),
