@@ -11,14 +11,16 @@ from textual.widgets import Button, Input
 
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import to_db
-from kiosk.custody import Mode
+from kiosk.custody import Mode, State
 from kiosk.custody.codes import new_code
-from kiosk.db import Tag
+from kiosk.db import Custody, Tag
 from kiosk.screens.close_day import ConfirmCloseDay
 from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.lock import LockScreen
+from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.release import ReleaseScreen
+from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.stocktake import StocktakeScreen
 from kiosk.widgets.message_line import MessageLine
@@ -118,6 +120,11 @@ async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(sc
         assert where.value == "Room S12" and screen.query_one("#by", Input).value == "Ann Adams"
         assert desk_of(app).mode == Mode.HAND_IN, "the desk was not touched"
 
+        seal.value = "BAG-0042"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.receipt is not None and problem(app) == "", "the warning was about the form: saved, it goes"
+
 
 async def test_lock_locks_from_a_form_field_on_the_release_screen_and_from_a_search_record(school):
     ruby = school.pupils[4]
@@ -193,3 +200,36 @@ async def test_a_scan_that_finds_nobody_is_worded_as_the_desk_words_it(school):
             assert problem(app).startswith("No pupil on the roster matches 'kmtest'")
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_a_desk_card_code_never_chooses_from_the_pupil_list(school):
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await type_keys(pilot, "zoe")
+        assert isinstance(app.screen, PupilPicker)
+        await type_keys(pilot, "KXHANDBACK")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen), "the list closed without choosing Zoë"
+        assert app.screen.mode == Mode.HAND_BACK, "and the desk read the code"
+        assert Custody.select().count() == 0, "nobody's phone was handed in by the code's Enter"
+
+
+async def test_a_dialog_keeps_its_text_and_waits_but_lock_still_locks(school):
+    ruby = school.pupils[4]
+    take(school, 4)
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await open_screen(pilot, "f6", ReleaseScreen)
+        await scan(pilot, school.tag_of(ruby))
+        await open_screen(pilot, "ctrl+g", FlagSafeguarding)
+        concern = app.screen.query_one("#concern", Input)
+        concern.focus()
+        await type_keys(pilot, "pupil upset at break")
+        concern.focus()
+        await type_keys(pilot, "KXHANDIN")
+        assert isinstance(app.screen, FlagSafeguarding) and concern.value == "pupil upset at break"
+        assert Custody.get_by_id(Custody.select().get().id).state == State.HELD_FOR_PARENT, "nothing was flagged"
+        await type_keys(pilot, "KXLOCK")
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1

@@ -277,6 +277,7 @@ class ConfiscateScreen(FindingScreen):
             self.call_after_refresh(shown.scroll_visible)
             return
         self.receipt = receipt
+        self.clear_problem()  # a warning about the form (a desk-card scan, say) is stale once it is saved
         self.show_done()
 
     # ── step 3: confirmation and follow-ups ─────────────────────────────────────────────────────────────

@@ -14,13 +14,14 @@ from textual.widgets import Button, Input, Label, Select
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.release import carers_of
+from kiosk.screens.finding import DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
 
 HOW_INFORMED = ("phone call", "email", "text message", "letter", "in person", "notice given to the pupil")
 SOMEONE_ELSE = -1
 
 
-class TextPrompt(ModalScreen[bool]):
+class TextPrompt(DeskCardKeys, ModalScreen[bool]):
     """Asks for one line and hands it to `apply`. A desk error is shown in red and the dialog stays open;
     success dismisses with True, Esc with False."""
 
@@ -72,7 +73,7 @@ class TextPrompt(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ParentInformedDialog(ModalScreen[str | None]):
+class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
     """Records whether and how a parent or carer was told of a confiscation; dismisses with a one-line
     summary for the screen behind, or None when cancelled."""
 

@@ -37,7 +37,6 @@ from kiosk.custody.lookup import find_by_admission_number
 from kiosk.custody.scans import COMMAND_CODES, AdmissionNumberScan, CommandScan, NameSearch, Scan
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Pupil
-from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import SUBMIT_KEYS, ScanBox
 from kiosk.widgets.title_bar import TitleBar
@@ -107,6 +106,8 @@ def find_from_scan(app: App, ctx: DeskContext, raw: str, *, purpose: str, found:
 
 def _pick(app: App, scan: NameSearch, purpose: str, found: Callable[[Found], None],
           problem: Callable[[str], None]) -> None:
+    from kiosk.screens.pupil_picker import PupilPicker  # here: the picker reads the desk card with DeskCardKeys
+
     pupils = find_pupils(scan)
     if not pupils:
         problem(f"No pupil on the roster matches '{scan.text}'. Check the spelling, or scan the tag.")
@@ -173,7 +174,57 @@ def pupil_line(pupil: PupilSummary) -> str:
 
 
 # ── the desk card away from the desk ────────────────────────────────────────────────────────────────────
-class DeskCardScreen(Screen[None]):
+class DeskCardKeys:
+    """For a screen or dialog other than the desk: reads a desk-card code that a scanner typed into a form field
+    or while a button, a tick box or a list had the focus, and calls desk_card() with it instead of letting its
+    Enter submit the field, press the button or choose from the list. A scan box reads its own scans.
+
+    Keys reach the screen after the focused widget and before the app applies its bindings, which is why this
+    works: the Enter that ends a code is stopped here, before Cancel (say) sees it.
+    """
+
+    _card_keys = ""  # what a scanner typed while no text field had the focus, until its Enter
+
+    def desk_card(self: Screen, command: str, code: str) -> None:  # type: ignore[misc]
+        """A dialog: LOCK locks; any other code waits until the dialog is done (a toast says so)."""
+        if command == "lock":
+            self.app.action_lock()  # type: ignore[attr-defined]
+            return
+        self.app.notify(f"That is the desk card's {command.upper()} barcode: finish here or press Esc first, then "
+                        "scan it at the desk. Nothing entered here has changed.", severity="warning")
+
+    def on_mount(self: Screen) -> None:  # type: ignore[misc]
+        # Textual selects a field's text when it takes the focus, so a code scanned into a field just clicked or
+        # tabbed into would replace what was typed there. Nothing here is worth that risk.
+        for field in self.query(Input):
+            if not isinstance(field, ScanBox):
+                field.select_on_focus = False
+
+    def on_key(self, event: events.Key) -> None:
+        focused = self.focused  # type: ignore[attr-defined]
+        if event.key in SUBMIT_KEYS:
+            typed, self._card_keys = self._card_keys.upper(), ""
+            if isinstance(focused, Input):  # a scan box handles its own Enter: this is a form field
+                match = CODE_AT_END.search(focused.value)
+                if match is None:
+                    return
+                focused.value = focused.value[: match.start()]  # what was typed before the code stays
+                code = match.group(1).upper()
+            else:
+                code = next((c for c in COMMAND_CODES if typed.endswith(c)), "")
+                if not code:
+                    return
+            event.stop()
+            event.prevent_default()
+            self.desk_card(COMMAND_CODES[code], code)
+        elif event.character and len(event.character) == 1 and event.character.isalnum() \
+                and not isinstance(focused, Input):
+            self._card_keys = (self._card_keys + event.character)[-16:]
+        else:
+            self._card_keys = ""
+
+
+class DeskCardScreen(DeskCardKeys, Screen[None]):
     """A screen other than the desk where the desk card may be scanned, into its scan box, into a form field,
     or with a button or a tick box focused. LOCK locks the kiosk from anywhere. HAND IN, HAND BACK and
     CLOSE DAY mean the desk: a screen where nothing has been entered yet gives way to the desk and the code
@@ -187,7 +238,6 @@ class DeskCardScreen(Screen[None]):
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self._card_keys = ""  # what a scanner typed while a button, a tick box or a list had the focus
 
     @property
     def started(self) -> bool:
@@ -238,39 +288,6 @@ class DeskCardScreen(Screen[None]):
         from kiosk.screens.desk import DeskScreen  # here: the desk opens these screens
 
         return next((i for i, screen in enumerate(self.app.screen_stack) if isinstance(screen, DeskScreen)), None)
-
-    @on(events.Mount)
-    def keep_field_text_on_focus(self) -> None:
-        # Textual selects a field's text when it takes the focus, so a code scanned into a field just clicked or
-        # tabbed into would replace what was typed there. Nothing here is worth that risk.
-        for field in self.query(Input):
-            if not isinstance(field, ScanBox):
-                field.select_on_focus = False
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys reach the screen after the focused widget and before the app applies its bindings, so the
-        # Enter that ends a desk-card code is kept from the focused button (Cancel!) or tick box here.
-        focused = self.focused
-        if event.key in SUBMIT_KEYS:
-            typed, self._card_keys = self._card_keys.upper(), ""
-            if isinstance(focused, Input):  # a scan box reads its own scans; this is a form field
-                match = CODE_AT_END.search(focused.value)
-                if match is None:
-                    return
-                focused.value = focused.value[: match.start()]  # what was typed before the code stays
-                code = match.group(1).upper()
-            else:
-                code = next((c for c in COMMAND_CODES if typed.endswith(c)), "")
-                if not code:
-                    return
-            event.stop()
-            event.prevent_default()
-            self.desk_card(COMMAND_CODES[code], code)
-        elif event.character and len(event.character) == 1 and event.character.isalnum() \
-                and not isinstance(focused, Input):
-            self._card_keys = (self._card_keys + event.character)[-16:]
-        else:
-            self._card_keys = ""
 
 
 class FindingScreen(DeskCardScreen):

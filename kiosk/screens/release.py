@@ -285,6 +285,7 @@ class ReleaseScreen(FindingScreen):
             return
         self.forget_pins()
         error.clear()
+        self.clear_problem()  # a warning about the form is stale once the phone is released
         self.receipt = receipt
         # Here, not at the top: the PDF library takes a noticeable time to load.
         from kiosk.documents.custody_papers import release_receipt

@@ -29,7 +29,7 @@ from kiosk.custody.safeguarding import (
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, DslNote, Pupil
 from kiosk.screens.dialogs import TextPrompt
-from kiosk.screens.finding import guarded_read, when_text
+from kiosk.screens.finding import DeskCardKeys, guarded_read, when_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
@@ -37,7 +37,7 @@ from kiosk.widgets.title_bar import TitleBar
 ACKNOWLEDGE = "I have read these instructions and I am following them now"
 
 
-class FlagSafeguarding(ModalScreen[bool]):
+class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
     """Puts a confiscated phone on a safeguarding hold. The instructions are shown first and must be
     acknowledged; without the tick the domain refuses and nothing changes. Dismisses True once held."""
 
@@ -96,7 +96,7 @@ def hold_line(custody: Custody, ctx: DeskContext) -> str:
             f" · bag {custody.seal_number or '—'}")
 
 
-class HoldsAlert(ModalScreen[bool]):
+class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
     """Shown to the DSL or head when they sign in while phones are on a safeguarding hold.
     Dismisses True to open the holds screen, False for later."""
 
@@ -131,7 +131,7 @@ class HoldsAlert(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class PoliceHandoverDialog(ModalScreen[bool]):
+class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
     """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm."""
 
     AUTO_FOCUS = "#officer-name"
@@ -197,7 +197,7 @@ class PoliceHandoverDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class HoldsScreen(Screen[None]):
+class HoldsScreen(DeskCardKeys, Screen[None]):
     """The DSL's list of phones on a safeguarding hold, and what the DSL does with each: read and add notes,
     clear the hold, or hand the phone to the police."""
 

@@ -120,6 +120,7 @@ class SearchRecordScreen(FindingScreen):
             self.query_one("#search-error", MessageLine).say(error.message)
             return
         self.saved = True
+        self.clear_problem()  # a warning about the form is stale once it is saved
         summary = Text.assemble((f"{self.pupil.name} · {self.pupil.form}", "bold"),
                                 f"\nSearched by {row.searched_by_name}, authorised by {row.authorised_by_name}.",
                                 f"\nFound: {row.found}.",
