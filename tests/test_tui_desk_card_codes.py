@@ -60,6 +60,15 @@ async def confiscating(pilot, school, pupil) -> ConfiscateScreen:
     return screen
 
 
+async def releasing_ruby(pilot, school) -> ReleaseScreen:
+    """Signed in, on the release screen with Ruby's confiscated phone found (confiscate her phone first)."""
+    await sign_in(pilot)
+    screen = await open_screen(pilot, "f6", ReleaseScreen)
+    await scan(pilot, school.tag_of(school.pupils[4]))
+    assert screen.chosen_phone is not None
+    return screen
+
+
 async def test_an_empty_confiscation_gives_way_to_the_desk_which_changes_mode(school):
     async with kiosk(school).run_test() as pilot:
         app = pilot.app
@@ -127,13 +136,10 @@ async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(sc
 
 
 async def test_lock_locks_from_a_form_field_on_the_release_screen_and_from_a_search_record(school):
-    ruby = school.pupils[4]
     take(school, 4)
     async with kiosk(school).run_test() as pilot:
         app = pilot.app
-        await sign_in(pilot)
-        screen = await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, school.tag_of(ruby))
+        screen = await releasing_ruby(pilot, school)
         id_seen = screen.query_one("#id-seen", Input)
         id_seen.focus()
         await type_keys(pilot, "driving licenceKXLOCK")
@@ -216,13 +222,10 @@ async def test_a_desk_card_code_never_chooses_from_the_pupil_list(school):
 
 
 async def test_a_dialog_keeps_its_text_and_waits_but_lock_still_locks(school):
-    ruby = school.pupils[4]
     take(school, 4)
     async with kiosk(school).run_test() as pilot:
         app = pilot.app
-        await sign_in(pilot)
-        await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, school.tag_of(ruby))
+        await releasing_ruby(pilot, school)
         await open_screen(pilot, "ctrl+g", FlagSafeguarding)
         concern = app.screen.query_one("#concern", Input)
         concern.focus()
