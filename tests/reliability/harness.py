@@ -204,14 +204,16 @@ class Invariants:
 
 
 def invariants(site: Site) -> Invariants:
-    """Integrity, the audit chain and replay, and the custody/event coupling, read in this process."""
+    """Integrity, the audit chain and replay (against the school's witness file too: whatever was killed, filled
+    or restarted, no desk may have witnessed a write the database does not hold), and the custody/event coupling,
+    read in this process."""
     from kiosk.audit import verify
 
     db = site.open()
     integrity = "n/a (PostgreSQL)"
     if isinstance(db, SqliteDatabase):
         integrity = "; ".join(r[0] for r in db.execute_sql("PRAGMA integrity_check").fetchall())
-    report = verify(site.keyring.audit_key)
+    report = verify(site.keyring.audit_key, witness=site.witness_path if site.witness_path.exists() else None)
     orphans = scalar(db, "SELECT COUNT(*) FROM custody c WHERE NOT EXISTS "
                          "(SELECT 1 FROM event e WHERE e.custody_id = c.id)")
     doubles = scalar(db, "SELECT COUNT(*) FROM (SELECT tag_id FROM custody WHERE closed_at IS NULL "
