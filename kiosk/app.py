@@ -24,7 +24,6 @@ from kiosk.screens.close_day import ConfirmCloseDay
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
-from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import SUBMIT_KEYS
 
 IDLE_CHECK_SECONDS = 1.0
@@ -268,7 +267,7 @@ class KioskApp(App[None]):
         desk = next((s for s in self.screen_stack if isinstance(s, DeskScreen)), None)
         if desk is None:
             return
-        result = desk.query_one(ResultBanner).result
+        result = desk.last_result
         if result is None or result is self._rung_for:
             return
         self._rung_for = result

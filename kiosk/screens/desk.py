@@ -137,6 +137,11 @@ class DeskScreen(Screen[None]):
         self._applied = 0  # the number of the newest reading shown
         self._recount: Timer | None = None
         self.connection = ConnectionWatch(now=ctx.clock.now)
+        # Kept at hand: every scan of a burst touches these, and a query each time is time the queue waits.
+        self._figures = DeskFigures(id="counts")
+        self._scan_box = ScanBox(id="scan")
+        self._banner = ResultBanner(id="banner")
+        self._recent = RecentList(id="recent")
         self.poller: Poller[Poll] = Poller(self.read_database, lambda reading: self.post_message(self.Polled(reading)),
                                            name="desk figures", on_exit=close_thread_connection)
 
@@ -144,11 +149,6 @@ class DeskScreen(Screen[None]):
         who = self.ctx.who
         yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
                        tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
-        # Kept at hand: every scan of a burst touches these, and a query each time is time the queue waits.
-        self._figures = DeskFigures(id="counts")
-        self._scan_box = ScanBox(id="scan")
-        self._banner = ResultBanner(id="banner")
-        self._recent = RecentList(id="recent")
         with Horizontal(id="mode-bar"):
             yield BigText(MODE_WORDS[self.mode], id="mode")
             yield self._figures
@@ -269,6 +269,11 @@ class DeskScreen(Screen[None]):
     def _recount_now(self) -> None:
         self._recount = None
         self.poller.ask()
+
+    @property
+    def last_result(self) -> Result | None:
+        """What the banner shows now (None when idle); safe to ask before the screen is built or as it closes."""
+        return self._banner.result
 
     @property
     def database_down(self) -> bool:
