@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the CI sizes (as pytest runs them)")
     parser.add_argument("--only", help="scenario numbers, e.g. 1,3,9 (11 = several desks on PostgreSQL)")
-    parser.add_argument("--soak-seconds", type=float, help="scenario 4's length (default 300, quick 60)")
+    parser.add_argument("--soak-seconds", type=float, help="scenario 4's length (default 300, quick 30)")
     parser.add_argument("--json", help="also write one JSON object per figure to this file")
     args = parser.parse_args(argv)
     sizes = dict(SIZES if args.quick else FULL_SIZES)
