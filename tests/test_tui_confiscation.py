@@ -564,3 +564,18 @@ async def test_each_role_is_offered_only_what_it_may_do(school):
                        "TE": {"confiscate", "search_record"},
                        "SO": {"release"},
                        "HG": {"confiscate", "release", "holds", "search_record"}}
+
+
+async def test_at_80x24_the_form_fits_with_save_on_screen_and_an_unticked_box_looks_empty(school):
+    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, school.pupils[0])
+        screen.query_one("#condition-2", Checkbox).value = True  # in a case
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert any("Save (Ctrl+S)" in line for line in lines), "Save is on screen without scrolling"
+        cracked = next(line for line in lines if "screen cracked" in line)
+        in_a_case = next(line for line in lines if "in a case" in line)
+        assert "X" not in cracked and "✔" not in cracked.split("screen cracked")[0], "unticked: an empty box"
+        assert "✔" in in_a_case.split("in a case")[0], "ticked: a tick"

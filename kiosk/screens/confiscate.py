@@ -30,7 +30,7 @@ from kiosk.custody.terms import add_school_days
 from kiosk.db.models import Custody
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.screens.dialogs import ParentInformedDialog
-from kiosk.screens.finding import FindingScreen, Found, desk_card_command, ordinal, pupil_line, when_text
+from kiosk.screens.finding import FindingScreen, Found, TickBox, desk_card_command, ordinal, pupil_line, when_text
 from kiosk.screens.labels import build_printer, session_printer
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.search_record import SearchRecordScreen
@@ -104,7 +104,7 @@ class ConfiscateScreen(FindingScreen):
                 yield Label("Condition")
                 with Grid(id="condition"):
                     for index, item in enumerate(CONDITION_ITEMS):
-                        yield Checkbox(item, id=f"condition-{index}", compact=True)
+                        yield TickBox(item, id=f"condition-{index}", compact=True)
                 yield Label("Bag / seal number")
                 yield ScanBox(placeholder="scan or type the number on the bag", id="seal", compact=True)
                 yield Label("Notes")

@@ -17,7 +17,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import (
@@ -173,6 +173,22 @@ def pupil_line(pupil: PupilSummary) -> str:
     return f"[b]{escape(pupil.name)}[/] · {escape(pupil.form)}{year} · MIS {escape(pupil.mis_id)}"
 
 
+class TickBox(Checkbox):
+    """A tick box drawn empty, or with a green tick when ticked: Textual's own draws a dim X when unticked,
+    which reads as ticked (screen cracked? SIM present?)."""
+
+    DEFAULT_CSS = """
+    TickBox.-on > .toggle--button {
+        color: $text-success;
+        text-style: bold;
+    }
+    """
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name
+        return "✔" if self.value else " "
+
+
 # ── the desk card away from the desk ────────────────────────────────────────────────────────────────────
 class DeskCardKeys:
     """For a screen or dialog other than the desk: reads a desk-card code that a scanner typed into a form field
@@ -233,6 +249,19 @@ class DeskCardScreen(DeskCardKeys, Screen[None]):
     Why give way when empty: a receptionist with a queue who scans HAND IN on a confiscation screen they have
     only just opened wants the next phone in the queue handed in, not a message to read and a key to find.
     Once a pupil has been found or anything typed, leaving would throw that work away, so the screen stays.
+    """
+
+    DEFAULT_CSS = """
+    /* At 80x24 the form's buttons take one row each, so Save is on screen without scrolling. */
+    DeskCardScreen.-short .buttons {
+        margin-top: 0;
+    }
+    DeskCardScreen.-short .buttons Button {
+        height: 1;
+        min-width: 8;
+        border-top: none;
+        border-bottom: none;
+    }
     """
 
     def __init__(self, ctx: DeskContext) -> None:

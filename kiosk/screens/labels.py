@@ -33,7 +33,7 @@ from kiosk.labels import (
     print_labels,
     replace_tag_and_print,
 )
-from kiosk.screens.finding import DeskCardScreen, Found, guarded_read, pupil_line
+from kiosk.screens.finding import DeskCardScreen, Found, TickBox, guarded_read, pupil_line
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
@@ -191,7 +191,7 @@ class LabelsScreen(DeskCardScreen):
                              compact=True)
             with Horizontal(classes="labels-row", id="never-row"):
                 yield Label("")
-                yield Checkbox("only tags whose label was never printed", id="never", compact=True)
+                yield TickBox("only tags whose label was never printed", id="never", compact=True)
             with Horizontal(classes="labels-row"):
                 yield Label("Layout")
                 yield Select([(item.title, key) for key, item in LAYOUTS.items()], allow_blank=False,

@@ -29,7 +29,7 @@ from kiosk.custody.safeguarding import (
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, DslNote, Pupil
 from kiosk.screens.dialogs import TextPrompt
-from kiosk.screens.finding import DeskCardKeys, guarded_read, when_text
+from kiosk.screens.finding import DeskCardKeys, TickBox, guarded_read, when_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
@@ -58,7 +58,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
                         "read it.", classes="dialog-hint")
             yield Input(placeholder="what was seen or reported (not what is on the phone)", id="concern",
                         compact=True)
-            yield Checkbox(ACKNOWLEDGE, id="acknowledged", compact=True)
+            yield TickBox(ACKNOWLEDGE, id="acknowledged", compact=True)
             yield MessageLine(id="flag-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Put on safeguarding hold", variant="error", id="flag-ok")

@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
 from kiosk.custody import DeskContext, DeskError, PupilSummary
 from kiosk.custody.searches import record_search
-from kiosk.screens.finding import FindingScreen, Found, pupil_line
+from kiosk.screens.finding import FindingScreen, Found, TickBox, pupil_line
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
 
@@ -60,8 +60,8 @@ class SearchRecordScreen(FindingScreen):
                 yield Input(placeholder="leave empty if nothing was found", id="found", compact=True)
                 yield Label("Who was told")
                 with Horizontal(id="search-told"):
-                    yield Checkbox("DSL informed", id="dsl-informed", compact=True)
-                    yield Checkbox("Parent or carer informed", id="parent-informed", compact=True)
+                    yield TickBox("DSL informed", id="dsl-informed", compact=True)
+                    yield TickBox("Parent or carer informed", id="parent-informed", compact=True)
             yield MessageLine(id="search-error")
             with Horizontal(id="search-buttons", classes="buttons"):
                 yield Button("Save (Ctrl+S)", variant="primary", id="search-save")
