@@ -577,3 +577,42 @@ async def test_typing_shows_in_the_box_and_editing_keys_act_on_every_character_t
         await pilot.pause()
         assert isinstance(app.screen, PupilPicker), "'mitch' was typed: the picker opens on Ruby Mitchell"
         assert "Ruby Mitchell" in screen_text(app) and "'mitch'" in screen_text(app)
+
+
+async def test_close_of_day_counts_the_phones_left_from_earlier_days_as_its_list_does(school):
+    leo, zoe = school.pupils[5], school.pupils[0]
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(leo))))
+    close_day(school.ctx())
+    school.clock.advance(days=1)  # Leo's phone is still here the next morning
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        await scan(pilot, school.tag_of(zoe))
+        await pilot.press("f9")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "1 phone is still in the office, and 1 more left from an earlier day" in text
+        await pilot.press("y")
+        await pilot.pause()
+        assert "2 phones uncollected" in screen_text(app)
+        table = app.screen.query_one("#uncollected", DataTable)
+        rows = [table.get_row_at(index) for index in range(table.row_count)]
+        assert [row[1] for row in rows] == ["Zoë Hall", "Leo Webb"]
+        assert rows[1][4] == "earlier day" and rows[0][4] == ""
+
+
+async def test_a_new_mode_dims_the_last_result_until_the_next_scan(school):
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        await pilot.press("f3")
+        await scan(pilot, school.tag_of(school.pupils[4]))  # never handed in: amber NOT HANDED IN
+        assert banner(app).result.headline == "NOT HANDED IN" and "-previous" not in banner(app).classes
+        lit = banner(app).styles.background
+        await pilot.press("f2")
+        await pilot.pause()
+        assert banner(app).result.headline == "NOT HANDED IN" and "-previous" in banner(app).classes
+        assert banner(app).styles.tint.a > 0, "dimmed: not this mode's result"
+        await scan(pilot, school.tag_of(school.pupils[4]))
+        assert banner(app).result.headline == "HANDED IN" and "-previous" not in banner(app).classes
+        assert banner(app).styles.tint.a == 0 and lit != banner(app).styles.background

@@ -27,17 +27,22 @@ class ConfirmCloseDay(ModalScreen[bool]):
     AUTO_FOCUS = "#cancel"
     BINDINGS = [Binding("y", "answer(True)", "Close the day"), Binding("n,escape", "answer(False)", "Cancel")]
 
-    def __init__(self, *, in_office: int, desk: str) -> None:
+    def __init__(self, *, in_office: int, desk: str, earlier: int = 0) -> None:
         super().__init__()
         self.in_office = in_office
+        self.earlier = earlier  # already uncollected from earlier days: the list that follows names them too
         self.desk = desk
 
     def compose(self) -> ComposeResult:
         phones = "1 phone is" if self.in_office == 1 else f"{self.in_office} phones are"
+        # The list that follows names every uncollected phone, earlier days' too: say so, so the numbers agree.
+        earlier = ("" if not self.earlier else ", and 1 more left from an earlier day" if self.earlier == 1
+                   else f", and {self.earlier} more left from earlier days")
         with Vertical(id="confirm-close", classes="dialog"):
             yield Label("Close the day?", id="confirm-title")
-            yield Label(f"{phones} still in the office. Closing the day at {self.desk} marks them "
-                        "UNCOLLECTED (kept overnight) and lists them.", id="confirm-text")
+            yield Label(f"{phones} still in the office{earlier}. Closing the day at {self.desk} marks them "
+                        f"UNCOLLECTED (kept overnight) and lists {'them all' if earlier else 'them'}.",
+                        id="confirm-text")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Close the day (Y)", variant="warning", id="close")
                 yield Button("Cancel (N)", id="cancel")
@@ -79,13 +84,13 @@ class UncollectedList(ModalScreen[None]):
         if not self.report.uncollected:
             return
         table = self.query_one("#uncollected", DataTable)
-        table.add_columns("Form", "Name", "Slot", "Since", "")
+        table.add_columns("Form", "Name", "Slot", "Since", "Note")
         today = local_today(self.clock, self.tz)
         for phone in sorted(self.report.uncollected, key=form_order):
             since = local(phone.since, self.tz)
             when = f"{since:%H:%M}" if since.date() == today else f"{since:%a %-d %b %H:%M}"
             table.add_row(phone.pupil.form, phone.pupil.name, phone.slot or "—", when,
-                          "left before" if phone.overnight_before else "", key=str(phone.custody_id))
+                          "earlier day" if phone.overnight_before else "", key=str(phone.custody_id))
 
     @on(DataTable.RowSelected)
     def row_chosen(self, event: DataTable.RowSelected) -> None:

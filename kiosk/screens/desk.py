@@ -79,8 +79,9 @@ RECOUNT_SECONDS = 0.3
 # shows in the same frame. The 3-second timer never waits, and nothing waits behind a read already running.
 REFRESH_WAIT_SECONDS = 0.5
 # The footer's keys in order of importance at the hatch: at 80 columns the first of these are what it shows.
-HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "pupil", "confiscate", "release",
-              "close_day", "search_record", "holds", "dashboard", "reports", "end_of_day", "app.labels")
+# (Keys a role does not have are skipped: the DSL and the head get F10 Holds where the office gets F4 Pupil.)
+HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "confiscate", "holds", "pupil",
+              "release", "close_day", "search_record", "dashboard", "reports", "end_of_day", "app.labels")
 
 
 def problem_headline(error: DeskError) -> str:
@@ -205,8 +206,11 @@ class DeskScreen(Screen[None]):
         self.mode = mode
 
     def watch_mode(self) -> None:
-        # A new mode is a new run of scans: the same tag straight after a switch is meant, not a double read.
+        # A new mode is a new run of scans: the same tag straight after a switch is meant, not a double read,
+        # and the last result (a red CONFISCATED from hand-back, say) must not read as this mode's: it is dimmed
+        # until the next scan replaces it.
         self.repeats = RepeatFilter(self.ctx.settings.repeat_scan_seconds)
+        self._banner.set_class(self._banner.result is not None, "-previous")
         self._show_mode()
 
     def _show_mode(self) -> None:
@@ -390,7 +394,7 @@ class DeskScreen(Screen[None]):
     # ── close of day ────────────────────────────────────────────────────────────────────────────────────
     def action_close_day(self) -> None:
         try:
-            in_office = desk_counts(self.ctx.clock, self.ctx.settings).in_office
+            counts = desk_counts(self.ctx.clock, self.ctx.settings)
         except DeskError as error:  # a key press must never end the app
             self.show_problem(error)
             self.poll()
@@ -408,7 +412,8 @@ class DeskScreen(Screen[None]):
             self.changes += 1
             self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
 
-        self.app.push_screen(ConfirmCloseDay(in_office=in_office, desk=self.ctx.desk), confirmed)
+        self.app.push_screen(ConfirmCloseDay(in_office=counts.in_office, earlier=counts.uncollected,
+                                             desk=self.ctx.desk), confirmed)
 
     # ── confiscation, release, searches and holds (each its own screen; Esc comes back here) ────────────
     def action_confiscate(self) -> None:

@@ -95,7 +95,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(keys_table(self.keys), id="help-keys")
                 yield Static("How the desk works", classes="section-title")
                 yield Static(flows_for(self.who), id="help-flows")
-            yield Label("Esc, Enter or F1: close · ↑↓ scroll", classes="dialog-hint")
+            yield Label("Esc, Enter or F1: close · ↑↓ PgUp PgDn: more", classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss()
