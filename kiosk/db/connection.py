@@ -214,6 +214,8 @@ def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except IntegrityError:
+            raise  # as in write_transaction: a clash with another desk is the caller's to handle
         except (PeeweeDatabaseError, InterfaceError) as exc:
             _drop_broken_connection(database_proxy.obj)
             raise StorageFailed(storage_failure_message(exc).replace("NOT SAVED", "NOT READ", 1)) from exc
