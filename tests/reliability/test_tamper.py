@@ -1,6 +1,6 @@
 """6. The tamper matrix: each attack on its own copy of a 1,000-event database, judged by the real
 `kiosk audit verify` — as an IT technician runs it on a desk PC, so with that desk's witness file (the truncate,
-rewind and roll-back attack is visible only from outside the database; see test_witness.py for the file itself)."""
+rewind and roll-back attack is visible only from outside the database; tests/test_audit.py tests the file itself)."""
 
 from __future__ import annotations
 
