@@ -42,9 +42,11 @@ class Env:
         return database_url(self.settings)
 
     def open(self):
+        from kiosk.config import witness_path
         from kiosk.db import open_database
 
-        return open_database(self.url)
+        # The witness named by these settings (a --config may move the key file, and the witness beside it).
+        return open_database(self.url, witness=witness_path(self.settings))
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))
@@ -132,10 +134,10 @@ def cmd_staff_list(env: Env, args: argparse.Namespace) -> int:
 
     env.open()
     now = env.clock.now()
-    env.say(f"{'Initials':<9}{'Name':<28}{'Role':<9}{'Status'}")
+    env.say(f"{'Initials':<9}{'Name':<28}{'Role':<14}{'Status'}")
     for staff in Staff.select().order_by(Staff.initials):
         status = "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive")
-        env.say(f"{staff.initials:<9}{staff.name[:27]:<28}{staff.role:<9}{status}")
+        env.say(f"{staff.initials:<9}{staff.name[:27]:<28}{staff.role.replace('_', ' '):<14}{status}")
     return EXIT_OK
 
 
@@ -359,6 +361,7 @@ def _show_help(command: str) -> Callable[[Env, argparse.Namespace], int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk.auth.roles import Role
     from kiosk.custody.exceptions import KINDS as EXCEPTION_KINDS
 
     parser = argparse.ArgumentParser(prog="kiosk", description="The school office phone custody kiosk.")
@@ -385,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add", cmd_staff_add, "add a member of staff", staff_sub)
     p.add_argument("name")
     p.add_argument("--initials", required=True)
-    p.add_argument("--role", required=True, choices=["office", "teacher", "dsl", "head", "admin"])
+    p.add_argument("--role", required=True, choices=[role.value for role in Role])
     p.add_argument("--badge", help="staff badge barcode, to sign in by scanning it")
     p.add_argument("--pin-stdin", action="store_true")
     add("list", cmd_staff_list, "list staff and whether they are locked", staff_sub)

@@ -31,7 +31,7 @@ def _isolate_from_the_office_pc(tmp_path, monkeypatch):
     # Never read or write the developer's own kiosk settings, key or database.
     monkeypatch.setenv("KIOSK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
-    for name in ("KIOSK_DB", "KIOSK_DESK", "KIOSK_KEY_FILE", "KIOSK_SCHOOL", "KIOSK_TIMEZONE"):
+    for name in ("KIOSK_DB", "KIOSK_DESK", "KIOSK_KEY_FILE", "KIOSK_SCHOOL", "KIOSK_TIMEZONE", "KIOSK_WITNESS_FILE"):
         monkeypatch.delenv(name, raising=False)
     yield
     if database_proxy.obj is not None and not database_proxy.obj.is_closed():

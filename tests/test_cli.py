@@ -208,3 +208,11 @@ def test_exception_list_shows_those_in_force_and_those_ending_soon(school):
     assert code == 0 and "Ruby Mitchell" in out and "Leo Webb" in out and "2 exception(s) in force today" in out
     code, out = run([*school_args(school), "exception", "list", "--expiring", "14"])
     assert "Ruby Mitchell" in out and "Leo Webb" not in out and "1 exception(s) ending within 14 days" in out
+
+
+def test_staff_add_takes_every_role_the_kiosk_has_including_head_of_year(school, monkeypatch):
+    code, out = run([*school_args(school), "staff", "add", "Cal Reyes", "--initials", "CR", "--role", "head_of_year",
+                     "--pin-stdin"], stdin="582046\n", monkeypatch=monkeypatch)
+    assert code == 0 and Staff.get(Staff.initials == "CR").role == "head_of_year"
+    _, listing = run([*school_args(school), "staff", "list"])
+    assert any(line.startswith("CR") and "head of year" in line for line in listing.splitlines())

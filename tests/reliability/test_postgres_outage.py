@@ -177,8 +177,6 @@ async def test_scanning_again_straight_after_not_saved_is_acted_on(own_postgres,
     assert died is None and result.headline == "HANDED IN"
 
 
-@pytest.mark.xfail(reason="the desk has no 'database unreachable' banner yet: see the desk.py patch in "
-                          "docs/reliability.md (ConnectionWatch polled with the figures every 3 s).", strict=False)
 async def test_the_desk_shows_the_unreachable_banner_and_clears_it_by_itself(own_postgres, tmp_path):
     from tests.tui_helpers import screen_text
 
