@@ -147,9 +147,33 @@ def test_dashboard_counts_and_ageing(week):
     board = dashboard(s.clock, s.settings, show_safeguarding=False)
     assert board.safeguarding_holds is None
     held = {h.pupil: (h.days_held, h.overdue) for h in board.held}
-    assert held == {"Łukasz Nowakowski": (8, True), "Zoë Hall": (6, True)}
+    # Zoë's was taken on Wed 2 Dec at 13:00: seven days by the calendar at 09:00 the next Wednesday (six
+    # 24-hour periods and 20 hours, which is what the dashboard used to say until 13:00).
+    assert held == {"Łukasz Nowakowski": (8, True), "Zoë Hall": (7, True)}
     assert board.in_office == 1 and board.handed_in_today == 0  # pupil 4's phone left on Tuesday, still in
     assert dashboard(s.clock, s.settings, show_safeguarding=True).safeguarding_holds == 0
+
+
+@pytest.mark.parametrize("hh, mm", [(8, 0), (12, 59), (13, 1), (23, 59)])
+def test_days_held_count_the_calendar_days_whatever_the_time_of_day(week, hh, mm):
+    s = week
+    at(s, 9, hh, mm)  # Zoë's phone was taken on Wed 2 Dec at 13:00; this is the next Wednesday
+    held = {h.pupil: h.days_held for h in dashboard(s.clock, s.settings, show_safeguarding=False).held}
+    assert held["Zoë Hall"] == 7 and held["Łukasz Nowakowski"] == 8
+
+
+def test_days_held_go_by_the_schools_date_not_utcs():
+    from zoneinfo import ZoneInfo
+
+    from kiosk.reports.dashboard import days_held
+
+    london = ZoneInfo("Europe/London")
+    # 23:30 UTC on 1 June is 00:30 on 2 June in London (summer time): taken on the 2nd, so 0 days that day.
+    taken = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
+    assert days_held(taken, date(2026, 6, 2), london) == 0
+    assert days_held(taken, date(2026, 6, 9), london) == 7
+    # In winter London is on UTC: the same time of night is still the 1st.
+    assert days_held(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), date(2026, 12, 2), london) == 1
 
 
 def test_reconciliation_by_form(week):

@@ -94,7 +94,7 @@ async def test_the_preview_shows_the_count_per_form_the_layout_and_the_printer_b
         per_form = expected_per_form()
         assert f"{sum(per_form.values())} labels for everyone on roll" in text
         # In the order the labels come out: forms by year (7C before 10HA), each with its own count.
-        assert "7C 2, 9C 2, 10HA 1, 11B 1" in text
+        assert "7C: 2 labels, 9C: 2 labels, 10HA: 1 label, 11B: 1 label" in text  # in words, not "10HA 1"
         assert per_form == {"7C": 2, "9C": 2, "10HA": 1, "11B": 1}
         assert "Layout: Brother QL 62 × 29 mm" in text and f"Printer: file {tmp_path / 'all.pdf'}" in text
 

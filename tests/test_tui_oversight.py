@@ -23,8 +23,10 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from kiosk.auth import add_staff
 from kiosk.custody import hand_back, hand_in, normalise, resolve
+from kiosk.custody.codes import grouped
 from kiosk.custody.exceptions import add_exception
 from kiosk.custody.safeguarding import add_dsl_note, flag_safeguarding
+from kiosk.custody.searches import record_search
 from kiosk.db import Event
 from kiosk.documents.saved import papers_dir
 from kiosk.reports.figures import confiscation_figures, daily_lines, search_figures
@@ -164,12 +166,53 @@ async def test_an_overdue_phone_and_a_printer_that_is_not_ready_are_flagged_in_w
         await sign_in(pilot)
         screen = await open_dashboard(pilot)
         held = {row[0]: row for row in rows(app, "#held")}
-        assert held["Leo Webb"][3] == "7 days" and held["Leo Webb"][5] == OVERDUE
-        assert held["Ruby Mitchell"][3] == "today" and held["Ruby Mitchell"][5] == ""
+        # The flag is folded into Held, so the table fits 80 columns.
+        assert held["Leo Webb"][3] == "⚠ 7 days OVERDUE" and OVERDUE.removeprefix("⚠ ") in held["Leo Webb"][3]
+        assert held["Ruby Mitchell"][3] == "today" and len(held["Ruby Mitchell"]) == 5
         assert "Held for parents 2 ⚠ 1 OVERDUE" in words(app, "#dash-figures")
         await wait_for(pilot, lambda: screen.printer is not None, "the printer check")
         printer = words(app, "#dash-printer")
         assert printer.startswith("Label printer ✖ not ready: ") and "CUPS queue NO_SUCH_QUEUE" in printer
+
+
+async def test_at_80x24_the_held_phones_come_first_and_need_no_sideways_scrolling(school):
+    a_busy_morning(school)
+    # A long name and a long reason: cut to fit, never a horizontal scrollbar.
+    leo = school.pupils[5]
+    leo.preferred_forename = "Leonardo-Maximilian"
+    leo.save()
+    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await open_dashboard(pilot)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "⚠ 7 days OVERDUE" in text, "the overdue phone is on the first screen"
+        assert text.index("Held for parents (2)") < text.index("By form today")
+        table = app.screen.query_one("#held", DataTable)
+        assert not table.show_horizontal_scrollbar
+        assert table.virtual_size.width <= 76, "fits the 80-column body with its scrollbar, in one layout state"
+        trend = app.screen.query_one("#dash-trend", BarChart)
+        await wait_for(pilot, lambda: trend.highlight is not None and trend.bars[trend.highlight][0] == "30/11",
+                       "this week's label under its column")
+
+
+def test_the_chart_labels_this_week_the_tallest_the_first_and_the_last():
+    from kiosk.screens.dashboard import chart_labels
+
+    labels = [f"{day}/11" for day in (2, 9, 16, 23, 30)] + ["7/12", "14/12"]
+    # 7 weeks in 35 cells: a column every 5 cells, a label of 4 or 5 characters under each — every other one.
+    # Left to the chart, 2/11, 16/11, 30/11 and 14/12; a highlighted 23/11 is labelled all the same.
+    shown = chart_labels(labels, width=35, keep=[3, 6, 0])
+    assert shown[3] == "23/11" and shown[6] == "14/12" and shown[0] == "2/11"
+    assert all(shown[i] in ("", labels[i]) for i in range(7))
+    # Two weeks side by side cannot both be labelled: the first kept wins (this week, before the tallest).
+    assert chart_labels(labels, width=35, keep=[4, 3])[3:5] == ["", "30/11"]
+    # The labels do not touch: the chart would otherwise leave out the second of two.
+    starts = [i * 5 + max(0, (4 - len(label)) // 2) for i, label in enumerate(shown) if label]
+    ends = [start + len(label) for start, label in zip(starts, (lbl for lbl in shown if lbl), strict=True)]
+    assert all(next_start > end for end, next_start in zip(ends, starts[1:], strict=False))
+    assert chart_labels(labels, width=200, keep=[4]) == labels, "room for all: all"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
@@ -290,13 +333,19 @@ async def test_pupil_found_by_an_accent_free_partial_name_shows_their_page_and_h
         title = words(app, "#pupil-title")
         assert "Minh Nguyễn · 10HA · Year 10 · MIS 100003" in title and "legal name Thi Minh Nguyễn" in title
         assert words(app, "#pupil-now").startswith("✔ No phone of theirs is in the office now.")
-        assert school.tag_of(school.pupils[2]) in words(app, "#pupil-tags")
+        code = school.tag_of(school.pupils[2])
+        assert f"{code[:4]}-{code[4:]}" in words(app, "#pupil-tags"), "the tag as its label prints it"
+        assert code not in words(app, "#pupil-tags")
         carers = words(app, "#pupil-carers")
         assert "1. Mrs Dana Nguyễn (Mother) · 07700900001 · ✔ parental responsibility" in carers
         assert "2. Mr Joe Nguyễn (Grandparent) · 07700900002 · no parental responsibility" in carers
         history = rows(app, "#history")
         assert [row[1] for row in history] == ["handed back · slot 10HA-01", "handed in · slot 10HA-01"]
-        assert history[1][0] == "Mon 30 Nov 2026 08:30" and history[1][2:] == ["Reception 1", "Ann Adams"]
+        # At 80 columns: no year this year, and desk and staff in one column, so the table needs no sideways
+        # scrolling.
+        assert history[1][0] == "Mon 30 Nov 08:30" and history[1][2:] == ["Reception 1 · Ann Adams"]
+        table = app.screen.query_one("#history", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width, "the history fits 80 columns"
         shot(app, "pupil")
 
         await type_keys(pilot, "zoe")  # the next search is just typing: Zoë Hall
@@ -304,6 +353,43 @@ async def test_pupil_found_by_an_accent_free_partial_name_shows_their_page_and_h
         await type_keys(pilot, "9c")  # a form: both pupils to choose from
         assert isinstance(app.screen, PupilPicker)
         assert "Łukasz Nowakowski" in screen_text(app) and "Zoë Hall" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_an_overdue_phone_is_called_overdue_on_the_pupil_page_as_on_the_dashboard(school, size):
+    a_busy_morning(school)  # Leo's phone: confiscated Mon 23 Nov at 08:00; today is Mon 30 Nov
+    async with kiosk(school).run_test(size=size) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await pilot.press("f4")
+        await type_keys(pilot, "webb")
+        assert "⚠ held 7 days — OVERDUE." in words(app, "#pupil-now")
+        if size == (160, 45):
+            assert rows(app, "#history")[0][0] == "Mon 23 Nov 2026 08:00", "the year where there is room"
+        await type_keys(pilot, "ruby")  # confiscated this morning: not overdue
+        assert "OVERDUE" not in words(app, "#pupil-now") and "Confiscated" in words(app, "#pupil-now")
+
+
+async def test_the_desk_card_on_the_pupil_page_locks_or_goes_back_to_the_desk(school):
+    from kiosk.custody import Mode
+    from kiosk.screens.desk import DeskScreen
+    from kiosk.screens.lock import LockScreen
+
+    async with kiosk(school).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        desk = app.screen
+        assert isinstance(desk, DeskScreen) and desk.mode == Mode.HAND_IN
+        await pilot.press("f4")
+        await type_keys(pilot, "webb")
+        assert isinstance(app.screen, PupilScreen)
+        await type_keys(pilot, "KXHANDBACK")  # a page that is only read gives way to the desk
+        assert app.screen is desk and desk.mode == Mode.HAND_BACK
+        await pilot.press("f4")
+        await type_keys(pilot, "webb")
+        await type_keys(pilot, "KXLOCK")  # from anywhere
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1
+        assert "Webb" not in screen_text(app)
 
 
 async def test_office_sees_a_held_phone_only_as_refer_to_the_dsl_and_the_dsl_sees_the_hold(school):
@@ -368,6 +454,35 @@ async def test_reports_match_the_figures_and_save_a_csv_and_the_review_pack(scho
         assert csv.startswith("section,item,measure,value\n")
         assert "confiscations by reason,used in lesson,count,1" in csv and "totals,phones,handed in,4" in csv
         shot(app, "reports")
+
+
+async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_to_come(school):
+    a_busy_morning(school)  # today is Monday 30 November
+    record_search(school.ctx(), pupil_id=school.pupils[5].id, searched_by_name="Mrs A. Adams",
+                  authorised_by_name="Head", grounds="reported filming", found="nothing", dsl_informed=True,
+                  parent_informed=False)
+    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await pilot.press("f11")
+        screen = app.screen
+        await pilot.press("w")
+        await wait_for(pilot, lambda: screen.figures is not None and screen.figures.kind == "week", "the week")
+        assert "Searches 1 nothing found 1 · DSL told 1" in words(app, "#report-summary")
+        # Tuesday to Friday have not happened: no rows of zeros for them.
+        assert [row[0] for row in rows(app, "#daily")] == ["Mon 30 Nov 2026"]
+        more = screen.query_one("#report-more", Static)
+        await wait_for(pilot, lambda: not more.has_class("-hidden"), "the more-below line")
+        assert "↓ more below" in screen_text(app)
+        await pilot.press("end")  # the body has the focus: to the bottom
+        await wait_for(pilot, lambda: more.has_class("-hidden"), "the line to go at the bottom")
+        assert "↓ more below" not in screen_text(app)
+    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f11")
+        await wait_for(pilot, lambda: pilot.app.screen.figures is not None, "the report")
+        await pilot.pause()
+        assert "↓ more below" not in screen_text(pilot.app), "nothing below: no line"
 
 
 def pdf_words(path) -> str:
@@ -559,6 +674,29 @@ async def test_a_teacher_is_not_shown_pupil_pages_or_reports(school):
 
 
 # ── end of day and stock-take ───────────────────────────────────────────────────────────────────────────
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_end_of_day_labels_a_phone_left_overnight_in_a_headed_column_that_fits(school, size):
+    from kiosk.custody import close_day
+
+    now = school.clock.now()
+    school.clock.set(datetime(2026, 11, 27, 8, 30, tzinfo=UTC))  # Friday
+    do(school, hand_in, 1)
+    school.clock.set(datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
+    close_day(school.ctx())
+    school.clock.set(now)
+    do(school, hand_in, 0)
+    async with kiosk(school).run_test(size=size) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        await pilot.press("ctrl+t")
+        table = app.screen.query_one("#still-in", DataTable)
+        assert [str(column.label) for column in table.columns.values()][-1] == "Note"
+        assert {row[1]: row[4] for row in rows(app, "#still-in")} == {"Łukasz Nowakowski": "⚠ overnight",
+                                                                     "Zoë Hall": ""}
+        assert "⚠ overnight" in screen_text(app), "not cut at the right edge"
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
 async def test_end_of_day_reconciles_by_form_lists_who_is_still_in_and_saves_a_pdf(school):
     a_busy_morning(school)
     async with kiosk(school).run_test() as pilot:
@@ -566,6 +704,9 @@ async def test_end_of_day_reconciles_by_form_lists_who_is_still_in_and_saves_a_p
         await sign_in(pilot)
         await pilot.press("ctrl+t")
         assert isinstance(app.screen, EndOfDayScreen)
+        text = screen_text(app)  # 80x24: the list staff act on comes first
+        assert "Still in the office (3)" in text and text.index("Still in the office") < text.index("By form")
+        assert "Aoife Ó Súilleabháin" in text
         by_form = {row[0]: row[1:] for row in rows(app, "#reconcile")}
         assert by_form["9C"] == ["2", "1", "1", "⚠ 1 still in"] and by_form["All"][:3] == ["4", "1", "3"]
         still = [row[:3] for row in rows(app, "#still-in")]
@@ -581,6 +722,7 @@ async def test_end_of_day_reconciles_by_form_lists_who_is_still_in_and_saves_a_p
 async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(school):
     a_busy_morning(school)  # in the office: Łukasz, Minh, Aoife (daily); Leo, Ruby (confiscated)
     zoe, lukasz, minh, aoife, ruby, leo = (school.tag_of(p) for p in school.pupils)
+    shown = {code: grouped(code) for code in (zoe, lukasz, leo)}  # as the labels print them: K2TK-9GHA
     async with kiosk(school).run_test() as pilot:
         app = pilot.app
         await sign_in(pilot)
@@ -592,19 +734,23 @@ async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(sc
         burst(app, [aoife, leo, zoe])  # back to back, in one read
         await wait_for(pilot, lambda: len(screen.codes) == 4, "four scans")
         await scan(pilot, lukasz)  # the same phone twice is counted once
-        assert app.screen.query_one("#scan").border_subtitle == f"{lukasz} already scanned"
+        assert app.screen.query_one("#scan").border_subtitle == f"{shown[lukasz]} already scanned"
         scanned = {row[1]: row[4] for row in rows(app, "#scanned")}
-        assert scanned[zoe] == "⚠ not recorded as in the office" and scanned[leo] == "✔ confiscated, slot SAFE-01"
+        # Short words, so "The kiosk says" is not cut at 80 columns.
+        assert scanned[shown[zoe]] == "⚠ not expected" and scanned[shown[leo]] == "✔ confiscated, slot SAFE-01"
         assert "Scanned 4 of the 5 phones" in words(app, "#stock-count")
         shot(app, "stocktake-scanning")
 
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert words(app, "#stock-headline").startswith("⚠ 2 MISSING · 1 UNEXPECTED · 3 of 5 found")
+        # The scans split so the figures add up: 4 = 3 expected + 1 not.
+        assert words(app, "#stock-count") == "Scanned 4: 3 of the 5 expected, 1 not expected."
         missing = {row[1]: row for row in rows(app, "#missing")}
         assert set(missing) == {"Minh Nguyễn", "Ruby Mitchell"}
         assert missing["Ruby Mitchell"][3:] == ["SAFE-02", "confiscated"]
-        assert rows(app, "#unexpected") == [[zoe, "Zoë Hall", "9C", "⚠ handed back 08:35"]]
+        assert rows(app, "#unexpected") == [[shown[zoe], "Zoë Hall", "9C", "⚠ handed back 08:35"]]
+        assert grouped(minh) in [row[0] for row in rows(app, "#missing")]
         shot(app, "stocktake-result")
     record = Event.select().where(Event.action == "STOCKTAKE").get()
     payload = json.loads(record.payload_json)
@@ -641,7 +787,7 @@ async def test_office_never_sees_a_dsl_note_on_any_oversight_screen(school):
         await scan(pilot, leo)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert rows(app, "#scanned")[0][4] == f"✔ {REFER}, slot SAFE-01"
+        assert rows(app, "#scanned")[0][4] == "✔ held (DSL), slot SAFE-01"
         no_canary(app)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from peewee import fn
 
-from kiosk.clock import Clock, as_utc, local_day_bounds, local_today, to_db
+from kiosk.clock import Clock, as_utc, local, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
 from kiosk.custody.exceptions import active_exceptions_on
 from kiosk.custody.reports import form_order
@@ -54,6 +55,20 @@ class EndingException:
     kind: str
     until: date
     days_left: int
+
+
+def days_held(since: datetime, today: date, tz: ZoneInfo) -> int:
+    """Calendar days from the school-time date a phone was confiscated to today: 0 on the day, 7 a week later,
+    whatever the time of day. Elapsed 24-hour periods would say 6 at 10:40 for a phone taken at 11:05 a week
+    ago and 7 after 11:05, so the figure (and the overdue flag) would change while the office watched.
+    Calendar days, not school days: settings.hold_ageing_days is "days" held, and staff and carers count a
+    week as seven; the ladder's own collection date (held_until, in school days) is shown beside it."""
+    return (today - local(as_utc(since), tz).date()).days
+
+
+def is_overdue(since: datetime, today: date, settings: Settings) -> bool:
+    """Held longer than the school's ageing limit (settings.hold_ageing_days): the dashboard's ⚠ OVERDUE."""
+    return days_held(since, today, settings.tz) > settings.hold_ageing_days
 
 
 # How far ahead the dashboard looks for exceptions coming to an end (two school weeks).
@@ -110,9 +125,9 @@ def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> D
               .where((Custody.state == State.HELD_FOR_PARENT) & Custody.closed_at.is_null())
               .order_by(Custody.opened_at)):
         since = as_utc(c.opened_at)
-        days = (now - since).days
-        board.held.append(HeldPhone(c.id, c.pupil.display_name, c.pupil.form, c.reason_category or "", since, days,
-                                    days > settings.hold_ageing_days, c.held_until))
+        board.held.append(HeldPhone(c.id, c.pupil.display_name, c.pupil.form, c.reason_category or "", since,
+                                    days_held(since, today, settings.tz), is_overdue(since, today, settings),
+                                    c.held_until))
     if show_safeguarding:
         board.safeguarding_holds = Custody.select().where((Custody.state == State.SAFEGUARDING_HOLD)
                                                           & Custody.closed_at.is_null()).count()

@@ -27,7 +27,7 @@ from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPho
 from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.reports import ReportsScreen, finished_with_database
 from kiosk.screens.stocktake import EndOfDayScreen
-from kiosk.widgets.bar_chart import BarChart
+from kiosk.widgets.bar_chart import MAX_STEP, BarChart
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
 
@@ -84,6 +84,51 @@ def days_words(days: int) -> str:
     return "today" if days == 0 else "1 day" if days == 1 else f"{days} days"
 
 
+def held_words(days: int, overdue: bool) -> Text:
+    """The Held column: "3 days", or "⚠ 7 days OVERDUE" picked out (the flag folded in, to keep the table narrow)."""
+    if overdue:
+        return Text(f"⚠ {days_words(days)} {OVERDUE.removeprefix('⚠ ')}", "bold reverse")
+    return Text(days_words(days))
+
+
+# The held table's longest cells, so it fits 76 columns (2 cells of padding per column): 20+4+18+16+6+10 = 74.
+HELD_WIDTHS = {"pupil": 20, "form": 4, "reason": 18}
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def chart_labels(labels: list[str], *, width: int, keep: list[int]) -> list[str]:
+    """The week labels the chart can show at `width` cells, with the weeks in `keep` (this week, the tallest,
+    the last and the first, in that order of need) among them; the others where they fit. A label left out
+    is "".
+
+    The positions are the BarChart's own: a column every `step` cells, each label centred under its column,
+    one blank cell between labels. Left to the chart alone, every other week is labelled from the left and
+    this week (or the tallest) can be the one left out."""
+    count = len(labels)
+    if not count or width < 2:
+        return labels
+    step = max(1, min(MAX_STEP, width // count))
+    shown = min(count, width // step)
+    offset = count - shown
+    bar_width = max(1, step - 1) if step > 1 else 1
+    spans: dict[int, tuple[int, int]] = {}
+    for index in range(offset, count):
+        start = (index - offset) * step + max(0, (bar_width - len(labels[index])) // 2)
+        spans[index] = (start, start + len(labels[index]))
+    placed: list[tuple[int, int]] = []
+    chosen: set[int] = set()
+    for index in [*(i for i in keep if i in spans), *spans]:
+        start, end = spans[index]
+        if index in chosen or end > width or any(start <= e and s <= end for s, e in placed):
+            continue
+        placed.append((start, end))
+        chosen.add(index)
+    return [label if index in chosen else "" for index, label in enumerate(labels)]
+
+
 def ends_words(days_left: int) -> str:
     return "ends today" if days_left == 0 else "ends tomorrow" if days_left == 1 else f"in {days_left} days"
 
@@ -107,6 +152,8 @@ class DashboardScreen(Screen[None]):
     DEFAULT_CSS = """
     #dash-ending-box { height: auto; margin-top: 1; }
     #ending { height: auto; max-height: 10; }
+    #dash-held-box { margin-right: 2; }
+    .-narrow #dash-held-box { margin-right: 0; margin-bottom: 1; }
     """
 
     class Refreshed(Message):
@@ -161,14 +208,16 @@ class DashboardScreen(Screen[None]):
                     yield Label("Confiscations per week", classes="dash-title")
                     yield BarChart(empty="No confiscations this term.", id="dash-trend")
             yield Static("Label printer: asking…", id="dash-printer")
+            # The phones held for parents first: they are what needs action, and at 80x24 what comes first is
+            # what is on screen without scrolling.
             with Horizontal(id="dash-tables"):
-                with Vertical(id="dash-forms-box"):
-                    yield Label("By form today", classes="dash-title")
-                    yield DataTable(id="forms", cursor_type="row", zebra_stripes=True)
                 with Vertical(id="dash-held-box"):
                     yield Label("Held for parents", id="dash-held-title", classes="dash-title")
                     yield DataTable(id="held", cursor_type="row", zebra_stripes=True)
                     yield Static("No confiscated phone is waiting for a parent.", id="dash-held-none")
+                with Vertical(id="dash-forms-box"):
+                    yield Label("By form today", classes="dash-title")
+                    yield DataTable(id="forms", cursor_type="row", zebra_stripes=True)
             with Vertical(id="dash-ending-box"):
                 yield Label("Exceptions ending soon", id="dash-ending-title", classes="dash-title")
                 yield DataTable(id="ending", cursor_type="row", zebra_stripes=True)
@@ -176,7 +225,11 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#forms", DataTable).add_columns("Form", "On roll", "Handed in", "Handed back", "In office")
-        self.query_one("#held", DataTable).add_columns("Pupil", "Form", "Reason", "Held", "Until", "")
+        # Six columns that fit 76 cells whatever the names (cut to HELD_WIDTHS): the 80-column body with its
+        # scrollbar never needs a horizontal one, so the layout has one state, not two.
+        self.query_one("#held", DataTable).add_columns("Pupil", "Form", "Reason", "Held", "Until")
+        # The right-hand box needs no gap after it (the app stylesheet gives the forms box one).
+        self.query_one("#dash-forms-box").styles.margin = (0, 0, 0, 0)
         self.query_one("#held").display = False
         self.query_one("#ending", DataTable).add_columns("Pupil", "Form", "Exception", "Until", "")
         self.query_one("#dash-ending-box").display = False
@@ -245,6 +298,9 @@ class DashboardScreen(Screen[None]):
             f"DASHBOARD · {at:%A %-d %B} · updated {at:%H:%M:%S} · refreshes by itself")
         self.query_one("#dash-figures", Static).update(self.figures(event.board))
         self.show_trend(event.board)
+        # The labels depend on the chart's width, known only once it is laid out (the first reading comes
+        # before that).
+        self.call_after_refresh(self.show_trend, event.board)
         self.show_forms(event.board.forms)
         self.show_held(event.board.held)
         self.show_ending(event.board.ending)
@@ -295,8 +351,11 @@ class DashboardScreen(Screen[None]):
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
         this_week = next((index for index, (monday, _) in enumerate(weeks)
                           if monday <= today < monday + timedelta(days=7)), None)
-        self.query_one("#dash-trend", BarChart).show([(week_label(monday), n) for monday, n in weeks],
-                                                     highlight=this_week)
+        chart = self.query_one("#dash-trend", BarChart)
+        tallest = max(range(len(weeks)), key=lambda index: weeks[index][1]) if weeks else None
+        keep = [i for i in (this_week, tallest, len(weeks) - 1, 0) if i is not None]
+        labels = chart_labels([week_label(monday) for monday, _ in weeks], width=chart.content_size.width, keep=keep)
+        chart.show([(label, n) for label, (_, n) in zip(labels, weeks, strict=True)], highlight=this_week)
 
     def show_forms(self, forms: list[FormNow]) -> None:
         if forms == self._shown_forms:
@@ -326,11 +385,9 @@ class DashboardScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         for phone in held:
-            flag = Text(OVERDUE, "bold reverse") if phone.overdue else Text("")
-            table.add_row(phone.pupil, phone.form, phone.reason or "—",
-                          Text(days_words(phone.days_held), "bold" if phone.overdue else ""),
-                          f"{phone.held_until:%a %-d %b}" if phone.held_until else "—", flag,
-                          key=str(phone.custody_id))
+            table.add_row(cut(phone.pupil, HELD_WIDTHS["pupil"]), cut(phone.form, HELD_WIDTHS["form"]),
+                          cut(phone.reason or "—", HELD_WIDTHS["reason"]), held_words(phone.days_held, phone.overdue),
+                          f"{phone.held_until:%-d %b}" if phone.held_until else "—", key=str(phone.custody_id))
         table.display = bool(held)
         self.query_one("#dash-held-none").display = not held
         if held:

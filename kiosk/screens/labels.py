@@ -132,6 +132,11 @@ def forms_and_years() -> tuple[list[str], list[int]]:
     return forms, years
 
 
+def per_form_words(per_form: tuple[tuple[str, int], ...]) -> str:
+    """The preview's count per form, in words: "8A: 1 label, 8B: 27 labels"."""
+    return ", ".join(f"{form}: {count} label{'s' * (count != 1)}" for form, count in per_form)
+
+
 class LabelsScreen(DeskCardScreen):
     """Choose whose labels, the layout and the printer; see what will print; print in a worker; Retry on failure."""
 
@@ -280,7 +285,10 @@ class LabelsScreen(DeskCardScreen):
         read: dict[str, list[str]] = {}
 
         def count() -> None:
-            read["lines"] = preview(choice, get_layout(self.layout_key), described).lines()
+            shown = preview(choice, get_layout(self.layout_key), described)
+            read["lines"] = shown.lines()
+            if shown.total:
+                read["lines"][1] = per_form_words(shown.per_form)  # "8A 1" alone did not say 1 what
 
         if not guarded_read(self.show_result, count):
             return

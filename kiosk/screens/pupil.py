@@ -18,17 +18,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import BadScan, DeskContext, PupilSummary, State, find_pupils, normalise
+from kiosk.custody.codes import grouped
 from kiosk.custody.confiscation import ladder_position
 from kiosk.custody.lookup import find_by_admission_number
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.db.models import Carer, Custody, Event, PhoneException, Pupil, Staff, Tag
-from kiosk.screens.finding import guarded_read, pupil_line, when_text
+from kiosk.reports.dashboard import days_held, is_overdue
+from kiosk.screens.finding import DeskCardScreen, guarded_read, pupil_line, when_text
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
@@ -62,6 +63,14 @@ class HistoryLine:
 
 def when_long(at: datetime, ctx: DeskContext) -> str:
     return f"{local(as_utc(at), ctx.settings.tz):%a %-d %b %Y %H:%M}"
+
+
+def when_short(at: datetime, ctx: DeskContext) -> str:
+    """At 80 columns: the year only when it is not this year's."""
+    moment = local(as_utc(at), ctx.settings.tz)
+    if moment.year == local_today(ctx.clock, ctx.settings.tz).year:
+        return f"{moment:%a %-d %b %H:%M}"
+    return f"{moment:%-d %b %Y %H:%M}"
 
 
 def what_happened(action: str, payload: dict | None, *, dsl: bool) -> str:
@@ -104,18 +113,30 @@ def pupil_history(pupil_id: int, *, dsl: bool) -> list[HistoryLine]:
     return sorted(lines, key=lambda line: line.at, reverse=True)
 
 
-class PupilScreen(Screen[None]):
+class PupilScreen(DeskCardScreen):
     """Search at the top (the box keeps the focus, so the next search is just typing); the page below.
-    Tab reaches the history table. Esc goes back."""
+    Tab reaches the history table. Esc goes back.
+
+    The desk card works here as on the form screens: LOCK locks; HAND IN, HAND BACK and CLOSE DAY go back to
+    the desk and are acted on there (a page that is only read loses nothing by leaving)."""
 
     AUTO_FOCUS = "#scan"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [Binding("escape", "back", "Back")]
 
     def __init__(self, ctx: DeskContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+        super().__init__(ctx)
         self.pupil: PupilSummary | None = None
+
+    @property
+    def started(self) -> bool:
+        return False  # nothing is entered here
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        self.query_one("#pupil-problem", MessageLine).say(message, severity)
+
+    def clear_problem(self) -> None:
+        self.query_one("#pupil-problem", MessageLine).clear()
 
     @property
     def allowed(self) -> bool:
@@ -148,7 +169,8 @@ class PupilScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#history", DataTable).add_columns("When", "What", "Desk", "Staff")
+        # One "Desk · staff" column: at 80 columns the four of before needed a horizontal scrollbar.
+        self.query_one("#history", DataTable).add_columns("When", "What", "Desk · staff")
         self.query_one("#pupil-page").display = False
         if not self.allowed:
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
@@ -188,7 +210,7 @@ class PupilScreen(Screen[None]):
         if isinstance(scan, TagScan):
             tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == scan.code).first()
             if tag is None:
-                self.problem(f"Tag {scan.code} is not on this kiosk. Type the pupil's name instead.")
+                self.problem(f"Tag {grouped(scan.code)} is not on this kiosk. Type the pupil's name instead.")
                 return
             self.show_pupil(PupilSummary.of(tag.pupil))  # a retired tag still names its pupil
         elif isinstance(scan, AdmissionNumberScan):
@@ -200,7 +222,7 @@ class PupilScreen(Screen[None]):
         elif isinstance(scan, NameSearch):
             self.choose(find_pupils(scan, limit=40, include_left=True), f"'{typed}'")
         elif isinstance(scan, CommandScan):
-            self.problem("That is one of the desk card's command codes, not a pupil. Type a name.")
+            self.desk_card(scan.command, raw.strip())
 
     def choose(self, pupils: list[PupilSummary], typed: str) -> None:
         if not pupils:
@@ -242,8 +264,11 @@ class PupilScreen(Screen[None]):
         table = self.query_one("#history", DataTable)
         table.clear()
         history = pupil_history(pupil.id, dsl=self.dsl)
+        narrow = self.size.width < 120
         for line in history:
-            table.add_row(when_long(line.at, self.ctx), line.what, line.desk, line.staff)
+            who = " · ".join(part for part in (line.desk, line.staff) if part)
+            table.add_row(when_short(line.at, self.ctx) if narrow else when_long(line.at, self.ctx), line.what,
+                          who or "—")
         self.query_one("#history-title", Label).update(
             f"History, newest first ({len(history)})" if history else "History: nothing recorded yet")
         table.display = bool(history)
@@ -277,9 +302,14 @@ class PupilScreen(Screen[None]):
             return f"⚠ Left overnight: in the office since {since}, slot {custody.slot or '—'}.", "warning"
         if custody.state == State.HELD_FOR_PARENT:
             until = f", held until {custody.held_until:%a %-d %b}" if custody.held_until else ""
+            today = local_today(self.ctx.clock, self.ctx.settings.tz)
+            overdue = ""
+            if is_overdue(custody.opened_at, today, self.ctx.settings):  # as the dashboard counts and flags it
+                overdue = f" ⚠ held {days_held(custody.opened_at, today, self.ctx.settings.tz)} days — OVERDUE."
             return (f"⚠ Confiscated {when_text(custody.confiscated_at or custody.opened_at, self.ctx)} "
                     f"({custody.reason_category or 'no reason recorded'}), bag {custody.seal_number or '—'}, "
-                    f"slot {custody.slot or '—'}{until}. A parent or carer collects it (F6 Release)."), "warning"
+                    f"slot {custody.slot or '—'}{until}.{overdue} A parent or carer collects it (F6 Release)."), \
+                "warning"
         if custody.state == State.SAFEGUARDING_HOLD:
             if not self.dsl:
                 return f"✖ {REFER[0].upper()}{REFER[1:]}.", "refused"
@@ -292,7 +322,7 @@ class PupilScreen(Screen[None]):
         tags = list(Tag.select().where(Tag.pupil == pupil_id).order_by(Tag.id))
         for tag in tags:
             style = "" if tag.status == "active" else "dim"
-            text.append(f"\n{tag.code}", "bold" if tag.status == "active" else "dim")
+            text.append(f"\n{grouped(tag.code)}", "bold" if tag.status == "active" else "dim")
             text.append(f" · {tag.status}", style)
             if tag.device:
                 text.append(f" · {tag.device}", style)

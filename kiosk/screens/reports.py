@@ -39,6 +39,7 @@ from kiosk.widgets.title_bar import TitleBar
 __all__ = ["ReportFigures", "ReportsScreen", "finished_with_database", "report_csv", "report_figures"]
 
 KINDS = {"day": "Day", "week": "Week", "term": "Term", "year": "Year", "custom": "Range"}
+MORE_BELOW = "↓ more below: PgDn or scroll down"
 PERIOD_KEYS = "keys: D W T Y R day, week, term, year, a range of days · [ ] before, after"
 RANGE_HINT = "e.g. 3/11/2026, 2026-11-03 or 3 Nov"
 
@@ -65,7 +66,7 @@ def summary_text(f: ReportFigures) -> Text:
          + (f" · median {c.median_hours_held} hours held" if c.median_hours_held is not None else "")),
         ("Pupils confiscated ≥2×", f"{len(c.repeat_pupils):,}", f"{repeat3} three times or more"),
         ("Phones found in exams", f"{len(f.exams):,}", "report each to the exam board"),
-        ("Searches", f"{s.total:,}", f"none found {s.nothing_found} · DSL told {s.dsl_informed} · "
+        ("Searches", f"{s.total:,}", f"nothing found {s.nothing_found} · DSL told {s.dsl_informed} · "
                                      f"parents told {s.parent_informed}"),
         ("Time per hand-in", f"{t.seconds_per_hand_in or '—'}", "seconds on average, from the records"),
         ("Time per hand-back", f"{t.seconds_per_hand_back or '—'}", "seconds on average"),
@@ -163,6 +164,9 @@ class ReportsScreen(Screen[None]):
     #report-range Button { min-width: 0; width: auto; padding: 0 1; }
     /* At 80 columns the saving buttons need the room: [ and ] still step back and forward. */
     ReportsScreen.-narrow #earlier, ReportsScreen.-narrow #later { display: none; }
+    /* Hidden, not removed, when there is nothing below: the body keeps one height, so no flicker. */
+    #report-more { height: 1; padding: 0 1; color: $text-warning; text-style: bold; }
+    #report-more.-hidden { visibility: hidden; }
     """
 
     class Computed(Message):
@@ -248,6 +252,8 @@ class ReportsScreen(Screen[None]):
             yield DataTable(id="exams", cursor_type="row", zebra_stripes=True)
             yield Label("Day by day", id="daily-title", classes="section-title")
             yield DataTable(id="daily", cursor_type="row", zebra_stripes=True)
+        # At 80x24 the charts push the tables below the fold, and a scrollbar is easy to miss.
+        yield Static(MORE_BELOW, id="report-more", classes="-hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -257,6 +263,9 @@ class ReportsScreen(Screen[None]):
                                                         "Desk minutes")
         self.query_one("#report-safeguarding").display = False
         self.query_one("#report-range").display = False
+        body = self.query_one("#report-body", VerticalScroll)
+        self.watch(body, "scroll_y", lambda _: self.show_more_below(), init=False)
+        self.watch(body, "virtual_size", lambda _: self.show_more_below(), init=False)
         if not self.allowed:
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
             self.query_one("#report-periods").display = False
@@ -430,7 +439,10 @@ class ReportsScreen(Screen[None]):
                           e.paper or "—", e.room or "—")
         daily = self.query_one("#daily", DataTable)
         daily.clear()
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
         for d in f.days:
+            if d.day > today:
+                break  # days still to come have no figures yet: zeros there would read as an empty day
             minutes = f.desk.minutes_per_day.get(d.day)
             # A day or a week lists every weekday; a term, a year or a range only the days something happened.
             if d.handed_in or d.handed_back or d.left_uncollected or (d.day.weekday() < 5
@@ -442,6 +454,15 @@ class ReportsScreen(Screen[None]):
             table.display = table.row_count > 0
             self.query_one(f"#{table.id}-title", Label).update(
                 f"{title} ({table.row_count})" if table.row_count else f"{title}: {empty}")
+
+        self.call_after_refresh(self.show_more_below)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_more_below)
+
+    def show_more_below(self) -> None:
+        body = self.query_one("#report-body", VerticalScroll)
+        self.query_one("#report-more").set_class(body.scroll_y >= body.max_scroll_y, "-hidden")
 
     @on(Failed)
     def failed(self, event: Failed) -> None:

@@ -16,6 +16,7 @@ from textual.widgets.data_table import ColumnKey
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, State, normalise
+from kiosk.custody.codes import grouped
 from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
 from kiosk.db.models import Custody, Pupil, Tag
@@ -26,13 +27,16 @@ from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 
 REFER = "held — refer to the DSL"
+# In the tables' last column, where the long words were cut at 80 columns.
+REFER_SHORT = "held (DSL)"
+UNKNOWN_TAG = "? unknown tag"
 STATE_WORDS = {State.IN_OFFICE: "handed in", State.UNCOLLECTED: "left overnight",
                State.HELD_FOR_PARENT: "confiscated", State.SAFEGUARDING_HOLD: "safeguarding hold"}
 
 
 def state_words(state: str | None, *, dsl: bool) -> str:
     if state == State.SAFEGUARDING_HOLD and not dsl:
-        return REFER
+        return REFER_SHORT
     return STATE_WORDS.get(state, state.replace("_", " ").lower()) if state else "not in the office"
 
 
@@ -40,8 +44,12 @@ class EndOfDayScreen(Screen[None]):
     """Handed in (expected back) against handed back, form by form, and every phone still in the office.
     P saves the printable PDF; T opens the stock-take. Esc goes back."""
 
-    AUTO_FOCUS = "#reconcile"
+    AUTO_FOCUS = "#still-in"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    DEFAULT_CSS = """
+    #eod-still-box { margin-right: 2; }
+    .-narrow #eod-still-box { margin-right: 0; margin-bottom: 1; }
+    """
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("p", "save_pdf", "Save PDF"),
@@ -66,18 +74,21 @@ class EndOfDayScreen(Screen[None]):
                 yield Button("Save printable PDF (P)", variant="primary", id="save-pdf", compact=True)
                 yield Button("Stock-take (T)", id="stocktake", compact=True)
                 yield Button("Back (Esc)", id="back", compact=True)
+            # The phones still in the office first: the list staff act on, on screen at 80x24 without scrolling.
             with Horizontal(id="eod-tables"):
-                with Vertical(id="eod-forms-box"):
-                    yield Label("By form", classes="section-title")
-                    yield DataTable(id="reconcile", cursor_type="row", zebra_stripes=True)
                 with Vertical(id="eod-still-box"):
                     yield Label("Still in the office", id="still-title", classes="section-title")
                     yield DataTable(id="still-in", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="eod-forms-box"):
+                    yield Label("By form", classes="section-title")
+                    yield DataTable(id="reconcile", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#reconcile", DataTable).add_columns("Form", "Handed in", "Handed back", "Still in", "")
-        self.query_one("#still-in", DataTable).add_columns("Form", "Pupil", "Slot", "In since", "")
+        self.query_one("#still-in", DataTable).add_columns("Form", "Pupil", "Slot", "In since", "Note")
+        # The right-hand box needs no gap after it (the app stylesheet gives the forms box one).
+        self.query_one("#eod-forms-box").styles.margin = (0, 0, 0, 0)
         self.show()
 
     def on_screen_resume(self) -> None:
@@ -126,7 +137,7 @@ class EndOfDayScreen(Screen[None]):
         still_table.clear()
         for phone in rec.still_in:
             still_table.add_row(phone.form, phone.pupil, phone.slot or "—", when_text(phone.since, self.ctx),
-                                "⚠ left overnight" if phone.state == State.UNCOLLECTED else "in office")
+                                Text("⚠ overnight", "bold") if phone.state == State.UNCOLLECTED else "")
         still_table.display = bool(rec.still_in)
         self.query_one("#still-title", Label).update(
             f"Still in the office ({len(rec.still_in)})" if rec.still_in else "Still in the office: none")
@@ -239,9 +250,17 @@ class StocktakeScreen(DeskCardScreen):
         self.query_one("#stock-problem", MessageLine).say(message, severity)
 
     def show_count(self) -> None:
-        self.query_one("#stock-count", Static).update(Text.assemble(
-            ("Scanned ", ""), (f"{len(self.codes)}", "bold"), " of the ", (f"{self.expected}", "bold"),
-            " phones the kiosk has in the office." if self.result is None else " phones the kiosk had."))
+        count = self.query_one("#stock-count", Static)
+        result = self.result
+        if result is None:
+            count.update(Text.assemble(
+                "Scanned ", (f"{len(self.codes)}", "bold"), " of the ", (f"{self.expected}", "bold"),
+                " phones the kiosk has in the office."))
+            return
+        # Finished: the scans split into the expected and the not expected, so the figures add up.
+        count.update(Text.assemble(
+            "Scanned ", (f"{len(self.codes)}", "bold"), ": ", (f"{len(result.present)}", "bold"), " of the ",
+            (f"{result.expected}", "bold"), " expected, ", (f"{len(result.unexpected)}", "bold"), " not expected."))
 
     # ── scanning ────────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#scan")
@@ -264,7 +283,7 @@ class StocktakeScreen(DeskCardScreen):
             self.problem("That is not a phone's tag. Scan the tag label on each phone or bag.")
             return
         if scan.code in self.codes:
-            box.border_subtitle = f"{scan.code} already scanned"
+            box.border_subtitle = f"{grouped(scan.code)} already scanned"
             return
         guarded_read(self.problem, self.add, event.value, scan.code)
 
@@ -272,16 +291,16 @@ class StocktakeScreen(DeskCardScreen):
         tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == code).first()
         open_ = Custody.select().join(Tag).where((Tag.code == code) & Custody.closed_at.is_null()).first()
         if tag is None:
-            says = Text("? not a tag on this kiosk", "bold")
+            says = Text(UNKNOWN_TAG, "bold")
         elif open_ is None:
-            says = Text("⚠ not recorded as in the office", "bold")
+            says = Text("⚠ not expected", "bold")  # not recorded as in the office
         else:
             says = Text(f"✔ {state_words(open_.state, dsl=self.dsl)}, slot {open_.slot or '—'}")
         self.scans.append(raw)
         self.codes.add(code)
         table = self.query_one("#scanned", DataTable)
         # Newest at the top, where the eye is after a scan.
-        table.add_row(str(len(self.codes)), code, tag.pupil.display_name if tag else "—",
+        table.add_row(str(len(self.codes)), grouped(code), tag.pupil.display_name if tag else "—",
                       tag.pupil.form if tag else "—", says, key=code)
         table.sort(self.number_column, key=int, reverse=True)
         table.move_cursor(row=0, animate=False)
@@ -334,10 +353,10 @@ class StocktakeScreen(DeskCardScreen):
             pupil = item.pupil.name if item.pupil else "—"
             form = item.pupil.form if item.pupil else "—"
             if which == "missing":
-                table.add_row(item.code, pupil, form, item.slot or "—",
+                table.add_row(grouped(item.code), pupil, form, item.slot or "—",
                               Text(state_words(item.state, dsl=self.dsl), "bold"))
             else:
-                table.add_row(item.code, pupil, form, Text(self.last_known(item), "bold"))
+                table.add_row(grouped(item.code), pupil, form, Text(self.last_known(item), "bold"))
         table.display = bool(items)
         self.query_one(f"#{which}-title", Label).update(f"{title} ({len(items)})" if items else
                                                         f"{title.split(':')[0]}: none")
@@ -345,13 +364,13 @@ class StocktakeScreen(DeskCardScreen):
     def last_known(self, item: StockItem) -> str:
         """Where the kiosk last had an unexpected phone: handed back at 15:02, released on Friday…"""
         if item.pupil is None:
-            return "? not a tag on this kiosk"
+            return UNKNOWN_TAG
         last = (Custody.select().join(Tag).where(Tag.code == item.code).order_by(Custody.closed_at.desc())
                 .first())
         if last is None or last.closed_at is None:
             return "⚠ never handed in"
         if last.dsl_flag and not self.dsl:
-            return f"⚠ {REFER}"
+            return f"⚠ {REFER_SHORT}"
         closed = {State.RETURNED: "handed back", State.RELEASED: "released",
                   State.WITH_POLICE: "handed to the police"}.get(last.state, last.state.lower())
         return f"⚠ {closed} {when_text(last.closed_at, self.ctx)}"
