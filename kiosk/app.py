@@ -22,6 +22,7 @@ from kiosk.custody.scans import COMMAND_CODES
 from kiosk.keyring import Keyring
 from kiosk.screens.close_day import ConfirmCloseDay
 from kiosk.screens.desk import DeskScreen
+from kiosk.screens.finding import DeskCardKeys
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
 from kiosk.widgets.scan_box import SUBMIT_KEYS
@@ -169,26 +170,35 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
     def desk_card_scanned(self, event: events.Key) -> bool:
-        """A desk-card barcode scanned where no text box has the focus (a dialog, a list): LOCK locks, and
-        CLOSE DAY scanned again confirms the close of day. True when the scan was used (its Enter is kept
-        from the focused button). Where a text box has the focus, the screen reads the scan itself."""
-        if self.who is None or isinstance(self.focused, Input):
+        """A desk-card barcode scanned where no text box has the focus (a dialog, help, a report, a list): LOCK
+        locks, and CLOSE DAY scanned again confirms the close of day; HAND IN, HAND BACK (and CLOSE DAY
+        elsewhere) belong to the desk, so a toast says to go back to it. True when the scan was used: its Enter
+        is kept from the focused button, which would otherwise be pressed (or the help closed, or a list's row
+        chosen) by a code meant for something else. Where a text box has the focus the screen reads the scan
+        itself, and so do the screens that read desk-card codes their own way (DeskCardKeys)."""
+        if self.who is None or isinstance(self.focused, Input) or isinstance(self.screen, DeskCardKeys):
             self._card_keys = ""
             return False
         if event.key in SUBMIT_KEYS:
-            typed, self._card_keys = self._card_keys, ""
-            command = COMMAND_CODES.get(typed.upper())
+            typed, self._card_keys = self._card_keys.upper(), ""
+            code = next((code for code in COMMAND_CODES if typed.endswith(code)), None)
+            if code is None:
+                return False
+            command = COMMAND_CODES[code]
             if command == "lock":
                 self.lock("locked")
-                return True
-            if command == "close day" and isinstance(self.screen, ConfirmCloseDay):
+            elif command == "close day" and isinstance(self.screen, ConfirmCloseDay):
                 self.screen.dismiss(True)
-                return True
-            return False
+            else:
+                self.notify(f"That is the desk card's {command.upper()} barcode: press Esc to go back to the desk, "
+                            "then scan it there. Nothing here has changed.", severity="warning")
+            return True
         if event.character and len(event.character) == 1 and event.character.isalnum():
             self._card_keys = (self._card_keys + event.character)[-16:]
-        else:
-            self._card_keys = ""
+            # From its "KX" on, a code's letters are kept from the screen's one-letter keys too (on the reports
+            # screen C would save a CSV and D show a day as the scanner typed KXCLOSEDAY).
+            return in_a_desk_card_code(self._card_keys)
+        self._card_keys = ""
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -273,6 +283,12 @@ class KioskApp(App[None]):
         self._rung_for = result
         if result.severity is Severity.REFUSED:
             self.bell()
+
+def in_a_desk_card_code(typed: str) -> bool:
+    """Do the last keys typed (at least "KX") begin, or make up, a desk-card code?"""
+    typed = typed.upper()
+    return any(typed.endswith(code[:length]) for code in COMMAND_CODES for length in range(2, len(code) + 1))
+
 
 def make_app(*, settings: Settings, keyring: Keyring, clock: Clock | None = None) -> KioskApp:
     """The one way to build the kiosk, for the CLI and the tests. The database must already be open."""

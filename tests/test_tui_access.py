@@ -198,3 +198,105 @@ async def test_the_bell_rings_once_per_refusal_only_when_the_setting_asks(school
                 await scan(pilot, code)  # handed in (no bell), refused, refused again, handed in
                 await pilot.pause(0.3)
         assert len(rings) == expected
+
+
+# ── a desk-card code where nothing reads it: its Enter presses nothing, its letters are no screen's keys ──────
+async def test_a_desk_card_code_on_the_help_screen_neither_closes_it_nor_changes_the_desk(school):
+    async with kiosk(school).run_test(size=(100, 40)) as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        desk = app.screen
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        for code in ("KXHANDBACK", "KXCLOSEDAY", "KXHANDIN"):
+            burst(app, [code])
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen), f"{code}'s Enter must not close the help"
+        assert desk.mode == Mode.HAND_IN and not Event.select().where(Event.action == "DAY_CLOSED").exists()
+        assert "HAND IN barcode: press Esc to go back to the desk" in " ".join(
+            str(n.message) for n in app._notifications)
+        burst(app, ["KXLOCK"])
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen) and len(app.screen_stack) == 1
+
+
+async def test_a_desk_card_code_on_the_reports_screen_presses_no_button_and_no_report_key(school):
+    from textual.widgets import Button
+
+    from kiosk.screens.reports import ReportsScreen
+
+    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        await pilot.press("f11")
+        await pilot.pause()
+        reports = app.screen
+        assert isinstance(reports, ReportsScreen)
+        await pilot.press("w")
+        await pilot.pause()
+        reports.query_one("#save-csv", Button).focus()
+        await pilot.pause()
+        # KXHANDBACK has a D (the day's report) and a C (save a CSV), and its Enter would press CSV.
+        burst(app, ["KXHANDBACK", "KXCLOSEDAY"])
+        await pilot.pause(0.3)
+        assert app.screen is reports, "no paper list (S) opened, nothing closed"
+        assert reports.kind == "week", "D and Y did not change the period"
+        assert "Saving the CSV" not in screen_text(app) and not reports.saved
+        # Typed by a person, the report's keys still work.
+        await pilot.press("d")
+        await pilot.pause()
+        assert reports.kind == "day"
+
+
+# ── a head of year: looks pupils up and reads the figures, does not work the hatch ─────────────────────────────
+async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
+    from kiosk.auth import add_staff
+    from kiosk.screens.pupil import PupilScreen
+
+    add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials="NE",
+              role="head_of_year", pin="370461")
+    async with kiosk(school).run_test(size=(100, 40)) as pilot:
+        await sign_in(pilot, "NE", "370461")
+        app = pilot.app
+        desk = app.screen
+        assert isinstance(desk, DeskScreen)
+        text = shown(app)
+        assert "Nia Evans (head of year)" in text and "head_of_year" not in text
+        assert shows_big(app, "LOOK UP") and not shows_big(app, "HAND IN")
+        assert "Your role does not hand phones in or back. F4 pupil, F5 confiscate, F8 search record, " \
+               "F7 dashboard, F11 reports; Ctrl+L to lock." in text
+        footer = screen_text(app).splitlines()[-1]
+        assert "F4 Pupil" in footer and "Hand in" not in footer and "Hand back" not in footer
+        await pilot.press("f3")
+        await pilot.pause()
+        assert shows_big(app, "LOOK UP")
+        # A scan says the same plainly, and changes nothing (no picker, no custody).
+        await scan(pilot, school.tag_of(school.pupils[0]))
+        result = desk.query_one(ResultBanner).result
+        assert result.headline == "NOT ALLOWED" and "does not hand phones in or back" in result.message
+        await scan(pilot, "KXHANDIN")
+        assert shows_big(app, "LOOK UP") and not Custody.select().exists()
+        await pilot.press("f1")
+        await pilot.pause()
+        flows = str(app.screen.query_one("#help-flows").content)
+        assert "Look a pupil up (F4)" in flows and "Reports (F11)" in flows and "S saves a PDF" in flows
+        assert "Hand in (morning)" not in flows
+        await pilot.press("escape")
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, PupilScreen)
+
+
+async def test_f4_is_offered_for_the_pupil_pages_permission_not_the_reports_one(school, monkeypatch):
+    from kiosk.auth.roles import GRANTS, Permission, Role
+
+    # No role today reads the reports without the pupil pages; one that did must not be offered F4.
+    monkeypatch.setitem(GRANTS, Role.TEACHER, frozenset({Permission.CONFISCATE, Permission.VIEW_REPORTS}))
+    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+        await sign_in(pilot, *TEACHER)
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "F11 Reports" in footer and "F4 Pupil" not in footer and "Hand in" not in footer
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DeskScreen)

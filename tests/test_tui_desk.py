@@ -171,10 +171,12 @@ async def test_a_confiscated_phone_is_refused_at_hand_back_and_stays_held(school
         await scan(pilot, tag.code)
         app = pilot.app
         result = banner(app).result
-        assert result.severity is Severity.REFUSED and result.headline == "CONFISCATED"
+        # The headline names what was refused (from arm's length CONFISCATED could read as "confiscation done");
+        # the line under it says why and what to do instead.
+        assert result.severity is Severity.REFUSED and result.headline == "NOT HANDED BACK"
         assert result.slot is None, "a refused phone's slot is not offered"
-        assert "-refused" in banner(app).classes and shows_big(app, "✖ CONFISCATED")
-        assert "held in the office for a parent or carer" in screen_text(app)
+        assert "-refused" in banner(app).classes and shows_big(app, "✖ NOT HANDED BACK")
+        assert "Confiscated — held for a parent or carer (F6 release)" in screen_text(app)
     held = Custody.get_by_id(held.id)
     assert held.state == State.HELD_FOR_PARENT and held.closed_at is None
 
@@ -616,3 +618,50 @@ async def test_a_new_mode_dims_the_last_result_until_the_next_scan(school):
         await scan(pilot, school.tag_of(school.pupils[4]))
         assert banner(app).result.headline == "HANDED IN" and "-previous" not in banner(app).classes
         assert banner(app).styles.tint.a == 0 and lit != banner(app).styles.background
+
+
+def test_a_hand_back_says_where_the_phone_came_from(school):
+    """The desk's figures move by the receipt's from_state (not by the words of its message)."""
+    from kiosk.custody import hand_back
+
+    leo, zoe = school.pupils[5], school.pupils[0]
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(leo))))
+    close_day(school.ctx())  # Leo's phone is left overnight
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(zoe))))
+    overnight = hand_back(school.ctx(), resolve(normalise(school.tag_of(leo))))
+    today = hand_back(school.ctx(), resolve(normalise(school.tag_of(zoe))))
+    assert (overnight.from_state, today.from_state) == (State.UNCOLLECTED, State.IN_OFFICE)
+    assert hand_in(school.ctx(), resolve(normalise(school.tag_of(zoe)))).from_state is None
+    # Whatever its words say, the receipt moves the figures the right way.
+    from kiosk.widgets.desk_figures import after
+
+    worded_otherwise = replace(overnight, message=f"Slot {overnight.slot}")
+    assert after(DeskCounts(0, 0, 1, 6), worded_otherwise) == DeskCounts(0, 1, 0, 6)
+
+
+async def test_a_confiscated_phone_scanned_at_hand_in_is_not_handed_in_and_says_why(school):
+    zoe = school.pupils[0]
+    tag = Tag.get(Tag.code == school.tag_of(zoe))
+    now = to_db(school.clock.now())
+    Custody.create(tag=tag, pupil=zoe, kind=Kind.CONFISCATED, state=State.HELD_FOR_PARENT, slot_box="SAFE",
+                   slot_position=1, opened_at=now, opened_by=school.office.staff_id, opened_desk="Reception 1",
+                   state_changed_at=now, reason="used in a lesson")
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        await pilot.press("f2")
+        await scan(pilot, tag.code)
+        app = pilot.app
+        result = banner(app).result
+        assert result.severity is Severity.REFUSED and result.headline == "NOT HANDED IN"
+        assert shows_big(app, "✖ NOT HANDED IN")
+        assert "Confiscated — held for a parent or carer (F6 release)" in screen_text(app)
+        assert "✖ NOT HANDED IN" in str(app.screen.query_one(RecentList).render())
+
+
+def test_the_picker_rows_have_no_dim_parts_to_vanish_on_the_highlight(school):
+    from kiosk.custody import PupilSummary
+
+    aoife = school.pupils[1]
+    line = PupilPicker._line(replace(PupilSummary.of(aoife), legal_name="Aoife Legal"))
+    assert f"MIS {aoife.mis_id}" in line.plain and "legal name Aoife Legal" in line.plain
+    assert not any("dim" in str(span.style) for span in line.spans)

@@ -6,7 +6,7 @@ plus exactly one audit event, in one write transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from peewee import IntegrityError
@@ -157,8 +157,8 @@ def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
                          payload={"slot": open_.slot, "via": found.via, "from_state": state.value})
             overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
             # Built before the commit, as in hand_in.
-            return _receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}", open_,
-                            now)
+            return replace(_receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}",
+                                    open_, now), from_state=state)
     raise Conflict("Another desk is handling this phone right now. Scan it again in a moment.")
 
 

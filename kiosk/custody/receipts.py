@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kiosk.custody.states import State
 from kiosk.db.models import Pupil
 
 
@@ -54,3 +55,6 @@ class Receipt:
     custody_id: int | None = None
     since: datetime | None = None  # UTC
     notes: tuple[str, ...] = field(default=())  # approved exceptions, a leaver, …
+    # Where a hand-back took the phone from (IN_OFFICE, or UNCOLLECTED when it was left overnight): the desk's
+    # figures move by it. None for every other receipt.
+    from_state: State | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -24,12 +24,12 @@ from kiosk.custody import (
     DeskError,
     Mode,
     NotPermitted,
+    Outcome,
     Receipt,
     Refused,
     RepeatFilter,
     Resolved,
-    RetiredTag,
-    UnknownTag,
+    Severity,
     close_day,
     default_mode,
     desk_counts,
@@ -47,6 +47,7 @@ from kiosk.db.models import database_proxy
 from kiosk.db.resilience import DEFAULT_ATTEMPTS, ConnectionWatch, Health, retry_transient
 from kiosk.errors import StorageFailed
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
+from kiosk.screens.finding import FINDING_HEADLINES
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.database_down import DatabaseDown
@@ -56,18 +57,32 @@ from kiosk.widgets.poller import Poller, Reading
 from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
 from kiosk.widgets.scan_box import ScanBox
-from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.title_bar import TitleBar, role_words
 
 # The screens behind F4-F11 and Ctrl+T are imported when first opened: several print papers, and importing
 # reportlab for them would add a quarter of a second to every start of the kiosk.
 
 SCAN_PROMPT = "scan a tag, a school ID card, or type a name"
 MODE_WORDS = {Mode.HAND_IN: "HAND IN", Mode.HAND_BACK: "HAND BACK"}
-# The headline for each desk error; the error's own message says what to do next.
+# The headline for each desk error; the error's own message says what to do next. A tag that is not known, is
+# old or was misread gets the same words here as on the confiscation and release screens (finding.py's).
 PROBLEM_HEADLINES: list[tuple[type[DeskError], str]] = [
-    (BadScan, "SCAN AGAIN"), (UnknownTag, "UNKNOWN TAG"), (RetiredTag, "OLD TAG"), (Conflict, "TRY AGAIN"),
-    (NotPermitted, "NOT ALLOWED"), (Refused, "REFUSED"), (StorageFailed, "NOT SAVED"), (DeskError, "PROBLEM"),
+    *FINDING_HEADLINES, (Conflict, "TRY AGAIN"), (NotPermitted, "NOT ALLOWED"),
+    (Refused, "REFUSED"), (StorageFailed, "NOT SAVED"), (DeskError, "PROBLEM"),
 ]
+# A refused hand-in or hand-back: the headline says what did not happen (from arm's length a red CONFISCATED could
+# read as "confiscation done"), the line under it why, and what to do instead.
+REFUSED_HEADLINES = {Mode.HAND_IN: "NOT HANDED IN", Mode.HAND_BACK: "NOT HANDED BACK"}
+REFUSAL_REASONS = {
+    Outcome.CONFISCATED: "Confiscated — held for a parent or carer (F6 release)",
+    Outcome.HELD: "Held — do not hand back: refer to the Designated Safeguarding Lead",
+}
+# The desk of a role that does not work the hatch has no mode: the bar says what it is for instead (a head of year
+# looks pupils up; a teacher confiscates).
+NO_HAND_IN_WORDS = ((Permission.VIEW_PUPILS, "LOOK UP"), (Permission.CONFISCATE, "CONFISCATE"))
+# What each key the desk may offer such a role opens, in the order the line lists them.
+LOOK_UP_KEYS = (("pupil", "F4 pupil"), ("confiscate", "F5 confiscate"), ("search_record", "F8 search record"),
+                ("dashboard", "F7 dashboard"), ("reports", "F11 reports"))
 # A kiosk-sized terminal gets letters twice the size.
 LARGE_FROM = (140, 40)
 # The figures and the database's health are read this often: other desks' work shows within this many seconds.
@@ -86,6 +101,16 @@ HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "confi
 
 def problem_headline(error: DeskError) -> str:
     return next(headline for kind, headline in PROBLEM_HEADLINES if isinstance(error, kind))
+
+
+def receipt_result(receipt: Receipt, mode: str) -> Result:
+    """The banner for a receipt. A refusal names what was refused (NOT HANDED BACK) and says why under it."""
+    result = Result.of_receipt(receipt)
+    if receipt.severity is not Severity.REFUSED:
+        return result
+    reason = REFUSAL_REASONS.get(receipt.outcome, receipt.message)
+    return replace(result, headline=REFUSED_HEADLINES[mode], message=reason)
+
 
 
 @dataclass(frozen=True)
@@ -141,7 +166,7 @@ class DeskScreen(Screen[None]):
         # Kept at hand: every scan of a burst touches these, and a query each time is time the queue waits.
         self._figures = DeskFigures(id="counts")
         self._scan_box = ScanBox(id="scan")
-        self._banner = ResultBanner(id="banner")
+        self._banner = ResultBanner(id="banner", ready=None if self.hands_in else self.look_up_line())
         self._recent = RecentList(id="recent")
         self.poller: Poller[Poll] = Poller(self.read_database, lambda reading: self.post_message(self.Polled(reading)),
                                            name="desk figures", on_exit=close_thread_connection)
@@ -149,9 +174,9 @@ class DeskScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         who = self.ctx.who
         yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
-                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({role_words(who.role)})")
         with Horizontal(id="mode-bar"):
-            yield BigText(MODE_WORDS[self.mode], id="mode")
+            yield BigText(self.mode_words, id="mode")
             yield self._figures
         yield DatabaseDown(id="db-down")
         self._scan_box.border_title = SCAN_PROMPT
@@ -194,14 +219,30 @@ class DeskScreen(Screen[None]):
         # The domain refuses what a role may not do; the footer just does not offer it.
         needs = {"close_day": Permission.CLOSE_DAY, "confiscate": Permission.CONFISCATE,
                  "release": Permission.RELEASE, "search_record": Permission.RECORD_SEARCH,
-                 "holds": Permission.READ_DSL_NOTES, "pupil": Permission.VIEW_REPORTS,
+                 "holds": Permission.READ_DSL_NOTES, "pupil": Permission.VIEW_PUPILS,
                  "dashboard": Permission.VIEW_REPORTS, "reports": Permission.VIEW_REPORTS,
-                 "end_of_day": Permission.CLOSE_DAY}
+                 "end_of_day": Permission.CLOSE_DAY, "mode": Permission.HAND_IN}
         if action in needs:
             return self.ctx.who.can(needs[action])
         return True
 
     # ── mode ────────────────────────────────────────────────────────────────────────────────────────────
+    @property
+    def hands_in(self) -> bool:
+        """Does this role work the hatch? A head of year signs in to look pupils up and read the figures."""
+        return self.ctx.who.can(Permission.HAND_IN)
+
+    @property
+    def mode_words(self) -> str:
+        if self.hands_in:
+            return MODE_WORDS[self.mode]
+        return next((words for needs, words in NO_HAND_IN_WORDS if self.ctx.who.can(needs)), "NO HAND IN")
+
+    def look_up_line(self) -> str:
+        """For a role without the hatch: what this desk does for them, by the keys they have."""
+        keys = ", ".join(words for action, words in LOOK_UP_KEYS if self.check_action(action, ()))
+        return f"Your role does not hand phones in or back. {keys or 'F1 help'}; Ctrl+L to lock."
+
     def action_mode(self, mode: str) -> None:
         self.mode = mode
 
@@ -214,9 +255,9 @@ class DeskScreen(Screen[None]):
         self._show_mode()
 
     def _show_mode(self) -> None:
-        self.query_one("#mode", BigText).text = MODE_WORDS[self.mode]
-        self.query_one("#mode-bar").set_class(self.mode == Mode.HAND_IN, "-hand-in")
-        self.query_one("#mode-bar").set_class(self.mode == Mode.HAND_BACK, "-hand-back")
+        self.query_one("#mode", BigText).text = self.mode_words
+        self.query_one("#mode-bar").set_class(self.hands_in and self.mode == Mode.HAND_IN, "-hand-in")
+        self.query_one("#mode-bar").set_class(self.hands_in and self.mode == Mode.HAND_BACK, "-hand-back")
 
     # ── the figures and the database's health, read in the background ───────────────────────────────────
     def read_database(self) -> Poll:
@@ -306,9 +347,14 @@ class DeskScreen(Screen[None]):
                     self.action_close_day()
                 else:
                     self.show_problem(NotPermitted("Closing the day needs the office, the DSL or the head."))
-            else:
+            elif self.hands_in:
                 self.mode = scan.command
                 box.border_subtitle = f"{MODE_WORDS[self.mode]} mode (desk card)"
+            else:
+                self.show_problem(NotPermitted(self.look_up_line()))
+            return
+        if not self.hands_in:  # nothing to hand in or back: say what this desk is for, before any picker opens
+            self.show_problem(NotPermitted(self.look_up_line()))
             return
         if self.repeats.is_repeat(scan, self.ctx.clock.now()):
             box.border_subtitle = "same scan ignored"
@@ -327,6 +373,9 @@ class DeskScreen(Screen[None]):
 
     def act(self, found: Resolved) -> None:
         """Hand the phone in or back, in the desk's current mode."""
+        if not self.hands_in:  # the domain would refuse it too; this says what the desk is for instead
+            self.show_problem(NotPermitted(self.look_up_line()))
+            return
         action = hand_in if self.mode == Mode.HAND_IN else hand_back
         try:
             # Re-run a bounded number of times if the database rolled it back for a transient reason
@@ -355,7 +404,7 @@ class DeskScreen(Screen[None]):
         return DEFAULT_ATTEMPTS if isinstance(database_proxy.obj, PostgresqlDatabase) else 1
 
     def show_receipt(self, receipt: Receipt) -> None:
-        self.show(Result.of_receipt(receipt))
+        self.show(receipt_result(receipt, self.mode))
 
     def show_problem(self, error: DeskError) -> None:
         self.show(Result.problem(problem_headline(error), error.message))

@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import SignedIn
 from kiosk.custody.scans import COMMAND_CODES
+from kiosk.widgets.title_bar import role_words
 
 # (needs, title, how) — a flow is listed only for a role that may do it.
 FLOWS: tuple[tuple[Permission | None, str, str], ...] = (
@@ -29,6 +30,13 @@ FLOWS: tuple[tuple[Permission | None, str, str], ...] = (
      "for parents (P) and the bag label (B) from the confirmation."),
     (Permission.RELEASE, "Release to a carer (F6)",
      "Scan the bag label or tag, choose who collects, check their ID, and sign off with your PIN."),
+    (Permission.VIEW_PUPILS, "Look a pupil up (F4)",
+     "Scan the phone's tag or a school ID card, or type a name or a form (9C) and Enter: the page says where "
+     "the phone is now, its tag, the carers, approved exceptions and the history. Type again for the next pupil; "
+     "Esc goes back."),
+    (Permission.VIEW_REPORTS, "Reports (F11)",
+     "D day, W week, T term, Y year, R a range of days; [ and ] for the period before or after. S saves a PDF "
+     "(the period, or one report from the list), C a CSV of the days, P the review pack. Esc goes back."),
     (Permission.HAND_IN, "Tags & labels (F12)",
      "Print tag labels for a pupil, a form, a year or everyone; see the count per form before printing. "
      "A lost or damaged tag: find the pupil, then 'Lost tag: replace' or 'Damaged tag: replace': the old code "
@@ -88,7 +96,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
-            yield Label(f"Help · {escape(self.who.name)} ({self.who.role})", id="help-title",
+            yield Label(f"Help · {escape(self.who.name)} ({role_words(self.who.role)})", id="help-title",
                         classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(f"Keys on the {escape(self.screen_name)}", classes="section-title")

@@ -38,13 +38,15 @@ class PupilPicker(DeskCardKeys, ModalScreen[int | None]):
             yield Label(f"Pupils matching '{self.typed}' · ↑↓ then Enter · Esc cancel", id="picker-hint")
             yield OptionList(*(Option(self._line(p), id=str(p.id)) for p in self.pupils), id="pupils")
 
+    # No dim parts: on the highlighted row a dim colour turns to dim blue on blue (hard to read); the row's own
+    # foreground reads on both.
     @staticmethod
     def _line(pupil: PupilSummary) -> Text:
         year = pupil.year if pupil.year is not None else "?"
         line = Text.assemble((f"{pupil.name:<24}", "bold"), f" {pupil.form:<6}", f" Year {year:<3}",
-                             (f" MIS {pupil.mis_id}", "dim"))
+                             f" MIS {pupil.mis_id}")
         if pupil.legal_name != pupil.name:
-            line.append(f"  (legal name {pupil.legal_name})", "dim")
+            line.append(f"  (legal name {pupil.legal_name})", "italic")
         if not pupil.active:
             line.append("  left the school", "bold")
         return line

@@ -13,10 +13,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from kiosk.custody import DeskCounts, Outcome, Receipt
-
-# hand_back's words for a phone that was UNCOLLECTED (left overnight) rather than IN_OFFICE; the receipt has no
-# field for where the phone came from, and the next re-count corrects the figures if these words ever change.
-OVERNIGHT_WORDS = "left overnight"
+from kiosk.custody.states import State
 
 
 def after(counts: DeskCounts, receipt: Receipt) -> DeskCounts:
@@ -24,7 +21,7 @@ def after(counts: DeskCounts, receipt: Receipt) -> DeskCounts:
     if receipt.outcome is Outcome.HANDED_IN:
         return replace(counts, in_office=counts.in_office + 1)
     if receipt.outcome is Outcome.HANDED_BACK:
-        if OVERNIGHT_WORDS in receipt.message:
+        if receipt.from_state is State.UNCOLLECTED:  # left overnight: it was counted as uncollected
             return replace(counts, uncollected=max(0, counts.uncollected - 1),
                            handed_back_today=counts.handed_back_today + 1)
         return replace(counts, in_office=max(0, counts.in_office - 1),

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from kiosk.custody import Receipt, Severity
+from kiosk.custody import Outcome, Receipt, Severity
 from kiosk.widgets.big_text import BigText
 
 READY = "Scan a tag or a school ID card, or type a name and press Enter."
@@ -26,6 +26,8 @@ class Result:
     form: str = ""
     slot: str | None = None
     notes: tuple[str, ...] = field(default=())
+    fetch: bool = False  # the slot is where staff fetch the phone from now (a hand-back): drawn the largest
+
 
     @property
     def icon(self) -> str:
@@ -36,7 +38,8 @@ class Result:
         # A refused phone stays where it is: its slot is not offered as if it could be fetched.
         slot = receipt.slot if receipt.severity is not Severity.REFUSED else None
         return cls(severity=receipt.severity, headline=receipt.outcome.value, message=receipt.message,
-                   pupil=receipt.pupil.name, form=receipt.pupil.form, slot=slot, notes=receipt.notes)
+                   pupil=receipt.pupil.name, form=receipt.pupil.form, slot=slot, notes=receipt.notes,
+                   fetch=slot is not None and receipt.outcome is Outcome.HANDED_BACK)
 
     @classmethod
     def problem(cls, headline: str, message: str) -> Result:
@@ -46,12 +49,17 @@ class Result:
 class ResultBanner(Vertical):
     """The largest thing on the desk screen. The screen calls show() after every scan and clear() on lock."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, ready: str | None = None) -> None:
         super().__init__(id=id, classes="-idle")
         self.result: Result | None = None
+        self.ready = ready or READY  # the line under READY until the first scan
+        self.scale = 1
 
     def compose(self) -> ComposeResult:
         yield BigText(id="headline")
+        # On a kiosk-sized screen the pupil's name is in block letters too, on its own line (plain bold when a
+        # letter has no block form, "Siobhán", or it does not fit); the small line under it then says nothing new.
+        yield BigText(id="pupil-big")
         yield Static(id="pupil")
         with Horizontal(id="slot-row"):
             yield Label("SLOT", id="slot-label")
@@ -63,16 +71,32 @@ class ResultBanner(Vertical):
         self.clear()
 
     def set_scale(self, scale: int) -> None:
-        for big in self.query(BigText):
-            big.scale = scale
+        """1 at desk size; 2 on a kiosk-sized screen (140×40 and up), where the name gets block letters too."""
+        self.scale = scale
+        if self.result is not None:
+            self.show(self.result)
+        else:
+            self.query_one("#headline", BigText).scale = scale
+
+    def _scales(self, result: Result) -> None:
+        large = self.scale >= 2
+        # At a hand-back the slot is what staff read to fetch the phone: larger than the headline.
+        self.query_one("#headline", BigText).scale = 1 if large and result.fetch else self.scale
+        self.query_one("#slot", BigText).scale = self.scale
+        self.query_one("#pupil-big", BigText).scale = 1
 
     def show(self, result: Result) -> None:
         self.result = result
         self.set_classes(f"-{result.severity.value}")
         self.query_one("#headline", BigText).text = f"{result.icon} {result.headline}"
+        self._scales(result)
+        large_name = self.scale >= 2 and bool(result.pupil)
+        big = self.query_one("#pupil-big", BigText)
+        big.text = f"{result.pupil} {result.form}" if large_name else ""
+        big.display = large_name
         pupil = self.query_one("#pupil", Static)
         pupil.update(f"{result.icon} {result.pupil} · {result.form}" if result.pupil else "")
-        pupil.display = bool(result.pupil)
+        pupil.display = bool(result.pupil) and not large_name
         self.query_one("#slot", BigText).text = result.slot or ""
         self.query_one("#slot-row").display = bool(result.slot)
         # "Slot 7C-01" under the slot in big letters says nothing new; anything more ("left overnight") does.
@@ -89,9 +113,12 @@ class ResultBanner(Vertical):
         self.result = None
         self.set_classes("-idle")
         self.query_one("#headline", BigText).text = "READY"
+        self.query_one("#headline", BigText).scale = self.scale
         self.query_one("#pupil", Static).display = False
+        self.query_one("#pupil-big", BigText).text = ""
+        self.query_one("#pupil-big").display = False
         self.query_one("#slot", BigText).text = ""
         self.query_one("#slot-row").display = False
-        self.query_one("#message", Static).update(READY)
+        self.query_one("#message", Static).update(self.ready)
         self.query_one("#message").display = True
         self.query_one("#notes", Static).display = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -10,6 +11,19 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from kiosk.clock import Clock, local
+
+# Every screen passes "Name (role)" with the role as stored ("head_of_year"); people read "head of year".
+_ROLE_AT_END = re.compile(r"\(([a-z_]+)\)$")
+
+
+def role_words(role: str) -> str:
+    """'head of year', not 'head_of_year'; the DSL keeps its capitals."""
+    return "DSL" if role == "dsl" else role.replace("_", " ")
+
+
+def staff_words(staff: str) -> str:
+    """'Nia Evans (head of year)' from 'Nia Evans (head_of_year)'; anything else as it is."""
+    return _ROLE_AT_END.sub(lambda match: f"({role_words(match.group(1))})", staff)
 
 
 class TitleBar(Widget):
@@ -44,7 +58,7 @@ class TitleBar(Widget):
         left = Text.assemble((self.school, "bold"), " · ", self.desk)
         if self.staff:
             left.append(" · ")
-            left.append(self.staff, "bold")
+            left.append(staff_words(self.staff), "bold")
         room = max(0, self.content_size.width - len(time) - 1)
         left.truncate(room, overflow="ellipsis")
         gap = " " * max(1, self.content_size.width - left.cell_len - len(time))
