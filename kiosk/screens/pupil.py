@@ -53,6 +53,16 @@ WHAT = {
 }
 
 
+# At 80 columns: the staff name's room, and the cells the What column leaves to the others: When (16) and Staff
+# with 2 cells of padding each, the body's padding and scrollbar (4) and the table's own scrollbar (2).
+NARROW_STAFF_WIDTH = 14
+NARROW_HISTORY_OTHER_CELLS = 16 + 2 + NARROW_STAFF_WIDTH + 2 + 2 + 4 + 2
+
+
+def cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass(frozen=True)
 class HistoryLine:
     at: datetime  # UTC
@@ -169,8 +179,6 @@ class PupilScreen(DeskCardScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        # One "Desk · staff" column: at 80 columns the four of before needed a horizontal scrollbar.
-        self.query_one("#history", DataTable).add_columns("When", "What", "Desk · staff")
         self.query_one("#pupil-page").display = False
         if not self.allowed:
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
@@ -262,13 +270,22 @@ class PupilScreen(DeskCardScreen):
         self.query_one("#pupil-carers", Static).update(self.carers_text(pupil.id))
         self.query_one("#pupil-exceptions", Static).update(self.exceptions_text(pupil.id, today))
         table = self.query_one("#history", DataTable)
-        table.clear()
         history = pupil_history(pupil.id, dsl=self.dsl)
+        # At 80 columns the four columns of a large screen needed sideways scrolling: no year, no desk, and a
+        # long event wraps in a column of its own width, so the table fits and nothing of it is lost.
         narrow = self.size.width < 120
-        for line in history:
-            who = " · ".join(part for part in (line.desk, line.staff) if part)
-            table.add_row(when_short(line.at, self.ctx) if narrow else when_long(line.at, self.ctx), line.what,
-                          who or "—")
+        table.clear(columns=True)
+        if narrow:
+            table.add_column("When")
+            table.add_column("What", width=max(20, self.size.width - NARROW_HISTORY_OTHER_CELLS))
+            table.add_column("Staff")
+            for line in history:
+                table.add_row(when_short(line.at, self.ctx), line.what, cut(line.staff, NARROW_STAFF_WIDTH) or "—",
+                              height=None)
+        else:
+            table.add_columns("When", "What", "Desk", "Staff")
+            for line in history:
+                table.add_row(when_long(line.at, self.ctx), line.what, line.desk, line.staff)
         self.query_one("#history-title", Label).update(
             f"History, newest first ({len(history)})" if history else "History: nothing recorded yet")
         table.display = bool(history)

@@ -30,6 +30,8 @@ REFER = "held — refer to the DSL"
 # In the tables' last column, where the long words were cut at 80 columns.
 REFER_SHORT = "held (DSL)"
 UNKNOWN_TAG = "? unknown tag"
+# Form 4, slot 6, "Fri 27 Nov 08:20" and "⚠ overnight" with 2 cells of padding each leave a name 22 cells in 74.
+NAME_WIDTH = 22
 STATE_WORDS = {State.IN_OFFICE: "handed in", State.UNCOLLECTED: "left overnight",
                State.HELD_FOR_PARENT: "confiscated", State.SAFEGUARDING_HOLD: "safeguarding hold"}
 
@@ -135,8 +137,11 @@ class EndOfDayScreen(Screen[None]):
                           Text(f"{len(rec.still_in):,}", "bold"), "")
         still_table = self.query_one("#still-in", DataTable)
         still_table.clear()
+        # A long name is cut, so the Note column is on screen without sideways scrolling (the list has half the
+        # width on a large screen, all of it at 80 columns: about 76 cells either way).
         for phone in rec.still_in:
-            still_table.add_row(phone.form, phone.pupil, phone.slot or "—", when_text(phone.since, self.ctx),
+            pupil = phone.pupil if len(phone.pupil) <= NAME_WIDTH else phone.pupil[: NAME_WIDTH - 1] + "…"
+            still_table.add_row(phone.form, pupil, phone.slot or "—", when_text(phone.since, self.ctx),
                                 Text("⚠ overnight", "bold") if phone.state == State.UNCOLLECTED else "")
         still_table.display = bool(rec.still_in)
         self.query_one("#still-title", Label).update(
