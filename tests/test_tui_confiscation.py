@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TextArea
 
 from kiosk.app import KioskApp, make_app
 from kiosk.custody import State, hand_in, normalise, resolve
@@ -166,8 +166,17 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         choice = release.query_one(CollectorChoice)
         mum = choice.carers[0]
         assert mum.parental_responsibility
+        lines = screen_text(app).splitlines()
+        assert not any("✔ chosen" in line for line in lines), "nobody is chosen until someone is"
         choice.choose(mum.id)
         await pilot.pause()
+        lines = screen_text(app).splitlines()
+        mum_line = next(line for line in lines if "Mrs Dana Mitchell" in line)
+        dad_line = next(line for line in lines if "Mr Joe Mitchell" in line)
+        assert "Mrs Dana Mitchell ✔ chosen" in mum_line and "●" in mum_line, "the chosen carer: a dot and the words"
+        assert "✔ chosen" not in dad_line and "●" not in dad_line, "a carer not chosen: no dot, no words"
+        assert any(line.strip().startswith("by Mr T. Ellis at Room S12") for line in lines), \
+            "who took it and where, on a line of its own (not wrapped mid-name at 80 columns)"
         assert not release.query_one("#authorise").display, "a listed carer needs no authorisation"
         release.query_one("#id-seen", Input).value = "passport"
         shot(app, "release-form")
@@ -272,7 +281,8 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert app.screen is screen
         assert custody(custody_id).state == State.SAFEGUARDING_HOLD
         assert screen.query_one("#done-headline").text == "⚠ HELD FOR DSL"
-        assert "Tell the Designated Safeguarding Lead now" in shown(app)
+        assert "Tell the Designated Safeguarding Lead (DSL) now" in words(app, "#done-summary"), \
+            "the role in full, as the policy names it, not only the acronym"
         assert "pupil said an image was shared" not in everything_on_screens(app), \
             "once saved, the concern is a DSL note: not even its writer sees it again"
         assert screen.query_one("#notice", Button).disabled, "no 'collect it from the office' notice for a hold"
@@ -329,6 +339,7 @@ async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
         assert "1 DSL note" in shown(app)
         await pilot.press("a")
         await pilot.pause()
+        assert "Add note (Enter)" in shown(app), "the dialog's button names the key that submits, as the others do"
         await type_keys(pilot, "spoke to mum")
         assert app.screen is holds and "Note added" in message(app, "#hold-result")
         assert "2 DSL notes" in shown(app)
@@ -511,7 +522,7 @@ async def test_a_search_is_recorded_from_the_confiscation_and_reminds_about_the_
         await pilot.pause()
         assert "who authorised it" in message(app, "#search-error")
         form.query_one("#authorised-by", Input).value = "Mr H. Grant-Ellis"
-        form.query_one("#grounds", Input).value = "seen filming another pupil"
+        form.query_one("#grounds", TextArea).text = "seen filming another pupil"
         form.query_one("#parent-informed", Checkbox).value = True
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -579,3 +590,83 @@ async def test_at_80x24_the_form_fits_with_save_on_screen_and_an_unticked_box_lo
         in_a_case = next(line for line in lines if "in a case" in line)
         assert "X" not in cracked and "✔" not in cracked.split("screen cracked")[0], "unticked: an empty box"
         assert "✔" in in_a_case.split("in a case")[0], "ticked: a tick"
+
+
+async def test_a_hold_says_since_when_with_the_day_and_its_buttons_show_focus_with_a_frame(school):
+    earlier, today = take(school, 2, seal="BAG-0002"), take(school, 4, seal="BAG-0004")
+    school.clock.advance(days=-3)  # Friday 27 November, 08:30
+    flag_safeguarding(school.ctx(), earlier.custody_id, concern="for the DSL", acknowledged=True)
+    school.clock.advance(days=3)  # Monday again
+    flag_safeguarding(school.ctx(), today.custody_id, concern="for the DSL", acknowledged=True)
+    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+        app = pilot.app
+        await sign_in(pilot, "PS", DSL_PIN)
+        await pilot.pause()
+        assert isinstance(app.screen, HoldsAlert)
+        text = shown(app)
+        assert "Minh Nguyễn · 10HA · on hold since Fri 27 Nov 08:30" in text, "a hold from an earlier day: its date"
+        assert "Ruby Mitchell · 7C · on hold since today 08:30" in text, "today's hold says today"
+        shot(app, "holds-alert-focus")
+        focused = app.screen.query_one("#alert-open", Button)
+        assert app.focused is focused
+        assert not focused.rich_style.reverse, "not Textual's reversed label: a light strip in a pink button"
+        assert focused.styles.outline_top[0] == "heavy", "a bright frame instead"
+        assert app.screen.query_one("#alert-later", Button).styles.outline_top[0] == "", "only on the focused one"
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one("#holds", DataTable)
+        since = {table.get_row_at(row)[0]: table.get_row_at(row)[2] for row in range(table.row_count)}
+        assert since == {"Minh Nguyễn": "Fri 27 Nov 08:30", "Ruby Mitchell": "today 08:30"}
+
+
+async def test_at_80_columns_the_footer_keeps_next_lock_and_help(school):
+    flag_safeguarding(school.ctx(), take(school, 2).custody_id, concern="for the DSL", acknowledged=True)
+    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, school.pupils[4])
+        await fill_and_save(pilot, screen)
+        shot(app, "confiscate-done-footer")
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("ESC Desk", "G Safeguard", "F8 Search", "N Next", "^L Lock", "F1 Help"):
+            assert key in footer, f"{key} missing from the saved confiscation's footer: {footer!r}"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await sign_in(pilot, "PS", DSL_PIN)
+        await pilot.pause()
+        await pilot.press("enter")  # the holds alert: open the holds
+        await pilot.pause()
+        assert isinstance(app.screen, HoldsScreen)
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("P Police", "^L Lock", "F1 Help"):
+            assert key in footer, f"{key} missing from the holds screen's footer: {footer!r}"
+
+
+async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_whole(school):
+    grounds = "seen filming another pupil in the changing rooms after PE, reported by two pupils and a teacher"
+    for size, rows in (((160, 45), 3), ((80, 24), 2)):
+        async with kiosk(school).run_test(size=size) as pilot:
+            app = pilot.app
+            await sign_in(pilot)
+            await pilot.press("f8")
+            await pilot.pause()
+            form = app.screen
+            await scan(pilot, school.tag_of(school.pupils[4]))
+            box = form.query_one("#grounds", TextArea)
+            assert box.size.height == rows, f"{size}: the grounds box is {rows} rows"
+            form.query_one("#authorised-by", Input).value = "Mr H. Grant-Ellis"
+            box.focus()
+            box.insert(grounds)
+            await pilot.press("enter")  # moves on, as in every field of the form: no new line in the grounds
+            await pilot.pause()
+            assert app.focused is form.query_one("#found", Input) and box.text == grounds
+            assert "Save (Ctrl+S)" in screen_text(app), f"{size}: Save on screen without scrolling"
+            form.query_one("#search-save", Button).focus()
+            await pilot.pause()
+            shot(app, "search-grounds")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert form.saved
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+    assert [s.grounds for s in Search.select().order_by(Search.id)] == [grounds, grounds]

@@ -7,7 +7,7 @@ focus: the scan box, a form field with text in it, a button, the bag-number box.
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, TextArea
 
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import to_db
@@ -158,12 +158,12 @@ async def test_a_search_record_opened_from_a_confiscation_says_go_back_and_keeps
         app = pilot.app
         confiscation = await confiscating(pilot, school, zoe)
         search = await open_screen(pilot, "f8", SearchRecordScreen)
-        grounds = search.query_one("#grounds", Input)
+        grounds = search.query_one("#grounds", TextArea)
         grounds.focus()
         await type_keys(pilot, "seen filming in the toilets")
         grounds.focus()
         await type_keys(pilot, "KXHANDIN")
-        assert app.screen is search and grounds.value == "seen filming in the toilets"
+        assert app.screen is search and grounds.text == "seen filming in the toilets"
         assert "Go back to the desk first (Esc then Esc)" in problem(app), "the confiscation is in between"
         assert app.screen_stack[-2] is confiscation
 

@@ -44,6 +44,7 @@ HINT = ("Find the pupil first. Then record who took the phone, why, where, its c
 # How an earlier confiscation stands now, in words that say no more than the office needs.
 STATE_WORDS = {State.HELD_FOR_PARENT: "still held", State.RELEASED: "released",
                State.SAFEGUARDING_HOLD: "held for the DSL", State.WITH_POLICE: "with the police"}
+TELL_THE_DSL = "Tell the Designated Safeguarding Lead (DSL) now."
 EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"),
                ("exam-paper", "Paper", "e.g. 8300/1H Mathematics"),
                ("exam-room", "Room", "e.g. Sports hall"),
@@ -64,12 +65,14 @@ class ConfiscateScreen(FindingScreen):
     HEADING = "CONFISCATE A PHONE"
     HEADING_CLASS = "-confiscate"
     PURPOSE = "confiscate a phone from"
+    # Once saved, an 80-column footer has room for Desk, Safeguard, Search, Next, ^L Lock and F1 Help, not for
+    # every follow-up: the notice, parent informed and bag label keys are shown on their buttons only.
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("p", "notice", "Notice"),
-        Binding("i", "informed", "Informed"),
-        Binding("b", "bag_label", "Bag label"),
-        Binding("g", "safeguarding", "Safeguarding"),
+        Binding("p", "notice", "Notice", show=False),
+        Binding("i", "informed", "Parent informed", show=False),
+        Binding("b", "bag_label", "Bag label", show=False),
+        Binding("g", "safeguarding", "Safeguard"),
         Binding("f8", "search", "Search"),
         Binding("n", "next", "Next"),
     ]
@@ -291,7 +294,8 @@ class ConfiscateScreen(FindingScreen):
                                 f" · slot {receipt.slot or '—'} · bag {receipt.seal_number}",
                                 f" · {receipt.reason_category}\n")
         if self.on_hold:
-            summary.append("On a safeguarding hold: it cannot be released. Tell the DSL now.", style="bold")
+            # The role in full, as the policy names it: not everyone at the office knows the acronym.
+            summary.append(f"On a safeguarding hold: it cannot be released. {TELL_THE_DSL}", style="bold")
         else:
             summary.append("Held until: ", style="bold")
             summary.append(f"{receipt.held_until:%A %-d %B} ({collection_words(receipt.held_until, today)}).")
@@ -353,7 +357,7 @@ class ConfiscateScreen(FindingScreen):
             if held:
                 self.on_hold = True
                 self.show_done()
-                self.add_to_log("⚠ On a safeguarding hold. Tell the DSL now; the DSL sees it when they sign in.")
+                self.add_to_log(f"⚠ On a safeguarding hold. {TELL_THE_DSL} (they also see it when they sign in).")
 
         self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=self.receipt.custody_id,
                                               pupil_name=self.receipt.pupil.name), done)

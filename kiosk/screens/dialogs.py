@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Select
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.release import carers_of
-from kiosk.screens.finding import DeskCardKeys
+from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
 
 HOW_INFORMED = ("phone call", "email", "text message", "letter", "in person", "notice given to the pupil")
@@ -24,6 +24,8 @@ SOMEONE_ELSE = -1
 class TextPrompt(DeskCardKeys, ModalScreen[bool]):
     """Asks for one line and hands it to `apply`. A desk error is shown in red and the dialog stays open;
     success dismisses with True, Esc with False."""
+
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
     AUTO_FOCUS = "#prompt-input"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -45,7 +47,9 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
             yield Input(placeholder=self.placeholder, id="prompt-input")
             yield MessageLine(id="prompt-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.action_label, variant=self.variant, id="prompt-ok")  # type: ignore[arg-type]
+                # Named with its key, as every other dialog's buttons are: Enter in the box submits.
+                yield Button(f"{self.action_label} (Enter)", variant=self.variant,  # type: ignore[arg-type]
+                             id="prompt-ok")
                 yield Button("Cancel (Esc)", id="prompt-cancel")
 
     @on(Input.Submitted, "#prompt-input")
@@ -76,6 +80,8 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
 class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
     """Records whether and how a parent or carer was told of a confiscation; dismisses with a one-line
     summary for the screen behind, or None when cancelled."""
+
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
     AUTO_FOCUS = "#informed-ok"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -17,7 +17,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Checkbox, Input, Static, TextArea
 
 from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import (
@@ -163,6 +163,31 @@ def when_text(at: datetime | None, ctx: DeskContext) -> str:
     return f"{moment:%a %-d %b %H:%M}"
 
 
+def since_text(at: datetime | None, ctx: DeskContext) -> str:
+    """'today 10:15', or 'Fri 27 Nov 10:15': for how long something has been so, where a bare time would let a
+    hold from an earlier day pass for this morning's."""
+    if at is None:
+        return ""
+    moment = local(as_utc(at), ctx.settings.tz)
+    if moment.date() == local_today(ctx.clock, ctx.settings.tz):
+        return f"today {moment:%H:%M}"
+    return f"{moment:%a %-d %b %H:%M}"
+
+
+# A focused button in Textual's style is its label reversed: a light strip inside a coloured button, which looks
+# like a fault and is hard to read on pink. Here the focused button keeps its colour and gets a bright frame
+# (a bright bar each side when the button is one row high), its label bold. An outline, not a border: it takes
+# no room, so the label is not cut when the focus arrives. Included in each screen's and dialog's DEFAULT_CSS
+# (the mixins below are not widgets, so their CSS would not be read).
+FOCUSED_BUTTON_CSS = """
+Button.-style-default:focus {
+    text-style: bold not reverse !important;  /* over Textual's reversed label, whatever the scope */
+    background-tint: $foreground 0%;
+    outline: heavy $foreground;
+}
+"""
+
+
 def ordinal(number: int) -> str:
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
@@ -234,7 +259,7 @@ class DeskCardKeys:
             event.prevent_default()
             self.desk_card(COMMAND_CODES[code], code)
         elif event.character and len(event.character) == 1 and event.character.isalnum() \
-                and not isinstance(focused, Input):
+                and not isinstance(focused, (Input, TextArea)):
             self._card_keys = (self._card_keys + event.character)[-16:]
         else:
             self._card_keys = ""
@@ -251,16 +276,21 @@ class DeskCardScreen(DeskCardKeys, Screen[None]):
     Once a pupil has been found or anything typed, leaving would throw that work away, so the screen stays.
     """
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS + """
     /* At 80x24 the form's buttons take one row each, so Save is on screen without scrolling. */
     DeskCardScreen.-short .buttons {
         margin-top: 0;
     }
-    DeskCardScreen.-short .buttons Button {
+    DeskCardScreen.-short .buttons Button.-style-default {
         height: 1;
         min-width: 8;
         border-top: none;
         border-bottom: none;
+    }
+    DeskCardScreen.-short .buttons Button.-style-default:focus {
+        outline: none;
+        outline-left: heavy $foreground;
+        outline-right: heavy $foreground;
     }
     """
 

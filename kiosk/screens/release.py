@@ -210,11 +210,12 @@ class ReleaseScreen(FindingScreen):
             status.update(ON_HOLD)
             status.add_class("-refused")
         else:
+            # Two short lines, so neither wraps mid-name at 80 columns: when and which bag; who, where, how.
             status.update(f"Held since {when_text(phone.opened_at, self.ctx)} · bag {phone.seal_number or '—'}"
-                          f" · {phone.reason_category or phone.reason or 'reason not recorded'}"
-                          f" · confiscated by {phone.confiscated_by_name or '—'}"
-                          f"{' · at ' + phone.location if phone.location else ''}"
-                          f"{' · condition: ' + phone.condition if phone.condition else ''}")
+                          f" · {phone.reason_category or phone.reason or 'reason not recorded'}\n"
+                          f"by {phone.confiscated_by_name or '—'}"
+                          f"{' at ' + phone.location if phone.location else ''}"
+                          f"{' · ' + phone.condition if phone.condition else ''}")
         self.show_step()
 
     def nothing_held_text(self) -> str:

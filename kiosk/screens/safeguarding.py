@@ -29,7 +29,7 @@ from kiosk.custody.safeguarding import (
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, DslNote, Pupil
 from kiosk.screens.dialogs import TextPrompt
-from kiosk.screens.finding import DeskCardKeys, TickBox, guarded_read, when_text
+from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys, TickBox, guarded_read, since_text, when_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
@@ -40,6 +40,8 @@ ACKNOWLEDGE = "I have read these instructions and I am following them now"
 class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
     """Puts a confiscated phone on a safeguarding hold. The instructions are shown first and must be
     acknowledged; without the tick the domain refuses and nothing changes. Dismisses True once held."""
+
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
     AUTO_FOCUS = "#concern"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -92,13 +94,15 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
 
 def hold_line(custody: Custody, ctx: DeskContext) -> str:
     pupil: Pupil = custody.pupil
-    return (f"{pupil.display_name} · {pupil.form} · on hold since {when_text(custody.state_changed_at, ctx)}"
+    return (f"{pupil.display_name} · {pupil.form} · on hold since {since_text(custody.state_changed_at, ctx)}"
             f" · bag {custody.seal_number or '—'}")
 
 
 class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
     """Shown to the DSL or head when they sign in while phones are on a safeguarding hold.
     Dismisses True to open the holds screen, False for later."""
+
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
     AUTO_FOCUS = "#alert-open"
     BINDINGS = [Binding("escape", "later", "Later")]
@@ -133,6 +137,8 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
 
 class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
     """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm."""
+
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
     AUTO_FOCUS = "#officer-name"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -201,13 +207,16 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
     """The DSL's list of phones on a safeguarding hold, and what the DSL does with each: read and add notes,
     clear the hold, or hand the phone to the police."""
 
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
+
     AUTO_FOCUS = "#holds"
     BINDINGS = [
         Binding("escape", "back", "Desk"),
-        Binding("r", "read_notes", "Read notes"),
+        # Short words, so ^L Lock and F1 Help still fit in an 80-column footer (the buttons say them in full).
+        Binding("r", "read_notes", "Notes"),
         Binding("a", "add_note", "Add note"),
-        Binding("c", "clear_hold", "Clear hold"),
-        Binding("p", "police", "Hand to police"),
+        Binding("c", "clear_hold", "Clear"),
+        Binding("p", "police", "Police"),
     ]
 
     def __init__(self, ctx: DeskContext) -> None:
@@ -264,7 +273,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         table.clear()
         for custody in self.holds.values():
             table.add_row(custody.pupil.display_name, custody.pupil.form,
-                          when_text(custody.state_changed_at, self.ctx), custody.seal_number or "—",
+                          since_text(custody.state_changed_at, self.ctx), custody.seal_number or "—",
                           custody.reason_category or "—", key=str(custody.id))
         table.display = bool(self.holds)
         self.query_one("#holds-empty").display = not self.holds

@@ -6,22 +6,45 @@ A search is recorded even when nothing was found, and with or without a confisca
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static, TextArea
 
 from kiosk.custody import DeskContext, DeskError, PupilSummary
+from kiosk.custody.scans import COMMAND_CODES
 from kiosk.custody.searches import record_search
-from kiosk.screens.finding import FindingScreen, Found, TickBox, pupil_line
+from kiosk.screens.finding import CODE_AT_END, FindingScreen, Found, TickBox, pupil_line
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import SUBMIT_KEYS
 
 HINT = ("Find the pupil first. A search is recorded whatever it found, even nothing, with or without a "
         "confiscation; the Designated Safeguarding Lead is always told.")
 DSL_REMINDER = ("Policy §6.1: the Designated Safeguarding Lead is always told about a search. Tell them now, "
                 "and without delay if the search revealed a safeguarding risk.")
+
+
+class SentenceBox(TextArea):
+    """A sentence that wraps over two or three rows (a search's grounds). Enter moves on, as in every other
+    field of the form, rather than starting a new line; a desk-card code a scanner typed at the end is taken
+    out and read as the desk card, as the one-line fields do."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key not in SUBMIT_KEYS:
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        match = CODE_AT_END.search(self.text)
+        if match is None:
+            self.screen.focus_next()
+            return
+        self.text = self.text[: match.start()]  # what was typed before the code stays
+        self.move_cursor(self.document.end)
+        code = match.group(1).upper()
+        self.screen.desk_card(COMMAND_CODES[code], code)  # type: ignore[attr-defined]
 
 
 class SearchRecordScreen(FindingScreen):
@@ -34,6 +57,22 @@ class SearchRecordScreen(FindingScreen):
     PURPOSE = "record a search for"
     # Back, not Desk: opened from a confiscation, Esc goes back to it.
     BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save")]
+    # The grounds are often a sentence: three rows on a kiosk-sized screen, two at 80x24 (where the form must
+    # still fit above Save). The form's rows are as tall as their content (grid-rows: auto), which pays no
+    # heed to a height: the minimum and maximum are what set it.
+    DEFAULT_CSS = """
+    SearchRecordScreen #grounds {
+        padding: 0;  /* its words in line with the one-line fields' */
+        height: 3;
+        min-height: 3;
+        max-height: 3;
+    }
+    SearchRecordScreen.-short #grounds {
+        height: 2;
+        min-height: 2;
+        max-height: 2;
+    }
+    """
 
     def __init__(self, ctx: DeskContext, *, pupil: PupilSummary | None = None, custody_id: int | None = None) -> None:
         super().__init__(ctx)
@@ -55,7 +94,9 @@ class SearchRecordScreen(FindingScreen):
                 yield Input(placeholder="the headteacher or authorised member of staff", id="authorised-by",
                             compact=True)
                 yield Label("Grounds")
-                yield Input(placeholder="why there were reasonable grounds to search", id="grounds", compact=True)
+                yield SentenceBox(placeholder="why there were reasonable grounds to search", id="grounds",
+                                  compact=True, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                                  highlight_cursor_line=False)
                 yield Label("What was found")
                 yield Input(placeholder="leave empty if nothing was found", id="found", compact=True)
                 yield Label("Who was told")
@@ -104,6 +145,8 @@ class SearchRecordScreen(FindingScreen):
         self.query_one("#authorised-by", Input).focus()
 
     def value(self, field_id: str) -> str:
+        if field_id == "grounds":
+            return self.query_one("#grounds", SentenceBox).text.strip()
         return self.query_one(f"#{field_id}", Input).value
 
     def action_save(self) -> None:

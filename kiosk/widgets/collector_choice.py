@@ -13,7 +13,35 @@ from textual.widgets import RadioButton, RadioSet
 from kiosk.custody.release import CarerOption
 
 SOMEONE_ELSE = 0  # carers' ids start at 1
-SOMEONE_ELSE_LABEL = "Someone else, not on the list (needs the head or the DSL)"
+SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS = "Someone else", ", not on the list (needs the head or the DSL)"
+CHOSEN = " ✔ chosen"
+
+
+class CollectorButton(RadioButton):
+    """A radio button whose dot is there only when chosen, filled and green, with '✔ chosen' after the name:
+    Textual's draws a dot on every button (dim when not chosen), and the list's highlight bar is only the
+    cursor, so which carer was chosen was unclear."""
+
+    DEFAULT_CSS = """
+    CollectorButton.-on > .toggle--button {
+        color: $text-success;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, who: str, details: Text | str, *, name: str) -> None:
+        # The mark goes straight after the name, where a narrow screen does not cut it off.
+        self.who = Text(who, style="bold")
+        self.details = details if isinstance(details, Text) else Text(details)
+        super().__init__(self.who + self.details, name=name)
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name
+        return "●" if self.value else " "
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.label = Text.assemble(self.who, (CHOSEN, "bold"), self.details) if self.value else self.who + self.details
 
 
 class CollectorChoice(Vertical):
@@ -58,12 +86,13 @@ class CollectorChoice(Vertical):
     def compose(self) -> ComposeResult:
         with RadioSet():
             for carer in self.carers:
-                yield RadioButton(self.label(carer), name=str(carer.id))
-            yield RadioButton(SOMEONE_ELSE_LABEL, name=str(SOMEONE_ELSE))
+                yield CollectorButton(carer.name, self.details(carer), name=str(carer.id))
+            yield CollectorButton(SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS, name=str(SOMEONE_ELSE))
 
     @staticmethod
-    def label(carer: CarerOption) -> Text:
-        text = Text.assemble((carer.name, "bold"), f" · {carer.relationship or 'relationship not recorded'}")
+    def details(carer: CarerOption) -> Text:
+        """What follows the carer's name: relationship, parental responsibility, telephone."""
+        text = Text(f" · {carer.relationship or 'relationship not recorded'}")
         if carer.parental_responsibility:
             text.append(" · ✔ parental responsibility", style="bold")
         if carer.telephone:
