@@ -325,3 +325,18 @@ def test_the_printer_on_the_screen_defaults_to_the_settings(school, tmp_path, mo
     assert configured_printer(Settings()) == ("file", str(Path(tmp_path / "data" / "labels.pdf")))
     assert configured_printer(Settings(label_printer_kind="cups", label_printer="Reception_QL")) == \
         ("cups", "Reception_QL")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_the_focused_button_keeps_its_label_on_screen(school, size):
+    # The buttons are one row high: a frame all round the focused one drew over its label.
+    async with kiosk(school).run_test(size=size) as pilot:
+        await sign_in(pilot)
+        screen = await open_labels(pilot)
+        for button_id, label in (("print", "Print  Ctrl+S"), ("replace-lost", "Lost tag: replace")):
+            button = screen.query_one(f"#{button_id}", Button)
+            if not button.display:
+                continue
+            button.focus()
+            await pilot.pause()
+            assert label in screen_text(pilot.app), f"{label!r} is not readable when focused"

@@ -472,6 +472,8 @@ async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_t
         await pilot.press("w")
         await wait_for(pilot, lambda: screen.figures is not None and screen.figures.kind == "week", "the week")
         assert "Searches 1 nothing found 1 · DSL told 1" in words(app, "#report-summary")
+        line = next(row for row in screen_text(app).splitlines() if "Searches" in row)
+        assert line.rstrip().endswith("parents told 0"), "one line at 80 columns"
         # Tuesday to Friday have not happened: no rows of zeros for them.
         assert [row[0] for row in rows(app, "#daily")] == ["Mon 30 Nov 2026"]
         more = screen.query_one("#report-more", Static)

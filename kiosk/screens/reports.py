@@ -78,7 +78,7 @@ def summary_text(f: ReportFigures) -> Text:
         if index:
             text.append("\n")
         text.append(f"{label:<23}")
-        text.append(f"{value:>7}", "bold")
+        text.append(f"{value:>6}", "bold")  # 6: the searches line fits 80 columns unwrapped
         if detail:
             text.append(f"  {detail}", "dim")
     return text
