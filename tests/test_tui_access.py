@@ -264,6 +264,9 @@ async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
         text = shown(app)
         assert "Nia Evans (head of year)" in text and "head_of_year" not in text
         assert shows_big(app, "LOOK UP") and not shows_big(app, "HAND IN")
+        assert desk.query_one("#mode-bar").has_class("-no-hatch") and not desk.query_one("#mode-bar").has_class(
+            "-hand-in")
+        assert "scanning here hands nothing in or back for your role" in text
         assert "Your role does not hand phones in or back. F4 pupil, F5 confiscate, F8 search record, " \
                "F7 dashboard, F11 reports; Ctrl+L to lock." in text
         footer = screen_text(app).splitlines()[-1]

@@ -229,6 +229,11 @@ async def test_on_a_kiosk_sized_screen_the_name_is_big_and_at_hand_back_the_slot
         else:
             assert (scale(slot), scale(headline)) == (1, 1)
         save(app, "desk-handed-back-slot", size)
+        # "Zoë": the block font has no ë, so the name keeps its exact spelling on the bold line, at both sizes.
+        await scan(pilot, school.tag_of(school.pupils[0]))
+        assert banner.result.pupil == "Zoë Hall"
+        assert not name.display and banner.query_one("#pupil").display
+        assert "Zoë Hall · 9C" in screen_text(app)
         # Neither the desk nor the banner scrolls at either size (the recent list just shows the newest it can).
         assert app.screen.max_scroll_y == 0 and banner.max_scroll_y == 0
         assert not any(widget.show_vertical_scrollbar for widget in app.screen.query("*"))
@@ -244,3 +249,24 @@ async def test_the_banner_has_no_left_edge_drawn_in_characters(school):
                 await scan(pilot, code)
             # A `▌` edge is drawn row by row and shows gaps, like a rendering fault: the colour is the edge.
             assert banner.styles.border_left[0] in ("", "none"), banner.classes
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_the_lock_screen_clock_is_in_block_letters_at_kiosk_size(school, size):
+    from textual.widgets import Digits
+
+    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
+            size=size) as pilot:
+        await pilot.pause()
+        app = pilot.app
+        big = app.screen.query_one("#lock-time-big", BigText)
+        digits = app.screen.query_one("#lock-time", Digits)
+        large = size == (160, 45)
+        assert big.text == app.screen._time(), "the big clock shows the school's time"
+        shown_big = big.parent.display and big.fitting_scale(big.content_size.width) == 2
+        assert shown_big is large and digits.display is not large
+        if large:
+            assert app.screen.query_one("#lock-panel").region.width >= 88
+        # The panel is never cut off, and the sign-in box is on screen.
+        assert app.screen.region.contains_region(app.screen.query_one("#lock-panel").region)
+        assert app.screen.query_one("#sign-in").region.area

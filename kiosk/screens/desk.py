@@ -49,7 +49,7 @@ from kiosk.errors import StorageFailed
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.finding import FINDING_HEADLINES
 from kiosk.screens.pupil_picker import PupilPicker
-from kiosk.widgets.big_text import BigText
+from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.database_down import DatabaseDown
 from kiosk.widgets.desk_figures import DeskFigures, changes_figures
 from kiosk.widgets.desk_footer import DeskFooter
@@ -63,6 +63,7 @@ from kiosk.widgets.title_bar import TitleBar, role_words
 # reportlab for them would add a quarter of a second to every start of the kiosk.
 
 SCAN_PROMPT = "scan a tag, a school ID card, or type a name"
+NO_HATCH_PROMPT = "scanning here hands nothing in or back for your role: see the keys below"
 MODE_WORDS = {Mode.HAND_IN: "HAND IN", Mode.HAND_BACK: "HAND BACK"}
 # The headline for each desk error; the error's own message says what to do next. A tag that is not known, is
 # old or was misread gets the same words here as on the confiscation and release screens (finding.py's).
@@ -83,8 +84,7 @@ NO_HAND_IN_WORDS = ((Permission.VIEW_PUPILS, "LOOK UP"), (Permission.CONFISCATE,
 # What each key the desk may offer such a role opens, in the order the line lists them.
 LOOK_UP_KEYS = (("pupil", "F4 pupil"), ("confiscate", "F5 confiscate"), ("search_record", "F8 search record"),
                 ("dashboard", "F7 dashboard"), ("reports", "F11 reports"))
-# A kiosk-sized terminal gets letters twice the size.
-LARGE_FROM = (140, 40)
+# A kiosk-sized terminal gets letters twice the size (LARGE_FROM, from big_text: the lock screen uses it too).
 # The figures and the database's health are read this often: other desks' work shows within this many seconds.
 REFRESH_SECONDS = 3.0
 # After a read that may have missed this desk's own latest scans, read again this soon (a few times a second at
@@ -179,7 +179,7 @@ class DeskScreen(Screen[None]):
             yield BigText(self.mode_words, id="mode")
             yield self._figures
         yield DatabaseDown(id="db-down")
-        self._scan_box.border_title = SCAN_PROMPT
+        self._scan_box.border_title = SCAN_PROMPT if self.hands_in else NO_HATCH_PROMPT
         yield self._scan_box
         yield self._banner
         yield self._recent
@@ -258,6 +258,7 @@ class DeskScreen(Screen[None]):
         self.query_one("#mode", BigText).text = self.mode_words
         self.query_one("#mode-bar").set_class(self.hands_in and self.mode == Mode.HAND_IN, "-hand-in")
         self.query_one("#mode-bar").set_class(self.hands_in and self.mode == Mode.HAND_BACK, "-hand-back")
+        self.query_one("#mode-bar").set_class(not self.hands_in, "-no-hatch")
 
     # ── the figures and the database's health, read in the background ───────────────────────────────────
     def read_database(self) -> Poll:

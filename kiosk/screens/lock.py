@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle, Vertical
@@ -14,6 +14,7 @@ from kiosk.auth.staff import SignedIn, SignInRefused, sign_in
 from kiosk.clock import Clock, local
 from kiosk.config import Settings
 from kiosk.keyring import Keyring
+from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 
@@ -48,6 +49,9 @@ class LockScreen(Screen[None]):
             yield Static(self.settings.school_name, id="lock-school")
             yield Static(self.settings.desk, id="lock-desk")
             yield Digits(self._time(), id="lock-time")
+            # On a kiosk-sized screen the panel is wider and the clock in block letters (lock-large in kiosk.tcss).
+            with Center(id="lock-time-row"):
+                yield BigText(self._time(), scale=2, id="lock-time-big")
             yield Static("Desk locked", id="lock-title")
             yield Label(ASK_WHO, id="sign-in-prompt")
             yield ScanBox(placeholder="initials", id="sign-in")
@@ -64,6 +68,10 @@ class LockScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.query_one("#lock-time", Digits).update(self._time())
+        self.query_one("#lock-time-big", BigText).text = self._time()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= LARGE_FROM[0] and event.size.height >= LARGE_FROM[1], "-large")
 
     def reset(self, message: str = "") -> None:
         """Back to step 1 with an empty box: nothing half-typed survives a lock or an idle spell."""

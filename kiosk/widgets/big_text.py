@@ -61,6 +61,8 @@ FONT: dict[str, tuple[str, ...]] = {
     "✖": ("#...#", ".#.#.", "..#..", ".#.#.", "#...#"),
 }
 PIXEL_ROWS = 5
+# A kiosk-sized terminal (columns, rows) and up: results, the mode and the lock screen's clock get scale 2.
+LARGE_FROM = (140, 40)
 
 
 def can_draw(text: str) -> bool:

@@ -51,7 +51,7 @@ class RecentList(Widget):
             if index:
                 lines.append("\n")
             lines.append(f"{scan.at}  ", time_style)
-            lines.append(f"{ICONS[scan.severity]} {scan.headline:<14}", style)
+            lines.append(f"{ICONS[scan.severity]} {scan.headline:<15}", style)
             if scan.pupil:
                 lines.append(f" {scan.pupil:<24} ")
                 lines.append(scan.form, "bold")

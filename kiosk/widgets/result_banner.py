@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from kiosk.custody import Outcome, Receipt, Severity
-from kiosk.widgets.big_text import BigText
+from kiosk.widgets.big_text import BigText, can_draw
 
 READY = "Scan a tag or a school ID card, or type a name and press Enter."
 ICONS = {Severity.OK: "✔", Severity.WARNING: "⚠", Severity.REFUSED: "✖"}
@@ -57,8 +57,8 @@ class ResultBanner(Vertical):
 
     def compose(self) -> ComposeResult:
         yield BigText(id="headline")
-        # On a kiosk-sized screen the pupil's name is in block letters too, on its own line (plain bold when a
-        # letter has no block form, "Siobhán", or it does not fit); the small line under it then says nothing new.
+        # On a kiosk-sized screen the pupil's name is in block letters too, on its own line (the bold line instead
+        # when a letter has no block form, "Siobhán"); the bold line is then hidden, as it would say nothing new.
         yield BigText(id="pupil-big")
         yield Static(id="pupil")
         with Horizontal(id="slot-row"):
@@ -90,9 +90,11 @@ class ResultBanner(Vertical):
         self.set_classes(f"-{result.severity.value}")
         self.query_one("#headline", BigText).text = f"{result.icon} {result.headline}"
         self._scales(result)
-        large_name = self.scale >= 2 and bool(result.pupil)
+        name = f"{result.pupil} {result.form}"
+        # A name with a letter the block font lacks ("Zoë") keeps its exact spelling on the bold line.
+        large_name = self.scale >= 2 and bool(result.pupil) and can_draw(name)
         big = self.query_one("#pupil-big", BigText)
-        big.text = f"{result.pupil} {result.form}" if large_name else ""
+        big.text = name if large_name else ""
         big.display = large_name
         pupil = self.query_one("#pupil", Static)
         pupil.update(f"{result.icon} {result.pupil} · {result.form}" if result.pupil else "")
