@@ -665,3 +665,20 @@ def test_the_picker_rows_have_no_dim_parts_to_vanish_on_the_highlight(school):
     line = PupilPicker._line(replace(PupilSummary.of(aoife), legal_name="Aoife Legal"))
     assert f"MIS {aoife.mis_id}" in line.plain and "legal name Aoife Legal" in line.plain
     assert not any("dim" in str(span.style) for span in line.spans)
+
+
+def test_a_held_phone_at_hand_back_is_not_handed_back_and_names_the_dsl(school):
+    from kiosk.custody import Mode, hand_back
+    from kiosk.screens.desk import receipt_result
+
+    leo = school.pupils[5]
+    tag = Tag.get(Tag.code == school.tag_of(leo))
+    now = to_db(school.clock.now())
+    Custody.create(tag=tag, pupil=leo, kind=Kind.CONFISCATED, state=State.SAFEGUARDING_HOLD, slot_box="SAFE",
+                   slot_position=2, opened_at=now, opened_by=school.office.staff_id, opened_desk="Reception 1",
+                   state_changed_at=now, reason="used in a lesson", dsl_flag=True)
+    receipt = hand_back(school.ctx(), resolve(normalise(tag.code)))
+    result = receipt_result(receipt, Mode.HAND_BACK)
+    assert (result.severity, result.icon, result.headline) == (Severity.REFUSED, "✖", "NOT HANDED BACK")
+    assert result.message == "Held — do not hand back: refer to the Designated Safeguarding Lead"
+    assert result.slot is None
