@@ -189,6 +189,8 @@ async def test_at_80x24_the_held_phones_come_first_and_need_no_sideways_scrollin
         text = screen_text(app)
         assert "⚠ 7 days OVERDUE" in text, "the overdue phone is on the first screen"
         assert text.index("Held for parents (2)") < text.index("By form today")
+        held_box = app.screen.query_one("#dash-held-box")
+        assert (held_box.styles.margin.right, held_box.styles.margin.bottom) == (0, 1), "a blank row between"
         table = app.screen.query_one("#held", DataTable)
         assert not table.show_horizontal_scrollbar
         assert table.virtual_size.width <= 76, "fits the 80-column body with its scrollbar, in one layout state"
@@ -703,6 +705,10 @@ async def test_end_of_day_labels_a_phone_left_overnight_in_a_headed_column_that_
         assert notes == {"Łukasz Now": "⚠ overnight", "Zoë-Alexan": ""}
         assert "⚠ overnight" in screen_text(app), "not cut at the right edge"
         assert table.virtual_size.width <= table.scrollable_content_region.width
+        still_box = app.screen.query_one("#eod-still-box")
+        # A gap before the By form table: under it at 80 columns, beside it on a large screen.
+        assert (still_box.styles.margin.right, still_box.styles.margin.bottom) == ((0, 1) if size == (80, 24)
+                                                                                   else (2, 0))
 
 
 async def test_end_of_day_reconciles_by_form_lists_who_is_still_in_and_saves_a_pdf(school):

@@ -153,7 +153,7 @@ class DashboardScreen(Screen[None]):
     #dash-ending-box { height: auto; margin-top: 1; }
     #ending { height: auto; max-height: 10; }
     #dash-held-box { margin-right: 2; }
-    .-narrow #dash-held-box { margin-right: 0; margin-bottom: 1; }
+    DashboardScreen.-narrow #dash-held-box { margin-right: 0; margin-bottom: 1; }
     """
 
     class Refreshed(Message):

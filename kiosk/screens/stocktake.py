@@ -50,7 +50,7 @@ class EndOfDayScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     DEFAULT_CSS = """
     #eod-still-box { margin-right: 2; }
-    .-narrow #eod-still-box { margin-right: 0; margin-bottom: 1; }
+    EndOfDayScreen.-narrow #eod-still-box { margin-right: 0; margin-bottom: 1; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back"),
