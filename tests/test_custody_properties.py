@@ -97,7 +97,7 @@ class DeskDay(RuleBasedStateMachine):
         assert report.ok != self.changed_behind_the_domain, report.problems
 
 
-DeskDay.TestCase.settings = settings(max_examples=25, stateful_step_count=30, deadline=None,
+DeskDay.TestCase.settings = settings(max_examples=15, stateful_step_count=30, deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 TestDeskDay = DeskDay.TestCase
 
