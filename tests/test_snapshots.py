@@ -219,6 +219,11 @@ class Camera:
         # The screen's readings (worker threads) land first; then no cursor blinks, so every run is the same.
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        # A worker's result can move the focus or restyle a button a moment later on a loaded machine (a flaky
+        # "Day" button on the reports screen in CI): let that settle too before the picture.
+        await pilot.pause(0.3)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False
         await pilot.wait_for_scheduled_animations()
