@@ -32,9 +32,8 @@ from kiosk.widgets.desk_figures import DeskFigures
 from kiosk.widgets.recent_list import RecentList
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import ScanBox
-from tests import pgserver
 from tests.conftest import OFFICE_PIN, make_school
-from tests.reliability.harness import OwnPostgres
+from tests.reliability.harness import OwnPostgres, start_own_postgres
 from tests.tui_helpers import burst, scan, screen_text, shows_big, sign_in, type_keys
 
 
@@ -462,13 +461,7 @@ async def test_another_desks_work_reaches_the_figures_through_a_burst(school, tm
 
 @pytest.fixture(scope="module")
 def stoppable_postgres():
-    server = OwnPostgres()
-    try:
-        server.start()
-    except pgserver.NoPostgres as exc:
-        if pgserver.required():
-            pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_PG=1) but: {exc}")
-        pytest.skip(f"no PostgreSQL server of this test's own: {exc}")
+    server = start_own_postgres()
     yield server
     server.stop()
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import pgserver
-from tests.reliability.harness import OwnPostgres, Site, build_site, close_bound
+from tests.reliability.harness import Site, build_site, close_bound, start_own_postgres
 from tests.reliability.sizes import SIZES
 
 __all__ = ["SIZES"]
@@ -24,14 +23,7 @@ def _unbind_after_each_test():
 
 
 def _own_server():
-    server = OwnPostgres()
-    try:
-        server.start()
-    except pgserver.NoPostgres as exc:
-        if pgserver.required():
-            pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_PG=1) but: {exc}")
-        pytest.skip(f"no PostgreSQL server of our own for this test: {exc}")
-    return server
+    return start_own_postgres()
 
 
 @pytest.fixture(scope="session")

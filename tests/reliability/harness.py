@@ -401,6 +401,20 @@ class OwnPostgres(pgserver.Server):
             return ""
 
 
+def start_own_postgres() -> OwnPostgres:
+    """A started OwnPostgres; where PostgreSQL is missing the test fails under KIOSK_REQUIRE_PG=1, else skips."""
+    import pytest
+
+    server = OwnPostgres()
+    try:
+        server.start()
+    except pgserver.NoPostgres as exc:
+        if pgserver.required():
+            pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_PG=1) but: {exc}")
+        pytest.skip(f"no PostgreSQL server of the test's own: {exc}")
+    return server
+
+
 def database_name(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
