@@ -19,6 +19,7 @@ from kiosk.clock import Clock, local
 from kiosk.commands import COMMAND_MODULES
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
 from kiosk.errors import DeskError
+from kiosk.formatting import weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
 from kiosk.reports.export import spreadsheet_safe
 
@@ -207,7 +208,7 @@ def cmd_close_day(env: Env, args: argparse.Namespace) -> int:
     for phone in report.uncollected:
         earlier = "  (from an earlier day)" if phone.overnight_before else ""
         env.say(f"  {phone.pupil.form:<6}{phone.pupil.name[:32]:<33}slot {phone.slot or '-':<9}"
-                f"in since {local(phone.since, tz):%a %d %b %H:%M}{earlier}")
+                f"in since {weekday_date_time(local(phone.since, tz))}{earlier}")
     return EXIT_OK
 
 
@@ -273,7 +274,7 @@ def cmd_exception_list(env: Env, args: argparse.Namespace) -> int:
     today = env.clock.now().astimezone(env.settings.tz).date()
     rows = expiring_soon(today, args.expiring) if args.expiring is not None else active_exceptions_on(today)
     for e in sorted(rows, key=lambda e: (e.valid_to or date.max, e.pupil.form)):
-        until = f"until {e.valid_to:%a %-d %b %Y}" if e.valid_to else "no end date"
+        until = f"until {weekday_date_year(e.valid_to)}" if e.valid_to else "no end date"
         name = e.pupil.display_name[:30]
         env.say(f"{e.pupil.form:<6}{name:<31}{e.kind:<20}{until:<24}approved by {e.approved_by_name}")
     env.say(f"{len(rows)} exception(s)" + (f" ending within {args.expiring} days" if args.expiring is not None else

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from kiosk.auth.roles import Permission
+from kiosk.formatting import long_date, weekday, weekday_date, weekday_time
 
 
 def register(add, sub) -> None:
@@ -166,7 +167,7 @@ def cmd_today(env, args) -> int:
     if args.csv:
         env.out.write(to_csv(header, rows))
         return 0
-    env.say(f"{env.settings.school_name} — phones on {day:%A %-d %B %Y}")
+    env.say(f"{env.settings.school_name} — phones on {long_date(day)}")
     env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'In office':>11}{'Uncollected':>13}")
     for line in lines:
         if line is lines[-1]:
@@ -211,7 +212,7 @@ def cmd_daily(env, args) -> int:
     _reader(env, args)
     p = _period(env, args)
     lines = daily_lines(p, env.settings, today=_today(env))
-    rows = [[f"{d.day:%Y-%m-%d}", f"{d.day:%a}", d.handed_in, d.handed_back, d.left_uncollected]
+    rows = [[f"{d.day:%Y-%m-%d}", f"{weekday(d.day)}", d.handed_in, d.handed_back, d.left_uncollected]
             for d in lines if d.day.weekday() < 5 or d.handed_in]
 
     def pdf() -> bytes:
@@ -309,7 +310,7 @@ def cmd_desk_time(env, args) -> int:
     rows = [["hand-ins", t.hand_ins], ["hand-backs", t.hand_backs],
             ["seconds per hand-in (average)", t.seconds_per_hand_in or ""],
             ["seconds per hand-back (average)", t.seconds_per_hand_back or ""]]
-    rows += [[f"minutes at the desk {d:%a %-d %b}", m] for d, m in t.minutes_per_day.items()]
+    rows += [[f"minutes at the desk {weekday_date(d)}", m] for d, m in t.minutes_per_day.items()]
 
     def pdf() -> bytes:
         from kiosk.documents.report_papers import desk_time_pdf
@@ -363,14 +364,14 @@ def cmd_reconcile(env, args) -> int:
     env.open()
     day = _day(env, args.day)
     rec = reconcile(day, env.settings)
-    env.say(f"End of day {day:%A %-d %B %Y}")
+    env.say(f"End of day {long_date(day)}")
     env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'Still in':>10}")
     for form, handed_in, back, still in rec.lines:
         env.say(f"{form:<8}{handed_in:>10}{back:>13}{still:>10}")
     env.say(f"Still in the office: {len(rec.still_in)}")
     for s in rec.still_in:
         since = local(s.since, env.settings.tz)
-        env.say(f"  {s.form:<6}{s.pupil[:30]:<31}slot {s.slot or '-':<8}since {since:%a %H:%M}")
+        env.say(f"  {s.form:<6}{s.pupil[:30]:<31}slot {s.slot or '-':<8}since {weekday_time(since)}")
     if args.pdf:
         Path(args.pdf).write_bytes(reconciliation_pdf(rec, env.settings))
         env.say(f"Printable copy: {args.pdf}")

@@ -25,6 +25,7 @@ from kiosk.custody.states import Kind, State
 from kiosk.db import raw
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, Pupil, Staff, Tag, database_proxy, slot_label
+from kiosk.formatting import moment
 
 RETRIES = 3
 
@@ -64,10 +65,7 @@ def _open_custody(tag_id: int) -> OpenCustody | None:
 
 
 def _hhmm(ctx: DeskContext, at: datetime) -> str:
-    when = local(at, ctx.settings.tz)
-    if when.date() == local_today(ctx.clock, ctx.settings.tz):
-        return f"{when:%H:%M}"
-    return f"{when:%a %-d %b %H:%M}"
+    return moment(local(at, ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
 
 
 def _notes(ctx: DeskContext, pupil: Pupil) -> tuple[str, ...]:

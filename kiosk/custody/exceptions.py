@@ -12,6 +12,7 @@ from kiosk.custody.errors import DeskError
 from kiosk.db import raw
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import PhoneException, Pupil, database_proxy
+from kiosk.formatting import day_month
 
 KINDS = ("medical", "educational visit", "young carer", "visitor arrangement", "other")
 
@@ -66,7 +67,7 @@ _as_date = PhoneException.valid_to.python_value  # SQLite returns text; peewee's
 
 
 def describe(exc: PhoneException | ActiveException) -> str:
-    until = f", until {exc.valid_to:%-d %b}" if exc.valid_to else ""
+    until = f", until {day_month(exc.valid_to)}" if exc.valid_to else ""
     notes = f" — {exc.notes}" if exc.notes else ""
     return f"exception: {exc.kind}{notes}{until}"
 

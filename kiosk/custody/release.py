@@ -17,6 +17,7 @@ from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import action_guard, storage_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, Staff, database_proxy
+from kiosk.formatting import long_day, time_on_day, weekday_date
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def release_to_carer(
     authoriser = None
     if listed is None or early:
         if authorisation is None:
-            why = (f"it is held until {custody.held_until:%a %-d %b} under the escalation ladder" if early
+            why = (f"it is held until {weekday_date(custody.held_until)} under the escalation ladder" if early
                    else f"{name} is not on the pupil's contact list from the MIS")
             raise Refused(f"Needs a head or DSL to authorise: {why}. Ask them to enter their initials and PIN "
                           "with a reason.")
@@ -143,7 +144,7 @@ def already_released(custody: Custody, ctx: DeskContext) -> str:
     by = Staff.get_or_none(Staff.id == custody.closed_by_id)
     when = local(as_utc(custody.closed_at), ctx.settings.tz)
     return (f"Already released to {custody.handed_to} by {by.name if by else 'another desk'} "
-            f"({custody.closed_desk}) at {when:%H:%M on %a %-d %b}. Nothing was changed.")
+            f"({custody.closed_desk}) at {time_on_day(when)}. Nothing was changed.")
 
 
 def _not_releasable(custody: Custody) -> str:
@@ -157,4 +158,4 @@ def _not_releasable(custody: Custody) -> str:
 
 
 def held_until_text(held_until: date | None) -> str:
-    return f"{held_until:%A %-d %B}" if held_until else "today"
+    return long_day(held_until) if held_until else "today"

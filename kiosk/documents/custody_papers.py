@@ -11,16 +11,17 @@ from kiosk.custody.confiscation import ConfiscationReceipt
 from kiosk.custody.release import ReleaseReceipt
 from kiosk.db.models import Custody, Pupil
 from kiosk.documents.pdf import Document
+from kiosk.formatting import long_date_time, long_day
 
 
 def _when(value, settings: Settings) -> str:
-    return f"{local(value, settings.tz):%A %-d %B %Y at %H:%M}"
+    return f"{long_date_time(local(value, settings.tz))}"
 
 
 def parent_notice(receipt: ConfiscationReceipt, settings: Settings, *, collection_hours: str = "3.15pm–4.30pm")\
         -> bytes:
     """For parents and carers (print or email): what was confiscated, why, when and how to collect it."""
-    held = f"{receipt.held_until:%A %-d %B}"
+    held = long_day(receipt.held_until)
     doc = Document("Notice: a mobile phone has been confiscated", settings.school_name)
     doc.para(f"Dear parent or carer of {receipt.pupil.name} ({receipt.pupil.form}),")
     doc.para("Under the school's Mobile and Smart Technology Policy, pupils' phones are handed in at the office at "

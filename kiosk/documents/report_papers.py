@@ -14,6 +14,7 @@ from kiosk.clock import local
 from kiosk.config import Settings
 from kiosk.documents.pdf import Document
 from kiosk.errors import NotPermitted
+from kiosk.formatting import day_month_year_time, long_date, weekday_date_year, weekday_date_year_time
 from kiosk.reports.figures import ConfiscationFigures, DailyLine, DeskTime, ExamIncident, SearchFigures
 from kiosk.reports.period_report import PAPERS, ReportFigures
 from kiosk.reports.periods import Period
@@ -21,8 +22,8 @@ from kiosk.reports.periods import Period
 
 def _paper(title: str, p: Period, settings: Settings, made_at: datetime | None) -> Document:
     doc = Document(f"{title}: {p.label}", settings.school_name)
-    made = f" Printed {local(made_at, settings.tz):%-d %B %Y at %H:%M}." if made_at else ""
-    doc.para(f"From the phone custody kiosk's records, {p.start:%A %-d %B %Y} to {p.end:%A %-d %B %Y}.{made}",
+    made = f" Printed {day_month_year_time(local(made_at, settings.tz))}." if made_at else ""
+    doc.para(f"From the phone custody kiosk's records, {long_date(p.start)} to {long_date(p.end)}.{made}",
              size=9)
     return doc
 
@@ -40,7 +41,7 @@ def _minutes(value: float | None) -> str:
 def _daily(doc: Document, lines: Sequence[DailyLine], desk: DeskTime | None, *, every_weekday: bool) -> None:
     shown = [d for d in lines if d.handed_in or d.handed_back or d.left_uncollected
              or (every_weekday and d.day.weekday() < 5)]
-    rows: list[list[object]] = [[f"{d.day:%a %-d %b %Y}", d.handed_in, d.handed_back, d.left_uncollected]
+    rows: list[list[object]] = [[f"{weekday_date_year(d.day)}", d.handed_in, d.handed_back, d.left_uncollected]
                                 + ([_minutes(desk.minutes_per_day.get(d.day))] if desk else []) for d in shown]
     if shown:
         rows.append(["Total", sum(d.handed_in for d in lines), sum(d.handed_back for d in lines),
@@ -74,7 +75,7 @@ def _repeats(doc: Document, c: ConfiscationFigures) -> None:
 def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> None:
     doc.para("Each phone found in an exam is reported to the examining body.", size=9)
     doc.table(["When", "Pupil", "Form", "Exam board", "Paper", "Room"],
-              [[f"{local(e.at, settings.tz):%a %-d %b %Y %H:%M}", e.pupil, e.form, e.board or "—", e.paper or "—",
+              [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.form, e.board or "—", e.paper or "—",
                 e.room or "—"] for e in exams], widths_mm=[44, 40, 14, 22, 26, 24])
 
 
@@ -94,7 +95,7 @@ def _desk_time(doc: Document, t: DeskTime) -> None:
                ("Desk minutes a day (average over days with scans)",
                 f"{sum(minutes) / len(minutes):.1f}" if minutes else "—")])
     doc.heading("Minutes at the desk, day by day")
-    doc.table(["Day", "Minutes"], [[f"{day:%a %-d %b %Y}", f"{m:.1f}"] for day, m in t.minutes_per_day.items()],
+    doc.table(["Day", "Minutes"], [[f"{weekday_date_year(day)}", f"{m:.1f}"] for day, m in t.minutes_per_day.items()],
               widths_mm=[60, 30], wrap=False)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from kiosk.formatting import short_date
 from kiosk.labels.content import BagLabel, TagLabel
 from kiosk.labels.layouts import Layout, get_layout, mm_to_px
 from kiosk.labels.symbols import (
@@ -161,7 +162,7 @@ def tag_texts(label: TagLabel) -> dict[str, str]:
 
 
 def bag_texts(label: BagLabel) -> dict[str, str]:
-    held = f"CONFISCATED {label.confiscated_on:%-d %b %Y}"
+    held = f"CONFISCATED {short_date(label.confiscated_on)}"
     return {"name": label.name, "held": f"{label.form} · {held}" if label.form else held,
             "reason": f"Reason: {label.reason}" if label.reason else "Reason: (not recorded)",
             "seal": f"Seal/bag no. {label.seal_number}" if label.seal_number else "Seal/bag no. —",

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from kiosk.clock import local_day_bounds, to_db
 from kiosk.config import Settings
 from kiosk.custody.terms import term_containing, terms
+from kiosk.formatting import day_month_year, long_date, short_date
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,13 @@ class Period:
 def period(kind: str, today: date, settings: Settings, *, start: date | None = None,
            end: date | None = None) -> Period:
     if kind == "day":
-        return Period(today, today, f"{today:%A %-d %B %Y}")
+        return Period(today, today, long_date(today))
     if kind == "week":
         monday = today - timedelta(days=today.weekday())
-        return Period(monday, monday + timedelta(days=4), f"week beginning {monday:%-d %B %Y}")
+        return Period(monday, monday + timedelta(days=4), f"week beginning {day_month_year(monday)}")
     if kind == "term":
         first, last = term_containing(today, settings)
-        return Period(first, last, f"term {first:%-d %b %Y} – {last:%-d %b %Y}")
+        return Period(first, last, f"term {short_date(first)} – {short_date(last)}")
     if kind == "year":
         first, last = school_year(today, settings)
         return Period(first, last, f"school year {first:%Y}/{last:%y}")
@@ -46,9 +47,9 @@ def period(kind: str, today: date, settings: Settings, *, start: date | None = N
         if start is None or end is None:
             raise ValueError("A range needs a first day and a last day.")
         if end < start:
-            raise ValueError(f"The range ends ({end:%-d %b %Y}) before it starts ({start:%-d %b %Y}): "
+            raise ValueError(f"The range ends ({short_date(end)}) before it starts ({short_date(start)}): "
                              "swap the two dates.")
-        return Period(start, end, f"{start:%-d %b %Y} – {end:%-d %b %Y}")
+        return Period(start, end, f"{short_date(start)} – {short_date(end)}")
     raise ValueError(f"unknown period {kind!r}: day, week, term, year or custom")
 
 

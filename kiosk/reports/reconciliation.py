@@ -11,6 +11,7 @@ from kiosk.custody.reports import day_report, form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.formatting import long_date, weekday_date_time
 from kiosk.reports.periods import Period
 
 
@@ -46,15 +47,15 @@ def reconciliation_pdf(rec: Reconciliation, settings: Settings) -> bytes:
     # reportlab is loaded only when a paper is made, not when the desk (which reconciles on screen) starts.
     from kiosk.documents.pdf import Document
 
-    doc = Document(f"End of day: {rec.day:%A %-d %B %Y}", settings.school_name)
+    doc = Document(f"End of day: {long_date(rec.day)}", settings.school_name)
     doc.heading("By form")
     doc.table(["Form", "Handed in", "Handed back", "Still in the office"], [list(line) for line in rec.lines])
     doc.heading(f"Still in the office ({len(rec.still_in)})")
     doc.table(["Form", "Pupil", "Slot", "In since", "State"],
-              [[s.form, s.pupil, s.slot or "", f"{local(s.since, settings.tz):%a %-d %b %H:%M}",
+              [[s.form, s.pupil, s.slot or "", weekday_date_time(local(s.since, settings.tz)),
                 "left overnight" if s.state == State.UNCOLLECTED else "in office"] for s in rec.still_in])
     return doc.render()
 
 
 def day_period(day: date) -> Period:
-    return Period(day, day, f"{day:%A %-d %B %Y}")
+    return Period(day, day, long_date(day))

@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 
 from kiosk.config import Settings
 from kiosk.documents.pdf import Document, chart_font
+from kiosk.formatting import day_month, month_year, short_date
 from kiosk.reports.figures import (
     confiscation_figures,
     daily_lines,
@@ -91,16 +92,16 @@ def review_pack(p: Period, settings: Settings, *, include_safeguarding: bool, to
         doc.facts([(k.capitalize(), str(v)) for k, v in safeguarding_figures(p, settings).items()])
     doc.heading("Confiscations")
     weeks = list(conf.by_week.items())
-    doc.flowable(_bar_chart("Confiscations per week", [f"{d:%-d %b}" for d, _ in weeks], [n for _, n in weeks]))
+    doc.flowable(_bar_chart("Confiscations per week", [day_month(d) for d, _ in weeks], [n for _, n in weeks]))
     doc.flowable(_bar_chart("By reason", list(conf.by_reason), list(conf.by_reason.values()), horizontal=True,
                             height_mm=12 + 8 * max(1, len(conf.by_reason))))
     doc.flowable(_bar_chart("By year group", list(conf.by_year), list(conf.by_year.values()), height_mm=50))
     doc.table(["Form", "Confiscations"], [[form, n] for form, n in conf.by_form.items()], widths_mm=[40, 40])
     doc.heading("Phones found in exams")
-    doc.table(["Exam board", "Paper", "Date"], [[e.board, e.paper, f"{e.at:%-d %b %Y}"] for e in exams])
+    doc.table(["Exam board", "Paper", "Date"], [[e.board, e.paper, short_date(e.at)] for e in exams])
     doc.heading("Hand-ins per month")
     months: dict[str, int] = {}
     for d in days:
-        months[f"{d.day:%b %Y}"] = months.get(f"{d.day:%b %Y}", 0) + d.handed_in
+        months[f"{month_year(d.day)}"] = months.get(f"{month_year(d.day)}", 0) + d.handed_in
     doc.flowable(_bar_chart("Phones handed in per month", list(months), list(months.values()), height_mm=55))
     return doc.render()

@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Label
 
 from kiosk.clock import Clock, local, local_today
 from kiosk.custody import CloseDayReport, UncollectedPhone
+from kiosk.formatting import clock_time, moment
 
 
 def form_order(phone: UncollectedPhone) -> tuple[int, str, str]:
@@ -72,7 +73,7 @@ class UncollectedList(ModalScreen[None]):
         count = len(self.report.uncollected)
         title = "1 phone uncollected" if count == 1 else f"{count} phones uncollected"
         with Vertical(id="uncollected-box", classes="dialog"):
-            yield Label(f"Day closed at {local(self.report.closed_at, self.tz):%H:%M} · {title}",
+            yield Label(f"Day closed at {clock_time(local(self.report.closed_at, self.tz))} · {title}",
                         id="uncollected-title")
             if count:
                 yield DataTable(id="uncollected", cursor_type="row", zebra_stripes=True)
@@ -87,8 +88,7 @@ class UncollectedList(ModalScreen[None]):
         table.add_columns("Form", "Name", "Slot", "Since", "Note")
         today = local_today(self.clock, self.tz)
         for phone in sorted(self.report.uncollected, key=form_order):
-            since = local(phone.since, self.tz)
-            when = f"{since:%H:%M}" if since.date() == today else f"{since:%a %-d %b %H:%M}"
+            when = moment(local(phone.since, self.tz), today)
             table.add_row(phone.pupil.form, phone.pupil.name, phone.slot or "—", when,
                           "earlier day" if phone.overnight_before else "", key=str(phone.custody_id))
 

@@ -28,6 +28,7 @@ from kiosk.custody.confiscation import (
 )
 from kiosk.custody.terms import add_school_days
 from kiosk.db.models import Custody
+from kiosk.formatting import long_day
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.finding import FindingScreen, Found, TickBox, desk_card_command, ordinal, pupil_line, when_text
@@ -55,7 +56,7 @@ EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"
 def collection_words(held_until: date, today: date) -> str:
     if held_until <= today:
         return "collect after school today"
-    return f"held until {held_until:%A %-d %B}"
+    return f"held until {long_day(held_until)}"
 
 
 class ConfiscateScreen(FindingScreen):
@@ -298,7 +299,7 @@ class ConfiscateScreen(FindingScreen):
             summary.append(f"On a safeguarding hold: it cannot be released. {TELL_THE_DSL}", style="bold")
         else:
             summary.append("Held until: ", style="bold")
-            summary.append(f"{receipt.held_until:%A %-d %B} ({collection_words(receipt.held_until, today)}).")
+            summary.append(f"{long_day(receipt.held_until)} ({collection_words(receipt.held_until, today)}).")
         summary.append(f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term: "
                        f"{receipt.ladder.rule}.")
         if receipt.converted_from_daily:

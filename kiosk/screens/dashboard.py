@@ -23,6 +23,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError
+from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
 from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.reports import ReportsScreen, finished_with_database
@@ -295,7 +296,7 @@ class DashboardScreen(Screen[None]):
         tz = self.ctx.settings.tz
         at = local(event.board.at, tz)
         self.query_one("#dash-heading", Static).update(
-            f"DASHBOARD · {at:%A %-d %B} · updated {at:%H:%M:%S} · refreshes by itself")
+            f"DASHBOARD · {long_day(at)} · updated {clock_time_seconds(at)} · refreshes by itself")
         self.query_one("#dash-figures", Static).update(self.figures(event.board))
         self.show_trend(event.board)
         # The labels depend on the chart's width, known only once it is laid out (the first reading comes
@@ -387,7 +388,7 @@ class DashboardScreen(Screen[None]):
         for phone in held:
             table.add_row(cut(phone.pupil, HELD_WIDTHS["pupil"]), cut(phone.form, HELD_WIDTHS["form"]),
                           cut(phone.reason or "—", HELD_WIDTHS["reason"]), held_words(phone.days_held, phone.overdue),
-                          f"{phone.held_until:%-d %b}" if phone.held_until else "—", key=str(phone.custody_id))
+                          day_month(phone.held_until) if phone.held_until else "—", key=str(phone.custody_id))
         table.display = bool(held)
         self.query_one("#dash-held-none").display = not held
         if held:
@@ -403,7 +404,7 @@ class DashboardScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         for exc in ending:
-            table.add_row(exc.pupil, exc.form, exc.kind, f"{exc.until:%a %-d %b}",
+            table.add_row(exc.pupil, exc.form, exc.kind, weekday_date(exc.until),
                           Text(ends_words(exc.days_left), "bold" if exc.days_left <= 2 else ""),
                           key=str(exc.exception_id))
         self.query_one("#dash-ending-box").display = bool(ending)

@@ -46,6 +46,7 @@ from kiosk.db.connection import storage_guard
 from kiosk.db.models import database_proxy
 from kiosk.db.resilience import DEFAULT_ATTEMPTS, ConnectionWatch, Health, retry_transient
 from kiosk.errors import StorageFailed
+from kiosk.formatting import clock_time
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.finding import FINDING_HEADLINES
 from kiosk.screens.pupil_picker import PupilPicker
@@ -412,7 +413,7 @@ class DeskScreen(Screen[None]):
 
     def show(self, result: Result) -> None:
         self._banner.show(result)
-        at = f"{local(self.ctx.clock.now(), self.ctx.settings.tz):%H:%M}"
+        at = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
         self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
                                                   pupil=result.pupil, form=result.form))
 

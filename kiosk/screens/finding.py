@@ -37,6 +37,7 @@ from kiosk.custody.lookup import find_by_admission_number
 from kiosk.custody.scans import COMMAND_CODES, AdmissionNumberScan, CommandScan, NameSearch, Scan
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Pupil
+from kiosk.formatting import moment, since
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import SUBMIT_KEYS, ScanBox
 from kiosk.widgets.title_bar import TitleBar
@@ -157,10 +158,7 @@ def when_text(at: datetime | None, ctx: DeskContext) -> str:
     """'08:31' today, 'Mon 30 Nov 08:31' on another day, in the school's time."""
     if at is None:
         return ""
-    moment = local(as_utc(at), ctx.settings.tz)
-    if moment.date() == local_today(ctx.clock, ctx.settings.tz):
-        return f"{moment:%H:%M}"
-    return f"{moment:%a %-d %b %H:%M}"
+    return moment(local(as_utc(at), ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
 
 
 def since_text(at: datetime | None, ctx: DeskContext) -> str:
@@ -168,10 +166,7 @@ def since_text(at: datetime | None, ctx: DeskContext) -> str:
     hold from an earlier day pass for this morning's."""
     if at is None:
         return ""
-    moment = local(as_utc(at), ctx.settings.tz)
-    if moment.date() == local_today(ctx.clock, ctx.settings.tz):
-        return f"today {moment:%H:%M}"
-    return f"{moment:%a %-d %b %H:%M}"
+    return since(local(as_utc(at), ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
 
 
 # A focused button in Textual's style is its label reversed: a light strip inside a coloured button, which looks

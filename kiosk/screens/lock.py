@@ -13,6 +13,7 @@ from textual.widgets import Digits, Footer, Label, Static
 from kiosk.auth.staff import SignedIn, SignInRefused, sign_in
 from kiosk.clock import Clock, local
 from kiosk.config import Settings
+from kiosk.formatting import clock_time
 from kiosk.keyring import Keyring
 from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.scan_box import ScanBox
@@ -64,7 +65,7 @@ class LockScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
 
     def _time(self) -> str:
-        return f"{local(self.clock.now(), self.settings.tz):%H:%M}"
+        return clock_time(local(self.clock.now(), self.settings.tz))
 
     def _tick(self) -> None:
         self.query_one("#lock-time", Digits).update(self._time())

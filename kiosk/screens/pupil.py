@@ -28,6 +28,7 @@ from kiosk.custody.confiscation import ladder_position
 from kiosk.custody.lookup import find_by_admission_number
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.db.models import Carer, Custody, Event, PhoneException, Pupil, Staff, Tag
+from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
 from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.finding import DeskCardScreen, guarded_read, pupil_line, when_text
 from kiosk.screens.pupil_picker import PupilPicker
@@ -72,15 +73,12 @@ class HistoryLine:
 
 
 def when_long(at: datetime, ctx: DeskContext) -> str:
-    return f"{local(as_utc(at), ctx.settings.tz):%a %-d %b %Y %H:%M}"
+    return f"{weekday_date_year_time(local(as_utc(at), ctx.settings.tz))}"
 
 
 def when_short(at: datetime, ctx: DeskContext) -> str:
     """At 80 columns: the year only when it is not this year's."""
-    moment = local(as_utc(at), ctx.settings.tz)
-    if moment.year == local_today(ctx.clock, ctx.settings.tz).year:
-        return f"{moment:%a %-d %b %H:%M}"
-    return f"{moment:%-d %b %Y %H:%M}"
+    return moment_or_year(local(as_utc(at), ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
 
 
 def what_happened(action: str, payload: dict | None, *, dsl: bool) -> str:
@@ -262,7 +260,7 @@ class PupilScreen(DeskCardScreen):
         if pupil.legal_name != pupil.name:
             title.append(f" · legal name {pupil.legal_name}", "dim")
         if not pupil.active:
-            title.append(f" · left the school{f' on {row.left_on:%-d %b %Y}' if row.left_on else ''}", "bold")
+            title.append(f" · left the school{f' on {short_date(row.left_on)}' if row.left_on else ''}", "bold")
         self.query_one("#pupil-title", Static).update(title)
         self.query_one("#pupil-heading", Static).update(f"PUPIL · {pupil.name} · {pupil.form}")
         self.show_now(pupil)
@@ -318,7 +316,7 @@ class PupilScreen(DeskCardScreen):
         if custody.state == State.UNCOLLECTED:
             return f"⚠ Left overnight: in the office since {since}, slot {custody.slot or '—'}.", "warning"
         if custody.state == State.HELD_FOR_PARENT:
-            until = f", held until {custody.held_until:%a %-d %b}" if custody.held_until else ""
+            until = f", held until {weekday_date(custody.held_until)}" if custody.held_until else ""
             today = local_today(self.ctx.clock, self.ctx.settings.tz)
             overdue = ""
             if is_overdue(custody.opened_at, today, self.ctx.settings):  # as the dashboard counts and flags it
@@ -343,8 +341,8 @@ class PupilScreen(DeskCardScreen):
             text.append(f" · {tag.status}", style)
             if tag.device:
                 text.append(f" · {tag.device}", style)
-            printed = f" · label printed {tag.label_printed_at:%-d %b %Y}" if tag.label_printed_at else ""
-            text.append(f"\n  since {as_utc(tag.created_at):%-d %b %Y}{printed}", "dim")
+            printed = f" · label printed {short_date(tag.label_printed_at)}" if tag.label_printed_at else ""
+            text.append(f"\n  since {short_date(as_utc(tag.created_at))}{printed}", "dim")
         if not tags:
             text.append("\nNo tag yet: print one before their phone can be handed in.")
         return text
@@ -371,12 +369,12 @@ class PupilScreen(DeskCardScreen):
         for exc in exceptions:
             active = exc.valid_from <= today and (exc.valid_to is None or exc.valid_to >= today)
             status = "✔ active" if active else "ended" if exc.valid_to and exc.valid_to < today else "starts later"
-            until = f"{exc.valid_to:%-d %b %Y}" if exc.valid_to else "no end date"
+            until = short_date(exc.valid_to) if exc.valid_to else "no end date"
             text.append(f"\n{exc.kind}", "bold" if active else "dim")
             text.append(f" · {status}", "bold" if active else "dim")
             if exc.notes:
                 text.append(f" — {exc.notes}")
-            text.append(f"\n  {exc.valid_from:%-d %b %Y} – {until} · approved by {exc.approved_by_name}"
+            text.append(f"\n  {short_date(exc.valid_from)} – {until} · approved by {exc.approved_by_name}"
                         + (f" · {exc.agreement_ref}" if exc.agreement_ref else ""), "dim")
         if not exceptions:
             text.append("\nNone.", "dim")

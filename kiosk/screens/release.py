@@ -24,6 +24,7 @@ from kiosk.custody.release import (
     release_to_carer,
 )
 from kiosk.db.models import Custody
+from kiosk.formatting import long_day, weekday_date
 from kiosk.screens.finding import FindingScreen, Found, guarded_read, pupil_line, when_text
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.widgets.big_text import BigText
@@ -148,7 +149,7 @@ class ReleaseScreen(FindingScreen):
             return "the collector is not on the pupil's contact list from the MIS."
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
         if phone.held_until is not None and phone.held_until > today:
-            return f"it is held until {phone.held_until:%A %-d %B} under the escalation ladder (an early release)."
+            return f"it is held until {long_day(phone.held_until)} under the escalation ladder (an early release)."
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -184,7 +185,7 @@ class ReleaseScreen(FindingScreen):
             now = "HELD FOR DSL" if custody.state == State.SAFEGUARDING_HOLD else "held"
             table.add_row(custody.seal_number or "—", custody.reason_category or custody.reason or "—",
                           when_text(custody.opened_at, self.ctx),
-                          f"{custody.held_until:%a %-d %b}" if custody.held_until else "—", custody.slot or "—",
+                          weekday_date(custody.held_until) if custody.held_until else "—", custody.slot or "—",
                           now, key=str(custody.id))
         choices = list(self.phones.values())
         preferred = ([c for c in choices if c.tag_id == prefer_tag]

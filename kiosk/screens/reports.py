@@ -30,6 +30,7 @@ from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.terms import terms
 from kiosk.db.models import database_proxy
 from kiosk.documents.saved import save_private
+from kiosk.formatting import typed_date, weekday_date_time, weekday_date_year
 from kiosk.reports.period_report import PAPERS, RESTRICTED_PAPERS, ReportFigures, report_csv, report_figures
 from kiosk.reports.periods import BadDate, Period, custom_period, period
 from kiosk.widgets.bar_list import BarList
@@ -303,8 +304,8 @@ class ReportsScreen(Screen[None]):
         first = self.query_one("#range-from", Input)
         if not first.value and self.figures is not None:
             # Start from the period on screen, so a small change is a small edit.
-            first.value = f"{self.chosen.start:%-d/%-m/%Y}"
-            self.query_one("#range-to", Input).value = f"{self.chosen.end:%-d/%-m/%Y}"
+            first.value = typed_date(self.chosen.start)
+            self.query_one("#range-to", Input).value = typed_date(self.chosen.end)
         first.focus()
 
     def hide_range(self) -> None:
@@ -339,7 +340,7 @@ class ReportsScreen(Screen[None]):
         self.custom = chosen
         self.kind = "custom"
         # Shown as understood, so "3 Dec" read as last December is plain to see.
-        first.value, last.value = f"{chosen.start:%-d/%-m/%Y}", f"{chosen.end:%-d/%-m/%Y}"
+        first.value, last.value = typed_date(chosen.start), typed_date(chosen.end)
         self.query_one("#report-range").display = False
         self.query_one("#report-body").focus()
         self.read()
@@ -358,8 +359,8 @@ class ReportsScreen(Screen[None]):
             return
         if self.kind == "custom":
             self.custom = following
-            self.query_one("#range-from", Input).value = f"{following.start:%-d/%-m/%Y}"
-            self.query_one("#range-to", Input).value = f"{following.end:%-d/%-m/%Y}"
+            self.query_one("#range-from", Input).value = typed_date(following.start)
+            self.query_one("#range-to", Input).value = typed_date(following.end)
         self.anchor = anchor
         self.read()
 
@@ -435,7 +436,7 @@ class ReportsScreen(Screen[None]):
         exams = self.query_one("#exams", DataTable)
         exams.clear()
         for e in f.exams:
-            exams.add_row(f"{local(e.at, self.ctx.settings.tz):%a %-d %b %H:%M}", e.pupil, e.form, e.board or "—",
+            exams.add_row(weekday_date_time(local(e.at, self.ctx.settings.tz)), e.pupil, e.form, e.board or "—",
                           e.paper or "—", e.room or "—")
         daily = self.query_one("#daily", DataTable)
         daily.clear()
@@ -447,7 +448,7 @@ class ReportsScreen(Screen[None]):
             # A day or a week lists every weekday; a term, a year or a range only the days something happened.
             if d.handed_in or d.handed_back or d.left_uncollected or (d.day.weekday() < 5
                                                                       and f.kind in ("day", "week")):
-                daily.add_row(f"{d.day:%a %-d %b %Y}", d.handed_in, d.handed_back, d.left_uncollected,
+                daily.add_row(f"{weekday_date_year(d.day)}", d.handed_in, d.handed_back, d.left_uncollected,
                               f"{minutes:.1f}" if minutes else "—")
         for table, title, empty in ((repeats, "Repeat confiscations", "nobody more than once"),
                                     (exams, "Phones found in exams", "none"), (daily, "Day by day", "no records")):

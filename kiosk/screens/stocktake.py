@@ -20,6 +20,7 @@ from kiosk.custody.codes import grouped
 from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
 from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.formatting import long_date
 from kiosk.reports.reconciliation import Reconciliation, reconcile
 from kiosk.screens.finding import DeskCardScreen, guarded_read, when_text
 from kiosk.widgets.message_line import MessageLine
@@ -113,7 +114,7 @@ class EndOfDayScreen(Screen[None]):
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
         rec = reconcile(today, self.ctx.settings)
         self.reconciliation = rec
-        self.query_one("#eod-heading", Static).update(f"END OF DAY · {today:%A %-d %B %Y}")
+        self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
         handed_in = sum(line[1] for line in rec.lines)
         back = sum(line[2] for line in rec.lines)
         earlier = sum(1 for s in rec.still_in if s.state == State.UNCOLLECTED)

@@ -13,10 +13,11 @@ from textual.widgets import Static
 
 from kiosk.clock import local
 from kiosk.db.resilience import Health
+from kiosk.formatting import clock_time
 
 
 def words(health: Health, tz: ZoneInfo) -> str:
-    since = f"{local(health.since, tz):%H:%M}" if health.since else "now"
+    since = clock_time(local(health.since, tz)) if health.since else "now"
     # The cause's first sentence: its advice ("Check the network…") is the desk's usual one, and an 80×24
     # screen has room for two lines here, not three.
     cause = (health.cause or "no answer").split(". ")[0].rstrip(". ")

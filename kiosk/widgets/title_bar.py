@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from kiosk.clock import Clock, local
+from kiosk.formatting import clock_time
 
 # Every screen passes "Name (role)" with the role as stored ("head_of_year"); people read "head of year".
 _ROLE_AT_END = re.compile(r"\(([a-z_]+)\)$")
@@ -54,7 +55,7 @@ class TitleBar(Widget):
         self.set_interval(1.0, self.refresh)
 
     def render(self) -> RenderResult:
-        time = f"{local(self.clock.now(), self.tz):%H:%M}"
+        time = clock_time(local(self.clock.now(), self.tz))
         left = Text.assemble((self.school, "bold"), " · ", self.desk)
         if self.staff:
             left.append(" · ")
