@@ -37,3 +37,42 @@ TRANSITIONS = frozenset({
 
 def can_move(src: str, dst: str) -> bool:
     return (State(src), State(dst)) in TRANSITIONS
+
+
+# ── What each state means to the office ─────────────────────────────────────────────────────────────────────────
+# Screens, papers and reports ask here; none keeps its own copy of these words or of which states count as "in the
+# office" (the stock-take, the dashboard and the desk's figures all count the same phones).
+
+# How the office says a state in a sentence: "… (handed back)", "left overnight since Mon 7 Dec 08:31".
+STATE_WORDS = {
+    State.IN_OFFICE: "handed in",
+    State.UNCOLLECTED: "left overnight",
+    State.HELD_FOR_PARENT: "confiscated",
+    State.SAFEGUARDING_HOLD: "on a safeguarding hold",
+    State.RETURNED: "handed back",
+    State.RELEASED: "released",
+    State.WITH_POLICE: "handed to the police",
+}
+# What someone who is neither the DSL nor the head is told of a safeguarding hold: that it exists, no more.
+REFER_TO_DSL = "held — refer to the DSL"
+REFER_TO_DSL_SHORT = "held (DSL)"
+
+# The phone is in the school's hands (in a slot or in the safe).
+IN_OFFICE_STATES = OPEN_STATES
+
+
+def state_words(state: str | None, *, dsl: bool = True, short: bool = False) -> str:
+    """The state in the office's words; a safeguarding hold names no more than "held (DSL)" to anyone else."""
+    if state is None:
+        return "not in the office"
+    if state == State.SAFEGUARDING_HOLD and not dsl:
+        return REFER_TO_DSL_SHORT if short else REFER_TO_DSL
+    try:
+        return STATE_WORDS[State(state)]
+    except ValueError:  # a state this version does not know (a newer desk wrote it): say it as it is
+        return state.replace("_", " ").lower()
+
+
+def in_office(state: str | None) -> bool:
+    """Is a phone in this state in the school's hands?"""
+    return state in IN_OFFICE_STATES
