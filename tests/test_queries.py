@@ -88,6 +88,10 @@ def test_confiscations_held_are_the_pupils_open_confiscations_oldest_first(any_s
             first_held.condition, first_held.slot, first_held.held_until) == \
         ("used in lesson", "Room S12", "Mr T. Ellis", "in a case", first.slot, first.held_until)
     assert confiscations_held(pupil_id=s.pupils[2].id) == ()
+    # Collecting it before the ladder's date is an early release (a head or the DSL authorises it).
+    until_wednesday = dataclasses.replace(first_held, held_until=date(2026, 12, 2))
+    assert [until_wednesday.early_release_on(date(2026, 12, d)) for d in (1, 2, 3)] == [True, False, False]
+    assert not dataclasses.replace(first_held, held_until=None).early_release_on(date(2026, 11, 30))
 
 
 def zoe_tag(pupil: Pupil) -> Tag:

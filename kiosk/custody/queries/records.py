@@ -49,6 +49,11 @@ class PhoneRecord:
     def on_hold(self) -> bool:
         return on_safeguarding_hold(self.state)
 
+    def early_release_on(self, day: date) -> bool:
+        """Collecting it on `day` is before the date the escalation ladder holds it until: a head or the DSL must
+        authorise it (kiosk.custody.release decides; this lets a screen say so before anyone types a PIN)."""
+        return self.held_until is not None and self.held_until > day
+
     def refer_to_dsl(self, *, dsl: bool) -> bool:
         """To anyone but the DSL and the head, a record that was ever on a safeguarding hold is no more than
         "held — refer to the DSL" (its whole history, not only while the hold lasts)."""
