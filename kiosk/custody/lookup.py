@@ -77,6 +77,27 @@ def find_by_admission_number(number: str) -> Pupil | None:
     return pupil
 
 
+@storage_guard
+def pupil_with_admission_number(*, number: str) -> PupilSummary | None:
+    """The pupil an ID card names (zero-padded or not), whether or not they have a tag."""
+    pupil = find_by_admission_number(number)
+    return PupilSummary.of(pupil) if pupil else None
+
+
+@storage_guard
+def pupil_with_tag(*, code: str) -> PupilSummary | None:
+    """The pupil a tag belongs to, whatever its status: a lost or retired tag still names its pupil."""
+    tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == code).first()
+    return PupilSummary.of(tag.pupil) if tag else None
+
+
+@storage_guard
+def pupil_by_id(*, pupil_id: int) -> PupilSummary | None:
+    """The pupil chosen from a list, or None when they are no longer on the roster."""
+    pupil = Pupil.get_or_none(Pupil.id == pupil_id)
+    return PupilSummary.of(pupil) if pupil else None
+
+
 def _pupil_with_mis_id(candidates: list[str]) -> Pupil | None:
     row = raw.execute(_PUPIL_BY_MIS_ID.format(marks=", ".join("?" * len(candidates))), candidates).fetchone()
     return raw.from_row(Pupil, row) if row else None

@@ -9,6 +9,7 @@ from kiosk.config import Settings
 from kiosk.custody import details as custody_details
 from kiosk.custody.confiscation import ConfiscationReceipt
 from kiosk.custody.release import ReleaseReceipt
+from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil
 from kiosk.documents.pdf import Document
 from kiosk.formatting import long_date_time, long_day
@@ -57,6 +58,7 @@ def release_receipt(receipt: ReleaseReceipt, settings: Settings) -> bytes:
     return doc.render()
 
 
+@storage_guard  # it reads the record: a failure is NOT READ, which the holds screen shows
 def police_receipt(custody_id: int, settings: Settings) -> bytes:
     custody = Custody.get_by_id(custody_id)
     pupil = Pupil.get_by_id(custody.pupil_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from kiosk.custody.codes import grouped
+from kiosk.db.connection import storage_guard
 from kiosk.db.models import Pupil, Tag
 from kiosk.labels.content import TagLabel
 from kiosk.labels.layouts import Layout
@@ -95,6 +96,7 @@ class PrintPreview:
                 f"Layout: {self.layout}", f"Printer: {self.printer}"]
 
 
+@storage_guard  # it reads the tags: a failure is NOT READ, which the Labels screen shows
 def preview(choice: LabelChoice, layout: Layout, printer: str) -> PrintPreview:
     per_form: dict[str, int] = {}
     for tag in tags_to_print(choice):

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from kiosk.auth.roles import Permission
-from kiosk.clock import local_today, to_db
-from kiosk.custody import DeskContext, DeskError, Kind, State
+from kiosk.clock import local_today
+from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.confiscation import (
     CONDITION_ITEMS,
     EXAM_REASON,
@@ -26,8 +26,9 @@ from kiosk.custody.confiscation import (
     confiscate,
     ladder_position,
 )
+from kiosk.custody.queries import confiscations_since, open_record_of_tag
+from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
-from kiosk.db.models import Custody
 from kiosk.formatting import long_day
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.screens.dialogs import ParentInformedDialog
@@ -42,9 +43,6 @@ from kiosk.widgets.scan_box import ScanBox
 
 HINT = ("Find the pupil first. Then record who took the phone, why, where, its condition and the number of "
         "the bag it is sealed in. A phone handed in this morning becomes the confiscation: no second record.")
-# How an earlier confiscation stands now, in words that say no more than the office needs.
-STATE_WORDS = {State.HELD_FOR_PARENT: "still held", State.RELEASED: "released",
-               State.SAFEGUARDING_HOLD: "held for the DSL", State.WITH_POLICE: "with the police"}
 TELL_THE_DSL = "Tell the Designated Safeguarding Lead (DSL) now."
 EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"),
                ("exam-paper", "Paper", "e.g. 8300/1H Mathematics"),
@@ -188,7 +186,7 @@ class ConfiscateScreen(FindingScreen):
             return
         self.found = found
         self.pupil_chosen()
-        self.query_one("#pupil-line", Static).update(pupil_line(found.pupil) + f" · tag {found.resolved.tag.code}")
+        self.query_one("#pupil-line", Static).update(pupil_line(found.pupil) + f" · tag {found.tag_code}")
         self.show_ladder(ladder_position(self.ctx, found.pupil.id))
         self.show_already(found)
         self.show_step()
@@ -200,13 +198,11 @@ class ConfiscateScreen(FindingScreen):
         text = Text.assemble(("This will be the ", ""), (f"{ordinal(ladder.count_this_term)} confiscation", "bold"),
                              " this term.")
         if ladder.previous and self.found is not None:
-            earlier = (Custody.select().where((Custody.pupil == self.found.pupil.id)
-                                              & (Custody.kind == Kind.CONFISCATED)
-                                              & (Custody.opened_at >= to_db(ladder.previous[0])))
-                       .order_by(Custody.opened_at))
+            earlier = confiscations_since(pupil_id=self.found.pupil.id, since=ladder.previous[0])
             text.append("\nBefore: ")
+            # How each stands now, in words that say no more than the office needs.
             text.append(" · ".join(f"{when_text(c.opened_at, self.ctx)} {c.reason_category or ''} "
-                                   f"({STATE_WORDS.get(c.state, c.state.lower())})" for c in earlier))
+                                   f"({confiscation_words(c.state)})" for c in earlier))
         else:
             text.append(" None before this term.")
         text.append("\nLadder: ", style="bold")
@@ -216,19 +212,18 @@ class ConfiscateScreen(FindingScreen):
 
     def show_already(self, found: Found) -> None:
         """A phone in the office now is converted, not recorded twice; one already confiscated is refused."""
-        assert found.resolved is not None
-        open_ = (Custody.select().where((Custody.tag == found.resolved.tag.id) & Custody.closed_at.is_null())
-                 .first())
+        assert found.tag_id is not None
+        open_ = open_record_of_tag(tag_id=found.tag_id)
         already = self.query_one("#already", Static)
         already.set_classes("")
         if open_ is None:
             already.update("")
-        elif open_.state in (State.IN_OFFICE, State.UNCOLLECTED):
+        elif on_daily_cycle(open_.state):
             already.add_class("-warning")
             already.update(f"⚠ This phone is in the office now (slot {open_.slot}, since "
                            f"{when_text(open_.opened_at, self.ctx)}): saving turns that record into the "
                            "confiscation. No second record.")
-        elif open_.state == State.SAFEGUARDING_HOLD:
+        elif open_.on_hold:
             already.add_class("-refused")
             already.update(f"✖ This phone is already confiscated and on a safeguarding hold (bag "
                            f"{open_.seal_number or '—'}). Nothing more to record here: refer to the DSL.")

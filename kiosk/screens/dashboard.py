@@ -23,10 +23,11 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.queries import finished_reading
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
 from kiosk.screens.pupil import PupilScreen
-from kiosk.screens.reports import ReportsScreen, finished_with_database
+from kiosk.screens.reports import ReportsScreen
 from kiosk.screens.stocktake import EndOfDayScreen
 from kiosk.widgets.bar_chart import MAX_STEP, BarChart
 from kiosk.widgets.message_line import MessageLine
@@ -274,7 +275,7 @@ class DashboardScreen(Screen[None]):
         except DeskError as error:
             message = self.RefreshFailed(error.message)
         finally:
-            finished_with_database()
+            finished_reading()
         if not worker.is_cancelled:
             self.post_message(message)
 

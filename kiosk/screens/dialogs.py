@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.confiscation import record_parent_informed
-from kiosk.custody.release import carers_of
+from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
 
@@ -90,7 +90,7 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
         super().__init__()
         self.ctx = ctx
         self.custody_id = custody_id
-        self.carers = carers_of(pupil_id)
+        self.carers = carers_to_contact(pupil_id=pupil_id)
         self.pupil_name = pupil_name
 
     def compose(self) -> ComposeResult:

@@ -33,10 +33,8 @@ from kiosk.custody import (
     resolve,
     resolve_pupil,
 )
-from kiosk.custody.lookup import find_by_admission_number
+from kiosk.custody.lookup import pupil_by_id, pupil_with_admission_number
 from kiosk.custody.scans import COMMAND_CODES, AdmissionNumberScan, CommandScan, NameSearch, Scan
-from kiosk.db.connection import storage_guard
-from kiosk.db.models import Pupil
 from kiosk.formatting import moment, since
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import SUBMIT_KEYS, ScanBox
@@ -62,6 +60,10 @@ class Found:
     def tag_code(self) -> str | None:
         return self.resolved.tag.code if self.resolved else None
 
+    @property
+    def tag_id(self) -> int | None:
+        return self.resolved.tag.id if self.resolved else None
+
 
 def problem_words(problem: DeskError | str) -> str:
     """The one way these screens word a problem: the desk's headline, then the domain's own message."""
@@ -80,11 +82,11 @@ def desk_card_command(text: str) -> str | None:
     return scan.command if isinstance(scan, CommandScan) else None
 
 
-def _by_pupil(pupil: Pupil, via: str) -> Found:
+def _by_pupil(pupil: PupilSummary, via: str) -> Found:
     try:
-        return Found(PupilSummary.of(pupil), resolve_pupil(pupil.id), via)
+        return Found(pupil, resolve_pupil(pupil.id), via)
     except UnknownTag:
-        return Found(PupilSummary.of(pupil), None, via)
+        return Found(pupil, None, via)
 
 
 def find_from_scan(app: App, ctx: DeskContext, raw: str, *, purpose: str, found: Callable[[Found], None],
@@ -115,7 +117,7 @@ def _pick(app: App, scan: NameSearch, purpose: str, found: Callable[[Found], Non
         return
 
     def choose(pupil_id: int) -> None:
-        pupil = Pupil.get_or_none(Pupil.id == pupil_id)
+        pupil = pupil_by_id(pupil_id=pupil_id)
         if pupil is None:
             problem("That pupil is no longer on the roster. Search again.")
             return
@@ -133,21 +135,22 @@ def _resolve(ctx: DeskContext, scan: Scan, found: Callable[[Found], None], probl
         resolved = resolve(scan, accept_admission_numbers=ctx.settings.accept_admission_numbers)
     except UnknownTag as error:
         # An ID card for a pupil without a tag still names the pupil.
-        pupil = find_by_admission_number(scan.number) if isinstance(scan, AdmissionNumberScan) else None
+        pupil = pupil_with_admission_number(number=scan.number) if isinstance(scan, AdmissionNumberScan) else None
         if pupil is None:
             problem(problem_words(error))
             return
-        found(Found(PupilSummary.of(pupil), None, "admission number"))
+        found(Found(pupil, None, "admission number"))
         return
     found(Found(PupilSummary.of(resolved.pupil), resolved, resolved.via))
 
 
 def guarded_read(problem: Callable[[str], None], func: Callable[..., object], *args: object,
                  **kwargs: object) -> bool:
-    """Run a screen step that reads the database; a failure is shown with `problem` (in problem_words)
-    instead of ending the desk. True when the step completed."""
+    """Run a screen step that reads through the domain; a failure is shown with `problem` (in problem_words)
+    instead of ending the desk. True when the step completed. (The domain's reads guard themselves: a database
+    failure reaches here as StorageFailed, "NOT READ: …".)"""
     try:
-        storage_guard(func)(*args, **kwargs)
+        func(*args, **kwargs)
     except DeskError as error:
         problem(problem_words(error))
         return False

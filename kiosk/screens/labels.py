@@ -18,7 +18,7 @@ from kiosk.auth.roles import Permission
 from kiosk.config import Settings, data_dir
 from kiosk.custody import DeskContext, DeskError, resolve_pupil
 from kiosk.custody.codes import grouped
-from kiosk.db.models import Pupil
+from kiosk.custody.queries import forms_and_years
 from kiosk.labels import (
     LAYOUTS,
     PRINTER_KINDS,
@@ -124,14 +124,6 @@ def notify_outcome(app: App, outcome: JobOutcome) -> None:
     app.notify(f"{icon} {outcome.text}", title="Tags & labels", severity=severity, timeout=15)  # type: ignore[arg-type]
 
 
-def forms_and_years() -> tuple[list[str], list[int]]:
-    forms = sorted({p.form for p in Pupil.select(Pupil.form).where(Pupil.active == True)},  # noqa: E712
-                   key=lambda f: (len(f.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), f))
-    years = sorted({p.year for p in Pupil.select(Pupil.year).where(Pupil.active == True)  # noqa: E712
-                    if p.year is not None})
-    return forms, years
-
-
 def per_form_words(per_form: tuple[tuple[str, int], ...]) -> str:
     """The preview's count per form, in words: "8A: 1 label, 8B: 27 labels"."""
     return ", ".join(f"{form}: {count} label{'s' * (count != 1)}" for form, count in per_form)
@@ -179,7 +171,8 @@ class LabelsScreen(DeskCardScreen):
         self.found: Found | None = None
         self.retry_job: LabelsJob | None = None
         self.printing = False
-        self.forms, self.years = forms_and_years()
+        on_roll = forms_and_years()
+        self.forms, self.years = on_roll.forms, on_roll.years
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -247,8 +240,8 @@ class LabelsScreen(DeskCardScreen):
         if what == "pupil":
             if self.found is None:
                 return None
-            if self.found.resolved is not None:
-                return LabelChoice(tag_id=self.found.resolved.tag.id)
+            if self.found.tag_id is not None:
+                return LabelChoice(tag_id=self.found.tag_id)
             return LabelChoice(pupil_id=self.found.pupil.id)
         if what == "form":
             form = self.query_one("#form", Select).value
@@ -355,8 +348,8 @@ class LabelsScreen(DeskCardScreen):
     def identified(self, found: Found) -> None:
         self.found = found
         line = pupil_line(found.pupil)
-        if found.resolved is not None:
-            line += f" · tag {grouped(found.resolved.tag.code)}"
+        if found.tag_code is not None:
+            line += f" · tag {grouped(found.tag_code)}"
         else:
             line += " · [b]no active tag[/]: 'Lost tag' issues one and prints its label"
         self.query_one("#labels-pupil", Static).update(line)
@@ -384,10 +377,10 @@ class LabelsScreen(DeskCardScreen):
             self.show_result("Find the pupil first: scan their tag or ID card, or type their name.", "warning")
             return
         kind, target = self.printer_fields()
-        via_tag = self.found.resolved is not None and self.found.via == "tag"
+        via_tag = self.found.tag_code is not None and self.found.via == "tag"
         # A scanned tag is the one replaced (a pupil may have two); otherwise the pupil's only tag.
         job = LabelsJob(layout=self.layout_key, kind=kind, target=target, reason=reason,
-                        replace_tag_code=self.found.resolved.tag.code if via_tag and self.found.resolved else None,
+                        replace_tag_code=self.found.tag_code if via_tag else None,
                         replace_pupil_id=None if via_tag else self.found.pupil.id)
         self.start(job)
 

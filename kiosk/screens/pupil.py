@@ -8,11 +8,8 @@ reading is audited). For every other role, a record that was ever on a safeguard
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from peewee import fn
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,12 +19,14 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, local_today
-from kiosk.custody import BadScan, DeskContext, PupilSummary, State, find_pupils, normalise
+from kiosk.custody import BadScan, DeskContext, PupilSummary, find_pupils, normalise
 from kiosk.custody.codes import grouped
 from kiosk.custody.confiscation import ladder_position
-from kiosk.custody.lookup import find_by_admission_number
+from kiosk.custody.lookup import pupil_with_admission_number, pupil_with_tag
+from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, TagLine, form_named, pupil_page
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
-from kiosk.db.models import Carer, Custody, Event, PhoneException, Pupil, Staff, Tag
+from kiosk.custody.states import REFER_TO_DSL as REFER
+from kiosk.custody.states import left_overnight, on_daily_cycle
 from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
 from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.finding import DeskCardScreen, guarded_read, pupil_line, when_text
@@ -39,19 +38,6 @@ from kiosk.widgets.title_bar import TitleBar
 SCAN_PROMPT = "type a name or a form (e.g. 9C), or scan a tag or ID card"
 HINT = ("Type any part of a pupil's name (legal or preferred; accents optional), a form such as 9C, or scan the "
         "phone's tag or the pupil's ID card.")
-REFER = "held — refer to the DSL"
-# Actions about a safeguarding hold itself: only the DSL and the head see them at all.
-SAFEGUARDING_ACTIONS = frozenset({"SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE", "DSL_NOTE_ADDED",
-                                  "DSL_NOTES_VIEWED", "RELEASED_FOR_DISPOSAL"})
-WHAT = {
-    "HANDED_IN": "handed in", "HANDED_BACK": "handed back", "LEFT_UNCOLLECTED": "left overnight",
-    "CONFISCATED": "confiscated", "PARENT_INFORMED": "parent informed", "RELEASED": "released",
-    "SAFEGUARDING_HOLD": "safeguarding hold placed", "HOLD_CLEARED": "safeguarding hold cleared",
-    "HANDED_TO_POLICE": "handed to the police", "DSL_NOTE_ADDED": "DSL note added (Holds screen)",
-    "DSL_NOTES_VIEWED": "DSL notes read", "SEARCH_RECORDED": "search recorded",
-    "EXCEPTION_APPROVED": "exception approved", "TAG_REPLACED": "tag replaced", "LABELS_PRINTED": "label printed",
-    "SUBJECT_ACCESS_EXPORTED": "subject access export", "REFUSED": "refused (not allowed for that role)",
-}
 
 
 # At 80 columns: the staff name's room, and the cells the What column leaves to the others: When (16) and Staff
@@ -64,14 +50,6 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@dataclass(frozen=True)
-class HistoryLine:
-    at: datetime  # UTC
-    what: str
-    desk: str
-    staff: str
-
-
 def when_long(at: datetime, ctx: DeskContext) -> str:
     return f"{weekday_date_year_time(local(as_utc(at), ctx.settings.tz))}"
 
@@ -79,46 +57,6 @@ def when_long(at: datetime, ctx: DeskContext) -> str:
 def when_short(at: datetime, ctx: DeskContext) -> str:
     """At 80 columns: the year only when it is not this year's."""
     return moment_or_year(local(as_utc(at), ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
-
-
-def what_happened(action: str, payload: dict | None, *, dsl: bool) -> str:
-    """The event in the office's words, with only the particulars the office already works with."""
-    what = WHAT.get(action, action.replace("_", " ").lower())
-    if payload is None:
-        return f"{what} · details erased under retention"
-    extra: list[str] = []
-    if action in ("HANDED_IN", "HANDED_BACK", "LEFT_UNCOLLECTED") and payload.get("slot"):
-        extra.append(f"slot {payload['slot']}")
-    elif action == "CONFISCATED":
-        extra += [str(payload.get("reason") or ""), f"bag {payload['seal']}" if payload.get("seal") else ""]
-    elif action == "PARENT_INFORMED" and payload.get("how"):
-        extra.append(str(payload["how"]))
-    elif action == "RELEASED" and payload.get("collector"):
-        relation = f" ({payload['relationship']})" if payload.get("relationship") else ""
-        extra.append(f"to {payload['collector']}{relation}")
-    elif action == "SEARCH_RECORDED":
-        extra.append("nothing found" if payload.get("nothing_found") else "see the search record")
-    elif action == "EXCEPTION_APPROVED" and payload.get("kind"):
-        extra.append(str(payload["kind"]))
-    elif action == "HANDED_TO_POLICE" and dsl:
-        extra += [str(payload.get("force") or ""), f"crime ref {payload.get('crime_reference') or '—'}"]
-    return " · ".join([what, *(e for e in extra if e)])
-
-
-def pupil_history(pupil_id: int, *, dsl: bool) -> list[HistoryLine]:
-    """Everything that happened to this pupil's phones, newest first. For roles other than the DSL and the
-    head, each record that was ever on a safeguarding hold is one line: when it began, and REFER."""
-    custodies = list(Custody.select().where(Custody.pupil == pupil_id))
-    restricted = set() if dsl else {c.id for c in custodies if c.dsl_flag}
-    staff = dict(Staff.select(Staff.id, Staff.name).tuples())
-    lines = [HistoryLine(as_utc(c.opened_at), REFER, "", "") for c in custodies if c.id in restricted]
-    for event in Event.select().where(Event.pupil == pupil_id).order_by(Event.seq):
-        if event.custody_id in restricted or (not dsl and event.action in SAFEGUARDING_ACTIONS):
-            continue
-        payload = json.loads(event.payload_json) if event.payload_json else None
-        lines.append(HistoryLine(as_utc(event.at), what_happened(event.action, payload, dsl=dsl), event.desk,
-                                 staff.get(event.staff_id, "") if event.staff_id else "command line"))
-    return sorted(lines, key=lambda line: line.at, reverse=True)
 
 
 class PupilScreen(DeskCardScreen):
@@ -201,12 +139,9 @@ class PupilScreen(DeskCardScreen):
 
     def find(self, raw: str) -> None:
         typed = raw.strip()
-        forms = {form.casefold(): form for (form,) in Pupil.select(fn.DISTINCT(Pupil.form)).tuples()}
-        if typed.casefold() in forms:
-            form = forms[typed.casefold()]
-            pupils = [PupilSummary.of(p) for p in Pupil.select().where((Pupil.form == form) & Pupil.active)
-                      .order_by(Pupil.legal_surname, Pupil.legal_forename)]
-            self.choose(pupils, f"form {form}")
+        form = form_named(text=typed)
+        if form is not None:
+            self.choose(list(form.pupils), f"form {form.form}")
             return
         try:
             scan = normalise(typed)
@@ -214,17 +149,17 @@ class PupilScreen(DeskCardScreen):
             self.problem(error.message)
             return
         if isinstance(scan, TagScan):
-            tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == scan.code).first()
-            if tag is None:
+            pupil = pupil_with_tag(code=scan.code)  # a retired tag still names its pupil
+            if pupil is None:
                 self.problem(f"Tag {grouped(scan.code)} is not on this kiosk. Type the pupil's name instead.")
                 return
-            self.show_pupil(PupilSummary.of(tag.pupil))  # a retired tag still names its pupil
+            self.show_pupil(pupil)
         elif isinstance(scan, AdmissionNumberScan):
-            pupil = find_by_admission_number(scan.number)
+            pupil = pupil_with_admission_number(number=scan.number)
             if pupil is None:
                 self.problem(f"No pupil has admission number {scan.number}. Check the card, or type the name.")
                 return
-            self.show_pupil(PupilSummary.of(pupil))
+            self.show_pupil(pupil)
         elif isinstance(scan, NameSearch):
             self.choose(find_pupils(scan, limit=40, include_left=True), f"'{typed}'")
         elif isinstance(scan, CommandScan):
@@ -246,29 +181,33 @@ class PupilScreen(DeskCardScreen):
         self.app.push_screen(PupilPicker(pupils, mode="see", typed=typed.strip("'")), chosen)
 
     # ── the page ────────────────────────────────────────────────────────────────────────────────────────
-    def show_pupil(self, pupil: PupilSummary) -> None:
-        self.pupil = pupil
+    def show_pupil(self, found: PupilSummary) -> None:
+        page = pupil_page(pupil_id=found.id, dsl=self.dsl)
+        if page is None:
+            self.problem("That pupil is no longer on the roster. Search again.")
+            return
+        count = ladder_position(self.ctx, found.id, including_new=False).count_this_term
+        pupil = self.pupil = page.pupil
         # A page is showing: the search box shrinks to one line and the page gets the room.
         box = self.query_one("#scan", ScanBox)
         box.compact = True
         box.placeholder = "to see another pupil, type a name or a form, or scan a tag"
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
-        row = Pupil.get_by_id(pupil.id)
         self.query_one("#pupil-hint").display = False
         self.query_one("#pupil-page").display = True
         title = Text.from_markup(pupil_line(pupil))
         if pupil.legal_name != pupil.name:
             title.append(f" · legal name {pupil.legal_name}", "dim")
         if not pupil.active:
-            title.append(f" · left the school{f' on {short_date(row.left_on)}' if row.left_on else ''}", "bold")
+            title.append(f" · left the school{f' on {short_date(page.left_on)}' if page.left_on else ''}", "bold")
         self.query_one("#pupil-title", Static).update(title)
         self.query_one("#pupil-heading", Static).update(f"PUPIL · {pupil.name} · {pupil.form}")
-        self.show_now(pupil)
-        self.query_one("#pupil-tags", Static).update(self.tags_text(pupil.id))
-        self.query_one("#pupil-carers", Static).update(self.carers_text(pupil.id))
-        self.query_one("#pupil-exceptions", Static).update(self.exceptions_text(pupil.id, today))
+        self.show_now(page.phones_now, count)
+        self.query_one("#pupil-tags", Static).update(self.tags_text(page.tags))
+        self.query_one("#pupil-carers", Static).update(self.carers_text(page.carers))
+        self.query_one("#pupil-exceptions", Static).update(self.exceptions_text(page.exceptions, today))
         table = self.query_one("#history", DataTable)
-        history = pupil_history(pupil.id, dsl=self.dsl)
+        history = page.history
         # At 80 columns the four columns of a large screen needed sideways scrolling: no year, no desk, and a
         # long event wraps in a column of its own width, so the table fits and nothing of it is lost.
         narrow = self.size.width < 120
@@ -289,67 +228,66 @@ class PupilScreen(DeskCardScreen):
         table.display = bool(history)
         self.query_one("#pupil-body", VerticalScroll).scroll_home(animate=False)
 
-    def show_now(self, pupil: PupilSummary) -> None:
+    def show_now(self, phones: tuple[PhoneRecord, ...], confiscations_this_term: int) -> None:
         """Where the pupil's phone is now, and where they stand on the ladder this term."""
-        open_now = list(Custody.select().where((Custody.pupil == pupil.id) & Custody.closed_at.is_null())
-                        .order_by(Custody.opened_at))
         text = Text()
         severity = "ok"
-        if not open_now:
+        if not phones:
             text.append("✔ No phone of theirs is in the office now.", "bold")
-        for index, custody in enumerate(open_now):
+        for index, phone in enumerate(phones):
             if index:
                 text.append("\n")
-            line, level = self.custody_words(custody)
+            line, level = self.phone_words(phone)
             text.append(line, "bold")
             severity = level if level == "refused" or severity == "ok" else severity
-        count = ladder_position(self.ctx, pupil.id, including_new=False).count_this_term
-        text.append(f"\nConfiscations this term: {count}.")
+        text.append(f"\nConfiscations this term: {confiscations_this_term}.")
         widget = self.query_one("#pupil-now", Static)
         widget.set_classes(f"-{severity}")
         widget.update(text)
 
-    def custody_words(self, custody: Custody) -> tuple[str, str]:
-        since = when_text(custody.opened_at, self.ctx)
-        if custody.state == State.IN_OFFICE:
-            return f"✔ In the office since {since}, slot {custody.slot or '—'}.", "ok"
-        if custody.state == State.UNCOLLECTED:
-            return f"⚠ Left overnight: in the office since {since}, slot {custody.slot or '—'}.", "warning"
-        if custody.state == State.HELD_FOR_PARENT:
-            until = f", held until {weekday_date(custody.held_until)}" if custody.held_until else ""
-            today = local_today(self.ctx.clock, self.ctx.settings.tz)
-            overdue = ""
-            if is_overdue(custody.opened_at, today, self.ctx.settings):  # as the dashboard counts and flags it
-                overdue = f" ⚠ held {days_held(custody.opened_at, today, self.ctx.settings.tz)} days — OVERDUE."
-            return (f"⚠ Confiscated {when_text(custody.confiscated_at or custody.opened_at, self.ctx)} "
-                    f"({custody.reason_category or 'no reason recorded'}), bag {custody.seal_number or '—'}, "
-                    f"slot {custody.slot or '—'}{until}.{overdue} A parent or carer collects it (F6 Release)."), \
-                "warning"
-        if custody.state == State.SAFEGUARDING_HOLD:
+    def phone_words(self, phone: PhoneRecord) -> tuple[str, str]:
+        """Where one phone is, and how it looks: in a slot (✔), left overnight or confiscated (⚠), held for the
+        DSL (✖). What each state allows is the domain's (kiosk.custody.states, PhoneRecord)."""
+        since = when_text(phone.opened_at, self.ctx)
+        if phone.on_hold:
             if not self.dsl:
                 return f"✖ {REFER[0].upper()}{REFER[1:]}.", "refused"
-            return (f"✖ On a safeguarding hold since {when_text(custody.state_changed_at, self.ctx)}, bag "
-                    f"{custody.seal_number or '—'}. Notes: F10 Holds (each reading is recorded)."), "refused"
-        return f"{custody.state.replace('_', ' ').lower()} since {since}.", "warning"
+            return (f"✖ On a safeguarding hold since {when_text(phone.state_changed_at, self.ctx)}, bag "
+                    f"{phone.seal_number or '—'}. Notes: F10 Holds (each reading is recorded)."), "refused"
+        if left_overnight(phone.state):
+            return f"⚠ Left overnight: in the office since {since}, slot {phone.slot or '—'}.", "warning"
+        if on_daily_cycle(phone.state):
+            return f"✔ In the office since {since}, slot {phone.slot or '—'}.", "ok"
+        if phone.releasable:
+            until = f", held until {weekday_date(phone.held_until)}" if phone.held_until else ""
+            today = local_today(self.ctx.clock, self.ctx.settings.tz)
+            overdue = ""
+            if is_overdue(phone.opened_at, today, self.ctx.settings):  # as the dashboard counts and flags it
+                overdue = f" ⚠ held {days_held(phone.opened_at, today, self.ctx.settings.tz)} days — OVERDUE."
+            return (f"⚠ Confiscated {when_text(phone.confiscated_at or phone.opened_at, self.ctx)} "
+                    f"({phone.reason_category or 'no reason recorded'}), bag {phone.seal_number or '—'}, "
+                    f"slot {phone.slot or '—'}{until}.{overdue} A parent or carer collects it (F6 Release)."), \
+                "warning"
+        return f"{phone.state.replace('_', ' ').lower()} since {since}.", "warning"
 
-    def tags_text(self, pupil_id: int) -> Text:
+    @staticmethod
+    def tags_text(tags: tuple[TagLine, ...]) -> Text:
         text = Text.assemble(("Tags", "bold underline"))
-        tags = list(Tag.select().where(Tag.pupil == pupil_id).order_by(Tag.id))
         for tag in tags:
-            style = "" if tag.status == "active" else "dim"
-            text.append(f"\n{grouped(tag.code)}", "bold" if tag.status == "active" else "dim")
+            style = "" if tag.active else "dim"
+            text.append(f"\n{grouped(tag.code)}", "bold" if tag.active else "dim")
             text.append(f" · {tag.status}", style)
             if tag.device:
                 text.append(f" · {tag.device}", style)
             printed = f" · label printed {short_date(tag.label_printed_at)}" if tag.label_printed_at else ""
-            text.append(f"\n  since {short_date(as_utc(tag.created_at))}{printed}", "dim")
+            text.append(f"\n  since {short_date(tag.created_at)}{printed}", "dim")
         if not tags:
             text.append("\nNo tag yet: print one before their phone can be handed in.")
         return text
 
-    def carers_text(self, pupil_id: int) -> Text:
+    @staticmethod
+    def carers_text(carers: tuple[CarerOption, ...]) -> Text:
         text = Text.assemble(("Carers", "bold underline"))
-        carers = list(Carer.select().where(Carer.pupil == pupil_id).order_by(Carer.priority, Carer.id))
         for carer in carers:
             relation = f" ({carer.relationship})" if carer.relationship else ""
             text.append(f"\n{carer.priority or '·'}. {carer.name}{relation}", "bold")
@@ -362,13 +300,13 @@ class PupilScreen(DeskCardScreen):
             text.append("\nNone on the roster: check the MIS.")
         return text
 
-    def exceptions_text(self, pupil_id: int, today: date) -> Text:
+    @staticmethod
+    def exceptions_text(exceptions: tuple[ExceptionLine, ...], today: date) -> Text:
         text = Text.assemble(("Exceptions", "bold underline"))
-        exceptions = list(PhoneException.select().where(PhoneException.pupil == pupil_id)
-                          .order_by(PhoneException.valid_from))
         for exc in exceptions:
-            active = exc.valid_from <= today and (exc.valid_to is None or exc.valid_to >= today)
-            status = "✔ active" if active else "ended" if exc.valid_to and exc.valid_to < today else "starts later"
+            standing = exc.standing_on(today)
+            active = standing == "active"
+            status = "✔ active" if active else standing
             until = short_date(exc.valid_to) if exc.valid_to else "no end date"
             text.append(f"\n{exc.kind}", "bold" if active else "dim")
             text.append(f" · {status}", "bold" if active else "dim")

@@ -14,16 +14,10 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
-from kiosk.custody import DeskContext, DeskError, Kind, State
-from kiosk.custody.release import (
-    Authorisation,
-    ReleaseReceipt,
-    already_released,
-    carers_of,
-    held_for,
-    release_to_carer,
-)
-from kiosk.db.models import Custody
+from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.queries import PhoneRecord, carers_to_contact, confiscations_held, last_confiscation
+from kiosk.custody.release import Authorisation, ReleaseReceipt, release_to_carer
+from kiosk.custody.states import confiscation_words
 from kiosk.formatting import long_day, weekday_date
 from kiosk.screens.finding import FindingScreen, Found, guarded_read, pupil_line, when_text
 from kiosk.screens.safeguarding import FlagSafeguarding
@@ -53,7 +47,7 @@ class ReleaseScreen(FindingScreen):
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
-        self.phones: dict[int, Custody] = {}
+        self.phones: dict[int, PhoneRecord] = {}
         self.custody_id: int | None = None
         self.receipt: ReleaseReceipt | None = None
         self.receipt_path: Path | None = None
@@ -112,21 +106,20 @@ class ReleaseScreen(FindingScreen):
 
     # ── what is shown ───────────────────────────────────────────────────────────────────────────────────
     @property
-    def chosen_phone(self) -> Custody | None:
+    def chosen_phone(self) -> PhoneRecord | None:
         return self.phones.get(self.custody_id) if self.custody_id is not None else None
 
     def show_step(self, *, bindings: bool = True) -> None:
         known = self.pupil is not None
         done = self.receipt is not None
         phone = self.chosen_phone
-        releasable = phone is not None and phone.state == State.HELD_FOR_PARENT and not done
+        releasable = phone is not None and phone.releasable and not done
         self.query_one("#release-hint").display = not known
         self.query_one("#scan").display = not done
         self.query_one("#release-pupil").display = known and not done
         self.query_one("#phones").display = bool(self.phones) and not done
         self.query_one("#phone-status").display = known and not done
-        self.query_one("#release-hold").display = (phone is not None and phone.state == State.SAFEGUARDING_HOLD
-                                                   and not done)
+        self.query_one("#release-hold").display = phone is not None and phone.on_hold and not done
         self.query_one("#release-form").display = releasable
         choice = self.query_one(CollectorChoice).chosen
         self.query_one("#someone").display = releasable and choice == SOMEONE_ELSE
@@ -148,16 +141,16 @@ class ReleaseScreen(FindingScreen):
         if self.query_one(CollectorChoice).chosen == SOMEONE_ELSE:
             return "the collector is not on the pupil's contact list from the MIS."
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
-        if phone.held_until is not None and phone.held_until > today:
+        if phone.early_release_on(today):
             return f"it is held until {long_day(phone.held_until)} under the escalation ladder (an early release)."
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         phone = self.chosen_phone
         if action == "release":
-            return phone is not None and phone.state == State.HELD_FOR_PARENT and self.receipt is None
+            return phone is not None and phone.releasable and self.receipt is None
         if action == "safeguarding":
-            return (phone is not None and phone.state == State.HELD_FOR_PARENT and self.receipt is None
+            return (phone is not None and phone.can_go_on_hold and self.receipt is None
                     and self.ctx.who.can(Permission.FLAG_SAFEGUARDING))
         if action == "next":
             return self.receipt is not None
@@ -169,27 +162,25 @@ class ReleaseScreen(FindingScreen):
         self.pupil_chosen()
         self.query_one("#release-pupil", Static).update(pupil_line(found.pupil))
         choice = self.query_one(CollectorChoice)
-        choice.carers = tuple(carers_of(found.pupil.id))
+        choice.carers = carers_to_contact(pupil_id=found.pupil.id)
         self.query_one("#release-error", MessageLine).clear()
         # A scanned bag label means that phone; otherwise the first still releasable.
-        scanned_tag = found.resolved.tag.id if found.resolved is not None and found.via == "tag" else None
-        self.load_phones(prefer_tag=scanned_tag)
-        choice.focus_when_shown = self.chosen_phone is not None and self.chosen_phone.state == State.HELD_FOR_PARENT
+        self.load_phones(prefer_tag=found.tag_id if found.via == "tag" else None)
+        choice.focus_when_shown = self.chosen_phone is not None and self.chosen_phone.releasable
 
     def load_phones(self, *, prefer_tag: int | None = None) -> None:
         assert self.pupil is not None
-        self.phones = {c.id: c for c in held_for(self.pupil.id)}
+        self.phones = {c.id: c for c in confiscations_held(pupil_id=self.pupil.id)}
         table = self.query_one("#phones", DataTable)
         table.clear()
-        for custody in self.phones.values():
-            now = "HELD FOR DSL" if custody.state == State.SAFEGUARDING_HOLD else "held"
-            table.add_row(custody.seal_number or "—", custody.reason_category or custody.reason or "—",
-                          when_text(custody.opened_at, self.ctx),
-                          weekday_date(custody.held_until) if custody.held_until else "—", custody.slot or "—",
-                          now, key=str(custody.id))
+        for phone in self.phones.values():
+            table.add_row(phone.seal_number or "—", phone.reason_category or phone.reason or "—",
+                          when_text(phone.opened_at, self.ctx),
+                          weekday_date(phone.held_until) if phone.held_until else "—", phone.slot or "—",
+                          confiscation_words(phone.state, short=True), key=str(phone.id))
         choices = list(self.phones.values())
         preferred = ([c for c in choices if c.tag_id == prefer_tag]
-                     or [c for c in choices if c.state == State.HELD_FOR_PARENT] or choices)
+                     or [c for c in choices if c.releasable] or choices)
         self.choose_phone(preferred[0].id if preferred else None)
         if preferred:
             table.move_cursor(row=table.get_row_index(str(preferred[0].id)))
@@ -207,7 +198,7 @@ class ReleaseScreen(FindingScreen):
         if phone is None:
             status.update(self.nothing_held_text())
             status.add_class("-warning")
-        elif phone.state == State.SAFEGUARDING_HOLD:
+        elif phone.on_hold:
             status.update(ON_HOLD)
             status.add_class("-refused")
         else:
@@ -221,17 +212,11 @@ class ReleaseScreen(FindingScreen):
 
     def nothing_held_text(self) -> str:
         assert self.pupil is not None
-        last = (Custody.select().where((Custody.pupil == self.pupil.id) & (Custody.kind == Kind.CONFISCATED)
-                                       & Custody.closed_at.is_null(False))
-                .order_by(Custody.closed_at.desc()).first())
+        last = last_confiscation(pupil_id=self.pupil.id)
         nothing = f"⚠ No confiscated phone is held for {self.pupil.name}."
-        if last is None:
-            return nothing
-        if last.state == State.RELEASED:
-            return f"{nothing} {already_released(last, self.ctx)}"
-        if last.state == State.WITH_POLICE:
-            return f"{nothing} The last one was handed to the police on {when_text(last.closed_at, self.ctx)}."
-        return nothing
+        ended = last.words(tz=self.ctx.settings.tz, today=local_today(self.ctx.clock, self.ctx.settings.tz)) \
+            if last else ""
+        return f"{nothing} {ended}" if ended else nothing
 
     # ── the collector ───────────────────────────────────────────────────────────────────────────────────
     @on(CollectorChoice.Chosen)

@@ -27,8 +27,8 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import Settings
 from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.queries import finished_reading
 from kiosk.custody.terms import terms
-from kiosk.db.models import database_proxy
 from kiosk.documents.saved import save_private
 from kiosk.formatting import typed_date, weekday_date_time, weekday_date_year
 from kiosk.reports.period_report import PAPERS, RESTRICTED_PAPERS, ReportFigures, report_csv, report_figures
@@ -37,20 +37,12 @@ from kiosk.widgets.bar_list import BarList
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
 
-__all__ = ["ReportFigures", "ReportsScreen", "finished_with_database", "report_csv", "report_figures"]
+__all__ = ["ReportFigures", "ReportsScreen", "report_csv", "report_figures"]
 
 KINDS = {"day": "Day", "week": "Week", "term": "Term", "year": "Year", "custom": "Range"}
 MORE_BELOW = "↓ more below: PgDn or scroll down"
 PERIOD_KEYS = "keys: D W T Y R day, week, term, year, a range of days · [ ] before, after"
 RANGE_HINT = "e.g. 3/11/2026, 2026-11-03 or 3 Nov"
-
-
-
-def finished_with_database() -> None:
-    """peewee keeps one connection per thread: a worker thread closes its own when its reading is done."""
-    db = database_proxy.obj
-    if db is not None and not db.is_closed():
-        db.close()
 
 
 def summary_text(f: ReportFigures) -> Text:
@@ -407,7 +399,7 @@ class ReportsScreen(Screen[None]):
         except DeskError as error:
             message = self.Failed(error.message)
         finally:
-            finished_with_database()
+            finished_reading()  # this worker thread's own connection
         if not worker.is_cancelled:
             self.post_message(message)
 
@@ -527,7 +519,7 @@ class ReportsScreen(Screen[None]):
                 return review_pack(chosen, self.ctx.settings, include_safeguarding=self.with_safeguarding,
                                    today=local_today(self.ctx.clock, self.ctx.settings.tz))
             finally:
-                finished_with_database()
+                finished_reading()
 
         self.post_message(self._saved("Review pack", pdf, f"review-pack-{chosen.start:%Y-%m-%d}", ".pdf"))
 

@@ -15,11 +15,12 @@ from textual.widgets.data_table import ColumnKey
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
-from kiosk.custody import BadScan, DeskContext, DeskError, State, normalise
+from kiosk.custody import BadScan, DeskContext, DeskError, normalise
 from kiosk.custody.codes import grouped
+from kiosk.custody.queries import last_record_of_tag, open_record_count, tag_seen
 from kiosk.custody.scans import CommandScan, TagScan
+from kiosk.custody.states import REFER_TO_DSL_SHORT, left_overnight, state_words
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
-from kiosk.db.models import Custody, Pupil, Tag
 from kiosk.formatting import long_date
 from kiosk.reports.reconciliation import Reconciliation, reconcile
 from kiosk.screens.finding import DeskCardScreen, guarded_read, when_text
@@ -27,20 +28,9 @@ from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 
-REFER = "held — refer to the DSL"
-# In the tables' last column, where the long words were cut at 80 columns.
-REFER_SHORT = "held (DSL)"
 UNKNOWN_TAG = "? unknown tag"
 # Form 4, slot 6, "Fri 27 Nov 08:20" and "⚠ overnight" with 2 cells of padding each leave a name 22 cells in 74.
 NAME_WIDTH = 22
-STATE_WORDS = {State.IN_OFFICE: "handed in", State.UNCOLLECTED: "left overnight",
-               State.HELD_FOR_PARENT: "confiscated", State.SAFEGUARDING_HOLD: "safeguarding hold"}
-
-
-def state_words(state: str | None, *, dsl: bool) -> str:
-    if state == State.SAFEGUARDING_HOLD and not dsl:
-        return REFER_SHORT
-    return STATE_WORDS.get(state, state.replace("_", " ").lower()) if state else "not in the office"
 
 
 class EndOfDayScreen(Screen[None]):
@@ -117,7 +107,7 @@ class EndOfDayScreen(Screen[None]):
         self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
         handed_in = sum(line[1] for line in rec.lines)
         back = sum(line[2] for line in rec.lines)
-        earlier = sum(1 for s in rec.still_in if s.state == State.UNCOLLECTED)
+        earlier = sum(1 for s in rec.still_in if left_overnight(s.state))
         summary = Text.assemble("Handed in today ", (f"{handed_in:,}", "bold"), " · handed back ",
                                 (f"{back:,}", "bold"), " · still in the office ", (f"{len(rec.still_in):,}", "bold"))
         if earlier:
@@ -143,7 +133,7 @@ class EndOfDayScreen(Screen[None]):
         for phone in rec.still_in:
             pupil = phone.pupil if len(phone.pupil) <= NAME_WIDTH else phone.pupil[: NAME_WIDTH - 1] + "…"
             still_table.add_row(phone.form, pupil, phone.slot or "—", when_text(phone.since, self.ctx),
-                                Text("⚠ overnight", "bold") if phone.state == State.UNCOLLECTED else "")
+                                Text("⚠ overnight", "bold") if left_overnight(phone.state) else "")
         still_table.display = bool(rec.still_in)
         self.query_one("#still-title", Label).update(
             f"Still in the office ({len(rec.still_in)})" if rec.still_in else "Still in the office: none")
@@ -236,7 +226,7 @@ class StocktakeScreen(DeskCardScreen):
         self.show_count()
 
     def count_expected(self) -> None:
-        self.expected = Custody.select().where(Custody.closed_at.is_null()).count()
+        self.expected = open_record_count()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "finish":
@@ -294,20 +284,20 @@ class StocktakeScreen(DeskCardScreen):
         guarded_read(self.problem, self.add, event.value, scan.code)
 
     def add(self, raw: str, code: str) -> None:
-        tag = Tag.select(Tag, Pupil).join(Pupil).where(Tag.code == code).first()
-        open_ = Custody.select().join(Tag).where((Tag.code == code) & Custody.closed_at.is_null()).first()
-        if tag is None:
+        seen = tag_seen(code=code)
+        if seen.pupil is None:
             says = Text(UNKNOWN_TAG, "bold")
-        elif open_ is None:
+        elif seen.in_office is None:
             says = Text("⚠ not expected", "bold")  # not recorded as in the office
         else:
-            says = Text(f"✔ {state_words(open_.state, dsl=self.dsl)}, slot {open_.slot or '—'}")
+            says = Text(f"✔ {state_words(seen.in_office.state, dsl=self.dsl, short=True)}, "
+                        f"slot {seen.in_office.slot or '—'}")
         self.scans.append(raw)
         self.codes.add(code)
         table = self.query_one("#scanned", DataTable)
         # Newest at the top, where the eye is after a scan.
-        table.add_row(str(len(self.codes)), grouped(code), tag.pupil.display_name if tag else "—",
-                      tag.pupil.form if tag else "—", says, key=code)
+        table.add_row(str(len(self.codes)), grouped(code), seen.pupil.name if seen.pupil else "—",
+                      seen.pupil.form if seen.pupil else "—", says, key=code)
         table.sort(self.number_column, key=int, reverse=True)
         table.move_cursor(row=0, animate=False)
         self.show_count()
@@ -360,7 +350,7 @@ class StocktakeScreen(DeskCardScreen):
             form = item.pupil.form if item.pupil else "—"
             if which == "missing":
                 table.add_row(grouped(item.code), pupil, form, item.slot or "—",
-                              Text(state_words(item.state, dsl=self.dsl), "bold"))
+                              Text(state_words(item.state, dsl=self.dsl, short=True), "bold"))
             else:
                 table.add_row(grouped(item.code), pupil, form, Text(self.last_known(item), "bold"))
         table.display = bool(items)
@@ -371,15 +361,12 @@ class StocktakeScreen(DeskCardScreen):
         """Where the kiosk last had an unexpected phone: handed back at 15:02, released on Friday…"""
         if item.pupil is None:
             return UNKNOWN_TAG
-        last = (Custody.select().join(Tag).where(Tag.code == item.code).order_by(Custody.closed_at.desc())
-                .first())
+        last = last_record_of_tag(code=item.code)
         if last is None or last.closed_at is None:
             return "⚠ never handed in"
-        if last.dsl_flag and not self.dsl:
-            return f"⚠ {REFER_SHORT}"
-        closed = {State.RETURNED: "handed back", State.RELEASED: "released",
-                  State.WITH_POLICE: "handed to the police"}.get(last.state, last.state.lower())
-        return f"⚠ {closed} {when_text(last.closed_at, self.ctx)}"
+        if last.refer_to_dsl(dsl=self.dsl):
+            return f"⚠ {REFER_TO_DSL_SHORT}"
+        return f"⚠ {state_words(last.state)} {when_text(last.closed_at, self.ctx)}"
 
     def action_again(self) -> None:
         self.app.switch_screen(StocktakeScreen(self.ctx))

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import RadioButton, RadioSet
 
-from kiosk.custody.release import CarerOption
+from kiosk.custody.queries import CarerOption
 
 SOMEONE_ELSE = 0  # carers' ids start at 1
 SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS = "Someone else", ", not on the list (needs the head or the DSL)"

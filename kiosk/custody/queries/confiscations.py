@@ -1,0 +1,74 @@
+"""A pupil's confiscated phones as the confiscation and release screens read them: what is held now, what was
+confiscated earlier this term, how the last one ended, and whether a tag's phone is in the office already."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from kiosk.clock import as_utc, local, to_db
+from kiosk.custody.queries.records import PhoneRecord, record_of
+from kiosk.custody.states import Kind, State
+from kiosk.db.connection import storage_guard
+from kiosk.db.models import Custody, Staff
+from kiosk.formatting import moment, time_on_day
+
+
+@dataclass(frozen=True)
+class LastConfiscation:
+    """How the pupil's most recently closed confiscation ended."""
+
+    state: str  # RELEASED or WITH_POLICE
+    closed_at: datetime  # UTC
+    handed_to: str | None
+    closed_by: str | None  # the member of staff's name; None when no longer on the kiosk
+    closed_desk: str | None
+
+    def words(self, *, tz: ZoneInfo, today: date) -> str:
+        """One sentence for the release screen when nothing is held: who took the last one home, or that the
+        police have it; "" for any other ending."""
+        if self.state == State.RELEASED:
+            # The sentence kiosk.custody.release.already_released says when another desk released it first.
+            return (f"Already released to {self.handed_to} by {self.closed_by or 'another desk'} "
+                    f"({self.closed_desk}) at {time_on_day(local(self.closed_at, tz))}. Nothing was changed.")
+        if self.state == State.WITH_POLICE:
+            return f"The last one was handed to the police on {moment(local(self.closed_at, tz), today)}."
+        return ""
+
+
+@storage_guard
+def confiscations_held(*, pupil_id: int) -> tuple[PhoneRecord, ...]:
+    """The pupil's confiscated phones still in the office (held for a parent, or for the DSL), oldest first."""
+    rows = (Custody.select().where((Custody.pupil == pupil_id) & Custody.closed_at.is_null()
+                                   & (Custody.kind == Kind.CONFISCATED)).order_by(Custody.opened_at))
+    return tuple(record_of(c) for c in rows)
+
+
+@storage_guard
+def last_confiscation(*, pupil_id: int) -> LastConfiscation | None:
+    """The pupil's confiscation that was closed last (released, or handed to the police), if any."""
+    last = (Custody.select().where((Custody.pupil == pupil_id) & (Custody.kind == Kind.CONFISCATED)
+                                   & Custody.closed_at.is_null(False))
+            .order_by(Custody.closed_at.desc()).first())
+    if last is None:
+        return None
+    by = Staff.get_or_none(Staff.id == last.closed_by_id) if last.closed_by_id is not None else None
+    return LastConfiscation(last.state, as_utc(last.closed_at), last.handed_to, by.name if by else None,
+                            last.closed_desk)
+
+
+@storage_guard
+def confiscations_since(*, pupil_id: int, since: datetime) -> tuple[PhoneRecord, ...]:
+    """The pupil's confiscations opened at or after `since`, oldest first: the ladder's "Before:" line."""
+    rows = (Custody.select().where((Custody.pupil == pupil_id) & (Custody.kind == Kind.CONFISCATED)
+                                   & (Custody.opened_at >= to_db(since)))
+            .order_by(Custody.opened_at))
+    return tuple(record_of(c) for c in rows)
+
+
+@storage_guard
+def open_record_of_tag(*, tag_id: int) -> PhoneRecord | None:
+    """The record of the tag's phone while it is in the office (there is at most one), else None."""
+    row = Custody.select().where((Custody.tag == tag_id) & Custody.closed_at.is_null()).first()
+    return record_of(row) if row else None

@@ -1,0 +1,78 @@
+"""A pupil's history in the office's words, newest first; safeguarding stays with the DSL and the head.
+
+For anyone else, each record that was ever on a safeguarding hold is one line (when it began, and "held — refer
+to the DSL"), and no event about a hold itself is shown at all. DSL notes are never part of a history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kiosk.clock import as_utc
+from kiosk.custody.states import REFER_TO_DSL
+from kiosk.db.connection import storage_guard
+from kiosk.db.models import Custody, Event, Staff
+
+# Actions about a safeguarding hold itself: only the DSL and the head see them at all.
+SAFEGUARDING_ACTIONS = frozenset({"SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE", "DSL_NOTE_ADDED",
+                                  "DSL_NOTES_VIEWED", "RELEASED_FOR_DISPOSAL"})
+EVENT_WORDS = {
+    "HANDED_IN": "handed in", "HANDED_BACK": "handed back", "LEFT_UNCOLLECTED": "left overnight",
+    "CONFISCATED": "confiscated", "PARENT_INFORMED": "parent informed", "RELEASED": "released",
+    "SAFEGUARDING_HOLD": "safeguarding hold placed", "HOLD_CLEARED": "safeguarding hold cleared",
+    "HANDED_TO_POLICE": "handed to the police", "DSL_NOTE_ADDED": "DSL note added (Holds screen)",
+    "DSL_NOTES_VIEWED": "DSL notes read", "SEARCH_RECORDED": "search recorded",
+    "EXCEPTION_APPROVED": "exception approved", "TAG_REPLACED": "tag replaced", "LABELS_PRINTED": "label printed",
+    "SUBJECT_ACCESS_EXPORTED": "subject access export", "REFUSED": "refused (not allowed for that role)",
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime  # UTC
+    what: str
+    desk: str
+    staff: str  # "" on a line that says only "refer to the DSL"; "command line" for an admin command
+
+
+def what_happened(action: str, payload: dict[str, Any] | None, *, dsl: bool) -> str:
+    """The event in the office's words, with only the particulars the office already works with."""
+    what = EVENT_WORDS.get(action, action.replace("_", " ").lower())
+    if payload is None:
+        return f"{what} · details erased under retention"
+    extra: list[str] = []
+    if action in ("HANDED_IN", "HANDED_BACK", "LEFT_UNCOLLECTED") and payload.get("slot"):
+        extra.append(f"slot {payload['slot']}")
+    elif action == "CONFISCATED":
+        extra += [str(payload.get("reason") or ""), f"bag {payload['seal']}" if payload.get("seal") else ""]
+    elif action == "PARENT_INFORMED" and payload.get("how"):
+        extra.append(str(payload["how"]))
+    elif action == "RELEASED" and payload.get("collector"):
+        relation = f" ({payload['relationship']})" if payload.get("relationship") else ""
+        extra.append(f"to {payload['collector']}{relation}")
+    elif action == "SEARCH_RECORDED":
+        extra.append("nothing found" if payload.get("nothing_found") else "see the search record")
+    elif action == "EXCEPTION_APPROVED" and payload.get("kind"):
+        extra.append(str(payload["kind"]))
+    elif action == "HANDED_TO_POLICE" and dsl:
+        extra += [str(payload.get("force") or ""), f"crime ref {payload.get('crime_reference') or '—'}"]
+    return " · ".join([what, *(e for e in extra if e)])
+
+
+@storage_guard
+def pupil_history(*, pupil_id: int, dsl: bool) -> tuple[HistoryLine, ...]:
+    """Everything that happened to this pupil's phones, newest first (see the module's note on safeguarding)."""
+    custodies = list(Custody.select().where(Custody.pupil == pupil_id))
+    restricted = set() if dsl else {c.id for c in custodies if c.dsl_flag}
+    staff = dict(Staff.select(Staff.id, Staff.name).tuples())
+    lines = [HistoryLine(as_utc(c.opened_at), REFER_TO_DSL, "", "") for c in custodies if c.id in restricted]
+    for event in Event.select().where(Event.pupil == pupil_id).order_by(Event.seq):
+        if event.custody_id in restricted or (not dsl and event.action in SAFEGUARDING_ACTIONS):
+            continue
+        payload = json.loads(event.payload_json) if event.payload_json else None
+        lines.append(HistoryLine(as_utc(event.at), what_happened(event.action, payload, dsl=dsl), event.desk,
+                                 staff.get(event.staff_id, "") if event.staff_id else "command line"))
+    return tuple(sorted(lines, key=lambda line: line.at, reverse=True))

@@ -1,0 +1,82 @@
+"""One custody record as a screen sees it: a frozen copy of its particulars, and what its state allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.clock import as_utc
+from kiosk.custody.states import State, can_move, on_safeguarding_hold
+from kiosk.db.models import Custody
+
+
+@dataclass(frozen=True)
+class PhoneRecord:
+    """One stay of one phone in the office (a custody), as read; times are aware UTC."""
+
+    id: int
+    tag_id: int
+    pupil_id: int
+    kind: str  # daily | confiscated
+    state: str
+    slot: str | None
+    opened_at: datetime
+    state_changed_at: datetime
+    closed_at: datetime | None
+    confiscated_at: datetime | None
+    held_until: date | None
+    seal_number: str | None
+    reason_category: str | None
+    reason: str | None
+    location: str | None
+    condition: str | None
+    confiscated_by_name: str | None
+    handed_to: str | None
+    closed_desk: str | None
+    ever_on_hold: bool  # it was on a safeguarding hold at some time (dsl_flag): see refer_to_dsl
+
+    @property
+    def releasable(self) -> bool:
+        """A parent or carer can collect it now (only a phone held for a parent: never one held for the DSL)."""
+        return _can_move(self.state, State.RELEASED)
+
+    @property
+    def can_go_on_hold(self) -> bool:
+        """A safeguarding concern can put it on a hold now."""
+        return _can_move(self.state, State.SAFEGUARDING_HOLD)
+
+    @property
+    def on_hold(self) -> bool:
+        return on_safeguarding_hold(self.state)
+
+    def early_release_on(self, day: date) -> bool:
+        """Collecting it on `day` is before the date the escalation ladder holds it until: a head or the DSL must
+        authorise it (kiosk.custody.release decides; this lets a screen say so before anyone types a PIN)."""
+        return self.held_until is not None and self.held_until > day
+
+    def refer_to_dsl(self, *, dsl: bool) -> bool:
+        """To anyone but the DSL and the head, a record that was ever on a safeguarding hold is no more than
+        "held — refer to the DSL" (its whole history, not only while the hold lasts)."""
+        return self.ever_on_hold and not dsl
+
+
+def _can_move(state: str, to: State) -> bool:
+    try:
+        return can_move(state, to)
+    except ValueError:  # a state this version does not know: it allows nothing here
+        return False
+
+
+def record_of(custody: Custody) -> PhoneRecord:
+    return PhoneRecord(
+        id=custody.id, tag_id=custody.tag_id, pupil_id=custody.pupil_id, kind=custody.kind, state=custody.state,
+        slot=custody.slot, opened_at=as_utc(custody.opened_at), state_changed_at=as_utc(custody.state_changed_at),
+        closed_at=_utc(custody.closed_at), confiscated_at=_utc(custody.confiscated_at),
+        held_until=custody.held_until, seal_number=custody.seal_number, reason_category=custody.reason_category,
+        reason=custody.reason, location=custody.location, condition=custody.condition,
+        confiscated_by_name=custody.confiscated_by_name, handed_to=custody.handed_to,
+        closed_desk=custody.closed_desk, ever_on_hold=bool(custody.dsl_flag))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
