@@ -44,10 +44,10 @@ class Env:
 
     def open(self):
         from kiosk.config import witness_path
-        from kiosk.db import open_database
+        from kiosk.storage import open_for_desk
 
         # The witness named by these settings (a --config may move the key file, and the witness beside it).
-        return open_database(self.url, witness=witness_path(self.settings))
+        return open_for_desk(self.url, witness=witness_path(self.settings))
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))

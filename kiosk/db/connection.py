@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 from peewee import Database, IntegrityError, InterfaceError, PostgresqlDatabase, SqliteDatabase
 from peewee import DatabaseError as PeeweeDatabaseError
 
+from kiosk.db.commits import head_for_listeners, tell_listeners
 from kiosk.db.models import database_proxy
 from kiosk.errors import StorageFailed
 
@@ -113,14 +114,9 @@ def make_database(url: str) -> Database:
     return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
 
 
-# open_database's default: this desk's witness file as the settings say (kiosk.config.default_witness_path).
-THIS_DESKS_WITNESS = object()
-
-
-def open_database(url: str, *, migrate: bool = True, witness: Path | None | object = THIS_DESKS_WITNESS) -> Database:
-    """Connect, bind the models, bring the schema up to date, and give the database its witness file (None:
-    none), to which each committed write appends the audit head it left (kiosk/audit/witness.py)."""
-    from kiosk.audit.witness import attach
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Connect, bind the models and bring the schema up to date. Nothing listens to its commits yet: a desk or
+    command opens it through kiosk.storage.open_for_desk, which gives it this desk's audit witness."""
     from kiosk.db.migrations import migrate_to_latest
 
     db = make_database(url)
@@ -131,11 +127,6 @@ def open_database(url: str, *, migrate: bool = True, witness: Path | None | obje
     database_proxy.initialize(db)
     if migrate:
         migrate_to_latest(db)
-    if witness is THIS_DESKS_WITNESS:
-        from kiosk.config import default_witness_path
-
-        witness = default_witness_path()
-    attach(db, witness if isinstance(witness, Path) else None)
     return db
 
 
@@ -147,21 +138,22 @@ def write_transaction(db: Database) -> Iterator[object]:
     PostgreSQL: lock the audit head row, the one row every change updates anyway. Desks' writes then run
     one at a time, so slot numbers and audit sequence numbers are never contended mid-transaction.
 
-    When the database has a witness file, the audit head the transaction leaves is read just before the commit
-    (still under the write lock, so it is this desk's own last event) and appended to the witness after it.
+    When something listens for commits (kiosk/db/commits.py: the desk's witness file), the audit head the
+    transaction leaves is read just before the commit (still under the write lock, so it is this desk's own last
+    event) and told to the listeners after it.
     """
-    witness = _witness_of(db) if not db.in_transaction() else None  # only the outermost transaction commits
+    outermost = not db.in_transaction()  # only the outermost transaction commits
     head = None
     try:
         if isinstance(db, SqliteDatabase):
             with db.atomic("IMMEDIATE") as txn:
                 yield txn
-                head = _head_to_witness(db, witness)
+                head = head_for_listeners(db) if outermost else None
         else:
             with db.atomic() as txn:
                 db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
                 yield txn
-                head = _head_to_witness(db, witness)
+                head = head_for_listeners(db) if outermost else None
     except IntegrityError:
         raise  # the domain's own concern: another desk took this tag or slot a moment ago
     except (PeeweeDatabaseError, InterfaceError) as exc:
@@ -170,31 +162,7 @@ def write_transaction(db: Database) -> Iterator[object]:
         _drop_broken_connection(db)
         raise StorageFailed(storage_failure_message(exc)) from exc
     if head is not None:
-        witness.record(*head)  # after the commit, and never raises: the change is saved whatever happens here
-
-
-def _witness_of(db: Database):
-    from kiosk.audit.witness import attached
-
-    return attached(db)
-
-
-def _head_to_witness(db: Database, witness) -> tuple[str, int, str] | None:
-    """(trail, seq, chain) of the audit head, read inside the transaction: one primary-key read, and only for a
-    database with a witness. A failure here is a failure of the transaction (nothing saved, said so)."""
-    if witness is None:
-        return None
-    row = db.execute_sql("SELECT seq, chain FROM audit_head WHERE id = 1").fetchone()
-    if row is None or not row[0]:
-        return None
-    if witness.history is None:  # event 1 never changes: read once per database
-        first = db.execute_sql("SELECT chain FROM event WHERE seq = 1").fetchone()
-        if first is None:
-            return None
-        from kiosk.audit.witness import history_of
-
-        witness.history = history_of(first[0])
-    return witness.history, int(row[0]), row[1]
+        tell_listeners(db, head)  # after the commit, and never raises: the change is saved whatever happens here
 
 
 def _drop_broken_connection(db: Database) -> None:
