@@ -11,7 +11,9 @@ Three tools, none of which guesses about a write whose outcome is unknown:
   under a server-wide default of SERIALIZABLE would turn every contended write into a serialisation failure.
 * `retry_transient(fn, …)` — runs one domain action and retries it a bounded number of times when the database
   rolled it back for a reason that is safe to retry (serialisation failure, deadlock, SQLite "database is
-  locked"). Each domain action is one transaction, so a retry is a clean re-run.
+  locked"). Each domain action is one transaction, so a retry is a clean re-run. A retry is made only while a
+  further full wait would still end within NOT_SAVED_WITHIN_SECONDS (kiosk/db/waits.py): a lock that was waited
+  out for the whole bound is not waited out again.
 * `probe(db)` / `ConnectionWatch` — what the desk polls to show "database unreachable — do not hand phones back
   until it returns" and to clear it again by itself.
 
@@ -29,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase
+
+from kiosk.db.waits import ANSWER_WAIT_SECONDS, NO_ANSWER, NOT_SAVED_WITHIN_SECONDS
 
 T = TypeVar("T")
 
@@ -80,6 +84,11 @@ def is_transient(exc: BaseException) -> bool:
         if any(needle in text for needle in TRANSIENT_TEXTS):
             return True
     return False
+
+
+def is_unanswered(exc: BaseException) -> bool:
+    """The server sent nothing back within the bound (kiosk/db/waits.py): asking again would wait as long."""
+    return any(NO_ANSWER in str(current) for current in causes(exc))
 
 
 def is_connection_lost(exc: BaseException) -> bool:
@@ -143,6 +152,8 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
             if not is_connection_lost(exc):
                 raise
             self.discard_connection()
+            if is_unanswered(exc):
+                raise  # the bound is spent: connecting again could wait as long (a frozen server)
             super().begin(isolation_level)
 
     def rollback(self) -> None:
@@ -169,8 +180,9 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
             if not is_connection_lost(exc):
                 raise
             self.discard_connection()
-            # A read outside a transaction is safe to send again; a write may have reached the server.
-            if not sql.lstrip().lower().startswith(READ_PREFIXES):
+            # A read outside a transaction is safe to send again; a write may have reached the server. A server
+            # that did not answer at all is not asked again: that would double the wait.
+            if not sql.lstrip().lower().startswith(READ_PREFIXES) or is_unanswered(exc):
                 raise
             return super().execute_sql(sql, params)
 
@@ -233,25 +245,30 @@ class RetryStats:
 
 def retry_transient(
     fn: Callable[..., T], *args: Any, attempts: int = DEFAULT_ATTEMPTS, delay: float = 0.05,
-    sleep: Callable[[float], None] = time.sleep, stats: RetryStats | None = None, **kwargs: Any,
+    sleep: Callable[[float], None] = time.sleep, stats: RetryStats | None = None,
+    clock: Callable[[], float] = time.monotonic, **kwargs: Any,
 ) -> T:
     """Run one domain action, re-running it (at most `attempts` runs in all) when the database rolled it back
-    for a transient reason. Anything else, including a lost connection, is raised at once: the desk shows
-    NOT SAVED and the person scans again rather than the kiosk guessing whether the write happened."""
+    for a transient reason, and only while one more attempt waiting its full bound (ANSWER_WAIT_SECONDS) would
+    still end within NOT_SAVED_WITHIN_SECONDS of the first. Anything else, including a lost connection, is raised
+    at once: the desk shows NOT SAVED and the person scans again rather than the kiosk guessing whether the
+    write happened."""
     if stats is not None:
         stats.calls += 1
+    started = clock()
     for attempt in range(1, attempts + 1):
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            if attempt >= attempts or not is_transient(exc) or is_connection_lost(exc):
+            pause = delay * attempt * (0.5 + random.random())  # jittered, so racing desks do not collide in step
+            in_time = clock() - started + pause + ANSWER_WAIT_SECONDS <= NOT_SAVED_WITHIN_SECONDS
+            if attempt >= attempts or not in_time or not is_transient(exc) or is_connection_lost(exc):
                 if stats is not None and attempt > 1:
                     stats.gave_up += 1
                 raise
             if stats is not None:
                 stats.retries += 1
-            # Jittered back-off, so racing desks do not collide again in step.
-            sleep(delay * attempt * (0.5 + random.random()))
+            sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -20,10 +20,10 @@ class _ThisDesk(enum.Enum):
 THIS_DESKS_WITNESS = _ThisDesk.WITNESS
 
 
-def open_for_desk(url: str, *, migrate: bool = True,
-                  witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS) -> Database:
+def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS,
+                  wait_seconds: float | None = None) -> Database:
     """`kiosk.db.open_database`, then give the database its witness file (None: none), to which each committed
-    write appends the audit head it left (kiosk/audit/witness.py)."""
-    db = open_database(url, migrate=migrate)
+    write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database."""
+    db = open_database(url, migrate=migrate, wait_seconds=wait_seconds)
     attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness)
     return db
