@@ -169,5 +169,6 @@ def newest(path: Path, history: str) -> Witnessed:
                     best = (seq, parts[2])
     except OSError as exc:
         raise WitnessUnreadable(f"the witness file {path} cannot be read ({exc.strerror or exc})") from exc
-    seq, chain = best if best is not None else (None, None)
-    return Witnessed(seq, chain, lines, others, bad)
+    if best is None:
+        return Witnessed(None, None, lines, others, bad)
+    return Witnessed(best[0], best[1], lines, others, bad)

@@ -75,7 +75,8 @@ def network_location_reason(path: Path, mountinfo: str | None = None, platform: 
             import ctypes
 
             drive = os.path.splitdrive(str(path.resolve()))[0] + "\\"
-            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # DRIVE_REMOTE
+            # windll exists on Windows only, where this runs; mypy checks as Linux.
+            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]  # DRIVE_REMOTE
                 return f"{drive} is a network drive"
         return None
     probe = path if path.exists() else path.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peewee import Database, SqliteDatabase
+from peewee import Database, Model, SqliteDatabase
 
 from kiosk.db.connection import longer_wait
 from kiosk.db.models import ALL_MODELS, AuditHead, Setting
@@ -27,7 +27,7 @@ def _v1_initial(db: Database) -> None:
     AuditHead.create(id=1, seq=0, chain="0" * 64)
 
 
-def _add_missing_columns(db: Database, model, names: list[str]) -> None:
+def _add_missing_columns(db: Database, model: type[Model], names: list[str]) -> None:
     """Add columns an older database lacks. A new database already has them (v1 creates the current
     tables), so each migration after v1 only adds what is missing."""
     from playhouse.migrate import SchemaMigrator, migrate

@@ -37,7 +37,7 @@ class NoAnswer(psycopg2.OperationalError):
     """The server sent nothing back within the bound: the connection was cut (or the server's timeout ended it)."""
 
 
-class BoundedConnection(psycopg2.extensions.connection):  # type: ignore[misc]  # psycopg2 ships no stubs
+class BoundedConnection(psycopg2.extensions.connection):
     """A psycopg2 connection whose statements are bounded; `wait_seconds` may be changed for one long job."""
 
     wait_seconds: float | None = WRITE_WAIT_SECONDS  # None: unbounded (a migration)
@@ -51,10 +51,12 @@ class BoundedConnection(psycopg2.extensions.connection):  # type: ignore[misc]  
         return None if self.wait_seconds is None else self.wait_seconds + ANSWER_MARGIN_SECONDS
 
 
-class BoundedCursor(psycopg2.extensions.cursor):  # type: ignore[misc]  # psycopg2 ships no stubs
+class BoundedCursor(psycopg2.extensions.cursor):
     def execute(self, query: Any, vars: Any = None) -> Any:  # noqa: A002 - psycopg2's own parameter name
         connection = self.connection
-        bound = connection.answer_within if isinstance(connection, BoundedConnection) else None
+        if not isinstance(connection, BoundedConnection):
+            return super().execute(query, vars)
+        bound = connection.answer_within
         with ANSWER_WATCH.watching(connection.fileno(), bound) as watched:
             try:
                 return super().execute(query, vars)

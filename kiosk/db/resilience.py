@@ -102,22 +102,30 @@ def is_connection_lost(exc: BaseException) -> bool:
     return False
 
 
+def thread_state(db: Database) -> Any:
+    """peewee's per-thread connection state (`Database._state`: conn, closed, reset()), which its stubs leave out."""
+    return vars(db)["_state"]
+
+
 class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
     """PostgreSQL that opens a fresh connection when the old one died, between transactions only."""
 
-    def init(self, database: Any, isolation_level: Any = "READ COMMITTED", **kwargs: Any) -> None:
-        super().init(database, isolation_level=isolation_level, **kwargs)
+    def init(self, database: str | None, register_unicode: bool = True, encoding: Any = None,
+             isolation_level: Any = "READ COMMITTED", **kwargs: Any) -> None:
+        super().init(database, register_unicode=register_unicode, encoding=encoding, isolation_level=isolation_level,
+                     **kwargs)
 
     # -- connection state ------------------------------------------------------------------------------
     def connection_broken(self) -> bool:
         """True when the driver already knows this thread's connection is dead (no round trip)."""
         if self.is_closed():
             return False
-        conn = self._state.conn
+        conn = thread_state(self).conn
         if getattr(conn, "closed", False):
             return True
+        adapter = vars(self)["_adapter"]  # peewee's driver adapter (psycopg2 or 3), not in its stubs
         try:
-            return self._adapter.txn_status(conn) == self._adapter.txn_unknown
+            return bool(adapter.txn_status(conn) == adapter.txn_unknown)
         except Exception:
             return True
 
@@ -125,16 +133,16 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
         """Forget this thread's connection so the next statement connects again. Never inside a transaction."""
         if self.is_closed() or self.in_transaction():
             return
-        conn = self._state.conn
+        conn = thread_state(self).conn
         try:
             conn.close()
         except Exception:
             pass
-        self._state.reset()
+        thread_state(self).reset()
 
     def _connect(self) -> Any:
         try:
-            return super()._connect()
+            return super()._connect()  # type: ignore[misc]  # peewee's stubs leave out the hook this overrides
         except Exception as exc:
             # libpq ≥ 14 says "connection to server at … failed"; say it the way every layer above recognises.
             detail = " ".join(str(exc).split())
@@ -171,11 +179,11 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         if self.in_transaction():
-            return super().execute_sql(sql, params)
+            return self._send(sql, params)
         if self.connection_broken():
             self.discard_connection()
         try:
-            return super().execute_sql(sql, params)
+            return self._send(sql, params)
         except (OperationalError, InterfaceError) as exc:
             if not is_connection_lost(exc):
                 raise
@@ -184,7 +192,10 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
             # that did not answer at all is not asked again: that would double the wait.
             if not sql.lstrip().lower().startswith(READ_PREFIXES) or is_unanswered(exc):
                 raise
-            return super().execute_sql(sql, params)
+            return self._send(sql, params)
+
+    def _send(self, sql: str, params: Any) -> Any:
+        return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]  # peewee's stubs: unannotated
 
 
 def reconnecting(db: Database) -> Database:
@@ -216,9 +227,10 @@ def snapshot(db: Database | None = None) -> Iterator[None]:
 
     from kiosk.db.models import database_proxy
 
-    db = db if db is not None else database_proxy
-    while isinstance(db, DatabaseProxy):  # a model's database may be the proxy: use what it points at
-        db = db.obj
+    found: Database | DatabaseProxy | None = db if db is not None else database_proxy
+    while isinstance(found, DatabaseProxy):  # a model's database may be the proxy: use what it points at
+        found = found.obj
+    db = found
     if db is None:
         raise RuntimeError("no database is open")
     if db.in_transaction():
@@ -295,7 +307,7 @@ def probe(db: Database | None = None) -> str | None:
             try:
                 db.close()
             except Exception:
-                db._state.reset()
+                thread_state(db).reset()
         return storage_failure_message(exc).removeprefix("NOT SAVED: ")
     return None
 
