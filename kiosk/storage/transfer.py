@@ -29,6 +29,7 @@ from kiosk.audit.verify import VerifyReport, verify
 from kiosk.db.connection import DatabaseError, is_postgres_url, make_database, redact
 from kiosk.db.migrations import migrate_to_latest
 from kiosk.db.models import ALL_MODELS, AuditHead, Setting, database_proxy
+from kiosk.db.waits import MIGRATION_WAIT_SECONDS
 from kiosk.keyring import Keyring
 
 # Every kiosk table (a table added by a later schema comes along by itself), parents before children so that
@@ -193,7 +194,9 @@ def _upgrade(snapshot: SqliteDatabase) -> bool:
 
 
 def _open_target(url: str) -> PostgresqlDatabase:
-    db = make_database(url)
+    # Moving a school is a migration: one transaction with whole-table statements (a year's events digested and
+    # verified on the server), run by IT with no desk open on the target, so not cut at the desk's bound.
+    db = make_database(url, wait_seconds=MIGRATION_WAIT_SECONDS)
     try:
         db.connect()
     except Exception as exc:
