@@ -44,11 +44,11 @@ def run_desk(job: DeskJob, barrier: Any = None) -> DeskResult:
     from bench.yeardata import settings
     from kiosk.auth import sign_in
     from kiosk.custody import DeskContext, Outcome, desk_counts, hand_in, normalise, resolve
-    from kiosk.db import open_database
     from kiosk.keyring import Keyring
+    from kiosk.storage import open_for_desk
 
     result = DeskResult(job.desk)
-    db = open_database(job.url, witness=Path(job.witness))
+    db = open_for_desk(job.url, witness=Path(job.witness))
     s = settings()
     keyring = Keyring(bytes.fromhex(job.key_hex))
     clock = OffsetClock(datetime.fromisoformat(job.start_at))

@@ -168,8 +168,8 @@ def bench_domain(run: Run) -> list[Figure]:
     from kiosk.clock import FixedClock, to_db
     from kiosk.custody import DeskContext, Outcome, desk_counts, hand_back, hand_in, normalise, resolve
     from kiosk.custody.daily import _open_custody  # what hand-in/hand-back look up: the tag's open custody
-    from kiosk.db import open_database
     from kiosk.keyring import load_key_file
+    from kiosk.storage import open_for_desk
 
     path = run.working_copy("domain.db")
     conn = read_only(path)
@@ -179,7 +179,7 @@ def bench_domain(run: Run) -> list[Figure]:
     key = keyring.audit_key
     s = run.settings
     # As a desk runs it: with its audit witness file (a head read before each commit, a line appended after it).
-    db = open_database(str(path), witness=run.work / "domain.witness")
+    db = open_for_desk(str(path), witness=run.work / "domain.witness")
     clock = FixedClock(run.desk_start())
     who = sign_in(keyring=keyring, clock=clock, desk=s.desk, who="DM", pin=run.pin("DM"))
     ctx = DeskContext(keyring, clock, s, who)
@@ -303,7 +303,7 @@ def bench_reports(run: Run) -> list[Figure]:
     path = run.work / "domain.db"
     if not path.exists():
         run.working_copy("domain.db")
-    db = open_database(str(path), witness=None)  # the office PC's report, not a desk's scans
+    db = open_database(str(path))  # the office PC's report, not a desk's scans
     s = run.settings
     day = run.year.last_day
     times, report = [], None
@@ -585,7 +585,7 @@ def bench_postgres(run: Run) -> list[Figure]:
                        detail=str(exc))]
     try:
         db_url = server.fresh_database()
-        open_database(db_url, witness=None)  # the kiosk's migrations create the schema
+        open_database(db_url)  # the kiosk's migrations create the schema
         _close_db()
         t0 = time.perf_counter()
         loaded = pgload.copy_year(run.year.path, db_url)
@@ -634,7 +634,7 @@ def bench_postgres(run: Run) -> list[Figure]:
         latencies = [t for r in results for t in r.latencies]
 
         # The record afterwards: every hand-in exactly once, the audit chain whole.
-        open_database(db_url, witness=None)
+        open_database(db_url)
         problems = verify_tail(load_key_file(run.year.key_path).audit_key, after_seq)
         from kiosk.db import Event
 

@@ -87,7 +87,7 @@ def schema_fingerprint() -> str:
     from kiosk.db import open_database
 
     with tempfile.TemporaryDirectory() as folder:
-        db = open_database(str(Path(folder) / "schema.db"), witness=None)
+        db = open_database(str(Path(folder) / "schema.db"))
         rows = db.execute_sql("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
         db.close()
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:8]
@@ -205,7 +205,7 @@ def _build(spec: YearSpec, path: Path, key_path: Path, say: Callable[[str], None
     keyring = create_key_file(key_path)
 
     # The roll and the staff, through the kiosk's own functions.
-    db = open_database(str(path), witness=None)  # a cache file, not a desk: no witness
+    db = open_database(str(path))  # a cache file, not a desk: no witness
     for name, initials, role, pin in STAFF:
         add_staff(keyring=keyring, clock=clock, desk=DESKS[0], name=name, initials=initials, role=role, pin=pin)
     staff = {st.initials: st.id for st in Staff.select()}
@@ -255,7 +255,7 @@ def _build(spec: YearSpec, path: Path, key_path: Path, say: Callable[[str], None
     # Check the result with the kiosk's own verifier (chain, sequence, replay against the custody table).
     from kiosk.audit import verify
 
-    db = open_database(str(path), witness=None)  # a cache file, not a desk: no witness
+    db = open_database(str(path))  # a cache file, not a desk: no witness
     t1 = time.perf_counter()
     report = verify(keyring.audit_key)
     verify_seconds = time.perf_counter() - t1

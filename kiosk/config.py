@@ -45,7 +45,7 @@ class Settings:
     confiscation_reasons: tuple[str, ...] = _doc(
         "The reason categories offered when a phone is confiscated.",
         ("used in lesson", "used on site", "found during an exam", "other breach"))
-    escalation: tuple[dict, ...] = _doc(
+    escalation: tuple[dict[str, Any], ...] = _doc(
         "The escalation ladder: from the Nth confiscation this term, the rule and how many school days the "
         "phone is held (0: a parent or carer may collect it after school that day).",
         ({"from": 1, "rule": "A parent or carer collects it after school", "hold_school_days": 0},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -310,17 +311,65 @@ def test_lines_for_another_database_sharing_the_key_file_are_ignored(school, tmp
 
 def test_a_desk_keeps_its_witness_beside_its_key_file_unless_told_otherwise(tmp_path, monkeypatch):
     from kiosk.audit.witness import attached
-    from kiosk.db import open_database
     from kiosk.keyring import create_key_file
+    from kiosk.storage import open_for_desk
 
     config = tmp_path / "config"
-    assert attached(open_database(str(tmp_path / "a.db"))) is None  # no key file here: not a desk of it
+    assert attached(open_for_desk(str(tmp_path / "a.db"))) is None  # no key file here: not a desk of it
     create_key_file(config / "kiosk.key")
-    assert attached(open_database(str(tmp_path / "b.db"))).path == config / "kiosk.witness"
+    assert attached(open_for_desk(str(tmp_path / "b.db"))).path == config / "kiosk.witness"
     monkeypatch.setenv("KIOSK_WITNESS_FILE", str(tmp_path / "elsewhere.witness"))
-    assert attached(open_database(str(tmp_path / "c.db"))).path == tmp_path / "elsewhere.witness"
+    assert attached(open_for_desk(str(tmp_path / "c.db"))).path == tmp_path / "elsewhere.witness"
     monkeypatch.setenv("KIOSK_WITNESS_FILE", "off")
-    assert attached(open_database(str(tmp_path / "d.db"))) is None
+    assert attached(open_for_desk(str(tmp_path / "d.db"))) is None
+
+
+def test_the_database_alone_has_no_witness_and_the_witness_hears_of_each_commit_through_its_hook(
+        school, tmp_path):
+    """kiosk.db knows nothing of witnesses: kiosk.db.open_database attaches none, and the witness hears of each
+    commit through kiosk/db/commits.py; a second attach replaces the first, which hears of nothing more."""
+    from kiosk.audit.witness import attach, attached
+    from kiosk.db import open_database
+    from kiosk.db.commits import listeners
+
+    assert (tmp_path / "config" / "kiosk.key").exists()  # a desk's key file, and still: no witness
+    assert attached(open_database(str(tmp_path / "plain.db"))) is None
+    assert listeners(database_proxy.obj) == ()
+
+    s = school
+    db = open_database(s.url)
+    first, second = tmp_path / "first.witness", tmp_path / "second.witness"
+    attach(db, first)
+    hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0]))))
+    attach(db, second)
+    assert len(listeners(db)) == 1
+    hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[1]))))
+    head = AuditHead.get_by_id(1)
+    assert [line[1] for line in _witness_lines(second)] == [str(head.seq)]
+    assert [line[1] for line in _witness_lines(first)] == [str(head.seq - 1)]
+    assert _witness_lines(second)[0][2] == head.chain
+    attach(db, None)
+    assert listeners(db) == ()
+
+
+def test_a_commit_listener_that_fails_never_turns_a_saved_hand_in_into_an_error(school, caplog):
+    from kiosk.db.commits import listen
+
+    s = school
+    heard = []
+
+    def broken(head):
+        heard.append(head.seq)
+        raise OSError("the witness disk went away")
+
+    stop = listen(database_proxy.obj, broken)
+    with caplog.at_level(logging.WARNING, logger="kiosk.db.commits"):
+        receipt = hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0]))))
+    stop()
+    assert receipt.outcome.name == "HANDED_IN"
+    assert heard == [AuditHead.get_by_id(1).seq]
+    assert Custody.select().count() == 1
+    assert any("saved" in r.getMessage() for r in caplog.records)
 
 
 def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(school, tmp_path, capsys):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from peewee import PostgresqlDatabase
+from peewee import DatabaseProxy, PostgresqlDatabase
 
 from kiosk.audit import witness as witnesses
 from kiosk.audit.chain import GENESIS, payload_digest, seal
@@ -38,8 +39,10 @@ class VerifyReport:
 def verify(key: bytes, *, batch: int = 5000, witness: Path | None = None) -> VerifyReport:
     """Checks one consistent snapshot, so desks writing meanwhile never look like tampering. `witness`: a desk's
     witness file; its newest (seq, chain) for this database must still be in it (raises WitnessUnreadable)."""
-    db = Event._meta.database  # the proxy, or a database bound with bind_ctx (kiosk migrate)
-    db = getattr(db, "obj", db)
+    bound = Event._meta.database  # the proxy, or a database bound with bind_ctx (kiosk migrate)
+    db = bound.obj if isinstance(bound, DatabaseProxy) else bound
+    if db is None:
+        raise RuntimeError("no database is open")
     if isinstance(db, PostgresqlDatabase):
         with db.atomic(isolation_level="REPEATABLE READ"):
             return _verify(key, witness)
@@ -51,7 +54,7 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
     report = VerifyReport()
     prev_chain, expected_seq = GENESIS, 1
     last_state: dict[int, tuple[int, str | None]] = {}
-    sealed: dict[int, dict] = {}  # per custody, what its events say the row must hold
+    sealed: dict[int, dict[str, Any]] = {}  # per custody, what its events say the row must hold
     query = Event.select().order_by(Event.seq)
     for event in query.iterator():
         report.events_checked += 1
@@ -105,7 +108,7 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
 # ---- the custody row replayed from its events ---------------------------------------------------------------
 
 
-def _remember(facts: dict, event: Event) -> None:
+def _remember(facts: dict[str, Any], event: Event) -> None:
     """What a custody row must agree with: its events' sealed columns, and their payloads while kept."""
     facts.setdefault("opened_desk", event.desk)  # the desk of its first event opened it
     if event.pupil_id is not None:
@@ -127,7 +130,7 @@ def _remember(facts: dict, event: Event) -> None:
         facts["handed_to"] = f"{payload['collector']} ({payload.get('relationship')})"  # as release.py writes it
 
 
-def _payload(event: Event) -> dict:
+def _payload(event: Event) -> dict[str, Any]:
     if event.payload_json is None:  # erased for retention: only the sealed columns remain
         return {}
     try:
@@ -137,7 +140,7 @@ def _payload(event: Event) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def _differences(custody: Custody, facts: dict) -> list[str]:
+def _differences(custody: Custody, facts: dict[str, Any]) -> list[str]:
     found = []
     checks = [("pupil", custody.pupil_id, "the pupil"), ("tag", custody.tag_id, "the tag"),
               ("opened_desk", custody.opened_desk, "the desk that took it in"),

@@ -14,7 +14,8 @@ chain value. The newest one is enough: each chain value seals every event before
 (seq, chain) pins the whole trail up to seq.
 
 The witness never stops a hand-in: a file that cannot be written is reported in the log once, and the desk works
-on. Nothing here imports textual or peewee.
+on. The database tells the witness of each commit (kiosk/db/commits.py); the database package knows nothing of
+witnesses. Nothing here imports textual.
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from peewee import Database
+
+from kiosk.db.commits import CommittedHead, listen
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,21 @@ class Witness:
         self._lock = threading.Lock()  # Textual workers write from threads: one line at a time
         self._last: tuple[str, int] | None = None
         self._failing: str | None = None
-        self.history: str | None = None  # cached per database by the caller: event 1 never changes
+        self._stop_listening: Callable[[], None] | None = None
+
+    def listen_to(self, db: Database) -> None:
+        """Hear of every write committed through `db` from now on."""
+        self._stop_listening = listen(db, self.saw_commit)
+
+    def saw_commit(self, head: CommittedHead) -> None:
+        self.record(history_of(head.first_chain), head.seq, head.chain)
+
+    def detach(self) -> None:
+        """Hear of no more commits, and close the file."""
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+        self.close()
 
     def record(self, history: str, seq: int, chain: str) -> None:
         """Note (seq, chain) once its transaction has committed. Never raises: the change is already saved,
@@ -97,17 +117,20 @@ class Witness:
 _ATTRIBUTE = "kiosk_witness"
 
 
-def attach(db: object, path: Path | None) -> Witness | None:
-    """Give a database object (this process's connection to one school) its witness file, or none."""
-    old = getattr(db, _ATTRIBUTE, None)
-    if isinstance(old, Witness):
-        old.close()
+def attach(db: Database, path: Path | None) -> Witness | None:
+    """Give a database object (this process's connection to one school) its witness file, or none: from now on
+    each write committed through it appends the audit head it left."""
+    old = attached(db)
+    if old is not None:
+        old.detach()
     witness = Witness(path) if path is not None else None
+    if witness is not None:
+        witness.listen_to(db)
     setattr(db, _ATTRIBUTE, witness)
     return witness
 
 
-def attached(db: object) -> Witness | None:
+def attached(db: Database) -> Witness | None:
     witness = getattr(db, _ATTRIBUTE, None)
     return witness if isinstance(witness, Witness) else None
 
@@ -146,5 +169,6 @@ def newest(path: Path, history: str) -> Witnessed:
                     best = (seq, parts[2])
     except OSError as exc:
         raise WitnessUnreadable(f"the witness file {path} cannot be read ({exc.strerror or exc})") from exc
-    seq, chain = best if best is not None else (None, None)
-    return Witnessed(seq, chain, lines, others, bad)
+    if best is None:
+        return Witnessed(None, None, lines, others, bad)
+    return Witnessed(best[0], best[1], lines, others, bad)

@@ -21,7 +21,7 @@ def cmd_migrate(env: Any, args: argparse.Namespace) -> int:
 
     from kiosk.config import key_file_path
     from kiosk.db.connection import redact
-    from kiosk.db.transfer import migrate_sqlite_to_postgres
+    from kiosk.storage.transfer import migrate_sqlite_to_postgres
 
     keyring = env.keyring()
     key_path = key_file_path(env.settings)

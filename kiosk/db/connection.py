@@ -14,7 +14,9 @@ from urllib.parse import unquote, urlparse
 from peewee import Database, IntegrityError, InterfaceError, PostgresqlDatabase, SqliteDatabase
 from peewee import DatabaseError as PeeweeDatabaseError
 
+from kiosk.db.commits import head_for_listeners, tell_listeners
 from kiosk.db.models import database_proxy
+from kiosk.db.waits import NO_ANSWER, WRITE_WAIT_SECONDS
 from kiosk.errors import StorageFailed
 
 P = ParamSpec("P")
@@ -27,7 +29,9 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers never block the desk's writes
     "synchronous": 2,  # FULL: an acknowledged hand-in survives a power cut
     "foreign_keys": 1,
-    "busy_timeout": 15000,  # ms: wait for another process's write rather than fail
+    # ms: wait for another process's write rather than fail at once, but no longer than the desk's bound
+    # (kiosk/db/waits.py): a write that cannot have the lock by then is NOT SAVED, never a frozen desk.
+    "busy_timeout": int(WRITE_WAIT_SECONDS * 1000),
     "cache_size": -16000,
 }
 
@@ -71,7 +75,8 @@ def network_location_reason(path: Path, mountinfo: str | None = None, platform: 
             import ctypes
 
             drive = os.path.splitdrive(str(path.resolve()))[0] + "\\"
-            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # DRIVE_REMOTE
+            # windll exists on Windows only, where this runs; mypy checks as Linux.
+            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]  # DRIVE_REMOTE
                 return f"{drive} is a network drive"
         return None
     probe = path if path.exists() else path.parent
@@ -81,22 +86,24 @@ def network_location_reason(path: Path, mountinfo: str | None = None, platform: 
     return None
 
 
-def make_database(url: str) -> Database:
-    """A peewee Database for a file path or postgresql:// URL, not yet connected."""
+def make_database(url: str, *, wait_seconds: float | None = None) -> Database:
+    """A peewee Database for a file path or postgresql:// URL, not yet connected. A statement waits at most
+    `wait_seconds` for the database (None: the desk's bound, WRITE_WAIT_SECONDS; see kiosk/db/waits.py)."""
     if is_postgres_url(url):
+        from kiosk.db.postgres import connect_params
         from kiosk.db.resilience import ReconnectingPostgresqlDatabase
 
         parsed = urlparse(url)
         # Reconnects by itself between transactions after a server restart or a dropped connection, so even
         # the first action afterwards is saved; pins READ COMMITTED (the audit-head row lock serialises
-        # writers, see kiosk/db/resilience.py).
+        # writers, see kiosk/db/resilience.py). Every statement is bounded (kiosk/db/postgres.py).
         return ReconnectingPostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or "localhost",
             port=parsed.port or 5432,
-            connect_timeout=5,
+            **connect_params(WRITE_WAIT_SECONDS if wait_seconds is None else wait_seconds),
         )
     if "://" in url and not url.startswith("sqlite://"):
         raise DatabaseError(f"{url!r} is neither a file path nor a postgresql:// URL")
@@ -109,21 +116,20 @@ def make_database(url: str) -> Database:
             "database between desks with --db postgresql://…"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    pragmas = dict(SQLITE_PRAGMAS)
+    if wait_seconds is not None:
+        pragmas["busy_timeout"] = int(wait_seconds * 1000)
     # check_same_thread off: Textual workers run in threads; peewee still keeps a connection per thread.
-    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    return SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False)
 
 
-# open_database's default: this desk's witness file as the settings say (kiosk.config.default_witness_path).
-THIS_DESKS_WITNESS = object()
-
-
-def open_database(url: str, *, migrate: bool = True, witness: Path | None | object = THIS_DESKS_WITNESS) -> Database:
-    """Connect, bind the models, bring the schema up to date, and give the database its witness file (None:
-    none), to which each committed write appends the audit head it left (kiosk/audit/witness.py)."""
-    from kiosk.audit.witness import attach
+def open_database(url: str, *, migrate: bool = True, wait_seconds: float | None = None) -> Database:
+    """Connect, bind the models and bring the schema up to date. Nothing listens to its commits yet: a desk or
+    command opens it through kiosk.storage.open_for_desk, which gives it this desk's audit witness.
+    `wait_seconds`: see make_database."""
     from kiosk.db.migrations import migrate_to_latest
 
-    db = make_database(url)
+    db = make_database(url, wait_seconds=wait_seconds)
     try:
         db.connect(reuse_if_open=True)
     except Exception as exc:
@@ -131,11 +137,6 @@ def open_database(url: str, *, migrate: bool = True, witness: Path | None | obje
     database_proxy.initialize(db)
     if migrate:
         migrate_to_latest(db)
-    if witness is THIS_DESKS_WITNESS:
-        from kiosk.config import default_witness_path
-
-        witness = default_witness_path()
-    attach(db, witness if isinstance(witness, Path) else None)
     return db
 
 
@@ -147,21 +148,22 @@ def write_transaction(db: Database) -> Iterator[object]:
     PostgreSQL: lock the audit head row, the one row every change updates anyway. Desks' writes then run
     one at a time, so slot numbers and audit sequence numbers are never contended mid-transaction.
 
-    When the database has a witness file, the audit head the transaction leaves is read just before the commit
-    (still under the write lock, so it is this desk's own last event) and appended to the witness after it.
+    When something listens for commits (kiosk/db/commits.py: the desk's witness file), the audit head the
+    transaction leaves is read just before the commit (still under the write lock, so it is this desk's own last
+    event) and told to the listeners after it.
     """
-    witness = _witness_of(db) if not db.in_transaction() else None  # only the outermost transaction commits
+    outermost = not db.in_transaction()  # only the outermost transaction commits
     head = None
     try:
         if isinstance(db, SqliteDatabase):
             with db.atomic("IMMEDIATE") as txn:
                 yield txn
-                head = _head_to_witness(db, witness)
+                head = head_for_listeners(db) if outermost else None
         else:
             with db.atomic() as txn:
                 db.execute_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
                 yield txn
-                head = _head_to_witness(db, witness)
+                head = head_for_listeners(db) if outermost else None
     except IntegrityError:
         raise  # the domain's own concern: another desk took this tag or slot a moment ago
     except (PeeweeDatabaseError, InterfaceError) as exc:
@@ -170,31 +172,37 @@ def write_transaction(db: Database) -> Iterator[object]:
         _drop_broken_connection(db)
         raise StorageFailed(storage_failure_message(exc)) from exc
     if head is not None:
-        witness.record(*head)  # after the commit, and never raises: the change is saved whatever happens here
+        tell_listeners(db, head)  # after the commit, and never raises: the change is saved whatever happens here
 
 
-def _witness_of(db: Database):
-    from kiosk.audit.witness import attached
+@contextmanager
+def longer_wait(db: Database, seconds: float | None) -> Iterator[None]:
+    """Inside a transaction: its statements may wait `seconds` (None: as long as they take) instead of the desk's
+    bound. For work nobody waits for at the hatch, such as a migration at start-up."""
+    if isinstance(db, SqliteDatabase):
+        before = db.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+        db.execute_sql(f"PRAGMA busy_timeout = {int((seconds or 86400) * 1000)}")
+        try:
+            yield
+        finally:
+            db.execute_sql(f"PRAGMA busy_timeout = {int(before)}")
+        return
+    from kiosk.db.postgres import STATEMENT_MARGIN_SECONDS, BoundedConnection
 
-    return attached(db)
-
-
-def _head_to_witness(db: Database, witness) -> tuple[str, int, str] | None:
-    """(trail, seq, chain) of the audit head, read inside the transaction: one primary-key read, and only for a
-    database with a witness. A failure here is a failure of the transaction (nothing saved, said so)."""
-    if witness is None:
-        return None
-    row = db.execute_sql("SELECT seq, chain FROM audit_head WHERE id = 1").fetchone()
-    if row is None or not row[0]:
-        return None
-    if witness.history is None:  # event 1 never changes: read once per database
-        first = db.execute_sql("SELECT chain FROM event WHERE seq = 1").fetchone()
-        if first is None:
-            return None
-        from kiosk.audit.witness import history_of
-
-        witness.history = history_of(first[0])
-    return witness.history, int(row[0]), row[1]
+    connection = db.connection()
+    lock = 0 if seconds is None else int(seconds * 1000)  # 0: no limit
+    statement = 0 if seconds is None else int((seconds + STATEMENT_MARGIN_SECONDS) * 1000)
+    db.execute_sql(f"SET LOCAL lock_timeout = {lock}")  # LOCAL: undone when the transaction ends
+    db.execute_sql(f"SET LOCAL statement_timeout = {statement}")
+    if not isinstance(connection, BoundedConnection):
+        yield
+        return
+    before_seconds = connection.wait_seconds
+    connection.wait_seconds = seconds
+    try:
+        yield
+    finally:
+        connection.wait_seconds = before_seconds
 
 
 def _drop_broken_connection(db: Database) -> None:
@@ -251,6 +259,8 @@ _CAUSES = [
     ("read-only", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
     ("database is locked", "another program kept the database busy",
      "Scan again; if it keeps happening, close other programs using the kiosk database."),
+    ("lock timeout", "another desk or program kept the database busy",
+     "Scan again; if it keeps happening, call IT: something is holding the database."),
     ("could not connect", "the database server cannot be reached", "Check the network, then scan again."),
     ("connection refused", "the database server cannot be reached", "Check the network, then scan again."),
     ("the database system is shutting down", "the database server is restarting", "Scan again in a moment."),
@@ -273,6 +283,10 @@ def storage_failure_message(exc: BaseException) -> str:
         seen.add(id(current))
         texts.append(" ".join(str(current).lower().split()))  # libpq's messages span lines
         current = current.__cause__ or current.__context__
+    unanswered = next((t for t in texts if NO_ANSWER in t), None)
+    if unanswered is not None:  # "the database did not answer within 5 seconds" (kiosk/db/waits.py), as it is
+        cause = unanswered[unanswered.index(NO_ANSWER):].rstrip(".")
+        return f"NOT SAVED: the database {cause}. Check the network and the database server, then scan again."
     for needle, cause, advice in _CAUSES:
         if any(needle in text for text in texts):
             return f"NOT SAVED: {cause}. {advice}"

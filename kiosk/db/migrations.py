@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peewee import Database, SqliteDatabase
+from peewee import Database, Model, SqliteDatabase
 
+from kiosk.db.connection import longer_wait
 from kiosk.db.models import ALL_MODELS, AuditHead, Setting
+from kiosk.db.waits import MIGRATION_WAIT_SECONDS
 
 OPEN_STATES_SQL = "closed_at IS NULL"
 
@@ -25,7 +27,7 @@ def _v1_initial(db: Database) -> None:
     AuditHead.create(id=1, seq=0, chain="0" * 64)
 
 
-def _add_missing_columns(db: Database, model, names: list[str]) -> None:
+def _add_missing_columns(db: Database, model: type[Model], names: list[str]) -> None:
     """Add columns an older database lacks. A new database already has them (v1 creates the current
     tables), so each migration after v1 only adds what is missing."""
     from playhouse.migrate import SchemaMigrator, migrate
@@ -88,7 +90,9 @@ def migrate_to_latest(db: Database) -> int:
         # switched outside a transaction. They are checked as a whole before the migration commits.
         db.execute_sql("PRAGMA foreign_keys = OFF")
     try:
-        with db.atomic("IMMEDIATE") if sqlite else db.atomic():
+        with db.atomic("IMMEDIATE") if sqlite else db.atomic(), longer_wait(db, MIGRATION_WAIT_SECONDS):
+            # A schema change over a year of data may take minutes; it runs at start-up, before the desk takes a
+            # scan, so it is not cut at the desk's bound (its lock is taken under that bound all the same).
             version = current_version(db)
             if version > LATEST:
                 raise SchemaTooNew(

@@ -2,6 +2,8 @@
 
 Models are bound to `database_proxy` and the real database is attached at the edge by `open_database`.
 All datetimes are naive UTC (see kiosk.clock.to_db). Indexes cover every lookup the desk does.
+Each foreign key's id (`pupil_id` beside `pupil`), which peewee adds by itself, is declared with its type for mypy:
+peewee's stubs do not know it, and a bare annotation changes nothing at run time.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Pupil(BaseModel):
 
 class Carer(BaseModel):
     id = AutoField()
+    pupil_id: int
     pupil = ForeignKeyField(Pupil, backref="carers", on_delete="CASCADE", index=True)
     name = CharField(max_length=200)
     relationship = CharField(max_length=64, null=True)
@@ -82,6 +85,7 @@ class Staff(BaseModel):
 
 class Tag(BaseModel):
     id = AutoField()
+    pupil_id: int
     code = CharField(unique=True, max_length=32)
     pupil = ForeignKeyField(Pupil, backref="tags", on_delete="RESTRICT", index=True)
     device = CharField(null=True, max_length=200)  # "black iPhone, blue case"
@@ -94,6 +98,10 @@ class Custody(BaseModel):
     """One stay of one device in the office. Open while closed_at is NULL (one open row per tag)."""
 
     id = AutoField()
+    tag_id: int
+    pupil_id: int
+    opened_by_id: int
+    closed_by_id: int | None
     tag = ForeignKeyField(Tag, backref="custodies", on_delete="RESTRICT")
     pupil = ForeignKeyField(Pupil, backref="custodies", on_delete="RESTRICT", index=True)
     kind = CharField(max_length=16)  # daily | confiscated
@@ -138,6 +146,8 @@ class PhoneException(BaseModel):
     """An approved exception to the hand-in rule (policy §6): medical, educational visit, young carer…"""
 
     id = AutoField()
+    pupil_id: int
+    approved_by_id: int | None
     pupil = ForeignKeyField(Pupil, backref="exceptions", on_delete="CASCADE", index=True)
     kind = CharField(max_length=32)
     approved_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
@@ -153,6 +163,9 @@ class Search(BaseModel):
     nothing was found and whether or not the phone was confiscated."""
 
     id = AutoField()
+    pupil_id: int
+    custody_id: int | None
+    recorded_by_id: int | None
     pupil = ForeignKeyField(Pupil, backref="searches", on_delete="RESTRICT", index=True)
     custody = ForeignKeyField(Custody, null=True, backref="searches", on_delete="RESTRICT")
     at = DateTimeField(index=True)
@@ -171,6 +184,9 @@ class DslNote(BaseModel):
     """Safeguarding notes: only the DSL and the head may read them, and every reading is audited."""
 
     id = AutoField()
+    custody_id: int
+    pupil_id: int
+    author_id: int | None
     custody = ForeignKeyField(Custody, backref="dsl_notes", on_delete="RESTRICT", index=True)
     pupil = ForeignKeyField(Pupil, backref="+", on_delete="RESTRICT")
     at = DateTimeField()
@@ -182,6 +198,10 @@ class Event(BaseModel):
     """The append-only audit log. `chain` = HMAC(key, previous chain ‖ this event's sealed fields)."""
 
     seq = IntegerField(primary_key=True)
+    staff_id: int | None
+    pupil_id: int | None
+    tag_id: int | None
+    custody_id: int | None
     at = DateTimeField(index=True)
     desk = CharField(max_length=64)
     staff = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT", index=True)

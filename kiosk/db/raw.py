@@ -31,9 +31,9 @@ def insert(sql: str, params: Sequence[Any]) -> int:
     """Run an INSERT into a table whose key is `id`; returns the new row's id."""
     db = database_proxy.obj
     if isinstance(db, PostgresqlDatabase):
-        return db.execute_sql(_placeholders(sql + " RETURNING id", db.param), params).fetchone()[0]
+        return int(db.execute_sql(_placeholders(sql + " RETURNING id", db.param), params).fetchone()[0])
     # lastrowid rather than RETURNING: RETURNING needs SQLite 3.35, older than some office PCs' Python bundles.
-    return db.execute_sql(sql, params).lastrowid
+    return int(db.execute_sql(sql, params).lastrowid)
 
 
 @functools.cache

@@ -11,7 +11,9 @@ Three tools, none of which guesses about a write whose outcome is unknown:
   under a server-wide default of SERIALIZABLE would turn every contended write into a serialisation failure.
 * `retry_transient(fn, …)` — runs one domain action and retries it a bounded number of times when the database
   rolled it back for a reason that is safe to retry (serialisation failure, deadlock, SQLite "database is
-  locked"). Each domain action is one transaction, so a retry is a clean re-run.
+  locked"). Each domain action is one transaction, so a retry is a clean re-run. A retry is made only while a
+  further full wait would still end within NOT_SAVED_WITHIN_SECONDS (kiosk/db/waits.py): a lock that was waited
+  out for the whole bound is not waited out again.
 * `probe(db)` / `ConnectionWatch` — what the desk polls to show "database unreachable — do not hand phones back
   until it returns" and to clear it again by itself.
 
@@ -29,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase
+
+from kiosk.db.waits import ANSWER_WAIT_SECONDS, NO_ANSWER, NOT_SAVED_WITHIN_SECONDS
 
 T = TypeVar("T")
 
@@ -82,6 +86,11 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def is_unanswered(exc: BaseException) -> bool:
+    """The server sent nothing back within the bound (kiosk/db/waits.py): asking again would wait as long."""
+    return any(NO_ANSWER in str(current) for current in causes(exc))
+
+
 def is_connection_lost(exc: BaseException) -> bool:
     """The connection to the database server is gone (or could not be made)."""
     for current in causes(exc):
@@ -93,22 +102,30 @@ def is_connection_lost(exc: BaseException) -> bool:
     return False
 
 
+def thread_state(db: Database) -> Any:
+    """peewee's per-thread connection state (`Database._state`: conn, closed, reset()), which its stubs leave out."""
+    return vars(db)["_state"]
+
+
 class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
     """PostgreSQL that opens a fresh connection when the old one died, between transactions only."""
 
-    def init(self, database: Any, isolation_level: Any = "READ COMMITTED", **kwargs: Any) -> None:
-        super().init(database, isolation_level=isolation_level, **kwargs)
+    def init(self, database: str | None, register_unicode: bool = True, encoding: Any = None,
+             isolation_level: Any = "READ COMMITTED", **kwargs: Any) -> None:
+        super().init(database, register_unicode=register_unicode, encoding=encoding, isolation_level=isolation_level,
+                     **kwargs)
 
     # -- connection state ------------------------------------------------------------------------------
     def connection_broken(self) -> bool:
         """True when the driver already knows this thread's connection is dead (no round trip)."""
         if self.is_closed():
             return False
-        conn = self._state.conn
+        conn = thread_state(self).conn
         if getattr(conn, "closed", False):
             return True
+        adapter = vars(self)["_adapter"]  # peewee's driver adapter (psycopg2 or 3), not in its stubs
         try:
-            return self._adapter.txn_status(conn) == self._adapter.txn_unknown
+            return bool(adapter.txn_status(conn) == adapter.txn_unknown)
         except Exception:
             return True
 
@@ -116,16 +133,16 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
         """Forget this thread's connection so the next statement connects again. Never inside a transaction."""
         if self.is_closed() or self.in_transaction():
             return
-        conn = self._state.conn
+        conn = thread_state(self).conn
         try:
             conn.close()
         except Exception:
             pass
-        self._state.reset()
+        thread_state(self).reset()
 
     def _connect(self) -> Any:
         try:
-            return super()._connect()
+            return super()._connect()  # type: ignore[misc]  # peewee's stubs leave out the hook this overrides
         except Exception as exc:
             # libpq ≥ 14 says "connection to server at … failed"; say it the way every layer above recognises.
             detail = " ".join(str(exc).split())
@@ -143,6 +160,8 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
             if not is_connection_lost(exc):
                 raise
             self.discard_connection()
+            if is_unanswered(exc):
+                raise  # the bound is spent: connecting again could wait as long (a frozen server)
             super().begin(isolation_level)
 
     def rollback(self) -> None:
@@ -160,19 +179,23 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         if self.in_transaction():
-            return super().execute_sql(sql, params)
+            return self._send(sql, params)
         if self.connection_broken():
             self.discard_connection()
         try:
-            return super().execute_sql(sql, params)
+            return self._send(sql, params)
         except (OperationalError, InterfaceError) as exc:
             if not is_connection_lost(exc):
                 raise
             self.discard_connection()
-            # A read outside a transaction is safe to send again; a write may have reached the server.
-            if not sql.lstrip().lower().startswith(READ_PREFIXES):
+            # A read outside a transaction is safe to send again; a write may have reached the server. A server
+            # that did not answer at all is not asked again: that would double the wait.
+            if not sql.lstrip().lower().startswith(READ_PREFIXES) or is_unanswered(exc):
                 raise
-            return super().execute_sql(sql, params)
+            return self._send(sql, params)
+
+    def _send(self, sql: str, params: Any) -> Any:
+        return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]  # peewee's stubs: unannotated
 
 
 def reconnecting(db: Database) -> Database:
@@ -204,9 +227,10 @@ def snapshot(db: Database | None = None) -> Iterator[None]:
 
     from kiosk.db.models import database_proxy
 
-    db = db if db is not None else database_proxy
-    while isinstance(db, DatabaseProxy):  # a model's database may be the proxy: use what it points at
-        db = db.obj
+    found: Database | DatabaseProxy | None = db if db is not None else database_proxy
+    while isinstance(found, DatabaseProxy):  # a model's database may be the proxy: use what it points at
+        found = found.obj
+    db = found
     if db is None:
         raise RuntimeError("no database is open")
     if db.in_transaction():
@@ -233,25 +257,30 @@ class RetryStats:
 
 def retry_transient(
     fn: Callable[..., T], *args: Any, attempts: int = DEFAULT_ATTEMPTS, delay: float = 0.05,
-    sleep: Callable[[float], None] = time.sleep, stats: RetryStats | None = None, **kwargs: Any,
+    sleep: Callable[[float], None] = time.sleep, stats: RetryStats | None = None,
+    clock: Callable[[], float] = time.monotonic, **kwargs: Any,
 ) -> T:
     """Run one domain action, re-running it (at most `attempts` runs in all) when the database rolled it back
-    for a transient reason. Anything else, including a lost connection, is raised at once: the desk shows
-    NOT SAVED and the person scans again rather than the kiosk guessing whether the write happened."""
+    for a transient reason, and only while one more attempt waiting its full bound (ANSWER_WAIT_SECONDS) would
+    still end within NOT_SAVED_WITHIN_SECONDS of the first. Anything else, including a lost connection, is raised
+    at once: the desk shows NOT SAVED and the person scans again rather than the kiosk guessing whether the
+    write happened."""
     if stats is not None:
         stats.calls += 1
+    started = clock()
     for attempt in range(1, attempts + 1):
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            if attempt >= attempts or not is_transient(exc) or is_connection_lost(exc):
+            pause = delay * attempt * (0.5 + random.random())  # jittered, so racing desks do not collide in step
+            in_time = clock() - started + pause + ANSWER_WAIT_SECONDS <= NOT_SAVED_WITHIN_SECONDS
+            if attempt >= attempts or not in_time or not is_transient(exc) or is_connection_lost(exc):
                 if stats is not None and attempt > 1:
                     stats.gave_up += 1
                 raise
             if stats is not None:
                 stats.retries += 1
-            # Jittered back-off, so racing desks do not collide again in step.
-            sleep(delay * attempt * (0.5 + random.random()))
+            sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -278,7 +307,7 @@ def probe(db: Database | None = None) -> str | None:
             try:
                 db.close()
             except Exception:
-                db._state.reset()
+                thread_state(db).reset()
         return storage_failure_message(exc).removeprefix("NOT SAVED: ")
     return None
 

@@ -15,7 +15,7 @@ from kiosk.documents.pdf import Document
 from kiosk.formatting import long_date_time, long_day
 
 
-def _when(value, settings: Settings) -> str:
+def _when(value: datetime, settings: Settings) -> str:
     return f"{long_date_time(local(value, settings.tz))}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -38,7 +39,7 @@ def chart_font() -> str:
 class Document:
     title: str
     school: str
-    blocks: list = field(default_factory=list)
+    blocks: list[Any] = field(default_factory=list)  # reportlab flowables (reportlab ships no types)
 
     def heading(self, text: str) -> Document:
         _regular, bold = _fonts()
@@ -90,7 +91,7 @@ class Document:
         self.blocks.append(table)
         return self
 
-    def flowable(self, item) -> Document:
+    def flowable(self, item: Any) -> Document:
         self.blocks.append(item)
         return self
 

@@ -66,8 +66,8 @@ def brother_raster(images: Sequence[Image.Image], layout: Layout, *, model: str 
         raster.exception_on_warning = True
         # Our bitmaps are already 1-bit at the head's resolution: no dithering, no rotation, no rescaling.
         try:
-            return ql.convert(raster, page, layout.brother_label, cut=cut, rotate="0", dither=False,
-                           compress=False, red=False, dpi_600=False, hq=True)
+            return bytes(ql.convert(raster, page, layout.brother_label, cut=cut, rotate="0", dither=False,
+                                    compress=False, red=False, dpi_600=False, hq=True))
         except ql.error as exc:
             raise PrintFailed(f"a Brother {model} cannot print {layout.title} ({exc})",
                               "Choose a layout this printer takes, or set the right model, then press Retry.") from exc

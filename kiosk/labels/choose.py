@@ -44,7 +44,7 @@ class LabelChoice:
         return f"{text}, never printed only" if self.never_printed else text
 
 
-def _form_order(form: str) -> tuple:
+def _form_order(form: str) -> tuple[int | str, ...]:
     # 7A before 10A: numbers compare as numbers.
     return tuple(int(part) if part.isdigit() else part.casefold() for part in _DIGITS.split(form))
 

@@ -85,7 +85,8 @@ BAG_ROWS = (("name", 0.19, "name", 0.5), ("held", 0.12, "bold", 0.45), ("reason"
             ("school", 0.07, "regular", 0.7))
 
 
-def plan_label(code: str, texts: dict[str, str], layout: Layout, rows=TAG_ROWS) -> LabelPlan:
+def plan_label(code: str, texts: dict[str, str], layout: Layout,
+               rows: tuple[tuple[str, float, str, float], ...] = TAG_ROWS) -> LabelPlan:
     width, height = layout.size_px
     margin_x, margin_y = layout.margin_px
     safe = Box(margin_x, margin_y, width - margin_x, height - margin_y)

@@ -28,7 +28,7 @@ def qr_modules(code: str) -> tuple[tuple[bool, ...], ...]:
 @lru_cache(maxsize=4096)
 def code128_modules(code: str) -> str:
     """Code128 bars and spaces as '1'/'0', one character per module, start to stop."""
-    return Code128(code).build()[0]
+    return str(Code128(code).build()[0])  # python-barcode ships no types
 
 
 def qr_size(code: str) -> int:

@@ -92,7 +92,8 @@ def text_mask(text: str, style: str, size: int) -> Image.Image:
 def _measure(text: str, style: str, size: int) -> FittedText:
     face = font(style, size)
     ascent, descent = face.getmetrics()
-    left, top, right, bottom = face.getbbox(text, anchor="ls") if text else (0, 0, 0, 0)
+    # Whole pixels already (a TrueType face); Pillow's types allow floats for other fonts.
+    left, top, right, bottom = (int(v) for v in face.getbbox(text, anchor="ls")) if text else (0, 0, 0, 0)
     left = min(left, 0)
     return FittedText(text=text, style=style, size=size, width=max(right, round(face.getlength(text))) - left,
                       left=left, top=min(top, -ascent), bottom=max(bottom, descent), truncated=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
@@ -39,7 +39,7 @@ class PurgeReport:
         return out
 
 
-def _cutoffs(ctx: DeskContext) -> dict[str, datetime]:
+def _cutoffs(ctx: DeskContext) -> dict[str, datetime | date]:  # the leavers' cut-off is a day
     now = ctx.clock.now()
     s = ctx.settings
     return {"daily": to_db(now - timedelta(weeks=s.retain_daily_weeks)),
@@ -109,7 +109,7 @@ def purge(ctx: DeskContext, *, dry_run: bool) -> PurgeReport:
     return report
 
 
-def _leavers_to_remove(before) -> list[Pupil]:
+def _leavers_to_remove(before: date) -> list[Pupil]:
     candidates = list(Pupil.select().where((Pupil.active == False) & (Pupil.left_on < before)  # noqa: E712
                                            & ~Pupil.mis_id.startswith("removed-")))
     keep = {c.pupil_id for c in Custody.select(Custody.pupil).where(Custody.closed_at.is_null() | Custody.dsl_flag)}

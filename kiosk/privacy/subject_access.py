@@ -6,6 +6,7 @@ Safeguarding notes are not released automatically: they are listed as withheld p
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from kiosk.audit import append_event
@@ -19,7 +20,7 @@ from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, PhoneException, Search, Staff, Tag, database_proxy
 
 
-def _when(value, ctx: DeskContext) -> str | None:
+def _when(value: datetime | None, ctx: DeskContext) -> str | None:
     return f"{local(as_utc(value), ctx.settings.tz):%Y-%m-%d %H:%M}" if value else None
 
 
@@ -28,7 +29,7 @@ def subject_access(ctx: DeskContext, admission_number: str) -> dict[str, Any]:
     pupil = find_by_admission_number(admission_number)
     if pupil is None:
         raise DeskError(f"No pupil has admission number {admission_number}.")
-    staff = {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
+    staff: dict[int | None, str] = {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
     everything = list(Custody.select().where(Custody.pupil == pupil.id).order_by(Custody.opened_at))
     # Records that were ever on a safeguarding hold are for the DSL to review before any release.
     restricted = {c.id for c in everything if c.dsl_flag}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from peewee import fn
+from peewee import ModelSelect, fn
 
 from kiosk.clock import Clock, as_utc, local, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
@@ -15,6 +16,7 @@ from kiosk.custody.reports import form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, PhoneException, Pupil
+from kiosk.db.rows import tuples
 from kiosk.reports.figures import confiscation_figures
 from kiosk.reports.periods import period
 
@@ -100,8 +102,8 @@ def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> D
     board = Dashboard(at=now)
     per_form: dict[str, dict[str, int]] = {}
 
-    def tally(query, key: str) -> None:
-        for form, n in query.tuples():
+    def tally(query: ModelSelect[Any], key: str) -> None:
+        for form, n in tuples(query):
             per_form.setdefault(form, {})[key] = n
 
     tally(Pupil.select(Pupil.form, fn.COUNT(Pupil.id)).where(Pupil.active == True).group_by(Pupil.form),  # noqa: E712
@@ -147,4 +149,5 @@ def ending_exceptions(today: date, within_days: int = EXCEPTIONS_AHEAD_DAYS) -> 
                    & (PhoneException.valid_from <= PhoneException.valid_to) & (Pupil.active == True))  # noqa: E712
             .order_by(PhoneException.valid_to, Pupil.form, Pupil.legal_surname))
     return [EndingException(row.id, row.pupil.display_name, row.pupil.form, row.kind, row.valid_to,
-                            (row.valid_to - today).days) for row in rows]
+                            (row.valid_to - today).days) for row in rows
+            if row.valid_to is not None]  # the query asks for an end; this tells mypy

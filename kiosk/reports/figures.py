@@ -4,6 +4,7 @@ records for a large school stays quick (see bench/)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -16,6 +17,7 @@ from kiosk.custody.reports import form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, DeskDay, Event, Pupil, Search, Staff, database_proxy
+from kiosk.db.rows import dicts, tuples
 from kiosk.reports.periods import Period
 
 # Gaps longer than this between two scans at one desk are a pause, not time spent on a phone.
@@ -85,10 +87,10 @@ def daily_lines(p: Period, settings: Settings, *, today: date | None = None) -> 
     finished = [d for d in p.days() if d < today]
     if finished:
         _fill_desk_days(finished, settings)
-        for day, handed_in, handed_back in (DeskDay.select(DeskDay.day, fn.SUM(DeskDay.hand_ins),
-                                                           fn.SUM(DeskDay.hand_backs))
-                                            .where(DeskDay.day.between(finished[0], finished[-1]))
-                                            .group_by(DeskDay.day).tuples()):
+        for day, handed_in, handed_back in tuples(DeskDay.select(DeskDay.day, fn.SUM(DeskDay.hand_ins),
+                                                                 fn.SUM(DeskDay.hand_backs))
+                                                  .where(DeskDay.day.between(finished[0], finished[-1]))
+                                                  .group_by(DeskDay.day)):
             key = _as_date(day)
             if key in lines:
                 lines[key].handed_in, lines[key].handed_back = int(handed_in or 0), int(handed_back or 0)
@@ -105,8 +107,8 @@ def _count_by_day(p: Period, settings: Settings, action: str, attr: str, lines: 
     # Grouped by the UTC date: school activity (07:30-18:00 local) never crosses UTC midnight in the UK.
     lo, hi = p.bounds(settings)
     at = fn.DATE(Event.at)
-    for day, n in (Event.select(at, fn.COUNT(Event.seq))
-                   .where((Event.action == action) & (Event.at >= lo) & (Event.at < hi)).group_by(at).tuples()):
+    for day, n in tuples(Event.select(at, fn.COUNT(Event.seq))
+                         .where((Event.action == action) & (Event.at >= lo) & (Event.at < hi)).group_by(at)):
         key = _as_date(day)
         if key in lines:
             setattr(lines[key], attr, n)
@@ -115,12 +117,12 @@ def _count_by_day(p: Period, settings: Settings, action: str, attr: str, lines: 
 @storage_guard
 def confiscation_figures(p: Period, settings: Settings) -> ConfiscationFigures:
     lo, hi = p.bounds(settings)
-    rows = list(Custody.select(Custody.id, Custody.state, Custody.reason_category, Custody.confiscated_at,
-                               Custody.closed_at, Pupil.id.alias("pid"), Pupil.year, Pupil.form,
-                               Pupil.legal_forename, Pupil.legal_surname, Pupil.preferred_forename,
-                               Pupil.preferred_surname)
-                .join(Pupil).where((Custody.kind == Kind.CONFISCATED) & (Custody.confiscated_at >= lo)
-                                   & (Custody.confiscated_at < hi)).dicts())
+    rows = list(dicts(Custody.select(Custody.id, Custody.state, Custody.reason_category, Custody.confiscated_at,
+                                     Custody.closed_at, Pupil.id.alias("pid"), Pupil.year, Pupil.form,
+                                     Pupil.legal_forename, Pupil.legal_surname, Pupil.preferred_forename,
+                                     Pupil.preferred_surname)
+                      .join(Pupil).where((Custody.kind == Kind.CONFISCATED) & (Custody.confiscated_at >= lo)
+                                         & (Custody.confiscated_at < hi))))
     figures = ConfiscationFigures(total=len(rows))
     figures.by_reason = dict(Counter(r["reason_category"] or "not recorded" for r in rows).most_common())
     figures.by_year = dict(sorted(Counter(f"Year {r['year']}" if r["year"] is not None else "no year"
@@ -156,6 +158,8 @@ def exam_incidents(p: Period, settings: Settings) -> list[ExamIncident]:
     for c in (Custody.select(Custody, Pupil).join(Pupil)
               .where(Custody.exam_incident & (Custody.confiscated_at >= lo) & (Custody.confiscated_at < hi))
               .order_by(Custody.confiscated_at)):
+        if c.confiscated_at is None:  # the query asks for a time; this tells mypy
+            continue
         exam = (json.loads(c.details_json) if c.details_json else {}).get("exam") or {}
         out.append(ExamIncident(as_utc(c.confiscated_at), c.pupil.display_name, c.pupil.form, exam.get("board", ""),
                                 exam.get("paper", ""), exam.get("room", "")))
@@ -165,8 +169,8 @@ def exam_incidents(p: Period, settings: Settings) -> list[ExamIncident]:
 @storage_guard
 def search_figures(p: Period, settings: Settings) -> SearchFigures:
     lo, hi = p.bounds(settings)
-    rows = list(Search.select(Search.nothing_found, Search.dsl_informed, Search.parent_informed)
-                .where((Search.at >= lo) & (Search.at < hi)).tuples())
+    rows = list(tuples(Search.select(Search.nothing_found, Search.dsl_informed, Search.parent_informed)
+                       .where((Search.at >= lo) & (Search.at < hi))))
     return SearchFigures(total=len(rows), nothing_found=sum(r[0] for r in rows), dsl_informed=sum(r[1] for r in rows),
                          parent_informed=sum(r[2] for r in rows))
 
@@ -175,9 +179,10 @@ def search_figures(p: Period, settings: Settings) -> SearchFigures:
 def safeguarding_figures(p: Period, settings: Settings) -> dict[str, int]:
     """Counts only (no names, no notes): for DSL and head, enforced by the caller's permission check."""
     lo, hi = p.bounds(settings)
-    counts = dict(Event.select(Event.action, fn.COUNT(Event.seq))
-                  .where(Event.action.in_(["SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE"])
-                         & (Event.at >= lo) & (Event.at < hi)).group_by(Event.action).tuples())
+    counts: dict[str, int] = {action: n for action, n in tuples(
+        Event.select(Event.action, fn.COUNT(Event.seq))
+        .where(Event.action.in_(["SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE"])
+               & (Event.at >= lo) & (Event.at < hi)).group_by(Event.action))}
     open_now = Custody.select().where((Custody.state == State.SAFEGUARDING_HOLD) & Custody.closed_at.is_null()).count()
     return {"holds placed": counts.get("SAFEGUARDING_HOLD", 0), "holds cleared": counts.get("HOLD_CLEARED", 0),
             "handed to police": counts.get("HANDED_TO_POLICE", 0), "on hold now": open_now}
@@ -213,8 +218,8 @@ def desk_time(p: Period, settings: Settings, *, today: date | None = None) -> De
 
 
 def _fill_desk_days(days: list[date], settings: Settings) -> None:
-    known = {d for (d,) in DeskDay.select(DeskDay.day).where(DeskDay.day.between(min(days), max(days)))
-             .distinct().tuples()}
+    known = {d for (d,) in tuples(DeskDay.select(DeskDay.day).where(DeskDay.day.between(min(days), max(days)))
+                                  .distinct())}
     missing = [d for d in days if d not in known]
     if not missing:
         return
@@ -229,7 +234,7 @@ def _fill_desk_days(days: list[date], settings: Settings) -> None:
             DeskDay.insert_many(data[start:start + 100]).execute()
 
 
-def _desk_days(first: date, last: date, settings: Settings):
+def _desk_days(first: date, last: date, settings: Settings) -> Iterable[DeskDay]:
     """Per desk per day: scans, and the gaps between consecutive scans at that desk (capped: a longer gap
     is a pause, not time spent on a phone). Each gap counts towards the action that ended it."""
     lo, _ = local_day_bounds(first, settings.tz)
@@ -269,11 +274,11 @@ def staff_names() -> dict[int, str]:
     return {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
 
 
-def _as_datetime(value) -> datetime:
+def _as_datetime(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def _as_date(value) -> date:
+def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

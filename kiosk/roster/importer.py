@@ -17,6 +17,7 @@ from kiosk.audit.log import append_event
 from kiosk.clock import Clock, to_db
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Pupil, database_proxy
+from kiosk.db.rows import tuples
 from kiosk.roster.parse import CarersFile, PupilsFile, read_carers, read_pupils
 from kiosk.roster.plan import RollPlan, new_pupil_values, plan_roll
 from kiosk.roster.report import ImportReport, Problem, PupilNote, RosterError
@@ -84,7 +85,7 @@ def _read(pupils_path: Path, carers_path: Path | None) -> tuple[PupilsFile, Care
 
 def _database() -> Database:
     db = database_proxy.obj
-    if db is None:
+    if not isinstance(db, Database):
         raise RuntimeError("open_database() must be called before importing a roster")
     return db
 
@@ -99,21 +100,21 @@ def _write_pupils(plan: RollPlan, *, today: date) -> dict[str, int]:
     # refuses for the date and integer columns, and even a September roll-over is only ~1,500 statements.
     for change in plan.updated + plan.returned + plan.refreshed:
         Pupil.update(change.values).where(Pupil.id == change.pupil_id).execute()
-    for batch in chunked([pupil_id for pupil_id, _note in plan.left], MAX_PARAMETERS):
-        Pupil.update(active=False, left_on=today).where(Pupil.id.in_(batch)).execute()
+    for leavers in chunked([pupil_id for pupil_id, _note in plan.left], MAX_PARAMETERS):
+        Pupil.update(active=False, left_on=today).where(Pupil.id.in_(leavers)).execute()
     ids = dict(plan.pupil_ids)
     if plan.added:
         added = {pupil.mis_id for pupil in plan.added}
         ids |= {admission_key(mis_id): pupil_id
-                for pupil_id, mis_id in Pupil.select(Pupil.id, Pupil.mis_id).tuples() if mis_id in added}
+                for pupil_id, mis_id in tuples(Pupil.select(Pupil.id, Pupil.mis_id)) if mis_id in added}
     return ids
 
 
 def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str, int]) -> None:
     """The MIS contacts export is the whole list: a carer it no longer has (a court order, a parent who
     moved away) must not stay on the kiosk as someone a confiscated phone can be released to."""
-    for batch in chunked(on_roll, MAX_PARAMETERS):
-        Carer.delete().where(Carer.pupil.in_(batch)).execute()
+    for pupils in chunked(on_roll, MAX_PARAMETERS):
+        Carer.delete().where(Carer.pupil.in_(pupils)).execute()
     rows: list[dict[str, Any]] = [
         {"pupil": pupil_ids[admission_key(carer.mis_id)], "name": carer.name,
          "relationship": carer.relationship, "parental_responsibility": carer.parental_responsibility,

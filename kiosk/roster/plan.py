@@ -11,6 +11,7 @@ from typing import Any
 
 from kiosk.custody.scans import fold
 from kiosk.db.models import Pupil, Tag
+from kiosk.db.rows import dicts, tuples
 from kiosk.roster.parse import PupilsFile, RosterPupil
 from kiosk.roster.report import PupilNote
 from kiosk.roster.values import admission_key
@@ -61,9 +62,9 @@ def new_pupil_values(pupil: RosterPupil) -> dict[str, Any]:
 
 def plan_roll(roster: PupilsFile) -> RollPlan:
     plan = RollPlan()
-    stored = list(Pupil.select(Pupil.id, Pupil.mis_id, Pupil.active, Pupil.left_on,
-                               *(getattr(Pupil, name) for name in STORED)).dicts())
-    tagged = {pupil_id for (pupil_id,) in Tag.select(Tag.pupil).where(Tag.status == "active").tuples()}
+    stored = list(dicts(Pupil.select(Pupil.id, Pupil.mis_id, Pupil.active, Pupil.left_on,
+                                     *(getattr(Pupil, name) for name in STORED))))
+    tagged = {pupil_id for (pupil_id,) in tuples(Tag.select(Tag.pupil).where(Tag.status == "active"))}
     by_mis_id = {row["mis_id"]: row for row in stored}
     by_key: dict[str, dict[str, Any]] = {}
     for row in stored:
@@ -73,28 +74,28 @@ def plan_roll(roster: PupilsFile) -> RollPlan:
     supplied = [name for name in STORED if name in ALWAYS_SUPPLIED or name in roster.supplied]
     for pupil in roster.pupils:
         key = admission_key(pupil.mis_id)
-        row = by_mis_id.get(pupil.mis_id) or by_key.get(key)
-        if row is None:
+        on_file = by_mis_id.get(pupil.mis_id) or by_key.get(key)
+        if on_file is None:
             plan.added.append(pupil)
             plan.untagged.add(key)
             continue
-        seen.add(row["id"])
-        plan.pupil_ids[key] = row["id"]
-        if row["id"] not in tagged:
+        seen.add(on_file["id"])
+        plan.pupil_ids[key] = on_file["id"]
+        if on_file["id"] not in tagged:
             plan.untagged.add(key)
-        values = {name: row[name] for name in STORED} | {name: getattr(pupil, name) for name in supplied}
+        values = {name: on_file[name] for name in STORED} | {name: getattr(pupil, name) for name in supplied}
         values["search_name"] = search_name(values)
-        changes = tuple(_describe(name, row[name], values[name])
-                        for name in supplied if row[name] != values[name])
+        changes = tuple(_describe(name, on_file[name], values[name])
+                        for name in supplied if on_file[name] != values[name])
         note = PupilNote(pupil.mis_id, pupil.name, pupil.form, changes)
-        if not row["active"]:
-            plan.returned.append(Change(row["id"], values | {"active": True, "left_on": None}, note))
+        if not on_file["active"]:
+            plan.returned.append(Change(on_file["id"], values | {"active": True, "left_on": None}, note))
         elif changes:
-            plan.updated.append(Change(row["id"], values, note))
+            plan.updated.append(Change(on_file["id"], values, note))
         else:
             plan.unchanged += 1
-            if values["search_name"] != row["search_name"]:
-                plan.refreshed.append(Change(row["id"], values, note))
+            if values["search_name"] != on_file["search_name"]:
+                plan.refreshed.append(Change(on_file["id"], values, note))
     for row in stored:
         if row["active"] and row["id"] not in seen:
             plan.left.append((row["id"], PupilNote(row["mis_id"], _display_name(row), row["form"])))

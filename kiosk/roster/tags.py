@@ -9,6 +9,7 @@ from peewee import IntegrityError, chunked
 
 from kiosk.custody import codes
 from kiosk.db.models import Tag, database_proxy
+from kiosk.db.rows import tuples
 
 ROWS_PER_INSERT = 200
 ATTEMPTS = 5
@@ -16,7 +17,7 @@ ATTEMPTS = 5
 
 def create_tags(pupil_ids: Iterable[int], *, created_at: datetime) -> int:
     """One active tag for each pupil; returns how many were created. Call inside the import's transaction."""
-    taken = {code for (code,) in Tag.select(Tag.code).tuples()}
+    taken = {code for (code,) in tuples(Tag.select(Tag.code))}
     created = 0
     for batch in chunked(list(pupil_ids), ROWS_PER_INSERT):
         for attempt in range(ATTEMPTS):
@@ -31,7 +32,7 @@ def create_tags(pupil_ids: Iterable[int], *, created_at: datetime) -> int:
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise
-                taken |= {code for (code,) in Tag.select(Tag.code).tuples()}
+                taken |= {code for (code,) in tuples(Tag.select(Tag.code))}
         created += len(batch)
     return created
 

@@ -48,11 +48,11 @@ def open_db(args: argparse.Namespace):
         db.connect()
         database_proxy.initialize(db)
         return db
-    if args.resilient:
-        from kiosk.db.resilience import open_database
-    else:
-        from kiosk.db import open_database
-    return open_database(args.url)
+    from kiosk.storage import open_for_desk
+
+    # As a desk opens it: witnessed in the school's witness file beside its key file (KIOSK_KEY_FILE). Every
+    # PostgreSQL database kiosk.db makes reconnects by itself, so --resilient opens the same.
+    return open_for_desk(args.url)
 
 
 def desk_context(args: argparse.Namespace, initials: str = "AA", pin: str = "482913"):

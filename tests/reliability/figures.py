@@ -127,7 +127,7 @@ def s5(run: Run) -> None:
 
 
 def s6(run: Run) -> None:
-    from kiosk.db.transfer import migrate_sqlite_to_postgres
+    from kiosk.storage.transfer import migrate_sqlite_to_postgres
 
     site = run.site("sqlite", "tamper", 120)
     scenarios.school_history(site, min_events=run.sizes["tamper_events"])

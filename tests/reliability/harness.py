@@ -107,10 +107,12 @@ class Site:
     def open(self, *, resilient: bool = False) -> Database:
         """Bind this process's models to the site (closing whatever they were bound to). Writes made here are
         witnessed in the site's witness file, as a desk's are."""
-        from kiosk.db import open_database, resilience
+        from kiosk.storage import open_for_desk
 
         close_bound()
-        return (resilience.open_database if resilient else open_database)(self.url, witness=self.witness_path)
+        # `resilient` changes nothing any more: every PostgreSQL database kiosk.db makes reconnects by itself
+        # (kiosk/db/resilience.py). Kept so the scenarios still say which opens rely on it.
+        return open_for_desk(self.url, witness=self.witness_path)
 
     def env(self, **extra: str) -> dict[str, str]:
         return kiosk_env(self.folder, self.key_path, **{EPOCH_VARIABLE: repr(self.epoch), **extra})
@@ -154,15 +156,15 @@ def close_bound() -> None:
 def build_site(url: str, folder: Path, *, pupils: int = 240, cheap_pins: bool = True) -> Site:
     """A school with staff and `pupils` pupils (each with a tag and two carers) imported the way a school
     imports its roll: the MIS CSV through the real roster import."""
-    from kiosk.db import open_database
     from kiosk.demo import write_demo_roster
     from kiosk.roster import import_roster
+    from kiosk.storage import open_for_desk
 
     folder.mkdir(parents=True, exist_ok=True)
     close_bound()
     key_path = folder / "config" / "kiosk.key"
     # Witnessed from the first write, like a desk of this school (the witness sits beside the key file).
-    open_database(url, witness=key_path.with_suffix(".witness"))
+    open_for_desk(url, witness=key_path.with_suffix(".witness"))
     keyring = load_or_create_key_file(key_path)
     epoch = time.time()
     clock = SchoolClock(epoch)

@@ -15,8 +15,8 @@ from kiosk.auth import sign_in
 from kiosk.config import Settings
 from kiosk.custody import DeskContext, Outcome, hand_in, normalise, resolve
 from kiosk.db import Custody, Event, Staff, Tag, open_database
-from kiosk.db.transfer import TransferRefused, migrate_sqlite_to_postgres
 from kiosk.keyring import load_key_file
+from kiosk.storage.transfer import TransferRefused, migrate_sqlite_to_postgres
 from tests.reliability import scenarios
 from tests.reliability.harness import REPO, SchoolClock, close_bound, kiosk_env
 

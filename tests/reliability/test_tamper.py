@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from kiosk.db.transfer import migrate_sqlite_to_postgres
+from kiosk.storage.transfer import migrate_sqlite_to_postgres
 from tests.reliability import scenarios
 from tests.reliability.harness import build_site, close_bound, pg_copy
 from tests.reliability.sizes import SIZES

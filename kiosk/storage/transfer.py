@@ -22,17 +22,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from peewee import AutoField, Database, Model, PostgresqlDatabase, SqliteDatabase, sort_models
+import peewee
+from peewee import AutoField, Database, Model, PostgresqlDatabase, SqliteDatabase
 
 from kiosk.audit.verify import VerifyReport, verify
 from kiosk.db.connection import DatabaseError, is_postgres_url, make_database, redact
 from kiosk.db.migrations import migrate_to_latest
 from kiosk.db.models import ALL_MODELS, AuditHead, Setting, database_proxy
+from kiosk.db.waits import MIGRATION_WAIT_SECONDS
 from kiosk.keyring import Keyring
 
 # Every kiosk table (a table added by a later schema comes along by itself), parents before children so that
 # every foreign key points at a row already copied. The settings and the audit head are handled on their own.
-COPY_ORDER: list[type[Model]] = [m for m in sort_models(ALL_MODELS) if m not in (Setting, AuditHead)]
+COPY_ORDER: list[type[Model]] = [
+    m for m in peewee.sort_models(ALL_MODELS)  # type: ignore[attr-defined]  # in peewee, not in its stubs
+    if m not in (Setting, AuditHead)]
 BATCH = 500
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -190,7 +194,9 @@ def _upgrade(snapshot: SqliteDatabase) -> bool:
 
 
 def _open_target(url: str) -> PostgresqlDatabase:
-    db = make_database(url)
+    # Moving a school is a migration: one transaction with whole-table statements (a year's events digested and
+    # verified on the server), run by IT with no desk open on the target, so not cut at the desk's bound.
+    db = make_database(url, wait_seconds=MIGRATION_WAIT_SECONDS)
     try:
         db.connect()
     except Exception as exc:
@@ -235,8 +241,10 @@ def _rows(db: Database, model: type[Model], fields: list[Any] | None = None) -> 
     """Every row in primary-key order, as Python values (datetimes, booleans…), streamed."""
     fields = fields or _columns(db, model)
     names = ", ".join(f'"{f.column_name}"' for f in fields)
-    pk = model._meta.primary_key.column_name
-    cursor = db.execute_sql(f'SELECT {names} FROM "{model._meta.table_name}" ORDER BY "{pk}"')
+    key = model._meta.primary_key
+    if not key:  # peewee's False: no primary key, which no kiosk table lacks
+        raise TransferRefused(f"The table {model._meta.table_name} has no primary key; nothing was copied.")
+    cursor = db.execute_sql(f'SELECT {names} FROM "{model._meta.table_name}" ORDER BY "{key.column_name}"')
     while True:
         batch = cursor.fetchmany(BATCH)
         if not batch:
@@ -271,7 +279,7 @@ def _reset_sequences(db: Database) -> None:
 
 
 def _count(db: Database, table: str) -> int:
-    return db.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+    return int(db.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
 
 
 def _canonical(value: Any) -> str:

@@ -1,0 +1,29 @@
+"""Opening the school's database the way a desk does: connected, migrated, and witnessed by this desk's file."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+from peewee import Database
+
+from kiosk.audit.witness import attach
+from kiosk.config import default_witness_path
+from kiosk.db.connection import open_database
+
+
+class _ThisDesk(enum.Enum):
+    WITNESS = "this desk's witness file, as the settings say"
+
+
+# open_for_desk's default: this desk's witness file as the settings say (kiosk.config.default_witness_path).
+THIS_DESKS_WITNESS = _ThisDesk.WITNESS
+
+
+def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS,
+                  wait_seconds: float | None = None) -> Database:
+    """`kiosk.db.open_database`, then give the database its witness file (None: none), to which each committed
+    write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database."""
+    db = open_database(url, migrate=migrate, wait_seconds=wait_seconds)
+    attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness)
+    return db
