@@ -19,7 +19,9 @@ from kiosk.db.models import Carer, Event, Pupil, Tag
 from kiosk.roster import ImportReport, RosterError, import_roster, parse_carers, parse_pupils
 from kiosk.roster.values import parse_year
 
-SAMPLE = Path(__file__).parents[2] / "shared/data/rosters/sims"
+# 38 pupils and their 83 carers, lines taken unchanged from a fictional 1,500-pupil SIMS export (BOM, CRLF):
+# the longest and most accented names, hyphens, apostrophes, preferred names, every year from 7 to 13.
+SAMPLE = Path(__file__).parent / "data/rosters/sims"
 KEY = b"k" * 32
 CLOCK_AT = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
 
@@ -89,44 +91,77 @@ def refused(clock, pupils: Path, carers: Path | None = None) -> list[tuple[str, 
     return [(problem.file, problem.line, problem.message) for problem in caught.value.problems]
 
 
-# The shared SIMS sample -------------------------------------------------------------------------------------
+# The SIMS sample (tests/data/rosters/sims) ------------------------------------------------------------------
 
 
-@pytest.fixture
-def sample() -> Path:
-    if not (SAMPLE / "pupils.csv").exists():
-        pytest.skip(f"the shared SIMS sample is not beside the repository ({SAMPLE})")
-    return SAMPLE
+def test_sims_sample_imports_every_pupil_carer_and_tag(any_db, clock):
+    # Its speed at 1,500 pupils is measured by the benchmark, not asserted here.
+    carer_rows = len(list(csv.reader((SAMPLE / "contacts.csv").read_text("utf-8-sig").splitlines()))) - 1
 
+    report = run(clock, SAMPLE / "pupils.csv", SAMPLE / "contacts.csv")
 
-def test_sims_sample_imports_every_pupil_carer_and_tag(any_db, clock, sample):
-    # Its speed is measured by the benchmark, not asserted here.
-    carer_rows = len(list(csv.reader((sample / "contacts.csv").read_text("utf-8-sig").splitlines()))) - 1
-
-    report = run(clock, sample / "pupils.csv", sample / "contacts.csv")
-
-    assert len(report.added) == 1500 and report.carers_imported == carer_rows == 3507
-    assert row_counts() == {"Pupil": 1500, "Carer": 3507, "Tag": 1500, "Event": 1}
-    assert report.tags_created == 1500 and report.pupils_without_carers == 0
+    assert len(report.added) == 38 and report.carers_imported == carer_rows == 83
+    assert row_counts() == {"Pupil": 38, "Carer": 83, "Tag": 38, "Event": 1}
+    assert report.tags_created == 38 and report.pupils_without_carers == 0
     irish = pupil("194477")
     assert (irish.legal_surname, irish.year, irish.form, irish.active) == ("Ó Súilleabháin", 10, "10G", True)
     assert "suilleabhain" in irish.search_name
     assert {carer.name for carer in irish.carers} == {"Miss Jack Ó Súilleabháin", "Mr Reuben Ó Súilleabháin"}
+    assert {(c.name, c.parental_responsibility) for c in irish.carers if c.priority == 2} == {
+        ("Mr Reuben Ó Súilleabháin", True)}
     codes_made = [tag.code for tag in Tag.select()]
-    assert len(set(codes_made)) == 1500 and all(codes.is_valid(code) for code in codes_made)
-    assert Tag.select().where(Tag.status == "active").count() == 1500
+    assert len(set(codes_made)) == 38 and all(codes.is_valid(code) for code in codes_made)
+    assert Tag.select().where(Tag.status == "active").count() == 38
 
 
-def test_reimporting_the_same_sims_files_changes_nothing(any_db, clock, sample):
-    run(clock, sample / "pupils.csv", sample / "contacts.csv")
+def test_sims_sample_keeps_preferred_names_hyphens_apostrophes_and_every_year(db, clock):
+    run(clock, SAMPLE / "pupils.csv", SAMPLE / "contacts.csv")
+
+    alice = pupil("437113")  # Legal Forename Alice, Preferred Forename Alex
+    assert (alice.display_name, alice.preferred_forename, alice.search_name) == (
+        "Alex O'Brien", "Alex", "alice alex o'brien")
+    assert pupil("716175").search_name == "anne-marie richardson"
+    assert pupil("166993").search_name == "lukasz webb"  # Ł has no accent to strip: folded by hand
+    assert pupil("882019").legal_surname == "de la Cruz"
+    assert Pupil.select().where(Pupil.preferred_forename.is_null(False)).count() == 7
+    assert sorted({p.year for p in Pupil.select()}) == [7, 8, 9, 10, 11, 12, 13]
+    assert len({p.form for p in Pupil.select()}) == 30
+    assert (Carer.select().where(Carer.parental_responsibility).count(),
+            Carer.select().where(~Carer.parental_responsibility).count()) == (41, 42)
+    assert Carer.select().where(Carer.priority == 3).count() == 7
+
+
+def test_reimporting_the_same_sims_files_changes_nothing(any_db, clock):
+    run(clock, SAMPLE / "pupils.csv", SAMPLE / "contacts.csv")
     tags_before = {tag.pupil_id: tag.code for tag in Tag.select()}
 
-    again = run(clock, sample / "pupils.csv", sample / "contacts.csv")
+    again = run(clock, SAMPLE / "pupils.csv", SAMPLE / "contacts.csv")
 
-    assert (len(again.added), len(again.updated), len(again.left), again.unchanged) == (0, 0, 0, 1500)
+    assert (len(again.added), len(again.updated), len(again.left), again.unchanged) == (0, 0, 0, 38)
     assert again.tags_created == 0
-    assert row_counts() == {"Pupil": 1500, "Carer": 3507, "Tag": 1500, "Event": 2}
+    assert row_counts() == {"Pupil": 38, "Carer": 83, "Tag": 38, "Event": 2}
     assert {tag.pupil_id: tag.code for tag in Tag.select()} == tags_before
+
+
+def test_a_sims_pupil_missing_from_the_next_export_leaves_keeping_tag_and_carers(db, clock, tmp_path):
+    run(clock, SAMPLE / "pupils.csv", SAMPLE / "contacts.csv")
+    leaver_tag = Tag.get(Tag.pupil == pupil("858563"))
+    # The next export: the same files without Mohammed "Sam" Robinson (the last line of each).
+    pupils = [line for line in (SAMPLE / "pupils.csv").read_text("utf-8-sig").splitlines()
+              if not line.startswith("858563,")]
+    carers = [line for line in (SAMPLE / "contacts.csv").read_text("utf-8-sig").splitlines()
+              if not line.startswith("858563,")]
+
+    report = run(clock, write(tmp_path / "pupils.csv", pupils), write(tmp_path / "contacts.csv", carers))
+
+    assert [(note.mis_id, note.name, note.form) for note in report.left] == [("858563", "Sam Robinson", "7F")]
+    assert (len(report.added), len(report.updated), report.unchanged) == (0, 0, 37)
+    leaver = pupil("858563")
+    assert (leaver.active, leaver.left_on) == (False, date(2026, 11, 30))
+    assert Tag.get_by_id(leaver_tag.id).status == "active"
+    # Only pupils on roll have their carers replaced: a leaver's phone still in the office can go home.
+    assert report.carers_imported == 81
+    assert sorted(c.name for c in leaver.carers) == ["Dr Ella Robinson", "Mrs Ivy Robinson"]
 
 
 # Re-imports: updates, leavers, returners --------------------------------------------------------------------
