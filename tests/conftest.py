@@ -28,6 +28,8 @@ from tests.helpers import start_or_skip
 OFFICE_PIN = "482913"
 ADMIN_PIN = "735106"
 DSL_PIN, HEAD_PIN, TEACHER_PIN = "864209", "591730", "975310"
+# Who an action at the command line is recorded as (kiosk.cli.command_line_actor), the OS user being "it".
+CLI_ADMIN = SignedIn(staff_id=None, name="command line (it)", initials="CLI", role="admin", desk="Reception 1")
 # name, initials, role, PIN: one of each other role, all invented.
 OTHER_STAFF = [("Priya Shah", "PS", "dsl", DSL_PIN), ("Hugh Grant-Ellis", "HG", "head", HEAD_PIN),
                ("Tom Ellis", "TE", "teacher", TEACHER_PIN)]

@@ -38,6 +38,11 @@ def pdf_text(path: Path | str) -> str:
                           check=True).stdout
 
 
+def pdf_words(path: Path | str) -> str:
+    """The words of a PDF with runs of spaces collapsed (reports lay figures out in padded columns)."""
+    return flat(pdf_text(path))
+
+
 def free_port() -> int:
     """A loopback TCP port nothing listens on now."""
     with socket.socket() as probe:
