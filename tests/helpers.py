@@ -1,5 +1,6 @@
 """Helpers any test may use that drive no screen: waiting with a deadline, reading a PDF back, a free port,
-starting a real server (PostgreSQL, CUPS) or skipping — failing where CI requires it. Screens: tui_helpers."""
+starting a real server (PostgreSQL, CUPS) or skipping — failing where CI requires it. Screens: tui_helpers.
+It imports pytest only where a helper fails or skips a test, so bench/ may use it too (via tests.pgserver)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
-
-import pytest
 
 
 def flat(text: str) -> str:
@@ -32,6 +31,8 @@ def wait_until(condition: Callable[[], object], timeout: float = 20.0, step: flo
 
 def pdf_text(path: Path | str) -> str:
     """The text of a PDF as poppler's pdftotext lays it out (-layout), or a failure saying what is missing."""
+    import pytest
+
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext (poppler-utils) is needed to read the PDFs back; .ci/run installs it")
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
@@ -60,6 +61,8 @@ S = TypeVar("S", bound=_Startable)
 def start_or_skip(server: S, *, missing: type[Exception], require_flag: str, what: str) -> S:
     """`server`, started. Where it cannot be had (`missing` is raised) the test fails if the environment
     variable `require_flag` is 1 (.ci/run sets it: CI must never skip for want of a server), else skips."""
+    import pytest
+
     try:
         server.start()
     except missing as exc:

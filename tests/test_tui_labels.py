@@ -27,7 +27,6 @@ from kiosk.screens.labels import LabelsScreen
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import ScanBox
-from tests import cupsserver
 from tests.test_tui_confiscation import fill_and_save, open_confiscation
 from tests.tui_helpers import scan, screen_text, sign_in
 
@@ -128,20 +127,6 @@ async def test_printing_a_form_to_a_file_saves_the_pdf_and_marks_the_labels_prin
         assert "9C" not in preview_text(screen).splitlines()[1]
         if SHOTS:
             pilot.app.save_screenshot("labels-printed.svg", SHOTS)
-
-
-@pytest.fixture(scope="module")
-def cups():
-    server = cupsserver.CupsServer()
-    try:
-        server.start()
-    except cupsserver.NoCups as exc:
-        if cupsserver.required():
-            pytest.fail(f"CUPS is required here (KIOSK_REQUIRE_CUPS=1) but: {exc}")
-        print(f"SKIPPED: no CUPS for the Labels screen's printing test: {exc}")
-        pytest.skip(f"no CUPS for these tests: {exc}")
-    yield server
-    server.stop()
 
 
 async def test_a_stopped_cups_queue_shows_the_failure_in_red_with_retry_which_prints_once_restarted(

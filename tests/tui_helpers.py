@@ -123,6 +123,52 @@ async def wait_until(pilot: Pilot, condition: Callable[[], object], timeout: flo
     return True
 
 
+def everything_on_screens(app: App) -> str:
+    """Every word any screen in the stack holds, visible or scrolled away: statics, labels, inputs, tables."""
+    from rich.text import Text
+    from textual.widgets import DataTable, Input, Static
+
+    parts: list[str] = [screen_text(app)]
+    for screen in app.screen_stack:
+        for widget in screen.query("*"):
+            if isinstance(widget, Static):
+                content = widget.content
+                parts.append(content.plain if isinstance(content, Text) else str(content))
+            if isinstance(widget, Input):
+                parts.append(widget.value)
+            if isinstance(widget, DataTable):
+                for row in range(widget.row_count):
+                    parts.extend(str(cell) for cell in widget.get_row_at(row))
+    return "\n".join(parts)
+
+
+async def open_confiscation(pilot: Pilot, school, pupil):
+    """F5, then `pupil`'s tag scanned: the confiscation form for that pupil (or what the scan opened)."""
+    from kiosk.screens.confiscate import ConfiscateScreen
+
+    await open_screen(pilot, "f5", ConfiscateScreen)
+    await scan(pilot, school.tag_of(pupil))
+    return pilot.app.screen
+
+
+async def fill_and_save_confiscation(pilot: Pilot, screen, *, seal: str = "BAG-0042",
+                                     by: str = "Mr T. Ellis") -> None:
+    """The confiscation form filled as the office does (the bag's number scanned into its box), then Ctrl+S."""
+    from textual.widgets import Checkbox, Input
+
+    from kiosk.widgets.scan_box import ScanBox
+
+    screen.query_one("#by", Input).value = by
+    screen.query_one("#where", Input).value = "Room S12"
+    screen.query_one("#condition-2", Checkbox).value = True  # in a case
+    seal_box = screen.query_one("#seal", ScanBox)
+    seal_box.focus()
+    await type_keys(pilot, seal)  # the bag's number, scanned: a form field keeps what was scanned
+    assert seal_box.value == seal
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
 def keep_shot(app: App, name: str) -> None:
     """With KIOSK_SHOTS_DIR set, keep an SVG of the screen as it is now to look at (NAME-WxH.svg)."""
     folder = os.environ.get("KIOSK_SHOTS_DIR")
