@@ -1,6 +1,6 @@
 """Another desk in a process of its own, on the same database: what a second reception PC does meanwhile.
 
-    python tests/desk_process.py DB KEY_FILE [--desk NAME] [--at ISO_TIME] [--pin PIN] STEP...
+    python tests/desk_process.py [--desk NAME] [--at ISO_TIME] [--pin PIN] DB KEY_FILE STEP...
 
 A STEP is `in:CODE` (hand in), `back:CODE` (hand back) or `release:CUSTODY_ID:PIN` (release a confiscated
 phone to the pupil's first carer, authorised with PIN). One line is printed per step, flushed: the desk's
@@ -27,12 +27,12 @@ SCRIPT = Path(__file__).resolve()
 def command(school, *steps: str, desk: str = "Reception 2", at: datetime | None = None,
             pin: str | None = None) -> list[str]:
     """The argv that runs this desk on `school`'s database and key file (spawn it however the test needs)."""
-    argv = [sys.executable, str(SCRIPT), school.url, str(school.key_path), "--desk", desk]
+    argv = [sys.executable, str(SCRIPT), "--desk", desk]
     if at is not None:
         argv += ["--at", at.isoformat()]
     if pin is not None:
         argv += ["--pin", pin]
-    return [*argv, *steps]
+    return [*argv, school.url, str(school.key_path), *steps]
 
 
 def main(argv: list[str]) -> int:
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--at", type=datetime.fromisoformat)
     parser.add_argument("--pin")
     parser.add_argument("steps", nargs="*")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
 
     from kiosk.auth import SignedIn, sign_in
     from kiosk.clock import Clock, FixedClock

@@ -169,6 +169,12 @@ async def fill_and_save_confiscation(pilot: Pilot, screen, *, seal: str = "BAG-0
     await pilot.pause()
 
 
+async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, seconds: float = 8.0) -> None:
+    """wait_until, failing the test with what it waited for when the time is up."""
+    if not await wait_until(pilot, condition, timeout=seconds):
+        raise AssertionError(f"gave up after {seconds} s waiting for {what}")
+
+
 def keep_shot(app: App, name: str) -> None:
     """With KIOSK_SHOTS_DIR set, keep an SVG of the screen as it is now to look at (NAME-WxH.svg)."""
     folder = os.environ.get("KIOSK_SHOTS_DIR")
