@@ -109,11 +109,13 @@ FICTIONAL_PUPILS = [
 ]
 
 
-def add_pupil(clock, mis_id, forename, surname, preferred, year, form) -> Pupil:
+def add_pupil(clock, mis_id, forename, surname, preferred, year, form, *, code: str | None = None) -> Pupil:
+    """A pupil on roll with an active tag (`code`, or a new one) and two carers, one with parental
+    responsibility."""
     pupil = Pupil.create(mis_id=mis_id, legal_forename=forename, legal_surname=surname,
                          preferred_forename=preferred, year=year, form=form,
                          search_name=fold(" ".join(filter(None, [forename, preferred, surname]))))
-    Tag.create(code=new_code(), pupil=pupil, created_at=to_db(clock.now()))
+    Tag.create(code=code or new_code(), pupil=pupil, created_at=to_db(clock.now()))
     Carer.create(pupil=pupil, name=f"Mrs Dana {surname}", relationship="Mother", parental_responsibility=True,
                  priority=1, telephone="07700900001")
     Carer.create(pupil=pupil, name=f"Mr Joe {surname}", relationship="Grandparent", parental_responsibility=False,
