@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -195,6 +196,28 @@ def cups():
                            what="CUPS")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def tmux_terminal():
+    """Open real terminals (tmux, tests/tmux_terminal.py): `tmux_terminal(width=…, height=…)`; each is closed
+    after the test. Without tmux the test skips, or fails under KIOSK_REQUIRE_TMUX=1 (CI)."""
+    from tests.tmux_terminal import Terminal
+
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        if os.environ.get("KIOSK_REQUIRE_TMUX") == "1":
+            pytest.fail("tmux is required here (KIOSK_REQUIRE_TMUX=1) but is not installed")
+        pytest.skip("tmux is not installed (apt-get install tmux)")
+    opened: list[Terminal] = []
+
+    def open_terminal(width: int = 120, height: int = 40) -> Terminal:
+        opened.append(Terminal(tmux, width=width, height=height))
+        return opened[-1]
+
+    yield open_terminal
+    for terminal in opened:
+        terminal.close()
 
 
 def pytest_report_header(config):
