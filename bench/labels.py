@@ -1,6 +1,6 @@
 """Benchmark: tag labels for a 1,500-pupil school, to one print-ready A4 PDF and to Brother QL raster.
 
-    python bench/labels.py [--pupils 1500] [--runs 3] [--keep DIR]
+    python bench/labels.py [--pupils 1500] [--runs 3] [--keep DIR] [--roster PUPILS.CSV]
 
 Each run goes through `kiosk.labels.print_labels` exactly as the Labels screen does (query the tags, render,
 build the document, save it, mark the tags printed, audit) on a throwaway SQLite school, with the label caches
@@ -48,25 +48,31 @@ from kiosk.labels import (  # noqa: E402
 )
 
 BUDGET_MS = 10.0
-ROSTER = ROOT.parent / "shared" / "data" / "rosters" / "sims" / "pupils.csv"
+# A larger fictional SIMS export beside the repository when there is one (1,500 pupils), else the tests' own
+# 38-pupil sample; made-up pupils with long accented names make up the count either way.
+LARGER_ROSTER = ROOT.parent / "shared" / "data" / "rosters" / "sims" / "pupils.csv"
+SAMPLE_ROSTER = ROOT / "tests" / "data" / "rosters" / "sims" / "pupils.csv"
 
 
-def roster(count: int) -> list[tuple[str, str, str, int, str]]:
-    """(admission number, forename, surname, year, form): the fictional sample roster, or made-up pupils."""
+def default_roster() -> Path:
+    return LARGER_ROSTER if LARGER_ROSTER.exists() else SAMPLE_ROSTER
+
+
+def roster(count: int, path: Path | None = None) -> list[tuple[str, str, str, int, str]]:
+    """(admission number, forename, surname, year, form): a fictional SIMS roster, then made-up pupils."""
     rows: list[tuple[str, str, str, int, str]] = []
-    if ROSTER.exists():
-        with ROSTER.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                year = int("".join(ch for ch in row["Year"] if ch.isdigit()) or 0)
-                rows.append((row["Adno"], row["Preferred Forename"] or row["Legal Forename"], row["Legal Surname"],
-                             year, row["Reg"]))
+    with (path or default_roster()).open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            year = int("".join(ch for ch in row["Year"] if ch.isdigit()) or 0)
+            rows.append((row["Adno"], row["Preferred Forename"] or row["Legal Forename"], row["Legal Surname"],
+                         year, row["Reg"]))
     while len(rows) < count:
         n = len(rows)
         rows.append((f"9{n:05d}", f"Pupil{n}", "Ó Súilleabháin-Nguyễn", 7 + n % 7, f"{7 + n % 7}{'ABCDEFGH'[n % 8]}"))
     return rows[:count]
 
 
-def make_school(folder: Path, count: int) -> DeskContext:
+def make_school(folder: Path, count: int, roster_path: Path | None = None) -> DeskContext:
     open_database(str(folder / "kiosk.db"))
     keyring = create_key_file(folder / "kiosk.key")
     clock = FixedClock(datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
@@ -76,7 +82,7 @@ def make_school(folder: Path, count: int) -> DeskContext:
     from kiosk.db.models import database_proxy
 
     with write_transaction(database_proxy.obj):
-        for mis_id, forename, surname, year, form in roster(count):
+        for mis_id, forename, surname, year, form in roster(count, roster_path):
             pupil = Pupil.create(mis_id=mis_id, legal_forename=forename, legal_surname=surname, year=year,
                                  form=form, search_name=fold(f"{forename} {surname}"))
             Tag.create(code=new_code(), pupil=pupil, created_at=to_db(clock.now()))
@@ -114,13 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pupils", type=int, default=1500)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="keep the PDF and raster files in this folder")
+    parser.add_argument("--roster", type=Path, help="a SIMS pupils.csv to take names from (default: "
+                        "../shared/data/rosters/sims/pupils.csv if present, else tests/data/rosters/sims)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-labels-") as scratch:
         folder = Path(scratch)
         out = args.keep or folder
         out.mkdir(parents=True, exist_ok=True)
-        ctx = make_school(folder, args.pupils)
+        ctx = make_school(folder, args.pupils, args.roster)
         everyone = LabelChoice()
         n = len(tags_to_print(everyone))
         results: dict[str, list[float]] = {}

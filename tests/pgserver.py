@@ -9,21 +9,16 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
+from tests.helpers import free_port
+
 
 class NoPostgres(Exception):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_postgres(cmd: str) -> list[str]:
@@ -51,7 +46,7 @@ class Server:
         self._dir = tempfile.mkdtemp(prefix="kiosk-pg-")
         if os.geteuid() == 0:
             shutil.chown(self._dir, "postgres")
-        port = _free_port()
+        port = free_port()
         data, log = f"{self._dir}/data", f"{self._dir}/pg.log"
         steps = [
             f"{self._bin}/initdb -D {data} -U postgres --auth=trust -E UTF8 >/dev/null",

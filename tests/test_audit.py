@@ -141,22 +141,19 @@ def _a_week_of_everything(s):
     a daily phone confiscated, and a DSL note written at another desk after the police took the phone."""
     from dataclasses import replace
 
-    from kiosk.custody.confiscation import confiscate
     from kiosk.custody.safeguarding import add_dsl_note
     from kiosk.labels.replace import replace_tag
-    from tests.test_confiscation import as_role
-    from tests.test_privacy import old_school_year
+    from tests.histories import old_school_year
 
     # Leaves pupil 0's phone in the office today and pupil 2's uncollected since 2022.
     released_id, police_id = old_school_year(s)
     elsewhere = replace(s.office, desk="Student Services")
-    hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[1]))))
+    hand_in(s.ctx(), s.scanned(1))
     new_code = replace_tag(s.ctx(), tag_code=s.tag_of(s.pupils[1]), reason="damaged").new_code
     s.clock.advance(minutes=5)
     hand_back(s.ctx(elsewhere), resolve(normalise(new_code)))
-    confiscate(s.ctx(), resolve(normalise(s.tag_of(s.pupils[2]))), confiscated_by_name="Mr Ellis",
-               reason_category="used in lesson", location="Room 4", condition=[], seal_number="NEW-1")
-    add_dsl_note(s.ctx(replace(as_role(s, "PS"), desk="Student Services")), police_id, "police confirmed receipt")
+    s.confiscate(2, by="Mr Ellis", reason="used in lesson", location="Room 4", condition=[], seal="NEW-1")
+    add_dsl_note(s.ctx(s.signed_in("PS", desk="Student Services")), police_id, "police confirmed receipt")
     return released_id, police_id
 
 
@@ -190,11 +187,11 @@ def test_a_custody_column_changed_behind_the_kiosk_is_detected(any_school, colum
 
 def test_after_a_retention_purge_the_replay_still_passes_and_still_checks_the_sealed_columns(any_school):
     from kiosk.privacy.retention import purge
-    from tests.test_privacy import ADMIN
+    from tests.conftest import CLI_ADMIN
 
     s = any_school
     _a_week_of_everything(s)
-    purge(s.ctx(ADMIN), dry_run=False)  # erases the 2022 payloads and who collected
+    purge(s.ctx(CLI_ADMIN), dry_run=False)  # erases the 2022 payloads and who collected
     assert verify(s.keyring.audit_key).ok, verify(s.keyring.audit_key).problems
     erased = Custody.select().where(Custody.state == State.RELEASED).first()
     assert erased.handed_to is None
@@ -294,7 +291,7 @@ def test_a_witness_file_that_cannot_be_written_never_stops_a_hand_in(school, tmp
     folder.mkdir()  # IT fixes it: the next save is witnessed again, and the log says so
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="kiosk.audit.witness"):
-        hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[3]))))
+        hand_in(s.ctx(), s.scanned(3))
     assert _witness_lines(path)[-1][1] == str(AuditHead.get_by_id(1).seq)
     assert any("written again" in r.getMessage() for r in caplog.records)
     assert verify(s.keyring.audit_key, witness=path).ok
@@ -372,11 +369,8 @@ def test_a_commit_listener_that_fails_never_turns_a_saved_hand_in_into_an_error(
     assert any("saved" in r.getMessage() for r in caplog.records)
 
 
-def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(school, tmp_path, capsys):
-    import io
-
+def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(school, tmp_path):
     from kiosk.audit import witness
-    from kiosk.cli import main
 
     s = school
     path = tmp_path / "config" / "kiosk.witness"  # beside the school's key file: this desk's own
@@ -384,21 +378,19 @@ def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(schoo
     busy_day(s)
 
     def run(*argv):
-        out = io.StringIO()
-        code = main(["--db", s.url, "audit", "verify", *argv], clock=s.clock, out=out)
-        return code, out.getvalue()
+        return s.cli("audit", "verify", *argv)
 
-    code, out = run()
+    code, out, _ = run()
     assert code == 0 and out.startswith("Audit trail OK") and f"Used this desk's witness file {path}" in out
     _rewind(2)
-    code, out = run()
+    code, out, _ = run()
     assert code == 1 and "no longer holds event" in out and "--no-witness" in out
-    code, out = run("--no-witness")  # a backup is checked on its own
+    code, out, _ = run("--no-witness")  # a backup is checked on its own
     assert code == 0 and "witness" not in out.lower()
-    code, out = run("--witness", str(tmp_path / "missing.witness"))
-    assert code == 1 and out == "" and "missing.witness does not exist" in capsys.readouterr().err
+    code, out, err = run("--witness", str(tmp_path / "missing.witness"))
+    assert code == 1 and out == "" and "missing.witness does not exist" in err
     path.rename(tmp_path / "moved.witness")
-    code, out = run()
+    code, out, _ = run()
     assert code == 0 and "No witness file for this desk" in out
-    code, out = run("--witness", str(tmp_path / "moved.witness"))
+    code, out, _ = run("--witness", str(tmp_path / "moved.witness"))
     assert code == 1 and "no longer holds event" in out

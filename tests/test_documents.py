@@ -7,33 +7,27 @@ import subprocess
 
 import pytest
 
-from kiosk.custody import normalise, resolve
-from kiosk.custody.confiscation import confiscate
 from kiosk.custody.release import carers_of, release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, flag_safeguarding, hand_to_police
 from kiosk.documents.custody_papers import parent_notice, police_receipt, release_receipt
 from tests.conftest import OFFICE_PIN
-from tests.test_confiscation import as_role
+from tests.helpers import pdf_text
 
 
-def pdf_text(tmp_path, data: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.fail("pdftotext (poppler-utils) is needed to read the PDFs back; .ci/run installs it")
+def paper_text(tmp_path, data: bytes) -> str:
+    """The words of a paper the kiosk made, read back from the PDF bytes."""
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return pdf_text(path)
 
 
 def confiscated(s, index=0):
-    return confiscate(s.ctx(), resolve(normalise(s.tag_of(s.pupils[index]))), confiscated_by_name="Mr T. Ellis",
-                      reason_category="used in lesson", location="Room S12", condition=["in a case"],
-                      seal_number="BAG-0042")
+    return s.confiscate(index, condition=["in a case"], seal="BAG-0042")
 
 
 def test_parent_notice_says_what_why_and_how_to_collect(school, tmp_path):
     receipt = confiscated(school, 1)  # Łukasz: an accented name must survive into the PDF
-    text = pdf_text(tmp_path, parent_notice(receipt, school.settings))
+    text = paper_text(tmp_path, parent_notice(receipt, school.settings))
     assert "Łukasz Nowakowski (9C)" in text
     assert "Used in lesson" in text and "BAG-0042" in text
     assert "Monday 30 November" in text and "photo identification" in text
@@ -44,7 +38,7 @@ def test_release_receipt_names_pupil_collector_staff_and_chain_head(school, tmp_
     receipt = confiscated(school)
     released = release_to_carer(school.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport",
                                 carer_id=carers_of(school.pupils[0].id)[0].id)
-    text = pdf_text(tmp_path, release_receipt(released, school.settings))
+    text = paper_text(tmp_path, release_receipt(released, school.settings))
     for expected in ("Zoë Hall", "Mrs Dana Hall (Mother)", "Ann Adams", "passport", released.chain_head[:16],
                      f"event {released.event_seq}"):
         assert expected in text
@@ -53,9 +47,9 @@ def test_release_receipt_names_pupil_collector_staff_and_chain_head(school, tmp_
 def test_police_receipt_has_officer_force_crime_reference_and_seal(school, tmp_path):
     receipt = confiscated(school)
     flag_safeguarding(school.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True)
-    hand_to_police(school.ctx(as_role(school, "PS")), receipt.custody_id,
+    hand_to_police(school.ctx(school.signed_in("PS")), receipt.custody_id,
                    PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
-    text = pdf_text(tmp_path, police_receipt(receipt.custody_id, school.settings))
+    text = paper_text(tmp_path, police_receipt(receipt.custody_id, school.settings))
     for expected in ("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889", "BAG-0042", "Priya Shah"):
         assert expected in text
     assert "possible offence" not in text  # the concern is a DSL note, never printed here
@@ -96,7 +90,7 @@ def test_a_long_table_set_as_plain_text_keeps_every_name_and_figure(tmp_path):
     doc = Document("Repeat confiscations", "Hillcrest Academy")
     doc.table(["Pupil", "Form", "Confiscations"], [[name, "9C", n] for n, name in enumerate(names)],
               widths_mm=[80, 30, 30], wrap=False)
-    text = pdf_text(tmp_path, doc.render())
+    text = paper_text(tmp_path, doc.render())
     assert "Nguyễn 9C 238" in " ".join(text.split()) and "Aoife Ó Súilleabháin 9C 239" in " ".join(text.split())
     assert text.count("Pupil") >= 2, "the header repeats on every page"
 

@@ -26,27 +26,13 @@ from kiosk.labels import (
     render_tag_label,
 )
 from kiosk.labels.layouts import mm_to_pt
-from tests import cupsserver
 from tests.test_labels_render import decode, hardest_names, labels_for, scans_as
 
 DPI = 300
 
 
-@pytest.fixture(scope="module")
-def cups():
-    server = cupsserver.CupsServer()
-    try:
-        server.start()
-    except cupsserver.NoCups as exc:
-        if cupsserver.required():
-            pytest.fail(f"CUPS is required here (KIOSK_REQUIRE_CUPS=1) but: {exc}")
-        pytest.skip(f"no CUPS for these tests: {exc}")
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def queue(cups):
+def queue(cups):  # cups: the conftest's real CUPS service
     name = cups.add_pdf_queue()
     yield name
     cups.remove_queue(name)

@@ -7,7 +7,6 @@ a file, a Brother layout mismatch), not mocks.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +14,7 @@ from PIL import Image
 
 from kiosk.audit import verify
 from kiosk.clock import to_db
-from kiosk.custody import DeskContext, NotPermitted, RetiredTag, State, UnknownTag, hand_back, hand_in, normalise
+from kiosk.custody import NotPermitted, RetiredTag, State, UnknownTag, hand_back, hand_in, normalise
 from kiosk.custody import resolve as resolve_scan
 from kiosk.custody.codes import grouped, new_code
 from kiosk.db import Custody, Event, Pupil, Tag
@@ -128,7 +127,7 @@ def test_a_layout_the_printer_cannot_take_is_refused_before_anything_happens(sch
 
 
 def test_a_teacher_cannot_print_labels_or_replace_tags(school, tmp_path):
-    teacher = DeskContext(school.keyring, school.clock, school.settings, replace(school.office, role="teacher"))
+    teacher = school.ctx(school.signed_in("TE"))
     with pytest.raises(NotPermitted):
         print_labels(teacher, choice=LabelChoice(), layout="a4-21", printer=FilePrinter(tmp_path / "x.pdf"))
     with pytest.raises(NotPermitted):

@@ -28,7 +28,9 @@ from kiosk.labels.qr import masked_rows, penalty
 from kiosk.labels.render import Box, plan_bag_label
 from kiosk.labels.text import ELLIPSIS, fit_text, printable
 
-ROSTER = Path(__file__).resolve().parents[2] / "shared" / "data" / "rosters" / "sims" / "pupils.csv"
+# 38 pupils from a fictional SIMS export: among them the 1,500-pupil export's 16 longest and 16 most accented
+# names, so hardest_names() picks the same names from this sample as from the whole file.
+ROSTER = Path(__file__).resolve().parent / "data" / "rosters" / "sims" / "pupils.csv"
 SCHOOL = "Hillcrest Academy"
 FICTIONAL = [("Zoë Hall", "9C"), ("Łukasz Nowakowski", "9C"), ("Minh Nguyễn", "10HA"),
              ("Aoife Ó Súilleabháin", "7C"), ("Ruby Mitchell", "7C"), ("Leo Webb", "11B")]
@@ -64,9 +66,7 @@ def scans_as(code: str) -> list[tuple[str, str]]:
 
 
 def roster_pupils() -> list[tuple[str, str]]:
-    """(preferred name, form) for every pupil in the 1,500-pupil fictional sample roster."""
-    if not ROSTER.exists():
-        pytest.skip(f"the sample roster is not here ({ROSTER})")
+    """(preferred name, form) for every pupil in the fictional sample roster."""
     with ROSTER.open(encoding="utf-8-sig", newline="") as handle:
         return [(f"{row['Preferred Forename'] or row['Legal Forename']} {row['Legal Surname']}", row["Reg"])
                 for row in csv.DictReader(handle)]
@@ -274,8 +274,9 @@ def test_a_continuous_roll_gives_the_bag_label_a_longer_piece():
 
 
 def test_the_whole_sample_roster_scans_back_on_the_smallest_label():
+    # The sample's 38 (it used to be 1,500 from beside the repository; rendering 1,500 is bench/labels.py's job).
     labels = labels_for(roster_pupils())
-    assert len(labels) >= 1500
+    assert len(labels) == 38
 
     def scans_back(label: TagLabel) -> bool:
         return decode(render_tag_label(label, "brother-62x29")) == scans_as(label.code)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.auth import Permission, SignedIn, add_staff, can
-from kiosk.custody import NotPermitted, close_day, hand_back, hand_in, normalise, resolve
-from kiosk.custody.confiscation import confiscate
+from kiosk.custody import NotPermitted, close_day, hand_back, hand_in
 from kiosk.custody.exceptions import add_exception
 from kiosk.custody.release import carers_of, release_to_carer
 from kiosk.custody.safeguarding import (
@@ -18,7 +17,7 @@ from kiosk.custody.safeguarding import (
     read_dsl_notes,
 )
 from kiosk.custody.searches import record_search
-from kiosk.db import Event, Staff
+from kiosk.db import Event
 from tests.conftest import ADMIN_PIN, OFFICE_PIN, OTHER_STAFF
 
 HEAD_OF_YEAR_PIN = "370461"
@@ -59,15 +58,8 @@ def school(school):
     return school
 
 
-def signed(role: str) -> SignedIn:
-    staff = Staff.get(Staff.initials == ROLE_INITIALS[role])
-    return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk="R1")
-
-
 def held(s, state="held"):
-    found = resolve(normalise(s.tag_of(s.pupils[0])))
-    receipt = confiscate(s.ctx(), found, confiscated_by_name="Mr Ellis", reason_category="used on site",
-                         location="canteen", condition=[], seal_number="B1")
+    receipt = s.confiscate(0, by="Mr Ellis", reason="used on site", location="canteen", condition=(), seal="B1")
     if state == "hold":
         flag_safeguarding(s.ctx(), receipt.custody_id, concern="concern", acknowledged=True)
     return receipt.custody_id
@@ -75,17 +67,15 @@ def held(s, state="held"):
 
 def attempt(action: str, s, who: SignedIn) -> None:
     ctx = s.ctx(who)
-    tag = s.tag_of(s.pupils[1])
     if action == "hand in":
-        hand_in(ctx, resolve(normalise(tag)))
+        hand_in(ctx, s.scanned(1))
     elif action == "hand back":
-        hand_in(s.ctx(), resolve(normalise(tag)))
-        hand_back(ctx, resolve(normalise(tag)))
+        hand_in(s.ctx(), s.scanned(1))
+        hand_back(ctx, s.scanned(1))
     elif action == "close the day":
         close_day(ctx)
     elif action == "confiscate":
-        confiscate(ctx, resolve(normalise(tag)), confiscated_by_name="Mr Ellis", reason_category="used on site",
-                   location="canteen", condition=[], seal_number="B2")
+        s.confiscate(1, who=who, by="Mr Ellis", reason="used on site", location="canteen", condition=(), seal="B2")
     elif action == "record a search":
         record_search(ctx, pupil_id=s.pupils[1].id, searched_by_name="A", authorised_by_name="B", grounds="g",
                       found="", dsl_informed=True, parent_informed=True)
@@ -111,7 +101,7 @@ def attempt(action: str, s, who: SignedIn) -> None:
 @pytest.mark.parametrize("role", sorted(ROLE_INITIALS))
 @pytest.mark.parametrize("action", sorted(ALLOWED))
 def test_permission_matrix(school, action, role):
-    who = signed(role)
+    who = school.signed_in(ROLE_INITIALS[role], desk="R1")
     refusals_before = Event.select().where(Event.action == "REFUSED").count()
     if role in ALLOWED[action]:
         attempt(action, school, who)
@@ -135,7 +125,7 @@ def test_the_oversight_screens_open_only_for_the_roles_that_may_see_them(school,
     from kiosk.screens.pupil import PupilScreen
     from kiosk.screens.reports import ReportsScreen
 
-    ctx = school.ctx(signed(role))
+    ctx = school.ctx(school.signed_in(ROLE_INITIALS[role], desk="R1"))
     sees = role in MAY_SEE[Permission.VIEW_PUPILS]
     assert PupilScreen(ctx).allowed == sees
     assert ReportsScreen(ctx).allowed == (role in MAY_SEE[Permission.VIEW_REPORTS])

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import shutil
 import stat
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 
 import pytest
 
 from kiosk.auth import add_staff
-from kiosk.cli import main
-from kiosk.custody import close_day, hand_back, hand_in, normalise, resolve
-from kiosk.custody.confiscation import ExamDetails, confiscate
+from kiosk.custody import close_day, hand_back, hand_in
+from kiosk.custody.confiscation import ExamDetails
 from kiosk.custody.release import carers_of, release_to_carer
 from kiosk.custody.safeguarding import flag_safeguarding
 from kiosk.custody.searches import record_search
@@ -27,7 +22,8 @@ from kiosk.reports.period_report import report_csv, report_figures
 from kiosk.reports.periods import BadDate, Period, custom_period, parse_day, period
 from kiosk.reports.reconciliation import reconcile
 from kiosk.reports.review_pack import review_pack
-from tests.conftest import OFFICE_PIN
+from tests.conftest import DSL_PIN, OFFICE_PIN
+from tests.helpers import pdf_text, pdf_words
 
 WEEK = Period(date(2026, 11, 30), date(2026, 12, 4), "week")
 
@@ -35,15 +31,6 @@ WEEK = Period(date(2026, 11, 30), date(2026, 12, 4), "week")
 def at(s, day, hh, mm, ss=0):
     s.clock.set(datetime(2026, 11, day, hh, mm, ss, tzinfo=UTC) if day >= 30 else
                 datetime(2026, 12, day, hh, mm, ss, tzinfo=UTC))
-
-
-def tag(s, i):
-    return resolve(normalise(s.tag_of(s.pupils[i])))
-
-
-def take(s, i, reason, seal, exam=None):
-    return confiscate(s.ctx(), tag(s, i), confiscated_by_name="Mr T. Ellis", reason_category=reason,
-                      location="S12", condition=[], seal_number=seal, exam=exam)
 
 
 @pytest.fixture
@@ -63,31 +50,32 @@ def seed_week(s):
     an exam; one search. Wed: pupil 0's first confiscation released after 26 hours."""
     at(s, 30, 8, 30)
     for i in range(4):
-        hand_in(s.ctx(), tag(s, i))
+        hand_in(s.ctx(), s.scanned(i))
         s.clock.advance(seconds=10)
     at(s, 30, 15, 10)
     for i in range(3):
-        hand_back(s.ctx(), tag(s, i))
+        hand_back(s.ctx(), s.scanned(i))
         s.clock.advance(seconds=20)
     at(s, 30, 17, 0)
     close_day(s.ctx())
     at(s, 1, 8, 30)
     for i in (0, 1, 2, 4):
-        hand_in(s.ctx(), tag(s, i))
+        hand_in(s.ctx(), s.scanned(i))
         s.clock.advance(seconds=10)
     at(s, 1, 10, 0)
-    first = take(s, 0, "used in lesson", "B-1")  # converts Tuesday's daily custody
-    take(s, 1, "found during an exam", "B-2", ExamDetails(board="AQA", paper="8300/1H", room="Hall"))
+    first = s.confiscate(0, reason="used in lesson", seal="B-1")  # converts Tuesday's daily custody
+    s.confiscate(1, reason="found during an exam", seal="B-2",
+                 exam=ExamDetails(board="AQA", paper="8300/1H", room="Hall"))
     at(s, 1, 15, 10)
-    hand_back(s.ctx(), tag(s, 2))
-    hand_back(s.ctx(), tag(s, 3))  # pupil 3's phone from Monday night
+    hand_back(s.ctx(), s.scanned(2))
+    hand_back(s.ctx(), s.scanned(3))  # pupil 3's phone from Monday night
     record_search(s.ctx(), pupil_id=s.pupils[5].id, searched_by_name="Mrs A. Adams", authorised_by_name="Head",
                   grounds="reported filming", found="nothing", dsl_informed=True, parent_informed=False)
     at(s, 2, 12, 0)
     release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_of(s.pupils[0].id)[0].id, )
     at(s, 2, 13, 0)
-    take(s, 0, "used on site", "B-3")
+    s.confiscate(0, reason="used on site", seal="B-3")
     return s
 
 
@@ -203,7 +191,7 @@ def test_review_pack_is_a_pdf_with_the_years_figures(week, tmp_path):
                       today=date(2026, 12, 9))
     path = tmp_path / "pack.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = pdf_text(path)
     assert "annual review pack" in text
     assert "Confiscations" in text and "3 (released 1, still held 2)" in text
     assert "Safeguarding" not in text  # not for an admin
@@ -220,13 +208,12 @@ def test_csv_cells_are_safe_against_formula_injection():
 
 
 def test_report_commands_print_the_same_figures(week):
-    out = io.StringIO()
-    assert main(["--db", week.url, "report", "confiscations", "--period", "custom", "--from", "2026-11-30", "--to",
-                 "2026-12-04", "--csv"], clock=week.clock, out=out) == 0
-    rows = out.getvalue().splitlines()
+    code, out, _ = week.cli("report", "confiscations", "--period", "custom", "--from", "2026-11-30", "--to",
+                            "2026-12-04", "--csv")
+    assert code == 0
+    rows = out.splitlines()
     assert "reason,used in lesson,1" in rows and "repeat,Zoë Hall (9C),2" in rows and "total,confiscations,3" in rows
-    out = io.StringIO()
-    assert main(["--db", week.url, "report", "safeguarding"], clock=week.clock, out=out) == 1  # admin: refused
+    assert week.cli("report", "safeguarding")[0] == 1  # admin: refused
 
 
 # ── the dates the office types, and a range of days ──────────────────────────────────────────────────────
@@ -272,39 +259,19 @@ def test_a_range_says_which_date_is_wrong_and_refuses_one_back_to_front(school):
         custom_period("3 Nov", "1/9/2026", today=TODAY, settings=school.settings)
 
 
-# ── the command line: ranges, PDFs, who may ask ──────────────────────────────────────────────────────────
-def run(s, *argv, stdin: str | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old_err, old_in = sys.stderr, sys.stdin
-    sys.stderr = err
-    if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
-    try:
-        code = main(["--db", s.url, *argv], clock=s.clock, out=out)
-    finally:
-        sys.stderr, sys.stdin = old_err, old_in
-    return code, out.getvalue(), err.getvalue()
-
-
-def pdf_words(path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.fail("pdftotext (poppler-utils) is needed to read the PDFs back; .ci/run installs it")
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return " ".join(text.split())
-
-
+# ── the command line (School.cli): ranges, PDFs, who may ask ─────────────────────────────────────────────
 def test_a_range_typed_as_the_office_types_it_on_the_command_line(week):
-    code, out, _ = run(week, "report", "confiscations", "--from", "30/11/2026", "--to", "4 Dec 2026", "--csv")
+    code, out, _ = week.cli("report", "confiscations", "--from", "30/11/2026", "--to", "4 Dec 2026", "--csv")
     assert code == 0 and "total,confiscations,3" in out.splitlines()
-    code, out, _ = run(week, "report", "confiscations", "--period", "custom", "--from", "1-12-2026", "--to",
-                       "2026-12-01", "--csv")
+    code, out, _ = week.cli("report", "confiscations", "--period", "custom", "--from", "1-12-2026", "--to",
+                            "2026-12-01", "--csv")
     assert code == 0 and "total,confiscations,2" in out.splitlines()  # Tuesday only: lesson and exam
-    code, out, err = run(week, "report", "confiscations", "--from", "4/12/2026", "--to", "30/11/2026")
+    code, out, err = week.cli("report", "confiscations", "--from", "4/12/2026", "--to", "30/11/2026")
     assert code == 1 and out == ""
     assert "The range ends (30 Nov 2026) before it starts (4 Dec 2026): swap the two dates." in err
-    code, _, err = run(week, "report", "daily", "--from", "31/11/2026", "--to", "4/12/2026")
+    code, _, err = week.cli("report", "daily", "--from", "31/11/2026", "--to", "4/12/2026")
     assert code == 1 and "First day: '31/11/2026' is not a date: November 2026 has 30 days. Nothing was written." in err
-    code, _, err = run(week, "report", "daily", "--period", "custom", "--from", "30/11/2026")
+    code, _, err = week.cli("report", "daily", "--period", "custom", "--from", "30/11/2026")
     assert code == 1 and "A custom range needs both --from and --to" in err
 
 
@@ -335,7 +302,7 @@ def test_each_report_writes_a_pdf_with_the_hand_computed_figures(week, tmp_path)
     }
     for report, lines in expected.items():
         path = tmp_path / f"{report}.pdf"
-        code, out, err = run(s, "report", report, *span, "--pdf", str(path))
+        code, out, err = s.cli("report", report, *span, "--pdf", str(path))
         assert code == 0, err
         assert f"PDF written to {path}" in out
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, "reports name pupils: this account only"
@@ -345,41 +312,39 @@ def test_each_report_writes_a_pdf_with_the_hand_computed_figures(week, tmp_path)
             assert line in text, f"{line!r} not in the {report} PDF: {text}"
         assert "Safeguarding" not in text
     # The CSV still goes to standard output beside the PDF.
-    code, out, _ = run(s, "report", "searches", *span, "--csv", "--pdf", str(tmp_path / "s2.pdf"))
+    code, out, _ = s.cli("report", "searches", *span, "--csv", "--pdf", str(tmp_path / "s2.pdf"))
     assert code == 0 and out.splitlines()[1:] == ["searches,1", "nothing found,1", "DSL informed,1",
                                                   "parent informed,0"]
     assert pdf_words(tmp_path / "s2.pdf").count("Searches recorded 1") == 1
 
 
 def test_the_safeguarding_pdf_is_for_the_dsl_and_the_head_only(week, tmp_path):
-    from tests.test_confiscation import DSL_PIN
-
     s = week
-    receipt = take(s, 2, "used in lesson", "B-9")
+    receipt = s.confiscate(2, reason="used in lesson", seal="B-9")
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="CANARY-3141 disclosed at lunch", acknowledged=True)
     path = tmp_path / "safeguarding.pdf"
-    code, _, err = run(s, "report", "safeguarding", "--period", "week", "--pdf", str(path))
+    code, _, err = s.cli("report", "safeguarding", "--period", "week", "--pdf", str(path))
     assert code == 1 and "Safeguarding figures are for the DSL and the head" in err and not path.exists()
-    code, out, err = run(s, "report", "safeguarding", "--period", "week", "--as", "PS", "--pdf", str(path),
-                         stdin=f"{DSL_PIN}\n")
+    code, out, err = s.cli("report", "safeguarding", "--period", "week", "--as", "PS", "--pdf", str(path),
+                           stdin=f"{DSL_PIN}\n")
     assert code == 0, err
     text = pdf_words(path)
     assert "Safeguarding holds: week beginning 30 November 2026" in text
     assert "Holds placed 1" in text and "On hold now 1" in text and "Handed to police 0" in text
     assert "CANARY" not in text and "Minh" not in text, "counts only: no notes, no names"
     # The period report includes the counts for the DSL, and not for the office.
-    code, _, _ = run(s, "report", "summary", "--period", "week", "--as", "PS", "--pdf", str(tmp_path / "dsl.pdf"),
-                     stdin=f"{DSL_PIN}\n")
+    code, _, _ = s.cli("report", "summary", "--period", "week", "--as", "PS", "--pdf", str(tmp_path / "dsl.pdf"),
+                       stdin=f"{DSL_PIN}\n")
     assert code == 0 and "Holds placed 1" in pdf_words(tmp_path / "dsl.pdf")
-    code, _, _ = run(s, "report", "summary", "--period", "week", "--pdf", str(tmp_path / "admin.pdf"))
+    code, _, _ = s.cli("report", "summary", "--period", "week", "--pdf", str(tmp_path / "admin.pdf"))
     assert code == 0 and "Safeguarding" not in pdf_words(tmp_path / "admin.pdf")
 
 
 def test_a_pdf_that_cannot_be_written_says_so_and_leaves_nothing_behind(week, tmp_path):
     missing = tmp_path / "no-such-folder" / "report.pdf"
-    code, _, err = run(week, "report", "exams", "--period", "week", "--pdf", str(missing))
+    code, _, err = week.cli("report", "exams", "--period", "week", "--pdf", str(missing))
     assert code == 1 and f"The PDF was not written to {missing}" in err and "Check the folder exists" in err
-    code, _, err = run(week, "report", "exams", "--period", "week", "--pdf", str(tmp_path))
+    code, _, err = week.cli("report", "exams", "--period", "week", "--pdf", str(tmp_path))
     assert code == 1 and "that is a folder" in err
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".saving-")] == []
 
@@ -388,15 +353,15 @@ def test_reports_are_refused_to_a_teacher_and_open_to_a_head_of_year(week):
     from tests.conftest import OTHER_STAFF
 
     teacher_pin = next(pin for _n, initials, _r, pin in OTHER_STAFF if initials == "TE")
-    code, out, err = run(week, "report", "confiscations", "--period", "week", "--as", "TE", stdin=f"{teacher_pin}\n")
+    code, out, err = week.cli("report", "confiscations", "--period", "week", "--as", "TE", stdin=f"{teacher_pin}\n")
     assert code == 1 and out == "" and "Reports are not open to Tom Ellis (teacher)" in err
     add_staff(keyring=week.keyring, clock=week.clock, desk="Reception 1", name="Nia Evans", initials="NE",
               role="head_of_year", pin="370461")
-    code, out, err = run(week, "report", "confiscations", "--period", "week", "--as", "NE", "--csv",
-                         stdin="370461\n")
+    code, out, err = week.cli("report", "confiscations", "--period", "week", "--as", "NE", "--csv",
+                              stdin="370461\n")
     assert code == 0, err
     assert "total,confiscations,3" in out.splitlines()
-    code, _, err = run(week, "report", "safeguarding", "--period", "week", "--as", "NE", stdin="370461\n")
+    code, _, err = week.cli("report", "safeguarding", "--period", "week", "--as", "NE", stdin="370461\n")
     assert code == 1 and "Safeguarding figures are for the DSL and the head" in err
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,25 +24,11 @@ import pytest
 from kiosk import serve
 from kiosk.db import Custody, Event, Tag, database_proxy
 from tests.conftest import OFFICE_PIN
+from tests.helpers import free_port, wait_until
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SHOTS = os.environ.get("KIOSK_SHOTS_DIR")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(condition, timeout: float = 30.0, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return bool(condition())
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:

@@ -46,17 +46,17 @@ from textual.widgets import Input
 
 from kiosk.app import make_app
 from kiosk.auth import SignedIn, add_staff
-from kiosk.clock import FixedClock, to_db
+from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.custody import DeskContext, close_day, hand_back, hand_in, normalise, resolve
 from kiosk.custody.codes import check_character
 from kiosk.custody.confiscation import confiscate
 from kiosk.custody.exceptions import add_exception
 from kiosk.custody.safeguarding import add_dsl_note, flag_safeguarding
-from kiosk.custody.scans import fold
 from kiosk.custody.searches import record_search
-from kiosk.db import Carer, Pupil, Staff, Tag, database_proxy, open_database
+from kiosk.db import Staff, database_proxy, open_database
 from kiosk.keyring import create_key_file, load_key_file
+from tests.conftest import add_pupil
 
 SIZES = [(80, 24), (160, 45)]
 SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
@@ -115,17 +115,8 @@ def build_school(folder: Path) -> None:
     clock = FixedClock(datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
     for name, initials, role, pin in STAFF:
         add_staff(keyring=keyring, clock=clock, desk="Reception 1", name=name, initials=initials, role=role, pin=pin)
-    pupils = []
-    for mis_id, forename, surname, preferred, year, form, body in PUPILS:
-        pupil = Pupil.create(mis_id=mis_id, legal_forename=forename, legal_surname=surname,
-                             preferred_forename=preferred, year=year, form=form,
-                             search_name=fold(" ".join(filter(None, [forename, preferred, surname]))))
-        Tag.create(code=tag_code(body), pupil=pupil, created_at=to_db(clock.now()))
-        Carer.create(pupil=pupil, name=f"Mrs Dana {surname}", relationship="Mother", parental_responsibility=True,
-                     priority=1, telephone="07700900001")
-        Carer.create(pupil=pupil, name=f"Mr Joe {surname}", relationship="Grandparent",
-                     parental_responsibility=False, priority=2, telephone="07700900002")
-        pupils.append(pupil)
+    pupils = [add_pupil(clock, mis_id, forename, surname, preferred, year, form, code=tag_code(body))
+              for mis_id, forename, surname, preferred, year, form, body in PUPILS]
 
     def who(initials: str) -> SignedIn:
         staff = Staff.get(Staff.initials == initials)

@@ -6,12 +6,11 @@ Pilot tests on the `school` fixture (a real SQLite file, real PINs, a fixed cloc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from textual.color import Color
 from textual.command import CommandPalette
 
-from kiosk.app import KioskApp, make_app
 from kiosk.config import Settings
 from kiosk.custody import Mode, State
 from kiosk.db import Custody, Event
@@ -21,19 +20,19 @@ from kiosk.screens.help import HelpScreen
 from kiosk.screens.lock import LockScreen
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.title_bar import TitleBar
-from tests.tui_helpers import burst, scan, screen_text, shows_big, sign_in, type_keys
+from tests.conftest import TEACHER_PIN
+from tests.tui_helpers import (
+    burst,
+    kiosk_app,
+    scan,
+    screen_text,
+    shown,
+    shows_big,
+    signed_in,
+    type_keys,
+)
 
-TEACHER = ("TE", "975310")
-
-
-def kiosk(school, settings: Settings | None = None, **overrides) -> KioskApp:
-    settings = settings or school.settings
-    settings = replace(settings, **overrides) if overrides else settings
-    return make_app(settings=settings, keyring=school.keyring, clock=school.clock)
-
-
-def shown(app) -> str:
-    return " ".join(screen_text(app).split())
+TEACHER = ("TE", TEACHER_PIN)
 
 
 async def palette(pilot, words: str) -> None:
@@ -48,8 +47,7 @@ async def palette(pilot, words: str) -> None:
 
 
 async def test_f1_lists_the_desks_keys_and_flows_for_the_office(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         app = pilot.app
@@ -68,8 +66,7 @@ async def test_f1_lists_the_desks_keys_and_flows_for_the_office(school):
 
 
 async def test_f1_for_a_teacher_leaves_out_what_a_teacher_cannot_do(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot, *TEACHER)
+    async with signed_in(kiosk_app(school), *TEACHER, size=(100, 40)) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         help_keys = str(pilot.app.screen.query_one("#help-keys").content.columns[1]._cells)
@@ -80,15 +77,14 @@ async def test_f1_for_a_teacher_leaves_out_what_a_teacher_cannot_do(school):
 
 
 async def test_nothing_but_signing_in_is_offered_while_locked(school):
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         await pilot.press("f1", "ctrl+p")
         await pilot.pause()
         assert isinstance(pilot.app.screen, LockScreen), "no help, no palette before signing in"
 
 
 async def test_the_command_palette_runs_hand_back_and_offers_every_desk_action(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         desk = pilot.app.screen
         assert isinstance(desk, DeskScreen) and desk.mode == Mode.HAND_IN
         await palette(pilot, "hand back")
@@ -110,8 +106,7 @@ async def test_the_command_palette_runs_hand_back_and_offers_every_desk_action(s
 
 
 async def test_the_high_contrast_theme_is_chosen_from_the_palette_and_applies(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         app = pilot.app
         assert "kiosk-high-contrast" in app.available_themes and "textual-light" in app.available_themes
         await palette(pilot, "change theme")
@@ -134,8 +129,7 @@ async def test_the_high_contrast_theme_is_chosen_from_the_palette_and_applies(sc
 
 async def test_desk_card_barcodes_switch_the_mode_and_lock(school):
     zoe = school.pupils[0]
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         app = pilot.app
         desk = app.screen
         assert isinstance(desk, DeskScreen)
@@ -155,8 +149,7 @@ async def test_desk_card_barcodes_switch_the_mode_and_lock(school):
 
 
 async def test_close_day_from_the_desk_card_is_confirmed_by_scanning_it_again_then_lock_from_the_list(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         app = pilot.app
         await scan(pilot, school.tag_of(school.pupils[2]))
         burst(app, ["KXCLOSEDAY"])
@@ -172,8 +165,7 @@ async def test_close_day_from_the_desk_card_is_confirmed_by_scanning_it_again_th
 
 
 async def test_a_teacher_scanning_close_day_is_told_no(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot, *TEACHER)
+    async with signed_in(kiosk_app(school), *TEACHER, size=(100, 40)) as pilot:
         await scan(pilot, "KXCLOSEDAY")
         assert isinstance(pilot.app.screen, DeskScreen)
         assert pilot.app.screen.query_one(ResultBanner).result.headline == "NOT ALLOWED"
@@ -189,11 +181,10 @@ class BellSettings(Settings):
 async def test_the_bell_rings_once_per_refusal_only_when_the_setting_asks(school):
     for settings, expected in ((BellSettings(school_name="Hillcrest Academy", desk="Reception 1"), 2),
                                (school.settings, 0)):
-        app = kiosk(school, settings)
+        app = kiosk_app(school, settings)
         rings: list[str] = []
         app.bell = lambda rings=rings: rings.append("ding")  # type: ignore[method-assign]
-        async with app.run_test(size=(100, 40)) as pilot:
-            await sign_in(pilot)
+        async with signed_in(app, size=(100, 40)) as pilot:
             for code in (school.tag_of(school.pupils[3]), "KZZZZ2222", "KZZZZ2222", school.tag_of(school.pupils[5])):
                 await scan(pilot, code)  # handed in (no bell), refused, refused again, handed in
                 await pilot.pause(0.3)
@@ -202,8 +193,7 @@ async def test_the_bell_rings_once_per_refusal_only_when_the_setting_asks(school
 
 # ── a desk-card code where nothing reads it: its Enter presses nothing, its letters are no screen's keys ──────
 async def test_a_desk_card_code_on_the_help_screen_neither_closes_it_nor_changes_the_desk(school):
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         app = pilot.app
         desk = app.screen
         await pilot.press("f1")
@@ -226,8 +216,7 @@ async def test_a_desk_card_code_on_the_reports_screen_presses_no_button_and_no_r
 
     from kiosk.screens.reports import ReportsScreen
 
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         app = pilot.app
         await pilot.press("f11")
         await pilot.pause()
@@ -256,8 +245,7 @@ async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
 
     add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials="NE",
               role="head_of_year", pin="370461")
-    async with kiosk(school).run_test(size=(100, 40)) as pilot:
-        await sign_in(pilot, "NE", "370461")
+    async with signed_in(kiosk_app(school), "NE", "370461", size=(100, 40)) as pilot:
         app = pilot.app
         desk = app.screen
         assert isinstance(desk, DeskScreen)
@@ -296,8 +284,7 @@ async def test_f4_is_offered_for_the_pupil_pages_permission_not_the_reports_one(
 
     # No role today reads the reports without the pupil pages; one that did must not be offered F4.
     monkeypatch.setitem(GRANTS, Role.TEACHER, frozenset({Permission.CONFISCATE, Permission.VIEW_REPORTS}))
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
-        await sign_in(pilot, *TEACHER)
+    async with signed_in(kiosk_app(school), *TEACHER, size=(160, 45)) as pilot:
         footer = screen_text(pilot.app).splitlines()[-1]
         assert "F11 Reports" in footer and "F4 Pupil" not in footer and "Hand in" not in footer
         await pilot.press("f4")

@@ -8,19 +8,14 @@ point (a scanned bag number, a PIN).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
-from pathlib import Path
 
-from rich.text import Text
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, TextArea
 
-from kiosk.app import KioskApp, make_app
 from kiosk.custody import State, hand_in, normalise, resolve
 from kiosk.custody.safeguarding import HOLD_INSTRUCTIONS, add_dsl_note, flag_safeguarding
 from kiosk.db import Custody, DslNote, Event, Search
 from kiosk.documents.saved import papers_dir
-from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.lock import LockScreen
@@ -28,88 +23,33 @@ from kiosk.screens.release import ReleaseScreen
 from kiosk.screens.safeguarding import FlagSafeguarding, HoldsAlert, HoldsScreen, PoliceHandoverDialog
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
-from kiosk.widgets.message_line import MessageLine
-from kiosk.widgets.scan_box import ScanBox
-from tests.conftest import OFFICE_PIN
-from tests.test_confiscation import DSL_PIN, as_role, take
-from tests.tui_helpers import scan, screen_text, sign_in, type_keys
+from tests.conftest import DSL_PIN, OFFICE_PIN
+from tests.tui_helpers import (
+    everything_on_screens,
+    fill_and_save_confiscation,
+    keep_shot,
+    kiosk_app,
+    message,
+    open_confiscation,
+    open_screen,
+    scan,
+    screen_text,
+    shown,
+    sign_in,
+    signed_in,
+    type_keys,
+    widget_text,
+)
 
 CANARY = "CANARY-5f3a9 bruise seen on arm"
-SHOTS = os.environ.get("KIOSK_SHOTS_DIR")
-
-
-def kiosk(school, **overrides) -> KioskApp:
-    settings = replace(school.settings, **overrides) if overrides else school.settings
-    return make_app(settings=settings, keyring=school.keyring, clock=school.clock)
-
-
-def shot(app, name: str) -> None:
-    """With KIOSK_SHOTS_DIR set, keep an SVG of this state to look at."""
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        app.save_screenshot(f"{name}-{app.size.width}x{app.size.height}.svg", SHOTS)
-
-
-def shown(app) -> str:
-    """The screen's words with line wrapping undone (a phrase may wrap at 80 columns)."""
-    return " ".join(screen_text(app).split())
-
-
-def everything_on_screens(app) -> str:
-    """Every word any screen in the stack holds, visible or scrolled away: statics, labels, inputs, tables."""
-    parts: list[str] = [screen_text(app)]
-    for screen in app.screen_stack:
-        for widget in screen.query("*"):
-            if isinstance(widget, Static):
-                content = widget.content
-                parts.append(content.plain if isinstance(content, Text) else str(content))
-            if isinstance(widget, Input):
-                parts.append(widget.value)
-            if isinstance(widget, DataTable):
-                for row in range(widget.row_count):
-                    parts.extend(str(cell) for cell in widget.get_row_at(row))
-    return "\n".join(parts)
-
-
-def words(app, selector: str) -> str:
-    """What one widget on the current screen says, whole (however it wraps on screen)."""
-    content = app.screen.query_one(selector, Static).content
-    return content.plain if isinstance(content, Text) else str(content)
 
 
 def custody(custody_id: int) -> Custody:
     return Custody.get_by_id(custody_id)
 
 
-def message(app, selector: str) -> str:
-    line = app.screen.query_one(selector, MessageLine)
-    return line.message if line.display else ""
-
-
-async def open_confiscation(pilot, school, pupil) -> ConfiscateScreen:
-    await pilot.press("f5")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ConfiscateScreen)
-    await scan(pilot, school.tag_of(pupil))
-    return pilot.app.screen
-
-
-async def fill_and_save(pilot, screen: ConfiscateScreen, *, seal="BAG-0042", by="Mr T. Ellis") -> None:
-    screen.query_one("#by", Input).value = by
-    screen.query_one("#where", Input).value = "Room S12"
-    screen.query_one("#condition-2", Checkbox).value = True  # in a case
-    seal_box = screen.query_one("#seal", ScanBox)
-    seal_box.focus()
-    await type_keys(pilot, seal)  # the bag's number, scanned: a form field keeps what was scanned
-    assert seal_box.value == seal
-    await pilot.press("ctrl+s")
-    await pilot.pause()
-
-
 async def open_release(pilot, code: str) -> ReleaseScreen:
-    await pilot.press("f6")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ReleaseScreen)
+    await open_screen(pilot, "f6", ReleaseScreen)
     await scan(pilot, code)
     await pilot.pause()
     return pilot.app.screen
@@ -117,17 +57,16 @@ async def open_release(pilot, code: str) -> ReleaseScreen:
 
 async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin(school):
     ruby = school.pupils[4]
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, ruby)
         text = shown(app)
         assert "Ruby Mitchell" in text and "1st confiscation" in text and "None before this term" in text
         assert "Ladder: A parent or carer collects it after school. Collect after school today." in \
-            words(app, "#ladder"), "the ladder's outcome is shown before saving"
+            widget_text(app, "#ladder"), "the ladder's outcome is shown before saving"
         assert screen.query_one("#by", Input).value == "Ann Adams", "defaults to the member of staff signed in"
-        shot(app, "confiscate-form")
-        await fill_and_save(pilot, screen)
+        keep_shot(app, "confiscate-form")
+        await fill_and_save_confiscation(pilot, screen)
 
         receipt = screen.receipt
         assert receipt is not None
@@ -154,7 +93,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         informed = Event.get(Event.action == "PARENT_INFORMED")
         assert informed.custody_id == receipt.custody_id
         assert "Parent informed: phone call · Mrs Dana Mitchell (Mother)" in shown(app)
-        shot(app, "confiscate-done")
+        keep_shot(app, "confiscate-done")
 
         await pilot.press("escape")
         await pilot.pause()
@@ -179,7 +118,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
             "who took it and where, on a line of its own (not wrapped mid-name at 80 columns)"
         assert not release.query_one("#authorise").display, "a listed carer needs no authorisation"
         release.query_one("#id-seen", Input).value = "passport"
-        shot(app, "release-form")
+        keep_shot(app, "release-form")
 
         release.query_one("#pin", Input).value = "000000"
         await pilot.press("ctrl+s")
@@ -200,20 +139,19 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         assert path is not None and path.is_file() and path.read_bytes().startswith(b"%PDF")
         assert path.name in everything_on_screens(app)
         assert "Released to Mrs Dana Mitchell (Mother)" in shown(app)
-        shot(app, "release-done")
+        keep_shot(app, "release-done")
 
 
 async def test_an_unlisted_collector_is_refused_until_the_dsl_authorises(school):
     zoe = school.pupils[0]
-    receipt = take(school)
-    async with kiosk(school).run_test() as pilot:
+    receipt = school.confiscate()
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         release = await open_release(pilot, zoe.mis_id)  # the pupil's ID card this time
         release.query_one(CollectorChoice).choose(SOMEONE_ELSE)
         await pilot.pause()
         assert release.query_one("#someone").display and release.query_one("#authorise").display
-        assert "not on the pupil's contact list" in words(app, "#authorise-why")
+        assert "not on the pupil's contact list" in widget_text(app, "#authorise-why")
         release.query_one("#collector-name", Input).value = "Ms Kim Lowe"
         release.query_one("#collector-relationship", Input).value = "Aunt"
         release.query_one("#id-seen", Input).value = "driving licence"
@@ -251,23 +189,22 @@ async def test_an_unlisted_collector_is_refused_until_the_dsl_authorises(school)
 
 async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_and_hands_to_police(school):
     leo = school.pupils[5]
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, leo)
-        await fill_and_save(pilot, screen, seal="BAG-0077")
+        await fill_and_save_confiscation(pilot, screen, seal="BAG-0077")
         custody_id = screen.receipt.custody_id
 
         await pilot.press("g")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, FlagSafeguarding)
-        instructions = words(app, "#flag-instructions")
+        instructions = widget_text(app, "#flag-instructions")
         for line in HOLD_INSTRUCTIONS:
             assert line in instructions, f"instruction missing: {line}"
         assert dialog.query_one("#flag-instructions").region.height >= len(HOLD_INSTRUCTIONS) + 1, \
             "every instruction is on screen, not scrolled away"
-        shot(app, "flag-safeguarding")
+        keep_shot(app, "flag-safeguarding")
         dialog.query_one("#concern", Input).value = "pupil said an image was shared"
         dialog.query_one("#flag-ok", Button).press()
         await pilot.pause()
@@ -281,7 +218,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert app.screen is screen
         assert custody(custody_id).state == State.SAFEGUARDING_HOLD
         assert screen.query_one("#done-headline").text == "⚠ HELD FOR DSL"
-        assert "Tell the Designated Safeguarding Lead (DSL) now" in words(app, "#done-summary"), \
+        assert "Tell the Designated Safeguarding Lead (DSL) now" in widget_text(app, "#done-summary"), \
             "the role in full, as the policy names it, not only the acronym"
         assert "pupil said an image was shared" not in everything_on_screens(app), \
             "once saved, the concern is a DSL note: not even its writer sees it again"
@@ -294,7 +231,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         await pilot.pause()
         assert isinstance(app.screen, HoldsAlert)
         assert "1 phone is on a safeguarding hold" in shown(app) and "Leo Webb" in shown(app)
-        shot(app, "dsl-alert")
+        keep_shot(app, "dsl-alert")
         await pilot.press("enter")
         await pilot.pause()
         holds = app.screen
@@ -320,13 +257,13 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert len(receipts) == 1 and receipts[0].read_bytes().startswith(b"%PDF")
         assert receipts[0].name in everything_on_screens(app)
         assert "No phone is on a safeguarding hold" in shown(app)
-        shot(app, "holds-after-police")
+        keep_shot(app, "holds-after-police")
 
 
 async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
-    held = take(school, 2)
+    held = school.confiscate(2)
     flag_safeguarding(school.ctx(), held.custody_id, concern="overheard in the corridor", acknowledged=True)
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         await sign_in(pilot, "HG", "591730")  # the head, like the DSL
         await pilot.pause()
@@ -362,17 +299,17 @@ async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
 
 async def test_an_office_user_never_sees_a_dsl_notes_text(school):
     zoe, lukasz = school.pupils[0], school.pupils[1]
-    dsl = school.ctx(as_role(school, "PS"))
-    held = take(school, 0)
+    dsl = school.ctx(school.signed_in("PS"))
+    held = school.confiscate(0)
     flag_safeguarding(school.ctx(), held.custody_id, concern="concern from the classroom", acknowledged=True)
     add_dsl_note(dsl, held.custody_id, CANARY)
-    cleared = take(school, 1, seal="BAG-0002")
+    cleared = school.confiscate(1, seal="BAG-0002")
     flag_safeguarding(school.ctx(), cleared.custody_id, concern=CANARY, acknowledged=True)
     from kiosk.custody.safeguarding import clear_hold
 
     clear_hold(dsl, cleared.custody_id, reason=f"{CANARY} (cleared)")
 
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
 
         def no_canary(step: str) -> None:
@@ -390,7 +327,7 @@ async def test_an_office_user_never_sees_a_dsl_notes_text(school):
         no_canary("F10")
         await open_confiscation(pilot, school, zoe)
         assert "already confiscated and on a safeguarding hold" in shown(app)
-        assert "held for the DSL" in words(app, "#ladder"), "earlier confiscations this term, and where they are"
+        assert "held for the DSL" in widget_text(app, "#ladder"), "earlier confiscations this term, and where they are"
         no_canary("confiscate screen for a pupil on hold")
         await pilot.press("escape")
         await open_release(pilot, school.tag_of(zoe))
@@ -416,12 +353,11 @@ async def test_an_office_user_never_sees_a_dsl_notes_text(school):
 
 async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
     zoe, ruby = school.pupils[0], school.pupils[4]
-    held = take(school, 0)
+    held = school.confiscate(0)
     flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True)
-    racing = take(school, 4, seal="BAG-0005")
-    async with kiosk(school).run_test() as pilot:
+    racing = school.confiscate(4, seal="BAG-0005")
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         release = await open_release(pilot, school.tag_of(zoe))
         text = shown(app)
         assert "ON A SAFEGUARDING HOLD: it cannot be released" in text and "HELD FOR DSL" in text
@@ -430,7 +366,7 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert custody(held.custody_id).state == State.SAFEGUARDING_HOLD
-        shot(app, "release-on-hold")
+        keep_shot(app, "release-on-hold")
 
         # Another desk flags a phone while this desk is releasing it: the domain refuses, in red, as it says.
         await scan(pilot, school.tag_of(ruby))
@@ -438,7 +374,7 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
         release.query_one(CollectorChoice).choose(release.query_one(CollectorChoice).carers[0].id)
         release.query_one("#id-seen", Input).value = "passport"
         release.query_one("#pin", Input).value = OFFICE_PIN
-        flag_safeguarding(school.ctx(as_role(school, "TE")), racing.custody_id, concern="seen by a teacher",
+        flag_safeguarding(school.ctx(school.signed_in("TE")), racing.custody_id, concern="seen by a teacher",
                           acknowledged=True)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -451,11 +387,10 @@ async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(sc
     from kiosk.custody.release import carers_of, release_to_carer
 
     zoe = school.pupils[0]
-    held = take(school, 0)
+    held = school.confiscate(0)
     # Seven minutes pass on the clock: long enough for the idle lock, which is not what this test is about.
-    async with kiosk(school, idle_lock_seconds=3600).run_test() as pilot:
+    async with signed_in(kiosk_app(school, idle_lock_seconds=3600)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         release = await open_release(pilot, school.tag_of(zoe))
         release.query_one(CollectorChoice).choose(release.query_one(CollectorChoice).carers[0].id)
         release.query_one("#id-seen", Input).value = "passport"
@@ -475,12 +410,11 @@ async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(sc
 async def test_a_phone_handed_in_this_morning_is_converted_not_recorded_twice(school):
     leo = school.pupils[5]
     hand_in(school.ctx(), resolve(normalise(school.tag_of(leo))))
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, leo)
         assert "This phone is in the office now (slot 11B-01" in shown(app)
-        await fill_and_save(pilot, screen)
+        await fill_and_save_confiscation(pilot, screen)
         assert screen.receipt is not None and screen.receipt.converted_from_daily
         assert "that record is now the confiscation" in shown(app)
     assert [c.state for c in Custody.select()] == [State.HELD_FOR_PARENT]
@@ -488,15 +422,14 @@ async def test_a_phone_handed_in_this_morning_is_converted_not_recorded_twice(sc
 
 async def test_found_in_an_exam_asks_for_the_exam_details(school):
     ruby = school.pupils[4]
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, ruby)
         assert not screen.query_one("#exam").display
         screen.query_one("#reason", Select).value = "found during an exam"
         await pilot.pause()
         assert screen.query_one("#exam").display and "Exam board" in shown(app)
-        await fill_and_save(pilot, screen)
+        await fill_and_save_confiscation(pilot, screen)
         assert "exam board and paper" in message(app, "#error")
         assert Custody.select().count() == 0
         screen.query_one("#exam-board", Input).value = "AQA"
@@ -509,11 +442,10 @@ async def test_found_in_an_exam_asks_for_the_exam_details(school):
 
 async def test_a_search_is_recorded_from_the_confiscation_and_reminds_about_the_dsl(school):
     ruby = school.pupils[4]
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, ruby)
-        await fill_and_save(pilot, screen)
+        await fill_and_save_confiscation(pilot, screen)
         await pilot.press("f8")
         await pilot.pause()
         form = app.screen
@@ -538,10 +470,9 @@ async def test_a_search_is_recorded_from_the_confiscation_and_reminds_about_the_
 
 async def test_locking_from_any_of_these_screens_leaves_no_pupil_behind(school):
     ruby = school.pupils[4]
-    take(school, 4)
-    async with kiosk(school, idle_lock_seconds=10).run_test() as pilot:
+    school.confiscate(4)
+    async with signed_in(kiosk_app(school, idle_lock_seconds=10)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_release(pilot, school.tag_of(ruby))
         await pilot.press("ctrl+g")  # the safeguarding dialog over the release screen
         await pilot.pause()
@@ -560,7 +491,7 @@ async def test_locking_from_any_of_these_screens_leaves_no_pupil_behind(school):
 
 
 async def test_each_role_is_offered_only_what_it_may_do(school):
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         offered = {}
         for initials, pin in (("AA", OFFICE_PIN), ("TE", "975310"), ("SO", "735106"), ("HG", "591730")):
@@ -578,9 +509,8 @@ async def test_each_role_is_offered_only_what_it_may_do(school):
 
 
 async def test_at_80x24_the_form_fits_with_save_on_screen_and_an_unticked_box_looks_empty(school):
-    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+    async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, school.pupils[0])
         screen.query_one("#condition-2", Checkbox).value = True  # in a case
         await pilot.pause()
@@ -593,20 +523,19 @@ async def test_at_80x24_the_form_fits_with_save_on_screen_and_an_unticked_box_lo
 
 
 async def test_a_hold_says_since_when_with_the_day_and_its_buttons_show_focus_with_a_frame(school):
-    earlier, today = take(school, 2, seal="BAG-0002"), take(school, 4, seal="BAG-0004")
+    earlier, today = school.confiscate(2, seal="BAG-0002"), school.confiscate(4, seal="BAG-0004")
     school.clock.advance(days=-3)  # Friday 27 November, 08:30
     flag_safeguarding(school.ctx(), earlier.custody_id, concern="for the DSL", acknowledged=True)
     school.clock.advance(days=3)  # Monday again
     flag_safeguarding(school.ctx(), today.custody_id, concern="for the DSL", acknowledged=True)
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+    async with signed_in(kiosk_app(school), "PS", DSL_PIN, size=(160, 45)) as pilot:
         app = pilot.app
-        await sign_in(pilot, "PS", DSL_PIN)
         await pilot.pause()
         assert isinstance(app.screen, HoldsAlert)
         text = shown(app)
         assert "Minh Nguyễn · 10HA · on hold since Fri 27 Nov 08:30" in text, "a hold from an earlier day: its date"
         assert "Ruby Mitchell · 7C · on hold since today 08:30" in text, "today's hold says today"
-        shot(app, "holds-alert-focus")
+        keep_shot(app, "holds-alert-focus")
         focused = app.screen.query_one("#alert-open", Button)
         assert app.focused is focused
         assert not focused.rich_style.reverse, "not Textual's reversed label: a light strip in a pink button"
@@ -620,13 +549,12 @@ async def test_a_hold_says_since_when_with_the_day_and_its_buttons_show_focus_wi
 
 
 async def test_at_80_columns_the_footer_keeps_next_lock_and_help(school):
-    flag_safeguarding(school.ctx(), take(school, 2).custody_id, concern="for the DSL", acknowledged=True)
-    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+    flag_safeguarding(school.ctx(), school.confiscate(2).custody_id, concern="for the DSL", acknowledged=True)
+    async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_confiscation(pilot, school, school.pupils[4])
-        await fill_and_save(pilot, screen)
-        shot(app, "confiscate-done-footer")
+        await fill_and_save_confiscation(pilot, screen)
+        keep_shot(app, "confiscate-done-footer")
         footer = screen_text(app).splitlines()[-1]
         for key in ("ESC Desk", "G Safeguard", "F8 Search", "N Next", "^L Lock", "F1 Help"):
             assert key in footer, f"{key} missing from the saved confiscation's footer: {footer!r}"
@@ -645,9 +573,8 @@ async def test_at_80_columns_the_footer_keeps_next_lock_and_help(school):
 async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_whole(school):
     grounds = "seen filming another pupil in the changing rooms after PE, reported by two pupils and a teacher"
     for size, rows in (((160, 45), 3), ((80, 24), 2)):
-        async with kiosk(school).run_test(size=size) as pilot:
+        async with signed_in(kiosk_app(school), size=size) as pilot:
             app = pilot.app
-            await sign_in(pilot)
             await pilot.press("f8")
             await pilot.pause()
             form = app.screen
@@ -663,7 +590,7 @@ async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_
             assert "Save (Ctrl+S)" in screen_text(app), f"{size}: Save on screen without scrolling"
             form.query_one("#search-save", Button).focus()
             await pilot.pause()
-            shot(app, "search-grounds")
+            keep_shot(app, "search-grounds")
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert form.saved

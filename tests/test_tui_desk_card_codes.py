@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input, TextArea
 
-from kiosk.app import KioskApp, make_app
 from kiosk.clock import to_db
 from kiosk.custody import Mode, State
 from kiosk.custody.codes import new_code
@@ -25,37 +24,29 @@ from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.stocktake import StocktakeScreen
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
-from tests.test_confiscation import take
-from tests.tui_helpers import scan, screen_text, sign_in, type_keys
+from tests.tui_helpers import (
+    kiosk_app,
+    message,
+    open_confiscation,
+    open_screen,
+    scan,
+    screen_text,
+    sign_in,
+    signed_in,
+    type_keys,
+)
 
 GO_BACK = "Go back to the desk first (Esc)"
-
-
-def kiosk(school) -> KioskApp:
-    return make_app(settings=school.settings, keyring=school.keyring, clock=school.clock)
-
-
-def problem(app) -> str:
-    line = app.screen.query_one("#problem", MessageLine)
-    return line.message if line.display else ""
 
 
 def desk_of(app) -> DeskScreen:
     return next(s for s in app.screen_stack if isinstance(s, DeskScreen))
 
 
-async def open_screen(pilot, key: str, kind: type):
-    await pilot.press(key)
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, kind)
-    return pilot.app.screen
-
-
 async def confiscating(pilot, school, pupil) -> ConfiscateScreen:
     """Signed in, on the confiscation screen with `pupil` found."""
     await sign_in(pilot)
-    screen = await open_screen(pilot, "f5", ConfiscateScreen)
-    await scan(pilot, school.tag_of(pupil))
+    screen = await open_confiscation(pilot, school, pupil)
     assert screen.found is not None and screen.found.pupil.id == pupil.id
     return screen
 
@@ -70,9 +61,8 @@ async def releasing_ruby(pilot, school) -> ReleaseScreen:
 
 
 async def test_an_empty_confiscation_gives_way_to_the_desk_which_changes_mode(school):
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         assert desk_of(app).mode == Mode.HAND_IN
         await open_screen(pilot, "f5", ConfiscateScreen)
         await type_keys(pilot, "KXHANDBACK")
@@ -83,9 +73,8 @@ async def test_an_empty_confiscation_gives_way_to_the_desk_which_changes_mode(sc
 
 
 async def test_an_empty_release_screen_hands_close_day_to_the_desk_which_asks_first(school):
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_screen(pilot, "f6", ReleaseScreen)
         await type_keys(pilot, "KXCLOSEDAY")
         await pilot.pause()
@@ -95,7 +84,7 @@ async def test_an_empty_release_screen_hands_close_day_to_the_desk_which_asks_fi
 
 async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(school):
     zoe = school.pupils[0]
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         screen = await confiscating(pilot, school, zoe)
 
@@ -107,7 +96,7 @@ async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(sc
         where.focus()
         await type_keys(pilot, "KXHANDIN")
         assert app.screen is screen and where.value == "Room S12"
-        assert "desk card's HAND IN barcode" in problem(app) and GO_BACK in problem(app)
+        assert "desk card's HAND IN barcode" in message(app) and GO_BACK in message(app)
         assert "-warning" in screen.query_one("#problem").classes
         assert app.focused is where, "the Enter of the code did not move on either"
 
@@ -115,7 +104,7 @@ async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(sc
         screen.query_one("#cancel", Button).focus()
         await type_keys(pilot, "KXHANDBACK")
         assert app.screen is screen, "Cancel was not pressed"
-        assert "desk card's HAND BACK barcode" in problem(app)
+        assert "desk card's HAND BACK barcode" in message(app)
 
         # The scan box (now for changing the pupil) and the bag-number box.
         screen.query_one("#scan", ScanBox).focus()
@@ -125,19 +114,19 @@ async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(sc
         seal.focus()
         await type_keys(pilot, "KXCLOSEDAY")
         assert app.screen is screen and seal.value == "", "a desk-card code is no bag number"
-        assert "desk card's CLOSE DAY barcode" in problem(app)
+        assert "desk card's CLOSE DAY barcode" in message(app)
         assert where.value == "Room S12" and screen.query_one("#by", Input).value == "Ann Adams"
         assert desk_of(app).mode == Mode.HAND_IN, "the desk was not touched"
 
         seal.value = "BAG-0042"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert screen.receipt is not None and problem(app) == "", "the warning was about the form: saved, it goes"
+        assert screen.receipt is not None and message(app) == "", "the warning was about the form: saved, it goes"
 
 
 async def test_lock_locks_from_a_form_field_on_the_release_screen_and_from_a_search_record(school):
-    take(school, 4)
-    async with kiosk(school).run_test() as pilot:
+    school.confiscate(4)
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         screen = await releasing_ruby(pilot, school)
         id_seen = screen.query_one("#id-seen", Input)
@@ -154,7 +143,7 @@ async def test_lock_locks_from_a_form_field_on_the_release_screen_and_from_a_sea
 
 async def test_a_search_record_opened_from_a_confiscation_says_go_back_and_keeps_the_form(school):
     zoe = school.pupils[0]
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         confiscation = await confiscating(pilot, school, zoe)
         search = await open_screen(pilot, "f8", SearchRecordScreen)
@@ -164,16 +153,15 @@ async def test_a_search_record_opened_from_a_confiscation_says_go_back_and_keeps
         grounds.focus()
         await type_keys(pilot, "KXHANDIN")
         assert app.screen is search and grounds.text == "seen filming in the toilets"
-        assert "Go back to the desk first (Esc then Esc)" in problem(app), "the confiscation is in between"
+        assert "Go back to the desk first (Esc then Esc)" in message(app), "the confiscation is in between"
         assert app.screen_stack[-2] is confiscation
 
 
 async def test_a_stock_take_keeps_its_scans_when_the_desk_card_is_scanned(school):
-    take(school, 4)
+    school.confiscate(4)
     ruby = school.pupils[4]
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         desk_of(app).action_end_of_day()
         await pilot.pause()
         app.screen.action_stocktake()
@@ -190,28 +178,26 @@ async def test_a_stock_take_keeps_its_scans_when_the_desk_card_is_scanned(school
 async def test_a_scan_that_finds_nobody_is_worded_as_the_desk_words_it(school):
     zoe = school.pupils[0]
     old = Tag.create(code=new_code(), pupil=zoe, status="lost", created_at=to_db(school.clock.now()))
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_screen(pilot, "f6", ReleaseScreen)
         await scan(pilot, old.code)
-        assert problem(app).startswith("OLD TAG · Tag ")
+        assert message(app).startswith("OLD TAG · Tag ")
         await open_screen(pilot, "escape", DeskScreen)
         for key, kind in (("f5", ConfiscateScreen), ("f8", SearchRecordScreen)):
             await open_screen(pilot, key, kind)
             await scan(pilot, "999999")
-            assert problem(app) == "UNKNOWN TAG · No pupil has admission number 999999. Check the card, or " \
+            assert message(app) == "UNKNOWN TAG · No pupil has admission number 999999. Check the card, or " \
                                    "type the name."
             await scan(pilot, "KMTEST")  # letters only: a name search that finds nobody
-            assert problem(app).startswith("No pupil on the roster matches 'kmtest'")
+            assert message(app).startswith("No pupil on the roster matches 'kmtest'")
             await pilot.press("escape")
             await pilot.pause()
 
 
 async def test_a_desk_card_code_never_chooses_from_the_pupil_list(school):
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await type_keys(pilot, "zoe")
         assert isinstance(app.screen, PupilPicker)
         await type_keys(pilot, "KXHANDBACK")
@@ -222,8 +208,8 @@ async def test_a_desk_card_code_never_chooses_from_the_pupil_list(school):
 
 
 async def test_a_dialog_keeps_its_text_and_waits_but_lock_still_locks(school):
-    take(school, 4)
-    async with kiosk(school).run_test() as pilot:
+    school.confiscate(4)
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         await releasing_ruby(pilot, school)
         await open_screen(pilot, "ctrl+g", FlagSafeguarding)

@@ -9,16 +9,13 @@ CUPS and KIOSK_REQUIRE_CUPS is not "1".
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button
 
-from kiosk.app import KioskApp, make_app
 from kiosk.custody import State
 from kiosk.db import Custody, Event, Pupil, Tag
 from kiosk.screens.confiscate import ConfiscateScreen
@@ -27,24 +24,21 @@ from kiosk.screens.labels import LabelsScreen
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import ScanBox
-from tests import cupsserver
-from tests.test_tui_confiscation import fill_and_save, open_confiscation
-from tests.tui_helpers import scan, screen_text, sign_in
-
-SHOTS = os.environ.get("KIOSK_SHOTS_DIR")
-
-
-def kiosk(school, **overrides) -> KioskApp:
-    settings = replace(school.settings, **overrides) if overrides else school.settings
-    return make_app(settings=settings, keyring=school.keyring, clock=school.clock)
+from tests.tui_helpers import (
+    fill_and_save_confiscation,
+    keep_shot,
+    kiosk_app,
+    open_confiscation,
+    open_screen,
+    scan,
+    screen_text,
+    sign_in,
+    signed_in,
+)
 
 
 async def open_labels(pilot) -> LabelsScreen:
-    await pilot.press("f12")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, LabelsScreen)
-    return screen
+    return await open_screen(pilot, "f12", LabelsScreen)
 
 
 async def choose(pilot, screen: LabelsScreen, **values) -> None:
@@ -85,8 +79,7 @@ def expected_per_form() -> dict[str, int]:
 
 
 async def test_the_preview_shows_the_count_per_form_the_layout_and_the_printer_before_printing(school, tmp_path):
-    async with kiosk(school).run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
         screen = await open_labels(pilot)
         assert "Scan the pupil's tag" in preview_text(screen), "one pupil is the default: it asks who"
         await choose(pilot, screen, what="everyone", kind="file", target=str(tmp_path / "all.pdf"))
@@ -111,8 +104,7 @@ async def test_the_preview_shows_the_count_per_form_the_layout_and_the_printer_b
 
 async def test_printing_a_form_to_a_file_saves_the_pdf_and_marks_the_labels_printed(school, tmp_path):
     out = tmp_path / "labels" / "9C.pdf"
-    async with kiosk(school).run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
         screen = await open_labels(pilot)
         await choose(pilot, screen, kind="file", target=str(out), what="form")
         await choose(pilot, screen, form="9C")
@@ -126,22 +118,7 @@ async def test_printing_a_form_to_a_file_saves_the_pdf_and_marks_the_labels_prin
         await choose(pilot, screen, what="never")
         assert "4 labels for everyone on roll, never printed only" in preview_text(screen)
         assert "9C" not in preview_text(screen).splitlines()[1]
-        if SHOTS:
-            pilot.app.save_screenshot("labels-printed.svg", SHOTS)
-
-
-@pytest.fixture(scope="module")
-def cups():
-    server = cupsserver.CupsServer()
-    try:
-        server.start()
-    except cupsserver.NoCups as exc:
-        if cupsserver.required():
-            pytest.fail(f"CUPS is required here (KIOSK_REQUIRE_CUPS=1) but: {exc}")
-        print(f"SKIPPED: no CUPS for the Labels screen's printing test: {exc}")
-        pytest.skip(f"no CUPS for these tests: {exc}")
-    yield server
-    server.stop()
+        keep_shot(pilot.app, "labels-printed")
 
 
 async def test_a_stopped_cups_queue_shows_the_failure_in_red_with_retry_which_prints_once_restarted(
@@ -150,8 +127,7 @@ async def test_a_stopped_cups_queue_shows_the_failure_in_red_with_retry_which_pr
     try:
         cups.stop_queue(queue, "Out of labels")
         ruby = school.pupils[4]
-        async with kiosk(school).run_test(size=(120, 40)) as pilot:
-            await sign_in(pilot)
+        async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
             screen = await open_labels(pilot)
             await choose(pilot, screen, kind="cups", target=queue)
             await find_pupil(pilot, screen, school.tag_of(ruby))
@@ -196,8 +172,7 @@ async def test_a_lost_tag_is_replaced_in_one_step_the_old_code_is_refused_and_th
     ruby = school.pupils[4]
     old_code = school.tag_of(ruby)
     out = tmp_path / "replacement.pdf"
-    async with kiosk(school).run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
         screen = await open_labels(pilot)
         await choose(pilot, screen, kind="file", target=str(out))
         await find_pupil(pilot, screen, "ruby mitchell")  # lost: found by name (the picker has one match)
@@ -227,11 +202,10 @@ async def test_a_lost_tag_is_replaced_in_one_step_the_old_code_is_refused_and_th
 async def test_the_bag_label_prints_from_the_confirmation_and_a_printer_failure_keeps_the_confiscation(
         school, tmp_path):
     ruby = school.pupils[4]
-    async with kiosk(school, label_printer_kind="file", label_printer=str(tmp_path / "labels.pdf")).run_test(
-            size=(120, 40)) as pilot:
-        await sign_in(pilot)
+    app = kiosk_app(school, label_printer_kind="file", label_printer=str(tmp_path / "labels.pdf"))
+    async with signed_in(app, size=(120, 40)) as pilot:
         screen = await open_confiscation(pilot, school, ruby)
-        await fill_and_save(pilot, screen)
+        await fill_and_save_confiscation(pilot, screen)
         receipt = screen.receipt
         assert receipt is not None
         await pilot.press("b")
@@ -242,11 +216,10 @@ async def test_the_bag_label_prints_from_the_confirmation_and_a_printer_failure_
 
     # A printer that is not there: the confiscation stands, the log says so, and B tries again.
     zoe = school.pupils[0]
-    async with kiosk(school, label_printer_kind="cups", label_printer="KIOSK_NO_SUCH_QUEUE").run_test(
-            size=(120, 40)) as pilot:
-        await sign_in(pilot)
+    app = kiosk_app(school, label_printer_kind="cups", label_printer="KIOSK_NO_SUCH_QUEUE")
+    async with signed_in(app, size=(120, 40)) as pilot:
         screen = await open_confiscation(pilot, school, zoe)
-        await fill_and_save(pilot, screen, seal="BAG-0043")
+        await fill_and_save_confiscation(pilot, screen, seal="BAG-0043")
         assert isinstance(pilot.app.screen, ConfiscateScreen)
         await pilot.click("#bag-label")
         await finish_printing(pilot)
@@ -267,7 +240,7 @@ async def test_a_print_that_finishes_after_leaving_the_screen_is_reported_on_the
         return real_job(ctx, job)
 
     monkeypatch.setattr(labels_screen, "run_labels_job", slow_printer)
-    async with kiosk(school).run_test(size=(120, 40)) as pilot:
+    async with kiosk_app(school).run_test(size=(120, 40)) as pilot:
         app = pilot.app
 
         def toasts() -> str:
@@ -299,8 +272,7 @@ async def test_a_print_that_finishes_after_leaving_the_screen_is_reported_on_the
 
 
 async def test_the_desk_cards_lock_barcode_locks_from_the_labels_screen(school):
-    async with kiosk(school).run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
         screen = await open_labels(pilot)
         await find_pupil(pilot, screen, "KXHANDBACK")
         assert "desk card's HAND BACK barcode" in result(screen).message
@@ -309,8 +281,7 @@ async def test_the_desk_cards_lock_barcode_locks_from_the_labels_screen(school):
 
 
 async def test_a_teacher_has_no_labels_key(school):
-    async with kiosk(school).run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot, "TE", "975310")
+    async with signed_in(kiosk_app(school), "TE", "975310", size=(120, 40)) as pilot:
         assert "Labels" not in screen_text(pilot.app).splitlines()[-1]
         await pilot.press("f12")
         await pilot.pause()
@@ -330,8 +301,7 @@ def test_the_printer_on_the_screen_defaults_to_the_settings(school, tmp_path, mo
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_the_focused_button_keeps_its_label_on_screen(school, size):
     # The buttons are one row high: a frame all round the focused one drew over its label.
-    async with kiosk(school).run_test(size=size) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         screen = await open_labels(pilot)
         for button_id, label in (("print", "Print  Ctrl+S"), ("replace-lost", "Lost tag: replace")):
             button = screen.query_one(f"#{button_id}", Button)

@@ -7,16 +7,12 @@ also save an SVG screenshot of every state, to look at.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from itertools import takewhile
-from pathlib import Path
 
 import pytest
 from textual.widget import Widget
 
-from kiosk.app import make_app
-from kiosk.auth import sign_in as domain_sign_in
 from kiosk.clock import to_db
 from kiosk.custody import Kind, State, close_day
 from kiosk.custody.codes import new_code
@@ -27,17 +23,10 @@ from kiosk.widgets.big_text import BigText
 from kiosk.widgets.recent_list import RecentList
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import ScanBox
-from tests.conftest import ADMIN_PIN
-from tests.tui_helpers import scan, screen_text, sign_in, type_keys
+from tests.conftest import HEAD_PIN, OFFICE_PIN
+from tests.tui_helpers import keep_shot, kiosk_app, scan, screen_text, sign_in, signed_in, type_keys
 
 SIZES = [(80, 24), (160, 45), (200, 60)]
-
-
-def save(app, name: str, size: tuple[int, int]) -> None:
-    folder = os.environ.get("KIOSK_SHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        app.save_screenshot(f"{name}-{size[0]}x{size[1]}.svg", folder)
 
 
 def assert_banner_reads_from_arms_length(app) -> None:
@@ -59,24 +48,21 @@ def assert_banner_reads_from_arms_length(app) -> None:
 
 @pytest.fixture
 def ruby_has_an_exception(school):
-    admin = domain_sign_in(keyring=school.keyring, clock=school.clock, desk="Reception 1", who="SO",
-                           pin=ADMIN_PIN)
-    add_exception(school.ctx(admin), pupil_id=school.pupils[4].id, kind="medical",
+    add_exception(school.ctx(school.signed_in("SO")), pupil_id=school.pupils[4].id, kind="medical",
                   valid_from=date(2026, 9, 1), valid_to=date(2027, 7, 20), notes="glucose monitor",
                   agreement_ref="MED-14")
 
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_lock_screen_fits(school, size):
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=size) as pilot:
+    async with kiosk_app(school).run_test(size=size) as pilot:
         text = screen_text(pilot.app)
         assert "Desk locked" in text and "Your initials" in text
-        save(pilot.app, "lock", size)
+        keep_shot(pilot.app, "lock")
         await type_keys(pilot, "AA")
         await type_keys(pilot, "000000")
         assert "do not match" in screen_text(pilot.app)
-        save(pilot.app, "lock-wrong-pin", size)
+        keep_shot(pilot.app, "lock-wrong-pin")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -87,33 +73,31 @@ async def test_every_result_is_the_biggest_thing_on_screen_and_never_cut_off(sch
     Custody.create(tag=Tag.get(Tag.code == school.tag_of(zoe)), pupil=zoe, kind=Kind.CONFISCATED,
                    state=State.HELD_FOR_PARENT, slot_box="SAFE", slot_position=1, opened_at=now,
                    opened_by=school.office.staff_id, opened_desk="Reception 1", state_changed_at=now)
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
-        save(app, "desk-ready", size)
+        keep_shot(app, "desk-ready")
         assert_banner_reads_from_arms_length(app)
 
         await scan(pilot, school.tag_of(ruby))
         assert "exception: medical — glucose monitor, until 20 Jul" in screen_text(app)
         assert_banner_reads_from_arms_length(app)
-        save(app, "desk-handed-in", size)
+        keep_shot(app, "desk-handed-in")
 
         school.clock.advance(seconds=30)
         await scan(pilot, school.tag_of(ruby))
         assert_banner_reads_from_arms_length(app)
-        save(app, "desk-already-in", size)
+        keep_shot(app, "desk-already-in")
 
         await pilot.press("f3")
         await scan(pilot, school.tag_of(zoe))
         assert_banner_reads_from_arms_length(app)
         assert "Confiscated — held for a parent or carer" in screen_text(app)
-        save(app, "desk-refused", size)
+        keep_shot(app, "desk-refused")
 
         await scan(pilot, new_code())
         assert_banner_reads_from_arms_length(app)
         assert "is not on this kiosk" in screen_text(app)
-        save(app, "desk-unknown-tag", size)
+        keep_shot(app, "desk-unknown-tag")
 
         # The widest headline there is, with a note under it.
         close_day(school.ctx())
@@ -129,32 +113,30 @@ async def test_every_result_is_the_biggest_thing_on_screen_and_never_cut_off(sch
         await scan(pilot, school.tag_of(ruby))
         assert_banner_reads_from_arms_length(app)
         assert app.screen.query_one(ResultBanner).result.headline == "LEFT OVERNIGHT"
-        save(app, "desk-left-overnight", size)
+        keep_shot(app, "desk-left-overnight")
 
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_picker_and_the_close_of_day_list_fit(school, size):
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         for pupil in school.pupils:
             await scan(pilot, school.tag_of(pupil))
         await type_keys(pilot, "l")  # matches five of the six pupils
         text = screen_text(app)
         assert "Choose the pupil to HAND IN" in text and "MIS 100005" in text
-        save(app, "picker", size)
+        keep_shot(app, "picker")
         await pilot.press("escape")
         await pilot.press("f9")
         assert "6 phones are still in the office" in " ".join(screen_text(app).split())
-        save(app, "close-day-confirm", size)
+        keep_shot(app, "close-day-confirm")
         await pilot.press("y")
         await pilot.pause()
         text = screen_text(app)
         assert "6 phones uncollected" in text
         for pupil in school.pupils:
             assert pupil.display_name in text, f"{pupil.display_name} is missing from the uncollected list"
-        save(app, "close-day-list", size)
+        keep_shot(app, "close-day-list")
 
 
 HATCH_KEYS = ["F1 Help", "F2 Hand in", "F3 Hand back", "^L Lock", "F5 Confiscate"]
@@ -167,19 +149,17 @@ def footer_line(app) -> str:
     return " ".join(screen_text(app).splitlines()[-1].split())
 
 
-@pytest.mark.parametrize("initials, pin", [("AA", "482913"), ("HG", "591730")])
+@pytest.mark.parametrize("initials, pin", [("AA", OFFICE_PIN), ("HG", HEAD_PIN)])
 async def test_at_80_columns_the_footer_shows_the_hatch_keys_and_f1_lists_the_rest(school, initials, pin):
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=(80, 24)) as pilot:
+    async with signed_in(kiosk_app(school), initials, pin, size=(80, 24)) as pilot:
         app = pilot.app
-        await sign_in(pilot, initials, pin)
         footer = footer_line(app)
         for key in HATCH_KEYS + (["F10 Holds"] if initials == "HG" else ["F4 Pupil"]):
             assert key in footer, f"{key!r} missing from the 80-column footer: {footer!r}"
         assert "^P palette" in footer
         hidden = [key for key in EVERY_DESK_KEY if key not in footer]
         assert hidden, "fourteen keys cannot all fit in 80 columns"
-        save(app, f"desk-footer-{initials}", (80, 24))
+        keep_shot(app, f"desk-footer-{initials}")
         await pilot.press("f1")
         await pilot.pause()
         text = " ".join(screen_text(app).split())
@@ -193,24 +173,20 @@ async def test_at_80_columns_the_footer_shows_the_hatch_keys_and_f1_lists_the_re
 
 
 async def test_at_160_columns_the_footer_shows_every_desk_key(school):
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=(160, 45)) as pilot:
+    async with signed_in(kiosk_app(school), "HG", HEAD_PIN, size=(160, 45)) as pilot:  # the head: every key
         app = pilot.app
-        await sign_in(pilot, "HG", "591730")  # the head: every key of the desk
         footer = footer_line(app)
         for key in EVERY_DESK_KEY:
             assert key in footer, f"{key!r} missing from the 160-column footer: {footer!r}"
-        save(app, "desk-footer-head", (160, 45))
+        keep_shot(app, "desk-footer-head")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_on_a_kiosk_sized_screen_the_name_is_big_and_at_hand_back_the_slot_is_bigger_than_the_headline(
         school, size):
     ruby = school.pupils[4]
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         banner = app.screen.query_one(ResultBanner)
         headline, slot = banner.query_one("#headline", BigText), banner.query_one("#slot", BigText)
         name = banner.query_one("#pupil-big", BigText)
@@ -225,7 +201,7 @@ async def test_on_a_kiosk_sized_screen_the_name_is_big_and_at_hand_back_the_slot
         # The name in block letters on its own line at kiosk size; one bold line (icon, name, form) at 80×24.
         assert scale(name) == (1 if large else 0)
         assert banner.query_one("#pupil").display is not large
-        save(app, "desk-handed-in-name", size)
+        keep_shot(app, "desk-handed-in-name")
 
         await pilot.press("f3")
         await scan(pilot, school.tag_of(ruby))
@@ -236,7 +212,7 @@ async def test_on_a_kiosk_sized_screen_the_name_is_big_and_at_hand_back_the_slot
             assert slot.region.height > headline.region.height
         else:
             assert (scale(slot), scale(headline)) == (1, 1)
-        save(app, "desk-handed-back-slot", size)
+        keep_shot(app, "desk-handed-back-slot")
         # "Zoë": the block font has no ë, so the name keeps its exact spelling on the bold line, at both sizes.
         await scan(pilot, school.tag_of(school.pupils[0]))
         assert banner.result.pupil == "Zoë Hall"
@@ -248,9 +224,7 @@ async def test_on_a_kiosk_sized_screen_the_name_is_big_and_at_hand_back_the_slot
 
 
 async def test_the_banner_has_no_left_edge_drawn_in_characters(school):
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=(80, 24)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         banner = pilot.app.screen.query_one(ResultBanner)
         for code in ("", school.tag_of(school.pupils[0]), new_code()):
             if code:
@@ -263,8 +237,7 @@ async def test_the_banner_has_no_left_edge_drawn_in_characters(school):
 async def test_the_lock_screen_clock_is_in_block_letters_at_kiosk_size(school, size):
     from textual.widgets import Digits
 
-    async with make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).run_test(
-            size=size) as pilot:
+    async with kiosk_app(school).run_test(size=size) as pilot:
         await pilot.pause()
         app = pilot.app
         big = app.screen.query_one("#lock-time-big", BigText)

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import stat
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -22,7 +17,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from kiosk.auth import add_staff
-from kiosk.custody import hand_back, hand_in, normalise, resolve
+from kiosk.custody import hand_back, hand_in
 from kiosk.custody.codes import grouped
 from kiosk.custody.exceptions import add_exception
 from kiosk.custody.safeguarding import add_dsl_note, flag_safeguarding
@@ -38,41 +33,31 @@ from kiosk.screens.reports import ChoosePaper, ReportsScreen
 from kiosk.screens.stocktake import EndOfDayScreen, StocktakeScreen
 from kiosk.widgets.bar_chart import BarChart
 from kiosk.widgets.bar_list import BarList
-from tests.test_confiscation import DSL_PIN, as_role, take
-from tests.test_tui_confiscation import CANARY, everything_on_screens, kiosk, shot
-from tests.tui_helpers import burst, scan, screen_text, sign_in, type_keys
+from tests import desk_process
+from tests.conftest import DSL_PIN
+from tests.helpers import flat, pdf_words
+from tests.tui_helpers import (
+    burst,
+    everything_on_screens,
+    keep_shot,
+    kiosk_app,
+    open_screen,
+    scan,
+    screen_text,
+    sign_in,
+    signed_in,
+    type_keys,
+    wait_for,
+    widget_text,
+)
 
+CANARY = "CANARY-5f3a9 bruise seen on arm"
 NOTE_CANARY = "CANARY-77d1 second note about the family"
-
-# A second desk, in another process: opens the same SQLite file and hands phones in through the domain.
-OTHER_DESK = """
-import sys
-from datetime import datetime
-from pathlib import Path
-from kiosk.auth import SignedIn
-from kiosk.clock import FixedClock
-from kiosk.config import Settings
-from kiosk.custody import DeskContext, hand_in, normalise, resolve
-from kiosk.db import open_database
-from kiosk.keyring import load_key_file
-open_database(sys.argv[1])
-who = SignedIn(staff_id=1, name="Ann Adams", initials="AA", role="office", desk="Reception 2")
-ctx = DeskContext(load_key_file(Path(sys.argv[2])), FixedClock(datetime.fromisoformat(sys.argv[3])),
-                  Settings(desk="Reception 2"), who)
-for code in sys.argv[4:]:
-    hand_in(ctx, resolve(normalise(code)))
-print("done")
-"""
-
-
-def flat(text: str) -> str:
-    """Words with runs of spaces collapsed (figures are laid out in padded columns)."""
-    return " ".join(text.split())
 
 
 def words(app, selector: str) -> str:
-    content = app.screen.query_one(selector, Static).content
-    return flat(content.plain if isinstance(content, Text) else str(content))
+    """What a widget says, spacing aside (figures are laid out in padded columns)."""
+    return flat(widget_text(app, selector))
 
 
 def rows(app, selector: str) -> list[list[str]]:
@@ -81,17 +66,8 @@ def rows(app, selector: str) -> list[list[str]]:
             for index in range(table.row_count)]
 
 
-async def wait_for(pilot, condition: Callable[[], bool], what: str, seconds: float = 8.0) -> None:
-    """Let the app run (no key pressed) until `condition` holds, or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {seconds} s waiting for {what}")
-        await pilot.pause(0.1)
-
-
 def do(school, action, pupil_index: int, who=None):
-    return action(school.ctx(who), resolve(normalise(school.tag_of(school.pupils[pupil_index]))))
+    return action(school.ctx(who), school.scanned(pupil_index))
 
 
 def a_busy_morning(school) -> None:
@@ -103,24 +79,22 @@ def a_busy_morning(school) -> None:
     do(school, hand_back, 0)
     now = school.clock.now()
     school.clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    take(school, 5, seal="BAG-0007")
+    school.confiscate(5, seal="BAG-0007")
     school.clock.set(now)
-    take(school, 4, seal="BAG-0009", reason="used on site")
+    school.confiscate(4, seal="BAG-0009", reason="used on site")
 
 
 def on_a_safeguarding_hold(school) -> int:
     """Leo's phone, confiscated and put on a hold by the DSL with a concern and a second note."""
-    dsl = as_role(school, "PS")
-    receipt = take(school, 5, seal="BAG-0042")
+    dsl = school.signed_in("PS")
+    receipt = school.confiscate(5, seal="BAG-0042")
     flag_safeguarding(school.ctx(dsl), receipt.custody_id, concern=CANARY, acknowledged=True)
     add_dsl_note(school.ctx(dsl), receipt.custody_id, NOTE_CANARY)
     return receipt.custody_id
 
 
 async def open_dashboard(pilot) -> DashboardScreen:
-    await pilot.press("f7")
-    screen = pilot.app.screen
-    assert isinstance(screen, DashboardScreen)
+    screen = await open_screen(pilot, "f7", DashboardScreen)
     await wait_for(pilot, lambda: screen.board is not None, "the dashboard's first reading")
     return screen
 
@@ -136,9 +110,8 @@ async def sign_in_as_dsl(pilot) -> None:
 # ── dashboard ───────────────────────────────────────────────────────────────────────────────────────────
 async def test_dashboard_shows_the_days_counts_by_form_and_the_trend(school):
     a_busy_morning(school)
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+    async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_dashboard(pilot)
         figures = words(app, "#dash-figures")
         for line in ("In the office now 3", "Handed in today 4", "Handed back today 1",
@@ -156,14 +129,13 @@ async def test_dashboard_shows_the_days_counts_by_form_and_the_trend(school):
         weeks = dict(trend.bars)
         assert weeks["23/11"] == 1 and weeks["30/11"] == 1 and sum(weeks.values()) == 2
         assert trend.bars[trend.highlight][0] == "30/11", "this week is picked out"
-        shot(app, "dashboard")
+        keep_shot(app, "dashboard")
 
 
 async def test_an_overdue_phone_and_a_printer_that_is_not_ready_are_flagged_in_words(school):
     a_busy_morning(school)  # Leo's phone: confiscated Mon 23 Nov, 7 days ago; the limit is 5 days
-    async with kiosk(school, label_printer_kind="cups", label_printer="NO_SUCH_QUEUE").run_test() as pilot:
+    async with signed_in(kiosk_app(school, label_printer_kind="cups", label_printer="NO_SUCH_QUEUE")) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_dashboard(pilot)
         held = {row[0]: row for row in rows(app, "#held")}
         # The flag is folded into Held, so the table fits 80 columns.
@@ -181,9 +153,8 @@ async def test_at_80x24_the_held_phones_come_first_and_need_no_sideways_scrollin
     leo = school.pupils[5]
     leo.preferred_forename = "Leonardo-Maximilian"
     leo.save()
-    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+    async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_dashboard(pilot)
         await pilot.pause()
         text = screen_text(app)
@@ -220,7 +191,7 @@ def test_the_chart_labels_this_week_the_tallest_the_first_and_the_last():
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_dashboard_lists_the_exceptions_ending_soon_with_pupil_form_kind_and_until(school, size):
     a_busy_morning(school)  # today is Mon 30 Nov 2026
-    head = school.ctx(as_role(school, "HG"))
+    head = school.ctx(school.signed_in("HG"))
     started = date(2026, 9, 1)
     for index, kind, until, notes in ((2, "medical", date(2026, 12, 2), "glucose monitor"),
                                       (3, "young carer", date(2026, 11, 30), None),
@@ -230,9 +201,8 @@ async def test_dashboard_lists_the_exceptions_ending_soon_with_pupil_form_kind_a
                                       (1, "medical", date(2026, 11, 27), None)):  # ended last Friday
         add_exception(head, pupil_id=school.pupils[index].id, kind=kind, valid_from=started, valid_to=until,
                       notes=notes, approved_by_name="Mr H. Grant-Ellis (head)")
-    async with kiosk(school).run_test(size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_dashboard(pilot)
         assert "Exceptions today 5 ⚠ 3 ending soon (listed below)" in words(app, "#dash-figures")
         assert rows(app, "#ending") == [["Aoife Ó Súilleabháin", "7C", "young carer", "Mon 30 Nov", "ends today"],
@@ -242,14 +212,13 @@ async def test_dashboard_lists_the_exceptions_ending_soon_with_pupil_form_kind_a
         app.screen.query_one("#ending").scroll_visible(animate=False)
         await pilot.pause()
         assert "Exceptions ending soon (3)" in screen_text(app)
-        shot(app, "dashboard-exceptions")
+        keep_shot(app, "dashboard-exceptions")
 
 
 async def test_no_exceptions_ending_soon_means_no_list(school):
-    add_exception(school.ctx(as_role(school, "HG")), pupil_id=school.pupils[0].id, kind="medical",
+    add_exception(school.ctx(school.signed_in("HG")), pupil_id=school.pupils[0].id, kind="medical",
                   valid_from=date(2026, 9, 1), valid_to=date(2027, 7, 20))
-    async with kiosk(school).run_test() as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school)) as pilot:
         await open_dashboard(pilot)
         assert not pilot.app.screen.query_one("#dash-ending-box").display
         figures = words(pilot.app, "#dash-figures")
@@ -259,14 +228,13 @@ async def test_no_exceptions_ending_soon_means_no_list(school):
 async def test_dashboard_catches_up_with_another_desk_by_itself(school, tmp_path):
     codes = [school.tag_of(p) for p in school.pupils[:3]]
     seen: list[object] = []
-    async with kiosk(school).run_test(message_hook=seen.append) as pilot:
+    async with signed_in(kiosk_app(school), message_hook=seen.append) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_dashboard(pilot)
         assert "In the office now 0" in words(app, "#dash-figures")
         other_desk = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", OTHER_DESK, str(school.path), str(tmp_path / "config" / "kiosk.key"),
-            school.clock.now().isoformat(), *codes, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            *desk_process.command(school, *(f"in:{code}" for code in codes), at=school.clock.now()),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(other_desk.communicate(), timeout=30)
         assert other_desk.returncode == 0, err.decode()
         # No key is pressed from here on: the dashboard reads again by itself.
@@ -294,9 +262,8 @@ async def test_a_slow_database_never_holds_up_the_keyboard(school, monkeypatch):
 
     monkeypatch.setattr(dashboard_screen, "dashboard", slow_dashboard)
     try:
-        async with kiosk(school).run_test() as pilot:
+        async with signed_in(kiosk_app(school)) as pilot:
             app = pilot.app
-            await sign_in(pilot)
             await pilot.press("f7")
             await wait_for(pilot, started.is_set, "the first reading to start")
             await pilot.press("escape")  # while the worker is still held up in the database
@@ -309,16 +276,15 @@ async def test_a_slow_database_never_holds_up_the_keyboard(school, monkeypatch):
 
 async def test_safeguarding_holds_are_counted_for_the_dsl_and_not_shown_to_the_office(school):
     on_a_safeguarding_hold(school)
-    async with kiosk(school).run_test() as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school)) as pilot:
         screen = await open_dashboard(pilot)
         assert screen.board.safeguarding_holds is None
         assert "Safeguarding" not in everything_on_screens(pilot.app)
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         await sign_in_as_dsl(pilot)
         await open_dashboard(pilot)
         assert "Safeguarding holds 1 restricted" in words(pilot.app, "#dash-figures")
-        shot(pilot.app, "dashboard-dsl")
+        keep_shot(pilot.app, "dashboard-dsl")
 
 
 # ── pupil view ──────────────────────────────────────────────────────────────────────────────────────────
@@ -326,9 +292,8 @@ async def test_pupil_found_by_an_accent_free_partial_name_shows_their_page_and_h
     do(school, hand_in, 2)  # Minh Nguyễn (legal name Thi Minh)
     school.clock.advance(hours=7)
     do(school, hand_back, 2)
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("f4")
         assert isinstance(app.screen, PupilScreen)
         await type_keys(pilot, "nguy")  # no accent, part of the surname
@@ -347,7 +312,7 @@ async def test_pupil_found_by_an_accent_free_partial_name_shows_their_page_and_h
         assert history[1][0] == "Mon 30 Nov 08:30" and history[1][2:] == ["Ann Adams"]
         table = app.screen.query_one("#history", DataTable)
         assert table.virtual_size.width <= table.scrollable_content_region.width, "the history fits 80 columns"
-        shot(app, "pupil")
+        keep_shot(app, "pupil")
 
         await type_keys(pilot, "zoe")  # the next search is just typing: Zoë Hall
         assert "Zoë Hall · 9C" in words(app, "#pupil-title")
@@ -359,9 +324,8 @@ async def test_pupil_found_by_an_accent_free_partial_name_shows_their_page_and_h
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_an_overdue_phone_is_called_overdue_on_the_pupil_page_as_on_the_dashboard(school, size):
     a_busy_morning(school)  # Leo's phone: confiscated Mon 23 Nov at 08:00; today is Mon 30 Nov
-    async with kiosk(school).run_test(size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("f4")
         await type_keys(pilot, "webb")
         assert "⚠ held 7 days — OVERDUE." in words(app, "#pupil-now")
@@ -380,9 +344,8 @@ async def test_the_desk_card_on_the_pupil_page_locks_or_goes_back_to_the_desk(sc
     from kiosk.screens.desk import DeskScreen
     from kiosk.screens.lock import LockScreen
 
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         desk = app.screen
         assert isinstance(desk, DeskScreen) and desk.mode == Mode.HAND_IN
         await pilot.press("f4")
@@ -399,16 +362,15 @@ async def test_the_desk_card_on_the_pupil_page_locks_or_goes_back_to_the_desk(sc
 
 async def test_office_sees_a_held_phone_only_as_refer_to_the_dsl_and_the_dsl_sees_the_hold(school):
     on_a_safeguarding_hold(school)
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("f4")
         await type_keys(pilot, "webb")
         assert words(app, "#pupil-now").startswith("✖ Held — refer to the DSL.")
         assert [row[1] for row in rows(app, "#history")] == [REFER]
         text = everything_on_screens(app)
         assert "CANARY" not in text and "BAG-0042" not in text and "safeguarding hold" not in text.lower()
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         await sign_in_as_dsl(pilot)
         await pilot.press("f4")
@@ -422,9 +384,8 @@ async def test_office_sees_a_held_phone_only_as_refer_to_the_dsl_and_the_dsl_see
 # ── reports ─────────────────────────────────────────────────────────────────────────────────────────────
 async def test_reports_match_the_figures_and_save_a_csv_and_the_review_pack(school):
     a_busy_morning(school)
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
+    async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("f11")
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
@@ -458,7 +419,7 @@ async def test_reports_match_the_figures_and_save_a_csv_and_the_review_pack(scho
         csv = csv_path.read_text(encoding="utf-8-sig")
         assert csv.startswith("section,item,measure,value\n")
         assert "confiscations by reason,used in lesson,count,1" in csv and "totals,phones,handed in,4" in csv
-        shot(app, "reports")
+        keep_shot(app, "reports")
 
 
 async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_to_come(school):
@@ -466,9 +427,8 @@ async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_t
     record_search(school.ctx(), pupil_id=school.pupils[5].id, searched_by_name="Mrs A. Adams",
                   authorised_by_name="Head", grounds="reported filming", found="nothing", dsl_informed=True,
                   parent_informed=False)
-    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+    async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("f11")
         screen = app.screen
         await pilot.press("w")
@@ -484,26 +444,15 @@ async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_t
         await pilot.press("end")  # the body has the focus: to the bottom
         await wait_for(pilot, lambda: more.has_class("-hidden"), "the line to go at the bottom")
         assert "↓ more below" not in screen_text(app)
-    async with kiosk(school).run_test(size=(160, 45)) as pilot:
-        await sign_in(pilot)
+    async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         await pilot.press("f11")
         await wait_for(pilot, lambda: pilot.app.screen.figures is not None, "the report")
         await pilot.pause()
         assert "↓ more below" not in screen_text(pilot.app), "nothing below: no line"
 
 
-def pdf_words(path) -> str:
-    """The words of a saved PDF, as poppler's pdftotext reads them, with runs of spaces collapsed."""
-    if shutil.which("pdftotext") is None:
-        pytest.fail("pdftotext (poppler-utils) is needed to read the PDFs back; .ci/run installs it")
-    return flat(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                               check=True).stdout)
-
-
 async def open_reports(pilot) -> ReportsScreen:
-    await pilot.press("f11")
-    screen = pilot.app.screen
-    assert isinstance(screen, ReportsScreen)
+    screen = await open_screen(pilot, "f11", ReportsScreen)
     await wait_for(pilot, lambda: screen.figures is not None, "the first report")
     return screen
 
@@ -518,9 +467,8 @@ async def type_range(pilot, screen: ReportsScreen, first: str, last: str) -> Non
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_a_range_of_days_typed_as_the_office_types_them(school, size):
     a_busy_morning(school)  # today is Mon 30 Nov 2026; Leo's phone was confiscated Mon 23 Nov, Ruby's today
-    async with kiosk(school).run_test(size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_reports(pilot)
         await pilot.press("r")
         first, last = screen.query_one("#range-from", Input), screen.query_one("#range-to", Input)
@@ -535,7 +483,7 @@ async def test_a_range_of_days_typed_as_the_office_types_them(school, size):
         assert "23 Nov 2026 – 30 Nov 2026" in words(app, "#report-heading")
         assert "Confiscations 2 released 0 · still held 2" in words(app, "#report-summary")
         assert (first.value, last.value) == ("23/11/2026", "30/11/2026"), "the dates as they were understood"
-        shot(app, "reports-range")
+        keep_shot(app, "reports-range")
 
         # A date that does not exist: said plainly, the typing kept, the report on screen unchanged.
         await type_range(pilot, screen, "31/11/2026", "2026-11-30")
@@ -547,7 +495,7 @@ async def test_a_range_of_days_typed_as_the_office_types_them(school, size):
         text = screen_text(app)
         assert "From" in text and "31/11/2026" in text and "2026-11-30" in text, "both boxes on screen"
         assert "November 2026 has 30 days" in text
-        shot(app, "reports-range-bad")
+        keep_shot(app, "reports-range-bad")
 
         # Mended by typing over it, but now the wrong way round: the last day is the one to look at.
         await type_keys(pilot, "30 Nov")
@@ -578,9 +526,8 @@ async def test_a_range_of_days_typed_as_the_office_types_them(school, size):
 
 async def test_each_report_saves_as_a_pdf_with_the_figures_on_screen(school):
     a_busy_morning(school)  # this week: 4 handed in, 1 handed back; Ruby (7C) confiscated, used on site
-    async with kiosk(school).run_test(size=(80, 24)) as pilot:
+    async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         screen = await open_reports(pilot)
         await pilot.press("s")
         chooser = app.screen
@@ -589,7 +536,7 @@ async def test_each_report_saves_as_a_pdf_with_the_figures_on_screen(school):
         titles = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert titles[0] == "1. Everything for the period" and len(titles) == 7
         assert not any("Safeguarding" in t for t in titles), "the office is not offered the safeguarding paper"
-        shot(app, "reports-choose-pdf")
+        keep_shot(app, "reports-choose-pdf")
         await pilot.press("escape")  # nothing saved
         assert app.screen is screen and screen.saved == []
 
@@ -621,7 +568,7 @@ async def test_each_report_saves_as_a_pdf_with_the_figures_on_screen(school):
 
 async def test_the_dsl_can_save_the_safeguarding_counts_and_nobody_else_is_offered_them(school):
     on_a_safeguarding_hold(school)
-    async with kiosk(school).run_test() as pilot:
+    async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         await sign_in_as_dsl(pilot)
         screen = await open_reports(pilot)
@@ -640,10 +587,9 @@ async def test_a_head_of_year_sees_pupils_and_reports_but_no_safeguarding_detail
     add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials="NE",
               role="head_of_year", pin="370461")
     on_a_safeguarding_hold(school)
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school), "NE", "370461") as pilot:
         app = pilot.app
-        await sign_in(pilot, "NE", "370461")
-        shot(app, "desk-head-of-year")
+        keep_shot(app, "desk-head-of-year")
         await pilot.press("f4")
         assert isinstance(app.screen, PupilScreen)
         await type_keys(pilot, "webb")
@@ -661,20 +607,19 @@ async def test_a_head_of_year_sees_pupils_and_reports_but_no_safeguarding_detail
 
 
 async def test_a_teacher_is_not_shown_pupil_pages_or_reports(school):
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school), "TE", "975310") as pilot:
         app = pilot.app
-        await sign_in(pilot, "TE", "975310")
         desk = app.screen
         await pilot.press("f4")
         await pilot.press("f11")
         assert app.screen is desk, "neither screen opens for a teacher"
         # Reached some other way, each screen shows nothing but who it is for.
-        await app.push_screen(PupilScreen(school.ctx(as_role(school, "TE"))))
+        await app.push_screen(PupilScreen(school.ctx(school.signed_in("TE"))))
         await pilot.pause()
         assert "Pupil pages are for the office, heads of year, the DSL and the head." in screen_text(app)
         assert not app.screen.query_one("#scan").display
         app.pop_screen()
-        await app.push_screen(ReportsScreen(school.ctx(as_role(school, "TE"))))
+        await app.push_screen(ReportsScreen(school.ctx(school.signed_in("TE"))))
         await pilot.pause()
         assert "Reports are for the office, heads of year, the DSL and the head." in screen_text(app)
         assert app.screen.figures is None
@@ -695,9 +640,8 @@ async def test_end_of_day_labels_a_phone_left_overnight_in_a_headed_column_that_
     zoe = school.pupils[0]
     zoe.preferred_forename = "Zoë-Alexandra Maximiliane Christabel"  # a long name: cut at 80 columns, not the Note
     zoe.save()
-    async with kiosk(school).run_test(size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("ctrl+t")
         table = app.screen.query_one("#still-in", DataTable)
         assert [str(column.label) for column in table.columns.values()][-1] == "Note"
@@ -713,9 +657,8 @@ async def test_end_of_day_labels_a_phone_left_overnight_in_a_headed_column_that_
 
 async def test_end_of_day_reconciles_by_form_lists_who_is_still_in_and_saves_a_pdf(school):
     a_busy_morning(school)
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("ctrl+t")
         assert isinstance(app.screen, EndOfDayScreen)
         text = screen_text(app)  # 80x24: the list staff act on comes first
@@ -730,16 +673,15 @@ async def test_end_of_day_reconciles_by_form_lists_who_is_still_in_and_saves_a_p
         path = app.screen.pdf_path
         assert path is not None and path.read_bytes().startswith(b"%PDF")
         assert str(path) in everything_on_screens(app)
-        shot(app, "end-of-day")
+        keep_shot(app, "end-of-day")
 
 
 async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(school):
     a_busy_morning(school)  # in the office: Łukasz, Minh, Aoife (daily); Leo, Ruby (confiscated)
     zoe, lukasz, minh, aoife, ruby, leo = (school.tag_of(p) for p in school.pupils)
     shown = {code: grouped(code) for code in (zoe, lukasz, leo)}  # as the labels print them: K2TK-9GHA
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await pilot.press("ctrl+t", "t")
         await pilot.pause()
         screen = app.screen
@@ -753,7 +695,7 @@ async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(sc
         # Short words, so "The kiosk says" is not cut at 80 columns.
         assert scanned[shown[zoe]] == "⚠ not expected" and scanned[shown[leo]] == "✔ confiscated, slot SAFE-01"
         assert "Scanned 4 of the 5 phones" in words(app, "#stock-count")
-        shot(app, "stocktake-scanning")
+        keep_shot(app, "stocktake-scanning")
 
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -765,7 +707,7 @@ async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(sc
         assert missing["Ruby Mitchell"][3:] == ["SAFE-02", "confiscated"]
         assert rows(app, "#unexpected") == [[shown[zoe], "Zoë Hall", "9C", "⚠ handed back 08:35"]]
         assert grouped(minh) in [row[0] for row in rows(app, "#missing")]
-        shot(app, "stocktake-result")
+        keep_shot(app, "stocktake-result")
     record = Event.select().where(Event.action == "STOCKTAKE").get()
     payload = json.loads(record.payload_json)
     assert sorted(payload["missing"]) == sorted([minh, ruby]) and payload["present"] == 3
@@ -781,9 +723,8 @@ async def test_office_never_sees_a_dsl_note_on_any_oversight_screen(school):
         text = everything_on_screens(app)
         assert "CANARY" not in text, f"a DSL note reached {type(app.screen).__name__}"
 
-    async with kiosk(school).run_test() as pilot:
+    async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_dashboard(pilot)
         no_canary(app)
         await pilot.press("escape", "f4")
@@ -809,27 +750,26 @@ async def test_office_never_sees_a_dsl_note_on_any_oversight_screen(school):
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_oversight_screens_fit_the_smallest_and_a_kiosk_sized_terminal(school, size):
     a_busy_morning(school)
-    async with kiosk(school).run_test(size=size) as pilot:
+    async with signed_in(kiosk_app(school), size=size) as pilot:
         app = pilot.app
-        await sign_in(pilot)
         await open_dashboard(pilot)
         text = screen_text(app)
         # The figures, the trend and the table of forms all start on the first screen.
         assert "In the office now" in text and "Confiscations per week" in text and "On roll" in text
         assert "Label printer ✔ ready" in text
-        shot(app, "fit-dashboard")
+        keep_shot(app, "fit-dashboard")
         await pilot.press("escape", "f4")
         await type_keys(pilot, "ruby")
         text = screen_text(app)
         assert "Ruby Mitchell" in text and "Confiscated" in text and "Carers" in text
-        shot(app, "fit-pupil")
+        keep_shot(app, "fit-pupil")
         await pilot.press("escape", "f11")
         await wait_for(pilot, lambda: app.screen.figures is not None, "the report")
         text = screen_text(app)
         assert "Review pack" in text and "Range" in text and "PDF" in text
         assert "Phones handed in" in text and "Desk minutes a day" in text
-        shot(app, "fit-reports")
+        keep_shot(app, "fit-reports")
         await pilot.press("escape", "ctrl+t")
         text = screen_text(app)
         assert "Save printable PDF" in text and "Still in" in text
-        shot(app, "fit-end-of-day")
+        keep_shot(app, "fit-end-of-day")

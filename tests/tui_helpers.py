@@ -1,4 +1,5 @@
-"""Helpers for driving the kiosk's screens: in Pilot tests, and as a launcher for a real terminal (tmux).
+"""Helpers for driving the kiosk's screens: in Pilot tests (start it, sign in, open a screen, read what it
+says, wait for a worker), and as a launcher for a real terminal (tmux).
 
 Run as a script it opens an existing kiosk database and key file and runs the app, exactly as the CLI will:
     python tests/tui_helpers.py DB_PATH KEY_FILE
@@ -6,7 +7,12 @@ Run as a script it opens an existing kiosk database and key file and runs the ap
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +23,26 @@ from textual.app import App  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 
 from kiosk.config import Settings  # noqa: E402
+from tests.helpers import flat  # noqa: E402
 
 SCHOOL_SETTINGS = Settings(school_name="Hillcrest Academy", desk="Reception 1")
+
+
+def kiosk_app(school, settings: Settings | None = None, **overrides) -> App:
+    """The kiosk for the test's school (tests/conftest.py), as the CLI makes it; `overrides` change settings."""
+    from kiosk.app import make_app
+
+    settings = settings or school.settings
+    settings = replace(settings, **overrides) if overrides else settings
+    return make_app(settings=settings, keyring=school.keyring, clock=school.clock)
+
+
+@asynccontextmanager
+async def signed_in(app: App, initials: str = "AA", pin: str = "482913", **run_test) -> AsyncIterator[Pilot]:
+    """The app running under Pilot (`run_test` options: size, message_hook…) with someone signed in at it."""
+    async with app.run_test(**run_test) as pilot:
+        await sign_in(pilot, initials, pin)
+        yield pilot
 
 
 def screen_text(app: App) -> str:
@@ -57,6 +81,106 @@ def burst(app: App, codes: list[str]) -> None:
         for char in code:
             driver.send_message(events.Key(char, char))
         driver.send_message(events.Key("enter", "\r"))
+
+
+def shown(app: App) -> str:
+    """The screen's words with line wrapping undone (a phrase may wrap at 80 columns)."""
+    return flat(screen_text(app))
+
+
+def widget_text(app: App, selector: str) -> str:
+    """What one Static on the current screen says, whole (however it wraps on screen)."""
+    from rich.text import Text
+    from textual.widgets import Static
+
+    content = app.screen.query_one(selector, Static).content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+def message(app: App, selector: str = "#problem") -> str:
+    """What a MessageLine on the current screen says, or "" while it is hidden."""
+    from kiosk.widgets.message_line import MessageLine
+
+    line = app.screen.query_one(selector, MessageLine)
+    return line.message if line.display else ""
+
+
+async def open_screen(pilot: Pilot, key: str, kind: type) -> object:
+    """Press a desk key (F5, F6…) and check the screen it opens is `kind`."""
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, kind), f"{key} opened {pilot.app.screen!r}, not a {kind.__name__}"
+    return pilot.app.screen
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], object], timeout: float = 20.0) -> bool:
+    """Let the app run (its timers, its workers) until `condition()` or the time is up; whether it held."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await pilot.pause(0.1)
+    return True
+
+
+def everything_on_screens(app: App) -> str:
+    """Every word any screen in the stack holds, visible or scrolled away: statics, labels, inputs, tables."""
+    from rich.text import Text
+    from textual.widgets import DataTable, Input, Static
+
+    parts: list[str] = [screen_text(app)]
+    for screen in app.screen_stack:
+        for widget in screen.query("*"):
+            if isinstance(widget, Static):
+                content = widget.content
+                parts.append(content.plain if isinstance(content, Text) else str(content))
+            if isinstance(widget, Input):
+                parts.append(widget.value)
+            if isinstance(widget, DataTable):
+                for row in range(widget.row_count):
+                    parts.extend(str(cell) for cell in widget.get_row_at(row))
+    return "\n".join(parts)
+
+
+async def open_confiscation(pilot: Pilot, school, pupil):
+    """F5, then `pupil`'s tag scanned: the confiscation form for that pupil (or what the scan opened)."""
+    from kiosk.screens.confiscate import ConfiscateScreen
+
+    await open_screen(pilot, "f5", ConfiscateScreen)
+    await scan(pilot, school.tag_of(pupil))
+    return pilot.app.screen
+
+
+async def fill_and_save_confiscation(pilot: Pilot, screen, *, seal: str = "BAG-0042",
+                                     by: str = "Mr T. Ellis") -> None:
+    """The confiscation form filled as the office does (the bag's number scanned into its box), then Ctrl+S."""
+    from textual.widgets import Checkbox, Input
+
+    from kiosk.widgets.scan_box import ScanBox
+
+    screen.query_one("#by", Input).value = by
+    screen.query_one("#where", Input).value = "Room S12"
+    screen.query_one("#condition-2", Checkbox).value = True  # in a case
+    seal_box = screen.query_one("#seal", ScanBox)
+    seal_box.focus()
+    await type_keys(pilot, seal)  # the bag's number, scanned: a form field keeps what was scanned
+    assert seal_box.value == seal
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, seconds: float = 8.0) -> None:
+    """wait_until, failing the test with what it waited for when the time is up."""
+    if not await wait_until(pilot, condition, timeout=seconds):
+        raise AssertionError(f"gave up after {seconds} s waiting for {what}")
+
+
+def keep_shot(app: App, name: str) -> None:
+    """With KIOSK_SHOTS_DIR set, keep an SVG of the screen as it is now to look at (NAME-WxH.svg)."""
+    folder = os.environ.get("KIOSK_SHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        app.save_screenshot(f"{name}-{app.size.width}x{app.size.height}.svg", folder)
 
 
 def shows_big(app: App, text: str) -> bool:

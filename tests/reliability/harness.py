@@ -405,16 +405,10 @@ class OwnPostgres(pgserver.Server):
 
 def start_own_postgres() -> OwnPostgres:
     """A started OwnPostgres; where PostgreSQL is missing the test fails under KIOSK_REQUIRE_PG=1, else skips."""
-    import pytest
+    from tests.helpers import start_or_skip
 
-    server = OwnPostgres()
-    try:
-        server.start()
-    except pgserver.NoPostgres as exc:
-        if pgserver.required():
-            pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_PG=1) but: {exc}")
-        pytest.skip(f"no PostgreSQL server of the test's own: {exc}")
-    return server
+    return start_or_skip(OwnPostgres(), missing=pgserver.NoPostgres, require_flag="KIOSK_REQUIRE_PG",
+                         what="PostgreSQL server of the test's own")
 
 
 def database_name(url: str) -> str:
