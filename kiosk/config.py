@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -196,7 +196,3 @@ def default_witness_path() -> Path | None:
     if path is not None and not settings.witness_file.strip() and not key_file_path(settings).exists():
         return None
     return path
-
-
-def with_overrides(settings: Settings, **overrides: Any) -> Settings:
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None}).validate()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from peewee import fn
 
@@ -115,7 +115,3 @@ def form_order(form: str) -> tuple[int, str]:
 
 def now_local(clock: Clock, settings: Settings) -> datetime:
     return clock.now().astimezone(settings.tz)
-
-
-def local_time_to_utc(day: date, at: time, settings: Settings) -> datetime:
-    return datetime.combine(day, at, tzinfo=settings.tz)

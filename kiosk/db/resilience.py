@@ -198,13 +198,6 @@ class ReconnectingPostgresqlDatabase(PostgresqlDatabase):
         return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]  # peewee's stubs: unannotated
 
 
-def reconnecting(db: Database) -> Database:
-    """The same database with reconnection, for a PostgreSQL database made by `make_database`."""
-    if isinstance(db, ReconnectingPostgresqlDatabase) or not isinstance(db, PostgresqlDatabase):
-        return db
-    return ReconnectingPostgresqlDatabase(db.database, **db.connect_params)
-
-
 def open_database(url: str, *, migrate: bool = True, **kwargs: Any) -> Database:
     """`kiosk.db.connection.open_database`, which now makes every PostgreSQL database a reconnecting one."""
     from kiosk.db import connection

@@ -58,10 +58,6 @@ class Layout:
     bag_label_mm: tuple[float, float] | None = None  # continuous rolls print bag labels longer
 
     @property
-    def is_sheet(self) -> bool:
-        return self.sheet is not None
-
-    @property
     def per_page(self) -> int:
         return self.sheet.per_sheet if self.sheet else 1
 

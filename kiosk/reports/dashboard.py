@@ -29,10 +29,6 @@ class FormNow:
     handed_back_today: int
     in_office: int
 
-    @property
-    def still_out(self) -> int:
-        """Phones handed in today and not yet handed back: the ones still to go home."""
-        return self.in_office
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from kiosk.config import Settings
 from kiosk.custody.reports import form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, DeskDay, Event, Pupil, Search, Staff, database_proxy
+from kiosk.db.models import Custody, DeskDay, Event, Pupil, Search, database_proxy
 from kiosk.db.rows import dicts, tuples
 from kiosk.reports.periods import Period
 
@@ -268,10 +268,6 @@ def _desk_days(first: date, last: date, settings: Settings) -> Iterable[DeskDay]
                     tally.seconds_back += gap
         previous = (at, desk)
     return tallies.values()
-
-
-def staff_names() -> dict[int, str]:
-    return {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
 
 
 def _as_datetime(value: datetime | str) -> datetime:

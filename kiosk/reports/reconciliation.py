@@ -12,7 +12,6 @@ from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil, Tag
 from kiosk.formatting import long_date, weekday_date_time
-from kiosk.reports.periods import Period
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,3 @@ def reconciliation_pdf(rec: Reconciliation, settings: Settings) -> bytes:
               [[s.form, s.pupil, s.slot or "", weekday_date_time(local(s.since, settings.tz)),
                 "left overnight" if s.state == State.UNCOLLECTED else "in office"] for s in rec.still_in])
     return doc.render()
-
-
-def day_period(day: date) -> Period:
-    return Period(day, day, long_date(day))
