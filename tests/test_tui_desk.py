@@ -196,11 +196,25 @@ async def test_an_unknown_or_misread_code_shows_red_with_what_to_do(school):
     assert Custody.select().count() == 0
 
 
+async def on_the_worker(pilot, run):
+    """Run `run` on the desk's database worker (its own thread and connection, where the desk's jobs run), and
+    return its answer (or the DeskError it raised)."""
+    answers: list = []
+    pilot.app.desk_worker.submit(run, owner=pilot.app, then=answers.append, failed=answers.append)
+    assert await wait_until(pilot, lambda: bool(answers), timeout=20), "the worker never answered"
+    return answers[0]
+
+
+def busy_timeout(ms: int):
+    """A job for the worker: this connection (the worker's own) waits at most `ms` for another program's lock."""
+    return lambda: database_proxy.obj.execute_sql(f"PRAGMA busy_timeout = {ms}")
+
+
 async def test_a_database_held_by_another_program_is_shown_not_crashed_on(school):
     async with desk_app(school).run_test() as pilot:
         await sign_in(pilot)
         # Another program takes the write lock and keeps it past this desk's (shortened) busy timeout.
-        database_proxy.obj.execute_sql("PRAGMA busy_timeout = 200")
+        await on_the_worker(pilot, busy_timeout(200))
         other = sqlite3.connect(school.path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
@@ -626,10 +640,10 @@ def test_a_hand_back_says_where_the_phone_came_from(school):
     assert (overnight.from_state, today.from_state) == (State.UNCOLLECTED, State.IN_OFFICE)
     assert hand_in(school.ctx(), resolve(normalise(school.tag_of(zoe)))).from_state is None
     # Whatever its words say, the receipt moves the figures the right way.
-    from kiosk.widgets.desk_figures import after
+    from kiosk.custody.desk import counts_after
 
     worded_otherwise = replace(overnight, message=f"Slot {overnight.slot}")
-    assert after(DeskCounts(0, 0, 1, 6), worded_otherwise) == DeskCounts(0, 1, 0, 6)
+    assert counts_after(DeskCounts(0, 0, 1, 6), worded_otherwise) == DeskCounts(0, 1, 0, 6)
 
 
 async def test_a_confiscated_phone_scanned_at_hand_in_is_not_handed_in_and_says_why(school):
