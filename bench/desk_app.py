@@ -6,9 +6,11 @@ down so its memory can be read.
 Settings (school, desk, key file) come from kiosk.toml in KIOSK_CONFIG_DIR, as at a school.
 
 --stall-log (B9): once the app is mounted, a task on its event loop asks to be woken every STALL_TICK seconds and
-writes down every wake-up later than STALL_LINE by more than that (`<monotonic time> <ms late>`), plus a heartbeat
-(`<monotonic time> 0`) every HEARTBEAT seconds, so the benchmark can tell the longest time the loop was kept
-from its keys, including a stall still going on (no heartbeat since). CLOCK_MONOTONIC is shared by processes.
+writes down every wake-up later than STALL_LINE (`<monotonic time> <ms late> <ms of CPU the loop's thread used
+meanwhile>`: little CPU means it was kept waiting, for a core, the GIL or a lock, rather than busy), plus a
+heartbeat (`<monotonic time> 0 0`) every HEARTBEAT seconds, so the benchmark can tell the longest time the loop
+was kept from its keys, including a stall still going on (no heartbeat since). CLOCK_MONOTONIC is shared by
+processes.
 --sqlite-busy-ms (B9's --quick run only, whose times mean nothing): a shorter SQLite busy timeout.
 """
 
@@ -16,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 STALL_TICK = 0.005
 STALL_LINE = 0.010
@@ -29,17 +33,34 @@ HEARTBEAT = 0.25
 
 async def note_stalls(path: Path) -> None:
     with path.open("a", buffering=1, encoding="utf-8") as out:
+        note_collections(out)
         beat = time.monotonic()
         while True:
-            asked = time.monotonic()
+            asked, cpu = time.monotonic(), time.thread_time()
             await asyncio.sleep(STALL_TICK)
             woke = time.monotonic()
             late = woke - asked - STALL_TICK
             if late > STALL_LINE:
-                out.write(f"{woke:.4f} {late * 1000:.1f}\n")
+                out.write(f"{woke:.4f} {late * 1000:.1f} {(time.thread_time() - cpu) * 1000:.1f}\n")
             if woke - beat >= HEARTBEAT:
                 beat = woke
-                out.write(f"{woke:.4f} 0\n")
+                out.write(f"{woke:.4f} 0 0\n")
+
+
+def note_collections(out: Any) -> None:
+    """Python's garbage collections of 10 ms or more, as `gc <monotonic time> <ms> <generation>`: one of them is
+    a stall of the loop that is no work of the kiosk's own code."""
+    started: list[float] = []
+
+    def collected(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[:] = [time.monotonic()]
+        elif started:
+            took = time.monotonic() - started[0]
+            if took > STALL_LINE:
+                out.write(f"gc {time.monotonic():.4f} {took * 1000:.1f} {info.get('generation')}\n")
+
+    gc.callbacks.append(collected)
 
 
 def watch_stalls(path: Path) -> None:

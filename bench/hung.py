@@ -68,7 +68,7 @@ class Hung:
     well_echo_ms: list[float] = field(default_factory=list)
     hung_echo_ms: list[float] = field(default_factory=list)
     stall_ms: float | None = None
-    stalls: list[tuple[float, float]] = field(default_factory=list)  # the longest few: (ms, s after the burst)
+    stalls: list[tuple[float, float, float, float]] = field(default_factory=list)  # (ms, s after, CPU ms, GC ms)
     not_saved_s: float | None = None
     waited_s: float = 0.0
     saving_shown: bool = False
@@ -91,30 +91,39 @@ def type_and_time(tm: Any, session: str, text: str) -> list[float]:
     return delays
 
 
-def read_stalls(path: Path, start: float, end: float) -> tuple[float, list[tuple[float, float]]]:
+def read_stalls(path: Path, start: float, end: float) -> tuple[float, list[tuple[float, float, float, float]]]:
     """The longest the desk's event loop was kept from its keys at any time between two monotonic instants (a
     late wake-up noted by bench/desk_app.py, counted if it overlaps the window), or, if the loop has noted nothing
     since before the window ended (no heartbeat), how long it has been stuck. Read a little after `end`, so that a
-    stall running at `end` has been noted once it ended. Also the longest few, as (ms, s after `start` it ended)."""
-    late: list[tuple[float, float]] = []
+    stall running at `end` has been noted once it ended. Also the longest few, as (ms, s after `start` it ended, ms
+    of CPU the loop's thread used during it, ms of garbage collection in it)."""
+    late: list[tuple[float, float, float]] = []
+    collections: list[tuple[float, float]] = []
     seen = start
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return float("nan"), []
     for line in lines:
+        if line.startswith("gc "):  # a garbage collection: kept with the stall it fell in
+            _gc, at_text, took, _generation = line.split()
+            if start <= float(at_text) <= end + 1:
+                collections.append((float(at_text), float(took)))
+            continue
         try:
-            at, ms = (float(x) for x in line.split())
+            at, ms, cpu = (float(x) for x in line.split())
         except ValueError:
             continue
         seen = max(seen, at)
         if ms > 0 and at >= start and at - ms / 1000.0 <= end:
-            late.append((ms, at - start))
+            late.append((ms, at - start, cpu))
     now = time.monotonic()
     if seen < end:  # not a heartbeat since before the window ended: stuck since then
-        late.append(((now - seen) * 1000.0, now - start))
+        late.append(((now - seen) * 1000.0, now - start, float("nan")))
     late.sort(reverse=True)
-    return (late[0][0] if late else 0.0), late[:5]
+    longest = [(ms, at, cpu, sum(took for gc_at, took in collections if at - ms / 1000 - 0.01 <= gc_at - start <= at))
+               for ms, at, cpu in late[:5]]
+    return (late[0][0] if late else 0.0), longest
 
 
 def run_hung_desk(tm: Any, session: str, command: list[str], env: dict[str, str | None], *, stall_log: Path,
@@ -137,6 +146,7 @@ def run_hung_desk(tm: Any, session: str, command: list[str], env: dict[str, str 
     tm.send(session, warm_code[0], "Enter")
     tm.wait_for(session, warm_code[1], timeout=30)
     before = max((seq for seq, _code in saved_codes()), default=0)
+    time.sleep(0.5)  # the hand-in's figures and recount settle first: keys are timed at a desk at rest
     result.well_echo_ms = type_and_time(tm, session, ECHO_TEXT)
 
     keys: list[str] = []
@@ -192,10 +202,12 @@ def figures(prefix: str, name: str, hung: Hung | None, *, bound: float | None, w
     whole = hung.saved_in_order and hung.saving_shown and hung.saved + hung.refused == hung.burst
     stall.judge(hung.stall_ms is not None and hung.stall_ms <= STALL_BUDGET_MS and bool(whole))
     order = "in scan order" if hung.saved_in_order else "OUT OF ORDER"
-    longest = ", ".join(f"{ms:.0f} ms (ended +{at:.2f} s)" for ms, at in hung.stalls)
+    longest = ", ".join(f"{ms:.0f} ms (ended +{at:.2f} s, {cpu:.0f} ms CPU" + (f", {gc:.0f} ms GC)" if gc else ")")
+                        for ms, at, cpu, gc in hung.stalls)
     stall.detail = (f"the longest: {longest} after the burst was sent (asyncio wake-ups late by more than 10 ms, "
-                    f"or no heartbeat); SAVING shown: {hung.saving_shown}; after the database came "
-                    f"back {hung.saved} of {hung.burst} saved, {order}, {hung.refused} NOT SAVED"
+                    f"or no heartbeat; CPU: what the loop's thread used meanwhile, the rest it waited for a core); "
+                    f"load average {os.getloadavg()[0]:.1f}; SAVING shown: {hung.saving_shown}; after the database "
+                    f"came back {hung.saved} of {hung.burst} saved, {order}, {hung.refused} NOT SAVED"
                     + (f"; {'; '.join(hung.notes)}" if hung.notes else ""))
     worst_well = max(hung.well_echo_ms)
     worst = max(hung.hung_echo_ms)

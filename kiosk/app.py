@@ -31,7 +31,7 @@ from kiosk.widgets.scan_box import SUBMIT_KEYS
 
 IDLE_CHECK_SECONDS = 1.0
 # As the desk's ANSWER_WAIT_SECONDS: a healthy database records the sign-out in the frame that locks the desk.
-SIGN_OUT_WAIT_SECONDS = 0.05
+SIGN_OUT_WAIT_SECONDS = 0.03
 BELL_CHECK_SECONDS = 0.1
 
 # For low vision: white on black, yellow keys and focus, nothing dimmed. The meaning colours of results
@@ -174,7 +174,7 @@ class KioskApp(App[None]):
 
     def on_desk_worker_finished(self, message: DeskWorker.Finished) -> None:
         """A database job has finished: its answer goes to the screen that asked (or, gone, to the lock screen)."""
-        self.desk_worker.give_answer(message.job)
+        self.desk_worker.answers_came()
 
     async def on_event(self, event: events.Event) -> None:
         # Every key reaches the app first (before it is forwarded to the focused widget): that is the one

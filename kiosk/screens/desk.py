@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -46,7 +48,7 @@ from kiosk.custody.desk import (
     hand_over_scan,
 )
 from kiosk.custody.safeguarding import open_holds
-from kiosk.custody.scans import CommandScan, NameSearch, Scan
+from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.errors import StorageFailed
 from kiosk.formatting import clock_time
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
@@ -62,6 +64,8 @@ from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar, role_words
+
+T = TypeVar("T")
 
 # The screens behind F4-F11 and Ctrl+T are imported when first opened: several print papers, and importing
 # reportlab for them would add a quarter of a second to every start of the kiosk.
@@ -102,7 +106,7 @@ REFRESH_WAIT_SECONDS = 0.5
 # in a few milliseconds, so the result is in the same frame as the Enter, with no "saving…" flicker. It is the
 # longest a key can be kept waiting by a database that has hung (the desk then says SAVING and takes keys again;
 # the answer comes when it comes): well under the tenth of a second a person notices.
-ANSWER_WAIT_SECONDS = 0.05
+ANSWER_WAIT_SECONDS = 0.03
 # A result that arrives while later scans are still being saved stays in the banner this long; then the banner
 # says SAVING again for those (the result stays in the recent list).
 RESULT_HOLD_SECONDS = 2.0
@@ -196,6 +200,7 @@ class DeskScreen(Screen[None]):
         self.changes = 0
         self._writes_out = 0  # hand-ins, hand-backs and closes of day sent to the worker, not yet answered
         self._reads_out = 0  # lookups sent to the worker, not yet answered
+        self._set_aside = False  # a reading was not shown because a write was out
         self._saving_mode = self.mode  # the mode of the scans being saved, for the SAVING line's advice
         self._hold: Timer | None = None  # while set, a fresh result keeps the banner (see RESULT_HOLD_SECONDS)
         self._note = ""  # the scan box's own word under it ("same scan ignored"); "saving…" goes before it
@@ -345,7 +350,9 @@ class DeskScreen(Screen[None]):
             # Began before this desk's latest hand-in or hand-back, or one is still being saved (so it may or may
             # not include it): keep the figures the receipts built, and read again shortly (once nothing is out:
             # the last answer asks for it).
-            if not self._writes_out:
+            if self._writes_out:
+                self._set_aside = True  # the last answer asks again
+            else:
                 self.recount_soon()
         else:
             figures.show(poll.counts)
@@ -403,17 +410,15 @@ class DeskScreen(Screen[None]):
         if isinstance(scan, NameSearch):
             self.pick_pupil(scan)
             return
-        self.hand_over(scan)
+        self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode))
 
-    def hand_over(self, scan: Scan | int) -> None:
-        """Hand the phone in or back, in the desk's current mode, on the worker: a scanned code, or the id of a
-        pupil chosen by name. The result is shown when the database has answered, never before."""
+    def hand_over(self, run: Callable[[], Receipt]) -> None:
+        """Hand a phone in or back on the worker (`run`: the domain's hand_over_scan or hand_over_pupil, in the
+        desk's current mode). The result is shown when the database has answered, never before."""
         if not self.hands_in:  # the domain would refuse it too; this says what the desk is for instead
             self.show_problem(NotPermitted(self.look_up_line()))
             return
         mode = self.mode
-        run = (partial(hand_over_pupil, self.ctx, scan, mode=mode) if isinstance(scan, int)
-               else partial(hand_over_scan, self.ctx, scan, mode=mode))
         self._writes_out += 1
         self._saving_mode = mode
         self.changes += 1  # a reading that begins from now on may or may not include it
@@ -448,9 +453,6 @@ class DeskScreen(Screen[None]):
     def _unattended(self, answer: Receipt | DeskError, mode: str) -> str:
         self._writes_out = max(0, self._writes_out - 1)
         return unattended_words(answer, mode)
-
-    def show_receipt(self, receipt: Receipt) -> None:
-        self.show(receipt_result(receipt, self.mode))
 
     def show_problem(self, error: DeskError) -> None:
         self.show(Result.problem(problem_headline(error), error.message))
@@ -492,7 +494,9 @@ class DeskScreen(Screen[None]):
             if self._hold is not None:
                 self._hold.stop()
                 self._hold = None
-            self.recount_soon()  # readings were set aside while writes were out
+            if self._set_aside:  # a reading came while writes were out: read again now that none is
+                self._set_aside = False
+                self.recount_soon()
         self._show_box_line()
 
     def _set_note(self, note: str) -> None:
@@ -507,7 +511,8 @@ class DeskScreen(Screen[None]):
         if self._scan_box.border_subtitle != line:
             self._scan_box.border_subtitle = line
 
-    def _read(self, run, then, *, failed=None) -> None:  # type: ignore[no-untyped-def]
+    def _read(self, run: Callable[[], T], then: Callable[[T], None], *,
+              failed: Callable[[DeskError], None] | None = None) -> None:
         """A lookup on the worker (never a write): the box says it is waiting if it takes longer than a moment."""
         self._reads_out += 1
 
@@ -515,7 +520,7 @@ class DeskScreen(Screen[None]):
             self._reads_out = max(0, self._reads_out - 1)
             self._show_box_line()
 
-        def gave(value) -> None:  # type: ignore[no-untyped-def]
+        def gave(value: T) -> None:
             answered()
             then(value)
 
@@ -553,7 +558,7 @@ class DeskScreen(Screen[None]):
 
         def chosen(pupil_id: int | None) -> None:
             if pupil_id is not None:
-                self.hand_over(pupil_id)
+                self.hand_over(partial(hand_over_pupil, self.ctx, pupil_id, mode=mode))
 
         self.app.push_screen(PupilPicker(pupils, mode=MODE_WORDS[mode], typed=search.text), chosen)
 
@@ -645,7 +650,7 @@ class DeskScreen(Screen[None]):
     def alert_holds(self) -> None:
         self._read(open_holds, self.show_holds_alert)
 
-    def show_holds_alert(self, holds: list) -> None:  # type: ignore[type-arg]
+    def show_holds_alert(self, holds: list[Any]) -> None:
         from kiosk.screens.safeguarding import HoldsAlert
 
         if not holds:
