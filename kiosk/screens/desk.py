@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -21,18 +21,14 @@ from kiosk.clock import local
 from kiosk.custody import (
     BadScan,
     CloseDayReport,
-    Conflict,
     DeskContext,
     DeskCounts,
     DeskError,
     Mode,
     NotPermitted,
-    Outcome,
     PupilSummary,
     Receipt,
-    Refused,
     RepeatFilter,
-    Severity,
     close_day,
     default_mode,
     desk_counts,
@@ -52,7 +48,16 @@ from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.errors import StorageFailed
 from kiosk.formatting import clock_time
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
-from kiosk.screens.finding import FINDING_HEADLINES
+from kiosk.screens.desk_words import (
+    MODE_WORDS,
+    NO_HATCH_PROMPT,
+    SAVING_HEADLINE,
+    SCAN_PROMPT,
+    problem_headline,
+    receipt_result,
+    saving_words,
+    unattended_words,
+)
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.database_down import DatabaseDown
@@ -70,22 +75,6 @@ T = TypeVar("T")
 # The screens behind F4-F11 and Ctrl+T are imported when first opened: several print papers, and importing
 # reportlab for them would add a quarter of a second to every start of the kiosk.
 
-SCAN_PROMPT = "scan a tag, a school ID card, or type a name"
-NO_HATCH_PROMPT = "scanning here hands nothing in or back for your role: see the keys below"
-MODE_WORDS = {Mode.HAND_IN: "HAND IN", Mode.HAND_BACK: "HAND BACK"}
-# The headline for each desk error; the error's own message says what to do next. A tag that is not known, is
-# old or was misread gets the same words here as on the confiscation and release screens (finding.py's).
-PROBLEM_HEADLINES: list[tuple[type[DeskError], str]] = [
-    *FINDING_HEADLINES, (Conflict, "TRY AGAIN"), (NotPermitted, "NOT ALLOWED"),
-    (Refused, "REFUSED"), (StorageFailed, "NOT SAVED"), (DeskError, "PROBLEM"),
-]
-# A refused hand-in or hand-back: the headline says what did not happen (from arm's length a red CONFISCATED could
-# read as "confiscation done"), the line under it why, and what to do instead.
-REFUSED_HEADLINES = {Mode.HAND_IN: "NOT HANDED IN", Mode.HAND_BACK: "NOT HANDED BACK"}
-REFUSAL_REASONS = {
-    Outcome.CONFISCATED: "Confiscated — held for a parent or carer (F6 release)",
-    Outcome.HELD: "Held — do not hand back: refer to the Designated Safeguarding Lead",
-}
 # The desk of a role that does not work the hatch has no mode: the bar says what it is for instead (a head of year
 # looks pupils up; a teacher confiscates).
 NO_HAND_IN_WORDS = ((Permission.VIEW_PUPILS, "LOOK UP"), (Permission.CONFISCATE, "CONFISCATE"))
@@ -102,51 +91,18 @@ RECOUNT_SECONDS = 0.3
 # shows in the same frame. The 3-second timer never waits, and nothing waits behind a read already running.
 REFRESH_WAIT_SECONDS = 0.5
 # Every database action of the desk runs on the app's worker (kiosk/widgets/desk_worker.py), never on this thread.
-# When nothing else is outstanding, the key that asked waits this long for the answer: a healthy database answers
-# in a few milliseconds, so the result is in the same frame as the Enter, with no "saving…" flicker. It is the
-# longest a key can be kept waiting by a database that has hung (the desk then says SAVING and takes keys again;
-# the answer comes when it comes): well under the tenth of a second a person notices.
+# The key that asked waits this long for the answer (unless the database has just let a wait run out): a healthy
+# database answers in a few milliseconds, so the result is in the same frame as the Enter, with no "saving…"
+# flicker. It is the longest a key can be kept waiting by a database that has hung (the desk then says SAVING and
+# takes keys again; the answer comes when it comes): well under the tenth of a second a person notices.
 ANSWER_WAIT_SECONDS = 0.03
 # A result that arrives while later scans are still being saved stays in the banner this long; then the banner
 # says SAVING again for those (the result stays in the recent list).
 RESULT_HOLD_SECONDS = 2.0
-SAVING_HEADLINE = "SAVING..."
-# What to do while a scan is being saved: nothing that its result could make wrong.
-SAVING_ADVICE = {Mode.HAND_IN: "Keep the phone until this says HANDED IN.",
-                 Mode.HAND_BACK: "Do not give the phone back until this says HANDED BACK."}
 # The footer's keys in order of importance at the hatch: at 80 columns the first of these are what it shows.
 # (Keys a role does not have are skipped: the DSL and the head get F10 Holds where the office gets F4 Pupil.)
 HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "confiscate", "holds", "pupil",
               "release", "close_day", "search_record", "dashboard", "reports", "end_of_day", "app.labels")
-
-
-def problem_headline(error: DeskError) -> str:
-    return next(headline for kind, headline in PROBLEM_HEADLINES if isinstance(error, kind))
-
-
-def receipt_result(receipt: Receipt, mode: str) -> Result:
-    """The banner for a receipt. A refusal names what was refused (NOT HANDED BACK) and says why under it."""
-    result = Result.of_receipt(receipt)
-    if receipt.severity is not Severity.REFUSED:
-        return result
-    reason = REFUSAL_REASONS.get(receipt.outcome, receipt.message)
-    return replace(result, headline=REFUSED_HEADLINES[mode], message=reason)
-
-
-def saving_words(count: int, mode: str) -> str:
-    """The line under SAVING...: how many scans wait for the database, and what not to do meanwhile."""
-    scans = "1 scan" if count == 1 else f"{count} scans"
-    return f"Waiting for the database to save {scans}. {SAVING_ADVICE.get(mode, '')}".strip()
-
-
-def unattended_words(answer: Receipt | DeskError, mode: str) -> str:
-    """For a scan whose answer came after the desk locked. Said on the lock screen, so it names no pupil (an
-    error's own message may: a retired tag names its pupil) and says only what happened."""
-    if isinstance(answer, DeskError):
-        return (f"A scan made as the desk locked: ✖ {problem_headline(answer)}. That phone was not handed in or "
-                "back: sign in and scan it again.")
-    result = receipt_result(answer, mode)
-    return f"A scan made as the desk locked: {result.icon} {result.headline}."
 
 
 @dataclass(frozen=True)
