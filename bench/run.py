@@ -16,6 +16,9 @@ wherever one exists:
   B6  peak memory (RSS) of the kiosk process during B1                        ≤ 200 MB
   B7  reports on the year: (a) today's report ≤ 0.2 s; (b) the annual review pack ≤ 2 s (when it exists)
   B8  four desks (processes) on PostgreSQL: aggregate hand-ins/s, and errors, which must be 0
+  B9  the desk while its database hangs (SQLite: another program holds the write lock; PostgreSQL: the desk's
+      server processes stopped), a burst of scans in tmux (bench/hung.py): the longest stall of the desk's event
+      loop ≤ 100 ms, the worst key echo ≤ the same keys on a well database + 100 ms, scan to NOT SAVED ≤ 6 s
 
 Prints a table and writes JSON (--json, and always <workdir>/latest.json and latest.md). Exit status 0 when
 every benchmark ran (budgets missed or not: this measures, the table judges); 1 if a benchmark broke.
@@ -660,6 +663,12 @@ def bench_postgres(run: Run) -> list[Figure]:
         server.stop()
 
 
+def bench_hung(run: Run) -> list[Figure]:
+    from bench.hung import measure
+
+    return measure(run)
+
+
 def _pg_head(url: str) -> int:
     import psycopg2
 
@@ -682,13 +691,17 @@ GROUPS: list[tuple[str, Callable[[Run], list[Figure]], tuple[str, ...]]] = [
     ("B1", bench_terminal, TERMINAL_KEYS),
     ("B5", bench_labels, LABEL_KEYS),
     ("B8", bench_postgres, ("B8.rate", "B8.errors")),
+    ("B9", bench_hung, ("B9.sqlite_stall", "B9.sqlite_echo", "B9.sqlite_not_saved", "B9.pg_stall", "B9.pg_echo",
+                        "B9.pg_not_saved")),
 ]
 # Which group measures each benchmark named on --only.
-GROUP_OF = {"B1": "B1", "B4": "B1", "B6": "B1", "B2": "B2", "B3": "B2", "B5": "B5", "B7": "B7", "B8": "B8"}
+GROUP_OF = {"B1": "B1", "B4": "B1", "B6": "B1", "B2": "B2", "B3": "B2", "B5": "B5", "B7": "B7", "B8": "B8",
+            "B9": "B9"}
 ORDER = ["B1.rate", "B2.hand_in_p50", "B2.hand_in_p99", "B2.hand_back_p50", "B2.hand_back_p99", "B3.resolve_p99",
          "B3.resolve_p50", "B3.desk_counts_p50", "B4.startup", "B4.startup_no_bytecode", "B4.sign_in",
          "B5.labels_pdf", "B5.labels_brother", "B6.peak_rss", "B7a.today_report", "B7b.review_pack", "B8.rate",
-         "B8.errors"]
+         "B8.errors", "B9.sqlite_stall", "B9.sqlite_echo", "B9.sqlite_not_saved", "B9.pg_stall", "B9.pg_echo",
+         "B9.pg_not_saved"]
 ALL_KEYS = tuple(ORDER)
 
 

@@ -17,7 +17,8 @@ from kiosk.auth.roles import Permission
 from kiosk.auth.staff import SignedIn, record_sign_out
 from kiosk.clock import Clock
 from kiosk.config import Settings
-from kiosk.custody import DeskContext, Severity
+from kiosk.custody import DeskContext, DeskError, Severity
+from kiosk.custody.desk import close_this_threads_connection
 from kiosk.custody.scans import COMMAND_CODES
 from kiosk.keyring import Keyring
 from kiosk.screens.close_day import ConfirmCloseDay
@@ -25,9 +26,12 @@ from kiosk.screens.desk import DeskScreen
 from kiosk.screens.finding import DeskCardKeys
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
+from kiosk.widgets.desk_worker import DeskWorker
 from kiosk.widgets.scan_box import SUBMIT_KEYS
 
 IDLE_CHECK_SECONDS = 1.0
+# As the desk's ANSWER_WAIT_SECONDS: a healthy database records the sign-out in the frame that locks the desk.
+SIGN_OUT_WAIT_SECONDS = 0.03
 BELL_CHECK_SECONDS = 0.1
 
 # For low vision: white on black, yellow keys and focus, nothing dimmed. The meaning colours of results
@@ -145,6 +149,10 @@ class KioskApp(App[None]):
         self.label_printer: tuple[str, str] | None = None
         self._rung_for: object = None
         self._card_keys = ""  # what a scanner typed outside any text box, until its Enter
+        # This desk's one database worker: the screens' database actions run there, one at a time, in order, so
+        # a database that hangs never freezes the screen (kiosk/widgets/desk_worker.py). Its thread keeps its own
+        # connection and closes it when the app closes.
+        self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
         self.register_theme(HIGH_CONTRAST)
 
     def get_key_display(self, binding: Binding) -> str:
@@ -155,10 +163,18 @@ class KioskApp(App[None]):
         return LockScreen(settings=self.settings, keyring=self.keyring, clock=self.clock)
 
     def on_mount(self) -> None:
+        self.desk_worker.start()
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         # The banner is the desk's own; looking at it often is cheap and catches every way a result arrives.
         if getattr(self.settings, "bell_on_refusal", False):
             self.set_interval(BELL_CHECK_SECONDS, self.ring_on_refusal)
+
+    def on_unmount(self) -> None:
+        self.desk_worker.stop()  # what has not begun is dropped; what is running finishes on its own
+
+    def on_desk_worker_finished(self, message: DeskWorker.Finished) -> None:
+        """A database job has finished: its answer goes to the screen that asked (or, gone, to the lock screen)."""
+        self.desk_worker.answers_came()
 
     async def on_event(self, event: events.Event) -> None:
         # Every key reaches the app first (before it is forwarded to the focused widget): that is the one
@@ -212,7 +228,8 @@ class KioskApp(App[None]):
     def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.who = message.who
         self.last_key_at = self.clock.now()
-        self.push_screen(DeskScreen(DeskContext(self.keyring, self.clock, self.settings, message.who)))
+        self.push_screen(DeskScreen(DeskContext(self.keyring, self.clock, self.settings, message.who),
+                                    worker=self.desk_worker))
         self.refresh_bindings()
 
     def lock_if_idle(self) -> None:
@@ -241,12 +258,22 @@ class KioskApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
                 screen.forget_pupils()
+        # Answers still to come are for screens that are going: they are told on the lock screen, with no name.
+        self.desk_worker.let_go()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.lock_screen.reset()
         self.refresh_bindings()
         if who is not None:
-            record_sign_out(keyring=self.keyring, clock=self.clock, who=who, reason=reason)
+            # On the worker too, behind any scan still being saved (the trail keeps the order things were done).
+            self.desk_worker.submit(partial(record_sign_out, keyring=self.keyring, clock=self.clock, who=who,
+                                            reason=reason),
+                                    owner=self, then=lambda _: None, failed=self.sign_out_not_saved,
+                                    wait=SIGN_OUT_WAIT_SECONDS)
+
+    def sign_out_not_saved(self, error: DeskError) -> None:
+        self.notify(f"The desk is locked, but its sign-out was not recorded: {error.message}", severity="warning",
+                    timeout=15)
 
 
     # ── F1 help and the Labels screen ───────────────────────────────────────────────────────────────────

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -196,11 +197,25 @@ async def test_an_unknown_or_misread_code_shows_red_with_what_to_do(school):
     assert Custody.select().count() == 0
 
 
+async def on_the_worker(pilot, run):
+    """Run `run` on the desk's database worker (its own thread and connection, where the desk's jobs run), and
+    return its answer (or the DeskError it raised)."""
+    answers: list = []
+    pilot.app.desk_worker.submit(run, owner=pilot.app, then=answers.append, failed=answers.append)
+    assert await wait_until(pilot, lambda: bool(answers), timeout=20), "the worker never answered"
+    return answers[0]
+
+
+def busy_timeout(ms: int):
+    """A job for the worker: this connection (the worker's own) waits at most `ms` for another program's lock."""
+    return lambda: database_proxy.obj.execute_sql(f"PRAGMA busy_timeout = {ms}")
+
+
 async def test_a_database_held_by_another_program_is_shown_not_crashed_on(school):
     async with desk_app(school).run_test() as pilot:
         await sign_in(pilot)
         # Another program takes the write lock and keeps it past this desk's (shortened) busy timeout.
-        database_proxy.obj.execute_sql("PRAGMA busy_timeout = 200")
+        await on_the_worker(pilot, busy_timeout(200))
         other = sqlite3.connect(school.path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
@@ -519,16 +534,21 @@ def backends_of(server: OwnPostgres, url: str) -> list[int]:
 
 async def test_a_hung_database_server_never_freezes_the_desk(school_on_postgres, stoppable_postgres):
     """Every server process serving this desk is frozen (SIGSTOP: a server that accepts and never answers, the
-    worst kind of outage). The background reading hangs; the desk must still take keys. A watchdog thaws the
-    server after a while, so a desk that did freeze fails this test rather than hanging it."""
+    worst kind of outage). The background reading hangs and so does a scan's hand-in; the desk must still take
+    keys, say SAVING, and show the hand-in once the server answers. A watchdog thaws the server after a while, so a
+    desk that did freeze fails this test rather than hanging it."""
     school = school_on_postgres
+    zoe, ruby = school.pupils[0], school.pupils[4]
+    rubys = school.tag_of(ruby)  # read now: the test's own connection is frozen with the rest
     async with desk_app(school).run_test(size=(100, 32)) as pilot:
         await sign_in(pilot)
         app = pilot.app
         desk = app.screen
         assert await wait_until(pilot, lambda: figures_shown(app) is not None)
+        await scan(pilot, school.tag_of(zoe))  # the worker's own connection is open (and will be frozen too)
+        assert banner(app).result.headline == "HANDED IN"
         frozen = backends_of(stoppable_postgres, school.url)
-        assert frozen, "the desk has connections to the server"
+        assert len(frozen) >= 3, "the desk's connections: its own, the figures' reading and the worker's"
         thawed = threading.Event()
 
         def thaw() -> None:
@@ -543,16 +563,25 @@ async def test_a_hung_database_server_never_freezes_the_desk(school_on_postgres,
         try:
             desk.poll()  # a reading now starts and hangs on the frozen server
             assert await wait_until(pilot, lambda: desk.poller.busy)
-            await pilot.press("f3")
+            burst(app, [rubys])  # its hand-in hangs on the frozen server too
+            await pilot.pause(0.3)
+            assert desk.saving and shows_big(app, "SAVING...") and not thawed.is_set()
+            await pilot.press(*"webb")
+            assert await wait_until(pilot, lambda: "webb" in screen_text(app), timeout=2), "typed keys must show"
+            await pilot.press("ctrl+u", "f3")
             await pilot.pause()
             assert shows_big(app, "HAND BACK") and not thawed.is_set(), "the desk froze with the server"
             await pilot.press("f2")
             await pilot.pause()
             assert shows_big(app, "HAND IN") and not thawed.is_set(), "the desk froze with the server"
+            assert desk.saving and banner(app).result is None, "nothing shown before the server answers"
         finally:
             watchdog.cancel()
             thaw()
         assert await wait_until(pilot, lambda: not desk.poller.busy)
+        assert await wait_until(pilot, lambda: not desk.saving)
+        assert banner(app).result.headline == "HANDED IN" and banner(app).result.pupil == "Ruby Mitchell"
+    assert [c.state for c in custodies_of(school, ruby)] == [State.IN_OFFICE]
 
 
 async def test_typing_shows_in_the_box_and_editing_keys_act_on_every_character_typed(school):
@@ -626,10 +655,10 @@ def test_a_hand_back_says_where_the_phone_came_from(school):
     assert (overnight.from_state, today.from_state) == (State.UNCOLLECTED, State.IN_OFFICE)
     assert hand_in(school.ctx(), resolve(normalise(school.tag_of(zoe)))).from_state is None
     # Whatever its words say, the receipt moves the figures the right way.
-    from kiosk.widgets.desk_figures import after
+    from kiosk.custody.desk import counts_after
 
     worded_otherwise = replace(overnight, message=f"Slot {overnight.slot}")
-    assert after(DeskCounts(0, 0, 1, 6), worded_otherwise) == DeskCounts(0, 1, 0, 6)
+    assert counts_after(DeskCounts(0, 0, 1, 6), worded_otherwise) == DeskCounts(0, 1, 0, 6)
 
 
 async def test_a_confiscated_phone_scanned_at_hand_in_is_not_handed_in_and_says_why(school):
@@ -675,3 +704,200 @@ def test_a_held_phone_at_hand_back_is_not_handed_back_and_names_the_dsl(school):
     assert (result.severity, result.icon, result.headline) == (Severity.REFUSED, "✖", "NOT HANDED BACK")
     assert result.message == "Held — do not hand back: refer to the Designated Safeguarding Lead"
     assert result.slot is None
+
+
+# ── the desk never waits on the database: its one serial worker (kiosk/widgets/desk_worker.py) ──────────────
+
+
+@contextmanager
+def another_program_holds_the_database(path):
+    """Another program takes SQLite's write lock (BEGIN IMMEDIATE) and keeps it until the block ends: every write
+    of the desk waits for it (up to its busy timeout), as when a backup or another desk holds the file."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def record_banner(app) -> list:
+    """Every result the desk's banner is given from now on, in order (the banner shows each in turn)."""
+    shown: list = []
+    banner_widget = banner(app)
+    show = banner_widget.show
+
+    def recording(result) -> None:
+        shown.append(result)
+        show(result)
+
+    banner_widget.show = recording  # type: ignore[method-assign]
+    return shown
+
+
+def handed_in_codes() -> list[str]:
+    """The tags of the HANDED_IN events, in the order the trail has them."""
+    return [Tag.get_by_id(e.tag_id).code for e in Event.select().where(Event.action == "HANDED_IN").order_by(Event.seq)]
+
+
+async def test_a_burst_while_the_database_is_held_is_queued_in_order_echoes_keys_and_is_shown_in_turn(school):
+    """Five scans arrive in one read while another program holds the database: the desk goes on taking keys, says
+    SAVING for all five, hands in nothing before the database answers, then saves and shows each in scan order."""
+    pupils = school.pupils[:5]
+    codes = [school.tag_of(p) for p in pupils]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        desk = app.screen
+        shown = record_banner(app)
+        with another_program_holds_the_database(school.path):
+            burst(app, codes)
+            await pilot.pause(0.3)
+            assert desk.saving and banner(app).saving
+            assert shows_big(app, "SAVING...") and "saving 5 scans…" in screen_text(app)
+            assert "Waiting for the database to save 5 scans. Keep the phone until this says HANDED IN." in \
+                " ".join(screen_text(app).split())
+            assert shown == [] and not app.screen.query_one(RecentList).scans, "no result before the database answers"
+            assert Custody.select().count() == 0
+            # A person types meanwhile: every key reaches the box and shows.
+            await pilot.press(*"webb")
+            assert await wait_until(pilot, lambda: "webb" in screen_text(app), timeout=2), screen_text(app)
+            assert app.screen.query_one(ScanBox).value == "webb"
+            await pilot.press("ctrl+u")
+            assert desk.saving, "still waiting: nothing was given up while the keys were taken"
+        assert await wait_until(pilot, lambda: not desk.saving, timeout=20)
+        await pilot.pause()
+        assert [(r.headline, r.pupil) for r in shown] == [("HANDED IN", p.display_name) for p in pupils]
+        assert [s.pupil for s in app.screen.query_one(RecentList).scans] == [p.display_name for p in reversed(pupils)]
+        assert not banner(app).saving and "saving" not in screen_text(app)
+        assert figures_shown(app) in (None, figures_counted(school)), "the figures moved by each receipt, once"
+    assert handed_in_codes() == codes, "saved in the order scanned"
+
+
+async def test_success_is_never_shown_before_the_database_has_answered(school, monkeypatch):
+    """The hand-in job is held on an Event the test controls: until it is let go the desk says SAVING (no earlier
+    result left to read as this one's), the trail has no hand-in, and the figures do not move."""
+    import kiosk.screens.desk as desk_module
+
+    gate = threading.Event()
+    real = desk_module.hand_over_scan
+
+    def held_until_let_go(*args, **kwargs):
+        assert gate.wait(20), "the test never let the job go"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(desk_module, "hand_over_scan", held_until_let_go)
+    ruby, leo = school.pupils[4], school.pupils[5]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        assert await wait_until(pilot, lambda: figures_shown(app) is not None)
+        gate.set()
+        await scan(pilot, school.tag_of(leo))  # a first result, which must not linger as the next scan's
+        assert banner(app).result.headline == "HANDED IN" and banner(app).result.pupil == "Leo Webb"
+        before = figures_shown(app)
+        gate.clear()
+        burst(app, [school.tag_of(ruby)])
+        await pilot.pause(0.3)
+        assert banner(app).saving and banner(app).result is None
+        text = screen_text(app)
+        assert "Leo Webb" not in text.split("recent scans")[0], "the last result is not left to be read as this one"
+        assert "Ruby Mitchell" not in text and "saving…" in text
+        assert figures_shown(app) == before, "the figures move only by a saved receipt"
+        assert custodies_of(school, ruby) == []
+        gate.set()
+        assert await wait_until(pilot, lambda: banner(app).result is not None, timeout=10)
+        assert banner(app).result.headline == "HANDED IN" and banner(app).result.pupil == "Ruby Mitchell"
+        assert [c.state for c in custodies_of(school, ruby)] == [State.IN_OFFICE]
+        assert figures_shown(app).in_office == before.in_office + 1
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["answered-at-once", "answered-later"])
+async def test_a_bug_in_a_desk_job_reaches_the_crash_handler(school, monkeypatch, slow):
+    """A job that raises something other than a DeskError is a bug: it must end the app as any bug in a key handler
+    does (Textual's crash handler, a non-zero exit), not vanish with the worker's thread nor read as NOT SAVED —
+    whether the answer came within the Enter's frame or by message afterwards."""
+    import time
+
+    import kiosk.screens.desk as desk_module
+
+    def broken(*args, **kwargs):
+        if slow:
+            time.sleep(0.3)  # past the moment the desk waits: the answer comes by message
+        raise ZeroDivisionError("a bug in the hand-in job")
+
+    monkeypatch.setattr(desk_module, "hand_over_scan", broken)
+    app = desk_app(school)
+    with pytest.raises(ZeroDivisionError, match="a bug in the hand-in job"):
+        async with app.run_test() as pilot:
+            await sign_in(pilot)
+            burst(app, [school.tag_of(school.pupils[4])])
+            await pilot.pause(1.0)
+            assert not app.is_running, "the bug was swallowed: the desk carried on"
+    assert app.return_code == 1
+
+
+async def test_locking_while_a_scan_is_saving_keeps_its_answer_and_names_no_pupil_on_the_lock_screen(school):
+    """Ctrl+L while the database is held: the desk locks at once; the scan is still saved when the database lets go,
+    its answer is told on the lock screen without a name, and the sign-out comes after it in the trail."""
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        with another_program_holds_the_database(school.path):
+            burst(app, [school.tag_of(ruby)])
+            await pilot.pause(0.3)
+            assert app.screen.saving
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert isinstance(app.screen, LockScreen) and app.screen_stack == [app.screen]
+            assert "Ruby" not in screen_text(app) and "SAVING" not in screen_text(app)
+        told = "A scan made as the desk locked: ✔ HANDED IN."
+        assert await wait_until(pilot, lambda: any(told == str(n.message) for n in app._notifications), timeout=20)
+        await pilot.pause()
+        assert not any("Ruby" in str(n.message) or "Mitchell" in str(n.message) for n in app._notifications)
+        assert "Ruby" not in screen_text(app) and isinstance(app.screen, LockScreen)
+        assert await wait_until(pilot, lambda: app.desk_worker.outstanding == 0, timeout=20)
+    assert [c.state for c in custodies_of(school, ruby)] == [State.IN_OFFICE], "the scan was saved, not lost"
+    trail = [e.action for e in Event.select().order_by(Event.seq)]
+    assert trail[-2:] == ["HANDED_IN", "SIGNED_OUT"], "the sign-out waited behind the scan made before it"
+
+
+async def test_a_scan_not_saved_because_the_lock_was_held_too_long_is_shown_in_turn_and_can_be_scanned_again(school):
+    """The worker's busy timeout is shortened to 300 ms: a write that waits that long becomes NOT SAVED, the desk
+    having said SAVING meanwhile; the next scan of the same tag (at once) is a new attempt and goes through."""
+    ruby = school.pupils[4]
+    async with desk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        await on_the_worker(pilot, busy_timeout(300))
+        shown = record_banner(app)
+        with another_program_holds_the_database(school.path):
+            burst(app, [school.tag_of(ruby)])
+            await pilot.pause(0.1)
+            assert app.screen.saving and banner(app).saving
+            assert await wait_until(pilot, lambda: not app.screen.saving, timeout=10)
+        assert [r.headline for r in shown] == ["NOT SAVED"] and "kept the database busy" in shown[0].message
+        await scan(pilot, school.tag_of(ruby))  # the same code within the repeat window: not a double read now
+        assert banner(app).result.headline == "HANDED IN"
+    assert len(custodies_of(school, ruby)) == 1
+
+
+async def test_the_worker_ends_with_the_app_and_closes_its_own_connection(school):
+    app = desk_app(school)
+    closed: list[bool] = []
+    async with app.run_test() as pilot:
+        await sign_in(pilot)
+        await scan(pilot, school.tag_of(school.pupils[4]))
+        worker = app.desk_worker
+        thread = worker._thread
+        close = worker.on_exit
+
+        def closing() -> None:
+            close()
+            closed.append(database_proxy.obj.is_closed())  # this thread's connection, as the worker ends
+
+        worker.on_exit = closing
+    thread.join(5)
+    assert not thread.is_alive() and closed == [True]

@@ -50,10 +50,22 @@ def screen_text(app: App) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+async def settle(pilot: Pilot, timeout: float = 5.0) -> None:
+    """Let the desk's database worker give every answer it owes (a healthy database answers within the key's
+    own frame; a slow one later), then let the screen catch up. Bounded: a hung database is a test's own business."""
+    import asyncio
+
+    worker = getattr(pilot.app, "desk_worker", None)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while worker is not None and worker.outstanding and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+
+
 async def type_keys(pilot: Pilot, text: str) -> None:
     """Type like a person or a scanner: one key at a time, then Enter."""
     await pilot.press(*text, "enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def sign_in(pilot: Pilot, initials: str = "AA", pin: str = "482913") -> None:
@@ -68,7 +80,7 @@ async def scan(pilot: Pilot, code: str) -> None:
     box = pilot.app.screen.query_one("#scan", ScanBox)
     box.value = code
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 def burst(app: App, codes: list[str]) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -18,67 +21,60 @@ from kiosk.clock import local
 from kiosk.custody import (
     BadScan,
     CloseDayReport,
-    Conflict,
     DeskContext,
     DeskCounts,
     DeskError,
     Mode,
     NotPermitted,
-    Outcome,
+    PupilSummary,
     Receipt,
-    Refused,
     RepeatFilter,
-    Resolved,
-    Severity,
     close_day,
     default_mode,
     desk_counts,
     find_pupils,
-    hand_back,
-    hand_in,
     normalise,
-    resolve,
-    resolve_pupil,
+)
+from kiosk.custody.desk import (
+    ConnectionWatch,
+    Health,
+    changes_figures,
+    close_this_threads_connection,
+    hand_over_pupil,
+    hand_over_scan,
 )
 from kiosk.custody.safeguarding import open_holds
 from kiosk.custody.scans import CommandScan, NameSearch
-from kiosk.db.connection import storage_guard
-from kiosk.db.models import database_proxy
-from kiosk.db.resilience import DEFAULT_ATTEMPTS, ConnectionWatch, Health, retry_transient
 from kiosk.errors import StorageFailed
 from kiosk.formatting import clock_time
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
-from kiosk.screens.finding import FINDING_HEADLINES
+from kiosk.screens.desk_words import (
+    MODE_WORDS,
+    NO_HATCH_PROMPT,
+    SAVING_HEADLINE,
+    SCAN_PROMPT,
+    problem_headline,
+    receipt_result,
+    saving_words,
+    unattended_words,
+)
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.database_down import DatabaseDown
-from kiosk.widgets.desk_figures import DeskFigures, changes_figures
+from kiosk.widgets.desk_figures import DeskFigures
 from kiosk.widgets.desk_footer import DeskFooter
+from kiosk.widgets.desk_worker import DeskWorker
 from kiosk.widgets.poller import Poller, Reading
 from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar, role_words
 
+T = TypeVar("T")
+
 # The screens behind F4-F11 and Ctrl+T are imported when first opened: several print papers, and importing
 # reportlab for them would add a quarter of a second to every start of the kiosk.
 
-SCAN_PROMPT = "scan a tag, a school ID card, or type a name"
-NO_HATCH_PROMPT = "scanning here hands nothing in or back for your role: see the keys below"
-MODE_WORDS = {Mode.HAND_IN: "HAND IN", Mode.HAND_BACK: "HAND BACK"}
-# The headline for each desk error; the error's own message says what to do next. A tag that is not known, is
-# old or was misread gets the same words here as on the confiscation and release screens (finding.py's).
-PROBLEM_HEADLINES: list[tuple[type[DeskError], str]] = [
-    *FINDING_HEADLINES, (Conflict, "TRY AGAIN"), (NotPermitted, "NOT ALLOWED"),
-    (Refused, "REFUSED"), (StorageFailed, "NOT SAVED"), (DeskError, "PROBLEM"),
-]
-# A refused hand-in or hand-back: the headline says what did not happen (from arm's length a red CONFISCATED could
-# read as "confiscation done"), the line under it why, and what to do instead.
-REFUSED_HEADLINES = {Mode.HAND_IN: "NOT HANDED IN", Mode.HAND_BACK: "NOT HANDED BACK"}
-REFUSAL_REASONS = {
-    Outcome.CONFISCATED: "Confiscated — held for a parent or carer (F6 release)",
-    Outcome.HELD: "Held — do not hand back: refer to the Designated Safeguarding Lead",
-}
 # The desk of a role that does not work the hatch has no mode: the bar says what it is for instead (a head of year
 # looks pupils up; a teacher confiscates).
 NO_HAND_IN_WORDS = ((Permission.VIEW_PUPILS, "LOOK UP"), (Permission.CONFISCATE, "CONFISCATE"))
@@ -94,24 +90,19 @@ RECOUNT_SECONDS = 0.3
 # How long an explicit refresh (the desk opening, coming back from another screen) waits for its answer, so it
 # shows in the same frame. The 3-second timer never waits, and nothing waits behind a read already running.
 REFRESH_WAIT_SECONDS = 0.5
+# Every database action of the desk runs on the app's worker (kiosk/widgets/desk_worker.py), never on this thread.
+# The key that asked waits this long for the answer (unless the database has just let a wait run out): a healthy
+# database answers in a few milliseconds, so the result is in the same frame as the Enter, with no "saving…"
+# flicker. It is the longest a key can be kept waiting by a database that has hung (the desk then says SAVING and
+# takes keys again; the answer comes when it comes): well under the tenth of a second a person notices.
+ANSWER_WAIT_SECONDS = 0.03
+# A result that arrives while later scans are still being saved stays in the banner this long; then the banner
+# says SAVING again for those (the result stays in the recent list).
+RESULT_HOLD_SECONDS = 2.0
 # The footer's keys in order of importance at the hatch: at 80 columns the first of these are what it shows.
 # (Keys a role does not have are skipped: the DSL and the head get F10 Holds where the office gets F4 Pupil.)
 HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "confiscate", "holds", "pupil",
               "release", "close_day", "search_record", "dashboard", "reports", "end_of_day", "app.labels")
-
-
-def problem_headline(error: DeskError) -> str:
-    return next(headline for kind, headline in PROBLEM_HEADLINES if isinstance(error, kind))
-
-
-def receipt_result(receipt: Receipt, mode: str) -> Result:
-    """The banner for a receipt. A refusal names what was refused (NOT HANDED BACK) and says why under it."""
-    result = Result.of_receipt(receipt)
-    if receipt.severity is not Severity.REFUSED:
-        return result
-    reason = REFUSAL_REASONS.get(receipt.outcome, receipt.message)
-    return replace(result, headline=REFUSED_HEADLINES[mode], message=reason)
-
 
 
 @dataclass(frozen=True)
@@ -153,14 +144,23 @@ class DeskScreen(Screen[None]):
             super().__init__()
             self.reading = reading
 
-    def __init__(self, ctx: DeskContext) -> None:
+    def __init__(self, ctx: DeskContext, *, worker: DeskWorker) -> None:
         super().__init__()
         self.ctx = ctx
+        self.worker = worker  # the app's: every database action of this screen runs there, in order
         self.repeats = RepeatFilter(ctx.settings.repeat_scan_seconds)
         self.set_reactive(DeskScreen.mode, default_mode(ctx.clock, ctx.settings))
-        # Counted up by every action of this desk that may change the figures; a reading that began before
-        # the latest of them may have missed it, so it is not shown over the figures the receipts built.
+        # Counted up by every action of this desk that may change the figures, when it is sent to the worker and
+        # again when its receipt moves them; a reading that began before the latest of these may have missed
+        # it, so it is not shown over the figures the receipts built (nor is any reading while a write is out).
         self.changes = 0
+        self._writes_out = 0  # hand-ins, hand-backs and closes of day sent to the worker, not yet answered
+        self._reads_out = 0  # lookups sent to the worker, not yet answered
+        self._set_aside = False  # a reading was not shown because a write was out
+        self._saving_mode = self.mode  # the mode of the scans being saved, for the SAVING line's advice
+        self._hold: Timer | None = None  # while set, a fresh result keeps the banner (see RESULT_HOLD_SECONDS)
+        self._note = ""  # the scan box's own word under it ("same scan ignored"); "saving…" goes before it
+        self._scans_sent = 0  # numbers each scan sent to the worker: the repeat filter remembers only the newest
         self._applied = 0  # the number of the newest reading shown
         self._recount: Timer | None = None
         self.connection = ConnectionWatch(now=ctx.clock.now)
@@ -170,7 +170,7 @@ class DeskScreen(Screen[None]):
         self._banner = ResultBanner(id="banner", ready=None if self.hands_in else self.look_up_line())
         self._recent = RecentList(id="recent")
         self.poller: Poller[Poll] = Poller(self.read_database, lambda reading: self.post_message(self.Polled(reading)),
-                                           name="desk figures", on_exit=close_thread_connection)
+                                           name="desk figures", on_exit=close_this_threads_connection)
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -302,10 +302,14 @@ class DeskScreen(Screen[None]):
         self.set_class(not poll.health.ok, "-database-down")
         if not poll.health.ok:
             figures.unavailable()
-        elif poll.counts is None or poll.changes != self.changes:
-            # Began before this desk's latest hand-in or hand-back (so it may not include it): keep the figures
-            # the receipts built, and read again shortly.
-            self.recount_soon()
+        elif poll.counts is None or poll.changes != self.changes or self._writes_out:
+            # Began before this desk's latest hand-in or hand-back, or one is still being saved (so it may or may
+            # not include it): keep the figures the receipts built, and read again shortly (once nothing is out:
+            # the last answer asks for it).
+            if self._writes_out:
+                self._set_aside = True  # the last answer asks again
+            else:
+                self.recount_soon()
         else:
             figures.show(poll.counts)
 
@@ -329,13 +333,11 @@ class DeskScreen(Screen[None]):
     # ── scans ───────────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#scan")
     def scanned(self, event: ScanBox.Scanned) -> None:
-        """Each scan is handled to the end before the next message is read, so scans keep their order."""
+        """Each scan is sent to the worker in the order it was read; the worker keeps that order."""
         event.stop()
         if not event.value.strip():
             return
-        box = self._scan_box
-        if box.border_subtitle:
-            box.border_subtitle = ""
+        self._set_note("")
         try:
             scan = normalise(event.value)
         except BadScan as error:
@@ -351,7 +353,7 @@ class DeskScreen(Screen[None]):
                     self.show_problem(NotPermitted("Closing the day needs the office, the DSL or the head."))
             elif self.hands_in:
                 self.mode = scan.command
-                box.border_subtitle = f"{MODE_WORDS[self.mode]} mode (desk card)"
+                self._set_note(f"{MODE_WORDS[self.mode]} mode (desk card)")
             else:
                 self.show_problem(NotPermitted(self.look_up_line()))
             return
@@ -359,54 +361,54 @@ class DeskScreen(Screen[None]):
             self.show_problem(NotPermitted(self.look_up_line()))
             return
         if self.repeats.is_repeat(scan, self.ctx.clock.now()):
-            box.border_subtitle = "same scan ignored"
+            self._set_note("same scan ignored")
             return
         if isinstance(scan, NameSearch):
             self.pick_pupil(scan)
             return
-        try:
-            found = resolve(scan, accept_admission_numbers=self.ctx.settings.accept_admission_numbers)
-        except DeskError as error:
-            if isinstance(error, StorageFailed):
-                self.repeats.forget()  # not read, so scanning it again at once is a new attempt
-            self.show_problem(error)
-            return
-        self.act(found)
+        self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode))
 
-    def act(self, found: Resolved) -> None:
-        """Hand the phone in or back, in the desk's current mode."""
+    def hand_over(self, run: Callable[[], Receipt]) -> None:
+        """Hand a phone in or back on the worker (`run`: the domain's hand_over_scan or hand_over_pupil, in the
+        desk's current mode). The result is shown when the database has answered, never before."""
         if not self.hands_in:  # the domain would refuse it too; this says what the desk is for instead
             self.show_problem(NotPermitted(self.look_up_line()))
             return
-        action = hand_in if self.mode == Mode.HAND_IN else hand_back
-        try:
-            # Re-run a bounded number of times if the database rolled it back for a transient reason
-            # (serialisation failure, deadlock); anything else is shown as it is.
-            receipt = retry_transient(action, self.ctx, found, attempts=self.retry_attempts())
-        except DeskError as error:
-            if isinstance(error, StorageFailed):
-                # Nothing was saved: scanning again at once (what the message asks) must be acted on.
-                self.repeats.forget()
-                self.poll()  # is the database still there? The banner says so within moments.
-            self.show_problem(error)
-            return
+        mode = self.mode
+        self._writes_out += 1
+        self._saving_mode = mode
+        self.changes += 1  # a reading that begins from now on may or may not include it
+        self._scans_sent += 1
+        number = self._scans_sent
+        job = self.worker.submit(run, owner=self, wait=ANSWER_WAIT_SECONDS,
+                                 then=lambda receipt: self.handed_over(receipt, mode),
+                                 failed=lambda error: self.not_handed_over(error, number),
+                                 unattended=lambda answer: self._unattended(answer, mode))
+        if not job.done:
+            self.show_saving()
+
+    def handed_over(self, receipt: Receipt, mode: str) -> None:
+        """The database has answered: the receipt is saved (or says why nothing was done)."""
+        self._write_answered()
         if changes_figures(receipt):
             # The receipt says what changed: the figures move by it rather than being counted again.
             self.changes += 1
             self._figures.apply(receipt)
-        self.show_receipt(receipt)
+        self.show(receipt_result(receipt, mode))
 
-    @staticmethod
-    def retry_attempts() -> int:
-        # SQLite has already waited its busy timeout (15 s) before saying "database is locked": running it again
-        # would freeze the desk three times as long. PostgreSQL's serialisation failures and deadlocks come at
-        # once and a re-run usually succeeds.
-        from peewee import PostgresqlDatabase
+    def not_handed_over(self, error: DeskError, number: int) -> None:
+        self._write_answered()
+        if isinstance(error, StorageFailed):
+            # Nothing was saved: scanning it again at once (what the message asks) must be acted on, if it is
+            # still the scan the repeat filter remembers (the newest).
+            if number == self._scans_sent:
+                self.repeats.forget()
+            self.poll()  # is the database still there? The red line says so within moments.
+        self.show_problem(error)
 
-        return DEFAULT_ATTEMPTS if isinstance(database_proxy.obj, PostgresqlDatabase) else 1
-
-    def show_receipt(self, receipt: Receipt) -> None:
-        self.show(receipt_result(receipt, self.mode))
+    def _unattended(self, answer: Receipt | DeskError, mode: str) -> str:
+        self._writes_out = max(0, self._writes_out - 1)
+        return unattended_words(answer, mode)
 
     def show_problem(self, error: DeskError) -> None:
         self.show(Result.problem(problem_headline(error), error.message))
@@ -416,55 +418,148 @@ class DeskScreen(Screen[None]):
         at = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
         self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
                                                   pupil=result.pupil, form=result.form))
+        if self._writes_out:
+            # Later scans are still being saved: this result is read first, then the banner says SAVING again.
+            self._hold_result()
+
+    # ── while the database has not answered ─────────────────────────────────────────────────────────────
+    def show_saving(self) -> None:
+        """A write is out longer than ANSWER_WAIT_SECONDS: say so in the scan box's border at once, and in the
+        banner (in block letters, no earlier result left to be read as this one's) unless a fresh result is
+        being read there."""
+        self._show_box_line()
+        if self._writes_out and self._hold is None:
+            self._banner.waiting(SAVING_HEADLINE, saving_words(self._writes_out, self._saving_mode))
+
+    def _hold_result(self) -> None:
+        if self._hold is not None:
+            self._hold.stop()
+        self._hold = self.set_timer(RESULT_HOLD_SECONDS, self._result_held)
+
+    def _result_held(self) -> None:
+        self._hold = None
+        if self._writes_out:
+            self.show_saving()
+
+    def _write_answered(self) -> None:
+        self._writes_out = max(0, self._writes_out - 1)
+        if self._writes_out:
+            if self._banner.saving:
+                self._banner.waiting(SAVING_HEADLINE, saving_words(self._writes_out, self._saving_mode))
+        else:
+            if self._hold is not None:
+                self._hold.stop()
+                self._hold = None
+            if self._set_aside:  # a reading came while writes were out: read again now that none is
+                self._set_aside = False
+                self.recount_soon()
+        self._show_box_line()
+
+    def _set_note(self, note: str) -> None:
+        self._note = note
+        self._show_box_line()
+
+    def _show_box_line(self) -> None:
+        """The scan box's border line: what is being waited for, then the desk's last note."""
+        waiting = ("saving…" if self._writes_out == 1 else f"saving {self._writes_out} scans…" if self._writes_out
+                   else "waiting for the database…" if self._reads_out else "")
+        line = " · ".join(part for part in (waiting, self._note) if part)
+        if self._scan_box.border_subtitle != line:
+            self._scan_box.border_subtitle = line
+
+    def _read(self, run: Callable[[], T], then: Callable[[T], None], *,
+              failed: Callable[[DeskError], None] | None = None) -> None:
+        """A lookup on the worker (never a write): the box says it is waiting if it takes longer than a moment."""
+        self._reads_out += 1
+
+        def answered() -> None:
+            self._reads_out = max(0, self._reads_out - 1)
+            self._show_box_line()
+
+        def gave(value: T) -> None:
+            answered()
+            then(value)
+
+        def refused(error: DeskError) -> None:
+            answered()
+            (failed or self.show_problem)(error)
+
+        job = self.worker.submit(run, owner=self, wait=ANSWER_WAIT_SECONDS, then=gave, failed=refused)
+        if not job.done:
+            self._show_box_line()
+
+    @property
+    def saving(self) -> bool:
+        """Is a hand-in, hand-back or close of day waiting for the database's answer?"""
+        return self._writes_out > 0
 
     # ── a typed name ────────────────────────────────────────────────────────────────────────────────────
     def pick_pupil(self, search: NameSearch) -> None:
-        try:
-            pupils = find_pupils(search)
-        except DeskError as error:
+        mode = self.mode
+
+        def not_found(error: DeskError) -> None:
             self.repeats.forget()
             self.show_problem(error)
-            return
+
+        self._read(partial(find_pupils, search), lambda pupils: self.offer_pupils(search, pupils, mode),
+                   failed=not_found)
+
+    def offer_pupils(self, search: NameSearch, pupils: list[PupilSummary], mode: str) -> None:
         if not pupils:
             self.show(Result.problem("NO MATCH", f"No pupil on the roster matches '{search.text}'. "
                                                  "Check the spelling, or scan the phone's tag."))
             return
+        if not self.is_current:
+            return  # staff have moved on to another screen since typing it: nothing is changed
 
         def chosen(pupil_id: int | None) -> None:
-            if pupil_id is None:
-                return
-            try:
-                found = resolve_pupil(pupil_id)
-            except DeskError as error:
-                self.show_problem(error)
-                return
-            self.act(found)
+            if pupil_id is not None:
+                self.hand_over(partial(hand_over_pupil, self.ctx, pupil_id, mode=mode))
 
-        self.app.push_screen(PupilPicker(pupils, mode=MODE_WORDS[self.mode], typed=search.text), chosen)
+        self.app.push_screen(PupilPicker(pupils, mode=MODE_WORDS[mode], typed=search.text), chosen)
 
     # ── close of day ────────────────────────────────────────────────────────────────────────────────────
     def action_close_day(self) -> None:
-        try:
-            counts = desk_counts(self.ctx.clock, self.ctx.settings)
-        except DeskError as error:  # a key press must never end the app
+        def refused(error: DeskError) -> None:  # a key press must never end the app
             self.show_problem(error)
             self.poll()
-            return
+
+        self._read(partial(desk_counts, self.ctx.clock, self.ctx.settings), self.ask_to_close_day, failed=refused)
+
+    def ask_to_close_day(self, counts: DeskCounts) -> None:
+        if not self.is_current:
+            return  # asked from here, answered elsewhere: staff have moved on
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                report: CloseDayReport = close_day(self.ctx)
-            except DeskError as error:
-                self.show_problem(error)
-                self.poll()
-                return
-            self.changes += 1
-            self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
+            if yes:
+                self.close_the_day()
 
         self.app.push_screen(ConfirmCloseDay(in_office=counts.in_office, earlier=counts.uncollected,
                                              desk=self.ctx.desk), confirmed)
+
+    def close_the_day(self) -> None:
+        def closed(report: CloseDayReport) -> None:
+            self._write_answered()
+            self.changes += 1
+            self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
+
+        def not_closed(error: DeskError) -> None:
+            self._write_answered()
+            self.show_problem(error)
+            self.poll()
+
+        def unattended(answer: CloseDayReport | DeskError) -> str:
+            self._writes_out = max(0, self._writes_out - 1)
+            if isinstance(answer, DeskError):
+                return f"The close of day asked for as the desk locked: ✖ {problem_headline(answer)}. Close it again."
+            return f"The day was closed as the desk locked: {len(answer.uncollected)} phone(s) uncollected."
+
+        self._writes_out += 1
+        self.changes += 1
+        job = self.worker.submit(partial(close_day, self.ctx), owner=self, wait=ANSWER_WAIT_SECONDS,
+                                 then=closed, failed=not_closed, unattended=unattended)
+        if not job.done:
+            self.show_saving()
 
     # ── confiscation, release, searches and holds (each its own screen; Esc comes back here) ────────────
     def action_confiscate(self) -> None:
@@ -509,13 +604,11 @@ class DeskScreen(Screen[None]):
         self.app.push_screen(EndOfDayScreen(self.ctx))
 
     def alert_holds(self) -> None:
+        self._read(open_holds, self.show_holds_alert)
+
+    def show_holds_alert(self, holds: list[Any]) -> None:
         from kiosk.screens.safeguarding import HoldsAlert
 
-        try:
-            holds = storage_guard(open_holds)()
-        except DeskError as error:
-            self.show_problem(error)
-            return
         if not holds:
             return
 
@@ -526,17 +619,11 @@ class DeskScreen(Screen[None]):
         self.app.push_screen(HoldsAlert(self.ctx, holds), answered)
 
     def forget_pupils(self) -> None:
-        """Called when the desk locks: the banner and the recent list hold pupils' names."""
+        """Called when the desk locks: the banner and the recent list hold pupils' names. (Answers still to
+        come from the worker go to the lock screen, without a name: the app lets go of them.)"""
+        if self._hold is not None:
+            self._hold.stop()
+            self._hold = None
         self.query_one(ResultBanner).clear()
         self.query_one(RecentList).clear()
         self.query_one("#scan", ScanBox).clear()
-
-
-def close_thread_connection() -> None:
-    """On the reading's thread as it ends: its own database connection goes with it."""
-    db = database_proxy.obj
-    try:
-        if db is not None and not db.is_closed():
-            db.close()
-    except Exception:  # noqa: BLE001 - best effort: the thread is ending, and a broken connection is gone anyway
-        pass

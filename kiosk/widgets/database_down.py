@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kiosk.clock import local
-from kiosk.db.resilience import Health
+from kiosk.custody.desk import Health
 from kiosk.formatting import clock_time
 
 

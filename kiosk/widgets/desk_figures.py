@@ -1,36 +1,17 @@
 """The desk's header figures: in office, handed back today, uncollected, expected.
 
 Counting them walks the custody table, so the desk does not re-count after every scan: each receipt moves the
-figures by what it changed (a hand-in puts one more phone in the office), and a re-count every few seconds
-brings in what other desks and other screens did.
+figures by what it changed (the domain's `counts_after`: a hand-in puts one more phone in the office), and a
+re-count every few seconds brings in what other desks and other screens did.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.content import Content
 from textual.widgets import Static
 
-from kiosk.custody import DeskCounts, Outcome, Receipt
-from kiosk.custody.states import State
-
-
-def after(counts: DeskCounts, receipt: Receipt) -> DeskCounts:
-    """The figures once this receipt's change is saved. Receipts that changed nothing leave them as they are."""
-    if receipt.outcome is Outcome.HANDED_IN:
-        return replace(counts, in_office=counts.in_office + 1)
-    if receipt.outcome is Outcome.HANDED_BACK:
-        if receipt.from_state is State.UNCOLLECTED:  # left overnight: it was counted as uncollected
-            return replace(counts, uncollected=max(0, counts.uncollected - 1),
-                           handed_back_today=counts.handed_back_today + 1)
-        return replace(counts, in_office=max(0, counts.in_office - 1),
-                       handed_back_today=counts.handed_back_today + 1)
-    return counts
-
-
-def changes_figures(receipt: Receipt) -> bool:
-    return receipt.outcome in (Outcome.HANDED_IN, Outcome.HANDED_BACK)
+from kiosk.custody import DeskCounts, Receipt
+from kiosk.custody.desk import counts_after
 
 
 class DeskFigures(Static):
@@ -54,7 +35,7 @@ class DeskFigures(Static):
     def apply(self, receipt: Receipt) -> None:
         """Move the figures by what this receipt changed (nothing to move before the first count)."""
         if self.counts is not None:
-            self.show(after(self.counts, receipt))
+            self.show(counts_after(self.counts, receipt))
 
     def unavailable(self) -> None:
         """The database did not answer: say so rather than show figures that may be stale."""

@@ -47,7 +47,8 @@ class Result:
 
 
 class ResultBanner(Vertical):
-    """The largest thing on the desk screen. The screen calls show() after every scan and clear() on lock."""
+    """The largest thing on the desk screen. The screen calls show() after every scan, waiting() while the database
+    has not answered, and clear() on lock."""
 
     def __init__(self, *, id: str | None = None, ready: str | None = None) -> None:
         super().__init__(id=id, classes="-idle")
@@ -112,15 +113,27 @@ class ResultBanner(Vertical):
 
     def clear(self) -> None:
         """Forget the last pupil: nothing about them stays on screen."""
+        self._plain("-idle", "READY", self.ready)
+
+    def waiting(self, headline: str, message: str) -> None:
+        """No result yet: the desk is waiting for the database's answer (SAVING...). Names no pupil, and shows no
+        earlier result, which could be read as this scan's."""
+        self._plain("-saving", headline, message)
+
+    def _plain(self, classes: str, headline: str, message: str) -> None:
         self.result = None
-        self.set_classes("-idle")
-        self.query_one("#headline", BigText).text = "READY"
+        self.set_classes(classes)
+        self.query_one("#headline", BigText).text = headline
         self.query_one("#headline", BigText).scale = self.scale
         self.query_one("#pupil", Static).display = False
         self.query_one("#pupil-big", BigText).text = ""
         self.query_one("#pupil-big").display = False
         self.query_one("#slot", BigText).text = ""
         self.query_one("#slot-row").display = False
-        self.query_one("#message", Static).update(self.ready)
+        self.query_one("#message", Static).update(message)
         self.query_one("#message").display = True
         self.query_one("#notes", Static).display = False
+
+    @property
+    def saving(self) -> bool:
+        return self.has_class("-saving")
