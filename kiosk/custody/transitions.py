@@ -199,7 +199,8 @@ def refusal(ctx: DeskContext, move: Move, custody: Current) -> DeskError:
         if state is State.RELEASED:  # another desk released it first: say who, to whom and when
             return Conflict(already_released(Custody.get_by_id(custody.id), ctx))
         return Refused(not_releasable(state))
-    return Refused(f"This phone cannot be moved by {move.value}: it is {state_words(state, dsl=False)}. "
+    # The daily moves answer with a receipt before asking (daily.py); any move added later says at least this.
+    return Refused(f"Not possible for this phone ({move.value}): it is {state_words(state, dsl=False)}. "
                    "Nothing was changed.")
 
 
