@@ -1,4 +1,4 @@
-"""The custody states and which of them mean the phone is still in the school's hands."""
+"""The custody states, the one table of the moves between them, and what each state means to the office."""
 
 from dataclasses import dataclass
 from enum import StrEnum
