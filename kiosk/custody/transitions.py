@@ -22,7 +22,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, to_db
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, Refused
-from kiosk.custody.states import MOVES, Move, State, allows, can_open, state_words
+from kiosk.custody.states import MOVES, Kind, Move, State, can_open, state_words
 from kiosk.db import raw
 from kiosk.db.models import Custody, Staff, database_proxy
 from kiosk.formatting import time_on_day
@@ -62,7 +62,7 @@ def open_record(ctx: DeskContext, move: Move, *, pupil_id: int, tag_id: int, at:
         raise ValueError(f"{move.value} does not open a custody record")
     _require_transaction()
     stamp = to_db(at)
-    values = {"tag_id": tag_id, "pupil_id": pupil_id, "state": rule.target.value, "state_changed_at": stamp,
+    values = {"tag_id": tag_id, "pupil_id": pupil_id, "state": rule.target, "state_changed_at": stamp,
               "opened_at": stamp, "opened_by_id": ctx.who.staff_id, "opened_desk": ctx.desk, **_particulars(columns)}
     for column, default in _DEFAULTS.items():  # peewee fills its defaults in Python, not the database
         values.setdefault(column, default)
@@ -77,17 +77,16 @@ def move(ctx: DeskContext, move: Move, custody: Current, *, at: datetime, column
     it from the record's state; a Conflict, saying what the phone is now, when another desk moved it first. A move
     into a closed state closes the record (when, by whom, at which desk)."""
     rule = MOVES[move]
-    if not allows(move, custody.state):
+    if custody.state not in rule.sources:  # allows(move, state), asked directly: this is every scan's path
         raise refusal(ctx, move, custody)
     _require_transaction()
     stamp = to_db(at)
-    values: dict[str, Any] = {"state": rule.target.value}
+    values: dict[str, Any] = {"state": rule.target}
     if rule.closes:
         values.update(closed_at=stamp, closed_by_id=ctx.who.staff_id, closed_desk=ctx.desk)
     values.update(_particulars(columns))
     values["state_changed_at"] = stamp
-    changed = raw.execute(update_statement(tuple(values)),
-                          (*_db_values(values), custody.id, custody.state.value)).rowcount
+    changed = raw.execute(update_statement(tuple(values)), (*_db_values(values), custody.id, custody.state)).rowcount
     if changed != 1:
         raise _lost_race(ctx, custody.id)
     event = _record(ctx, rule.action, custody.id, custody.pupil_id, custody.tag_id, custody.state, rule.target, at,
@@ -117,18 +116,20 @@ _OWN = frozenset({"id", "tag_id", "pupil_id", "state", "state_changed_at", "open
                   "opened_desk", "closed_at", "closed_by_id", "closed_desk"})
 
 
+_PARTICULARS = frozenset(_FIELDS) - _OWN
+
+
 def _particulars(columns: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if not columns:
         return {}
-    unknown = set(columns) - set(_FIELDS)
-    own = _OWN.intersection(columns)
-    if unknown or own:
-        raise ValueError(f"not a move's particulars: {sorted(unknown | own)}")
+    if not _PARTICULARS.issuperset(columns):
+        raise ValueError(f"not a move's particulars: {sorted(set(columns) - _PARTICULARS)}")
     return columns
 
 
 def _sent_as_is(field: Field) -> tuple[type, ...]:
-    """The Python types peewee sends for this column unchanged (its db_value returns them as they are)."""
+    """The Python types peewee sends for this column unchanged (its db_value returns them as they are). A state
+    is a str to the drivers (StrEnum), as it always was when passed through peewee."""
     if isinstance(field, BooleanField):
         return (bool,)
     if isinstance(field, (IntegerField, ForeignKeyField)):
@@ -136,7 +137,7 @@ def _sent_as_is(field: Field) -> tuple[type, ...]:
     if isinstance(field, DateTimeField):
         return (datetime,)
     if isinstance(field, (CharField, TextField)):
-        return (str,)
+        return (str, State, Kind)
     return ()
 
 
