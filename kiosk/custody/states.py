@@ -1,6 +1,6 @@
 """The custody states, the one table of the moves between them, and what each state means to the office."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -49,14 +49,13 @@ class Rule:
     sources: frozenset[State]
     target: State
     action: str
+    # Worked out once, not at every scan: does the move open a new record, and does it close the one it moves?
+    opens: bool = field(init=False)
+    closes: bool = field(init=False)
 
-    @property
-    def opens(self) -> bool:
-        return not self.sources
-
-    @property
-    def closes(self) -> bool:
-        return self.target in CLOSED_STATES
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "opens", not self.sources)
+        object.__setattr__(self, "closes", self.target in CLOSED_STATES)
 
 
 _DAILY = frozenset({State.IN_OFFICE, State.UNCOLLECTED})
@@ -93,7 +92,7 @@ def can_open(state: str) -> bool:
 def allows(move: Move, state: str | None) -> bool:
     """May `move` be made on a record in `state` (None: there is no open record, so only an opening move may)?"""
     rule = MOVES[move]
-    return rule.opens if state is None else (not rule.opens and State(state) in rule.sources)
+    return rule.opens if state is None else state in rule.sources  # an opening move has no sources
 
 
 def recorded_by(action: str, src: str | None, dst: str | None) -> Move | None:

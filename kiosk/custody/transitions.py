@@ -22,7 +22,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, to_db
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, Refused
-from kiosk.custody.states import MOVES, Kind, Move, State, can_open, state_words
+from kiosk.custody.states import MOVES, Kind, Move, State, allows, state_words
 from kiosk.db import raw
 from kiosk.db.models import Custody, Staff, database_proxy
 from kiosk.formatting import time_on_day
@@ -58,7 +58,7 @@ def open_record(ctx: DeskContext, move: Move, *, pupil_id: int, tag_id: int, at:
     (kind, slot, seal…). A clash with another open record of the tag, or a taken slot, is peewee's IntegrityError
     from the one-open-record indexes: the caller looks again."""
     rule = MOVES[move]
-    if not rule.opens or not can_open(rule.target):
+    if not rule.opens:  # the legal starting states are exactly the opening moves' targets (states.STARTING_STATES)
         raise ValueError(f"{move.value} does not open a custody record")
     _require_transaction()
     stamp = to_db(at)
@@ -77,7 +77,7 @@ def move(ctx: DeskContext, move: Move, custody: Current, *, at: datetime, column
     it from the record's state; a Conflict, saying what the phone is now, when another desk moved it first. A move
     into a closed state closes the record (when, by whom, at which desk)."""
     rule = MOVES[move]
-    if custody.state not in rule.sources:  # allows(move, state), asked directly: this is every scan's path
+    if not allows(move, custody.state):
         raise refusal(ctx, move, custody)
     _require_transaction()
     stamp = to_db(at)
@@ -164,7 +164,7 @@ def _record(ctx: DeskContext, action: str, custody_id: int, pupil_id: int, tag_i
         raise ValueError("from_state is written by the move itself")
     body["from_state"] = src.value if src is not None else None
     return append_event(key=ctx.keyring.audit_key, at=at, desk=ctx.desk, staff=ctx.who.staff_id, action=action,
-                        pupil=pupil_id, tag=tag_id, custody=custody_id, custody_state=dst.value, payload=body)
+                        pupil=pupil_id, tag=tag_id, custody=custody_id, custody_state=dst, payload=body)
 
 
 _NOW_STATE = "SELECT state FROM custody WHERE id = ?"
