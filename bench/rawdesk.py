@@ -19,9 +19,16 @@ from pathlib import Path
 from kiosk.audit import log
 from kiosk.audit.chain import canonical_json, payload_digest, seal
 from kiosk.audit.witness import history_of
-from kiosk.custody import daily, exceptions, slots
+from kiosk.custody import daily, exceptions, slots, transitions
 from kiosk.db.connection import SQLITE_PRAGMAS
 from kiosk.db.models import slot_label
+
+# What kiosk/custody/transitions.py runs for a hand-in and a hand-back: its statements, its column order.
+_HAND_IN = transitions.insert_statement(("tag_id", "pupil_id", "state", "state_changed_at", "opened_at", "opened_by_id",
+                                         "opened_desk", "kind", "slot_box", "slot_position", "dsl_flag",
+                                         "exam_incident"))
+_HAND_BACK = transitions.update_statement(("state", "closed_at", "closed_by_id", "closed_desk", "handed_to",
+                                           "state_changed_at"))
 
 
 class Connection(sqlite3.Connection):
@@ -77,12 +84,12 @@ def hand_in(conn: Connection, key: bytes, *, tag_id: int, pupil_id: int, box: st
         position = 1
         while position in used:
             position += 1
-        custody_id = conn.execute(daily._HAND_IN, (tag_id, pupil_id, "daily", "IN_OFFICE", box, position, at,
-                                                   staff_id, desk, False, at, False)).lastrowid
+        custody_id = conn.execute(_HAND_IN, (tag_id, pupil_id, "IN_OFFICE", at, at, staff_id, desk, "daily", box,
+                                             position, False, False)).lastrowid
         slot = slot_label(box, position)
         _append_event(conn, key, at=at, desk=desk, staff_id=staff_id, action="HANDED_IN", pupil_id=pupil_id,
                       tag_id=tag_id, custody_id=custody_id, state="IN_OFFICE",
-                      payload={"slot": slot, "via": "tag", "code": code})
+                      payload={"slot": slot, "via": "tag", "code": code, "from_state": None})
         conn.execute(exceptions._ACTIVE, (pupil_id, today, today)).fetchall()  # the receipt's notes, as the domain
         _commit(conn)
     except BaseException:
@@ -101,7 +108,7 @@ def hand_back(conn: Connection, key: bytes, *, tag_id: int, pupil_id: int, at: d
             conn.execute("COMMIT")
             return None
         custody_id, state, _opened_at, box, position = row
-        changed = conn.execute(daily._HAND_BACK, (
+        changed = conn.execute(_HAND_BACK, (
             "RETURNED", at, staff_id, desk, "pupil", at, custody_id, state)).rowcount
         if changed != 1:
             raise RuntimeError("custody changed underneath the raw baseline")

@@ -265,7 +265,7 @@ def test_a_refused_or_unsaved_action_is_never_witnessed(any_school, tmp_path, mo
     def disk_gone(**_kwargs):
         raise OperationalError("disk I/O error")
 
-    monkeypatch.setattr("kiosk.custody.daily.append_event", disk_gone)
+    monkeypatch.setattr("kiosk.custody.transitions.append_event", disk_gone)  # where every move writes its event
     with pytest.raises(StorageFailed):
         hand_back(s.ctx(), resolve(normalise(code)))
     assert path.read_text() == before  # a witness line for a rolled-back write would be a false alarm later

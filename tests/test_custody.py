@@ -97,14 +97,22 @@ def test_hand_back_of_a_phone_never_handed_in_is_a_warning(any_school):
 
 @pytest.mark.parametrize("held", [State.HELD_FOR_PARENT, State.SAFEGUARDING_HOLD])
 def test_confiscated_or_held_phone_is_refused_at_hand_back(any_school, held):
+    from kiosk.custody.confiscation import confiscate
+    from kiosk.custody.safeguarding import flag_safeguarding
+
     s = any_school
     code = s.tag_of(s.pupils[0])
     hand_in(s.ctx(), scan(s, code))
-    Custody.update(state=held, kind="confiscated").execute()
+    # Through the domain, as the desk does it: the handed-in phone is confiscated (and held for the DSL).
+    taken = confiscate(s.ctx(), scan(s, code), confiscated_by_name="Mr T. Ellis", reason_category="used in lesson",
+                       location="Room S12", condition=[], seal_number="BAG-1")
+    if held is State.SAFEGUARDING_HOLD:
+        flag_safeguarding(s.ctx(), taken.custody_id, concern="worrying messages", acknowledged=True)
     receipt = hand_back(s.ctx(), scan(s, code))
     assert receipt.severity is Severity.REFUSED
     assert Custody.get().state == held and Custody.get().closed_at is None
     assert Event.select().where(Event.action == "HANDED_BACK").count() == 0
+    assert verify(s.keyring.audit_key).ok
 
 
 def test_close_of_day_marks_uncollected_and_next_morning_says_left_overnight(any_school):

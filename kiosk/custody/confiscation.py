@@ -15,15 +15,17 @@ from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local_day_bounds, local_today, to_db
 from kiosk.custody import details as custody_details
+from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
-from kiosk.custody.errors import Conflict, DeskError, Refused
+from kiosk.custody.errors import Conflict, DeskError
 from kiosk.custody.lookup import Resolved
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
-from kiosk.custody.states import Kind, State
+from kiosk.custody.states import Kind, Move, State
 from kiosk.custody.terms import add_school_days, escalation_step, term_containing
+from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, Pupil, database_proxy
+from kiosk.db.models import Custody, Pupil, database_proxy, slot_label
 
 EXAM_REASON = "found during an exam"
 CONDITION_ITEMS = ("screen cracked", "back cracked", "in a case", "SIM present", "memory card present",
@@ -107,54 +109,44 @@ def confiscate(
                 held_until = add_school_days(today, ladder.hold_school_days, ctx.settings)
                 now = ctx.clock.now()
                 particulars = dict(
-                    kind=Kind.CONFISCATED, state=State.HELD_FOR_PARENT, reason_category=reason_category,
-                    reason=notes or None, location=location.strip() or None,
-                    confiscated_by_name=confiscated_by_name.strip(), exam_incident=exam_incident,
-                    held_until=held_until, seal_number=seal_number.strip(), confiscated_at=to_db(now),
-                    condition=", ".join(condition) or None, state_changed_at=to_db(now),
+                    kind=Kind.CONFISCATED.value, reason_category=reason_category, reason=notes or None,
+                    location=location.strip() or None, confiscated_by_name=confiscated_by_name.strip(),
+                    exam_incident=exam_incident, held_until=held_until, seal_number=seal_number.strip(),
+                    confiscated_at=to_db(now), condition=", ".join(condition) or None,
                 )
                 extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
                          "confiscated_at": now.isoformat()}
+                payload = {"reason": reason_category, "by": confiscated_by_name.strip(), "location": location,
+                           "seal": seal_number, "condition": list(condition), "exam": exam.__dict__ if exam else None,
+                           "held_until": held_until.isoformat(), "count_this_term": ladder.count_this_term}
+                # Confiscated phones live in the safe, not the daily boxes.
+                safe = next_free_position(SAFE_BOX)
+                slot = slot_label(SAFE_BOX, safe)
                 open_ = (Custody.select().where((Custody.tag == found.tag.id) & Custody.closed_at.is_null())
                          .first())
-                converted = False
                 if open_ is not None:
-                    if open_.state not in (State.IN_OFFICE, State.UNCOLLECTED):
-                        raise Refused(f"This phone is already confiscated ({open_.state.replace('_', ' ').lower()}"
-                                      f", bag {open_.seal_number}). Nothing was changed.")
-                    # Confiscated phones live in the safe, not the daily boxes: the desk is told to move it.
-                    safe = next_free_position(SAFE_BOX)
-                    extra["moved_from_slot"] = open_.slot
-                    changed = (Custody.update(**particulars, slot_box=SAFE_BOX, slot_position=safe,
-                                              details_json=custody_details.merged(open_, **extra))
-                               .where((Custody.id == open_.id) & (Custody.state == open_.state)).execute())
-                    if changed != 1:
-                        raise IntegrityError("changed by another desk")
-                    custody_id, converted = open_.id, True
-                    slot = Custody.get_by_id(open_.id).slot
+                    # Already in the office on the daily cycle: that record becomes the confiscation (the table
+                    # refuses one already confiscated), and the desk is told to move the phone to the safe.
                     moved_from = open_.slot
+                    extra["moved_from_slot"] = moved_from
+                    moved = transitions.move(
+                        ctx, Move.CONVERT, Current.of(open_), at=now,
+                        columns=particulars | {"slot_box": SAFE_BOX, "slot_position": safe,
+                                               "details_json": custody_details.merged(open_, **extra)},
+                        payload=payload | {"converted_from_daily": True, "slot": slot, "moved_from_slot": moved_from})
                 else:
-                    custody = Custody.create(
-                        tag=found.tag.id, pupil=found.pupil.id, slot_box=SAFE_BOX,
-                        slot_position=next_free_position(SAFE_BOX), opened_at=to_db(now),
-                        opened_by=ctx.who.staff_id, opened_desk=ctx.desk,
-                        details_json=json.dumps(extra, ensure_ascii=False, default=str), **particulars)
-                    custody_id, slot = custody.id, custody.slot
                     moved_from = None
-                append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
-                             action="CONFISCATED", pupil=found.pupil.id, tag=found.tag.id, custody=custody_id,
-                             custody_state=State.HELD_FOR_PARENT,
-                             payload={"reason": reason_category, "by": confiscated_by_name.strip(),
-                                      "location": location, "seal": seal_number, "condition": list(condition),
-                                      "exam": exam.__dict__ if exam else None, "held_until": held_until.isoformat(),
-                                      "count_this_term": ladder.count_this_term, "converted_from_daily": converted,
-                                      "slot": slot, "moved_from_slot": moved_from})
+                    moved = transitions.open_record(
+                        ctx, Move.CONFISCATE, pupil_id=found.pupil.id, tag_id=found.tag.id, at=now,
+                        columns=particulars | {"slot_box": SAFE_BOX, "slot_position": safe,
+                                               "details_json": json.dumps(extra, ensure_ascii=False, default=str)},
+                        payload=payload | {"converted_from_daily": False, "slot": slot, "moved_from_slot": None})
             return ConfiscationReceipt(
-                custody_id=custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code, slot=slot,
+                custody_id=moved.custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code, slot=slot,
                 seal_number=seal_number.strip(), reason_category=reason_category, held_until=held_until,
-                ladder=ladder, converted_from_daily=converted, at=now, moved_from_slot=moved_from)
+                ladder=ladder, converted_from_daily=open_ is not None, at=now, moved_from_slot=moved_from)
         except IntegrityError:
-            continue
+            continue  # another desk took this tag or this safe position at the same instant: look again
     raise Conflict("Another desk is handling this phone right now. Try again in a moment.")
 
 

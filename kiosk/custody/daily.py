@@ -1,7 +1,7 @@
 """The daily cycle: hand in at the start of the day, hand back at the end, close the day.
 
-Every change is a conditional UPDATE (or an INSERT guarded by the one-open-custody-per-tag index)
-plus exactly one audit event, in one write transaction.
+Each change is one move of kiosk/custody/transitions.py (the conditional UPDATE, or the INSERT guarded by the
+one-open-custody-per-tag index, plus exactly one audit event), in one write transaction.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, local_day_bounds, local_today, to_db
 from kiosk.custody import exceptions as approved
+from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict
 from kiosk.custody.lookup import Resolved
 from kiosk.custody.receipts import Outcome, PupilSummary, Receipt, Severity
 from kiosk.custody.reports import form_order
 from kiosk.custody.slots import box_for, next_free_position
-from kiosk.custody.states import Kind, State
+from kiosk.custody.states import MOVES, Kind, Move, State, allows
+from kiosk.custody.transitions import Current
 from kiosk.db import raw
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, Pupil, Staff, Tag, database_proxy, slot_label
@@ -45,14 +47,10 @@ class OpenCustody:
         return slot_label(self.slot_box, self.slot_position)
 
 
-# The statements every hand-in and hand-back runs, written out (kiosk.db.raw: peewee building them was most of a
-# scan's time on an office PC). Each changes exactly what the model-based code did; tests run them on both backends.
+# The statement every scan runs to find the tag's open record, written out (kiosk.db.raw: peewee building it was
+# a good part of a scan's time on an office PC); tests run it on both backends. The writes are transitions.py's.
 _OPEN_CUSTODY = ("SELECT id, state, opened_at, slot_box, slot_position FROM custody "
                  "WHERE tag_id = ? AND closed_at IS NULL LIMIT 1")
-_HAND_IN = ("INSERT INTO custody (tag_id, pupil_id, kind, state, slot_box, slot_position, opened_at, opened_by_id, "
-            "opened_desk, dsl_flag, state_changed_at, exam_incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_HAND_BACK = ("UPDATE custody SET state = ?, closed_at = ?, closed_by_id = ?, closed_desk = ?, handed_to = ?, "
-              "state_changed_at = ? WHERE id = ? AND state = ? AND closed_at IS NULL")
 _as_datetime = Custody.opened_at.python_value  # SQLite returns text; peewee's own conversion, as a model would
 
 
@@ -111,17 +109,14 @@ def hand_in(ctx: DeskContext, found: Resolved) -> Receipt:
                 if open_ is not None:
                     return _already_open(ctx, found, open_)
                 now = ctx.clock.now()
-                stamp = to_db(now)
                 box = box_for(found.pupil, ctx.settings.slot_scheme)
                 position = next_free_position(box)
-                custody_id = raw.insert(_HAND_IN, (found.tag.id, found.pupil.id, Kind.DAILY, State.IN_OFFICE, box,
-                                                   position, stamp, ctx.who.staff_id, ctx.desk, False, stamp, False))
-                custody = OpenCustody(id=custody_id, state=State.IN_OFFICE, opened_at=stamp, slot_box=box,
-                                      slot_position=position)
-                append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
-                             action="HANDED_IN", pupil=found.pupil.id, tag=found.tag.id, custody=custody.id,
-                             custody_state=State.IN_OFFICE,
-                             payload={"slot": custody.slot, "via": found.via, "code": found.tag.code})
+                moved = transitions.open_record(
+                    ctx, Move.HAND_IN, pupil_id=found.pupil.id, tag_id=found.tag.id, at=now,
+                    columns={"kind": Kind.DAILY.value, "slot_box": box, "slot_position": position},
+                    payload={"slot": slot_label(box, position), "via": found.via, "code": found.tag.code})
+                custody = OpenCustody(id=moved.custody_id, state=State.IN_OFFICE, opened_at=to_db(now),
+                                      slot_box=box, slot_position=position)
                 # The receipt reads (the pupil's exceptions) before the commit: if the server goes away now,
                 # the desk says NOT SAVED and means it, never "saved" for a hand-in that was rolled back or
                 # a crash for one that was committed.
@@ -136,27 +131,24 @@ def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
     """Return a phone from the office to its pupil. Confiscated and held phones are refused."""
     ctx.require(Permission.HAND_BACK)
     for _attempt in range(RETRIES):
-        with write_transaction(database_proxy.obj):
-            open_ = _open_custody(found.tag.id)
-            if open_ is None:
-                return _not_in_office(ctx, found)
-            state = State(open_.state)
-            if state not in (State.IN_OFFICE, State.UNCOLLECTED):
-                return _already_open(ctx, found, open_)
-            now = ctx.clock.now()
-            stamp = to_db(now)
-            changed = raw.execute(_HAND_BACK, (State.RETURNED, stamp, ctx.who.staff_id, ctx.desk, "pupil", stamp,
-                                               open_.id, state)).rowcount
-            if changed != 1:
-                continue  # another desk got there first; re-read and say what happened
-            append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
-                         action="HANDED_BACK", pupil=found.pupil.id, tag=found.tag.id, custody=open_.id,
-                         custody_state=State.RETURNED,
-                         payload={"slot": open_.slot, "via": found.via, "from_state": state.value})
-            overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
-            # Built before the commit, as in hand_in.
-            return replace(_receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}",
-                                    open_, now), from_state=state)
+        try:
+            with write_transaction(database_proxy.obj):
+                open_ = _open_custody(found.tag.id)
+                if open_ is None:
+                    return _not_in_office(ctx, found)
+                state = State(open_.state)
+                if not allows(Move.HAND_BACK, state):  # confiscated or held: the receipt says so, in red
+                    return _already_open(ctx, found, open_)
+                now = ctx.clock.now()
+                current = Current(id=open_.id, state=state, pupil_id=found.pupil.id, tag_id=found.tag.id)
+                transitions.move(ctx, Move.HAND_BACK, current, at=now, columns={"handed_to": "pupil"},
+                                 payload={"slot": open_.slot, "via": found.via})
+                overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
+                # Built before the commit, as in hand_in.
+                return replace(_receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK,
+                                        f"Slot {open_.slot}{overnight}", open_, now), from_state=state)
+        except Conflict:
+            continue  # another desk got there first; re-read and say what happened
     raise Conflict("Another desk is handling this phone right now. Scan it again in a moment.")
 
 
@@ -192,23 +184,19 @@ class CloseDayReport:
 
 
 def close_day(ctx: DeskContext) -> CloseDayReport:
-    """Every phone still in the office becomes UNCOLLECTED and is listed, with those from earlier days."""
+    """Every phone still in the office becomes UNCOLLECTED and is listed, with those from earlier days. All or
+    nothing: a phone another desk moved meanwhile (impossible under the write lock) would undo the whole close."""
     ctx.require(Permission.CLOSE_DAY)
     now = ctx.clock.now()
     moved = 0
     with write_transaction(database_proxy.obj):
-        in_office = list(Custody.select(Custody.id, Custody.pupil, Custody.tag, Custody.slot_box,
+        # The table says which phones close of day moves (those still in the office today).
+        in_office = list(Custody.select(Custody.id, Custody.state, Custody.pupil, Custody.tag, Custody.slot_box,
                                         Custody.slot_position)
-                         .where((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null()))
+                         .where(Custody.state.in_(sorted(MOVES[Move.CLOSE_DAY].sources)) & Custody.closed_at.is_null()))
         for custody in in_office:
-            changed = (Custody.update(state=State.UNCOLLECTED, state_changed_at=to_db(now))
-                       .where((Custody.id == custody.id) & (Custody.state == State.IN_OFFICE)).execute())
-            if changed == 1:
-                moved += 1
-                append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
-                             action="LEFT_UNCOLLECTED", pupil=custody.pupil_id, tag=custody.tag_id,
-                             custody=custody.id, custody_state=State.UNCOLLECTED,
-                             payload={"slot": custody.slot})
+            transitions.move(ctx, Move.CLOSE_DAY, Current.of(custody), at=now, payload={"slot": custody.slot})
+            moved += 1
         append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
                      action="DAY_CLOSED", payload={"newly_uncollected": moved,
                                                    "day": local_today(ctx.clock, ctx.settings.tz).isoformat()})

@@ -6,18 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import confirm_pin
-from kiosk.clock import as_utc, local, local_today, to_db
+from kiosk.clock import local_today
 from kiosk.custody import details as custody_details
+from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
-from kiosk.custody.errors import Conflict, DeskError, NotPermitted, Refused
+from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
-from kiosk.custody.states import Kind, State
+from kiosk.custody.states import Kind, Move
+from kiosk.custody.transitions import Current
+from kiosk.custody.transitions import already_released as already_released  # the release screen words it too
 from kiosk.db.connection import action_guard, storage_guard, write_transaction
-from kiosk.db.models import AuditHead, Carer, Custody, Pupil, Staff, database_proxy
-from kiosk.formatting import long_day, time_on_day, weekday_date
+from kiosk.db.models import AuditHead, Carer, Custody, Pupil, database_proxy
+from kiosk.formatting import long_day, weekday_date
 
 
 @dataclass(frozen=True)
@@ -108,53 +110,27 @@ def release_to_carer(
                                "or the DSL.")
     with write_transaction(database_proxy.obj):
         current = Custody.get_by_id(custody_id)
-        if current.state == State.RELEASED:
-            raise Conflict(already_released(current, ctx))
-        if current.state != State.HELD_FOR_PARENT:
-            raise Refused(_not_releasable(current))
         now = ctx.clock.now()
         collector = {"name": name, "relationship": relation, "id_seen": id_seen.strip(),
                      "on_contact_list": listed is not None, "carer_id": listed.id if listed else None,
                      "parental_responsibility": bool(listed.parental_responsibility) if listed else False,
                      "authorised_by": authoriser.name if authoriser else None,
                      "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None}
-        changed = (Custody.update(state=State.RELEASED, closed_at=to_db(now), closed_by=ctx.who.staff_id,
-                                  closed_desk=ctx.desk, state_changed_at=to_db(now),
-                                  handed_to=f"{name} ({relation})",
-                                  details_json=custody_details.merged(current, collector=collector))
-                   .where((Custody.id == custody_id) & (Custody.state == State.HELD_FOR_PARENT)
-                          & Custody.closed_at.is_null()).execute())
-        if changed != 1:
-            raise Conflict("Another desk changed this phone a moment ago. Look it up again.")
-        event = append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
-                             action="RELEASED", pupil=current.pupil_id, tag=current.tag_id, custody=custody_id,
-                             custody_state=State.RELEASED,
-                             payload={"collector": name, "relationship": relation, "id_seen": id_seen.strip(),
-                                      "on_contact_list": listed is not None,
-                                      "authorised_by": authoriser.initials if authoriser else None})
+        # The table refuses anything but a phone held for a parent (one already released: a Conflict naming who
+        # released it, to whom and when).
+        moved = transitions.move(
+            ctx, Move.RELEASE, Current.of(current), at=now,
+            columns={"handed_to": f"{name} ({relation})",
+                     "details_json": custody_details.merged(current, collector=collector)},
+            payload={"collector": name, "relationship": relation, "id_seen": id_seen.strip(),
+                     "on_contact_list": listed is not None,
+                     "authorised_by": authoriser.initials if authoriser else None})
         head = AuditHead.get_by_id(1).chain
         pupil = Pupil.get_by_id(current.pupil_id)
     return ReleaseReceipt(custody_id=custody_id, pupil=PupilSummary.of(pupil), collector_name=name,
                           relationship=relation, id_seen=id_seen.strip(), on_contact_list=listed is not None,
                           released_by=ctx.who.name, authorised_by=authoriser.name if authoriser else None,
-                          at=now, seal_number=current.seal_number, chain_head=head, event_seq=event.seq)
-
-
-def already_released(custody: Custody, ctx: DeskContext) -> str:
-    by = Staff.get_or_none(Staff.id == custody.closed_by_id)
-    when = local(as_utc(custody.closed_at), ctx.settings.tz)
-    return (f"Already released to {custody.handed_to} by {by.name if by else 'another desk'} "
-            f"({custody.closed_desk}) at {time_on_day(when)}. Nothing was changed.")
-
-
-def _not_releasable(custody: Custody) -> str:
-    if custody.state == State.SAFEGUARDING_HOLD:
-        return "Held for the Designated Safeguarding Lead: it cannot be released. Refer to the DSL."
-    if custody.state == State.WITH_POLICE:
-        return "This phone was handed to the police. It is no longer in the office."
-    if custody.state in (State.IN_OFFICE, State.UNCOLLECTED):
-        return "This phone is on the daily cycle, not confiscated: hand it back to the pupil (F3)."
-    return f"This phone cannot be released ({custody.state.replace('_', ' ').lower()})."
+                          at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq)
 
 
 def held_until_text(held_until: date | None) -> str:

@@ -15,9 +15,11 @@ from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, to_db
 from kiosk.custody import details as custody_details
+from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
-from kiosk.custody.errors import Conflict, DeskError, Refused
-from kiosk.custody.states import State
+from kiosk.custody.errors import DeskError
+from kiosk.custody.states import Move, State
+from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, DslNote, Pupil, Staff, database_proxy
 
@@ -53,17 +55,6 @@ def _held(custody_id: int) -> Custody:
     return custody
 
 
-def _move(ctx: DeskContext, custody: Custody, src: State, dst: State, action: str, payload: dict,
-          **columns) -> None:
-    now = ctx.clock.now()
-    changed = (Custody.update(state=dst, state_changed_at=to_db(now), **columns)
-               .where((Custody.id == custody.id) & (Custody.state == src) & Custody.closed_at.is_null()).execute())
-    if changed != 1:
-        raise Conflict("Another desk changed this phone a moment ago. Look it up again.")
-    append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id, action=action,
-                 pupil=custody.pupil_id, tag=custody.tag_id, custody=custody.id, custody_state=dst, payload=payload)
-
-
 def _note(ctx: DeskContext, custody: Custody, text: str) -> None:
     DslNote.create(custody=custody.id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()), author=ctx.who.staff_id,
                    text=text.strip())
@@ -80,11 +71,8 @@ def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknow
         raise DeskError("Write the concern in a few words for the DSL.")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
-        if custody.state != State.HELD_FOR_PARENT:
-            raise Refused(f"Only a confiscated phone held in the office can be put on a safeguarding hold "
-                          f"(this one is {custody.state.replace('_', ' ').lower()}). Confiscate it first.")
-        _move(ctx, custody, State.HELD_FOR_PARENT, State.SAFEGUARDING_HOLD, "SAFEGUARDING_HOLD",
-              {"instructions_acknowledged": True}, dsl_flag=True)
+        transitions.move(ctx, Move.HOLD, Current.of(custody), at=ctx.clock.now(), columns={"dsl_flag": True},
+                         payload={"instructions_acknowledged": True})
         _note(ctx, custody, concern)
 
 
@@ -123,9 +111,7 @@ def clear_hold(ctx: DeskContext, custody_id: int, *, reason: str) -> None:
         raise DeskError("Give the reason for clearing the hold (it is kept as a DSL note).")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
-        if custody.state != State.SAFEGUARDING_HOLD:
-            raise Refused("This phone is not on a safeguarding hold.")
-        _move(ctx, custody, State.SAFEGUARDING_HOLD, State.HELD_FOR_PARENT, "HOLD_CLEARED", {})
+        transitions.move(ctx, Move.CLEAR_HOLD, Current.of(custody), at=ctx.clock.now())
         _note(ctx, custody, f"Hold cleared: {reason.strip()}")
 
 
@@ -141,17 +127,15 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
         raise DeskError(f"Record the {', '.join(missing)} before handing the phone over.")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
-        if custody.state != State.SAFEGUARDING_HOLD:
-            raise Refused("Only a phone on a safeguarding hold is handed to the police from the kiosk. "
-                          "Put it on a hold first.")
         now = ctx.clock.now()
         police = handover.__dict__ | {"handed_over_at": now.isoformat(), "by": ctx.who.name}
-        _move(ctx, custody, State.SAFEGUARDING_HOLD, State.WITH_POLICE, "HANDED_TO_POLICE",
-              {"force": handover.force, "crime_reference": handover.crime_reference,
-               "officer_number": handover.officer_number, "seal": handover.seal_number},
-              closed_at=to_db(now), closed_by=ctx.who.staff_id, closed_desk=ctx.desk,
-              handed_to=f"Police: {handover.officer_name} ({handover.officer_number}, {handover.force})",
-              details_json=custody_details.merged(custody, police=police))
+        # A move into a closed state: transitions.py records when, by whom and at which desk it was closed.
+        transitions.move(
+            ctx, Move.POLICE, Current.of(custody), at=now,
+            columns={"handed_to": f"Police: {handover.officer_name} ({handover.officer_number}, {handover.force})",
+                     "details_json": custody_details.merged(custody, police=police)},
+            payload={"force": handover.force, "crime_reference": handover.crime_reference,
+                     "officer_number": handover.officer_number, "seal": handover.seal_number})
 
 
 @storage_guard

@@ -1,5 +1,6 @@
-"""The custody states and which of them mean the phone is still in the school's hands."""
+"""The custody states, the one table of the moves between them, and what each state means to the office."""
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -21,22 +22,85 @@ class Kind(StrEnum):
 OPEN_STATES = frozenset({State.IN_OFFICE, State.UNCOLLECTED, State.HELD_FOR_PARENT, State.SAFEGUARDING_HOLD})
 CLOSED_STATES = frozenset({State.RETURNED, State.RELEASED, State.WITH_POLICE})
 
-# Every transition the domain may make: (from, to). Anything else is a bug, not a desk situation.
-TRANSITIONS = frozenset({
-    (State.IN_OFFICE, State.RETURNED),
-    (State.IN_OFFICE, State.UNCOLLECTED),
-    (State.UNCOLLECTED, State.RETURNED),
-    (State.IN_OFFICE, State.HELD_FOR_PARENT),
-    (State.UNCOLLECTED, State.HELD_FOR_PARENT),
-    (State.HELD_FOR_PARENT, State.RELEASED),
-    (State.HELD_FOR_PARENT, State.SAFEGUARDING_HOLD),
-    (State.SAFEGUARDING_HOLD, State.HELD_FOR_PARENT),
-    (State.SAFEGUARDING_HOLD, State.WITH_POLICE),
-})
+
+# ── The one transition table ───────────────────────────────────────────────────────────────────────────────────
+# Every move the domain makes on a custody record, by name. kiosk/custody/transitions.py is the only code that
+# moves a record, and it moves one only as this table allows; what the desk is told when the table says no is
+# there too. A new state or move is added here first.
+
+
+class Move(StrEnum):
+    HAND_IN = "hand in"  # the start of the day: a new daily record
+    HAND_BACK = "hand back"  # to the pupil, the same day or after a night in the office
+    CLOSE_DAY = "close of day"  # still in the office at the end of the day: left overnight
+    CONFISCATE = "confiscate"  # a phone not in the office: a new record, held in the safe
+    CONVERT = "convert a hand-in"  # a phone already in the office is confiscated: its daily record becomes it
+    HOLD = "safeguarding hold"  # the phone may hold evidence: kept untouched for the DSL
+    CLEAR_HOLD = "clear a hold"  # the DSL has finished with it: held for a parent again
+    POLICE = "hand to the police"  # from a hold, with the officer and crime reference
+    RELEASE = "release to a carer"  # a verified carer collects a confiscated phone
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One move: the states it may start from (none: it opens a new record), where it leaves the record, and the
+    action of the one audit event that records it."""
+
+    sources: frozenset[State]
+    target: State
+    action: str
+    # Worked out once, not at every scan: does the move open a new record, and does it close the one it moves?
+    opens: bool = field(init=False)
+    closes: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "opens", not self.sources)
+        object.__setattr__(self, "closes", self.target in CLOSED_STATES)
+
+
+_DAILY = frozenset({State.IN_OFFICE, State.UNCOLLECTED})
+
+MOVES: dict[Move, Rule] = {
+    Move.HAND_IN: Rule(frozenset(), State.IN_OFFICE, "HANDED_IN"),
+    Move.HAND_BACK: Rule(_DAILY, State.RETURNED, "HANDED_BACK"),
+    Move.CLOSE_DAY: Rule(frozenset({State.IN_OFFICE}), State.UNCOLLECTED, "LEFT_UNCOLLECTED"),
+    Move.CONFISCATE: Rule(frozenset(), State.HELD_FOR_PARENT, "CONFISCATED"),
+    Move.CONVERT: Rule(_DAILY, State.HELD_FOR_PARENT, "CONFISCATED"),
+    Move.HOLD: Rule(frozenset({State.HELD_FOR_PARENT}), State.SAFEGUARDING_HOLD, "SAFEGUARDING_HOLD"),
+    Move.CLEAR_HOLD: Rule(frozenset({State.SAFEGUARDING_HOLD}), State.HELD_FOR_PARENT, "HOLD_CLEARED"),
+    Move.POLICE: Rule(frozenset({State.SAFEGUARDING_HOLD}), State.WITH_POLICE, "HANDED_TO_POLICE"),
+    Move.RELEASE: Rule(frozenset({State.HELD_FOR_PARENT}), State.RELEASED, "RELEASED"),
+}
+
+# Derived from MOVES, never written by hand: every (from, to) the domain may make, and the states a record may
+# open in. Anything else is a bug, not a desk situation.
+TRANSITIONS = frozenset((src, rule.target) for rule in MOVES.values() for src in rule.sources)
+STARTING_STATES = frozenset(rule.target for rule in MOVES.values() if rule.opens)
+# The audit actions that record a move (other custody events, such as a DSL note, change no state).
+MOVE_ACTIONS = frozenset(rule.action for rule in MOVES.values())
 
 
 def can_move(src: str, dst: str) -> bool:
     return (State(src), State(dst)) in TRANSITIONS
+
+
+def can_open(state: str) -> bool:
+    """May a new custody record start in `state`?"""
+    return State(state) in STARTING_STATES
+
+
+def allows(move: Move, state: str | None) -> bool:
+    """May `move` be made on a record in `state` (None: there is no open record, so only an opening move may)?"""
+    rule = MOVES[move]
+    return rule.opens if state is None else state in rule.sources  # an opening move has no sources
+
+
+def recorded_by(action: str, src: str | None, dst: str | None) -> Move | None:
+    """The move an audit event with this action, from-state and resulting state records (None: no move does)."""
+    for move, rule in MOVES.items():
+        if rule.action == action and dst == rule.target and (src is None if rule.opens else src in rule.sources):
+            return move
+    return None
 
 
 # ── What each state means to the office ─────────────────────────────────────────────────────────────────────────

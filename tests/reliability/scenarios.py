@@ -831,7 +831,7 @@ END $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS reliability_inject_event ON event;
 CREATE TRIGGER reliability_inject_event BEFORE INSERT ON event FOR EACH ROW EXECUTE FUNCTION reliability_inject_fn();
 """
-EVENT_WRITERS = ("kiosk.custody.daily", "kiosk.custody.confiscation", "kiosk.custody.release", "kiosk.auth.staff",
+EVENT_WRITERS = ("kiosk.custody.transitions", "kiosk.custody.daily", "kiosk.custody.confiscation", "kiosk.auth.staff",
                  "kiosk.custody.context")
 
 
