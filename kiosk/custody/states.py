@@ -58,7 +58,7 @@ class Rule:
         object.__setattr__(self, "closes", self.target in CLOSED_STATES)
 
 
-_DAILY = frozenset({State.IN_OFFICE, State.UNCOLLECTED})
+_DAILY = frozenset({State.IN_OFFICE, State.UNCOLLECTED})  # handed in, or left overnight
 
 MOVES: dict[Move, Rule] = {
     Move.HAND_IN: Rule(frozenset(), State.IN_OFFICE, "HANDED_IN"),
@@ -137,7 +137,7 @@ CONFISCATION_WORDS_SHORT = {State.HELD_FOR_PARENT: "held", State.SAFEGUARDING_HO
 IN_OFFICE_STATES = OPEN_STATES
 # On the daily cycle: handed in this morning, or left overnight. Confiscating such a phone turns this record into
 # the confiscation (no second record); a phone in any other open state is already confiscated.
-DAILY_CYCLE_STATES = frozenset({State.IN_OFFICE, State.UNCOLLECTED})
+DAILY_CYCLE_STATES = MOVES[Move.CONVERT].sources
 
 
 def state_words(state: str | None, *, dsl: bool = True, short: bool = False) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.clock import as_utc
-from kiosk.custody.states import State, can_move, on_safeguarding_hold
+from kiosk.custody.states import Move, allows, on_safeguarding_hold
 from kiosk.db.models import Custody
 
 
@@ -38,12 +38,12 @@ class PhoneRecord:
     @property
     def releasable(self) -> bool:
         """A parent or carer can collect it now (only a phone held for a parent: never one held for the DSL)."""
-        return _can_move(self.state, State.RELEASED)
+        return allows(Move.RELEASE, self.state)
 
     @property
     def can_go_on_hold(self) -> bool:
         """A safeguarding concern can put it on a hold now."""
-        return _can_move(self.state, State.SAFEGUARDING_HOLD)
+        return allows(Move.HOLD, self.state)
 
     @property
     def on_hold(self) -> bool:
@@ -58,13 +58,6 @@ class PhoneRecord:
         """To anyone but the DSL and the head, a record that was ever on a safeguarding hold is no more than
         "held — refer to the DSL" (its whole history, not only while the hold lasts)."""
         return self.ever_on_hold and not dsl
-
-
-def _can_move(state: str, to: State) -> bool:
-    try:
-        return can_move(state, to)
-    except ValueError:  # a state this version does not know: it allows nothing here
-        return False
 
 
 def record_of(custody: Custody) -> PhoneRecord:
