@@ -100,7 +100,7 @@ class CustodyDesk(RuleBasedStateMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="kiosk-prop-"))
         shutil.copytree(_template(), self.folder, dirs_exist_ok=True)
-        open_database(str(self.folder / "kiosk.db"), witness=None)
+        open_database(str(self.folder / "kiosk.db"))  # no witness file: nothing listens to its commits
         self.keyring = load_key_file(self.folder / "config" / "kiosk.key")
         self.clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
         self.settings = Settings(school_name="Hillcrest Academy", desk="Reception 1")
