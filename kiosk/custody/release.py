@@ -93,11 +93,12 @@ def release_to_carer(
     if not name or not relation:
         raise DeskError("Record the collector's name and relationship to the pupil.")
     today = local_today(ctx.clock, ctx.settings.tz)
-    early = custody.held_until is not None and custody.held_until > today
+    # Held under the escalation ladder until a later day: collecting it today is early.
+    early_until = custody.held_until if custody.held_until is not None and custody.held_until > today else None
     authoriser = None
-    if listed is None or early:
+    if listed is None or early_until:
         if authorisation is None:
-            why = (f"it is held until {weekday_date(custody.held_until)} under the escalation ladder" if early
+            why = (f"it is held until {weekday_date(early_until)} under the escalation ladder" if early_until
                    else f"{name} is not on the pupil's contact list from the MIS")
             raise Refused(f"Needs a head or DSL to authorise: {why}. Ask them to enter their initials and PIN "
                           "with a reason.")

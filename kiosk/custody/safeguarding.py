@@ -60,6 +60,13 @@ def _note(ctx: DeskContext, custody: Custody, text: str) -> None:
                    text=text.strip())
 
 
+def _author_name(note: DslNote) -> str:
+    """Who wrote the note: its author joined in the read, or "command line" for a note written there."""
+    if note.author_id is None or note.author is None:
+        return "command line"
+    return note.author.name
+
+
 def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknowledged: bool) -> None:
     """HELD_FOR_PARENT → SAFEGUARDING_HOLD. The concern becomes the first DSL note (the person flagging can
     write it but, unless DSL or head, never read it back)."""
@@ -95,7 +102,7 @@ def read_dsl_notes(ctx: DeskContext, custody_id: int) -> list[NoteView]:
         custody = _held(custody_id)
         # Authors joined in the one read, and the views built before the commit: reading each note's author
         # lazily after it, a server lost at that instant was a crash after the reading had been recorded.
-        notes = [NoteView(as_utc(n.at), n.author.name if n.author_id is not None else "command line", n.text)
+        notes = [NoteView(as_utc(n.at), _author_name(n), n.text)
                  for n in DslNote.select(DslNote, Staff).join(Staff, JOIN.LEFT_OUTER)
                  .where(DslNote.custody == custody_id).order_by(DslNote.at, DslNote.id)]
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,

@@ -207,6 +207,7 @@ def refusal(ctx: DeskContext, move: Move, custody: Current) -> DeskError:
 
 def already_released(custody: Custody, ctx: DeskContext) -> str:
     by = Staff.get_or_none(Staff.id == custody.closed_by_id)
+    assert custody.closed_at is not None  # a released record is closed: the release move set closed_at
     when = local(as_utc(custody.closed_at), ctx.settings.tz)
     return (f"Already released to {custody.handed_to} by {by.name if by else 'another desk'} "
             f"({custody.closed_desk}) at {time_on_day(when)}. Nothing was changed.")
