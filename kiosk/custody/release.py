@@ -16,7 +16,6 @@ from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Kind, Move
 from kiosk.custody.transitions import Current
-from kiosk.custody.transitions import already_released as already_released  # the release screen words it too
 from kiosk.db.connection import action_guard, storage_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, database_proxy
 from kiosk.formatting import long_day, weekday_date
