@@ -18,10 +18,10 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
-from kiosk.custody.states import Move, State
+from kiosk.custody.states import Move
 from kiosk.custody.transitions import Current
-from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, DslNote, Pupil, Staff, database_proxy
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Custody, DslNote, Staff, database_proxy
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
 HOLD_INSTRUCTIONS = (
@@ -144,10 +144,3 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
             payload={"force": handover.force, "crime_reference": handover.crime_reference,
                      "officer_number": handover.officer_number, "seal": handover.seal_number})
 
-
-@storage_guard
-def open_holds() -> list[Custody]:
-    """For the DSL's alert on sign-in."""
-    return list(Custody.select(Custody, Pupil).join(Pupil)
-                .where((Custody.state == State.SAFEGUARDING_HOLD) & Custody.closed_at.is_null())
-                .order_by(Custody.state_changed_at))
