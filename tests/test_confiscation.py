@@ -13,7 +13,8 @@ from kiosk.audit import verify
 from kiosk.auth import SignedIn, SignInRefused
 from kiosk.custody import Conflict, DeskError, NotPermitted, Refused, State, hand_back, hand_in, normalise, resolve
 from kiosk.custody.confiscation import ExamDetails, confiscate, ladder_position, record_parent_informed
-from kiosk.custody.release import Authorisation, carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import (
     PoliceHandover,
     add_dsl_note,
@@ -75,12 +76,12 @@ def test_escalation_ladder_counts_confiscations_this_term_and_holds_in_school_da
     admin = as_role(s, "HG")
     first = take(s)
     release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="driving licence",
-                     carer_id=carers_of(s.pupils[0].id)[0].id)
+                     carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     s.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # Thursday
     second = take(s, seal="BAG-0002")
     assert second.ladder.count_this_term == 2 and second.held_until == date(2026, 12, 4)
     release_to_carer(s.ctx(), second.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_of(s.pupils[0].id)[0].id,
+                     carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id,
                      authorisation=Authorisation("HG", HEAD_PIN, "parent works away tomorrow"))
     third = take(s, seal="BAG-0003")
     # Third this term: five school days, skipping the weekend → Thursday 10 December.
@@ -113,7 +114,7 @@ def test_parent_informed_is_recorded(any_school):
 def test_release_to_a_listed_carer_with_step_up_pin(any_school):
     s = any_school
     receipt = take(s)
-    carers = carers_of(s.pupils[0].id)
+    carers = carers_to_contact(pupil_id=s.pupils[0].id)
     assert carers[0].parental_responsibility and not carers[1].parental_responsibility
     with pytest.raises(SignInRefused):
         release_to_carer(s.ctx(), receipt.custody_id, pin="000000", id_seen="passport", carer_id=carers[0].id)
@@ -154,7 +155,7 @@ def test_safeguarding_hold_refuses_release_and_hand_back_for_everyone(any_school
     for initials, pin in (("AA", OFFICE_PIN), ("PS", DSL_PIN), ("HG", HEAD_PIN)):
         with pytest.raises(Refused, match="Safeguarding"):
             release_to_carer(s.ctx(as_role(s, initials)), receipt.custody_id, pin=pin, id_seen="passport",
-                             carer_id=carers_of(s.pupils[0].id)[0].id)
+                             carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     assert hand_back(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0])))).severity == "refused"
 
 
@@ -251,14 +252,16 @@ from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.auth import SignedIn
 from kiosk.custody import Conflict, DeskContext
-from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import release_to_carer
 open_database(sys.argv[1])
 ring = load_key_file(Path(sys.argv[2]))
 who = SignedIn(staff_id=1, name="Ann Adams", initials="AA", role="office", desk=sys.argv[3])
 ctx = DeskContext(ring, FixedClock(datetime.fromisoformat(sys.argv[7])), Settings(desk=sys.argv[3]), who)
 custody_id, pupil_id = int(sys.argv[4]), int(sys.argv[5])
 try:
-    release_to_carer(ctx, custody_id, pin=sys.argv[6], id_seen="passport", carer_id=carers_of(pupil_id)[0].id)
+    release_to_carer(ctx, custody_id, pin=sys.argv[6], id_seen="passport",
+                     carer_id=carers_to_contact(pupil_id=pupil_id)[0].id)
     print("WON")
 except Conflict as exc:
     print("LOST", exc.message)
@@ -357,7 +360,7 @@ def _prepared(s, action):
         return lambda: replace_tag(office, tag_code=code, reason="lost")
     if action in ("record_parent_informed", "release_to_carer", "flag_safeguarding"):
         custody_id = take(s).custody_id
-        carer_id = carers_of(s.pupils[0].id)[0].id
+        carer_id = carers_to_contact(pupil_id=s.pupils[0].id)[0].id
         return {
             "record_parent_informed": lambda: record_parent_informed(office, custody_id, how="phone call",
                                                                      who="mother"),

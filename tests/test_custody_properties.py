@@ -43,7 +43,8 @@ from kiosk.custody import (
     resolve,
 )
 from kiosk.custody.confiscation import confiscate
-from kiosk.custody.release import Authorisation, carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, clear_hold, flag_safeguarding, hand_to_police
 from kiosk.custody.states import MOVE_ACTIONS, OPEN_STATES, STARTING_STATES, TRANSITIONS, can_move, recorded_by
 from kiosk.db import Custody, DslNote, Event, Pupil, Staff, Tag, database_proxy, open_database
@@ -275,7 +276,7 @@ class CustodyDesk(RuleBasedStateMachine):
         else:
             refusal = None if state is HELD else Refused
         pupil_id = self.pupils[self.pupil_of[custody]].id
-        collector = (dict(carer_id=carers_of(pupil_id)[0].id) if listed
+        collector = (dict(carer_id=carers_to_contact(pupil_id=pupil_id)[0].id) if listed
                      else dict(collector_name="Ms Kim Lowe", relationship="Aunt"))
         vouched = (Authorisation(ROLE_INITIALS[authoriser], PINS[ROLE_INITIALS[authoriser]], "confirmed with mum")
                    if authoriser else None)

@@ -21,11 +21,11 @@ from kiosk.custody.errors import Conflict, DeskError
 from kiosk.custody.lookup import Resolved
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
-from kiosk.custody.states import Kind, Move, State
+from kiosk.custody.states import Kind, Move
 from kiosk.custody.terms import add_school_days, escalation_step, term_containing
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, Pupil, database_proxy, slot_label
+from kiosk.db.models import Custody, database_proxy, slot_label
 from kiosk.db.rows import tuples
 
 EXAM_REASON = "found during an exam"
@@ -168,9 +168,3 @@ def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: 
                      action="PARENT_INFORMED", pupil=custody.pupil_id, tag=custody.tag_id, custody=custody_id,
                      custody_state=custody.state, payload={"how": how.strip(), "who": who.strip()})
 
-
-@storage_guard
-def held_phones() -> list[Custody]:
-    return list(Custody.select(Custody, Pupil).join(Pupil)
-                .where(Custody.closed_at.is_null() & (Custody.state == State.HELD_FOR_PARENT))
-                .order_by(Custody.opened_at))
