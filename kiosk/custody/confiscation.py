@@ -167,4 +167,3 @@ def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: 
         append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
                      action="PARENT_INFORMED", pupil=custody.pupil_id, tag=custody.tag_id, custody=custody_id,
                      custody_state=custody.state, payload={"how": how.strip(), "who": who.strip()})
-

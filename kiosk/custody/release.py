@@ -114,4 +114,3 @@ def release_to_carer(
                           relationship=relation, id_seen=id_seen.strip(), on_contact_list=listed is not None,
                           released_by=ctx.who.name, authorised_by=authoriser.name if authoriser else None,
                           at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq)
-

@@ -143,4 +143,3 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
                      "details_json": custody_details.merged(custody, police=police)},
             payload={"force": handover.force, "crime_reference": handover.crime_reference,
                      "officer_number": handover.officer_number, "seal": handover.seal_number})
-
