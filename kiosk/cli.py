@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO, TypeAlias
 
 from kiosk import __version__
 from kiosk.clock import Clock, local
@@ -22,6 +22,11 @@ from kiosk.errors import DeskError
 from kiosk.formatting import weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
 from kiosk.reports.export import spreadsheet_safe
+
+if TYPE_CHECKING:
+    from peewee import Database
+
+    from kiosk.auth import SignedIn
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -42,7 +47,7 @@ class Env:
     def url(self) -> str:
         return database_url(self.settings)
 
-    def open(self, *, at_the_desk: bool = False):
+    def open(self, *, at_the_desk: bool = False) -> Database:
         """The school's database, witnessed by this desk's file. A statement waits at most the desk's bound at
         the desk (kiosk/db/waits.py: NOT SAVED within seconds, never a frozen screen); a command run by IT or a
         scheduled task has nobody waiting at the hatch and may run one long statement (a purge, a year's
@@ -62,7 +67,17 @@ class Env:
         print(text, file=self.out)
 
 
-def command_line_actor(env: Env):
+# What build_parser gives each module of kiosk.commands: `register(add, sub)` (see kiosk/commands/__init__.py).
+Handler: TypeAlias = Callable[[Env, argparse.Namespace], int]
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class AddCommand(Protocol):
+    def __call__(self, name: str, handler: Handler, help_: str,
+                 parent: Subcommands = ...) -> argparse.ArgumentParser: ...
+
+
+def command_line_actor(env: Env) -> SignedIn:
     """Actions taken at the command line are recorded as such, with the operating-system user."""
     from kiosk.auth import SignedIn
 
@@ -224,15 +239,16 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     from kiosk.config import witness_path
 
     env.open()
+    witness: Path | None
     if args.no_witness:
         witness = None  # a backup, or a copy put back on purpose: it ends before what the desk saved since
     elif args.witness:
         witness = Path(args.witness).expanduser()
+        if not witness.is_file():
+            raise CommandError(f"The witness file {witness} does not exist. Give the path of a desk's witness "
+                               "file (kiosk.witness, beside its key file; `kiosk config` shows where).")
     else:
         witness = witness_path(env.settings)
-    if args.witness and not witness.is_file():
-        raise CommandError(f"The witness file {witness} does not exist. Give the path of a desk's witness file "
-                           "(kiosk.witness, beside its key file; `kiosk config` shows where).")
     notes = []  # said after the verdict, which stays the first line
     if not args.witness and witness is not None:
         if witness.is_file():
@@ -379,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=cmd_run)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def add(name: str, handler: Callable, help_: str, parent=sub) -> argparse.ArgumentParser:
+    def add(name: str, handler: Handler, help_: str, parent: Subcommands = sub) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help_, description=help_)
         p.set_defaults(handler=handler)
         return p

@@ -117,7 +117,7 @@ def make_server(*, command: str, host: str, port: int, title: str = TITLE) -> An
             log.warning("refused %s %s: %s", request.method, request.path, problem)
             return web.Response(status=403, text=f"Refused: {problem}.")
 
-        async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        async def handle_index(self, request: web.Request) -> web.StreamResponse:
             refused = self._refuse(request)
             if refused is not None:
                 return refused

@@ -49,7 +49,8 @@ def main(argv: list[str]) -> int:
     from kiosk.clock import Clock, FixedClock
     from kiosk.config import Settings
     from kiosk.custody import Conflict, DeskContext, hand_back, hand_in, normalise, resolve
-    from kiosk.custody.release import carers_of, release_to_carer
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
     from kiosk.db import Custody, open_database
     from kiosk.keyring import load_key_file
 
@@ -71,7 +72,7 @@ def main(argv: list[str]) -> int:
             pupil_id = Custody.get_by_id(int(custody_id)).pupil_id
             try:
                 release_to_carer(ctx, int(custody_id), pin=pin, id_seen="passport",
-                                 carer_id=carers_of(pupil_id)[0].id)
+                                 carer_id=carers_to_contact(pupil_id=pupil_id)[0].id)
                 print("WON", flush=True)
             except Conflict as exc:
                 print("LOST", exc.message, flush=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kiosk.custody import close_day, hand_back, hand_in
-from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, flag_safeguarding, hand_to_police
 from kiosk.custody.searches import record_search
 from tests.conftest import OFFICE_PIN, School
@@ -24,7 +25,7 @@ def old_school_year(s: School) -> tuple[int, int]:
     taken = s.confiscate(3, by="Mr Ellis", reason="used in lesson", location="Room 4", condition=["in a case"],
                          seal="OLD-1")
     release_to_carer(s.ctx(), taken.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_of(s.pupils[3].id)[0].id)
+                     carer_id=carers_to_contact(pupil_id=s.pupils[3].id)[0].id)
     record_search(s.ctx(), pupil_id=s.pupils[4].id, searched_by_name="Mrs Adams", authorised_by_name="Head",
                   grounds="reported filming", found="nothing", dsl_informed=True, parent_informed=True)
     police = s.confiscate(5, by="Mr Ellis", reason="other breach", location="Yard", condition=[], seal="OLD-2")

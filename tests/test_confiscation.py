@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from kiosk.audit import verify
-from kiosk.auth import SignedIn, SignInRefused
-from kiosk.custody import Conflict, DeskError, NotPermitted, Refused, State, hand_back, hand_in, normalise, resolve
+from kiosk.auth import SignInRefused
+from kiosk.custody import Conflict, DeskError, NotPermitted, Refused, State, hand_back, hand_in
 from kiosk.custody.confiscation import ExamDetails, confiscate, ladder_position, record_parent_informed
-from kiosk.custody.release import Authorisation, carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import (
     PoliceHandover,
     add_dsl_note,
@@ -24,29 +24,17 @@ from kiosk.custody.safeguarding import (
 )
 from kiosk.custody.searches import record_search
 from kiosk.custody.stocktake import stocktake
-from kiosk.db import Custody, DslNote, Event, Search, Staff
+from kiosk.db import Custody, DslNote, Event, Search
 from kiosk.labels.replace import replace_tag
 from kiosk.reports.figures import exam_incidents
 from kiosk.reports.periods import Period
-from tests.conftest import OFFICE_PIN
-
-DSL_PIN, HEAD_PIN = "864209", "591730"
-
-
-def as_role(s, initials) -> SignedIn:
-    staff = Staff.get(Staff.initials == initials)
-    return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk="Reception 1")
-
-
-def take(s, pupil_index=0, *, who=None, reason="used in lesson", exam=None, seal="BAG-0001"):
-    found = resolve(normalise(s.tag_of(s.pupils[pupil_index])))
-    return confiscate(s.ctx(who), found, confiscated_by_name="Mr T. Ellis", reason_category=reason,
-                      location="Room S12", condition=["screen cracked", "in a case"], seal_number=seal, exam=exam)
+from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN
+from tests.desk_process import command
 
 
 def test_confiscation_opens_a_held_custody_in_the_safe_with_its_particulars(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     custody = Custody.get_by_id(receipt.custody_id)
     assert custody.state == State.HELD_FOR_PARENT and custody.kind == "confiscated"
     assert receipt.slot == "SAFE-01" and custody.seal_number == "BAG-0001"
@@ -55,34 +43,34 @@ def test_confiscation_opens_a_held_custody_in_the_safe_with_its_particulars(any_
     assert custody.condition == "screen cracked, in a case"
     assert receipt.ladder.count_this_term == 1 and receipt.held_until == date(2026, 11, 30)
     assert Event.get(Event.custody == custody.id).action == "CONFISCATED"
-    assert hand_back(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0])))).severity == "refused"
+    assert hand_back(s.ctx(), s.scanned(0)).severity == "refused"
 
 
 def test_a_phone_already_in_the_office_becomes_the_confiscation_without_a_second_record(any_school):
     s = any_school
-    daily = hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0]))))
-    receipt = take(s)
+    daily = hand_in(s.ctx(), s.scanned(0))
+    receipt = s.confiscate()
     assert receipt.converted_from_daily and receipt.custody_id == daily.custody_id
     assert Custody.select().count() == 1
     assert Custody.get().state == State.HELD_FOR_PARENT
     with pytest.raises(Refused, match="already confiscated"):
-        take(s)
+        s.confiscate()
     assert verify(s.keyring.audit_key).ok
 
 
 def test_escalation_ladder_counts_confiscations_this_term_and_holds_in_school_days(any_school):
     s = any_school
-    admin = as_role(s, "HG")
-    first = take(s)
+    admin = s.signed_in("HG")
+    first = s.confiscate()
     release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="driving licence",
-                     carer_id=carers_of(s.pupils[0].id)[0].id)
+                     carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     s.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # Thursday
-    second = take(s, seal="BAG-0002")
+    second = s.confiscate(seal="BAG-0002")
     assert second.ladder.count_this_term == 2 and second.held_until == date(2026, 12, 4)
     release_to_carer(s.ctx(), second.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_of(s.pupils[0].id)[0].id,
+                     carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id,
                      authorisation=Authorisation("HG", HEAD_PIN, "parent works away tomorrow"))
-    third = take(s, seal="BAG-0003")
+    third = s.confiscate(seal="BAG-0003")
     # Third this term: five school days, skipping the weekend → Thursday 10 December.
     assert third.ladder.count_this_term == 3 and third.held_until == date(2026, 12, 10)
     assert "end of the school week" in third.ladder.rule
@@ -95,16 +83,16 @@ def test_escalation_ladder_counts_confiscations_this_term_and_holds_in_school_da
 def test_a_phone_found_in_an_exam_needs_the_exam_details_and_is_listed_for_the_exam_board(any_school):
     s = any_school
     with pytest.raises(DeskError, match="exam board"):
-        take(s, reason="found during an exam")
+        s.confiscate(reason="found during an exam")
     exam = ExamDetails(board="AQA", paper="8300/1H Mathematics", room="Sports hall", invigilator="Ms Khan")
-    receipt = take(s, reason="found during an exam", exam=exam)
+    receipt = s.confiscate(reason="found during an exam", exam=exam)
     [incident] = exam_incidents(Period(date(2026, 11, 1), date(2026, 11, 30), "November"), s.settings)
     assert (incident.board, incident.paper, incident.pupil) == ("AQA", "8300/1H Mathematics", receipt.pupil.name)
 
 
 def test_parent_informed_is_recorded(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     record_parent_informed(s.ctx(), receipt.custody_id, how="phone call", who="Mrs Dana Hall")
     assert Event.select().where(Event.action == "PARENT_INFORMED").count() == 1
     assert "phone call" in Custody.get_by_id(receipt.custody_id).details_json
@@ -112,8 +100,8 @@ def test_parent_informed_is_recorded(any_school):
 
 def test_release_to_a_listed_carer_with_step_up_pin(any_school):
     s = any_school
-    receipt = take(s)
-    carers = carers_of(s.pupils[0].id)
+    receipt = s.confiscate()
+    carers = carers_to_contact(pupil_id=s.pupils[0].id)
     assert carers[0].parental_responsibility and not carers[1].parental_responsibility
     with pytest.raises(SignInRefused):
         release_to_carer(s.ctx(), receipt.custody_id, pin="000000", id_seen="passport", carer_id=carers[0].id)
@@ -132,7 +120,7 @@ def test_release_to_a_listed_carer_with_step_up_pin(any_school):
 
 def test_an_unlisted_collector_needs_head_or_dsl_authorisation(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     kwargs = dict(pin=OFFICE_PIN, id_seen="driving licence", collector_name="Ms Kim Lowe", relationship="Aunt")
     with pytest.raises(Refused, match="not on the pupil's contact list"):
         release_to_carer(s.ctx(), receipt.custody_id, **kwargs)
@@ -146,41 +134,41 @@ def test_an_unlisted_collector_needs_head_or_dsl_authorisation(any_school):
 
 def test_safeguarding_hold_refuses_release_and_hand_back_for_everyone(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     with pytest.raises(DeskError, match="Confirm the safeguarding instructions"):
         flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=False)
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=True)
     assert Custody.get_by_id(receipt.custody_id).state == State.SAFEGUARDING_HOLD
     for initials, pin in (("AA", OFFICE_PIN), ("PS", DSL_PIN), ("HG", HEAD_PIN)):
         with pytest.raises(Refused, match="Safeguarding"):
-            release_to_carer(s.ctx(as_role(s, initials)), receipt.custody_id, pin=pin, id_seen="passport",
-                             carer_id=carers_of(s.pupils[0].id)[0].id)
-    assert hand_back(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0])))).severity == "refused"
+            release_to_carer(s.ctx(s.signed_in(initials)), receipt.custody_id, pin=pin, id_seen="passport",
+                             carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
+    assert hand_back(s.ctx(), s.scanned(0)).severity == "refused"
 
 
 def test_dsl_clears_a_hold_back_to_held_for_parent(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="worrying messages", acknowledged=True)
     with pytest.raises(NotPermitted):
         clear_hold(s.ctx(), receipt.custody_id, reason="no concern")
-    clear_hold(s.ctx(as_role(s, "PS")), receipt.custody_id, reason="spoke to pupil and parent; resolved")
+    clear_hold(s.ctx(s.signed_in("PS")), receipt.custody_id, reason="spoke to pupil and parent; resolved")
     assert Custody.get_by_id(receipt.custody_id).state == State.HELD_FOR_PARENT
     assert verify(s.keyring.audit_key).ok
 
 
 def test_police_handover_closes_the_custody_with_officer_and_crime_reference(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     handover = PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889")
     with pytest.raises(Refused, match="Put it on a hold first"):
-        hand_to_police(s.ctx(as_role(s, "PS")), receipt.custody_id, handover)
+        hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover)
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True)
     with pytest.raises(NotPermitted):
         hand_to_police(s.ctx(), receipt.custody_id, handover)
     with pytest.raises(DeskError, match="crime reference"):
-        hand_to_police(s.ctx(as_role(s, "PS")), receipt.custody_id, replace(handover, crime_reference=" "))
-    hand_to_police(s.ctx(as_role(s, "PS")), receipt.custody_id, handover)
+        hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, replace(handover, crime_reference=" "))
+    hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover)
     custody = Custody.get_by_id(receipt.custody_id)
     assert custody.state == State.WITH_POLICE and custody.closed_at is not None
     assert "PC Jo Marsh" in custody.handed_to and "46/123456/26" in custody.details_json
@@ -189,14 +177,14 @@ def test_police_handover_closes_the_custody_with_officer_and_crime_reference(any
 
 def test_dsl_notes_are_for_dsl_and_head_only_and_every_view_is_audited(any_school):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True)
     with pytest.raises(NotPermitted):
         read_dsl_notes(s.ctx(), receipt.custody_id)
     with pytest.raises(NotPermitted):
         add_dsl_note(s.ctx(), receipt.custody_id, "office note")
-    add_dsl_note(s.ctx(as_role(s, "PS")), receipt.custody_id, "called social care")
-    notes = read_dsl_notes(s.ctx(as_role(s, "HG")), receipt.custody_id)
+    add_dsl_note(s.ctx(s.signed_in("PS")), receipt.custody_id, "called social care")
+    notes = read_dsl_notes(s.ctx(s.signed_in("HG")), receipt.custody_id)
     assert [n.text for n in notes] == ["first concern", "called social care"]
     assert Event.select().where(Event.action == "DSL_NOTES_VIEWED").count() == 1
     refusals = Event.select().where(Event.action == "REFUSED").count()
@@ -220,58 +208,27 @@ CANARY = "CANARY-7f3e9b21-safeguarding-text"
 
 def test_a_dsl_note_never_reaches_anything_an_office_user_can_see(any_school, tmp_path):
     s = any_school
-    receipt = take(s)
+    receipt = s.confiscate()
     flag_safeguarding(s.ctx(), receipt.custody_id, concern=CANARY, acknowledged=True)
-    add_dsl_note(s.ctx(as_role(s, "PS")), receipt.custody_id, f"second {CANARY}")
-    clear_hold(s.ctx(as_role(s, "PS")), receipt.custody_id, reason=f"cleared {CANARY}")
+    add_dsl_note(s.ctx(s.signed_in("PS")), receipt.custody_id, f"second {CANARY}")
+    clear_hold(s.ctx(s.signed_in("PS")), receipt.custody_id, reason=f"cleared {CANARY}")
     assert DslNote.select().count() == 3  # the notes do exist…
     # …but nowhere else: not in the audit log, the custody record or its details.
     for event in Event.select():
         assert CANARY not in (event.payload_json or "")
     for custody in Custody.select():
         assert CANARY not in " ".join(str(v) for v in custody.__data__.values())
-    import io
-
-    from kiosk.cli import main
-
     for argv in (["report", "today"], ["report", "today", "--csv"], ["tags", "list", "--csv"], ["audit", "verify"],
                  ["close-day"]):
-        out = io.StringIO()
-        main(["--db", s.url, *argv], clock=s.clock, out=out)
-        assert CANARY not in out.getvalue()
+        _code, out, err = s.cli(*argv)
+        assert CANARY not in out and CANARY not in err
 
 
-RACE = """
-import sys
-from pathlib import Path
-from kiosk.db import open_database
-from kiosk.keyring import load_key_file
-from datetime import datetime
-from kiosk.clock import FixedClock
-from kiosk.config import Settings
-from kiosk.auth import SignedIn
-from kiosk.custody import Conflict, DeskContext
-from kiosk.custody.release import carers_of, release_to_carer
-open_database(sys.argv[1])
-ring = load_key_file(Path(sys.argv[2]))
-who = SignedIn(staff_id=1, name="Ann Adams", initials="AA", role="office", desk=sys.argv[3])
-ctx = DeskContext(ring, FixedClock(datetime.fromisoformat(sys.argv[7])), Settings(desk=sys.argv[3]), who)
-custody_id, pupil_id = int(sys.argv[4]), int(sys.argv[5])
-try:
-    release_to_carer(ctx, custody_id, pin=sys.argv[6], id_seen="passport", carer_id=carers_of(pupil_id)[0].id)
-    print("WON")
-except Conflict as exc:
-    print("LOST", exc.message)
-"""
-
-
-def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_told(any_school, tmp_path):
+def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_told(any_school):
     s = any_school
-    receipt = take(s)
-    key = tmp_path / "config" / "kiosk.key"
-    args = [s.url, str(key)]
-    argv = [str(receipt.custody_id), str(s.pupils[0].id), OFFICE_PIN, s.clock.now().isoformat()]
-    procs = [subprocess.Popen([sys.executable, "-c", RACE, *args, f"Desk {n}", *argv], stdout=subprocess.PIPE,
+    receipt = s.confiscate()
+    release = f"release:{receipt.custody_id}:{OFFICE_PIN}"  # to the pupil's first carer, as the desk's PIN allows
+    procs = [subprocess.Popen(command(s, release, desk=f"Desk {n}", at=s.clock.now()), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for n in range(2)]
     outputs = [p.communicate(timeout=60) for p in procs]
     results = sorted(out.strip().split(" ", 1)[0] for out, _err in outputs)
@@ -284,17 +241,17 @@ def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_to
 
 def test_a_phone_confiscated_from_a_daily_box_is_moved_to_the_safe(any_school):
     s = any_school
-    daily = hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[0]))))
-    receipt = take(s)
+    daily = hand_in(s.ctx(), s.scanned(0))
+    receipt = s.confiscate()
     assert daily.slot == "9C-01" and receipt.moved_from_slot == "9C-01" and receipt.slot == "SAFE-01"
     # The daily slot is free again for the next 9C phone.
-    assert hand_in(s.ctx(), resolve(normalise(s.tag_of(s.pupils[1])))).slot == "9C-01"
+    assert hand_in(s.ctx(), s.scanned(1)).slot == "9C-01"
 
 
 def test_a_phone_confiscated_on_a_saturday_is_collectable_on_monday(any_school):
     s = any_school
     s.clock.set(datetime(2026, 12, 5, 11, 0, tzinfo=UTC))  # Saturday: a fixture on the school field
-    assert take(s).held_until == date(2026, 12, 7)
+    assert s.confiscate().held_until == date(2026, 12, 7)
 
 
 # ---- a server lost while a result is built: NOT SAVED and nothing kept, or saved; never a crash --------------
@@ -331,16 +288,16 @@ def _what_is_kept():
 
 
 def _on_hold(s):
-    receipt = take(s)
+    receipt = s.confiscate()
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True)
     return receipt.custody_id
 
 
 def _prepared(s, action):
     """Everything the action needs read beforehand (as the desk has it on screen); returns the action itself."""
-    office, dsl = s.ctx(), s.ctx(as_role(s, "PS"))
+    office, dsl = s.ctx(), s.ctx(s.signed_in("PS"))
     if action == "confiscate":
-        found = resolve(normalise(s.tag_of(s.pupils[1])))
+        found = s.scanned(1)
         return lambda: confiscate(office, found, confiscated_by_name="Mr T. Ellis", reason_category="used in lesson",
                                   location="Room S12", condition=["in a case"], seal_number="BAG-0002")
     if action == "record_search":
@@ -349,15 +306,15 @@ def _prepared(s, action):
                                      authorised_by_name="Mr H. Grant-Ellis", grounds="reported filming",
                                      found="nothing", dsl_informed=True, parent_informed=False)
     if action == "stocktake":
-        hand_in(office, resolve(normalise(s.tag_of(s.pupils[2]))))
+        hand_in(office, s.scanned(2))
         scans = [s.tag_of(s.pupils[2]), s.tag_of(s.pupils[3])]
         return lambda: stocktake(office, scans)
     if action == "replace_tag":
         code = s.tag_of(s.pupils[4])
         return lambda: replace_tag(office, tag_code=code, reason="lost")
     if action in ("record_parent_informed", "release_to_carer", "flag_safeguarding"):
-        custody_id = take(s).custody_id
-        carer_id = carers_of(s.pupils[0].id)[0].id
+        custody_id = s.confiscate().custody_id
+        carer_id = carers_to_contact(pupil_id=s.pupils[0].id)[0].id
         return {
             "record_parent_informed": lambda: record_parent_informed(office, custody_id, how="phone call",
                                                                      who="mother"),
@@ -425,9 +382,9 @@ def test_a_database_lost_while_the_dsl_notes_are_read_means_not_saved_and_no_rea
     monkeypatch.setattr(safeguarding, "NoteView", server_gone)
     before = Event.select().count()
     with pytest.raises(StorageFailed) as caught:
-        read_dsl_notes(s.ctx(as_role(s, "PS")), custody_id)
+        read_dsl_notes(s.ctx(s.signed_in("PS")), custody_id)
     assert caught.value.message.startswith("NOT SAVED")
     monkeypatch.undo()
     assert Event.select().count() == before
-    notes = read_dsl_notes(s.ctx(as_role(s, "PS")), custody_id)
+    notes = read_dsl_notes(s.ctx(s.signed_in("PS")), custody_id)
     assert [n.author for n in notes] == ["Ann Adams"] and Event.select().count() == before + 1

@@ -43,7 +43,8 @@ from kiosk.custody import (
     resolve,
 )
 from kiosk.custody.confiscation import confiscate
-from kiosk.custody.release import Authorisation, carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, clear_hold, flag_safeguarding, hand_to_police
 from kiosk.custody.states import MOVE_ACTIONS, OPEN_STATES, STARTING_STATES, TRANSITIONS, can_move, recorded_by
 from kiosk.db import Custody, DslNote, Event, Pupil, Staff, Tag, database_proxy, open_database
@@ -100,7 +101,7 @@ class CustodyDesk(RuleBasedStateMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="kiosk-prop-"))
         shutil.copytree(_template(), self.folder, dirs_exist_ok=True)
-        open_database(str(self.folder / "kiosk.db"))
+        open_database(str(self.folder / "kiosk.db"))  # no witness file: nothing listens to its commits
         self.keyring = load_key_file(self.folder / "config" / "kiosk.key")
         self.clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
         self.settings = Settings(school_name="Hillcrest Academy", desk="Reception 1")
@@ -275,7 +276,7 @@ class CustodyDesk(RuleBasedStateMachine):
         else:
             refusal = None if state is HELD else Refused
         pupil_id = self.pupils[self.pupil_of[custody]].id
-        collector = (dict(carer_id=carers_of(pupil_id)[0].id) if listed
+        collector = (dict(carer_id=carers_to_contact(pupil_id=pupil_id)[0].id) if listed
                      else dict(collector_name="Ms Kim Lowe", relationship="Aunt"))
         vouched = (Authorisation(ROLE_INITIALS[authoriser], PINS[ROLE_INITIALS[authoriser]], "confirmed with mum")
                    if authoriser else None)

@@ -19,6 +19,7 @@ from kiosk.db.connection import mount_fstype, network_location_reason
 from kiosk.db.migrations import LATEST, SchemaTooNew, current_version, migrate_to_latest
 from kiosk.db.waits import ANSWER_WAIT_SECONDS, NOT_SAVED_WITHIN_SECONDS, WRITE_WAIT_SECONDS
 from kiosk.errors import StorageFailed
+from tests.desk_process import command
 
 MOUNTINFO = """\
 22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
@@ -28,8 +29,8 @@ MOUNTINFO = """\
 """
 
 
-def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(tmp_path):
-    db = open_database(str(tmp_path / "k.db"))
+def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(empty_db):
+    db = empty_db
     pragma = lambda name: db.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
     assert pragma("journal_mode") == "wal"
     assert pragma("synchronous") == 2
@@ -57,19 +58,18 @@ def test_network_shares_are_refused_with_a_reason_naming_postgresql(tmp_path, mo
         open_database(str(tmp_path / "k.db"))
 
 
-def test_a_fresh_database_is_at_the_latest_schema_and_migrating_again_changes_nothing(tmp_path):
-    db = open_database(str(tmp_path / "k.db"))
+def test_a_fresh_database_is_at_the_latest_schema_and_migrating_again_changes_nothing(empty_db):
+    db = empty_db
     assert current_version(db) == LATEST
     tables = set(db.get_tables())
     assert migrate_to_latest(db) == LATEST
     assert set(db.get_tables()) == tables
 
 
-def test_a_database_from_a_newer_kiosk_is_refused(tmp_path):
-    db = open_database(str(tmp_path / "k.db"))
+def test_a_database_from_a_newer_kiosk_is_refused(empty_db):
     Setting.update(value=str(LATEST + 1)).where(Setting.key == "schema_version").execute()
     with pytest.raises(SchemaTooNew, match="Update the kiosk"):
-        migrate_to_latest(db)
+        migrate_to_latest(empty_db)
 
 
 def test_the_database_itself_refuses_a_second_open_custody_for_a_tag(school):
@@ -85,31 +85,13 @@ def test_the_database_itself_refuses_a_second_open_custody_for_a_tag(school):
                        slot_box="9C", slot_position=1)
 
 
-RACE = """
-import sys
-from pathlib import Path
-from kiosk.db import open_database
-from kiosk.keyring import load_key_file
-from kiosk.clock import Clock
-from kiosk.config import Settings
-from kiosk.auth import SignedIn
-from kiosk.custody import DeskContext, hand_in, normalise, resolve
-open_database(sys.argv[1])
-ring = load_key_file(Path(sys.argv[2]))
-who = SignedIn(staff_id=1, name="Ann Adams", initials="AA", role="office", desk=sys.argv[3])
-ctx = DeskContext(ring, Clock(), Settings(desk=sys.argv[3]), who)
-for code in sys.argv[4:]:
-    hand_in(ctx, resolve(normalise(code)))
-print("done")
-"""
-
-
-def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(any_school, tmp_path):
+def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(any_school):
     school = any_school
     codes = [school.tag_of(p) for p in school.pupils]
-    key = tmp_path / "config" / "kiosk.key"
-    procs = [subprocess.Popen([sys.executable, "-c", RACE, school.url, str(key), f"Desk {n}", *codes],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(3)]
+    hand_ins = [f"in:{code}" for code in codes]
+    # Each desk on the real clock, as three reception PCs are.
+    procs = [subprocess.Popen(command(school, *hand_ins, desk=f"Desk {n}"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for n in range(3)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert Custody.select().count() == len(codes)
@@ -122,19 +104,18 @@ def test_two_desk_processes_handing_in_the_same_phones_open_one_custody_each(any
 
 def test_a_full_disk_refuses_the_action_with_its_real_cause_and_recovers_without_restart(school):
     from kiosk.audit import verify
-    from kiosk.custody import hand_back, hand_in, normalise, resolve
+    from kiosk.custody import hand_back, hand_in
     from kiosk.db import Event
     from kiosk.errors import StorageFailed
 
     db = database_proxy.obj
-    zoe = school.pupils[0]
     # SQLite's own page limit fails exactly as a full disk does (SQLITE_FULL).
     db.execute_sql(f"PRAGMA max_page_count = {db.execute_sql('PRAGMA page_count').fetchone()[0] + 1}")
     acknowledged = 0
     with pytest.raises(StorageFailed, match="disk holding the database is full") as refused:
         for _ in range(5_000):  # a busy desk, until the disk fills
             for action in (hand_in, hand_back):
-                action(school.ctx(), resolve(normalise(school.tag_of(zoe))))
+                action(school.ctx(), school.scanned(0))
                 acknowledged += 1
     assert refused.value.message.startswith("NOT SAVED")
     assert acknowledged > 0
@@ -143,7 +124,7 @@ def test_a_full_disk_refuses_the_action_with_its_real_cause_and_recovers_without
     assert verify(school.keyring.audit_key).ok
 
     db.execute_sql("PRAGMA max_page_count = 1073741823")  # space is back: no restart needed
-    hand_in(school.ctx(), resolve(normalise(school.tag_of(school.pupils[1]))))
+    hand_in(school.ctx(), school.scanned(1))
     assert Event.select().where(Event.action.in_(["HANDED_IN", "HANDED_BACK"])).count() == acknowledged + 1
     assert verify(school.keyring.audit_key).ok
 
@@ -237,13 +218,6 @@ conn.execute("COMMIT")
 """
 
 
-def _scanned(school, pupil):
-    """What the desk has in hand once a tag is scanned and looked up (before the database hangs)."""
-    from kiosk.custody import normalise, resolve
-
-    return resolve(normalise(school.tag_of(pupil)))
-
-
 def _hand_in_as_the_desk_does(school, found):
     """The desk's write: hand_in through retry_transient (which must not multiply the wait)."""
     from kiosk.custody import hand_in
@@ -257,7 +231,7 @@ def _hand_in_as_the_desk_does(school, found):
 
 
 def test_sqlite_held_by_another_program_is_not_saved_within_the_bound_and_saved_once_released(school):
-    found = _scanned(school, school.pupils[0])
+    found = school.scanned(0)  # what the desk has in hand once the tag is looked up (before the database hangs)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(school.path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
@@ -298,8 +272,8 @@ def test_a_frozen_postgresql_server_is_not_saved_within_the_bound_and_saved_once
     from tests.conftest import make_school
 
     school = make_school(tmp_path, own_postgres.fresh_database())
-    _hand_in_as_the_desk_does(school, _scanned(school, school.pupils[1]))  # the desk's connection is open, in use
-    found = _scanned(school, school.pupils[0])
+    _hand_in_as_the_desk_does(school, school.scanned(1))  # the desk's connection is open, in use
+    found = school.scanned(0)
     frozen = _server_processes(own_postgres)
     assert len(frozen) > 2
     def thaw():
@@ -336,7 +310,7 @@ def test_postgresql_held_by_another_desk_is_not_saved_within_the_bound_and_saved
     from tests.conftest import make_school
 
     school = make_school(tmp_path, own_postgres.fresh_database())
-    found = _scanned(school, school.pupils[0])
+    found = school.scanned(0)
     holder = psycopg2.connect(school.url)
     try:
         holder.cursor().execute("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -369,10 +343,10 @@ def test_a_job_nobody_waits_for_may_wait_longer_than_the_desk(own_postgres):
         db.execute_sql("SELECT pg_sleep(2.5)")
 
 
-def test_sqlite_waits_longer_only_inside_the_longer_wait(tmp_path):
+def test_sqlite_waits_longer_only_inside_the_longer_wait(empty_db):
     from kiosk.db.connection import longer_wait
 
-    db = open_database(str(tmp_path / "k.db"))
+    db = empty_db
     busy = lambda: db.execute_sql("PRAGMA busy_timeout").fetchone()[0]  # noqa: E731
     with db.atomic(), longer_wait(db, 600):
         assert busy() == 600_000

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, flag_safeguarding, hand_to_police
 from kiosk.documents.custody_papers import parent_notice, police_receipt, release_receipt
 from tests.conftest import OFFICE_PIN
@@ -37,7 +38,7 @@ def test_parent_notice_says_what_why_and_how_to_collect(school, tmp_path):
 def test_release_receipt_names_pupil_collector_staff_and_chain_head(school, tmp_path):
     receipt = confiscated(school)
     released = release_to_carer(school.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                                carer_id=carers_of(school.pupils[0].id)[0].id)
+                                carer_id=carers_to_contact(pupil_id=school.pupils[0].id)[0].id)
     text = paper_text(tmp_path, release_receipt(released, school.settings))
     for expected in ("Zoë Hall", "Mrs Dana Hall (Mother)", "Ann Adams", "passport", released.chain_head[:16],
                      f"event {released.event_seq}"):

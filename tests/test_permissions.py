@@ -7,7 +7,8 @@ import pytest
 from kiosk.auth import Permission, SignedIn, add_staff, can
 from kiosk.custody import NotPermitted, close_day, hand_back, hand_in
 from kiosk.custody.exceptions import add_exception
-from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import (
     PoliceHandover,
     add_dsl_note,
@@ -83,7 +84,7 @@ def attempt(action: str, s, who: SignedIn) -> None:
         flag_safeguarding(ctx, held(s), concern="c", acknowledged=True)
     elif action == "release to carer":
         release_to_carer(ctx, held(s), pin=PINS[who.initials], id_seen="passport",
-                         carer_id=carers_of(s.pupils[0].id)[0].id)
+                         carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     elif action == "read DSL notes":
         read_dsl_notes(ctx, held(s, "hold"))
     elif action == "write DSL notes":

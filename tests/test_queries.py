@@ -34,9 +34,10 @@ from kiosk.custody.queries import (
     pupil_page,
     tag_seen,
 )
-from kiosk.custody.release import already_released, release_to_carer
+from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, add_dsl_note, flag_safeguarding, hand_to_police
 from kiosk.custody.states import REFER_TO_DSL, State
+from kiosk.custody.transitions import already_released
 from kiosk.db import Carer, Custody, Pupil, Staff, Tag, database_proxy
 from kiosk.errors import StorageFailed
 from tests.conftest import OFFICE_PIN

@@ -10,7 +10,8 @@ import pytest
 from kiosk.auth import add_staff
 from kiosk.custody import close_day, hand_back, hand_in
 from kiosk.custody.confiscation import ExamDetails
-from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import flag_safeguarding
 from kiosk.custody.searches import record_search
 from kiosk.custody.stocktake import stocktake
@@ -73,7 +74,7 @@ def seed_week(s):
                   grounds="reported filming", found="nothing", dsl_informed=True, parent_informed=False)
     at(s, 2, 12, 0)
     release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_of(s.pupils[0].id)[0].id, )
+                     carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id, )
     at(s, 2, 13, 0)
     s.confiscate(0, reason="used on site", seal="B-3")
     return s

@@ -18,7 +18,7 @@ from kiosk.custody import State
 from kiosk.db import Custody, Event, Tag
 from kiosk.widgets.big_text import draw
 from tests.conftest import OFFICE_PIN
-from tests.test_tmux_scanner import ROOT, terminal  # noqa: F401 - the fixture
+from tests.tmux_terminal import ROOT
 
 pytestmark = pytest.mark.tmux
 
@@ -36,7 +36,8 @@ raise SystemExit(main(sys.argv[1:3]))
 
 
 def test_a_scan_while_the_database_is_held_says_saving_echoes_keys_then_not_saved_then_hands_in(school, tmp_path,
-                                                                                             terminal):  # noqa: F811
+                                                                                             tmux_terminal):
+    terminal = tmux_terminal()
     ruby = school.pupils[4]
     code = school.tag_of(ruby)
     terminal.start([sys.executable, "-c", LAUNCH, str(school.path), str(tmp_path / "config" / "kiosk.key"),

@@ -5,8 +5,6 @@ confirm), and LOCK. The database must end as the office expects and the lock scr
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 
 import pytest
@@ -15,24 +13,11 @@ from kiosk.custody import State
 from kiosk.db import Custody, Event, Tag
 from kiosk.widgets.big_text import draw
 from tests.conftest import OFFICE_PIN, add_pupil
-from tests.test_tmux_scanner import LAUNCHER, MORE_PUPILS, Terminal, wait_until
+from tests.helpers import wait_until
+from tests.test_tmux_scanner import MORE_PUPILS
+from tests.tmux_terminal import LAUNCHER, Terminal
 
 pytestmark = pytest.mark.tmux
-
-
-@pytest.fixture
-def terminal():
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        if os.environ.get("KIOSK_REQUIRE_TMUX") == "1":
-            pytest.fail("tmux is required here (KIOSK_REQUIRE_TMUX=1) but is not installed")
-        print("SKIPPED: tmux is not installed, so the scanner-only session cannot run (apt-get install tmux)")
-        pytest.skip("tmux is not installed")
-    term = Terminal(tmux, width=100, height=32)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 def scan(terminal: Terminal, *codes: str) -> None:
@@ -47,14 +32,15 @@ def states() -> dict[str, str]:
     return {c.tag.code: c.state for c in Custody.select(Custody, Tag).join(Tag)}
 
 
-def test_a_whole_session_runs_from_the_scanner_after_sign_in(school, tmp_path, terminal):
+def test_a_whole_session_runs_from_the_scanner_after_sign_in(school, tmux_terminal):
+    terminal = tmux_terminal(width=100, height=32)
     extra = [add_pupil(school.clock, mis_id, forename, surname, None, 8, "8B")
              for mis_id, forename, surname in MORE_PUPILS]
     pupils = school.pupils + extra
     codes = [school.tag_of(p) for p in pupils]
     kept, collected = codes[-2:], codes[:-2]  # two phones stay in the office overnight
 
-    terminal.start([sys.executable, str(LAUNCHER), str(school.path), str(tmp_path / "config" / "kiosk.key")])
+    terminal.start([sys.executable, str(LAUNCHER), str(school.path), str(school.key_path)])
     terminal.wait_for("Desk locked")
     terminal.send("AA", "Enter")  # the one thing typed: who signs in (a badge scan does the same)
     terminal.wait_for("PIN for AA")

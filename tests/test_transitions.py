@@ -14,7 +14,8 @@ from kiosk.audit import verify
 from kiosk.auth import SignedIn
 from kiosk.custody import Conflict, Refused, State, close_day, hand_back, hand_in, normalise, resolve, transitions
 from kiosk.custody.confiscation import confiscate
-from kiosk.custody.release import carers_of, release_to_carer
+from kiosk.custody.queries import carers_to_contact
+from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, clear_hold, flag_safeguarding, hand_to_police
 from kiosk.custody.states import (
     CLOSED_STATES,
@@ -268,7 +269,7 @@ def test_every_move_event_says_its_from_and_to_and_the_trail_chains(any_school):
     flag_safeguarding(s.ctx(), converted.custody_id, concern="worrying messages", acknowledged=True)
     clear_hold(dsl, converted.custody_id, reason="resolved")
     release_to_carer(s.ctx(), converted.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_of(s.pupils[1].id)[0].id)
+                     carer_id=carers_to_contact(pupil_id=s.pupils[1].id)[0].id)
     fresh = confiscate(s.ctx(), _found(s, 2), **take)
     flag_safeguarding(s.ctx(), fresh.custody_id, concern="possible offence", acknowledged=True)
     hand_to_police(dsl, fresh.custody_id, PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/1/26", "EV-1"))

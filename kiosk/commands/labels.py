@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
 
-def register(add, sub) -> None:
+if TYPE_CHECKING:
+    from kiosk.cli import AddCommand, Env, Subcommands
+    from kiosk.custody import DeskContext
+    from kiosk.labels import Layout, Printer
+
+def register(add: AddCommand, sub: Subcommands) -> None:
     p = add("labels", cmd_labels, "print tag labels: one pupil, a form, a year, everyone, or those never printed")
     p.add_argument("--pupil", help="one pupil, by admission number")
     p.add_argument("--form")
@@ -22,7 +29,7 @@ def register(add, sub) -> None:
     p.add_argument("--out", help="save the new label here instead of the configured printer")
 
 
-def _printer(env, args, layout):
+def _printer(env: Env, args: argparse.Namespace, layout: Layout) -> Printer:
     from kiosk.config import data_dir
     from kiosk.labels import make_printer
 
@@ -37,7 +44,7 @@ def _printer(env, args, layout):
     return make_printer(s.label_printer_kind, target, media=s.label_media or None, brother_model=s.brother_model)
 
 
-def _layout(name: str):
+def _layout(name: str) -> Layout:
     from kiosk.errors import DeskError
     from kiosk.labels import UnknownLayout, get_layout
 
@@ -47,14 +54,14 @@ def _layout(name: str):
         raise DeskError(str(exc)) from None
 
 
-def _ctx(env):
+def _ctx(env: Env) -> DeskContext:
     from kiosk.cli import command_line_actor
     from kiosk.custody import DeskContext
 
     return DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
 
 
-def cmd_labels(env, args) -> int:
+def cmd_labels(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody.lookup import find_by_admission_number
     from kiosk.errors import DeskError
     from kiosk.labels import LAYOUTS, LabelChoice, preview, print_labels
@@ -82,7 +89,7 @@ def cmd_labels(env, args) -> int:
     return 0
 
 
-def cmd_printers(env, args) -> int:
+def cmd_printers(env: Env, args: argparse.Namespace) -> int:
     from kiosk.labels import list_queues
 
     queues = list_queues()
@@ -95,7 +102,7 @@ def cmd_printers(env, args) -> int:
     return 0
 
 
-def cmd_replace_tag(env, args) -> int:
+def cmd_replace_tag(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody.lookup import find_by_admission_number
     from kiosk.labels import replace_tag_and_print
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.cli import AddCommand, Env, Subcommands
 
 
-def register(add: Any, sub: Any) -> None:
+def register(add: AddCommand, sub: Subcommands) -> None:
     p = add("migrate", cmd_migrate,
             "copy a single-desk SQLite database into an empty PostgreSQL database shared by several desks, "
             "verifying the audit trail on both sides")
@@ -16,7 +19,7 @@ def register(add: Any, sub: Any) -> None:
                    help="postgresql://user:password@host:5432/database — an empty database of its own")
 
 
-def cmd_migrate(env: Any, args: argparse.Namespace) -> int:
+def cmd_migrate(env: Env, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kiosk.config import key_file_path

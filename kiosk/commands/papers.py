@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.cli import AddCommand, Env, Subcommands
 
 
-def register(add, sub) -> None:
+def register(add: AddCommand, sub: Subcommands) -> None:
     p = add("desk-card", cmd_desk_card, "print-ready PDF of command barcodes (hand in, hand back, lock, close day)")
     p.add_argument("--out", required=True, help="PDF file to write")
 
 
-def cmd_desk_card(env, args) -> int:
+def cmd_desk_card(env: Env, args: argparse.Namespace) -> int:
     from kiosk.documents.desk_card import desk_card
 
     Path(args.out).write_bytes(desk_card(env.settings.school_name, env.settings.desk))

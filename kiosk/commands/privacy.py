@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.cli import AddCommand, Env, Subcommands
+    from kiosk.custody import DeskContext
 
 
-def register(add, sub) -> None:
+def register(add: AddCommand, sub: Subcommands) -> None:
     p = add("purge", cmd_purge, "apply the retention policy: erase what is past its time, report what was kept")
     p.add_argument("--dry-run", action="store_true", help="report what would go, change nothing")
     p = add("subject-access", cmd_subject_access, "export everything held about one pupil (UK GDPR)")
@@ -14,14 +20,14 @@ def register(add, sub) -> None:
     p.add_argument("--out", required=True, help="file to write (JSON)")
 
 
-def _ctx(env):
+def _ctx(env: Env) -> DeskContext:
     from kiosk.cli import command_line_actor
     from kiosk.custody import DeskContext
 
     return DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
 
 
-def cmd_purge(env, args) -> int:
+def cmd_purge(env: Env, args: argparse.Namespace) -> int:
     from kiosk.privacy.retention import purge
 
     env.open()
@@ -35,7 +41,7 @@ def cmd_purge(env, args) -> int:
     return 0
 
 
-def cmd_subject_access(env, args) -> int:
+def cmd_subject_access(env: Env, args: argparse.Namespace) -> int:
     from kiosk.privacy.subject_access import subject_access
 
     env.open()

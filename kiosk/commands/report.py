@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.auth.roles import Permission
 from kiosk.formatting import long_date, weekday, weekday_date, weekday_time
 
+if TYPE_CHECKING:
+    from kiosk.auth import SignedIn
+    from kiosk.cli import AddCommand, Env, Subcommands
+    from kiosk.reports.periods import Period
 
-def register(add, sub) -> None:
+
+def register(add: AddCommand, sub: Subcommands) -> None:
     from kiosk.cli import _show_help
 
     report = add("report", _show_help("report"), "reports: day, week, term, year or any range")
@@ -55,7 +62,7 @@ def _period_args(p: argparse.ArgumentParser, default: str = "term") -> None:
     p.add_argument("--to", dest="end", metavar="DAY", help="last day (custom period)")
 
 
-def _period(env, args):
+def _period(env: Env, args: argparse.Namespace) -> Period:
     from kiosk.cli import CommandError
     from kiosk.reports.periods import BadDate, custom_period, parse_day, period
 
@@ -74,15 +81,16 @@ def _period(env, args):
         raise CommandError(f"{error} Nothing was written.") from None
 
 
-def _kind(args) -> str:
-    return args.period or ("custom" if args.start and args.end else args.default_period)
+def _kind(args: argparse.Namespace) -> str:
+    kind: str = args.period or ("custom" if args.start and args.end else args.default_period)
+    return kind
 
 
-def _today(env) -> date:
+def _today(env: Env) -> date:
     return env.clock.now().astimezone(env.settings.tz).date()
 
 
-def _day(env, text: str | None) -> date:
+def _day(env: Env, text: str | None) -> date:
     from kiosk.cli import CommandError
     from kiosk.reports.periods import BadDate, parse_day
 
@@ -94,7 +102,7 @@ def _day(env, text: str | None) -> date:
         raise CommandError(str(error)) from None
 
 
-def _actor(env, args):
+def _actor(env: Env, args: argparse.Namespace) -> SignedIn:
     """The command line acts as admin unless a member of staff signs for it with their PIN."""
     from kiosk.auth.staff import confirm_pin
     from kiosk.cli import command_line_actor, read_pin
@@ -106,7 +114,7 @@ def _actor(env, args):
                        purpose="command-line report")
 
 
-def _reader(env, args):
+def _reader(env: Env, args: argparse.Namespace) -> SignedIn:
     """Who is asking: reports are for roles with Permission.VIEW_REPORTS (not a teacher without oversight)."""
     from kiosk.errors import NotPermitted
 
@@ -117,7 +125,7 @@ def _reader(env, args):
     return who
 
 
-def _write_pdf(env, args, make) -> None:
+def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes]) -> None:
     """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only."""
     from kiosk.cli import CommandError
     from kiosk.documents.saved import write_private
@@ -133,7 +141,8 @@ def _write_pdf(env, args, make) -> None:
     say(f"PDF written to {path}")
 
 
-def _emit(env, args, header, rows, title: str, pdf=None) -> int:
+def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Sequence[Sequence[object]], title: str,
+          pdf: Callable[[], bytes] | None = None) -> int:
     from kiosk.reports.export import to_csv
 
     if getattr(args, "csv", False):
@@ -154,7 +163,7 @@ def _emit(env, args, header, rows, title: str, pdf=None) -> int:
     return 0
 
 
-def cmd_today(env, args) -> int:
+def cmd_today(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody import day_report
     from kiosk.reports.export import to_csv
 
@@ -176,7 +185,7 @@ def cmd_today(env, args) -> int:
     return 0
 
 
-def cmd_summary(env, args) -> int:
+def cmd_summary(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.period_report import report_csv, report_figures
 
     env.open()
@@ -195,6 +204,7 @@ def cmd_summary(env, args) -> int:
         _write_pdf(env, args, pdf)
         return 0
     c = f.confiscations
+    rows: list[list[object]]  # a table of mixed columns (words, counts, "")
     rows = [["phones handed in", f.handed_in], ["phones handed back", f.handed_back],
             ["left overnight", f.left_uncollected], ["school days", f.school_days],
             ["confiscations", c.total], ["released", c.released], ["still held", c.still_held],
@@ -205,7 +215,7 @@ def cmd_summary(env, args) -> int:
     return _emit(env, args, ["what", "figure"], rows, f"Phones report, {p.label}", pdf)
 
 
-def cmd_daily(env, args) -> int:
+def cmd_daily(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.figures import daily_lines
 
     env.open()
@@ -224,7 +234,7 @@ def cmd_daily(env, args) -> int:
                  f"Phones day by day, {p.label}", pdf)
 
 
-def cmd_confiscations(env, args) -> int:
+def cmd_confiscations(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.figures import confiscation_figures
 
     env.open()
@@ -245,7 +255,7 @@ def cmd_confiscations(env, args) -> int:
     return _emit(env, args, ["by", "what", "count"], rows, f"Confiscations, {p.label}", pdf)
 
 
-def cmd_repeats(env, args) -> int:
+def cmd_repeats(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.figures import confiscation_figures
 
     env.open()
@@ -262,7 +272,7 @@ def cmd_repeats(env, args) -> int:
                  f"Repeat confiscations, {p.label}", pdf)
 
 
-def cmd_exams(env, args) -> int:
+def cmd_exams(env: Env, args: argparse.Namespace) -> int:
     from kiosk.clock import local
     from kiosk.reports.figures import exam_incidents
 
@@ -282,7 +292,7 @@ def cmd_exams(env, args) -> int:
                  f"Phones found in exams, {p.label}", pdf)
 
 
-def cmd_searches(env, args) -> int:
+def cmd_searches(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.figures import search_figures
 
     env.open()
@@ -300,13 +310,14 @@ def cmd_searches(env, args) -> int:
     return _emit(env, args, ["what", "count"], rows, f"Searches, {p.label}", pdf)
 
 
-def cmd_desk_time(env, args) -> int:
+def cmd_desk_time(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.figures import desk_time
 
     env.open()
     _reader(env, args)
     p = _period(env, args)
     t = desk_time(p, env.settings, today=_today(env))
+    rows: list[list[object]]  # a table of mixed columns (words, counts, "")
     rows = [["hand-ins", t.hand_ins], ["hand-backs", t.hand_backs],
             ["seconds per hand-in (average)", t.seconds_per_hand_in or ""],
             ["seconds per hand-back (average)", t.seconds_per_hand_back or ""]]
@@ -320,7 +331,7 @@ def cmd_desk_time(env, args) -> int:
     return _emit(env, args, ["what", "figure"], rows, f"Time at the desk, {p.label}", pdf)
 
 
-def cmd_safeguarding(env, args) -> int:
+def cmd_safeguarding(env: Env, args: argparse.Namespace) -> int:
     from kiosk.errors import NotPermitted
     from kiosk.reports.figures import safeguarding_figures
 
@@ -339,7 +350,7 @@ def cmd_safeguarding(env, args) -> int:
     return _emit(env, args, ["what", "count"], [[k, v] for k, v in counts.items()], f"Safeguarding, {p.label}", pdf)
 
 
-def cmd_review_pack(env, args) -> int:
+def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     from kiosk.cli import CommandError
     from kiosk.documents.saved import write_private
     from kiosk.reports.review_pack import review_pack
@@ -357,7 +368,7 @@ def cmd_review_pack(env, args) -> int:
     return 0
 
 
-def cmd_reconcile(env, args) -> int:
+def cmd_reconcile(env: Env, args: argparse.Namespace) -> int:
     from kiosk.clock import local
     from kiosk.reports.reconciliation import reconcile, reconciliation_pdf
 
@@ -378,7 +389,7 @@ def cmd_reconcile(env, args) -> int:
     return 0
 
 
-def cmd_stocktake(env, args) -> int:
+def cmd_stocktake(env: Env, args: argparse.Namespace) -> int:
     from kiosk.cli import command_line_actor
     from kiosk.custody import DeskContext
     from kiosk.custody.stocktake import stocktake

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
 
-def register(add, sub) -> None:
+if TYPE_CHECKING:
+    from kiosk.cli import AddCommand, Env, Subcommands
+
+def register(add: AddCommand, sub: Subcommands) -> None:
     from kiosk.serve import DEFAULT_HOST, DEFAULT_PORT
 
     p = add("serve", cmd_serve, "serve the kiosk to a web browser (each tab signs in at the lock screen, as at "
@@ -14,7 +19,7 @@ def register(add, sub) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
 
 
-def cmd_serve(env, args) -> int:
+def cmd_serve(env: Env, args: argparse.Namespace) -> int:
     import os
     import sys
 

@@ -21,11 +21,12 @@ from kiosk.custody.errors import Conflict, DeskError
 from kiosk.custody.lookup import Resolved
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
-from kiosk.custody.states import Kind, Move, State
+from kiosk.custody.states import Kind, Move
 from kiosk.custody.terms import add_school_days, escalation_step, term_containing
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, Pupil, database_proxy, slot_label
+from kiosk.db.models import Custody, database_proxy, slot_label
+from kiosk.db.rows import tuples
 
 EXAM_REASON = "found during an exam"
 CONDITION_ITEMS = ("screen cracked", "back cracked", "in a case", "SIM present", "memory card present",
@@ -73,11 +74,11 @@ def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = Tr
     start, end = term_containing(today, ctx.settings)
     lo, _ = local_day_bounds(start, ctx.settings.tz)
     _, hi = local_day_bounds(max(end, today), ctx.settings.tz)
-    earlier = [as_utc(row.confiscated_at) for row in
-               Custody.select(Custody.confiscated_at).where(
+    earlier = [as_utc(confiscated_at) for (confiscated_at,) in
+               tuples(Custody.select(Custody.confiscated_at).where(
                    (Custody.pupil == pupil_id) & (Custody.kind == Kind.CONFISCATED)
                    & (Custody.confiscated_at >= to_db(lo)) & (Custody.confiscated_at < to_db(hi)))
-               .order_by(Custody.confiscated_at)]
+               .order_by(Custody.confiscated_at))]
     count = len(earlier) + (1 if including_new else 0)
     step = escalation_step(max(count, 1), ctx.settings)
     return LadderPosition(count_this_term=count, rule=str(step["rule"]),
@@ -166,10 +167,3 @@ def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: 
         append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
                      action="PARENT_INFORMED", pupil=custody.pupil_id, tag=custody.tag_id, custody=custody_id,
                      custody_state=custody.state, payload={"how": how.strip(), "who": who.strip()})
-
-
-@storage_guard
-def held_phones() -> list[Custody]:
-    return list(Custody.select(Custody, Pupil).join(Pupil)
-                .where(Custody.closed_at.is_null() & (Custody.state == State.HELD_FOR_PARENT))
-                .order_by(Custody.opened_at))

@@ -6,8 +6,10 @@ one-open-custody-per-tag index, plus exactly one audit event), in one write tran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from peewee import IntegrityError
 
@@ -51,7 +53,8 @@ class OpenCustody:
 # a good part of a scan's time on an office PC); tests run it on both backends. The writes are transitions.py's.
 _OPEN_CUSTODY = ("SELECT id, state, opened_at, slot_box, slot_position FROM custody "
                  "WHERE tag_id = ? AND closed_at IS NULL LIMIT 1")
-_as_datetime = Custody.opened_at.python_value  # SQLite returns text; peewee's own conversion, as a model would
+# SQLite returns text; peewee's own conversion, as a model would (unannotated in peewee's stubs).
+_as_datetime: Callable[[Any], datetime] = Custody.opened_at.python_value
 
 
 def _open_custody(tag_id: int) -> OpenCustody | None:

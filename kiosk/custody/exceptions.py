@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
@@ -63,7 +65,8 @@ def active_exceptions(pupil_id: int, day: date) -> list[ActiveException]:
 
 _ACTIVE = ("SELECT kind, notes, valid_from, valid_to FROM phone_exception "
            "WHERE pupil_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?) ORDER BY valid_from, id")
-_as_date = PhoneException.valid_to.python_value  # SQLite returns text; peewee's own conversion, as a model would
+# SQLite returns text; peewee's own conversion, as a model would (unannotated in peewee's stubs: a date or None).
+_as_date: Callable[[Any], Any] = PhoneException.valid_to.python_value
 
 
 def describe(exc: PhoneException | ActiveException) -> str:

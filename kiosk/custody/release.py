@@ -4,7 +4,7 @@ exactly one release even when two desks try at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import confirm_pin
@@ -13,23 +13,13 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
+from kiosk.custody.queries.pupils import CarerOption, carers_to_contact
 from kiosk.custody.receipts import PupilSummary
-from kiosk.custody.states import Kind, Move
+from kiosk.custody.states import Move
 from kiosk.custody.transitions import Current
-from kiosk.custody.transitions import already_released as already_released  # the release screen words it too
-from kiosk.db.connection import action_guard, storage_guard, write_transaction
+from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, database_proxy
-from kiosk.formatting import long_day, weekday_date
-
-
-@dataclass(frozen=True)
-class CarerOption:
-    id: int
-    name: str
-    relationship: str
-    parental_responsibility: bool
-    priority: int | None
-    telephone: str
+from kiosk.formatting import weekday_date
 
 
 @dataclass(frozen=True)
@@ -57,18 +47,10 @@ class ReleaseReceipt:
     event_seq: int
 
 
-@storage_guard
 def carers_of(pupil_id: int) -> list[CarerOption]:
-    rows = (Carer.select().where(Carer.pupil == pupil_id)
-            .order_by(Carer.parental_responsibility.desc(), Carer.priority.asc(nulls="LAST"), Carer.name))
-    return [CarerOption(c.id, c.name, c.relationship or "", bool(c.parental_responsibility), c.priority,
-                        c.telephone or "") for c in rows]
-
-
-@storage_guard
-def held_for(pupil_id: int) -> list[Custody]:
-    return list(Custody.select().where((Custody.pupil == pupil_id) & Custody.closed_at.is_null()
-                                       & (Custody.kind == Kind.CONFISCATED)).order_by(Custody.opened_at))
+    """Kept only for tests/test_tui_confiscation.py, which another change is editing: delete with that last
+    caller. Everything else asks kiosk.custody.queries.carers_to_contact."""
+    return list(carers_to_contact(pupil_id=pupil_id))
 
 
 @action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash
@@ -93,11 +75,12 @@ def release_to_carer(
     if not name or not relation:
         raise DeskError("Record the collector's name and relationship to the pupil.")
     today = local_today(ctx.clock, ctx.settings.tz)
-    early = custody.held_until is not None and custody.held_until > today
+    # Held under the escalation ladder until a later day: collecting it today is early.
+    early_until = custody.held_until if custody.held_until is not None and custody.held_until > today else None
     authoriser = None
-    if listed is None or early:
+    if listed is None or early_until:
         if authorisation is None:
-            why = (f"it is held until {weekday_date(custody.held_until)} under the escalation ladder" if early
+            why = (f"it is held until {weekday_date(early_until)} under the escalation ladder" if early_until
                    else f"{name} is not on the pupil's contact list from the MIS")
             raise Refused(f"Needs a head or DSL to authorise: {why}. Ask them to enter their initials and PIN "
                           "with a reason.")
@@ -131,7 +114,3 @@ def release_to_carer(
                           relationship=relation, id_seen=id_seen.strip(), on_contact_list=listed is not None,
                           released_by=ctx.who.name, authorised_by=authoriser.name if authoriser else None,
                           at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq)
-
-
-def held_until_text(held_until: date | None) -> str:
-    return long_day(held_until) if held_until else "today"

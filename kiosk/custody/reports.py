@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from peewee import fn
+from peewee import ModelSelect, fn
 
 from kiosk.clock import Clock, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
@@ -14,6 +15,7 @@ from kiosk.custody.states import State
 from kiosk.db import raw
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Event, Pupil
+from kiosk.db.rows import tuples
 
 
 class Mode:
@@ -86,24 +88,19 @@ def day_report(day: date, settings: Settings) -> DayReport:
     lo, hi = to_db(start), to_db(end)
     lines: dict[str, FormLine] = defaultdict(lambda: FormLine(""))
 
-    def count(where, column):
-        rows = (Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil).where(where)
-                .group_by(Pupil.form).tuples())
-        for form, n in rows:
+    def add(per_form: ModelSelect[Any], column: str) -> None:
+        for form, n in tuples(per_form):
             line = lines[form]
             line.form = form
             setattr(line, column, getattr(line, column) + n)
 
     for action, column in (("HANDED_IN", "handed_in"), ("HANDED_BACK", "handed_back")):
         # From the events: a phone handed in and later confiscated was still handed in that day.
-        rows = (Event.select(Pupil.form, fn.COUNT(Event.seq)).join(Pupil, on=(Event.pupil == Pupil.id))
-                .where((Event.action == action) & (Event.at >= lo) & (Event.at < hi)).group_by(Pupil.form).tuples())
-        for form, n in rows:
-            line = lines[form]
-            line.form = form
-            setattr(line, column, getattr(line, column) + n)
-    count((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null(), "in_office")
-    count((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null(), "uncollected")
+        add(Event.select(Pupil.form, fn.COUNT(Event.seq)).join(Pupil, on=(Event.pupil == Pupil.id))
+            .where((Event.action == action) & (Event.at >= lo) & (Event.at < hi)).group_by(Pupil.form), column)
+    for state, column in ((State.IN_OFFICE, "in_office"), (State.UNCOLLECTED, "uncollected")):
+        add(Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil)
+            .where((Custody.state == state) & Custody.closed_at.is_null()).group_by(Pupil.form), column)
     return DayReport(day=day, forms=sorted(lines.values(), key=lambda line: form_order(line.form)))
 
 

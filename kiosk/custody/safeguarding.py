@@ -18,10 +18,10 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
-from kiosk.custody.states import Move, State
+from kiosk.custody.states import Move
 from kiosk.custody.transitions import Current
-from kiosk.db.connection import storage_guard, write_transaction
-from kiosk.db.models import Custody, DslNote, Pupil, Staff, database_proxy
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Custody, DslNote, Staff, database_proxy
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
 HOLD_INSTRUCTIONS = (
@@ -60,6 +60,13 @@ def _note(ctx: DeskContext, custody: Custody, text: str) -> None:
                    text=text.strip())
 
 
+def _author_name(note: DslNote) -> str:
+    """Who wrote the note: its author joined in the read, or "command line" for a note written there."""
+    if note.author_id is None or note.author is None:
+        return "command line"
+    return note.author.name
+
+
 def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknowledged: bool) -> None:
     """HELD_FOR_PARENT → SAFEGUARDING_HOLD. The concern becomes the first DSL note (the person flagging can
     write it but, unless DSL or head, never read it back)."""
@@ -95,7 +102,7 @@ def read_dsl_notes(ctx: DeskContext, custody_id: int) -> list[NoteView]:
         custody = _held(custody_id)
         # Authors joined in the one read, and the views built before the commit: reading each note's author
         # lazily after it, a server lost at that instant was a crash after the reading had been recorded.
-        notes = [NoteView(as_utc(n.at), n.author.name if n.author_id is not None else "command line", n.text)
+        notes = [NoteView(as_utc(n.at), _author_name(n), n.text)
                  for n in DslNote.select(DslNote, Staff).join(Staff, JOIN.LEFT_OUTER)
                  .where(DslNote.custody == custody_id).order_by(DslNote.at, DslNote.id)]
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
@@ -136,11 +143,3 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
                      "details_json": custody_details.merged(custody, police=police)},
             payload={"force": handover.force, "crime_reference": handover.crime_reference,
                      "officer_number": handover.officer_number, "seal": handover.seal_number})
-
-
-@storage_guard
-def open_holds() -> list[Custody]:
-    """For the DSL's alert on sign-in."""
-    return list(Custody.select(Custody, Pupil).join(Pupil)
-                .where((Custody.state == State.SAFEGUARDING_HOLD) & Custody.closed_at.is_null())
-                .order_by(Custody.state_changed_at))

@@ -48,13 +48,17 @@ COMMAND_CODES = {"KXHANDIN": "hand in", "KXHANDBACK": "hand back", "KXLOCK": "lo
 Scan = TagScan | AdmissionNumberScan | NameSearch | CommandScan
 
 
+# Letters NFKD does not decompose, as a table built once.
+_LETTERS: dict[str, str | int | None] = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss",
+                                          "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+_UNDECOMPOSED = str.maketrans(_LETTERS)
+
+
 def fold(text: str) -> str:
     """Lower case with accents removed: 'Zoë Ó Súilleabháin' → 'zoe o suilleabhain'."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # Letters NFKD does not decompose.
-    stripped = stripped.translate(str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-                                                 "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}))
+    stripped = stripped.translate(_UNDECOMPOSED)
     return " ".join(stripped.casefold().split())
 
 

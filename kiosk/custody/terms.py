@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from kiosk.config import Settings
 
@@ -51,7 +52,7 @@ def add_school_days(day: date, n: int, settings: Settings) -> date:
     return current
 
 
-def escalation_step(count: int, settings: Settings) -> dict:
+def escalation_step(count: int, settings: Settings) -> dict[str, Any]:
     """The ladder step for the `count`-th confiscation this term (the highest step reached)."""
     steps = sorted(settings.escalation, key=lambda step: int(step["from"]))
     reached = [step for step in steps if int(step["from"]) <= count]

@@ -206,10 +206,18 @@ def refusal(ctx: DeskContext, move: Move, custody: Current) -> DeskError:
 
 
 def already_released(custody: Custody, ctx: DeskContext) -> str:
+    """What a desk is told when another desk released the phone first: to whom, by whom, where and when."""
     by = Staff.get_or_none(Staff.id == custody.closed_by_id)
-    when = local(as_utc(custody.closed_at), ctx.settings.tz)
-    return (f"Already released to {custody.handed_to} by {by.name if by else 'another desk'} "
-            f"({custody.closed_desk}) at {time_on_day(when)}. Nothing was changed.")
+    assert custody.closed_at is not None  # a released record is closed: the release move set closed_at
+    return released_words(handed_to=custody.handed_to, by=by.name if by else None, desk=custody.closed_desk,
+                          at=local(as_utc(custody.closed_at), ctx.settings.tz))
+
+
+def released_words(*, handed_to: str | None, by: str | None, desk: str | None, at: datetime) -> str:
+    """The sentence for a phone already released (`at` in the school's time); the release screen's line on the
+    pupil's last confiscation (kiosk.custody.queries.LastConfiscation) says it too."""
+    return (f"Already released to {handed_to} by {by or 'another desk'} ({desk}) at {time_on_day(at)}. "
+            "Nothing was changed.")
 
 
 def not_releasable(state: str) -> str:

@@ -43,7 +43,7 @@ from kiosk.custody.desk import (
     hand_over_pupil,
     hand_over_scan,
 )
-from kiosk.custody.safeguarding import open_holds
+from kiosk.custody.queries import holds_now
 from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.errors import StorageFailed
 from kiosk.formatting import clock_time
@@ -604,7 +604,7 @@ class DeskScreen(Screen[None]):
         self.app.push_screen(EndOfDayScreen(self.ctx))
 
     def alert_holds(self) -> None:
-        self._read(open_holds, self.show_holds_alert)
+        self._read(holds_now, self.show_holds_alert)
 
     def show_holds_alert(self, holds: list[Any]) -> None:
         from kiosk.screens.safeguarding import HoldsAlert

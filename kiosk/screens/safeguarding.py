@@ -109,9 +109,7 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
     def __init__(self, ctx: DeskContext, holds: Sequence[Hold]) -> None:
         super().__init__()
         self.ctx = ctx
-        # For now the desk still hands over the records kiosk.custody.safeguarding.open_holds() read: until it
-        # asks kiosk.custody.queries.holds_now() itself, the alert reads them as the domain's Holds here.
-        self.holds = list(holds) if all(isinstance(h, Hold) for h in holds) else list(holds_now())
+        self.holds = list(holds)  # read by the desk on its worker (kiosk.custody.queries.holds_now)
 
     def compose(self) -> ComposeResult:
         count = len(self.holds)

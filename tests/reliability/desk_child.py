@@ -210,14 +210,15 @@ def mode_reader(args: argparse.Namespace) -> int:
 
 def mode_release(args: argparse.Namespace) -> int:
     """Release each held phone to its first listed carer (with the step-up PIN), or the naive way."""
-    from kiosk.custody.release import carers_of, release_to_carer
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
 
     open_db(args)
     ctx = desk_context(args)
     ids = [int(i) for i in codes_from(args.codes)]
     from kiosk.db.models import Custody
 
-    carers = {i: carers_of(Custody.get_by_id(i).pupil_id)[0].id for i in ids}
+    carers = {i: carers_to_contact(pupil_id=Custody.get_by_id(i).pupil_id)[0].id for i in ids}
     wait_go(args)
     for custody_id in ids:
         try:

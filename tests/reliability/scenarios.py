@@ -533,7 +533,8 @@ def school_history(site: Site, *, min_events: int = 1000, pupils: int = 120) -> 
     from kiosk.clock import FixedClock
     from kiosk.custody import close_day, hand_back
     from kiosk.custody.confiscation import confiscate
-    from kiosk.custody.release import carers_of, release_to_carer
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
     from kiosk.custody.states import State
 
     db = site.open()
@@ -567,7 +568,7 @@ def school_history(site: Site, *, min_events: int = 1000, pupils: int = 120) -> 
         for custody in Custody.select().where(Custody.state == State.HELD_FOR_PARENT):
             clock.advance(minutes=5)
             release_to_carer(ctx, custody.id, pin="482913", id_seen="passport",
-                             carer_id=carers_of(custody.pupil_id)[0].id)
+                             carer_id=carers_to_contact(pupil_id=custody.pupil_id)[0].id)
         clock.set(start.replace(hour=17, minute=30))
         close_day(ctx)
         day += 1
@@ -927,7 +928,8 @@ def atomic_coupling(site: Site, *, injections: int = 1000, seed: int = 7, naive:
     transactions leaves custody rows with no event."""
     from kiosk.custody import close_day, hand_back
     from kiosk.custody.confiscation import confiscate
-    from kiosk.custody.release import carers_of, release_to_carer
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
     from kiosk.custody.states import State
     from kiosk.errors import DeskError
 
@@ -961,7 +963,7 @@ def atomic_coupling(site: Site, *, injections: int = 1000, seed: int = 7, naive:
             held = Custody.select().where(Custody.state == State.HELD_FOR_PARENT).first()
             if held is None:
                 return None
-            carer = carers_of(held.pupil_id)[0].id
+            carer = carers_to_contact(pupil_id=held.pupil_id)[0].id
             return lambda: release_to_carer(ctx, held.id, pin="482913", id_seen="passport", carer_id=carer)
         if kind == "close day":
             return lambda: close_day(ctx)

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from kiosk.clock import as_utc, local, to_db
 from kiosk.custody.queries.records import PhoneRecord, record_of
 from kiosk.custody.states import Kind, State
+from kiosk.custody.transitions import released_words
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Staff
-from kiosk.formatting import moment, time_on_day
+from kiosk.formatting import moment
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,9 @@ class LastConfiscation:
     def words(self, *, tz: ZoneInfo, today: date) -> str:
         """One sentence for the release screen when nothing is held: who took the last one home, or that the
         police have it; "" for any other ending."""
-        if self.state == State.RELEASED:
-            # The sentence kiosk.custody.release.already_released says when another desk released it first.
-            return (f"Already released to {self.handed_to} by {self.closed_by or 'another desk'} "
-                    f"({self.closed_desk}) at {time_on_day(local(self.closed_at, tz))}. Nothing was changed.")
+        if self.state == State.RELEASED:  # the sentence a desk is told when another desk released it first
+            return released_words(handed_to=self.handed_to, by=self.closed_by, desk=self.closed_desk,
+                                  at=local(self.closed_at, tz))
         if self.state == State.WITH_POLICE:
             return f"The last one was handed to the police on {moment(local(self.closed_at, tz), today)}."
         return ""

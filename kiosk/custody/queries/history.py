@@ -15,6 +15,7 @@ from kiosk.clock import as_utc
 from kiosk.custody.states import REFER_TO_DSL
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Event, Staff
+from kiosk.db.rows import tuples
 
 # Actions about a safeguarding hold itself: only the DSL and the head see them at all.
 SAFEGUARDING_ACTIONS = frozenset({"SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE", "DSL_NOTE_ADDED",
@@ -67,7 +68,7 @@ def pupil_history(*, pupil_id: int, dsl: bool) -> tuple[HistoryLine, ...]:
     """Everything that happened to this pupil's phones, newest first (see the module's note on safeguarding)."""
     custodies = list(Custody.select().where(Custody.pupil == pupil_id))
     restricted = set() if dsl else {c.id for c in custodies if c.dsl_flag}
-    staff = dict(Staff.select(Staff.id, Staff.name).tuples())
+    staff: dict[int, str] = dict(tuples(Staff.select(Staff.id, Staff.name)))
     lines = [HistoryLine(as_utc(c.opened_at), REFER_TO_DSL, "", "") for c in custodies if c.id in restricted]
     for event in Event.select().where(Event.pupil == pupil_id).order_by(Event.seq):
         if event.custody_id in restricted or (not dsl and event.action in SAFEGUARDING_ACTIONS):

@@ -9,6 +9,7 @@ from peewee import fn
 from kiosk.custody.receipts import PupilSummary
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Carer, Pupil
+from kiosk.db.rows import tuples
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class CarerOption:
 def form_named(*, text: str) -> FormOnRoll | None:
     """The form `text` names, case ignored ("9c" is 9C), with its pupils on roll; None when no pupil, on roll
     or left, was ever in a form of that name."""
-    forms = {form.casefold(): form for (form,) in Pupil.select(fn.DISTINCT(Pupil.form)).tuples()}
+    forms = {form.casefold(): form for (form,) in tuples(Pupil.select(fn.DISTINCT(Pupil.form)))}
     form = forms.get(text.strip().casefold())
     if form is None:
         return None
