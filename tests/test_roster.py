@@ -13,7 +13,8 @@ import pytest
 
 from kiosk.audit.verify import verify
 from kiosk.clock import FixedClock
-from kiosk.custody import codes
+from kiosk.custody import codes, find_pupils
+from kiosk.custody.scans import fold
 from kiosk.db.models import Carer, Event, Pupil, Tag
 from kiosk.roster import ImportReport, Problem, RosterError, import_roster, parse_carers, parse_pupils
 from kiosk.roster.values import parse_year
@@ -154,6 +155,8 @@ def test_a_sims_pupil_missing_from_the_next_export_leaves_keeping_tag_and_carers
 # A SIMS report saved as CSV: a title, a "printed" line and a blank row above the header (line 4); 20 pupils and
 # their contacts with lines unchanged from the fictional export, and 3 contacts of pupils not in the report.
 REPORT = Path(__file__).parent / "data/rosters/sims-report"
+# Bromcom: its internal ID before the admission number, "Known As", and year-house forms such as 10-Sparrowhawk.
+BROMCOM = Path(__file__).parent / "data/rosters/bromcom"
 
 
 def test_a_titled_sims_report_is_read_from_its_header_line_and_says_which(empty_db, clock):
@@ -232,6 +235,26 @@ def test_a_repeated_admission_number_names_the_pupil_on_each_line(imported, cloc
     assert problems[1].message == "admission number 1004 is already used on line 4 (Jane Smith)"
     assert str(problems[1]) == ("pupils.csv line 11 (Alfie Powell, 1004): admission number 1004 is already used "
                                 "on line 4 (Jane Smith)")
+
+
+def test_bromcom_year_house_forms_of_any_length_are_kept_whole(empty_db, clock):
+    report = run(clock, BROMCOM / "pupils.csv")
+
+    assert len(report.added) == 20
+    forms = {p.form for p in Pupil.select()}
+    assert {"8-Kestrel", "10-Sparrowhawk", "13-Sparrowhawk", "11-Harrier"} <= forms
+    jo = pupil("439259")  # Bromcom's ID 90013 is not the admission number
+    assert (jo.display_name, jo.year, jo.form) == ("Jo Johnson", 10, "10-Peregrine")
+    # The name list at the desk: by surname as the office reads it (case and accents aside), whatever the form.
+    listed = [(p.name, p.form) for p in find_pupils("a", limit=40)]
+    assert listed[2:5] == [("Teddy Davies", "10-Kestrel"), ("Sofia de la Cruz", "8-Harrier"),
+                           ("Theodore de la Cruz", "11-Harrier")]
+    assert listed[9:12] == [("Sienna Morris", "8-Sparrowhawk"), ("Ava Ó Súilleabháin", "10-Osprey"),
+                            ("Ava Owen", "9-Kestrel")]
+    assert listed[-3:] == [("Mason van der Berg", "7-Osprey"), ("Charlotte Watson", "11-Kestrel"),
+                           ("Luna White", "13-Kestrel")]
+    surnames = [fold(name.split(" ", 1)[1]) for name, _form in listed]
+    assert surnames == sorted(surnames) and len(listed) == 16
 
 
 # Re-imports: updates, leavers, returners --------------------------------------------------------------------
