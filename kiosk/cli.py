@@ -22,6 +22,7 @@ from kiosk.errors import DeskError
 from kiosk.formatting import weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
 from kiosk.reports.export import spreadsheet_safe
+from kiosk.reports.text_table import text_table
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -60,6 +61,10 @@ class Env:
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
+
+    def say_lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.say(line)
 
 
 def command_line_actor(env: Env):
@@ -141,10 +146,10 @@ def cmd_staff_list(env: Env, args: argparse.Namespace) -> int:
 
     env.open()
     now = env.clock.now()
-    env.say(f"{'Initials':<9}{'Name':<28}{'Role':<14}{'Status'}")
-    for staff in Staff.select().order_by(Staff.initials):
-        status = "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive")
-        env.say(f"{staff.initials:<9}{staff.name[:27]:<28}{staff.role.replace('_', ' '):<14}{status}")
+    rows = [(staff.initials, staff.name, staff.role.replace("_", " "),
+             "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive"))
+            for staff in Staff.select().order_by(Staff.initials)]
+    env.say_lines(text_table(rows, headings=("Initials", "Name", "Role", "Status")))
     return EXIT_OK
 
 
@@ -196,9 +201,8 @@ def cmd_tags_list(env: Env, args: argparse.Namespace) -> int:
         writer.writerow(["mis_id", "surname", "forename", "preferred_forename", "form", "year", "tag_code"])
         writer.writerows([[spreadsheet_safe(c) for c in row] for row in rows])
     else:
-        for mis_id, surname, forename, preferred, form, _year, code in rows:
-            name = f"{preferred or forename} {surname}"
-            env.say(f"{form:<6}{mis_id:<10}{name[:34]:<35}{grouped(code)}")
+        env.say_lines(text_table([(form, mis_id, f"{preferred or forename} {surname}", grouped(code))
+                                  for mis_id, surname, forename, preferred, form, _year, code in rows]))
         env.say(f"{len(rows)} tags")
     return EXIT_OK
 
@@ -211,10 +215,10 @@ def cmd_close_day(env: Env, args: argparse.Namespace) -> int:
     env.say(f"Day closed. {report.newly_uncollected} phone(s) were not collected today; "
             f"{len(report.uncollected)} in the office uncollected in all.")
     tz = env.settings.tz
-    for phone in report.uncollected:
-        earlier = "  (from an earlier day)" if phone.overnight_before else ""
-        env.say(f"  {phone.pupil.form:<6}{phone.pupil.name[:32]:<33}slot {phone.slot or '-':<9}"
-                f"in since {weekday_date_time(local(phone.since, tz))}{earlier}")
+    env.say_lines(text_table([(phone.pupil.form, phone.pupil.name, f"slot {phone.slot or '-'}",
+                               f"in since {weekday_date_time(local(phone.since, tz))}",
+                               "(from an earlier day)" if phone.overnight_before else "")
+                              for phone in report.uncollected], indent="  "))
     return EXIT_OK
 
 
@@ -279,10 +283,11 @@ def cmd_exception_list(env: Env, args: argparse.Namespace) -> int:
     env.open()
     today = env.clock.now().astimezone(env.settings.tz).date()
     rows = expiring_soon(today, args.expiring) if args.expiring is not None else active_exceptions_on(today)
-    for e in sorted(rows, key=lambda e: (e.valid_to or date.max, e.pupil.form)):
-        until = f"until {weekday_date_year(e.valid_to)}" if e.valid_to else "no end date"
-        name = e.pupil.display_name[:30]
-        env.say(f"{e.pupil.form:<6}{name:<31}{e.kind:<20}{until:<24}approved by {e.approved_by_name}")
+    env.say_lines(text_table([
+        (e.pupil.form, e.pupil.display_name, e.kind,
+         f"until {weekday_date_year(e.valid_to)}" if e.valid_to else "no end date",
+         f"approved by {e.approved_by_name}")
+        for e in sorted(rows, key=lambda e: (e.valid_to or date.max, e.pupil.form))]))
     env.say(f"{len(rows)} exception(s)" + (f" ending within {args.expiring} days" if args.expiring is not None else
                                            " in force today"))
     return EXIT_OK

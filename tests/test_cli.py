@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 from kiosk.cli import main, spreadsheet_safe
 from kiosk.clock import FixedClock
 from kiosk.custody import hand_in, normalise, resolve
-from kiosk.db import Event, Staff
+from kiosk.db import Event, Pupil, Staff
+from tests.conftest import add_pupil
 
 
 def run(argv, *, clock=None, stdin=None, monkeypatch=None):
@@ -216,3 +218,78 @@ def test_staff_add_takes_every_role_the_kiosk_has_including_head_of_year(school,
     assert code == 0 and Staff.get(Staff.initials == "CR").role == "head_of_year"
     _, listing = run([*school_args(school), "staff", "list"])
     assert any(line.startswith("CR") and "head of year" in line for line in listing.splitlines())
+
+
+# Tables, dates and pipes as an IT technician meets them ----------------------------------------------------------
+
+LONG_FORM = "10-Peregrine"  # 12 characters: Bromcom names forms by year and house
+
+
+def starts(line: str, cells: list[str]) -> list[int]:
+    """Where each of `cells` begins in `line`, looking left to right."""
+    found, at = [], 0
+    for cell in cells:
+        at = line.index(cell, at)
+        found.append(at)
+        at += len(cell)
+    return found
+
+
+def ends(line: str) -> list[int]:
+    return [match.end() for match in re.finditer(r"\S+", line)]
+
+
+@pytest.fixture
+def long_form_school(school):
+    """The school with a pupil in a 12-character form, her phone and two others in the office, and an exception."""
+    add_pupil(school.clock, "100007", "Amara", "Okonkwo", None, 10, LONG_FORM)
+    for pupil in school.pupils[:2]:
+        hand_in(school.ctx(), resolve(normalise(school.tag_of(pupil))))
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(Pupil.get(Pupil.mis_id == "100007")))))
+    for adno in ("100001", "100007"):
+        code, _out, err = school.cli("exception", "add", adno, "--kind", "medical", "--approved-by", "Head",
+                                     "--from", "2026-11-01", "--to", "2027-07-20")
+        assert code == 0, err
+    return school
+
+
+def test_tags_list_stays_aligned_with_a_12_character_form(long_form_school):
+    code, out, _ = long_form_school.cli("tags", "list")
+
+    rows = [line for line in out.splitlines() if line and not line.endswith(" tags")]
+    assert code == 0 and len(rows) == 7 and any(line.startswith(LONG_FORM) for line in rows)
+    columns = {tuple(starts(line, [*line.split()[:2], line.split()[-1]])) for line in rows}
+    assert len(columns) == 1, out  # admission number and tag code each start in one column
+
+
+def test_close_day_and_exception_list_stay_aligned_with_a_12_character_form(long_form_school):
+    school = long_form_school
+    school.clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+
+    _, closed, _ = school.cli("close-day")
+    _, exceptions, _ = school.cli("exception", "list")
+
+    phones = [line for line in closed.splitlines() if "slot" in line]
+    assert len(phones) == 3 and any(LONG_FORM in line for line in phones)
+    assert len({(line.index("slot"), line.index("in since")) for line in phones}) == 1, closed
+    listed = [line for line in exceptions.splitlines() if "medical" in line]
+    assert len(listed) == 2 and any(line.startswith(LONG_FORM) for line in listed)
+    assert len({(line.index("medical"), line.index("until"), line.index("approved by")) for line in listed}) == 1
+
+
+def test_report_today_and_reconcile_stay_aligned_with_a_12_character_form(long_form_school):
+    _, today, _ = long_form_school.cli("report", "today")
+    _, reconciled, _ = long_form_school.cli("report", "reconcile")
+
+    table = today.splitlines()[1:]
+    heading, rows = table[0], [line for line in table[1:] if not set(line) <= {"-"}]
+    assert any(line.startswith(LONG_FORM) for line in rows)
+    numbers_end = [heading.index(label) + len(label) for label in ("Handed in", "Handed back", "In office",
+                                                                   "Uncollected")]
+    assert all(ends(line)[1:] == numbers_end for line in rows), today
+    still_in = [line for line in reconciled.splitlines() if "since" in line]
+    assert len(still_in) == 3 and len({(line.index("slot"), line.index("since")) for line in still_in}) == 1
+    by_form = reconciled.splitlines()[1:reconciled.splitlines().index(next(
+        line for line in reconciled.splitlines() if line.startswith("Still in the office")))]
+    numbers_end = [by_form[0].index(label) + len(label) for label in ("Handed in", "Handed back", "Still in")]
+    assert all(ends(line)[1:] == numbers_end for line in by_form[1:]), reconciled

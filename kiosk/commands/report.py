@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kiosk.auth.roles import Permission
 from kiosk.formatting import long_date, weekday, weekday_date, weekday_time
+from kiosk.reports.text_table import text_table
 
 
 def register(add, sub) -> None:
@@ -142,11 +143,7 @@ def _emit(env, args, header, rows, title: str, pdf=None) -> int:
             _write_pdf(env, args, pdf)
         return 0
     env.say(title)
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
-              for i, h in enumerate(header)]
-    env.say("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        env.say("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    env.say_lines(text_table(rows, headings=header))
     if not rows:
         env.say("(none)")
     if pdf is not None:
@@ -168,11 +165,9 @@ def cmd_today(env, args) -> int:
         env.out.write(to_csv(header, rows))
         return 0
     env.say(f"{env.settings.school_name} — phones on {long_date(day)}")
-    env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'In office':>11}{'Uncollected':>13}")
-    for line in lines:
-        if line is lines[-1]:
-            env.say("-" * 55)
-        env.say(f"{line.form:<8}{line.handed_in:>10}{line.handed_back:>13}{line.in_office:>11}{line.uncollected:>13}")
+    table = text_table(rows, headings=("Form", "Handed in", "Handed back", "In office", "Uncollected"),
+                       right=(1, 2, 3, 4))
+    env.say_lines([*table[:-1], "-" * max(len(line) for line in table), table[-1]])
     return 0
 
 
@@ -365,13 +360,11 @@ def cmd_reconcile(env, args) -> int:
     day = _day(env, args.day)
     rec = reconcile(day, env.settings)
     env.say(f"End of day {long_date(day)}")
-    env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'Still in':>10}")
-    for form, handed_in, back, still in rec.lines:
-        env.say(f"{form:<8}{handed_in:>10}{back:>13}{still:>10}")
+    env.say_lines(text_table(rec.lines, headings=("Form", "Handed in", "Handed back", "Still in"), right=(1, 2, 3)))
     env.say(f"Still in the office: {len(rec.still_in)}")
-    for s in rec.still_in:
-        since = local(s.since, env.settings.tz)
-        env.say(f"  {s.form:<6}{s.pupil[:30]:<31}slot {s.slot or '-':<8}since {weekday_time(since)}")
+    env.say_lines(text_table([(s.form, s.pupil, f"slot {s.slot or '-'}",
+                               f"since {weekday_time(local(s.since, env.settings.tz))}") for s in rec.still_in],
+                             indent="  "))
     if args.pdf:
         Path(args.pdf).write_bytes(reconciliation_pdf(rec, env.settings))
         env.say(f"Printable copy: {args.pdf}")
@@ -391,9 +384,9 @@ def cmd_stocktake(env, args) -> int:
     for title, items in (("MISSING (the kiosk says it is in the office)", result.missing),
                          ("UNEXPECTED (scanned, but not recorded as in the office)", result.unexpected)):
         env.say(f"{title}: {len(items)}")
-        for item in items:
-            who = f"{item.pupil.name} ({item.pupil.form})" if item.pupil else "unknown tag"
-            env.say(f"  {item.code}  {who}  {item.slot or ''} {item.state or ''}".rstrip())
+        env.say_lines(text_table([(item.code, f"{item.pupil.name} ({item.pupil.form})" if item.pupil else
+                                   "unknown tag", item.slot or "", item.state or "") for item in items],
+                                 indent="  "))
     if result.unreadable:
         env.say(f"Unreadable lines: {len(result.unreadable)}")
     return 1 if result.missing or result.unexpected else 0
