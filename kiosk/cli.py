@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from kiosk import __version__
 from kiosk.clock import Clock, local
 from kiosk.commands import COMMAND_MODULES
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
 from kiosk.errors import DeskError
-from kiosk.formatting import weekday_date_time, weekday_date_year
+from kiosk.formatting import long_date, weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
 from kiosk.reports.export import spreadsheet_safe
 from kiosk.reports.text_table import text_table
@@ -29,6 +29,37 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 class CommandError(Exception):
     """A problem to print for the person at the command line (no traceback)."""
+
+
+@dataclass(frozen=True)
+class TypedDay:
+    """A day typed on the command line, already known to be a date. Which year a day typed without one falls in
+    is settled against the school's today, which the command knows: a report looks back, an exception's end
+    looks ahead."""
+
+    text: str
+
+    def on_or_before(self, today: date) -> date:
+        from kiosk.reports.periods import parse_day
+
+        return parse_day(self.text, today=today)
+
+    def on_or_after(self, today: date) -> date:
+        from kiosk.reports.periods import parse_day
+
+        return parse_day(self.text, today=today, ahead=True)
+
+
+def day_first(text: str) -> TypedDay:
+    """The type of every date option: read day first as the reports read it (3/11/2026, 03-11-2026, 2026-11-03,
+    3 Nov). A date that is not one stops the command line there: one plain line, exit code 2."""
+    from kiosk.reports.periods import BadDate, parse_day
+
+    try:
+        parse_day(text, today=date(2024, 12, 31))  # only to check it: whether a day is one never hangs on today
+    except BadDate as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return TypedDay(text)
 
 
 @dataclass
@@ -303,11 +334,15 @@ def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
     if pupil is None:
         raise CommandError(f"No pupil has admission number {args.mis_id}.")
     ctx = DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
-    start = date.fromisoformat(args.valid_from) if args.valid_from else env.clock.now().date()
-    row = add_exception(ctx, pupil_id=pupil.id, kind=args.kind, valid_from=start,
-                        valid_to=date.fromisoformat(args.valid_to) if args.valid_to else None,
+    today = env.clock.now().astimezone(env.settings.tz).date()
+    start = args.valid_from.on_or_before(today) if args.valid_from else today
+    end = args.valid_to.on_or_after(start) if args.valid_to else None
+    row = add_exception(ctx, pupil_id=pupil.id, kind=args.kind, valid_from=start, valid_to=end,
                         agreement_ref=args.agreement, notes=args.notes, approved_by_name=args.approved_by)
-    env.say(f"Exception recorded for {pupil.display_name} ({pupil.form}): {row.kind}.")
+    # The days as the kiosk read them, so a day typed without its year is seen to fall in the year meant.
+    until = f" until {long_date(end)}" if end else ", no end date"
+    env.say(f"Exception recorded for {pupil.display_name} ({pupil.form}): {row.kind}, from "
+            f"{long_date(start)}{until}.")
     return EXIT_OK
 
 
@@ -372,11 +407,19 @@ def _show_help(command: str) -> Callable[[Env, argparse.Namespace], int]:
     return show
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, saying a mistake on the command line (a date that is not one, a missing option) in one plain
+    line rather than a usage summary; --help still shows everything. Sub-commands' parsers are of this class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message.rstrip('.')}. ({self.prog} --help shows what it takes.)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from kiosk.auth.roles import Role
     from kiosk.custody.exceptions import KINDS as EXCEPTION_KINDS
 
-    parser = argparse.ArgumentParser(prog="kiosk", description="The school office phone custody kiosk.")
+    parser = Parser(prog="kiosk", description="The school office phone custody kiosk.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("--db", help="SQLite file or postgresql:// URL (env KIOSK_DB)")
     parser.add_argument("--desk", help="this desk's name, recorded on every action (env KIOSK_DESK)")
@@ -436,8 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add", cmd_exception_add, "record an approved exception", exc_sub)
     p.add_argument("mis_id", help="the pupil's admission number")
     p.add_argument("--kind", required=True, choices=list(EXCEPTION_KINDS))
-    p.add_argument("--from", dest="valid_from")
-    p.add_argument("--to", dest="valid_to")
+    p.add_argument("--from", dest="valid_from", metavar="DAY", type=day_first,
+                   help="first day, e.g. 1/9/2026 or 2026-09-01 (default today)")
+    p.add_argument("--to", dest="valid_to", metavar="DAY", type=day_first,
+                   help="last day, e.g. 20/7/2027 (default none); without a year, the next such day")
     p.add_argument("--approved-by", required=True, help="who approved it (the head, or a leadership role)")
     p.add_argument("--agreement", help="written agreement reference")
     p.add_argument("--notes")
@@ -455,8 +500,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None, out: TextIO | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    out = out or sys.stdout
+    return _main(argv, clock=clock, out=out or sys.stdout)
+
+
+def _main(argv: Sequence[str] | None, *, clock: Clock | None, out: TextIO) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a mistake on the command line, already said
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         settings = load_settings(Path(args.config) if args.config else None, database=args.db, desk=args.desk)
         env = Env(settings, clock or Clock(), out)

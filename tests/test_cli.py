@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import re
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -293,3 +294,67 @@ def test_report_today_and_reconcile_stay_aligned_with_a_12_character_form(long_f
         line for line in reconciled.splitlines() if line.startswith("Still in the office")))]
     numbers_end = [by_form[0].index(label) + len(label) for label in ("Handed in", "Handed back", "Still in")]
     assert all(ends(line)[1:] == numbers_end for line in by_form[1:]), reconciled
+
+
+# Every option that takes a date, by command: each reads it day first, as the reports do.
+DATE_OPTIONS = {
+    ("exception", "add"): ("--from", "--to"),
+    ("report", "today"): ("--day",), ("report", "reconcile"): ("--day",),
+    **{("report", name): ("--from", "--to") for name in ("summary", "daily", "confiscations", "repeats", "exams",
+                                                         "searches", "desk-time", "safeguarding", "review-pack")},
+}
+
+
+def subcommands(parser, path=()):
+    """(command path, its parser) for every command `kiosk` has."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from subcommands(sub, (*path, name))
+
+
+def test_every_date_option_reads_day_first_dates_with_one_type():
+    from kiosk.cli import build_parser, day_first
+
+    found = {}
+    for path, parser in subcommands(build_parser()):
+        dated = tuple(option for action in parser._actions if action.type is day_first
+                      for option in action.option_strings)
+        if dated:
+            found[path] = dated
+        named = [action.option_strings for action in parser._actions
+                 if {"--day", "--date", "--from", "--to", "--until", "--since"} & set(action.option_strings)]
+        if path != ("migrate",):  # its --from and --to are a file and a server
+            assert all(action.type is day_first for action in parser._actions if action.option_strings in named)
+    assert found == DATE_OPTIONS
+
+
+@pytest.mark.parametrize(("path", "option"), [(path, option) for path, options in DATE_OPTIONS.items()
+                                              for option in options])
+def test_a_bad_date_is_one_plain_line_and_exit_code_2(path, option, capsys):
+    others = ["100001", "--kind", "medical", "--approved-by", "Head"] if path[0] == "exception" else []
+
+    code = main([*path, *others, option, "31/02/2027"])
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert line == (f"kiosk {' '.join(path)}: argument {option}: '31/02/2027' is not a date: February 2027 has 28 "
+                    f"days. (kiosk {' '.join(path)} --help shows what it takes.)")
+
+
+def test_exception_add_and_reports_take_day_first_dates(school):
+    code, out, err = school.cli("exception", "add", "100005", "--kind", "medical", "--approved-by", "Head",
+                                "--from", "1/11/2026", "--to", "20/07/2027")
+    assert code == 0, err
+    assert "from Sunday 1 November 2026 until Tuesday 20 July 2027" in out
+    from kiosk.custody.exceptions import expiring_soon
+
+    [ending] = expiring_soon(date(2027, 7, 10), 14)
+    assert (ending.valid_from, ending.valid_to) == (date(2026, 11, 1), date(2027, 7, 20))
+    # Without a year, an exception's end is the next such day; a report's day the last one.
+    code, out, _ = school.cli("exception", "add", "100006", "--kind", "medical", "--approved-by", "Head",
+                              "--to", "3 Mar")
+    assert code == 0 and "from Monday 30 November 2026 until Wednesday 3 March 2027" in out
+    code, out, _ = school.cli("report", "today", "--day", "3 Mar")
+    assert code == 0 and "Tuesday 3 March 2026" in out

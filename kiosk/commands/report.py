@@ -13,13 +13,13 @@ from kiosk.reports.text_table import text_table
 
 
 def register(add, sub) -> None:
-    from kiosk.cli import _show_help
+    from kiosk.cli import _show_help, day_first
 
     report = add("report", _show_help("report"), "reports: day, week, term, year or any range")
     group = report.add_subparsers(metavar="REPORT")
     p = add("today", cmd_today, "handed in, handed back, in the office, uncollected — by form", group)
     p.add_argument("--csv", action="store_true")
-    p.add_argument("--day", help="another day, e.g. 3/11/2026 or 2026-11-03")
+    p.add_argument("--day", metavar="DAY", type=day_first, help="another day, e.g. 3/11/2026 or 2026-11-03")
     for name, handler, help_ in (
         ("summary", cmd_summary, "everything the Reports screen shows for the period (as on the screen)"),
         ("daily", cmd_daily, "hand-ins, hand-backs and phones left overnight, day by day"),
@@ -40,25 +40,27 @@ def register(add, sub) -> None:
     p.add_argument("--out", required=True, help="PDF file to write")
     p.add_argument("--as", dest="as_staff", help="a DSL or head includes safeguarding counts (asks for the PIN)")
     p = add("reconcile", cmd_reconcile, "end of day by form: expected back, handed back, still in", group)
-    p.add_argument("--day", help="another day, e.g. 3/11/2026 or 2026-11-03")
+    p.add_argument("--day", metavar="DAY", type=day_first, help="another day, e.g. 3/11/2026 or 2026-11-03")
     p.add_argument("--pdf", help="also write a printable PDF here")
     p = add("stocktake", cmd_stocktake, "check the phones in the office against a list of scanned codes")
     p.add_argument("scans", help="file of scanned codes, one per line ('-' for standard input)")
 
 
 def _period_args(p: argparse.ArgumentParser, default: str = "term") -> None:
+    from kiosk.cli import day_first
+
     p.add_argument("--period", choices=["day", "week", "term", "year", "custom"],
                    help=f"default {default}; custom needs --from and --to (--from and --to alone mean custom)")
     p.set_defaults(default_period=default)
-    p.add_argument("--from", dest="start", metavar="DAY",
+    p.add_argument("--from", dest="start", metavar="DAY", type=day_first,
                    help="first day, e.g. 3/11/2026, 2026-11-03 or '3 Nov' (for the other periods: a day inside the "
                         "one wanted)")
-    p.add_argument("--to", dest="end", metavar="DAY", help="last day (custom period)")
+    p.add_argument("--to", dest="end", metavar="DAY", type=day_first, help="last day (custom period)")
 
 
 def _period(env, args):
     from kiosk.cli import CommandError
-    from kiosk.reports.periods import BadDate, custom_period, parse_day, period
+    from kiosk.reports.periods import BadDate, custom_period, period
 
     today = _today(env)
     kind = _kind(args)
@@ -69,8 +71,8 @@ def _period(env, args):
         if kind == "custom":
             if not (args.start and args.end):
                 raise CommandError("A custom range needs both --from and --to, e.g. --from 1/9/2026 --to 3/11/2026.")
-            return custom_period(args.start, args.end, today=today, settings=env.settings)
-        return period(kind, parse_day(args.start, today=today) if args.start else today, env.settings)
+            return custom_period(args.start.text, args.end.text, today=today, settings=env.settings)
+        return period(kind, args.start.on_or_before(today) if args.start else today, env.settings)
     except BadDate as error:
         raise CommandError(f"{error} Nothing was written.") from None
 
@@ -83,16 +85,9 @@ def _today(env) -> date:
     return env.clock.now().astimezone(env.settings.tz).date()
 
 
-def _day(env, text: str | None) -> date:
-    from kiosk.cli import CommandError
-    from kiosk.reports.periods import BadDate, parse_day
-
-    if not text:
-        return _today(env)
-    try:
-        return parse_day(text, today=_today(env))
-    except BadDate as error:
-        raise CommandError(str(error)) from None
+def _day(env, typed) -> date:
+    """--day (a kiosk.cli.TypedDay, checked when the command line was read), or today."""
+    return typed.on_or_before(_today(env)) if typed else _today(env)
 
 
 def _actor(env, args):
