@@ -500,7 +500,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None, out: TextIO | None = None) -> int:
-    return _main(argv, clock=clock, out=out or sys.stdout)
+    out = out or sys.stdout
+    try:
+        try:
+            return _main(argv, clock=clock, out=out)
+        finally:
+            # Here, not as Python exits: output still buffered when the reader has gone breaks at this flush, and
+            # is handled below rather than printed as "Exception ignored … BrokenPipeError" (exit code 120).
+            out.flush()
+    except BrokenPipeError:
+        # The reader went away (`kiosk tags list | head -1`): the Python docs' recipe (library/signal.html, "Note
+        # on SIGPIPE"). What is left to write goes nowhere, and the command ends quietly with exit code 1.
+        if out is not sys.stdout:
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEM
 
 
 def _main(argv: Sequence[str] | None, *, clock: Clock | None, out: TextIO) -> int:

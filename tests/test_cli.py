@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -358,3 +361,33 @@ def test_exception_add_and_reports_take_day_first_dates(school):
     assert code == 0 and "from Monday 30 November 2026 until Wednesday 3 March 2027" in out
     code, out, _ = school.cli("report", "today", "--day", "3 Mar")
     assert code == 0 and "Tuesday 3 March 2026" in out
+
+
+# Every command that lists something, as an IT technician pipes it into `head`.
+LISTINGS = [
+    ["staff", "list"], ["tags", "list"], ["tags", "list", "--csv"], ["close-day"], ["exception", "list"],
+    ["report", "today"], ["report", "today", "--csv"], ["report", "summary"], ["report", "daily"],
+    ["report", "daily", "--csv"], ["report", "confiscations"], ["report", "repeats"], ["report", "exams"],
+    ["report", "searches"], ["report", "desk-time"], ["report", "reconcile"], ["audit", "verify"], ["config"],
+    ["labels", "--layouts"], ["labels", "--preview", "--out", "labels.pdf"], ["purge", "--dry-run"],
+    ["import-roster", "ROSTER", "--dry-run"], ["stocktake", "-"],
+]
+
+
+@pytest.mark.parametrize("argv", LISTINGS, ids=" ".join)
+def test_every_listing_command_survives_being_piped_into_head(long_form_school, tmp_path, argv):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Adno,Legal Surname,Legal Forename,Reg\n" + "".join(
+        f"{p.mis_id},{p.legal_surname},{p.legal_forename},{p.form}\n" for p in Pupil.select()), encoding="utf-8")
+    command = shlex.join(["kiosk", "--db", str(long_form_school.path),
+                          *[str(roster) if arg == "ROSTER" else arg for arg in argv]])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    # `head -1` as people type it; `head -n 0` goes before the kiosk writes a line, so the pipe is always broken.
+    for reader in ("head -1", "head -n 0"):
+        pipeline = f"{command} < /dev/null | {reader}; echo \"exit=${{PIPESTATUS[0]}}\" >&2"
+        shell = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, env=env, cwd=tmp_path,
+                               timeout=60)
+        assert "Traceback" not in shell.stderr and "Error" not in shell.stderr, shell.stderr
+        assert shell.stderr.splitlines()[-1] in ("exit=0", "exit=1"), shell.stderr
+        if reader == "head -1":
+            assert len(shell.stdout.splitlines()) == 1 and shell.stdout.strip(), shell.stdout
