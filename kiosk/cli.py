@@ -359,30 +359,57 @@ def cmd_backup(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.demo import DEMO_STAFF, build_demo, demo_sign_ins
+    from kiosk.config import demo_dir
+    from kiosk.demo import build_demo, demo_settings, demo_sign_ins
 
-    folder = Path(args.folder) if args.folder else data_dir() / "demo"
+    folder = Path(args.folder) if args.folder else demo_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    first = DEMO_STAFF[0]
-    settings = load_settings(database=str(folder / "demo.db"), key_file=str(folder / "demo.key"),
-                             school_name="Hillcrest Academy (demo)", desk=env.settings.desk,
-                             lock_notice=f"Demo school: sign in as {first[1]}, PIN {first[3]} ({first[2]}). "
-                                         "Every name is invented.")
-    env = Env(settings, env.clock, env.out)
-    env.open(at_the_desk=True)
+    settings = demo_settings(env.settings, folder)
+    demo = Env(settings, env.clock, env.out)
+    demo.open(at_the_desk=True)
     key_path = key_file_path(settings)
     keyring = load_key_file(key_path) if key_path.exists() else create_key_file(key_path)
-    env.say(f"Demo school: {settings.school_name}, database {settings.database}")
-    build_demo(keyring=keyring, clock=env.clock, settings=settings, folder=folder, pupils=args.pupils)
-    env.say("Every name in the demo is invented. Sign in with initials, Enter, then the PIN, Enter:")
+    demo.say(f"Demo school: {settings.school_name}, database {settings.database}")
+    build_demo(keyring=keyring, clock=demo.clock, settings=settings, folder=folder, pupils=args.pupils)
+    demo.say("Every name in the demo is invented. Sign in with initials, Enter, then the PIN, Enter:")
     for person in demo_sign_ins():
-        env.say(f"  {person.initials}  PIN {person.pin}  ({person.role})")
+        demo.say(f"  {person.initials}  PIN {person.pin}  ({person.role})")
+    if not args.folder and _no_school_of_its_own(env.settings):
+        demo.say("Until you set up your own school (kiosk init), the other kiosk commands use this demo school, "
+                 "and say so: try kiosk report today, or kiosk tags list --form 9A.")
+    else:
+        demo.say(f"Other kiosk commands use your school's settings; for this demo, run them as: "
+                 f"KIOSK_DB={settings.database} KIOSK_KEY_FILE={settings.key_file} kiosk report today")
     if args.prepare_only:
         return EXIT_OK
     from kiosk.app import make_app
 
-    make_app(settings=settings, keyring=keyring, clock=env.clock).run()
+    make_app(settings=settings, keyring=keyring, clock=demo.clock).run()
     return EXIT_OK
+
+
+def _no_school_of_its_own(settings: Settings) -> bool:
+    """No database or key file named by the settings, flags or environment, and no key file where `kiosk init`
+    puts one: this PC has not been set up for a school (a database file alone can be made by any command)."""
+    return not settings.database and not settings.key_file and not key_file_path(settings).exists()
+
+
+def _school_in_use(settings: Settings) -> Settings:
+    """The school the settings name; or, while this PC has no school of its own but has `kiosk demo`'s, the demo
+    school, saying so. A new user who has just tried the demo expects `kiosk report today` to report on it, not on
+    a new empty database; the moment `kiosk init` sets up the school's own, the commands use that instead, with
+    nothing to undo (settings written by the demo would have to be found and removed before going live)."""
+    from kiosk.config import demo_dir
+
+    folder = demo_dir()
+    if not (_no_school_of_its_own(settings) and (folder / "demo.db").exists() and (folder / "demo.key").exists()):
+        return settings
+    from kiosk.demo import demo_settings
+
+    demo = demo_settings(settings, folder)
+    print(f"kiosk: no school is set up on this PC yet, so this uses the demo school from `kiosk demo` "
+          f"({demo.database}); `kiosk init` sets up your own.", file=sys.stderr)
+    return demo
 
 
 def cmd_config(env: Env, args: argparse.Namespace) -> int:
@@ -525,6 +552,8 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, out: TextIO) -> in
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         settings = load_settings(Path(args.config) if args.config else None, database=args.db, desk=args.desk)
+        if args.handler not in (cmd_init, cmd_demo):  # these two make a school: never the demo in its place
+            settings = _school_in_use(settings)
         env = Env(settings, clock or Clock(), out)
         return args.handler(env, args) or EXIT_OK
     except (CommandError, ConfigError, KeyFileError, DeskError) as exc:

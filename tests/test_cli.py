@@ -391,3 +391,41 @@ def test_every_listing_command_survives_being_piped_into_head(long_form_school, 
         assert shell.stderr.splitlines()[-1] in ("exit=0", "exit=1"), shell.stderr
         if reader == "head -1":
             assert len(shell.stdout.splitlines()) == 1 and shell.stdout.strip(), shell.stdout
+
+
+def test_after_kiosk_demo_the_other_commands_use_the_demo_school_and_say_so(tmp_path, monkeypatch, capsys):
+    clock = FixedClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    code, out = run(["demo", "--prepare-only", "--pupils", "60"], clock=clock)
+    assert code == 0 and "the other kiosk commands use this demo school" in out
+    demo_db = tmp_path / "data" / "demo" / "demo.db"
+    capsys.readouterr()
+
+    code, tags = run(["tags", "list", "--form", "9A"], clock=clock)
+    note = capsys.readouterr().err
+    assert code == 0 and "9A" in tags and "0 tags" not in tags
+    assert f"uses the demo school from `kiosk demo` ({demo_db})" in note and "`kiosk init` sets up your own" in note
+    code, today = run(["report", "today"], clock=clock)
+    assert code == 0 and today.startswith("Hillcrest Academy (demo) — phones on Monday 30 November 2026")
+    code, out = run(["audit", "verify"], clock=clock)
+    assert code == 0 and "Audit trail OK" in out
+    assert not (tmp_path / "data" / "kiosk.db").exists()  # no empty school made on the side
+
+    # The school's own, once set up, is what every command uses: nothing to undo.
+    code, _ = run(["init", "--admin-name", "Sam Okafor", "--initials", "SO", "--pin-stdin"], clock=clock,
+                  stdin="735106\n", monkeypatch=monkeypatch)
+    assert code == 0 and (tmp_path / "data" / "kiosk.db").exists()
+    capsys.readouterr()
+    code, tags = run(["tags", "list"], clock=clock)
+    assert code == 0 and tags.strip() == "0 tags" and "demo" not in capsys.readouterr().err
+
+
+def test_the_demo_never_writes_to_the_schools_witness_file(tmp_path):
+    school_witness = tmp_path / "school" / "kiosk.witness"
+    school_witness.parent.mkdir()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "kiosk.toml").write_text(f'witness_file = "{school_witness}"\n', encoding="utf-8")
+
+    code, _ = run(["demo", "--prepare-only", "--pupils", "30"])
+
+    assert code == 0 and not school_witness.exists()
+    assert (tmp_path / "data" / "demo" / "demo.witness").stat().st_size > 0
