@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,8 +130,9 @@ def find_header(lines: list[str], shape: FileShape) -> tuple[int, str] | None:
 
 def _no_header(lines: list[str], shape: FileShape, name: str) -> Problem:
     """One explanation for a file without column headings, instead of one complaint per row."""
-    first = [f'line {number} "{shown}"' for number, line in enumerate(lines, start=1)
-             if (shown := _shown(line, sniff_delimiter(line)))][:3]
+    quoted = (f'line {number} "{shown}"' for number, line in enumerate(lines, start=1)
+              if (shown := _shown(line, sniff_delimiter(line))))
+    first = list(itertools.islice(quoted, 3))
     return Problem(0, f"has no row of column headings the kiosk knows in its first {HEADER_SEARCH_LINES} lines: "
                    f"it needs columns for the {shape.needs}. Its first lines are {', '.join(first)}. Export it "
                    "again from the MIS with its column headings (or type them in as the first line)", name)
