@@ -359,7 +359,7 @@ def cmd_backup(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.config import demo_dir
+    from kiosk.config import demo_dir, witness_path
     from kiosk.demo import build_demo, demo_settings, demo_sign_ins
 
     folder = Path(args.folder) if args.folder else demo_dir()
@@ -378,8 +378,9 @@ def cmd_demo(env: Env, args: argparse.Namespace) -> int:
         demo.say("Until you set up your own school (kiosk init), the other kiosk commands use this demo school, "
                  "and say so: try kiosk report today, or kiosk tags list --form 9A.")
     else:
-        demo.say(f"Other kiosk commands use your school's settings; for this demo, run them as: "
-                 f"KIOSK_DB={settings.database} KIOSK_KEY_FILE={settings.key_file} kiosk report today")
+        demo.say(f"Other kiosk commands do not use this demo; to run one on it: KIOSK_DB={settings.database} "
+                 f"KIOSK_KEY_FILE={settings.key_file} KIOSK_WITNESS_FILE={witness_path(settings)} "
+                 "kiosk report today")
     if args.prepare_only:
         return EXIT_OK
     from kiosk.app import make_app

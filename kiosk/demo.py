@@ -128,7 +128,7 @@ def build_demo(*, keyring: Keyring, clock: Clock, settings: Settings, folder: Pa
     start = datetime.combine(today, time(8, 0), tzinfo=tz)
     if clock.now() > start:
         replay.set(start)
-        for pupil_id in rng.sample(everyone[40:], k=min(len(everyone) - 40, pupils // 3)):
+        for pupil_id in rng.sample(everyone[40:], k=max(0, min(len(everyone) - 40, pupils // 3))):
             if replay.now() >= clock.now():
                 break
             replay.advance(seconds=rng.uniform(1.5, 4))
