@@ -12,16 +12,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, Protocol, TextIO, TypeAlias
 
 from kiosk import __version__
 from kiosk.clock import Clock, local
 from kiosk.commands import COMMAND_MODULES
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
 from kiosk.errors import DeskError
-from kiosk.formatting import weekday_date_time, weekday_date_year
+from kiosk.formatting import long_date, weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
 from kiosk.reports.export import spreadsheet_safe
+from kiosk.reports.text_table import text_table
 
 if TYPE_CHECKING:
     from peewee import Database
@@ -33,6 +34,37 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 class CommandError(Exception):
     """A problem to print for the person at the command line (no traceback)."""
+
+
+@dataclass(frozen=True)
+class TypedDay:
+    """A day typed on the command line, already known to be a date. Which year a day typed without one falls in
+    is settled against the school's today, which the command knows: a report looks back, an exception's end
+    looks ahead."""
+
+    text: str
+
+    def on_or_before(self, today: date) -> date:
+        from kiosk.reports.periods import parse_day
+
+        return parse_day(self.text, today=today)
+
+    def on_or_after(self, today: date) -> date:
+        from kiosk.reports.periods import parse_day
+
+        return parse_day(self.text, today=today, ahead=True)
+
+
+def day_first(text: str) -> TypedDay:
+    """The type of every date option: read day first as the reports read it (3/11/2026, 03-11-2026, 2026-11-03,
+    3 Nov). A date that is not one stops the command line there: one plain line, exit code 2."""
+    from kiosk.reports.periods import BadDate, parse_day
+
+    try:
+        parse_day(text, today=date(2024, 12, 31))  # only to check it: whether a day is one never hangs on today
+    except BadDate as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return TypedDay(text)
 
 
 @dataclass
@@ -66,15 +98,19 @@ class Env:
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
 
+    def say_lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.say(line)
+
 
 # What build_parser gives each module of kiosk.commands: `register(add, sub)` (see kiosk/commands/__init__.py).
 Handler: TypeAlias = Callable[[Env, argparse.Namespace], int]
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Subcommands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 class AddCommand(Protocol):
     def __call__(self, name: str, handler: Handler, help_: str,
-                 parent: Subcommands = ...) -> argparse.ArgumentParser: ...
+                 parent: Subcommands = ...) -> Parser: ...
 
 
 def command_line_actor(env: Env) -> SignedIn:
@@ -156,10 +192,10 @@ def cmd_staff_list(env: Env, args: argparse.Namespace) -> int:
 
     env.open()
     now = env.clock.now()
-    env.say(f"{'Initials':<9}{'Name':<28}{'Role':<14}{'Status'}")
-    for staff in Staff.select().order_by(Staff.initials):
-        status = "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive")
-        env.say(f"{staff.initials:<9}{staff.name[:27]:<28}{staff.role.replace('_', ' '):<14}{status}")
+    rows = [(staff.initials, staff.name, staff.role.replace("_", " "),
+             "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive"))
+            for staff in Staff.select().order_by(Staff.initials)]
+    env.say_lines(text_table(rows, headings=("Initials", "Name", "Role", "Status")))
     return EXIT_OK
 
 
@@ -211,9 +247,8 @@ def cmd_tags_list(env: Env, args: argparse.Namespace) -> int:
         writer.writerow(["mis_id", "surname", "forename", "preferred_forename", "form", "year", "tag_code"])
         writer.writerows([[spreadsheet_safe(c) for c in row] for row in rows])
     else:
-        for mis_id, surname, forename, preferred, form, _year, code in rows:
-            name = f"{preferred or forename} {surname}"
-            env.say(f"{form:<6}{mis_id:<10}{name[:34]:<35}{grouped(code)}")
+        env.say_lines(text_table([(form, mis_id, f"{preferred or forename} {surname}", grouped(code))
+                                  for mis_id, surname, forename, preferred, form, _year, code in rows]))
         env.say(f"{len(rows)} tags")
     return EXIT_OK
 
@@ -226,10 +261,10 @@ def cmd_close_day(env: Env, args: argparse.Namespace) -> int:
     env.say(f"Day closed. {report.newly_uncollected} phone(s) were not collected today; "
             f"{len(report.uncollected)} in the office uncollected in all.")
     tz = env.settings.tz
-    for phone in report.uncollected:
-        earlier = "  (from an earlier day)" if phone.overnight_before else ""
-        env.say(f"  {phone.pupil.form:<6}{phone.pupil.name[:32]:<33}slot {phone.slot or '-':<9}"
-                f"in since {weekday_date_time(local(phone.since, tz))}{earlier}")
+    env.say_lines(text_table([(phone.pupil.form, phone.pupil.name, f"slot {phone.slot or '-'}",
+                               f"in since {weekday_date_time(local(phone.since, tz))}",
+                               "(from an earlier day)" if phone.overnight_before else "")
+                              for phone in report.uncollected], indent="  "))
     return EXIT_OK
 
 
@@ -295,10 +330,11 @@ def cmd_exception_list(env: Env, args: argparse.Namespace) -> int:
     env.open()
     today = env.clock.now().astimezone(env.settings.tz).date()
     rows = expiring_soon(today, args.expiring) if args.expiring is not None else active_exceptions_on(today)
-    for e in sorted(rows, key=lambda e: (e.valid_to or date.max, e.pupil.form)):
-        until = f"until {weekday_date_year(e.valid_to)}" if e.valid_to else "no end date"
-        name = e.pupil.display_name[:30]
-        env.say(f"{e.pupil.form:<6}{name:<31}{e.kind:<20}{until:<24}approved by {e.approved_by_name}")
+    env.say_lines(text_table([
+        (e.pupil.form, e.pupil.display_name, e.kind,
+         f"until {weekday_date_year(e.valid_to)}" if e.valid_to else "no end date",
+         f"approved by {e.approved_by_name}")
+        for e in sorted(rows, key=lambda e: (e.valid_to or date.max, e.pupil.form))]))
     env.say(f"{len(rows)} exception(s)" + (f" ending within {args.expiring} days" if args.expiring is not None else
                                            " in force today"))
     return EXIT_OK
@@ -314,11 +350,15 @@ def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
     if pupil is None:
         raise CommandError(f"No pupil has admission number {args.mis_id}.")
     ctx = DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env))
-    start = date.fromisoformat(args.valid_from) if args.valid_from else env.clock.now().date()
-    row = add_exception(ctx, pupil_id=pupil.id, kind=args.kind, valid_from=start,
-                        valid_to=date.fromisoformat(args.valid_to) if args.valid_to else None,
+    today = env.clock.now().astimezone(env.settings.tz).date()
+    start = args.valid_from.on_or_before(today) if args.valid_from else today
+    end = args.valid_to.on_or_after(start) if args.valid_to else None
+    row = add_exception(ctx, pupil_id=pupil.id, kind=args.kind, valid_from=start, valid_to=end,
                         agreement_ref=args.agreement, notes=args.notes, approved_by_name=args.approved_by)
-    env.say(f"Exception recorded for {pupil.display_name} ({pupil.form}): {row.kind}.")
+    # The days as the kiosk read them, so a day typed without its year is seen to fall in the year meant.
+    until = f" until {long_date(end)}" if end else ", no end date"
+    env.say(f"Exception recorded for {pupil.display_name} ({pupil.form}): {row.kind}, from "
+            f"{long_date(start)}{until}.")
     return EXIT_OK
 
 
@@ -335,30 +375,58 @@ def cmd_backup(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.demo import DEMO_STAFF, build_demo, demo_sign_ins
+    from kiosk.config import demo_dir, witness_path
+    from kiosk.demo import build_demo, demo_settings, demo_sign_ins
 
-    folder = Path(args.folder) if args.folder else data_dir() / "demo"
+    folder = Path(args.folder) if args.folder else demo_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    first = DEMO_STAFF[0]
-    settings = load_settings(database=str(folder / "demo.db"), key_file=str(folder / "demo.key"),
-                             school_name="Hillcrest Academy (demo)", desk=env.settings.desk,
-                             lock_notice=f"Demo school: sign in as {first[1]}, PIN {first[3]} ({first[2]}). "
-                                         "Every name is invented.")
-    env = Env(settings, env.clock, env.out)
-    env.open(at_the_desk=True)
+    settings = demo_settings(env.settings, folder)
+    demo = Env(settings, env.clock, env.out)
+    demo.open(at_the_desk=True)
     key_path = key_file_path(settings)
     keyring = load_key_file(key_path) if key_path.exists() else create_key_file(key_path)
-    env.say(f"Demo school: {settings.school_name}, database {settings.database}")
-    build_demo(keyring=keyring, clock=env.clock, settings=settings, folder=folder, pupils=args.pupils)
-    env.say("Every name in the demo is invented. Sign in with initials, Enter, then the PIN, Enter:")
+    demo.say(f"Demo school: {settings.school_name}, database {settings.database}")
+    build_demo(keyring=keyring, clock=demo.clock, settings=settings, folder=folder, pupils=args.pupils)
+    demo.say("Every name in the demo is invented. Sign in with initials, Enter, then the PIN, Enter:")
     for person in demo_sign_ins():
-        env.say(f"  {person.initials}  PIN {person.pin}  ({person.role})")
+        demo.say(f"  {person.initials}  PIN {person.pin}  ({person.role})")
+    if not args.folder and _no_school_of_its_own(env.settings):
+        demo.say("Until you set up your own school (kiosk init), the other kiosk commands use this demo school, "
+                 "and say so: try kiosk report today, or kiosk tags list --form 9A.")
+    else:
+        demo.say(f"Other kiosk commands do not use this demo; to run one on it: KIOSK_DB={settings.database} "
+                 f"KIOSK_KEY_FILE={settings.key_file} KIOSK_WITNESS_FILE={witness_path(settings)} "
+                 "kiosk report today")
     if args.prepare_only:
         return EXIT_OK
     from kiosk.app import make_app
 
-    make_app(settings=settings, keyring=keyring, clock=env.clock).run()
+    make_app(settings=settings, keyring=keyring, clock=demo.clock).run()
     return EXIT_OK
+
+
+def _no_school_of_its_own(settings: Settings) -> bool:
+    """No database or key file named by the settings, flags or environment, and no key file where `kiosk init`
+    puts one: this PC has not been set up for a school (a database file alone can be made by any command)."""
+    return not settings.database and not settings.key_file and not key_file_path(settings).exists()
+
+
+def _school_in_use(settings: Settings) -> Settings:
+    """The school the settings name; or, while this PC has no school of its own but has `kiosk demo`'s, the demo
+    school, saying so. A new user who has just tried the demo expects `kiosk report today` to report on it, not on
+    a new empty database; the moment `kiosk init` sets up the school's own, the commands use that instead, with
+    nothing to undo (settings written by the demo would have to be found and removed before going live)."""
+    from kiosk.config import demo_dir
+
+    folder = demo_dir()
+    if not (_no_school_of_its_own(settings) and (folder / "demo.db").exists() and (folder / "demo.key").exists()):
+        return settings
+    from kiosk.demo import demo_settings
+
+    demo = demo_settings(settings, folder)
+    print(f"kiosk: no school is set up on this PC yet, so this uses the demo school from `kiosk demo` "
+          f"({demo.database}); `kiosk init` sets up your own.", file=sys.stderr)
+    return demo
 
 
 def cmd_config(env: Env, args: argparse.Namespace) -> int:
@@ -383,11 +451,19 @@ def _show_help(command: str) -> Callable[[Env, argparse.Namespace], int]:
     return show
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, saying a mistake on the command line (a date that is not one, a missing option) in one plain
+    line rather than a usage summary; --help still shows everything. Sub-commands' parsers are of this class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message.rstrip('.')}. ({self.prog} --help shows what it takes.)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from kiosk.auth.roles import Role
     from kiosk.custody.exceptions import KINDS as EXCEPTION_KINDS
 
-    parser = argparse.ArgumentParser(prog="kiosk", description="The school office phone custody kiosk.")
+    parser = Parser(prog="kiosk", description="The school office phone custody kiosk.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("--db", help="SQLite file or postgresql:// URL (env KIOSK_DB)")
     parser.add_argument("--desk", help="this desk's name, recorded on every action (env KIOSK_DESK)")
@@ -395,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=cmd_run)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def add(name: str, handler: Handler, help_: str, parent: Subcommands = sub) -> argparse.ArgumentParser:
+    def add(name: str, handler: Handler, help_: str, parent: Subcommands = sub) -> Parser:
         p = parent.add_parser(name, help=help_, description=help_)
         p.set_defaults(handler=handler)
         return p
@@ -447,8 +523,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add", cmd_exception_add, "record an approved exception", exc_sub)
     p.add_argument("mis_id", help="the pupil's admission number")
     p.add_argument("--kind", required=True, choices=list(EXCEPTION_KINDS))
-    p.add_argument("--from", dest="valid_from")
-    p.add_argument("--to", dest="valid_to")
+    p.add_argument("--from", dest="valid_from", metavar="DAY", type=day_first,
+                   help="first day, e.g. 1/9/2026 or 2026-09-01 (default today)")
+    p.add_argument("--to", dest="valid_to", metavar="DAY", type=day_first,
+                   help="last day, e.g. 20/7/2027 (default none); without a year, the next such day")
     p.add_argument("--approved-by", required=True, help="who approved it (the head, or a leadership role)")
     p.add_argument("--agreement", help="written agreement reference")
     p.add_argument("--notes")
@@ -466,10 +544,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None, out: TextIO | None = None) -> int:
-    args = build_parser().parse_args(argv)
     out = out or sys.stdout
     try:
+        try:
+            return _main(argv, clock=clock, out=out)
+        finally:
+            # Here, not as Python exits: output still buffered when the reader has gone breaks at this flush, and
+            # is handled below rather than printed as "Exception ignored … BrokenPipeError" (exit code 120).
+            out.flush()
+    except BrokenPipeError:
+        # The reader went away (`kiosk tags list | head -1`): the Python docs' recipe (library/signal.html, "Note
+        # on SIGPIPE"). What is left to write goes nowhere, and the command ends quietly with exit code 1.
+        if out is not sys.stdout:
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEM
+
+
+def _main(argv: Sequence[str] | None, *, clock: Clock | None, out: TextIO) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a mistake on the command line, already said
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    try:
         settings = load_settings(Path(args.config) if args.config else None, database=args.db, desk=args.desk)
+        if args.handler not in (cmd_init, cmd_demo):  # these two make a school: never the demo in its place
+            settings = _school_in_use(settings)
         env = Env(settings, clock or Clock(), out)
         return args.handler(env, args) or EXIT_OK
     except (CommandError, ConfigError, KeyFileError, DeskError) as exc:

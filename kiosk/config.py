@@ -120,6 +120,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("KIOSK_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
 
 
+def demo_dir() -> Path:
+    """Where `kiosk demo` keeps its school unless told otherwise: a folder of its own in the data dir."""
+    return data_dir() / "demo"
+
+
 def settings_path() -> Path:
     return config_dir() / "kiosk.toml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -44,6 +44,18 @@ DEMO_STAFF = [
     ("Priya Shah", "PS", "dsl", "864209"),
     ("Tom Ellis", "TE", "teacher", "975310"),
 ]
+
+
+SCHOOL_NAME = "Hillcrest Academy (demo)"
+
+
+def demo_settings(settings: Settings, folder: Path) -> Settings:
+    """This desk's settings pointed at the demo school in `folder`: its own database, key and witness file (never
+    the school's, whatever kiosk.toml names), its name, and the sign-in on the lock screen."""
+    _name, initials, role, pin = DEMO_STAFF[0]
+    return replace(settings, database=str(folder / "demo.db"), key_file=str(folder / "demo.key"), witness_file="",
+                   school_name=SCHOOL_NAME,
+                   lock_notice=f"Demo school: sign in as {initials}, PIN {pin} ({role}). Every name is invented.")
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,7 @@ def build_demo(*, keyring: Keyring, clock: Clock, settings: Settings, folder: Pa
     start = datetime.combine(today, time(8, 0), tzinfo=tz)
     if clock.now() > start:
         replay.set(start)
-        for pupil_id in rng.sample(everyone[40:], k=min(len(everyone) - 40, pupils // 3)):
+        for pupil_id in rng.sample(everyone[40:], k=max(0, min(len(everyone) - 40, pupils // 3))):
             if replay.now() >= clock.now():
                 break
             replay.advance(seconds=rng.uniform(1.5, 4))

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import os
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from kiosk.cli import main, spreadsheet_safe
 from kiosk.clock import FixedClock
 from kiosk.custody import hand_in, normalise, resolve
-from kiosk.db import Event, Staff
+from kiosk.db import Event, Pupil, Staff
+from tests.conftest import add_pupil
 
 
 def run(argv, *, clock=None, stdin=None, monkeypatch=None):
@@ -216,3 +222,210 @@ def test_staff_add_takes_every_role_the_kiosk_has_including_head_of_year(school,
     assert code == 0 and Staff.get(Staff.initials == "CR").role == "head_of_year"
     _, listing = run([*school_args(school), "staff", "list"])
     assert any(line.startswith("CR") and "head of year" in line for line in listing.splitlines())
+
+
+# Tables, dates and pipes as an IT technician meets them ----------------------------------------------------------
+
+LONG_FORM = "10-Peregrine"  # 12 characters: Bromcom names forms by year and house
+
+
+def starts(line: str, cells: list[str]) -> list[int]:
+    """Where each of `cells` begins in `line`, looking left to right."""
+    found, at = [], 0
+    for cell in cells:
+        at = line.index(cell, at)
+        found.append(at)
+        at += len(cell)
+    return found
+
+
+def ends(line: str) -> list[int]:
+    return [match.end() for match in re.finditer(r"\S+", line)]
+
+
+@pytest.fixture
+def long_form_school(school):
+    """The school with a pupil in a 12-character form, her phone and two others in the office, and an exception."""
+    add_pupil(school.clock, "100007", "Amara", "Okonkwo", None, 10, LONG_FORM)
+    for pupil in school.pupils[:2]:
+        hand_in(school.ctx(), resolve(normalise(school.tag_of(pupil))))
+    hand_in(school.ctx(), resolve(normalise(school.tag_of(Pupil.get(Pupil.mis_id == "100007")))))
+    for adno in ("100001", "100007"):
+        code, _out, err = school.cli("exception", "add", adno, "--kind", "medical", "--approved-by", "Head",
+                                     "--from", "2026-11-01", "--to", "2027-07-20")
+        assert code == 0, err
+    return school
+
+
+def test_tags_list_stays_aligned_with_a_12_character_form(long_form_school):
+    code, out, _ = long_form_school.cli("tags", "list")
+
+    rows = [line for line in out.splitlines() if line and not line.endswith(" tags")]
+    assert code == 0 and len(rows) == 7 and any(line.startswith(LONG_FORM) for line in rows)
+    columns = {tuple(starts(line, [*line.split()[:2], line.split()[-1]])) for line in rows}
+    assert len(columns) == 1, out  # admission number and tag code each start in one column
+
+
+def test_close_day_and_exception_list_stay_aligned_with_a_12_character_form(long_form_school):
+    school = long_form_school
+    school.clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+
+    _, closed, _ = school.cli("close-day")
+    _, exceptions, _ = school.cli("exception", "list")
+
+    phones = [line for line in closed.splitlines() if "slot" in line]
+    assert len(phones) == 3 and any(LONG_FORM in line for line in phones)
+    assert len({(line.index("slot"), line.index("in since")) for line in phones}) == 1, closed
+    listed = [line for line in exceptions.splitlines() if "medical" in line]
+    assert len(listed) == 2 and any(line.startswith(LONG_FORM) for line in listed)
+    assert len({(line.index("medical"), line.index("until"), line.index("approved by")) for line in listed}) == 1
+
+
+def test_report_today_and_reconcile_stay_aligned_with_a_12_character_form(long_form_school):
+    _, today, _ = long_form_school.cli("report", "today")
+    _, reconciled, _ = long_form_school.cli("report", "reconcile")
+
+    table = today.splitlines()[1:]
+    heading, rows = table[0], [line for line in table[1:] if not set(line) <= {"-"}]
+    assert any(line.startswith(LONG_FORM) for line in rows)
+    numbers_end = [heading.index(label) + len(label) for label in ("Handed in", "Handed back", "In office",
+                                                                   "Uncollected")]
+    assert all(ends(line)[1:] == numbers_end for line in rows), today
+    still_in = [line for line in reconciled.splitlines() if "since" in line]
+    assert len(still_in) == 3 and len({(line.index("slot"), line.index("since")) for line in still_in}) == 1
+    by_form = reconciled.splitlines()[1:reconciled.splitlines().index(next(
+        line for line in reconciled.splitlines() if line.startswith("Still in the office")))]
+    numbers_end = [by_form[0].index(label) + len(label) for label in ("Handed in", "Handed back", "Still in")]
+    assert all(ends(line)[1:] == numbers_end for line in by_form[1:]), reconciled
+
+
+# Every option that takes a date, by command: each reads it day first, as the reports do.
+DATE_OPTIONS = {
+    ("exception", "add"): ("--from", "--to"),
+    ("report", "today"): ("--day",), ("report", "reconcile"): ("--day",),
+    **{("report", name): ("--from", "--to") for name in ("summary", "daily", "confiscations", "repeats", "exams",
+                                                         "searches", "desk-time", "safeguarding", "review-pack")},
+}
+
+
+def subcommands(parser, path=()):
+    """(command path, its parser) for every command `kiosk` has."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from subcommands(sub, (*path, name))
+
+
+def test_every_date_option_reads_day_first_dates_with_one_type():
+    from kiosk.cli import build_parser, day_first
+
+    found = {}
+    for path, parser in subcommands(build_parser()):
+        dated = tuple(option for action in parser._actions if action.type is day_first
+                      for option in action.option_strings)
+        if dated:
+            found[path] = dated
+        named = [action.option_strings for action in parser._actions
+                 if {"--day", "--date", "--from", "--to", "--until", "--since"} & set(action.option_strings)]
+        if path != ("migrate",):  # its --from and --to are a file and a server
+            assert all(action.type is day_first for action in parser._actions if action.option_strings in named)
+    assert found == DATE_OPTIONS
+
+
+@pytest.mark.parametrize(("path", "option"), [(path, option) for path, options in DATE_OPTIONS.items()
+                                              for option in options])
+def test_a_bad_date_is_one_plain_line_and_exit_code_2(path, option, capsys):
+    others = ["100001", "--kind", "medical", "--approved-by", "Head"] if path[0] == "exception" else []
+
+    code = main([*path, *others, option, "31/02/2027"])
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert line == (f"kiosk {' '.join(path)}: argument {option}: '31/02/2027' is not a date: February 2027 has 28 "
+                    f"days. (kiosk {' '.join(path)} --help shows what it takes.)")
+
+
+def test_exception_add_and_reports_take_day_first_dates(school):
+    code, out, err = school.cli("exception", "add", "100005", "--kind", "medical", "--approved-by", "Head",
+                                "--from", "1/11/2026", "--to", "20/07/2027")
+    assert code == 0, err
+    assert "from Sunday 1 November 2026 until Tuesday 20 July 2027" in out
+    from kiosk.custody.exceptions import expiring_soon
+
+    [ending] = expiring_soon(date(2027, 7, 10), 14)
+    assert (ending.valid_from, ending.valid_to) == (date(2026, 11, 1), date(2027, 7, 20))
+    # Without a year, an exception's end is the next such day; a report's day the last one.
+    code, out, _ = school.cli("exception", "add", "100006", "--kind", "medical", "--approved-by", "Head",
+                              "--to", "3 Mar")
+    assert code == 0 and "from Monday 30 November 2026 until Wednesday 3 March 2027" in out
+    code, out, _ = school.cli("report", "today", "--day", "3 Mar")
+    assert code == 0 and "Tuesday 3 March 2026" in out
+
+
+# Every command that lists something, as an IT technician pipes it into `head`.
+LISTINGS = [
+    ["staff", "list"], ["tags", "list"], ["tags", "list", "--csv"], ["close-day"], ["exception", "list"],
+    ["report", "today"], ["report", "today", "--csv"], ["report", "summary"], ["report", "daily"],
+    ["report", "daily", "--csv"], ["report", "confiscations"], ["report", "repeats"], ["report", "exams"],
+    ["report", "searches"], ["report", "desk-time"], ["report", "reconcile"], ["audit", "verify"], ["config"],
+    ["labels", "--layouts"], ["labels", "--preview", "--out", "labels.pdf"], ["purge", "--dry-run"],
+    ["import-roster", "ROSTER", "--dry-run"], ["stocktake", "-"],
+]
+
+
+@pytest.mark.parametrize("argv", LISTINGS, ids=" ".join)
+def test_every_listing_command_survives_being_piped_into_head(long_form_school, tmp_path, argv):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Adno,Legal Surname,Legal Forename,Reg\n" + "".join(
+        f"{p.mis_id},{p.legal_surname},{p.legal_forename},{p.form}\n" for p in Pupil.select()), encoding="utf-8")
+    command = shlex.join(["kiosk", "--db", str(long_form_school.path),
+                          *[str(roster) if arg == "ROSTER" else arg for arg in argv]])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    # `head -1` as people type it; `head -n 0` goes before the kiosk writes a line, so the pipe is always broken.
+    for reader in ("head -1", "head -n 0"):
+        pipeline = f"{command} < /dev/null | {reader}; echo \"exit=${{PIPESTATUS[0]}}\" >&2"
+        shell = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, env=env, cwd=tmp_path,
+                               timeout=60)
+        assert "Traceback" not in shell.stderr and "Error" not in shell.stderr, shell.stderr
+        assert shell.stderr.splitlines()[-1] in ("exit=0", "exit=1"), shell.stderr
+        if reader == "head -1":
+            assert len(shell.stdout.splitlines()) == 1 and shell.stdout.strip(), shell.stdout
+
+
+def test_after_kiosk_demo_the_other_commands_use_the_demo_school_and_say_so(tmp_path, monkeypatch, capsys):
+    clock = FixedClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    code, out = run(["demo", "--prepare-only", "--pupils", "60"], clock=clock)
+    assert code == 0 and "the other kiosk commands use this demo school" in out
+    demo_db = tmp_path / "data" / "demo" / "demo.db"
+    capsys.readouterr()
+
+    code, tags = run(["tags", "list", "--form", "9A"], clock=clock)
+    note = capsys.readouterr().err
+    assert code == 0 and "9A" in tags and "0 tags" not in tags
+    assert f"uses the demo school from `kiosk demo` ({demo_db})" in note and "`kiosk init` sets up your own" in note
+    code, today = run(["report", "today"], clock=clock)
+    assert code == 0 and today.startswith("Hillcrest Academy (demo) — phones on Monday 30 November 2026")
+    code, out = run(["audit", "verify"], clock=clock)
+    assert code == 0 and "Audit trail OK" in out
+    assert not (tmp_path / "data" / "kiosk.db").exists()  # no empty school made on the side
+
+    # The school's own, once set up, is what every command uses: nothing to undo.
+    code, _ = run(["init", "--admin-name", "Sam Okafor", "--initials", "SO", "--pin-stdin"], clock=clock,
+                  stdin="735106\n", monkeypatch=monkeypatch)
+    assert code == 0 and (tmp_path / "data" / "kiosk.db").exists()
+    capsys.readouterr()
+    code, tags = run(["tags", "list"], clock=clock)
+    assert code == 0 and tags.strip() == "0 tags" and "demo" not in capsys.readouterr().err
+
+
+def test_the_demo_never_writes_to_the_schools_witness_file(tmp_path):
+    school_witness = tmp_path / "school" / "kiosk.witness"
+    school_witness.parent.mkdir()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "kiosk.toml").write_text(f'witness_file = "{school_witness}"\n', encoding="utf-8")
+
+    code, _ = run(["demo", "--prepare-only", "--pupils", "30"])
+
+    assert code == 0 and not school_witness.exists()
+    assert (tmp_path / "data" / "demo" / "demo.witness").stat().st_size > 0

@@ -271,7 +271,7 @@ def test_a_range_typed_as_the_office_types_it_on_the_command_line(week):
     assert code == 1 and out == ""
     assert "The range ends (30 Nov 2026) before it starts (4 Dec 2026): swap the two dates." in err
     code, _, err = week.cli("report", "daily", "--from", "31/11/2026", "--to", "4/12/2026")
-    assert code == 1 and "First day: '31/11/2026' is not a date: November 2026 has 30 days. Nothing was written." in err
+    assert code == 2 and "argument --from: '31/11/2026' is not a date: November 2026 has 30 days." in err
     code, _, err = week.cli("report", "daily", "--period", "custom", "--from", "30/11/2026")
     assert code == 1 and "A custom range needs both --from and --to" in err
 

@@ -13,9 +13,10 @@ import pytest
 
 from kiosk.audit.verify import verify
 from kiosk.clock import FixedClock
-from kiosk.custody import codes
+from kiosk.custody import codes, find_pupils
+from kiosk.custody.scans import fold
 from kiosk.db.models import Carer, Event, Pupil, Tag
-from kiosk.roster import ImportReport, RosterError, import_roster, parse_carers, parse_pupils
+from kiosk.roster import ImportReport, Problem, RosterError, import_roster, parse_carers, parse_pupils
 from kiosk.roster.values import parse_year
 
 # 38 pupils and their 83 carers, lines taken unchanged from a fictional 1,500-pupil SIMS export (BOM, CRLF):
@@ -62,13 +63,18 @@ def pupil(mis_id: str) -> Pupil:
     return Pupil.get(Pupil.mis_id == mis_id)
 
 
-def refused(clock, pupils: Path, carers: Path | None = None) -> list[tuple[str, int, str]]:
-    """The problems the import was refused for, as (file, line, message), checking nothing was written."""
+def refused_problems(clock, pupils: Path, carers: Path | None = None) -> tuple[Problem, ...]:
+    """The problems the import was refused for, checking nothing was written."""
     before = row_counts()
     with pytest.raises(RosterError) as caught:
         run(clock, pupils, carers)
     assert row_counts() == before
-    return [(problem.file, problem.line, problem.message) for problem in caught.value.problems]
+    return caught.value.problems
+
+
+def refused(clock, pupils: Path, carers: Path | None = None) -> list[tuple[str, int, str]]:
+    """The problems the import was refused for, as (file, line, message), checking nothing was written."""
+    return [(problem.file, problem.line, problem.message) for problem in refused_problems(clock, pupils, carers)]
 
 
 # The SIMS sample (tests/data/rosters/sims) ------------------------------------------------------------------
@@ -142,6 +148,113 @@ def test_a_sims_pupil_missing_from_the_next_export_leaves_keeping_tag_and_carers
     # Only pupils on roll have their carers replaced: a leaver's phone still in the office can go home.
     assert report.carers_imported == 81
     assert sorted(c.name for c in leaver.carers) == ["Dr Ella Robinson", "Mrs Ivy Robinson"]
+
+
+# Files as schools' MIS exports really are ----------------------------------------------------------------------
+
+# A SIMS report saved as CSV: a title, a "printed" line and a blank row above the header (line 4); 20 pupils and
+# their contacts with lines unchanged from the fictional export, and 3 contacts of pupils not in the report.
+REPORT = Path(__file__).parent / "data/rosters/sims-report"
+# Bromcom: its internal ID before the admission number, "Known As", and year-house forms such as 10-Sparrowhawk.
+BROMCOM = Path(__file__).parent / "data/rosters/bromcom"
+
+
+def test_a_titled_sims_report_is_read_from_its_header_line_and_says_which(empty_db, clock):
+    report = run(clock, REPORT / "pupils.csv", REPORT / "contacts.csv")
+
+    assert len(report.added) == 20 and Pupil.select().count() == 20
+    assert (report.pupils_header_line, report.carers_header_line) == (4, 3)
+    webb = pupil("942950")  # line 5, the first under the header
+    assert (webb.legal_surname, webb.legal_forename, webb.year, webb.form) == ("Webb", "Sophia", 7, "7C")
+    text = "\n".join(report.summary_lines())
+    assert 'pupils.csv: the column headings are on line 4; above them, line 1 "Student Details - Phone Kiosk" ' \
+           'and line 2 "Printed 01/09/2026 08:12 by Office" were skipped.' in text
+    assert "contacts.csv: the column headings are on line 3" in text
+
+
+def test_a_file_with_no_header_row_is_one_short_explanation_not_a_line_per_row(imported, clock, tmp_path):
+    lines = (SAMPLE / "pupils.csv").read_text("utf-8-sig").splitlines()[1:]  # the header row deleted
+
+    [problem] = refused_problems(clock, write(tmp_path / "pupils.csv", lines))
+
+    assert (problem.file, problem.line) == ("pupils.csv", 0)
+    message = problem.message
+    assert message.startswith("has no row of column headings the kiosk knows in its first 20 lines")
+    assert "admission number (Adno), surname, forename and form (Reg)" in message
+    assert 'line 1 "942950,T9219080472N,Webb,Sophia,,Year 7,7C,M,05/05/2013"' in message
+    with pytest.raises(RosterError) as caught:
+        run(clock, write(tmp_path / "pupils.csv", lines))
+    assert len(str(caught.value).splitlines()) == 2
+
+
+def test_rows_that_all_disagree_with_the_header_are_one_problem(imported, clock, tmp_path):
+    lines = ["Adno,Legal Surname,Legal Forename,Reg",
+             *[f"{1000 + n},Webb,Sophia,,Year 7,7C,M,05/05/2013" for n in range(300)]]
+
+    [(file, line, message)] = refused(clock, write(tmp_path / "pupils.csv", lines))
+
+    assert (file, line) == ("pupils.csv", 2)
+    assert message.startswith("this line and the 299 below it (all the rows) have 8 cells but the column headings "
+                              "on line 1 have 4")
+
+
+def test_contacts_of_pupils_not_in_the_pupils_file_are_listed_by_line_and_skipped(empty_db, clock):
+    dry = run(clock, REPORT / "pupils.csv", REPORT / "contacts.csv", dry_run=True)
+    assert row_counts() == {"Pupil": 0, "Carer": 0, "Tag": 0, "Event": 0}
+    real = run(clock, REPORT / "pupils.csv", REPORT / "contacts.csv")
+
+    for report in (dry, real):
+        assert [(p.file, p.line, p.who) for p in report.carers_skipped] == [
+            ("contacts.csv", 14, "Mrs Joseph Adams"), ("contacts.csv", 35, "Miss Sebastian Mitchell"),
+            ("contacts.csv", 36, "Mrs Lucas Mitchell")]
+        assert report.carers_imported == 47
+    assert Carer.select().count() == 47
+    assert not Carer.select().where(Carer.name == "Mrs Joseph Adams").exists()
+    text = "\n".join(real.summary_lines())
+    assert ("3 contacts in contacts.csv were skipped: their pupil is not in pupils.csv (a leaver, or a pupil "
+            "the export left out).") in text
+    assert "  contacts.csv line 14 (Mrs Joseph Adams): pupil 287798 is not in pupils.csv" in text
+    assert "would be skipped" in "\n".join(dry.summary_lines())
+    assert json.loads(Event.get().payload_json)["carers_skipped"] == 3
+
+
+def test_a_repeated_admission_number_names_the_pupil_on_each_line(imported, clock, tmp_path):
+    lines = [SIMS_HEADER,                                    # 1
+             "1001,,Webb,Sophia,,Year 7,7C",                 # 2
+             "1002,,Mitchell,Ruby,,Year 9,9C",               # 3
+             "1004,,Smith,Jane,,Year 8,8A",                  # 4
+             "", "",                                         # 5, 6
+             '1005,,"Green\nHill",Amy,,Year 8,8A',           # 7-8: a name over two lines
+             "1006,,Hall,Zoe,,Year 8,8A",                    # 9
+             "1007,,Khan,Ali,,Year 8,8A",                    # 10
+             "1004,,Powell,Alfie,,Year 8,8B"]                # 11
+
+    problems = refused_problems(clock, write(tmp_path / "pupils.csv", lines))
+
+    assert [(p.line, p.who) for p in problems] == [(7, "Amy Green Hill, 1005"), (11, "Alfie Powell, 1004")]
+    assert problems[1].message == "admission number 1004 is already used on line 4 (Jane Smith)"
+    assert str(problems[1]) == ("pupils.csv line 11 (Alfie Powell, 1004): admission number 1004 is already used "
+                                "on line 4 (Jane Smith)")
+
+
+def test_bromcom_year_house_forms_of_any_length_are_kept_whole(empty_db, clock):
+    report = run(clock, BROMCOM / "pupils.csv")
+
+    assert len(report.added) == 20
+    forms = {p.form for p in Pupil.select()}
+    assert {"8-Kestrel", "10-Sparrowhawk", "13-Sparrowhawk", "11-Harrier"} <= forms
+    jo = pupil("439259")  # Bromcom's ID 90013 is not the admission number
+    assert (jo.display_name, jo.year, jo.form) == ("Jo Johnson", 10, "10-Peregrine")
+    # The name list at the desk: by surname as the office reads it (case and accents aside), whatever the form.
+    listed = [(p.name, p.form) for p in find_pupils("a", limit=40)]
+    assert listed[2:5] == [("Teddy Davies", "10-Kestrel"), ("Sofia de la Cruz", "8-Harrier"),
+                           ("Theodore de la Cruz", "11-Harrier")]
+    assert listed[9:12] == [("Sienna Morris", "8-Sparrowhawk"), ("Ava Ó Súilleabháin", "10-Osprey"),
+                            ("Ava Owen", "9-Kestrel")]
+    assert listed[-3:] == [("Mason van der Berg", "7-Osprey"), ("Charlotte Watson", "11-Kestrel"),
+                           ("Luna White", "13-Kestrel")]
+    surnames = [fold(name.split(" ", 1)[1]) for name, _form in listed]
+    assert surnames == sorted(surnames) and len(listed) == 16
 
 
 # Re-imports: updates, leavers, returners --------------------------------------------------------------------
@@ -340,6 +453,7 @@ def test_every_bad_row_is_listed_with_its_file_line_and_nothing_is_written(impor
         "1007,,Short,Row",                                         # 11 too few cells
     ]
     problems = refused(clock, write(tmp_path / "pupils.csv", lines))
+    who = {problem.line: problem.who for problem in refused_problems(clock, write(tmp_path / "pupils.csv", lines))}
 
     assert [line for _file, line, _message in problems] == [3, 4, 6, 7, 8, 9, 11]
     messages = dict((line, message) for _file, line, message in problems)
@@ -348,7 +462,7 @@ def test_every_bad_row_is_listed_with_its_file_line_and_nothing_is_written(impor
     assert "already used on line 2" in messages[6]
     assert "8 cells but the header has 7" in messages[7]
     assert "'Year Nine' is not a year group" in messages[8]
-    assert "no forename" in messages[9] and "1006" in messages[9]
+    assert "no forename" in messages[9] and "1006" in who[9]
     assert "4 cells" in messages[11]
 
 
@@ -382,12 +496,12 @@ def test_an_excel_workbook_is_refused_with_what_to_do(imported, clock, tmp_path)
     assert "Save As" in message
 
 
-def test_carers_for_unknown_pupils_and_bad_cells_are_refused_with_pupils_problems(imported, clock, tmp_path):
+def test_carers_bad_cells_are_refused_with_pupils_problems_but_a_stray_contact_is_not(imported, clock, tmp_path):
     pupils = write(tmp_path / "pupils.csv", [SIMS_HEADER, *THREE_PUPILS[:2], "1003,,Wood,,,9,9H"])
     carers = write(tmp_path / "contacts.csv", [
         CARERS_HEADER,
         "1001,Mrs Leo Webb,Mother,Yes,1,0748",
-        "9999,Mr Nobody,Father,Yes,1,0700",  # 3: not in the pupils file
+        "9999,Mr Nobody,Father,Yes,1,0700",  # 3: not in the pupils file: skipped, not a reason to refuse
         "1002,,Father,Yes,1,0700",  # 4: no name
         "1002,Mr Tom Mitchell,Father,Maybe,first,0700",  # 5: not yes/no, not a number
     ])
@@ -395,9 +509,8 @@ def test_carers_for_unknown_pupils_and_bad_cells_are_refused_with_pupils_problem
     problems = refused(clock, pupils, carers)
 
     assert [(file, line) for file, line, _ in problems] == [
-        ("pupils.csv", 4), ("contacts.csv", 3), ("contacts.csv", 4), ("contacts.csv", 5), ("contacts.csv", 5)]
-    assert "9999" in problems[1][2] and "not in pupils.csv" in problems[1][2]
-    assert "'Maybe' is not Yes or No" in problems[3][2] and "'first' is not a number" in problems[4][2]
+        ("pupils.csv", 4), ("contacts.csv", 4), ("contacts.csv", 5), ("contacts.csv", 5)]
+    assert "'Maybe' is not Yes or No" in problems[2][2] and "'first' is not a number" in problems[3][2]
 
 
 def test_refusal_message_lists_every_problem_for_the_desk(tmp_path):
@@ -408,8 +521,8 @@ def test_refusal_message_lists_every_problem_for_the_desk(tmp_path):
 
     text = str(caught.value)
     assert "nothing was changed: 2 problems" in text
-    assert "pupils.csv line 2: has no surname (Sophia, 1001)" in text
-    assert "pupils.csv line 3: has no form (Ruby Mitchell, 1002)" in text
+    assert "pupils.csv line 2 (Sophia, 1001): has no surname" in text
+    assert "pupils.csv line 3 (Ruby Mitchell, 1002): has no form" in text
 
 
 def test_empty_file_is_refused(empty_db, clock, tmp_path):

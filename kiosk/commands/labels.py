@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from kiosk.reports.text_table import text_table
+
 if TYPE_CHECKING:
     from kiosk.cli import AddCommand, Env, Subcommands
     from kiosk.custody import DeskContext
@@ -67,8 +69,7 @@ def cmd_labels(env: Env, args: argparse.Namespace) -> int:
     from kiosk.labels import LAYOUTS, LabelChoice, preview, print_labels
 
     if args.layouts:
-        for key, layout in LAYOUTS.items():
-            env.say(f"{key:<16}{layout.title}")
+        env.say_lines(text_table([(key, layout.title) for key, layout in LAYOUTS.items()]))
         return 0
     env.open()
     layout = _layout(args.layout or env.settings.label_layout)
@@ -97,8 +98,8 @@ def cmd_printers(env: Env, args: argparse.Namespace) -> int:
         env.say("No CUPS printer queues are set up on this PC. Add the label printer in the system's printer "
                 "settings (or with lpadmin), then run this again.")
         return 1
-    for queue in queues:
-        env.say(f"{queue.name:<24}{queue.state}{'  (default)' if queue.is_default else ''}")
+    env.say_lines(text_table([(queue.name, queue.state, "(default)" if queue.is_default else "")
+                              for queue in queues]))
     return 0
 
 

@@ -11,21 +11,22 @@ from typing import TYPE_CHECKING
 
 from kiosk.auth.roles import Permission
 from kiosk.formatting import long_date, weekday, weekday_date, weekday_time
+from kiosk.reports.text_table import text_table
 
 if TYPE_CHECKING:
     from kiosk.auth import SignedIn
-    from kiosk.cli import AddCommand, Env, Subcommands
+    from kiosk.cli import AddCommand, Env, Subcommands, TypedDay
     from kiosk.reports.periods import Period
 
 
 def register(add: AddCommand, sub: Subcommands) -> None:
-    from kiosk.cli import _show_help
+    from kiosk.cli import _show_help, day_first
 
     report = add("report", _show_help("report"), "reports: day, week, term, year or any range")
     group = report.add_subparsers(metavar="REPORT")
     p = add("today", cmd_today, "handed in, handed back, in the office, uncollected — by form", group)
     p.add_argument("--csv", action="store_true")
-    p.add_argument("--day", help="another day, e.g. 3/11/2026 or 2026-11-03")
+    p.add_argument("--day", metavar="DAY", type=day_first, help="another day, e.g. 3/11/2026 or 2026-11-03")
     for name, handler, help_ in (
         ("summary", cmd_summary, "everything the Reports screen shows for the period (as on the screen)"),
         ("daily", cmd_daily, "hand-ins, hand-backs and phones left overnight, day by day"),
@@ -46,25 +47,27 @@ def register(add: AddCommand, sub: Subcommands) -> None:
     p.add_argument("--out", required=True, help="PDF file to write")
     p.add_argument("--as", dest="as_staff", help="a DSL or head includes safeguarding counts (asks for the PIN)")
     p = add("reconcile", cmd_reconcile, "end of day by form: expected back, handed back, still in", group)
-    p.add_argument("--day", help="another day, e.g. 3/11/2026 or 2026-11-03")
+    p.add_argument("--day", metavar="DAY", type=day_first, help="another day, e.g. 3/11/2026 or 2026-11-03")
     p.add_argument("--pdf", help="also write a printable PDF here")
     p = add("stocktake", cmd_stocktake, "check the phones in the office against a list of scanned codes")
     p.add_argument("scans", help="file of scanned codes, one per line ('-' for standard input)")
 
 
 def _period_args(p: argparse.ArgumentParser, default: str = "term") -> None:
+    from kiosk.cli import day_first
+
     p.add_argument("--period", choices=["day", "week", "term", "year", "custom"],
                    help=f"default {default}; custom needs --from and --to (--from and --to alone mean custom)")
     p.set_defaults(default_period=default)
-    p.add_argument("--from", dest="start", metavar="DAY",
+    p.add_argument("--from", dest="start", metavar="DAY", type=day_first,
                    help="first day, e.g. 3/11/2026, 2026-11-03 or '3 Nov' (for the other periods: a day inside the "
                         "one wanted)")
-    p.add_argument("--to", dest="end", metavar="DAY", help="last day (custom period)")
+    p.add_argument("--to", dest="end", metavar="DAY", type=day_first, help="last day (custom period)")
 
 
 def _period(env: Env, args: argparse.Namespace) -> Period:
     from kiosk.cli import CommandError
-    from kiosk.reports.periods import BadDate, custom_period, parse_day, period
+    from kiosk.reports.periods import BadDate, custom_period, period
 
     today = _today(env)
     kind = _kind(args)
@@ -75,8 +78,8 @@ def _period(env: Env, args: argparse.Namespace) -> Period:
         if kind == "custom":
             if not (args.start and args.end):
                 raise CommandError("A custom range needs both --from and --to, e.g. --from 1/9/2026 --to 3/11/2026.")
-            return custom_period(args.start, args.end, today=today, settings=env.settings)
-        return period(kind, parse_day(args.start, today=today) if args.start else today, env.settings)
+            return custom_period(args.start.text, args.end.text, today=today, settings=env.settings)
+        return period(kind, args.start.on_or_before(today) if args.start else today, env.settings)
     except BadDate as error:
         raise CommandError(f"{error} Nothing was written.") from None
 
@@ -90,16 +93,9 @@ def _today(env: Env) -> date:
     return env.clock.now().astimezone(env.settings.tz).date()
 
 
-def _day(env: Env, text: str | None) -> date:
-    from kiosk.cli import CommandError
-    from kiosk.reports.periods import BadDate, parse_day
-
-    if not text:
-        return _today(env)
-    try:
-        return parse_day(text, today=_today(env))
-    except BadDate as error:
-        raise CommandError(str(error)) from None
+def _day(env: Env, typed: TypedDay | None) -> date:
+    """--day (a kiosk.cli.TypedDay, checked when the command line was read), or today."""
+    return typed.on_or_before(_today(env)) if typed else _today(env)
 
 
 def _actor(env: Env, args: argparse.Namespace) -> SignedIn:
@@ -151,11 +147,7 @@ def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Seque
             _write_pdf(env, args, pdf)
         return 0
     env.say(title)
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
-              for i, h in enumerate(header)]
-    env.say("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        env.say("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    env.say_lines(text_table(rows, headings=header))
     if not rows:
         env.say("(none)")
     if pdf is not None:
@@ -177,11 +169,9 @@ def cmd_today(env: Env, args: argparse.Namespace) -> int:
         env.out.write(to_csv(header, rows))
         return 0
     env.say(f"{env.settings.school_name} — phones on {long_date(day)}")
-    env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'In office':>11}{'Uncollected':>13}")
-    for line in lines:
-        if line is lines[-1]:
-            env.say("-" * 55)
-        env.say(f"{line.form:<8}{line.handed_in:>10}{line.handed_back:>13}{line.in_office:>11}{line.uncollected:>13}")
+    table = text_table(rows, headings=("Form", "Handed in", "Handed back", "In office", "Uncollected"),
+                       right=(1, 2, 3, 4))
+    env.say_lines([*table[:-1], "-" * max(len(line) for line in table), table[-1]])
     return 0
 
 
@@ -376,13 +366,11 @@ def cmd_reconcile(env: Env, args: argparse.Namespace) -> int:
     day = _day(env, args.day)
     rec = reconcile(day, env.settings)
     env.say(f"End of day {long_date(day)}")
-    env.say(f"{'Form':<8}{'Handed in':>10}{'Handed back':>13}{'Still in':>10}")
-    for form, handed_in, back, still in rec.lines:
-        env.say(f"{form:<8}{handed_in:>10}{back:>13}{still:>10}")
+    env.say_lines(text_table(rec.lines, headings=("Form", "Handed in", "Handed back", "Still in"), right=(1, 2, 3)))
     env.say(f"Still in the office: {len(rec.still_in)}")
-    for s in rec.still_in:
-        since = local(s.since, env.settings.tz)
-        env.say(f"  {s.form:<6}{s.pupil[:30]:<31}slot {s.slot or '-':<8}since {weekday_time(since)}")
+    env.say_lines(text_table([(s.form, s.pupil, f"slot {s.slot or '-'}",
+                               f"since {weekday_time(local(s.since, env.settings.tz))}") for s in rec.still_in],
+                             indent="  "))
     if args.pdf:
         Path(args.pdf).write_bytes(reconciliation_pdf(rec, env.settings))
         env.say(f"Printable copy: {args.pdf}")
@@ -402,9 +390,9 @@ def cmd_stocktake(env: Env, args: argparse.Namespace) -> int:
     for title, items in (("MISSING (the kiosk says it is in the office)", result.missing),
                          ("UNEXPECTED (scanned, but not recorded as in the office)", result.unexpected)):
         env.say(f"{title}: {len(items)}")
-        for item in items:
-            who = f"{item.pupil.name} ({item.pupil.form})" if item.pupil else "unknown tag"
-            env.say(f"  {item.code}  {who}  {item.slot or ''} {item.state or ''}".rstrip())
+        env.say_lines(text_table([(item.code, f"{item.pupil.name} ({item.pupil.form})" if item.pupil else
+                                   "unknown tag", item.slot or "", item.state or "") for item in items],
+                                 indent="  "))
     if result.unreadable:
         env.say(f"Unreadable lines: {len(result.unreadable)}")
     return 1 if result.missing or result.unexpected else 0

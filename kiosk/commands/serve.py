@@ -24,6 +24,7 @@ def cmd_serve(env: Env, args: argparse.Namespace) -> int:
     import sys
 
     from kiosk.cli import CommandError
+    from kiosk.config import key_file_path, witness_path
     from kiosk.db.models import Staff
     from kiosk.serve import ServeUnavailable, exposure_warning, kiosk_command, make_server, session_environment
 
@@ -45,5 +46,10 @@ def cmd_serve(env: Env, args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     env.say(f"Desk name for browser sessions: {env.settings.desk} (change it with: kiosk --desk NAME serve)")
     os.environ.update(session_environment(database=env.url, desk=env.settings.desk))
+    # And the key file this process checked, its witness and the school's name, so each session opens the same
+    # school as this command did: the demo school too, which no settings file names (kiosk.cli._school_in_use).
+    witness = witness_path(env.settings)
+    os.environ.update({"KIOSK_KEY_FILE": str(key_file_path(env.settings)), "KIOSK_SCHOOL": env.settings.school_name,
+                       "KIOSK_WITNESS_FILE": str(witness) if witness else "off"})
     server.serve()
     return 0

@@ -114,8 +114,11 @@ def find_pupils(text: str | NameSearch, *, limit: int = 12, include_left: bool =
         query = query.where(Pupil.search_name.contains(word))
     if not include_left:
         query = query.where(Pupil.active == True)  # noqa: E712 - peewee expression
-    query = query.order_by(Pupil.legal_surname, Pupil.legal_forename).limit(limit)
-    return [PupilSummary.of(p) for p in query]
+    # By surname as the list shows it, case and accents aside ("de la Cruz" among the Ds, "Ó Súilleabháin" among
+    # the Os), then forename: neither SQLite's nor PostgreSQL's ORDER BY sorts names so, nor alike; so here.
+    pupils = sorted(query, key=lambda p: (fold(p.preferred_surname or p.legal_surname),
+                                          fold(p.preferred_forename or p.legal_forename), p.form, p.id))
+    return [PupilSummary.of(p) for p in pupils[:limit]]
 
 
 @storage_guard

@@ -73,11 +73,13 @@ _WORDS = re.compile(r"(?:(\d{1,2})(?:st|nd|rd|th)?\s*([a-z]+)\.?|([a-z]+)\.?\s*(
                     r"(?:\s*,?\s*(\d{2,4}))?")
 
 
-def parse_day(text: str, *, today: date) -> date:
+def parse_day(text: str, *, today: date, ahead: bool = False) -> date:
     """A date as the office types it: day first (UK), with the year optional.
 
     Without a year, the most recent such day on or before `today` (reports look back: in November "3 Dec"
-    is last December). Raises BadDate with a message fit to show as it is.
+    is last December), or with `ahead` the first on or after it (an exception's last day is to come). Every
+    `kiosk` date option reads its dates here (kiosk.cli.day_first). Raises BadDate with a message fit to show
+    as it is.
     """
     typed = " ".join(text.strip().casefold().split())
     if not typed:
@@ -93,14 +95,14 @@ def parse_day(text: str, *, today: date) -> date:
         if len(first) > 2:
             raise BadDate(f"'{text.strip()}' is not a date I can read ({DATE_FORMS}).")
         year = _full_year(third, text) if third else None
-        return _dated(int(first), int(second), year, today, text)
+        return _dated(int(first), int(second), year, today, text, ahead)
     if m := _WORDS.fullmatch(typed):
         day_a, month_a, month_b, day_b, year_text = m.groups()
         month_name, day = (month_a, day_a) if month_a else (month_b, day_b)
         month = _MONTHS.get(month_name)
         if month is None:
             raise BadDate(f"'{month_name}' in '{text.strip()}' is not a month ({DATE_FORMS}).")
-        return _dated(int(day), month, _full_year(year_text, text) if year_text else None, today, text)
+        return _dated(int(day), month, _full_year(year_text, text) if year_text else None, today, text, ahead)
     raise BadDate(f"'{text.strip()}' is not a date I can read ({DATE_FORMS}).")
 
 
@@ -128,7 +130,7 @@ def _full_year(text: str, typed: str) -> int:
     raise BadDate(f"The year in '{typed.strip()}' should have 4 digits, e.g. 2026.")
 
 
-def _dated(day: int, month: int, year: int | None, today: date, typed: str) -> date:
+def _dated(day: int, month: int, year: int | None, today: date, typed: str, ahead: bool = False) -> date:
     if not 1 <= month <= 12:
         swapped = f"{month}/{day}" + (f"/{year}" if year is not None else "")
         hint = (f" Dates are day first: for {month} {calendar.month_name[day]} type {swapped}."
@@ -136,12 +138,13 @@ def _dated(day: int, month: int, year: int | None, today: date, typed: str) -> d
         raise BadDate(f"'{typed.strip()}' has no month {month}.{hint}")
     if year is not None:
         return _make(year, month, day, typed)
-    for back in range(9):  # 29 February without a year: the last one there was
+    step = 1 if ahead else -1
+    for years in range(9):  # 29 February without a year: the last one there was (or the next one to come)
         try:
-            candidate = date(today.year - back, month, day)
+            candidate = date(today.year + step * years, month, day)
         except ValueError:
             continue
-        if candidate <= today:
+        if (candidate >= today) if ahead else (candidate <= today):
             return candidate
     return _make(today.year, month, day, typed)  # not a day of any year: says why
 

@@ -1,8 +1,10 @@
 """Which column holds what: the header names SIMS, Arbor, Bromcom and hand-made spreadsheets use.
 
-Headers are matched ignoring case, spaces and punctuation ("Reg. Group" = "reg group" = "REG_GROUP").
-Within a field the aliases are in order of preference, so a file with both "Adno" and Bromcom's internal
-"ID" takes the admission number, and one with both "Legal Surname" and "Surname" takes the legal one.
+The row of column headings is the one among a file's first lines that names the most of these columns: a SIMS
+report saved as CSV has its title, a "printed on" line and blank rows above it. Headers are matched ignoring
+case, spaces and punctuation ("Reg. Group" = "reg group" = "REG_GROUP"). Within a field the aliases are in order
+of preference, so a file with both "Adno" and Bromcom's internal "ID" takes the admission number, and one with
+both "Legal Surname" and "Surname" takes the legal one.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ CARER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 CARER_REQUIRED = {"mis_id": "pupil's admission number (Adno)"}
 
+# Column headings name at least this many of the columns above; a title (one cell) names at most one, and a
+# pupil's or carer's row names none.
+KNOWN_IN_A_HEADER = 2
+
 
 def header_key(header: str) -> str:
     return re.sub(r"[^0-9a-z]", "", header.casefold())
@@ -74,3 +80,20 @@ def match_columns(header: tuple[str, ...], fields: dict[str, tuple[str, ...]]) -
         if found is not None:
             index[field] = found
     return Columns(index)
+
+
+@dataclass(frozen=True)
+class FileShape:
+    """The columns one kind of export (pupils, or their contacts) may have, and what it must have, in words."""
+
+    columns: dict[str, tuple[str, ...]]
+    needs: str  # e.g. "admission number (Adno), surname, forename and form (Reg)"
+
+    def known(self, cells: tuple[str, ...]) -> int:
+        """How many of this export's columns a row names: a row of column headings names several."""
+        keys = {header_key(cell) for cell in cells}
+        return sum(1 for aliases in self.columns.values() if any(header_key(alias) in keys for alias in aliases))
+
+
+PUPILS = FileShape(PUPIL_COLUMNS, "admission number (Adno), surname, forename and form (Reg)")
+CARERS = FileShape(CARER_COLUMNS, "pupil's admission number (Adno) and the contact's name")

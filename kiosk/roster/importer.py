@@ -6,6 +6,7 @@ roll would leave the desk unable to tell who is on roll.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,12 +47,12 @@ def import_roster(
 
     Raises RosterError, listing every problem in both files by line, when either file cannot be used;
     nothing is written then, nor on a dry run."""
-    roster, carers = _read(Path(pupils_path), Path(carers_path) if carers_path is not None else None)
+    roster, carers, skipped = _read(Path(pupils_path), Path(carers_path) if carers_path is not None else None)
     db = _database()
     if dry_run:
         with db.atomic():  # one consistent read
             plan = plan_roll(roster)
-        return _report(roster, carers, plan, dry_run=True, tags_created=len(plan.untagged))
+        return _report(roster, carers, skipped, plan, dry_run=True, tags_created=len(plan.untagged))
     now = clock.now()
     with write_transaction(db):
         # Planned inside the write lock, so a pupil another desk adds meanwhile cannot be missed or doubled.
@@ -60,27 +61,36 @@ def import_roster(
         if carers is not None:
             _replace_carers(carers, [pupil_ids[admission_key(p.mis_id)] for p in roster.pupils], pupil_ids)
         tags_created = create_tags(sorted(pupil_ids[key] for key in plan.untagged), created_at=to_db(now))
-        report = _report(roster, carers, plan, dry_run=False, tags_created=tags_created)
+        report = _report(roster, carers, skipped, plan, dry_run=False, tags_created=tags_created)
         append_event(key=audit_key, at=now, desk=desk, staff=staff_id, action="ROSTER_IMPORTED",
                      payload={"pupils_file": roster.file, "carers_file": carers.file if carers else None,
-                              **report.counts()})
+                              **report.counts(), "carers_skipped": len(skipped)})
     return report
 
 
-def _read(pupils_path: Path, carers_path: Path | None) -> tuple[PupilsFile, CarersFile | None]:
+def _read(pupils_path: Path,
+          carers_path: Path | None) -> tuple[PupilsFile, CarersFile | None, tuple[Problem, ...]]:
+    """Both files, checked whole; and the contacts skipped because their pupil is not in the pupils file."""
     roster, problems = read_pupils(pupils_path)
     carers = None
+    skipped: tuple[Problem, ...] = ()
     if carers_path is not None:
         carers, carer_problems = read_carers(carers_path)
         problems += carer_problems
         if roster is not None and carers is not None:
-            problems += [Problem(carer.line, f"{carer.name} is the carer of admission number {carer.mis_id}, "
-                                 f"who is not in {roster.file}", carers.file)
-                         for carer in carers.carers
-                         if carer.mis_id and admission_key(carer.mis_id) not in roster.listed]
+            carers, skipped = _without_strays(carers, roster)
     if roster is None or (carers_path is not None and carers is None) or problems:
         raise RosterError(problems)
-    return roster, carers
+    return roster, carers, skipped
+
+
+def _without_strays(carers: CarersFile, roster: PupilsFile) -> tuple[CarersFile, tuple[Problem, ...]]:
+    """A contact whose pupil is not in the pupils file (a leaver the MIS still lists, a pupil the report left out)
+    cannot be anyone's carer here: it is skipped and named by line, and the rest of the roll goes in."""
+    kept = tuple(carer for carer in carers.carers if admission_key(carer.mis_id) in roster.listed)
+    skipped = tuple(Problem(carer.line, f"pupil {carer.mis_id} is not in {roster.file}", carers.file, carer.name)
+                    for carer in carers.carers if admission_key(carer.mis_id) not in roster.listed)
+    return replace(carers, carers=kept), skipped
 
 
 def _database() -> Database:
@@ -125,8 +135,8 @@ def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str,
         Carer.insert_many(batch).execute()
 
 
-def _report(roster: PupilsFile, carers: CarersFile | None, plan: RollPlan, *, dry_run: bool,
-            tags_created: int) -> ImportReport:
+def _report(roster: PupilsFile, carers: CarersFile | None, skipped: tuple[Problem, ...], plan: RollPlan, *,
+            dry_run: bool, tags_created: int) -> ImportReport:
     warnings = []
     if plan.active_before and len(plan.left) > MASS_LEAVING * plan.active_before:
         warnings.append(Problem(0, f"{len(plan.left)} of the {plan.active_before} pupils on roll are not in "
@@ -150,4 +160,9 @@ def _report(roster: PupilsFile, carers: CarersFile | None, plan: RollPlan, *, dr
         pupils_without_carers=without_carers,
         tags_created=tags_created,
         problems=tuple(warnings),
+        pupils_header_line=roster.header_line,
+        pupils_above=roster.above,
+        carers_header_line=carers.header_line if carers is not None else None,
+        carers_above=carers.above if carers is not None else (),
+        carers_skipped=skipped,
     )

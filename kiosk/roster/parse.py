@@ -14,8 +14,10 @@ from pathlib import Path
 from kiosk.roster.headers import (
     CARER_COLUMNS,
     CARER_REQUIRED,
+    CARERS,
     PUPIL_COLUMNS,
     PUPIL_REQUIRED,
+    PUPILS,
     Columns,
     match_columns,
 )
@@ -60,6 +62,8 @@ class PupilsFile:
     supplied: frozenset[str]
     # Every admission number in the file, rows with problems too, so their carers are not called unknown.
     listed: frozenset[str]
+    header_line: int = 1  # where the column headings are: a SIMS report has its title above them
+    above: tuple[tuple[int, str], ...] = ()  # the lines with text above the headings, skipped
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class RosterCarer:
 class CarersFile:
     file: str
     carers: tuple[RosterCarer, ...]
+    header_line: int = 1
+    above: tuple[tuple[int, str], ...] = ()
 
 
 def parse_pupils(path: Path) -> PupilsFile:
@@ -96,13 +102,15 @@ def parse_carers(path: Path) -> CarersFile:
 
 
 def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
-    table, problems = read_table(path)
+    table, problems = read_table(path, PUPILS)
     if table is None:
         return None, problems
     columns = match_columns(table.header, PUPIL_COLUMNS)
-    problems += _missing_columns(table, columns, PUPIL_REQUIRED, PUPIL_COLUMNS)
+    missing = _missing_columns(table, columns, PUPIL_REQUIRED, PUPIL_COLUMNS)
+    if missing:
+        return None, missing  # every row would be wrong the same way: the headings are what to fix
     pupils: list[RosterPupil] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[str, tuple[int, str]] = {}  # admission key → the line that first used it, and its pupil
     listed: set[str] = set()
     for row in table.rows:
         found: list[str] = []
@@ -123,10 +131,12 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
             key = admission_key(mis_id)
             listed.add(key)
             if key in first_line:
-                found.append(f"admission number {mis_id} is already used on line {first_line[key]}")
+                line, name = first_line[key]
+                found.append(f"admission number {mis_id} is already used on line {line}"
+                             + (f" ({name})" if name else ""))
             else:
-                first_line[key] = row.line
-        problems.extend(Problem(row.line, message + _who(cell), table.file) for message in found)
+                first_line[key] = (row.line, _name(cell))
+        problems.extend(Problem(row.line, message, table.file, _who(cell)) for message in found)
         if not found:
             pupils.append(RosterPupil(
                 line=row.line, mis_id=mis_id, upn=cell("upn") or None,
@@ -137,19 +147,22 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
     if not table.rows and not problems:
         problems.append(Problem(table.header_line, "has a header but no pupils", table.file))
     supplied = frozenset(field for field in PUPIL_COLUMNS if columns.has(field))
-    return PupilsFile(table.file, tuple(pupils), supplied, frozenset(listed)), problems
+    return PupilsFile(table.file, tuple(pupils), supplied, frozenset(listed), header_line=table.header_line,
+                      above=table.above), problems
 
 
 def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
-    table, problems = read_table(path)
+    table, problems = read_table(path, CARERS)
     if table is None:
         return None, problems
     columns = match_columns(table.header, CARER_COLUMNS)
-    problems += _missing_columns(table, columns, CARER_REQUIRED, CARER_COLUMNS)
+    missing = _missing_columns(table, columns, CARER_REQUIRED, CARER_COLUMNS)
     if not columns.has("name") and not (columns.has("forename") or columns.has("surname")):
-        problems.append(Problem(table.header_line, "has no column for the carer's name (looked for "
-                                + _alias_list(CARER_COLUMNS["name"]) + ", or Title, Forename and Surname)",
-                                table.file))
+        missing.append(Problem(table.header_line, "has no column for the carer's name (looked for "
+                               + _alias_list(CARER_COLUMNS["name"]) + ", or Title, Forename and Surname)",
+                               table.file))
+    if missing:
+        return None, missing
     carers: list[RosterCarer] = []
     for row in table.rows:
         found: list[str] = []
@@ -174,14 +187,14 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
                 found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
             if "\n" in value:
                 found.append(f"the {FIELD_WORDS[field]} runs over more than one line")
-        problems.extend(Problem(row.line, message, table.file) for message in found)
+        problems.extend(Problem(row.line, message, table.file, " ".join(name.split())) for message in found)
         if not found:
             carers.append(RosterCarer(
                 line=row.line, mis_id=mis_id, name=name, relationship=cell("relationship") or None,
                 parental_responsibility=bool(responsibility), priority=priority,
                 telephone=cell("telephone") or None,
             ))
-    return CarersFile(table.file, tuple(carers)), problems
+    return CarersFile(table.file, tuple(carers), header_line=table.header_line, above=table.above), problems
 
 
 def _missing_columns(table: Table, columns: Columns, required: dict[str, str],
@@ -195,8 +208,11 @@ def _alias_list(aliases: tuple[str, ...]) -> str:
     return ", ".join(f'"{alias}"' for alias in aliases)
 
 
+def _name(cell: Callable[[str], str]) -> str:
+    """The pupil's legal name on one line, as the MIS lists them."""
+    return " ".join(" ".join(part for part in (cell("legal_forename"), cell("legal_surname")) if part).split())
+
+
 def _who(cell: Callable[[str], str]) -> str:
     """Who the row is about, so the office can find it in the MIS as well as by line number."""
-    name = " ".join(part for part in (cell("legal_forename"), cell("legal_surname")) if part)
-    label = ", ".join(part for part in (name, cell("mis_id")) if part)
-    return f" ({label})" if label else ""
+    return ", ".join(part for part in (_name(cell), cell("mis_id")) if part)

@@ -8,19 +8,26 @@ from kiosk.custody.errors import DeskError
 
 # The desk summary names this many pupils per heading; the report itself keeps them all.
 NAMES_SHOWN = 10
+# Skipped contacts are each something to put right in the MIS, so the summary names more of them.
+SKIPPED_SHOWN = 50
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one line of one file. Line 1 is the header; line 0 means the whole file."""
+    """One thing wrong with one line of one file (line 0: the whole file).
+
+    `who` is the pupil or carer on that line, shown beside its line number rather than after the message, so a
+    message that names another line ("already used on line 4 (Jane Smith)") never reads as if it were about
+    this line's pupil."""
 
     line: int
     message: str
     file: str
+    who: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file} line {self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        return f"{where} ({self.who}): {self.message}" if self.who else f"{where}: {self.message}"
 
 
 class RosterError(DeskError):
@@ -65,6 +72,13 @@ class ImportReport:
     pupils_without_carers: int
     tags_created: int
     problems: tuple[Problem, ...] = ()  # warnings worth reading; none of them stopped the import
+    # Where each file's column headings are, and the lines with text above them (a report's title), skipped.
+    pupils_header_line: int = 1
+    pupils_above: tuple[tuple[int, str], ...] = ()
+    carers_header_line: int | None = None
+    carers_above: tuple[tuple[int, str], ...] = ()
+    # Contacts whose pupil is not in the pupils file, by line: left out, the rest imported.
+    carers_skipped: tuple[Problem, ...] = ()
 
     @property
     def on_roll(self) -> int:
@@ -84,6 +98,9 @@ class ImportReport:
             f"{'Dry run — nothing was saved. ' if self.dry_run else ''}Roster from {self.pupils_file}: "
             f"{_count(self.on_roll, 'pupil')} on roll.",
         ]
+        lines.extend(_headings_note(self.pupils_file, self.pupils_header_line, self.pupils_above))
+        if self.carers_file is not None and self.carers_header_line is not None:
+            lines.extend(_headings_note(self.carers_file, self.carers_header_line, self.carers_above))
         for heading, notes in (("added", self.added), ("updated", self.updated),
                                ("marked as left", self.left), ("back on roll", self.returned)):
             if heading == "back on roll" and not notes:
@@ -91,7 +108,7 @@ class ImportReport:
             lines.append(f"{_count(len(notes), 'pupil')} {was if len(notes) == 1 else were} {heading}.")
             lines.extend(f"  {note}" for note in notes[:NAMES_SHOWN])
             if len(notes) > NAMES_SHOWN:
-                lines.append(f"  … and {len(notes) - NAMES_SHOWN} more.")
+                lines.append(f"  … and {len(notes) - NAMES_SHOWN:,} more.")
         lines.append(f"{_count(self.unchanged, 'pupil')} unchanged.")
         if self.carers_file is not None:
             lines.append(f"{_count(self.carers_imported, 'carer')} "
@@ -99,10 +116,37 @@ class ImportReport:
             if self.pupils_without_carers:
                 lines.append(f"  {_count(self.pupils_without_carers, 'pupil')} on roll with no carer in that "
                              "file: no one can collect a confiscated phone for them until the MIS has one.")
+            lines.extend(self._skipped_lines())
         lines.append(f"{_count(self.tags_created, 'new tag code')} "
                      f"{was if self.tags_created == 1 else were} created (print their labels).")
         lines.extend(f"Note: {problem}" for problem in self.problems)
         return lines
+
+    def _skipped_lines(self) -> list[str]:
+        skipped = self.carers_skipped
+        if not skipped:
+            return []
+        one = len(skipped) == 1
+        verb = "would be" if self.dry_run else ("was" if one else "were")
+        lines = [f"{_count(len(skipped), 'contact')} in {self.carers_file} {verb} skipped: "
+                 f"{'its' if one else 'their'} pupil is not in {self.pupils_file} (a leaver, or a pupil the export "
+                 "left out)."]
+        lines.extend(f"  {problem}" for problem in skipped[:SKIPPED_SHOWN])
+        if len(skipped) > SKIPPED_SHOWN:
+            lines.append(f"  … and {len(skipped) - SKIPPED_SHOWN:,} more.")
+        return lines
+
+
+def _headings_note(file: str, header_line: int, above: tuple[tuple[int, str], ...]) -> list[str]:
+    """Where the column headings were found, when not on the first line, and what was skipped above them."""
+    if header_line == 1:
+        return []
+    if not above:
+        return [f"{file}: the column headings are on line {header_line}, under blank lines."]
+    skipped = [f'line {number} "{text}"' for number, text in above]
+    listed = ", ".join(skipped[:-1]) + f" and {skipped[-1]}" if len(skipped) > 1 else skipped[0]
+    return [f"{file}: the column headings are on line {header_line}; above them, {listed} "
+            f"{'was' if len(skipped) == 1 else 'were'} skipped."]
 
 
 def _count(number: int, thing: str) -> str:
