@@ -4,6 +4,7 @@ between screens: a screen asks with a message (kiosk/messages.py) and the app op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -169,7 +170,7 @@ class KioskApp(App[None]):
         # As printed on the keyboard: "F2", not "f2"; "^L" for Ctrl+L (F1 help spells it out).
         return super().get_key_display(binding).upper()
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         return LockScreen(settings=self.settings, keyring=self.keyring, clock=self.clock)
 
     def on_mount(self) -> None:
@@ -226,7 +227,8 @@ class KioskApp(App[None]):
         screen_class = entry.screen_class()
         if not replacing and type(self.screen) is screen_class:
             return None
-        screen = screen_class(DeskContext(self.keyring, self.clock, self.settings, self.who), **needs)
+        build: Callable[..., Screen[Any]] = screen_class  # each takes the desk's context, then its needs
+        screen = build(DeskContext(self.keyring, self.clock, self.settings, self.who), **needs)
         if isinstance(screen, AwayFromDesk):
             # Its place above the desk, which stays the same while it is open (screens come and go above it).
             place = len(self.screen_stack) - (1 if replacing else 0)

@@ -12,6 +12,7 @@ import ast
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ import pytest
 from kiosk.app import COMMAND_WORDS, command_words
 from kiosk.custody.safeguarding import flag_safeguarding
 from kiosk.messages import GaveWay, LockRequested, OpenScreen
+from kiosk.screens import finding
+from kiosk.screens.base import LOOKING
 from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.dashboard import DashboardScreen
 from kiosk.screens.desk import DeskScreen
@@ -32,13 +35,16 @@ from kiosk.screens.reports import ReportsScreen
 from kiosk.screens.safeguarding import FlagSafeguarding, HoldsAlert, HoldsScreen
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.screens.stocktake import EndOfDayScreen, StocktakeScreen
+from kiosk.widgets.scan_box import ScanBox
 from tests.tui_helpers import (
     fill_and_save_confiscation,
     kiosk_app,
+    message,
     open_confiscation,
     open_screen,
     scan,
     settle,
+    shown,
     signed_in,
     type_keys,
 )
@@ -254,6 +260,68 @@ async def test_the_holds_alert_opens_the_holds_by_name(school):
         await pilot.pause()
         assert [m.name for m in posted(seen, OpenScreen)] == ["holds"]
         assert isinstance(app.screen, HoldsScreen) and isinstance(app.screen_stack[-2], DeskScreen)
+
+
+# ── finding a pupil on a form: the lookups run on the desk's worker ──────────────────────────────────────────
+async def test_a_form_finds_its_pupil_on_the_desk_worker_and_says_so_while_the_database_is_slow(school, monkeypatch):
+    zoe = school.pupils[0]
+    asked_on: list[str] = []
+    answer = threading.Event()
+    resolve = finding.resolve
+
+    def slow_resolve(*args, **kwargs):
+        asked_on.append(threading.current_thread().name)
+        answer.wait(10)
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(finding, "resolve", slow_resolve)
+    async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
+        app = pilot.app
+        screen = await open_screen(pilot, "f5", ConfiscateScreen)
+        screen.query_one("#scan", ScanBox).value = school.tag_of(zoe)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert asked_on == ["desk worker"], "looked up off the UI thread"
+        assert message(app) == LOOKING and screen.found is None, "the screen went back to its keys, and says why"
+        answer.set()
+        await settle(pilot)
+        assert screen.found is not None and screen.found.pupil.id == zoe.id
+        assert message(app) == "", "the waiting line goes with the answer"
+
+
+async def test_a_typed_name_is_looked_up_and_chosen_on_the_desk_worker(school, monkeypatch):
+    asked_on: list[str] = []
+    for name in ("find_pupils", "pupil_by_id"):
+        real = getattr(finding, name)
+
+        def noted(*args, real=real, **kwargs):
+            asked_on.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(finding, name, noted)
+    async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
+        app = pilot.app
+        screen = await open_screen(pilot, "f8", SearchRecordScreen)
+        await type_keys(pilot, "zoe")
+        assert isinstance(app.screen, PupilPicker)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.pupil is not None and screen.pupil.id == school.pupils[0].id
+        assert asked_on == ["desk worker", "desk worker"], "the name list, then the pupil chosen"
+
+
+async def test_f1_names_the_screen_it_is_about(school):
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
+        app = pilot.app
+        await open_screen(pilot, "f7", DashboardScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Keys on the dashboard" in shown(app), "before the registry it was 'Keys on the this screen'"
+        await pilot.press("escape", "e")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Keys on the end-of-day screen" in shown(app)
 
 
 # ── the palette and help word a screen's key from the registry ───────────────────────────────────────────────

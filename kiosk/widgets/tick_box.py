@@ -16,6 +16,6 @@ class TickBox(Checkbox):
     }
     """
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual's name
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name (a class attribute there)
         return "✔" if self.value else " "
