@@ -1,33 +1,35 @@
-"""The kiosk's Textual app: opens on the lock screen, opens the desk on sign-in, and locks again."""
+"""The kiosk's Textual app: opens on the lock screen, opens the desk on sign-in, locks again, and makes every move
+between screens: a screen asks with a message (kiosk/messages.py) and the app opens what it names
+(kiosk/screens/registry.py), if the member of staff signed in may see it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from textual import events
+from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Input
 
 from kiosk import resources
-from kiosk.auth.roles import Permission
 from kiosk.auth.staff import SignedIn, record_sign_out
 from kiosk.clock import Clock
 from kiosk.config import Settings
 from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
-from kiosk.custody.scans import COMMAND_CODES
 from kiosk.keyring import Keyring
-from kiosk.screens.close_day import ConfirmCloseDay
+from kiosk.messages import GaveWay, LockRequested, OpenScreen
 from kiosk.screens.desk import DeskScreen
-from kiosk.screens.finding import DeskCardKeys
+from kiosk.screens.desk_card import AnswersDeskCard, AwayFromDesk, LooseKeys, desk_card_command
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
+from kiosk.screens.registry import SCREENS, called, may_open
 from kiosk.widgets.desk_worker import DeskWorker
-from kiosk.widgets.scan_box import SUBMIT_KEYS
 
 IDLE_CHECK_SECONDS = 1.0
 # As the desk's ANSWER_WAIT_SECONDS: a healthy database records the sign-out in the frame that locks the desk.
@@ -67,22 +69,29 @@ HIGH_CONTRAST = Theme(
     },
 )
 
-# How the command palette words each action a screen offers; an action not listed uses its footer words.
+# How the command palette and F1 help word each action that opens no screen; a key that opens one (its action is
+# the screen's name, or app.open('labels')) is worded by kiosk/screens/registry.py, any other by its footer words.
 COMMAND_WORDS: dict[str, tuple[str, str]] = {
     "mode('hand in')": ("Hand in", "Switch the desk to HAND IN: each phone scanned is taken in"),
     "mode('hand back')": ("Hand back", "Switch the desk to HAND BACK: each phone scanned is given back"),
-    "confiscate": ("Confiscate a phone", "Record a confiscation, then print the notice and the bag label"),
-    "release": ("Release a confiscated phone", "Give a confiscated phone back to a parent or carer"),
-    "search_record": ("Record a search", "Record a search of a pupil's phone"),
     "close_day": ("Close the day", "Mark every phone still in the office uncollected, and list them"),
-    "holds": ("Safeguarding holds", "The phones held for the DSL"),
-    "app.labels": ("Tags & labels", "Print tag labels; replace a lost or damaged tag"),
     "app.help": ("Help", "The keys of this screen and how the desk works"),
     "lock": ("Lock the desk", "Back to the lock screen; nothing about any pupil stays on screen"),
 }
-SCREEN_NAMES = {"DeskScreen": "desk", "LabelsScreen": "Tags & labels screen", "ConfiscateScreen": "confiscation screen",
-                "ReleaseScreen": "release screen", "SearchRecordScreen": "search record screen",
-                "HoldsScreen": "holds screen"}
+# Offered by the palette on every screen, whatever its keys.
+EVERYWHERE = ("lock", "app.help", "app.open('labels')")
+
+
+def command_words(action: str, description: str) -> tuple[str, str]:
+    """The palette's name and line for a key's action: a screen's own words for "confiscate" or
+    app.open('labels'), COMMAND_WORDS for the others, else the key's footer words."""
+    if action in COMMAND_WORDS:
+        return COMMAND_WORDS[action]
+    _namespace, name, parameters = parse_action(action)
+    entry = SCREENS.get(str(parameters[0]) if name == "open" and parameters else name)
+    if entry is not None and entry.command is not None:
+        return entry.command
+    return description, ""
 
 
 class DeskCommands(Provider):
@@ -98,13 +107,14 @@ class DeskCommands(Provider):
             binding = active.binding
             if not binding.show or not active.enabled or binding.action in ("command_palette", "app.command_palette"):
                 continue
-            name, help_text = COMMAND_WORDS.get(binding.action, (binding.description, ""))
+            name, help_text = command_words(binding.action, binding.description)
             shown_key = key_words(binding.key)
             found[name] = (name, f"{help_text} ({shown_key})" if help_text else shown_key,
                            partial(app.run_action, binding.action, active.node))
-        for action in ("lock", "app.help", "app.labels"):
-            name, help_text = COMMAND_WORDS[action]
-            if name not in found and app.check_action(action.removeprefix("app."), ()):
+        for action in EVERYWHERE:
+            name, help_text = command_words(action, "")
+            _namespace, action_name, parameters = parse_action(action)
+            if name not in found and app.check_action(action_name, parameters):
                 found[name] = (name, help_text, partial(app.run_action, action))
         # Textual's own commands, last: no screenshots (they would save pupils' names to the Downloads folder).
         found["Change theme"] = ("Change theme", "High contrast, light or dark: for this session only",
@@ -125,7 +135,8 @@ class DeskCommands(Provider):
 
 
 class KioskApp(App[None]):
-    """The desk. The lock screen is the bottom of the screen stack; locking pops everything above it."""
+    """The desk. The lock screen is the bottom of the screen stack; locking pops everything above it. Every other
+    screen is opened by name (open_screen), when a screen asks with OpenScreen or the palette runs app.open."""
 
     CSS_PATH = str(resources.stylesheet())
     TITLE = "Phone custody kiosk"
@@ -148,7 +159,7 @@ class KioskApp(App[None]):
         # The label printer chosen on the Labels screen for this run of the kiosk; never saved.
         self.label_printer: tuple[str, str] | None = None
         self._rung_for: object = None
-        self._card_keys = ""  # what a scanner typed outside any text box, until its Enter
+        self.loose_keys = LooseKeys()  # a desk-card code typed where no screen reads it (kiosk/screens/desk_card.py)
         # This desk's one database worker: the screens' database actions run there, one at a time, in order, so
         # a database that hangs never freezes the screen (kiosk/widgets/desk_worker.py). Its thread keeps its own
         # connection and closes it when the app closes.
@@ -159,7 +170,7 @@ class KioskApp(App[None]):
         # As printed on the keyboard: "F2", not "f2"; "^L" for Ctrl+L (F1 help spells it out).
         return super().get_key_display(binding).upper()
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         return LockScreen(settings=self.settings, keyring=self.keyring, clock=self.clock)
 
     def on_mount(self) -> None:
@@ -181,56 +192,75 @@ class KioskApp(App[None]):
         # place that sees them all, whoever handles them afterwards.
         if isinstance(event, events.Key | events.MouseDown | events.Paste) and not event.is_forwarded:
             self.last_key_at = self.clock.now()
-            if isinstance(event, events.Key) and self.desk_card_scanned(event):
-                return
+            if isinstance(event, events.Key):
+                if self.who is None:
+                    self.loose_keys.clear()
+                elif self.loose_keys.read(self, event):
+                    return  # a desk-card code where no screen reads it: its keys reach nothing else
         await super().on_event(event)
-
-    def desk_card_scanned(self, event: events.Key) -> bool:
-        """A desk-card barcode scanned where no text box has the focus (a dialog, help, a report, a list): LOCK
-        locks, and CLOSE DAY scanned again confirms the close of day; HAND IN, HAND BACK (and CLOSE DAY
-        elsewhere) belong to the desk, so a toast says to go back to it. True when the scan was used: its Enter
-        is kept from the focused button, which would otherwise be pressed (or the help closed, or a list's row
-        chosen) by a code meant for something else. Where a text box has the focus the screen reads the scan
-        itself, and so do the screens that read desk-card codes their own way (DeskCardKeys)."""
-        if self.who is None or isinstance(self.focused, Input) or isinstance(self.screen, DeskCardKeys):
-            self._card_keys = ""
-            return False
-        if event.key in SUBMIT_KEYS:
-            typed, self._card_keys = self._card_keys.upper(), ""
-            code = next((code for code in COMMAND_CODES if typed.endswith(code)), None)
-            if code is None:
-                return False
-            command = COMMAND_CODES[code]
-            if command == "lock":
-                self.lock("locked")
-            elif command == "close day" and isinstance(self.screen, ConfirmCloseDay):
-                self.screen.dismiss(True)
-            else:
-                self.notify(f"That is the desk card's {command.upper()} barcode: press Esc to go back to the desk, "
-                            "then scan it there. Nothing here has changed.", severity="warning")
-            return True
-        if event.character and len(event.character) == 1 and event.character.isalnum():
-            self._card_keys = (self._card_keys + event.character)[-16:]
-            # From its "KX" on, a code's letters are kept from the screen's one-letter keys too (on the reports
-            # screen C would save a CSV and D show a day as the scanner typed KXCLOSEDAY).
-            return in_a_desk_card_code(self._card_keys)
-        self._card_keys = ""
-        return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Locked, the desk offers nothing but signing in: no lock, no palette, no quitting to the desktop.
         if action in ("lock", "quit", "help_quit", "command_palette", "help", "change_theme"):
             return self.who is not None
-        if action == "labels":
-            return self.who is not None and self.who.can(Permission.HAND_IN)
+        if action == "open":
+            return bool(parameters) and may_open(self.who, str(parameters[0]))
         return True
 
     def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.who = message.who
         self.last_key_at = self.clock.now()
-        self.push_screen(DeskScreen(DeskContext(self.keyring, self.clock, self.settings, message.who),
-                                    worker=self.desk_worker))
+        self.open_screen("desk", worker=self.desk_worker)
         self.refresh_bindings()
+
+    # ── moving between screens: asked for by message, made here ──────────────────────────────────────────
+    def open_screen(self, name: str, *, replacing: bool = False, **needs: Any) -> Screen[Any] | None:
+        """Open the screen called `name` (kiosk/screens/registry.py) with what it needs, on top of the screen in
+        front or instead of it (`replacing`). Nothing opens for a role that may not see it, nor when that screen
+        is already in front. The screen opened, or None."""
+        entry = SCREENS.get(name)
+        if entry is None:
+            self.log.error(f"no screen is called {name!r}")
+            return None
+        if self.who is None or not may_open(self.who, name):
+            return None
+        screen_class = entry.screen_class()
+        if not replacing and type(self.screen) is screen_class:
+            return None
+        build: Callable[..., Screen[Any]] = screen_class  # each takes the desk's context, then its needs
+        screen = build(DeskContext(self.keyring, self.clock, self.settings, self.who), **needs)
+        if isinstance(screen, AwayFromDesk):
+            # Its place above the desk, which stays the same while it is open (screens come and go above it).
+            place = len(self.screen_stack) - (1 if replacing else 0)
+            desk = next((i for i, s in enumerate(self.screen_stack) if isinstance(s, DeskScreen)), None)
+            screen.escapes_to_desk = place - desk if desk is not None else None
+        if replacing:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+        return screen
+
+    def action_open(self, name: str) -> None:
+        """The command palette's way to a screen (Tags & labels, from any screen)."""
+        self.open_screen(name)
+
+    def on_open_screen(self, message: OpenScreen) -> None:
+        self.open_screen(message.name, replacing=message.replacing, **message.needs)
+
+    def on_lock_requested(self, message: LockRequested) -> None:
+        if self.who is not None:  # a second LOCK, read as the first locked, must not wipe initials being typed
+            self.lock(message.reason)
+
+    def on_gave_way(self, message: GaveWay) -> None:
+        """Close the screen that gave way; the screen behind it acts on the desk-card code, as if scanned there."""
+        if message.screen is not self.screen:
+            return  # something else came in front meanwhile: nothing is closed under it
+        message.screen.dismiss(None)
+        behind = self.screen
+        command = desk_card_command(message.code)
+        if command is not None and isinstance(behind, AnswersDeskCard):
+            # On its own queue, after it has been told it is in front again.
+            behind.call_later(behind.desk_card, command, message.code)
 
     def lock_if_idle(self) -> None:
         """Lock after settings.idle_lock_seconds without a key, timed by the injected clock."""
@@ -276,7 +306,7 @@ class KioskApp(App[None]):
                     timeout=15)
 
 
-    # ── F1 help and the Labels screen ───────────────────────────────────────────────────────────────────
+    # ── F1 help ─────────────────────────────────────────────────────────────────────────────────────────
     def action_help(self) -> None:
         if self.who is None or isinstance(self.screen, HelpScreen):
             return
@@ -284,19 +314,10 @@ class KioskApp(App[None]):
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if binding.show and active.enabled:
-                keys.append((key_words(binding.key), COMMAND_WORDS.get(binding.action, (binding.description, ""))[0]))
+                keys.append((key_words(binding.key), command_words(binding.action, binding.description)[0]))
         if self.ENABLE_COMMAND_PALETTE:
             keys.append((key_words(self.COMMAND_PALETTE_BINDING), "Command palette: every action by name"))
-        name = SCREEN_NAMES.get(type(self.screen).__name__, "this screen")
-        self.push_screen(HelpScreen(who=self.who, keys=keys, screen_name=name))
-
-    def action_labels(self) -> None:
-        # Imported when first opened: the label engine (PIL, barcodes, QR) is a tenth of a second of start-up.
-        from kiosk.screens.labels import LabelsScreen
-
-        if self.who is None or not self.who.can(Permission.HAND_IN) or isinstance(self.screen, LabelsScreen):
-            return
-        self.push_screen(LabelsScreen(DeskContext(self.keyring, self.clock, self.settings, self.who)))
+        self.push_screen(HelpScreen(who=self.who, keys=keys, screen_name=called(self.screen)))
 
     # ── the bell on refusals ────────────────────────────────────────────────────────────────────────────
     def ring_on_refusal(self) -> None:
@@ -311,10 +332,6 @@ class KioskApp(App[None]):
         if result.severity is Severity.REFUSED:
             self.bell()
 
-def in_a_desk_card_code(typed: str) -> bool:
-    """Do the last keys typed (at least "KX") begin, or make up, a desk-card code?"""
-    typed = typed.upper()
-    return any(typed.endswith(code[:length]) for code in COMMAND_CODES for length in range(2, len(code) + 1))
 
 
 def make_app(*, settings: Settings, keyring: Keyring, clock: Clock | None = None) -> KioskApp:

@@ -31,15 +31,19 @@ from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
 from kiosk.formatting import long_day
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
+from kiosk.messages import OpenScreen
+from kiosk.screens.base import FindingScreen
+from kiosk.screens.desk_card import desk_card_command
 from kiosk.screens.dialogs import ParentInformedDialog
-from kiosk.screens.finding import FindingScreen, Found, TickBox, desk_card_command, ordinal, pupil_line, when_text
+from kiosk.screens.finding import Found
 from kiosk.screens.labels import build_printer, session_printer
 from kiosk.screens.safeguarding import FlagSafeguarding
-from kiosk.screens.search_record import SearchRecordScreen
+from kiosk.screens.wording import ordinal, pupil_line, when_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.tick_box import TickBox
 
 HINT = ("Find the pupil first. Then record who took the phone, why, where, its condition and the number of "
         "the bag it is sealed in. A phone handed in this morning becomes the confiscation: no second record.")
@@ -402,10 +406,10 @@ class ConfiscateScreen(FindingScreen):
             return
         pupil = self.found.pupil if self.found else None
         custody_id = self.receipt.custody_id if self.receipt else None
-        self.app.push_screen(SearchRecordScreen(self.ctx, pupil=pupil, custody_id=custody_id))
+        self.post_message(OpenScreen("search_record", pupil=pupil, custody_id=custody_id))
 
     def action_next(self) -> None:
-        self.app.switch_screen(ConfiscateScreen(self.ctx))
+        self.post_message(OpenScreen("confiscate", replacing=True))
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

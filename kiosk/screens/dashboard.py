@@ -25,10 +25,8 @@ from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.queries import finished_reading
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
+from kiosk.messages import OpenScreen
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
-from kiosk.screens.pupil import PupilScreen
-from kiosk.screens.reports import ReportsScreen
-from kiosk.screens.stocktake import EndOfDayScreen
 from kiosk.widgets.bar_chart import MAX_STEP, BarChart
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
@@ -417,10 +415,10 @@ class DashboardScreen(Screen[None]):
         self.dismiss()
 
     def action_end_of_day(self) -> None:
-        self.app.push_screen(EndOfDayScreen(self.ctx))
+        self.post_message(OpenScreen("end_of_day"))
 
     def action_reports(self) -> None:
-        self.app.push_screen(ReportsScreen(self.ctx))
+        self.post_message(OpenScreen("reports"))
 
     def action_pupil(self) -> None:
-        self.app.push_screen(PupilScreen(self.ctx))
+        self.post_message(OpenScreen("pupil"))

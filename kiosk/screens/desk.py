@@ -47,7 +47,9 @@ from kiosk.custody.queries import holds_now
 from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.errors import StorageFailed
 from kiosk.formatting import clock_time
+from kiosk.messages import OpenScreen
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
+from kiosk.screens.desk_card import AtTheDesk
 from kiosk.screens.desk_words import (
     MODE_WORDS,
     NO_HATCH_PROMPT,
@@ -59,6 +61,7 @@ from kiosk.screens.desk_words import (
     unattended_words,
 )
 from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.screens.registry import SCREENS, may_open
 from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.database_down import DatabaseDown
 from kiosk.widgets.desk_figures import DeskFigures
@@ -72,13 +75,10 @@ from kiosk.widgets.title_bar import TitleBar, role_words
 
 T = TypeVar("T")
 
-# The screens behind F4-F11 and Ctrl+T are imported when first opened: several print papers, and importing
-# reportlab for them would add a quarter of a second to every start of the kiosk.
-
 # The desk of a role that does not work the hatch has no mode: the bar says what it is for instead (a head of year
 # looks pupils up; a teacher confiscates).
 NO_HAND_IN_WORDS = ((Permission.VIEW_PUPILS, "LOOK UP"), (Permission.CONFISCATE, "CONFISCATE"))
-# What each key the desk may offer such a role opens, in the order the line lists them.
+# What each key the desk may offer such a role opens (by the screen's name), in the order the line lists them.
 LOOK_UP_KEYS = (("pupil", "F4 pupil"), ("confiscate", "F5 confiscate"), ("search_record", "F8 search record"),
                 ("dashboard", "F7 dashboard"), ("reports", "F11 reports"))
 # A kiosk-sized terminal gets letters twice the size (LARGE_FROM, from big_text: the lock screen uses it too).
@@ -102,7 +102,7 @@ RESULT_HOLD_SECONDS = 2.0
 # The footer's keys in order of importance at the hatch: at 80 columns the first of these are what it shows.
 # (Keys a role does not have are skipped: the DSL and the head get F10 Holds where the office gets F4 Pupil.)
 HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "confiscate", "holds", "pupil",
-              "release", "close_day", "search_record", "dashboard", "reports", "end_of_day", "app.labels")
+              "release", "close_day", "search_record", "dashboard", "reports", "end_of_day", "labels")
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,11 @@ class Poll:
     counts: DeskCounts | None
 
 
-class DeskScreen(Screen[None]):
-    """Hand in or back by scan or by name; the scan box keeps the focus and each result replaces the last."""
+class DeskScreen(AtTheDesk, Screen[None]):
+    """Hand in or back by scan or by name; the scan box keeps the focus and each result replaces the last.
+    The desk card's barcodes drive it from the scanner alone (AtTheDesk). F4-F8 and F10-F12 and Ctrl+T ask the
+    app for the other screens by name (their action is the screen's name in kiosk/screens/registry.py), and are
+    offered to a role that may open them."""
 
     AUTO_FOCUS = "#scan"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -131,7 +134,7 @@ class DeskScreen(Screen[None]):
         Binding("f9", "close_day", "Close day"),
         Binding("f10", "holds", "Holds"),
         Binding("f11", "reports", "Reports"),
-        Binding("f12", "app.labels", "Labels"),  # F1 help and the palette's actions live on the app
+        Binding("f12", "labels", "Labels"),  # F1 help and the palette's actions live on the app
         Binding("ctrl+t", "end_of_day", "End of day"),
     ]
 
@@ -218,11 +221,9 @@ class DeskScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The domain refuses what a role may not do; the footer just does not offer it.
-        needs = {"close_day": Permission.CLOSE_DAY, "confiscate": Permission.CONFISCATE,
-                 "release": Permission.RELEASE, "search_record": Permission.RECORD_SEARCH,
-                 "holds": Permission.READ_DSL_NOTES, "pupil": Permission.VIEW_PUPILS,
-                 "dashboard": Permission.VIEW_REPORTS, "reports": Permission.VIEW_REPORTS,
-                 "end_of_day": Permission.CLOSE_DAY, "mode": Permission.HAND_IN}
+        if action in SCREENS:  # a key that opens a screen
+            return may_open(self.ctx.who, action)
+        needs = {"close_day": Permission.CLOSE_DAY, "mode": Permission.HAND_IN}
         if action in needs:
             return self.ctx.who.can(needs[action])
         return True
@@ -344,18 +345,7 @@ class DeskScreen(Screen[None]):
             self.show_problem(error)
             return
         if isinstance(scan, CommandScan):  # a desk-card barcode: the scanner alone drives the desk
-            if scan.command == "lock":
-                self.app.action_lock()  # type: ignore[attr-defined]
-            elif scan.command == "close day":
-                if self.check_action("close_day", ()):
-                    self.action_close_day()
-                else:
-                    self.show_problem(NotPermitted("Closing the day needs the office, the DSL or the head."))
-            elif self.hands_in:
-                self.mode = scan.command
-                self._set_note(f"{MODE_WORDS[self.mode]} mode (desk card)")
-            else:
-                self.show_problem(NotPermitted(self.look_up_line()))
+            self.desk_card(scan.command, event.value.strip())
             return
         if not self.hands_in:  # nothing to hand in or back: say what this desk is for, before any picker opens
             self.show_problem(NotPermitted(self.look_up_line()))
@@ -367,6 +357,21 @@ class DeskScreen(Screen[None]):
             self.pick_pupil(scan)
             return
         self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode))
+
+    def close_day_by_card(self) -> None:
+        """CLOSE DAY scanned at the desk: asks first, as F9 does."""
+        if self.check_action("close_day", ()):
+            self.action_close_day()
+        else:
+            self.show_problem(NotPermitted("Closing the day needs the office, the DSL or the head."))
+
+    def mode_by_card(self, mode: str) -> None:
+        """HAND IN or HAND BACK scanned at the desk."""
+        if self.hands_in:
+            self.mode = mode
+            self._set_note(f"{MODE_WORDS[self.mode]} mode (desk card)")
+        else:
+            self.show_problem(NotPermitted(self.look_up_line()))
 
     def hand_over(self, run: Callable[[], Receipt]) -> None:
         """Hand a phone in or back on the worker (`run`: the domain's hand_over_scan or hand_over_pupil, in the
@@ -561,47 +566,36 @@ class DeskScreen(Screen[None]):
         if not job.done:
             self.show_saving()
 
-    # ── confiscation, release, searches and holds (each its own screen; Esc comes back here) ────────────
-    def action_confiscate(self) -> None:
-        from kiosk.screens.confiscate import ConfiscateScreen
+    # ── the other screens, asked of the app by name (each its own; Esc comes back here) ─────────────────────
+    def ask_for_screen(self, name: str) -> None:
+        self.post_message(OpenScreen(name))
 
-        self.app.push_screen(ConfiscateScreen(self.ctx))
+    def action_confiscate(self) -> None:
+        self.ask_for_screen("confiscate")
 
     def action_release(self) -> None:
-        from kiosk.screens.release import ReleaseScreen
-
-        self.app.push_screen(ReleaseScreen(self.ctx))
+        self.ask_for_screen("release")
 
     def action_search_record(self) -> None:
-        from kiosk.screens.search_record import SearchRecordScreen
-
-        self.app.push_screen(SearchRecordScreen(self.ctx))
+        self.ask_for_screen("search_record")
 
     def action_holds(self) -> None:
-        from kiosk.screens.safeguarding import HoldsScreen
+        self.ask_for_screen("holds")
 
-        self.app.push_screen(HoldsScreen(self.ctx))
-
-    # ── oversight: the pupil view, the dashboard, reports and the end of day ───────────────────────────
     def action_pupil(self) -> None:
-        from kiosk.screens.pupil import PupilScreen
-
-        self.app.push_screen(PupilScreen(self.ctx))
+        self.ask_for_screen("pupil")
 
     def action_dashboard(self) -> None:
-        from kiosk.screens.dashboard import DashboardScreen
-
-        self.app.push_screen(DashboardScreen(self.ctx))
+        self.ask_for_screen("dashboard")
 
     def action_reports(self) -> None:
-        from kiosk.screens.reports import ReportsScreen
-
-        self.app.push_screen(ReportsScreen(self.ctx))
+        self.ask_for_screen("reports")
 
     def action_end_of_day(self) -> None:
-        from kiosk.screens.stocktake import EndOfDayScreen
+        self.ask_for_screen("end_of_day")
 
-        self.app.push_screen(EndOfDayScreen(self.ctx))
+    def action_labels(self) -> None:
+        self.ask_for_screen("labels")
 
     def alert_holds(self) -> None:
         self._read(holds_now, self.show_holds_alert)

@@ -14,7 +14,8 @@ from textual.widgets import Button, Input, Label, Select
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.queries import carers_to_contact
-from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys
+from kiosk.screens.base import FOCUSED_BUTTON_CSS
+from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
 
 HOW_INFORMED = ("phone call", "email", "text message", "letter", "in person", "notice given to the pupil")

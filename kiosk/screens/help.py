@@ -92,14 +92,14 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.who = who
         self.keys = keys
-        self.screen_name = screen_name
+        self.screen_name = screen_name  # "the desk", "the release screen", "this screen"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
             yield Label(f"Help · {escape(self.who.name)} ({role_words(self.who.role)})", id="help-title",
                         classes="dialog-title")
             with VerticalScroll(id="help-body"):
-                yield Static(f"Keys on the {escape(self.screen_name)}", classes="section-title")
+                yield Static(f"Keys on {escape(self.screen_name)}", classes="section-title")
                 yield Static(keys_table(self.keys), id="help-keys")
                 yield Static("How the desk works", classes="section-title")
                 yield Static(flows_for(self.who), id="help-flows")

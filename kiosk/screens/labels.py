@@ -33,9 +33,12 @@ from kiosk.labels import (
     print_labels,
     replace_tag_and_print,
 )
-from kiosk.screens.finding import DeskCardScreen, Found, TickBox, guarded_read, pupil_line
+from kiosk.screens.base import DeskCardScreen
+from kiosk.screens.finding import Found, guarded_read
+from kiosk.screens.wording import pupil_line
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
 
 # What to print, in the order the office thinks of it.

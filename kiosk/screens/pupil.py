@@ -29,8 +29,10 @@ from kiosk.custody.states import REFER_TO_DSL as REFER
 from kiosk.custody.states import left_overnight, on_daily_cycle
 from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
 from kiosk.reports.dashboard import days_held, is_overdue
-from kiosk.screens.finding import DeskCardScreen, guarded_read, pupil_line, when_text
+from kiosk.screens.base import DeskCardScreen
+from kiosk.screens.finding import guarded_read
 from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.screens.wording import pupil_line, when_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar

@@ -12,15 +12,14 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from kiosk.custody import PupilSummary
-from kiosk.screens.finding import DeskCardKeys
-from kiosk.widgets.scan_box import ScanBox
+from kiosk.screens.desk_card import PassesOn
 
 
-class PupilPicker(DeskCardKeys, ModalScreen[int | None]):
+class PupilPicker(PassesOn, ModalScreen[int | None]):
     """Lists the pupils who match; Enter chooses one (dismissing with their id), Esc cancels (None).
 
     A desk-card code scanned while the list is open must not choose the highlighted pupil with its Enter (at the
-    desk that would hand their phone in or back): the list closes and the screen behind reads the code.
+    desk that would hand their phone in or back): the list closes and the screen behind reads the code (PassesOn).
     """
 
     AUTO_FOCUS = "#pupils"
@@ -59,14 +58,3 @@ class PupilPicker(DeskCardKeys, ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    def desk_card(self, command: str, code: str) -> None:
-        if command == "lock":
-            self.app.action_lock()  # type: ignore[attr-defined]
-            return
-        # Whoever scanned it has moved on from choosing: as if they had pressed Esc, then scanned the code.
-        behind = self.app.screen_stack[-2]
-        self.dismiss(None)
-        box = behind.focused
-        if isinstance(box, ScanBox):
-            box.post_message(ScanBox.Scanned(box, code))

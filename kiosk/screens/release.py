@@ -19,8 +19,11 @@ from kiosk.custody.queries import PhoneRecord, carers_to_contact, confiscations_
 from kiosk.custody.release import Authorisation, ReleaseReceipt, release_to_carer
 from kiosk.custody.states import confiscation_words
 from kiosk.formatting import long_day, weekday_date
-from kiosk.screens.finding import FindingScreen, Found, guarded_read, pupil_line, when_text
+from kiosk.messages import OpenScreen
+from kiosk.screens.base import FindingScreen
+from kiosk.screens.finding import Found, guarded_read
 from kiosk.screens.safeguarding import FlagSafeguarding
+from kiosk.screens.wording import pupil_line, when_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.hold_instructions import HoldInstructions
@@ -309,7 +312,7 @@ class ReleaseScreen(FindingScreen):
         self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=phone.id, pupil_name=self.pupil.name), done)
 
     def action_next(self) -> None:
-        self.app.switch_screen(ReleaseScreen(self.ctx))
+        self.post_message(OpenScreen("release", replacing=True))
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

@@ -28,10 +28,14 @@ from kiosk.custody.safeguarding import (
     hand_to_police,
     read_dsl_notes,
 )
+from kiosk.screens.base import FOCUSED_BUTTON_CSS
+from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
-from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys, TickBox, guarded_read, since_text, when_text
+from kiosk.screens.finding import guarded_read
+from kiosk.screens.wording import since_text, when_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
 
 ACKNOWLEDGE = "I have read these instructions and I am following them now"

@@ -15,10 +15,14 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Static, Text
 from kiosk.custody import DeskContext, DeskError, PupilSummary
 from kiosk.custody.scans import COMMAND_CODES
 from kiosk.custody.searches import record_search
-from kiosk.screens.finding import CODE_AT_END, FindingScreen, Found, TickBox, pupil_line
+from kiosk.screens.base import FindingScreen
+from kiosk.screens.desk_card import CODE_AT_END
+from kiosk.screens.finding import Found
+from kiosk.screens.wording import pupil_line
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import SUBMIT_KEYS
+from kiosk.widgets.tick_box import TickBox
 
 HINT = ("Find the pupil first. A search is recorded whatever it found, even nothing, with or without a "
         "confiscation; the Designated Safeguarding Lead is always told.")

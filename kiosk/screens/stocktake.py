@@ -22,8 +22,11 @@ from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.states import REFER_TO_DSL_SHORT, left_overnight, state_words
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
 from kiosk.formatting import long_date
+from kiosk.messages import OpenScreen
 from kiosk.reports.reconciliation import Reconciliation, reconcile
-from kiosk.screens.finding import DeskCardScreen, guarded_read, when_text
+from kiosk.screens.base import DeskCardScreen
+from kiosk.screens.finding import guarded_read
+from kiosk.screens.wording import when_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
@@ -158,7 +161,7 @@ class EndOfDayScreen(Screen[None]):
 
     def action_stocktake(self) -> None:
         if self.ctx.who.can(Permission.CLOSE_DAY):
-            self.app.push_screen(StocktakeScreen(self.ctx))
+            self.post_message(OpenScreen("stocktake"))
 
     def action_back(self) -> None:
         self.dismiss()
@@ -369,7 +372,7 @@ class StocktakeScreen(DeskCardScreen):
         return f"⚠ {state_words(last.state)} {when_text(last.closed_at, self.ctx)}"
 
     def action_again(self) -> None:
-        self.app.switch_screen(StocktakeScreen(self.ctx))
+        self.post_message(OpenScreen("stocktake", replacing=True))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -1,0 +1,157 @@
+"""The two screens the others away from the desk are built on.
+
+DeskCardScreen: a screen other than the desk with a scan box of its own (Labels, the pupil page, the stock-take),
+where the desk card may be scanned too (kiosk/screens/desk_card.py says what it does there).
+FindingScreen: a screen about one pupil that starts the way the desk does, by finding them (confiscation,
+release, search record; kiosk/screens/finding.py does the finding).
+Their look (a focused button's frame; one-row buttons at 80x24) is theirs, and the dialogs over them share the
+frame (FOCUSED_BUTTON_CSS).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from kiosk.custody import DeskContext, PupilSummary
+from kiosk.screens.desk_card import AwayFromDesk
+from kiosk.screens.finding import Found, find_from_scan
+from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.title_bar import TitleBar
+
+LOOKING = "Looking the pupil up: waiting for the database…"
+
+# A focused button in Textual's style is its label reversed: a light strip inside a coloured button, which looks
+# like a fault and is hard to read on pink. Here the focused button keeps its colour and gets a bright frame (a
+# bright bar each side when the button is one row high), its label bold. An outline, not a border: it takes no
+# room, so the label is not cut when the focus arrives. In DEFAULT_CSS, of these screens and of the dialogs over
+# them (DeskCardKeys is not a widget, so its CSS would not be read), rather than in kiosk.tcss: the app's
+# stylesheet outranks every DEFAULT_CSS, so there it would override the screens' own refinements of it (the Labels
+# screen's one-row buttons) and change what each screen looks like.
+FOCUSED_BUTTON_CSS = """
+Button.-style-default:focus {
+    text-style: bold not reverse !important;  /* over Textual's reversed label, whatever the scope */
+    background-tint: $foreground 0%;
+    outline: heavy $foreground;
+}
+"""
+
+
+class DeskCardScreen(AwayFromDesk, Screen[None]):
+    """A screen other than the desk where the desk card may be scanned, into its scan box, into a form field, or
+    with a button or a tick box focused. The subclass says whether anything has been entered (started), shows
+    problems (show_problem, clear_problem) and says what happens once a pupil is found (identified)."""
+
+    # At 80x24 the form's buttons take one row each, so Save is on screen without scrolling.
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS + """
+    DeskCardScreen.-short .buttons Button.-style-default {
+        height: 1;
+        min-width: 8;
+        border-top: none;
+        border-bottom: none;
+    }
+    DeskCardScreen.-short .buttons Button.-style-default:focus {
+        outline: none;
+        outline-left: heavy $foreground;
+        outline-right: heavy $foreground;
+    }
+    """
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    @property
+    def started(self) -> bool:
+        """Something has been entered here that leaving would lose."""
+        return True
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        raise NotImplementedError
+
+    def clear_problem(self) -> None:
+        raise NotImplementedError
+
+    def identified(self, found: Found) -> None:
+        raise NotImplementedError
+
+    def find_pupil(self, event: ScanBox.Scanned, purpose: str) -> None:
+        """Who a scan into this screen's pupil box means (identified), or why nobody (show_problem), or the
+        desk card (desk_card)."""
+        event.stop()
+        if not event.value.strip():
+            return
+        self.clear_problem()
+        find_from_scan(self, self.ctx, event.value, purpose=purpose, found=self._found, problem=self.show_problem,
+                       command=self.desk_card, waiting=lambda: self.show_problem(LOOKING, "warning"))
+
+    def _found(self, found: Found) -> None:
+        self.clear_problem()  # "waiting for the database…", when the answer was slow
+        self.identified(found)
+
+
+class FindingScreen(DeskCardScreen):
+    """A screen about one pupil that starts the way the desk does: scan a tag or an ID card, or type a name.
+
+    The subclass composes compose_top() and a MessageLine with the id "problem", and says what happens once
+    the pupil is found (identified). Problems are shown one way, in problem_words.
+    """
+
+    AUTO_FOCUS = "#scan"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [Binding("escape", "back", "Desk")]
+    HEADING = ""
+    HEADING_CLASS = ""
+    SCAN_PROMPT = "scan the phone's tag or the pupil's ID card, or type a name"
+    PURPOSE = ""  # "confiscate a phone from": the name list says "Choose the pupil to …"
+
+    def compose_top(self) -> ComposeResult:
+        who = self.ctx.who
+        yield TitleBar(school=self.ctx.settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock,
+                       tz=self.ctx.settings.tz, staff=f"{who.name} ({who.role})")
+        yield Static(self.HEADING, classes=f"screen-heading {self.HEADING_CLASS}")
+        scan = ScanBox(id="scan")
+        scan.border_title = self.SCAN_PROMPT
+        yield scan
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx)
+        self.pupil: PupilSummary | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.pupil is not None
+
+    @on(ScanBox.Scanned, "#scan")
+    def scanned(self, event: ScanBox.Scanned) -> None:
+        self.find_pupil(event, self.PURPOSE)
+
+    def show_problem(self, message: str, severity: str = "refused") -> None:
+        self.query_one("#problem", MessageLine).say(message, severity)
+
+    def clear_problem(self) -> None:
+        self.query_one("#problem", MessageLine).clear()
+
+    def pupil_chosen(self) -> None:
+        # The pupil is known: the scan box shrinks to one line (to change the pupil) and the form gets the room.
+        self.clear_problem()
+        scan = self.query_one("#scan", ScanBox)
+        scan.compact = True
+        scan.placeholder = "to change the pupil, scan or type another name here"
+
+    @on(Input.Submitted)
+    def field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.next_field(event.input)
+
+    def next_field(self, field: Input) -> None:
+        """Enter in a form field moves on, as a scanner's Enter after a bag number must."""
+        self.focus_next()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,39 @@
+"""How the screens word a pupil, a count and a moment: the pupil's line, "3rd", and a time said against today in
+the school's time zone (the words for dates and times themselves are kiosk/formatting.py's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.markup import escape
+
+from kiosk.clock import as_utc, local, local_today
+from kiosk.custody import DeskContext, PupilSummary
+from kiosk.formatting import moment, since
+
+
+def when_text(at: datetime | None, ctx: DeskContext) -> str:
+    """'08:31' today, 'Mon 30 Nov 08:31' on another day, in the school's time."""
+    if at is None:
+        return ""
+    return moment(local(as_utc(at), ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
+
+
+def since_text(at: datetime | None, ctx: DeskContext) -> str:
+    """'today 10:15', or 'Fri 27 Nov 10:15': for how long something has been so, where a bare time would let a
+    hold from an earlier day pass for this morning's."""
+    if at is None:
+        return ""
+    return since(local(as_utc(at), ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th… 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def pupil_line(pupil: PupilSummary) -> str:
+    """Name (bold), form, year and MIS id, as Rich markup with the roster's own text escaped."""
+    year = f" · Year {pupil.year}" if pupil.year is not None else ""
+    return f"[b]{escape(pupil.name)}[/] · {escape(pupil.form)}{year} · MIS {escape(pupil.mis_id)}"
