@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,6 +62,45 @@ async def settle(pilot: Pilot, timeout: float = 5.0) -> None:
     while worker is not None and worker.outstanding and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.01)
     await pilot.pause()
+
+
+async def press_and_settle(pilot: Pilot, *keys: str) -> None:
+    """Press keys whose action asks the database (Save, Release, Enter in a form), then wait for its answer."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def on_the_worker(pilot: Pilot, run: Callable[[], object]) -> object:
+    """Run `run` on the desk's database worker (its own thread and connection, where the screens' jobs run), and
+    return its answer (or the DeskError it raised)."""
+    answers: list = []
+    pilot.app.desk_worker.submit(run, owner=pilot.app, then=answers.append, failed=answers.append)
+    assert await wait_until(pilot, lambda: bool(answers), timeout=20), "the worker never answered"
+    return answers[0]
+
+
+@contextmanager
+def another_program_holds_the_database(path: Path) -> Iterator[None]:
+    """Another program takes SQLite's write lock (BEGIN IMMEDIATE) and keeps it until the block ends: every write
+    of the kiosk waits for it (up to its busy timeout), as when a backup or another desk holds the file."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def timed_press(pilot: Pilot, *keys: str) -> float:
+    """Press keys one at a time; the longest any one took to be handled (Pilot waits for the app to be idle after
+    each), in seconds. A screen that waits on the database on its own thread takes that long for one key."""
+    longest = 0.0
+    for key in keys:
+        started = time.monotonic()
+        await pilot.press(key)
+        longest = max(longest, time.monotonic() - started)
+    return longest
 
 
 async def type_keys(pilot: Pilot, text: str) -> None:
