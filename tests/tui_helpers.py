@@ -161,7 +161,7 @@ def message(app: App, selector: str = "#problem") -> str:
 async def open_screen(pilot: Pilot, key: str, kind: type) -> object:
     """Press a desk key (F5, F6…) and check the screen it opens is `kind`."""
     await pilot.press(key)
-    await pilot.pause()
+    await settle(pilot)  # what the screen reads as it opens (on the desk's worker) has come
     assert isinstance(pilot.app.screen, kind), f"{key} opened {pilot.app.screen!r}, not a {kind.__name__}"
     return pilot.app.screen
 
@@ -219,7 +219,7 @@ async def fill_and_save_confiscation(pilot: Pilot, screen, *, seal: str = "BAG-0
     await type_keys(pilot, seal)  # the bag's number, scanned: a form field keeps what was scanned
     assert seal_box.value == seal
     await pilot.press("ctrl+s")
-    await pilot.pause()
+    await settle(pilot)  # saved on the desk's worker: shown once it answers
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, seconds: float = 8.0) -> None:

@@ -25,7 +25,7 @@ from textual.worker import Worker, get_current_worker
 from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import data_dir
-from kiosk.custody import DeskContext, DeskError
+from kiosk.custody import DeskContext
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
 from kiosk.screens.pupil import PupilScreen
@@ -141,8 +141,8 @@ def ends_words(days_left: int) -> str:
 class DashboardScreen(Screen[None]):
     """Counts, the forms, the phones held for parents and the week-by-week trend, refreshed on the desk's worker.
 
-    The worker only reads; the widgets are updated here, on the UI thread (refreshed, or failed), and only where
-    something changed, so the cursor in a table stays where the user left it.
+    The worker only reads; its answer is posted as Refreshed (or RefreshFailed), and the widgets are updated here,
+    on the UI thread, and only where something changed, so the cursor in a table stays where the user left it.
     """
 
     AUTO_FOCUS = "#forms"
@@ -160,6 +160,20 @@ class DashboardScreen(Screen[None]):
     #dash-held-box { margin-right: 2; }
     DashboardScreen.-narrow #dash-held-box { margin-right: 0; margin-bottom: 1; }
     """
+
+    class Refreshed(Message):
+        """The figures were read afresh."""
+
+        def __init__(self, board: Dashboard) -> None:
+            super().__init__()
+            self.board = board
+
+    class RefreshFailed(Message):
+        """The figures could not be read; `message` says why, in the desk's words."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
 
     class PrinterChecked(Message):
         """The label printer was asked how it is (in its own worker: a slow print service never holds up the
@@ -251,7 +265,8 @@ class DashboardScreen(Screen[None]):
             self.reading = True
             on_the_worker(self, partial(dashboard, self.ctx.clock, self.ctx.settings,
                                         show_safeguarding=self.shows_safeguarding),
-                          then=self.refreshed, failed=self.failed)
+                          then=lambda board: self.post_message(self.Refreshed(board)),
+                          failed=lambda error: self.post_message(self.RefreshFailed(error.message)))
         due = time.monotonic() - self.printer_asked_at >= PRINTER_CHECK_SECONDS
         if due and (self.printer_worker is None or not self.printer_worker.is_running):
             self.printer_asked_at = time.monotonic()
@@ -264,13 +279,15 @@ class DashboardScreen(Screen[None]):
             self.post_message(self.PrinterChecked(printer))
 
     # ── showing, on the UI thread ───────────────────────────────────────────────────────────────────────
-    def failed(self, error: DeskError) -> None:
+    @on(RefreshFailed)
+    def failed(self, event: RefreshFailed) -> None:
         self.reading = False
-        self.query_one("#dash-problem", MessageLine).say(f"{error.message} (trying again every few seconds)")
+        self.query_one("#dash-problem", MessageLine).say(f"{event.message} (trying again every few seconds)")
 
-    def refreshed(self, board: Dashboard) -> None:
+    @on(Refreshed)
+    def refreshed(self, event: Refreshed) -> None:
         self.reading = False
-        self.board = board
+        board = self.board = event.board
         self.query_one("#dash-problem", MessageLine).clear()
         tz = self.ctx.settings.tz
         at = local(board.at, tz)
