@@ -219,9 +219,9 @@ async def test_signing_in_while_the_database_is_held_says_checking_takes_keys_an
         with another_program_holds_the_database(school.path):
             await pilot.press(*OFFICE_PIN)
             assert await timed_press(pilot, "enter") < AT_ONCE, "signing in waited on the database"
-            assert isinstance(app.screen, LockScreen) and "Checking" in widget_text(app, "#sign-in-message")
+            assert isinstance(app.screen, LockScreen) and "Checking" in screen_text(app)
             assert await timed_press(pilot, *"12", "enter") < AT_ONCE  # typed while it checks: not a second go
-            assert "Checking" in widget_text(app, "#sign-in-message")
+            assert "Checking" in widget_text(app, "#sign-in-checking")
         await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen), "the desk to open", 10)
         await settle(pilot)
         assert app.who is not None and app.who.initials == "AA"

@@ -64,21 +64,6 @@ async def settle(pilot: Pilot, timeout: float = 5.0) -> None:
     await pilot.pause()
 
 
-async def press_and_settle(pilot: Pilot, *keys: str) -> None:
-    """Press keys whose action asks the database (Save, Release, Enter in a form), then wait for its answer."""
-    await pilot.press(*keys)
-    await settle(pilot)
-
-
-async def on_the_worker(pilot: Pilot, run: Callable[[], object]) -> object:
-    """Run `run` on the desk's database worker (its own thread and connection, where the screens' jobs run), and
-    return its answer (or the DeskError it raised)."""
-    answers: list = []
-    pilot.app.desk_worker.submit(run, owner=pilot.app, then=answers.append, failed=answers.append)
-    assert await wait_until(pilot, lambda: bool(answers), timeout=20), "the worker never answered"
-    return answers[0]
-
-
 @contextmanager
 def another_program_holds_the_database(path: Path) -> Iterator[None]:
     """Another program takes SQLite's write lock (BEGIN IMMEDIATE) and keeps it until the block ends: every write
@@ -94,7 +79,7 @@ def another_program_holds_the_database(path: Path) -> Iterator[None]:
 
 async def timed_press(pilot: Pilot, *keys: str) -> float:
     """Press keys one at a time; the longest any one took to be handled (Pilot waits for the app to be idle after
-    each), in seconds. A screen that waits on the database on its own thread takes that long for one key."""
+    each), in seconds. A screen that waited on the database on the UI thread would take as long as the database."""
     longest = 0.0
     for key in keys:
         started = time.monotonic()

@@ -190,8 +190,8 @@ class LabelsScreen(DeskCardScreen):
         self.retry_job: LabelsJob | None = None
         self.printing = False
         # The forms and year groups on roll: read as the screen opens, on the worker (the lists say reading…).
-        self.forms: tuple[str, ...] | list[str] = ()
-        self.years: tuple[int, ...] | list[int] = ()
+        self.forms: tuple[str, ...] = ()
+        self.years: tuple[int, ...] = ()
         self.previewing = False  # a preview is being read
         self.preview_again = False  # the choice changed while it was: read again once it answers
 

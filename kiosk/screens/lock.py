@@ -40,6 +40,15 @@ class LockScreen(Screen[None]):
 
     AUTO_FOCUS = "#sign-in"
     BINDINGS = [Binding("escape", "start_again", "Start again")]
+    # "Checking…" is no refusal: amber, under the box, where a refusal would be red (kiosk.tcss #sign-in-message).
+    DEFAULT_CSS = """
+    #sign-in-checking {
+        width: 100%;
+        height: auto;
+        color: $text-warning;
+        text-style: bold;
+    }
+    """
 
     class Unlocked(Message):
         """A member of staff signed in at this desk."""
@@ -71,6 +80,9 @@ class LockScreen(Screen[None]):
             yield Label(ASK_WHO, id="sign-in-prompt")
             yield ScanBox(placeholder="initials", id="sign-in")
             yield Static("", id="sign-in-message")
+            checking = Static(CHECKING, id="sign-in-checking")
+            checking.display = False
+            yield checking
             if self.settings.lock_notice:
                 yield Static(self.settings.lock_notice, id="lock-notice")
         yield Footer()
@@ -100,6 +112,8 @@ class LockScreen(Screen[None]):
         box.placeholder = "initials"
         self.query_one("#sign-in-prompt", Label).update(ASK_WHO)
         self.query_one("#sign-in-message", Static).update(message)
+        self.query_one("#sign-in-message").display = True
+        self.query_one("#sign-in-checking").display = False
         box.focus()
 
     def action_start_again(self) -> None:
@@ -112,7 +126,7 @@ class LockScreen(Screen[None]):
         if not value:
             return
         if self.checking is not None:
-            self.query_one("#sign-in-message", Static).update(f"{CHECKING}. Esc starts again.")
+            self.query_one("#sign-in-checking", Static).update(f"{CHECKING}. Esc starts again.")
             return
         if self.who_typed is None:
             self.who_typed = value
@@ -131,7 +145,10 @@ class LockScreen(Screen[None]):
                             then=lambda who: self.signed_in(who, attempt),
                             failed=lambda refused: self.refused(refused, attempt))
         if not job.done:
-            self.query_one("#sign-in-message", Static).update(CHECKING)
+            checking = self.query_one("#sign-in-checking", Static)
+            checking.update(CHECKING)
+            checking.display = True  # in the refusal's place
+            self.query_one("#sign-in-message").display = False
 
     def signed_in(self, who: SignedIn, attempt: int) -> None:
         if attempt != self.checking:

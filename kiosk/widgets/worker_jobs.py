@@ -31,7 +31,8 @@ ANSWER_WAIT_SECONDS = 0.03
 
 SAVING = "saving… waiting for the database; nothing is recorded until it answers"
 READING = "reading…"
-STILL_SAVING = "Still saving: wait for the database's answer (a few seconds at most), then close this."
+# A dialog's Esc while its save is out: it closes by itself on the answer (or says NOT SAVED and stays).
+STILL_SAVING = "Still saving: this closes by itself once the database answers (a few seconds at most)."
 
 
 def desk_worker(node: MessagePump) -> DeskWorker:
