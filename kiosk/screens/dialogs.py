@@ -22,7 +22,7 @@ from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
-from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, on_the_worker
+from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
 
 if TYPE_CHECKING:
     from kiosk.custody.queries import CarerOption
@@ -83,7 +83,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
         self.saving = BusyButton(self.query_one("#prompt-ok", Button))
         self.query_one("#prompt-error", MessageLine).waiting(SAVING)
         on_the_worker(self, partial(self.apply, self.query_one("#prompt-input", Input).value),
-                      then=lambda _: self.dismiss(True), failed=self.refused)
+                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
     def refused(self, error: DeskError) -> None:
         if self.saving is not None:
@@ -191,7 +191,7 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
         error.waiting(SAVING)
         on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who,
                                     notes=self.query_one("#informed-notes", Input).value.strip()),
-                      then=lambda _: self.dismiss(f"{how} · {who}"), failed=self.refused)
+                      then=lambda _: dismiss_when_saved(self, f"{how} · {who}"), failed=self.refused)
 
     def refused(self, failure: DeskError) -> None:
         if self.saving is not None:

@@ -194,6 +194,7 @@ class LabelsScreen(DeskCardScreen):
         self.years: tuple[int, ...] = ()
         self.previewing = False  # a preview is being read
         self.preview_again = False  # the choice changed while it was: read again once it answers
+        self.preview_number = 0  # numbers each showing of the preview: an older count is not shown
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -304,6 +305,7 @@ class LabelsScreen(DeskCardScreen):
         self.show_preview()
 
     def show_preview(self) -> None:
+        self.preview_number += 1  # a count asked for before now no longer says what will print
         box = self.query_one("#preview", Static)
         choice = self.choice()
         kind, target = self.printer_fields()
@@ -324,9 +326,10 @@ class LabelsScreen(DeskCardScreen):
             self.preview_again = True
             return
         self.previewing = True
+        number = self.preview_number
 
         def counted(read: list[str]) -> None:
-            if not self.answered_preview():
+            if not self.answered_preview(number):
                 return
             lines = [escape(line) for line in read]
             if lines and not lines[0].startswith("No labels"):
@@ -336,7 +339,7 @@ class LabelsScreen(DeskCardScreen):
             box.update("\n".join(lines))
 
         def not_counted(error: DeskError) -> None:
-            if self.answered_preview():
+            if self.answered_preview(number):
                 box.update(f"✖ {escape(error.message)}")
                 self.show_result(error.message)
 
@@ -345,14 +348,15 @@ class LabelsScreen(DeskCardScreen):
         if not job.done:
             box.update(f"{READING}\nPrinter: {escape(described)}")
 
-    def answered_preview(self) -> bool:
-        """A preview's answer has come: False when the choice changed meanwhile (it is read again instead)."""
+    def answered_preview(self, number: int) -> bool:
+        """A preview's answer has come: False when the choice changed meanwhile (it is read again instead, or there
+        is nothing to count now)."""
         self.previewing = False
         if self.preview_again:
             self.preview_again = False
             self.show_preview()
             return False
-        return True
+        return number == self.preview_number
 
     @on(Select.Changed)
     def select_changed(self, event: Select.Changed) -> None:

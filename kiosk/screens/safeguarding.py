@@ -38,7 +38,7 @@ from kiosk.screens.finding import FOCUSED_BUTTON_CSS, DeskCardKeys, TickBox, gua
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, on_the_worker
+from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
 
 # Every read of this screen runs on the desk's worker now (kiosk/widgets/worker_jobs.py), so finding.py's
 # guarded_read is not used here; its import line is left to the finding.py split (issue 13), to drop with this line.
@@ -99,7 +99,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         on_the_worker(self, partial(flag_safeguarding, self.ctx, self.custody_id,
                                     concern=self.query_one("#concern", Input).value,
                                     acknowledged=self.query_one("#acknowledged", Checkbox).value),
-                      then=lambda _: self.dismiss(True), failed=self.refused)
+                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
     def refused(self, error: DeskError) -> None:
         if self.saving is not None:
@@ -246,7 +246,7 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
         self.saving = BusyButton(self.query_one("#police-ok", Button))
         self.query_one("#police-error", MessageLine).waiting(SAVING)
         on_the_worker(self, partial(hand_to_police, self.ctx, self.custody_id, handover),
-                      then=lambda _: self.dismiss(True), failed=self.refused)
+                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
     def refused(self, error: DeskError) -> None:
         if self.saving is not None:

@@ -354,8 +354,6 @@ class StocktakeScreen(DeskCardScreen):
     def add(self, raw: str, code: str, seen: TagSeen) -> None:
         self.pending.discard(code)
         self.show_pending()
-        if self.result is not None:
-            return  # finished meanwhile: the stock-take was recorded without it
         if seen.pupil is None:
             says = Text(UNKNOWN_TAG, "bold")
         elif seen.in_office is None:
@@ -386,8 +384,9 @@ class StocktakeScreen(DeskCardScreen):
         self.refresh_bindings()
         problem = self.query_one("#stock-problem", MessageLine)
         problem.waiting(f"Finishing the stock-take: {SAVING}")
-        # The scans still being looked up are in the stock-take too: their lookups come first, in the worker's order.
-        scans = list(self.scans) + [code for code in self.pending]
+        # The scans still being looked up are in the stock-take too (the worker answers in order: their lookups
+        # are listed before it finishes).
+        scans = [*self.scans, *self.pending]
 
         def not_finished(error: DeskError) -> None:
             self.finishing = False

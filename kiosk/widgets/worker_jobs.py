@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 from textual.widgets import Button
 
 from kiosk.errors import DeskError, StorageFailed
@@ -65,6 +66,14 @@ def unattended_save(what: str) -> Callable[[Any], str]:
         return f"✔ {what} was saved after its screen closed."
 
     return words
+
+
+def dismiss_when_saved(dialog: Screen[Any], result: Any) -> None:
+    """A dialog's save has been committed: close it with `result`. Textual's dismiss() pops whatever screen is on
+    top, so a help screen or the palette opened over the dialog while it waited goes first."""
+    if dialog.app.screen is not dialog:
+        dialog.pop_until_active()
+    dialog.dismiss(result)
 
 
 class BusyButton:
