@@ -188,9 +188,20 @@ async def enter(pilot: Pilot, selector: str, text: str) -> None:
     await pilot.press("enter")
 
 
+async def answered(pilot: Pilot, timeout: float = 10.0) -> None:
+    """Every answer the desk's database worker owes has been given (the screens' reads and saves run there)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while pilot.app.desk_worker.outstanding and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+
+
 async def sign_in(pilot: Pilot, initials: str = "AA") -> None:
     await enter(pilot, "#sign-in", initials)
     await enter(pilot, "#sign-in", PINS[initials])
+    await answered(pilot)  # the PIN is checked on the worker: the desk opens when it answers
 
 
 class Camera:
@@ -207,14 +218,16 @@ class Camera:
 
     async def __call__(self, name: str) -> None:
         pilot = self.pilot
-        # The screen's readings (worker threads) land first; then no cursor blinks, so every run is the same.
+        # The screen's readings (the desk's worker, worker threads) land first; then no cursor blinks, so every
+        # run is the same.
+        await answered(pilot)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         # A worker's result can move the focus or restyle a button a moment later on a loaded machine (a flaky
         # "Day" button on the reports screen in CI): let that settle too before the picture.
         await pilot.pause(0.3)
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await answered(pilot)
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False
         await pilot.wait_for_scheduled_animations()

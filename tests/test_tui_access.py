@@ -26,6 +26,7 @@ from tests.tui_helpers import (
     kiosk_app,
     scan,
     screen_text,
+    settle,
     shown,
     shows_big,
     signed_in,
@@ -38,18 +39,18 @@ TEACHER = ("TE", TEACHER_PIN)
 async def palette(pilot, words: str) -> None:
     """Open the command palette, type, wait for the matches, and run the first one."""
     await pilot.press("ctrl+p")
-    await pilot.pause()
+    await settle(pilot)
     assert isinstance(pilot.app.screen, CommandPalette)
     await pilot.press(*words)
     await pilot.pause(0.4)  # the palette searches in the background
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_f1_lists_the_desks_keys_and_flows_for_the_office(school):
     async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         app = pilot.app
         assert isinstance(app.screen, HelpScreen)
         text = shown(app)
@@ -61,14 +62,14 @@ async def test_f1_lists_the_desks_keys_and_flows_for_the_office(school):
         help_flows = str(app.screen.query_one("#help-flows").content)
         assert "Close the day (F9)" in help_flows and "scan CLOSE DAY again" in help_flows
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DeskScreen)
 
 
 async def test_f1_for_a_teacher_leaves_out_what_a_teacher_cannot_do(school):
     async with signed_in(kiosk_app(school), *TEACHER, size=(100, 40)) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         help_keys = str(pilot.app.screen.query_one("#help-keys").content.columns[1]._cells)
         help_flows = str(pilot.app.screen.query_one("#help-flows").content)
         assert "Confiscate a phone" in help_keys and "Confiscate (F5)" in help_flows
@@ -79,7 +80,7 @@ async def test_f1_for_a_teacher_leaves_out_what_a_teacher_cannot_do(school):
 async def test_nothing_but_signing_in_is_offered_while_locked(school):
     async with kiosk_app(school).run_test() as pilot:
         await pilot.press("f1", "ctrl+p")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(pilot.app.screen, LockScreen), "no help, no palette before signing in"
 
 
@@ -99,7 +100,7 @@ async def test_the_command_palette_runs_hand_back_and_offers_every_desk_action(s
             assert name in offered, f"the palette offers {name!r}"
         assert "Screenshot" not in offered, "no screenshots of pupils' names in the Downloads folder"
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
 
         await palette(pilot, "lock the")
         assert isinstance(pilot.app.screen, LockScreen)
@@ -113,7 +114,7 @@ async def test_the_high_contrast_theme_is_chosen_from_the_palette_and_applies(sc
         await pilot.press(*"kiosk-high")
         await pilot.pause(0.4)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.theme == "kiosk-high-contrast"
         assert isinstance(app.screen, DeskScreen)
         banner = app.screen.query_one(ResultBanner)
@@ -197,7 +198,7 @@ async def test_a_desk_card_code_on_the_help_screen_neither_closes_it_nor_changes
         app = pilot.app
         desk = app.screen
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         for code in ("KXHANDBACK", "KXCLOSEDAY", "KXHANDIN"):
             burst(app, [code])
@@ -219,11 +220,11 @@ async def test_a_desk_card_code_on_the_reports_screen_presses_no_button_and_no_r
     async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         app = pilot.app
         await pilot.press("f11")
-        await pilot.pause()
+        await settle(pilot)
         reports = app.screen
         assert isinstance(reports, ReportsScreen)
         await pilot.press("w")
-        await pilot.pause()
+        await settle(pilot)
         reports.query_one("#save-csv", Button).focus()
         await pilot.pause()
         # KXHANDBACK has a D (the day's report) and a C (save a CSV), and its Enter would press CSV.
@@ -234,7 +235,7 @@ async def test_a_desk_card_code_on_the_reports_screen_presses_no_button_and_no_r
         assert "Saving the CSV" not in screen_text(app) and not reports.saved
         # Typed by a person, the report's keys still work.
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         assert reports.kind == "day"
 
 
@@ -260,7 +261,7 @@ async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
         footer = screen_text(app).splitlines()[-1]
         assert "F4 Pupil" in footer and "Hand in" not in footer and "Hand back" not in footer
         await pilot.press("f3")
-        await pilot.pause()
+        await settle(pilot)
         assert shows_big(app, "LOOK UP")
         # A scan says the same plainly, and changes nothing (no picker, no custody).
         await scan(pilot, school.tag_of(school.pupils[0]))
@@ -269,13 +270,13 @@ async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
         await scan(pilot, "KXHANDIN")
         assert shows_big(app, "LOOK UP") and not Custody.select().exists()
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         flows = str(app.screen.query_one("#help-flows").content)
         assert "Look a pupil up (F4)" in flows and "Reports (F11)" in flows and "S saves a PDF" in flows
         assert "Hand in (morning)" not in flows
         await pilot.press("escape")
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PupilScreen)
 
 
@@ -288,5 +289,5 @@ async def test_f4_is_offered_for_the_pupil_pages_permission_not_the_reports_one(
         footer = screen_text(pilot.app).splitlines()[-1]
         assert "F11 Reports" in footer and "F4 Pupil" not in footer and "Hand in" not in footer
         await pilot.press("f4")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(pilot.app.screen, DeskScreen)

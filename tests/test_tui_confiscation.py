@@ -34,6 +34,7 @@ from tests.tui_helpers import (
     open_screen,
     scan,
     screen_text,
+    settle,
     shown,
     sign_in,
     signed_in,
@@ -84,11 +85,11 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         assert notice.name in everything_on_screens(app), "the office is told where the notice was saved"
 
         await pilot.press("i")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ParentInformedDialog)
         assert "Mrs Dana Mitchell (Mother)" in shown(app)
         await pilot.press("enter")  # Record has the focus: phone call, to the first carer
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         informed = Event.get(Event.action == "PARENT_INFORMED")
         assert informed.custody_id == receipt.custody_id
@@ -96,7 +97,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         keep_shot(app, "confiscate-done")
 
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DeskScreen)
         release = await open_release(pilot, school.tag_of(ruby))  # the bag label carries the tag code
         text = shown(app)
@@ -122,7 +123,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
 
         release.query_one("#pin", Input).value = "000000"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "do not match" in message(app, "#release-error")
         assert release.query_one("#pin", Input).value == "", "a PIN never stays in the box"
         assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
@@ -131,7 +132,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         await pilot.press(*OFFICE_PIN)
         assert OFFICE_PIN not in shown(app), "the PIN is masked while typed"
         await pilot.press("enter")  # Enter in the PIN box releases
-        await pilot.pause()
+        await settle(pilot)
         released = custody(receipt.custody_id)
         assert released.state == State.RELEASED and released.handed_to == "Mrs Dana Mitchell (Mother)"
         assert release.receipt is not None and release.receipt.collector_name == "Mrs Dana Mitchell"
@@ -157,7 +158,7 @@ async def test_an_unlisted_collector_is_refused_until_the_dsl_authorises(school)
         release.query_one("#id-seen", Input).value = "driving licence"
         release.query_one("#pin", Input).value = OFFICE_PIN
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "Needs a head or DSL to authorise" in message(app, "#release-error")
         assert "-refused" in release.query_one("#release-error").classes
         assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
@@ -168,7 +169,7 @@ async def test_an_unlisted_collector_is_refused_until_the_dsl_authorises(school)
         release.query_one("#auth-reason", Input).value = "aunt collects on Mondays"
         release.query_one("#pin", Input).value = OFFICE_PIN
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "head or the DSL" in message(app, "#release-error")
         assert release.query_one("#auth-pin", Input).value == ""
         assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
@@ -178,7 +179,7 @@ async def test_an_unlisted_collector_is_refused_until_the_dsl_authorises(school)
         release.query_one("#auth-reason", Input).value = "confirmed with mum by phone"
         release.query_one("#pin", Input).value = OFFICE_PIN
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         released = custody(receipt.custody_id)
         assert released.state == State.RELEASED and released.handed_to == "Ms Kim Lowe (Aunt)"
         collector = json.loads(released.details_json)["collector"]
@@ -196,7 +197,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         custody_id = screen.receipt.custody_id
 
         await pilot.press("g")
-        await pilot.pause()
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, FlagSafeguarding)
         instructions = widget_text(app, "#flag-instructions")
@@ -225,7 +226,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert screen.query_one("#notice", Button).disabled, "no 'collect it from the office' notice for a hold"
 
         await pilot.press("ctrl+l")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LockScreen)
         await sign_in(pilot, "PS", DSL_PIN)
         await pilot.pause()
@@ -233,7 +234,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert "1 phone is on a safeguarding hold" in shown(app) and "Leo Webb" in shown(app)
         keep_shot(app, "dsl-alert")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         holds = app.screen
         assert isinstance(holds, HoldsScreen)
         assert "pupil said an image was shared" not in shown(app), "notes stay hidden until asked for"
@@ -242,7 +243,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert Event.select().where(Event.action == "DSL_NOTES_VIEWED").count() == 1, "the reading is audited"
 
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         police = app.screen
         assert isinstance(police, PoliceHandoverDialog)
         for field_id, value in (("officer-name", "PC Jo Marsh"), ("officer-number", "4471"),
@@ -268,14 +269,14 @@ async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
         await sign_in(pilot, "HG", "591730")  # the head, like the DSL
         await pilot.pause()
         await pilot.press("escape")  # 'later' on the alert: F10 opens the holds any time
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("f10")
-        await pilot.pause()
+        await settle(pilot)
         holds = app.screen
         assert isinstance(holds, HoldsScreen) and "Minh Nguyễn" in shown(app)
         assert "1 DSL note" in shown(app)
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         assert "Add note (Enter)" in shown(app), "the dialog's button names the key that submits, as the others do"
         await type_keys(pilot, "spoke to mum")
         assert app.screen is holds and "Note added" in message(app, "#hold-result")
@@ -283,9 +284,9 @@ async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
         assert "spoke to mum" not in shown(app), "adding a note does not display the notes"
 
         await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")  # no reason
-        await pilot.pause()
+        await settle(pilot)
         assert "Give the reason" in message(app, "#prompt-error")
         assert custody(held.custody_id).state == State.SAFEGUARDING_HOLD
         await type_keys(pilot, "police advised no further action")
@@ -322,7 +323,7 @@ async def test_an_office_user_never_sees_a_dsl_notes_text(school):
         await scan(pilot, school.tag_of(zoe))
         no_canary("hand back refused for a held phone")
         await pilot.press("f10")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DeskScreen), "the holds screen is not offered to the office"
         no_canary("F10")
         await open_confiscation(pilot, school, zoe)
@@ -337,7 +338,7 @@ async def test_an_office_user_never_sees_a_dsl_notes_text(school):
         assert "Łukasz Nowakowski" in shown(app)
         no_canary("release screen for a phone whose hold was cleared")
         await pilot.press("escape", "f8")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, SearchRecordScreen)
         await scan(pilot, zoe.mis_id)
         no_canary("search record")
@@ -364,7 +365,7 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
         assert "Do not look at anything on the phone" in text
         assert not release.query_one("#release-form").display, "no collector, ID or PIN is asked for"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert custody(held.custody_id).state == State.SAFEGUARDING_HOLD
         keep_shot(app, "release-on-hold")
 
@@ -377,14 +378,15 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
         flag_safeguarding(school.ctx(school.signed_in("TE")), racing.custody_id, concern="seen by a teacher",
                           acknowledged=True)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "Held for the Designated Safeguarding Lead: it cannot be released" in message(app, "#problem")
         assert "ON A SAFEGUARDING HOLD" in shown(app)
         assert custody(racing.custody_id).state == State.SAFEGUARDING_HOLD
 
 
 async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(school):
-    from kiosk.custody.release import carers_of, release_to_carer
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
 
     zoe = school.pupils[0]
     held = school.confiscate(0)
@@ -398,9 +400,9 @@ async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(sc
         school.clock.advance(minutes=7)
         other_desk = replace(school.ctx(), settings=replace(school.settings, desk="Reception 2"))
         release_to_carer(other_desk, held.custody_id, pin=OFFICE_PIN, id_seen="known to staff",
-                         carer_id=carers_of(zoe.id)[1].id)
+                         carer_id=carers_to_contact(pupil_id=zoe.id)[1].id)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         shown = message(app, "#problem")
         assert "Already released to Mr Joe Hall (Grandparent) by Ann Adams" in shown and "08:37" in shown
         assert "-refused" in release.query_one("#problem").classes
@@ -435,7 +437,7 @@ async def test_found_in_an_exam_asks_for_the_exam_details(school):
         screen.query_one("#exam-board", Input).value = "AQA"
         screen.query_one("#exam-paper", Input).value = "8300/1H Mathematics"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert custody(screen.receipt.custody_id).exam_incident
         assert "listed for reporting to the examining body" in shown(app)
 
@@ -447,24 +449,24 @@ async def test_a_search_is_recorded_from_the_confiscation_and_reminds_about_the_
         screen = await open_confiscation(pilot, school, ruby)
         await fill_and_save_confiscation(pilot, screen)
         await pilot.press("f8")
-        await pilot.pause()
+        await settle(pilot)
         form = app.screen
         assert isinstance(form, SearchRecordScreen) and "Ruby Mitchell" in shown(app)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "who authorised it" in message(app, "#search-error")
         form.query_one("#authorised-by", Input).value = "Mr H. Grant-Ellis"
         form.query_one("#grounds", TextArea).text = "seen filming another pupil"
         form.query_one("#parent-informed", Checkbox).value = True
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         search = Search.get()
         assert search.custody_id == screen.receipt.custody_id and search.nothing_found
         assert search.parent_informed and not search.dsl_informed
         assert "SEARCH RECORDED" in form.query_one("#search-headline").text
         assert "the Designated Safeguarding Lead is always told about a search" in shown(app)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen, "Esc goes back to the confiscation"
 
 
@@ -475,10 +477,10 @@ async def test_locking_from_any_of_these_screens_leaves_no_pupil_behind(school):
         app = pilot.app
         await open_release(pilot, school.tag_of(ruby))
         await pilot.press("ctrl+g")  # the safeguarding dialog over the release screen
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, FlagSafeguarding)
         await pilot.press("ctrl+l")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LockScreen) and app.screen_stack == [app.screen]
         assert "Ruby" not in shown(app) and "Mitchell" not in shown(app)
         await sign_in(pilot)
@@ -501,7 +503,7 @@ async def test_each_role_is_offered_only_what_it_may_do(school):
             offered[initials] = {action for action in ("confiscate", "release", "holds", "search_record")
                                  if desk.check_action(action, ())}
             await pilot.press("ctrl+l")
-            await pilot.pause()
+            await settle(pilot)
     assert offered == {"AA": {"confiscate", "release", "search_record"},
                        "TE": {"confiscate", "search_record"},
                        "SO": {"release"},
@@ -542,7 +544,7 @@ async def test_a_hold_says_since_when_with_the_day_and_its_buttons_show_focus_wi
         assert focused.styles.outline_top[0] == "heavy", "a bright frame instead"
         assert app.screen.query_one("#alert-later", Button).styles.outline_top[0] == "", "only on the focused one"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#holds", DataTable)
         since = {table.get_row_at(row)[0]: table.get_row_at(row)[2] for row in range(table.row_count)}
         assert since == {"Minh Nguyễn": "Fri 27 Nov 08:30", "Ruby Mitchell": "today 08:30"}
@@ -559,11 +561,11 @@ async def test_at_80_columns_the_footer_keeps_next_lock_and_help(school):
         for key in ("ESC Desk", "G Safeguard", "F8 Search", "N Next", "^L Lock", "F1 Help"):
             assert key in footer, f"{key} missing from the saved confiscation's footer: {footer!r}"
         await pilot.press("ctrl+l")
-        await pilot.pause()
+        await settle(pilot)
         await sign_in(pilot, "PS", DSL_PIN)
         await pilot.pause()
         await pilot.press("enter")  # the holds alert: open the holds
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HoldsScreen)
         footer = screen_text(app).splitlines()[-1]
         for key in ("P Police", "^L Lock", "F1 Help"):
@@ -576,7 +578,7 @@ async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_
         async with signed_in(kiosk_app(school), size=size) as pilot:
             app = pilot.app
             await pilot.press("f8")
-            await pilot.pause()
+            await settle(pilot)
             form = app.screen
             await scan(pilot, school.tag_of(school.pupils[4]))
             box = form.query_one("#grounds", TextArea)
@@ -585,15 +587,15 @@ async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_
             box.focus()
             box.insert(grounds)
             await pilot.press("enter")  # moves on, as in every field of the form: no new line in the grounds
-            await pilot.pause()
+            await settle(pilot)
             assert app.focused is form.query_one("#found", Input) and box.text == grounds
             assert "Save (Ctrl+S)" in screen_text(app), f"{size}: Save on screen without scrolling"
             form.query_one("#search-save", Button).focus()
             await pilot.pause()
             keep_shot(app, "search-grounds")
             await pilot.press("ctrl+s")
-            await pilot.pause()
+            await settle(pilot)
             assert form.saved
             await pilot.press("ctrl+l")
-            await pilot.pause()
+            await settle(pilot)
     assert [s.grounds for s in Search.select().order_by(Search.id)] == [grounds, grounds]

@@ -31,6 +31,7 @@ from tests.tui_helpers import (
     open_screen,
     scan,
     screen_text,
+    settle,
     sign_in,
     signed_in,
     type_keys,
@@ -120,7 +121,7 @@ async def test_a_started_confiscation_keeps_everything_whatever_has_the_focus(sc
 
         seal.value = "BAG-0042"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.receipt is not None and message(app) == "", "the warning was about the form: saved, it goes"
 
 
@@ -192,7 +193,7 @@ async def test_a_scan_that_finds_nobody_is_worded_as_the_desk_words_it(school):
             await scan(pilot, "KMTEST")  # letters only: a name search that finds nobody
             assert message(app).startswith("No pupil on the roster matches 'kmtest'")
             await pilot.press("escape")
-            await pilot.pause()
+            await settle(pilot)
 
 
 async def test_a_desk_card_code_never_chooses_from_the_pupil_list(school):

@@ -32,6 +32,7 @@ from tests.tui_helpers import (
     open_screen,
     scan,
     screen_text,
+    settle,
     sign_in,
     signed_in,
 )
@@ -54,7 +55,7 @@ async def find_pupil(pilot, screen: LabelsScreen, text: str) -> None:
     box.focus()
     box.value = text
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def finish_printing(pilot) -> None:
@@ -177,7 +178,7 @@ async def test_a_lost_tag_is_replaced_in_one_step_the_old_code_is_refused_and_th
         await choose(pilot, screen, kind="file", target=str(out))
         await find_pupil(pilot, screen, "ruby mitchell")  # lost: found by name (the picker has one match)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.found is not None and screen.found.pupil.id == ruby.id
         await pilot.click("#replace-lost")
         await finish_printing(pilot)
@@ -284,7 +285,7 @@ async def test_a_teacher_has_no_labels_key(school):
     async with signed_in(kiosk_app(school), "TE", "975310", size=(120, 40)) as pilot:
         assert "Labels" not in screen_text(pilot.app).splitlines()[-1]
         await pilot.press("f12")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(pilot.app.screen, LabelsScreen)
 
 

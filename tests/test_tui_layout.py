@@ -24,7 +24,7 @@ from kiosk.widgets.recent_list import RecentList
 from kiosk.widgets.result_banner import ResultBanner
 from kiosk.widgets.scan_box import ScanBox
 from tests.conftest import HEAD_PIN, OFFICE_PIN
-from tests.tui_helpers import keep_shot, kiosk_app, scan, screen_text, sign_in, signed_in, type_keys
+from tests.tui_helpers import keep_shot, kiosk_app, scan, screen_text, settle, sign_in, signed_in, type_keys
 
 SIZES = [(80, 24), (160, 45), (200, 60)]
 
@@ -105,7 +105,7 @@ async def test_every_result_is_the_biggest_thing_on_screen_and_never_cut_off(sch
         # A day later the idle lock may already have locked the desk (it reads the same clock), depending on when
         # its timer ticks: lock now either way and sign in again, so the test does not depend on that timing.
         await pilot.press("ctrl+l")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LockScreen)
         await sign_in(pilot)
         await pilot.pause()
@@ -131,7 +131,7 @@ async def test_the_picker_and_the_close_of_day_list_fit(school, size):
         assert "6 phones are still in the office" in " ".join(screen_text(app).split())
         keep_shot(app, "close-day-confirm")
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         text = screen_text(app)
         assert "6 phones uncollected" in text
         for pupil in school.pupils:
@@ -161,7 +161,7 @@ async def test_at_80_columns_the_footer_shows_the_hatch_keys_and_f1_lists_the_re
         assert hidden, "fourteen keys cannot all fit in 80 columns"
         keep_shot(app, f"desk-footer-{initials}")
         await pilot.press("f1")
-        await pilot.pause()
+        await settle(pilot)
         text = " ".join(screen_text(app).split())
         # F1 lists every key this role has, including those the footer had no room for.
         for key in hidden:

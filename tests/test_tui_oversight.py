@@ -44,6 +44,7 @@ from tests.tui_helpers import (
     open_screen,
     scan,
     screen_text,
+    settle,
     sign_in,
     signed_in,
     type_keys,
@@ -104,7 +105,7 @@ async def sign_in_as_dsl(pilot) -> None:
     await pilot.pause()
     if pilot.app.screen.__class__.__name__ == "HoldsAlert":
         await pilot.press("escape")  # "later": the alert about open holds
-        await pilot.pause()
+        await settle(pilot)
 
 
 # ── dashboard ───────────────────────────────────────────────────────────────────────────────────────────
@@ -683,7 +684,7 @@ async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(sc
     async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
         await pilot.press("ctrl+t", "t")
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, StocktakeScreen)
         await type_keys(pilot, lukasz)  # key by key, as a scanner types
@@ -698,7 +699,7 @@ async def test_stocktake_shows_what_is_missing_and_what_is_there_unexpectedly(sc
         keep_shot(app, "stocktake-scanning")
 
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert words(app, "#stock-headline").startswith("⚠ 2 MISSING · 1 UNEXPECTED · 3 of 5 found")
         # The scans split so the figures add up: 4 = 3 expected + 1 not.
         assert words(app, "#stock-count") == "Scanned 4: 3 of the 5 expected, 1 not expected."
@@ -741,7 +742,7 @@ async def test_office_never_sees_a_dsl_note_on_any_oversight_screen(school):
         await pilot.press("t")
         await scan(pilot, leo)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert rows(app, "#scanned")[0][4] == "✔ held (DSL), slot SAFE-01"
         no_canary(app)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,6 +62,30 @@ async def settle(pilot: Pilot, timeout: float = 5.0) -> None:
     while worker is not None and worker.outstanding and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.01)
     await pilot.pause()
+
+
+@contextmanager
+def another_program_holds_the_database(path: Path) -> Iterator[None]:
+    """Another program takes SQLite's write lock (BEGIN IMMEDIATE) and keeps it until the block ends: every write
+    of the kiosk waits for it (up to its busy timeout), as when a backup or another desk holds the file."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def timed_press(pilot: Pilot, *keys: str) -> float:
+    """Press keys one at a time; the longest any one took to be handled (Pilot waits for the app to be idle after
+    each), in seconds. A screen that waited on the database on the UI thread would take as long as the database."""
+    longest = 0.0
+    for key in keys:
+        started = time.monotonic()
+        await pilot.press(key)
+        longest = max(longest, time.monotonic() - started)
+    return longest
 
 
 async def type_keys(pilot: Pilot, text: str) -> None:
@@ -120,7 +146,7 @@ def message(app: App, selector: str = "#problem") -> str:
 async def open_screen(pilot: Pilot, key: str, kind: type) -> object:
     """Press a desk key (F5, F6…) and check the screen it opens is `kind`."""
     await pilot.press(key)
-    await pilot.pause()
+    await settle(pilot)  # what the screen reads as it opens (on the desk's worker) has come
     assert isinstance(pilot.app.screen, kind), f"{key} opened {pilot.app.screen!r}, not a {kind.__name__}"
     return pilot.app.screen
 
@@ -178,7 +204,7 @@ async def fill_and_save_confiscation(pilot: Pilot, screen, *, seal: str = "BAG-0
     await type_keys(pilot, seal)  # the bag's number, scanned: a form field keeps what was scanned
     assert seal_box.value == seal
     await pilot.press("ctrl+s")
-    await pilot.pause()
+    await settle(pilot)  # saved on the desk's worker: shown once it answers
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, seconds: float = 8.0) -> None:

@@ -13,7 +13,6 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
-from kiosk.custody.queries.pupils import CarerOption, carers_to_contact
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Move
 from kiosk.custody.transitions import Current
@@ -45,12 +44,6 @@ class ReleaseReceipt:
     seal_number: str | None
     chain_head: str  # the audit chain value right after this release: ties the paper to the record
     event_seq: int
-
-
-def carers_of(pupil_id: int) -> list[CarerOption]:
-    """Kept only for tests/test_tui_confiscation.py, which another change is editing: delete with that last
-    caller. Everything else asks kiosk.custody.queries.carers_to_contact."""
-    return list(carers_to_contact(pupil_id=pupil_id))
 
 
 @action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash

@@ -3,7 +3,9 @@ then the papers and the follow-ups (notice for parents, parent informed, safegua
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -26,7 +28,7 @@ from kiosk.custody.confiscation import (
     confiscate,
     ladder_position,
 )
-from kiosk.custody.queries import confiscations_since, open_record_of_tag
+from kiosk.custody.queries import PhoneRecord, confiscations_since, open_record_of_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
 from kiosk.formatting import long_day
@@ -44,6 +46,7 @@ from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.tick_box import TickBox
+from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker, unattended_save
 
 HINT = ("Find the pupil first. Then record who took the phone, why, where, its condition and the number of "
         "the bag it is sealed in. A phone handed in this morning becomes the confiscation: no second record.")
@@ -53,6 +56,23 @@ EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"
                ("exam-room", "Room", "e.g. Sports hall"),
                ("exam-invigilator", "Invigilator", "name"),
                ("exam-candidate", "Candidate number", "if known"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the pupil stands before this confiscation, read on the desk's worker: the ladder this term, the
+    earlier confiscations it counts, and the phone's record while it is in the office (None when it is not)."""
+
+    ladder: LadderPosition
+    earlier: tuple[PhoneRecord, ...]
+    open_record: PhoneRecord | None
+
+
+def read_standing(ctx: DeskContext, pupil_id: int, tag_id: int) -> Standing:
+    """On the worker: what the form shows above itself once the pupil is found."""
+    ladder = ladder_position(ctx, pupil_id)
+    earlier = confiscations_since(pupil_id=pupil_id, since=ladder.previous[0]) if ladder.previous else ()
+    return Standing(ladder, earlier, open_record_of_tag(tag_id=tag_id))
 
 
 def collection_words(held_until: date, today: date) -> str:
@@ -87,6 +107,7 @@ class ConfiscateScreen(FindingScreen):
         self.on_hold = False
         self.notice_path: Path | None = None
         self.done_log: list[str] = []
+        self.saving: BusyButton | None = None  # while the confiscation's write is out: Save is disabled
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -165,7 +186,7 @@ class ConfiscateScreen(FindingScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save":
-            return self.found is not None and self.receipt is None
+            return self.found is not None and self.receipt is None and self.saving is None
         if action == "notice":
             return self.receipt is not None and not self.on_hold
         if action in ("informed", "next"):
@@ -184,6 +205,10 @@ class ConfiscateScreen(FindingScreen):
         return self.found is not None
 
     def identified(self, found: Found) -> None:
+        if self.saving is not None:  # the form on screen is the one being saved: it stays until the answer
+            self.show_problem("Wait: this confiscation is still being saved. Scan the next pupil once it says "
+                              "CONFISCATED (or NOT SAVED).", "warning")
+            return
         if found.resolved is None:
             self.show_problem(f"{found.pupil.name} ({found.pupil.form}) has no active tag: print a tag for them "
                               "first, then confiscate (the bag label carries it).")
@@ -191,18 +216,34 @@ class ConfiscateScreen(FindingScreen):
         self.found = found
         self.pupil_chosen()
         self.query_one("#pupil-line", Static).update(pupil_line(found.pupil) + f" · tag {found.tag_code}")
-        self.show_ladder(ladder_position(self.ctx, found.pupil.id))
-        self.show_already(found)
+        # This term's confiscations and the phone's record are read on the worker; the form can be filled meanwhile.
+        self.query_one("#ladder", Static).update(Text(f"This term's confiscations: {READING}"))
+        self.query_one("#already", Static).display = False
         self.show_step()
         self.query_one("#by", Input).focus()
+        assert found.tag_id is not None
+        on_the_worker(self, partial(read_standing, self.ctx, found.pupil.id, found.tag_id),
+                      then=lambda standing: self.show_standing(found, standing),
+                      failed=lambda error: self.standing_not_read(found, error))
 
-    def show_ladder(self, ladder: LadderPosition) -> None:
+    def show_standing(self, found: Found, standing: Standing) -> None:
+        if found is not self.found:
+            return  # another pupil was scanned since
+        self.show_ladder(standing.ladder, standing.earlier)
+        self.show_already(standing.open_record)
+
+    def standing_not_read(self, found: Found, error: DeskError) -> None:
+        if found is not self.found:
+            return
+        self.query_one("#ladder", Static).update(Text(f"This term's confiscations: ✖ {error.message}",
+                                                      style="bold"))
+
+    def show_ladder(self, ladder: LadderPosition, earlier: tuple[PhoneRecord, ...]) -> None:
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
         held_until = add_school_days(today, ladder.hold_school_days, self.ctx.settings)
         text = Text.assemble(("This will be the ", ""), (f"{ordinal(ladder.count_this_term)} confiscation", "bold"),
                              " this term.")
-        if ladder.previous and self.found is not None:
-            earlier = confiscations_since(pupil_id=self.found.pupil.id, since=ladder.previous[0])
+        if ladder.previous:
             text.append("\nBefore: ")
             # How each stands now, in words that say no more than the office needs.
             text.append(" · ".join(f"{when_text(c.opened_at, self.ctx)} {c.reason_category or ''} "
@@ -214,10 +255,8 @@ class ConfiscateScreen(FindingScreen):
         text.append(f" {collection_words(held_until, today).capitalize()}.", style="bold")
         self.query_one("#ladder", Static).update(text)
 
-    def show_already(self, found: Found) -> None:
+    def show_already(self, open_: PhoneRecord | None) -> None:
         """A phone in the office now is converted, not recorded twice; one already confiscated is refused."""
-        assert found.tag_id is not None
-        open_ = open_record_of_tag(tag_id=found.tag_id)
         already = self.query_one("#already", Static)
         already.set_classes("")
         if open_ is None:
@@ -264,24 +303,41 @@ class ConfiscateScreen(FindingScreen):
                            invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"])
 
     def action_save(self) -> None:
-        if self.found is None or self.found.resolved is None or self.receipt is not None:
+        """The confiscation is written on the desk's worker with the form as it is now; Save stays disabled until
+        the answer, and CONFISCATED shows only once the commit has returned."""
+        if self.found is None or self.found.resolved is None or self.receipt is not None or self.saving is not None:
             return
         condition = [item for index, item in enumerate(CONDITION_ITEMS)
                      if self.query_one(f"#condition-{index}", Checkbox).value]
-        try:
-            receipt = confiscate(
-                self.ctx, self.found.resolved, confiscated_by_name=self.query_one("#by", Input).value,
-                reason_category=self.reason, location=self.query_one("#where", Input).value, condition=condition,
-                seal_number=self.query_one("#seal", ScanBox).value, notes=self.query_one("#notes", Input).value.strip(),
-                exam=self.exam_details())
-        except DeskError as error:
-            shown = self.query_one("#error", MessageLine)
-            shown.say(error.message)
-            self.call_after_refresh(shown.scroll_visible)
-            return
+        seal = self.query_one("#seal", ScanBox).value
+        run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=self.query_one("#by", Input).value,
+                      reason_category=self.reason, location=self.query_one("#where", Input).value,
+                      condition=condition, seal_number=seal, notes=self.query_one("#notes", Input).value.strip(),
+                      exam=self.exam_details())
+        self.saving = BusyButton(self.query_one("#save", Button))
+        self.query_one("#error", MessageLine).waiting(SAVING)
+        self.refresh_bindings()
+        on_the_worker(self, run, then=self.saved, failed=self.not_saved,
+                      unattended=unattended_save(f"The confiscation (bag {seal.strip() or '—'})"))
+
+    def _answered(self) -> None:
+        if self.saving is not None:
+            self.saving.done()
+            self.saving = None
+        self.refresh_bindings()
+
+    def saved(self, receipt: ConfiscationReceipt) -> None:
+        self._answered()
         self.receipt = receipt
+        self.query_one("#error", MessageLine).clear()
         self.clear_problem()  # a warning about the form (a desk-card scan, say) is stale once it is saved
         self.show_done()
+
+    def not_saved(self, error: DeskError) -> None:
+        self._answered()
+        shown = self.query_one("#error", MessageLine)
+        shown.say(error.message)
+        self.call_after_refresh(shown.scroll_visible)
 
     # ── step 3: confirmation and follow-ups ─────────────────────────────────────────────────────────────
     def show_done(self) -> None:

@@ -1,5 +1,7 @@
 """The office dashboard (F7): the day at a glance, read afresh every two seconds, so what this desk and every
-other desk does shows up without a key press, and a slow database never holds up the keyboard."""
+other desk does shows up without a key press, and a slow database never holds up the keyboard: the figures are
+read on the desk's worker (kiosk/widgets/worker_jobs.py; a reading takes ~10 ms on a year of data), the label
+printer is asked on a thread of its own (lpstat can hang, and is no database work)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -22,14 +25,14 @@ from textual.worker import Worker, get_current_worker
 from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import data_dir
-from kiosk.custody import DeskContext, DeskError
-from kiosk.custody.queries import finished_reading
+from kiosk.custody import DeskContext
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.messages import OpenScreen
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
 from kiosk.widgets.bar_chart import MAX_STEP, BarChart
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.worker_jobs import on_the_worker
 
 REFRESH_SECONDS = 2.0
 PRINTER_CHECK_SECONDS = 10.0  # asking CUPS runs lpstat twice: often enough to notice a jam, not every refresh
@@ -134,10 +137,10 @@ def ends_words(days_left: int) -> str:
 
 
 class DashboardScreen(Screen[None]):
-    """Counts, the forms, the phones held for parents and the week-by-week trend, refreshed by a worker.
+    """Counts, the forms, the phones held for parents and the week-by-week trend, refreshed on the desk's worker.
 
-    The worker only reads and posts Refreshed (or RefreshFailed); the widgets are updated here, on the UI
-    thread, and only where something changed, so the cursor in a table stays where the user left it.
+    The worker only reads; its answer is posted as Refreshed (or RefreshFailed), and the widgets are updated here,
+    on the UI thread, and only where something changed, so the cursor in a table stays where the user left it.
     """
 
     AUTO_FOCUS = "#forms"
@@ -163,6 +166,13 @@ class DashboardScreen(Screen[None]):
             super().__init__()
             self.board = board
 
+    class RefreshFailed(Message):
+        """The figures could not be read; `message` says why, in the desk's words."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
     class PrinterChecked(Message):
         """The label printer was asked how it is (in its own worker: a slow print service never holds up the
         figures)."""
@@ -171,19 +181,12 @@ class DashboardScreen(Screen[None]):
             super().__init__()
             self.printer = printer
 
-    class RefreshFailed(Message):
-        """The figures could not be read; `message` says why, in the desk's words."""
-
-        def __init__(self, message: str) -> None:
-            super().__init__()
-            self.message = message
-
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.board: Dashboard | None = None
         self.printer: PrinterStatus | None = None
-        self.worker: Worker[None] | None = None
+        self.reading = False  # a reading of the figures is out on the desk's worker
         self.printer_worker: Worker[None] | None = None
         self.printer_asked_at = float("-inf")
         self.timer: Timer | None = None
@@ -253,29 +256,19 @@ class DashboardScreen(Screen[None]):
             return self.ctx.who.can(needs[action])
         return True
 
-    # ── reading, in a worker thread ─────────────────────────────────────────────────────────────────────
+    # ── reading, on the desk's worker ───────────────────────────────────────────────────────────────────
     def refresh_figures(self) -> None:
-        # A reading still under way (a busy database, a slow print service) is left to finish, not restarted.
-        if self.worker is None or not self.worker.is_running:
-            self.worker = self.read_figures()
+        # A reading still under way (a busy database) is left to finish, not asked for again behind itself.
+        if not self.reading:
+            self.reading = True
+            on_the_worker(self, partial(dashboard, self.ctx.clock, self.ctx.settings,
+                                        show_safeguarding=self.shows_safeguarding),
+                          then=lambda board: self.post_message(self.Refreshed(board)),
+                          failed=lambda error: self.post_message(self.RefreshFailed(error.message)))
         due = time.monotonic() - self.printer_asked_at >= PRINTER_CHECK_SECONDS
         if due and (self.printer_worker is None or not self.printer_worker.is_running):
             self.printer_asked_at = time.monotonic()
             self.printer_worker = self.check_printer()
-
-    @work(thread=True, exclusive=True, group="dashboard")
-    def read_figures(self) -> None:
-        worker = get_current_worker()
-        message: Message
-        try:
-            message = self.Refreshed(dashboard(self.ctx.clock, self.ctx.settings,
-                                               show_safeguarding=self.shows_safeguarding))
-        except DeskError as error:
-            message = self.RefreshFailed(error.message)
-        finally:
-            finished_reading()
-        if not worker.is_cancelled:
-            self.post_message(message)
 
     @work(thread=True, exclusive=True, group="dashboard-printer")
     def check_printer(self) -> None:
@@ -286,24 +279,26 @@ class DashboardScreen(Screen[None]):
     # ── showing, on the UI thread ───────────────────────────────────────────────────────────────────────
     @on(RefreshFailed)
     def failed(self, event: RefreshFailed) -> None:
+        self.reading = False
         self.query_one("#dash-problem", MessageLine).say(f"{event.message} (trying again every few seconds)")
 
     @on(Refreshed)
     def refreshed(self, event: Refreshed) -> None:
-        self.board = event.board
+        self.reading = False
+        board = self.board = event.board
         self.query_one("#dash-problem", MessageLine).clear()
         tz = self.ctx.settings.tz
-        at = local(event.board.at, tz)
+        at = local(board.at, tz)
         self.query_one("#dash-heading", Static).update(
             f"DASHBOARD · {long_day(at)} · updated {clock_time_seconds(at)} · refreshes by itself")
-        self.query_one("#dash-figures", Static).update(self.figures(event.board))
-        self.show_trend(event.board)
+        self.query_one("#dash-figures", Static).update(self.figures(board))
+        self.show_trend(board)
         # The labels depend on the chart's width, known only once it is laid out (the first reading comes
         # before that).
-        self.call_after_refresh(self.show_trend, event.board)
-        self.show_forms(event.board.forms)
-        self.show_held(event.board.held)
-        self.show_ending(event.board.ending)
+        self.call_after_refresh(self.show_trend, board)
+        self.show_forms(board.forms)
+        self.show_held(board.held)
+        self.show_ending(board.ending)
 
     @on(PrinterChecked)
     def printer_checked(self, event: PrinterChecked) -> None:

@@ -1,8 +1,14 @@
-"""Small dialogs the confiscation screens share: one line of text for a domain action, and 'parent informed'."""
+"""Small dialogs the confiscation screens share: one line of text for a domain action, and 'parent informed'.
+
+Each saves on the desk's worker (kiosk/widgets/worker_jobs.py) and stays open until the answer: its button says
+"Saving…" meanwhile, and Esc says to wait rather than leave the screen behind unsure whether it was saved (the
+database's own bound ends the wait within seconds, as NOT SAVED at worst)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,14 +23,19 @@ from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
+
+if TYPE_CHECKING:
+    from kiosk.custody.queries import CarerOption
 
 HOW_INFORMED = ("phone call", "email", "text message", "letter", "in person", "notice given to the pupil")
 SOMEONE_ELSE = -1
+READING_CARERS = -2  # the list's one choice while the carers are being read
 
 
 class TextPrompt(DeskCardKeys, ModalScreen[bool]):
-    """Asks for one line and hands it to `apply`. A desk error is shown in red and the dialog stays open;
-    success dismisses with True, Esc with False."""
+    """Asks for one line and hands it to `apply`, which runs on the desk's worker (a domain action: it touches no
+    widget). A desk error is shown in red and the dialog stays open; success dismisses with True, Esc with False."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
@@ -40,6 +51,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
         self.apply = apply
         self.placeholder = placeholder
         self.variant = variant
+        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt", classes="dialog"):
@@ -67,20 +79,30 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
             self.dismiss(False)
 
     def submit(self) -> None:
-        try:
-            self.apply(self.query_one("#prompt-input", Input).value)
-        except DeskError as error:
-            self.query_one("#prompt-error", MessageLine).say(error.message)
-            return
-        self.dismiss(True)
+        if self.saving is not None:
+            return  # the first press is still being saved
+        self.saving = BusyButton(self.query_one("#prompt-ok", Button))
+        self.query_one("#prompt-error", MessageLine).waiting(SAVING)
+        on_the_worker(self, partial(self.apply, self.query_one("#prompt-input", Input).value),
+                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
+
+    def refused(self, error: DeskError) -> None:
+        if self.saving is not None:
+            self.saving.done()
+            self.saving = None
+        self.query_one("#prompt-error", MessageLine).say(error.message)
 
     def action_cancel(self) -> None:
+        if self.saving is not None:
+            self.query_one("#prompt-error", MessageLine).waiting(STILL_SAVING)
+            return
         self.dismiss(False)
 
 
 class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
     """Records whether and how a parent or carer was told of a confiscation; dismisses with a one-line
-    summary for the screen behind, or None when cancelled."""
+    summary for the screen behind, or None when cancelled. The pupil's carers are read on the desk's worker as
+    it opens (the list says reading… until they come; Record waits for them)."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
@@ -91,11 +113,12 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
         super().__init__()
         self.ctx = ctx
         self.custody_id = custody_id
-        self.carers = carers_to_contact(pupil_id=pupil_id)
+        self.pupil_id = pupil_id
+        self.carers: tuple[CarerOption, ...] | None = None  # None until read
         self.pupil_name = pupil_name
+        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
-        carers = [(f"{c.name} ({c.relationship})" if c.relationship else c.name, c.id) for c in self.carers]
         with Vertical(id="informed", classes="dialog"):
             yield Label(f"Parent or carer informed · {self.pupil_name}", classes="dialog-title", markup=False)
             with Grid(classes="form"):
@@ -103,8 +126,8 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
                 yield Select([(how, how) for how in HOW_INFORMED], allow_blank=False, value=HOW_INFORMED[0],
                              id="informed-how", compact=True)
                 yield Label("Who was told")
-                yield Select([*carers, ("someone else (type the name below)", SOMEONE_ELSE)], allow_blank=False,
-                             value=carers[0][1] if carers else SOMEONE_ELSE, id="informed-who", compact=True)
+                yield Select([(f"the carers: {READING}", READING_CARERS)], allow_blank=False,
+                             value=READING_CARERS, id="informed-who", compact=True)
                 yield Label("Someone else")
                 yield Input(placeholder="name and relationship, if not listed", id="informed-other", compact=True)
                 yield Label("Notes")
@@ -112,15 +135,35 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
                             compact=True)
             yield MessageLine(id="informed-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Record (Enter)", variant="primary", id="informed-ok")
+                yield Button("Record (Enter)", variant="primary", id="informed-ok", disabled=True)
                 yield Button("Cancel (Esc)", id="informed-cancel")
+
+    def on_mount(self) -> None:
+        on_the_worker(self, partial(carers_to_contact, pupil_id=self.pupil_id), then=self.show_carers,
+                      failed=self.carers_not_read)
+
+    def show_carers(self, carers: tuple[CarerOption, ...]) -> None:
+        self.carers = carers
+        options = [(f"{c.name} ({c.relationship})" if c.relationship else c.name, c.id) for c in carers]
+        who = self.query_one("#informed-who", Select)
+        who.set_options([*options, ("someone else (type the name below)", SOMEONE_ELSE)])
+        who.value = options[0][1] if options else SOMEONE_ELSE
+        self.query_one("#informed-ok", Button).disabled = False
+        if self.focused is None:
+            self.query_one("#informed-ok", Button).focus()
+
+    def carers_not_read(self, error: DeskError) -> None:
+        # Who was told can still be typed under 'Someone else'; or Esc goes back.
+        self.show_carers(())
+        self.query_one("#informed-error", MessageLine).say(f"{error.message} Type who was told under "
+                                                           "'Someone else', or press Esc to go back.")
 
     def who_was_told(self) -> str:
         other = self.query_one("#informed-other", Input).value.strip()
         chosen = self.query_one("#informed-who", Select).value
         if other or chosen == SOMEONE_ELSE:
             return other
-        carer = next(c for c in self.carers if c.id == chosen)
+        carer = next(c for c in self.carers or () if c.id == chosen)
         return f"{carer.name} ({carer.relationship})" if carer.relationship else carer.name
 
     @on(Input.Submitted)
@@ -137,19 +180,28 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
             self.dismiss(None)
 
     def record(self) -> None:
+        if self.carers is None or self.saving is not None:
+            return  # the carers are still being read, or the first press is still being saved
         how = str(self.query_one("#informed-how", Select).value)
         who = self.who_was_told()
         error = self.query_one("#informed-error", MessageLine)
         if not who:
             error.say("Choose who was told, or type their name under 'Someone else'.")
             return
-        try:
-            record_parent_informed(self.ctx, self.custody_id, how=how, who=who,
-                                   notes=self.query_one("#informed-notes", Input).value.strip())
-        except DeskError as failure:
-            error.say(failure.message)
-            return
-        self.dismiss(f"{how} · {who}")
+        self.saving = BusyButton(self.query_one("#informed-ok", Button))
+        error.waiting(SAVING)
+        on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who,
+                                    notes=self.query_one("#informed-notes", Input).value.strip()),
+                      then=lambda _: dismiss_when_saved(self, f"{how} · {who}"), failed=self.refused)
+
+    def refused(self, failure: DeskError) -> None:
+        if self.saving is not None:
+            self.saving.done()
+            self.saving = None
+        self.query_one("#informed-error", MessageLine).say(failure.message)
 
     def action_cancel(self) -> None:
+        if self.saving is not None:
+            self.query_one("#informed-error", MessageLine).waiting(STILL_SAVING)
+            return
         self.dismiss(None)

@@ -64,19 +64,6 @@ def problem_words(problem: DeskError | str) -> str:
     return f"{headline} · {problem.message}" if headline else problem.message
 
 
-def guarded_read(problem: Callable[[str], None], func: Callable[..., object], *args: object,
-                 **kwargs: object) -> bool:
-    """Run a screen step that reads through the domain; a failure is shown with `problem` (in problem_words)
-    instead of ending the desk. True when the step completed. (The domain's reads guard themselves: a database
-    failure reaches here as StorageFailed, "NOT READ: …".)"""
-    try:
-        func(*args, **kwargs)
-    except DeskError as error:
-        problem(problem_words(error))
-        return False
-    return True
-
-
 # ── on the worker's thread: the domain's lookups, nothing that touches a widget ────────────────────────────────
 def who_scanned(scan: Scan, *, accept_admission_numbers: bool) -> Found:
     """The pupil a scanned tag, bag label or ID card names; UnknownTag (or another DeskError) when nobody."""

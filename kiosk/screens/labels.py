@@ -1,9 +1,12 @@
 """Tags & labels: print tag labels for one pupil, a form, a year, everyone or those never printed; replace a lost
-or damaged tag in one step. Printing runs in a worker, so the desk never waits for a printer."""
+or damaged tag in one step. Printing runs in a thread of its own, so the desk never waits for a printer; what the
+screen reads (the forms, what will print) is read on the desk's worker (kiosk/widgets/worker_jobs.py), reading… shown
+until it comes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from rich.markup import escape
 from textual import on, work
@@ -16,9 +19,10 @@ from textual.widgets.option_list import Option
 
 from kiosk.auth.roles import Permission
 from kiosk.config import Settings, data_dir
-from kiosk.custody import DeskContext, DeskError, resolve_pupil
+from kiosk.custody import DeskContext, DeskError, Resolved, resolve_pupil
 from kiosk.custody.codes import grouped
-from kiosk.custody.queries import forms_and_years
+from kiosk.custody.queries import OnRoll, forms_and_years
+from kiosk.errors import StorageFailed
 from kiosk.labels import (
     LAYOUTS,
     PRINTER_KINDS,
@@ -34,12 +38,13 @@ from kiosk.labels import (
     replace_tag_and_print,
 )
 from kiosk.screens.base import DeskCardScreen
-from kiosk.screens.finding import Found, guarded_read
+from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.worker_jobs import READING, on_the_worker
 
 # What to print, in the order the office thinks of it.
 WHAT = (("One pupil", "pupil"), ("A form", "form"), ("A year group", "year"), ("Everyone on roll", "everyone"),
@@ -132,6 +137,15 @@ def per_form_words(per_form: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(f"{form}: {count} label{'s' * (count != 1)}" for form, count in per_form)
 
 
+def preview_lines(choice: LabelChoice, layout: str, described: str) -> list[str]:
+    """On the desk's worker: what will print, line by line (it counts the tags)."""
+    shown = preview(choice, get_layout(layout), described)
+    lines = shown.lines()
+    if shown.total:
+        lines[1] = per_form_words(shown.per_form)  # "8A 1" alone did not say 1 what
+    return lines
+
+
 class LabelsScreen(DeskCardScreen):
     """Choose whose labels, the layout and the printer; see what will print; print in a worker; Retry on failure."""
 
@@ -174,8 +188,12 @@ class LabelsScreen(DeskCardScreen):
         self.found: Found | None = None
         self.retry_job: LabelsJob | None = None
         self.printing = False
-        on_roll = forms_and_years()
-        self.forms, self.years = on_roll.forms, on_roll.years
+        # The forms and year groups on roll: read as the screen opens, on the worker (the lists say reading…).
+        self.forms: tuple[str, ...] = ()
+        self.years: tuple[int, ...] = ()
+        self.previewing = False  # a preview is being read
+        self.preview_again = False  # the choice changed while it was: read again once it answers
+        self.preview_number = 0  # numbers each showing of the preview: an older count is not shown
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -195,11 +213,10 @@ class LabelsScreen(DeskCardScreen):
             yield Static(id="labels-pupil")
             with Horizontal(classes="labels-row", id="form-row"):
                 yield Label("Form")
-                yield Select([(f, f) for f in self.forms], prompt="choose a form", id="form", compact=True)
+                yield Select([], prompt=f"the forms: {READING}", id="form", compact=True)
             with Horizontal(classes="labels-row", id="year-row"):
                 yield Label("Year group")
-                yield Select([(f"Year {y}", y) for y in self.years], prompt="choose a year", id="year",
-                             compact=True)
+                yield Select([], prompt=f"the year groups: {READING}", id="year", compact=True)
             with Horizontal(classes="labels-row", id="never-row"):
                 yield Label("")
                 yield TickBox("only tags whose label was never printed", id="never", compact=True)
@@ -228,8 +245,21 @@ class LabelsScreen(DeskCardScreen):
     def on_mount(self) -> None:
         self.query_one("#preview").border_title = "what will print"
         self.query_one("#queues").display = False
+        on_the_worker(self, forms_and_years, then=self.show_on_roll, failed=self.on_roll_not_read)
         self.show_rows()
         self.show_retry(None)
+
+    def show_on_roll(self, on_roll: OnRoll) -> None:
+        self.forms, self.years = on_roll.forms, on_roll.years
+        form, year = self.query_one("#form", Select), self.query_one("#year", Select)
+        form.prompt, year.prompt = "choose a form", "choose a year"
+        form.set_options([(f, f) for f in self.forms])
+        year.set_options([(f"Year {y}", y) for y in self.years])
+
+    def on_roll_not_read(self, error: DeskError) -> None:
+        self.query_one("#form", Select).prompt = "the forms were not read"
+        self.query_one("#year", Select).prompt = "the year groups were not read"
+        self.show_result(f"{error.message} One pupil's labels can still be printed; Esc goes back.")
 
     # ── what the office chose ───────────────────────────────────────────────────────────────────────────
     @property
@@ -274,6 +304,7 @@ class LabelsScreen(DeskCardScreen):
         self.show_preview()
 
     def show_preview(self) -> None:
+        self.preview_number += 1  # a count asked for before now no longer says what will print
         box = self.query_one("#preview", Static)
         choice = self.choice()
         kind, target = self.printer_fields()
@@ -288,22 +319,43 @@ class LabelsScreen(DeskCardScreen):
                     "form": "Choose the form.", "year": "Choose the year group."}
             box.update(f"{asks.get(self.what, '')}\nPrinter: {escape(described)}")
             return
-        read: dict[str, list[str]] = {}
-
-        def count() -> None:
-            shown = preview(choice, get_layout(self.layout_key), described)
-            read["lines"] = shown.lines()
-            if shown.total:
-                read["lines"][1] = per_form_words(shown.per_form)  # "8A 1" alone did not say 1 what
-
-        if not guarded_read(self.show_result, count):
+        # Counted on the worker, one reading at a time: while one is out, a change (the printer's name being
+        # typed, say) asks for one more once it answers, rather than a reading per key.
+        if self.previewing:
+            self.preview_again = True
             return
-        lines = [escape(line) for line in read["lines"]]
-        if lines and not lines[0].startswith("No labels"):
-            lines[0] = f"[b]{lines[0]}[/]"
-        if unsuitable:
-            lines.append(f"[b]⚠ {escape(unsuitable)}[/]")
-        box.update("\n".join(lines))
+        self.previewing = True
+        number = self.preview_number
+
+        def counted(read: list[str]) -> None:
+            if not self.answered_preview(number):
+                return
+            lines = [escape(line) for line in read]
+            if lines and not lines[0].startswith("No labels"):
+                lines[0] = f"[b]{lines[0]}[/]"
+            if unsuitable:
+                lines.append(f"[b]⚠ {escape(unsuitable)}[/]")
+            box.update("\n".join(lines))
+
+        def not_counted(error: DeskError) -> None:
+            if self.answered_preview(number):
+                box.update(f"✖ {escape(error.message)}")
+                self.show_result(error.message)
+
+        job = on_the_worker(self, partial(preview_lines, choice, self.layout_key, described), then=counted,
+                            failed=not_counted)
+        if not job.done:
+            box.update(f"{READING}\nPrinter: {escape(described)}")
+
+    def answered_preview(self, number: int) -> bool:
+        """A preview's answer has come: False when the choice changed meanwhile (it is read again instead, or there
+        is nothing to count now)."""
+        self.previewing = False
+        if self.preview_again:
+            self.preview_again = False
+            self.show_preview()
+            return False
+        return number == self.preview_number
 
     @on(Select.Changed)
     def select_changed(self, event: Select.Changed) -> None:
@@ -441,18 +493,22 @@ class LabelsScreen(DeskCardScreen):
         self.show_preview()
 
     def refresh_found(self) -> None:
+        """Read the pupil's current tag again, on the worker: from now on the pupil is known by name, and their
+        current tag is the one to print."""
         found = self.found
         assert found is not None
 
-        def again() -> None:
-            try:
-                resolved = resolve_pupil(found.pupil.id)
-            except DeskError:
-                resolved = None
-            # From now on the pupil is known by name: their current tag is the one to print.
-            self.identified(replace(found, resolved=resolved, via="name search"))
+        def again(resolved: Resolved | None) -> None:
+            if self.found is found:
+                self.identified(replace(found, resolved=resolved, via="name search"))
 
-        guarded_read(self.show_result, again)
+        def no_tag(error: DeskError) -> None:
+            if isinstance(error, StorageFailed):
+                self.show_result(error.message)
+            else:
+                again(None)  # no active tag now (UnknownTag)
+
+        on_the_worker(self, partial(resolve_pupil, found.pupil.id), then=again, failed=no_tag)
 
     def show_retry(self, job: LabelsJob | None) -> None:
         self.retry_job = job

@@ -1,6 +1,12 @@
-"""The lock screen: the desk opens here and comes back here; it shows nothing about any pupil."""
+"""The lock screen: the desk opens here and comes back here; it shows nothing about any pupil.
+
+Signing in checks the PIN and records the attempt (a write), on the desk's worker like every database action: the
+screen says "checking…" while the database has not answered, and keeps taking keys (Esc starts again).
+"""
 
 from __future__ import annotations
+
+from functools import partial
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -10,17 +16,23 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
-from kiosk.auth.staff import SignedIn, SignInRefused, sign_in
+from kiosk.auth.staff import SignedIn, record_sign_out, sign_in
 from kiosk.clock import Clock, local
 from kiosk.config import Settings
+from kiosk.errors import DeskError
 from kiosk.formatting import clock_time
 from kiosk.keyring import Keyring
 from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.worker_jobs import on_the_worker
 
 ASK_WHO = "Your initials (or scan your staff badge), then Enter"
 ASK_PIN = "PIN for {who}, then Enter  (Esc: start again)"
+CHECKING = "Checking… (waiting for the database)"
+# Recorded when a sign-in the database confirmed only after the person had pressed Esc (or the desk was reset): the
+# desk does not open for whoever is at it now, and the trail says the session ended at once.
+ABANDONED = "started again before the sign-in was confirmed"
 
 
 class LockScreen(Screen[None]):
@@ -28,6 +40,15 @@ class LockScreen(Screen[None]):
 
     AUTO_FOCUS = "#sign-in"
     BINDINGS = [Binding("escape", "start_again", "Start again")]
+    # "Checking…" is no refusal: amber, under the box, where a refusal would be red (kiosk.tcss #sign-in-message).
+    DEFAULT_CSS = """
+    #sign-in-checking {
+        width: 100%;
+        height: auto;
+        color: $text-warning;
+        text-style: bold;
+    }
+    """
 
     class Unlocked(Message):
         """A member of staff signed in at this desk."""
@@ -42,6 +63,8 @@ class LockScreen(Screen[None]):
         self.keyring = keyring
         self.clock = clock
         self.who_typed: str | None = None  # step 2 when set
+        self.attempt = 0  # numbers each reset and each PIN sent, so an answer knows whether it is still wanted
+        self.checking: int | None = None  # the attempt whose PIN is being checked (the database has not answered)
 
     def compose(self) -> ComposeResult:
         yield TitleBar(school=self.settings.school_name, desk=self.settings.desk, clock=self.clock,
@@ -57,6 +80,9 @@ class LockScreen(Screen[None]):
             yield Label(ASK_WHO, id="sign-in-prompt")
             yield ScanBox(placeholder="initials", id="sign-in")
             yield Static("", id="sign-in-message")
+            checking = Static(CHECKING, id="sign-in-checking")
+            checking.display = False
+            yield checking
             if self.settings.lock_notice:
                 yield Static(self.settings.lock_notice, id="lock-notice")
         yield Footer()
@@ -75,7 +101,10 @@ class LockScreen(Screen[None]):
         self.set_class(event.size.width >= LARGE_FROM[0] and event.size.height >= LARGE_FROM[1], "-large")
 
     def reset(self, message: str = "") -> None:
-        """Back to step 1 with an empty box: nothing half-typed survives a lock or an idle spell."""
+        """Back to step 1 with an empty box: nothing half-typed survives a lock or an idle spell. A PIN still being
+        checked is given up on: if the database says yes after all, the desk does not open (see signed_in)."""
+        self.attempt += 1
+        self.checking = None
         self.who_typed = None
         box = self.query_one("#sign-in", ScanBox)
         box.clear()
@@ -83,6 +112,8 @@ class LockScreen(Screen[None]):
         box.placeholder = "initials"
         self.query_one("#sign-in-prompt", Label).update(ASK_WHO)
         self.query_one("#sign-in-message", Static).update(message)
+        self.query_one("#sign-in-message").display = True
+        self.query_one("#sign-in-checking").display = False
         box.focus()
 
     def action_start_again(self) -> None:
@@ -94,6 +125,9 @@ class LockScreen(Screen[None]):
         value = event.value.strip()
         if not value:
             return
+        if self.checking is not None:
+            self.query_one("#sign-in-checking", Static).update(f"{CHECKING}. Esc starts again.")
+            return
         if self.who_typed is None:
             self.who_typed = value
             box = self.query_one("#sign-in", ScanBox)
@@ -104,11 +138,30 @@ class LockScreen(Screen[None]):
             self.query_one("#sign-in-prompt", Label).update(ASK_PIN.format(who=shown))
             self.query_one("#sign-in-message", Static).update("")
             return
-        try:
-            who = sign_in(keyring=self.keyring, clock=self.clock, desk=self.settings.desk, who=self.who_typed,
-                          pin=value)
-        except SignInRefused as refused:
-            self.reset(refused.message)
+        self.attempt += 1
+        attempt = self.checking = self.attempt
+        job = on_the_worker(self, partial(sign_in, keyring=self.keyring, clock=self.clock, desk=self.settings.desk,
+                                          who=self.who_typed, pin=value),
+                            then=lambda who: self.signed_in(who, attempt),
+                            failed=lambda refused: self.refused(refused, attempt))
+        if not job.done:
+            checking = self.query_one("#sign-in-checking", Static)
+            checking.update(CHECKING)
+            checking.display = True  # in the refusal's place
+            self.query_one("#sign-in-message").display = False
+
+    def signed_in(self, who: SignedIn, attempt: int) -> None:
+        if attempt != self.checking:
+            # Esc (or the desk resetting) came first: whoever is at the desk now did not finish signing in. The
+            # session the database opened is closed in the trail at once.
+            on_the_worker(self, partial(record_sign_out, keyring=self.keyring, clock=self.clock, who=who,
+                                        reason=ABANDONED),
+                          then=lambda _: None, failed=lambda _: None)
             return
         self.reset()
         self.post_message(self.Unlocked(who))
+
+    def refused(self, refused: DeskError, attempt: int) -> None:
+        # A wrong PIN, a locked account, or the database not answering (NOT SAVED: the attempt was not recorded).
+        if attempt == self.checking:
+            self.reset(refused.message)

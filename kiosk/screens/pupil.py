@@ -4,11 +4,18 @@ tag or ID card, and see their page: tags, carers, exceptions, where their phone 
 Safeguarding: DSL notes are never shown here, to anyone (the DSL reads them on the Holds screen, where each
 reading is audited). For every other role, a record that was ever on a safeguarding hold shows only
 "held — refer to the DSL".
+
+Finding the pupil and reading their page run on the desk's worker (kiosk/widgets/worker_jobs.py): the screen says
+reading… meanwhile and keeps taking keys; the desk card is read at once, without the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on
@@ -19,23 +26,25 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, local_today
-from kiosk.custody import BadScan, DeskContext, PupilSummary, find_pupils, normalise
+from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, find_pupils, normalise
 from kiosk.custody.codes import grouped
 from kiosk.custody.confiscation import ladder_position
 from kiosk.custody.lookup import pupil_with_admission_number, pupil_with_tag
-from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, TagLine, form_named, pupil_page
+from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, PupilPage, TagLine, form_named, pupil_page
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.custody.states import REFER_TO_DSL as REFER
 from kiosk.custody.states import left_overnight, on_daily_cycle
 from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
 from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.base import DeskCardScreen
-from kiosk.screens.finding import guarded_read
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.wording import pupil_line, when_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.worker_jobs import READING, on_the_worker
+
+T = TypeVar("T")
 
 SCAN_PROMPT = "type a name or a form (e.g. 9C), or scan a tag or ID card"
 HINT = ("Type any part of a pupil's name (legal or preferred; accents optional), a form such as 9C, or scan the "
@@ -46,6 +55,56 @@ HINT = ("Type any part of a pupil's name (legal or preferred; accents optional),
 # with 2 cells of padding each, the body's padding and scrollbar (4) and the table's own scrollbar (2).
 NARROW_STAFF_WIDTH = 14
 NARROW_HISTORY_OTHER_CELLS = 16 + 2 + NARROW_STAFF_WIDTH + 2 + 2 + 4 + 2
+
+
+@dataclass(frozen=True)
+class LookedUp:
+    """Who what was typed or scanned means (read on the desk's worker): the pupils it names, as the search box
+    words them ("form 9C", "'webb'"), or why nobody."""
+
+    pupils: tuple[PupilSummary, ...] = ()
+    typed: str = ""
+    problem: str | None = None
+
+
+def look_up(typed: str) -> LookedUp:
+    """On the worker: a form's name, a tag (a retired one still names its pupil), an ID card, or part of a name."""
+    form = form_named(text=typed)
+    if form is not None:
+        return LookedUp(form.pupils, f"form {form.form}")
+    try:
+        scan = normalise(typed)
+    except BadScan as error:
+        return LookedUp(problem=error.message)
+    if isinstance(scan, TagScan):
+        pupil = pupil_with_tag(code=scan.code)
+        if pupil is None:
+            return LookedUp(problem=f"Tag {grouped(scan.code)} is not on this kiosk. Type the pupil's name instead.")
+        return LookedUp((pupil,), typed)
+    if isinstance(scan, AdmissionNumberScan):
+        pupil = pupil_with_admission_number(number=scan.number)
+        if pupil is None:
+            return LookedUp(problem=f"No pupil has admission number {scan.number}. Check the card, or type the name.")
+        return LookedUp((pupil,), typed)
+    if isinstance(scan, NameSearch):
+        return LookedUp(tuple(find_pupils(scan, limit=40, include_left=True)), f"'{typed}'")
+    return LookedUp(problem="That is not a pupil's tag, ID card or name.")
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """A pupil's page and their confiscations this term, read together on the worker (page None: no longer on
+    the roster)."""
+
+    page: PupilPage | None
+    confiscations_this_term: int
+
+
+def read_page(ctx: DeskContext, pupil_id: int, dsl: bool) -> PageRead:
+    page = pupil_page(pupil_id=pupil_id, dsl=dsl)
+    if page is None:
+        return PageRead(None, 0)
+    return PageRead(page, ladder_position(ctx, pupil_id, including_new=False).count_this_term)
 
 
 def cut(text: str, width: int) -> str:
@@ -75,6 +134,7 @@ class PupilScreen(DeskCardScreen):
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
         self.pupil: PupilSummary | None = None
+        self.asked = 0  # numbers each look-up and page asked for: only the latest one's answer is shown
 
     @property
     def started(self) -> bool:
@@ -130,6 +190,27 @@ class PupilScreen(DeskCardScreen):
     def problem(self, message: str) -> None:
         self.query_one("#pupil-problem", MessageLine).say(message)
 
+    def ask(self, run: Callable[[], T], then: Callable[[T], None], waiting: str) -> None:
+        """A read on the desk's worker; the line under the box says `waiting` until it answers. Only the latest
+        read asked for is shown (a slow answer never replaces a later search's)."""
+        self.asked += 1
+        asked = self.asked
+        line = self.query_one("#pupil-problem", MessageLine)
+
+        def answered(value: T) -> None:
+            if asked == self.asked:
+                if line.severity == "waiting":
+                    line.clear()
+                then(value)
+
+        def not_read(error: DeskError) -> None:
+            if asked == self.asked:
+                self.problem(error.message)
+
+        job = on_the_worker(self, run, then=answered, failed=not_read)
+        if not job.done:
+            line.waiting(waiting)
+
     # ── finding ─────────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#scan")
     def scanned(self, event: ScanBox.Scanned) -> None:
@@ -137,35 +218,24 @@ class PupilScreen(DeskCardScreen):
         if not self.allowed or not event.value.strip():
             return
         self.query_one("#pupil-problem", MessageLine).clear()
-        guarded_read(self.problem, self.find, event.value)
+        self.find(event.value)
 
     def find(self, raw: str) -> None:
         typed = raw.strip()
-        form = form_named(text=typed)
-        if form is not None:
-            self.choose(list(form.pupils), f"form {form.form}")
-            return
         try:
             scan = normalise(typed)
-        except BadScan as error:
-            self.problem(error.message)
+        except BadScan:
+            scan = None  # perhaps a form's name: the look-up says
+        if isinstance(scan, CommandScan):  # the desk card needs no database: acted on at once
+            self.desk_card(scan.command, typed)
             return
-        if isinstance(scan, TagScan):
-            pupil = pupil_with_tag(code=scan.code)  # a retired tag still names its pupil
-            if pupil is None:
-                self.problem(f"Tag {grouped(scan.code)} is not on this kiosk. Type the pupil's name instead.")
-                return
-            self.show_pupil(pupil)
-        elif isinstance(scan, AdmissionNumberScan):
-            pupil = pupil_with_admission_number(number=scan.number)
-            if pupil is None:
-                self.problem(f"No pupil has admission number {scan.number}. Check the card, or type the name.")
-                return
-            self.show_pupil(pupil)
-        elif isinstance(scan, NameSearch):
-            self.choose(find_pupils(scan, limit=40, include_left=True), f"'{typed}'")
-        elif isinstance(scan, CommandScan):
-            self.desk_card(scan.command, raw.strip())
+        self.ask(partial(look_up, typed), self.looked_up, f"Looking up '{typed}': {READING}")
+
+    def looked_up(self, found: LookedUp) -> None:
+        if found.problem is not None:
+            self.problem(found.problem)
+            return
+        self.choose(list(found.pupils), found.typed)
 
     def choose(self, pupils: list[PupilSummary], typed: str) -> None:
         if not pupils:
@@ -178,17 +248,22 @@ class PupilScreen(DeskCardScreen):
 
         def chosen(pupil_id: int | None) -> None:
             if pupil_id is not None:
-                guarded_read(self.problem, self.show_pupil, by_id[pupil_id])
+                self.show_pupil(by_id[pupil_id])
 
         self.app.push_screen(PupilPicker(pupils, mode="see", typed=typed.strip("'")), chosen)
 
     # ── the page ────────────────────────────────────────────────────────────────────────────────────────
     def show_pupil(self, found: PupilSummary) -> None:
-        page = pupil_page(pupil_id=found.id, dsl=self.dsl)
+        """Read the pupil's page on the worker, then show it."""
+        self.ask(partial(read_page, self.ctx, found.id, self.dsl), self.show_page,
+                 f"{found.name}'s page: {READING}")
+
+    def show_page(self, read: PageRead) -> None:
+        page = read.page
         if page is None:
             self.problem("That pupil is no longer on the roster. Search again.")
             return
-        count = ladder_position(self.ctx, found.id, including_new=False).count_this_term
+        count = read.confiscations_this_term
         pupil = self.pupil = page.pupil
         # A page is showing: the search box shrinks to one line and the page gets the room.
         box = self.query_one("#scan", ScanBox)

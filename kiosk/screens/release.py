@@ -3,6 +3,8 @@ their ID, re-enter your PIN, and save the release receipt."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -14,24 +16,48 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
-from kiosk.custody import DeskContext, DeskError
-from kiosk.custody.queries import PhoneRecord, carers_to_contact, confiscations_held, last_confiscation
+from kiosk.custody import DeskContext, DeskError, PupilSummary
+from kiosk.custody.queries import (
+    CarerOption,
+    LastConfiscation,
+    PhoneRecord,
+    carers_to_contact,
+    confiscations_held,
+    last_confiscation,
+)
 from kiosk.custody.release import Authorisation, ReleaseReceipt, release_to_carer
 from kiosk.custody.states import confiscation_words
 from kiosk.formatting import long_day, weekday_date
 from kiosk.messages import OpenScreen
 from kiosk.screens.base import FindingScreen
-from kiosk.screens.finding import Found, guarded_read
+from kiosk.screens.finding import Found
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import pupil_line, when_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker, unattended_save
 
 HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type their name). The collector must be "
         "on the pupil's contact list from the MIS, or the head or DSL must authorise them.")
 ON_HOLD = "✖ ON A SAFEGUARDING HOLD: it cannot be released. Refer to the DSL."
+
+
+@dataclass(frozen=True)
+class HeldFor:
+    """What the screen shows once the pupil is found, read together on the desk's worker: who may collect, the
+    confiscated phones still held, and how the last one ended (said when none is held)."""
+
+    carers: tuple[CarerOption, ...]
+    phones: tuple[PhoneRecord, ...]
+    last: LastConfiscation | None
+
+
+def read_held(pupil_id: int) -> HeldFor:
+    """On the worker."""
+    return HeldFor(carers_to_contact(pupil_id=pupil_id), confiscations_held(pupil_id=pupil_id),
+                   last_confiscation(pupil_id=pupil_id))
 
 
 class ReleaseScreen(FindingScreen):
@@ -54,6 +80,10 @@ class ReleaseScreen(FindingScreen):
         self.custody_id: int | None = None
         self.receipt: ReleaseReceipt | None = None
         self.receipt_path: Path | None = None
+        self.last: LastConfiscation | None = None  # how the pupil's last confiscation ended (read with the phones)
+        self.reading = False  # the pupil's phones are being read
+        self.refusal: str | None = None  # a refused release, shown once the phones are read again
+        self.releasing: BusyButton | None = None  # while the release's write is out: Release is disabled
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -151,7 +181,7 @@ class ReleaseScreen(FindingScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         phone = self.chosen_phone
         if action == "release":
-            return phone is not None and phone.releasable and self.receipt is None
+            return phone is not None and phone.releasable and self.receipt is None and self.releasing is None
         if action == "safeguarding":
             return (phone is not None and phone.can_go_on_hold and self.receipt is None
                     and self.ctx.who.can(Permission.FLAG_SAFEGUARDING))
@@ -161,19 +191,55 @@ class ReleaseScreen(FindingScreen):
 
     # ── finding the phone (the pupil is found the way the desk finds one: FindingScreen) ────────────────
     def identified(self, found: Found) -> None:
+        if self.releasing is not None:  # the phone on screen is being released: it stays until the answer
+            self.show_problem("Wait: this release is still being saved. Scan the next one once it says RELEASED "
+                              "(or NOT SAVED).", "warning")
+            return
         self.pupil = found.pupil
         self.pupil_chosen()
         self.query_one("#release-pupil", Static).update(pupil_line(found.pupil))
-        choice = self.query_one(CollectorChoice)
-        choice.carers = carers_to_contact(pupil_id=found.pupil.id)
         self.query_one("#release-error", MessageLine).clear()
         # A scanned bag label means that phone; otherwise the first still releasable.
-        self.load_phones(prefer_tag=found.tag_id if found.via == "tag" else None)
-        choice.focus_when_shown = self.chosen_phone is not None and self.chosen_phone.releasable
+        self.load_phones(prefer_tag=found.tag_id if found.via == "tag" else None, carers=True)
 
-    def load_phones(self, *, prefer_tag: int | None = None) -> None:
-        assert self.pupil is not None
-        self.phones = {c.id: c for c in confiscations_held(pupil_id=self.pupil.id)}
+    def load_phones(self, *, prefer_tag: int | None = None, carers: bool = False) -> None:
+        """Read the pupil's held phones (and, for a pupil just found, their carers) on the worker; the status line
+        says reading… until they come. Another desk may have released or held one meanwhile: this is how it is."""
+        pupil = self.pupil
+        assert pupil is not None
+        self.reading = True  # Release waits for it
+        if carers:  # a pupil just found: nothing of the last one stays on screen meanwhile
+            self.phones, self.custody_id = {}, None
+            self.query_one("#phones", DataTable).clear()
+            status = self.query_one("#phone-status", Static)
+            status.set_classes("")
+            status.update(f"The phones held for {pupil.name}: {READING}")
+            self.show_step()
+        on_the_worker(self, partial(read_held, pupil.id),
+                      then=lambda held: self.show_phones(pupil, held, prefer_tag=prefer_tag, carers=carers),
+                      failed=lambda error: self.phones_not_read(pupil, error))
+
+    def phones_not_read(self, pupil: PupilSummary, error: DeskError) -> None:
+        if pupil is not self.pupil:
+            return  # another pupil was found since
+        self.reading = False
+        self.phones, self.custody_id = {}, None
+        self.query_one("#phones", DataTable).clear()
+        status = self.query_one("#phone-status", Static)
+        status.set_classes("-refused")
+        status.update(f"✖ {error.message} Scan again, or press Esc to go back.")
+        self.show_step()
+        self.show_refusal()
+
+    def show_phones(self, pupil: PupilSummary, held: HeldFor, *, prefer_tag: int | None, carers: bool) -> None:
+        if pupil is not self.pupil:
+            return  # another pupil was found since
+        self.reading = False
+        self.last = held.last
+        choice = self.query_one(CollectorChoice)
+        if carers:
+            choice.carers = held.carers
+        self.phones = {c.id: c for c in held.phones}
         table = self.query_one("#phones", DataTable)
         table.clear()
         for phone in self.phones.values():
@@ -187,11 +253,25 @@ class ReleaseScreen(FindingScreen):
         self.choose_phone(preferred[0].id if preferred else None)
         if preferred:
             table.move_cursor(row=table.get_row_index(str(preferred[0].id)))
+        if carers:
+            choice.focus_when_shown = self.chosen_phone is not None and self.chosen_phone.releasable
+        self.show_refusal()
+
+    def show_refusal(self) -> None:
+        """A release refused a moment ago, said where it can be seen now the phones are read again: under the
+        form while it is shown, else at the top (the form goes when the phone can no longer be released)."""
+        if self.refusal is None:
+            return
+        message, self.refusal = self.refusal, None
+        shown = self.query_one("#release-error" if self.query_one("#release-form").display else "#problem",
+                               MessageLine)
+        shown.say(message)
+        self.call_after_refresh(shown.scroll_visible)
 
     @on(DataTable.RowHighlighted, "#phones")
     def phone_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None and int(event.row_key.value) != self.custody_id:
-            guarded_read(self.show_problem, self.choose_phone, int(event.row_key.value))
+            self.choose_phone(int(event.row_key.value))
 
     def choose_phone(self, custody_id: int | None) -> None:
         self.custody_id = custody_id
@@ -215,7 +295,7 @@ class ReleaseScreen(FindingScreen):
 
     def nothing_held_text(self) -> str:
         assert self.pupil is not None
-        last = last_confiscation(pupil_id=self.pupil.id)
+        last = self.last
         nothing = f"⚠ No confiscated phone is held for {self.pupil.name}."
         ended = last.words(tz=self.ctx.settings.tz, today=local_today(self.ctx.clock, self.ctx.settings.tz)) \
             if last else ""
@@ -243,8 +323,10 @@ class ReleaseScreen(FindingScreen):
 
     # ── releasing ───────────────────────────────────────────────────────────────────────────────────────
     def action_release(self) -> None:
+        """The release is saved on the desk's worker (the PIN is checked there too); Release stays disabled until
+        the answer, and RELEASED shows only once the commit has returned."""
         phone = self.chosen_phone
-        if phone is None or self.receipt is not None:
+        if phone is None or self.receipt is not None or self.releasing is not None or self.reading:
             return
         error = self.query_one("#release-error", MessageLine)
         choice = self.query_one(CollectorChoice).chosen
@@ -257,24 +339,35 @@ class ReleaseScreen(FindingScreen):
             authorisation = Authorisation(initials=self.value("auth-initials").strip(), pin=self.value("auth-pin"),
                                           reason=self.value("auth-reason"))
         someone_else = choice == SOMEONE_ELSE
-        try:
-            receipt = release_to_carer(
-                self.ctx, phone.id, pin=self.value("pin"), id_seen=self.value("id-seen"),
-                carer_id=None if someone_else else choice,
-                collector_name=self.value("collector-name") if someone_else else "",
-                relationship=self.value("collector-relationship") if someone_else else "",
-                authorisation=authorisation)
-        except DeskError as failure:
-            self.forget_pins()
-            # Another desk may have released or held it meanwhile: show the phone as it is now, and the
-            # refusal where it can be seen (the form goes when the phone can no longer be released).
-            guarded_read(self.show_problem, self.load_phones, prefer_tag=phone.tag_id)
-            shown = error if self.query_one("#release-form").display else self.query_one("#problem", MessageLine)
-            shown.say(failure.message)
-            self.call_after_refresh(shown.scroll_visible)
-            return
-        self.forget_pins()
-        error.clear()
+        run = partial(release_to_carer, self.ctx, phone.id, pin=self.value("pin"), id_seen=self.value("id-seen"),
+                      carer_id=None if someone_else else choice,
+                      collector_name=self.value("collector-name") if someone_else else "",
+                      relationship=self.value("collector-relationship") if someone_else else "",
+                      authorisation=authorisation)
+        self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
+        self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")
+        error.waiting(SAVING)
+        self.refresh_bindings()
+        on_the_worker(self, run, then=self.released, failed=lambda failure: self.not_released(phone, failure),
+                      unattended=unattended_save(f"The release (bag {phone.seal_number or '—'})"))
+
+    def _answered(self) -> None:
+        if self.releasing is not None:
+            self.releasing.done()
+            self.releasing = None
+        self.refresh_bindings()
+
+    def not_released(self, phone: PhoneRecord, failure: DeskError) -> None:
+        self._answered()
+        # Another desk may have released or held it meanwhile: the phone is read again and shown as it is now,
+        # with the refusal (show_refusal).
+        self.query_one("#release-error", MessageLine).say(failure.message)
+        self.refusal = failure.message
+        self.load_phones(prefer_tag=phone.tag_id)
+
+    def released(self, receipt: ReleaseReceipt) -> None:
+        self._answered()
+        self.query_one("#release-error", MessageLine).clear()
         self.clear_problem()  # a warning about the form is stale once the phone is released
         self.receipt = receipt
         # Here, not at the top: the PDF library takes a noticeable time to load.
@@ -307,7 +400,7 @@ class ReleaseScreen(FindingScreen):
 
         def done(held: bool | None) -> None:
             if held:
-                guarded_read(self.show_problem, self.load_phones, prefer_tag=phone.tag_id)
+                self.load_phones(prefer_tag=phone.tag_id)
 
         self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=phone.id, pupil_name=self.pupil.name), done)
 

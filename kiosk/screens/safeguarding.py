@@ -3,11 +3,15 @@
 Only the DSL and the head ever see a DSL note's text, and only on the holds screen after asking to read it
 (each reading is an audit event). Nothing here shows note text to anyone else, not even the person who
 wrote the concern.
+
+Every read and write runs on the desk's worker (kiosk/widgets/worker_jobs.py); a dialog stays open until its
+answer ("Saving…" on its button), the holds screen says reading… until its list and notes come.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -21,6 +25,7 @@ from kiosk.auth.roles import Permission
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.queries import Hold, dsl_note_count, holds_now
 from kiosk.custody.safeguarding import (
+    NoteView,
     PoliceHandover,
     add_dsl_note,
     clear_hold,
@@ -31,12 +36,12 @@ from kiosk.custody.safeguarding import (
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
-from kiosk.screens.finding import guarded_read
 from kiosk.screens.wording import since_text, when_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
 
 ACKNOWLEDGE = "I have read these instructions and I am following them now"
 
@@ -55,6 +60,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         self.ctx = ctx
         self.custody_id = custody_id
         self.pupil_name = pupil_name
+        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="flag", classes="dialog -danger"):
@@ -81,18 +87,30 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         if event.button.id == "flag-ok":
             self.flag()
         else:
-            self.dismiss(False)
+            self.action_cancel()
 
     def flag(self) -> None:
-        try:
-            flag_safeguarding(self.ctx, self.custody_id, concern=self.query_one("#concern", Input).value,
-                              acknowledged=self.query_one("#acknowledged", Checkbox).value)
-        except DeskError as error:
-            self.query_one("#flag-error", MessageLine).say(error.message)
-            return
-        self.dismiss(True)
+        """Saved on the desk's worker; the dialog dismisses True only once the hold is committed."""
+        if self.saving is not None:
+            return  # the first press is still being saved
+        self.saving = BusyButton(self.query_one("#flag-ok", Button))
+        self.query_one("#flag-error", MessageLine).waiting(SAVING)
+        on_the_worker(self, partial(flag_safeguarding, self.ctx, self.custody_id,
+                                    concern=self.query_one("#concern", Input).value,
+                                    acknowledged=self.query_one("#acknowledged", Checkbox).value),
+                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
+
+    def refused(self, error: DeskError) -> None:
+        if self.saving is not None:
+            self.saving.done()
+            self.saving = None
+        self.query_one("#flag-error", MessageLine).say(error.message)
 
     def action_cancel(self) -> None:
+        # Not while the hold is being saved: the screen behind must learn whether the phone is on hold.
+        if self.saving is not None:
+            self.query_one("#flag-error", MessageLine).waiting(STILL_SAVING)
+            return
         self.dismiss(False)
 
 
@@ -122,12 +140,24 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
             yield Label(f"⚠ {title} on a safeguarding hold", id="alert-title", classes="dialog-title")
             yield Label("Waiting for the DSL. Each is sealed, switched off and must not be released.",
                         classes="dialog-hint")
-            yield Static(Text("\n".join(f"• {hold_line(c, self.ctx)}" for c in self.holds[:8])), id="alert-list")
-            if count > 8:
-                yield Label(f"… and {count - 8} more", classes="dialog-hint")
+            yield Static(READING, id="alert-list")
+            more = Label("", id="alert-more", classes="dialog-hint")
+            more.display = False
+            yield more
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Open the holds (Enter)", variant="error", id="alert-open")
                 yield Button("Later (Esc)", id="alert-later")
+
+    def on_mount(self) -> None:
+        self.show_holds(tuple(self.holds))
+
+    def show_holds(self, holds: tuple[Hold, ...]) -> None:
+        count = len(holds)
+        self.query_one("#alert-list", Static).update(Text("\n".join(f"• {hold_line(c, self.ctx)}"
+                                                                    for c in holds[:8])))
+        more = self.query_one("#alert-more", Label)
+        more.update(f"… and {count - 8} more" if count > 8 else "")
+        more.display = count > 8
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
@@ -157,6 +187,7 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
         self.custody_id = custody_id
         self.pupil_name = pupil_name
         self.school_seal = school_seal
+        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="police", classes="dialog -danger"):
@@ -189,20 +220,31 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
         if event.button.id == "police-ok":
             self.hand_over()
         else:
-            self.dismiss(False)
+            self.action_cancel()
 
     def hand_over(self) -> None:
+        """Saved on the desk's worker; the dialog dismisses True only once the handover is committed."""
+        if self.saving is not None:
+            return  # the first press is still being saved
         handover = PoliceHandover(officer_name=self.value("officer-name"), officer_number=self.value("officer-number"),
                                   force=self.value("force"), crime_reference=self.value("crime-ref"),
                                   seal_number=self.value("evidence-seal"))
-        try:
-            hand_to_police(self.ctx, self.custody_id, handover)
-        except DeskError as error:
-            self.query_one("#police-error", MessageLine).say(error.message)
-            return
-        self.dismiss(True)
+        self.saving = BusyButton(self.query_one("#police-ok", Button))
+        self.query_one("#police-error", MessageLine).waiting(SAVING)
+        on_the_worker(self, partial(hand_to_police, self.ctx, self.custody_id, handover),
+                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
+
+    def refused(self, error: DeskError) -> None:
+        if self.saving is not None:
+            self.saving.done()
+            self.saving = None
+        self.query_one("#police-error", MessageLine).say(error.message)
 
     def action_cancel(self) -> None:
+        # Not while the handover is being saved: the holds screen must learn whether the phone went.
+        if self.saving is not None:
+            self.query_one("#police-error", MessageLine).waiting(STILL_SAVING)
+            return
         self.dismiss(False)
 
 
@@ -227,6 +269,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.ctx = ctx
         self.holds: dict[int, Hold] = {}
         self.current: int | None = None
+        self.notes_asked = 0  # numbers each reading of the notes, so only the latest asked is shown
 
     @property
     def allowed(self) -> bool:
@@ -263,15 +306,25 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.refresh_holds()
 
     def refresh_holds(self) -> None:
-        guarded_read(lambda message: self.say(message, ok=False), self.reload)
+        """Read the holds on the desk's worker; the list says reading… until they come."""
+        self.query_one("#holds-empty", Static).update(f"The phones on a safeguarding hold: {READING}")
+        self.query_one("#holds-empty").display = not self.holds
+        on_the_worker(self, holds_now, then=self.reload, failed=self.not_read)
+
+    def not_read(self, error: DeskError) -> None:
+        """A reading failed: said under the list, which keeps what it showed (or says nothing was read)."""
+        self.say(error.message, ok=False)
+        if not self.holds:
+            self.query_one("#holds-empty", Static).update("The holds could not be read. Press Esc to go back.")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("read_notes", "add_note", "clear_hold", "police"):
             return self.allowed and self.current is not None
         return True
 
-    def reload(self) -> None:
-        self.holds = {h.record.id: h for h in holds_now()}
+    def reload(self, holds: tuple[Hold, ...]) -> None:
+        self.holds = {h.record.id: h for h in holds}
+        self.query_one("#holds-empty", Static).update("No phone is on a safeguarding hold.")
         table = self.query_one("#holds", DataTable)
         table.clear()
         for hold in self.holds.values():
@@ -285,29 +338,40 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
     @on(DataTable.RowHighlighted, "#holds")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
-            guarded_read(lambda message: self.say(message, ok=False), self.show_hold, int(event.row_key.value))
+            self.show_hold(int(event.row_key.value))
 
     def show_hold(self, custody_id: int | None) -> None:
-        """Facts about the chosen hold; notes stay hidden until asked for (each reading is audited)."""
+        """Facts about the chosen hold (its count of notes read on the worker); notes stay hidden until asked
+        for (each reading is audited)."""
         self.current = custody_id
         self.query_one("#hold-detail").display = custody_id is not None
         self.hide_notes()
         self.refresh_bindings()
         if custody_id is None:
             return
+        self.query_one("#hold-facts", Static).update(self.facts(custody_id, None))
+
+        def counted(notes: int) -> None:
+            if self.current == custody_id:
+                self.query_one("#hold-facts", Static).update(self.facts(custody_id, notes))
+
+        on_the_worker(self, partial(dsl_note_count, custody_id=custody_id), then=counted,
+                      failed=lambda error: self.say(error.message, ok=False))
+
+    def facts(self, custody_id: int, notes: int | None) -> Text:
+        """What the kiosk knows of one hold; `notes`: how many DSL notes it has (None while being read)."""
         hold = self.holds[custody_id]
         custody = hold.record
-        notes = dsl_note_count(custody_id=custody_id)
-        facts = Text.assemble(
+        counted = (f"DSL notes: {READING}" if notes is None else f"{notes} DSL note{'s' if notes != 1 else ''}")
+        return Text.assemble(
             (f"{hold.pupil.name} · {hold.pupil.form}", "bold"),
             f" · MIS {hold.pupil.mis_id}\n",
             f"Confiscated {when_text(custody.opened_at, self.ctx)} by {custody.confiscated_by_name or '—'}"
             f" ({custody.reason_category or '—'}, {custody.location or 'place not recorded'})\n",
             f"Bag {custody.seal_number or '—'} · condition: {custody.condition or 'not recorded'}\n",
-            (f"{notes} DSL note{'s' if notes != 1 else ''}", "bold"),
+            (counted, "bold"),
             " · reading them is recorded in the audit log",
         )
-        self.query_one("#hold-facts", Static).update(facts)
 
     def hide_notes(self) -> None:
         notes = self.query_one("#hold-notes", Static)
@@ -329,13 +393,28 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.dismiss()
 
     def action_read_notes(self) -> None:
+        """The notes are read on the desk's worker (the reading is an audit event, so a write); reading… shows in
+        their place until they come."""
         if self.current is None:
             return
-        try:
-            notes = read_dsl_notes(self.ctx, self.current)
-        except DeskError as error:
-            self.say(error.message, ok=False)
-            return
+        custody_id = self.current
+        self.notes_asked += 1
+        asked = self.notes_asked
+        shown = self.query_one("#hold-notes", Static)
+        shown.update(Text(f"DSL notes: {READING}", style="bold"))
+        shown.display = True
+        on_the_worker(self, partial(read_dsl_notes, self.ctx, custody_id),
+                      then=lambda notes: self.show_notes(custody_id, asked, notes),
+                      failed=lambda error: self.notes_not_read(custody_id, asked, error))
+
+    def notes_not_read(self, custody_id: int, asked: int, error: DeskError) -> None:
+        if custody_id == self.current and asked == self.notes_asked:
+            self.hide_notes()
+        self.say(error.message, ok=False)
+
+    def show_notes(self, custody_id: int, asked: int, notes: list[NoteView]) -> None:
+        if custody_id != self.current or asked != self.notes_asked:
+            return  # another hold was chosen since, or the notes were asked for again
         text = Text()
         text.append("DSL notes (this reading is recorded)", style="bold")
         for note in notes:
@@ -356,7 +435,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         def done(saved: bool | None) -> None:
             if saved:
                 self.say("Note added.")
-                guarded_read(lambda message: self.say(message, ok=False), self.show_hold, custody_id)
+                self.show_hold(custody_id)
                 if notes_open:
                     self.action_read_notes()
 
@@ -394,15 +473,22 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
             self.refresh_holds()
             # Here, not at the top: the PDF library takes a noticeable time to load.
             from kiosk.documents.custody_papers import police_receipt
+
+            # The receipt reads the record: on the worker, behind the list's reading (NOT READ on failure).
+            self.say(f"{name}'s phone is with the police. Making the receipt: {READING}")
+            on_the_worker(self, partial(police_receipt, custody_id, self.ctx.settings),
+                          then=lambda pdf: save_receipt(pdf),
+                          failed=lambda error: self.say(f"Handed to the police, but the receipt could not be "
+                                                        f"saved: {error.message}", ok=False))
+
+        def save_receipt(pdf: bytes) -> None:
             from kiosk.documents.saved import save_paper
 
             try:
-                pdf = police_receipt(custody_id, self.ctx.settings)  # it reads the record: NOT READ on failure
                 path = save_paper(pdf, kind="police-receipt", custody_id=custody_id, at=self.ctx.clock.now(),
                                   tz=self.ctx.settings.tz)
-            except (OSError, DeskError) as error:
-                why = error.message if isinstance(error, DeskError) else str(error)
-                self.say(f"Handed to the police, but the receipt could not be saved: {why}", ok=False)
+            except OSError as error:
+                self.say(f"Handed to the police, but the receipt could not be saved: {error}", ok=False)
                 return
             self.say(f"{name}'s phone is with the police. Receipt saved: {path}")
 

@@ -5,6 +5,9 @@ A search is recorded even when nothing was found, and with or without a confisca
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -23,6 +26,7 @@ from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import SUBMIT_KEYS
 from kiosk.widgets.tick_box import TickBox
+from kiosk.widgets.worker_jobs import SAVING, BusyButton, on_the_worker, unattended_save
 
 HINT = ("Find the pupil first. A search is recorded whatever it found, even nothing, with or without a "
         "confiscation; the Designated Safeguarding Lead is always told.")
@@ -83,6 +87,7 @@ class SearchRecordScreen(FindingScreen):
         self.pupil = pupil
         self.custody_id = custody_id
         self.saved = False
+        self.saving: BusyButton | None = None  # while the search's write is out: Save is disabled
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -138,10 +143,13 @@ class SearchRecordScreen(FindingScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "save":
-            return self.pupil is not None and not self.saved
+            return self.pupil is not None and not self.saved and self.saving is None
         return True
 
     def identified(self, found: Found) -> None:
+        if self.saving is not None:  # the form on screen is the one being saved: it stays until the answer
+            self.show_problem("Wait: this search is still being saved.", "warning")
+            return
         self.pupil = found.pupil
         self.saved = False
         self.pupil_chosen()
@@ -154,21 +162,40 @@ class SearchRecordScreen(FindingScreen):
         return self.query_one(f"#{field_id}", Input).value
 
     def action_save(self) -> None:
-        if self.pupil is None or self.saved:
+        """The search is written on the desk's worker; Save stays disabled until the answer, and SEARCH RECORDED
+        shows only once the commit has returned."""
+        if self.pupil is None or self.saved or self.saving is not None:
             return
         dsl = self.query_one("#dsl-informed", Checkbox).value
         parent = self.query_one("#parent-informed", Checkbox).value
-        try:
-            row = record_search(self.ctx, pupil_id=self.pupil.id, searched_by_name=self.value("searched-by"),
-                                authorised_by_name=self.value("authorised-by"), grounds=self.value("grounds"),
-                                found=self.value("found"), dsl_informed=dsl, parent_informed=parent,
-                                custody_id=self.custody_id)
-        except DeskError as error:
-            self.query_one("#search-error", MessageLine).say(error.message)
-            return
+        pupil = self.pupil
+        run = partial(record_search, self.ctx, pupil_id=pupil.id, searched_by_name=self.value("searched-by"),
+                      authorised_by_name=self.value("authorised-by"), grounds=self.value("grounds"),
+                      found=self.value("found"), dsl_informed=dsl, parent_informed=parent,
+                      custody_id=self.custody_id)
+        self.saving = BusyButton(self.query_one("#search-save", Button))
+        self.query_one("#search-error", MessageLine).waiting(SAVING)
+        self.refresh_bindings()
+        on_the_worker(self, run, then=lambda row: self.recorded(pupil, row, dsl=dsl, parent=parent),
+                      failed=self.not_recorded, unattended=unattended_save("The record of a search"))
+
+    def _answered(self) -> None:
+        if self.saving is not None:
+            self.saving.done()
+            self.saving = None
+        self.refresh_bindings()
+
+    def not_recorded(self, error: DeskError) -> None:
+        self._answered()
+        self.query_one("#search-error", MessageLine).say(error.message)
+
+    def recorded(self, pupil: PupilSummary, row: Any, *, dsl: bool, parent: bool) -> None:
+        """`row`: the search as saved (record_search's own row; only its plain fields are read here)."""
+        self._answered()
+        self.query_one("#search-error", MessageLine).clear()
         self.saved = True
         self.clear_problem()  # a warning about the form is stale once it is saved
-        summary = Text.assemble((f"{self.pupil.name} · {self.pupil.form}", "bold"),
+        summary = Text.assemble((f"{pupil.name} · {pupil.form}", "bold"),
                                 f"\nSearched by {row.searched_by_name}, authorised by {row.authorised_by_name}.",
                                 f"\nFound: {row.found}.",
                                 f"\nDSL informed: {'yes' if dsl else 'no'} · parent or carer informed: "

@@ -1,8 +1,14 @@
 """End of day (F12): the reconciliation by form with the phones still in the office (saved as a printable
 PDF), and the stock-take: scan every phone in the safe and the boxes, and the kiosk says what is missing and
-what is there that should not be, and records the stock-take in the audit log."""
+what is there that should not be, and records the stock-take in the audit log.
+
+Every read and the stock-take's own record run on the desk's worker (kiosk/widgets/worker_jobs.py), scans in the
+order they were read: the screen says reading… or saving… meanwhile and keeps taking scans."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -17,7 +23,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, normalise
 from kiosk.custody.codes import grouped
-from kiosk.custody.queries import last_record_of_tag, open_record_count, tag_seen
+from kiosk.custody.queries import PhoneRecord, TagSeen, last_record_of_tag, open_record_count, tag_seen
 from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.states import REFER_TO_DSL_SHORT, left_overnight, state_words
 from kiosk.custody.stocktake import StockItem, StocktakeResult, stocktake
@@ -25,15 +31,35 @@ from kiosk.formatting import long_date
 from kiosk.messages import OpenScreen
 from kiosk.reports.reconciliation import Reconciliation, reconcile
 from kiosk.screens.base import DeskCardScreen
-from kiosk.screens.finding import guarded_read
 from kiosk.screens.wording import when_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
+from kiosk.widgets.worker_jobs import READING, SAVING, on_the_worker, unattended_save
 
 UNKNOWN_TAG = "? unknown tag"
 # Form 4, slot 6, "Fri 27 Nov 08:20" and "⚠ overnight" with 2 cells of padding each leave a name 22 cells in 74.
 NAME_WIDTH = 22
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A stock-take as recorded, with where the kiosk last had each unexpected phone (read in the same job)."""
+
+    result: StocktakeResult
+    last_seen: dict[str, PhoneRecord | None]  # by tag code: the phone's last record, None if never handed in
+
+
+def take_stock(ctx: DeskContext, scans: list[str]) -> Finished:
+    """On the worker: record the stock-take, then read the last record of each phone that was not expected."""
+    result = stocktake(ctx, scans)
+    return Finished(result, {item.code: last_record_of_tag(code=item.code)
+                             for item in result.unexpected if item.pupil is not None})
+
+
+def reconcile_today(ctx: DeskContext) -> Reconciliation:
+    """On the worker: today's reconciliation, by the desk's clock."""
+    return reconcile(local_today(ctx.clock, ctx.settings.tz), ctx.settings)
 
 
 class EndOfDayScreen(Screen[None]):
@@ -100,13 +126,25 @@ class EndOfDayScreen(Screen[None]):
         return True
 
     def show(self) -> None:
-        guarded_read(self.query_one("#eod-message", MessageLine).say, self.read)
+        """Read today's figures on the desk's worker; the heading says reading… until they come."""
+        today = local_today(self.ctx.clock, self.ctx.settings.tz)
+        message = self.query_one("#eod-message", MessageLine)
+
+        def not_read(error: DeskError) -> None:
+            self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
+            message.say(error.message)
+
+        job = on_the_worker(self, partial(reconcile_today, self.ctx), then=self.read, failed=not_read)
+        if not job.done:
+            self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)} · {READING}")
         self.refresh_bindings()
 
-    def read(self) -> None:
-        today = local_today(self.ctx.clock, self.ctx.settings.tz)
-        rec = reconcile(today, self.ctx.settings)
+    def read(self, rec: Reconciliation) -> None:
+        today = rec.day
+        if self.query_one("#eod-message", MessageLine).severity == "refused":
+            self.query_one("#eod-message", MessageLine).clear()  # an earlier reading's failure is over
         self.reconciliation = rec
+        self.refresh_bindings()
         self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
         handed_in = sum(line[1] for line in rec.lines)
         back = sum(line[2] for line in rec.lines)
@@ -188,9 +226,12 @@ class StocktakeScreen(DeskCardScreen):
         super().__init__(ctx)  # the desk card: LOCK locks; the others say to go back to the desk (Esc, Esc)
         self.scans: list[str] = []
         self.codes: set[str] = set()
-        self.expected = 0
+        self.expected: int | None = None  # None until read
         self.result: StocktakeResult | None = None
         self.number_column: ColumnKey | None = None
+        self.pending: set[str] = set()  # scanned, being looked up on the worker
+        self.finishing = False  # the stock-take's record is being saved
+        self.last_seen: dict[str, PhoneRecord | None] = {}
 
     @property
     def dsl(self) -> bool:
@@ -225,15 +266,16 @@ class StocktakeScreen(DeskCardScreen):
         self.query_one("#missing", DataTable).add_columns("Tag", "Pupil", "Form", "Slot", "Recorded as")
         self.query_one("#unexpected", DataTable).add_columns("Tag", "Pupil", "Form", "The kiosk says")
         self.query_one("#stock-result").display = False
-        guarded_read(self.problem, self.count_expected)
         self.show_count()
+        on_the_worker(self, open_record_count, then=self.counted, failed=lambda error: self.problem(error.message))
 
-    def count_expected(self) -> None:
-        self.expected = open_record_count()
+    def counted(self, expected: int) -> None:
+        self.expected = expected
+        self.show_count()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "finish":
-            return self.result is None
+            return self.result is None and not self.finishing
         if action == "again":
             return self.result is not None
         return True
@@ -252,8 +294,9 @@ class StocktakeScreen(DeskCardScreen):
         count = self.query_one("#stock-count", Static)
         result = self.result
         if result is None:
+            expected = f"{self.expected}" if self.expected is not None else READING
             count.update(Text.assemble(
-                "Scanned ", (f"{len(self.codes)}", "bold"), " of the ", (f"{self.expected}", "bold"),
+                "Scanned ", (f"{len(self.codes)}", "bold"), " of the ", (expected, "bold"),
                 " phones the kiosk has in the office."))
             return
         # Finished: the scans split into the expected and the not expected, so the figures add up.
@@ -266,6 +309,10 @@ class StocktakeScreen(DeskCardScreen):
     def scanned(self, event: ScanBox.Scanned) -> None:
         event.stop()
         if self.result is not None or not event.value.strip():
+            return
+        if self.finishing:
+            self.problem("The stock-take is being saved: that scan was not counted. Start a new one (Ctrl+N) "
+                         "once it has finished.")
             return
         self.query_one("#stock-problem", MessageLine).clear()
         box = self.query_one("#scan", ScanBox)
@@ -281,13 +328,30 @@ class StocktakeScreen(DeskCardScreen):
         if not isinstance(scan, TagScan):
             self.problem("That is not a phone's tag. Scan the tag label on each phone or bag.")
             return
-        if scan.code in self.codes:
+        if scan.code in self.codes or scan.code in self.pending:
             box.border_subtitle = f"{grouped(scan.code)} already scanned"
             return
-        guarded_read(self.problem, self.add, event.value, scan.code)
+        # Looked up on the worker, in the order scanned; the box says so while any lookup is out.
+        raw, code = event.value, scan.code
+        self.pending.add(code)
 
-    def add(self, raw: str, code: str) -> None:
-        seen = tag_seen(code=code)
+        def not_seen(error: DeskError) -> None:
+            self.pending.discard(code)
+            self.show_pending()
+            self.problem(f"{grouped(code)} was not counted: {error.message}")
+
+        job = on_the_worker(self, partial(tag_seen, code=code), then=lambda seen: self.add(raw, code, seen),
+                            failed=not_seen)
+        if not job.done:
+            self.show_pending()
+
+    def show_pending(self) -> None:
+        box = self.query_one("#scan", ScanBox)
+        box.border_subtitle = f"{len(self.pending)} scan(s): {READING}" if self.pending else ""
+
+    def add(self, raw: str, code: str, seen: TagSeen) -> None:
+        self.pending.discard(code)
+        self.show_pending()
         if seen.pupil is None:
             says = Text(UNKNOWN_TAG, "bold")
         elif seen.in_office is None:
@@ -307,19 +371,38 @@ class StocktakeScreen(DeskCardScreen):
 
     # ── finishing ───────────────────────────────────────────────────────────────────────────────────────
     def action_finish(self) -> None:
-        if self.result is not None:
+        """The stock-take is recorded on the desk's worker (behind the scans still being looked up); the result
+        shows only once the record is committed."""
+        if self.result is not None or self.finishing:
             return
-        if not self.codes and self.expected:
+        if not self.codes and not self.pending and self.expected:
             self.problem(f"Nothing scanned yet: scan every phone in the office ({self.expected}) first.")
             return
-        try:
-            result = stocktake(self.ctx, self.scans)
-        except DeskError as error:
+        self.finishing = True
+        self.refresh_bindings()
+        problem = self.query_one("#stock-problem", MessageLine)
+        problem.waiting(f"Finishing the stock-take: {SAVING}")
+        # The scans still being looked up are in the stock-take too (the worker answers in order: their lookups
+        # are listed before it finishes).
+        scans = [*self.scans, *self.pending]
+
+        def not_finished(error: DeskError) -> None:
+            self.finishing = False
+            self.refresh_bindings()
             self.problem(error.message)
-            return
-        self.result = result
+
+        on_the_worker(self, partial(take_stock, self.ctx, scans), then=self.finished, failed=not_finished,
+                      unattended=unattended_save("The stock-take"))
+
+    def finished(self, done: Finished) -> None:
+        self.finishing = False
+        problem = self.query_one("#stock-problem", MessageLine)
+        if problem.severity == "waiting":
+            problem.clear()
+        self.result = done.result
+        self.last_seen = done.last_seen
         self.query_one("#scan").display = False
-        self.show_result(result)
+        self.show_result(done.result)
         self.refresh_bindings()
 
     def show_result(self, result: StocktakeResult) -> None:
@@ -364,7 +447,7 @@ class StocktakeScreen(DeskCardScreen):
         """Where the kiosk last had an unexpected phone: handed back at 15:02, released on Friday…"""
         if item.pupil is None:
             return UNKNOWN_TAG
-        last = last_record_of_tag(code=item.code)
+        last = self.last_seen.get(item.code)
         if last is None or last.closed_at is None:
             return "⚠ never handed in"
         if last.refer_to_dsl(dsl=self.dsl):

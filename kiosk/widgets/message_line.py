@@ -1,4 +1,5 @@
-"""One line (or a few) of feedback under a form: red for a refusal, amber for a warning, green for done.
+"""One line (or a few) of feedback under a form: red for a refusal, amber for a warning, green for done, and
+"saving…" or "reading…" while the database's answer is out.
 
 Hidden while empty, so an unused message line takes no room on an 80×24 screen.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-ICONS = {"ok": "✔", "warning": "⚠", "refused": "✖"}
+ICONS = {"ok": "✔", "warning": "⚠", "refused": "✖", "waiting": ""}  # waiting: the words say it ("saving…")
 
 
 class MessageLine(Static):
@@ -33,6 +34,9 @@ class MessageLine(Static):
     MessageLine.-ok {
         color: $text-success;
     }
+    MessageLine.-waiting {
+        color: $text-warning;
+    }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -44,8 +48,21 @@ class MessageLine(Static):
         self.set_class(severity == "refused", "-refused")
         self.set_class(severity == "warning", "-warning")
         self.set_class(severity == "ok", "-ok")
-        self.update(Text(f"{ICONS[severity]} {message}"))
+        self.set_class(severity == "waiting", "-waiting")
+        icon = ICONS[severity]
+        self.update(Text(f"{icon} {message}" if icon else message))
         self.display = bool(message)
+
+    def waiting(self, message: str) -> None:
+        """The database has not answered yet: "saving…", "reading…" (no icon: it is neither done nor refused)."""
+        self.say(message, "waiting")
+
+    @property
+    def severity(self) -> str | None:
+        """What the line says now: "ok", "warning", "refused", "waiting", or None when empty."""
+        if not self.message:
+            return None
+        return next((name for name in ICONS if self.has_class(f"-{name}")), None)
 
     def clear(self) -> None:
         self.message = ""
