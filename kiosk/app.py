@@ -29,11 +29,9 @@ from kiosk.screens.desk_card import AnswersDeskCard, AwayFromDesk, LooseKeys, de
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
 from kiosk.screens.registry import SCREENS, called, may_open
-from kiosk.widgets.desk_worker import DeskWorker
+from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
 
 IDLE_CHECK_SECONDS = 1.0
-# As the desk's ANSWER_WAIT_SECONDS: a healthy database records the sign-out in the frame that locks the desk.
-SIGN_OUT_WAIT_SECONDS = 0.03
 BELL_CHECK_SECONDS = 0.1
 
 # For low vision: white on black, yellow keys and focus, nothing dimmed. The meaning colours of results
@@ -299,7 +297,7 @@ class KioskApp(App[None]):
             self.desk_worker.submit(partial(record_sign_out, keyring=self.keyring, clock=self.clock, who=who,
                                             reason=reason),
                                     owner=self, then=lambda _: None, failed=self.sign_out_not_saved,
-                                    wait=SIGN_OUT_WAIT_SECONDS)
+                                    wait=FRAME_WAIT_SECONDS)
 
     def sign_out_not_saved(self, error: DeskError) -> None:
         self.notify(f"The desk is locked, but its sign-out was not recorded: {error.message}", severity="warning",

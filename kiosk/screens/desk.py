@@ -66,7 +66,7 @@ from kiosk.widgets.big_text import LARGE_FROM, BigText
 from kiosk.widgets.database_down import DatabaseDown
 from kiosk.widgets.desk_figures import DeskFigures
 from kiosk.widgets.desk_footer import DeskFooter
-from kiosk.widgets.desk_worker import DeskWorker
+from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
 from kiosk.widgets.poller import Poller, Reading
 from kiosk.widgets.recent_list import RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
@@ -90,12 +90,6 @@ RECOUNT_SECONDS = 0.3
 # How long an explicit refresh (the desk opening, coming back from another screen) waits for its answer, so it
 # shows in the same frame. The 3-second timer never waits, and nothing waits behind a read already running.
 REFRESH_WAIT_SECONDS = 0.5
-# Every database action of the desk runs on the app's worker (kiosk/widgets/desk_worker.py), never on this thread.
-# The key that asked waits this long for the answer (unless the database has just let a wait run out): a healthy
-# database answers in a few milliseconds, so the result is in the same frame as the Enter, with no "saving…"
-# flicker. It is the longest a key can be kept waiting by a database that has hung (the desk then says SAVING and
-# takes keys again; the answer comes when it comes): well under the tenth of a second a person notices.
-ANSWER_WAIT_SECONDS = 0.03
 # A result that arrives while later scans are still being saved stays in the banner this long; then the banner
 # says SAVING again for those (the result stays in the recent list).
 RESULT_HOLD_SECONDS = 2.0
@@ -385,7 +379,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self.changes += 1  # a reading that begins from now on may or may not include it
         self._scans_sent += 1
         number = self._scans_sent
-        job = self.worker.submit(run, owner=self, wait=ANSWER_WAIT_SECONDS,
+        job = self.worker.submit(run, owner=self, wait=FRAME_WAIT_SECONDS,
                                  then=lambda receipt: self.handed_over(receipt, mode),
                                  failed=lambda error: self.not_handed_over(error, number),
                                  unattended=lambda answer: self._unattended(answer, mode))
@@ -429,7 +423,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
 
     # ── while the database has not answered ─────────────────────────────────────────────────────────────
     def show_saving(self) -> None:
-        """A write is out longer than ANSWER_WAIT_SECONDS: say so in the scan box's border at once, and in the
+        """A write is out longer than FRAME_WAIT_SECONDS: say so in the scan box's border at once, and in the
         banner (in block letters, no earlier result left to be read as this one's) unless a fresh result is
         being read there."""
         self._show_box_line()
@@ -489,7 +483,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
             answered()
             (failed or self.show_problem)(error)
 
-        job = self.worker.submit(run, owner=self, wait=ANSWER_WAIT_SECONDS, then=gave, failed=refused)
+        job = self.worker.submit(run, owner=self, wait=FRAME_WAIT_SECONDS, then=gave, failed=refused)
         if not job.done:
             self._show_box_line()
 
@@ -561,7 +555,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
 
         self._writes_out += 1
         self.changes += 1
-        job = self.worker.submit(partial(close_day, self.ctx), owner=self, wait=ANSWER_WAIT_SECONDS,
+        job = self.worker.submit(partial(close_day, self.ctx), owner=self, wait=FRAME_WAIT_SECONDS,
                                  then=closed, failed=not_closed, unattended=unattended)
         if not job.done:
             self.show_saving()

@@ -28,15 +28,12 @@ from kiosk.custody import (
 from kiosk.custody.lookup import pupil_by_id, pupil_with_admission_number
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, Scan
 from kiosk.screens.pupil_picker import PupilPicker
-from kiosk.widgets.desk_worker import DeskWorker
+from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
 
 # The desk's own headlines for a scan that finds nobody, so the office learns one set of words. (A read that
 # failed needs none: its message starts NOT READ.)
 FINDING_HEADLINES: tuple[tuple[type[DeskError], str], ...] = (
     (BadScan, "SCAN AGAIN"), (UnknownTag, "UNKNOWN TAG"), (RetiredTag, "OLD TAG"))
-# As the desk's: how long the key that asked waits for the database's answer before the screen goes back to its
-# keys. A healthy database answers within it, so the pupil shows in the same frame as the Enter.
-ANSWER_WAIT_SECONDS = 0.03
 
 
 @dataclass(frozen=True)
@@ -112,12 +109,12 @@ def find_from_scan(screen: Screen[Any], ctx: DeskContext, raw: str, *, purpose: 
     if isinstance(scan, NameSearch):
         name_search = scan
         job: Any = worker.submit(
-            partial(find_pupils, name_search), owner=screen, wait=ANSWER_WAIT_SECONDS, failed=failed,
+            partial(find_pupils, name_search), owner=screen, wait=FRAME_WAIT_SECONDS, failed=failed,
             then=lambda pupils: offer_pupils(screen, name_search, pupils, purpose=purpose, found=found,
                                              problem=problem))
     else:
         job = worker.submit(partial(who_scanned, scan, accept_admission_numbers=ctx.settings.accept_admission_numbers),
-                            owner=screen, wait=ANSWER_WAIT_SECONDS, then=found, failed=failed)
+                            owner=screen, wait=FRAME_WAIT_SECONDS, then=found, failed=failed)
     if not job.done and waiting is not None:
         waiting()
 
@@ -140,7 +137,7 @@ def offer_pupils(screen: Screen[Any], search: NameSearch, pupils: list[PupilSumm
 
     def chosen(pupil_id: int | None) -> None:
         if pupil_id is not None:
-            worker.submit(partial(pupil_chosen, pupil_id), owner=screen, wait=ANSWER_WAIT_SECONDS, then=answered,
+            worker.submit(partial(pupil_chosen, pupil_id), owner=screen, wait=FRAME_WAIT_SECONDS, then=answered,
                           failed=lambda error: problem(problem_words(error)))
 
     screen.app.push_screen(PupilPicker(pupils, mode=purpose, typed=search.text), chosen)

@@ -6,7 +6,7 @@ The app owns the one worker (`KioskApp.desk_worker`, started and stopped with th
 screens it opens. A screen submits a job and says what to do with its answer:
 
     job = self.worker.submit(partial(find_pupils, search), owner=self,
-                             then=self.offer_pupils, failed=self.show_problem, wait=ANSWER_WAIT_SECONDS)
+                             then=self.offer_pupils, failed=self.show_problem, wait=FRAME_WAIT_SECONDS)
 
 * `run` is called on the worker's thread with no arguments. It must touch no widget: it returns a value (a frozen
   receipt, a list of pupils) or raises a DeskError, a refusal whose message is fit for the desk.
@@ -21,7 +21,7 @@ screens it opens. A screen submits a job and says what to do with its answer:
   itself while the screen waits, and catches up while it waits if it fell behind). When not one job finishes in a
   whole wait, the database is slow or hung: nothing waits again until an answer has come, the screen goes back to
   its keys, and the answers come by message. So `wait` is the longest a key can be kept waiting by a database
-  that hangs: keep it short (the desk waits 30 ms).
+  that hangs: keep it short (every screen waits FRAME_WAIT_SECONDS, 30 ms).
 * `job.done` says whether `then`/`failed` has run (so whether the screen must show that it is waiting).
 * When the screens go before their answers arrive (the desk locks), `let_go()` hands every outstanding answer to
   the job's `unattended(value or error)` instead: a sentence fit for the lock screen (no pupil's name) that the
@@ -48,6 +48,11 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from kiosk.errors import DeskError
+
+# How long the key that asked waits for its answer (and those ahead of it) before the screen goes back to its keys:
+# a healthy database answers within it, in the same frame; a hung one costs each key no more than this. Every
+# screen uses this one figure.
+FRAME_WAIT_SECONDS = 0.03
 
 T = TypeVar("T")
 

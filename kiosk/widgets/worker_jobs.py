@@ -21,14 +21,10 @@ from textual.screen import Screen
 from textual.widgets import Button
 
 from kiosk.errors import DeskError, StorageFailed
-from kiosk.widgets.desk_worker import DeskWorker, Job
+from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker, Job
 
 T = TypeVar("T")
 
-# As the desk's (kiosk/screens/desk.py ANSWER_WAIT_SECONDS): the longest a key is kept waiting for its answer. A
-# healthy database answers in a few milliseconds, well inside it; one that hangs lets it run out once, and then
-# nothing waits until an answer has come (the worker's rule), so the screen takes every key.
-ANSWER_WAIT_SECONDS = 0.03
 
 SAVING = "saving… waiting for the database; nothing is recorded until it answers"
 READING = "reading…"
@@ -48,10 +44,10 @@ def on_the_worker(owner: MessagePump, run: Callable[[], T], *, then: Callable[[T
                   failed: Callable[[DeskError], None],
                   unattended: Callable[[Any], str | None] | None = None) -> Job[T]:
     """Run `run` on the desk's worker, behind everything asked before it; `then(value)` or `failed(error)` on the
-    UI thread when it answers (at once when within ANSWER_WAIT_SECONDS). When `owner` has gone by then (Esc, or the
+    UI thread when it answers (at once when within FRAME_WAIT_SECONDS). When `owner` has gone by then (Esc, or the
     desk locked), `unattended(value or error)` says what a toast tells instead (None: nothing)."""
     return desk_worker(owner).submit(run, owner=owner, then=then, failed=failed, unattended=unattended,
-                                     wait=ANSWER_WAIT_SECONDS)
+                                     wait=FRAME_WAIT_SECONDS)
 
 
 def unattended_save(what: str) -> Callable[[Any], str]:
