@@ -291,7 +291,7 @@ async def test_a_teacher_has_no_labels_key(school):
 
 def test_the_printer_on_the_screen_defaults_to_the_settings(school, tmp_path, monkeypatch):
     from kiosk.config import Settings
-    from kiosk.screens.labels import configured_printer
+    from kiosk.labels.from_settings import configured_printer
 
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
     assert configured_printer(Settings()) == ("file", str(Path(tmp_path / "data" / "labels.pdf")))

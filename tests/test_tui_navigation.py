@@ -337,8 +337,7 @@ def test_a_key_that_opens_a_screen_is_worded_by_the_registry():
 # ── the source: screens do not import one another ───────────────────────────────────────────────────────────
 # Modules of kiosk/screens that are no screen: any screen may import them.
 SHARED = {"base", "desk_card", "desk_words", "finding", "registry", "wording"}
-# (importer, module, name): the dialogs a module opens and waits on with a callback (composition, not navigation),
-# and the one import that is neither: the confiscation prints its bag label with the Labels screen's printer.
+# (importer, module, name): the dialogs a module opens and waits on with a callback (composition, not navigation).
 ALLOWED = {
     ("desk", "close_day", "ConfirmCloseDay"), ("desk", "close_day", "UncollectedList"),
     ("desk", "pupil_picker", "PupilPicker"), ("desk", "safeguarding", "HoldsAlert"),
@@ -346,8 +345,6 @@ ALLOWED = {
     ("finding", "pupil_picker", "PupilPicker"), ("pupil", "pupil_picker", "PupilPicker"),
     ("confiscate", "dialogs", "ParentInformedDialog"), ("confiscate", "safeguarding", "FlagSafeguarding"),
     ("release", "safeguarding", "FlagSafeguarding"), ("safeguarding", "dialogs", "TextPrompt"),
-    # Printer helpers, not a move: to go into a module of their own, out of the Labels screen's.
-    ("confiscate", "labels", "build_printer"), ("confiscate", "labels", "session_printer"),
 }
 
 

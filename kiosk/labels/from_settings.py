@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.config import Settings, data_dir
 from kiosk.labels.brother import DEFAULT_MODEL, BrotherPrinter
 from kiosk.labels.cups import CupsPrinter
 from kiosk.labels.files import FilePrinter
@@ -27,3 +28,22 @@ def make_printer(kind: str, target: str, *, media: str | None = None, brother_mo
         return FilePrinter(target)
     raise PrintFailed(f"{kind!r} is not a kind of printer the kiosk knows",
                       f"Set printer_kind to one of {', '.join(PRINTER_KINDS)}, then print again.")
+
+
+def configured_printer(settings: Settings) -> tuple[str, str]:
+    """The printer in the settings as (kind, target); an empty 'file' target saves labels.pdf in the data dir
+    (as `kiosk labels` does)."""
+    kind = (settings.label_printer_kind or "file").strip().lower()
+    target = settings.label_printer or (str(data_dir() / "labels.pdf") if kind == "file" else "")
+    return kind, target
+
+
+def chosen_printer(settings: Settings, chosen: tuple[str, str] | None) -> tuple[str, str]:
+    """The printer for this run of the desk: the one chosen on the Labels screen (never saved), else the settings'."""
+    return chosen if chosen else configured_printer(settings)
+
+
+def printer_for(settings: Settings, kind: str, target: str) -> Printer:
+    """The printer `kind` and `target` name, with this school's label media and Brother model. Raises PrintFailed
+    when no printer is set up."""
+    return make_printer(kind, target, media=settings.label_media or None, brother_model=settings.brother_model)

@@ -33,12 +33,12 @@ from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
 from kiosk.formatting import long_day
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
+from kiosk.labels.from_settings import chosen_printer, printer_for
 from kiosk.messages import OpenScreen
 from kiosk.screens.base import FindingScreen
 from kiosk.screens.desk_card import desk_card_command
 from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.finding import Found
-from kiosk.screens.labels import build_printer, session_printer
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import ordinal, pupil_line, when_text
 from kiosk.widgets.big_text import BigText
@@ -437,10 +437,10 @@ class ConfiscateScreen(FindingScreen):
     def print_bag_label(self, custody_id: int) -> None:
         settings = self.ctx.settings
         try:
-            kind, target = session_printer(self.app, settings)
+            kind, target = chosen_printer(settings, self.app.label_printer)
             if kind == "file":  # beside the tag labels, never over them
                 target = str(Path(target).with_name(f"bag-label-{custody_id}{Path(target).suffix or '.pdf'}"))
-            printer = build_printer(settings, kind, target)
+            printer = printer_for(settings, kind, target)
             receipt = print_bag_label(bag_label_for(custody_id, settings=settings),
                                       layout=settings.bag_label_layout, printer=printer)
             done = self.BagLabelDone(f"✔ Bag label printed on {receipt.printer}: {receipt.detail}.", True)

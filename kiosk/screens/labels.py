@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from kiosk.auth.roles import Permission
-from kiosk.config import Settings, data_dir
+from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError, Resolved, resolve_pupil
 from kiosk.custody.codes import grouped
 from kiosk.custody.queries import OnRoll, forms_and_years
@@ -28,15 +28,14 @@ from kiosk.labels import (
     PRINTER_KINDS,
     LabelChoice,
     NothingToPrint,
-    Printer,
     PrintFailed,
     get_layout,
     list_queues,
-    make_printer,
     preview,
     print_labels,
     replace_tag_and_print,
 )
+from kiosk.labels.from_settings import chosen_printer, printer_for
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
@@ -54,25 +53,6 @@ TARGET_HINTS = {"cups": "queue name, e.g. Reception_QL (List printers shows them
                 "brother": "/dev/usb/lp0 or tcp://192.0.2.10:9100",
                 "file": "a .pdf or .png path"}
 PUPIL_PROMPT = "scan the tag or the school ID card, or type a name"
-
-
-def configured_printer(settings: Settings) -> tuple[str, str]:
-    """The printer in the settings as (kind, target); an empty 'file' target saves labels.pdf in the data dir
-    (as `kiosk labels` does)."""
-    kind = (settings.label_printer_kind or "file").strip().lower()
-    target = settings.label_printer or (str(data_dir() / "labels.pdf") if kind == "file" else "")
-    return kind, target
-
-
-def session_printer(app: object, settings: Settings) -> tuple[str, str]:
-    """This session's printer: the one chosen on the Labels screen, else the settings' (never saved)."""
-    chosen = getattr(app, "label_printer", None)
-    return chosen if chosen else configured_printer(settings)
-
-
-def build_printer(settings: Settings, kind: str, target: str) -> Printer:
-    """Raises PrintFailed when no printer is set up."""
-    return make_printer(kind, target, media=settings.label_media or None, brother_model=settings.brother_model)
 
 
 @dataclass(frozen=True)
@@ -102,7 +82,7 @@ class JobOutcome:
 def run_labels_job(ctx: DeskContext, job: LabelsJob) -> JobOutcome:
     """Blocking: print or replace-and-print. Every failure comes back as an outcome with the domain's words."""
     try:
-        printer = build_printer(ctx.settings, job.kind, job.target)
+        printer = printer_for(ctx.settings, job.kind, job.target)
         if job.replaces:
             done = replace_tag_and_print(ctx, tag_code=job.replace_tag_code, pupil_id=job.replace_pupil_id,
                                          reason=job.reason, layout=job.layout, printer=printer)
@@ -198,7 +178,7 @@ class LabelsScreen(DeskCardScreen):
     def compose(self) -> ComposeResult:
         who = self.ctx.who
         settings = self.ctx.settings
-        kind, target = session_printer(self.app, settings)
+        kind, target = chosen_printer(settings, self.app.label_printer)
         layout = settings.label_layout if settings.label_layout in LAYOUTS else next(iter(LAYOUTS))
         yield TitleBar(school=settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock, tz=settings.tz,
                        staff=f"{who.name} ({who.role})")
@@ -309,7 +289,7 @@ class LabelsScreen(DeskCardScreen):
         choice = self.choice()
         kind, target = self.printer_fields()
         try:
-            printer = build_printer(self.ctx.settings, kind, target)
+            printer = printer_for(self.ctx.settings, kind, target)
             described = printer.description
             unsuitable = printer.unsuitable(get_layout(self.layout_key))
         except DeskError as error:
