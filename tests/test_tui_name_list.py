@@ -144,5 +144,5 @@ async def test_the_hint_says_how_to_narrow_the_list(school):
     async with signed_in(kiosk_app(school)) as pilot:
         await type_keys(pilot, "chloe")
 
-        assert "narrow it, words in any order: a surname, a form (11A), a year (Y11)" in flat(
+        assert "narrow by surname, form (11A) or year (Y11), in any order" in flat(
             widget_text(pilot.app, "#picker-hint"))

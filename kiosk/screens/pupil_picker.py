@@ -21,7 +21,7 @@ from kiosk.custody.states import state_words
 from kiosk.screens.desk_card import PassesOn
 
 # The rules are kiosk/custody/queries/name_list.py's; the README's "Tags" paragraph says them too.
-HINT = "↑↓ PgUp PgDn then Enter · Esc cancel · narrow it, words in any order: a surname, a form (11A), a year (Y11)"
+HINT = "↑↓ PgUp PgDn then Enter · Esc cancel · narrow by surname, form (11A) or year (Y11), in any order"
 GAP = 2  # spaces between columns
 SHORTEST_NAME = 12  # a name column narrower than this tells no one apart: the line is cut at its end instead
 # The dialog's sides around a line, for the first layout before the list has a width of its own: its border and
