@@ -279,6 +279,52 @@ def test_changed_form_and_missing_pupil_are_one_update_and_one_leaver_keeping_ta
     assert Pupil.select().count() == 3
 
 
+def test_pupils_who_leave_with_a_phone_still_in_the_office_are_named_with_its_slot(school, tmp_path):
+    # The school of tests/conftest.py: Leo's phone handed in this morning, Ruby's confiscated, Aoife's at home.
+    from kiosk.custody import hand_in
+
+    hand_in(school.ctx(), school.scanned(5))
+    school.confiscate(4)
+    staying = write(tmp_path / "pupils.csv", [SIMS_HEADER, "100001,,Hall,Zoë,,Year 9,9C",
+                                              "100002,,Nowakowski,Łukasz,,Year 9,9C",
+                                              "100003,,Nguyễn,Thi Minh,Minh,Year 10,10HA"])
+
+    def imported(dry_run: bool) -> ImportReport:
+        return import_roster(staying, None, clock=school.clock, audit_key=school.keyring.audit_key,
+                             desk="Reception 1", staff_id=None, dry_run=dry_run)
+
+    dry = imported(dry_run=True)
+    real = imported(dry_run=False)
+
+    phones = ["Left the roll with a phone still in the office: Leo Webb (11B), slot 11B-01 (handed in).",
+              "Left the roll with a phone still in the office: Ruby Mitchell (7C), slot SAFE-01 (confiscated)."]
+    for report in (dry, real):
+        assert {note.name for note in report.left} == {"Aoife Ó Súilleabháin", "Ruby Mitchell", "Leo Webb"}
+        assert [(phone.pupil.name, phone.slot) for phone in report.phones_of_leavers] == [
+            ("Leo Webb", "11B-01"), ("Ruby Mitchell", "SAFE-01")]
+        lines = report.summary_lines()
+        assert [line for line in lines if "phone still in the office" in line] == phones
+    # Said where the office will see it: after the leavers, before the counts of what stayed the same.
+    lines = real.summary_lines()
+    assert lines.index(phones[0]) > lines.index("3 pupils were marked as left.")
+    assert lines.index(phones[1]) < next(i for i, line in enumerate(lines) if line.endswith("unchanged."))
+
+
+def test_a_leaver_whose_phone_went_home_is_not_named_as_having_one(school, tmp_path):
+    from kiosk.custody import hand_back, hand_in
+
+    hand_in(school.ctx(), school.scanned(5))
+    hand_back(school.ctx(), school.scanned(5))
+    without_leo = write(tmp_path / "pupils.csv", [SIMS_HEADER, *(
+        f"{p.mis_id},,{p.legal_surname},{p.legal_forename},,Year {p.year},{p.form}" for p in school.pupils[:5])])
+
+    report = import_roster(without_leo, None, clock=school.clock, audit_key=school.keyring.audit_key,
+                           desk="Reception 1", staff_id=None, dry_run=False)
+
+    assert [note.name for note in report.left] == ["Leo Webb"] and report.phones_of_leavers == ()
+    assert not any("phone still in the office" in line for line in report.summary_lines())
+
+
 def test_leaving_date_is_the_schools_local_day(empty_db, tmp_path):
     late_summer_evening = FixedClock(datetime(2026, 7, 20, 23, 30, tzinfo=UTC))  # 00:30 on the 21st in London
     run(late_summer_evening, write(tmp_path / "pupils.csv", [SIMS_HEADER, *THREE_PUPILS]))

@@ -18,6 +18,7 @@ AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")  # ISO/IEC 15424 symbology id
 CONTROL = re.compile(r"[\r\n\t\x00-\x1f\x7f]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 ADMISSION_NUMBER = re.compile(r"^[0-9]{1,12}$")
+NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")  # Zoë, O'Brien, Anne-Marie: letters, no digits
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def normalise(raw: str) -> Scan:
         return TagScan(candidate)
     if ADMISSION_NUMBER.match(compact):
         return AdmissionNumberScan(compact)  # zero-padding is matched at lookup
-    if any(c.isdigit() for c in compact):
+    # A name with a form or year ("chloe 11a", "davies y7") is a name search; digits with no word of letters beside
+    # them are a tag or card that did not read.
+    if any(c.isdigit() for c in compact) and not any(NAME_WORD.fullmatch(word) for word in text.split()):
         raise BadScan(f"'{text[:24]}' is not a tag code this kiosk knows. Scan the phone's tag, "
                       "or type the pupil's name.")
     return NameSearch(fold(text))

@@ -165,4 +165,5 @@ def _report(roster: PupilsFile, carers: CarersFile | None, skipped: tuple[Proble
         carers_header_line=carers.header_line if carers is not None else None,
         carers_above=carers.above if carers is not None else (),
         carers_skipped=skipped,
+        phones_of_leavers=tuple(plan.phones_of_leavers),
     )

@@ -1,6 +1,6 @@
 """Comparing the MIS roll with the kiosk's pupils: who joins, who changed, who left, who came back.
 
-Reads the database (two queries, whatever the size of the school) and writes nothing, so a dry run and a
+Reads the database (three queries, whatever the size of the school) and writes nothing, so a dry run and a
 real import report exactly the same thing.
 """
 
@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.custody.scans import fold
-from kiosk.db.models import Pupil, Tag
+from kiosk.custody.states import IN_OFFICE_STATES, state_words
+from kiosk.db.models import Custody, Pupil, Tag, slot_label
 from kiosk.db.rows import dicts, tuples
 from kiosk.roster.parse import PupilsFile, RosterPupil
-from kiosk.roster.report import PupilNote
+from kiosk.roster.report import LeaversPhone, PupilNote
 from kiosk.roster.values import admission_key
 
 # Always in an export (the parser refuses a file without them); the others only when the file has the column.
@@ -42,6 +43,7 @@ class RollPlan:
     returned: list[Change] = field(default_factory=list)  # was marked as left, is on the roll again
     refreshed: list[Change] = field(default_factory=list)  # only the derived search name differs
     left: list[tuple[int, PupilNote]] = field(default_factory=list)
+    phones_of_leavers: list[LeaversPhone] = field(default_factory=list)  # still in the office, by slot
     unchanged: int = 0
     pupil_ids: dict[str, int] = field(default_factory=dict)  # admission key → id, for pupils already stored
     untagged: set[str] = field(default_factory=set)  # admission keys of pupils on roll with no active tag
@@ -99,7 +101,19 @@ def plan_roll(roster: PupilsFile) -> RollPlan:
     for row in stored:
         if row["active"] and row["id"] not in seen:
             plan.left.append((row["id"], PupilNote(row["mis_id"], _display_name(row), row["form"])))
+    plan.phones_of_leavers = _phones_in_office(dict(plan.left))
     return plan
+
+
+def _phones_in_office(leavers: dict[int, PupilNote]) -> list[LeaversPhone]:
+    """The phones in the office now whose pupils are leaving the roll (read whole: at most a school's phones)."""
+    if not leavers:
+        return []
+    query = (Custody.select(Custody.pupil, Custody.state, Custody.slot_box, Custody.slot_position)
+             .where(Custody.state.in_(sorted(IN_OFFICE_STATES))))
+    phones = [LeaversPhone(leavers[pupil_id], slot_label(box, position), state_words(state, dsl=False))
+              for pupil_id, state, box, position in tuples(query) if pupil_id in leavers]
+    return sorted(phones, key=lambda phone: (phone.slot or "", phone.pupil.name))
 
 
 def _display_name(row: dict[str, Any]) -> str:

@@ -57,6 +57,21 @@ class PupilNote:
 
 
 @dataclass(frozen=True)
+class LeaversPhone:
+    """A phone still in the office (handed in, left overnight, confiscated, held) whose pupil the import marks as
+    left: named in the report so the office hands it back or calls home, as the pupil is no longer on the roll."""
+
+    pupil: PupilNote
+    slot: str | None
+    state: str  # in the office's words, as anyone may be told ("held — refer to the DSL", never more)
+
+    def __str__(self) -> str:
+        where = f"slot {self.slot}" if self.slot else "no slot recorded"
+        return (f"Left the roll with a phone still in the office: {self.pupil.name} ({self.pupil.form}), "
+                f"{where} ({self.state}).")
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What the import did (or, on a dry run, would do)."""
 
@@ -79,6 +94,8 @@ class ImportReport:
     carers_above: tuple[tuple[int, str], ...] = ()
     # Contacts whose pupil is not in the pupils file, by line: left out, the rest imported.
     carers_skipped: tuple[Problem, ...] = ()
+    # Leavers whose phone is still in the office, by slot: every one is named (each is a phone to hand back).
+    phones_of_leavers: tuple[LeaversPhone, ...] = ()
 
     @property
     def on_roll(self) -> int:
@@ -109,6 +126,8 @@ class ImportReport:
             lines.extend(f"  {note}" for note in notes[:NAMES_SHOWN])
             if len(notes) > NAMES_SHOWN:
                 lines.append(f"  … and {len(notes) - NAMES_SHOWN:,} more.")
+            if heading == "marked as left":
+                lines.extend(str(phone) for phone in self.phones_of_leavers)
         lines.append(f"{_count(self.unchanged, 'pupil')} unchanged.")
         if self.carers_file is not None:
             lines.append(f"{_count(self.carers_imported, 'carer')} "

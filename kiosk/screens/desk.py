@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -503,7 +503,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self._read(partial(find_pupils, search), lambda pupils: self.offer_pupils(search, pupils, mode),
                    failed=not_found)
 
-    def offer_pupils(self, search: NameSearch, pupils: list[PupilSummary], mode: str) -> None:
+    def offer_pupils(self, search: NameSearch, pupils: Sequence[PupilSummary], mode: str) -> None:
         if not pupils:
             self.show(Result.problem("NO MATCH", f"No pupil on the roster matches '{search.text}'. "
                                                  "Check the spelling, or scan the phone's tag."))

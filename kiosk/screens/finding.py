@@ -5,7 +5,7 @@ the desk finds one, with the desk's words for a scan that finds nobody. The look
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -119,7 +119,7 @@ def find_from_scan(screen: Screen[Any], ctx: DeskContext, raw: str, *, purpose: 
         waiting()
 
 
-def offer_pupils(screen: Screen[Any], search: NameSearch, pupils: list[PupilSummary], *, purpose: str,
+def offer_pupils(screen: Screen[Any], search: NameSearch, pupils: Sequence[PupilSummary], *, purpose: str,
                  found: Callable[[Found], None], problem: Callable[[str], None]) -> None:
     """The name list, for the screen to choose from (a dialog the screen owns: composition, not a move)."""
     if not pupils:

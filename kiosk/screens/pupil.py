@@ -11,7 +11,7 @@ reading… meanwhile and keeps taking keys; the desk card is read at once, witho
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -62,7 +62,7 @@ class LookedUp:
     """Who what was typed or scanned means (read on the desk's worker): the pupils it names, as the search box
     words them ("form 9C", "'webb'"), or why nobody."""
 
-    pupils: tuple[PupilSummary, ...] = ()
+    pupils: Sequence[PupilSummary] = ()  # a name's: kiosk.custody.PupilMatches, which knows how many matched
     typed: str = ""
     problem: str | None = None
 
@@ -87,7 +87,7 @@ def look_up(typed: str) -> LookedUp:
             return LookedUp(problem=f"No pupil has admission number {scan.number}. Check the card, or type the name.")
         return LookedUp((pupil,), typed)
     if isinstance(scan, NameSearch):
-        return LookedUp(tuple(find_pupils(scan, limit=40, include_left=True)), f"'{typed}'")
+        return LookedUp(find_pupils(scan, limit=40, include_left=True), f"'{typed}'")
     return LookedUp(problem="That is not a pupil's tag, ID card or name.")
 
 
@@ -235,9 +235,9 @@ class PupilScreen(DeskCardScreen):
         if found.problem is not None:
             self.problem(found.problem)
             return
-        self.choose(list(found.pupils), found.typed)
+        self.choose(found.pupils, found.typed)
 
-    def choose(self, pupils: list[PupilSummary], typed: str) -> None:
+    def choose(self, pupils: Sequence[PupilSummary], typed: str) -> None:
         if not pupils:
             self.problem(f"No pupil matches {typed}. Check the spelling, or try part of the name.")
             return
