@@ -34,4 +34,11 @@ class Conflict(DeskError):
 
 
 class StorageFailed(DeskError):
-    """The database could not record the action: nothing was saved, and the message says why."""
+    """The database could not record the action: nothing was saved, and the message says why.
+
+    `waited`: the database was waited for to the bound and did not answer (busy, locked by another program, or a
+    server that stopped answering), so whatever is queued behind this action would only wait as long again."""
+
+    def __init__(self, message: str, *, waited: bool = False) -> None:
+        super().__init__(message)
+        self.waited = waited

@@ -170,7 +170,7 @@ def write_transaction(db: Database) -> Iterator[object]:
         # Every other database failure (DataError, InternalError, ProgrammingError too) is a refusal the desk
         # can show, never a crash.
         _drop_broken_connection(db)
-        raise StorageFailed(storage_failure_message(exc)) from exc
+        raise storage_failure(exc) from exc
     if head is not None:
         tell_listeners(db, head)  # after the commit, and never raises: the change is saved whatever happens here
 
@@ -226,7 +226,7 @@ def storage_guard(func: Callable[P, R]) -> Callable[P, R]:
             raise  # as in write_transaction: a clash with another desk is the caller's to handle
         except (PeeweeDatabaseError, InterfaceError) as exc:
             _drop_broken_connection(database_proxy.obj)
-            raise StorageFailed(storage_failure_message(exc).replace("NOT SAVED", "NOT READ", 1)) from exc
+            raise storage_failure(exc, reading=True) from exc
 
     return guarded
 
@@ -243,7 +243,7 @@ def action_guard(func: Callable[P, R]) -> Callable[P, R]:
             raise
         except (PeeweeDatabaseError, InterfaceError) as exc:
             _drop_broken_connection(database_proxy.obj)
-            raise StorageFailed(storage_failure_message(exc)) from exc
+            raise storage_failure(exc) from exc
 
     return guarded
 
@@ -273,16 +273,36 @@ _CAUSES = [
 ]
 
 
-def storage_failure_message(exc: BaseException) -> str:
-    """Plain words for a database failure. The real cause can hide behind a later error
-    (SQLite on a full disk makes peewee report "cannot rollback - no transaction is active"), so the whole
-    chain of causes is searched."""
+# Causes that mean the database was waited for to the bound (kiosk/db/waits.py) and did not answer in time.
+WAITED_CAUSES = (NO_ANSWER, "database is locked", "database table is locked", "lock timeout",
+                 "could not connect", "timeout expired")
+
+
+def storage_failure(exc: BaseException, *, reading: bool = False) -> StorageFailed:
+    """The desk's refusal for a database failure: its plain words (NOT READ for a read), and whether it came from
+    waiting the whole bound, which the desk's worker uses to answer what is queued behind it at once."""
+    message = storage_failure_message(exc)
+    if reading:
+        message = message.replace("NOT SAVED", "NOT READ", 1)
+    return StorageFailed(message, waited=any(needle in text for text in _texts(exc) for needle in WAITED_CAUSES))
+
+
+def _texts(exc: BaseException) -> list[str]:
+    """The exception and every cause behind it, lower case, on one line each (libpq's messages span lines)."""
     texts, seen = [], set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        texts.append(" ".join(str(current).lower().split()))  # libpq's messages span lines
+        texts.append(" ".join(str(current).lower().split()))
         current = current.__cause__ or current.__context__
+    return texts
+
+
+def storage_failure_message(exc: BaseException) -> str:
+    """Plain words for a database failure. The real cause can hide behind a later error
+    (SQLite on a full disk makes peewee report "cannot rollback - no transaction is active"), so the whole
+    chain of causes is searched."""
+    texts = _texts(exc)
     unanswered = next((t for t in texts if NO_ANSWER in t), None)
     if unanswered is not None:  # "the database did not answer within 5 seconds" (kiosk/db/waits.py), as it is
         cause = unanswered[unanswered.index(NO_ANSWER):].rstrip(".")
