@@ -26,6 +26,7 @@ from kiosk.keyring import Keyring
 from kiosk.messages import GaveWay, LockRequested, OpenScreen
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.desk_card import AnswersDeskCard, AwayFromDesk, LooseKeys, desk_card_command
+from kiosk.screens.desk_day import DeskDay
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
 from kiosk.screens.registry import SCREENS, called, may_open
@@ -162,6 +163,7 @@ class KioskApp(App[None]):
         # a database that hangs never freezes the screen (kiosk/widgets/desk_worker.py). Its thread keeps its own
         # connection and closes it when the app closes.
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
+        self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
         self.register_theme(HIGH_CONTRAST)
 
     def get_key_display(self, binding: Binding) -> str:
@@ -208,7 +210,7 @@ class KioskApp(App[None]):
     def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.who = message.who
         self.last_key_at = self.clock.now()
-        self.open_screen("desk", worker=self.desk_worker)
+        self.open_screen("desk", worker=self.desk_worker, day=self.desk_day)
         self.refresh_bindings()
 
     # ── moving between screens: asked for by message, made here ──────────────────────────────────────────

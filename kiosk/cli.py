@@ -255,12 +255,19 @@ def cmd_tags_list(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_close_day(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody import DeskContext, close_day
+    from kiosk.custody.daily import closed_words
 
     env.open()
     report = close_day(DeskContext(env.keyring(), env.clock, env.settings, command_line_actor(env)))
-    env.say(f"Day closed. {report.newly_uncollected} phone(s) were not collected today; "
-            f"{len(report.uncollected)} in the office uncollected in all.")
     tz = env.settings.tz
+    # Run after F9 at a desk (or twice by the schedule), it says so and lists the same phones as the first run.
+    if report.already is not None:
+        since = (f" {report.newly_uncollected} more phone(s), handed in since, marked uncollected now."
+                 if report.newly_uncollected else " Nothing more to mark.")
+        env.say(f"The day was already {closed_words(report.already, tz)}.{since}")
+    counted = (f"{report.from_today} phone(s) were not collected today; "
+               f"{len(report.uncollected)} in the office uncollected in all.")
+    env.say(counted if report.already is not None else f"Day closed. {counted}")
     env.say_lines(text_table([(phone.pupil.form, phone.pupil.name, f"slot {phone.slot or '-'}",
                                f"in since {weekday_date_time(local(phone.since, tz))}",
                                "(from an earlier day)" if phone.overnight_before else "")

@@ -33,7 +33,9 @@ class Settings:
     desk: str = _doc("This desk's name, recorded on every action (e.g. 'Reception 1').", "Reception")
     timezone: str = _doc("The school's local time zone; times are stored in UTC and shown in this.",
                          "Europe/London")
-    hand_back_from: str = _doc("Local time (HH:MM) from which the desk opens in HAND BACK mode.", "14:30")
+    hand_back_from: str = _doc("Local time (HH:MM) from which the desk is in HAND BACK mode: it opens so after this "
+                               "time and switches at it while someone is signed in (a mode then chosen by hand "
+                               "stands for the rest of the day).", "14:30")
     lock_notice: str = _doc("A line shown on the lock screen, e.g. 'Locked out? Ask the office manager.'", "")
     bell_on_refusal: bool = _doc("Ring the terminal bell when a scan is refused, so staff need not look.", False)
     idle_lock_seconds: int = _doc("Lock the desk after this many seconds without a key press.", 120)

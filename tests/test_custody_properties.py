@@ -117,6 +117,7 @@ class CustodyDesk(RuleBasedStateMachine):
         self.pupil_of: dict[int, int] = {}
         self.held_until: dict[int, date | None] = {}
         self.open_of: dict[int, int | None] = {i: None for i in PUPILS}
+        self.handed_in_on: dict[int, date] = {}  # the school day each daily record was handed in
         # The trail as checked so far: the last event seen, and the state each record's last move left it in.
         self.checked_seq = 0
         self.trail: dict[int, str] = {}
@@ -179,9 +180,13 @@ class CustodyDesk(RuleBasedStateMachine):
         if before is None:
             assert receipt.outcome is Outcome.HANDED_IN and receipt.severity is Severity.OK
             self.opened(i, receipt.custody_id, IN)
+            self.handed_in_on[receipt.custody_id] = local_today(self.clock, self.settings.tz)
             return receipt.custody_id
-        # A phone already here is recognised, never taken in twice; a confiscated or held one is refused.
-        assert receipt.outcome is {IN: Outcome.ALREADY_IN, LEFT: Outcome.LEFT_OVERNIGHT, HELD: Outcome.CONFISCATED,
+        # A phone already here is recognised, never taken in twice; a confiscated or held one is refused. One the
+        # close of day found is LEFT OVERNIGHT from the next day on; the same afternoon it is only ALREADY IN.
+        overnight = (Outcome.LEFT_OVERNIGHT if before is LEFT and self.handed_in_on[self.open_of[i]]
+                     < local_today(self.clock, self.settings.tz) else Outcome.ALREADY_IN)
+        assert receipt.outcome is {IN: Outcome.ALREADY_IN, LEFT: overnight, HELD: Outcome.CONFISCATED,
                                    HOLD: Outcome.HELD}[before]
         assert receipt.custody_id == self.open_of[i]
         self.unchanged()

@@ -316,12 +316,14 @@ async def test_ctrl_l_locks_from_anywhere_and_leaves_no_pupil_on_screen(school):
         for private in ("Ruby", "Mitchell", "7C", "HANDED"):
             assert private not in text
         assert "Desk locked" in text
-        assert desk_banner.result is None and not desk_recent.scans
+        assert desk_banner.result is None and not desk_recent.display
         assert app.who is None and '"reason":"locked"' in signed_out_reasons()[-1].replace(" ", "")
-        # Signing in again starts a clean desk.
+        # Signing in again: a new desk screen with no result in its banner; the recent list is the desk's and
+        # comes back (tests/test_tui_desk_odds.py: kept across a lock, never on the lock screen).
         await sign_in(pilot)
         assert isinstance(app.screen, DeskScreen) and app.screen is not desk
-        assert not app.screen.query_one(RecentList).scans and banner(app).result is None
+        assert [s.pupil for s in app.screen.query_one(RecentList).scans] == ["Ruby Mitchell"]
+        assert banner(app).result is None
 
 
 async def test_the_desk_locks_itself_after_the_idle_time_on_the_injected_clock(school):
@@ -385,6 +387,7 @@ async def test_the_figures_follow_each_receipt_with_no_recount(school):
     leo = school.pupils[5]
     hand_in(school.ctx(), resolve(normalise(school.tag_of(leo))))
     close_day(school.ctx())  # Leo's phone stays overnight: uncollected 1
+    school.clock.advance(days=1)  # the next day (handed back the same afternoon, it was not left overnight)
     async with desk_app(school).run_test() as pilot:
         await sign_in(pilot)
         app = pilot.app

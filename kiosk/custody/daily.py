@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError
 
 from kiosk.audit import append_event
 from kiosk.auth.roles import Permission
-from kiosk.clock import as_utc, local, local_day_bounds, local_today, to_db
+from kiosk.clock import Clock, as_utc, local, local_day_bounds, local_today, to_db
+from kiosk.config import Settings
 from kiosk.custody import exceptions as approved
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
@@ -24,12 +26,12 @@ from kiosk.custody.lookup import Resolved
 from kiosk.custody.receipts import Outcome, PupilSummary, Receipt, Severity
 from kiosk.custody.reports import form_order
 from kiosk.custody.slots import box_for, next_free_position
-from kiosk.custody.states import MOVES, Kind, Move, State, allows
+from kiosk.custody.states import MOVES, NOT_COLLECTED_AT_CLOSE, Kind, Move, State, allows
 from kiosk.custody.transitions import Current
 from kiosk.db import raw
-from kiosk.db.connection import write_transaction
-from kiosk.db.models import Custody, Pupil, Staff, Tag, database_proxy, slot_label
-from kiosk.formatting import moment
+from kiosk.db.connection import storage_guard, write_transaction
+from kiosk.db.models import Custody, Event, Pupil, Staff, Tag, database_proxy, slot_label
+from kiosk.formatting import clock_time, moment
 
 RETRIES = 3
 
@@ -69,6 +71,12 @@ def _hhmm(ctx: DeskContext, at: datetime) -> str:
     return moment(local(at, ctx.settings.tz), local_today(ctx.clock, ctx.settings.tz))
 
 
+def _handed_in_today(ctx: DeskContext, opened_at: datetime) -> bool:
+    """Was this phone handed in today (school-local)? An uncollected phone handed in today was not collected at
+    a close of day this afternoon: it has not been left overnight (yet), and the desk does not say it was."""
+    return local(as_utc(opened_at), ctx.settings.tz).date() == local_today(ctx.clock, ctx.settings.tz)
+
+
 def _notes(ctx: DeskContext, pupil: Pupil) -> tuple[str, ...]:
     notes = [approved.describe(e) for e in approved.active_exceptions(pupil.id, local_today(ctx.clock,
                                                                                             ctx.settings.tz))]
@@ -90,6 +98,11 @@ def _already_open(ctx: DeskContext, found: Resolved, open_: OpenCustody) -> Rece
     if state is State.IN_OFFICE:
         return _receipt(ctx, found, Outcome.ALREADY_IN, Severity.WARNING,
                         f"Already in the office since {_hhmm(ctx, since)}, slot {open_.slot}.", open_, since)
+    if state is State.UNCOLLECTED and _handed_in_today(ctx, open_.opened_at):
+        # The day was closed early this afternoon and the phone is still here: in, not yet left overnight.
+        return _receipt(ctx, found, Outcome.ALREADY_IN, Severity.WARNING,
+                        f"Already in the office since {_hhmm(ctx, since)}, slot {open_.slot}: "
+                        f"{NOT_COLLECTED_AT_CLOSE}.", open_, since)
     if state is State.UNCOLLECTED:
         return _receipt(ctx, found, Outcome.LEFT_OVERNIGHT, Severity.WARNING,
                         f"Left overnight: not collected after {_hhmm(ctx, since)}. Still in slot {open_.slot}.",
@@ -146,7 +159,9 @@ def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
                 current = Current(id=open_.id, state=state, pupil_id=found.pupil.id, tag_id=found.tag.id)
                 transitions.move(ctx, Move.HAND_BACK, current, at=now, columns={"handed_to": "pupil"},
                                  payload={"slot": open_.slot, "via": found.via})
-                overnight = " (it was left overnight)" if state is State.UNCOLLECTED else ""
+                overnight = ("" if state is not State.UNCOLLECTED
+                             else " (collected after the close of day)" if _handed_in_today(ctx, open_.opened_at)
+                             else " (it was left overnight)")
                 # Built before the commit, as in hand_in.
                 return replace(_receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK,
                                         f"Slot {open_.slot}{overnight}", open_, now), from_state=state)
@@ -176,23 +191,64 @@ class UncollectedPhone:
     tag_code: str
     slot: str | None
     since: datetime  # UTC, when it was handed in
-    overnight_before: bool  # already uncollected before this close of day
+    # Handed in on an earlier day: it was in the office overnight before this close. A phone handed in today is
+    # never "from an earlier day", however many times today's close is run.
+    overnight_before: bool
+
+
+@dataclass(frozen=True)
+class DayClosed:
+    """Today's first close of day, already recorded: when, at which desk and by whom."""
+
+    at: datetime  # UTC
+    desk: str
+    by: str  # "Ann Adams (AA)", or "kiosk close-day" (the command, run by a scheduled task or by hand)
 
 
 @dataclass(frozen=True)
 class CloseDayReport:
     closed_at: datetime
-    newly_uncollected: int
-    uncollected: tuple[UncollectedPhone, ...]
+    newly_uncollected: int  # marked uncollected by this close (0 when an earlier close today took them all)
+    uncollected: tuple[UncollectedPhone, ...]  # every phone uncollected now, today's and earlier days'
+    already: DayClosed | None = None  # the day had been closed before this run: the first close of today
+
+    @property
+    def from_today(self) -> int:
+        """Handed in today and not collected: the same figure whichever close of today is asked."""
+        return sum(1 for phone in self.uncollected if not phone.overnight_before)
+
+    @property
+    def from_earlier_days(self) -> int:
+        return sum(1 for phone in self.uncollected if phone.overnight_before)
+
+
+@dataclass(frozen=True)
+class BeforeClose:
+    """What the desk asks about before closing the day: what is still in the office and whether today was closed."""
+
+    in_office: int
+    uncollected_today: int  # handed in today, already marked uncollected by today's close
+    uncollected_earlier: int  # handed in on an earlier day and still here
+    closed: DayClosed | None  # today's first close, if the day was closed already
+
+
+# What the close of day records as its author when no member of staff ran it: the command line's own name.
+CLOSE_DAY_COMMAND = "kiosk close-day"
 
 
 def close_day(ctx: DeskContext) -> CloseDayReport:
     """Every phone still in the office becomes UNCOLLECTED and is listed, with those from earlier days. All or
-    nothing: a phone another desk moved meanwhile (impossible under the write lock) would undo the whole close."""
+    nothing: a phone another desk moved meanwhile (impossible under the write lock) would undo the whole close.
+
+    Run again the same day (F9 at a desk after the scheduled `kiosk close-day`, or the other way round), it says
+    when and by whom the day was closed, marks only what was handed in since, and lists the same phones."""
     ctx.require(Permission.CLOSE_DAY)
     now = ctx.clock.now()
+    today = local_today(ctx.clock, ctx.settings.tz)
+    start, end = local_day_bounds(today, ctx.settings.tz)
     moved = 0
     with write_transaction(database_proxy.obj):
+        already = _first_close(start, end)
         # The table says which phones close of day moves (those still in the office today).
         in_office = list(Custody.select(Custody.id, Custody.state, Custody.pupil, Custody.tag, Custody.slot_box,
                                         Custody.slot_position)
@@ -201,15 +257,41 @@ def close_day(ctx: DeskContext) -> CloseDayReport:
             transitions.move(ctx, Move.CLOSE_DAY, Current.of(custody), at=now, payload={"slot": custody.slot})
             moved += 1
         append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
-                     action="DAY_CLOSED", payload={"newly_uncollected": moved,
-                                                   "day": local_today(ctx.clock, ctx.settings.tz).isoformat()})
-        ids = {c.id for c in in_office}
+                     action="DAY_CLOSED", payload={"newly_uncollected": moved, "day": today.isoformat(),
+                                                   "by": ctx.who.name})
         phones = tuple(
             UncollectedPhone(custody_id=c.id, pupil=PupilSummary.of(c.pupil), tag_code=c.tag.code, slot=c.slot,
-                             since=as_utc(c.opened_at), overnight_before=c.id not in ids)
+                             since=as_utc(c.opened_at), overnight_before=as_utc(c.opened_at) < start)
             for c in uncollected_custodies()
         )
-    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones)
+    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones, already=already)
+
+
+@storage_guard
+def before_close(clock: Clock, settings: Settings) -> BeforeClose:
+    """For the desk's question before it closes the day (read on the desk's worker)."""
+    start, end = local_day_bounds(local_today(clock, settings.tz), settings.tz)
+    in_office = Custody.select().where((Custody.state == State.IN_OFFICE) & Custody.closed_at.is_null()).count()
+    uncollected = Custody.select().where((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null())
+    earlier = uncollected.where(Custody.opened_at < to_db(start)).count()
+    return BeforeClose(in_office=in_office, uncollected_today=uncollected.count() - earlier,
+                       uncollected_earlier=earlier, closed=_first_close(start, end))
+
+
+def _first_close(start: datetime, end: datetime) -> DayClosed | None:
+    """Today's first DAY_CLOSED event (`start`, `end`: today's bounds in UTC), or None."""
+    event = (Event.select(Event, Staff).join(Staff, JOIN.LEFT_OUTER, on=(Event.staff == Staff.id))
+             .where((Event.action == "DAY_CLOSED") & (Event.at >= to_db(start)) & (Event.at < to_db(end)))
+             .order_by(Event.seq).first())
+    if event is None:
+        return None
+    by = f"{event.staff.name} ({event.staff.initials})" if event.staff_id is not None else CLOSE_DAY_COMMAND
+    return DayClosed(at=as_utc(event.at), desk=event.desk, by=by)
+
+
+def closed_words(closed: DayClosed, tz: ZoneInfo) -> str:
+    """'closed at 18:00 by kiosk close-day at Reception 1': the desk and the command line say it alike."""
+    return f"closed at {clock_time(local(closed.at, tz))} by {closed.by} at {closed.desk}"
 
 
 def uncollected_custodies() -> list[Custody]:
@@ -218,4 +300,3 @@ def uncollected_custodies() -> list[Custody]:
         .where((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null())
     )
     return sorted(rows, key=lambda c: (form_order(c.pupil.form), c.pupil.legal_surname, c.pupil.legal_forename))
-

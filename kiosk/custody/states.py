@@ -1,6 +1,7 @@
 """The custody states, the one table of the moves between them, and what each state means to the office."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 
@@ -174,9 +175,23 @@ def on_daily_cycle(state: str | None) -> bool:
     return state in DAILY_CYCLE_STATES
 
 
-def left_overnight(state: str | None) -> bool:
-    """Still in the office from an earlier day: nobody collected it at the close of day."""
-    return state == State.UNCOLLECTED
+def left_overnight(state: str | None, *, handed_in: date | None = None, today: date | None = None) -> bool:
+    """Still in the office from an earlier day: nobody collected it at the close of day. Given the (school-local)
+    day it was handed in and today, a phone marked uncollected by a close of day this afternoon is not left
+    overnight yet: it may still be collected today (uncollected_words says it)."""
+    if state != State.UNCOLLECTED:
+        return False
+    return handed_in is None or today is None or handed_in < today
+
+
+# An uncollected phone on the afternoon it was handed in: the day was closed and it is still here.
+NOT_COLLECTED_AT_CLOSE = "not collected at the close of day"
+
+
+def uncollected_words(*, handed_in: date, today: date) -> str:
+    """How the office says an uncollected phone: "left overnight" once a night has passed, "not collected at the
+    close of day" on its own day (the close ran this afternoon; it can still be collected today)."""
+    return STATE_WORDS[State.UNCOLLECTED] if handed_in < today else NOT_COLLECTED_AT_CLOSE
 
 
 def on_safeguarding_hold(state: str | None) -> bool:

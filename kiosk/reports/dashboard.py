@@ -79,7 +79,8 @@ class Dashboard:
     in_office: int = 0
     handed_back_today: int = 0
     handed_in_today: int = 0
-    uncollected_earlier: int = 0
+    uncollected_earlier: int = 0  # handed in on an earlier day, still here
+    uncollected_today: int = 0  # handed in today, not collected at a close of day this afternoon
     forms: list[FormNow] = field(default_factory=list)
     held: list[HeldPhone] = field(default_factory=list)
     safeguarding_holds: int | None = None  # None: not shown to this role
@@ -117,8 +118,10 @@ def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> D
     board.in_office = sum(f.in_office for f in board.forms)
     board.handed_in_today = sum(f.handed_in_today for f in board.forms)
     board.handed_back_today = sum(f.handed_back_today for f in board.forms)
-    board.uncollected_earlier = Custody.select().where((Custody.state == State.UNCOLLECTED)
-                                                       & Custody.closed_at.is_null()).count()
+    # Uncollected phones handed in today are today's (the day was closed this afternoon), not earlier days'.
+    uncollected = Custody.select().where((Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null())
+    board.uncollected_earlier = uncollected.where(Custody.opened_at < lo).count()
+    board.uncollected_today = uncollected.where(Custody.opened_at >= lo).count()
     for c in (Custody.select(Custody, Pupil).join(Pupil)
               .where((Custody.state == State.HELD_FOR_PARENT) & Custody.closed_at.is_null())
               .order_by(Custody.opened_at)):

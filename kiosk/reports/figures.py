@@ -99,8 +99,29 @@ def daily_lines(p: Period, settings: Settings, *, today: date | None = None) -> 
         for action, attr in (("HANDED_IN", "handed_in"), ("HANDED_BACK", "handed_back")):
             _count_by_day(live, settings, action, attr, lines)
     # Phones left overnight are few (a handful of events a day): counted from the events for every day.
-    _count_by_day(p, settings, "LEFT_UNCOLLECTED", "left_uncollected", lines)
+    _count_left_overnight(p, settings, lines)
     return [lines[d] for d in sorted(lines)]
+
+
+def _count_left_overnight(p: Period, settings: Settings, lines: dict[date, DailyLine]) -> None:
+    """Phones the close of day found still in the office, by the day it closed, less those collected later that
+    same day (the day closed early, the pupil came back): they went home that afternoon, not overnight."""
+    lo, hi = p.bounds(settings)
+    closed = list(tuples(Event.select(Event.custody, Event.at)
+                         .where((Event.action == "LEFT_UNCOLLECTED") & (Event.at >= lo) & (Event.at < hi))))
+    if not closed:
+        return
+    handed_back: dict[int, list[datetime]] = defaultdict(list)
+    for custody, at in tuples(Event.select(Event.custody, Event.at)
+                              .where((Event.action == "HANDED_BACK") & (Event.at >= lo)
+                                     & Event.custody.in_(sorted({custody for custody, _ in closed})))):
+        handed_back[custody].append(as_utc(_as_datetime(at)))
+    for custody, at in closed:
+        when = as_utc(_as_datetime(at))
+        day = local(when, settings.tz).date()
+        if day in lines and not any(back > when and local(back, settings.tz).date() == day
+                                    for back in handed_back[custody]):
+            lines[day].left_uncollected += 1
 
 
 def _count_by_day(p: Period, settings: Settings, action: str, attr: str, lines: dict[date, DailyLine]) -> None:

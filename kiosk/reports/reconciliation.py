@@ -8,7 +8,7 @@ from datetime import date, datetime
 from kiosk.clock import as_utc, local
 from kiosk.config import Settings
 from kiosk.custody.reports import day_report, form_order
-from kiosk.custody.states import Kind, State
+from kiosk.custody.states import NOT_COLLECTED_AT_CLOSE, STATE_WORDS, Kind, State
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil, Tag
 from kiosk.formatting import long_date, weekday_date_time
@@ -21,6 +21,15 @@ class StillIn:
     slot: str | None
     since: datetime
     state: str
+    earlier_day: bool = False  # handed in before the day reconciled (so an uncollected one was left overnight)
+
+    @property
+    def words(self) -> str:
+        """'in office', 'left overnight', or 'not collected at the close of day' for a phone handed in on the day
+        reconciled and found by its close (it has not spent a night here yet)."""
+        if self.state != State.UNCOLLECTED:
+            return "in office"
+        return STATE_WORDS[State.UNCOLLECTED] if self.earlier_day else NOT_COLLECTED_AT_CLOSE
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,8 @@ def reconcile(day: date, settings: Settings) -> Reconciliation:
     rows = (Custody.select(Custody, Pupil, Tag).join(Pupil).switch(Custody).join(Tag)
             .where(Custody.closed_at.is_null() & (Custody.kind == Kind.DAILY)
                    & Custody.state.in_([State.IN_OFFICE, State.UNCOLLECTED])))
-    still = sorted((StillIn(c.pupil.form, c.pupil.display_name, c.slot, as_utc(c.opened_at), c.state) for c in rows),
+    still = sorted((StillIn(c.pupil.form, c.pupil.display_name, c.slot, as_utc(c.opened_at), c.state,
+                            earlier_day=local(as_utc(c.opened_at), settings.tz).date() < day) for c in rows),
                    key=lambda s: (form_order(s.form), s.slot or "", s.pupil))
     return Reconciliation(day, lines, still)
 
@@ -52,5 +62,5 @@ def reconciliation_pdf(rec: Reconciliation, settings: Settings) -> bytes:
     doc.heading(f"Still in the office ({len(rec.still_in)})")
     doc.table(["Form", "Pupil", "Slot", "In since", "State"],
               [[s.form, s.pupil, s.slot or "", weekday_date_time(local(s.since, settings.tz)),
-                "left overnight" if s.state == State.UNCOLLECTED else "in office"] for s in rec.still_in])
+                s.words] for s in rec.still_in])
     return doc.render()

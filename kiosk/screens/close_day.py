@@ -1,9 +1,11 @@
-"""Closing the day: confirm, then list every phone left in the office overnight."""
+"""Closing the day: confirm, then list every phone not collected. Closed a second time the same day (after the
+scheduled `kiosk close-day`, or F9 again), both say when and by whom it was closed and list the same phones."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +15,7 @@ from textual.widgets import Button, DataTable, Label
 
 from kiosk.clock import Clock, local, local_today
 from kiosk.custody import CloseDayReport, UncollectedPhone
+from kiosk.custody.daily import closed_words
 from kiosk.formatting import clock_time, moment
 
 
@@ -28,25 +31,39 @@ class ConfirmCloseDay(ModalScreen[bool]):
     AUTO_FOCUS = "#cancel"
     BINDINGS = [Binding("y", "answer(True)", "Close the day"), Binding("n,escape", "answer(False)", "Cancel")]
 
-    def __init__(self, *, in_office: int, desk: str, earlier: int = 0) -> None:
+    def __init__(self, *, in_office: int, desk: str, earlier: int = 0, today: int = 0,
+                 closed: str | None = None) -> None:
         super().__init__()
         self.in_office = in_office
         self.earlier = earlier  # already uncollected from earlier days: the list that follows names them too
+        self.today = today  # handed in today, already marked uncollected by today's close
+        self.closed = closed  # "closed at 18:00 by kiosk close-day at Reception 1": the day was closed already
         self.desk = desk
 
     def compose(self) -> ComposeResult:
-        phones = "1 phone is" if self.in_office == 1 else f"{self.in_office} phones are"
-        # The list that follows names every uncollected phone, earlier days' too: say so, so the numbers agree.
-        earlier = ("" if not self.earlier else ", and 1 more left from an earlier day" if self.earlier == 1
-                   else f", and {self.earlier} more left from earlier days")
         with Vertical(id="confirm-close", classes="dialog"):
-            yield Label("Close the day?", id="confirm-title")
-            yield Label(f"{phones} still in the office{earlier}. Closing the day at {self.desk} marks them "
-                        f"UNCOLLECTED (kept overnight) and lists {'them all' if earlier else 'them'}.",
-                        id="confirm-text")
+            yield Label("Close the day again?" if self.closed else "Close the day?", id="confirm-title")
+            # Desk and staff names are text, never markup.
+            yield Label(self.question(), id="confirm-text", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button("Close the day (Y)", variant="warning", id="close")
                 yield Button("Cancel (N)", id="cancel")
+
+    def question(self) -> str:
+        phones = "1 phone is" if self.in_office == 1 else f"{self.in_office} phones are"
+        if self.closed is None:
+            # The list that follows names every uncollected phone, earlier days' too: say so, so the numbers agree.
+            earlier = ("" if not self.earlier else ", and 1 more left from an earlier day" if self.earlier == 1
+                       else f", and {self.earlier} more left from earlier days")
+            return (f"{phones} still in the office{earlier}. Closing the day at {self.desk} marks them "
+                    f"UNCOLLECTED (kept overnight) and lists {'them all' if earlier else 'them'}.")
+        uncollected = [f"{self.today} from today" if self.today else "",
+                       f"{self.earlier} from earlier days" if self.earlier != 1 and self.earlier
+                       else "1 from an earlier day" if self.earlier else ""]
+        listed = " and ".join(part for part in uncollected if part) or "none"
+        still = (f"{phones} still in the office, handed in since: closing again marks them UNCOLLECTED too"
+                 if self.in_office else "Nothing has been handed in since: closing again changes nothing")
+        return f"The day was already {self.closed}. {still}. Uncollected now: {listed}; Y lists them."
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
@@ -70,16 +87,27 @@ class UncollectedList(ModalScreen[None]):
         self.clock = clock
 
     def compose(self) -> ComposeResult:
-        count = len(self.report.uncollected)
+        report = self.report
+        count = len(report.uncollected)
         title = "1 phone uncollected" if count == 1 else f"{count} phones uncollected"
+        first = report.already.at if report.already is not None else report.closed_at
         with Vertical(id="uncollected-box", classes="dialog"):
-            yield Label(f"Day closed at {clock_time(local(self.report.closed_at, self.tz))} · {title}",
-                        id="uncollected-title")
+            yield Label(f"Day closed at {clock_time(local(first, self.tz))} · {title}", id="uncollected-title")
+            if report.already is not None:
+                yield Label(self.closed_before(), id="uncollected-again", markup=False)
             if count:
                 yield DataTable(id="uncollected", cursor_type="row", zebra_stripes=True)
             else:
                 yield Label("Every phone has been handed back.", id="uncollected-none")
             yield Label("Enter or Esc: done", id="uncollected-hint")
+
+    def closed_before(self) -> str:
+        """For a second close the same day: who closed it first, and what this one added (the command says the same)."""
+        assert self.report.already is not None
+        more = self.report.newly_uncollected
+        added = (f"{more} more phone{'s' * (more != 1)}, handed in since, marked uncollected now." if more
+                 else "Nothing more to mark.")
+        return f"Already {closed_words(self.report.already, self.tz)}. {added}"
 
     def on_mount(self) -> None:
         if not self.report.uncollected:
@@ -89,7 +117,8 @@ class UncollectedList(ModalScreen[None]):
         today = local_today(self.clock, self.tz)
         for phone in sorted(self.report.uncollected, key=form_order):
             when = moment(local(phone.since, self.tz), today)
-            table.add_row(phone.pupil.form, phone.pupil.name, phone.slot or "—", when,
+            # Names and forms are text, never markup: a table reads a str cell as markup, so it is escaped.
+            table.add_row(escape(phone.pupil.form), escape(phone.pupil.name), phone.slot or "—", when,
                           "earlier day" if phone.overnight_before else "", key=str(phone.custody_id))
 
     @on(DataTable.RowSelected)

@@ -316,6 +316,10 @@ class DashboardScreen(Screen[None]):
             ("Handed back today", f"{board.handed_back_today:,}", None),
             ("Uncollected, earlier days", f"{board.uncollected_earlier:,}",
              Text("  ⚠ still here", "bold") if board.uncollected_earlier else None),
+        ]
+        if board.uncollected_today:  # the day was closed this afternoon: today's, not earlier days'
+            lines.append(("Uncollected, today", f"{board.uncollected_today:,}", Text("  at the close")))
+        lines += [
             ("Held for parents", f"{len(board.held):,}",
              Text.assemble(" ", (f"⚠ {overdue} OVERDUE", "bold reverse")) if overdue else None),
         ]

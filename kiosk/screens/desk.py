@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -17,7 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from kiosk.auth.roles import Permission
-from kiosk.clock import local
+from kiosk.clock import local, local_today
 from kiosk.custody import (
     BadScan,
     CloseDayReport,
@@ -35,6 +36,7 @@ from kiosk.custody import (
     find_pupils,
     normalise,
 )
+from kiosk.custody.daily import BeforeClose, before_close, closed_words
 from kiosk.custody.desk import (
     ConnectionWatch,
     Health,
@@ -50,6 +52,7 @@ from kiosk.formatting import clock_time
 from kiosk.messages import OpenScreen
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.desk_card import AtTheDesk
+from kiosk.screens.desk_day import DeskDay
 from kiosk.screens.desk_words import (
     MODE_WORDS,
     NO_HATCH_PROMPT,
@@ -58,7 +61,10 @@ from kiosk.screens.desk_words import (
     problem_headline,
     receipt_result,
     saving_words,
+    scanned_before_switch,
+    switched_words,
     unattended_words,
+    what_was_read,
 )
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.registry import SCREENS, may_open
@@ -68,7 +74,7 @@ from kiosk.widgets.desk_figures import DeskFigures
 from kiosk.widgets.desk_footer import DeskFooter
 from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
 from kiosk.widgets.poller import Poller, Reading
-from kiosk.widgets.recent_list import RecentList, RecentScan
+from kiosk.widgets.recent_list import DeskNote, RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar, role_words
@@ -93,6 +99,8 @@ REFRESH_WAIT_SECONDS = 0.5
 # A result that arrives while later scans are still being saved stays in the banner this long; then the banner
 # says SAVING again for those (the result stays in the recent list).
 RESULT_HOLD_SECONDS = 2.0
+# How often the desk looks at the clock for the afternoon's switch to HAND BACK (settings.hand_back_from).
+AFTERNOON_CHECK_SECONDS = 1.0
 # The footer's keys in order of importance at the hatch: at 80 columns the first of these are what it shows.
 # (Keys a role does not have are skipped: the DSL and the head get F10 Holds where the office gets F4 Pupil.)
 HATCH_KEYS = ("app.help", "mode('hand in')", "mode('hand back')", "lock", "confiscate", "holds", "pupil",
@@ -141,12 +149,17 @@ class DeskScreen(AtTheDesk, Screen[None]):
             super().__init__()
             self.reading = reading
 
-    def __init__(self, ctx: DeskContext, *, worker: DeskWorker) -> None:
+    def __init__(self, ctx: DeskContext, *, worker: DeskWorker, day: DeskDay | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.worker = worker  # the app's: every database action of this screen runs there, in order
+        # The desk's own memory of today (the app's, kept across a lock): its recent scans, a mode chosen by hand.
+        self.day = (day if day is not None else DeskDay()).on(self.today)
         self.repeats = RepeatFilter(ctx.settings.repeat_scan_seconds)
-        self.set_reactive(DeskScreen.mode, default_mode(ctx.clock, ctx.settings))
+        self.set_reactive(DeskScreen.mode, self.day.mode_by_hand or default_mode(ctx.clock, ctx.settings))
+        # The afternoon's switch to HAND BACK happens once a day: already, when the desk opens after the time.
+        self._afternoon_on = self.today if self.afternoon else None
+        self._switched_at: str | None = None  # "15:10" once this desk has switched by itself
         # Counted up by every action of this desk that may change the figures, when it is sent to the worker and
         # again when its receipt moves them; a reading that began before the latest of these may have missed
         # it, so it is not shown over the figures the receipts built (nor is any reading while a write is out).
@@ -165,7 +178,9 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self._figures = DeskFigures(id="counts")
         self._scan_box = ScanBox(id="scan")
         self._banner = ResultBanner(id="banner", ready=None if self.hands_in else self.look_up_line())
-        self._recent = RecentList(id="recent")
+        # The recent list is the desk's, for whoever works its hatch today; a role away from the hatch (a teacher,
+        # a head of year looking pupils up) gets a list of its own and never sees the hatch's.
+        self._recent = RecentList(rows=self.day.recent if self.hands_in else None, id="recent")
         self.poller: Poller[Poll] = Poller(self.read_database, lambda reading: self.post_message(self.Polled(reading)),
                                            name="desk figures", on_exit=close_this_threads_connection)
 
@@ -189,6 +204,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self.poller.start()  # the first reading is asked for as the screen comes to the front (on_screen_resume)
         # Other desks change the figures, and the database may go away: both are read in the background.
         self.set_interval(REFRESH_SECONDS, self.poll)
+        self.set_interval(AFTERNOON_CHECK_SECONDS, self.check_afternoon)
         # The DSL and the head hear about safeguarding holds as soon as they sign in.
         if self.ctx.who.can(Permission.READ_DSL_NOTES):
             self.call_after_refresh(self.alert_holds)
@@ -241,6 +257,41 @@ class DeskScreen(AtTheDesk, Screen[None]):
 
     def action_mode(self, mode: str) -> None:
         self.mode = mode
+        self._chose_mode(mode)
+
+    @property
+    def today(self) -> date:
+        return local_today(self.ctx.clock, self.ctx.settings.tz)
+
+    @property
+    def afternoon(self) -> bool:
+        """Is it the school's hand-back time or later (settings.hand_back_from)?"""
+        return default_mode(self.ctx.clock, self.ctx.settings) == Mode.HAND_BACK
+
+    def _chose_mode(self, mode: str) -> None:
+        """Staff switched the mode by hand (a key or the desk card). In the afternoon that choice stands for the
+        rest of the day: the switch to HAND BACK and the next sign-in leave it alone."""
+        if self.afternoon:
+            self.day.on(self.today).mode_by_hand = mode
+            self._afternoon_on = self.today
+
+    def check_afternoon(self) -> None:
+        """The timer's look at the clock: at the hand-back time, a desk someone is signed in at switches to HAND
+        BACK by itself, once a day, and says so. A scan being saved keeps the mode it was scanned in."""
+        today = self.today
+        if self._afternoon_on == today or not self.afternoon:
+            return
+        self._afternoon_on = today
+        if not self.hands_in or self.day.on(today).mode_by_hand is not None or self.mode == Mode.HAND_BACK:
+            return
+        at = clock_time(datetime.combine(today, self.ctx.settings.hand_back_time))
+        self._switched_at = at
+        self.mode = Mode.HAND_BACK
+        now = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
+        self._recent.add(DeskNote(at=now, headline=MODE_WORDS[Mode.HAND_BACK], text=switched_words(at)))
+        self._set_note(f"HAND BACK from {at}")
+        if self._banner.result is None and not self._banner.saving:
+            self._banner.idle(f"It is {at}: {switched_words(at)}. Scan each phone to hand it back.")
 
     def watch_mode(self) -> None:
         # A new mode is a new run of scans: the same tag straight after a switch is meant, not a double read,
@@ -336,13 +387,13 @@ class DeskScreen(AtTheDesk, Screen[None]):
         try:
             scan = normalise(event.value)
         except BadScan as error:
-            self.show_problem(error)
+            self.show_problem(error, read=what_was_read(event.value))
             return
         if isinstance(scan, CommandScan):  # a desk-card barcode: the scanner alone drives the desk
             self.desk_card(scan.command, event.value.strip())
             return
         if not self.hands_in:  # nothing to hand in or back: say what this desk is for, before any picker opens
-            self.show_problem(NotPermitted(self.look_up_line()))
+            self.show_problem(NotPermitted(self.look_up_line()), read=what_was_read(event.value, scan))
             return
         if self.repeats.is_repeat(scan, self.ctx.clock.now()):
             self._set_note("same scan ignored")
@@ -350,7 +401,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
         if isinstance(scan, NameSearch):
             self.pick_pupil(scan)
             return
-        self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode))
+        self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode), read=what_was_read(event.value, scan))
 
     def close_day_by_card(self) -> None:
         """CLOSE DAY scanned at the desk: asks first, as F9 does."""
@@ -363,13 +414,15 @@ class DeskScreen(AtTheDesk, Screen[None]):
         """HAND IN or HAND BACK scanned at the desk."""
         if self.hands_in:
             self.mode = mode
+            self._chose_mode(mode)
             self._set_note(f"{MODE_WORDS[self.mode]} mode (desk card)")
         else:
             self.show_problem(NotPermitted(self.look_up_line()))
 
-    def hand_over(self, run: Callable[[], Receipt]) -> None:
+    def hand_over(self, run: Callable[[], Receipt], *, read: str = "") -> None:
         """Hand a phone in or back on the worker (`run`: the domain's hand_over_scan or hand_over_pupil, in the
-        desk's current mode). The result is shown when the database has answered, never before."""
+        desk's current mode; `read`: what was scanned, for the recent list). The result is shown when the
+        database has answered, never before, and says so if the desk's mode changed meanwhile."""
         if not self.hands_in:  # the domain would refuse it too; this says what the desk is for instead
             self.show_problem(NotPermitted(self.look_up_line()))
             return
@@ -380,22 +433,28 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self._scans_sent += 1
         number = self._scans_sent
         job = self.worker.submit(run, owner=self, wait=FRAME_WAIT_SECONDS,
-                                 then=lambda receipt: self.handed_over(receipt, mode),
-                                 failed=lambda error: self.not_handed_over(error, number),
-                                 unattended=lambda answer: self._unattended(answer, mode))
+                                 then=lambda receipt: self.handed_over(receipt, mode, read),
+                                 failed=lambda error: self.not_handed_over(error, number, read),
+                                 unattended=lambda answer: self._unattended(answer, mode, read))
         if not job.done:
             self.show_saving()
 
-    def handed_over(self, receipt: Receipt, mode: str) -> None:
+    def handed_over(self, receipt: Receipt, mode: str, read: str = "") -> None:
         """The database has answered: the receipt is saved (or says why nothing was done)."""
         self._write_answered()
         if changes_figures(receipt):
             # The receipt says what changed: the figures move by it rather than being counted again.
             self.changes += 1
             self._figures.apply(receipt)
-        self.show(receipt_result(receipt, mode))
+        result = receipt_result(receipt, mode)
+        if mode != self.mode and self.hands_in:
+            # Scanned in one mode, answered in another (the afternoon's switch, or F2/F3 while it was saved): it
+            # was handled in the mode it was scanned in, and the banner says so beside the mode bar's new word.
+            note = scanned_before_switch(mode, self.mode, self._switched_at)
+            result = replace(result, notes=(*result.notes, note))
+        self.show(result, read=read)
 
-    def not_handed_over(self, error: DeskError, number: int) -> None:
+    def not_handed_over(self, error: DeskError, number: int, read: str = "") -> None:
         self._write_answered()
         if isinstance(error, StorageFailed):
             # Nothing was saved: scanning it again at once (what the message asks) must be acted on, if it is
@@ -403,23 +462,32 @@ class DeskScreen(AtTheDesk, Screen[None]):
             if number == self._scans_sent:
                 self.repeats.forget()
             self.poll()  # is the database still there? The red line says so within moments.
-        self.show_problem(error)
+        self.show_problem(error, read=read)
 
-    def _unattended(self, answer: Receipt | DeskError, mode: str) -> str:
+    def _unattended(self, answer: Receipt | DeskError, mode: str, read: str = "") -> str:
         self._writes_out = max(0, self._writes_out - 1)
+        # The lock screen says only what happened; the desk's list has the row for the next sign-in to read.
+        result = (Result.problem(problem_headline(answer), answer.message) if isinstance(answer, DeskError)
+                  else receipt_result(answer, mode))
+        self._remember(result, read)
         return unattended_words(answer, mode)
 
-    def show_problem(self, error: DeskError) -> None:
-        self.show(Result.problem(problem_headline(error), error.message))
+    def show_problem(self, error: DeskError, *, read: str = "") -> None:
+        self.show(Result.problem(problem_headline(error), error.message), read=read)
 
-    def show(self, result: Result) -> None:
+    def show(self, result: Result, *, read: str = "") -> None:
+        """The banner shows the result; the recent list keeps it, with what was scanned (`read`)."""
         self._banner.show(result)
-        at = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
-        self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
-                                                  pupil=result.pupil, form=result.form))
+        self._remember(result, read)
         if self._writes_out:
             # Later scans are still being saved: this result is read first, then the banner says SAVING again.
             self._hold_result()
+
+    def _remember(self, result: Result, read: str) -> None:
+        at = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
+        self.day.on(self.today)  # a desk signed in past midnight starts the new day's list
+        self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
+                                    pupil=result.pupil, form=result.form, read=read))
 
     # ── while the database has not answered ─────────────────────────────────────────────────────────────
     def show_saving(self) -> None:
@@ -498,7 +566,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
 
         def not_found(error: DeskError) -> None:
             self.repeats.forget()
-            self.show_problem(error)
+            self.show_problem(error, read=f"'{search.text}'")
 
         self._read(partial(find_pupils, search), lambda pupils: self.offer_pupils(search, pupils, mode),
                    failed=not_found)
@@ -506,7 +574,8 @@ class DeskScreen(AtTheDesk, Screen[None]):
     def offer_pupils(self, search: NameSearch, pupils: Sequence[PupilSummary], mode: str) -> None:
         if not pupils:
             self.show(Result.problem("NO MATCH", f"No pupil on the roster matches '{search.text}'. "
-                                                 "Check the spelling, or scan the phone's tag."))
+                                                 "Check the spelling, or scan the phone's tag."),
+                      read=f"'{search.text}'")
             return
         if not self.is_current:
             return  # staff have moved on to another screen since typing it: nothing is changed
@@ -523,9 +592,9 @@ class DeskScreen(AtTheDesk, Screen[None]):
             self.show_problem(error)
             self.poll()
 
-        self._read(partial(desk_counts, self.ctx.clock, self.ctx.settings), self.ask_to_close_day, failed=refused)
+        self._read(partial(before_close, self.ctx.clock, self.ctx.settings), self.ask_to_close_day, failed=refused)
 
-    def ask_to_close_day(self, counts: DeskCounts) -> None:
+    def ask_to_close_day(self, now: BeforeClose) -> None:
         if not self.is_current:
             return  # asked from here, answered elsewhere: staff have moved on
 
@@ -533,8 +602,12 @@ class DeskScreen(AtTheDesk, Screen[None]):
             if yes:
                 self.close_the_day()
 
-        self.app.push_screen(ConfirmCloseDay(in_office=counts.in_office, earlier=counts.uncollected,
-                                             desk=self.ctx.desk), confirmed)
+        # Closed already today (by the schedule's `kiosk close-day`, or F9 earlier): the question says when and by
+        # whom, and counts today's uncollected phones as today's, never as earlier days'.
+        closed = closed_words(now.closed, self.ctx.settings.tz) if now.closed is not None else None
+        self.app.push_screen(ConfirmCloseDay(in_office=now.in_office, earlier=now.uncollected_earlier,
+                                             today=now.uncollected_today, closed=closed, desk=self.ctx.desk),
+                             confirmed)
 
     def close_the_day(self) -> None:
         def closed(report: CloseDayReport) -> None:
@@ -613,5 +686,6 @@ class DeskScreen(AtTheDesk, Screen[None]):
             self._hold.stop()
             self._hold = None
         self.query_one(ResultBanner).clear()
-        self.query_one(RecentList).clear()
+        # The recent list is the desk's (self.day): kept for the next sign-in here, hidden until then.
+        self.query_one(RecentList).display = False
         self.query_one("#scan", ScanBox).clear()

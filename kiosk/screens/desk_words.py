@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.custody import Conflict, DeskError, Mode, NotPermitted, Outcome, Receipt, Refused, Severity
+from kiosk.custody import Conflict, DeskError, Mode, NotPermitted, Outcome, Receipt, Refused, Severity, normalise
+from kiosk.custody.codes import CODE_LENGTH, grouped
+from kiosk.custody.scans import AdmissionNumberScan, CommandScan, Scan, TagScan
 from kiosk.errors import StorageFailed
 from kiosk.screens.finding import FINDING_HEADLINES
 from kiosk.widgets.result_banner import Result
@@ -59,3 +61,43 @@ def unattended_words(answer: Receipt | DeskError, mode: str) -> str:
                 "back: sign in and scan it again.")
     result = receipt_result(answer, mode)
     return f"A scan made as the desk locked: {result.icon} {result.headline}."
+
+
+# How much of a scan the recent list repeats when it could not be read as anything (a misread, two codes run
+# together): enough to recognise it, never a whole line.
+READ_WIDTH = 24
+
+
+def what_was_read(raw: str, scan: Scan | None = None) -> str:
+    """What a scan or a typed name was, as the recent list names a refused one: a tag's code as its label prints it
+    (K0EJ-85R5), an ID card's number, a desk-card code's name, or the typed words in quotes ('chloee'). `scan`:
+    the scan as already read, when it was. Plain text with no control characters (the list never reads markup)."""
+    if scan is None:
+        try:
+            scan = normalise(raw)
+        except DeskError:
+            scan = None
+    if isinstance(scan, TagScan):
+        return grouped(scan.code)
+    if isinstance(scan, AdmissionNumberScan):
+        return f"ID {scan.number}"
+    if isinstance(scan, CommandScan):
+        return scan.command.upper()
+    text = " ".join("".join(c for c in raw if c.isprintable()).split())
+    compact = text.replace("-", "").replace(" ", "").upper()
+    if scan is None and len(compact) == CODE_LENGTH and compact.isalnum() and any(c.isdigit() for c in compact):
+        return grouped(compact)  # a tag that did not read right: as its label prints it, to find the phone
+    cut = text if len(text) <= READ_WIDTH else text[: READ_WIDTH - 1] + "…"
+    return f"'{cut}'"
+
+
+def switched_words(at: str) -> str:
+    """The desk's own line when the afternoon comes: in the recent list and under the scan box."""
+    return f"the desk switched to HAND BACK at {at} (the school's hand-back time)"
+
+
+def scanned_before_switch(mode: str, now: str, at: str | None) -> str:
+    """A note on a result that arrived after the mode changed: it was handled in the mode it was scanned in."""
+    when = f" at {at}" if at else ""
+    return (f"Scanned before the desk switched to {MODE_WORDS.get(now, now)}{when}: handled as "
+            f"{MODE_WORDS.get(mode, mode)}.")

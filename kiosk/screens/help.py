@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -69,17 +69,23 @@ def keys_table(keys: list[tuple[str, str]]) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for key, description in keys:
-        table.add_row(key, description)
+        table.add_row(Text(key), Text(description))  # as Text: a str cell would be read as markup
     return table
 
 
-def flows_for(who: SignedIn) -> str:
-    """Each flow's name in bold on its own line, then how it goes: reads the same at 80 columns and at 200."""
+def flows_for(who: SignedIn) -> Text:
+    """Each flow's name in bold on its own line, then how it goes: reads the same at 80 columns and at 200. Plain
+    text, never markup: "[ and ] for the period before or after" shows its brackets."""
     cards = " · ".join(words.upper() for words in COMMAND_CODES.values())
     flows = [(title, how) for needs, title, how in FLOWS if needs is None or who.can(needs)]
     flows.append(("Scanner only", f"The desk card (kiosk desk-card) has barcodes for {cards}: scan them instead "
                                   "of pressing keys."))
-    return "\n".join(f"[b]{escape(title)}[/]\n  {escape(how)}" for title, how in flows)
+    text = Text()
+    for index, (title, how) in enumerate(flows):
+        text.append("\n" if index else "")
+        text.append(title, "bold")
+        text.append(f"\n  {how}")
+    return text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -96,14 +102,15 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
-            yield Label(f"Help · {escape(self.who.name)} ({role_words(self.who.role)})", id="help-title",
-                        classes="dialog-title")
+            # Names are text, never markup.
+            yield Label(f"Help · {self.who.name} ({role_words(self.who.role)})", id="help-title",
+                        classes="dialog-title", markup=False)
             with VerticalScroll(id="help-body"):
-                yield Static(f"Keys on {escape(self.screen_name)}", classes="section-title")
+                yield Static(f"Keys on {self.screen_name}", classes="section-title", markup=False)
                 yield Static(keys_table(self.keys), id="help-keys")
                 yield Static("How the desk works", classes="section-title")
                 yield Static(flows_for(self.who), id="help-flows")
-            yield Label("Esc, Enter or F1: close · ↑↓ PgUp PgDn: more", classes="dialog-hint")
+            yield Label("Esc, Enter or F1: close · ↑↓ PgUp PgDn Home End: more", classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss()

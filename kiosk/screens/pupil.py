@@ -332,7 +332,13 @@ class PupilScreen(DeskCardScreen):
             return (f"✖ On a safeguarding hold since {when_text(phone.state_changed_at, self.ctx)}, bag "
                     f"{phone.seal_number or '—'}. Notes: F10 Holds (each reading is recorded)."), "refused"
         if left_overnight(phone.state):
-            return f"⚠ Left overnight: in the office since {since}, slot {phone.slot or '—'}.", "warning"
+            # Handed in today and not collected at this afternoon's close: not left overnight (yet).
+            tz = self.ctx.settings.tz
+            handed_in = local(as_utc(phone.opened_at), tz).date()
+            words = ("Left overnight" if left_overnight(phone.state, handed_in=handed_in,
+                                                        today=local_today(self.ctx.clock, tz))
+                     else "Not collected at the close of day")
+            return f"⚠ {words}: in the office since {since}, slot {phone.slot or '—'}.", "warning"
         if on_daily_cycle(phone.state):
             return f"✔ In the office since {since}, slot {phone.slot or '—'}.", "ok"
         if phone.releasable:

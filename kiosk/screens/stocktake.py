@@ -148,7 +148,7 @@ class EndOfDayScreen(Screen[None]):
         self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
         handed_in = sum(line[1] for line in rec.lines)
         back = sum(line[2] for line in rec.lines)
-        earlier = sum(1 for s in rec.still_in if left_overnight(s.state))
+        earlier = sum(1 for s in rec.still_in if left_overnight(s.state) and s.earlier_day)  # not today's close
         summary = Text.assemble("Handed in today ", (f"{handed_in:,}", "bold"), " · handed back ",
                                 (f"{back:,}", "bold"), " · still in the office ", (f"{len(rec.still_in):,}", "bold"))
         if earlier:
@@ -174,7 +174,8 @@ class EndOfDayScreen(Screen[None]):
         for phone in rec.still_in:
             pupil = phone.pupil if len(phone.pupil) <= NAME_WIDTH else phone.pupil[: NAME_WIDTH - 1] + "…"
             still_table.add_row(phone.form, pupil, phone.slot or "—", when_text(phone.since, self.ctx),
-                                Text("⚠ overnight", "bold") if left_overnight(phone.state) else "")
+                                Text(f"⚠ {'overnight' if phone.earlier_day else 'at close'}", "bold")
+                                if left_overnight(phone.state) else "")
         still_table.display = bool(rec.still_in)
         self.query_one("#still-title", Label).update(
             f"Still in the office ({len(rec.still_in)})" if rec.still_in else "Still in the office: none")

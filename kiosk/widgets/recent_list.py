@@ -1,8 +1,8 @@
-"""The last few scans at this desk, newest first: time, icon, pupil, form and what happened."""
+"""The last scans at this desk, newest first: time, icon, what happened, and the pupil — or, for a scan that named
+no pupil, the code or the words that were read, so staff can tell which of a queue's scans failed."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -12,6 +12,12 @@ from textual.widget import Widget
 from kiosk.custody import Severity
 from kiosk.widgets.result_banner import ICONS
 
+# How many rows the desk keeps: a morning's queue at the hatch. When it is full, the oldest row that was not
+# refused goes first, so a refusal is still there to find after a long queue of ✔.
+KEPT_ROWS = 40
+# The icon of a line the desk itself adds (the afternoon's switch to HAND BACK).
+DESK_NOTE_ICON = "▶"
+
 
 @dataclass(frozen=True)
 class RecentScan:
@@ -20,39 +26,103 @@ class RecentScan:
     headline: str
     pupil: str = ""
     form: str = ""
+    read: str = ""  # what was scanned or typed, as the office reads it: "K0EJ-85R5", "'chloee'"
+
+    @property
+    def refused(self) -> bool:
+        return self.severity is Severity.REFUSED
+
+
+@dataclass(frozen=True)
+class DeskNote:
+    """A line about the desk rather than a scan: "15:10 ▶ HAND BACK  the desk switched at 15:10"."""
+
+    at: str
+    headline: str
+    text: str
+    refused = False
+
+
+RecentRow = RecentScan | DeskNote
+
+
+class RecentRows:
+    """The desk's rows, newest first. The desk owns one for the school day (kiosk/screens/desk_day.py) and the
+    list shows it, so the rows outlive a lock; a role away from the hatch gets a list of its own."""
+
+    def __init__(self, *, keep: int = KEPT_ROWS) -> None:
+        self.keep = keep
+        self.rows: list[RecentRow] = []
+
+    def add(self, row: RecentRow) -> None:
+        self.rows.insert(0, row)
+        if len(self.rows) > self.keep:
+            # The oldest row that was not refused goes, unless every row was refused.
+            gone = next((i for i in range(len(self.rows) - 1, -1, -1) if not self.rows[i].refused),
+                        len(self.rows) - 1)
+            del self.rows[gone]
+
+    def clear(self) -> None:
+        self.rows.clear()
+
+
+def shown_rows(rows: list[RecentRow], room: int) -> list[RecentRow]:
+    """The rows that fit in `room` lines, still newest first: every refusal before any other row (a ✔ from a
+    moment ago is never worth more than a ✖ from a queue ago), then the newest of the rest."""
+    if len(rows) <= room:
+        return rows
+    refused = [row for row in rows if row.refused][:room]
+    others = [row for row in rows if not row.refused][: room - len(refused)]
+    chosen = {id(row) for row in refused + others}
+    return [row for row in rows if id(row) in chosen]
 
 
 class RecentList(Widget):
-    """Keeps the last `size` scans; the screen adds one after every scan and clears them on lock."""
+    """Shows the rows it is given (`rows`: the desk's, kept across a lock) in the lines it has; the screen adds one
+    after every scan. Everything in a row is plain text: a name or a code is never read as markup."""
 
     COMPONENT_CLASSES = {
-        "recent-list--ok", "recent-list--warning", "recent-list--refused", "recent-list--time",
+        "recent-list--ok", "recent-list--warning", "recent-list--refused", "recent-list--time", "recent-list--note",
     }
 
-    def __init__(self, *, size: int = 8, id: str | None = None) -> None:
+    def __init__(self, *, rows: RecentRows | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.scans: deque[RecentScan] = deque(maxlen=size)
+        self.rows = rows if rows is not None else RecentRows()
 
-    def add(self, scan: RecentScan) -> None:
-        self.scans.appendleft(scan)
+    @property
+    def scans(self) -> list[RecentRow]:
+        """Every row kept, newest first (more than may fit on screen)."""
+        return list(self.rows.rows)
+
+    def add(self, row: RecentRow) -> None:
+        self.rows.add(row)
         self.refresh()  # its height is fixed (kiosk.tcss): no new layout, which would cost every scan a reflow
 
     def clear(self) -> None:
-        self.scans.clear()
+        self.rows.clear()
         self.refresh()
 
     def render(self) -> RenderResult:
-        if not self.scans:
+        if not self.rows.rows:
             return Text("No scans yet.", style="dim")
+        room = max(1, self.content_size.height)
         time_style = self.get_component_rich_style("recent-list--time")
         lines = Text(no_wrap=True, overflow="ellipsis")
-        for index, scan in enumerate(self.scans):
-            style = self.get_component_rich_style(f"recent-list--{scan.severity.value}")
+        for index, row in enumerate(shown_rows(self.rows.rows, room)):
             if index:
                 lines.append("\n")
-            lines.append(f"{scan.at}  ", time_style)
-            lines.append(f"{ICONS[scan.severity]} {scan.headline:<15}", style)
-            if scan.pupil:
-                lines.append(f" {scan.pupil:<24} ")
-                lines.append(scan.form, "bold")
+            lines.append(f"{row.at}  ", time_style)
+            if isinstance(row, DeskNote):
+                lines.append(f"{DESK_NOTE_ICON} {row.headline:<15}", self.get_component_rich_style("recent-list--note"))
+                lines.append(f" {row.text}")
+                continue
+            lines.append(f"{ICONS[row.severity]} {row.headline:<15}",
+                         self.get_component_rich_style(f"recent-list--{row.severity.value}"))
+            if row.pupil:
+                lines.append(f" {row.pupil:<24} ")
+                lines.append(row.form, "bold")
+                if row.refused and row.read:
+                    lines.append(f"  {row.read}")
+            elif row.read:
+                lines.append(f" {row.read}", "bold")
         return lines

@@ -61,12 +61,13 @@ class ResultBanner(Vertical):
         # On a kiosk-sized screen the pupil's name is in block letters too, on its own line (the bold line instead
         # when a letter has no block form, "Siobhán"); the bold line is then hidden, as it would say nothing new.
         yield BigText(id="pupil-big")
-        yield Static(id="pupil")
+        # Names, codes and typed words are text, never markup ("No pupil on the roster matches '[b]x'").
+        yield Static(id="pupil", markup=False)
         with Horizontal(id="slot-row"):
             yield Label("SLOT", id="slot-label")
             yield BigText(id="slot")
-        yield Static(id="message")
-        yield Static(id="notes")
+        yield Static(id="message", markup=False)
+        yield Static(id="notes", markup=False)
 
     def on_mount(self) -> None:
         self.clear()
@@ -114,6 +115,10 @@ class ResultBanner(Vertical):
     def clear(self) -> None:
         """Forget the last pupil: nothing about them stays on screen."""
         self._plain("-idle", "READY", self.ready)
+
+    def idle(self, message: str) -> None:
+        """No result to show, and something to say under READY (the desk switched to HAND BACK by itself)."""
+        self._plain("-idle", "READY", message)
 
     def waiting(self, headline: str, message: str) -> None:
         """No result yet: the desk is waiting for the database's answer (SAVING...). Names no pupil, and shows no

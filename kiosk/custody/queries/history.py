@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.clock import as_utc
-from kiosk.custody.states import REFER_TO_DSL
+from kiosk.custody.states import NOT_COLLECTED_AT_CLOSE, REFER_TO_DSL
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Event, Staff
 from kiosk.db.rows import tuples
@@ -21,7 +21,7 @@ from kiosk.db.rows import tuples
 SAFEGUARDING_ACTIONS = frozenset({"SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE", "DSL_NOTE_ADDED",
                                   "DSL_NOTES_VIEWED", "RELEASED_FOR_DISPOSAL"})
 EVENT_WORDS = {
-    "HANDED_IN": "handed in", "HANDED_BACK": "handed back", "LEFT_UNCOLLECTED": "left overnight",
+    "HANDED_IN": "handed in", "HANDED_BACK": "handed back", "LEFT_UNCOLLECTED": NOT_COLLECTED_AT_CLOSE,
     "CONFISCATED": "confiscated", "PARENT_INFORMED": "parent informed", "RELEASED": "released",
     "SAFEGUARDING_HOLD": "safeguarding hold placed", "HOLD_CLEARED": "safeguarding hold cleared",
     "HANDED_TO_POLICE": "handed to the police", "DSL_NOTE_ADDED": "DSL note added (Holds screen)",
