@@ -128,20 +128,19 @@ def command_words(action: str, description: str) -> tuple[str, str]:
     return description, ""
 
 
-def scan_stance(screen: Screen[Any]) -> str:
-    """What a scan made while `screen` is in front does there (TAKES, GIVES_WAY, REFUSES: kiosk/screens/desk_card.py);
-    a screen nobody has thought about refuses, which loses nothing."""
-    if isinstance(screen, tuple(CLOSE_FOR_A_SCAN)) or type(screen).__name__ in READ_ONLY_DIALOGS:
+def scan_stance(kind: type[Screen[Any]]) -> str:
+    """What a scan made while a screen of this kind is in front does there (TAKES, GIVES_WAY, REFUSES:
+    kiosk/screens/desk_card.py); a screen nobody has thought about refuses, which loses nothing."""
+    if issubclass(kind, tuple(CLOSE_FOR_A_SCAN)) or kind.__name__ in READ_ONLY_DIALOGS:
         return GIVES_WAY
-    if registry_name(screen) in READ_ONLY_SCREENS:
+    if registry_name(kind) in READ_ONLY_SCREENS:
         return GIVES_WAY
-    stance: str = getattr(screen, "SCANS", REFUSES)
+    stance: str = getattr(kind, "SCANS", REFUSES)
     return stance
 
 
-def registry_name(screen: Screen[Any]) -> str | None:
-    """The name the app opens `screen` by (kiosk/screens/registry.py), if it is one of those."""
-    kind = type(screen)
+def registry_name(kind: type[Screen[Any]]) -> str | None:
+    """The name the app opens screens of this kind by (kiosk/screens/registry.py), if it is one of those."""
     return next((name for name, entry in SCREENS.items()
                  if entry.class_name == kind.__name__ and entry.module == kind.__module__), None)
 
@@ -318,14 +317,14 @@ class KioskApp(App[None]):
             return True
         closed: list[str] = []
         kept = ""
-        while scan_stance(self.screen) == GIVES_WAY and len(self.screen_stack) > 2:
+        while scan_stance(type(self.screen)) == GIVES_WAY and len(self.screen_stack) > 2:
             screen = self.screen
             closed.append(closed_words(screen))
             if isinstance(screen, PupilPicker):
                 kept = screen.typed  # the name typed for the list: back in the box it came from
             self.close_for_a_scan(screen)
         screen = self.screen
-        box = scan_box_of(screen) if scan_stance(screen) == TAKES else None
+        box = scan_box_of(screen) if scan_stance(type(screen)) == TAKES else None
         if box is None or (isinstance(self.focused, Input) and self.focused.password):
             advice = getattr(screen, "SCAN_ADVICE", "finish here or press Esc first, then scan it again")
             if box is not None:
