@@ -8,6 +8,7 @@ parsed it (Message.time) and time.monotonic() when the app's on_event saw it. Ke
 * wedge: straight into the pty, one character every N ms (a USB keyboard-wedge scanner: each character is its
   own USB report, so its own read);
 * person: straight into the pty, 80–300 ms apart (random), then Enter;
+* Pilot: `pilot.press(*CODE, "enter")`, as the Pilot tests type (it waits for the app after every key);
 * busy: a person's keys while the app stalls for 600 ms at the first of them, to see which clock still tells
   a person from a scanner.
 
@@ -109,9 +110,9 @@ class Pty:
             time.sleep(0.05)
 
     def close(self) -> None:
-        self.write("\x11")  # Ctrl+Q (asks first on a signed-in desk: Y)
+        self.write("\x11")  # Ctrl+Q asks first on a signed-in desk; Ctrl+Q again quits
         time.sleep(0.3)
-        self.write("y")
+        self.write("\x11")
         time.sleep(0.3)
         self.alive = False
         try:
@@ -212,6 +213,46 @@ def feed_tmux(db: Path, key: Path, folder: Path, repeats: int = 5):
         subprocess.run([tmux, "-L", socket, "kill-server"], capture_output=True, env=env)
 
 
+def feed_pilot(folder: Path, repeats: int = 5) -> list[list[dict[str, float | str]]]:
+    """The tests' own typing: the app in this process under Pilot, signed in at the desk."""
+    import asyncio
+
+    from textual import events
+
+    from kiosk.app import KioskApp
+    from kiosk.clock import FixedClock
+    from kiosk.config import Settings
+    from kiosk.keyring import load_key_file
+    from tests.tui_helpers import sign_in
+
+    rows: list[dict[str, float | str]] = []
+
+    class Measured(KioskApp):
+        async def on_event(self, event: events.Event) -> None:
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                rows.append({"key": event.key, "made": event.time, "seen": time.monotonic()})
+            await super().on_event(event)
+
+    from datetime import UTC, datetime
+
+    app = Measured(settings=Settings(school_name="Hillcrest Academy", desk="Reception 1"),
+                   keyring=load_key_file(folder / "config" / "kiosk.key"),
+                   clock=FixedClock(datetime(2026, 11, 30, 8, 30, tzinfo=UTC)))
+    runs: list[list[dict[str, float | str]]] = []
+
+    async def run() -> None:
+        async with app.run_test() as pilot:
+            await sign_in(pilot)
+            for _ in range(repeats):
+                rows.clear()
+                await pilot.press(*CODE, "enter")
+                await pilot.pause(0.3)
+                runs.append(list(rows))
+
+    asyncio.run(run())
+    return runs
+
+
 def summary(name: str, runs: list[list[dict[str, float | str]]]) -> dict[str, object]:
     made = [g for run in runs for g in gaps(run, "made")]
     seen = [g for run in runs for g in gaps(run, "seen")]
@@ -250,6 +291,7 @@ def main() -> int:
             for character in "davies\r":
                 terminal.write(character)
                 time.sleep(random.uniform(0.08, 0.3))
+        results.append(summary("Pilot: pilot.press(*CODE, 'enter')", feed_pilot(folder)))
         results.append(summary("person: 80-300 ms apart", feed_pty(db, key, folder, "person", person)))
         results.append(summary("person, app stalls 600 ms at the first key",
                                feed_pty(db, key, folder, "busy", person, busy=True, repeats=3)))
