@@ -1,6 +1,11 @@
 """The kiosk's Textual app: opens on the lock screen, opens the desk on sign-in, locks again, and makes every move
 between screens: a screen asks with a message (kiosk/messages.py) and the app opens what it names
-(kiosk/screens/registry.py), if the member of staff signed in may see it."""
+(kiosk/screens/registry.py), if the member of staff signed in may see it.
+
+It also reads every key first: a scanner's burst (kiosk/widgets/scanner.py tells it from a person) is taken whole
+here, whatever has the focus, and routed (route_scan): to the box of the screen that takes scans, after closing
+what gives way over it, or refused with its code named and the bell. Its keys never reach a field, a button or a
+list, and its Enter never submits, presses or chooses anything."""
 
 from __future__ import annotations
 
@@ -12,9 +17,11 @@ from textual import events
 from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
+from textual.widgets import Input, TextArea
 
 from kiosk import resources
 from kiosk.auth.staff import SignedIn, record_sign_out
@@ -24,13 +31,27 @@ from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
 from kiosk.keyring import Keyring
 from kiosk.messages import GaveWay, LockRequested, OpenScreen
+from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.desk import DeskScreen
-from kiosk.screens.desk_card import AnswersDeskCard, AwayFromDesk, LooseKeys, desk_card_command
+from kiosk.screens.desk_card import (
+    GIVES_WAY,
+    REFUSES,
+    TAKES,
+    AnswersDeskCard,
+    AwayFromDesk,
+    LooseKeys,
+    desk_card_command,
+    scan_box_of,
+)
 from kiosk.screens.desk_day import DeskDay
+from kiosk.screens.dialogs import ConfirmQuit
 from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
+from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.registry import SCREENS, called, may_open
 from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.scanner import KEY_GAP_SECONDS, Burst, ScannerKeys, WhatWasScanned, what_was_scanned
 
 IDLE_CHECK_SECONDS = 1.0
 BELL_CHECK_SECONDS = 0.1
@@ -80,6 +101,21 @@ COMMAND_WORDS: dict[str, tuple[str, str]] = {
 # Offered by the palette on every screen, whatever its keys.
 EVERYWHERE = ("lock", "app.help", "app.open('labels')")
 
+# ── a scan made anywhere: the screens that close for it (GIVES_WAY) and how the desk then says so ──────────────
+# Over the desk (or a form), wanting no scan: each closes, and the screen behind is asked in turn. The words go in
+# the note under the desk's box. Built on none of the desk card's classes, so listed here (kiosk/screens/desk_card.py
+# has the stance of those that are).
+CLOSE_FOR_A_SCAN: dict[type[Screen[Any]], str] = {
+    PupilPicker: "name list closed",
+    HelpScreen: "help closed",
+    ConfirmCloseDay: "close of day NOT done",
+    UncollectedList: "uncollected list closed",
+    CommandPalette: "palette closed",
+}
+# The screens opened by name that only show things (their modules load when first opened: named, not imported).
+READ_ONLY_SCREENS = ("dashboard", "reports", "holds", "end_of_day")
+READ_ONLY_DIALOGS = {"ChoosePaper": "paper choice closed"}  # the reports screen's question: which paper to save
+
 
 def command_words(action: str, description: str) -> tuple[str, str]:
     """The palette's name and line for a key's action: a screen's own words for "confiscate" or
@@ -91,6 +127,31 @@ def command_words(action: str, description: str) -> tuple[str, str]:
     if entry is not None and entry.command is not None:
         return entry.command
     return description, ""
+
+
+def scan_stance(kind: type[Screen[Any]]) -> str:
+    """What a scan made while a screen of this kind is in front does there (TAKES, GIVES_WAY, REFUSES:
+    kiosk/screens/desk_card.py); a screen nobody has thought about refuses, which loses nothing."""
+    if issubclass(kind, tuple(CLOSE_FOR_A_SCAN)) or kind.__name__ in READ_ONLY_DIALOGS:
+        return GIVES_WAY
+    if registry_name(kind) in READ_ONLY_SCREENS:
+        return GIVES_WAY
+    stance: str = getattr(kind, "SCANS", REFUSES)
+    return stance
+
+
+def registry_name(kind: type[Screen[Any]]) -> str | None:
+    """The name the app opens screens of this kind by (kiosk/screens/registry.py), if it is one of those."""
+    return next((name for name, entry in SCREENS.items()
+                 if entry.class_name == kind.__name__ and entry.module == kind.__module__), None)
+
+
+def closed_words(screen: Screen[Any]) -> str:
+    """How the note under the desk's box says `screen` closed for a scan."""
+    for kind, words in CLOSE_FOR_A_SCAN.items():
+        if isinstance(screen, kind):
+            return words
+    return READ_ONLY_DIALOGS.get(type(screen).__name__) or f"{called(screen)} closed"
 
 
 class DeskCommands(Provider):
@@ -118,7 +179,7 @@ class DeskCommands(Provider):
         # Textual's own commands, last: no screenshots (they would save pupils' names to the Downloads folder).
         found["Change theme"] = ("Change theme", "High contrast, light or dark: for this session only",
                                  app.action_change_theme)
-        found["Quit"] = ("Quit", "Close the kiosk program (Ctrl+Q)", app.action_quit)
+        found["Quit"] = ("Quit", "Close the kiosk program (Ctrl+Q; asks first)", app.action_quit)
         return list(found.values())
 
     async def discover(self) -> Hits:
@@ -159,12 +220,15 @@ class KioskApp(App[None]):
         self.label_printer: tuple[str, str] | None = None
         self._rung_for: object = None
         self.loose_keys = LooseKeys()  # a desk-card code typed where no screen reads it (kiosk/screens/desk_card.py)
+        self.scanner = ScannerKeys()  # tells a scanner's burst from a person's keys (kiosk/widgets/scanner.py)
+        self._waiting_for_keys: Timer | None = None
         # This desk's one database worker: the screens' database actions run there, one at a time, in order, so
         # a database that hangs never freezes the screen (kiosk/widgets/desk_worker.py). Its thread keeps its own
         # connection and closes it when the app closes.
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
         self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
         self.register_theme(HIGH_CONTRAST)
+        self.theme = settings.theme  # the desk's default (kiosk.toml `theme`); the palette changes it for a session
 
     def get_key_display(self, binding: Binding) -> str:
         # As printed on the keyboard: "F2", not "f2"; "^L" for Ctrl+L (F1 help spells it out).
@@ -193,11 +257,128 @@ class KioskApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown | events.Paste) and not event.is_forwarded:
             self.last_key_at = self.clock.now()
             if isinstance(event, events.Key):
-                if self.who is None:
-                    self.loose_keys.clear()
-                elif self.loose_keys.read(self, event):
-                    return  # a desk-card code where no screen reads it: its keys reach nothing else
+                await self.read_key(event)
+                return
+            for key in self.scanner.let_go():  # a click or a paste comes after the keys typed before it
+                await self.pass_on(key)
         await super().on_event(event)
+
+    # ── the scanner: a burst taken whole, before any widget sees its keys ───────────────────────────────────
+    async def read_key(self, event: events.Key) -> None:
+        """Pass the key on, hold it a moment (it may begin a scan), or, at a burst's Enter, route the scan."""
+        reading = self.scanner.read(event, hold_every_key=self.hold_every_key())
+        for key in reading.passed:
+            await self.pass_on(key)
+        if reading.holding:
+            self.wait_for_the_next_key()
+        burst = reading.burst
+        if burst is not None and not self.route_scan(burst):
+            for key in (*burst.held, burst.enter):
+                await self.pass_on(key)
+
+    async def pass_on(self, event: events.Key) -> None:
+        """A key that is a person's (or a scan's the app does not take): on to the screen, as Textual would."""
+        if self.who is None:
+            self.loose_keys.clear()
+        elif self.loose_keys.read(self, event):
+            return  # a desk-card code where no screen reads it: its keys reach nothing else
+        await super().on_event(event)
+
+    def hold_every_key(self) -> bool:
+        """Hold back every character for a moment, not only those that may begin one of the kiosk's codes: where
+        any character would act (a list, a button, a screen's one-letter keys) or be a PIN's."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            return focused.password
+        return not isinstance(focused, TextArea)
+
+    def wait_for_the_next_key(self) -> None:
+        """Keys held: if no key comes within KEY_GAP_SECONDS they are a person's, and go on then (in the app's
+        queue, so in order with the keys and messages around them)."""
+        if self._waiting_for_keys is not None:
+            self._waiting_for_keys.stop()
+        hold = self.scanner.holds
+        self._waiting_for_keys = self.set_timer(KEY_GAP_SECONDS, partial(self.call_later, self.no_more_keys, hold))
+
+    async def no_more_keys(self, hold: int) -> None:
+        for key in self.scanner.waited(hold):
+            await self.pass_on(key)
+
+    def route_scan(self, burst: Burst) -> bool:
+        """A scanner's burst, at its Enter: where it goes, by the screen in front. True when it is taken here (its
+        keys and Enter reach nothing else); False for a barcode of another kind typed into a field (a bag's
+        number into its box, a staff badge at the lock screen): it stays typed there, and its Enter goes on."""
+        scanned = what_was_scanned(burst.text)
+        if self.who is None:
+            return isinstance(self.screen, LockScreen) and self.screen.scanned(
+                scanned.words, scanned.code, pupil_or_desk_card=scanned.kind in ("tag", "desk card"))
+        if not burst.whole and self.typing_into_a_field():
+            return False
+        if scanned.command is not None:
+            self.desk_card_scanned(scanned.command, scanned.code)
+            return True
+        closed: list[str] = []
+        kept = ""
+        while scan_stance(type(self.screen)) == GIVES_WAY and len(self.screen_stack) > 2:
+            screen = self.screen
+            closed.append(closed_words(screen))
+            if isinstance(screen, PupilPicker):
+                kept = screen.typed  # the name typed for the list: back in the box it came from
+            self.close_for_a_scan(screen)
+        screen = self.screen
+        box = scan_box_of(screen) if scan_stance(type(screen)) == TAKES else None
+        if box is None or (isinstance(self.focused, Input) and self.focused.password):
+            advice = getattr(screen, "SCAN_ADVICE", "finish here or press Esc first, then scan it again")
+            if box is not None:
+                advice = "finish here first (a PIN is being typed), then scan it again"
+            self.refuse_scan(scanned, advice, closed)
+            return True
+        note = self.scan_note(box, closed, kept)
+        if kept and not box.typed_so_far:
+            box.value = kept
+            box.select_all()  # typing a new name replaces it; Enter searches for it again
+        box.post_message(ScanBox.Scanned(box, burst.text, note=note))
+        if closed and not isinstance(screen, DeskScreen):
+            self.notify(f"{'; '.join(closed)} for {scanned.words} scanned: {scanned.code}.", markup=False)
+        return True
+
+    def typing_into_a_field(self) -> bool:
+        """Is the focus in a box where characters are text (not a PIN)?"""
+        focused = self.focused
+        return isinstance(focused, TextArea) or (isinstance(focused, Input) and not focused.password)
+
+    def desk_card_scanned(self, command: str, code: str) -> None:
+        """A desk-card barcode from the scanner: what kiosk/screens/desk_card.py says it does on this screen."""
+        screen = self.screen
+        if isinstance(screen, AnswersDeskCard):
+            screen.desk_card(command, code)
+        else:
+            LooseKeys.answer(self, screen, command)
+
+    def close_for_a_scan(self, screen: Screen[Any]) -> None:
+        """Close a screen that gives way to a scan, as its own Esc would (with no answer: the day is not closed,
+        no pupil is chosen)."""
+        if isinstance(screen, CommandPalette):
+            screen._action_escape()  # its own Esc: stops what it was gathering and says it closed
+        else:
+            screen.dismiss(None)
+
+    @staticmethod
+    def scan_note(box: ScanBox, closed: list[str], kept: str) -> str:
+        """The note under the box: what was closed for the scan, and what typing was kept."""
+        parts = [f"{' · '.join(closed)} for a scan"] if closed else []
+        if kept:
+            parts.append(f"'{kept}' kept: Enter searches again")
+        elif box.typed_so_far.strip():
+            parts.append(f"'{box.typed_so_far.strip()[:20]}' kept")
+        return " · ".join(parts)
+
+    def refuse_scan(self, scanned: WhatWasScanned, advice: str, closed: list[str]) -> None:
+        """Where a scan cannot be acted on now: never swallowed, never typed in. Its code is named, with the bell."""
+        self.bell()
+        before = f"{'; '.join(closed)}. " if closed else ""
+        self.notify(f"{before}{scanned.words[0].upper()}{scanned.words[1:]} was scanned: {scanned.code} — {advice}. "
+                    "Nothing was recorded for it.", severity="error", markup=False, timeout=10)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Locked, the desk offers nothing but signing in: no lock, no palette, no quitting to the desktop.
@@ -206,6 +387,18 @@ class KioskApp(App[None]):
         if action == "open":
             return bool(parameters) and may_open(self.who, str(parameters[0]))
         return True
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q (or the palette's Quit): a signed-in desk asks first (ConfirmQuit); Ctrl+Q again quits."""
+        if isinstance(self.screen, ConfirmQuit):
+            self.exit()
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(ConfirmQuit(desk=self.settings.desk), answered)
 
     def on_lock_screen_unlocked(self, message: LockScreen.Unlocked) -> None:
         self.who = message.who

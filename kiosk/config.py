@@ -17,6 +17,12 @@ from zoneinfo import ZoneInfo
 import platformdirs
 
 APP_NAME = "phone-custody-kiosk"
+# The themes a desk may open in (kiosk.toml `theme`): the kiosk's high-contrast one, then Textual's own (the same
+# the command palette's "Change theme" offers; tests/test_scan_routes.py fails if the two lists part).
+THEMES = ("textual-dark", "textual-light", "kiosk-high-contrast", "nord", "gruvbox", "catppuccin-mocha", "dracula",
+          "tokyo-night", "monokai", "flexoki", "catppuccin-latte", "catppuccin-frappe", "catppuccin-macchiato",
+          "solarized-light", "solarized-dark", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark",
+          "atom-one-light", "ansi-dark", "ansi-light")
 
 
 class ConfigError(Exception):
@@ -38,6 +44,9 @@ class Settings:
                                "stands for the rest of the day).", "14:30")
     lock_notice: str = _doc("A line shown on the lock screen, e.g. 'Locked out? Ask the office manager.'", "")
     bell_on_refusal: bool = _doc("Ring the terminal bell when a scan is refused, so staff need not look.", False)
+    theme: str = _doc("How the desk looks when it starts: 'textual-dark', 'textual-light', 'kiosk-high-contrast' "
+                      "(white on black, yellow keys: for low vision) or another of Textual's themes. The palette's "
+                      "'Change theme' changes it until the kiosk is closed.", "textual-dark")
     idle_lock_seconds: int = _doc("Lock the desk after this many seconds without a key press.", 120)
     repeat_scan_seconds: float = _doc("Ignore the same code scanned again at this desk within this time.", 2.0)
     accept_admission_numbers: bool = _doc("Accept a school ID card (admission number) as the pupil's tag.",
@@ -96,6 +105,8 @@ class Settings:
             time.fromisoformat(self.hand_back_from)
         except ValueError as exc:
             raise ConfigError(f"hand_back_from {self.hand_back_from!r} is not a time like 14:30") from exc
+        if self.theme not in THEMES:
+            raise ConfigError(f"theme {self.theme!r} is not one the kiosk has: choose one of {', '.join(THEMES)}")
         if self.slot_scheme not in ("form", "year", "single"):
             raise ConfigError(f"slot_scheme {self.slot_scheme!r} must be 'form', 'year' or 'single'")
         for start, end in self.terms:

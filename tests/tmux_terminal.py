@@ -42,7 +42,17 @@ class Terminal:
                   "-c", str(ROOT), shell)
 
     def send(self, *keys: str) -> None:
+        """Keys in one write: the kiosk reads them together, as a scanner's burst (each key 0.01–0.5 ms apart)."""
         self.tmux("send-keys", "-t", self.session, *keys)
+
+    def type_slowly(self, text: str, *, gap: float = 0.12, enter: bool = True) -> None:
+        """Typed as a person types: one key at a time, `gap` seconds apart (people: 80–300 ms), then Enter. A PIN
+        sent in one write would be a scanner's burst, which the lock screen refuses."""
+        for character in text:
+            self.tmux("send-keys", "-t", self.session, "-l", character)
+            time.sleep(gap)
+        if enter:
+            self.tmux("send-keys", "-t", self.session, "Enter")
 
     def text(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.session)

@@ -379,18 +379,25 @@ class DeskScreen(AtTheDesk, Screen[None]):
     # ── scans ───────────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#scan")
     def scanned(self, event: ScanBox.Scanned) -> None:
-        """Each scan is sent to the worker in the order it was read; the worker keeps that order."""
+        """Each scan is sent to the worker in the order it was read; the worker keeps that order. A scanner's burst
+        the app took whole, wherever the focus was (kiosk/app.py route_scan), comes here the same way, with a note
+        on what was closed or kept for it, shown under the box."""
         event.stop()
-        if not event.value.strip():
+        self.read_scan(event.value)
+        if event.note:
+            self._set_note(" · ".join(part for part in (self._note, event.note) if part))
+
+    def read_scan(self, value: str) -> None:
+        if not value.strip():
             return
         self._set_note("")
         try:
-            scan = normalise(event.value)
+            scan = normalise(value)
         except BadScan as error:
             self.show_problem(error, read=what_was_read(event.value))
             return
         if isinstance(scan, CommandScan):  # a desk-card barcode: the scanner alone drives the desk
-            self.desk_card(scan.command, event.value.strip())
+            self.desk_card(scan.command, value.strip())
             return
         if not self.hands_in:  # nothing to hand in or back: say what this desk is for, before any picker opens
             self.show_problem(NotPermitted(self.look_up_line()), read=what_was_read(event.value, scan))

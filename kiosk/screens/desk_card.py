@@ -21,17 +21,30 @@ What a code does depends on the screen in front:
 How a code is read: as the whole of a scan box's value (desk_card_command); at the end of a form field's text
 when its Enter arrives, since a scanner types into whatever has the focus (CODE_AT_END); key by key where no text
 box has the focus (DeskCardKeys, LooseKeys). The Enter that ends a code is kept from the focused widget, which
-would otherwise submit a field, press a button (Cancel, say) or choose from a list.
+would otherwise submit a field, press a button (Cancel, say) or choose from a list. A code a scanner sends at
+scanner speed is recognised before any of that, at the app (kiosk/widgets/scanner.py), and answered here the same
+way (desk_card on the screen in front, else LooseKeys.answer); the readings above are for the same codes typed
+more slowly (a misconfigured scanner, a person with the desk card's printed line).
+
+Any other scan (a pupil's tag, an ID card, a barcode of another kind) is routed by the app too, by the stance of
+the screen in front (SCANS, below; kiosk/app.py scan_stance for the screens built on none of these):
+* TAKES: the desk and every screen away from it with a box for the pupil (AtTheDesk, AwayFromDesk): the scan goes
+  into that box (scan_box_of), as if scanned there, unless a PIN is being typed (then it is refused).
+* GIVES_WAY: the name list (PassesOn), and, by the app's table, help, the close-day question, the list of
+  uncollected phones, the palette, the read-only screens: it closes, and the screen behind is asked in turn.
+* REFUSES: a dialog (DeskCardKeys): the scan is refused, its code named, with the bell; the dialog keeps what was
+  typed in it. SCAN_ADVICE says what to do instead.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from textual import events
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from kiosk.custody import DeskError, normalise
@@ -46,6 +59,14 @@ CLOSE_DAY = "close day"
 CODE_AT_END = re.compile(r"(?:\][A-Za-z][0-9A-Za-z])?(" + "|".join(COMMAND_CODES) + r")$", re.IGNORECASE)
 # Keys typed outside a text box are kept this far back: the longest code (KXHANDBACK) and an AIM prefix.
 KEPT_KEYS = 16
+
+# What a scan made anywhere (not a desk-card code) does on a screen: see the module's docstring.
+TAKES = "takes"
+GIVES_WAY = "gives way"
+REFUSES = "refuses"
+# The boxes a screen takes a pupil's scan in: the desk's and the forms' "#scan", the Labels screen's "#pupil".
+SCAN_BOX_IDS = ("scan", "pupil")
+DIALOG_SCAN_ADVICE = "finish here or press Esc first, then scan it again"
 
 
 def desk_card_command(text: str) -> str | None:
@@ -69,6 +90,24 @@ def code_typed(typed: str) -> str | None:
     return next((code for code in COMMAND_CODES if typed.endswith(code)), None)
 
 
+def scan_box_of(screen: Screen[Any]) -> ScanBox | None:
+    """The box a scan made anywhere goes into on a screen that TAKES scans: its pupil box, if it is shown now."""
+    for box in screen.query(ScanBox):
+        if box.id in SCAN_BOX_IDS and shown(box, screen):
+            return box
+    return None
+
+
+def shown(widget: Widget, screen: Screen[Any]) -> bool:
+    """Is the widget shown (neither it nor any container of it up to the screen hidden)?"""
+    node: Any = widget
+    while node is not None and node is not screen:
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
 def one_character(event: events.Key) -> str | None:
     """The letter or digit a key typed (a code is made of them), else None."""
     character = event.character
@@ -86,6 +125,8 @@ class AnswersDeskCard(Protocol):
 class AtTheDesk:
     """The desk's answer: the scanner alone drives the desk. The desk says how (close_day_by_card and
     mode_by_card refuse what the signed-in role may not do)."""
+
+    SCANS: ClassVar[str] = TAKES
 
     def desk_card(self, command: str, code: str) -> None:
         desk: Any = self
@@ -108,8 +149,11 @@ class DeskCardKeys:
     works: the Enter that ends a code is stopped here, before Cancel (say) sees it.
 
     As it stands, a dialog's answer: LOCK locks; any other code waits until the dialog is done (a toast says so).
+    Any other scan is refused while it is open (REFUSES): SCAN_ADVICE says what to do.
     """
 
+    SCANS: ClassVar[str] = REFUSES
+    SCAN_ADVICE: ClassVar[str] = DIALOG_SCAN_ADVICE
     _card_keys = ""  # what a scanner typed while no text field had the focus, until its Enter
 
     def desk_card(self, command: str, code: str) -> None:
@@ -156,8 +200,10 @@ class AwayFromDesk(DeskCardKeys):
     """The answer of a screen away from the desk where staff find a pupil or enter something (a form, the pupil
     page, a stock-take): LOCK locks; HAND IN, HAND BACK and CLOSE DAY mean the desk. An untouched screen straight
     above the desk gives way to it; otherwise the screen says how to get back (desk_card_advice) and keeps what
-    was entered. The screen says whether anything was entered (started) and shows the words (show_problem)."""
+    was entered. The screen says whether anything was entered (started) and shows the words (show_problem). A
+    pupil's tag or ID card scanned anywhere goes into its pupil box (TAKES)."""
 
+    SCANS: ClassVar[str] = TAKES
     # How many Esc presses lead back to the desk from here. Set by the app when it opens the screen (it knows the
     # stack); None when no desk is behind it or the screen was opened some other way.
     escapes_to_desk: int | None = None
@@ -181,7 +227,10 @@ class AwayFromDesk(DeskCardKeys):
 
 class PassesOn(DeskCardKeys):
     """The name list's answer: whoever scanned a code has moved on from choosing. LOCK locks; any other code
-    closes the list (as Esc would) and the screen behind acts on it, as if it had been scanned there."""
+    closes the list (as Esc would) and the screen behind acts on it, as if it had been scanned there. So does a
+    pupil's tag (GIVES_WAY): the app puts the name typed for the list back in the box behind."""
+
+    SCANS: ClassVar[str] = GIVES_WAY
 
     def desk_card(self, command: str, code: str) -> None:
         screen: Screen[Any] = self  # type: ignore[assignment]

@@ -1,7 +1,8 @@
-"""Small dialogs the confiscation screens share: one line of text for a domain action, and 'parent informed'.
+"""Small dialogs: one line of text for a domain action, and 'parent informed' (the confiscation screens share them),
+and the question Ctrl+Q asks before the kiosk closes.
 
-Each saves on the desk's worker (kiosk/widgets/worker_jobs.py) and stays open until the answer: its button says
-"Saving…" meanwhile, and Esc says to wait rather than leave the screen behind unsure whether it was saved (the
+The first two save on the desk's worker (kiosk/widgets/worker_jobs.py) and stay open until the answer: the button
+says "Saving…" meanwhile, and Esc says to wait rather than leave the screen behind unsure whether it was saved (the
 database's own bound ends the wait within seconds, as NOT SAVED at worst)."""
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton,
 
 if TYPE_CHECKING:
     from kiosk.custody.queries import CarerOption
+
+# What a scan made while the quit question is open is told (the app refuses it: kiosk/app.py route_scan).
+QUIT_SCAN_ADVICE = "answer the quit question first (Esc keeps the kiosk open), then scan it again"
 
 HOW_INFORMED = ("phone call", "email", "text message", "letter", "in person", "notice given to the pupil")
 SOMEONE_ELSE = -1
@@ -205,3 +209,44 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
             self.query_one("#informed-error", MessageLine).waiting(STILL_SAVING)
             return
         self.dismiss(None)
+
+
+class ConfirmQuit(DeskCardKeys, ModalScreen[bool]):
+    """Ctrl+Q on a signed-in desk asks first: quitting closes the kiosk program, and with it the desk for everyone at
+    the hatch. Ctrl+Q again (or the Quit button) quits; Esc or Enter on "Keep the kiosk open", which has the focus,
+    keeps it. No letter answers it, so no barcode can: a scan while it is open is refused with its code named (the
+    app), and the desk card's LOCK still locks (DeskCardKeys)."""
+
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS + """
+    ConfirmQuit {
+        align: center middle;
+    }
+    ConfirmQuit > .dialog {
+        max-width: 72;
+    }
+    """
+    AUTO_FOCUS = "#quit-stay"
+    BINDINGS = [Binding("escape", "answer(False)", "Keep open")]  # Ctrl+Q again: the app's own key (action_quit)
+    SCAN_ADVICE = QUIT_SCAN_ADVICE
+
+    def __init__(self, *, desk: str) -> None:
+        super().__init__()
+        self.desk = desk
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-quit", classes="dialog -danger"):
+            yield Label("Quit the kiosk?", classes="dialog-title")
+            yield Label(f"Quitting closes the kiosk program at {self.desk}: nobody can hand phones in or back here "
+                        "until it is started again. To step away from the desk, lock it instead (Ctrl+L).",
+                        markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Quit (Ctrl+Q)", variant="error", id="quit-yes")
+                yield Button("Keep the kiosk open (Esc)", id="quit-stay")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "quit-yes")
+
+    def action_answer(self, quit_now: bool) -> None:
+        self.dismiss(quit_now)

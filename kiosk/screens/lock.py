@@ -2,12 +2,19 @@
 
 Signing in checks the PIN and records the attempt (a write), on the desk's worker like every database action: the
 screen says "checking…" while the database has not answered, and keeps taking keys (Esc starts again).
+
+A scanner that fires at the lock screen (the app recognises the burst: kiosk/widgets/scanner.py) never types into
+the box: a pupil's tag or a desk-card barcode is refused with its code named and the bell ("sign in first"), and
+whatever was typed in the box stays as it was, so the initials or PIN being typed go on from where they were. At
+the PIN step (and while a PIN is being checked) every scan is refused that way: nothing scanned is ever read as a
+PIN. At the first step any other barcode is read as a staff badge, as the prompt asks.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -118,6 +125,19 @@ class LockScreen(Screen[None]):
 
     def action_start_again(self) -> None:
         self.reset()
+
+    def scanned(self, what: str, code: str, *, pupil_or_desk_card: bool) -> bool:
+        """A scanner's burst arrived here (`what`: "a tag", "the desk card's LOCK barcode"…, `code` as it reads).
+        Refused, with its code named and the bell, unless it may be a staff badge (the first step, and neither a
+        pupil's tag nor the desk card): then it is typed into the box like any badge. True when refused."""
+        if self.who_typed is None and self.checking is None and not pupil_or_desk_card:
+            return False
+        step = "sign in first" if self.who_typed is None else "sign in first: type your PIN, then Enter"
+        message = self.query_one("#sign-in-message", Static)
+        message.update(Text(f"{what[0].upper()}{what[1:]} was scanned: {code} — {step}."))
+        message.display = True
+        self.app.bell()
+        return True
 
     @on(ScanBox.Scanned, "#sign-in")
     def typed(self, event: ScanBox.Scanned) -> None:

@@ -37,12 +37,14 @@ class ScanBox(Input):
     """
 
     class Scanned(Message):
-        """A scan, or typed text, was finished with Enter."""
+        """A scan, or typed text, was finished with Enter; or a scanner's burst the app took whole (wherever the
+        focus was) was handed to this box, with a `note` on what was closed or kept for it."""
 
-        def __init__(self, scan_box: ScanBox, value: str) -> None:
+        def __init__(self, scan_box: ScanBox, value: str, *, note: str = "") -> None:
             super().__init__()
             self.scan_box = scan_box
             self.value = value
+            self.note = note
 
         @property
         def control(self) -> ScanBox:
@@ -83,6 +85,11 @@ class ScanBox(Input):
         if self.max_length or self.restrict or self.type != "text":
             return False
         return bool(self._typed) or (self.selection.is_empty and self.cursor_position == len(self.value))
+
+    @property
+    def typed_so_far(self) -> str:
+        """Everything typed into the box, including characters not drawn yet."""
+        return self.value + self._typed
 
     def show_typed(self) -> None:
         """Put the characters kept aside into the box now."""
