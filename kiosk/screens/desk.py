@@ -394,13 +394,13 @@ class DeskScreen(AtTheDesk, Screen[None]):
         try:
             scan = normalise(value)
         except BadScan as error:
-            self.show_problem(error, read=what_was_read(event.value))
+            self.show_problem(error, read=what_was_read(value))
             return
         if isinstance(scan, CommandScan):  # a desk-card barcode: the scanner alone drives the desk
             self.desk_card(scan.command, value.strip())
             return
         if not self.hands_in:  # nothing to hand in or back: say what this desk is for, before any picker opens
-            self.show_problem(NotPermitted(self.look_up_line()), read=what_was_read(event.value, scan))
+            self.show_problem(NotPermitted(self.look_up_line()), read=what_was_read(value, scan))
             return
         if self.repeats.is_repeat(scan, self.ctx.clock.now()):
             self._set_note("same scan ignored")
@@ -408,7 +408,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
         if isinstance(scan, NameSearch):
             self.pick_pupil(scan)
             return
-        self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode), read=what_was_read(event.value, scan))
+        self.hand_over(partial(hand_over_scan, self.ctx, scan, mode=self.mode), read=what_was_read(value, scan))
 
     def close_day_by_card(self) -> None:
         """CLOSE DAY scanned at the desk: asks first, as F9 does."""
