@@ -336,3 +336,31 @@ async def test_a_screen_that_reads_as_it_opens_says_not_read_when_the_server_is_
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DeskScreen)
+
+
+# ── a queue of scans behind a database that does not answer ─────────────────────────────────────────────────
+async def test_six_scans_into_a_held_database_are_all_not_saved_within_one_bound_and_the_next_one_saves(school):
+    """Tried at the hatch: six pupils scanned while another program held the database each waited the whole bound in
+    turn (25 s for six). Once one scan has waited the bound, those queued behind it are answered at once."""
+    from kiosk.widgets.recent_list import RecentScan
+    from tests.tui_helpers import burst
+
+    pupils = school.pupils[:6]
+    codes = [school.tag_of(pupil) for pupil in pupils]
+    async with signed_in(kiosk_app(school)) as pilot:
+        app = pilot.app
+        rows = app.desk_day.recent.rows
+
+        def not_saved() -> list[RecentScan]:
+            return [row for row in rows if isinstance(row, RecentScan) and row.headline == "NOT SAVED"]
+
+        with another_program_holds_the_database(school.path):
+            started = time.monotonic()
+            burst(app, codes)
+            await wait_for(pilot, lambda: len(not_saved()) == 6, "six NOT SAVED rows", 30)
+            waited = time.monotonic() - started
+            assert waited < NOT_SAVED_WITHIN_SECONDS + 1.5, f"six scans took {waited:.1f} s to be refused"
+            assert sorted(row.read.replace("-", "") for row in not_saved()) == sorted(codes), "each row names its code"
+            assert Custody.select().count() == 0
+        await scan(pilot, codes[0])  # the database is free again: tried afresh, and saved
+        assert Custody.select().count() == 1
