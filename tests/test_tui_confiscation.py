@@ -599,3 +599,25 @@ async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_
             await pilot.press("ctrl+l")
             await settle(pilot)
     assert [s.grounds for s in Search.select().order_by(Search.id)] == [grounds, grounds]
+
+
+async def test_a_second_confiscation_says_held_until_the_day_once_with_its_capitals(school):
+    """Tried by a head of year: the ladder read 'Held until monday 7 december.' (str.capitalize() lower-cased the
+    day and month) and the confirmation said the day twice: 'Held until: Monday … (held until Monday …)'."""
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
+
+    ruby = school.pupils[4]
+    first = school.confiscate(4)
+    release_to_carer(school.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="passport",
+                     carer_id=carers_to_contact(pupil_id=ruby.id)[0].id)
+    async with signed_in(kiosk_app(school)) as pilot:
+        app = pilot.app
+        screen = await open_confiscation(pilot, school, ruby)
+        ladder = widget_text(app, "#ladder")
+        assert "2nd confiscation" in shown(app)
+        assert "Held until Tuesday 1 December." in ladder, ladder
+        await fill_and_save_confiscation(pilot, screen, seal="BAG-0043")
+        text = shown(app)
+        assert "Held until: Tuesday 1 December." in text
+        assert "held until Tuesday" not in text, "the day said twice"

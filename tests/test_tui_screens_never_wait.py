@@ -364,3 +364,33 @@ async def test_six_scans_into_a_held_database_are_all_not_saved_within_one_bound
             assert Custody.select().count() == 0
         await scan(pilot, codes[0])  # the database is free again: tried afresh, and saved
         assert Custody.select().count() == 1
+
+
+# ── the parent-informed dialog ───────────────────────────────────────────────────────────────────────────────
+async def test_a_double_enter_in_the_parent_informed_dialog_while_saving_never_closes_it_before_the_answer(school):
+    """Tried at the desk: Record is disabled while saving and the focus moves to Cancel, so the second Enter of a
+    double press pressed Cancel and the dialog closed: the record was then made, or not, with no word either way."""
+    from kiosk.screens.dialogs import ParentInformedDialog
+
+    ruby = school.pupils[4]
+    async with signed_in(kiosk_app(school)) as pilot:
+        app = pilot.app
+        screen = await fill_confiscation(pilot, school, ruby)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.receipt is not None, "the confiscation to be saved", 10)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ParentInformedDialog), "the dialog", 10)
+        dialog = app.screen
+        await settle(pilot)
+        with another_program_holds_the_database(school.path):
+            await pilot.press("enter")  # Record
+            await pilot.press("enter")  # the double press: the focus is on Cancel now
+            await pilot.click("#informed-cancel")
+            assert app.screen is dialog, "closed while its answer was out"
+            assert "saving" in message(app, "#informed-error")
+            await wait_for(pilot, lambda: "NOT SAVED" in message(app, "#informed-error"), "NOT SAVED",
+                           NOT_SAVED_WITHIN_SECONDS + 4)
+            assert app.screen is dialog and actions("PARENT_INFORMED") == 0
+        await pilot.press("escape")  # nothing out now: Esc closes it
+        await settle(pilot)
+        assert app.screen is screen and actions("PARENT_INFORMED") == 0

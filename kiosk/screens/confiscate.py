@@ -252,7 +252,8 @@ class ConfiscateScreen(FindingScreen):
             text.append(" None before this term.")
         text.append("\nLadder: ", style="bold")
         text.append(f"{ladder.rule}.")
-        text.append(f" {collection_words(held_until, today).capitalize()}.", style="bold")
+        words = collection_words(held_until, today)
+        text.append(f" {words[:1].upper()}{words[1:]}.", style="bold")  # str.capitalize() lower-cases the day
         self.query_one("#ladder", Static).update(text)
 
     def show_already(self, open_: PhoneRecord | None) -> None:
@@ -354,7 +355,8 @@ class ConfiscateScreen(FindingScreen):
             summary.append(f"On a safeguarding hold: it cannot be released. {TELL_THE_DSL}", style="bold")
         else:
             summary.append("Held until: ", style="bold")
-            summary.append(f"{long_day(receipt.held_until)} ({collection_words(receipt.held_until, today)}).")
+            summary.append(long_day(receipt.held_until))
+            summary.append(" (collect after school today)." if receipt.held_until <= today else ".")
         summary.append(f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term: "
                        f"{receipt.ladder.rule}.")
         if receipt.converted_from_daily:

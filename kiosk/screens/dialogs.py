@@ -80,7 +80,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
         if event.button.id == "prompt-ok":
             self.submit()
         else:
-            self.dismiss(False)
+            self.action_cancel()  # as Esc: never closes while the answer is out (a double Enter lands here)
 
     def submit(self) -> None:
         if self.saving is not None:
@@ -181,7 +181,9 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
         if event.button.id == "informed-ok":
             self.record()
         else:
-            self.dismiss(None)
+            # As Esc: while saving, Record is disabled and the focus moves to Cancel, so a double Enter presses it;
+            # closing then would hide whether the parent's being told was recorded.
+            self.action_cancel()
 
     def record(self) -> None:
         if self.carers is None or self.saving is not None:
