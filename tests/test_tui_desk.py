@@ -867,6 +867,26 @@ async def test_locking_while_a_scan_is_saving_keeps_its_answer_and_names_no_pupi
     assert trail[-2:] == ["HANDED_IN", "SIGNED_OUT"], "the sign-out waited behind the scan made before it"
 
 
+async def test_scans_refused_after_the_desk_locked_are_told_in_one_toast_not_one_each(school):
+    """Tried at 80x24: four scans NOT SAVED after Ctrl+L came back as four identical toasts over the scan box."""
+    codes = [school.tag_of(pupil) for pupil in school.pupils[:4]]
+    async with desk_app(school).run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        app = pilot.app
+        with another_program_holds_the_database(school.path):
+            burst(app, codes)
+            await pilot.pause(0.3)
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert isinstance(app.screen, LockScreen)
+            assert await wait_until(pilot, lambda: app.desk_worker.outstanding == 0, timeout=30)
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications if "as the desk locked" in str(n.message)]
+        assert len(said) == 1, said
+        assert said[0].startswith("A scan made as the desk locked: ✖ NOT SAVED") and said[0].endswith("(× 4)")
+    assert all(custodies_of(school, pupil) == [] for pupil in school.pupils[:4])
+
+
 async def test_a_scan_not_saved_because_the_lock_was_held_too_long_is_shown_in_turn_and_can_be_scanned_again(school):
     """The worker's busy timeout is shortened to 300 ms: a write that waits that long becomes NOT SAVED, the desk
     having said SAVING meanwhile; the next scan of the same tag (at once) is a new attempt and goes through."""

@@ -167,11 +167,16 @@ class DeskWorker:
         self._answered_at = time.monotonic()
         with self._cond:
             self._posted = False  # a job finishing from now on posts a message again
+        told: dict[tuple[str, bool], int] = {}  # what answers after a lock say, and how many say it
         while self._outstanding and self._outstanding[0].finished:
-            self._give_answer(self._outstanding[0])
+            self._give_answer(self._outstanding[0], told)
+        for (words, failed), times in told.items():
+            # One toast per thing to say, however many scans it was: six identical toasts covered the scan box.
+            self.app.notify(words if times == 1 else f"{words} (× {times})",
+                            severity="error" if failed else "information", timeout=30, markup=False)
 
-    def _give_answer(self, job: Job[Any]) -> None:
-        """Call the job's `then`, `failed` or `unattended`."""
+    def _give_answer(self, job: Job[Any], told: dict[tuple[str, bool], int]) -> None:
+        """Call the job's `then` or `failed`; or add what its `unattended` says to `told`."""
         job.done = True
         self._outstanding.popleft()
         self._behind = False  # the worker is answering again: the next submit may wait
@@ -181,7 +186,7 @@ class DeskWorker:
         if job.let_go or not self._still_there(job.owner):
             words = job.unattended(error if error is not None else job.value) if job.unattended else None
             if words:
-                self.app.notify(words, severity="error" if error is not None else "information", timeout=30)
+                told[(words, error is not None)] = told.get((words, error is not None), 0) + 1
             return
         if error is not None:
             job.failed(error)
