@@ -388,3 +388,48 @@ def test_a_database_lost_while_the_dsl_notes_are_read_means_not_saved_and_no_rea
     assert Event.select().count() == before
     notes = read_dsl_notes(s.ctx(s.signed_in("PS")), custody_id)
     assert [n.author for n in notes] == ["Ann Adams"] and Event.select().count() == before + 1
+
+
+def test_a_hand_in_converted_a_week_later_says_when_it_was_confiscated_everywhere(any_school):
+    """Tried by an office manager: handed in 08:30 Wed 9 Dec, confiscated Wed 16 Dec 11:00. The release screen, the
+    bag label and the dashboard ('7 days OVERDUE') all said 'Confiscated Wed 9 Dec 08:30', the ladder left it out
+    of 'Before', and the dashboard counted 0 handed in on a day the trail has a hand-in."""
+    from kiosk.custody.queries import confiscations_held, confiscations_since
+    from kiosk.labels.bags import bag_label_for
+    from kiosk.reports.dashboard import dashboard
+
+    s = any_school
+    s.clock.set(datetime(2026, 12, 9, 8, 30, tzinfo=UTC))
+    hand_in(s.ctx(), s.scanned(0))
+    s.clock.set(datetime(2026, 12, 16, 11, 0, tzinfo=UTC))
+    receipt = s.confiscate(0)
+    assert receipt.converted_from_daily
+    [held] = confiscations_held(pupil_id=s.pupils[0].id)
+    assert held.held_since == datetime(2026, 12, 16, 11, 0, tzinfo=UTC)
+    assert confiscations_since(pupil_id=s.pupils[0].id, since=datetime(2026, 12, 14, tzinfo=UTC)) == (held,)
+    label = bag_label_for(receipt.custody_id, settings=s.settings)
+    assert label.confiscated_on == date(2026, 12, 16)
+    board = dashboard(s.clock, s.settings, show_safeguarding=False)
+    [phone] = board.held
+    assert phone.since == held.held_since and phone.days_held == 0 and not phone.overdue
+
+    # The same day: handed in at 08:30, confiscated at 11:00 — it was still handed in today.
+    s.clock.set(datetime(2026, 12, 17, 8, 30, tzinfo=UTC))
+    hand_in(s.ctx(), s.scanned(1))
+    s.clock.set(datetime(2026, 12, 17, 11, 0, tzinfo=UTC))
+    s.confiscate(1, seal="BAG-0002")
+    assert dashboard(s.clock, s.settings, show_safeguarding=False).handed_in_today == 1
+
+
+def test_the_bag_label_gives_the_reason_never_the_notes(any_school):
+    """The Reason on a bag came from the Notes box: '(not recorded)' when empty, free text about a pupil when not."""
+    from kiosk.custody.confiscation import confiscate as confiscate_phone
+    from kiosk.labels.bags import bag_label_for
+
+    s = any_school
+    receipt = confiscate_phone(s.ctx(), s.scanned(0), confiscated_by_name="Mr T. Ellis",
+                               reason_category="used in lesson", location="Room S12", condition=["in a case"],
+                               seal_number="BAG-0009",
+                               notes="pictures of another pupil on the lock screen")
+    label = bag_label_for(receipt.custody_id, settings=s.settings)
+    assert label.reason == "used in lesson"

@@ -19,7 +19,9 @@ def bag_label_for(custody_id: int, *, settings: Settings) -> BagLabel:
     if custody is None:
         raise DeskError("That phone's record is not on this kiosk. Search for the pupil again.")
     return BagLabel(code=custody.tag.code, name=custody.pupil.display_name, form=custody.pupil.form,
-                    confiscated_on=local(custody.opened_at, settings.tz).date(), reason=custody.reason or "",
+                    confiscated_on=local(custody.confiscated_at or custody.opened_at, settings.tz).date(),
+                    # The reason's category, never the notes: free text about a pupil does not go on a bag.
+                    reason=custody.reason_category or "",
                     seal_number=custody.seal_number or "", school=settings.school_name)
 
 

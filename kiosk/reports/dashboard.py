@@ -13,9 +13,9 @@ from kiosk.clock import Clock, as_utc, local, local_day_bounds, local_today, to_
 from kiosk.config import Settings
 from kiosk.custody.exceptions import active_exceptions_on
 from kiosk.custody.reports import form_order
-from kiosk.custody.states import Kind, State
+from kiosk.custody.states import State
 from kiosk.db.connection import storage_guard
-from kiosk.db.models import Custody, PhoneException, Pupil
+from kiosk.db.models import Custody, Event, PhoneException, Pupil
 from kiosk.db.rows import tuples
 from kiosk.reports.figures import confiscation_figures
 from kiosk.reports.periods import period
@@ -105,8 +105,10 @@ def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> D
 
     tally(Pupil.select(Pupil.form, fn.COUNT(Pupil.id)).where(Pupil.active == True).group_by(Pupil.form),  # noqa: E712
           "roll")
-    tally(Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil)
-          .where((Custody.kind == Kind.DAILY) & (Custody.opened_at >= lo) & (Custody.opened_at < hi))
+    # Hand-ins as the trail has them (as the reports count them): a phone handed in and then confiscated is no
+    # longer a daily record, but it was handed in today.
+    tally(Event.select(Pupil.form, fn.COUNT(Event.seq)).join(Pupil, on=(Event.pupil == Pupil.id))
+          .where((Event.action == "HANDED_IN") & (Event.at >= lo) & (Event.at < hi))
           .group_by(Pupil.form), "in_today")
     tally(Custody.select(Pupil.form, fn.COUNT(Custody.id)).join(Pupil)
           .where((Custody.state == State.RETURNED) & (Custody.closed_at >= lo) & (Custody.closed_at < hi))
@@ -124,8 +126,8 @@ def dashboard(clock: Clock, settings: Settings, *, show_safeguarding: bool) -> D
     board.uncollected_today = uncollected.where(Custody.opened_at >= lo).count()
     for c in (Custody.select(Custody, Pupil).join(Pupil)
               .where((Custody.state == State.HELD_FOR_PARENT) & Custody.closed_at.is_null())
-              .order_by(Custody.opened_at)):
-        since = as_utc(c.opened_at)
+              .order_by(fn.COALESCE(Custody.confiscated_at, Custody.opened_at))):
+        since = as_utc(c.confiscated_at or c.opened_at)  # a converted hand-in was confiscated later than it came in
         board.held.append(HeldPhone(c.id, c.pupil.display_name, c.pupil.form, c.reason_category or "", since,
                                     days_held(since, today, settings.tz), is_overdue(since, today, settings),
                                     c.held_until))

@@ -345,9 +345,9 @@ class PupilScreen(DeskCardScreen):
             until = f", held until {weekday_date(phone.held_until)}" if phone.held_until else ""
             today = local_today(self.ctx.clock, self.ctx.settings.tz)
             overdue = ""
-            if is_overdue(phone.opened_at, today, self.ctx.settings):  # as the dashboard counts and flags it
-                overdue = f" ⚠ held {days_held(phone.opened_at, today, self.ctx.settings.tz)} days — OVERDUE."
-            return (f"⚠ Confiscated {when_text(phone.confiscated_at or phone.opened_at, self.ctx)} "
+            if is_overdue(phone.held_since, today, self.ctx.settings):  # as the dashboard counts and flags it
+                overdue = f" ⚠ held {days_held(phone.held_since, today, self.ctx.settings.tz)} days — OVERDUE."
+            return (f"⚠ Confiscated {when_text(phone.held_since, self.ctx)} "
                     f"({phone.reason_category or 'no reason recorded'}), bag {phone.seal_number or '—'}, "
                     f"slot {phone.slot or '—'}{until}.{overdue} A parent or carer collects it (F6 Release)."), \
                 "warning"

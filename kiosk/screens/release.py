@@ -244,7 +244,7 @@ class ReleaseScreen(FindingScreen):
         table.clear()
         for phone in self.phones.values():
             table.add_row(phone.seal_number or "—", phone.reason_category or phone.reason or "—",
-                          when_text(phone.opened_at, self.ctx),
+                          when_text(phone.held_since, self.ctx),
                           weekday_date(phone.held_until) if phone.held_until else "—", phone.slot or "—",
                           confiscation_words(phone.state, short=True), key=str(phone.id))
         choices = list(self.phones.values())
@@ -286,7 +286,7 @@ class ReleaseScreen(FindingScreen):
             status.add_class("-refused")
         else:
             # Two short lines, so neither wraps mid-name at 80 columns: when and which bag; who, where, how.
-            status.update(f"Held since {when_text(phone.opened_at, self.ctx)} · bag {phone.seal_number or '—'}"
+            status.update(f"Held since {when_text(phone.held_since, self.ctx)} · bag {phone.seal_number or '—'}"
                           f" · {phone.reason_category or phone.reason or 'reason not recorded'}\n"
                           f"by {phone.confiscated_by_name or '—'}"
                           f"{' at ' + phone.location if phone.location else ''}"

@@ -366,7 +366,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         return Text.assemble(
             (f"{hold.pupil.name} · {hold.pupil.form}", "bold"),
             f" · MIS {hold.pupil.mis_id}\n",
-            f"Confiscated {when_text(custody.opened_at, self.ctx)} by {custody.confiscated_by_name or '—'}"
+            f"Confiscated {when_text(custody.held_since, self.ctx)} by {custody.confiscated_by_name or '—'}"
             f" ({custody.reason_category or '—'}, {custody.location or 'place not recorded'})\n",
             f"Bag {custody.seal_number or '—'} · condition: {custody.condition or 'not recorded'}\n",
             (counted, "bold"),

@@ -60,10 +60,11 @@ def last_confiscation(*, pupil_id: int) -> LastConfiscation | None:
 
 @storage_guard
 def confiscations_since(*, pupil_id: int, since: datetime) -> tuple[PhoneRecord, ...]:
-    """The pupil's confiscations opened at or after `since`, oldest first: the ladder's "Before:" line."""
+    """The pupil's confiscations made at or after `since`, oldest first: the ladder's "Before:" line. By the time of
+    confiscation, as the ladder counts them: a hand-in converted today was opened on an earlier day."""
     rows = (Custody.select().where((Custody.pupil == pupil_id) & (Custody.kind == Kind.CONFISCATED)
-                                   & (Custody.opened_at >= to_db(since)))
-            .order_by(Custody.opened_at))
+                                   & (Custody.confiscated_at >= to_db(since)))
+            .order_by(Custody.confiscated_at))
     return tuple(record_of(c) for c in rows)
 
 

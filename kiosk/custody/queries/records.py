@@ -36,6 +36,12 @@ class PhoneRecord:
     ever_on_hold: bool  # it was on a safeguarding hold at some time (dsl_flag): see refer_to_dsl
 
     @property
+    def held_since(self) -> datetime:
+        """When it was confiscated: a phone handed in at 08:30 and confiscated a week later was opened at 08:30 (the
+        same record, converted), and a parent at the hatch must be told the day it was confiscated."""
+        return self.confiscated_at or self.opened_at
+
+    @property
     def releasable(self) -> bool:
         """A parent or carer can collect it now (only a phone held for a parent: never one held for the DSL)."""
         return allows(Move.RELEASE, self.state)
