@@ -51,7 +51,7 @@ def _why_system_python_cannot() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def system_python() -> None:
     why = _why_system_python_cannot()
     if why and os.environ.get("KIOSK_REQUIRE_SETUP") == "1":
@@ -109,10 +109,12 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the_school(tmp_path):
+def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the_school(system_python, tmp_path):
     command = readme_block("## Try it")
     assert command.count("kiosk demo") == 1, command
     checkout = copy_checkout(tmp_path / "kiosk-folder")
+    dropped = checkout / "kiosk" / "dropped_by_upgrade.py"  # a module this version has and the next one drops
+    dropped.write_text('"""Only in the old version."""\n', encoding="utf-8")
     home = tmp_path / "home"
     env = fresh_env(home)
     assert sh("command -v python3", cwd=checkout, env=env).strip() == str(SYSTEM_PYTHON)
@@ -140,12 +142,10 @@ def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the
         db.execute("UPDATE setting SET value = ? WHERE key = 'schema_version'", (str(LATEST - 1),))
     db.close()
 
-    # The new version, as `git pull` brings it: changed code, and a module it no longer has.
+    # The new version, as `git pull` brings it: changed code, and the module gone.
     init = checkout / "kiosk" / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "', '__version__ = "upgraded-'), encoding="utf-8")
-    (checkout / "kiosk" / "dropped_by_upgrade.py").write_text('"""Only in the old version."""\n')
-    sh(readme_block("**Upgrading**"), cwd=checkout, env=env)
-    (checkout / "kiosk" / "dropped_by_upgrade.py").unlink()
+    dropped.unlink()
     sh(readme_block("**Upgrading**"), cwd=checkout, env=env)
 
     assert sh(f"{kiosk} --version", cwd=home, env=env).strip() == old_version.replace("kiosk ", "kiosk upgraded-")
@@ -163,7 +163,7 @@ def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the
     assert staff == [("UA",)]
 
 
-def test_the_test_commands_set_up_makes_its_own_environment_with_debians_python(tmp_path):
+def test_the_test_commands_set_up_makes_its_own_environment_with_debians_python(system_python, tmp_path):
     steps = readme_block("## Run every test").split(" && ")
     install = next(i for i, step in enumerate(steps) if "pip install" in step)
     assert steps[-1] == "python3 -m pytest -q", steps
@@ -178,3 +178,8 @@ def test_the_test_commands_set_up_makes_its_own_environment_with_debians_python(
                                       str(venv_bin / "lint-imports")]
     assert "usage: kiosk" in found
     assert re.search(r"^\d+ tests collected", found, flags=re.M), found[-2000:]
+
+
+def test_ci_runs_the_readmes_test_command_exactly():
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert readme_block("## Run every test") in ci.splitlines()
