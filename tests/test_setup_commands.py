@@ -11,6 +11,7 @@ About a minute on 2 cores: two installs of the kiosk and its dependencies into n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -60,6 +61,18 @@ def system_python() -> None:
         pytest.skip(why)
 
 
+@pytest.fixture
+def pip_cache(tmp_path):
+    """This user's pip cache, shared so nothing is fetched twice; the kiosk wheels pip builds here and caches (one per
+    throwaway folder, never used again) are taken out afterwards."""
+    cache = Path(os.environ.get("PIP_CACHE_DIR") or Path.home() / ".cache" / "pip")
+    yield cache
+    for origin in list((cache / "wheels").glob("**/origin.json")):  # listed first: the loop removes folders
+        with contextlib.suppress(OSError):
+            if str(tmp_path) in origin.read_text(encoding="utf-8", errors="replace"):
+                shutil.rmtree(origin.parent, ignore_errors=True)
+
+
 def readme_block(after: str, nth: int = 0) -> str:
     """The one-line command in the nth ```sh block after the text `after` in README.md."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
@@ -80,11 +93,11 @@ def copy_checkout(dest: Path) -> Path:
     return dest
 
 
-def fresh_env(home: Path) -> dict[str, str]:
+def fresh_env(home: Path, pip_cache: Path) -> dict[str, str]:
     home.mkdir(exist_ok=True)
     env = {"HOME": str(home), "PATH": SYSTEM_PATH, "LANG": "C.UTF-8", "TERM": "dumb"}
     env |= {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith("PIP_")}
-    env["PIP_CACHE_DIR"] = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
+    env["PIP_CACHE_DIR"] = str(pip_cache)
     for user_config in (Path.home() / ".config" / "pip" / "pip.conf", Path.home() / ".pip" / "pip.conf"):
         if user_config.exists() and "PIP_CONFIG_FILE" not in env:  # a contributor's own index or mirror
             env["PIP_CONFIG_FILE"] = str(user_config)
@@ -109,14 +122,15 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the_school(system_python, tmp_path):
+def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the_school(
+        system_python, pip_cache, tmp_path):
     command = readme_block("## Try it")
     assert command.count("kiosk demo") == 1, command
     checkout = copy_checkout(tmp_path / "kiosk-folder")
     dropped = checkout / "kiosk" / "dropped_by_upgrade.py"  # a module this version has and the next one drops
     dropped.write_text('"""Only in the old version."""\n', encoding="utf-8")
     home = tmp_path / "home"
-    env = fresh_env(home)
+    env = fresh_env(home, pip_cache)
     assert sh("command -v python3", cwd=checkout, env=env).strip() == str(SYSTEM_PYTHON)
 
     shown = sh(command.replace("kiosk demo", "kiosk --help"), cwd=checkout, env=env)
@@ -163,12 +177,12 @@ def test_the_first_command_installs_with_debians_python_and_an_upgrade_keeps_the
     assert staff == [("UA",)]
 
 
-def test_the_test_commands_set_up_makes_its_own_environment_with_debians_python(system_python, tmp_path):
+def test_the_test_commands_set_up_makes_its_own_environment_with_debians_python(system_python, pip_cache, tmp_path):
     steps = readme_block("## Run every test").split(" && ")
     install = next(i for i, step in enumerate(steps) if "pip install" in step)
     assert steps[-1] == "python3 -m pytest -q", steps
     checkout = copy_checkout(tmp_path / "kiosk-folder")
-    env = fresh_env(tmp_path / "home")
+    env = fresh_env(tmp_path / "home", pip_cache)
     # The set-up, then the checks as written; of the suite, only its collection (this run is the whole suite).
     where = ["command -v python3", "command -v kiosk", "command -v lint-imports", "kiosk --help"]
     collect = "python3 -m pytest -q --collect-only -p no:cacheprovider"
