@@ -38,7 +38,7 @@ def test_the_desk_switches_to_hand_back_at_the_set_time_in_a_real_terminal(schoo
     terminal.wait_for("Desk locked")
     terminal.send("AA", "Enter")
     terminal.wait_for("PIN for AA")
-    terminal.send(OFFICE_PIN, "Enter")
+    terminal.type_slowly(OFFICE_PIN)  # as a person types it: a PIN in one write is a scan, refused
     terminal.wait_for("Ann Adams (office)", *draw("HAND IN"))
 
     terminal.send(zoe, "Enter")  # before 15:10: handed in
