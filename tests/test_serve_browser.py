@@ -102,11 +102,17 @@ def chromium_driver(tmp_path):
     return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
 
 
-def type_into_terminal(driver, text: str) -> None:
-    """Keys as a person (or a scanner) types them into the page's terminal."""
+def type_into_terminal(driver, text: str, *, gap: float = 0.0) -> None:
+    """Keys as a scanner sends them into the page's terminal, or, with a `gap` between keys, as a person types
+    (a PIN sent in one go arrives as a scanner's burst and the lock screen refuses it as a scan)."""
     from selenium.webdriver.common.action_chains import ActionChains
 
-    ActionChains(driver).send_keys(text).perform()
+    if not gap:
+        ActionChains(driver).send_keys(text).perform()
+        return
+    for key in text:
+        ActionChains(driver).send_keys(key).perform()
+        time.sleep(gap)
 
 
 def committed(query) -> bool:
@@ -153,9 +159,9 @@ def test_signs_in_through_kiosk_serve_in_chromium_and_hands_in_one_phone(school,
         time.sleep(0.5)
         assert committed(lambda: Custody.select().count()) == 0, "nothing happens before signing in"
 
-        type_into_terminal(driver, "AA" + Keys.ENTER)
+        type_into_terminal(driver, "AA" + Keys.ENTER, gap=0.12)
         time.sleep(0.5)
-        type_into_terminal(driver, OFFICE_PIN + Keys.ENTER)
+        type_into_terminal(driver, OFFICE_PIN + Keys.ENTER, gap=0.12)
         assert wait_until(lambda: committed(
             lambda: Event.select().where(Event.action == "SIGNED_IN").count() > signed_in_before), timeout=20), \
             f"the sign-in never reached the database:\n{log.read_text(errors='replace')}"
