@@ -440,8 +440,9 @@ def _terminal(run: Run, tm, read_pid, draw) -> list[Figure]:
     kiosk_pid = read_pid(pidfile)
     tm.send(sess, "DM", "Enter")
     tm.wait_for(sess, "PIN for DM")
+    tm.type_slowly(sess, run.pin("DM"))  # as a person types it: a PIN in one write is a scan
     t0 = time.perf_counter()
-    tm.send(sess, run.pin("DM"), "Enter")
+    tm.send(sess, "Enter")
     seen, screen = tm.wait_for(sess, lambda text: "in office" in text and all(line in text for line in draw("HAND IN")))
     sign_in_s = seen - t0
     start_count = int(re.search(r"in office ([\d,]+)", screen).group(1).replace(",", ""))

@@ -52,6 +52,13 @@ class Tmux:
     def send(self, session: str, *keys: str) -> None:
         self.run("send-keys", "-t", session, *keys)
 
+    def type_slowly(self, session: str, text: str, *, gap: float = 0.12) -> None:
+        """Typed as a person types, one key at a time (no Enter): the kiosk takes keys arriving faster than 35 ms
+        apart for a scanner's burst, and refuses a PIN that comes as one at the lock screen."""
+        for key in text:
+            self.run("send-keys", "-t", session, "-l", key)
+            time.sleep(gap)
+
     def text(self, session: str) -> str:
         return self.run("capture-pane", "-p", "-t", session)
 
