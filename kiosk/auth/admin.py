@@ -27,7 +27,7 @@ def authorise_admin(*, keyring: Keyring, clock: Clock, desk: str, initials: str,
 
 def has_active_admin() -> bool:
     """Whether anyone can sign for admin changes: while nobody can, `kiosk init` may make the first admin."""
-    return Staff.select().where((Staff.role == Role.ADMIN) & Staff.active).exists()  # type: ignore[no-any-return]
+    return Staff.select().where((Staff.role == Role.ADMIN) & Staff.active).exists()
 
 
 def deactivate_staff(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str) -> Staff:
@@ -75,7 +75,7 @@ def _staff(initials: str) -> Staff:
     staff = Staff.get_or_none(Staff.initials == key)
     if staff is None:
         raise StaffError(f"No member of staff has the initials {key}. (kiosk staff list shows them all.)")
-    return staff  # type: ignore[no-any-return]
+    return staff
 
 
 def _keep_an_admin(staff: Staff, change: str) -> None:
