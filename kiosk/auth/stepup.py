@@ -75,7 +75,9 @@ def _count_against_the_desk(*, keyring: Keyring, now: datetime, at_desk: SignedI
     """Inside the transaction: the event for the DSL, a wrong PIN on the signed-in account (locking it at the
     fifth, as their own wrong PINs would), and what to say at the desk."""
     signed_in = Staff.get_or_none(Staff.id == at_desk.staff_id) if at_desk.staff_id is not None else None
-    attempts = (signed_in.failed_attempts + 1) if signed_in is not None else 0
+    # Counted from the events, not the account's failed_attempts: their own right PIN (re-entered for the release)
+    # resets that, and must not wipe the authoriser PINs guessed in between.
+    attempts = _failed_by(signed_in.id, now) + 1 if signed_in is not None else 0
     append_event(key=keyring.audit_key, at=now, desk=at_desk.desk, staff=at_desk.staff_id,
                  action=AUTHORISER_PIN_FAILED,
                  payload={"desk": at_desk.desk, "signed_in": at_desk.initials, "signed_in_name": at_desk.name,
@@ -83,18 +85,30 @@ def _count_against_the_desk(*, keyring: Keyring, now: datetime, at_desk: SignedI
     if signed_in is None:
         return SignInRefused(refused)
     locked_until = to_db(now + LOCKOUT) if attempts >= MAX_FAILED_ATTEMPTS else None
-    Staff.update(failed_attempts=0 if locked_until else attempts, locked_until=locked_until).where(
-        Staff.id == signed_in.id).execute()
     if locked_until is None:
         left = MAX_FAILED_ATTEMPTS - attempts
         return SignInRefused(f"{refused} ({left} more wrong {'PIN' if left == 1 else 'PINs'} at this desk and "
                              f"{at_desk.name}'s account locks.)")
+    Staff.update(failed_attempts=0, locked_until=locked_until).where(Staff.id == signed_in.id).execute()
     append_event(key=keyring.audit_key, at=now, desk=at_desk.desk, staff=signed_in, action="ACCOUNT_LOCKED",
                  payload={"initials": signed_in.initials, "until": locked_until.isoformat(),
                           "reason": "wrong authoriser PINs at their desk"})
     return AccountLocked(f"Wrong authoriser PINs {MAX_FAILED_ATTEMPTS} times at this desk: {at_desk.name}'s "
                          f"account is locked for {int(LOCKOUT.total_seconds() // 60)} minutes and the desk locks "
                          "now. The DSL can see this in the audit trail.")
+
+
+def _failed_by(staff_id: int, now: datetime) -> int:
+    """Wrong authoriser PINs typed while this member of staff was signed in, within LOCKOUT and since their
+    account last locked (a lock starts the count again, as it does for their own PINs)."""
+    since = to_db(now - LOCKOUT)
+    last_lock = (Event.select(Event.seq).where((Event.action == "ACCOUNT_LOCKED") & (Event.staff == staff_id))
+                 .order_by(Event.seq.desc()).first())
+    query = Event.select().where((Event.action == AUTHORISER_PIN_FAILED) & (Event.staff == staff_id)
+                                 & (Event.at >= since))
+    if last_lock is not None:
+        query = query.where(Event.seq > last_lock.seq)
+    return query.count()
 
 
 def _failed_at_desk(desk: str, now: datetime) -> int:
