@@ -173,7 +173,7 @@ def cmd_run(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_init(env: Env, args: argparse.Namespace) -> int:
     from kiosk.auth import add_staff
-    from kiosk.auth.admin import has_active_admin
+    from kiosk.auth.admin import has_active_admin, has_staff
 
     env.open()
     path = key_file_path(env.settings)
@@ -182,6 +182,11 @@ def cmd_init(env: Env, args: argparse.Namespace) -> int:
     if has_active_admin():
         raise CommandError(f"This database already has an admin; add staff with 'kiosk staff add … --as "
                            f"ADMIN-INITIALS'. ({env.url})")
+    if keyring is None and has_staff():
+        # Staff but no admin (the last one made inactive in SQL, say) is not a new school: a new key would match
+        # neither their PINs nor the sealed trail.
+        raise CommandError(f"This database already has staff, but the key file {path} is missing. Put the "
+                           "school's key file back (from its backup) and run kiosk init again.")
     pin = read_pin(f"PIN for {args.admin_name} (6+ digits): ", args.pin_stdin)
     if keyring is None:
         keyring = create_key_file(path)

@@ -149,3 +149,17 @@ def test_init_makes_the_first_admin_only_while_there_is_no_active_admin(school):
                               stdin="582046\n")
     assert code == 1 and "already has an admin" in err
     assert not Staff.select().where(Staff.initials == "EI").exists()
+
+
+def test_init_makes_an_admin_again_once_no_admin_is_active_but_never_a_new_key(school):
+    Staff.update(active=False).where(Staff.initials == "SO").execute()
+    code, out, err = school.cli("init", "--admin-name", "Jo Bloggs", "--initials", "JB", "--pin-stdin",
+                                stdin="582046\n")
+    assert code == 0 and "Admin Jo Bloggs (JB)" in out, err
+    assert sign_in(keyring=school.keyring, clock=school.clock, desk="R", who="JB", pin="582046").role == "admin"
+    Staff.update(active=False).where(Staff.initials == "JB").execute()
+    school.key_path.rename(school.key_path.with_suffix(".aside"))
+    code, _, err = school.cli("init", "--admin-name", "Eve Intruder", "--initials", "EI", "--pin-stdin",
+                              stdin="582046\n")
+    assert code == 1 and "key file" in err and "missing" in err
+    assert not school.key_path.exists() and not Staff.select().where(Staff.initials == "EI").exists()

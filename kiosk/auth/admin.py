@@ -30,6 +30,10 @@ def has_active_admin() -> bool:
     return Staff.select().where((Staff.role == Role.ADMIN) & Staff.active).exists()
 
 
+def has_staff() -> bool:
+    return Staff.select().exists()
+
+
 def deactivate_staff(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str) -> Staff:
     """They can no longer sign in or authorise anything; their history stays, under their name."""
     with write_transaction(database_proxy.obj):
