@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
 from kiosk import resources
+from kiosk.auth.session import LOCKED_WORDS, SessionEnded, session_ended
 from kiosk.auth.staff import SignedIn, record_sign_out
 from kiosk.clock import Clock
 from kiosk.config import Settings
@@ -49,11 +50,14 @@ from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.registry import SCREENS, called, may_open
-from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
+from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker, Job
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.scanner import KEY_GAP_SECONDS, Burst, ScannerKeys, WhatWasScanned, what_was_scanned
 
 IDLE_CHECK_SECONDS = 1.0
+# How often the desk asks whether the signed-in account is still usable (locked at another desk, made inactive, its
+# role changed): a short read, and the longest a locked account's session carries on here.
+SESSION_CHECK_SECONDS = 2.0
 BELL_CHECK_SECONDS = 0.1
 
 # For low vision: white on black, yellow keys and focus, nothing dimmed. The meaning colours of results
@@ -227,6 +231,7 @@ class KioskApp(App[None]):
         # connection and closes it when the app closes.
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
         self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
+        self._session_check: Job[SessionEnded | None] | None = None
         self.register_theme(HIGH_CONTRAST)
         self.theme = settings.theme  # the desk's default (kiosk.toml `theme`); the palette changes it for a session
 
@@ -240,6 +245,7 @@ class KioskApp(App[None]):
     def on_mount(self) -> None:
         self.desk_worker.start()
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
         # The banner is the desk's own; looking at it often is cheap and catches every way a result arrives.
         if getattr(self.settings, "bell_on_refusal", False):
             self.set_interval(BELL_CHECK_SECONDS, self.ring_on_refusal)
@@ -442,7 +448,27 @@ class KioskApp(App[None]):
 
     def on_lock_requested(self, message: LockRequested) -> None:
         if self.who is not None:  # a second LOCK, read as the first locked, must not wipe initials being typed
-            self.lock(message.reason)
+            # A screen whose PIN check locked the signed-in account asks with "account locked": said on the lock
+            # screen, so whoever is at the desk knows why it locked.
+            words = LOCKED_WORDS.format(name=self.who.name) if message.reason == "account locked" else ""
+            self.lock(message.reason, words)
+
+    # ── a lock ends the session ──────────────────────────────────────────────────────────────────────────
+    def check_session(self) -> None:
+        """While someone is signed in, ask (on the desk's worker, one question at a time) whether their account is
+        still usable: five wrong PINs at any desk, an admin making it inactive or changing its role end the session
+        here within SESSION_CHECK_SECONDS."""
+        who = self.who
+        if who is None or (self._session_check is not None and not self._session_check.done):
+            return
+        self._session_check = self.desk_worker.submit(
+            partial(session_ended, who=who, clock=self.clock), owner=self,
+            then=lambda ended: self.end_session(who, ended),
+            failed=lambda _error: None)  # not read this time (the database is busy): asked again shortly
+
+    def end_session(self, who: SignedIn, ended: SessionEnded | None) -> None:
+        if ended is not None and self.who is who:  # the same session that was asked about
+            self.lock(ended.reason, ended.words)
 
     def on_gave_way(self, message: GaveWay) -> None:
         """Close the screen that gave way; the screen behind it acts on the desk-card code, as if scanned there."""
@@ -475,8 +501,9 @@ class KioskApp(App[None]):
         assert isinstance(screen, LockScreen)
         return screen
 
-    def lock(self, reason: str) -> None:
-        """Back to the lock screen: every screen above it goes, with its pupils; the sign-out is audited."""
+    def lock(self, reason: str, words: str = "") -> None:
+        """Back to the lock screen: every screen above it goes, with its pupils; the sign-out is audited. `words`:
+        why, said on the lock screen (a locked account), or nothing (Ctrl+L, idle)."""
         who, self.who = self.who, None
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
@@ -485,7 +512,7 @@ class KioskApp(App[None]):
         self.desk_worker.let_go()
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.lock_screen.reset()
+        self.lock_screen.reset(words)
         self.refresh_bindings()
         if who is not None:
             # On the worker too, behind any scan still being saved (the trail keeps the order things were done).

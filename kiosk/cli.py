@@ -137,6 +137,24 @@ def read_pin(prompt: str, from_stdin: bool) -> str:
     return first
 
 
+def admin_signs(env: Env, args: argparse.Namespace, doing: str) -> SignedIn:
+    """The admin who signs for a change to staff, roles, the roster or what is kept: `--as INITIALS`, then their
+    PIN at a prompt, or with --pin-stdin the FIRST line of standard input (a new PIN, if the command sets one, is
+    the line after it). Refused without both; a wrong PIN counts toward that admin's lockout as at the desk."""
+    from kiosk.auth.admin import authorise_admin
+
+    initials = (getattr(args, "as_staff", None) or "").strip()
+    if not initials:
+        raise CommandError(f"Only an admin may {doing}: add --as INITIALS (an admin's) and type their PIN when asked "
+                           "(with --pin-stdin, as the first line). Nothing was changed.")
+    if getattr(args, "pin_stdin", False):
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass(f"PIN for {initials.upper()} (admin): ")
+    return authorise_admin(keyring=env.keyring(), clock=env.clock, desk=env.settings.desk, initials=initials,
+                           pin=pin, doing=doing)
+
+
 # ---- sub-commands -------------------------------------------------------------------------------
 
 
@@ -155,13 +173,20 @@ def cmd_run(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_init(env: Env, args: argparse.Namespace) -> int:
     from kiosk.auth import add_staff
-    from kiosk.db.models import Staff
+    from kiosk.auth.admin import has_active_admin, has_staff
 
     env.open()
     path = key_file_path(env.settings)
     keyring = env.keyring() if path.exists() else None
-    if Staff.select().exists():
-        raise CommandError(f"This database already has staff; add more with 'kiosk staff add'. ({env.url})")
+    # The first admin only: once an active admin exists, every change to staff is signed for by one.
+    if has_active_admin():
+        raise CommandError(f"This database already has an admin; add staff with 'kiosk staff add … --as "
+                           f"ADMIN-INITIALS'. ({env.url})")
+    if keyring is None and has_staff():
+        # Staff but no admin (the last one made inactive in SQL, say) is not a new school: a new key would match
+        # neither their PINs nor the sealed trail.
+        raise CommandError(f"This database already has staff, but the key file {path} is missing. Put the "
+                           "school's key file back (from its backup) and run kiosk init again.")
     pin = read_pin(f"PIN for {args.admin_name} (6+ digits): ", args.pin_stdin)
     if keyring is None:
         keyring = create_key_file(path)
@@ -179,10 +204,12 @@ def cmd_staff_add(env: Env, args: argparse.Namespace) -> int:
 
     env.open()
     keyring = env.keyring()
+    admin = admin_signs(env, args, "add a member of staff")
     pin = read_pin(f"PIN for {args.name} (6+ digits): ", args.pin_stdin)
     staff = add_staff(keyring=keyring, clock=env.clock, desk=env.settings.desk, name=args.name,
-                      initials=args.initials, role=args.role, pin=pin, badge_code=args.badge)
-    env.say(f"Added {staff.name} ({staff.initials}, {staff.role}).")
+                      initials=args.initials, role=args.role, pin=pin, badge_code=args.badge,
+                      added_by=admin.staff_id)
+    env.say(f"Added {staff.name} ({staff.initials}, {staff.role}), signed for by {admin.initials}.")
     return EXIT_OK
 
 
@@ -203,8 +230,43 @@ def cmd_staff_unlock(env: Env, args: argparse.Namespace) -> int:
     from kiosk.auth import unlock_staff
 
     env.open()
-    staff = unlock_staff(keyring=env.keyring(), clock=env.clock, desk=env.settings.desk, initials=args.initials)
+    admin = admin_signs(env, args, "unlock an account")
+    staff = unlock_staff(keyring=env.keyring(), clock=env.clock, desk=env.settings.desk, initials=args.initials,
+                         by=admin.staff_id)
     env.say(f"Unlocked {staff.name} ({staff.initials}); they can sign in again.")
+    return EXIT_OK
+
+
+def cmd_staff_deactivate(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth.admin import deactivate_staff
+
+    env.open()
+    admin = admin_signs(env, args, "make a member of staff inactive")
+    staff = deactivate_staff(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials)
+    env.say(f"{staff.name} ({staff.initials}) is now inactive: they can no longer sign in or authorise anything. "
+            "Their history is kept.")
+    return EXIT_OK
+
+
+def cmd_staff_role(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth.admin import change_role
+
+    env.open()
+    admin = admin_signs(env, args, "change a member of staff's role")
+    staff = change_role(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials, role=args.role)
+    env.say(f"{staff.name} ({staff.initials}) is now {staff.role.replace('_', ' ')}; it applies from their next "
+            "sign-in.")
+    return EXIT_OK
+
+
+def cmd_staff_reset_pin(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth.admin import reset_pin
+
+    env.open()
+    admin = admin_signs(env, args, "reset a PIN")
+    pin = read_pin(f"New PIN for {args.initials.upper()} (6+ digits): ", args.pin_stdin)
+    staff = reset_pin(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials, pin=pin)
+    env.say(f"New PIN set for {staff.name} ({staff.initials}); the account is unlocked.")
     return EXIT_OK
 
 
@@ -213,9 +275,12 @@ def cmd_import_roster(env: Env, args: argparse.Namespace) -> int:
 
     env.open()
     keyring = env.keyring()
+    # A dry run writes nothing, so it needs no admin; the import itself is signed for.
+    admin = None if args.dry_run else admin_signs(env, args, "import the roster")
     try:
         report = import_roster(Path(args.pupils), Path(args.carers) if args.carers else None, clock=env.clock,
-                               audit_key=keyring.audit_key, desk=env.settings.desk, staff_id=None,
+                               audit_key=keyring.audit_key, desk=env.settings.desk,
+                               staff_id=admin.staff_id if admin else None,
                                dry_run=args.dry_run, tz=env.settings.tz)
     except RosterError as exc:
         env.say(str(exc))
@@ -458,6 +523,15 @@ def _show_help(command: str) -> Callable[[Env, argparse.Namespace], int]:
     return show
 
 
+def admin_args(p: argparse.ArgumentParser, *, new_pin: bool = False) -> None:
+    """--as and --pin-stdin for a command an admin signs for (see admin_signs)."""
+    p.add_argument("--as", dest="as_staff", metavar="INITIALS",
+                   help="the admin signing for this change (asks for their PIN)")
+    p.add_argument("--pin-stdin", action="store_true",
+                   help="read PINs from standard input, one a line: the admin's PIN first"
+                        + (", then the new PIN" if new_pin else ""))
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, saying a mistake on the command line (a date that is not one, a missing option) in one plain
     line rather than a usage summary; --help still shows everything. Sub-commands' parsers are of this class."""
@@ -496,15 +570,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--initials", required=True)
     p.add_argument("--role", required=True, choices=[role.value for role in Role])
     p.add_argument("--badge", help="staff badge barcode, to sign in by scanning it")
-    p.add_argument("--pin-stdin", action="store_true")
+    admin_args(p, new_pin=True)
     add("list", cmd_staff_list, "list staff and whether they are locked", staff_sub)
     p = add("unlock", cmd_staff_unlock, "unlock an account after too many wrong PINs", staff_sub)
     p.add_argument("initials")
+    admin_args(p)
+    p = add("deactivate", cmd_staff_deactivate, "stop a member of staff signing in (someone who has left)",
+            staff_sub)
+    p.add_argument("initials")
+    admin_args(p)
+    p = add("role", cmd_staff_role, "change a member of staff's role", staff_sub)
+    p.add_argument("initials")
+    p.add_argument("role", choices=[role.value for role in Role])
+    admin_args(p)
+    p = add("reset-pin", cmd_staff_reset_pin, "give a member of staff a new PIN (and unlock them)", staff_sub)
+    p.add_argument("initials")
+    admin_args(p, new_pin=True)
 
     p = add("import-roster", cmd_import_roster, "import pupils (and carers) from an MIS export")
     p.add_argument("pupils")
     p.add_argument("--carers")
-    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing (needs no admin)")
+    admin_args(p)
 
     tags = add("tags", _show_help("tags"), "pupils' tag codes")
     p = add("list", cmd_tags_list, "list pupils with their tag codes", tags.add_subparsers(metavar="ACTION"))

@@ -97,8 +97,14 @@ def build_demo(*, keyring: Keyring, clock: Clock, settings: Settings, folder: Pa
 
     if Staff.select().count():
         return
+    # As a school sets up: the first admin (kiosk init), who then signs for everyone else (kiosk staff add --as).
+    admins = [person for person in DEMO_STAFF if person[2] == "admin"]
+    first = add_staff(keyring=keyring, clock=clock, desk=settings.desk, name=admins[0][0], initials=admins[0][1],
+                      role="admin", pin=admins[0][3])
     for name, initials, role, pin in DEMO_STAFF:
-        add_staff(keyring=keyring, clock=clock, desk=settings.desk, name=name, initials=initials, role=role, pin=pin)
+        if initials != first.initials:
+            add_staff(keyring=keyring, clock=clock, desk=settings.desk, name=name, initials=initials, role=role,
+                      pin=pin, added_by=first.id)
     pupils_csv, carers_csv = write_demo_roster(folder, pupils)
     import_roster(pupils_csv, carers_csv, clock=clock, audit_key=keyring.audit_key, desk=settings.desk,
                   staff_id=Staff.get(Staff.initials == "AR").id, dry_run=False, tz=settings.tz)

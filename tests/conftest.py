@@ -29,6 +29,9 @@ from tests.helpers import start_or_skip
 OFFICE_PIN = "482913"
 ADMIN_PIN = "735106"
 DSL_PIN, HEAD_PIN, TEACHER_PIN = "864209", "591730", "975310"
+# An admin signs for every command that changes staff, the roster or what is kept (kiosk.cli.admin_signs): these
+# flags, with ADMIN_PIN as the first line of standard input (and a new PIN, if the command sets one, after it).
+AS_ADMIN = ("--as", "SO", "--pin-stdin")
 # Who an action at the command line is recorded as (kiosk.cli.command_line_actor), the OS user being "it".
 CLI_ADMIN = SignedIn(staff_id=None, name="command line (it)", initials="CLI", role="admin", desk="Reception 1")
 # name, initials, role, PIN: one of each other role, all invented.

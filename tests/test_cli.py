@@ -20,7 +20,7 @@ from kiosk.cli import main, spreadsheet_safe
 from kiosk.clock import FixedClock
 from kiosk.custody import hand_in, normalise, resolve
 from kiosk.db import Event, Pupil, Staff
-from tests.conftest import add_pupil
+from tests.conftest import ADMIN_PIN, AS_ADMIN, add_pupil
 
 
 def run(argv, *, clock=None, stdin=None, monkeypatch=None):
@@ -59,12 +59,13 @@ def test_init_refuses_a_weak_pin_and_creates_no_staff(tmp_path, monkeypatch, cap
 
 def test_staff_add_list_and_unlock(school, monkeypatch):
     code, out = run([*school_args(school), "staff", "add", "Bea Lowe", "--initials", "BL", "--role", "dsl",
-                     "--pin-stdin"], stdin="582046\n", monkeypatch=monkeypatch)
+                     *AS_ADMIN], stdin=f"{ADMIN_PIN}\n582046\n", monkeypatch=monkeypatch)
     assert code == 0 and "Added Bea Lowe (BL, dsl)" in out
     Staff.update(locked_until=datetime(2026, 11, 30, 9, 0)).where(Staff.initials == "BL").execute()
     _, listing = run([*school_args(school), "staff", "list"])
     assert any(line.startswith("BL") and line.rstrip().endswith("locked") for line in listing.splitlines())
-    code, out = run([*school_args(school), "staff", "unlock", "bl"])
+    code, out = run([*school_args(school), "staff", "unlock", "bl", *AS_ADMIN], stdin=f"{ADMIN_PIN}\n",
+                    monkeypatch=monkeypatch)
     assert code == 0 and Staff.get(Staff.initials == "BL").locked_until is None
 
 
@@ -148,7 +149,7 @@ def test_kiosk_is_an_installed_command():
     assert result.returncode == 0 and "import-roster" in result.stdout and "close-day" in result.stdout
 
 
-def test_import_roster_reports_counts_and_refuses_a_broken_file_whole(school, tmp_path):
+def test_import_roster_reports_counts_and_refuses_a_broken_file_whole(school, tmp_path, monkeypatch):
     good = tmp_path / "pupils.csv"
     good.write_text("Adno,Legal Surname,Legal Forename,Year,Reg\n200001,Quill,Petra,Year 8,8B\n"
                     + "".join(f"{p.mis_id},{p.legal_surname},{p.legal_forename},{p.year},{p.form}\n"
@@ -158,11 +159,13 @@ def test_import_roster_reports_counts_and_refuses_a_broken_file_whole(school, tm
     from kiosk.db import Pupil
 
     assert Pupil.select().count() == 6
-    code, out = run([*school_args(school), "import-roster", str(good)])
+    code, out = run([*school_args(school), "import-roster", str(good), *AS_ADMIN], stdin=f"{ADMIN_PIN}\n",
+                    monkeypatch=monkeypatch)
     assert code == 0 and Pupil.select().count() == 7
     bad = tmp_path / "bad.csv"
     bad.write_text("Adno,Legal Surname,Legal Forename,Reg\n1,Smith,,9A\n2,Jones,Al,9A\n2,Doe,Jo,9B\n")
-    code, out = run([*school_args(school), "import-roster", str(bad)])
+    code, out = run([*school_args(school), "import-roster", str(bad), *AS_ADMIN], stdin=f"{ADMIN_PIN}\n",
+                    monkeypatch=monkeypatch)
     assert code == 1 and "line 2" in out and "line 4" in out
     assert Pupil.select().count() == 7
 
@@ -218,7 +221,7 @@ def test_exception_list_shows_those_in_force_and_those_ending_soon(school):
 
 def test_staff_add_takes_every_role_the_kiosk_has_including_head_of_year(school, monkeypatch):
     code, out = run([*school_args(school), "staff", "add", "Cal Reyes", "--initials", "CR", "--role", "head_of_year",
-                     "--pin-stdin"], stdin="582046\n", monkeypatch=monkeypatch)
+                     *AS_ADMIN], stdin=f"{ADMIN_PIN}\n582046\n", monkeypatch=monkeypatch)
     assert code == 0 and Staff.get(Staff.initials == "CR").role == "head_of_year"
     _, listing = run([*school_args(school), "staff", "list"])
     assert any(line.startswith("CR") and "head of year" in line for line in listing.splitlines())

@@ -10,7 +10,7 @@ from kiosk.audit import verify
 from kiosk.db import Custody, DslNote, Event, Pupil, Search
 from kiosk.privacy.retention import ERASED, purge, release_for_disposal
 from kiosk.privacy.subject_access import subject_access
-from tests.conftest import CLI_ADMIN
+from tests.conftest import ADMIN_PIN, AS_ADMIN, CLI_ADMIN
 from tests.histories import old_school_year
 
 
@@ -97,6 +97,6 @@ def test_purge_command_reports_and_verify_passes_after(school):
     code, out, _ = s.cli("purge", "--dry-run")
     assert code == 0
     assert "Would remove" in out and "daily hand-in records: 2" in out
-    assert s.cli("purge")[0] == 0
+    assert s.cli("purge", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")[0] == 0
     code, out, _ = s.cli("audit", "verify")
     assert code == 0, out

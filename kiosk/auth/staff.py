@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from peewee import IntegrityError
 
 from kiosk.audit import append_event
-from kiosk.auth.pins import check_pin_rules, hash_pin, pin_matches
+from kiosk.auth.pins import check_against_nobody, check_pin_rules, hash_pin, pin_matches
 from kiosk.auth.roles import Permission, Role, can
 from kiosk.clock import Clock, as_utc, to_db
 from kiosk.db.connection import write_transaction
@@ -23,6 +23,10 @@ MAX_DESK_NAME = 64  # the column's width on PostgreSQL
 
 class SignInRefused(DeskError):
     """Wrong initials or PIN, or a locked account. The message never says which of initials or PIN was wrong."""
+
+
+class AccountLocked(SignInRefused):
+    """The wrong PIN that locked the account: whoever is signed in on it at a desk is signed out at once."""
 
 
 class StaffError(DeskError):
@@ -100,6 +104,7 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
         staff = (Staff.get_or_none((Staff.initials == key) & Staff.active)
                  or Staff.get_or_none((Staff.badge_code == who.strip()) & Staff.active))
         if staff is None:
+            check_against_nobody(pin, keyring.pin_pepper)  # as slow as a wrong PIN: the time names no one
             append_event(key=keyring.audit_key, at=now, desk=desk, action=failed_action,
                          payload={"initials": key[:8], "reason": "unknown initials", "purpose": purpose})
             failure: SignInRefused | None = SignInRefused(refused)
@@ -120,7 +125,7 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
             if locked_until:
                 append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="ACCOUNT_LOCKED",
                              payload={"initials": staff.initials, "until": locked_until.isoformat()})
-                failure = SignInRefused(f"Wrong PIN {MAX_FAILED_ATTEMPTS} times: this account is locked for "
+                failure = AccountLocked(f"Wrong PIN {MAX_FAILED_ATTEMPTS} times: this account is locked for "
                                         f"{int(LOCKOUT.total_seconds() // 60)} minutes.")
             else:
                 left = MAX_FAILED_ATTEMPTS - attempts

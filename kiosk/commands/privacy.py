@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 
 
 def register(add: AddCommand, sub: Subcommands) -> None:
+    from kiosk.cli import admin_args
+
     p = add("purge", cmd_purge, "apply the retention policy: erase what is past its time, report what was kept")
-    p.add_argument("--dry-run", action="store_true", help="report what would go, change nothing")
+    p.add_argument("--dry-run", action="store_true", help="report what would go, change nothing (needs no admin)")
+    admin_args(p)
     p = add("subject-access", cmd_subject_access, "export everything held about one pupil (UK GDPR)")
     p.add_argument("pupil", help="the pupil's admission number")
     p.add_argument("--out", required=True, help="file to write (JSON)")
@@ -28,10 +31,15 @@ def _ctx(env: Env) -> DeskContext:
 
 
 def cmd_purge(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.cli import admin_signs
+    from kiosk.custody import DeskContext
     from kiosk.privacy.retention import purge
 
     env.open()
-    report = purge(_ctx(env), dry_run=args.dry_run)
+    # Erasing is for good: an admin signs for it, and the purge's event names them. A dry run changes nothing.
+    ctx = _ctx(env) if args.dry_run else DeskContext(env.keyring(), env.clock, env.settings,
+                                                     admin_signs(env, args, "erase records under the retention policy"))
+    report = purge(ctx, dry_run=args.dry_run)
     for line in report.lines():
         env.say(line)
     if args.dry_run:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import confirm_pin
+from kiosk.auth.stepup import confirm_authoriser
 from kiosk.clock import local_today
 from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
@@ -79,8 +80,10 @@ def release_to_carer(
                           "with a reason.")
         if not authorisation.reason.strip():
             raise DeskError("The authorising head or DSL must give a reason.")
-        authoriser = confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=authorisation.initials,
-                                 pin=authorisation.pin, purpose=f"authorise release of custody {custody_id}")
+        # Typed at this desk: wrong PINs count against the desk and who is signed in, not the authoriser.
+        authoriser = confirm_authoriser(keyring=ctx.keyring, clock=ctx.clock, at_desk=ctx.who,
+                                        who=authorisation.initials, pin=authorisation.pin,
+                                        purpose=f"authorise release of custody {custody_id}")
         if not authoriser.can(Permission.AUTHORISE_UNLISTED_COLLECTOR):
             raise NotPermitted(f"{authoriser.name} ({authoriser.role}) cannot authorise this: it needs the head "
                                "or the DSL.")

@@ -15,6 +15,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from kiosk.auth.roles import Permission
+from kiosk.auth.staff import AccountLocked
 from kiosk.clock import local_today
 from kiosk.custody import DeskContext, DeskError, PupilSummary
 from kiosk.custody.queries import (
@@ -28,7 +29,7 @@ from kiosk.custody.queries import (
 from kiosk.custody.release import Authorisation, ReleaseReceipt, release_to_carer
 from kiosk.custody.states import confiscation_words
 from kiosk.formatting import long_day, weekday_date
-from kiosk.messages import OpenScreen
+from kiosk.messages import LockRequested, OpenScreen
 from kiosk.screens.base import FindingScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.safeguarding import FlagSafeguarding
@@ -359,6 +360,11 @@ class ReleaseScreen(FindingScreen):
 
     def not_released(self, phone: PhoneRecord, failure: DeskError) -> None:
         self._answered()
+        if isinstance(failure, AccountLocked):
+            # A wrong PIN (their own, or authoriser PINs typed at this desk) locked the signed-in account: the
+            # session ends now, not at the next sign-in.
+            self.post_message(LockRequested("account locked"))
+            return
         # Another desk may have released or held it meanwhile: the phone is read again and shown as it is now,
         # with the refusal (show_refusal).
         self.query_one("#release-error", MessageLine).say(failure.message)

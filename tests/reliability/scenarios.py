@@ -1089,7 +1089,7 @@ def lockout_across_desks(site: Site, *, server_log=None) -> Figure:
     import subprocess
 
     from kiosk.db import Staff
-    from tests.reliability.harness import DSL, PINS, start_together
+    from tests.reliability.harness import ADMIN, DSL, PINS, start_together
 
     initials, right_pin = DSL[1], DSL[3]
     logs: dict[str, bytes] = {}
@@ -1115,7 +1115,7 @@ def lockout_across_desks(site: Site, *, server_log=None) -> Figure:
     sequential = dict(desk_a=a, desk_b=b, locked_after_five=locked_after_five, right_pin_then=then_right_pin,
                       locked_until=str(lock_row.locked_until))
 
-    unlock = site.cli("staff", "unlock", initials, desk="IT")
+    unlock = site.cli("staff", "unlock", initials, "--as", ADMIN[1], "--pin-stdin", desk="IT", stdin=f"{ADMIN[3]}\n")
     logs["cli staff unlock"] = (unlock.stdout + unlock.stderr).encode()
     site.open()
     since = Event.select().order_by(Event.seq.desc()).first().seq
