@@ -187,5 +187,5 @@ def write_private(path: Path, data: bytes, *, system: str = sys.platform) -> Pat
     return Path(path)
 
 
-__all__ = ["FileNotSaved", "icacls_arguments", "keep_database_private", "looser_than_private", "make_private", "may_tighten_folder",
-           "not_saved", "private_folder", "replacing_privately", "write_private"]
+__all__ = ["FileNotSaved", "icacls_arguments", "keep_database_private", "looser_than_private", "make_private",
+           "may_tighten_folder", "not_saved", "private_folder", "replacing_privately", "write_private"]

@@ -20,10 +20,11 @@ from kiosk.custody.errors import DeskError
 from kiosk.custody.states import Kind
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, Pupil, Search, Tag, database_proxy
+from kiosk.privacy import at_rest
+from kiosk.privacy.at_rest import ERASED
 
 SIGN_IN_ACTIONS = ("SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "PIN_CONFIRMED", "PIN_CONFIRM_FAILED",
                    "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED")
-ERASED = "(erased under the retention policy)"
 
 
 @dataclass
@@ -130,12 +131,13 @@ def release_for_disposal(ctx: DeskContext, custody_id: int, *, reason: str) -> N
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="RELEASED_FOR_DISPOSAL", pupil=custody.pupil_id, custody=custody_id,
                      custody_state=custody.state, payload={})
-        DslNote.create(custody=custody_id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
-                       author=ctx.who.staff_id, text=f"Released for disposal: {reason.strip()}")
+        note = DslNote.create(custody=custody_id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
+                              author=ctx.who.staff_id, text="")
+        at_rest.protect(note, key=ctx.keyring.notes_key, text=f"Released for disposal: {reason.strip()}")
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-__all__ = ["PurgeReport", "purge", "release_for_disposal"]
+__all__ = ["ERASED", "PurgeReport", "purge", "release_for_disposal"]

@@ -18,6 +18,7 @@ from kiosk.custody.errors import DeskError
 from kiosk.custody.lookup import find_by_admission_number
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, PhoneException, Search, Staff, Tag, database_proxy
+from kiosk.privacy import at_rest
 
 
 def _when(value: datetime | None, ctx: DeskContext) -> str | None:
@@ -29,6 +30,7 @@ def subject_access(ctx: DeskContext, admission_number: str) -> dict[str, Any]:
     pupil = find_by_admission_number(admission_number)
     if pupil is None:
         raise DeskError(f"No pupil has admission number {admission_number}.")
+    key = ctx.keyring.notes_key
     staff: dict[int | None, str] = {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
     everything = list(Custody.select().where(Custody.pupil == pupil.id).order_by(Custody.opened_at))
     # Records that were ever on a safeguarding hold are for the DSL to review before any release.
@@ -63,7 +65,8 @@ def subject_access(ctx: DeskContext, admission_number: str) -> dict[str, Any]:
             "details": {k: v for k, v in custody_details.read(c).items() if k not in ("dsl_disposal",)},
         } for c in custodies],
         "searches": [{"at": _when(s.at, ctx), "searched_by": s.searched_by_name, "authorised_by":
-                      s.authorised_by_name, "grounds": s.grounds, "found": s.found, "dsl_informed": s.dsl_informed,
+                      s.authorised_by_name, "grounds": at_rest.read(key, s, "grounds"),
+                      "found": at_rest.read(key, s, "found"), "dsl_informed": s.dsl_informed,
                       "parent_informed": s.parent_informed}
                      for s in Search.select().where(Search.pupil == pupil.id).order_by(Search.at)],
         "history": [{"at": _when(e.at, ctx), "what": e.action, "desk": e.desk, "staff": staff.get(e.staff_id),
