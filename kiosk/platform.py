@@ -145,8 +145,8 @@ def not_saved(path: Path, error: OSError) -> FileNotSaved:
     if isinstance(error, FileNotSaved):
         return error
     reason = error.strerror or str(error)
-    return FileNotSaved(f"{path} was not written ({reason}); nothing was changed. Check the folder exists and "
-                        "can be written to, then try again.")
+    return FileNotSaved(f"{path} could not be written ({reason}); nothing was changed. Check the folder exists "
+                        "and can be written to, then try again.")
 
 
 @contextmanager

@@ -87,7 +87,7 @@ def test_the_one_writer_replaces_a_file_whole_and_leaves_nothing_on_failure(tmp_
     path.chmod(0o644)
     write_private(path, b"%PDF the new one")
     assert path.read_bytes() == b"%PDF the new one" and mode(path) == 0o600
-    with pytest.raises(FileNotSaved, match="was not written"):
+    with pytest.raises(FileNotSaved, match="could not be written"):
         write_private(tmp_path / "no such folder" / "report.pdf", b"%PDF")
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
 
