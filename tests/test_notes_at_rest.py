@@ -64,8 +64,8 @@ def test_notes_and_search_text_are_absent_from_the_database_file_and_a_backup_ye
     assert [(x["grounds"], x["found"]) for x in export["searches"]] == [(GROUNDS, FOUND)]
 
 
-def test_a_note_copied_onto_another_row_cannot_be_read_there(school):
-    s = school
+def test_a_note_copied_onto_another_row_cannot_be_read_there(any_school):
+    s = any_school
     first = s.confiscate(0)
     second = s.confiscate(1, seal="BAG-0002")
     flag_safeguarding(s.ctx(), first.custody_id, concern=CONCERN, acknowledged=True)
@@ -87,8 +87,8 @@ def test_a_note_copied_onto_another_row_cannot_be_read_there(school):
                         column="text", row_id=original.id)
 
 
-def test_notes_an_older_kiosk_left_in_clear_are_encrypted_when_the_database_is_opened_with_its_key(school):
-    s = school
+def test_notes_an_older_kiosk_left_in_clear_are_encrypted_when_the_database_is_opened_with_its_key(any_school):
+    s = any_school
     receipt = s.confiscate(0)
     flag_safeguarding(s.ctx(), receipt.custody_id, concern=CONCERN, acknowledged=True)
     note = DslNote.get()

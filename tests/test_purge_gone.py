@@ -45,8 +45,8 @@ def _term(s):
     return period("term", date(2026, 11, 30), s.settings)
 
 
-def test_purged_confiscations_and_searches_are_gone_from_subject_access_reports_and_the_pupil_page(school):
-    s = school
+def test_purged_confiscations_and_searches_are_gone_from_subject_access_reports_and_the_pupil_page(any_school):
+    s = any_school
     _two_confiscations_and_a_search(s)
     mis_id = s.pupils[3].mis_id
     before = subject_access(s.ctx(CLI_ADMIN), mis_id)
@@ -73,8 +73,8 @@ def test_purged_confiscations_and_searches_are_gone_from_subject_access_reports_
     assert Search.select().count() == 1, "the search row stays for the chain; its text is erased"
 
 
-def test_the_purge_is_an_audited_event_naming_who_ran_it(school):
-    s = school
+def test_the_purge_is_an_audited_event_naming_who_ran_it(any_school):
+    s = any_school
     _two_confiscations_and_a_search(s)
     admin = s.signed_in("SO")
     purge(_ctx_keeping_nothing(s), dry_run=False, actor=admin)
