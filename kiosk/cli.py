@@ -89,8 +89,11 @@ class Env:
         from kiosk.storage import open_for_desk
 
         # The witness named by these settings (a --config may move the key file, and the witness beside it).
+        # With the key (when there is one yet), safeguarding text left in clear by an older kiosk is encrypted.
+        key = key_file_path(self.settings)
         return open_for_desk(self.url, witness=witness_path(self.settings),
-                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS)
+                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS,
+                             keyring=load_key_file(key) if key.exists() else None)
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))

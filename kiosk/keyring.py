@@ -34,6 +34,12 @@ class Keyring:
     def audit_key(self) -> bytes:
         return self._derive("audit-chain")
 
+    @property
+    def notes_key(self) -> bytes:
+        """AES-256-GCM key for safeguarding text at rest (kiosk/privacy/at_rest.py): a copied database or
+        backup without the key file does not reveal the notes."""
+        return self._derive("safeguarding-text-at-rest")
+
 
 def create_key_file(path: Path) -> Keyring:
     """Create a new key file with mode 0600; never overwrite one (that would orphan every PIN and the chain)."""

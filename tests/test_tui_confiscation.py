@@ -16,6 +16,7 @@ from kiosk.custody import State, hand_in, normalise, resolve
 from kiosk.custody.safeguarding import HOLD_INSTRUCTIONS, add_dsl_note, flag_safeguarding
 from kiosk.db import Custody, DslNote, Event, Search
 from kiosk.documents.saved import papers_dir
+from kiosk.privacy import at_rest
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.lock import LockScreen
@@ -294,7 +295,8 @@ async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
         assert custody(held.custody_id).state == State.HELD_FOR_PARENT
         assert "held for a parent or carer again" in message(app, "#hold-result")
         assert "No phone is on a safeguarding hold" in shown(app)
-    notes = [n.text for n in DslNote.select().order_by(DslNote.id)]
+    # Stored encrypted (kiosk/privacy/at_rest.py): read as the DSL's screen reads them.
+    notes = [at_rest.read(school.keyring.notes_key, n, "text") for n in DslNote.select().order_by(DslNote.id)]
     assert notes == ["overheard in the corridor", "spoke to mum", "Hold cleared: police advised no further action"]
 
 
@@ -598,7 +600,8 @@ async def test_the_grounds_of_a_search_wrap_over_three_rows_on_a_kiosk_and_save_
             assert form.saved
             await pilot.press("ctrl+l")
             await settle(pilot)
-    assert [s.grounds for s in Search.select().order_by(Search.id)] == [grounds, grounds]
+    assert [at_rest.read(school.keyring.notes_key, s, "grounds") for s in Search.select().order_by(Search.id)] \
+        == [grounds, grounds]
 
 
 async def test_a_second_confiscation_says_held_until_the_day_once_with_its_capitals(school):

@@ -17,7 +17,8 @@ def register(add: AddCommand, sub: Subcommands) -> None:
 
 def cmd_desk_card(env: Env, args: argparse.Namespace) -> int:
     from kiosk.documents.desk_card import desk_card
+    from kiosk.platform import write_private
 
-    Path(args.out).write_bytes(desk_card(env.settings.school_name, env.settings.desk))
+    write_private(Path(args.out), desk_card(env.settings.school_name, env.settings.desk))
     env.say(f"Desk card written to {args.out}: print it at 100% scale and stick it beside the scanner.")
     return 0

@@ -50,11 +50,21 @@ def cmd_purge(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_subject_access(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.cli import CommandError
+    from kiosk.documents.saved import write_private
+    from kiosk.platform import FileNotSaved
     from kiosk.privacy.subject_access import subject_access
 
     env.open()
     export = subject_access(_ctx(env), args.pupil)
-    Path(args.out).write_text(json.dumps(export, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    data = json.dumps(export, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    try:
+        write_private(Path(args.out), data)  # the pupil's whole record: this account only, written whole
+    except FileNotSaved:
+        raise  # already in the desk's words (a full disk, say)
+    except OSError as error:
+        raise CommandError(f"The export was not written to {args.out}: {error.strerror or error}. Check the "
+                           "folder exists and can be written to, then run the command again.") from None
     withheld = export["withheld"]
     env.say(f"Written {args.out}: {len(export['phone_records'])} phone records, {len(export['history'])} events, "
             f"{len(export['searches'])} searches.")

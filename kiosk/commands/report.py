@@ -125,11 +125,14 @@ def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes]) ->
     """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only."""
     from kiosk.cli import CommandError
     from kiosk.documents.saved import write_private
+    from kiosk.platform import FileNotSaved
 
     if not getattr(args, "pdf", None):
         return
     try:
         path = write_private(Path(args.pdf), make())
+    except FileNotSaved:
+        raise  # already in the desk's words (a full disk, say)
     except OSError as error:
         raise CommandError(f"The PDF was not written to {args.pdf}: {error.strerror or error}. Check the folder "
                            "exists and can be written to, then run the command again.") from None
@@ -343,6 +346,7 @@ def cmd_safeguarding(env: Env, args: argparse.Namespace) -> int:
 def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     from kiosk.cli import CommandError
     from kiosk.documents.saved import write_private
+    from kiosk.platform import FileNotSaved
     from kiosk.reports.review_pack import review_pack
 
     env.open()
@@ -351,6 +355,8 @@ def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=_today(env))
     try:
         write_private(Path(args.out), pdf)
+    except FileNotSaved:
+        raise  # already in the desk's words (a full disk, say)
     except OSError as error:
         raise CommandError(f"The review pack was not written to {args.out}: {error.strerror or error}. Check the "
                            "folder exists and can be written to, then run the command again.") from None
@@ -372,8 +378,7 @@ def cmd_reconcile(env: Env, args: argparse.Namespace) -> int:
                                f"since {weekday_time(local(s.since, env.settings.tz))}") for s in rec.still_in],
                              indent="  "))
     if args.pdf:
-        Path(args.pdf).write_bytes(reconciliation_pdf(rec, env.settings))
-        env.say(f"Printable copy: {args.pdf}")
+        _write_pdf(env, args, lambda: reconciliation_pdf(rec, env.settings))
     return 0
 
 

@@ -22,6 +22,7 @@ from kiosk.custody.states import Move
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, DslNote, Staff, database_proxy
+from kiosk.privacy import at_rest
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
 HOLD_INSTRUCTIONS = (
@@ -56,8 +57,10 @@ def _held(custody_id: int) -> Custody:
 
 
 def _note(ctx: DeskContext, custody: Custody, text: str) -> None:
-    DslNote.create(custody=custody.id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()), author=ctx.who.staff_id,
-                   text=text.strip())
+    """A DSL note, its text encrypted at rest (kiosk/privacy/at_rest.py) within the caller's transaction."""
+    note = DslNote.create(custody=custody.id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
+                          author=ctx.who.staff_id, text="")
+    at_rest.protect(note, key=ctx.keyring.notes_key, text=text.strip())
 
 
 def _author_name(note: DslNote) -> str:
@@ -102,7 +105,7 @@ def read_dsl_notes(ctx: DeskContext, custody_id: int) -> list[NoteView]:
         custody = _held(custody_id)
         # Authors joined in the one read, and the views built before the commit: reading each note's author
         # lazily after it, a server lost at that instant was a crash after the reading had been recorded.
-        notes = [NoteView(as_utc(n.at), _author_name(n), n.text)
+        notes = [NoteView(as_utc(n.at), _author_name(n), at_rest.read(ctx.keyring.notes_key, n, "text"))
                  for n in DslNote.select(DslNote, Staff).join(Staff, JOIN.LEFT_OUTER)
                  .where(DslNote.custody == custody_id).order_by(DslNote.at, DslNote.id)]
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,

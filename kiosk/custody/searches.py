@@ -10,6 +10,7 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Search, database_proxy
+from kiosk.privacy import at_rest
 
 
 def record_search(
@@ -26,9 +27,11 @@ def record_search(
     with write_transaction(database_proxy.obj):
         row = Search.create(pupil=pupil_id, custody=custody_id, at=to_db(ctx.clock.now()), desk=ctx.desk,
                             recorded_by=ctx.who.staff_id, searched_by_name=searched_by_name.strip(),
-                            authorised_by_name=authorised_by_name.strip(), grounds=grounds.strip(),
-                            found=found.strip() or "nothing found", nothing_found=nothing,
-                            dsl_informed=dsl_informed, parent_informed=parent_informed)
+                            authorised_by_name=authorised_by_name.strip(), grounds="", found="",
+                            nothing_found=nothing, dsl_informed=dsl_informed, parent_informed=parent_informed)
+        # The grounds and findings are safeguarding text: encrypted at rest (kiosk/privacy/at_rest.py).
+        at_rest.protect(row, key=ctx.keyring.notes_key, grounds=grounds.strip(),
+                        found=found.strip() or "nothing found")
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="SEARCH_RECORDED", pupil=pupil_id,
                      payload={"search_id": row.id, "nothing_found": nothing, "dsl_informed": dsl_informed,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import errno
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from peewee import Database, SqliteDatabase
 
+from kiosk import platform
 from kiosk.db.connection import DatabaseError
 
 
@@ -21,40 +22,41 @@ class BackupResult:
 
 
 def backup_sqlite(db: Database, dest: Path) -> BackupResult:
+    """Copy the live database into a private temporary file beside `dest` with SQLite's online backup, check
+    it, then rename it over `dest` (kiosk.platform.replacing_privately): a full disk or a failed check leaves
+    no file under the real name and an older backup of that name as it was."""
     if not isinstance(db, SqliteDatabase):
         raise DatabaseError("This database is on PostgreSQL: back it up with the server's own tools "
                             "(pg_dump, or your host's scheduled backups).")
     dest = dest.expanduser()
     if dest.is_dir():
         dest = dest / f"kiosk-backup-{_stamp()}.db"
-    partial = dest.with_name(dest.name + ".partial")
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        partial.unlink(missing_ok=True)
+        platform.private_folder(dest.parent)
     except OSError as exc:
         raise DatabaseError(f"The backup could not be written to {dest}: {exc.strerror or exc}. "
                             "Choose a folder on a drive that exists and is writable.") from exc
     source = sqlite3.connect(db.database, timeout=30)
     try:
-        target = sqlite3.connect(partial)
-        try:
-            # The backup API copies a consistent snapshot page by page while desks keep writing.
-            source.backup(target, pages=1024)
-            integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
-            events = target.execute("SELECT COUNT(*) FROM event").fetchone()[0]
-            target.commit()
-        finally:
-            target.close()
-    except (sqlite3.Error, OSError) as exc:
-        partial.unlink(missing_ok=True)
-        raise DatabaseError(f"The backup could not be written to {dest}: {exc}. Check the drive has space "
-                            "and is writable, then try again.") from exc
+        with platform.replacing_privately(dest) as partial:
+            target = sqlite3.connect(partial)
+            try:
+                # The backup API copies a consistent snapshot page by page while desks keep writing.
+                source.backup(target, pages=1024)
+                integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+                events = target.execute("SELECT COUNT(*) FROM event").fetchone()[0]
+                target.commit()
+            except sqlite3.Error as exc:
+                if "full" in str(exc).lower():  # SQLITE_FULL: the disk, said as the other files say it
+                    raise OSError(errno.ENOSPC, "No space left on device") from exc
+                raise DatabaseError(f"The backup could not be written to {dest}: {exc}. Nothing was changed; "
+                                    "check the drive is writable, then try again.") from exc
+            finally:
+                target.close()
+            if integrity != "ok":
+                raise DatabaseError(f"The backup failed its integrity check ({integrity}); nothing was written.")
     finally:
         source.close()
-    if integrity != "ok":
-        partial.unlink(missing_ok=True)
-        raise DatabaseError(f"The backup failed its integrity check ({integrity}); nothing was written.")
-    os.replace(partial, dest)
     return BackupResult(dest, dest.stat().st_size, events, integrity)
 
 

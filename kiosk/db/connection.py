@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -18,9 +19,12 @@ from kiosk.db.commits import head_for_listeners, tell_listeners
 from kiosk.db.models import database_proxy
 from kiosk.db.waits import NO_ANSWER, WRITE_WAIT_SECONDS
 from kiosk.errors import StorageFailed
+from kiosk.platform import keep_database_private
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+log = logging.getLogger(__name__)
 
 NETWORK_FILESYSTEMS = {"cifs", "smb", "smb2", "smbfs", "smb3", "nfs", "nfs4", "afs", "ncpfs", "9p",
                        "fuse.sshfs", "davfs", "fuse.davfs2", "ceph", "glusterfs", "fuse.glusterfs"}
@@ -86,6 +90,21 @@ def network_location_reason(path: Path, mountinfo: str | None = None, platform: 
     return None
 
 
+def keep_private(path: Path) -> None:
+    """The database file, its folder and its -wal/-shm files private to this account (kiosk.platform); a looser
+    one found is tightened and said once, as a warning (the next open finds nothing to say)."""
+    if str(path) in ("", ":memory:") or str(path).startswith("file:"):
+        return  # no file of its own (tests), or a URI SQLite resolves itself
+    try:
+        loosened = keep_database_private(path)
+    except OSError as exc:
+        raise DatabaseError(f"Cannot make the database {path} private to this account: {exc.strerror or exc}. "
+                            "Check you are running the kiosk as the account that owns it.") from exc
+    if loosened:
+        log.warning("The database %s was readable by other accounts (%s); it is now private to this account.",
+                    path, ", ".join(str(p) for p in loosened))
+
+
 def make_database(url: str, *, wait_seconds: float | None = None) -> Database:
     """A peewee Database for a file path or postgresql:// URL, not yet connected. A statement waits at most
     `wait_seconds` for the database (None: the desk's bound, WRITE_WAIT_SECONDS; see kiosk/db/waits.py)."""
@@ -115,7 +134,7 @@ def make_database(url: str, *, wait_seconds: float | None = None) -> Database:
             "share them over a network. Keep the file on this PC's own disk, or share one PostgreSQL "
             "database between desks with --db postgresql://…"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    keep_private(path)  # names, carers' telephones, notes: this account's alone, before SQLite opens it
     pragmas = dict(SQLITE_PRAGMAS)
     if wait_seconds is not None:
         pragmas["busy_timeout"] = int(wait_seconds * 1000)
@@ -134,6 +153,8 @@ def open_database(url: str, *, migrate: bool = True, wait_seconds: float | None 
         db.connect(reuse_if_open=True)
     except Exception as exc:
         raise DatabaseError(f"Cannot open the database {redact(url)}: {exc}") from exc
+    if isinstance(db, SqliteDatabase):
+        keep_private(Path(db.database))  # the -wal and -shm files SQLite made as it connected
     database_proxy.initialize(db)
     if migrate:
         migrate_to_latest(db)

@@ -1,16 +1,17 @@
 """Saving a paper (notice, receipt) as a PDF file in the kiosk's data folder, where the office can print it.
 
-The files name pupils, so the folder and the files are readable by the desk's own account only.
+The files name pupils, so the folder and the files are readable by the desk's own account only, and each is
+written whole through kiosk.platform (the one writer of private files).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import errno
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from kiosk import platform
 from kiosk.clock import local
 from kiosk.config import data_dir
 
@@ -32,16 +33,14 @@ def save_private(data: bytes, *, name: str, suffix: str, at: datetime, tz: ZoneI
     of the same name in the same second gets a numbered name rather than replacing the first.
     """
     when = local(at, tz)
-    folder = papers_dir() / f"{when:%Y-%m-%d}"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = platform.private_folder(papers_dir() / f"{when:%Y-%m-%d}")
     stem = f"{name}-{when:%H%M%S}"
     path = folder / f"{stem}{suffix}"
     number = 1
     while path.exists():
         number += 1
         path = folder / f"{stem}-{number}{suffix}"
-    _write_whole(path, data)
-    return path
+    return platform.write_private(path, data)
 
 
 def write_private(path: Path, data: bytes) -> Path:
@@ -49,21 +48,7 @@ def write_private(path: Path, data: bytes) -> Path:
     (reports name pupils). An existing file of that name is replaced only once the new one is complete."""
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(21, "that is a folder: give a file name, e.g. report.pdf", str(path))
-    _write_whole(path, data)
-    return path
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Written to a temporary file beside `path` and renamed, so nobody ever opens half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".saving-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        raise IsADirectoryError(errno.EISDIR, "that is a folder: give a file name, e.g. report.pdf", str(path))
+    if not path.parent.is_dir():  # a mistyped folder is refused, never created
+        raise FileNotFoundError(errno.ENOENT, "there is no such folder", str(path.parent))
+    return platform.write_private(path, data)

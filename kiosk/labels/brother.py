@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from PIL import Image
 
+from kiosk import platform
 from kiosk.labels.layouts import Layout
 from kiosk.labels.printers import PrintFailed, PrintReceipt
 
@@ -187,8 +188,8 @@ class BrotherPrinter:
 
     def _save(self, path: Path, data: bytes) -> str:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            platform.private_folder(path.parent)
+            platform.write_private(path, data)  # whole or not at all (kiosk.platform)
         except OSError as exc:
             raise PrintFailed(f"could not save the Brother raster to {path} ({exc.strerror or exc})",
                               "Check the folder exists and has space, then press Retry.") from exc

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
 
+from kiosk import platform
 from kiosk.labels.documents import labels_pdf, png_bytes, sheet_images
 from kiosk.labels.layouts import Layout
 from kiosk.labels.printers import PrintFailed, PrintReceipt
@@ -51,19 +51,11 @@ class FilePrinter:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """All or nothing: a half-written file never replaces a good one (full disk, pulled USB stick)."""
+    """All or nothing, this account only: a half-written file never replaces a good one (full disk, pulled USB
+    stick). Written by kiosk.platform, the one writer of private files."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        platform.private_folder(path.parent)
+        platform.write_private(path, data)
     except OSError as exc:
         raise PrintFailed(f"could not save {path} ({exc.strerror or exc})",
                           "Check the folder exists and has space, then save again.") from exc

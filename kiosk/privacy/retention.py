@@ -7,11 +7,11 @@ still passes afterwards. Safeguarding and police records are kept until the DSL 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from kiosk.audit import append_event
+from kiosk.auth import SignedIn
 from kiosk.auth.roles import Permission
 from kiosk.clock import to_db
 from kiosk.custody import details as custody_details
@@ -20,10 +20,11 @@ from kiosk.custody.errors import DeskError
 from kiosk.custody.states import Kind
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, Pupil, Search, Tag, database_proxy
+from kiosk.privacy import at_rest, purged
+from kiosk.privacy.at_rest import ERASED
 
 SIGN_IN_ACTIONS = ("SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "PIN_CONFIRMED", "PIN_CONFIRM_FAILED",
                    "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED")
-ERASED = "(erased under the retention policy)"
 
 
 @dataclass
@@ -49,14 +50,19 @@ def _cutoffs(ctx: DeskContext) -> dict[str, datetime | date]:  # the leavers' cu
 
 
 def _already_purged(custody: Custody) -> bool:
-    return bool(custody_details.read(custody).get("purged_at"))
+    return purged.is_purged(custody)
 
 
-def purge(ctx: DeskContext, *, dry_run: bool) -> PurgeReport:
+def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> PurgeReport:
+    """Apply the retention policy. `actor`: who ran it (an admin authorised at the command line); None: the
+    context's signed-in person. The purge is itself an audited event naming them; what it removes is gone from
+    every view (kiosk/privacy/purged.py) while the chain stays verifiable."""
+    if actor is not None:
+        ctx = replace(ctx, who=actor)
     ctx.require(Permission.MANAGE_STAFF)
     cut = _cutoffs(ctx)
     report = PurgeReport(dry_run=dry_run)
-    stamp = json.dumps({"purged_at": ctx.clock.now().isoformat()})
+    stamp = purged.stamp(ctx.clock.now())
     with write_transaction(database_proxy.obj):
         daily = [c for c in Custody.select().where((Custody.kind == Kind.DAILY) & (Custody.closed_at < cut["daily"]))
                  if not _already_purged(c)]
@@ -104,7 +110,8 @@ def purge(ctx: DeskContext, *, dry_run: bool) -> PurgeReport:
                     Pupil.id == pid).execute()
             Event.update(payload_json=None).where(Event.pupil.in_(chunk)).execute()
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
-                     action="PURGED", payload={"removed": report.removed,
+                     action="PURGED", payload={"by": f"{ctx.who.name} ({ctx.who.initials})",
+                                               "removed": report.removed,
                                                "kept": {k: v[0] for k, v in report.kept.items()}})
     return report
 
@@ -130,12 +137,13 @@ def release_for_disposal(ctx: DeskContext, custody_id: int, *, reason: str) -> N
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="RELEASED_FOR_DISPOSAL", pupil=custody.pupil_id, custody=custody_id,
                      custody_state=custody.state, payload={})
-        DslNote.create(custody=custody_id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
-                       author=ctx.who.staff_id, text=f"Released for disposal: {reason.strip()}")
+        note = DslNote.create(custody=custody_id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
+                              author=ctx.who.staff_id, text="")
+        at_rest.protect(note, key=ctx.keyring.notes_key, text=f"Released for disposal: {reason.strip()}")
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-__all__ = ["PurgeReport", "purge", "release_for_disposal"]
+__all__ = ["ERASED", "PurgeReport", "purge", "release_for_disposal"]

@@ -18,6 +18,7 @@ from kiosk.custody.errors import DeskError
 from kiosk.custody.lookup import find_by_admission_number
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, PhoneException, Search, Staff, Tag, database_proxy
+from kiosk.privacy import at_rest, purged
 
 
 def _when(value: datetime | None, ctx: DeskContext) -> str | None:
@@ -29,14 +30,18 @@ def subject_access(ctx: DeskContext, admission_number: str) -> dict[str, Any]:
     pupil = find_by_admission_number(admission_number)
     if pupil is None:
         raise DeskError(f"No pupil has admission number {admission_number}.")
+    key = ctx.keyring.notes_key
     staff: dict[int | None, str] = {s.id: s.name for s in Staff.select(Staff.id, Staff.name)}
-    everything = list(Custody.select().where(Custody.pupil == pupil.id).order_by(Custody.opened_at))
+    # What retention purged is gone from the export too: its rows stay only for the audit chain.
+    everything = list(Custody.select().where((Custody.pupil == pupil.id) & purged.not_purged())
+                      .order_by(Custody.opened_at))
+    gone = purged.purged_ids(pupil_id=pupil.id)
     # Records that were ever on a safeguarding hold are for the DSL to review before any release.
     restricted = {c.id for c in everything if c.dsl_flag}
     custodies = [c for c in everything if c.id not in restricted]
     notes = list(DslNote.select(DslNote.id, DslNote.at).where(DslNote.pupil == pupil.id).order_by(DslNote.at))
     events = [e for e in Event.select().where(Event.pupil == pupil.id).order_by(Event.seq)
-              if e.custody_id not in restricted]
+              if e.custody_id not in restricted and purged.shown_event(e, gone)]
     export: dict[str, Any] = {
         "about": "Everything the school's phone custody kiosk holds about this pupil.",
         "school": ctx.settings.school_name,
@@ -63,11 +68,13 @@ def subject_access(ctx: DeskContext, admission_number: str) -> dict[str, Any]:
             "details": {k: v for k, v in custody_details.read(c).items() if k not in ("dsl_disposal",)},
         } for c in custodies],
         "searches": [{"at": _when(s.at, ctx), "searched_by": s.searched_by_name, "authorised_by":
-                      s.authorised_by_name, "grounds": s.grounds, "found": s.found, "dsl_informed": s.dsl_informed,
+                      s.authorised_by_name, "grounds": at_rest.read(key, s, "grounds"),
+                      "found": at_rest.read(key, s, "found"), "dsl_informed": s.dsl_informed,
                       "parent_informed": s.parent_informed}
-                     for s in Search.select().where(Search.pupil == pupil.id).order_by(Search.at)],
+                     for s in Search.select().where((Search.pupil == pupil.id) & purged.search_kept())
+                     .order_by(Search.at)],
         "history": [{"at": _when(e.at, ctx), "what": e.action, "desk": e.desk, "staff": staff.get(e.staff_id),
-                     "details": json.loads(e.payload_json) if e.payload_json else "(erased under retention)"}
+                     "details": json.loads(e.payload_json or "{}")}
                     for e in events],
         "withheld": {"safeguarding notes": len(notes), "phone records under safeguarding": len(restricted),
                      "reason": "withheld pending review by the Designated Safeguarding Lead",

@@ -18,6 +18,7 @@ from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, DeskDay, Event, Pupil, Search, database_proxy
 from kiosk.db.rows import dicts, tuples
+from kiosk.privacy import purged
 from kiosk.reports.periods import Period
 
 # Gaps longer than this between two scans at one desk are a pause, not time spent on a phone.
@@ -142,7 +143,8 @@ def confiscation_figures(p: Period, settings: Settings) -> ConfiscationFigures:
                                      Custody.closed_at, Pupil.id.alias("pid"), Pupil.year, Pupil.form,
                                      Pupil.legal_forename, Pupil.legal_surname, Pupil.preferred_forename,
                                      Pupil.preferred_surname)
-                      .join(Pupil).where((Custody.kind == Kind.CONFISCATED) & (Custody.confiscated_at >= lo)
+                      .join(Pupil).where((Custody.kind == Kind.CONFISCATED) & purged.not_purged()
+                                         & (Custody.confiscated_at >= lo)
                                          & (Custody.confiscated_at < hi))))
     figures = ConfiscationFigures(total=len(rows))
     figures.by_reason = dict(Counter(r["reason_category"] or "not recorded" for r in rows).most_common())
@@ -177,7 +179,8 @@ def exam_incidents(p: Period, settings: Settings) -> list[ExamIncident]:
     lo, hi = p.bounds(settings)
     out = []
     for c in (Custody.select(Custody, Pupil).join(Pupil)
-              .where(Custody.exam_incident & (Custody.confiscated_at >= lo) & (Custody.confiscated_at < hi))
+              .where(Custody.exam_incident & purged.not_purged() & (Custody.confiscated_at >= lo)
+                     & (Custody.confiscated_at < hi))
               .order_by(Custody.confiscated_at)):
         if c.confiscated_at is None:  # the query asks for a time; this tells mypy
             continue
@@ -191,7 +194,7 @@ def exam_incidents(p: Period, settings: Settings) -> list[ExamIncident]:
 def search_figures(p: Period, settings: Settings) -> SearchFigures:
     lo, hi = p.bounds(settings)
     rows = list(tuples(Search.select(Search.nothing_found, Search.dsl_informed, Search.parent_informed)
-                       .where((Search.at >= lo) & (Search.at < hi))))
+                       .where((Search.at >= lo) & (Search.at < hi) & purged.search_kept())))
     return SearchFigures(total=len(rows), nothing_found=sum(r[0] for r in rows), dsl_informed=sum(r[1] for r in rows),
                          parent_informed=sum(r[2] for r in rows))
 

@@ -10,6 +10,7 @@ from peewee import Database
 from kiosk.audit.witness import attach
 from kiosk.config import default_witness_path
 from kiosk.db.connection import open_database
+from kiosk.keyring import Keyring
 
 
 class _ThisDesk(enum.Enum):
@@ -21,9 +22,26 @@ THIS_DESKS_WITNESS = _ThisDesk.WITNESS
 
 
 def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS,
-                  wait_seconds: float | None = None) -> Database:
+                  wait_seconds: float | None = None, keyring: Keyring | None = None) -> Database:
     """`kiosk.db.open_database`, then give the database its witness file (None: none), to which each committed
-    write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database."""
+    write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database.
+
+    With the `keyring`, safeguarding text still in clear (written by a kiosk before notes were encrypted) is
+    encrypted now: the database layer never holds the key (it lives outside the database), so this step runs
+    here rather than among the schema migrations, the first time the database is opened with its key."""
     db = open_database(url, migrate=migrate, wait_seconds=wait_seconds)
     attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness)
+    if keyring is not None and migrate:
+        encrypt_safeguarding_text(db, keyring)
     return db
+
+
+def encrypt_safeguarding_text(db: Database, keyring: Keyring) -> int:
+    """Encrypt any safeguarding text still in clear, in one transaction; how many values were encrypted."""
+    from kiosk.db.connection import write_transaction
+    from kiosk.privacy.at_rest import clear_text_left, encrypt_clear_text
+
+    if not clear_text_left():  # the usual case: a read, never the write lock, at each open
+        return 0
+    with write_transaction(db):
+        return encrypt_clear_text(key=keyring.notes_key).values

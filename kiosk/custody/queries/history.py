@@ -16,6 +16,7 @@ from kiosk.custody.states import NOT_COLLECTED_AT_CLOSE, REFER_TO_DSL
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Event, Staff
 from kiosk.db.rows import tuples
+from kiosk.privacy import purged
 
 # Actions about a safeguarding hold itself: only the DSL and the head see them at all.
 SAFEGUARDING_ACTIONS = frozenset({"SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE", "DSL_NOTE_ADDED",
@@ -66,12 +67,15 @@ def what_happened(action: str, payload: dict[str, Any] | None, *, dsl: bool) -> 
 @storage_guard
 def pupil_history(*, pupil_id: int, dsl: bool) -> tuple[HistoryLine, ...]:
     """Everything that happened to this pupil's phones, newest first (see the module's note on safeguarding)."""
-    custodies = list(Custody.select().where(Custody.pupil == pupil_id))
+    # What retention purged is shown nowhere: its rows and events stay only for the audit chain.
+    custodies = list(Custody.select().where((Custody.pupil == pupil_id) & purged.not_purged()))
+    gone = purged.purged_ids(pupil_id=pupil_id)
     restricted = set() if dsl else {c.id for c in custodies if c.dsl_flag}
     staff: dict[int, str] = dict(tuples(Staff.select(Staff.id, Staff.name)))
     lines = [HistoryLine(as_utc(c.opened_at), REFER_TO_DSL, "", "") for c in custodies if c.id in restricted]
     for event in Event.select().where(Event.pupil == pupil_id).order_by(Event.seq):
-        if event.custody_id in restricted or (not dsl and event.action in SAFEGUARDING_ACTIONS):
+        if event.custody_id in restricted or (not dsl and event.action in SAFEGUARDING_ACTIONS) \
+                or not purged.shown_event(event, gone):
             continue
         payload = json.loads(event.payload_json) if event.payload_json else None
         lines.append(HistoryLine(as_utc(event.at), what_happened(event.action, payload, dsl=dsl), event.desk,

@@ -1,0 +1,130 @@
+"""Safeguarding free text encrypted at rest: DSL notes (the concern written with a hold, the reason it was cleared,
+every later note) and search records' grounds and findings.
+
+AES-256-GCM from `cryptography` (not home-made), the key derived from the key file (Keyring.notes_key), which
+lives outside the database: someone with a copy of the database or a backup, and not the key file, reads none of
+it. Each value has its own random 96-bit nonce, and its row's table, column and id as associated data, so a
+ciphertext copied onto another row (a note moved to another pupil's phone) does not decrypt there. Stored as
+text, "enc1:" + base64(nonce ‖ ciphertext ‖ tag); the version prefix leaves room for a later scheme.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from peewee import Model
+
+from kiosk.db.models import DslNote, Search
+from kiosk.errors import DeskError
+
+PREFIX = "enc1:"
+NONCE_BYTES = 12  # 96 bits: GCM's own size, random per value
+ERASED = "(erased under the retention policy)"  # what retention leaves in place of a search's text: not personal
+UNREADABLE = "This note cannot be read (moved or damaged)."
+
+# Every column of safeguarding free text, by model: what the writers encrypt and the sweep below looks at.
+PROTECTED: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
+    (DslNote, ("text",)),
+    (Search, ("grounds", "found")),
+)
+
+
+class NoteUnreadable(DeskError):
+    """A protected value that does not decrypt on its own row: moved from another row, edited, or damaged."""
+
+    def __init__(self) -> None:
+        super().__init__(UNREADABLE)
+
+
+def _associated(table: str, column: str, row_id: int) -> bytes:
+    return f"kiosk:{table}.{column}#{row_id}".encode()
+
+
+def encrypt(key: bytes, text: str, *, table: str, column: str, row_id: int) -> str:
+    """`text` as stored: "enc1:" + base64(nonce ‖ AES-GCM ciphertext and tag), bound to its row."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, text.encode("utf-8"), _associated(table, column, row_id))
+    return PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def is_encrypted(stored: str | None) -> bool:
+    return bool(stored) and str(stored).startswith(PREFIX)
+
+
+def decrypt(key: bytes, stored: str, *, table: str, column: str, row_id: int) -> str:
+    """The text of a stored value, or NoteUnreadable if it is not this row's (moved, edited, wrong key).
+    A value not in the encrypted form (the retention marker) is returned as it is."""
+    if not is_encrypted(stored):
+        return stored
+    try:
+        raw = base64.b64decode(stored[len(PREFIX):], validate=True)
+        plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(table, column, row_id))
+        return plain.decode("utf-8")
+    except (InvalidTag, binascii.Error, ValueError, UnicodeDecodeError):
+        raise NoteUnreadable() from None
+
+
+def shown(key: bytes, stored: str, *, table: str, column: str, row_id: int) -> str:
+    """For a list of notes: the text, or the plain refusal in its place (one damaged note hides no other)."""
+    try:
+        return decrypt(key, stored, table=table, column=column, row_id=row_id)
+    except NoteUnreadable as refusal:
+        return refusal.message
+
+
+def read(key: bytes, row: Model, column: str) -> str:
+    """`row.column` decrypted on its own row (see shown)."""
+    return shown(key, getattr(row, column), table=row._meta.table_name, column=column, row_id=row.get_id())
+
+
+def protect(row: Model, *, key: bytes, **texts: str) -> None:
+    """Write `texts` into `row`'s columns encrypted. The row must already exist (its id is the associated
+    data), so a writer creates it with empty text and calls this in the same transaction: the clear text never
+    reaches the database. The row object keeps the clear text for the caller."""
+    model, row_id = type(row), row.get_id()
+    values = {getattr(model, column): encrypt(key, text, table=model._meta.table_name, column=column, row_id=row_id)
+              for column, text in texts.items()}
+    model.update(values).where(model._meta.primary_key == row_id).execute()
+    for column, text in texts.items():
+        setattr(row, column, text)
+
+
+@dataclass(frozen=True)
+class Swept:
+    values: int  # clear values encrypted by this sweep
+
+
+def _in_clear(model: type[Model], column: str) -> Any:
+    field = getattr(model, column)
+    return (model.select(model._meta.primary_key, field)
+            .where(~field.startswith(PREFIX) & (field != ERASED) & (field != "")))
+
+
+def clear_text_left() -> bool:
+    """Whether any protected value is still in clear."""
+    return any(_in_clear(model, column).exists() for model, columns in PROTECTED for column in columns)
+
+
+def encrypt_clear_text(*, key: bytes) -> Swept:
+    """Encrypt every protected value still in clear (written before this version of the kiosk). Idempotent:
+    a second run finds nothing. The caller runs it in a write transaction (kiosk.storage.open_for_desk)."""
+    count = 0
+    for model, columns in PROTECTED:
+        for column in columns:
+            field = getattr(model, column)
+            for row in list(_in_clear(model, column)):
+                row_id, text = row.get_id(), getattr(row, column)
+                stored = encrypt(key, text, table=model._meta.table_name, column=column, row_id=row_id)
+                model.update({field: stored}).where(model._meta.primary_key == row_id).execute()
+                count += 1
+    return Swept(count)
+
+
+__all__ = ["ERASED", "PREFIX", "PROTECTED", "UNREADABLE", "NoteUnreadable", "Swept", "decrypt", "encrypt",
+           "clear_text_left", "encrypt_clear_text", "is_encrypted", "protect", "read", "shown"]
