@@ -191,7 +191,7 @@ def test_every_database_error_in_a_write_is_a_plain_refusal_except_a_clash_the_d
      "Connection refused)", "NOT SAVED: the database server cannot be reached."),
     ("could not serialize access due to concurrent update", "NOT SAVED: another desk was saving at the same moment"),
     ("value too long for type character varying(64)\n", "NOT SAVED: the database reported a problem (value too long "
-     "for type character varying(64)). Scan again"),
+     "for type character varying(64)). Try again"),
     ("database is locked", "NOT SAVED: another program kept the database busy."),
     ("canceling statement due to lock timeout\nCONTEXT:  while locking tuple (0,1) in relation \"audit_head\"",
      "NOT SAVED: another desk or program kept the database busy."),

@@ -270,27 +270,27 @@ def action_guard(func: Callable[P, R]) -> Callable[P, R]:
 
 
 _CAUSES = [
-    ("disk is full", "the disk holding the database is full", "Free some space (or call IT), then scan again."),
+    ("disk is full", "the disk holding the database is full", "Free some space (or call IT), then try again."),
     ("no space left on device", "the disk holding the database is full",
-     "Free some space (or call IT), then scan again."),
+     "Free some space (or call IT), then try again."),
     ("could not extend file", "the disk holding the database is full",
-     "Free some space (or call IT), then scan again."),
+     "Free some space (or call IT), then try again."),
     ("disk i/o error", "the disk reported a read/write error", "Call IT: the disk may be failing."),
     ("readonly", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
     ("read-only", "the database file is read-only", "Call IT: the kiosk needs write access to its database."),
     ("database is locked", "another program kept the database busy",
-     "Scan again; if it keeps happening, close other programs using the kiosk database."),
+     "Try again; if it keeps happening, close other programs using the kiosk database."),
     ("lock timeout", "another desk or program kept the database busy",
-     "Scan again; if it keeps happening, call IT: something is holding the database."),
-    ("could not connect", "the database server cannot be reached", "Check the network, then scan again."),
-    ("connection refused", "the database server cannot be reached", "Check the network, then scan again."),
-    ("the database system is shutting down", "the database server is restarting", "Scan again in a moment."),
-    ("the database system is starting up", "the database server is restarting", "Scan again in a moment."),
-    ("could not serialize access", "another desk was saving at the same moment", "Scan again."),
-    ("deadlock detected", "another desk was saving at the same moment", "Scan again."),
-    ("server closed the connection", "the database server closed the connection", "Scan again in a moment."),
-    ("connection already closed", "the connection to the database server was lost", "Scan again in a moment."),
-    ("terminating connection", "the database server was restarted", "Scan again in a moment."),
+     "Try again; if it keeps happening, call IT: something is holding the database."),
+    ("could not connect", "the database server cannot be reached", "Check the network, then try again."),
+    ("connection refused", "the database server cannot be reached", "Check the network, then try again."),
+    ("the database system is shutting down", "the database server is restarting", "Try again in a moment."),
+    ("the database system is starting up", "the database server is restarting", "Try again in a moment."),
+    ("could not serialize access", "another desk was saving at the same moment", "Try again."),
+    ("deadlock detected", "another desk was saving at the same moment", "Try again."),
+    ("server closed the connection", "the database server closed the connection", "Try again in a moment."),
+    ("connection already closed", "the connection to the database server was lost", "Try again in a moment."),
+    ("terminating connection", "the database server was restarted", "Try again in a moment."),
 ]
 
 
@@ -327,12 +327,12 @@ def storage_failure_message(exc: BaseException) -> str:
     unanswered = next((t for t in texts if NO_ANSWER in t), None)
     if unanswered is not None:  # "the database did not answer within 5 seconds" (kiosk/db/waits.py), as it is
         cause = unanswered[unanswered.index(NO_ANSWER):].rstrip(".")
-        return f"NOT SAVED: the database {cause}. Check the network and the database server, then scan again."
+        return f"NOT SAVED: the database {cause}. Check the network and the database server, then try again."
     for needle, cause, advice in _CAUSES:
         if any(needle in text for text in texts):
             return f"NOT SAVED: {cause}. {advice}"
     detail = next((t for t in reversed(texts) if t and "cannot rollback" not in t), texts[0])
-    return f"NOT SAVED: the database reported a problem ({detail}). Scan again; if it repeats, call IT."
+    return f"NOT SAVED: the database reported a problem ({detail}). Try again; if it repeats, call IT."
 
 
 def redact(url: str) -> str:
