@@ -24,6 +24,7 @@ from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain
 from kiosk.widgets.scan_box import SUBMIT_KEYS
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.worker_jobs import SAVING, BusyButton, on_the_worker, unattended_save
@@ -137,7 +138,7 @@ class SearchRecordScreen(FindingScreen):
         self.query_one("#search-done").display = self.saved
         if known and self.pupil is not None:
             phone = " · with the confiscation just recorded" if self.custody_id else ""
-            self.query_one("#search-pupil", Static).update(pupil_line(self.pupil) + phone)
+            self.query_one("#search-pupil", Static).update(plain(pupil_line(self.pupil) + phone))
         if bindings:
             self.refresh_bindings()
 
@@ -202,7 +203,7 @@ class SearchRecordScreen(FindingScreen):
                                 f"{'yes' if parent else 'no'}.")
         if not dsl:
             summary.append(f"\n⚠ {DSL_REMINDER}", style="bold")
-        self.query_one("#search-summary", Static).update(summary)
+        self.query_one("#search-summary", Static).update(plain(summary))
         self.show_step()
 
     @on(Button.Pressed)
