@@ -29,6 +29,7 @@ from kiosk.custody import DeskContext
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.messages import OpenScreen
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
+from kiosk.text import plain_text
 from kiosk.widgets.bar_chart import MAX_STEP, BarChart
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
@@ -385,8 +386,9 @@ class DashboardScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         for phone in held:
-            table.add_row(*plain_cells(cut(phone.pupil, HELD_WIDTHS["pupil"]), cut(phone.form, HELD_WIDTHS["form"]),
-                                       cut(phone.reason or "—", HELD_WIDTHS["reason"]),
+            table.add_row(*plain_cells(cut(plain_text(phone.pupil), HELD_WIDTHS["pupil"]),
+                                       cut(plain_text(phone.form), HELD_WIDTHS["form"]),
+                                       cut(plain_text(phone.reason or "—"), HELD_WIDTHS["reason"]),
                                        held_words(phone.days_held, phone.overdue),
                                        day_month(phone.held_until) if phone.held_until else "—"),
                           key=str(phone.custody_id))

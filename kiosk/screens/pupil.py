@@ -297,7 +297,7 @@ class PupilScreen(DeskCardScreen):
             table.add_column("Staff")
             for line in history:
                 table.add_row(*plain_cells(when_short(line.at, self.ctx), line.what,
-                                           cut(line.staff, NARROW_STAFF_WIDTH) or "—"), height=None)
+                                           cut(plain_text(line.staff), NARROW_STAFF_WIDTH) or "—"), height=None)
         else:
             table.add_columns("When", "What", "Desk", "Staff")
             for line in history:
