@@ -52,6 +52,7 @@ from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.registry import SCREENS, called, may_open
+from kiosk.text import plain_text
 from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.scanner import KEY_GAP_SECONDS, Burst, ScannerKeys, WhatWasScanned, what_was_scanned
@@ -515,8 +516,8 @@ class KioskApp(App[None]):
                                     wait=FRAME_WAIT_SECONDS)
 
     def sign_out_not_saved(self, error: DeskError) -> None:
-        self.notify(f"The desk is locked, but its sign-out was not recorded: {error.message}", severity="warning",
-                    timeout=15)
+        self.notify(plain_text(f"The desk is locked, but its sign-out was not recorded: {error.message}"),
+                    severity="warning", timeout=15, markup=False)
 
 
     # ── F1 help ─────────────────────────────────────────────────────────────────────────────────────────

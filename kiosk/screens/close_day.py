@@ -16,7 +16,7 @@ from kiosk.clock import Clock, local, local_today
 from kiosk.custody import CloseDayReport, UncollectedPhone
 from kiosk.custody.daily import closed_words
 from kiosk.formatting import clock_time, moment
-from kiosk.widgets.plain import plain_cells
+from kiosk.widgets.plain import plain, plain_cells
 
 
 def form_order(phone: UncollectedPhone) -> tuple[int, str, str]:
@@ -92,7 +92,7 @@ class UncollectedList(ModalScreen[None]):
         title = "1 phone uncollected" if count == 1 else f"{count} phones uncollected"
         first = report.already.at if report.already is not None else report.closed_at
         with Vertical(id="uncollected-box", classes="dialog"):
-            yield Label(f"Day closed at {clock_time(local(first, self.tz))} · {title}", id="uncollected-title")
+            yield Label(plain(f"Day closed at {clock_time(local(first, self.tz))} · {title}"), id="uncollected-title")
             if report.already is not None:
                 yield Label(self.closed_before(), id="uncollected-again", markup=False)
             if count:

@@ -24,6 +24,7 @@ from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain
 from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt", classes="dialog"):
-            yield Label(self.title_text, id="prompt-title", classes="dialog-title", markup=False)
+            yield Label(plain(self.title_text), id="prompt-title", classes="dialog-title", markup=False)
             yield Label(self.hint, id="prompt-hint", classes="dialog-hint", markup=False)
             yield Input(placeholder=self.placeholder, id="prompt-input")
             yield MessageLine(id="prompt-error")
@@ -124,7 +125,7 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="informed", classes="dialog"):
-            yield Label(f"Parent or carer informed · {self.pupil_name}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Parent or carer informed · {self.pupil_name}"), classes="dialog-title", markup=False)
             with Grid(classes="form"):
                 yield Label("How")
                 yield Select([(how, how) for how in HOW_INFORMED], allow_blank=False, value=HOW_INFORMED[0],
@@ -236,8 +237,8 @@ class ConfirmQuit(DeskCardKeys, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-quit", classes="dialog -danger"):
             yield Label("Quit the kiosk?", classes="dialog-title")
-            yield Label(f"Quitting closes the kiosk program at {self.desk}: nobody can hand phones in or back here "
-                        "until it is started again. To step away from the desk, lock it instead (Ctrl+L).",
+            yield Label(plain(f"Quitting closes the kiosk program at {self.desk}: nobody can hand phones in or back "
+                              "here until it is started again. To step away from the desk, lock it instead (Ctrl+L)."),
                         markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Quit (Ctrl+Q)", variant="error", id="quit-yes")

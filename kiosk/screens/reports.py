@@ -110,7 +110,7 @@ class ChoosePaper(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="paper-dialog", classes="dialog"):
-            yield Label(f"Save a PDF · {self.period_label}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Save a PDF · {self.period_label}"), classes="dialog-title", markup=False)
             yield Label("Choose the report (↑ ↓ and Enter, or its number). Esc: back, nothing saved.",
                         classes="dialog-hint", markup=False)
             yield OptionList(*(Option(f"{n}. {title}", id=key)

@@ -65,7 +65,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="flag", classes="dialog -danger"):
-            yield Label(f"Safeguarding concern · {self.pupil_name}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Safeguarding concern · {self.pupil_name}"), classes="dialog-title", markup=False)
             yield HoldInstructions(id="flag-instructions")
             yield Label("The concern, in a few words, for the DSL. Once saved only the DSL and the head can "
                         "read it.", classes="dialog-hint")
@@ -138,7 +138,7 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
         count = len(self.holds)
         title = "1 phone is" if count == 1 else f"{count} phones are"
         with Vertical(id="holds-alert", classes="dialog -danger"):
-            yield Label(f"⚠ {title} on a safeguarding hold", id="alert-title", classes="dialog-title")
+            yield Label(plain(f"⚠ {title} on a safeguarding hold"), id="alert-title", classes="dialog-title")
             yield Label("Waiting for the DSL. Each is sealed, switched off and must not be released.",
                         classes="dialog-hint")
             yield Static(READING, id="alert-list")
@@ -192,9 +192,9 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="police", classes="dialog -danger"):
-            yield Label(f"Hand to the police · {self.pupil_name}", classes="dialog-title", markup=False)
-            yield Label(f"School bag {self.school_seal or '—'}. Check the officer's warrant card before handing "
-                        "the phone over.", classes="dialog-hint", markup=False)
+            yield Label(plain(f"Hand to the police · {self.pupil_name}"), classes="dialog-title", markup=False)
+            yield Label(plain(f"School bag {self.school_seal or '—'}. Check the officer's warrant card before handing "
+                        "the phone over."), classes="dialog-hint", markup=False)
             with Grid(classes="form"):
                 for field_id, label, placeholder in self.FIELDS:
                     yield Label(label)

@@ -48,6 +48,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from kiosk.errors import DeskError, StorageFailed
+from kiosk.text import plain_text
 
 # How long the key that asked waits for its answer (and those ahead of it) before the screen goes back to its keys:
 # a healthy database answers within it, in the same frame; a hung one costs each key no more than this. Every
@@ -181,7 +182,8 @@ class DeskWorker:
         if job.let_go or not self._still_there(job.owner):
             words = job.unattended(error if error is not None else job.value) if job.unattended else None
             if words:
-                self.app.notify(words, severity="error" if error is not None else "information", timeout=30)
+                self.app.notify(plain_text(words), severity="error" if error is not None else "information", timeout=30,
+                                markup=False)
             return
         if error is not None:
             job.failed(error)
