@@ -41,6 +41,7 @@ from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.finding import Found
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import ordinal, pupil_line, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
@@ -299,7 +300,8 @@ class ConfiscateScreen(FindingScreen):
     def exam_details(self) -> ExamDetails | None:
         if self.reason != EXAM_REASON:
             return None
-        value = {field_id: self.query_one(f"#{field_id}", Input).value.strip() for field_id, _, _ in EXAM_FIELDS}
+        value = {field_id: plain_text(self.query_one(f"#{field_id}", Input).value.strip())
+                 for field_id, _, _ in EXAM_FIELDS}
         return ExamDetails(board=value["exam-board"], paper=value["exam-paper"], room=value["exam-room"],
                            invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"])
 
@@ -310,11 +312,13 @@ class ConfiscateScreen(FindingScreen):
             return
         condition = [item for index, item in enumerate(CONDITION_ITEMS)
                      if self.query_one(f"#condition-{index}", Checkbox).value]
-        seal = self.query_one("#seal", ScanBox).value
-        run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=self.query_one("#by", Input).value,
-                      reason_category=self.reason, location=self.query_one("#where", Input).value,
-                      condition=condition, seal_number=seal, notes=self.query_one("#notes", Input).value.strip(),
-                      exam=self.exam_details())
+        # What staff type or scan is kept as plain text (kiosk/text.py): a bag's barcode may carry control codes.
+        seal = plain_text(self.query_one("#seal", ScanBox).value)
+        by = plain_text(self.query_one("#by", Input).value)
+        notes = plain_text(self.query_one("#notes", Input).value.strip(), lines=True)
+        run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=by,
+                      reason_category=self.reason, location=plain_text(self.query_one("#where", Input).value),
+                      condition=condition, seal_number=seal, notes=notes, exam=self.exam_details())
         self.saving = BusyButton(self.query_one("#save", Button))
         self.query_one("#error", MessageLine).waiting(SAVING)
         self.refresh_bindings()

@@ -23,6 +23,7 @@ from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
+from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain
 from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
@@ -88,7 +89,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
             return  # the first press is still being saved
         self.saving = BusyButton(self.query_one("#prompt-ok", Button))
         self.query_one("#prompt-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, partial(self.apply, self.query_one("#prompt-input", Input).value),
+        on_the_worker(self, partial(self.apply, plain_text(self.query_one("#prompt-input", Input).value, lines=True)),
                       then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
     def refused(self, error: DeskError) -> None:
@@ -164,7 +165,7 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
                                                            "'Someone else', or press Esc to go back.")
 
     def who_was_told(self) -> str:
-        other = self.query_one("#informed-other", Input).value.strip()
+        other = plain_text(self.query_one("#informed-other", Input).value.strip())
         chosen = self.query_one("#informed-who", Select).value
         if other or chosen == SOMEONE_ELSE:
             return other
@@ -195,8 +196,8 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
             return
         self.saving = BusyButton(self.query_one("#informed-ok", Button))
         error.waiting(SAVING)
-        on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who,
-                                    notes=self.query_one("#informed-notes", Input).value.strip()),
+        notes = plain_text(self.query_one("#informed-notes", Input).value.strip(), lines=True)
+        on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who, notes=notes),
                       then=lambda _: dismiss_when_saved(self, f"{how} · {who}"), failed=self.refused)
 
     def refused(self, failure: DeskError) -> None:

@@ -33,6 +33,7 @@ from kiosk.screens.base import FindingScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import pupil_line, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.hold_instructions import HoldInstructions
@@ -339,12 +340,13 @@ class ReleaseScreen(FindingScreen):
         authorisation = None
         if self.query_one("#authorise").display and (self.value("auth-initials").strip() or self.value("auth-pin")):
             authorisation = Authorisation(initials=self.value("auth-initials").strip(), pin=self.value("auth-pin"),
-                                          reason=self.value("auth-reason"))
+                                          reason=plain_text(self.value("auth-reason")))
         someone_else = choice == SOMEONE_ELSE
-        run = partial(release_to_carer, self.ctx, phone.id, pin=self.value("pin"), id_seen=self.value("id-seen"),
+        run = partial(release_to_carer, self.ctx, phone.id, pin=self.value("pin"),
+                      id_seen=plain_text(self.value("id-seen")),
                       carer_id=None if someone_else else choice,
-                      collector_name=self.value("collector-name") if someone_else else "",
-                      relationship=self.value("collector-relationship") if someone_else else "",
+                      collector_name=plain_text(self.value("collector-name")) if someone_else else "",
+                      relationship=plain_text(self.value("collector-relationship")) if someone_else else "",
                       authorisation=authorisation)
         self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
         self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")

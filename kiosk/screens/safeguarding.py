@@ -37,6 +37,7 @@ from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
 from kiosk.screens.wording import since_text, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
@@ -97,7 +98,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         self.saving = BusyButton(self.query_one("#flag-ok", Button))
         self.query_one("#flag-error", MessageLine).waiting(SAVING)
         on_the_worker(self, partial(flag_safeguarding, self.ctx, self.custody_id,
-                                    concern=self.query_one("#concern", Input).value,
+                                    concern=plain_text(self.query_one("#concern", Input).value, lines=True),
                                     acknowledged=self.query_one("#acknowledged", Checkbox).value),
                       then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
@@ -205,7 +206,7 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
                 yield Button("Cancel (Esc)", id="police-cancel")
 
     def value(self, field_id: str) -> str:
-        return self.query_one(f"#{field_id}", Input).value
+        return plain_text(self.query_one(f"#{field_id}", Input).value)  # kept as plain text (kiosk/text.py)
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:

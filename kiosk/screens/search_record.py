@@ -22,6 +22,7 @@ from kiosk.screens.base import FindingScreen
 from kiosk.screens.desk_card import CODE_AT_END
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
+from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain
@@ -158,9 +159,10 @@ class SearchRecordScreen(FindingScreen):
         self.query_one("#authorised-by", Input).focus()
 
     def value(self, field_id: str) -> str:
+        """What was typed in a box, as it is kept: plain text (kiosk/text.py)."""
         if field_id == "grounds":
-            return self.query_one("#grounds", SentenceBox).text.strip()
-        return self.query_one(f"#{field_id}", Input).value
+            return plain_text(self.query_one("#grounds", SentenceBox).text.strip(), lines=True)
+        return plain_text(self.query_one(f"#{field_id}", Input).value)
 
     def action_save(self) -> None:
         """The search is written on the desk's worker; Save stays disabled until the answer, and SEARCH RECORDED

@@ -365,8 +365,9 @@ class StocktakeScreen(DeskCardScreen):
         self.codes.add(code)
         table = self.query_one("#scanned", DataTable)
         # Newest at the top, where the eye is after a scan.
-        table.add_row(*plain_cells(str(len(self.codes)), grouped(code), seen.pupil.name if seen.pupil else "—",
-                                   seen.pupil.form if seen.pupil else "—", says), key=code)
+        # The number stays a str: the table sorts on it as a number.
+        table.add_row(str(len(self.codes)), *plain_cells(grouped(code), seen.pupil.name if seen.pupil else "—",
+                                                         seen.pupil.form if seen.pupil else "—", says), key=code)
         table.sort(self.number_column, key=int, reverse=True)
         table.move_cursor(row=0, animate=False)
         self.show_count()

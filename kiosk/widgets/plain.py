@@ -5,6 +5,7 @@ pass to the terminal as they are), never read as markup, so "Eve [/]" shows as w
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.text import Text
 
 from kiosk.text import plain_text
@@ -30,6 +31,8 @@ def plain(text: str | Text | None, style: str = "") -> Text:
 
 
 def plain_cells(*cells: object) -> tuple[object, ...]:
-    """A table row's cells: every str as plain Text (a DataTable reads a str cell as markup), Text cleaned, the
-    rest (numbers) as given."""
-    return tuple(plain(cell) if isinstance(cell, str | Text) else cell for cell in cells)
+    """A table row's cells, cleaned: Text as plain() makes it, numbers as given, and a str still a str (what the
+    table hands back as the row's value) but with its brackets escaped, as a DataTable reads a str cell as Rich
+    markup (textual/widgets/_data_table.py, default_cell_formatter)."""
+    return tuple(escape(plain_text(cell)) if isinstance(cell, str) else plain(cell) if isinstance(cell, Text)
+                 else cell for cell in cells)
