@@ -612,6 +612,8 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, out: TextIO) -> in
     except (CommandError, ConfigError, KeyFileError, DeskError) as exc:
         say_problem(f"kiosk: {exc}")
         return EXIT_PROBLEM
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except Exception as exc:  # database problems carry their own plain message
         from kiosk.db.connection import DatabaseError
         from kiosk.db.migrations import SchemaTooNew
