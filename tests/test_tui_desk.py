@@ -426,7 +426,6 @@ from kiosk.config import Settings
 from kiosk.custody import DeskContext, hand_back, hand_in, normalise, resolve
 from kiosk.db import open_database
 from kiosk.keyring import load_key_file
-from kiosk.crash import CRASH_EXIT
 from datetime import datetime
 db, key, at, pin = sys.argv[1:5]
 open_database(db)
