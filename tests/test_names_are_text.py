@@ -247,3 +247,18 @@ def test_the_command_line_prints_an_old_database_s_dirty_names_clean(school):
         assert bad not in out
     code, out, err = school.cli("tags", "list", "--csv")
     assert code == 0 and "\x1b" not in out and "Oscar" in out
+
+
+async def test_markup_typed_at_the_desk_is_shown_as_typed(school):
+    """What staff type is text too: a search for "[/]", and "[/]" kept in the box when a scan comes."""
+    from tests.tui_helpers import burst
+
+    async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
+        app = pilot.app
+        await type_keys(pilot, "[/]")
+        assert "[/]" in everything_on_screens(app)
+        await pilot.press(*"[/]")
+        burst(app, [school.tag_of(school.pupils[0])])
+        await settle(pilot)
+        assert "'[/]' kept" in " ".join(screen_text(app).split())
+    assert app.return_code in (0, None)
