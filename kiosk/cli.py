@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from kiosk.auth import SignedIn
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a program stopped by Ctrl+C (128 + SIGINT)
 
 
 class CommandError(Exception):
@@ -588,6 +589,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None, out: 
             # Here, not as Python exits: output still buffered when the reader has gone breaks at this flush, and
             # is handled below rather than printed as "Exception ignored … BrokenPipeError" (exit code 120).
             out.flush()
+    except KeyboardInterrupt:
+        # Ctrl+C (at a PIN prompt, say): a plain line, never Python's traceback of where it was stopped.
+        say_problem("kiosk: stopped (Ctrl+C). A command stopped part way saves nothing it had not finished.")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`kiosk tags list | head -1`): the Python docs' recipe (library/signal.html, "Note
         # on SIGPIPE"). What is left to write goes nowhere, and the command ends quietly with exit code 1.

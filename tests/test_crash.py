@@ -149,3 +149,23 @@ async def test_a_busy_database_at_sign_in_says_so_plainly_and_nothing_crashes(sc
     assert app.return_code in (0, None)
     assert Event.select().where(Event.action == "SIGNED_IN").count() == signed_in_before
     assert not crash_files(Path(os.environ["KIOSK_DATA_DIR"]))
+
+
+def test_ctrl_c_at_a_pin_prompt_prints_one_plain_line_not_a_traceback(tmp_path):
+    import signal
+    import time
+
+    command = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); from kiosk.cli import main; "
+               "raise SystemExit(main())", "--db", str(tmp_path / "new.db"), "init", "--admin-name", "Ann Adams",
+               "--initials", "AA", "--pin-stdin"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "new.db").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the database is made before the PIN is asked for: now at the prompt, reading stdin
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "stopped (Ctrl+C)" in err

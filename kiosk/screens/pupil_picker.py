@@ -80,7 +80,7 @@ class PupilPicker(PassesOn, ModalScreen[int | None]):
         columns = self.columns(self.pupils, width)
         with Vertical(id="picker", classes="dialog"):
             yield Label(Text.assemble("Choose the pupil to ", (self.mode, "bold")), id="picker-title")
-            yield Label(Text(self.count_words()), id="picker-count")
+            yield Label(plain(self.count_words()), id="picker-count")
             yield Label(Text(HINT), id="picker-hint")
             yield OptionList(*(Option(plain(self._line(p, columns)), id=str(p.id)) for p in self.pupils), id="pupils")
 
