@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList
 from kiosk.custody import hand_in, normalise, resolve
 from kiosk.custody.confiscation import confiscate
 from kiosk.custody.safeguarding import flag_safeguarding
-from kiosk.db import Custody, Event, Pupil
+from kiosk.db import Carer, Custody, Event, Pupil
 from kiosk.roster import import_roster
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.confiscate import ConfiscateScreen
@@ -222,7 +222,12 @@ def test_the_import_cleans_names_and_says_which_line_and_field(school, tmp_path)
         "300002,Siobhán,Ó Súilleabháin,Year 9,9C",
         "300003,Ann\u202e,[b]Bold[/],Year 9,9\x1b[31mC",
     ])
-    report = import_roster(pupils, None, clock=school.clock, audit_key=school.keyring.audit_key,
+    carers = write(tmp_path / "carers.csv", [
+        "Adno,Contact Name,Relationship,Parental Responsibility,Priority,Telephone",
+        "300001,Mrs \x1b[8mHidden\x1b[0m Hart,Mother,Yes,1,07700900123",
+        "300002,Mr Ó Súilleabháin,Father,Yes,1,07700900124",
+    ])
+    report = import_roster(pupils, carers, clock=school.clock, audit_key=school.keyring.audit_key,
                            desk="Reception 1", staff_id=None, dry_run=False)
     mia = Pupil.get(Pupil.mis_id == "300001")
     ann = Pupil.get(Pupil.mis_id == "300003")
@@ -233,7 +238,10 @@ def test_the_import_cleans_names_and_says_which_line_and_field(school, tmp_path)
     assert any("line 2" in note and "forename" in note and "control codes" in note for note in notes), notes
     assert any("line 4" in note and "forename" in note for note in notes), notes
     assert any("line 4" in note and "form" in note for note in notes), notes
-    assert not any("line 3" in note for note in notes), "Siobhán is an ordinary name"
+    assert not any("pupils.csv line 3" in note for note in notes), "Siobhán is an ordinary name"
+    assert any("carers.csv line 2" in note and "carer's name" in note for note in notes), notes
+    assert not any("carers.csv line 3" in note for note in notes), notes
+    assert Carer.get(Carer.pupil == mia).name == "Mrs Hidden Hart"
     summary = "\n".join(report.summary_lines())
     assert "\x1b" not in summary and "\u202e" not in summary
 

@@ -6,7 +6,7 @@ what to fix, so they fix it once in the MIS rather than one error per attempt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -198,7 +198,7 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
                 found.append(f"the {FIELD_WORDS[field]} runs over more than one line")
         problems.extend(Problem(row.line, message, table.file, " ".join(name.split())) for message in found)
         cleaned.extend(_cleaned(row.line, table.file, " ".join(name.split()), raw,
-                                {"title": 0, "forename": 0, "surname": 0, **CARER_WIDTHS}))
+                                ("title", "forename", "surname", *CARER_WIDTHS)))
         if not found:
             carers.append(RosterCarer(
                 line=row.line, mis_id=mis_id, name=name, relationship=cell("relationship") or None,
@@ -214,7 +214,7 @@ def _plain_cell(raw: Callable[[str], str], field: str) -> str:
     return clean(raw(field)).text
 
 
-def _cleaned(line: int, file: str, who: str, raw: Callable[[str], str], fields: dict[str, int]) -> list[Problem]:
+def _cleaned(line: int, file: str, who: str, raw: Callable[[str], str], fields: Iterable[str]) -> list[Problem]:
     """A note for the office for each field of this line that held control codes, escape sequences or
     direction overrides, which the import took out (the MIS still has them: worth putting right there).
     A line break is not among them: it stops the import with its own problem."""
