@@ -155,7 +155,7 @@ class LockScreen(Screen[None]):
             box.password = True
             box.placeholder = "PIN"
             # Echo only what may be initials: never a badge's code, nor a PIN typed here by mistake (digits).
-            shown = initials_for_the_record(value) if may_be_initials(value) else "the initials or badge typed"
+            shown = initials_for_the_record(value) if may_be_initials(value) else "your badge"
             self.query_one("#sign-in-prompt", Label).update(plain(ASK_PIN.format(who=shown)))
             self.query_one("#sign-in-message", Static).update("")
             return
