@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import events
 from textual.actions import parse as parse_action
 from textual.app import App
@@ -27,7 +29,8 @@ from kiosk import resources
 from kiosk.auth.session import LOCKED_WORDS, SessionEnded, session_ended
 from kiosk.auth.staff import SignedIn, record_sign_out
 from kiosk.clock import Clock
-from kiosk.config import Settings
+from kiosk.config import Settings, data_dir
+from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_report
 from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
 from kiosk.keyring import Keyring
@@ -50,6 +53,7 @@ from kiosk.screens.help import HelpScreen, key_words
 from kiosk.screens.lock import LockScreen
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.registry import SCREENS, called, may_open
+from kiosk.text import plain_text
 from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker, Job
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.scanner import KEY_GAP_SECONDS, Burst, ScannerKeys, WhatWasScanned, what_was_scanned
@@ -232,8 +236,25 @@ class KioskApp(App[None]):
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
         self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
         self._session_check: Job[SessionEnded | None] | None = None
+        self.crash_report: Path | None = None  # where the report of a fault that stopped the kiosk was written
         self.register_theme(HIGH_CONTRAST)
         self.theme = settings.theme  # the desk's default (kiosk.toml `theme`); the palette changes it for a session
+
+    # ── a fault nobody expected ─────────────────────────────────────────────────────────────────────────
+    def _handle_exception(self, error: Exception) -> None:
+        """Instead of Textual's own (a Rich traceback with every frame's local variables: the PIN being checked,
+        the key's bytes, pupils' names): a crash report with no values (kiosk/crash.py), plain words on the
+        terminal once it is restored, and exit code CRASH_EXIT so a supervisor starts the kiosk again."""
+        self._return_code = CRASH_EXIT
+        first = self._exception is None
+        if first:
+            # As Textual does: a test driving the app with Pilot gets the exception back when it ends.
+            self._exception = error
+            self._exception_event.set()
+            self.crash_report = write_crash_report(error, folder=crash_folder(data_dir()))
+            self._exit_renderables.append(Text(crash_words(self.crash_report)))
+        self.bell()
+        self._close_messages_no_wait()
 
     def get_key_display(self, binding: Binding) -> str:
         # As printed on the keyboard: "F2", not "f2"; "^L" for Ctrl+L (F1 help spells it out).
@@ -522,8 +543,8 @@ class KioskApp(App[None]):
                                     wait=FRAME_WAIT_SECONDS)
 
     def sign_out_not_saved(self, error: DeskError) -> None:
-        self.notify(f"The desk is locked, but its sign-out was not recorded: {error.message}", severity="warning",
-                    timeout=15)
+        self.notify(plain_text(f"The desk is locked, but its sign-out was not recorded: {error.message}"),
+                    severity="warning", timeout=15, markup=False)
 
 
     # ── F1 help ─────────────────────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ import argparse
 import csv
 import getpass
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,11 +19,13 @@ from kiosk import __version__
 from kiosk.clock import Clock, local
 from kiosk.commands import COMMAND_MODULES
 from kiosk.config import ConfigError, Settings, config_dir, data_dir, database_url, key_file_path, load_settings
+from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_report
 from kiosk.errors import DeskError
 from kiosk.formatting import long_date, weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
 from kiosk.reports.export import spreadsheet_safe
 from kiosk.reports.text_table import text_table
+from kiosk.text import plain_text
 
 if TYPE_CHECKING:
     from peewee import Database
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from kiosk.auth import SignedIn
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a program stopped by Ctrl+C (128 + SIGINT)
 
 
 class CommandError(Exception):
@@ -170,8 +174,9 @@ def cmd_run(env: Env, args: argparse.Namespace) -> int:
     keyring = env.keyring()
     from kiosk.app import make_app
 
-    make_app(settings=env.settings, keyring=keyring, clock=env.clock).run()
-    return EXIT_OK
+    app = make_app(settings=env.settings, keyring=keyring, clock=env.clock)
+    app.run()
+    return app.return_code or EXIT_OK  # a fault stopped it: CRASH_EXIT (kiosk/crash.py), for the supervisor
 
 
 def cmd_init(env: Env, args: argparse.Namespace) -> int:
@@ -476,8 +481,9 @@ def cmd_demo(env: Env, args: argparse.Namespace) -> int:
         return EXIT_OK
     from kiosk.app import make_app
 
-    make_app(settings=settings, keyring=keyring, clock=demo.clock).run()
-    return EXIT_OK
+    app = make_app(settings=settings, keyring=keyring, clock=demo.clock)
+    app.run()
+    return app.return_code or EXIT_OK
 
 
 def _no_school_of_its_own(settings: Settings) -> bool:
@@ -640,15 +646,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class PlainOut(io.TextIOBase):
+    """Everything a command prints, made plain on its way out (kiosk/text.py): a name in an old database, a CSV
+    cell or an error's words may hold a terminal's escape codes (a new window title, hidden text), never printed."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self.out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.out.write(plain_text(text, lines=True))
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def say_problem(text: str) -> None:
+    """One plain line on stderr for the person at the command line."""
+    print(plain_text(text, lines=True), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         try:
-            return _main(argv, clock=clock, out=out)
+            return _main(argv, clock=clock, out=PlainOut(out))  # type: ignore[arg-type]
         finally:
             # Here, not as Python exits: output still buffered when the reader has gone breaks at this flush, and
             # is handled below rather than printed as "Exception ignored … BrokenPipeError" (exit code 120).
             out.flush()
+    except KeyboardInterrupt:
+        # Ctrl+C (at a PIN prompt, say): a plain line, never Python's traceback of where it was stopped.
+        say_problem("kiosk: stopped (Ctrl+C). A command stopped part way saves nothing it had not finished.")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`kiosk tags list | head -1`): the Python docs' recipe (library/signal.html, "Note
         # on SIGPIPE"). What is left to write goes nowhere, and the command ends quietly with exit code 1.
@@ -671,24 +705,28 @@ def _main(argv: Sequence[str] | None, *, clock: Clock | None, out: TextIO) -> in
         env = Env(settings, clock or Clock(), out)
         return args.handler(env, args) or EXIT_OK
     except (CommandError, ConfigError, KeyFileError, DeskError) as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
+        say_problem(f"kiosk: {exc}")
         return EXIT_PROBLEM
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except Exception as exc:  # database problems carry their own plain message
         from kiosk.db.connection import DatabaseError
         from kiosk.db.migrations import SchemaTooNew
 
         if isinstance(exc, DatabaseError | SchemaTooNew):
-            print(f"kiosk: {exc}", file=sys.stderr)
+            say_problem(f"kiosk: {exc}")
             return EXIT_PROBLEM
         if os.environ.get("KIOSK_DEBUG"):
             raise
         from peewee import OperationalError
 
         if isinstance(exc, OperationalError):
-            print(f"kiosk: the database reported a problem: {exc}. Nothing was saved by this command.",
-                  file=sys.stderr)
+            say_problem(f"kiosk: the database reported a problem: {exc}. Nothing was saved by this command.")
             return EXIT_PROBLEM
-        raise
+        # Never Python's traceback: its message and lines may hold what was typed (a PIN) or read (a name).
+        report = write_crash_report(exc, folder=crash_folder(data_dir()))
+        say_problem(f"kiosk: {crash_words(report)}")
+        return CRASH_EXIT
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from kiosk.db.connection import write_transaction
 from kiosk.db.models import Staff, database_proxy
 from kiosk.errors import DeskError, NotPermitted
 from kiosk.keyring import Keyring
+from kiosk.text import initials_for_the_record
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -106,7 +107,8 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
         if staff is None:
             check_against_nobody(pin, keyring.pin_pepper)  # as slow as a wrong PIN: the time names no one
             append_event(key=keyring.audit_key, at=now, desk=desk, action=failed_action,
-                         payload={"initials": key[:8], "reason": "unknown initials", "purpose": purpose})
+                         payload={"initials": initials_for_the_record(who), "reason": "unknown initials",
+                                  "purpose": purpose})
             failure: SignInRefused | None = SignInRefused(refused)
         elif staff.locked_until and as_utc(staff.locked_until) > now:
             minutes = max(1, int((as_utc(staff.locked_until) - now).total_seconds() // 60) + 1)

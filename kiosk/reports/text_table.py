@@ -3,13 +3,16 @@
 Every table the `kiosk` command prints goes through here, so a form name of any length (Bromcom's
 `10-Sparrowhawk`) or a long double-barrelled name moves its column over rather than pushing the rest of its
 line out of step. Widths are what a terminal shows: an accent typed as a combining mark takes no column, a wide
-character two. Names are text: a control character in one is shown as its escape, never sent to the terminal.
+character two. Names are text: escape codes, control characters and direction overrides are taken out
+(kiosk/text.py), never sent to the terminal.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Sequence
+
+from kiosk.text import plain_text
 
 GAP = "  "
 
@@ -31,10 +34,9 @@ def text_table(rows: Sequence[Sequence[object]], *, headings: Sequence[str] = ()
 
 
 def shown(value: object) -> str:
-    """A cell as text, with control characters (a tab, a newline, a terminal escape) written as escapes."""
-    text = "" if value is None else str(value)
-    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch
-                   for ch in text)
+    """A cell as plain text on one line (kiosk/text.py): a terminal escape in an old database's name is taken
+    out whole, so neither it nor its words ("]2;title") reach the terminal."""
+    return plain_text("" if value is None else str(value))
 
 
 def width(text: str) -> int:

@@ -143,6 +143,10 @@ def _report(roster: PupilsFile, carers: CarersFile | None, skipped: tuple[Proble
                                 "this file, so the import marks them as left: check it is the whole-school "
                                 "export, not one year group (importing the right file brings them back)",
                                 roster.file))
+    # Each field that held control codes, by line: taken out, and worth putting right in the MIS too.
+    warnings.extend(roster.cleaned)
+    if carers is not None:
+        warnings.extend(carers.cleaned)
     without_carers = 0
     if carers is not None:
         with_carers = {admission_key(carer.mis_id) for carer in carers.carers}

@@ -6,7 +6,7 @@ what to fix, so they fix it once in the MIS rather than one error per attempt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,6 +24,7 @@ from kiosk.roster.headers import (
 from kiosk.roster.reader import Table, read_table
 from kiosk.roster.report import Problem, RosterError
 from kiosk.roster.values import admission_key, parse_priority, parse_year, parse_yes_no
+from kiosk.text import clean
 
 # The widths of the database columns: PostgreSQL refuses a longer value, so refuse it here, by line.
 PUPIL_WIDTHS = {"mis_id": 32, "upn": 32, "legal_surname": 100, "legal_forename": 100,
@@ -64,6 +65,7 @@ class PupilsFile:
     listed: frozenset[str]
     header_line: int = 1  # where the column headings are: a SIMS report has its title above them
     above: tuple[tuple[int, str], ...] = ()  # the lines with text above the headings, skipped
+    cleaned: tuple[Problem, ...] = ()  # the lines whose text held control codes, taken out (kiosk/text.py)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class CarersFile:
     carers: tuple[RosterCarer, ...]
     header_line: int = 1
     above: tuple[tuple[int, str], ...] = ()
+    cleaned: tuple[Problem, ...] = ()
 
 
 def parse_pupils(path: Path) -> PupilsFile:
@@ -112,16 +115,18 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
     pupils: list[RosterPupil] = []
     first_line: dict[str, tuple[int, str]] = {}  # admission key → the line that first used it, and its pupil
     listed: set[str] = set()
+    cleaned: list[Problem] = []
     for row in table.rows:
         found: list[str] = []
-        cell = partial(columns.cell, row.cells)
+        raw = partial(columns.cell, row.cells)
+        cell = partial(_plain_cell, raw)
         for field in PUPIL_REQUIRED:
             if columns.has(field) and not cell(field):
                 found.append(f"has no {FIELD_WORDS[field]}")
         for field, width in PUPIL_WIDTHS.items():
             if len(cell(field)) > width:
                 found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
-            if "\n" in cell(field):
+            if "\n" in raw(field):
                 found.append(f"the {FIELD_WORDS[field]} runs over more than one line")
         year = parse_year(cell("year")) if cell("year") else None
         if cell("year") and year is None:
@@ -137,6 +142,7 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
             else:
                 first_line[key] = (row.line, _name(cell))
         problems.extend(Problem(row.line, message, table.file, _who(cell)) for message in found)
+        cleaned.extend(_cleaned(row.line, table.file, _who(cell), raw, PUPIL_WIDTHS))
         if not found:
             pupils.append(RosterPupil(
                 line=row.line, mis_id=mis_id, upn=cell("upn") or None,
@@ -148,7 +154,7 @@ def read_pupils(path: Path) -> tuple[PupilsFile | None, list[Problem]]:
         problems.append(Problem(table.header_line, "has a header but no pupils", table.file))
     supplied = frozenset(field for field in PUPIL_COLUMNS if columns.has(field))
     return PupilsFile(table.file, tuple(pupils), supplied, frozenset(listed), header_line=table.header_line,
-                      above=table.above), problems
+                      above=table.above, cleaned=tuple(cleaned)), problems
 
 
 def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
@@ -164,15 +170,18 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
     if missing:
         return None, missing
     carers: list[RosterCarer] = []
+    cleaned: list[Problem] = []
     for row in table.rows:
         found: list[str] = []
-        cell = partial(columns.cell, row.cells)
+        raw = partial(columns.cell, row.cells)
+        cell = partial(_plain_cell, raw)
 
         mis_id = cell("mis_id")
         if columns.has("mis_id") and not mis_id:
             found.append("has no pupil admission number")
         parts = (cell("title"), cell("forename"), cell("surname"))
         name = cell("name") or " ".join(part for part in parts if part)
+        raw_name = raw("name") or " ".join(part for part in (raw("title"), raw("forename"), raw("surname")) if part)
         if not name:
             found.append("has no carer's name")
         responsibility = parse_yes_no(cell("parental_responsibility"))
@@ -185,16 +194,34 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
             value = name if field == "name" else cell(field)
             if len(value) > width:
                 found.append(f"the {FIELD_WORDS[field]} is longer than {width} characters")
-            if "\n" in value:
+            if "\n" in (raw_name if field == "name" else raw(field)):
                 found.append(f"the {FIELD_WORDS[field]} runs over more than one line")
         problems.extend(Problem(row.line, message, table.file, " ".join(name.split())) for message in found)
+        cleaned.extend(_cleaned(row.line, table.file, " ".join(name.split()), raw,
+                                ("title", "forename", "surname", *CARER_WIDTHS)))
         if not found:
             carers.append(RosterCarer(
                 line=row.line, mis_id=mis_id, name=name, relationship=cell("relationship") or None,
                 parental_responsibility=bool(responsibility), priority=priority,
                 telephone=cell("telephone") or None,
             ))
-    return CarersFile(table.file, tuple(carers), header_line=table.header_line, above=table.above), problems
+    return CarersFile(table.file, tuple(carers), header_line=table.header_line, above=table.above,
+                      cleaned=tuple(cleaned)), problems
+
+
+def _plain_cell(raw: Callable[[str], str], field: str) -> str:
+    """A cell as the kiosk keeps it: plain text (kiosk/text.py), whatever the export held."""
+    return clean(raw(field)).text
+
+
+def _cleaned(line: int, file: str, who: str, raw: Callable[[str], str], fields: Iterable[str]) -> list[Problem]:
+    """A note for the office for each field of this line that held control codes, escape sequences or
+    direction overrides, which the import took out (the MIS still has them: worth putting right there).
+    A line break is not among them: it stops the import with its own problem."""
+    words = {**FIELD_WORDS, "title": "carer's title", "forename": "carer's forename", "surname": "carer's surname"}
+    return [Problem(line, f"the {words[field]} held control codes or hidden formatting, taken out (the kiosk keeps "
+                          "the rest as plain text)", file, who)
+            for field in fields if "\n" not in raw(field) and clean(raw(field)).changed]
 
 
 def _missing_columns(table: Table, columns: Columns, required: dict[str, str],

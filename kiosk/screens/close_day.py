@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +16,7 @@ from kiosk.clock import Clock, local, local_today
 from kiosk.custody import CloseDayReport, UncollectedPhone
 from kiosk.custody.daily import closed_words
 from kiosk.formatting import clock_time, moment
+from kiosk.widgets.plain import plain, plain_cells
 
 
 def form_order(phone: UncollectedPhone) -> tuple[int, str, str]:
@@ -92,7 +92,7 @@ class UncollectedList(ModalScreen[None]):
         title = "1 phone uncollected" if count == 1 else f"{count} phones uncollected"
         first = report.already.at if report.already is not None else report.closed_at
         with Vertical(id="uncollected-box", classes="dialog"):
-            yield Label(f"Day closed at {clock_time(local(first, self.tz))} · {title}", id="uncollected-title")
+            yield Label(plain(f"Day closed at {clock_time(local(first, self.tz))} · {title}"), id="uncollected-title")
             if report.already is not None:
                 yield Label(self.closed_before(), id="uncollected-again", markup=False)
             if count:
@@ -117,9 +117,9 @@ class UncollectedList(ModalScreen[None]):
         today = local_today(self.clock, self.tz)
         for phone in sorted(self.report.uncollected, key=form_order):
             when = moment(local(phone.since, self.tz), today)
-            # Names and forms are text, never markup: a table reads a str cell as markup, so it is escaped.
-            table.add_row(escape(phone.pupil.form), escape(phone.pupil.name), phone.slot or "—", when,
-                          "earlier day" if phone.overnight_before else "", key=str(phone.custody_id))
+            # Names and forms are text, never markup: a table reads a str cell as markup (kiosk/widgets/plain.py).
+            table.add_row(*plain_cells(phone.pupil.form, phone.pupil.name, phone.slot or "—", when,
+                                       "earlier day" if phone.overnight_before else ""), key=str(phone.custody_id))
 
     @on(DataTable.RowSelected)
     def row_chosen(self, event: DataTable.RowSelected) -> None:

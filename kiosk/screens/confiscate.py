@@ -41,9 +41,11 @@ from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.finding import Found
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import ordinal, pupil_line, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker, unattended_save
@@ -215,9 +217,9 @@ class ConfiscateScreen(FindingScreen):
             return
         self.found = found
         self.pupil_chosen()
-        self.query_one("#pupil-line", Static).update(pupil_line(found.pupil) + f" · tag {found.tag_code}")
+        self.query_one("#pupil-line", Static).update(plain(pupil_line(found.pupil) + f" · tag {found.tag_code}"))
         # This term's confiscations and the phone's record are read on the worker; the form can be filled meanwhile.
-        self.query_one("#ladder", Static).update(Text(f"This term's confiscations: {READING}"))
+        self.query_one("#ladder", Static).update(plain(Text(f"This term's confiscations: {READING}")))
         self.query_one("#already", Static).display = False
         self.show_step()
         self.query_one("#by", Input).focus()
@@ -235,8 +237,8 @@ class ConfiscateScreen(FindingScreen):
     def standing_not_read(self, found: Found, error: DeskError) -> None:
         if found is not self.found:
             return
-        self.query_one("#ladder", Static).update(Text(f"This term's confiscations: ✖ {error.message}",
-                                                      style="bold"))
+        self.query_one("#ladder", Static).update(plain(Text(f"This term's confiscations: ✖ {error.message}",
+                                                      style="bold")))
 
     def show_ladder(self, ladder: LadderPosition, earlier: tuple[PhoneRecord, ...]) -> None:
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
@@ -254,7 +256,7 @@ class ConfiscateScreen(FindingScreen):
         text.append(f"{ladder.rule}.")
         words = collection_words(held_until, today)
         text.append(f" {words[:1].upper()}{words[1:]}.", style="bold")  # str.capitalize() lower-cases the day
-        self.query_one("#ladder", Static).update(text)
+        self.query_one("#ladder", Static).update(plain(text))
 
     def show_already(self, open_: PhoneRecord | None) -> None:
         """A phone in the office now is converted, not recorded twice; one already confiscated is refused."""
@@ -264,17 +266,17 @@ class ConfiscateScreen(FindingScreen):
             already.update("")
         elif on_daily_cycle(open_.state):
             already.add_class("-warning")
-            already.update(f"⚠ This phone is in the office now (slot {open_.slot}, since "
+            already.update(plain(f"⚠ This phone is in the office now (slot {open_.slot}, since "
                            f"{when_text(open_.opened_at, self.ctx)}): saving turns that record into the "
-                           "confiscation. No second record.")
+                           "confiscation. No second record."))
         elif open_.on_hold:
             already.add_class("-refused")
-            already.update(f"✖ This phone is already confiscated and on a safeguarding hold (bag "
-                           f"{open_.seal_number or '—'}). Nothing more to record here: refer to the DSL.")
+            already.update(plain(f"✖ This phone is already confiscated and on a safeguarding hold (bag "
+                           f"{open_.seal_number or '—'}). Nothing more to record here: refer to the DSL."))
         else:
             already.add_class("-refused")
-            already.update(f"✖ This phone is already confiscated (bag {open_.seal_number or '—'}). "
-                           "Release it (F6) before recording another confiscation.")
+            already.update(plain(f"✖ This phone is already confiscated (bag {open_.seal_number or '—'}). "
+                           "Release it (F6) before recording another confiscation."))
         already.display = open_ is not None
 
     # ── step 2: the form ────────────────────────────────────────────────────────────────────────────────
@@ -299,7 +301,8 @@ class ConfiscateScreen(FindingScreen):
     def exam_details(self) -> ExamDetails | None:
         if self.reason != EXAM_REASON:
             return None
-        value = {field_id: self.query_one(f"#{field_id}", Input).value.strip() for field_id, _, _ in EXAM_FIELDS}
+        value = {field_id: plain_text(self.query_one(f"#{field_id}", Input).value.strip())
+                 for field_id, _, _ in EXAM_FIELDS}
         return ExamDetails(board=value["exam-board"], paper=value["exam-paper"], room=value["exam-room"],
                            invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"])
 
@@ -310,11 +313,13 @@ class ConfiscateScreen(FindingScreen):
             return
         condition = [item for index, item in enumerate(CONDITION_ITEMS)
                      if self.query_one(f"#condition-{index}", Checkbox).value]
-        seal = self.query_one("#seal", ScanBox).value
-        run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=self.query_one("#by", Input).value,
-                      reason_category=self.reason, location=self.query_one("#where", Input).value,
-                      condition=condition, seal_number=seal, notes=self.query_one("#notes", Input).value.strip(),
-                      exam=self.exam_details())
+        # What staff type or scan is kept as plain text (kiosk/text.py): a bag's barcode may carry control codes.
+        seal = plain_text(self.query_one("#seal", ScanBox).value)
+        by = plain_text(self.query_one("#by", Input).value)
+        notes = plain_text(self.query_one("#notes", Input).value.strip(), lines=True)
+        run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=by,
+                      reason_category=self.reason, location=plain_text(self.query_one("#where", Input).value),
+                      condition=condition, seal_number=seal, notes=notes, exam=self.exam_details())
         self.saving = BusyButton(self.query_one("#save", Button))
         self.query_one("#error", MessageLine).waiting(SAVING)
         self.refresh_bindings()
@@ -367,7 +372,7 @@ class ConfiscateScreen(FindingScreen):
                                style="bold")
         if receipt.reason_category == EXAM_REASON:
             summary.append("\nFound in an exam: listed for reporting to the examining body.", style="bold")
-        self.query_one("#done-summary", Static).update(summary)
+        self.query_one("#done-summary", Static).update(plain(summary))
         self.show_step()
         self.query_one("#notice" if not self.on_hold else "#informed", Button).focus()
         self.query_one("#notice", Button).disabled = self.on_hold
@@ -377,7 +382,7 @@ class ConfiscateScreen(FindingScreen):
     def add_to_log(self, line: str) -> None:
         """What was done after saving (papers, parent informed, hold), newest last, under the buttons."""
         self.done_log.append(line)
-        self.query_one("#done-log", Static).update(Text("\n".join(self.done_log)))
+        self.query_one("#done-log", Static).update(plain(Text("\n".join(self.done_log))))
 
     def action_notice(self) -> None:
         if self.receipt is None or self.on_hold:

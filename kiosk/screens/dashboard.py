@@ -29,8 +29,10 @@ from kiosk.custody import DeskContext
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.messages import OpenScreen
 from kiosk.reports.dashboard import Dashboard, EndingException, FormNow, HeldPhone, dashboard
+from kiosk.text import plain_text
 from kiosk.widgets.bar_chart import MAX_STEP, BarChart
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import on_the_worker
 
@@ -289,9 +291,9 @@ class DashboardScreen(Screen[None]):
         self.query_one("#dash-problem", MessageLine).clear()
         tz = self.ctx.settings.tz
         at = local(board.at, tz)
-        self.query_one("#dash-heading", Static).update(
-            f"DASHBOARD · {long_day(at)} · updated {clock_time_seconds(at)} · refreshes by itself")
-        self.query_one("#dash-figures", Static).update(self.figures(board))
+        self.query_one("#dash-heading", Static).update(plain(
+            f"DASHBOARD · {long_day(at)} · updated {clock_time_seconds(at)} · refreshes by itself"))
+        self.query_one("#dash-figures", Static).update(plain(self.figures(board)))
         self.show_trend(board)
         # The labels depend on the chart's width, known only once it is laid out (the first reading comes
         # before that).
@@ -304,7 +306,7 @@ class DashboardScreen(Screen[None]):
     def printer_checked(self, event: PrinterChecked) -> None:
         self.printer = event.printer
         line = self.query_one("#dash-printer", Static)
-        line.update(self.printer_line(event.printer))
+        line.update(plain(self.printer_line(event.printer)))
         line.set_class(not event.printer.ready, "-refused")
         line.set_class(event.printer.ready, "-ready")
 
@@ -364,8 +366,8 @@ class DashboardScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         for form in forms:
-            table.add_row(form.form, form.on_roll, form.handed_in_today, form.handed_back_today,
-                          Text(str(form.in_office), "bold") if form.in_office else 0, key=form.form)
+            table.add_row(*plain_cells(form.form, form.on_roll, form.handed_in_today, form.handed_back_today,
+                                       Text(str(form.in_office), "bold") if form.in_office else 0), key=form.form)
         if forms:
             table.add_row(Text("All", "bold"), *(Text(f"{sum(getattr(f, name) for f in forms):,}", "bold")
                                                  for name in ("on_roll", "handed_in_today", "handed_back_today",
@@ -378,15 +380,18 @@ class DashboardScreen(Screen[None]):
         self._shown_held = list(held)
         overdue = sum(1 for phone in held if phone.overdue)
         limit = self.ctx.settings.hold_ageing_days
-        self.query_one("#dash-held-title", Label).update(
-            f"Held for parents ({len(held)})" + (f" · {overdue} held over {limit} days" if overdue else ""))
+        self.query_one("#dash-held-title", Label).update(plain(
+            f"Held for parents ({len(held)})" + (f" · {overdue} held over {limit} days" if overdue else "")))
         table = self.query_one("#held", DataTable)
         row = table.cursor_row
         table.clear()
         for phone in held:
-            table.add_row(cut(phone.pupil, HELD_WIDTHS["pupil"]), cut(phone.form, HELD_WIDTHS["form"]),
-                          cut(phone.reason or "—", HELD_WIDTHS["reason"]), held_words(phone.days_held, phone.overdue),
-                          day_month(phone.held_until) if phone.held_until else "—", key=str(phone.custody_id))
+            table.add_row(*plain_cells(cut(plain_text(phone.pupil), HELD_WIDTHS["pupil"]),
+                                       cut(plain_text(phone.form), HELD_WIDTHS["form"]),
+                                       cut(plain_text(phone.reason or "—"), HELD_WIDTHS["reason"]),
+                                       held_words(phone.days_held, phone.overdue),
+                                       day_month(phone.held_until) if phone.held_until else "—"),
+                          key=str(phone.custody_id))
         table.display = bool(held)
         self.query_one("#dash-held-none").display = not held
         if held:
@@ -396,14 +401,14 @@ class DashboardScreen(Screen[None]):
         if ending == self._shown_ending:
             return
         self._shown_ending = list(ending)
-        self.query_one("#dash-ending-title", Label).update(f"Exceptions ending soon ({len(ending)}): renew with "
-                                                           "the head, or let them lapse")
+        self.query_one("#dash-ending-title", Label).update(plain(f"Exceptions ending soon ({len(ending)}): renew with "
+                                                           "the head, or let them lapse"))
         table = self.query_one("#ending", DataTable)
         row = table.cursor_row
         table.clear()
         for exc in ending:
-            table.add_row(exc.pupil, exc.form, exc.kind, weekday_date(exc.until),
-                          Text(ends_words(exc.days_left), "bold" if exc.days_left <= 2 else ""),
+            table.add_row(*plain_cells(exc.pupil, exc.form, exc.kind, weekday_date(exc.until),
+                                       Text(ends_words(exc.days_left), "bold" if exc.days_left <= 2 else "")),
                           key=str(exc.exception_id))
         self.query_one("#dash-ending-box").display = bool(ending)
         if ending:

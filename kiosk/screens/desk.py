@@ -73,6 +73,7 @@ from kiosk.widgets.database_down import DatabaseDown
 from kiosk.widgets.desk_figures import DeskFigures
 from kiosk.widgets.desk_footer import DeskFooter
 from kiosk.widgets.desk_worker import FRAME_WAIT_SECONDS, DeskWorker
+from kiosk.widgets.plain import plain
 from kiosk.widgets.poller import Poller, Reading
 from kiosk.widgets.recent_list import DeskNote, RecentList, RecentScan
 from kiosk.widgets.result_banner import Result, ResultBanner
@@ -170,6 +171,7 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self._saving_mode = self.mode  # the mode of the scans being saved, for the SAVING line's advice
         self._hold: Timer | None = None  # while set, a fresh result keeps the banner (see RESULT_HOLD_SECONDS)
         self._note = ""  # the scan box's own word under it ("same scan ignored"); "saving…" goes before it
+        self._box_line = ""  # what the scan box's border line says now
         self._scans_sent = 0  # numbers each scan sent to the worker: the repeat filter remembers only the newest
         self._applied = 0  # the number of the newest reading shown
         self._recount: Timer | None = None
@@ -538,8 +540,9 @@ class DeskScreen(AtTheDesk, Screen[None]):
         waiting = ("saving…" if self._writes_out == 1 else f"saving {self._writes_out} scans…" if self._writes_out
                    else "waiting for the database…" if self._reads_out else "")
         line = " · ".join(part for part in (waiting, self._note) if part)
-        if self._scan_box.border_subtitle != line:
-            self._scan_box.border_subtitle = line
+        if self._box_line != line:
+            self._box_line = line
+            self._scan_box.border_subtitle = plain(line)  # it may repeat what was typed: text, never markup
 
     def _read(self, run: Callable[[], T], then: Callable[[T], None], *,
               failed: Callable[[DeskError], None] | None = None) -> None:

@@ -23,7 +23,9 @@ from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
+from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain
 from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt", classes="dialog"):
-            yield Label(self.title_text, id="prompt-title", classes="dialog-title", markup=False)
+            yield Label(plain(self.title_text), id="prompt-title", classes="dialog-title", markup=False)
             yield Label(self.hint, id="prompt-hint", classes="dialog-hint", markup=False)
             yield Input(placeholder=self.placeholder, id="prompt-input")
             yield MessageLine(id="prompt-error")
@@ -87,7 +89,7 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
             return  # the first press is still being saved
         self.saving = BusyButton(self.query_one("#prompt-ok", Button))
         self.query_one("#prompt-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, partial(self.apply, self.query_one("#prompt-input", Input).value),
+        on_the_worker(self, partial(self.apply, plain_text(self.query_one("#prompt-input", Input).value, lines=True)),
                       then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
     def refused(self, error: DeskError) -> None:
@@ -124,7 +126,7 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="informed", classes="dialog"):
-            yield Label(f"Parent or carer informed · {self.pupil_name}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Parent or carer informed · {self.pupil_name}"), classes="dialog-title", markup=False)
             with Grid(classes="form"):
                 yield Label("How")
                 yield Select([(how, how) for how in HOW_INFORMED], allow_blank=False, value=HOW_INFORMED[0],
@@ -163,7 +165,7 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
                                                            "'Someone else', or press Esc to go back.")
 
     def who_was_told(self) -> str:
-        other = self.query_one("#informed-other", Input).value.strip()
+        other = plain_text(self.query_one("#informed-other", Input).value.strip())
         chosen = self.query_one("#informed-who", Select).value
         if other or chosen == SOMEONE_ELSE:
             return other
@@ -196,8 +198,8 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
             return
         self.saving = BusyButton(self.query_one("#informed-ok", Button))
         error.waiting(SAVING)
-        on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who,
-                                    notes=self.query_one("#informed-notes", Input).value.strip()),
+        notes = plain_text(self.query_one("#informed-notes", Input).value.strip(), lines=True)
+        on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who, notes=notes),
                       then=lambda _: dismiss_when_saved(self, f"{how} · {who}"), failed=self.refused)
 
     def refused(self, failure: DeskError) -> None:
@@ -238,8 +240,8 @@ class ConfirmQuit(DeskCardKeys, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-quit", classes="dialog -danger"):
             yield Label("Quit the kiosk?", classes="dialog-title")
-            yield Label(f"Quitting closes the kiosk program at {self.desk}: nobody can hand phones in or back here "
-                        "until it is started again. To step away from the desk, lock it instead (Ctrl+L).",
+            yield Label(plain(f"Quitting closes the kiosk program at {self.desk}: nobody can hand phones in or back "
+                              "here until it is started again. To step away from the desk, lock it instead (Ctrl+L)."),
                         markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Quit (Ctrl+Q)", variant="error", id="quit-yes")

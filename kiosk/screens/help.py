@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import SignedIn
 from kiosk.custody.scans import COMMAND_CODES
+from kiosk.widgets.plain import plain
 from kiosk.widgets.title_bar import role_words
 
 # (needs, title, how) — a flow is listed only for a role that may do it.
@@ -103,10 +104,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help", classes="dialog"):
             # Names are text, never markup.
-            yield Label(f"Help · {self.who.name} ({role_words(self.who.role)})", id="help-title",
+            yield Label(plain(f"Help · {self.who.name} ({role_words(self.who.role)})"), id="help-title",
                         classes="dialog-title", markup=False)
             with VerticalScroll(id="help-body"):
-                yield Static(f"Keys on {self.screen_name}", classes="section-title", markup=False)
+                yield Static(plain(f"Keys on {self.screen_name}"), classes="section-title", markup=False)
                 yield Static(keys_table(self.keys), id="help-keys")
                 yield Static("How the desk works", classes="section-title")
                 yield Static(flows_for(self.who), id="help-flows")

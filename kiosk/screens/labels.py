@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -39,7 +39,9 @@ from kiosk.labels.from_settings import chosen_printer, printer_for
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
+from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
@@ -109,7 +111,7 @@ def notify_outcome(app: App, outcome: JobOutcome) -> None:
         return
     icon = {"ok": "✔", "warning": "⚠", "refused": "✖"}[outcome.severity]
     severity = {"ok": "information", "warning": "warning"}.get(outcome.severity, "error")
-    app.notify(f"{icon} {outcome.text}", title="Tags & labels", severity=severity, timeout=15)  # type: ignore[arg-type]
+    app.notify(plain_text(f"{icon} {outcome.text}"), title="Tags & labels", severity=severity, timeout=15, markup=False)  # type: ignore[arg-type]
 
 
 def per_form_words(per_form: tuple[tuple[str, int], ...]) -> str:
@@ -297,7 +299,7 @@ class LabelsScreen(DeskCardScreen):
         if choice is None:
             asks = {"pupil": "Scan the pupil's tag or ID card, or type their name, and press Enter.",
                     "form": "Choose the form.", "year": "Choose the year group."}
-            box.update(f"{asks.get(self.what, '')}\nPrinter: {escape(described)}")
+            box.update(plain(f"{asks.get(self.what, '')}\nPrinter: {described}"))
             return
         # Counted on the worker, one reading at a time: while one is out, a change (the printer's name being
         # typed, say) asks for one more once it answers, rather than a reading per key.
@@ -310,22 +312,23 @@ class LabelsScreen(DeskCardScreen):
         def counted(read: list[str]) -> None:
             if not self.answered_preview(number):
                 return
-            lines = [escape(line) for line in read]
-            if lines and not lines[0].startswith("No labels"):
-                lines[0] = f"[b]{lines[0]}[/]"
+            text = Text()
+            for index, line in enumerate(read):
+                bold = index == 0 and not line.startswith("No labels")
+                text.append(("\n" if index else "") + line, "bold" if bold else "")
             if unsuitable:
-                lines.append(f"[b]⚠ {escape(unsuitable)}[/]")
-            box.update("\n".join(lines))
+                text.append(("\n" if read else "") + f"⚠ {unsuitable}", "bold")
+            box.update(plain(text))
 
         def not_counted(error: DeskError) -> None:
             if self.answered_preview(number):
-                box.update(f"✖ {escape(error.message)}")
+                box.update(plain(f"✖ {error.message}"))
                 self.show_result(error.message)
 
         job = on_the_worker(self, partial(preview_lines, choice, self.layout_key, described), then=counted,
                             failed=not_counted)
         if not job.done:
-            box.update(f"{READING}\nPrinter: {escape(described)}")
+            box.update(plain(f"{READING}\nPrinter: {described}"))
 
     def answered_preview(self, number: int) -> bool:
         """A preview's answer has come: False when the choice changed meanwhile (it is read again instead, or there
@@ -386,8 +389,10 @@ class LabelsScreen(DeskCardScreen):
         if found.tag_code is not None:
             line += f" · tag {grouped(found.tag_code)}"
         else:
-            line += " · [b]no active tag[/]: 'Lost tag' issues one and prints its label"
-        self.query_one("#labels-pupil", Static).update(line)
+            line.append(" · ")
+            line.append("no active tag", "bold")
+            line.append(": 'Lost tag' issues one and prints its label")
+        self.query_one("#labels-pupil", Static).update(plain(line))
         self.show_rows()
         self.query_one("#print", Button).focus()
 
@@ -527,7 +532,7 @@ class LabelsScreen(DeskCardScreen):
             return
         options = self.query_one("#queues", OptionList)
         options.clear_options()
-        options.add_options([Option(f"{q.name}  ·  {q.state}{'  (default)' if q.is_default else ''}", id=q.name)
+        options.add_options([Option(plain(f"{q.name}  ·  {q.state}{'  (default)' if q.is_default else ''}"), id=q.name)
                              for q in event.queues])
         options.border_title = "printer queues · Enter chooses"
         options.display = True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +28,9 @@ from kiosk.config import Settings
 from kiosk.errors import DeskError
 from kiosk.formatting import clock_time
 from kiosk.keyring import Keyring
+from kiosk.text import initials_for_the_record, may_be_initials
 from kiosk.widgets.big_text import LARGE_FROM, BigText
+from kiosk.widgets.plain import plain
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import on_the_worker
@@ -77,8 +78,8 @@ class LockScreen(Screen[None]):
         yield TitleBar(school=self.settings.school_name, desk=self.settings.desk, clock=self.clock,
                        tz=self.settings.tz)
         with Middle(), Center(), Vertical(id="lock-panel"):
-            yield Static(self.settings.school_name, id="lock-school")
-            yield Static(self.settings.desk, id="lock-desk")
+            yield Static(plain(self.settings.school_name), id="lock-school")
+            yield Static(plain(self.settings.desk), id="lock-desk")
             yield Digits(self._time(), id="lock-time")
             # On a kiosk-sized screen the panel is wider and the clock in block letters (lock-large in kiosk.tcss).
             with Center(id="lock-time-row"):
@@ -91,7 +92,7 @@ class LockScreen(Screen[None]):
             checking.display = False
             yield checking
             if self.settings.lock_notice:
-                yield Static(self.settings.lock_notice, id="lock-notice")
+                yield Static(plain(self.settings.lock_notice), id="lock-notice")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,8 +118,8 @@ class LockScreen(Screen[None]):
         box.clear()
         box.password = False
         box.placeholder = "initials"
-        self.query_one("#sign-in-prompt", Label).update(ASK_WHO)
-        self.query_one("#sign-in-message", Static).update(message)
+        self.query_one("#sign-in-prompt", Label).update(plain(ASK_WHO))
+        self.query_one("#sign-in-message", Static).update(plain(message))
         self.query_one("#sign-in-message").display = True
         self.query_one("#sign-in-checking").display = False
         box.focus()
@@ -134,7 +135,7 @@ class LockScreen(Screen[None]):
             return False
         step = "sign in first" if self.who_typed is None else "sign in first: type your PIN, then Enter"
         message = self.query_one("#sign-in-message", Static)
-        message.update(Text(f"{what[0].upper()}{what[1:]} was scanned: {code} — {step}."))
+        message.update(plain(f"{what[0].upper()}{what[1:]} was scanned: {code} — {step}."))
         message.display = True
         self.app.bell()
         return True
@@ -146,16 +147,16 @@ class LockScreen(Screen[None]):
         if not value:
             return
         if self.checking is not None:
-            self.query_one("#sign-in-checking", Static).update(f"{CHECKING}. Esc starts again.")
+            self.query_one("#sign-in-checking", Static).update(plain(f"{CHECKING}. Esc starts again."))
             return
         if self.who_typed is None:
             self.who_typed = value
             box = self.query_one("#sign-in", ScanBox)
             box.password = True
             box.placeholder = "PIN"
-            # A badge code is long and private-ish; initials are short. Echo only short initials.
-            shown = value.upper() if len(value) <= 8 else "your badge"
-            self.query_one("#sign-in-prompt", Label).update(ASK_PIN.format(who=shown))
+            # Echo only what may be initials: never a badge's code, nor a PIN typed here by mistake (digits).
+            shown = initials_for_the_record(value) if may_be_initials(value) else "your badge"
+            self.query_one("#sign-in-prompt", Label).update(plain(ASK_PIN.format(who=shown)))
             self.query_one("#sign-in-message", Static).update("")
             return
         self.attempt += 1
@@ -166,7 +167,7 @@ class LockScreen(Screen[None]):
                             failed=lambda refused: self.refused(refused, attempt))
         if not job.done:
             checking = self.query_one("#sign-in-checking", Static)
-            checking.update(CHECKING)
+            checking.update(plain(CHECKING))
             checking.display = True  # in the refusal's place
             self.query_one("#sign-in-message").display = False
 

@@ -39,7 +39,9 @@ from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.wording import pupil_line, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import READING, on_the_worker
@@ -181,8 +183,8 @@ class PupilScreen(DeskCardScreen):
         if not self.allowed:
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
             self.query_one("#scan").display = False
-            self.query_one("#pupil-hint", Static).update(
-                "Pupil pages are for the office, heads of year, the DSL and the head.")
+            self.query_one("#pupil-hint", Static).update(plain(
+                "Pupil pages are for the office, heads of year, the DSL and the head."))
 
     def action_back(self) -> None:
         self.dismiss()
@@ -272,17 +274,17 @@ class PupilScreen(DeskCardScreen):
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
         self.query_one("#pupil-hint").display = False
         self.query_one("#pupil-page").display = True
-        title = Text.from_markup(pupil_line(pupil))
+        title = pupil_line(pupil)
         if pupil.legal_name != pupil.name:
-            title.append(f" · legal name {pupil.legal_name}", "dim")
+            title.append(plain_text(f" · legal name {pupil.legal_name}"), "dim")
         if not pupil.active:
             title.append(f" · left the school{f' on {short_date(page.left_on)}' if page.left_on else ''}", "bold")
-        self.query_one("#pupil-title", Static).update(title)
-        self.query_one("#pupil-heading", Static).update(f"PUPIL · {pupil.name} · {pupil.form}")
+        self.query_one("#pupil-title", Static).update(plain(title))
+        self.query_one("#pupil-heading", Static).update(plain(f"PUPIL · {pupil.name} · {pupil.form}"))
         self.show_now(page.phones_now, count)
-        self.query_one("#pupil-tags", Static).update(self.tags_text(page.tags))
-        self.query_one("#pupil-carers", Static).update(self.carers_text(page.carers))
-        self.query_one("#pupil-exceptions", Static).update(self.exceptions_text(page.exceptions, today))
+        self.query_one("#pupil-tags", Static).update(plain(self.tags_text(page.tags)))
+        self.query_one("#pupil-carers", Static).update(plain(self.carers_text(page.carers)))
+        self.query_one("#pupil-exceptions", Static).update(plain(self.exceptions_text(page.exceptions, today)))
         table = self.query_one("#history", DataTable)
         history = page.history
         # At 80 columns the four columns of a large screen needed sideways scrolling: no year, no desk, and a
@@ -294,14 +296,14 @@ class PupilScreen(DeskCardScreen):
             table.add_column("What", width=max(20, self.size.width - NARROW_HISTORY_OTHER_CELLS))
             table.add_column("Staff")
             for line in history:
-                table.add_row(when_short(line.at, self.ctx), line.what, cut(line.staff, NARROW_STAFF_WIDTH) or "—",
-                              height=None)
+                table.add_row(*plain_cells(when_short(line.at, self.ctx), line.what,
+                                           cut(plain_text(line.staff), NARROW_STAFF_WIDTH) or "—"), height=None)
         else:
             table.add_columns("When", "What", "Desk", "Staff")
             for line in history:
-                table.add_row(when_long(line.at, self.ctx), line.what, line.desk, line.staff)
-        self.query_one("#history-title", Label).update(
-            f"History, newest first ({len(history)})" if history else "History: nothing recorded yet")
+                table.add_row(*plain_cells(when_long(line.at, self.ctx), line.what, line.desk, line.staff))
+        self.query_one("#history-title", Label).update(plain(
+            f"History, newest first ({len(history)})" if history else "History: nothing recorded yet"))
         table.display = bool(history)
         self.query_one("#pupil-body", VerticalScroll).scroll_home(animate=False)
 
@@ -320,7 +322,7 @@ class PupilScreen(DeskCardScreen):
         text.append(f"\nConfiscations this term: {confiscations_this_term}.")
         widget = self.query_one("#pupil-now", Static)
         widget.set_classes(f"-{severity}")
-        widget.update(text)
+        widget.update(plain(text))
 
     def phone_words(self, phone: PhoneRecord) -> tuple[str, str]:
         """Where one phone is, and how it looks: in a slot (✔), left overnight or confiscated (⚠), held for the

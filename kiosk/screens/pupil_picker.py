@@ -19,6 +19,7 @@ from kiosk.custody import PupilSummary
 from kiosk.custody.lookup import PupilMatch, PupilMatches
 from kiosk.custody.states import state_words
 from kiosk.screens.desk_card import PassesOn
+from kiosk.widgets.plain import plain
 
 # The rules are kiosk/custody/queries/name_list.py's; the README's "Tags" paragraph says them too.
 HINT = "↑↓ PgUp PgDn then Enter · Esc cancel · narrow by surname, form (11A) or year (Y11), in any order"
@@ -79,9 +80,9 @@ class PupilPicker(PassesOn, ModalScreen[int | None]):
         columns = self.columns(self.pupils, width)
         with Vertical(id="picker", classes="dialog"):
             yield Label(Text.assemble("Choose the pupil to ", (self.mode, "bold")), id="picker-title")
-            yield Label(Text(self.count_words()), id="picker-count")
+            yield Label(plain(self.count_words()), id="picker-count")
             yield Label(Text(HINT), id="picker-hint")
-            yield OptionList(*(Option(self._line(p, columns), id=str(p.id)) for p in self.pupils), id="pupils")
+            yield OptionList(*(Option(plain(self._line(p, columns)), id=str(p.id)) for p in self.pupils), id="pupils")
 
     def count_words(self) -> str:
         """How many matched, and when the list holds fewer (it stops at kiosk.custody's limit), what to do."""

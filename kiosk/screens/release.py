@@ -34,10 +34,12 @@ from kiosk.screens.base import FindingScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import pupil_line, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker, unattended_save
 
 HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type their name). The collector must be "
@@ -160,9 +162,9 @@ class ReleaseScreen(FindingScreen):
         why = self.authorisation_needed()
         self.query_one("#authorise").display = releasable and why is not None
         if why:
-            self.query_one("#authorise-why", Static).update(
+            self.query_one("#authorise-why", Static).update(plain(
                 Text.assemble(("Needs the head or the DSL: ", "bold"), why,
-                              " They type their initials, PIN and reason here."))
+                              " They type their initials, PIN and reason here.")))
         self.query_one("#release-done").display = done
         if bindings:
             self.refresh_bindings()
@@ -198,7 +200,7 @@ class ReleaseScreen(FindingScreen):
             return
         self.pupil = found.pupil
         self.pupil_chosen()
-        self.query_one("#release-pupil", Static).update(pupil_line(found.pupil))
+        self.query_one("#release-pupil", Static).update(plain(pupil_line(found.pupil)))
         self.query_one("#release-error", MessageLine).clear()
         # A scanned bag label means that phone; otherwise the first still releasable.
         self.load_phones(prefer_tag=found.tag_id if found.via == "tag" else None, carers=True)
@@ -214,7 +216,7 @@ class ReleaseScreen(FindingScreen):
             self.query_one("#phones", DataTable).clear()
             status = self.query_one("#phone-status", Static)
             status.set_classes("")
-            status.update(f"The phones held for {pupil.name}: {READING}")
+            status.update(plain(f"The phones held for {pupil.name}: {READING}"))
             self.show_step()
         on_the_worker(self, partial(read_held, pupil.id),
                       then=lambda held: self.show_phones(pupil, held, prefer_tag=prefer_tag, carers=carers),
@@ -228,7 +230,7 @@ class ReleaseScreen(FindingScreen):
         self.query_one("#phones", DataTable).clear()
         status = self.query_one("#phone-status", Static)
         status.set_classes("-refused")
-        status.update(f"✖ {error.message} Scan again, or press Esc to go back.")
+        status.update(plain(f"✖ {error.message} Scan again, or press Esc to go back."))
         self.show_step()
         self.show_refusal()
 
@@ -244,10 +246,11 @@ class ReleaseScreen(FindingScreen):
         table = self.query_one("#phones", DataTable)
         table.clear()
         for phone in self.phones.values():
-            table.add_row(phone.seal_number or "—", phone.reason_category or phone.reason or "—",
-                          when_text(phone.held_since, self.ctx),
-                          weekday_date(phone.held_until) if phone.held_until else "—", phone.slot or "—",
-                          confiscation_words(phone.state, short=True), key=str(phone.id))
+            table.add_row(*plain_cells(phone.seal_number or "—", phone.reason_category or phone.reason or "—",
+                                       when_text(phone.held_since, self.ctx),
+                                       weekday_date(phone.held_until) if phone.held_until else "—",
+                                       phone.slot or "—", confiscation_words(phone.state, short=True)),
+                          key=str(phone.id))
         choices = list(self.phones.values())
         preferred = ([c for c in choices if c.tag_id == prefer_tag]
                      or [c for c in choices if c.releasable] or choices)
@@ -280,18 +283,18 @@ class ReleaseScreen(FindingScreen):
         status.set_classes("")
         phone = self.chosen_phone
         if phone is None:
-            status.update(self.nothing_held_text())
+            status.update(plain(self.nothing_held_text()))
             status.add_class("-warning")
         elif phone.on_hold:
-            status.update(ON_HOLD)
+            status.update(plain(ON_HOLD))
             status.add_class("-refused")
         else:
             # Two short lines, so neither wraps mid-name at 80 columns: when and which bag; who, where, how.
-            status.update(f"Held since {when_text(phone.held_since, self.ctx)} · bag {phone.seal_number or '—'}"
+            status.update(plain(f"Held since {when_text(phone.held_since, self.ctx)} · bag {phone.seal_number or '—'}"
                           f" · {phone.reason_category or phone.reason or 'reason not recorded'}\n"
                           f"by {phone.confiscated_by_name or '—'}"
                           f"{' at ' + phone.location if phone.location else ''}"
-                          f"{' · ' + phone.condition if phone.condition else ''}")
+                          f"{' · ' + phone.condition if phone.condition else ''}"))
         self.show_step()
 
     def nothing_held_text(self) -> str:
@@ -338,12 +341,13 @@ class ReleaseScreen(FindingScreen):
         authorisation = None
         if self.query_one("#authorise").display and (self.value("auth-initials").strip() or self.value("auth-pin")):
             authorisation = Authorisation(initials=self.value("auth-initials").strip(), pin=self.value("auth-pin"),
-                                          reason=self.value("auth-reason"))
+                                          reason=plain_text(self.value("auth-reason")))
         someone_else = choice == SOMEONE_ELSE
-        run = partial(release_to_carer, self.ctx, phone.id, pin=self.value("pin"), id_seen=self.value("id-seen"),
+        run = partial(release_to_carer, self.ctx, phone.id, pin=self.value("pin"),
+                      id_seen=plain_text(self.value("id-seen")),
                       carer_id=None if someone_else else choice,
-                      collector_name=self.value("collector-name") if someone_else else "",
-                      relationship=self.value("collector-relationship") if someone_else else "",
+                      collector_name=plain_text(self.value("collector-name")) if someone_else else "",
+                      relationship=plain_text(self.value("collector-relationship")) if someone_else else "",
                       authorisation=authorisation)
         self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
         self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")
@@ -395,7 +399,7 @@ class ReleaseScreen(FindingScreen):
         if receipt.authorised_by:
             summary.append(f"\nAuthorised by {receipt.authorised_by}.")
         summary.append(f"\nAudit event {receipt.event_seq}.\n{saved}")
-        self.query_one("#release-summary", Static).update(summary)
+        self.query_one("#release-summary", Static).update(plain(summary))
         self.show_step()
         self.query_one("#next", Button).focus()
 

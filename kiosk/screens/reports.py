@@ -35,6 +35,7 @@ from kiosk.reports.period_report import PAPERS, RESTRICTED_PAPERS, ReportFigures
 from kiosk.reports.periods import BadDate, Period, custom_period, period
 from kiosk.widgets.bar_list import BarList
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.title_bar import TitleBar
 
 __all__ = ["ReportFigures", "ReportsScreen", "report_csv", "report_figures"]
@@ -109,7 +110,7 @@ class ChoosePaper(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="paper-dialog", classes="dialog"):
-            yield Label(f"Save a PDF · {self.period_label}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Save a PDF · {self.period_label}"), classes="dialog-title", markup=False)
             yield Label("Choose the report (↑ ↓ and Enter, or its number). Esc: back, nothing saved.",
                         classes="dialog-hint", markup=False)
             yield OptionList(*(Option(f"{n}. {title}", id=key)
@@ -383,7 +384,7 @@ class ReportsScreen(Screen[None]):
         chosen = self.chosen
         self.figures = None
         self.refresh_bindings()
-        self.query_one("#report-heading", Static).update(f"REPORTS · {chosen.label} · reading…")
+        self.query_one("#report-heading", Static).update(plain(f"REPORTS · {chosen.label} · reading…"))
         for kind in KINDS:
             self.query_one(f"#period-{kind}", Button).variant = "primary" if kind == self.kind else "default"
         self.read_figures(chosen, self.kind)
@@ -410,13 +411,13 @@ class ReportsScreen(Screen[None]):
             return  # an earlier choice, overtaken
         self.figures = f
         self.refresh_bindings()
-        self.query_one("#report-heading", Static).update(f"REPORTS · {f.period.label}")
-        self.query_one("#report-summary", Static).update(summary_text(f))
+        self.query_one("#report-heading", Static).update(plain(f"REPORTS · {f.period.label}"))
+        self.query_one("#report-summary", Static).update(plain(summary_text(f)))
         guarding = self.query_one("#report-safeguarding", Static)
         guarding.display = f.safeguarding is not None
         if f.safeguarding is not None:
-            guarding.update(Text.assemble(("Safeguarding (counts only; DSL and head): ", "bold"),
-                                          " · ".join(f"{what} {n}" for what, n in f.safeguarding.items())))
+            guarding.update(plain(Text.assemble(("Safeguarding (counts only; DSL and head): ", "bold"),
+                                          " · ".join(f"{what} {n}" for what, n in f.safeguarding.items()))))
         c = f.confiscations
         self.query_one("#by-reason", BarList).show(list(c.by_reason.items()))
         self.query_one("#by-year", BarList).show(list(c.by_year.items()))
@@ -424,12 +425,12 @@ class ReportsScreen(Screen[None]):
         repeats = self.query_one("#repeats", DataTable)
         repeats.clear()
         for name, form, n in c.repeat_pupils:
-            repeats.add_row(name, form, n)
+            repeats.add_row(*plain_cells(name, form, n))
         exams = self.query_one("#exams", DataTable)
         exams.clear()
         for e in f.exams:
-            exams.add_row(weekday_date_time(local(e.at, self.ctx.settings.tz)), e.pupil, e.form, e.board or "—",
-                          e.paper or "—", e.room or "—")
+            exams.add_row(*plain_cells(weekday_date_time(local(e.at, self.ctx.settings.tz)), e.pupil, e.form,
+                                       e.board or "—", e.paper or "—", e.room or "—"))
         daily = self.query_one("#daily", DataTable)
         daily.clear()
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
@@ -445,8 +446,8 @@ class ReportsScreen(Screen[None]):
         for table, title, empty in ((repeats, "Repeat confiscations", "nobody more than once"),
                                     (exams, "Phones found in exams", "none"), (daily, "Day by day", "no records")):
             table.display = table.row_count > 0
-            self.query_one(f"#{table.id}-title", Label).update(
-                f"{title} ({table.row_count})" if table.row_count else f"{title}: {empty}")
+            self.query_one(f"#{table.id}-title", Label).update(plain(
+                f"{title} ({table.row_count})" if table.row_count else f"{title}: {empty}"))
 
         self.call_after_refresh(self.show_more_below)
 
@@ -460,7 +461,7 @@ class ReportsScreen(Screen[None]):
     @on(Failed)
     def failed(self, event: Failed) -> None:
         self.say(event.message)
-        self.query_one("#report-heading", Static).update(f"REPORTS · {self.chosen.label}")
+        self.query_one("#report-heading", Static).update(plain(f"REPORTS · {self.chosen.label}"))
 
     # ── saving, in a worker thread ──────────────────────────────────────────────────────────────────────
     @staticmethod
@@ -538,7 +539,7 @@ class ReportsScreen(Screen[None]):
         self.saved.append(event.path)
         self.query_one("#report-status", MessageLine).clear()
         self.saved_lines.append(f"✔ {event.what} saved: {event.path}")
-        self.query_one("#report-saved", Static).update(Text("\n".join(self.saved_lines)))
+        self.query_one("#report-saved", Static).update(plain(Text("\n".join(self.saved_lines))))
 
     def action_back(self) -> None:
         # Esc in the range boxes closes them (what was typed stays for next time); Esc elsewhere goes back.

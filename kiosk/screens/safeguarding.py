@@ -37,8 +37,10 @@ from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
 from kiosk.screens.wording import since_text, when_text
+from kiosk.text import plain_text
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
@@ -64,7 +66,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="flag", classes="dialog -danger"):
-            yield Label(f"Safeguarding concern · {self.pupil_name}", classes="dialog-title", markup=False)
+            yield Label(plain(f"Safeguarding concern · {self.pupil_name}"), classes="dialog-title", markup=False)
             yield HoldInstructions(id="flag-instructions")
             yield Label("The concern, in a few words, for the DSL. Once saved only the DSL and the head can "
                         "read it.", classes="dialog-hint")
@@ -96,7 +98,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         self.saving = BusyButton(self.query_one("#flag-ok", Button))
         self.query_one("#flag-error", MessageLine).waiting(SAVING)
         on_the_worker(self, partial(flag_safeguarding, self.ctx, self.custody_id,
-                                    concern=self.query_one("#concern", Input).value,
+                                    concern=plain_text(self.query_one("#concern", Input).value, lines=True),
                                     acknowledged=self.query_one("#acknowledged", Checkbox).value),
                       then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
@@ -137,7 +139,7 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
         count = len(self.holds)
         title = "1 phone is" if count == 1 else f"{count} phones are"
         with Vertical(id="holds-alert", classes="dialog -danger"):
-            yield Label(f"⚠ {title} on a safeguarding hold", id="alert-title", classes="dialog-title")
+            yield Label(plain(f"⚠ {title} on a safeguarding hold"), id="alert-title", classes="dialog-title")
             yield Label("Waiting for the DSL. Each is sealed, switched off and must not be released.",
                         classes="dialog-hint")
             yield Static(READING, id="alert-list")
@@ -153,10 +155,10 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
 
     def show_holds(self, holds: tuple[Hold, ...]) -> None:
         count = len(holds)
-        self.query_one("#alert-list", Static).update(Text("\n".join(f"• {hold_line(c, self.ctx)}"
-                                                                    for c in holds[:8])))
+        self.query_one("#alert-list", Static).update(plain(Text("\n".join(f"• {hold_line(c, self.ctx)}"
+                                                                    for c in holds[:8]))))
         more = self.query_one("#alert-more", Label)
-        more.update(f"… and {count - 8} more" if count > 8 else "")
+        more.update(plain(f"… and {count - 8} more" if count > 8 else ""))
         more.display = count > 8
 
     @on(Button.Pressed)
@@ -191,9 +193,9 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="police", classes="dialog -danger"):
-            yield Label(f"Hand to the police · {self.pupil_name}", classes="dialog-title", markup=False)
-            yield Label(f"School bag {self.school_seal or '—'}. Check the officer's warrant card before handing "
-                        "the phone over.", classes="dialog-hint", markup=False)
+            yield Label(plain(f"Hand to the police · {self.pupil_name}"), classes="dialog-title", markup=False)
+            yield Label(plain(f"School bag {self.school_seal or '—'}. Check the officer's warrant card before handing "
+                        "the phone over."), classes="dialog-hint", markup=False)
             with Grid(classes="form"):
                 for field_id, label, placeholder in self.FIELDS:
                     yield Label(label)
@@ -204,7 +206,7 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
                 yield Button("Cancel (Esc)", id="police-cancel")
 
     def value(self, field_id: str) -> str:
-        return self.query_one(f"#{field_id}", Input).value
+        return plain_text(self.query_one(f"#{field_id}", Input).value)  # kept as plain text (kiosk/text.py)
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
@@ -301,13 +303,13 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
             self.query_one("#holds").display = False
             self.query_one("#hold-detail").display = False
-            self.query_one("#holds-empty", Static).update("Only the DSL or the head can open the holds.")
+            self.query_one("#holds-empty", Static).update(plain("Only the DSL or the head can open the holds."))
             return
         self.refresh_holds()
 
     def refresh_holds(self) -> None:
         """Read the holds on the desk's worker; the list says reading… until they come."""
-        self.query_one("#holds-empty", Static).update(f"The phones on a safeguarding hold: {READING}")
+        self.query_one("#holds-empty", Static).update(plain(f"The phones on a safeguarding hold: {READING}"))
         self.query_one("#holds-empty").display = not self.holds
         on_the_worker(self, holds_now, then=self.reload, failed=self.not_read)
 
@@ -315,7 +317,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         """A reading failed: said under the list, which keeps what it showed (or says nothing was read)."""
         self.say(error.message, ok=False)
         if not self.holds:
-            self.query_one("#holds-empty", Static).update("The holds could not be read. Press Esc to go back.")
+            self.query_one("#holds-empty", Static).update(plain("The holds could not be read. Press Esc to go back."))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("read_notes", "add_note", "clear_hold", "police"):
@@ -324,12 +326,13 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
 
     def reload(self, holds: tuple[Hold, ...]) -> None:
         self.holds = {h.record.id: h for h in holds}
-        self.query_one("#holds-empty", Static).update("No phone is on a safeguarding hold.")
+        self.query_one("#holds-empty", Static).update(plain("No phone is on a safeguarding hold."))
         table = self.query_one("#holds", DataTable)
         table.clear()
         for hold in self.holds.values():
-            table.add_row(hold.pupil.name, hold.pupil.form, since_text(hold.record.state_changed_at, self.ctx),
-                          hold.record.seal_number or "—", hold.record.reason_category or "—",
+            table.add_row(*plain_cells(hold.pupil.name, hold.pupil.form,
+                                       since_text(hold.record.state_changed_at, self.ctx),
+                                       hold.record.seal_number or "—", hold.record.reason_category or "—"),
                           key=str(hold.record.id))
         table.display = bool(self.holds)
         self.query_one("#holds-empty").display = not self.holds
@@ -349,11 +352,11 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.refresh_bindings()
         if custody_id is None:
             return
-        self.query_one("#hold-facts", Static).update(self.facts(custody_id, None))
+        self.query_one("#hold-facts", Static).update(plain(self.facts(custody_id, None)))
 
         def counted(notes: int) -> None:
             if self.current == custody_id:
-                self.query_one("#hold-facts", Static).update(self.facts(custody_id, notes))
+                self.query_one("#hold-facts", Static).update(plain(self.facts(custody_id, notes)))
 
         on_the_worker(self, partial(dsl_note_count, custody_id=custody_id), then=counted,
                       failed=lambda error: self.say(error.message, ok=False))
@@ -401,7 +404,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.notes_asked += 1
         asked = self.notes_asked
         shown = self.query_one("#hold-notes", Static)
-        shown.update(Text(f"DSL notes: {READING}", style="bold"))
+        shown.update(plain(Text(f"DSL notes: {READING}", style="bold")))
         shown.display = True
         on_the_worker(self, partial(read_dsl_notes, self.ctx, custody_id),
                       then=lambda notes: self.show_notes(custody_id, asked, notes),
@@ -423,7 +426,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         if not notes:
             text.append("\nNo notes yet.")
         shown = self.query_one("#hold-notes", Static)
-        shown.update(text)
+        shown.update(plain(text))
         shown.display = True
 
     def action_add_note(self) -> None:

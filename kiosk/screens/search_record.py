@@ -22,8 +22,10 @@ from kiosk.screens.base import FindingScreen
 from kiosk.screens.desk_card import CODE_AT_END
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
+from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain
 from kiosk.widgets.scan_box import SUBMIT_KEYS
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.worker_jobs import SAVING, BusyButton, on_the_worker, unattended_save
@@ -137,7 +139,7 @@ class SearchRecordScreen(FindingScreen):
         self.query_one("#search-done").display = self.saved
         if known and self.pupil is not None:
             phone = " · with the confiscation just recorded" if self.custody_id else ""
-            self.query_one("#search-pupil", Static).update(pupil_line(self.pupil) + phone)
+            self.query_one("#search-pupil", Static).update(plain(pupil_line(self.pupil) + phone))
         if bindings:
             self.refresh_bindings()
 
@@ -157,9 +159,10 @@ class SearchRecordScreen(FindingScreen):
         self.query_one("#authorised-by", Input).focus()
 
     def value(self, field_id: str) -> str:
+        """What was typed in a box, as it is kept: plain text (kiosk/text.py)."""
         if field_id == "grounds":
-            return self.query_one("#grounds", SentenceBox).text.strip()
-        return self.query_one(f"#{field_id}", Input).value
+            return plain_text(self.query_one("#grounds", SentenceBox).text.strip(), lines=True)
+        return plain_text(self.query_one(f"#{field_id}", Input).value)
 
     def action_save(self) -> None:
         """The search is written on the desk's worker; Save stays disabled until the answer, and SEARCH RECORDED
@@ -202,7 +205,7 @@ class SearchRecordScreen(FindingScreen):
                                 f"{'yes' if parent else 'no'}.")
         if not dsl:
             summary.append(f"\n⚠ {DSL_REMINDER}", style="bold")
-        self.query_one("#search-summary", Static).update(summary)
+        self.query_one("#search-summary", Static).update(plain(summary))
         self.show_step()
 
     @on(Button.Pressed)

@@ -33,6 +33,7 @@ from kiosk.reports.reconciliation import Reconciliation, reconcile
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.wording import when_text
 from kiosk.widgets.message_line import MessageLine
+from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import READING, SAVING, on_the_worker, unattended_save
@@ -131,12 +132,12 @@ class EndOfDayScreen(Screen[None]):
         message = self.query_one("#eod-message", MessageLine)
 
         def not_read(error: DeskError) -> None:
-            self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
+            self.query_one("#eod-heading", Static).update(plain(f"END OF DAY · {long_date(today)}"))
             message.say(error.message)
 
         job = on_the_worker(self, partial(reconcile_today, self.ctx), then=self.read, failed=not_read)
         if not job.done:
-            self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)} · {READING}")
+            self.query_one("#eod-heading", Static).update(plain(f"END OF DAY · {long_date(today)} · {READING}"))
         self.refresh_bindings()
 
     def read(self, rec: Reconciliation) -> None:
@@ -145,7 +146,7 @@ class EndOfDayScreen(Screen[None]):
             self.query_one("#eod-message", MessageLine).clear()  # an earlier reading's failure is over
         self.reconciliation = rec
         self.refresh_bindings()
-        self.query_one("#eod-heading", Static).update(f"END OF DAY · {long_date(today)}")
+        self.query_one("#eod-heading", Static).update(plain(f"END OF DAY · {long_date(today)}"))
         handed_in = sum(line[1] for line in rec.lines)
         back = sum(line[2] for line in rec.lines)
         earlier = sum(1 for s in rec.still_in if left_overnight(s.state) and s.earlier_day)  # not today's close
@@ -158,12 +159,12 @@ class EndOfDayScreen(Screen[None]):
             summary.append(f"⚠ {len(rec.still_in)} phone{'s' * (len(rec.still_in) != 1)} still to go home.", "bold")
         else:
             summary.append("✔ Every phone handed in has gone home.", "bold")
-        self.query_one("#eod-summary", Static).update(summary)
+        self.query_one("#eod-summary", Static).update(plain(summary))
         table = self.query_one("#reconcile", DataTable)
         table.clear()
         for form, handed, returned, still in rec.lines:
-            table.add_row(form, handed, returned, Text(str(still), "bold") if still else 0,
-                          Text(f"⚠ {still} still in", "bold") if still else "✔ all back", key=form)
+            table.add_row(*plain_cells(form, handed, returned, Text(str(still), "bold") if still else 0,
+                                       Text(f"⚠ {still} still in", "bold") if still else "✔ all back"), key=form)
         if rec.lines:
             table.add_row(Text("All", "bold"), Text(f"{handed_in:,}", "bold"), Text(f"{back:,}", "bold"),
                           Text(f"{len(rec.still_in):,}", "bold"), "")
@@ -173,12 +174,12 @@ class EndOfDayScreen(Screen[None]):
         # width on a large screen, all of it at 80 columns: about 76 cells either way).
         for phone in rec.still_in:
             pupil = phone.pupil if len(phone.pupil) <= NAME_WIDTH else phone.pupil[: NAME_WIDTH - 1] + "…"
-            still_table.add_row(phone.form, pupil, phone.slot or "—", when_text(phone.since, self.ctx),
-                                Text(f"⚠ {'overnight' if phone.earlier_day else 'at close'}", "bold")
-                                if left_overnight(phone.state) else "")
+            still_table.add_row(*plain_cells(phone.form, pupil, phone.slot or "—", when_text(phone.since, self.ctx),
+                                             Text(f"⚠ {'overnight' if phone.earlier_day else 'at close'}", "bold")
+                                             if left_overnight(phone.state) else ""))
         still_table.display = bool(rec.still_in)
-        self.query_one("#still-title", Label).update(
-            f"Still in the office ({len(rec.still_in)})" if rec.still_in else "Still in the office: none")
+        self.query_one("#still-title", Label).update(plain(
+            f"Still in the office ({len(rec.still_in)})" if rec.still_in else "Still in the office: none"))
 
     def action_save_pdf(self) -> None:
         if self.reconciliation is None:
@@ -296,14 +297,14 @@ class StocktakeScreen(DeskCardScreen):
         result = self.result
         if result is None:
             expected = f"{self.expected}" if self.expected is not None else READING
-            count.update(Text.assemble(
+            count.update(plain(Text.assemble(
                 "Scanned ", (f"{len(self.codes)}", "bold"), " of the ", (expected, "bold"),
-                " phones the kiosk has in the office."))
+                " phones the kiosk has in the office.")))
             return
         # Finished: the scans split into the expected and the not expected, so the figures add up.
-        count.update(Text.assemble(
+        count.update(plain(Text.assemble(
             "Scanned ", (f"{len(self.codes)}", "bold"), ": ", (f"{len(result.present)}", "bold"), " of the ",
-            (f"{result.expected}", "bold"), " expected, ", (f"{len(result.unexpected)}", "bold"), " not expected."))
+            (f"{result.expected}", "bold"), " expected, ", (f"{len(result.unexpected)}", "bold"), " not expected.")))
 
     # ── scanning ────────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#scan")
@@ -364,8 +365,9 @@ class StocktakeScreen(DeskCardScreen):
         self.codes.add(code)
         table = self.query_one("#scanned", DataTable)
         # Newest at the top, where the eye is after a scan.
-        table.add_row(str(len(self.codes)), grouped(code), seen.pupil.name if seen.pupil else "—",
-                      seen.pupil.form if seen.pupil else "—", says, key=code)
+        # The number stays a str: the table sorts on it as a number.
+        table.add_row(str(len(self.codes)), *plain_cells(grouped(code), seen.pupil.name if seen.pupil else "—",
+                                                         seen.pupil.form if seen.pupil else "—", says), key=code)
         table.sort(self.number_column, key=int, reverse=True)
         table.move_cursor(row=0, animate=False)
         self.show_count()
@@ -410,20 +412,20 @@ class StocktakeScreen(DeskCardScreen):
         headline = self.query_one("#stock-headline", Static)
         if not result.missing and not result.unexpected:
             headline.set_classes("-ok")
-            headline.update(f"✔ ALL PRESENT: {len(result.present)} of {result.expected} phones found, "
-                            "nothing unexpected.")
+            headline.update(plain(f"✔ ALL PRESENT: {len(result.present)} of {result.expected} phones found, "
+                            "nothing unexpected."))
         else:
             headline.set_classes("-refused")
-            headline.update(f"⚠ {len(result.missing)} MISSING · {len(result.unexpected)} UNEXPECTED · "
-                            f"{len(result.present)} of {result.expected} found")
+            headline.update(plain(f"⚠ {len(result.missing)} MISSING · {len(result.unexpected)} UNEXPECTED · "
+                            f"{len(result.present)} of {result.expected} found"))
         self.fill("missing", result.missing, "Missing: the kiosk says these are in the office; nobody scanned them")
         self.fill("unexpected", result.unexpected, "Unexpected: scanned, but not recorded as in the office")
         unreadable = self.query_one("#stock-unreadable", Static)
-        unreadable.update(Text.assemble(
+        unreadable.update(plain(Text.assemble(
             (f"{len(result.unreadable)} scan(s) could not be read: ", "bold") if result.unreadable else "",
             ", ".join(result.unreadable) + "\n" if result.unreadable else "",
             (f"Recorded in the audit log: {self.ctx.who.name}, {when_text(self.ctx.clock.now(), self.ctx)}.",
-             "dim")))
+             "dim"))))
         self.query_one("#stock-result").display = True
         self.show_count()
         self.query_one("#stock-body", VerticalScroll).scroll_home(animate=False)
@@ -436,13 +438,13 @@ class StocktakeScreen(DeskCardScreen):
             pupil = item.pupil.name if item.pupil else "—"
             form = item.pupil.form if item.pupil else "—"
             if which == "missing":
-                table.add_row(grouped(item.code), pupil, form, item.slot or "—",
-                              Text(state_words(item.state, dsl=self.dsl, short=True), "bold"))
+                table.add_row(*plain_cells(grouped(item.code), pupil, form, item.slot or "—",
+                                           Text(state_words(item.state, dsl=self.dsl, short=True), "bold")))
             else:
-                table.add_row(grouped(item.code), pupil, form, Text(self.last_known(item), "bold"))
+                table.add_row(*plain_cells(grouped(item.code), pupil, form, Text(self.last_known(item), "bold")))
         table.display = bool(items)
-        self.query_one(f"#{which}-title", Label).update(f"{title} ({len(items)})" if items else
-                                                        f"{title.split(':')[0]}: none")
+        self.query_one(f"#{which}-title", Label).update(plain(f"{title} ({len(items)})" if items else
+                                                        f"{title.split(':')[0]}: none"))
 
     def last_known(self, item: StockItem) -> str:
         """Where the kiosk last had an unexpected phone: handed back at 15:02, released on Friday…"""

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.markup import escape
+from rich.text import Text
 
 from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import DeskContext, PupilSummary
 from kiosk.formatting import moment, since
+from kiosk.widgets.plain import plain
 
 
 def when_text(at: datetime | None, ctx: DeskContext) -> str:
@@ -33,7 +34,7 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
-def pupil_line(pupil: PupilSummary) -> str:
-    """Name (bold), form, year and MIS id, as Rich markup with the roster's own text escaped."""
+def pupil_line(pupil: PupilSummary) -> Text:
+    """Name (bold), form, year and MIS id: the roster's own words as plain text, never markup."""
     year = f" · Year {pupil.year}" if pupil.year is not None else ""
-    return f"[b]{escape(pupil.name)}[/] · {escape(pupil.form)}{year} · MIS {escape(pupil.mis_id)}"
+    return plain(Text.assemble((pupil.name, "bold"), f" · {pupil.form}{year} · MIS {pupil.mis_id}"))

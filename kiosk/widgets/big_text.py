@@ -13,6 +13,8 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from kiosk.text import plain_text
+
 FONT: dict[str, tuple[str, ...]] = {
     "A": (".#.", "#.#", "###", "#.#", "#.#"),
     "B": ("##.", "#.#", "##.", "#.#", "##."),
@@ -137,5 +139,5 @@ class BigText(Widget):
     def render(self) -> RenderResult:
         scale = self.fitting_scale(self.content_size.width)
         if scale == 0:
-            return Text(self.text, style="bold", no_wrap=True, overflow="ellipsis")
+            return Text(plain_text(self.text), style="bold", no_wrap=True, overflow="ellipsis")
         return Text("\n".join(draw(self.text, scale)), no_wrap=True)

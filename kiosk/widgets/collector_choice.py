@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import RadioButton, RadioSet
 
 from kiosk.custody.queries import CarerOption
+from kiosk.widgets.plain import plain
 
 SOMEONE_ELSE = 0  # carers' ids start at 1
 SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS = "Someone else", ", not on the list (needs the head or the DSL)"
@@ -31,8 +32,8 @@ class CollectorButton(RadioButton):
 
     def __init__(self, who: str, details: Text | str, *, name: str) -> None:
         # The mark goes straight after the name, where a narrow screen does not cut it off.
-        self.who = Text(who, style="bold")
-        self.details = details if isinstance(details, Text) else Text(details)
+        self.who = plain(who, style="bold")  # a carer's name: text, never markup or escape codes
+        self.details = plain(details)
         super().__init__(self.who + self.details, name=name)
 
     @property  # type: ignore[override]

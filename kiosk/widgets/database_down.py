@@ -14,6 +14,7 @@ from textual.widgets import Static
 from kiosk.clock import local
 from kiosk.custody.desk import Health
 from kiosk.formatting import clock_time
+from kiosk.widgets.plain import plain
 
 
 def words(health: Health, tz: ZoneInfo) -> str:
@@ -51,7 +52,7 @@ class DatabaseDown(Static):
             self.display = False
             self.update("")
             return
-        self.update(Text(words(health, tz)))
+        self.update(plain(Text(words(health, tz))))
         self.display = True
 
     @property

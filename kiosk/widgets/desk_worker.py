@@ -48,6 +48,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from kiosk.errors import DeskError, StorageFailed
+from kiosk.text import plain_text
 
 # How long the key that asked waits for its answer (and those ahead of it) before the screen goes back to its keys:
 # a healthy database answers within it, in the same frame; a hung one costs each key no more than this. Every
@@ -172,7 +173,7 @@ class DeskWorker:
             self._give_answer(self._outstanding[0], told)
         for (words, failed), times in told.items():
             # One toast per thing to say, however many scans it was: six identical toasts covered the scan box.
-            self.app.notify(words if times == 1 else f"{words} (× {times})",
+            self.app.notify(plain_text(words if times == 1 else f"{words} (× {times})"),
                             severity="error" if failed else "information", timeout=30, markup=False)
 
     def _give_answer(self, job: Job[Any], told: dict[tuple[str, bool], int]) -> None:

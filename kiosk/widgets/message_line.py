@@ -6,8 +6,9 @@ Hidden while empty, so an unused message line takes no room on an 80×24 screen.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.widgets import Static
+
+from kiosk.widgets.plain import plain
 
 ICONS = {"ok": "✔", "warning": "⚠", "refused": "✖", "waiting": ""}  # waiting: the words say it ("saving…")
 
@@ -50,7 +51,7 @@ class MessageLine(Static):
         self.set_class(severity == "ok", "-ok")
         self.set_class(severity == "waiting", "-waiting")
         icon = ICONS[severity]
-        self.update(Text(f"{icon} {message}" if icon else message))
+        self.update(plain(f"{icon} {message}" if icon else message))  # names, codes, typed words: text
         self.display = bool(message)
 
     def waiting(self, message: str) -> None:

@@ -10,6 +10,7 @@ from textual.app import RenderResult
 from textual.widget import Widget
 
 from kiosk.custody import Severity
+from kiosk.text import plain_text
 from kiosk.widgets.result_banner import ICONS
 
 # How many rows the desk keeps: a morning's queue at the hatch. When it is full, the oldest row that was not
@@ -114,15 +115,15 @@ class RecentList(Widget):
             lines.append(f"{row.at}  ", time_style)
             if isinstance(row, DeskNote):
                 lines.append(f"{DESK_NOTE_ICON} {row.headline:<15}", self.get_component_rich_style("recent-list--note"))
-                lines.append(f" {row.text}")
+                lines.append(f" {plain_text(row.text)}")
                 continue
             lines.append(f"{ICONS[row.severity]} {row.headline:<15}",
                          self.get_component_rich_style(f"recent-list--{row.severity.value}"))
             if row.pupil:
-                lines.append(f" {row.pupil:<24} ")
-                lines.append(row.form, "bold")
+                lines.append(f" {plain_text(row.pupil):<24} ")
+                lines.append(plain_text(row.form), "bold")
                 if row.refused and row.read:
-                    lines.append(f"  {row.read}")
+                    lines.append(f"  {plain_text(row.read)}")
             elif row.read:
-                lines.append(f" {row.read}", "bold")
+                lines.append(f" {plain_text(row.read)}", "bold")
         return lines

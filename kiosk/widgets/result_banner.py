@@ -10,6 +10,7 @@ from textual.widgets import Label, Static
 
 from kiosk.custody import Outcome, Receipt, Severity
 from kiosk.widgets.big_text import BigText, can_draw
+from kiosk.widgets.plain import plain
 
 READY = "Scan a tag or a school ID card, or type a name and press Enter."
 ICONS = {Severity.OK: "✔", Severity.WARNING: "⚠", Severity.REFUSED: "✖"}
@@ -99,17 +100,17 @@ class ResultBanner(Vertical):
         big.text = name if large_name else ""
         big.display = large_name
         pupil = self.query_one("#pupil", Static)
-        pupil.update(f"{result.icon} {result.pupil} · {result.form}" if result.pupil else "")
+        pupil.update(plain(f"{result.icon} {result.pupil} · {result.form}" if result.pupil else ""))
         pupil.display = bool(result.pupil) and not large_name
         self.query_one("#slot", BigText).text = result.slot or ""
         self.query_one("#slot-row").display = bool(result.slot)
         # "Slot 7C-01" under the slot in big letters says nothing new; anything more ("left overnight") does.
         says_only_slot = bool(result.slot) and result.message.strip(". ") == f"Slot {result.slot}"
         message = "" if says_only_slot else result.message
-        self.query_one("#message", Static).update(message)
+        self.query_one("#message", Static).update(plain(message))
         self.query_one("#message").display = bool(message)
         notes = self.query_one("#notes", Static)
-        notes.update("\n".join(f"▶ {note}" for note in result.notes))
+        notes.update(plain("\n".join(f"▶ {note}" for note in result.notes)))
         notes.display = bool(result.notes)
 
     def clear(self) -> None:
@@ -135,7 +136,7 @@ class ResultBanner(Vertical):
         self.query_one("#pupil-big").display = False
         self.query_one("#slot", BigText).text = ""
         self.query_one("#slot-row").display = False
-        self.query_one("#message", Static).update(message)
+        self.query_one("#message", Static).update(plain(message))
         self.query_one("#message").display = True
         self.query_one("#notes", Static).display = False
 

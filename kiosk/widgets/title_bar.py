@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from kiosk.clock import Clock, local
 from kiosk.formatting import clock_time
+from kiosk.widgets.plain import plain
 
 # Every screen passes "Name (role)" with the role as stored ("head_of_year"); people read "head of year".
 _ROLE_AT_END = re.compile(r"\(([a-z_]+)\)$")
@@ -56,7 +57,7 @@ class TitleBar(Widget):
 
     def render(self) -> RenderResult:
         time = clock_time(local(self.clock.now(), self.tz))
-        left = Text.assemble((self.school, "bold"), " · ", self.desk)
+        left = plain(Text.assemble((self.school, "bold"), " · ", self.desk))
         if self.staff:
             left.append(" · ")
             left.append(staff_words(self.staff), "bold")
