@@ -88,9 +88,11 @@ class Env:
         from kiosk.db.waits import COMMAND_WAIT_SECONDS, WRITE_WAIT_SECONDS
         from kiosk.storage import open_for_desk
 
-        # The witness named by these settings (a --config may move the key file, and the witness beside it).
+        # The witness named by these settings (a --config may move the key file, and the witness beside it). The key
+        # file is checked against the database before any command writes (none yet only before `kiosk init`).
+        keyring = self.keyring() if key_file_path(self.settings).exists() else None
         return open_for_desk(self.url, witness=witness_path(self.settings),
-                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS)
+                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS, keyring=keyring)
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))

@@ -34,6 +34,11 @@ class Keyring:
     def audit_key(self) -> bytes:
         return self._derive("audit-chain")
 
+    @property
+    def fingerprint(self) -> str:
+        """What the database records of this key (never the key): a wrong key file is refused before it writes."""
+        return self._derive("fingerprint").hex()
+
 
 def create_key_file(path: Path) -> Keyring:
     """Create a new key file with mode 0600; never overwrite one (that would orphan every PIN and the chain)."""
