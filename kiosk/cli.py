@@ -92,7 +92,8 @@ class Env:
         # file is checked against the database before any command writes (none yet only before `kiosk init`).
         keyring = self.keyring() if key_file_path(self.settings).exists() else None
         return open_for_desk(self.url, witness=witness_path(self.settings),
-                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS, keyring=keyring)
+                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS, keyring=keyring,
+                             desk=self.settings.desk)
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))

@@ -4,10 +4,12 @@ fingerprint (kiosk.keyring.Keyring.fingerprint, never the key) and refuses any o
 A well-formed wrong key (another school's, or this school's cut short) would otherwise be taken: every event written
 with it breaks the chain for good, and every PIN check fails until the account locks. The fingerprint is recorded
 the first time the database is opened with a key: at once when it has no events yet, otherwise only when that key
-verifies the newest event (a database from before fingerprints, opened with its own key).
+seals its first or newest event (a database from before fingerprints, opened with its own key).
 """
 
 from __future__ import annotations
+
+import hmac
 
 from peewee import Database
 
@@ -31,7 +33,7 @@ def check_key(db: Database, keyring: Keyring) -> None:
     database has none yet and the key proves itself. Raises WrongKey before anything is written."""
     recorded = _recorded()
     if recorded is None:
-        if not _verifies_newest_event(keyring.audit_key):
+        if not _proves_itself(keyring.audit_key):
             raise WrongKey(WRONG_KEY)
         with write_transaction(db):
             (Setting.insert(key=FINGERPRINT, value=keyring.fingerprint)
@@ -46,20 +48,26 @@ def _recorded() -> str | None:
     return row.value if row else None
 
 
-def _verifies_newest_event(audit_key: bytes) -> bool:
-    """No events yet, or the newest one's chain value is this key's seal over it and the event before it."""
+def _proves_itself(audit_key: bytes) -> bool:
+    """No events yet, or the key seals the first event or the newest one as they stand. Either will do: a trail
+    edited by hand (which `kiosk audit verify` is run to find) may no longer end in an event the key sealed, but
+    another school's key, or this one cut short, seals neither."""
     newest = Event.select().order_by(Event.seq.desc()).first()
     if newest is None:
         return True
-    if newest.seq == 1:
+    first = Event.select().order_by(Event.seq).first()
+    return _sealed_by(audit_key, first) or _sealed_by(audit_key, newest)
+
+
+def _sealed_by(audit_key: bytes, event: Event) -> bool:
+    if event.seq == 1:
         prev_chain = GENESIS
     else:
-        before = Event.select(Event.chain).where(Event.seq == newest.seq - 1).tuples().first()
+        before = Event.select(Event.chain).where(Event.seq == event.seq - 1).tuples().first()
         if before is None:
             return False
         prev_chain = before[0]
-    expected = seal(audit_key, prev_chain, seq=newest.seq, at=newest.at, desk=newest.desk, staff_id=newest.staff_id,
-                    action=newest.action, pupil_id=newest.pupil_id, tag_id=newest.tag_id,
-                    custody_id=newest.custody_id, custody_state=newest.custody_state,
-                    payload_hash=newest.payload_hash)
-    return expected == newest.chain
+    expected = seal(audit_key, prev_chain, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
+                    action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
+                    custody_state=event.custody_state, payload_hash=event.payload_hash, row_seals=event.row_seals)
+    return hmac.compare_digest(expected, event.chain)

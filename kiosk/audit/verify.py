@@ -12,6 +12,7 @@ from peewee import DatabaseProxy, PostgresqlDatabase
 
 from kiosk.audit import witness as witnesses
 from kiosk.audit.chain import GENESIS, payload_digest, seal
+from kiosk.audit.sealed_rows import RowLedger, check_rows
 from kiosk.db.models import AuditHead, Custody, Event, slot_label
 
 CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
@@ -21,6 +22,8 @@ CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
 class VerifyReport:
     events_checked: int = 0
     custody_checked: int = 0
+    rows_checked: int = 0  # sealed rows (staff, pupils, carers, tags, custody, exceptions, searches, DSL notes)
+    rows_note: str | None = None  # e.g. the rows are not sealed yet (a database no desk has opened since v4)
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
     witness: str | None = None  # what the witness file showed, in a sentence (None: none was checked)
@@ -55,6 +58,7 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
     prev_chain, expected_seq = GENESIS, 1
     last_state: dict[int, tuple[int, str | None]] = {}
     sealed: dict[int, dict[str, Any]] = {}  # per custody, what its events say the row must hold
+    ledger = RowLedger()  # the newest seal each sealed row's events recorded
     query = Event.select().order_by(Event.seq)
     for event in query.iterator():
         report.events_checked += 1
@@ -67,10 +71,11 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
         expected_chain = seal(
             key, prev_chain, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
             action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
-            custody_state=event.custody_state, payload_hash=event.payload_hash,
+            custody_state=event.custody_state, payload_hash=event.payload_hash, row_seals=event.row_seals,
         )
         if expected_chain != event.chain:
             report.fail(f"event {event.seq}: chain does not match (edited, inserted or re-signed)", event.seq)
+        ledger.saw(event)
         if event.custody_id is not None:
             last_state[event.custody_id] = (event.seq, event.custody_state)
             _remember(sealed.setdefault(event.custody_id, {}), event)
@@ -102,6 +107,11 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
             report.fail(f"custody {custody.id}: {problem}")
     for custody_id, (seq, _state) in sorted(last_state.items()):
         report.fail(f"event {seq} refers to custody {custody_id}, which is missing")
+    rows = check_rows(key, ledger)
+    report.rows_checked = rows.checked
+    for problem in rows.problems:
+        report.fail(problem)
+    report.rows_note = rows.note
     return report
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from peewee import Database
 
 from kiosk.audit.keycheck import check_key
+from kiosk.audit.rows import seal_existing
 from kiosk.audit.witness import attach
+from kiosk.clock import Clock
 from kiosk.config import default_witness_path
 from kiosk.db.connection import open_database
 from kiosk.keyring import Keyring
@@ -23,7 +25,8 @@ THIS_DESKS_WITNESS = _ThisDesk.WITNESS
 
 
 def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS,
-                  wait_seconds: float | None = None, keyring: Keyring | None = None) -> Database:
+                  wait_seconds: float | None = None, keyring: Keyring | None = None,
+                  desk: str | None = None) -> Database:
     """`kiosk.db.open_database`, then give the database its witness file (None: none), to which each committed
     write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database.
     `keyring`: the school's key, checked against the fingerprint the database records before anything is written
@@ -31,5 +34,7 @@ def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _Thi
     db = open_database(url, migrate=migrate, wait_seconds=wait_seconds)
     if keyring is not None:
         check_key(db, keyring)
+        # A database from before row seals has its rows sealed now, once, with the key just checked.
+        seal_existing(db, audit_key=keyring.audit_key, at=Clock().now(), desk=desk or "kiosk")
     attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness)
     return db
