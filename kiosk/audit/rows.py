@@ -90,8 +90,9 @@ def reseal(audit_key: bytes, model: type[Model], row_id: int) -> str:
     return token(model, row_id, seal)
 
 
-def reseal_many(audit_key: bytes, model: type[Model], ids: Iterable[int]) -> list[str]:
-    """`reseal` for many rows of one table (a roster import, a purge)."""
+def reseal_many(audit_key: bytes, model: type[Model], ids: Iterable[int], *, changed_only: bool = False) -> list[str]:
+    """`reseal` for many rows of one table (a roster import, a purge). `changed_only`: tokens only for rows whose
+    seal changed (a roster import refreshing pupils the MIS still has as they were)."""
     tokens = []
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), 500):
@@ -99,6 +100,8 @@ def reseal_many(audit_key: bytes, model: type[Model], ids: Iterable[int]) -> lis
             seal = seal_of(audit_key, row)
             if row.seal != seal:
                 model.update(seal=seal).where(model.id == row.id).execute()
+            elif changed_only:
+                continue
             tokens.append(token(model, row.id, seal))
     return tokens
 

@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 from peewee import Model
 
 from kiosk.audit import rows as sealing
-from kiosk.db.models import Event, Pupil, Staff
-
-# The tables whose every write is sealed and recorded (the rest follow as their write paths are sealed).
-CHECKED = [Staff]
+from kiosk.db.models import SEALED_MODELS, Event, Pupil, Staff
 
 WORDS = {"staff": "staff record", "pupil": "pupil", "carer": "carer", "tag": "tag", "custody": "custody record",
          "phone_exception": "exception", "search": "search record", "dsl_note": "DSL note"}
@@ -68,7 +65,7 @@ def check_rows(audit_key: bytes, ledger: RowLedger) -> RowsChecked:
                       "kiosk, any command, to seal them")
         return found
     admission = dict(Pupil.select(Pupil.id, Pupil.mis_id).tuples())
-    for model in CHECKED:
+    for model in SEALED_MODELS:
         table = model._meta.table_name
         present: set[int] = set()
         bulk = ledger.bulk.get(table)
@@ -80,7 +77,7 @@ def check_rows(audit_key: bytes, ledger: RowLedger) -> RowsChecked:
             recorded = ledger.latest.get((table, row.id))
             sealed_ok = row.seal is not None and hmac.compare_digest(row.seal, content)
             if not sealed_ok:
-                if recorded is None and not (bulk and row.id <= bulk[0]):
+                if row.seal is None and recorded is None and not (bulk and row.id <= bulk[0]):
                     found.problems.append(f"{what} was added outside the kiosk (no kiosk action wrote it)")
                 else:
                     found.problems.append(f"{what} was changed outside the kiosk (it no longer matches its seal)")

@@ -13,7 +13,7 @@ from peewee import DatabaseProxy, PostgresqlDatabase
 from kiosk.audit import witness as witnesses
 from kiosk.audit.chain import GENESIS, payload_digest, seal
 from kiosk.audit.sealed_rows import RowLedger, check_rows
-from kiosk.db.models import AuditHead, Custody, Event, slot_label
+from kiosk.db.models import AuditHead, Custody, Event, Pupil, slot_label
 
 CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
 
@@ -59,6 +59,8 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
     last_state: dict[int, tuple[int, str | None]] = {}
     sealed: dict[int, dict[str, Any]] = {}  # per custody, what its events say the row must hold
     ledger = RowLedger()  # the newest seal each sealed row's events recorded
+    erased: list[tuple[int, str, int | None, int | None]] = []  # events whose payload is gone
+    last_purge = 0
     query = Event.select().order_by(Event.seq)
     for event in query.iterator():
         report.events_checked += 1
@@ -76,6 +78,10 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
         if expected_chain != event.chain:
             report.fail(f"event {event.seq}: chain does not match (edited, inserted or re-signed)", event.seq)
         ledger.saw(event)
+        if event.payload_json is None:
+            erased.append((event.seq, event.action, event.custody_id, event.pupil_id))
+        elif event.action == "PURGED":
+            last_purge = event.seq
         if event.custody_id is not None:
             last_state[event.custody_id] = (event.seq, event.custody_state)
             _remember(sealed.setdefault(event.custody_id, {}), event)
@@ -107,6 +113,8 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
             report.fail(f"custody {custody.id}: {problem}")
     for custody_id, (seq, _state) in sorted(last_state.items()):
         report.fail(f"event {seq} refers to custody {custody_id}, which is missing")
+    for problem in _erased_outside_retention(erased, last_purge):
+        report.fail(problem)
     rows = check_rows(key, ledger)
     report.rows_checked = rows.checked
     for problem in rows.problems:
@@ -163,6 +171,23 @@ def _differences(custody: Custody, facts: dict[str, Any]) -> list[str]:
     if "handed_to" in facts and custody.handed_to is not None and custody.handed_to != facts["handed_to"]:
         found.append(f"handed to {custody.handed_to!r} but its events say {facts['handed_to']!r}")
     return found
+
+
+def _erased_outside_retention(erased: list[tuple[int, str, int | None, int | None]], last_purge: int) -> list[str]:
+    """A payload may be gone only by a purge (kiosk/privacy/retention.py) after it: the event of a purged record
+    (its custody row says so, under its seal) or of a removed leaver, or a sign-in or search event past its time."""
+    if not erased:
+        return []
+    purged = {custody_id for (custody_id,) in Custody.select(Custody.id)
+              .where(Custody.details_json.contains('"purged_at"')).tuples()}
+    removed = {pupil_id for (pupil_id,) in Pupil.select(Pupil.id).where(Pupil.mis_id.startswith("removed-")).tuples()}
+    problems = []
+    for seq, action, custody_id, pupil_id in erased:
+        covered = seq < last_purge and (custody_id is None or custody_id in purged or pupil_id in removed)
+        if not covered:
+            problems.append(f"event {seq} ({action}): its details were erased outside retention (no purge "
+                            "removed them)")
+    return problems
 
 
 # ---- the witness outside the database -----------------------------------------------------------------------
