@@ -61,6 +61,11 @@ class RowsChecked:
 def check_rows(audit_key: bytes, ledger: RowLedger) -> RowsChecked:
     found = RowsChecked()
     if not ledger.started:
+        if any(model.select().where(model.seal.is_null(False)).exists() for model in SEALED_MODELS):
+            # Fail closed: the kiosk sealed these rows, so events recorded their seals; none is left.
+            found.problems.append("the records carry the kiosk's seals but no event in the trail recorded any: "
+                                  "the audit trail was emptied or replaced outside the kiosk")
+            return found
         found.note = ("the records are not sealed yet (a database from before row seals): open it once with the "
                       "kiosk, any command, to seal them")
         return found

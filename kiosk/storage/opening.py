@@ -9,7 +9,7 @@ from peewee import Database
 
 from kiosk.audit.keycheck import check_key
 from kiosk.audit.rows import seal_existing
-from kiosk.audit.witness import attach
+from kiosk.audit.witness import attach, school_mark
 from kiosk.clock import Clock
 from kiosk.config import default_witness_path
 from kiosk.db.connection import open_database
@@ -36,5 +36,7 @@ def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _Thi
         check_key(db, keyring)
         # A database from before row seals has its rows sealed now, once, with the key just checked.
         seal_existing(db, audit_key=keyring.audit_key, at=Clock().now(), desk=desk or "kiosk")
-    attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness)
+    # The witness names the school by its key, not by anything the database holds (kiosk/audit/witness.py).
+    attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness,
+           school=school_mark(keyring.audit_key) if keyring is not None else None)
     return db
