@@ -290,7 +290,8 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     elif args.witness:
         witness = _witness_files(args.witness)
     else:
-        witness = [witness_path(env.settings)]
+        own = witness_path(env.settings)  # None: switched off in the settings
+        witness = [own] if own is not None else []
     notes = []  # said after the verdict, which stays the first line
     if not args.witness and witness:
         if witness[0].is_file():

@@ -34,9 +34,10 @@ from peewee import (
 
 from kiosk.clock import to_db
 from kiosk.db.models import SEALED_MODELS, Event
+from kiosk.db.rows import tuples
 
 REMOVED = "-"  # a token's seal when the kiosk removed the row (purge, a roster import's carers)
-BY_TABLE: dict[str, type[Model]] = {model._meta.table_name: model for model in SEALED_MODELS}
+BY_TABLE: dict[str, Any] = {model._meta.table_name: model for model in SEALED_MODELS}
 # Columns no decision rests on, left out of the seal so writing them needs no event: when a label was printed.
 _UNSEALED = {"tag": frozenset({"label_printed_at"})}
 
@@ -47,14 +48,19 @@ def row_key(audit_key: bytes) -> bytes:
 
 
 @functools.cache
-def sealed_fields(model: type[Model]) -> tuple[Field, ...]:
+def _fields_of(model: Any) -> tuple[Field, ...]:
     """The columns a row's seal covers: all but its id, its seal, and the few in _UNSEALED."""
     skip = {"id", "seal"} | _UNSEALED.get(model._meta.table_name, frozenset())
     return tuple(sorted((f for f in model._meta.sorted_fields if f.column_name not in skip),
                         key=lambda f: f.column_name))
 
 
-def seal_values(audit_key: bytes, model: type[Model], row_id: int, values: Mapping[str, Any]) -> str:
+def sealed_fields(model: Any) -> tuple[Field, ...]:
+    """The columns a row's seal covers: all but its id, its seal, and the few in _UNSEALED."""
+    return _fields_of(model)
+
+
+def seal_values(audit_key: bytes, model: Any, row_id: int, values: Mapping[str, Any]) -> str:
     """The seal of row `row_id` of `model` holding `values` (by column name; a column missing is NULL). The values
     may be as the kiosk writes them or as either database hands them back: they are put in one form first."""
     parts = [model._meta.table_name, str(int(row_id))]
@@ -63,24 +69,24 @@ def seal_values(audit_key: bytes, model: type[Model], row_id: int, values: Mappi
     return hmac.new(row_key(audit_key), "\x1e".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def seal_of(audit_key: bytes, row: Model) -> str:
+def seal_of(audit_key: bytes, row: Any) -> str:
     """The seal a model instance's content should carry."""
     values = {field.column_name: row.__data__.get(field.name) for field in sealed_fields(type(row))}
     return seal_values(audit_key, type(row), row.id, values)
 
 
-def verifies(audit_key: bytes, row: Model) -> bool:
+def verifies(audit_key: bytes, row: Any) -> bool:
     """Whether the row still holds what the kiosk sealed."""
     stored = getattr(row, "seal", None)
     return stored is not None and hmac.compare_digest(stored, seal_of(audit_key, row))
 
 
-def token(model: type[Model], row_id: int, seal: str) -> str:
+def token(model: Any, row_id: int, seal: str) -> str:
     """What an event records of one row it wrote: `table:id:seal`."""
     return f"{model._meta.table_name}:{int(row_id)}:{seal}"
 
 
-def reseal(audit_key: bytes, model: type[Model], row_id: int) -> str:
+def reseal(audit_key: bytes, model: Any, row_id: int) -> str:
     """Seal row `row_id` as it is now stored (inside the write transaction that changed it); returns its token for
     the event that records the change. Read back from the database, so what is sealed is what is stored (a note
     kept as ciphertext is sealed as ciphertext)."""
@@ -90,13 +96,14 @@ def reseal(audit_key: bytes, model: type[Model], row_id: int) -> str:
     return token(model, row_id, seal)
 
 
-def reseal_many(audit_key: bytes, model: type[Model], ids: Iterable[int], *, changed_only: bool = False) -> list[str]:
+def reseal_many(audit_key: bytes, model: Any, ids: Iterable[int], *, changed_only: bool = False) -> list[str]:
     """`reseal` for many rows of one table (a roster import, a purge). `changed_only`: tokens only for rows whose
     seal changed (a roster import refreshing pupils the MIS still has as they were)."""
     tokens = []
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), 500):
-        for row in model.select().where(model.id.in_(wanted[start:start + 500])):
+        rows: Any = model.select().where(model.id.in_(wanted[start:start + 500]))
+        for row in rows:
             seal = seal_of(audit_key, row)
             if row.seal != seal:
                 model.update(seal=seal).where(model.id == row.id).execute()
@@ -106,7 +113,7 @@ def reseal_many(audit_key: bytes, model: type[Model], ids: Iterable[int], *, cha
     return tokens
 
 
-def removed(model: type[Model], ids: Iterable[int]) -> list[str]:
+def removed(model: Any, ids: Iterable[int]) -> list[str]:
     """The tokens of rows the kiosk removed (verify then expects them gone)."""
     return [token(model, row_id, REMOVED) for row_id in sorted(set(ids))]
 
@@ -150,7 +157,7 @@ def _canonical(field: Field, value: Any) -> str:
     return str(value)
 
 
-def values_from_row(model: type[Model], columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+def values_from_row(model: Any, columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
     """A raw row (as a cursor gives it) by column name, for seal_values."""
     return dict(zip(columns, row, strict=True))
 
@@ -163,14 +170,15 @@ def seal_existing(db: Database, *, audit_key: bytes, at: datetime, desk: str) ->
     from kiosk.audit.log import append_event
     from kiosk.db.connection import write_transaction
 
-    if _sealing_started() or not any(m.select().where(m.seal.is_null()).exists() for m in SEALED_MODELS):
+    models: list[Any] = list(SEALED_MODELS)
+    if _sealing_started() or not any(m.select().where(m.seal.is_null()).exists() for m in models):
         return 0
     with write_transaction(db):
         if _sealing_started():  # another desk sealed them a moment ago
             return 0
         tokens, counts = [], {}
-        for model in SEALED_MODELS:
-            ids = [row_id for (row_id,) in model.select(model.id).tuples()]
+        for model in models:
+            ids = [row_id for (row_id,) in tuples(model.select(model.id))]
             reseal_many(audit_key, model, ids)
             counts[model._meta.table_name] = len(ids)
             tokens.append(f"{model._meta.table_name}:*:{max(ids, default=0)}:{len(ids)}")
@@ -179,4 +187,4 @@ def seal_existing(db: Database, *, audit_key: bytes, at: datetime, desk: str) ->
 
 
 def _sealing_started() -> bool:
-    return Event.select(Event.seq).where(Event.row_seals.is_null(False)).exists()
+    return bool(Event.select(Event.seq).where(Event.row_seals.is_null(False)).exists())

@@ -13,11 +13,13 @@ import hmac
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-
-from peewee import Model
+from typing import Any
 
 from kiosk.audit import rows as sealing
 from kiosk.db.models import SEALED_MODELS, Event, Pupil, Staff
+from kiosk.db.rows import tuples
+
+MODELS: list[Any] = list(SEALED_MODELS)  # peewee models, typed loosely: each has id and seal
 
 WORDS = {"staff": "staff record", "pupil": "pupil", "carer": "carer", "tag": "tag", "custody": "custody record",
          "phone_exception": "exception", "search": "search record", "dsl_note": "DSL note"}
@@ -61,7 +63,7 @@ class RowsChecked:
 def check_rows(audit_key: bytes, ledger: RowLedger) -> RowsChecked:
     found = RowsChecked()
     if not ledger.started:
-        if any(model.select().where(model.seal.is_null(False)).exists() for model in SEALED_MODELS):
+        if any(model.select().where(model.seal.is_null(False)).exists() for model in MODELS):
             # Fail closed: the kiosk sealed these rows, so events recorded their seals; none is left.
             found.problems.append("the records carry the kiosk's seals but no event in the trail recorded any: "
                                   "the audit trail was emptied or replaced outside the kiosk")
@@ -69,8 +71,8 @@ def check_rows(audit_key: bytes, ledger: RowLedger) -> RowsChecked:
         found.note = ("the records are not sealed yet (a database from before row seals): open it once with the "
                       "kiosk, any command, to seal them")
         return found
-    admission = dict(Pupil.select(Pupil.id, Pupil.mis_id).tuples())
-    for model in SEALED_MODELS:
+    admission: dict[int, str] = dict(tuples(Pupil.select(Pupil.id, Pupil.mis_id)))
+    for model in MODELS:
         table = model._meta.table_name
         present: set[int] = set()
         bulk = ledger.bulk.get(table)
@@ -126,14 +128,14 @@ def _staff_replayed(ledger: RowLedger) -> list[str]:
     return problems
 
 
-def describe(row: Model, admission: dict[int, str]) -> str:
+def describe(row: Any, admission: dict[int, str]) -> str:
     """A row in the school's words: "carer 12 (for pupil 1003)"."""
     table = row._meta.table_name
     if table == "staff":
         return f"staff record {row.initials} ({row.name})"
     if table == "pupil":
         return f"pupil {row.mis_id}"
-    pupil = admission.get(getattr(row, "pupil_id", None), "?")
+    pupil = admission.get(getattr(row, "pupil_id", 0), "?")
     if table == "tag":
         return f"tag {row.code} (pupil {pupil})"
     if table in ("carer", "phone_exception"):

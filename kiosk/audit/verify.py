@@ -16,6 +16,7 @@ from kiosk.audit import witness as witnesses
 from kiosk.audit.chain import GENESIS, payload_digest, seal
 from kiosk.audit.sealed_rows import RowLedger, check_rows
 from kiosk.db.models import AuditHead, Custody, Event, Pupil, slot_label
+from kiosk.db.rows import tuples
 
 CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
 
@@ -184,9 +185,9 @@ def _erased_outside_retention(erased: list[tuple[int, str, int | None, int | Non
     (its custody row says so, under its seal) or of a removed leaver, or a sign-in or search event past its time."""
     if not erased:
         return []
-    purged = {custody_id for (custody_id,) in Custody.select(Custody.id)
-              .where(Custody.details_json.contains('"purged_at"')).tuples()}
-    removed = {pupil_id for (pupil_id,) in Pupil.select(Pupil.id).where(Pupil.mis_id.startswith("removed-")).tuples()}
+    purged = {custody_id for (custody_id,) in tuples(Custody.select(Custody.id)
+                                                     .where(Custody.details_json.contains('"purged_at"')))}
+    removed = {pupil_id for (pupil_id,) in tuples(Pupil.select(Pupil.id).where(Pupil.mis_id.startswith("removed-")))}
     problems = []
     for seq, action, custody_id, pupil_id in erased:
         covered = seq < last_purge and (custody_id is None or custody_id in purged or pupil_id in removed)
@@ -216,7 +217,9 @@ class _Witnessed:
         first = Event.select(Event.chain).where(Event.seq == 1).tuples().first() if files else None
         if first is not None:
             histories.add(witnesses.history_of(first[0]))  # lines written before school marks
-        lines, others, wanted = {}, {}, {}
+        lines: dict[Path, dict[int, str]] = {}
+        others: dict[Path, int] = {}
+        wanted: dict[int, list[tuple[str, Path]]] = {}
         for path in files:
             lines[path], others[path] = witnesses.lines_of(path, histories)
             for seq, chain in lines[path].items():

@@ -21,6 +21,7 @@ from kiosk.custody.errors import DeskError
 from kiosk.custody.states import Kind
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, Pupil, Search, Tag, database_proxy
+from kiosk.db.rows import tuples
 
 SIGN_IN_ACTIONS = ("SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "PIN_CONFIRMED", "PIN_CONFIRM_FAILED",
                    "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED")
@@ -91,8 +92,8 @@ def purge(ctx: DeskContext, *, dry_run: bool) -> PurgeReport:
             Custody.update(handed_to=None, condition=None, reason=None, location=None, confiscated_by_name=None,
                            seal_number=None, details_json=stamp).where(Custody.id.in_(chunk)).execute()
             sealed += sealing.reseal_many(key, Custody, chunk)
-            sealed += sealing.removed(DslNote, [n for (n,) in DslNote.select(DslNote.id)
-                                                .where(DslNote.custody.in_(chunk)).tuples()])
+            sealed += sealing.removed(DslNote, [n for (n,) in tuples(DslNote.select(DslNote.id)
+                                                                     .where(DslNote.custody.in_(chunk)))])
             DslNote.delete().where(DslNote.custody.in_(chunk)).execute()
         for chunk in _chunks([s.id for s in searches]):
             Search.update(grounds=ERASED, found=ERASED, searched_by_name=ERASED, authorised_by_name=ERASED
@@ -103,12 +104,12 @@ def purge(ctx: DeskContext, *, dry_run: bool) -> PurgeReport:
                                                   & (Event.at < cut["confiscation"])).execute()
         Event.update(payload_json=None).where(Event.seq.in_(sign_in_events)).execute()
         for chunk in _chunks([p.id for p in leavers]):
-            sealed += sealing.removed(Carer, [c for (c,) in Carer.select(Carer.id).where(Carer.pupil.in_(chunk))
-                                              .tuples()])
+            sealed += sealing.removed(Carer, [c for (c,) in tuples(Carer.select(Carer.id)
+                                                                   .where(Carer.pupil.in_(chunk)))])
             Carer.delete().where(Carer.pupil.in_(chunk)).execute()
             Tag.update(status="retired", device=None).where(Tag.pupil.in_(chunk)).execute()
-            sealed += sealing.reseal_many(key, Tag, [t for (t,) in Tag.select(Tag.id).where(Tag.pupil.in_(chunk))
-                                                     .tuples()])
+            sealed += sealing.reseal_many(key, Tag, [t for (t,) in tuples(Tag.select(Tag.id)
+                                                                          .where(Tag.pupil.in_(chunk)))])
             for pid in chunk:
                 Pupil.update(legal_forename="Removed", legal_surname=f"pupil {pid}", preferred_forename=None,
                              preferred_surname=None, upn=None, mis_id=f"removed-{pid}", search_name="").where(

@@ -70,8 +70,8 @@ def import_roster(
                                       audit_key=audit_key)
         untagged = sorted(pupil_ids[key] for key in plan.untagged)
         tags_created = create_tags(untagged, created_at=to_db(now))
-        new_tags = [tag_id for (tag_id,) in Tag.select(Tag.id).where(Tag.pupil.in_(untagged) & Tag.seal.is_null())
-                    .tuples()] if untagged else []
+        new_tags = [tag_id for (tag_id,) in tuples(Tag.select(Tag.id).where(Tag.pupil.in_(untagged)
+                                                                             & Tag.seal.is_null()))] if untagged else []
         sealed += sealing.reseal_many(audit_key, Tag, new_tags)
         report = _report(roster, carers, skipped, plan, dry_run=False, tags_created=tags_created)
         append_event(key=audit_key, at=now, desk=desk, staff=staff_id, action="ROSTER_IMPORTED",
@@ -139,7 +139,7 @@ def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str,
     the carers removed and added, for the import's event."""
     sealed: list[str] = []
     for pupils in chunked(on_roll, MAX_PARAMETERS):
-        gone = [carer_id for (carer_id,) in Carer.select(Carer.id).where(Carer.pupil.in_(pupils)).tuples()]
+        gone = [carer_id for (carer_id,) in tuples(Carer.select(Carer.id).where(Carer.pupil.in_(pupils)))]
         sealed += sealing.removed(Carer, gone)
         Carer.delete().where(Carer.pupil.in_(pupils)).execute()
     rows: list[dict[str, Any]] = [
@@ -152,7 +152,7 @@ def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str,
         Carer.insert_many(batch).execute()
     added = []
     for pupils in chunked(on_roll, MAX_PARAMETERS):
-        added += [carer_id for (carer_id,) in Carer.select(Carer.id).where(Carer.pupil.in_(pupils)).tuples()]
+        added += [carer_id for (carer_id,) in tuples(Carer.select(Carer.id).where(Carer.pupil.in_(pupils)))]
     return sealed + sealing.reseal_many(audit_key, Carer, added)
 
 
