@@ -146,7 +146,8 @@ def verify_tail(key: bytes, after_seq: int) -> list[str]:
             problems.append(f"event {event.seq}: payload hash")
         chain = seal(key, prev, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
                      action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
-                     custody_state=event.custody_state, payload_hash=event.payload_hash)
+                     custody_state=event.custody_state, payload_hash=event.payload_hash,
+                     row_seals=event.row_seals)
         if chain != event.chain:
             problems.append(f"event {event.seq}: chain does not match")
         if event.custody_id is not None:
@@ -441,7 +442,12 @@ def _terminal(run: Run, tm, read_pid, draw) -> list[Figure]:
     tm.send(sess, "DM", "Enter")
     tm.wait_for(sess, "PIN for DM")
     t0 = time.perf_counter()
-    tm.send(sess, run.pin("DM"), "Enter")
+    # Typed as a person types (tens of ms between keys): sent in one go, the digits arrive as fast as a scanner's and
+    # the desk rightly takes them for a scanned card (issue 14: a scan always wins), refused at the PIN.
+    for digit in run.pin("DM"):
+        tm.send(sess, digit)
+        time.sleep(0.08)
+    tm.send(sess, "Enter")
     seen, screen = tm.wait_for(sess, lambda text: "in office" in text and all(line in text for line in draw("HAND IN")))
     sign_in_s = seen - t0
     start_count = int(re.search(r"in office ([\d,]+)", screen).group(1).replace(",", ""))
