@@ -133,7 +133,10 @@ def run_hung_desk(tm: Any, session: str, command: list[str], env: dict[str, str 
     tm.wait_for(session, "Your initials", timeout=60)
     tm.send(session, "DM", "Enter")
     tm.wait_for(session, "PIN for DM")
-    tm.send(session, pin, "Enter")
+    for digit in pin:  # typed as a person types: sent in one go, the desk takes the digits for a scanned card
+        tm.send(session, digit)
+        time.sleep(0.08)
+    tm.send(session, "Enter")
     tm.wait_for(session, lambda text: "in office" in text and all(line in text for line in draw("HAND IN")),
                 timeout=30)
     # One hand-in while all is well: the desk's worker has its own connection from here on (on PostgreSQL, one
