@@ -264,3 +264,31 @@ def test_a_database_from_before_row_seals_is_sealed_once_and_later_edits_are_cau
     problems = verify(keyring.audit_key).problems
     assert any(f"pupil {first.mis_id} was changed outside the kiosk" in p for p in problems), problems
     assert any("1 tag record(s) sealed at event" in p and "deleted outside the kiosk" in p for p in problems), problems
+
+
+def test_a_version_3_database_is_sealed_at_its_first_keyed_open_and_edits_after_are_named(tmp_path):
+    """tests/data/kiosk-v3.db was written by the kiosk before row seals (schema 3): a school year with a released
+    confiscation, a search, a police case with its DSL note, an exception. Opened by a desk with its key it migrates,
+    its rows are sealed once (ROWS_SEALED), it verifies, and an edit made afterwards is named."""
+    from kiosk.db import DslNote, Event, Search
+    from kiosk.db.migrations import LATEST, current_version
+    from kiosk.keyring import load_key_file
+    from kiosk.storage import open_for_desk
+    from tests.test_migrations import old_copy
+
+    path, key_path = old_copy(tmp_path, 3)
+    keyring = load_key_file(key_path)
+    db = open_for_desk(str(path), witness=None, keyring=keyring, desk="Reception 1")
+    assert current_version(db) == LATEST
+    assert Event.select().where(Event.action == "ROWS_SEALED").count() == 1
+    report = verify(keyring.audit_key)
+    assert report.ok, report.problems
+    assert report.rows_checked > 30
+    note, search = DslNote.select().first(), Search.select().first()
+    _attack_sql(str(path), "UPDATE dsl_note SET text = 'no concern' WHERE id = ?", note.id)
+    _attack_sql(str(path), "UPDATE search SET dsl_informed = 0 WHERE id = ?", search.id)
+    _attack_sql(str(path), "UPDATE staff SET role = 'dsl' WHERE initials = 'TE'")
+    problems = verify(keyring.audit_key).problems
+    assert any(f"DSL note {note.id} " in p and "changed outside the kiosk" in p for p in problems), problems
+    assert any(f"search record {search.id} " in p and "changed outside the kiosk" in p for p in problems)
+    assert any("staff record TE (Tom Ellis) was changed outside the kiosk" in p for p in problems)
