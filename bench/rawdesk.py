@@ -16,19 +16,28 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
-from kiosk.audit import log
+from kiosk.audit import log, rows
 from kiosk.audit.chain import canonical_json, payload_digest, seal
 from kiosk.audit.witness import history_of
 from kiosk.custody import daily, exceptions, slots, transitions
 from kiosk.db.connection import SQLITE_PRAGMAS
-from kiosk.db.models import slot_label
+from kiosk.db.models import Custody, slot_label
 
 # What kiosk/custody/transitions.py runs for a hand-in and a hand-back: its statements, its column order.
 _HAND_IN = transitions.insert_statement(("tag_id", "pupil_id", "state", "state_changed_at", "opened_at", "opened_by_id",
                                          "opened_desk", "kind", "slot_box", "slot_position", "dsl_flag",
                                          "exam_incident"))
 _HAND_BACK = transitions.update_statement(("state", "closed_at", "closed_by_id", "closed_desk", "handed_to",
-                                           "state_changed_at"))
+                                           "state_changed_at"), sqlite3.sqlite_version_info >= (3, 35))
+_HAND_IN_COLUMNS = ("tag_id", "pupil_id", "state", "state_changed_at", "opened_at", "opened_by_id", "opened_desk",
+                    "kind", "slot_box", "slot_position", "dsl_flag", "exam_incident")
+
+
+def _seal_custody(conn: sqlite3.Connection, key: bytes, custody_id: int, values: dict) -> str:
+    """The custody row's seal, written as transitions.py writes it (kiosk/audit/rows.py): one more statement."""
+    sealed = rows.seal_values(key, Custody, custody_id, values)
+    conn.execute(transitions._WRITE_SEAL, (sealed, custody_id))
+    return rows.token(Custody, custody_id, sealed)
 
 
 class Connection(sqlite3.Connection):
@@ -60,15 +69,15 @@ def _commit(conn: Connection) -> None:
 
 
 def _append_event(conn: sqlite3.Connection, key: bytes, *, at: datetime, desk: str, staff_id: int, action: str,
-                  pupil_id: int, tag_id: int, custody_id: int, state: str, payload: dict) -> None:
+                  pupil_id: int, tag_id: int, custody_id: int, state: str, payload: dict, sealed: str) -> None:
     seq, prev = conn.execute(log._READ_HEAD).fetchone()
     seq += 1
     body = canonical_json(payload)
     digest = payload_digest(body)
     chain = seal(key, prev, seq=seq, at=at, desk=desk, staff_id=staff_id, action=action, pupil_id=pupil_id,
-                 tag_id=tag_id, custody_id=custody_id, custody_state=state, payload_hash=digest)
+                 tag_id=tag_id, custody_id=custody_id, custody_state=state, payload_hash=digest, row_seals=sealed)
     conn.execute(log._INSERT_EVENT, (seq, at, desk, staff_id, action, pupil_id, tag_id, custody_id, state, body,
-                                     digest, chain))
+                                     digest, chain, sealed))
     conn.execute(log._MOVE_HEAD, (seq, chain))
 
 
@@ -84,12 +93,13 @@ def hand_in(conn: Connection, key: bytes, *, tag_id: int, pupil_id: int, box: st
         position = 1
         while position in used:
             position += 1
-        custody_id = conn.execute(_HAND_IN, (tag_id, pupil_id, "IN_OFFICE", at, at, staff_id, desk, "daily", box,
-                                             position, False, False)).lastrowid
+        values = (tag_id, pupil_id, "IN_OFFICE", at, at, staff_id, desk, "daily", box, position, False, False)
+        custody_id = conn.execute(_HAND_IN, values).lastrowid
+        sealed = _seal_custody(conn, key, custody_id, dict(zip(_HAND_IN_COLUMNS, values, strict=True)))
         slot = slot_label(box, position)
         _append_event(conn, key, at=at, desk=desk, staff_id=staff_id, action="HANDED_IN", pupil_id=pupil_id,
                       tag_id=tag_id, custody_id=custody_id, state="IN_OFFICE",
-                      payload={"slot": slot, "via": "tag", "code": code, "from_state": None})
+                      payload={"slot": slot, "via": "tag", "code": code, "from_state": None}, sealed=sealed)
         conn.execute(exceptions._ACTIVE, (pupil_id, today, today)).fetchall()  # the receipt's notes, as the domain
         _commit(conn)
     except BaseException:
@@ -108,14 +118,14 @@ def hand_back(conn: Connection, key: bytes, *, tag_id: int, pupil_id: int, at: d
             conn.execute("COMMIT")
             return None
         custody_id, state, _opened_at, box, position = row
-        changed = conn.execute(_HAND_BACK, (
-            "RETURNED", at, staff_id, desk, "pupil", at, custody_id, state)).rowcount
-        if changed != 1:
+        after = conn.execute(_HAND_BACK, ("RETURNED", at, staff_id, desk, "pupil", at, custody_id, state)).fetchall()
+        if len(after) != 1:
             raise RuntimeError("custody changed underneath the raw baseline")
+        sealed = _seal_custody(conn, key, custody_id, dict(zip(transitions._SEALED_COLUMNS, after[0], strict=True)))
         slot = slot_label(box, position)
         _append_event(conn, key, at=at, desk=desk, staff_id=staff_id, action="HANDED_BACK", pupil_id=pupil_id,
                       tag_id=tag_id, custody_id=custody_id, state="RETURNED",
-                      payload={"slot": slot, "via": "tag", "from_state": state})
+                      payload={"slot": slot, "via": "tag", "from_state": state}, sealed=sealed)
         conn.execute(exceptions._ACTIVE, (pupil_id, today, today)).fetchall()
         _commit(conn)
     except BaseException:

@@ -146,7 +146,8 @@ def verify_tail(key: bytes, after_seq: int) -> list[str]:
             problems.append(f"event {event.seq}: payload hash")
         chain = seal(key, prev, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
                      action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
-                     custody_state=event.custody_state, payload_hash=event.payload_hash)
+                     custody_state=event.custody_state, payload_hash=event.payload_hash,
+                     row_seals=event.row_seals)
         if chain != event.chain:
             problems.append(f"event {event.seq}: chain does not match")
         if event.custody_id is not None:

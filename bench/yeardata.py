@@ -33,13 +33,14 @@ from typing import Any
 
 from bench.common import OUT
 from kiosk.audit.chain import canonical_json, payload_digest, seal
+from kiosk.audit.rows import seal_values
 from kiosk.config import Settings
 from kiosk.custody.terms import add_school_days, escalation_step, is_school_day, term_containing
 from kiosk.db.migrations import LATEST as SCHEMA_VERSION
-from kiosk.db.models import slot_label
+from kiosk.db.models import Custody, DslNote, slot_label
 
 # Bump when the generator changes what it writes: the cached database is rebuilt.
-VERSION = "year-v2"
+VERSION = "year-v3"  # v3: custody rows and DSL notes carry their row seals (kiosk/audit/rows.py)
 
 SCHOOL = "Hillcrest Academy"
 DESKS = ("Reception 1", "Reception 2")
@@ -362,11 +363,23 @@ class _Year:
     def close_custody(self, row: dict[str, Any]) -> None:
         del self.open[row["tag_id"]]
         self.slots[row["slot_box"]].discard(row["slot_position"])
-        self.closed.append(tuple(_sql(row.get(c)) for c in self.custody_columns))
+        self.closed.append(self.custody_row(row))
+
+    def custody_row(self, row: dict[str, Any]) -> tuple:
+        """The row as the kiosk stores it, with the seal the kiosk would have written (kiosk/audit/rows.py)."""
+        values = {c: _sql(row.get(c)) for c in self.custody_columns if c != "seal"}
+        values["seal"] = seal_values(self.key, Custody, row["id"], values)
+        return tuple(values.get(c) for c in self.custody_columns)
+
+    def seal_notes(self) -> None:
+        columns = [row[1] for row in self.conn.execute("PRAGMA table_info(dsl_note)")]
+        notes = [dict(zip(columns, row, strict=True)) for row in self.conn.execute("SELECT * FROM dsl_note")]
+        self.conn.executemany("UPDATE dsl_note SET seal = ? WHERE id = ?",
+                              [(seal_values(self.key, DslNote, n["id"], n), n["id"]) for n in notes])
 
     def flush(self, *, final: bool) -> None:
         if final:
-            self.closed += [tuple(_sql(r.get(c)) for c in self.custody_columns) for r in self.open.values()]
+            self.closed += [self.custody_row(r) for r in self.open.values()]
         if final or len(self.events) > 20000:
             marks = ",".join("?" * len(EVENT_COLUMNS))
             self.conn.executemany(f"INSERT INTO event ({','.join(EVENT_COLUMNS)}) VALUES ({marks})", self.events)
@@ -379,6 +392,7 @@ class _Year:
         if final:
             self.conn.executemany("INSERT INTO dsl_note (custody_id, pupil_id, at, author_id, text) "
                                   "VALUES (?, ?, ?, ?, ?)", self.notes)
+            self.seal_notes()
             self.conn.execute("UPDATE audit_head SET seq = ?, chain = ? WHERE id = 1", (self.seq, self.chain))
 
     # ── one school day ──

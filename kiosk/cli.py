@@ -92,12 +92,12 @@ class Env:
         from kiosk.db.waits import COMMAND_WAIT_SECONDS, WRITE_WAIT_SECONDS
         from kiosk.storage import open_for_desk
 
-        # The witness named by these settings (a --config may move the key file, and the witness beside it).
-        # With the key (when there is one yet), safeguarding text left in clear by an older kiosk is encrypted.
-        key = key_file_path(self.settings)
+        # The witness named by these settings (a --config may move the key file, and the witness beside it). The key
+        # file is checked against the database before any command writes (none yet only before `kiosk init`).
+        keyring = self.keyring() if key_file_path(self.settings).exists() else None
         return open_for_desk(self.url, witness=witness_path(self.settings),
-                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS,
-                             keyring=load_key_file(key) if key.exists() else None)
+                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS, keyring=keyring,
+                             desk=self.settings.desk)
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))
@@ -354,26 +354,24 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     from kiosk.config import witness_path
 
     env.open()
-    witness: Path | None
+    witness: list[Path] = []  # none: the database is checked alone
     if args.no_witness:
-        witness = None  # a backup, or a copy put back on purpose: it ends before what the desk saved since
+        pass  # a backup, or a copy put back on purpose: it ends before what the desk saved since
     elif args.witness:
-        witness = Path(args.witness).expanduser()
-        if not witness.is_file():
-            raise CommandError(f"The witness file {witness} does not exist. Give the path of a desk's witness "
-                               "file (kiosk.witness, beside its key file; `kiosk config` shows where).")
+        witness = _witness_files(args.witness)
     else:
-        witness = witness_path(env.settings)
+        own = witness_path(env.settings)  # None: switched off in the settings
+        witness = [own] if own is not None else []
     notes = []  # said after the verdict, which stays the first line
-    if not args.witness and witness is not None:
-        if witness.is_file():
-            notes.append(f"Used this desk's witness file {witness}.")
+    if not args.witness and witness:
+        if witness[0].is_file():
+            notes.append(f"Used this desk's witness file {witness[0]}.")
         else:
-            notes.append(f"No witness file for this desk at {witness}: the database was checked alone (events "
+            notes.append(f"No witness file for this desk at {witness[0]}: the database was checked alone (events "
                          "removed from the end cannot be seen without one).")
-            witness = None
+            witness = []
     try:
-        report = verify(env.keyring().audit_key, witness=witness)
+        report = verify(env.keyring().audit_key, witness=witness or None)
     except WitnessUnreadable as exc:
         raise CommandError(f"{exc}. Nothing was checked; fix its permissions, or name another desk's witness "
                            "file with --witness.") from exc
@@ -402,6 +400,26 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
     env.say("Keep this database as it is and tell the headteacher and your IT support: the records were changed "
             "outside the kiosk.")
     return EXIT_PROBLEM
+
+
+def _witness_files(given: list[str]) -> list[Path]:
+    """The witness files named with --witness: files, or folders the IT technician collected each desk's into."""
+    files: list[Path] = []
+    for text in given:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            found = sorted(path.glob("*.witness"))
+            if not found:
+                raise CommandError(f"The folder {path} holds no witness files (*.witness). Copy each desk's "
+                                   "kiosk.witness into it under the desk's name, e.g. reception-1.witness.")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CommandError(f"The witness file {path} does not exist. Give the path of a desk's witness "
+                               "file (kiosk.witness, beside its key file; `kiosk config` shows where), or a folder "
+                               "of them.")
+    return files
 
 
 def cmd_exception_list(env: Env, args: argparse.Namespace) -> int:
@@ -613,8 +631,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("verify", cmd_audit_verify, "check the audit chain and replay it against custody",
             audit.add_subparsers(metavar="ACTION"))
     witness = p.add_mutually_exclusive_group()
-    witness.add_argument("--witness", metavar="FILE", help="a desk's witness file (default: this desk's own, if "
-                         "it exists): fails if the database no longer holds the newest event it saw saved")
+    witness.add_argument("--witness", metavar="FILE", action="append",
+                         help="a desk's witness file, or a folder of them; give one for each desk (default: this "
+                         "desk's own, if it exists): fails if the database no longer holds, unchanged, every event "
+                         "a desk saw saved")
     witness.add_argument("--no-witness", action="store_true", help="check the database alone (a backup ends "
                          "before what the desk saved later)")
 

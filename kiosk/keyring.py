@@ -40,6 +40,11 @@ class Keyring:
         backup without the key file does not reveal the notes."""
         return self._derive("safeguarding-text-at-rest")
 
+    @property
+    def fingerprint(self) -> str:
+        """What the database records of this key (never the key): a wrong key file is refused before it writes."""
+        return self._derive("fingerprint").hex()
+
 
 def create_key_file(path: Path) -> Keyring:
     """Create a new key file with mode 0600; never overwrite one (that would orphan every PIN and the chain)."""

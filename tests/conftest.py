@@ -127,6 +127,15 @@ def add_pupil(clock, mis_id, forename, surname, preferred, year, form, *, code: 
     return pupil
 
 
+def seal_fixture_rows(keyring: Keyring) -> None:
+    """Seal the pupils, tags and carers add_pupil wrote straight into the tables, as a roster import seals them
+    (kiosk/audit/rows.py), so the fixture's school verifies like one the kiosk built."""
+    from kiosk.audit import rows
+
+    for model in (Pupil, Tag, Carer):
+        rows.reseal_many(keyring.audit_key, model, [row_id for (row_id,) in model.select(model.id).tuples()])
+
+
 def make_school(tmp_path: Path, url: str | None = None) -> School:
     path = tmp_path / "kiosk.db"
     url = url or str(path)
@@ -144,6 +153,7 @@ def make_school(tmp_path: Path, url: str | None = None) -> School:
         add_staff(keyring=keyring, clock=clock, desk="Reception 1", name=name, initials=initials, role=role, pin=pin)
     office = sign_in(keyring=keyring, clock=clock, desk="Reception 1", who="AA", pin=OFFICE_PIN)
     pupils = [add_pupil(clock, *row) for row in FICTIONAL_PUPILS]
+    seal_fixture_rows(keyring)
     return School(path, url, keyring, clock, settings, office, pupils, key_path)
 
 

@@ -206,21 +206,32 @@ def _witness_lines(path):
     return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def _rewind(n: int) -> int:
-    """The attack nothing inside the database can see: the last n events deleted, the head set back, and the
-    custody rows put back as the remaining events say. Returns the new last seq."""
+class _Copies:
+    """The attacker's copies of the custody table, one after each saved write (as a copy taken every so often
+    would be): what lets the rewind below put the rows back exactly as they were, seals and all."""
+
+    def __init__(self) -> None:
+        from kiosk.db.commits import listen
+
+        self.at: dict[int, list[dict]] = {}
+        listen(database_proxy.obj, self.saw)
+
+    def saw(self, head) -> None:
+        self.at[head.seq] = list(Custody.select().dicts())
+
+
+def _rewind(n: int, copies: _Copies) -> int:
+    """The attack nothing inside the database can see: the last n events (back to a saved write) deleted, the
+    head set back, and the custody rows put back exactly as they were then. Returns the new last seq."""
     last = Event.select().order_by(Event.seq.desc()).first().seq
-    cut = last - n
-    touched = {e.custody_id for e in Event.select().where((Event.seq > cut) & Event.custody.is_null(False))}
+    cut = max(seq for seq in copies.at if seq <= last - n)
     Event.delete().where(Event.seq > cut).execute()
     AuditHead.update(seq=cut, chain=Event.get_by_id(cut).chain).execute()
-    for custody_id in touched:
-        before = Event.select().where(Event.custody == custody_id).order_by(Event.seq.desc()).first()
-        if before is None:
-            Custody.delete().where(Custody.id == custody_id).execute()
-        else:
-            Custody.update(state=before.custody_state, closed_at=None, closed_by=None, closed_desk=None,
-                           handed_to=None).where(Custody.id == custody_id).execute()
+    kept = {row["id"]: row for row in copies.at[cut]}
+    Custody.delete().where(Custody.id.not_in(list(kept) or [0])).execute()
+    for custody_id, row in kept.items():
+        Custody.update({getattr(Custody, name): value for name, value in row.items() if name != "id"}).where(
+            Custody.id == custody_id).execute()
     return cut
 
 
@@ -230,6 +241,7 @@ def test_each_saved_write_is_witnessed_and_verify_sees_the_end_removed_only_with
     s = any_school
     path = tmp_path / "kiosk.witness"
     witness.attach(database_proxy.obj, path)
+    copies = _Copies()
     busy_day(s)
     lines = _witness_lines(path)
     head = AuditHead.get_by_id(1)
@@ -239,7 +251,7 @@ def test_each_saved_write_is_witnessed_and_verify_sees_the_end_removed_only_with
     report = verify(s.keyring.audit_key, witness=path)
     assert report.ok and "still here" in report.witness
 
-    cut = _rewind(3)
+    cut = _rewind(3, copies)
     assert verify(s.keyring.audit_key).ok  # the negative control: inside the database it all still agrees
     report = verify(s.keyring.audit_key, witness=path)
     assert not report.ok and report.witness_failed
@@ -375,6 +387,7 @@ def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(schoo
     s = school
     path = tmp_path / "config" / "kiosk.witness"  # beside the school's key file: this desk's own
     witness.attach(database_proxy.obj, path)
+    copies = _Copies()
     busy_day(s)
 
     def run(*argv):
@@ -382,7 +395,7 @@ def test_kiosk_audit_verify_uses_this_desks_witness_and_says_what_it_found(schoo
 
     code, out, _ = run()
     assert code == 0 and out.startswith("Audit trail OK") and f"Used this desk's witness file {path}" in out
-    _rewind(2)
+    _rewind(2, copies)
     code, out, _ = run()
     assert code == 1 and "no longer holds event" in out and "--no-witness" in out
     code, out, _ = run("--no-witness")  # a backup is checked on its own

@@ -232,14 +232,16 @@ def test_hand_in_and_hand_back_record_every_column_of_the_custody(any_school):
         closed_at=None, closed_by=None, closed_desk=None, handed_to=None, seal_number=None, condition=None,
         reason=None, dsl_flag=False, state_changed_at=to_db(opened), reason_category=None, location=None,
         confiscated_by_name=None, exam_incident=False, confiscated_at=None, held_until=None, details_json=None)
-    assert row.__data__ == expected_open
+    # …and its seal over all of them (kiosk/audit/rows.py), recomputed here from the expected columns.
+    assert row.__data__ == expected_open | dict(seal=_seal_of(s, expected_open))
     assert receipt.since == opened and receipt.slot == "9C-01"
     s.clock.set(datetime(2026, 11, 30, 15, 20, 5, 250000, tzinfo=UTC))
     back = hand_back(s.ctx(), scan(s, tag.code))
     closed = to_db(s.clock.now())
     row = Custody.get_by_id(receipt.custody_id)
-    assert row.__data__ == expected_open | dict(state=State.RETURNED, closed_at=closed, closed_by=s.office.staff_id,
-                                                closed_desk="Reception 1", handed_to="pupil", state_changed_at=closed)
+    expected_back = expected_open | dict(state=State.RETURNED, closed_at=closed, closed_by=s.office.staff_id,
+                                         closed_desk="Reception 1", handed_to="pupil", state_changed_at=closed)
+    assert row.__data__ == expected_back | dict(seal=_seal_of(s, expected_back))
     assert back.custody_id == receipt.custody_id and back.slot == "9C-01"
     events = list(Event.select().where(Event.custody == receipt.custody_id).order_by(Event.seq))
     assert [(e.action, e.at, e.staff_id, e.pupil_id, e.tag_id, e.custody_state) for e in events] == [
@@ -309,3 +311,9 @@ def test_a_database_lost_while_the_receipt_is_read_means_not_saved_and_nothing_k
     assert caught.value.message.startswith("NOT SAVED")
     monkeypatch.undo()
     assert (Custody.select().where(Custody.closed_at.is_null()).count(), Event.select().count()) == before
+
+
+def _seal_of(s, expected: dict) -> str:
+    from kiosk.audit import rows
+
+    return rows.seal_of(s.keyring.audit_key, Custody(**expected))

@@ -33,6 +33,7 @@ def seal(
     custody_id: int | None,
     custody_state: str | None,
     payload_hash: str,
+    row_seals: str | None = None,
 ) -> str:
     # Every column but the payload itself is sealed directly, so erasing a payload for retention
     # (keeping its hash) leaves the chain verifiable.
@@ -40,6 +41,8 @@ def seal(
         prev_chain, str(seq), at.strftime("%Y-%m-%dT%H:%M:%S.%f"), desk, _n(staff_id), action,
         _n(pupil_id), _n(tag_id), _n(custody_id), custody_state or "", payload_hash,
     ]
+    if row_seals:  # events from before row seals (schema v4) have none, and keep the chain they were given
+        fields.append(row_seals)
     message = "\x1f".join(fields).encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 

@@ -1,9 +1,11 @@
-"""`kiosk audit verify`: checks the chain, the sequence, replays events against the custody table, and (given a
-desk's witness file) checks the database still holds the newest event that desk saved."""
+"""`kiosk audit verify`: checks the chain, the sequence, replays events against the custody table, checks every
+sealed row (kiosk/audit/sealed_rows.py), and (given desks' witness files) checks the database still holds every
+event those desks saved, unchanged."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,9 @@ from peewee import DatabaseProxy, PostgresqlDatabase
 
 from kiosk.audit import witness as witnesses
 from kiosk.audit.chain import GENESIS, payload_digest, seal
-from kiosk.db.models import AuditHead, Custody, Event, slot_label
+from kiosk.audit.sealed_rows import RowLedger, check_rows
+from kiosk.db.models import AuditHead, Custody, Event, Pupil, slot_label
+from kiosk.db.rows import tuples
 
 CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
 
@@ -21,6 +25,8 @@ CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
 class VerifyReport:
     events_checked: int = 0
     custody_checked: int = 0
+    rows_checked: int = 0  # sealed rows (staff, pupils, carers, tags, custody, exceptions, searches, DSL notes)
+    rows_note: str | None = None  # e.g. the rows are not sealed yet (a database no desk has opened since v4)
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
     witness: str | None = None  # what the witness file showed, in a sentence (None: none was checked)
@@ -36,9 +42,10 @@ class VerifyReport:
             self.first_bad_seq = seq
 
 
-def verify(key: bytes, *, batch: int = 5000, witness: Path | None = None) -> VerifyReport:
+def verify(key: bytes, *, batch: int = 5000, witness: Path | Sequence[Path] | None = None) -> VerifyReport:
     """Checks one consistent snapshot, so desks writing meanwhile never look like tampering. `witness`: a desk's
-    witness file; its newest (seq, chain) for this database must still be in it (raises WitnessUnreadable)."""
+    witness file, or each desk's (PostgreSQL); every event they saw saved for this school must still be here,
+    unchanged (raises WitnessUnreadable)."""
     bound = Event._meta.database  # the proxy, or a database bound with bind_ctx (kiosk migrate)
     db = bound.obj if isinstance(bound, DatabaseProxy) else bound
     if db is None:
@@ -50,11 +57,16 @@ def verify(key: bytes, *, batch: int = 5000, witness: Path | None = None) -> Ver
         return _verify(key, witness)
 
 
-def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
+def _verify(key: bytes, witness: Path | Sequence[Path] | None = None) -> VerifyReport:
     report = VerifyReport()
+    files = [] if witness is None else [witness] if isinstance(witness, Path) else list(witness)
+    witnessed = _Witnessed.read(key, files)
     prev_chain, expected_seq = GENESIS, 1
     last_state: dict[int, tuple[int, str | None]] = {}
     sealed: dict[int, dict[str, Any]] = {}  # per custody, what its events say the row must hold
+    ledger = RowLedger()  # the newest seal each sealed row's events recorded
+    erased: list[tuple[int, str, int | None, int | None]] = []  # events whose payload is gone
+    last_purge = 0
     query = Event.select().order_by(Event.seq)
     for event in query.iterator():
         report.events_checked += 1
@@ -67,10 +79,16 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
         expected_chain = seal(
             key, prev_chain, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
             action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
-            custody_state=event.custody_state, payload_hash=event.payload_hash,
+            custody_state=event.custody_state, payload_hash=event.payload_hash, row_seals=event.row_seals,
         )
         if expected_chain != event.chain:
             report.fail(f"event {event.seq}: chain does not match (edited, inserted or re-signed)", event.seq)
+        ledger.saw(event)
+        witnessed.saw(event.seq, event.chain)
+        if event.payload_json is None:
+            erased.append((event.seq, event.action, event.custody_id, event.pupil_id))
+        elif event.action == "PURGED":
+            last_purge = event.seq
         if event.custody_id is not None:
             last_state[event.custody_id] = (event.seq, event.custody_state)
             _remember(sealed.setdefault(event.custody_id, {}), event)
@@ -84,8 +102,8 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
         report.fail(f"the log ends at event {last_seq} but the head records event {head.seq}: "
                     "events were removed from the end", min(head.seq, last_seq) + 1)
 
-    if witness is not None:
-        _check_witness(report, witness, last_seq)
+    if files:
+        witnessed.judge(report, last_seq)
 
     columns = (Custody.id, Custody.state, Custody.pupil, Custody.tag, Custody.opened_desk, Custody.closed_desk,
                Custody.slot_box, Custody.slot_position, Custody.handed_to)
@@ -102,6 +120,13 @@ def _verify(key: bytes, witness: Path | None = None) -> VerifyReport:
             report.fail(f"custody {custody.id}: {problem}")
     for custody_id, (seq, _state) in sorted(last_state.items()):
         report.fail(f"event {seq} refers to custody {custody_id}, which is missing")
+    for problem in _erased_outside_retention(erased, last_purge):
+        report.fail(problem)
+    rows = check_rows(key, ledger)
+    report.rows_checked = rows.checked
+    for problem in rows.problems:
+        report.fail(problem)
+    report.rows_note = rows.note
     return report
 
 
@@ -155,29 +180,79 @@ def _differences(custody: Custody, facts: dict[str, Any]) -> list[str]:
     return found
 
 
+def _erased_outside_retention(erased: list[tuple[int, str, int | None, int | None]], last_purge: int) -> list[str]:
+    """A payload may be gone only by a purge (kiosk/privacy/retention.py) after it: the event of a purged record
+    (its custody row says so, under its seal) or of a removed leaver, or a sign-in or search event past its time."""
+    if not erased:
+        return []
+    purged = {custody_id for (custody_id,) in tuples(Custody.select(Custody.id)
+                                                     .where(Custody.details_json.contains('"purged_at"')))}
+    removed = {pupil_id for (pupil_id,) in tuples(Pupil.select(Pupil.id).where(Pupil.mis_id.startswith("removed-")))}
+    problems = []
+    for seq, action, custody_id, pupil_id in erased:
+        covered = seq < last_purge and (custody_id is None or custody_id in purged or pupil_id in removed)
+        if not covered:
+            problems.append(f"event {seq} ({action}): its details were erased outside retention (no purge "
+                            "removed them)")
+    return problems
+
+
 # ---- the witness outside the database -----------------------------------------------------------------------
 
 
-def _check_witness(report: VerifyReport, path: Path, last_seq: int) -> None:
-    """The newest event a desk saw saved must still be here, with the same chain value."""
-    first = Event.select(Event.chain).where(Event.seq == 1).tuples().first()
-    if first is None:
-        report.witness = f"witness file {path}: not checked, the database has no event 1"
-        return
-    seen = witnesses.newest(path, witnesses.history_of(first[0]))
-    if seen.seq is None:
-        report.witness = (f"witness file {path}: it holds nothing for this database (another school's "
-                          "database, or this desk has saved nothing here yet), so it proves nothing either way")
-        return
-    held = Event.select(Event.chain).where(Event.seq == seen.seq).tuples().first()
-    report.witness_failed = held is None or held[0] != seen.chain
-    if held is None:
-        report.fail(f"the database no longer holds event {seen.seq}, which a desk saved (witness file {path}; "
-                    f"the log now ends at event {last_seq}): events were removed from the end, or the database "
-                    "was put back to an older copy", min(seen.seq, last_seq + 1))
-    elif held[0] != seen.chain:
-        report.fail(f"event {seen.seq} is not the event a desk saved (witness file {path}): its chain value "
-                    "differs, so the trail up to it was rewritten", seen.seq)
-    else:
-        report.witness = (f"witness file {path}: the newest event it saw saved, event {seen.seq}, is still here "
-                          "unchanged")
+@dataclass
+class _Witnessed:
+    """What the desks' witness files saw saved for this school, checked against the events as verify reads them."""
+
+    files: list[Path]
+    lines: dict[Path, dict[int, str]]  # per file: seq → chain it saw saved
+    others: dict[Path, int]
+    wanted: dict[int, list[tuple[str, Path]]]
+    held: dict[Path, set[int]] = field(default_factory=dict)  # witnessed seqs found here, per file
+    differs: dict[Path, int] = field(default_factory=dict)  # the first witnessed event found changed, per file
+
+    @classmethod
+    def read(cls, key: bytes, files: list[Path]) -> _Witnessed:
+        histories = {witnesses.school_mark(key)}
+        first = Event.select(Event.chain).where(Event.seq == 1).tuples().first() if files else None
+        if first is not None:
+            histories.add(witnesses.history_of(first[0]))  # lines written before school marks
+        lines: dict[Path, dict[int, str]] = {}
+        others: dict[Path, int] = {}
+        wanted: dict[int, list[tuple[str, Path]]] = {}
+        for path in files:
+            lines[path], others[path] = witnesses.lines_of(path, histories)
+            for seq, chain in lines[path].items():
+                wanted.setdefault(seq, []).append((chain, path))
+        return cls(files, lines, others, wanted)
+
+    def saw(self, seq: int, chain: str) -> None:
+        for witnessed_chain, path in self.wanted.get(seq, ()):
+            self.held.setdefault(path, set()).add(seq)
+            if witnessed_chain != chain and seq < self.differs.get(path, seq + 1):
+                self.differs[path] = seq
+
+    def judge(self, report: VerifyReport, last_seq: int) -> None:
+        said = []
+        for path in self.files:
+            seen = self.lines[path]
+            if not seen:
+                said.append(f"witness file {path}: it holds nothing for this database (another school's database, "
+                            "or this desk has saved nothing here yet), so it proves nothing either way")
+                continue
+            newest = max(seen)
+            missing = sorted(set(seen) - self.held.get(path, set()))
+            if missing:
+                report.witness_failed = True
+                report.fail(f"the database no longer holds event {missing[-1]}, which a desk saved (witness file "
+                            f"{path}; the log now ends at event {last_seq}): events were removed, or the database "
+                            "was emptied or put back to an older copy", min(missing[0], last_seq + 1))
+            if path in self.differs:
+                report.witness_failed = True
+                seq = self.differs[path]
+                report.fail(f"event {seq} is not the event a desk saved (witness file {path}): its chain value "
+                            "differs, so the trail up to it was rewritten", seq)
+            if not missing and path not in self.differs:
+                said.append(f"witness file {path}: the newest event it saw saved, event {newest}, is still here "
+                            f"unchanged, as are the {len(seen) - 1} before it that it saw")
+        report.witness = "; ".join(said) or None

@@ -5,13 +5,15 @@ back and put the custody rows back as the remaining events say: the chain that i
 nothing inside the database remembers how far it once reached. The witness remembers. After each committed
 write the desk appends one line to a file beside its key file:
 
-    <history> <seq> <chain>
+    <school> <seq> <chain>
 
-`history` names the audit trail (the first 16 characters of event 1's chain value), so a key file shared with
-the demo school, or a test database, never mixes two trails; `seq` and `chain` are the audit head the write left.
-`kiosk audit verify` then fails if the database no longer holds the newest witnessed event with that very
-chain value. The newest one is enough: each chain value seals every event before it, so one witnessed
-(seq, chain) pins the whole trail up to seq.
+`school` names whose trail it is: a mark derived from the school's key (school_mark), never from the database, so a
+trail emptied or rewritten from event 1 is still this school's trail and is checked against every line. (Files
+written before carry the first 16 characters of event 1's chain value there instead; those lines are still read.)
+`seq` and `chain` are the audit head the write left. `kiosk audit verify` fails if the database no longer holds a
+witnessed event, or holds another event under that number: a trail shorter than, or diverging from, what the desk
+witnessed is an alarm whatever the database says of itself. On PostgreSQL each desk keeps its own file, and verify
+reads them all (`--witness A --witness B`, or the folder the IT technician collected them into).
 
 The witness never stops a hand-in: a file that cannot be written is reported in the log once, and the desk works
 on. The database tells the witness of each commit (kiosk/db/commits.py); the database package knows nothing of
@@ -20,6 +22,8 @@ witnesses. Nothing here imports textual.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import threading
@@ -41,14 +45,22 @@ class WitnessUnreadable(Exception):
 
 
 def history_of(first_chain: str) -> str:
+    """How files from before school marks name a trail: by its event 1."""
     return first_chain[:HISTORY_CHARS]
+
+
+def school_mark(audit_key: bytes) -> str:
+    """The school's name in witness files: derived from its key like the key's fingerprint (and, like it, no use
+    to anyone without the key), the same for every desk of the school and every copy of its database."""
+    return hmac.new(audit_key, b"witness-school", hashlib.sha256).hexdigest()[:HISTORY_CHARS]
 
 
 class Witness:
     """One desk process's witness file, appended to after each committed write."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, school: str | None = None) -> None:
         self.path = Path(path)
+        self.school = school  # school_mark(audit key); None: a desk opened without its key names the trail by event 1
         self._fd: int | None = None
         self._lock = threading.Lock()  # Textual workers write from threads: one line at a time
         self._last: tuple[str, int] | None = None
@@ -60,7 +72,7 @@ class Witness:
         self._stop_listening = listen(db, self.saw_commit)
 
     def saw_commit(self, head: CommittedHead) -> None:
-        self.record(history_of(head.first_chain), head.seq, head.chain)
+        self.record(self.school or history_of(head.first_chain), head.seq, head.chain)
 
     def detach(self) -> None:
         """Hear of no more commits, and close the file."""
@@ -117,13 +129,13 @@ class Witness:
 _ATTRIBUTE = "kiosk_witness"
 
 
-def attach(db: Database, path: Path | None) -> Witness | None:
+def attach(db: Database, path: Path | None, *, school: str | None = None) -> Witness | None:
     """Give a database object (this process's connection to one school) its witness file, or none: from now on
-    each write committed through it appends the audit head it left."""
+    each write committed through it appends the audit head it left, under `school` (school_mark of its key)."""
     old = attached(db)
     if old is not None:
         old.detach()
-    witness = Witness(path) if path is not None else None
+    witness = Witness(path, school) if path is not None else None
     if witness is not None:
         witness.listen_to(db)
     setattr(db, _ATTRIBUTE, witness)
@@ -172,3 +184,24 @@ def newest(path: Path, history: str) -> Witnessed:
     if best is None:
         return Witnessed(None, None, lines, others, bad)
     return Witnessed(best[0], best[1], lines, others, bad)
+
+
+def lines_of(path: Path, histories: set[str]) -> tuple[dict[int, str], int]:
+    """Every (seq, chain) the file at `path` witnessed for the trail named by any of `histories` (the newest line
+    for a seq wins: a seq seen twice with two chains is itself a rewritten trail, and its last line is what the
+    desk saw last), and how many lines were for other trails."""
+    seen: dict[int, str] = {}
+    others = 0
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for raw in fh:
+                parts = raw.split()
+                if len(parts) != 3 or not parts[1].isdigit() or len(parts[2]) != 64:
+                    continue
+                if parts[0] not in histories:
+                    others += 1
+                    continue
+                seen[int(parts[1])] = parts[2]
+    except OSError as exc:
+        raise WitnessUnreadable(f"the witness file {path} cannot be read ({exc.strerror or exc})") from exc
+    return seen, others

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from peewee import IntegrityError
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.pins import check_against_nobody, check_pin_rules, hash_pin, pin_matches
 from kiosk.auth.roles import Permission, Role, can
 from kiosk.clock import Clock, as_utc, to_db
@@ -74,8 +75,10 @@ def add_staff(
         with write_transaction(database_proxy.obj):
             staff = Staff.create(name=name.strip(), initials=initials, role=role,
                                  pin_hash=hash_pin(pin, keyring.pin_pepper), badge_code=badge_code or None)
+            sealed = sealing.reseal(keyring.audit_key, Staff, staff.id)
             append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=added_by, action="STAFF_ADDED",
-                         payload={"staff_id": staff.id, "initials": initials, "role": role, "name": staff.name})
+                         payload={"staff_id": staff.id, "initials": initials, "role": role, "name": staff.name},
+                         rows=[sealed])
     except IntegrityError:
         raise StaffError(f"Initials {initials} (or that badge) already belong to someone. Choose others.") from None
     return staff
@@ -101,6 +104,8 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
     failed_action = "SIGN_IN_FAILED" if purpose is None else "PIN_CONFIRM_FAILED"
     key = normalise_initials(who)
     refused = "Those initials and PIN do not match. Try again."
+    changed = ("This staff record was changed outside the kiosk, so it cannot be used to sign in. Ask the IT "
+               "technician to run: kiosk audit verify")
     with write_transaction(database_proxy.obj):
         staff = (Staff.get_or_none((Staff.initials == key) & Staff.active)
                  or Staff.get_or_none((Staff.badge_code == who.strip()) & Staff.active))
@@ -110,6 +115,13 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
                          payload={"initials": initials_for_the_record(who), "reason": "unknown initials",
                                   "purpose": purpose})
             failure: SignInRefused | None = SignInRefused(refused)
+        elif not sealing.verifies(keyring.audit_key, staff):
+            # A role, PIN hash or active flag set in the database by hand (or a row copied from another account)
+            # does not carry the seal the kiosk wrote: refused before the PIN is even tried.
+            append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action=failed_action,
+                         payload={"initials": staff.initials, "reason": "staff record changed outside the kiosk",
+                                  "purpose": purpose})
+            failure = SignInRefused(changed)
         elif staff.locked_until and as_utc(staff.locked_until) > now:
             minutes = max(1, int((as_utc(staff.locked_until) - now).total_seconds() // 60) + 1)
             append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action=failed_action,
@@ -123,7 +135,7 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
                 Staff.id == staff.id).execute()
             append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action=failed_action,
                          payload={"initials": staff.initials, "reason": "wrong PIN", "attempt": attempts,
-                                  "purpose": purpose})
+                                  "purpose": purpose}, rows=[sealing.reseal(keyring.audit_key, Staff, staff.id)])
             if locked_until:
                 append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff, action="ACCOUNT_LOCKED",
                              payload={"initials": staff.initials, "until": locked_until.isoformat()})
@@ -134,10 +146,13 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
                 failure = SignInRefused(f"{refused} ({left} more {'try' if left == 1 else 'tries'} "
                                         "before the account locks.)")
         else:
-            Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
+            cleared: list[str] = []
+            if staff.failed_attempts or staff.locked_until:
+                Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
+                cleared = [sealing.reseal(keyring.audit_key, Staff, staff.id)]
             append_event(key=keyring.audit_key, at=now, desk=desk, staff=staff,
                          action="SIGNED_IN" if purpose is None else "PIN_CONFIRMED",
-                         payload={"initials": staff.initials, "purpose": purpose})
+                         payload={"initials": staff.initials, "purpose": purpose}, rows=cleared)
             failure = None
     # Raised after the transaction commits, so the failure and the lock are recorded.
     if failure is not None:
@@ -160,7 +175,7 @@ def unlock_staff(*, keyring: Keyring, clock: Clock, desk: str, initials: str, by
             raise StaffError(f"No member of staff has the initials {key}.")
         Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
         append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=by, action="ACCOUNT_UNLOCKED",
-                     payload={"initials": key})
+                     payload={"initials": key}, rows=[sealing.reseal(keyring.audit_key, Staff, staff.id)])
     return staff
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from peewee import IntegrityError
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local_day_bounds, local_today, to_db
 from kiosk.custody import details as custody_details
@@ -166,4 +167,5 @@ def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: 
             Custody.id == custody_id).execute()
         append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
                      action="PARENT_INFORMED", pupil=custody.pupil_id, tag=custody.tag_id, custody=custody_id,
+                     rows=[sealing.reseal(ctx.keyring.audit_key, Custody, custody_id)],
                      custody_state=custody.state, payload={"how": how.strip(), "who": who.strip()})

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
@@ -35,8 +36,9 @@ def add_exception(
         row = PhoneException.create(pupil=pupil, kind=kind, approved_by=ctx.who.staff_id,
                                      approved_by_name=approved_by_name or ctx.who.name, valid_from=valid_from,
                                     valid_to=valid_to, agreement_ref=agreement_ref, notes=notes)
+        sealed = sealing.reseal(ctx.keyring.audit_key, PhoneException, row.id)
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
-                     action="EXCEPTION_APPROVED", pupil=pupil,
+                     action="EXCEPTION_APPROVED", pupil=pupil, rows=[sealed],
                      payload={"exception_id": row.id, "kind": kind, "from": valid_from.isoformat(),
                               "to": valid_to.isoformat() if valid_to else None, "agreement": agreement_ref,
                               "approved_by": approved_by_name or ctx.who.name})

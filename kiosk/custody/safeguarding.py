@@ -12,6 +12,7 @@ from datetime import datetime
 from peewee import JOIN
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, to_db
 from kiosk.custody import details as custody_details
@@ -56,11 +57,13 @@ def _held(custody_id: int) -> Custody:
     return custody
 
 
-def _note(ctx: DeskContext, custody: Custody, text: str) -> None:
-    """A DSL note, its text encrypted at rest (kiosk/privacy/at_rest.py) within the caller's transaction."""
+def _note(ctx: DeskContext, custody: Custody, text: str) -> str:
+    """Write a DSL note, its text encrypted at rest (kiosk/privacy/at_rest.py), then sealed; returns its seal's token
+    (kiosk/audit/rows.py) for the event that records it. Within the caller's transaction."""
     note = DslNote.create(custody=custody.id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
                           author=ctx.who.staff_id, text="")
     at_rest.protect(note, key=ctx.keyring.notes_key, text=text.strip())
+    return sealing.reseal(ctx.keyring.audit_key, DslNote, note.id)
 
 
 def _author_name(note: DslNote) -> str:
@@ -81,9 +84,10 @@ def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknow
         raise DeskError("Write the concern in a few words for the DSL.")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
+        # The concern is written first, so the hold's own event records the note with it (every write has its event).
+        note = _note(ctx, custody, concern)
         transitions.move(ctx, Move.HOLD, Current.of(custody), at=ctx.clock.now(), columns={"dsl_flag": True},
-                         payload={"instructions_acknowledged": True})
-        _note(ctx, custody, concern)
+                         payload={"instructions_acknowledged": True}, rows=[note])
 
 
 def add_dsl_note(ctx: DeskContext, custody_id: int, text: str) -> None:
@@ -92,10 +96,10 @@ def add_dsl_note(ctx: DeskContext, custody_id: int, text: str) -> None:
         raise DeskError("The note is empty.")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
-        _note(ctx, custody, text)
+        note = _note(ctx, custody, text)
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="DSL_NOTE_ADDED", pupil=custody.pupil_id, custody=custody.id,
-                     custody_state=custody.state, payload={})
+                     custody_state=custody.state, payload={}, rows=[note])
 
 
 def read_dsl_notes(ctx: DeskContext, custody_id: int) -> list[NoteView]:
@@ -121,8 +125,8 @@ def clear_hold(ctx: DeskContext, custody_id: int, *, reason: str) -> None:
         raise DeskError("Give the reason for clearing the hold (it is kept as a DSL note).")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
-        transitions.move(ctx, Move.CLEAR_HOLD, Current.of(custody), at=ctx.clock.now())
-        _note(ctx, custody, f"Hold cleared: {reason.strip()}")
+        note = _note(ctx, custody, f"Hold cleared: {reason.strip()}")
+        transitions.move(ctx, Move.CLEAR_HOLD, Current.of(custody), at=ctx.clock.now(), rows=[note])
 
 
 def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) -> None:

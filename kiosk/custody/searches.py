@@ -4,6 +4,7 @@ nothing was found, with who searched, who authorised it, and who was told."""
 from __future__ import annotations
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.clock import to_db
 from kiosk.custody.context import DeskContext
@@ -32,8 +33,9 @@ def record_search(
         # The grounds and findings are safeguarding text: encrypted at rest (kiosk/privacy/at_rest.py).
         at_rest.protect(row, key=ctx.keyring.notes_key, grounds=grounds.strip(),
                         found=found.strip() or "nothing found")
+        sealed = sealing.reseal(ctx.keyring.audit_key, Search, row.id)  # as stored: encrypted
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
-                     action="SEARCH_RECORDED", pupil=pupil_id,
+                     action="SEARCH_RECORDED", pupil=pupil_id, rows=[sealed],
                      payload={"search_id": row.id, "nothing_found": nothing, "dsl_informed": dsl_informed,
                               "parent_informed": parent_informed, "custody_id": custody_id})
     return row

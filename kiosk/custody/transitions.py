@@ -10,13 +10,24 @@ ask here for the move; when the table says no, the refusal they raise is the one
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from peewee import BooleanField, CharField, DateTimeField, Field, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKeyField,
+    IntegerField,
+    PostgresqlDatabase,
+    TextField,
+)
 
+from kiosk.audit import rows as sealing
 from kiosk.audit.log import Appended, append_event
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, to_db
@@ -53,10 +64,12 @@ class Moved:
 
 
 def open_record(ctx: DeskContext, move: Move, *, pupil_id: int, tag_id: int, at: datetime,
-                columns: Mapping[str, Any] | None = None, payload: Mapping[str, Any] | None = None) -> Moved:
+                columns: Mapping[str, Any] | None = None, payload: Mapping[str, Any] | None = None,
+                rows: Sequence[str] = ()) -> Moved:
     """Open a new custody record by an opening move (hand in, confiscate). `columns`: the move's particulars
     (kind, slot, seal…). A clash with another open record of the tag, or a taken slot, is peewee's IntegrityError
-    from the one-open-record indexes: the caller looks again."""
+    from the one-open-record indexes: the caller looks again. `rows`: seals of other rows written with the move
+    (kiosk/audit/rows.py), recorded by its event beside the record's own."""
     rule = MOVES[move]
     if not rule.opens:  # the legal starting states are exactly the opening moves' targets (states.STARTING_STATES)
         raise ValueError(f"{move.value} does not open a custody record")
@@ -67,12 +80,14 @@ def open_record(ctx: DeskContext, move: Move, *, pupil_id: int, tag_id: int, at:
     for column, default in _DEFAULTS.items():  # peewee fills its defaults in Python, not the database
         values.setdefault(column, default)
     custody_id = raw.insert(insert_statement(tuple(values)), _db_values(values))
-    event = _record(ctx, rule.action, custody_id, pupil_id, tag_id, None, rule.target, at, payload)
+    # The record's seal, from what was just inserted: one more statement on the hot path, none to read it back.
+    sealed = _seal(ctx, custody_id, values)
+    event = _record(ctx, rule.action, custody_id, pupil_id, tag_id, None, rule.target, at, payload, [sealed, *rows])
     return Moved(custody_id=custody_id, from_state=None, to_state=rule.target, event=event)
 
 
 def move(ctx: DeskContext, move: Move, custody: Current, *, at: datetime, columns: Mapping[str, Any] | None = None,
-         payload: Mapping[str, Any] | None = None) -> Moved:
+         payload: Mapping[str, Any] | None = None, rows: Sequence[str] = ()) -> Moved:
     """Make `move` on a record read in this transaction. Refused (in the desk's words) when the table does not allow
     it from the record's state; a Conflict, saying what the phone is now, when another desk moved it first. A move
     into a closed state closes the record (when, by whom, at which desk)."""
@@ -86,11 +101,20 @@ def move(ctx: DeskContext, move: Move, custody: Current, *, at: datetime, column
         values.update(closed_at=stamp, closed_by_id=ctx.who.staff_id, closed_desk=ctx.desk)
     values.update(_particulars(columns))
     values["state_changed_at"] = stamp
-    changed = raw.execute(update_statement(tuple(values)), (*_db_values(values), custody.id, custody.state)).rowcount
-    if changed != 1:
-        raise _lost_race(ctx, custody.id)
+    returning = _can_return()
+    cursor = raw.execute(update_statement(tuple(values), returning), (*_db_values(values), custody.id, custody.state))
+    if returning:  # the row as the move left it, for its seal, from the UPDATE itself
+        found = cursor.fetchall()
+        if len(found) != 1:
+            raise _lost_race(ctx, custody.id)
+        after = found[0]
+    else:
+        if cursor.rowcount != 1:
+            raise _lost_race(ctx, custody.id)
+        after = raw.execute(_READ_SEALED, (custody.id,)).fetchone()
+    sealed = _seal(ctx, custody.id, dict(zip(_SEALED_COLUMNS, after, strict=True)))
     event = _record(ctx, rule.action, custody.id, custody.pupil_id, custody.tag_id, custody.state, rule.target, at,
-                    payload)
+                    payload, [sealed, *rows])
     return Moved(custody_id=custody.id, from_state=custody.state, to_state=rule.target, event=event)
 
 
@@ -103,17 +127,33 @@ def insert_statement(columns: tuple[str, ...]) -> str:
 
 
 @functools.cache
-def update_statement(columns: tuple[str, ...]) -> str:
+def update_statement(columns: tuple[str, ...], returning: bool = False) -> str:
     # closed_at IS NULL as well as the state: a closed record never moves again, whatever its state says.
     return (f"UPDATE custody SET {', '.join(f'{c} = ?' for c in columns)} "
-            "WHERE id = ? AND state = ? AND closed_at IS NULL")
+            "WHERE id = ? AND state = ? AND closed_at IS NULL"
+            + (f" RETURNING {', '.join(_SEALED_COLUMNS)}" if returning else ""))
+
+
+def _can_return() -> bool:
+    """UPDATE … RETURNING: PostgreSQL, and SQLite from 3.35 (older bundles read the row back instead)."""
+    return isinstance(database_proxy.obj, PostgresqlDatabase) or sqlite3.sqlite_version_info >= (3, 35)
+
+
+def _seal(ctx: DeskContext, custody_id: int, values: Mapping[str, Any]) -> str:
+    seal = sealing.seal_values(ctx.keyring.audit_key, Custody, custody_id, values)
+    raw.execute(_WRITE_SEAL, (seal, custody_id))
+    return sealing.token(Custody, custody_id, seal)
 
 
 _FIELDS = {field.column_name: field for field in Custody._meta.sorted_fields}
 _DEFAULTS = {field.column_name: value for field, value in Custody._meta.defaults.items() if not callable(value)}
 # Written only by the moves themselves: which state, since when, and who opened or closed the record.
 _OWN = frozenset({"id", "tag_id", "pupil_id", "state", "state_changed_at", "opened_at", "opened_by_id",
-                  "opened_desk", "closed_at", "closed_by_id", "closed_desk"})
+                  "opened_desk", "closed_at", "closed_by_id", "closed_desk", "seal"})
+# Every column the record's seal covers (kiosk/audit/rows.py), in the order a RETURNING or a read gives them.
+_SEALED_COLUMNS = tuple(field.column_name for field in sealing.sealed_fields(Custody))
+_READ_SEALED = f"SELECT {', '.join(_SEALED_COLUMNS)} FROM custody WHERE id = ?"
+_WRITE_SEAL = "UPDATE custody SET seal = ? WHERE id = ?"
 
 
 _PARTICULARS = frozenset(_FIELDS) - _OWN
@@ -158,13 +198,13 @@ def _require_transaction() -> None:
 
 
 def _record(ctx: DeskContext, action: str, custody_id: int, pupil_id: int, tag_id: int, src: State | None,
-            dst: State, at: datetime, payload: Mapping[str, Any] | None) -> Appended:
+            dst: State, at: datetime, payload: Mapping[str, Any] | None, rows: Sequence[str]) -> Appended:
     body = dict(payload or {})
     if "from_state" in body:
         raise ValueError("from_state is written by the move itself")
     body["from_state"] = src.value if src is not None else None
     return append_event(key=ctx.keyring.audit_key, at=at, desk=ctx.desk, staff=ctx.who.staff_id, action=action,
-                        pupil=pupil_id, tag=tag_id, custody=custody_id, custody_state=dst, payload=body)
+                        pupil=pupil_id, tag=tag_id, custody=custody_id, custody_state=dst, payload=body, rows=rows)
 
 
 _NOW_STATE = "SELECT state FROM custody WHERE id = ?"

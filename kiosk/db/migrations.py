@@ -61,10 +61,22 @@ def _v3_desk_speed(db: Database) -> None:
     db.create_tables([DeskDay], safe=True)
 
 
+def _v4_row_seals(db: Database) -> None:
+    # Each row a decision rests on carries its seal, and each event the seals of the rows it wrote. Rows already
+    # here are sealed the first time the database is opened with its key (kiosk/audit/rows.py, seal_existing):
+    # a migration runs before the key is known, and the database package never sees the key.
+    from kiosk.db.models import SEALED_MODELS, Event
+
+    for model in SEALED_MODELS:
+        _add_missing_columns(db, model, ["seal"])
+    _add_missing_columns(db, Event, ["row_seals"])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
+    (4, "row seals", _v4_row_seals),
 ]
 LATEST = MIGRATIONS[-1][0]
 

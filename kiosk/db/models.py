@@ -52,6 +52,7 @@ class Pupil(BaseModel):
     search_name = CharField(max_length=400, index=True)
     active = BooleanField(default=True, index=True)
     left_on = DateField(null=True)
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
     @property
     def display_name(self) -> str:
@@ -69,6 +70,7 @@ class Carer(BaseModel):
     parental_responsibility = BooleanField(default=False)
     priority = IntegerField(null=True)
     telephone = CharField(max_length=40, null=True)
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
 class Staff(BaseModel):
@@ -81,6 +83,7 @@ class Staff(BaseModel):
     failed_attempts = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     active = BooleanField(default=True)
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
 class Tag(BaseModel):
@@ -92,6 +95,7 @@ class Tag(BaseModel):
     status = CharField(default="active", max_length=16)  # active | lost | retired
     created_at = DateTimeField()
     label_printed_at = DateTimeField(null=True)
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
 class Custody(BaseModel):
@@ -128,6 +132,7 @@ class Custody(BaseModel):
     confiscated_at = DateTimeField(null=True, index=True)  # may be later than opened_at (converted daily phone)
     held_until = DateField(null=True)
     details_json = TextField(null=True)  # exam details, parent informed, collector, police handover…
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
     @property
     def slot(self) -> str | None:
@@ -156,6 +161,7 @@ class PhoneException(BaseModel):
     valid_to = DateField(null=True)
     agreement_ref = CharField(null=True, max_length=100)
     notes = TextField(null=True)
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
 class Search(BaseModel):
@@ -178,6 +184,7 @@ class Search(BaseModel):
     nothing_found = BooleanField(default=False)
     dsl_informed = BooleanField(default=False)
     parent_informed = BooleanField(default=False)
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
 class DslNote(BaseModel):
@@ -192,6 +199,7 @@ class DslNote(BaseModel):
     at = DateTimeField()
     author = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
     text = TextField()
+    seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
 class Event(BaseModel):
@@ -213,6 +221,9 @@ class Event(BaseModel):
     payload_json = TextField(null=True)  # erased (NULL) by retention; payload_hash keeps the chain whole
     payload_hash = CharField(max_length=64)
     chain = CharField(max_length=64)
+    # Schema v4: the seals of the rows this event wrote, "table:id:seal" ("-": removed), sealed by the chain
+    # and never erased by retention (kiosk/audit/rows.py).
+    row_seals = TextField(null=True)
 
 
 class DeskDay(BaseModel):
@@ -242,3 +253,6 @@ class AuditHead(BaseModel):
 
 ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, DeskDay, AuditHead,
               Event]
+
+# The rows a decision rests on: each carries its seal (kiosk/audit/rows.py).
+SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote]

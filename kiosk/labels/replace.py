@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.clock import to_db
 from kiosk.custody import codes
 from kiosk.custody.context import DeskContext
@@ -110,12 +111,16 @@ def _replace(ctx: DeskContext, tag_code: str | None, pupil_id: int | None, reaso
     new = Tag.create(code=code, pupil=pupil.id, device=old.device if old else None, status="active",
                      created_at=to_db(now))
     custody = None
+    # Each row written is resealed and its seal recorded by the event (kiosk/audit/rows.py).
+    sealed = [sealing.reseal(ctx.keyring.audit_key, Tag, new.id)]
     if old is not None:
+        sealed.append(sealing.reseal(ctx.keyring.audit_key, Tag, old.id))
         custody = Custody.select().where((Custody.tag == old.id) & Custody.closed_at.is_null()).first()
         if custody is not None:
             Custody.update(tag=new.id).where((Custody.id == custody.id) & Custody.closed_at.is_null()).execute()
+            sealed.append(sealing.reseal(ctx.keyring.audit_key, Custody, custody.id))
     append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id, action="TAG_REPLACED",
-                 pupil=pupil.id, tag=new.id, custody=custody.id if custody else None,
+                 rows=sealed, pupil=pupil.id, tag=new.id, custody=custody.id if custody else None,
                  custody_state=custody.state if custody else None,
                  payload={"old_code": old.code if old else None, "old_status": status if old else None,
                           "new_code": code, "reason": reason, "custody_moved": custody.id if custody else None})

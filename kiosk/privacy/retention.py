@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth import SignedIn
 from kiosk.auth.roles import Permission
 from kiosk.clock import to_db
@@ -20,6 +21,7 @@ from kiosk.custody.errors import DeskError
 from kiosk.custody.states import Kind
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Carer, Custody, DslNote, Event, Pupil, Search, Tag, database_proxy
+from kiosk.db.rows import tuples
 from kiosk.privacy import at_rest, purged
 from kiosk.privacy.at_rest import ERASED
 
@@ -89,30 +91,41 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
         report.removed["leavers' names and contacts"] = len(leavers)
         if dry_run:
             return report
+        key = ctx.keyring.audit_key
+        sealed: list[str] = []  # every row purged, resealed or named as removed by the PURGED event (audit/rows.py)
         for chunk in _chunks(custody_ids):
             Event.update(payload_json=None).where(Event.custody.in_(chunk)).execute()
             Custody.update(handed_to=None, condition=None, reason=None, location=None, confiscated_by_name=None,
                            seal_number=None, details_json=stamp).where(Custody.id.in_(chunk)).execute()
+            sealed += sealing.reseal_many(key, Custody, chunk)
+            sealed += sealing.removed(DslNote, [n for (n,) in tuples(DslNote.select(DslNote.id)
+                                                                     .where(DslNote.custody.in_(chunk)))])
             DslNote.delete().where(DslNote.custody.in_(chunk)).execute()
         for chunk in _chunks([s.id for s in searches]):
             Search.update(grounds=ERASED, found=ERASED, searched_by_name=ERASED, authorised_by_name=ERASED
                           ).where(Search.id.in_(chunk)).execute()
+            sealed += sealing.reseal_many(key, Search, chunk)
             Event.update(payload_json=None).where((Event.action == "SEARCH_RECORDED")
                                                   & Event.pupil.in_([s.pupil_id for s in searches])
                                                   & (Event.at < cut["confiscation"])).execute()
         Event.update(payload_json=None).where(Event.seq.in_(sign_in_events)).execute()
         for chunk in _chunks([p.id for p in leavers]):
+            sealed += sealing.removed(Carer, [c for (c,) in tuples(Carer.select(Carer.id)
+                                                                   .where(Carer.pupil.in_(chunk)))])
             Carer.delete().where(Carer.pupil.in_(chunk)).execute()
             Tag.update(status="retired", device=None).where(Tag.pupil.in_(chunk)).execute()
+            sealed += sealing.reseal_many(key, Tag, [t for (t,) in tuples(Tag.select(Tag.id)
+                                                                          .where(Tag.pupil.in_(chunk)))])
             for pid in chunk:
                 Pupil.update(legal_forename="Removed", legal_surname=f"pupil {pid}", preferred_forename=None,
                              preferred_surname=None, upn=None, mis_id=f"removed-{pid}", search_name="").where(
                     Pupil.id == pid).execute()
+            sealed += sealing.reseal_many(key, Pupil, chunk)
             Event.update(payload_json=None).where(Event.pupil.in_(chunk)).execute()
         append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
                      action="PURGED", payload={"by": f"{ctx.who.name} ({ctx.who.initials})",
                                                "removed": report.removed,
-                                               "kept": {k: v[0] for k, v in report.kept.items()}})
+                                               "kept": {k: v[0] for k, v in report.kept.items()}}, rows=sealed)
     return report
 
 
@@ -134,12 +147,15 @@ def release_for_disposal(ctx: DeskContext, custody_id: int, *, reason: str) -> N
             raise DeskError("The phone is still in the school's hands: close the record first.")
         Custody.update(details_json=custody_details.merged(custody, dsl_disposal={
             "by": ctx.who.name, "at": ctx.clock.now().isoformat()})).where(Custody.id == custody_id).execute()
-        append_event(key=ctx.keyring.audit_key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
-                     action="RELEASED_FOR_DISPOSAL", pupil=custody.pupil_id, custody=custody_id,
-                     custody_state=custody.state, payload={})
+        # The note's text encrypted at rest (kiosk/privacy/at_rest.py) before it is sealed and its event written.
         note = DslNote.create(custody=custody_id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
                               author=ctx.who.staff_id, text="")
         at_rest.protect(note, key=ctx.keyring.notes_key, text=f"Released for disposal: {reason.strip()}")
+        key = ctx.keyring.audit_key
+        append_event(key=key, at=ctx.clock.now(), desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="RELEASED_FOR_DISPOSAL", pupil=custody.pupil_id, custody=custody_id,
+                     custody_state=custody.state, payload={},
+                     rows=[sealing.reseal(key, Custody, custody_id), sealing.reseal(key, DslNote, note.id)])
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import Database, chunked
 
+from kiosk.audit import rows as sealing
 from kiosk.audit.log import append_event
 from kiosk.clock import Clock, to_db
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Carer, Pupil, database_proxy
+from kiosk.db.models import Carer, Pupil, Tag, database_proxy
 from kiosk.db.rows import tuples
 from kiosk.roster.parse import CarersFile, PupilsFile, read_carers, read_pupils
 from kiosk.roster.plan import RollPlan, new_pupil_values, plan_roll
@@ -58,13 +59,24 @@ def import_roster(
         # Planned inside the write lock, so a pupil another desk adds meanwhile cannot be missed or doubled.
         plan = plan_roll(roster)
         pupil_ids = _write_pupils(plan, today=now.astimezone(tz).date())
+        # Every row the import writes is resealed and its seal recorded by the import's event (kiosk/audit/rows.py);
+        # only those rows: one edited by hand elsewhere stays unsealed for `kiosk audit verify` to find.
+        touched = [pupil_ids[admission_key(p.mis_id)] for p in plan.added]
+        touched += [change.pupil_id for change in plan.updated + plan.returned + plan.refreshed]
+        touched += [pupil_id for pupil_id, _note in plan.left]
+        sealed = sealing.reseal_many(audit_key, Pupil, touched, changed_only=True)
         if carers is not None:
-            _replace_carers(carers, [pupil_ids[admission_key(p.mis_id)] for p in roster.pupils], pupil_ids)
-        tags_created = create_tags(sorted(pupil_ids[key] for key in plan.untagged), created_at=to_db(now))
+            sealed += _replace_carers(carers, [pupil_ids[admission_key(p.mis_id)] for p in roster.pupils], pupil_ids,
+                                      audit_key=audit_key)
+        untagged = sorted(pupil_ids[key] for key in plan.untagged)
+        tags_created = create_tags(untagged, created_at=to_db(now))
+        new_tags = [tag_id for (tag_id,) in tuples(Tag.select(Tag.id).where(Tag.pupil.in_(untagged)
+                                                                             & Tag.seal.is_null()))] if untagged else []
+        sealed += sealing.reseal_many(audit_key, Tag, new_tags)
         report = _report(roster, carers, skipped, plan, dry_run=False, tags_created=tags_created)
         append_event(key=audit_key, at=now, desk=desk, staff=staff_id, action="ROSTER_IMPORTED",
                      payload={"pupils_file": roster.file, "carers_file": carers.file if carers else None,
-                              **report.counts(), "carers_skipped": len(skipped)})
+                              **report.counts(), "carers_skipped": len(skipped)}, rows=sealed)
     return report
 
 
@@ -120,10 +132,15 @@ def _write_pupils(plan: RollPlan, *, today: date) -> dict[str, int]:
     return ids
 
 
-def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str, int]) -> None:
+def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str, int], *,
+                    audit_key: bytes) -> list[str]:
     """The MIS contacts export is the whole list: a carer it no longer has (a court order, a parent who
-    moved away) must not stay on the kiosk as someone a confiscated phone can be released to."""
+    moved away) must not stay on the kiosk as someone a confiscated phone can be released to. Returns the seals of
+    the carers removed and added, for the import's event."""
+    sealed: list[str] = []
     for pupils in chunked(on_roll, MAX_PARAMETERS):
+        gone = [carer_id for (carer_id,) in tuples(Carer.select(Carer.id).where(Carer.pupil.in_(pupils)))]
+        sealed += sealing.removed(Carer, gone)
         Carer.delete().where(Carer.pupil.in_(pupils)).execute()
     rows: list[dict[str, Any]] = [
         {"pupil": pupil_ids[admission_key(carer.mis_id)], "name": carer.name,
@@ -133,6 +150,10 @@ def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str,
     ]
     for batch in chunked(rows, MAX_PARAMETERS // 6):
         Carer.insert_many(batch).execute()
+    added = []
+    for pupils in chunked(on_roll, MAX_PARAMETERS):
+        added += [carer_id for (carer_id,) in tuples(Carer.select(Carer.id).where(Carer.pupil.in_(pupils)))]
+    return sealed + sealing.reseal_many(audit_key, Carer, added)
 
 
 def _report(roster: PupilsFile, carers: CarersFile | None, skipped: tuple[Problem, ...], plan: RollPlan, *,

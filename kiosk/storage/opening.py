@@ -7,7 +7,10 @@ from pathlib import Path
 
 from peewee import Database
 
-from kiosk.audit.witness import attach
+from kiosk.audit.keycheck import check_key
+from kiosk.audit.rows import seal_existing
+from kiosk.audit.witness import attach, school_mark
+from kiosk.clock import Clock
 from kiosk.config import default_witness_path
 from kiosk.db.connection import open_database
 from kiosk.keyring import Keyring
@@ -22,17 +25,25 @@ THIS_DESKS_WITNESS = _ThisDesk.WITNESS
 
 
 def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS,
-                  wait_seconds: float | None = None, keyring: Keyring | None = None) -> Database:
+                  wait_seconds: float | None = None, keyring: Keyring | None = None,
+                  desk: str | None = None) -> Database:
     """`kiosk.db.open_database`, then give the database its witness file (None: none), to which each committed
     write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database.
+    `keyring`: the school's key, checked against the fingerprint the database records before anything is written
+    (kiosk.audit.keycheck.WrongKey); None only where no key file exists yet (`kiosk init` makes it).
 
-    With the `keyring`, safeguarding text still in clear (written by a kiosk before notes were encrypted) is
-    encrypted now: the database layer never holds the key (it lives outside the database), so this step runs
-    here rather than among the schema migrations, the first time the database is opened with its key."""
+    With the key, safeguarding text still in clear (written by a kiosk before notes were encrypted) is encrypted,
+    then a database from before row seals has its rows sealed, once: the database layer never holds the key (it
+    lives outside the database), so these steps run here rather than among the schema migrations."""
     db = open_database(url, migrate=migrate, wait_seconds=wait_seconds)
-    attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness)
-    if keyring is not None and migrate:
-        encrypt_safeguarding_text(db, keyring)
+    if keyring is not None:
+        check_key(db, keyring)
+        if migrate:
+            encrypt_safeguarding_text(db, keyring)
+        seal_existing(db, audit_key=keyring.audit_key, at=Clock().now(), desk=desk or "kiosk")
+    # The witness names the school by its key, not by anything the database holds (kiosk/audit/witness.py).
+    attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness,
+           school=school_mark(keyring.audit_key) if keyring is not None else None)
     return db
 
 
