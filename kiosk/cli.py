@@ -181,20 +181,24 @@ def cmd_run(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_init(env: Env, args: argparse.Namespace) -> int:
     from kiosk.auth import add_staff
-    from kiosk.auth.admin import has_active_admin, has_staff
+    from kiosk.auth.admin import has_active_admin, has_staff, is_new_school
 
     env.open()
     path = key_file_path(env.settings)
     keyring = env.keyring() if path.exists() else None
+    if keyring is None and has_staff():
+        # A new key would match neither their PINs nor the sealed trail.
+        raise CommandError(f"This database already has staff, but the key file {path} is missing. Put the "
+                           "school's key file back (from its backup) and run kiosk init again.")
     # The first admin only: once an active admin exists, every change to staff is signed for by one.
     if has_active_admin():
         raise CommandError(f"This database already has an admin; add staff with 'kiosk staff add … --as "
                            f"ADMIN-INITIALS'. ({env.url})")
-    if keyring is None and has_staff():
-        # Staff but no admin (the last one made inactive in SQL, say) is not a new school: a new key would match
-        # neither their PINs nor the sealed trail.
-        raise CommandError(f"This database already has staff, but the key file {path} is missing. Put the "
-                           "school's key file back (from its backup) and run kiosk init again.")
+    if not is_new_school():
+        # No active admin, yet staff or a trail: the staff table was edited in SQL, not a new school.
+        raise CommandError("This database has staff or an audit trail but no active admin: the staff list was "
+                           "changed outside the kiosk. Nothing was done. Ask the IT technician to run 'kiosk audit "
+                           f"verify' and restore the database from a backup. ({env.url})")
     pin = read_pin(f"PIN for {args.admin_name} (6+ digits): ", args.pin_stdin)
     if keyring is None:
         keyring = create_key_file(path)

@@ -151,15 +151,34 @@ def test_init_makes_the_first_admin_only_while_there_is_no_active_admin(school):
     assert not Staff.select().where(Staff.initials == "EI").exists()
 
 
-def test_init_makes_an_admin_again_once_no_admin_is_active_but_never_a_new_key(school):
+def test_init_never_makes_an_admin_for_a_school_whose_admins_were_made_inactive_in_sql(school):
+    """With the office PC's account, the admins can be switched off in SQL; `kiosk init` must not then hand the
+    school to whoever did it (they would add a DSL and read the notes)."""
     Staff.update(active=False).where(Staff.initials == "SO").execute()
-    code, out, err = school.cli("init", "--admin-name", "Jo Bloggs", "--initials", "JB", "--pin-stdin",
-                                stdin="582046\n")
-    assert code == 0 and "Admin Jo Bloggs (JB)" in out, err
-    assert sign_in(keyring=school.keyring, clock=school.clock, desk="R", who="JB", pin="582046").role == "admin"
-    Staff.update(active=False).where(Staff.initials == "JB").execute()
+    code, _, err = school.cli("init", "--admin-name", "Eve Intruder", "--initials", "EI", "--pin-stdin",
+                              stdin="582046\n")
+    assert code == 1 and "changed outside the kiosk" in err, err
+    assert not Staff.select().where(Staff.initials == "EI").exists()
     school.key_path.rename(school.key_path.with_suffix(".aside"))
     code, _, err = school.cli("init", "--admin-name", "Eve Intruder", "--initials", "EI", "--pin-stdin",
                               stdin="582046\n")
     assert code == 1 and "key file" in err and "missing" in err
     assert not school.key_path.exists() and not Staff.select().where(Staff.initials == "EI").exists()
+
+
+def test_admin_changes_keep_the_trail_verifying_and_never_seal_an_edit_made_in_sql(school):
+    from kiosk.audit import verify
+
+    assert school.cli("staff", "role", "TE", "head_of_year", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")[0] == 0
+    assert school.cli("staff", "reset-pin", "AA", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n582046\n")[0] == 0
+    assert school.cli("staff", "deactivate", "HG", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")[0] == 0
+    report = verify(school.keyring.audit_key, witness=None)
+    assert report.ok, report.problems
+    # A role set in SQL, then an admin's change to the same record: refused, so the edit is never sealed as theirs.
+    Staff.update(role="dsl").where(Staff.initials == "TE").execute()
+    code, _, err = school.cli("staff", "role", "TE", "office", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
+    assert code == 1 and "changed outside the kiosk" in err, err
+    code, _, err = school.cli("staff", "unlock", "TE", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
+    assert code == 1 and "changed outside the kiosk" in err, err
+    assert Staff.get(Staff.initials == "TE").role == "dsl"
+    assert not verify(school.keyring.audit_key, witness=None).ok, "the edit is still named by verify"

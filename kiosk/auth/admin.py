@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.pins import check_pin_rules, hash_pin
 from kiosk.auth.roles import Role
 from kiosk.auth.staff import SignedIn, StaffError, confirm_pin, normalise_initials
 from kiosk.clock import Clock
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Staff, database_proxy
+from kiosk.db.models import Event, Staff, database_proxy
 from kiosk.errors import NotPermitted
 from kiosk.keyring import Keyring
 
@@ -26,8 +27,15 @@ def authorise_admin(*, keyring: Keyring, clock: Clock, desk: str, initials: str,
 
 
 def has_active_admin() -> bool:
-    """Whether anyone can sign for admin changes: while nobody can, `kiosk init` may make the first admin."""
+    """Whether anyone can sign for admin changes."""
     return Staff.select().where((Staff.role == Role.ADMIN) & Staff.active).exists()
+
+
+def is_new_school() -> bool:
+    """Nobody on the staff list and nothing in the trail: only then may `kiosk init` make the first admin without an
+    admin signing for it. (An active admin that is missing because the staff table was edited or emptied in SQL
+    is not a new school: making an admin then would hand the school to whoever edited it.)"""
+    return not Staff.select().exists() and not Event.select().exists()
 
 
 def has_staff() -> bool:
@@ -42,7 +50,7 @@ def deactivate_staff(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: 
             raise StaffError(f"{staff.name} ({staff.initials}) is already inactive.")
         if staff.role == Role.ADMIN:
             _keep_an_admin(staff, "made inactive")
-        _change(staff, active=False)
+        _change(keyring, staff, active=False)
         _record(keyring, clock, by, "STAFF_DEACTIVATED", staff, {})
     return staff
 
@@ -59,7 +67,7 @@ def change_role(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str, 
         if staff.role == Role.ADMIN and staff.active:
             _keep_an_admin(staff, "given another role")
         old = staff.role
-        _change(staff, role=new_role.value)
+        _change(keyring, staff, role=new_role.value)
         _record(keyring, clock, by, "STAFF_ROLE_CHANGED", staff, {"from": old, "to": new_role.value})
     return staff
 
@@ -69,7 +77,7 @@ def reset_pin(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str, pi
     check_pin_rules(pin)
     with write_transaction(database_proxy.obj):
         staff = _staff(initials)
-        _change(staff, pin_hash=hash_pin(pin, keyring.pin_pepper), failed_attempts=0, locked_until=None)
+        _change(keyring, staff, pin_hash=hash_pin(pin, keyring.pin_pepper), failed_attempts=0, locked_until=None)
         _record(keyring, clock, by, "STAFF_PIN_RESET", staff, {})
     return staff
 
@@ -89,13 +97,21 @@ def _keep_an_admin(staff: Staff, change: str) -> None:
                          "another admin first, so someone can still sign for staff changes.")
 
 
-def _change(staff: Staff, **columns: Any) -> None:
-    """The one place this module writes a staff row (where sealing a staff row to the key belongs)."""
+def _change(keyring: Keyring, staff: Staff, **columns: Any) -> None:
+    """The one place this module writes a staff row. A row that no longer holds what the kiosk sealed (its role or
+    PIN hash edited in SQL) is refused rather than sealed again: an admin's change must not launder an edit."""
+    if not sealing.verifies(keyring.audit_key, staff):
+        raise StaffError(f"The staff record of {staff.initials} was changed outside the kiosk, so it is not changed "
+                         "now. Ask the IT technician to run 'kiosk audit verify'.")
     Staff.update(**columns).where(Staff.id == staff.id).execute()
     for name, value in columns.items():
         setattr(staff, name, value)
 
 
 def _record(keyring: Keyring, clock: Clock, by: SignedIn, action: str, staff: Staff, extra: dict[str, Any]) -> None:
+    """The change's event, naming the admin, with the row's new seal (kiosk/audit/rows.py); the staff member's role
+    as it now is, so `kiosk audit verify` replays roles from the trail."""
     append_event(key=keyring.audit_key, at=clock.now(), desk=by.desk, staff=by.staff_id, action=action,
-                 payload={"staff_id": staff.id, "initials": staff.initials, "by": by.initials, **extra})
+                 payload={"staff_id": staff.id, "initials": staff.initials, "by": by.initials, "role": staff.role,
+                          **extra},
+                 rows=[sealing.reseal(keyring.audit_key, Staff, staff.id)])

@@ -173,6 +173,9 @@ def unlock_staff(*, keyring: Keyring, clock: Clock, desk: str, initials: str, by
         staff = Staff.get_or_none(Staff.initials == key)
         if staff is None:
             raise StaffError(f"No member of staff has the initials {key}.")
+        if not sealing.verifies(keyring.audit_key, staff):  # an unlock must not seal an edit made in SQL
+            raise StaffError(f"The staff record of {key} was changed outside the kiosk, so it is not unlocked. Ask "
+                             "the IT technician to run 'kiosk audit verify'.")
         Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == staff.id).execute()
         append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=by, action="ACCOUNT_UNLOCKED",
                      payload={"initials": key}, rows=[sealing.reseal(keyring.audit_key, Staff, staff.id)])

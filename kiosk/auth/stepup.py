@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kiosk.audit import append_event
+from kiosk.audit import rows as sealing
 from kiosk.auth.pins import check_against_nobody, pin_matches
 from kiosk.auth.staff import (
     LOCKOUT,
@@ -89,10 +90,13 @@ def _count_against_the_desk(*, keyring: Keyring, now: datetime, at_desk: SignedI
         left = MAX_FAILED_ATTEMPTS - attempts
         return SignInRefused(f"{refused} ({left} more wrong {'PIN' if left == 1 else 'PINs'} at this desk and "
                              f"{at_desk.name}'s account locks.)")
+    # Sealed again only if it held what the kiosk sealed: the lock itself is written either way.
+    sealed_before = sealing.verifies(keyring.audit_key, signed_in)
     Staff.update(failed_attempts=0, locked_until=locked_until).where(Staff.id == signed_in.id).execute()
     append_event(key=keyring.audit_key, at=now, desk=at_desk.desk, staff=signed_in, action="ACCOUNT_LOCKED",
                  payload={"initials": signed_in.initials, "until": locked_until.isoformat(),
-                          "reason": "wrong authoriser PINs at their desk"})
+                          "reason": "wrong authoriser PINs at their desk"},
+                 rows=[sealing.reseal(keyring.audit_key, Staff, signed_in.id)] if sealed_before else ())
     return AccountLocked(f"Wrong authoriser PINs {MAX_FAILED_ATTEMPTS} times at this desk: {at_desk.name}'s "
                          f"account is locked for {int(LOCKOUT.total_seconds() // 60)} minutes and the desk locks "
                          "now. The DSL can see this in the audit trail.")
