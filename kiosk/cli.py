@@ -479,9 +479,9 @@ def cmd_backup(env: Env, args: argparse.Namespace) -> int:
 def cmd_demo(env: Env, args: argparse.Namespace) -> int:
     from kiosk.config import demo_dir, witness_path
     from kiosk.demo import build_demo, demo_settings, demo_sign_ins
+    from kiosk.platform import private_folder
 
-    folder = Path(args.folder) if args.folder else demo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(args.folder) if args.folder else demo_dir())  # its database and key go here
     settings = demo_settings(env.settings, folder)
     demo = Env(settings, env.clock, env.out)
     demo.open(at_the_desk=True)

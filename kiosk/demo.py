@@ -15,6 +15,7 @@ from kiosk.custody import DeskContext, close_day, hand_back, hand_in, resolve_pu
 from kiosk.custody.exceptions import add_exception
 from kiosk.db.models import Pupil, Staff
 from kiosk.keyring import Keyring
+from kiosk.platform import private_folder
 
 FORENAMES = [
     "Amelia", "Olivia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Grace", "Freya", "Sophia", "Evie", "Poppy",
@@ -68,7 +69,7 @@ class DemoSignIn:
 def write_demo_roster(folder: Path, pupils: int = 1000, seed: int = 2026) -> tuple[Path, Path]:
     """A SIMS-shaped export of invented pupils and carers."""
     rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)  # the demo's database and key go here too: private from the start, as a school's would be
     pupils_csv, carers_csv = folder / "demo-pupils.csv", folder / "demo-contacts.csv"
     forms = [(year, f"{year}{letter}") for year, letters in YEARS.items() for letter in letters]
     with pupils_csv.open("w", newline="", encoding="utf-8-sig") as pf, \

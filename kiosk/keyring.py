@@ -14,6 +14,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.platform import private_folder
+
 
 class KeyFileError(Exception):
     """The key file is missing, unreadable or too open; the message says what to do."""
@@ -48,7 +50,7 @@ class Keyring:
 
 def create_key_file(path: Path) -> Keyring:
     """Create a new key file with mode 0600; never overwrite one (that would orphan every PIN and the chain)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     secret = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
