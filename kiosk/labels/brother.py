@@ -21,7 +21,7 @@ from PIL import Image
 
 from kiosk import platform
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt
+from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 
 DEFAULT_MODEL = "QL-800"
 NETWORK_TIMEOUT = 10.0  # seconds to connect and to send
@@ -101,7 +101,8 @@ class BrotherPrinter:
             return f"the {layout.key} layout is not a Brother QL roll (use brother-62x29 or brother-62)"
         return None
 
-    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
+                     progress: Progress | None = None) -> PrintReceipt:
         if reason := self.unsuitable(layout):
             raise PrintFailed(reason, "Choose a Brother layout on the Labels screen, then print again.")
         if not images:

@@ -11,7 +11,7 @@ from PIL import Image
 from kiosk import platform
 from kiosk.labels.documents import labels_pdf, png_bytes, sheet_images
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt
+from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 
 
 class FilePrinter:
@@ -30,7 +30,8 @@ class FilePrinter:
             return f"{self.path.name} is neither a .pdf nor a .png file name"
         return None
 
-    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
+                     progress: Progress | None = None) -> PrintReceipt:
         if reason := self.unsuitable(layout):
             raise PrintFailed(reason, "Give a file name ending .pdf or .png, then save again.")
         if self.path.suffix.lower() == ".pdf":
