@@ -29,6 +29,7 @@ from kiosk.labels import (
     LabelChoice,
     NothingToPrint,
     PrintFailed,
+    Progress,
     get_layout,
     list_queues,
     preview,
@@ -79,20 +80,25 @@ class JobOutcome:
     retry: LabelsJob | None = None  # what Retry does, when it can help
 
 
-def run_labels_job(ctx: DeskContext, job: LabelsJob) -> JobOutcome:
-    """Blocking: print or replace-and-print. Every failure comes back as an outcome with the domain's words."""
+def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None = None) -> JobOutcome:
+    """Blocking: print or replace-and-print, waiting (minutes if need be) until the printer finished the job.
+    Every failure comes back as an outcome with the domain's words; `progress` hears how the job is going."""
     try:
         printer = printer_for(ctx.settings, job.kind, job.target)
         if job.replaces:
             done = replace_tag_and_print(ctx, tag_code=job.replace_tag_code, pupil_id=job.replace_pupil_id,
-                                         reason=job.reason, layout=job.layout, printer=printer)
+                                         reason=job.reason, layout=job.layout, printer=printer,
+                                         progress=progress)
             if done.printed is None:
                 # The new tag stands; only its label is missing, and Retry prints just that.
                 again = LabelsJob(layout=job.layout, kind=job.kind, target=job.target,
                                   choice=LabelChoice(tag_id=done.replaced.new_tag_id))
                 return JobOutcome("warning", done.message, again)
             return JobOutcome("ok", done.message)
-        printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer)
+        printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer,
+                               progress=progress)
+        if not printed.marked:  # sent, not seen through: never shown as printed
+            return JobOutcome("warning", printed.message, job)
         return JobOutcome("ok", printed.message)
     except NothingToPrint as error:
         return JobOutcome("warning", error.message)
@@ -346,6 +352,8 @@ class LabelsScreen(DeskCardScreen):
             target.placeholder = TARGET_HINTS.get(kind, "")
             if kind == "file" and not target.value.strip():
                 target.value = str(data_dir() / "labels.pdf")
+            elif kind != "file" and target.value.strip().lower().endswith((".pdf", ".png")):
+                target.value = ""  # a file's path is no queue's name: ask for the printer instead
             self.remember_printer()
         if event.select.id == "what":
             self.show_rows()
@@ -439,7 +447,15 @@ class LabelsScreen(DeskCardScreen):
     @work(thread=True, exclusive=True, group="labels")
     def print_in_background(self, job: LabelsJob) -> None:
         app = self.app
-        outcome = self._run(job)
+
+        def progress(line: str) -> None:
+            # From this thread to the app's: the line under the buttons follows the job while it is out.
+            try:
+                app.call_from_thread(self.show_progress, line)
+            except RuntimeError:
+                pass  # the app is closing: nobody is left to tell
+
+        outcome = self._run(job, progress)
         # Decided on the app's thread, where screens come and go, so the answer cannot change under it.
         app.call_from_thread(self.deliver, app, outcome)
 
@@ -451,9 +467,15 @@ class LabelsScreen(DeskCardScreen):
             # the lock screen, which shows nothing about any pupil.
             notify_outcome(app, outcome)
 
-    def _run(self, job: LabelsJob) -> JobOutcome:
+    def show_progress(self, line: str) -> None:
+        """How the job at the printer is going ("waiting for the printer… job queued: the printer is off or
+        unreachable (1 min 05 s)"): never PRINTED until the printer finished it."""
+        if self.printing and self.is_attached:
+            self.show_result(f"{line}. The desk carries on; Esc goes back to it.", "waiting")
+
+    def _run(self, job: LabelsJob, progress: Progress | None = None) -> JobOutcome:
         try:
-            return run_labels_job(self.ctx, job)
+            return run_labels_job(self.ctx, job, progress)
         except Exception as error:  # a worker must always report back, or the screen waits forever
             return JobOutcome("refused", f"NOT PRINTED: {error}", job)
 
