@@ -294,7 +294,8 @@ def test_the_printer_on_the_screen_defaults_to_the_settings(school, tmp_path, mo
     from kiosk.labels.from_settings import configured_printer
 
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
-    assert configured_printer(Settings()) == ("file", str(Path(tmp_path / "data" / "labels.pdf")))
+    # Issue 17: a folder, one file per job (a single labels.pdf was overwritten by the next job).
+    assert configured_printer(Settings()) == ("file", str(Path(tmp_path / "data" / "labels")))
     assert configured_printer(Settings(label_printer_kind="cups", label_printer="Reception_QL")) == \
         ("cups", "Reception_QL")
 

@@ -23,7 +23,8 @@ def register(add: AddCommand, sub: Subcommands) -> None:
     p.add_argument("--never-printed", action="store_true", help="only tags whose label has never been printed")
     p.add_argument("--layout", help="label layout (default from settings); --layouts lists them")
     p.add_argument("--layouts", action="store_true", help="list the label layouts and stop")
-    p.add_argument("--out", help="save to this PDF (sheets, rolls) or PNG file instead of printing")
+    p.add_argument("--out", help="save to this folder (one PDF per job), or PDF or PNG file, instead of printing "
+                                 "(never over an earlier file)")
     p.add_argument("--printer", help="print to this CUPS queue (see `kiosk printers`)")
     p.add_argument("--brother", help="print to a Brother QL: /dev/usb/lp0 or tcp://HOST:9100")
     p.add_argument("--preview", action="store_true", help="say what would print, print nothing")
@@ -40,8 +41,8 @@ def register(add: AddCommand, sub: Subcommands) -> None:
 
 
 def _printer(env: Env, args: argparse.Namespace, layout: Layout) -> Printer:
-    from kiosk.config import data_dir
     from kiosk.labels import make_printer
+    from kiosk.labels.from_settings import default_folder
 
     s = env.settings
     if getattr(args, "out", None):
@@ -52,7 +53,7 @@ def _printer(env: Env, args: argparse.Namespace, layout: Layout) -> Printer:
         return printer
     if getattr(args, "brother", None):
         return make_printer("brother", args.brother, brother_model=s.brother_model)
-    target = s.label_printer or (str(data_dir() / "labels.pdf") if s.label_printer_kind == "file" else "")
+    target = s.label_printer or (str(default_folder()) if s.label_printer_kind == "file" else "")
     printer = make_printer(s.label_printer_kind, target, media=s.label_media or None,
                            brother_model=s.brother_model)
     _bound(printer, args)

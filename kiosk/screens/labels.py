@@ -18,7 +18,6 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from kiosk.auth.roles import Permission
-from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError, Resolved, resolve_pupil
 from kiosk.custody.codes import grouped
 from kiosk.custody.queries import OnRoll, forms_and_years
@@ -36,7 +35,7 @@ from kiosk.labels import (
     print_labels,
     replace_tag_and_print,
 )
-from kiosk.labels.from_settings import chosen_printer, printer_for
+from kiosk.labels.from_settings import chosen_printer, default_folder, printer_for
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
@@ -52,7 +51,7 @@ WHAT = (("One pupil", "pupil"), ("A form", "form"), ("A year group", "year"), ("
 KIND_WORDS = (("CUPS printer queue", "cups"), ("Brother QL, directly", "brother"), ("Save to a file", "file"))
 TARGET_HINTS = {"cups": "queue name, e.g. Reception_QL (List printers shows them)",
                 "brother": "/dev/usb/lp0 or tcp://192.0.2.10:9100",
-                "file": "a .pdf or .png path"}
+                "file": "a folder (one PDF per job), or a .pdf or .png path"}
 PUPIL_PROMPT = "scan the tag or the school ID card, or type a name"
 
 
@@ -351,7 +350,7 @@ class LabelsScreen(DeskCardScreen):
             kind = str(event.value)
             target.placeholder = TARGET_HINTS.get(kind, "")
             if kind == "file" and not target.value.strip():
-                target.value = str(data_dir() / "labels.pdf")
+                target.value = str(default_folder())
             elif kind != "file" and target.value.strip().lower().endswith((".pdf", ".png")):
                 target.value = ""  # a file's path is no queue's name: ask for the printer instead
             self.remember_printer()
