@@ -22,7 +22,8 @@ def bag_label_for(custody_id: int, *, settings: Settings) -> BagLabel:
                     confiscated_on=local(custody.confiscated_at or custody.opened_at, settings.tz).date(),
                     # The reason's category, never the notes: free text about a pupil does not go on a bag.
                     reason=custody.reason_category or "",
-                    seal_number=custody.seal_number or "", school=settings.school_name)
+                    seal_number=custody.seal_number or "", school=settings.school_name,
+                    surname=custody.pupil.preferred_surname or custody.pupil.legal_surname)
 
 
 def print_bag_label(label: BagLabel, *, layout: Layout | str, printer: Printer) -> PrintReceipt:
