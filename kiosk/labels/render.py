@@ -32,7 +32,7 @@ MAX_BAR_MODULE_PX = 4
 # label, Dymo 99012, used to show less of a name than the smaller 99010).
 MAX_QR_MM = 25.0
 ROW_GAP = 0.02  # of the label's usable height, between rows of the text column
-REPEATED_LINES = {"school", "form", "held"}  # the same on many labels of one run: drawn once, then pasted
+REPEATED_LINES = {"school", "form", "held", "hold"}  # the same on many labels of one run: drawn once, then pasted
 
 
 class LabelTooSmall(ValueError):
@@ -88,6 +88,11 @@ TAG_ROWS = (("name", 0.36, "name", 0.42), ("form", 0.12, "bold", 0.7), ("bars", 
 BAG_ROWS = (("name", 0.19, "name", 0.5), ("held", 0.12, "bold", 0.45), ("reason", 0.11, "regular", 0.6),
             ("seal", 0.11, "bold", 0.45), ("bars", 0.24, "", 0.0), ("code", 0.12, "bold", 0.7),
             ("school", 0.07, "regular", 0.7))
+# A phone on a safeguarding hold: the bag says so in bold under the name, before anything else is read.
+BAG_HOLD_ROWS = (("name", 0.17, "name", 0.5), ("hold", 0.14, "bold", 0.45), ("held", 0.10, "bold", 0.45),
+                 ("reason", 0.10, "regular", 0.6), ("seal", 0.10, "bold", 0.45), ("bars", 0.22, "", 0.0),
+                 ("code", 0.11, "bold", 0.7), ("school", 0.06, "regular", 0.7))
+HOLD_WORDS = "HOLD — DO NOT RELEASE"
 
 
 def plan_label(code: str, texts: dict[str, str], layout: Layout,
@@ -188,7 +193,7 @@ def bag_texts(label: BagLabel) -> dict[str, str]:
     return {"name": label.name, "surname": label.surname, "held": f"{label.form} · {held}" if label.form else held,
             "reason": f"Reason: {label.reason}" if label.reason else "Reason: (not recorded)",
             "seal": f"Seal/bag no. {label.seal_number}" if label.seal_number else "Seal/bag no. —",
-            "code": label.human_code, "school": label.school}
+            "code": label.human_code, "school": label.school, "hold": HOLD_WORDS if label.on_hold else ""}
 
 
 def plan_tag_label(label: TagLabel, layout: Layout | str, *, name_size: int | None = None) -> LabelPlan:
@@ -225,7 +230,8 @@ def batch_name_size(labels: Iterable[TagLabel], layout: Layout | str) -> int | N
 
 
 def plan_bag_label(label: BagLabel, layout: Layout | str) -> LabelPlan:
-    return plan_label(label.code, bag_texts(label), get_layout(layout).sized_for_bag(), BAG_ROWS)
+    return plan_label(label.code, bag_texts(label), get_layout(layout).sized_for_bag(),
+                      BAG_HOLD_ROWS if label.on_hold else BAG_ROWS)
 
 
 def bag_label(label: BagLabel, layout: Layout | str) -> Image.Image:
