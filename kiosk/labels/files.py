@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image
 
 from kiosk import platform
-from kiosk.labels.documents import labels_pdf, png_bytes, sheet_images
+from kiosk.labels.documents import each_sheet_image, labels_pdf, png_bytes, sheet_count
 from kiosk.labels.layouts import Layout
 from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 
@@ -66,17 +66,15 @@ class FilePrinter:
         except OSError as exc:
             raise PrintFailed(f"could not make the folder {folder} ({exc.strerror or exc})",
                               "Check the folder can be made and has space, then save again.") from exc
-        if suffix == ".pdf":
-            data = [labels_pdf(images, layout, title=title)]
-            pages = -(-len(images) // layout.per_page)
-        else:
-            pictures = sheet_images(images, layout)
-            data = [png_bytes(picture, layout.dpi) for picture in pictures]
-            pages = len(pictures)
-        targets = self._claim(folder, suffix, len(data), job_stem(title, len(images), datetime.now().astimezone()))
+        pages = sheet_count(len(images), layout) if suffix == ".png" else -(-len(images) // layout.per_page)
+        files = 1 if suffix == ".pdf" else pages
+        targets = self._claim(folder, suffix, files, job_stem(title, len(images), datetime.now().astimezone()))
         try:
-            for content, target in zip(data, targets, strict=True):
-                _write(target, content)
+            if suffix == ".pdf":
+                _write(targets[0], labels_pdf(images, layout, title=title))
+            else:  # one image per label or sheet, each drawn, saved and let go before the next
+                for picture, target in zip(each_sheet_image(images, layout), targets, strict=True):
+                    _write(target, png_bytes(picture, layout.dpi))
         except PrintFailed:
             for target in targets:  # the names claimed and left empty: nothing half-saved stays behind
                 if target.exists() and target.stat().st_size == 0:

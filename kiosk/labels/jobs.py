@@ -18,10 +18,10 @@ from kiosk.custody.context import DeskContext
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Tag, database_proxy
 from kiosk.errors import DeskError
+from kiosk.labels.batch import RenderedLabels
 from kiosk.labels.choose import LabelChoice, tag_label, tags_to_print
 from kiosk.labels.layouts import Layout, get_layout
 from kiosk.labels.printers import Printer, PrintReceipt, Progress, check_suitable
-from kiosk.labels.render import batch_name_size, render_tag_label
 
 PRINT_LABELS = Permission.HAND_IN  # whoever works the desk may print tags
 
@@ -64,9 +64,9 @@ def print_labels(ctx: DeskContext, *, choice: LabelChoice, layout: Layout | str,
     if not tags:
         raise NothingToPrint(f"No labels to print for {described}.")
     school = ctx.settings.school_name
-    labels = [tag_label(tag, school) for tag in tags]
-    name_size = batch_name_size(labels, layout)  # one name size for the run, so a form's labels look alike
-    images = [render_tag_label(label, layout, name_size=name_size) for label in labels]
+    # Drawn label by label as the printer's document is written (memory flat in a run of 2,000), at one name
+    # size for the run, so a form's labels look alike.
+    images = RenderedLabels([tag_label(tag, school) for tag in tags], layout)
     receipt = printer.print_labels(images, layout, title=f"Phone tags - {described}", progress=progress)
     if not receipt.finished:  # sent and not followed: "printed" would be a guess
         return LabelsPrinted(labels=len(tags), choice=described, layout=layout.key, receipt=receipt)
