@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from kiosk.labels.documents import labels_pdf
-from kiosk.labels.ipp import IppUnavailable, JobStatus, cancel_job, job_status
+from kiosk.labels.ipp import IppUnavailable, JobForgotten, JobStatus, cancel_job, job_status
 from kiosk.labels.layouts import Layout
 from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 
@@ -254,9 +254,15 @@ class CupsPrinter:
         number = int(job.rsplit("-", 1)[1])
         started = time.monotonic()
         said = trouble = ""
+        said_at = 0.0
         while True:
             try:
                 status = job_status(self.queue, number)
+            except JobForgotten:
+                # CUPS set to keep no job history: it cannot say whether the job completed or was cancelled.
+                raise PrintFailed(f"the print service keeps no record of job {job}, so it cannot say whether the "
+                                  "labels came out", "Check the printer: if they did not come out, press Retry. "
+                                  "(IT: set PreserveJobHistory Yes in cupsd.conf.)") from None
             except IppUnavailable as exc:
                 self._cancel(number)
                 raise PrintFailed(f"the print service stopped answering about job {job} ({exc})",
@@ -282,8 +288,9 @@ class CupsPrinter:
             trouble = trouble_words(status) or trouble
             waited = time.monotonic() - started
             line = waiting_words(status, waited)
-            if line.split(" (")[0] != said.split(" (")[0] or int(waited) % 5 == 0:
-                said = line
+            # Each change at once, and a fresh count of the wait every 5 seconds.
+            if line.split(" (")[0] != said.split(" (")[0] or int(waited) // 5 != int(said_at) // 5:
+                said, said_at = line, waited
                 progress(line)
             if waited >= self.wait_seconds:
                 self._cancel(number)

@@ -7,6 +7,7 @@ CUPS server the `lp` command uses (CUPS_SERVER, else the local socket, else loca
 
 from __future__ import annotations
 
+import getpass
 import http.client
 import os
 import socket
@@ -25,12 +26,17 @@ _GET_JOB_ATTRIBUTES = 0x0009
 _GET_PRINTER_ATTRIBUTES = 0x000B
 _CANCEL_JOB = 0x0008
 _OPERATION, _END = 0x01, 0x03
+_NOT_FOUND = 0x0406  # client-error-not-found
 _INTEGER, _ENUM, _BOOLEAN = 0x21, 0x23, 0x22
 _TEXT, _NAME, _KEYWORD, _URI, _CHARSET, _LANGUAGE = 0x41, 0x42, 0x44, 0x45, 0x47, 0x48
 
 
 class IppUnavailable(Exception):
     """The print service could not be asked (not running, refused, or an answer that is not IPP)."""
+
+
+class JobForgotten(IppUnavailable):
+    """CUPS has no such job (any more): a server that keeps no job history forgets a job once it ends."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ def _ask(queue: str, operation: int, attributes: list[tuple[int, str, bytes]]) -
     if response.status != 200:
         raise IppUnavailable(f"the print service answered HTTP {response.status}")
     status, found = _decode(answer)
+    if status == _NOT_FOUND:
+        raise JobForgotten("the print service has no record of that job")
     if status >= 0x0400:
         raise IppUnavailable(f"the print service refused the question (IPP status {status:#06x})")
     return found
@@ -157,8 +165,6 @@ def _ask(queue: str, operation: int, attributes: list[tuple[int, str, bytes]]) -
 
 def _user() -> bytes:
     try:
-        import getpass
-
         return getpass.getuser().encode()
     except Exception:  # no user name in a service's environment: CUPS still answers for the job's state
         return b"kiosk"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from rich.markup import escape
 from textual import on, work
@@ -29,6 +30,7 @@ from kiosk.labels import (
     NothingToPrint,
     PrintFailed,
     Progress,
+    Queue,
     get_layout,
     list_queues,
     preview,
@@ -108,7 +110,7 @@ def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None =
         return JobOutcome("refused", error.message)
 
 
-def notify_outcome(app: App, outcome: JobOutcome) -> None:
+def notify_outcome(app: App[Any], outcome: JobOutcome) -> None:
     """A job that finished after the office left the Labels screen: a toast on the desk, none when locked."""
     if getattr(app, "who", None) is None:
         return
@@ -162,7 +164,7 @@ class LabelsScreen(DeskCardScreen):
     class QueuesListed(Message):
         """The CUPS queues were listed (or listing them failed); sent from the worker thread."""
 
-        def __init__(self, queues: list, problem: str | None) -> None:
+        def __init__(self, queues: list[Queue], problem: str | None) -> None:
             super().__init__()
             self.queues = queues
             self.problem = problem
@@ -183,7 +185,7 @@ class LabelsScreen(DeskCardScreen):
     def compose(self) -> ComposeResult:
         who = self.ctx.who
         settings = self.ctx.settings
-        kind, target = chosen_printer(settings, self.app.label_printer)
+        kind, target = chosen_printer(settings, getattr(self.app, "label_printer", None))
         layout = settings.label_layout if settings.label_layout in LAYOUTS else next(iter(LAYOUTS))
         yield TitleBar(school=settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock, tz=settings.tz,
                        staff=f"{who.name} ({who.role})")
@@ -380,7 +382,7 @@ class LabelsScreen(DeskCardScreen):
     def remember_printer(self) -> None:
         # For the rest of this session (the bag labels too); never written to the settings file.
         if hasattr(self.app, "label_printer"):
-            self.app.label_printer = self.printer_fields()  # type: ignore[attr-defined]
+            self.app.label_printer = self.printer_fields()
 
     # ── one pupil ───────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#pupil")
@@ -458,7 +460,7 @@ class LabelsScreen(DeskCardScreen):
         # Decided on the app's thread, where screens come and go, so the answer cannot change under it.
         app.call_from_thread(self.deliver, app, outcome)
 
-    def deliver(self, app: App, outcome: JobOutcome) -> None:
+    def deliver(self, app: App[Any], outcome: JobOutcome) -> None:
         if self in app.screen_stack:
             self.post_message(self.JobFinished(outcome))
         else:
