@@ -95,6 +95,8 @@ def cold() -> None:
     symbols.code128_modules.cache_clear()
     text.fit_text.cache_clear()
     text.text_mask.cache_clear()
+    text.fit_name.cache_clear()
+    text.best_name_size.cache_clear()
 
 
 def timed(action) -> tuple[float, object]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 import uuid
@@ -87,6 +88,28 @@ class CupsServer:
             raise NoCups(f"could not create a cups-pdf queue: {result.stderr.strip()}")
         self.queues.append(name)
         return name
+
+    def add_offline_queue(self) -> str:
+        """A queue whose printer is off: its device is a socket to a closed loopback port, so it accepts jobs and
+        never finishes them (the cups-pdf model, so `fix_queue` can later plug a working device in)."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]  # closed again when the block ends: nobody listens there
+        name = f"KIOSK_OFF_{uuid.uuid4().hex[:8]}"
+        result = _run("lpadmin", "-p", name, "-E", "-v", f"socket://127.0.0.1:{port}", "-m", CUPS_PDF_MODEL,
+                      check=False)
+        if result.returncode != 0:
+            raise NoCups(f"could not create an offline queue: {result.stderr.strip()}")
+        self.queues.append(name)
+        return name
+
+    def fix_queue(self, name: str) -> None:
+        """The printer is back: give the queue a device that prints (cups-pdf) and start it."""
+        _run("lpadmin", "-p", name, "-v", "cups-pdf:/")
+        _run("cupsenable", name)
+
+    def start_queue(self, name: str) -> None:
+        _run("cupsenable", name)
 
     def remove_queue(self, name: str) -> None:
         _run("cancel", "-a", name, check=False)

@@ -26,8 +26,10 @@ from kiosk.labels import (
     LabelChoice,
     NothingToPrint,
     PrintFailed,
+    bag_label,
     bag_label_for,
     make_printer,
+    plan_bag_label,
     preview,
     print_bag_label,
     print_labels,
@@ -246,9 +248,10 @@ def test_the_bag_label_comes_from_the_custody_record_and_scans_back(school, tmp_
     receipt = hand_in(school.ctx(), resolve_scan(normalise(school.tag_of(lukasz))))
     # The confiscation flow records the reason and seal; here they are written as it would leave them.
     late_evening = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 July in London (BST)
-    Custody.update(kind="confiscated", state=State.HELD_FOR_PARENT, reason="Phone out in an exam",
-                   seal_number="S-0042", opened_at=to_db(late_evening)).where(Custody.id == receipt.custody_id) \
-        .execute()
+    # The bag shows the reason's category (kiosk/labels/bags.py), never the free-text notes in `reason`.
+    Custody.update(kind="confiscated", state=State.HELD_FOR_PARENT, reason_category="Phone out in an exam",
+                   reason="notes never printed", seal_number="S-0042", opened_at=to_db(late_evening)) \
+        .where(Custody.id == receipt.custody_id).execute()
     label = bag_label_for(receipt.custody_id, settings=school.settings)
     assert (label.name, label.form, label.reason, label.seal_number, label.school) == (
         "Łukasz Nowakowski", "9C", "Phone out in an exam", "S-0042", "Hillcrest Academy")
@@ -269,3 +272,22 @@ def test_the_printer_settings_make_the_right_printer_or_say_what_is_missing(tmp_
         make_printer("cups", "")
     with pytest.raises(PrintFailed, match="'fax' is not a kind of printer"):
         make_printer("fax", "0123")
+
+
+def test_a_phone_on_a_safeguarding_hold_gets_a_bag_label_saying_hold_do_not_release(school, tmp_path):
+    lukasz = school.pupils[1]
+    receipt = hand_in(school.ctx(), resolve_scan(normalise(school.tag_of(lukasz))))
+    Custody.update(kind="confiscated", state=State.SAFEGUARDING_HOLD, reason_category="Other",
+                   reason="details for the DSL only", seal_number="S-0043").where(
+        Custody.id == receipt.custody_id).execute()
+    label = bag_label_for(receipt.custody_id, settings=school.settings)
+    assert label.on_hold
+    for layout in ("brother-62", "brother-62x29", "dymo-99012"):
+        texts = [line.fitted.text for line in plan_bag_label(label, layout).lines]
+        assert "HOLD — DO NOT RELEASE" in texts, (layout, texts)
+        assert not any("DSL only" in text for text in texts)
+        assert decode(bag_label(label, layout)) == scans_as(school.tag_of(lukasz))
+    Custody.update(state=State.HELD_FOR_PARENT).where(Custody.id == receipt.custody_id).execute()
+    released = bag_label_for(receipt.custody_id, settings=school.settings)
+    assert not released.on_hold
+    assert not any("HOLD" in line.fitted.text for line in plan_bag_label(released, "brother-62").lines)

@@ -236,9 +236,9 @@ async def test_a_print_that_finishes_after_leaving_the_screen_is_reported_on_the
     release = threading.Event()
     real_job = labels_screen.run_labels_job
 
-    def slow_printer(ctx, job):  # a printer that takes its time, until the test lets it finish
+    def slow_printer(ctx, job, progress=None):  # a printer that takes its time, until the test lets it finish
         release.wait(10)
-        return real_job(ctx, job)
+        return real_job(ctx, job, progress)
 
     monkeypatch.setattr(labels_screen, "run_labels_job", slow_printer)
     async with kiosk_app(school).run_test(size=(120, 40)) as pilot:
@@ -294,7 +294,8 @@ def test_the_printer_on_the_screen_defaults_to_the_settings(school, tmp_path, mo
     from kiosk.labels.from_settings import configured_printer
 
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
-    assert configured_printer(Settings()) == ("file", str(Path(tmp_path / "data" / "labels.pdf")))
+    # Issue 17: a folder, one file per job (a single labels.pdf was overwritten by the next job).
+    assert configured_printer(Settings()) == ("file", str(Path(tmp_path / "data" / "labels")))
     assert configured_printer(Settings(label_printer_kind="cups", label_printer="Reception_QL")) == \
         ("cups", "Reception_QL")
 
@@ -311,3 +312,45 @@ async def test_the_focused_button_keeps_its_label_on_screen(school, size):
             button.focus()
             await pilot.pause()
             assert label in screen_text(pilot.app), f"{label!r} is not readable when focused"
+
+
+async def test_a_job_on_an_offline_printer_shows_its_progress_never_printed_and_retry_prints_once_fixed(
+        school, cups):
+    queue = cups.add_offline_queue()
+    try:
+        ruby = school.pupils[4]
+        async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
+            screen = await open_labels(pilot)
+            await choose(pilot, screen, kind="cups", target=queue)
+            await find_pupil(pilot, screen, school.tag_of(ruby))
+            await pilot.press("ctrl+s")
+            for _ in range(100):  # the job is out at a printer that is off: the screen says it is waiting
+                await pilot.pause(0.1)
+                if "waiting for the printer" in result(screen).message:
+                    break
+            assert "waiting for the printer" in result(screen).message, result(screen).message
+            assert "PRINTED" not in result(screen).message and not result(screen).has_class("-ok")
+            assert Tag.get(Tag.code == school.tag_of(ruby)).label_printed_at is None
+            subprocess.run(["cancel", "-a", queue], check=True, capture_output=True)  # someone cancels it
+            await finish_printing(pilot)
+            failed = result(screen)
+            assert failed.has_class("-refused") and "NOT PRINTED" in failed.message and "cancelled" in failed.message
+            assert screen.query_one("#retry", Button).display, "Retry is offered"
+            assert Tag.get(Tag.code == school.tag_of(ruby)).label_printed_at is None
+
+            cups.fix_queue(queue)
+            await pilot.press("ctrl+r")
+            await finish_printing(pilot)
+            done = result(screen)
+            assert done.has_class("-ok") and "PRINTED 1 label" in done.message, done.message
+            assert Tag.get(Tag.code == school.tag_of(ruby)).label_printed_at is not None
+    finally:
+        cups.remove_queue(queue)
+
+
+async def test_choosing_a_cups_queue_after_a_file_does_not_keep_the_file_path_as_the_queue(school, tmp_path):
+    async with signed_in(kiosk_app(school), size=(120, 40)) as pilot:
+        screen = await open_labels(pilot)
+        await choose(pilot, screen, kind="file", target=str(tmp_path / "labels.pdf"))
+        await choose(pilot, screen, kind="cups")
+        assert screen.printer_fields() == ("cups", "")

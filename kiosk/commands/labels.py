@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from kiosk.custody import DeskContext
     from kiosk.labels import Layout, Printer
 
+CLI_WAIT_SECONDS = 300.0  # a long batch on a label roll takes minutes; a printer that is off never ends
+
+
 def register(add: AddCommand, sub: Subcommands) -> None:
     p = add("labels", cmd_labels, "print tag labels: one pupil, a form, a year, everyone, or those never printed")
     p.add_argument("--pupil", help="one pupil, by admission number")
@@ -20,10 +23,16 @@ def register(add: AddCommand, sub: Subcommands) -> None:
     p.add_argument("--never-printed", action="store_true", help="only tags whose label has never been printed")
     p.add_argument("--layout", help="label layout (default from settings); --layouts lists them")
     p.add_argument("--layouts", action="store_true", help="list the label layouts and stop")
-    p.add_argument("--out", help="save to this PDF (sheets, rolls) or PNG file instead of printing")
+    p.add_argument("--out", help="save to this folder (one PDF per job), or PDF or PNG file, instead of printing "
+                                 "(never over an earlier file)")
     p.add_argument("--printer", help="print to this CUPS queue (see `kiosk printers`)")
     p.add_argument("--brother", help="print to a Brother QL: /dev/usb/lp0 or tcp://HOST:9100")
     p.add_argument("--preview", action="store_true", help="say what would print, print nothing")
+    p.add_argument("--wait", type=float, default=CLI_WAIT_SECONDS, metavar="SECONDS",
+                   help="how long to follow a CUPS job before cancelling it (default %(default).0f); labels count "
+                        "as printed only when the job completed")
+    p.add_argument("--no-wait", action="store_true",
+                   help="send the CUPS job and leave: the labels are NOT marked printed")
     add("printers", cmd_printers, "list the CUPS printer queues and whether each is ready")
     p = add("replace-tag", cmd_replace_tag, "a lost or damaged tag: retire it, issue a new code, print its label")
     p.add_argument("pupil", help="admission number, or the old tag's code")
@@ -32,18 +41,31 @@ def register(add: AddCommand, sub: Subcommands) -> None:
 
 
 def _printer(env: Env, args: argparse.Namespace, layout: Layout) -> Printer:
-    from kiosk.config import data_dir
     from kiosk.labels import make_printer
+    from kiosk.labels.from_settings import default_folder
 
     s = env.settings
     if getattr(args, "out", None):
         return make_printer("file", args.out)
     if getattr(args, "printer", None):
-        return make_printer("cups", args.printer, media=s.label_media or None)
+        printer = make_printer("cups", args.printer, media=s.label_media or None)
+        _bound(printer, args)
+        return printer
     if getattr(args, "brother", None):
         return make_printer("brother", args.brother, brother_model=s.brother_model)
-    target = s.label_printer or (str(data_dir() / "labels.pdf") if s.label_printer_kind == "file" else "")
-    return make_printer(s.label_printer_kind, target, media=s.label_media or None, brother_model=s.brother_model)
+    target = s.label_printer or (str(default_folder()) if s.label_printer_kind == "file" else "")
+    printer = make_printer(s.label_printer_kind, target, media=s.label_media or None,
+                           brother_model=s.brother_model)
+    _bound(printer, args)
+    return printer
+
+
+def _bound(printer: Printer, args: argparse.Namespace) -> None:
+    """How long a CUPS job is followed: --wait SECONDS, or not at all with --no-wait."""
+    from kiosk.labels import CupsPrinter
+
+    if isinstance(printer, CupsPrinter):
+        printer.wait_seconds = 0.0 if getattr(args, "no_wait", False) else getattr(args, "wait", CLI_WAIT_SECONDS)
 
 
 def _layout(name: str) -> Layout:
@@ -85,7 +107,16 @@ def cmd_labels(env: Env, args: argparse.Namespace) -> int:
         for line in preview(choice, layout, printer.description).lines():
             env.say(line)
         return 0
-    printed = print_labels(_ctx(env), choice=choice, layout=layout, printer=printer)
+    said: list[str] = []
+
+    def waiting(line: str) -> None:
+        # One visible line per change, so the office sees the kiosk is waiting on the printer, not hung.
+        head = line.split(" (")[0]
+        if head not in said:
+            said.append(head)
+            env.say(line)
+
+    printed = print_labels(_ctx(env), choice=choice, layout=layout, printer=printer, progress=waiting)
     env.say(printed.message)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.clock import local
 from kiosk.config import Settings
+from kiosk.custody.states import on_safeguarding_hold
 from kiosk.db.models import Custody, Pupil, Tag
 from kiosk.errors import DeskError
 from kiosk.labels.content import BagLabel
@@ -22,7 +23,10 @@ def bag_label_for(custody_id: int, *, settings: Settings) -> BagLabel:
                     confiscated_on=local(custody.confiscated_at or custody.opened_at, settings.tz).date(),
                     # The reason's category, never the notes: free text about a pupil does not go on a bag.
                     reason=custody.reason_category or "",
-                    seal_number=custody.seal_number or "", school=settings.school_name)
+                    seal_number=custody.seal_number or "", school=settings.school_name,
+                    surname=custody.pupil.preferred_surname or custody.pupil.legal_surname,
+                    # From the custody state, not the reason: a hold is a state the DSL sets and clears.
+                    on_hold=on_safeguarding_hold(custody.state))
 
 
 def print_bag_label(label: BagLabel, *, layout: Layout | str, printer: Printer) -> PrintReceipt:

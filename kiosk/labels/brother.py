@@ -12,7 +12,7 @@ import select
 import socket
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -21,7 +21,7 @@ from PIL import Image
 
 from kiosk import platform
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt
+from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 
 DEFAULT_MODEL = "QL-800"
 NETWORK_TIMEOUT = 10.0  # seconds to connect and to send
@@ -52,6 +52,13 @@ def brother_raster(images: Sequence[Image.Image], layout: Layout, *, model: str 
                    cut: bool = True) -> bytes:
     """The printer's raster instructions for these labels: one page each, cut after each (die-cut labels
     are cut between labels; a continuous roll is cut to length)."""
+    return b"".join(brother_raster_parts(images, layout, model=model, cut=cut))
+
+
+def brother_raster_parts(images: Sequence[Image.Image], layout: Layout, *, model: str = DEFAULT_MODEL,
+                         cut: bool = True) -> Iterator[bytes]:
+    """brother_raster in pieces (the preamble, then each label's page), each label drawn as it is converted:
+    a run of 2,000 goes to the printer or the file without ever being held whole."""
     ql = _brother_ql()
     if model not in brother_models():
         raise PrintFailed(f"{model!r} is not a Brother QL model this kiosk knows",
@@ -59,9 +66,6 @@ def brother_raster(images: Sequence[Image.Image], layout: Layout, *, model: str 
     if not layout.brother_label:
         raise PrintFailed(f"the {layout.key} layout is not a Brother QL roll",
                           "Choose brother-62x29 or brother-62 for a Brother printer, then press Retry.")
-    for image in images:
-        if image.size != layout.size_px:
-            raise ValueError(f"a {layout.key} label must be {layout.size_px}, not {image.size}")
     def instructions(page: list[Image.Image]) -> bytes:
         raster = ql.raster(model)
         raster.exception_on_warning = True
@@ -77,13 +81,14 @@ def brother_raster(images: Sequence[Image.Image], layout: Layout, *, model: str 
     # Its pages carry no state from one to the next, so convert them one by one after a shared preamble;
     # a test checks the result is byte-for-byte what brother_ql gives for the whole run.
     preamble = instructions([])
-    pages = []
+    yield preamble
     for image in images:
+        if image.size != layout.size_px:
+            raise ValueError(f"a {layout.key} label must be {layout.size_px}, not {image.size}")
         page = instructions([image])
         if not page.startswith(preamble):  # pragma: no cover - a brother_ql change would show here
             raise RuntimeError("brother_ql's raster preamble changed: convert the pages in one call")
-        pages.append(page[len(preamble):])
-    return preamble + b"".join(pages)
+        yield page[len(preamble):]
 
 
 class BrotherPrinter:
@@ -101,12 +106,13 @@ class BrotherPrinter:
             return f"the {layout.key} layout is not a Brother QL roll (use brother-62x29 or brother-62)"
         return None
 
-    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
+                     progress: Progress | None = None) -> PrintReceipt:
         if reason := self.unsuitable(layout):
             raise PrintFailed(reason, "Choose a Brother layout on the Labels screen, then print again.")
         if not images:
             raise PrintFailed("there were no labels to print", "Choose some pupils, then print again.")
-        data = brother_raster(images, layout, model=self.model)
+        data = brother_raster_parts(images, layout, model=self.model)
         if self.target.startswith("tcp://"):
             detail = self._send_network(data)
         elif self.target.startswith(("/dev/", "file:///dev/")):
@@ -115,7 +121,7 @@ class BrotherPrinter:
             detail = self._save(Path(self.target).expanduser(), data)
         return PrintReceipt(self.description, len(images), len(images), detail)
 
-    def _send_network(self, data: bytes) -> str:
+    def _send_network(self, data: Iterable[bytes]) -> str:
         address = urlparse(self.target)
         host, port = address.hostname, address.port or 9100
         if not host:
@@ -123,14 +129,15 @@ class BrotherPrinter:
                               "Correct the printer address in the settings, then press Retry.")
         try:
             with socket.create_connection((host, port), timeout=NETWORK_TIMEOUT) as connection:
-                connection.sendall(data)
+                for part in data:
+                    connection.sendall(part)
                 connection.shutdown(socket.SHUT_WR)
         except OSError as exc:
             raise PrintFailed(f"the Brother printer at {host}:{port} cannot be reached ({exc.strerror or exc})",
                               "Check it is switched on and connected to the network, then press Retry.") from exc
         return f"sent to {host}:{port}"
 
-    def _send_device(self, path: str, data: bytes, labels: int) -> str:
+    def _send_device(self, path: str, data: Iterable[bytes], labels: int) -> str:
         try:
             fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
         except FileNotFoundError as exc:
@@ -143,9 +150,10 @@ class BrotherPrinter:
             raise PrintFailed(f"the printer at {path} cannot be opened ({exc.strerror or exc})",
                               "Switch the printer off and on, then press Retry.") from exc
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for part in data:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view):]
             if stat.S_ISCHR(os.fstat(fd).st_mode):
                 return self._listen(fd, path, labels)
             return f"sent to {path}"
@@ -186,10 +194,13 @@ class BrotherPrinter:
             return f"printed {printed} on {path}"
         return f"sent to {path} (the printer confirmed {printed} of {labels})"
 
-    def _save(self, path: Path, data: bytes) -> str:
+    def _save(self, path: Path, data: Iterable[bytes]) -> str:
         try:
             platform.private_folder(path.parent)
-            platform.write_private(path, data)  # whole or not at all (kiosk.platform)
+            # Whole or not at all (kiosk.platform), written label by label.
+            with platform.replacing_privately(path) as temporary, open(temporary, "wb") as out:
+                for part in data:
+                    out.write(part)
         except OSError as exc:
             raise PrintFailed(f"could not save the Brother raster to {path} ({exc.strerror or exc})",
                               "Check the folder exists and has space, then press Retry.") from exc

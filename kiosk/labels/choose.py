@@ -72,7 +72,9 @@ def tags_to_print(choice: LabelChoice) -> list[Tag]:
 
 
 def tag_label(tag: Tag, school: str) -> TagLabel:
-    return TagLabel(code=tag.code, name=tag.pupil.display_name, form=tag.pupil.form, school=school)
+    pupil = tag.pupil
+    return TagLabel(code=tag.code, name=pupil.display_name, form=pupil.form, school=school,
+                    surname=pupil.preferred_surname or pupil.legal_surname)
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ class TagLabel:
     name: str  # the pupil's preferred name
     form: str
     school: str
+    surname: str = ""  # the end of `name` that is the surname, kept whole when a long name is shortened
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _clean(self.name))
-        object.__setattr__(self, "form", _clean(self.form))
-        object.__setattr__(self, "school", _clean(self.school))
+        for name in ("name", "form", "school", "surname"):
+            object.__setattr__(self, name, _clean(getattr(self, name)))
 
     @property
     def human_code(self) -> str:
@@ -45,9 +45,11 @@ class BagLabel:
     reason: str
     seal_number: str
     school: str
+    surname: str = ""
+    on_hold: bool = False  # a safeguarding hold: the bag says HOLD — DO NOT RELEASE
 
     def __post_init__(self) -> None:
-        for name in ("name", "form", "reason", "seal_number", "school"):
+        for name in ("name", "form", "reason", "seal_number", "school", "surname"):
             object.__setattr__(self, name, _clean(getattr(self, name)))
 
     @property

@@ -2,8 +2,9 @@
 
 A job goes to a queue only when the queue is enabled and accepting: a job sent to a stopped queue would sit
 there and print by surprise when IT restarts it, after the office had already pressed Retry. After `lp`
-the job is watched until it leaves the queue; if the printer stops on it, the job is cancelled and the
-failure reported, so Retry prints it once.
+the job is followed over IPP (kiosk.labels.ipp) until CUPS says it completed: only then are its labels
+printed. Cancelled, aborted, a queue stopped on it, or no end within the caller's bound: the job is cancelled
+and the failure reported in the office's words, so Retry prints it once.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from dataclasses import dataclass
 from PIL import Image
 
 from kiosk.labels.documents import labels_pdf
+from kiosk.labels.ipp import IppUnavailable, JobForgotten, JobStatus, cancel_job, job_status
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt
+from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 
 COMMAND_TIMEOUT = 30.0  # seconds for one lp/lpstat call
+POLL_SECONDS = 0.5  # how often a job out at the printer is asked after
 _REQUEST_ID = re.compile(r"request id is (\S+)")
 INSTALL_HINT = "Ask IT to install the CUPS printing commands (Debian: cups-bsd, cups-client), then press Retry."
 
@@ -162,11 +165,51 @@ def _refuse_unless_ready(queue: Queue) -> None:
                           f"Ask IT to let it accept jobs (cupsaccept {queue.name}), then press Retry.")
 
 
+def trouble_words(status: JobStatus) -> str:
+    """What is wrong with the printer, in the office's words, from what CUPS reports ("" when nothing is)."""
+    reasons = " ".join(status.printer_reasons)
+    message = status.printer_message.lower()
+    if "media-empty" in reasons or "media-needed" in reasons or "out of" in message:
+        return "out of labels"
+    if "media-jam" in reasons or "jam" in message:
+        return "the labels are jammed in the printer"
+    if "cover-open" in reasons or "door-open" in reasons:
+        return "the printer's cover is open"
+    if (any(word in reasons for word in ("offline", "connecting-to-device", "timed-out", "shutdown"))
+            or any(words in message for words in _UNREACHABLE)):
+        return "the printer is off or unreachable"
+    if status.state == "held":
+        return "the job is held in the print queue"
+    return ""
+
+
+_UNREACHABLE = ("unavailable", "may not exist", "unable to connect", "connection refused", "not responding",
+                "network host", "unreachable")
+OFF_OR_UNREACHABLE_RETRY = ("Check the printer is switched on, has labels and is connected (cable or network), "
+                            "then press Retry.")
+
+
+def waiting_words(status: JobStatus, waited: float) -> str:
+    """One line for the desk while a job is out: what the printer is doing and how long it has been."""
+    seconds = int(waited)
+    took = f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+    trouble = trouble_words(status)
+    doing = {"pending": "queued", "held": "held", "processing": "printing", "stopped": "stopped"}.get(
+        status.state, status.state)
+    pages = f", {status.pages_done} page{'s' if status.pages_done != 1 else ''} done" if status.pages_done else ""
+    return f"waiting for the printer… job {doing}{pages}{f': {trouble}' if trouble else ''} ({took})"
+
+
 class CupsPrinter:
     """A CUPS queue. `media` is the `lp -o media=` value for the stock loaded in this printer; by default the
-    layout's own (Custom.62x29mm, w79h252 for a Dymo 99010, A4)."""
+    layout's own (Custom.62x29mm, w79h252 for a Dymo 99010, A4).
 
-    def __init__(self, queue: str, *, media: str | None = None, wait_seconds: float = 20.0) -> None:
+    `wait_seconds` bounds how long a job is followed (minutes at the desk, whose worker does the waiting);
+    a job that has not completed by then is cancelled, so it can never print by surprise after a Retry.
+    With `wait_seconds=0` the job is sent and not followed: the receipt says it is not finished.
+    """
+
+    def __init__(self, queue: str, *, media: str | None = None, wait_seconds: float = 300.0) -> None:
         self.queue = queue
         self.media = media or None
         self.wait_seconds = wait_seconds
@@ -178,7 +221,8 @@ class CupsPrinter:
     def unsuitable(self, layout: Layout) -> str | None:
         return None  # CUPS drivers exist for every layout here
 
-    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
+                     progress: Progress | None = None) -> PrintReceipt:
         if not images:
             raise PrintFailed("there were no labels to print", "Choose some pupils, then print again.")
         _refuse_unless_ready(queue_status(self.queue))
@@ -199,26 +243,74 @@ class CupsPrinter:
                               "Check whether the labels came out before pressing Retry.")
         job = found.group(1)
         pages = -(-len(images) // layout.per_page)
-        outcome = self._watch(job)
-        return PrintReceipt(self.description, len(images), pages, f"job {job} {outcome}")
+        if self.wait_seconds <= 0:
+            return PrintReceipt(self.description, len(images), pages, f"job {job} is in the print queue",
+                                finished=False)
+        self._follow(job, progress or (lambda _line: None))
+        return PrintReceipt(self.description, len(images), pages, f"job {job} printed (CUPS: completed)")
 
-    def _watch(self, job: str) -> str:
-        """Wait for the job to leave the queue. If the printer stops meanwhile, cancel the job and fail."""
-        deadline = time.monotonic() + self.wait_seconds
+    def _follow(self, job: str, progress: Progress) -> None:
+        """Follow the job until CUPS says it completed (return) or it cannot (cancel it, raise PrintFailed)."""
+        number = int(job.rsplit("-", 1)[1])
+        started = time.monotonic()
+        said = trouble = ""
+        said_at = 0.0
         while True:
-            pending = _run(["lpstat", "-W", "not-completed", "-o", self.queue])
-            if not any(line.split()[:1] == [job] for line in pending.stdout.splitlines()):
-                return "printed"
-            queue = queue_status(self.queue)
-            if not queue.ready:
-                try:
-                    _run(["cancel", job])
-                except PrintFailed:
-                    pass  # no cancel command: the failure below still says what happened
-                try:
-                    _refuse_unless_ready(queue)
-                except PrintFailed as exc:
-                    raise PrintFailed(f"{exc.problem}; the job was cancelled", exc.retry) from None
-            if time.monotonic() >= deadline:
-                return "is in the print queue"  # a long run on a slow printer: CUPS carries on with it
-            time.sleep(0.2)
+            try:
+                status = job_status(self.queue, number)
+            except JobForgotten:
+                # CUPS set to keep no job history: it cannot say whether the job completed or was cancelled.
+                raise PrintFailed(f"the print service keeps no record of job {job}, so it cannot say whether the "
+                                  "labels came out", "Check the printer: if they did not come out, press Retry. "
+                                  "(IT: set PreserveJobHistory Yes in cupsd.conf.)") from None
+            except IppUnavailable as exc:
+                self._cancel(number)
+                raise PrintFailed(f"the print service stopped answering about job {job} ({exc})",
+                                  "Check whether the labels came out; if not, press Retry.") from None
+            if status.state == "completed":
+                return
+            if status.state == "cancelled":
+                raise PrintFailed(f"job {job} was cancelled (at the printer or on this PC)",
+                                  "Press Retry to print the labels again.")
+            if status.state == "aborted":
+                trouble = trouble_words(status) or status.printer_message or "the print service gave up on it"
+                raise PrintFailed(f"job {job} failed: {trouble}", OFF_OR_UNREACHABLE_RETRY)
+            if status.state == "stopped" or "paused" in status.printer_reasons:
+                self._cancel(number)
+                queue = queue_status(self.queue)
+                # CUPS forgets the reason given when a queue is stopped mid-job ("reason unknown"): then say
+                # the last trouble the printer reported.
+                given = "" if queue.reason.lower() in ("", "reason unknown") else queue.reason
+                why = given or trouble_words(status) or trouble
+                raise PrintFailed(f"the print queue is stopped{f' ({why})' if why else ''}; job {job} was cancelled",
+                                  "Check the printer (labels, cover, cable), ask IT to restart the queue "
+                                  f"(cupsenable {self.queue}), then press Retry.")
+            trouble = trouble_words(status) or trouble
+            waited = time.monotonic() - started
+            line = waiting_words(status, waited)
+            # Each change at once, and a fresh count of the wait every 5 seconds.
+            if line.split(" (")[0] != said.split(" (")[0] or int(waited) // 5 != int(said_at) // 5:
+                said, said_at = line, waited
+                progress(line)
+            if waited >= self.wait_seconds:
+                self._cancel(number)
+                if self._completed(number):  # it finished just as the wait ran out
+                    return
+                minutes = f"{self.wait_seconds / 60:.0f} minutes" if self.wait_seconds >= 120 else \
+                    f"{self.wait_seconds:.0f} seconds"
+                problem = (f"{trouble}: job {job} did not finish within {minutes} and was cancelled" if trouble
+                           else f"job {job} did not finish within {minutes} and was cancelled")
+                raise PrintFailed(problem, OFF_OR_UNREACHABLE_RETRY)
+            time.sleep(POLL_SECONDS)
+
+    def _cancel(self, number: int) -> None:
+        try:
+            cancel_job(self.queue, number)
+        except IppUnavailable:
+            _run(["cancel", f"{self.queue}-{number}"])  # the command may still reach CUPS; its failure is moot
+
+    def _completed(self, number: int) -> bool:
+        try:
+            return job_status(self.queue, number).state == "completed"
+        except IppUnavailable:
+            return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from PIL import Image
 
@@ -15,9 +15,10 @@ def _image_mm(image: Image.Image, layout: Layout) -> tuple[float, float]:
     return image.size[0] * MM_PER_INCH / layout.dpi, image.size[1] * MM_PER_INCH / layout.dpi
 
 
-def _pages(images: Sequence[Image.Image], layout: Layout) -> list[Page]:
+def _pages(images: Sequence[Image.Image], layout: Layout) -> Iterator[Page]:
+    """The PDF's pages one at a time: a page's labels are drawn (when `images` draws on reading) only as the
+    page is written, and let go after it."""
     page_w, page_h = layout.page_mm
-    pages: list[Page] = []
     if layout.sheet:
         sheet = layout.sheet
         for start in range(0, len(images), sheet.per_sheet):
@@ -29,16 +30,15 @@ def _pages(images: Sequence[Image.Image], layout: Layout) -> list[Page]:
                 left += (layout.label_mm[0] - width) / 2
                 top += (layout.label_mm[1] - height) / 2
                 placed.append(Placed(image, mm_to_pt(left), mm_to_pt(top), mm_to_pt(width), mm_to_pt(height)))
-            pages.append(Page(mm_to_pt(page_w), mm_to_pt(page_h), placed))
-        return pages
+            yield Page(mm_to_pt(page_w), mm_to_pt(page_h), placed)
+        return
     for image in images:
         turned = image.transpose(Image.Transpose.ROTATE_90) if layout.page_turn else image
         width, height = _image_mm(turned, layout)
         # A printer's printable area sits centred on its label (Brother: 696 of 732 dots, 271 of 341 rows).
-        pages.append(Page(mm_to_pt(page_w), mm_to_pt(page_h),
-                          [Placed(turned, mm_to_pt((page_w - width) / 2), mm_to_pt((page_h - height) / 2),
-                                  mm_to_pt(width), mm_to_pt(height))]))
-    return pages
+        yield Page(mm_to_pt(page_w), mm_to_pt(page_h),
+                   [Placed(turned, mm_to_pt((page_w - width) / 2), mm_to_pt((page_h - height) / 2),
+                           mm_to_pt(width), mm_to_pt(height))])
 
 
 def labels_pdf(images: Sequence[Image.Image], layout: Layout, *, title: str = "Labels") -> bytes:
@@ -51,18 +51,26 @@ def labels_pdf(images: Sequence[Image.Image], layout: Layout, *, title: str = "L
 
 def sheet_images(images: Sequence[Image.Image], layout: Layout) -> list[Image.Image]:
     """Sheets as bitmaps at the layout's resolution (the PNG output and the on-screen preview)."""
+    return list(each_sheet_image(images, layout))
+
+
+def sheet_count(labels: int, layout: Layout) -> int:
+    return -(-labels // layout.per_page) if layout.sheet else labels
+
+
+def each_sheet_image(images: Sequence[Image.Image], layout: Layout) -> Iterator[Image.Image]:
+    """sheet_images one at a time, for a file per sheet without holding the run."""
     if not layout.sheet:
-        return list(images)
+        yield from images
+        return
     sheet = layout.sheet
     size = (mm_to_px(sheet.page_mm[0], layout.dpi), mm_to_px(sheet.page_mm[1], layout.dpi))
-    pages = []
     for start in range(0, len(images), sheet.per_sheet):
         page = Image.new("1", size, 1)
         for index, image in enumerate(images[start:start + sheet.per_sheet]):
             left, top = sheet.cell_mm(index)
             page.paste(image, (mm_to_px(left, layout.dpi), mm_to_px(top, layout.dpi)))
-        pages.append(page)
-    return pages
+        yield page
 
 
 def png_bytes(image: Image.Image, dpi: int) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kiosk.config import Settings, data_dir
 from kiosk.labels.brother import DEFAULT_MODEL, BrotherPrinter
 from kiosk.labels.cups import CupsPrinter
@@ -11,7 +13,7 @@ from kiosk.labels.printers import Printer, PrintFailed
 PRINTER_KINDS = {
     "cups": "a CUPS printer queue (target: the queue name, as `kiosk printers` lists it)",
     "brother": "a Brother QL directly (target: /dev/usb/lp0, tcp://HOST:9100, or a file for the raster)",
-    "file": "save a file instead of printing (target: a .pdf or .png path)",
+    "file": "save a file per job instead of printing (target: a folder, or a .pdf or .png path)",
 }
 
 
@@ -30,11 +32,16 @@ def make_printer(kind: str, target: str, *, media: str | None = None, brother_mo
                       f"Set printer_kind to one of {', '.join(PRINTER_KINDS)}, then print again.")
 
 
+def default_folder() -> Path:
+    """Where the file printer saves when no target is set: a folder the office can find, one file per job."""
+    return data_dir() / "labels"
+
+
 def configured_printer(settings: Settings) -> tuple[str, str]:
-    """The printer in the settings as (kind, target); an empty 'file' target saves labels.pdf in the data dir
-    (as `kiosk labels` does)."""
+    """The printer in the settings as (kind, target); an empty 'file' target saves one PDF per job in the data
+    dir's `labels` folder (as `kiosk labels` does)."""
     kind = (settings.label_printer_kind or "file").strip().lower()
-    target = settings.label_printer or (str(data_dir() / "labels.pdf") if kind == "file" else "")
+    target = settings.label_printer or (str(default_folder()) if kind == "file" else "")
     return kind, target
 
 

@@ -18,10 +18,10 @@ from kiosk.custody.context import DeskContext
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Tag, database_proxy
 from kiosk.errors import DeskError
+from kiosk.labels.batch import RenderedLabels
 from kiosk.labels.choose import LabelChoice, tag_label, tags_to_print
 from kiosk.labels.layouts import Layout, get_layout
-from kiosk.labels.printers import Printer, PrintReceipt, check_suitable
-from kiosk.labels.render import render_tag_label
+from kiosk.labels.printers import Printer, PrintReceipt, Progress, check_suitable
 
 PRINT_LABELS = Permission.HAND_IN  # whoever works the desk may print tags
 
@@ -38,13 +38,24 @@ class LabelsPrinted:
     receipt: PrintReceipt
 
     @property
+    def marked(self) -> bool:
+        """Whether the tags are now marked printed: only when the printer finished the job."""
+        return self.receipt.finished
+
+    @property
     def message(self) -> str:
-        return (f"PRINTED {self.labels} label{'s' if self.labels != 1 else ''} ({self.choice}) on "
-                f"{self.receipt.printer}: {self.receipt.detail}.")
+        many = f"{self.labels} label{'s' if self.labels != 1 else ''}"
+        if not self.marked:
+            return (f"SENT {many} ({self.choice}) to {self.receipt.printer}: {self.receipt.detail}. They are NOT "
+                    "marked printed (nobody waited for the printer), so they stay under 'never printed': check "
+                    "they came out, and print them again if not.")
+        return f"PRINTED {many} ({self.choice}) on {self.receipt.printer}: {self.receipt.detail}."
 
 
-def print_labels(ctx: DeskContext, *, choice: LabelChoice, layout: Layout | str, printer: Printer) -> LabelsPrinted:
-    """Render the chosen tags' labels, print them, then mark them printed and audit LABELS_PRINTED."""
+def print_labels(ctx: DeskContext, *, choice: LabelChoice, layout: Layout | str, printer: Printer,
+                 progress: Progress | None = None) -> LabelsPrinted:
+    """Render the chosen tags' labels, print them, and once the printer finished the job mark them printed and
+    audit LABELS_PRINTED. `progress` hears how the job is getting on while the printer works."""
     ctx.who.require(PRINT_LABELS)
     layout = get_layout(layout)
     check_suitable(printer, layout)
@@ -53,8 +64,12 @@ def print_labels(ctx: DeskContext, *, choice: LabelChoice, layout: Layout | str,
     if not tags:
         raise NothingToPrint(f"No labels to print for {described}.")
     school = ctx.settings.school_name
-    images = [render_tag_label(tag_label(tag, school), layout) for tag in tags]
-    receipt = printer.print_labels(images, layout, title=f"Phone tags - {described}")
+    # Drawn label by label as the printer's document is written (memory flat in a run of 2,000), at one name
+    # size for the run, so a form's labels look alike.
+    images = RenderedLabels([tag_label(tag, school) for tag in tags], layout)
+    receipt = printer.print_labels(images, layout, title=f"Phone tags - {described}", progress=progress)
+    if not receipt.finished:  # sent and not followed: "printed" would be a guess
+        return LabelsPrinted(labels=len(tags), choice=described, layout=layout.key, receipt=receipt)
     mark_printed(ctx, [tag.id for tag in tags], layout=layout, printer=printer.description, choice=described,
                  detail=receipt.detail, pupil_id=tags[0].pupil_id if len({t.pupil_id for t in tags}) == 1 else None)
     return LabelsPrinted(labels=len(tags), choice=described, layout=layout.key, receipt=receipt)

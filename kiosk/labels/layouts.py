@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 MM_PER_INCH = 25.4
+MIN_NAME_MM = 3.0  # em: about 8.5 pt, capitals 2.2 mm tall in the condensed bold the names use
 POINTS_PER_INCH = 72.0
 
 
@@ -56,6 +57,9 @@ class Layout:
     brother_label: str | None = None  # brother_ql's identifier for the roll ("62x29", "62")
     sheet: Sheet | None = None
     bag_label_mm: tuple[float, float] | None = None  # continuous rolls print bag labels longer
+    # The smallest the pupil's name is ever printed (the font's em, in mm): legible at arm's length on the
+    # real label. A name that would need less is broken over two lines, then its forename becomes an initial.
+    min_name_mm: float = MIN_NAME_MM
 
     @property
     def per_page(self) -> int:
@@ -66,6 +70,10 @@ class Layout:
         if self.image_px:
             return self.image_px
         return mm_to_px(self.label_mm[0], self.dpi), mm_to_px(self.label_mm[1], self.dpi)
+
+    @property
+    def min_name_px(self) -> int:
+        return mm_to_px(self.min_name_mm, self.dpi)
 
     @property
     def margin_px(self) -> tuple[int, int]:

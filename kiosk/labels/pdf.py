@@ -62,7 +62,8 @@ def write_pdf(pages: Iterable[Page], *, title: str = "Labels") -> bytes:
     catalog = add(b"<< /Type /Catalog /Pages 2 0 R >>")
     offsets.append(0)  # object 2, the page tree: written last, when its kids are known
     page_ids: list[int] = []
-    for page in pages:
+
+    def add_page(page: Page) -> int:
         names, drawing = [], []
         for index, placed in enumerate(page.images):
             image = placed.image if placed.image.mode == "1" else placed.image.convert("1")
@@ -75,9 +76,14 @@ def write_pdf(pages: Iterable[Page], *, title: str = "Labels") -> bytes:
             drawing.append(f"q {_number(placed.width)} 0 0 {_number(placed.height)} {_number(placed.left)} "
                            f"{_number(bottom)} cm /L{index} Do Q")
         content_id = add_stream("", "\n".join(drawing).encode())
-        page_ids.append(add(
+        return add(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {_number(page.width)} {_number(page.height)}] "
-            f"/Resources << /XObject << {' '.join(names)} >> >> /Contents {content_id} 0 R >>".encode()))
+            f"/Resources << /XObject << {' '.join(names)} >> >> /Contents {content_id} 0 R >>".encode())
+
+    for page in pages:
+        page_ids.append(add_page(page))
+        # Let this page's bitmaps go before the next page is drawn: a run's memory stays one page deep.
+        del page
     info = add(f"<< /Title ({_escape(title)}) /Producer (phone custody kiosk) >>".encode())
     kids = " ".join(f"{page_id} 0 R" for page_id in page_ids)
     pages_body = f"2 0 obj\n<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>\nendobj\n".encode()

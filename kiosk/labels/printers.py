@@ -5,7 +5,7 @@ Each back end is blocking and keeps no shared state, so the desk runs it in a wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -32,6 +32,10 @@ class PrintReceipt:
     pages: int
     detail: str  # what happened: "job Reception_QL-12 printed", "saved to /home/office/labels.pdf"
     files: tuple[Path, ...] = field(default=())
+    finished: bool = True  # False: sent to a queue and not followed to its end, so nothing may be marked printed
+
+
+Progress = Callable[[str], None]  # one line for the office while a job is out ("waiting for the printer…")
 
 
 @runtime_checkable
@@ -45,8 +49,10 @@ class Printer(Protocol):
         """Why this printer cannot print `layout` (e.g. A4 sheets on a Brother QL), or None."""
         ...
 
-    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str) -> PrintReceipt:
-        """Print rendered labels (each exactly `layout.size_px`), or raise PrintFailed."""
+    def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
+                     progress: Progress | None = None) -> PrintReceipt:
+        """Print rendered labels (each exactly `layout.size_px`) and return once they came out, or raise
+        PrintFailed. `progress` hears how a slow job is getting on."""
         ...
 
 

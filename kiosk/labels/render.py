@@ -8,6 +8,7 @@ everything inside the layout's margins, so nothing is ever cut off at the edge.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -23,12 +24,15 @@ from kiosk.labels.symbols import (
     qr_image,
     qr_size,
 )
-from kiosk.labels.text import FittedText, fit_text, text_mask
+from kiosk.labels.text import FittedText, best_name_size, fit_name, fit_text, size_for_height, text_mask
 
 MIN_QR_MODULE_MM = 0.5  # below this a phone camera or a cheap scanner struggles
 MAX_BAR_MODULE_PX = 4
+# A QR code this big scans from across the desk; a bigger one only takes width from the pupil's name (a taller
+# label, Dymo 99012, used to show less of a name than the smaller 99010).
+MAX_QR_MM = 25.0
 ROW_GAP = 0.02  # of the label's usable height, between rows of the text column
-REPEATED_LINES = {"school", "form", "held"}  # the same on many labels of one run: drawn once, then pasted
+REPEATED_LINES = {"school", "form", "held", "hold"}  # the same on many labels of one run: drawn once, then pasted
 
 
 class LabelTooSmall(ValueError):
@@ -78,15 +82,24 @@ class LabelPlan:
 
 # What the text column holds, top to bottom, and each row's share of the height. "bars" is the barcode.
 # Each entry: (row name, share, text style, smallest text as a share of the row). Data, not code.
-TAG_ROWS = (("name", 0.27, "name", 0.42), ("form", 0.14, "bold", 0.7), ("bars", 0.30, "", 0.0),
+# The name's row holds two lines at the layout's smallest name size, so a long name breaks rather than shrinks.
+TAG_ROWS = (("name", 0.36, "name", 0.42), ("form", 0.12, "bold", 0.7), ("bars", 0.27, "", 0.0),
             ("code", 0.15, "bold", 0.7), ("school", 0.10, "regular", 0.7))
 BAG_ROWS = (("name", 0.19, "name", 0.5), ("held", 0.12, "bold", 0.45), ("reason", 0.11, "regular", 0.6),
             ("seal", 0.11, "bold", 0.45), ("bars", 0.24, "", 0.0), ("code", 0.12, "bold", 0.7),
             ("school", 0.07, "regular", 0.7))
+# A phone on a safeguarding hold: the bag says so in bold under the name, before anything else is read.
+BAG_HOLD_ROWS = (("name", 0.17, "name", 0.5), ("hold", 0.14, "bold", 0.45), ("held", 0.10, "bold", 0.45),
+                 ("reason", 0.10, "regular", 0.6), ("seal", 0.10, "bold", 0.45), ("bars", 0.22, "", 0.0),
+                 ("code", 0.11, "bold", 0.7), ("school", 0.06, "regular", 0.7))
+HOLD_WORDS = "HOLD — DO NOT RELEASE"
 
 
 def plan_label(code: str, texts: dict[str, str], layout: Layout,
-               rows: tuple[tuple[str, float, str, float], ...] = TAG_ROWS) -> LabelPlan:
+               rows: tuple[tuple[str, float, str, float], ...] = TAG_ROWS, *,
+               name_size: int | None = None) -> LabelPlan:
+    """Where everything goes. `name_size` is the print run's one name size (batch_name_size): every name is
+    drawn at it where it fits, so a form's labels look alike."""
     width, height = layout.size_px
     margin_x, margin_y = layout.margin_px
     safe = Box(margin_x, margin_y, width - margin_x, height - margin_y)
@@ -97,7 +110,8 @@ def plan_label(code: str, texts: dict[str, str], layout: Layout,
     min_qr = max(1, mm_to_px(MIN_QR_MODULE_MM, layout.dpi))
     for bar_module in range(MAX_BAR_MODULE_PX, 0, -1):
         bars_span = (bars_n + 2 * CODE128_QUIET) * bar_module
-        qr_module = min(usable_h // qr_span, (usable_w - bars_span) // qr_span)
+        qr_module = min(usable_h // qr_span, (usable_w - bars_span) // qr_span,
+                        max(1, mm_to_px(MAX_QR_MM, layout.dpi) // qr_span))
         if qr_module >= min_qr:
             break
     else:
@@ -126,6 +140,17 @@ def plan_label(code: str, texts: dict[str, str], layout: Layout,
             bars = Box(left, top, left + bars_w, top + row_h)
             bars_zone = Box(left - CODE128_QUIET * bar_module, top, bars.right + CODE128_QUIET * bar_module,
                             top + row_h)
+        elif name == "name":
+            # A row that cannot hold one line at the layout's smallest name size (a bag label on a die-cut
+            # label) has its own: one line as tall as the row.
+            smallest_name = min(layout.min_name_px, size_for_height(style, row_h))
+            shown = fit_name(texts.get("name", ""), texts.get("surname", ""), style, max_width=column_w,
+                             max_height=row_h, min_size=smallest_name, size=name_size)
+            ink_top = top + max(0, (row_h - shown.height) // 2)
+            for number, part in enumerate(shown.lines):
+                box = Box(column.left, ink_top, column.left + part.width, ink_top + part.height)
+                lines.append(TextLine("name" if number == 0 else "name-2", part, box))
+                ink_top = box.bottom + shown.gap
         else:
             fitted = fit_text(texts.get(name, ""), style, max_width=column_w, max_height=row_h,
                               min_height=max(1, int(row_h * smallest)))
@@ -159,28 +184,54 @@ def draw(plan: LabelPlan) -> Image.Image:
 
 
 def tag_texts(label: TagLabel) -> dict[str, str]:
-    return {"name": label.name, "form": label.form, "code": label.human_code, "school": label.school}
+    return {"name": label.name, "surname": label.surname, "form": label.form, "code": label.human_code,
+            "school": label.school}
 
 
 def bag_texts(label: BagLabel) -> dict[str, str]:
     held = f"CONFISCATED {short_date(label.confiscated_on)}"
-    return {"name": label.name, "held": f"{label.form} · {held}" if label.form else held,
+    return {"name": label.name, "surname": label.surname, "held": f"{label.form} · {held}" if label.form else held,
             "reason": f"Reason: {label.reason}" if label.reason else "Reason: (not recorded)",
             "seal": f"Seal/bag no. {label.seal_number}" if label.seal_number else "Seal/bag no. —",
-            "code": label.human_code, "school": label.school}
+            "code": label.human_code, "school": label.school, "hold": HOLD_WORDS if label.on_hold else ""}
 
 
-def plan_tag_label(label: TagLabel, layout: Layout | str) -> LabelPlan:
-    return plan_label(label.code, tag_texts(label), get_layout(layout), TAG_ROWS)
+def plan_tag_label(label: TagLabel, layout: Layout | str, *, name_size: int | None = None) -> LabelPlan:
+    return plan_label(label.code, tag_texts(label), get_layout(layout), TAG_ROWS, name_size=name_size)
 
 
-def render_tag_label(label: TagLabel, layout: Layout | str) -> Image.Image:
+def render_tag_label(label: TagLabel, layout: Layout | str, *, name_size: int | None = None) -> Image.Image:
     """One phone tag's label as a 1-bit image of exactly the layout's size (Brother 62×29: 696×271)."""
-    return draw(plan_tag_label(label, layout))
+    return draw(plan_tag_label(label, layout, name_size=name_size))
+
+
+def name_box(layout: Layout, code: str = "K7XQ2M4P") -> tuple[int, int]:
+    """The name row's width and height on this layout's tag label (every code is the same length)."""
+    plan = plan_label(code, {}, layout, TAG_ROWS)
+    column_w = plan.safe.right - plan.qr_zone.right
+    usable_h = plan.safe.bottom - plan.safe.top
+    gap = round(usable_h * ROW_GAP)
+    available = usable_h - gap * (len(TAG_ROWS) - 1)
+    share = TAG_ROWS[0][1] / sum(row[1] for row in TAG_ROWS)
+    return column_w, int(available * share)
+
+
+def batch_name_size(labels: Iterable[TagLabel], layout: Layout | str) -> int | None:
+    """The one name size for a print run: the largest at which every name that can be whole at the layout's
+    smallest legible size is whole (one line or two). A name too long even for that is shortened on its own
+    label and does not shrink the others. None for an empty run."""
+    layout = get_layout(layout)
+    width, height = name_box(layout)
+    style = TAG_ROWS[0][2]
+    sizes = [best_name_size(label.name, label.surname, style, max_width=width, max_height=height,
+                            min_size=layout.min_name_px) for label in labels]
+    whole = [size for size in sizes if size]
+    return min(whole) if whole else (layout.min_name_px if sizes else None)
 
 
 def plan_bag_label(label: BagLabel, layout: Layout | str) -> LabelPlan:
-    return plan_label(label.code, bag_texts(label), get_layout(layout).sized_for_bag(), BAG_ROWS)
+    return plan_label(label.code, bag_texts(label), get_layout(layout).sized_for_bag(),
+                      BAG_HOLD_ROWS if label.on_hold else BAG_ROWS)
 
 
 def bag_label(label: BagLabel, layout: Layout | str) -> Image.Image:

@@ -26,7 +26,7 @@ from kiosk.errors import DeskError
 from kiosk.labels.choose import LabelChoice
 from kiosk.labels.jobs import PRINT_LABELS, LabelsPrinted, print_labels
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import Printer, PrintFailed
+from kiosk.labels.printers import Printer, PrintFailed, Progress
 
 REASONS = {"lost": "lost", "damaged": "retired"}  # why the office replaces it -> the old tag's status
 ATTEMPTS = 3
@@ -137,6 +137,8 @@ class ReplacementPrinted:
 
     @property
     def message(self) -> str:
+        if self.printed and not self.printed.marked:
+            return f"{self.replaced.message} {self.printed.message}"
         if self.printed:
             return f"{self.replaced.message} Label printed."
         return (f"{self.replaced.message} The label did NOT print: {self.problem} It is listed under "
@@ -144,12 +146,14 @@ class ReplacementPrinted:
 
 
 def replace_tag_and_print(ctx: DeskContext, *, tag_code: str | None = None, pupil_id: int | None = None,
-                          reason: str = "lost", layout: Layout | str, printer: Printer) -> ReplacementPrinted:
+                          reason: str = "lost", layout: Layout | str, printer: Printer,
+                          progress: Progress | None = None) -> ReplacementPrinted:
     """The desk's one step: replace the tag, then print its label. A printer failure never undoes the
     replacement (the old code is already refused); it is reported so the label can be printed again."""
     replaced = replace_tag(ctx, tag_code=tag_code, pupil_id=pupil_id, reason=reason)
     try:
-        printed = print_labels(ctx, choice=LabelChoice(tag_id=replaced.new_tag_id), layout=layout, printer=printer)
+        printed = print_labels(ctx, choice=LabelChoice(tag_id=replaced.new_tag_id), layout=layout, printer=printer,
+                               progress=progress)
     except PrintFailed as exc:
         return ReplacementPrinted(replaced, None, exc.message)
     return ReplacementPrinted(replaced, printed, None)

@@ -99,7 +99,7 @@ def _measure(text: str, style: str, size: int) -> FittedText:
                       left=left, top=min(top, -ascent), bottom=max(bottom, descent), truncated=False)
 
 
-def _size_for_height(style: str, height: int) -> int:
+def size_for_height(style: str, height: int) -> int:
     face = font(style, 100)
     ascent, descent = face.getmetrics()
     # Leave room for stacked accents (Ễ) above the ascent line.
@@ -111,8 +111,8 @@ def fit_text(text: str, style: str, *, max_width: int, max_height: int, min_heig
     """The largest size (up to `max_height` tall) at which `text` fits `max_width`; below `min_height`,
     the text is cut short with an ellipsis instead of shrinking further. The result always fits the box."""
     text = printable(text)
-    size = _size_for_height(style, max_height)
-    smallest = min(size, _size_for_height(style, min_height))
+    size = size_for_height(style, max_height)
+    smallest = min(size, size_for_height(style, min_height))
     fitted = _measure(text, style, size)
     while fitted.height > max_height and size > 1:  # only a surprise glyph gets here
         size -= 1
@@ -141,3 +141,114 @@ def _truncate(text: str, style: str, size: int, max_width: int) -> FittedText:
         else:
             high = middle - 1
     return FittedText(best.text, style, size, best.width, best.left, best.top, best.bottom, truncated=True)
+
+
+@dataclass(frozen=True)
+class FittedName:
+    """A pupil's name as drawn: one line or two, all at one size; `text` is the name as a reader reads it."""
+
+    text: str  # "Bartholomew Alexander Fitzgerald-Smith", or "B. Fitzgerald-Smith" when shortened
+    lines: tuple[FittedText, ...]
+    size: int
+    shortened: bool  # the forename became an initial (or, for a name no label could hold, an ellipsis)
+    gap: int  # pixels between the two lines' ink boxes
+
+    @property
+    def height(self) -> int:
+        return sum(line.height for line in self.lines) + self.gap * (len(self.lines) - 1)
+
+
+def _name_forms(name: str, surname: str) -> list[tuple[str, bool]]:
+    """The ways of writing the name, most complete first: the whole name, then the forename as an initial.
+    The surname is never dropped (it is how the office finds a pupil's phone in the tray)."""
+    surname = surname.strip()
+    if not surname or not name.endswith(surname):
+        surname = name.rsplit(" ", 1)[-1]  # no surname given: the last word
+    forename = name[: len(name) - len(surname)].strip()
+    forms = [(name, False)]
+    if forename:
+        initial = forename[0].upper()
+        forms.append((f"{initial}. {surname}", True))
+    return forms
+
+
+def _breaks(text: str) -> list[tuple[str, str]]:
+    """Every way to put `text` on two lines: at a space, or after a hyphen."""
+    splits: list[tuple[str, str]] = []
+    for at, char in enumerate(text):
+        if char == " ":
+            splits.append((text[:at], text[at + 1:]))
+        elif char == "-" and 0 < at < len(text) - 1:
+            splits.append((text[: at + 1], text[at + 1:]))
+    return splits
+
+
+def _arrange(text: str, style: str, size: int, max_width: int, max_height: int,
+             surname_at: int) -> tuple[FittedText, ...] | None:
+    """`text` at `size` on one line if it fits, else on the two lines that fit (widest line narrowest), else None."""
+    one = _measure(text, style, size)
+    if one.width <= max_width and one.height <= max_height:
+        return (one,)
+    gap = max(1, size // 12)
+    best: tuple[FittedText, ...] | None = None
+    for first, second in _breaks(text):
+        pair = (_measure(first, style, size), _measure(second, style, size))
+        if max(p.width for p in pair) > max_width or pair[0].height + pair[1].height + gap > max_height:
+            continue
+        if surname_at and len(first) + 1 == surname_at:
+            return pair  # forename(s) above, surname below: how a name is read when it is broken
+        if best is None or max(p.width for p in pair) < max(p.width for p in best):
+            best = pair
+    return best
+
+
+def _largest(text: str, style: str, *, max_width: int, max_height: int, top: int, bottom: int,
+             surname_at: int) -> int:
+    """The largest size from `top` down to `bottom` at which `text` fits on one or two lines, or 0."""
+    low, high, found = bottom, top, 0
+    while low <= high:  # fitting is monotonic in size (bigger text is wider and taller)
+        middle = (low + high) // 2
+        if _arrange(text, style, middle, max_width, max_height, surname_at) is not None:
+            found, low = middle, middle + 1
+        else:
+            high = middle - 1
+    return found
+
+
+@lru_cache(maxsize=4096)
+def best_name_size(name: str, surname: str, style: str, *, max_width: int, max_height: int, min_size: int) -> int:
+    """The largest size the whole name fits at (one line, or broken over two), or 0 below `min_size`."""
+    name = printable(name)
+    top = size_for_height(style, max_height)
+    return _largest(name, style, max_width=max_width, max_height=max_height, top=top, bottom=min_size,
+                    surname_at=len(name) - len(printable(surname)) if surname else 0)
+
+
+@lru_cache(maxsize=4096)
+def fit_name(name: str, surname: str, style: str, *, max_width: int, max_height: int, min_size: int,
+             size: int | None = None) -> FittedName:
+    """The pupil's name in the box: one line at the largest size (at most `size`, the run's one name size);
+    broken over two lines before it shrinks; never below `min_size`, the layout's smallest legible type;
+    then the forename as an initial; the surname always kept (an ellipsis only for a name no label holds)."""
+    name, surname = printable(name), printable(surname)
+    top = size_for_height(style, max_height)
+    if size is not None:
+        top = max(min_size, min(top, size))
+    for text, shortened in _name_forms(name, surname):
+        surname_at = len(text) - len(surname) if surname and text.endswith(surname) else 0
+        fits = _largest(text, style, max_width=max_width, max_height=max_height, top=top, bottom=min_size,
+                        surname_at=surname_at)
+        if fits:
+            lines = _arrange(text, style, fits, max_width, max_height, surname_at)
+            assert lines is not None
+            return FittedName(text, lines, fits, shortened, max(1, fits // 12))
+    # No label could hold it at the smallest legible size: the initial and the surname, cut short on the line.
+    text = _name_forms(name, surname)[-1][0]
+    first, _, rest = text.partition(" ")
+    gap = max(1, min_size // 12)
+    halves = [first, rest] if rest else [text]
+    lines = tuple(_truncate(half, style, min_size, max_width) if _measure(half, style, min_size).width > max_width
+                  else _measure(half, style, min_size) for half in halves)
+    while sum(line.height for line in lines) + gap * (len(lines) - 1) > max_height and len(lines) > 1:
+        lines = (_truncate(text, style, min_size, max_width),)
+    return FittedName(" ".join(line.text for line in lines), lines, min_size, True, gap)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -18,7 +19,6 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from kiosk.auth.roles import Permission
-from kiosk.config import data_dir
 from kiosk.custody import DeskContext, DeskError, Resolved, resolve_pupil
 from kiosk.custody.codes import grouped
 from kiosk.custody.queries import OnRoll, forms_and_years
@@ -29,13 +29,15 @@ from kiosk.labels import (
     LabelChoice,
     NothingToPrint,
     PrintFailed,
+    Progress,
+    Queue,
     get_layout,
     list_queues,
     preview,
     print_labels,
     replace_tag_and_print,
 )
-from kiosk.labels.from_settings import chosen_printer, printer_for
+from kiosk.labels.from_settings import chosen_printer, default_folder, printer_for
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
@@ -53,7 +55,7 @@ WHAT = (("One pupil", "pupil"), ("A form", "form"), ("A year group", "year"), ("
 KIND_WORDS = (("CUPS printer queue", "cups"), ("Brother QL, directly", "brother"), ("Save to a file", "file"))
 TARGET_HINTS = {"cups": "queue name, e.g. Reception_QL (List printers shows them)",
                 "brother": "/dev/usb/lp0 or tcp://192.0.2.10:9100",
-                "file": "a .pdf or .png path"}
+                "file": "a folder (one PDF per job), or a .pdf or .png path"}
 PUPIL_PROMPT = "scan the tag or the school ID card, or type a name"
 
 
@@ -81,20 +83,25 @@ class JobOutcome:
     retry: LabelsJob | None = None  # what Retry does, when it can help
 
 
-def run_labels_job(ctx: DeskContext, job: LabelsJob) -> JobOutcome:
-    """Blocking: print or replace-and-print. Every failure comes back as an outcome with the domain's words."""
+def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None = None) -> JobOutcome:
+    """Blocking: print or replace-and-print, waiting (minutes if need be) until the printer finished the job.
+    Every failure comes back as an outcome with the domain's words; `progress` hears how the job is going."""
     try:
         printer = printer_for(ctx.settings, job.kind, job.target)
         if job.replaces:
             done = replace_tag_and_print(ctx, tag_code=job.replace_tag_code, pupil_id=job.replace_pupil_id,
-                                         reason=job.reason, layout=job.layout, printer=printer)
+                                         reason=job.reason, layout=job.layout, printer=printer,
+                                         progress=progress)
             if done.printed is None:
                 # The new tag stands; only its label is missing, and Retry prints just that.
                 again = LabelsJob(layout=job.layout, kind=job.kind, target=job.target,
                                   choice=LabelChoice(tag_id=done.replaced.new_tag_id))
                 return JobOutcome("warning", done.message, again)
             return JobOutcome("ok", done.message)
-        printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer)
+        printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer,
+                               progress=progress)
+        if not printed.marked:  # sent, not seen through: never shown as printed
+            return JobOutcome("warning", printed.message, job)
         return JobOutcome("ok", printed.message)
     except NothingToPrint as error:
         return JobOutcome("warning", error.message)
@@ -105,7 +112,7 @@ def run_labels_job(ctx: DeskContext, job: LabelsJob) -> JobOutcome:
         return JobOutcome("refused", error.message)
 
 
-def notify_outcome(app: App, outcome: JobOutcome) -> None:
+def notify_outcome(app: App[Any], outcome: JobOutcome) -> None:
     """A job that finished after the office left the Labels screen: a toast on the desk, none when locked."""
     if getattr(app, "who", None) is None:
         return
@@ -159,7 +166,7 @@ class LabelsScreen(DeskCardScreen):
     class QueuesListed(Message):
         """The CUPS queues were listed (or listing them failed); sent from the worker thread."""
 
-        def __init__(self, queues: list, problem: str | None) -> None:
+        def __init__(self, queues: list[Queue], problem: str | None) -> None:
             super().__init__()
             self.queues = queues
             self.problem = problem
@@ -180,7 +187,7 @@ class LabelsScreen(DeskCardScreen):
     def compose(self) -> ComposeResult:
         who = self.ctx.who
         settings = self.ctx.settings
-        kind, target = chosen_printer(settings, self.app.label_printer)
+        kind, target = chosen_printer(settings, getattr(self.app, "label_printer", None))
         layout = settings.label_layout if settings.label_layout in LAYOUTS else next(iter(LAYOUTS))
         yield TitleBar(school=settings.school_name, desk=self.ctx.desk, clock=self.ctx.clock, tz=settings.tz,
                        staff=f"{who.name} ({who.role})")
@@ -348,7 +355,9 @@ class LabelsScreen(DeskCardScreen):
             kind = str(event.value)
             target.placeholder = TARGET_HINTS.get(kind, "")
             if kind == "file" and not target.value.strip():
-                target.value = str(data_dir() / "labels.pdf")
+                target.value = str(default_folder())
+            elif kind != "file" and target.value.strip().lower().endswith((".pdf", ".png")):
+                target.value = ""  # a file's path is no queue's name: ask for the printer instead
             self.remember_printer()
         if event.select.id == "what":
             self.show_rows()
@@ -376,7 +385,7 @@ class LabelsScreen(DeskCardScreen):
     def remember_printer(self) -> None:
         # For the rest of this session (the bag labels too); never written to the settings file.
         if hasattr(self.app, "label_printer"):
-            self.app.label_printer = self.printer_fields()  # type: ignore[attr-defined]
+            self.app.label_printer = self.printer_fields()
 
     # ── one pupil ───────────────────────────────────────────────────────────────────────────────────────
     @on(ScanBox.Scanned, "#pupil")
@@ -444,11 +453,19 @@ class LabelsScreen(DeskCardScreen):
     @work(thread=True, exclusive=True, group="labels")
     def print_in_background(self, job: LabelsJob) -> None:
         app = self.app
-        outcome = self._run(job)
+
+        def progress(line: str) -> None:
+            # From this thread to the app's: the line under the buttons follows the job while it is out.
+            try:
+                app.call_from_thread(self.show_progress, line)
+            except RuntimeError:
+                pass  # the app is closing: nobody is left to tell
+
+        outcome = self._run(job, progress)
         # Decided on the app's thread, where screens come and go, so the answer cannot change under it.
         app.call_from_thread(self.deliver, app, outcome)
 
-    def deliver(self, app: App, outcome: JobOutcome) -> None:
+    def deliver(self, app: App[Any], outcome: JobOutcome) -> None:
         if self in app.screen_stack:
             self.post_message(self.JobFinished(outcome))
         else:
@@ -456,9 +473,15 @@ class LabelsScreen(DeskCardScreen):
             # the lock screen, which shows nothing about any pupil.
             notify_outcome(app, outcome)
 
-    def _run(self, job: LabelsJob) -> JobOutcome:
+    def show_progress(self, line: str) -> None:
+        """How the job at the printer is going ("waiting for the printer… job queued: the printer is off or
+        unreachable (1 min 05 s)"): never PRINTED until the printer finished it."""
+        if self.printing and self.is_attached:
+            self.show_result(f"{line}. The desk carries on; Esc goes back to it.", "waiting")
+
+    def _run(self, job: LabelsJob, progress: Progress | None = None) -> JobOutcome:
         try:
-            return run_labels_job(self.ctx, job)
+            return run_labels_job(self.ctx, job, progress)
         except Exception as error:  # a worker must always report back, or the screen waits forever
             return JobOutcome("refused", f"NOT PRINTED: {error}", job)
 
