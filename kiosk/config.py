@@ -74,7 +74,7 @@ class Settings:
     label_printer_kind: str = _doc("How labels print: 'cups' (a printer queue), 'brother' (a Brother QL directly) "
                                    "or 'file' (save a PDF/PNG).", "file")
     label_printer: str = _doc("The CUPS queue name, the Brother's /dev/usb/lp0 or tcp://HOST:9100, or a file path. "
-                              "Empty with 'file': labels.pdf in the data directory.", "")
+                              "Empty with 'file': one file per print job in the data directory's labels folder.", "")
     label_media: str = _doc("Override the CUPS media option (lp -o media=…); empty uses the layout's own.", "")
     brother_model: str = _doc("Brother QL model, for raster printing (e.g. QL-800, QL-820NWB).", "QL-800")
     retain_daily_weeks: int = _doc("Keep daily hand-in/hand-back records this many weeks, then erase them.", 8)

@@ -39,7 +39,7 @@ def _brother_ql() -> SimpleNamespace:
         from brother_ql.reader import interpret_response
     except ImportError as exc:  # pragma: no cover - the package is a dependency
         raise PrintFailed("the brother-ql-next package is not installed",
-                          "Ask IT to reinstall the kiosk, then press Retry.") from exc
+                          "Ask IT to reinstall the kiosk, then try again.") from exc
     return SimpleNamespace(convert=convert, error=BrotherQLError, models=ModelsManager, raster=BrotherQLRaster,
                            interpret_response=interpret_response)
 
@@ -62,10 +62,10 @@ def brother_raster_parts(images: Sequence[Image.Image], layout: Layout, *, model
     ql = _brother_ql()
     if model not in brother_models():
         raise PrintFailed(f"{model!r} is not a Brother QL model this kiosk knows",
-                          f"Choose one of {', '.join(brother_models())} in the settings, then press Retry.")
+                          f"Choose one of {', '.join(brother_models())} in the settings, then try again.")
     if not layout.brother_label:
         raise PrintFailed(f"the {layout.key} layout is not a Brother QL roll",
-                          "Choose brother-62x29 or brother-62 for a Brother printer, then press Retry.")
+                          "Choose brother-62x29 or brother-62 for a Brother printer, then try again.")
     def instructions(page: list[Image.Image]) -> bytes:
         raster = ql.raster(model)
         raster.exception_on_warning = True
@@ -75,7 +75,7 @@ def brother_raster_parts(images: Sequence[Image.Image], layout: Layout, *, model
                                     compress=False, red=False, dpi_600=False, hq=True))
         except ql.error as exc:
             raise PrintFailed(f"a Brother {model} cannot print {layout.title} ({exc})",
-                              "Choose a layout this printer takes, or set the right model, then press Retry.") from exc
+                              "Choose a layout this printer takes, or set the right model, then try again.") from exc
 
     # brother_ql appends each page to one growing bytes object (quadratic: 11 ms a label at 1,500 labels).
     # Its pages carry no state from one to the next, so convert them one by one after a shared preamble;
@@ -126,7 +126,7 @@ class BrotherPrinter:
         host, port = address.hostname, address.port or 9100
         if not host:
             raise PrintFailed(f"{self.target} is not a printer address like tcp://192.168.1.50:9100",
-                              "Correct the printer address in the settings, then press Retry.")
+                              "Correct the printer address in the settings, then try again.")
         try:
             with socket.create_connection((host, port), timeout=NETWORK_TIMEOUT) as connection:
                 for part in data:
@@ -134,7 +134,7 @@ class BrotherPrinter:
                 connection.shutdown(socket.SHUT_WR)
         except OSError as exc:
             raise PrintFailed(f"the Brother printer at {host}:{port} cannot be reached ({exc.strerror or exc})",
-                              "Check it is switched on and connected to the network, then press Retry.") from exc
+                              "Check it is switched on and connected to the network, then try again.") from exc
         return f"sent to {host}:{port}"
 
     def _send_device(self, path: str, data: Iterable[bytes], labels: int) -> str:
@@ -142,13 +142,13 @@ class BrotherPrinter:
             fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
         except FileNotFoundError as exc:
             raise PrintFailed(f"there is no Brother printer at {path}",
-                              "Check it is switched on and its USB cable is plugged in, then press Retry.") from exc
+                              "Check it is switched on and its USB cable is plugged in, then try again.") from exc
         except PermissionError as exc:
             raise PrintFailed(f"this PC's user may not use the printer at {path}",
-                              "Ask IT to add the kiosk's user to the 'lp' group, then press Retry.") from exc
+                              "Ask IT to add the kiosk's user to the 'lp' group, then try again.") from exc
         except OSError as exc:
             raise PrintFailed(f"the printer at {path} cannot be opened ({exc.strerror or exc})",
-                              "Switch the printer off and on, then press Retry.") from exc
+                              "Switch the printer off and on, then try again.") from exc
         try:
             for part in data:
                 view = memoryview(part)
@@ -159,7 +159,7 @@ class BrotherPrinter:
             return f"sent to {path}"
         except OSError as exc:
             raise PrintFailed(f"the printer at {path} stopped responding ({exc.strerror or exc})",
-                              "Check the printer and its cable, then press Retry.") from exc
+                              "Check the printer and its cable, then try again.") from exc
         finally:
             os.close(fd)
 
@@ -187,7 +187,7 @@ class BrotherPrinter:
                 if status["errors"]:
                     raise PrintFailed(f"the Brother printer reported: {', '.join(status['errors'])}"
                                       + (f" after {printed} of {labels} labels" if printed else ""),
-                                      "Fix the printer (labels loaded, cover shut), then press Retry.")
+                                      "Fix the printer (labels loaded, cover shut), then try again.")
                 if status["status_type"] == "Printing completed":
                     printed += 1
         if printed >= labels:
@@ -203,5 +203,5 @@ class BrotherPrinter:
                     out.write(part)
         except OSError as exc:
             raise PrintFailed(f"could not save the Brother raster to {path} ({exc.strerror or exc})",
-                              "Check the folder exists and has space, then press Retry.") from exc
+                              "Check the folder exists and has space, then try again.") from exc
         return f"raster saved to {path}"

@@ -27,7 +27,7 @@ from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
 COMMAND_TIMEOUT = 30.0  # seconds for one lp/lpstat call
 POLL_SECONDS = 0.5  # how often a job out at the printer is asked after
 _REQUEST_ID = re.compile(r"request id is (\S+)")
-INSTALL_HINT = "Ask IT to install the CUPS printing commands (Debian: cups-bsd, cups-client), then press Retry."
+INSTALL_HINT = "Ask IT to install the CUPS printing commands (Debian: cups-bsd, cups-client), then try again."
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _run(command: list[str], *, data: bytes | None = None) -> subprocess.Complet
                                 env=env, check=False)
     except subprocess.TimeoutExpired as exc:
         raise PrintFailed(f"the print service did not answer within {COMMAND_TIMEOUT:.0f} seconds",
-                          "Check the PC's print service is running, then press Retry.") from exc
+                          "Check the PC's print service is running, then try again.") from exc
     except OSError as exc:
         raise PrintFailed(f"{command[0]} could not be run ({exc.strerror or exc})", INSTALL_HINT) from exc
     return subprocess.CompletedProcess(result.args, result.returncode,
@@ -75,7 +75,7 @@ def _service_problem(stderr: str) -> None:
     text = stderr.lower()
     if "scheduler is not running" in text or "unable to connect" in text or "connection refused" in text:
         raise PrintFailed("the print service (CUPS) is not running on this PC",
-                          "Ask IT to start it (systemctl start cups), then press Retry.")
+                          "Ask IT to start it (systemctl start cups), then try again.")
 
 
 def _require_scheduler() -> None:
@@ -146,7 +146,7 @@ def queue_status(name: str) -> Queue:
         _service_problem(printer.stderr)
         _require_scheduler()
         raise PrintFailed(f"there is no printer queue called {name!r} on this PC",
-                          "Choose a printer that `kiosk printers` lists, then press Retry.")
+                          "Choose a printer that `kiosk printers` lists, then try again.")
     enabled, reason = _parse_printers(printer.stdout).get(name, (True, ""))
     accepts = _run(["lpstat", "-a", name])
     accepting, refusal = _parse_accepting(accepts.stdout).get(name, (True, ""))
@@ -158,11 +158,11 @@ def _refuse_unless_ready(queue: Queue) -> None:
         raise PrintFailed(f"the printer queue {queue.name!r} is stopped"
                           + (f" ({queue.reason})" if queue.reason else ""),
                           "Check the printer (paper, labels, cover, cable), ask IT to restart the queue "
-                          f"(cupsenable {queue.name}), then press Retry.")
+                          f"(cupsenable {queue.name}), then try again.")
     if not queue.accepting:
         raise PrintFailed(f"the printer queue {queue.name!r} is not accepting jobs"
                           + (f" ({queue.reason})" if queue.reason else ""),
-                          f"Ask IT to let it accept jobs (cupsaccept {queue.name}), then press Retry.")
+                          f"Ask IT to let it accept jobs (cupsaccept {queue.name}), then try again.")
 
 
 def trouble_words(status: JobStatus) -> str:
@@ -186,7 +186,7 @@ def trouble_words(status: JobStatus) -> str:
 _UNREACHABLE = ("unavailable", "may not exist", "unable to connect", "connection refused", "not responding",
                 "network host", "unreachable")
 OFF_OR_UNREACHABLE_RETRY = ("Check the printer is switched on, has labels and is connected (cable or network), "
-                            "then press Retry.")
+                            "then try again.")
 
 
 def waiting_words(status: JobStatus, waited: float) -> str:
@@ -236,7 +236,7 @@ class CupsPrinter:
             _service_problem(submitted.stderr)
             message = submitted.stderr.strip().removeprefix("lp: ") or f"lp exited with {submitted.returncode}"
             raise PrintFailed(f"the print service refused the job ({message})",
-                              "Check the printer's settings, then press Retry.")
+                              "Check the printer's settings, then try again.")
         found = _REQUEST_ID.search(submitted.stdout)
         if not found:
             raise PrintFailed(f"lp did not confirm the job ({submitted.stdout.strip() or 'no answer'})",
@@ -261,12 +261,12 @@ class CupsPrinter:
             except JobForgotten:
                 # CUPS set to keep no job history: it cannot say whether the job completed or was cancelled.
                 raise PrintFailed(f"the print service keeps no record of job {job}, so it cannot say whether the "
-                                  "labels came out", "Check the printer: if they did not come out, press Retry. "
+                                  "labels came out", "Check the printer: if they did not come out, try again. "
                                   "(IT: set PreserveJobHistory Yes in cupsd.conf.)") from None
             except IppUnavailable as exc:
                 self._cancel(number)
                 raise PrintFailed(f"the print service stopped answering about job {job} ({exc})",
-                                  "Check whether the labels came out; if not, press Retry.") from None
+                                  "Check whether the labels came out; if not, try again.") from None
             if status.state == "completed":
                 return
             if status.state == "cancelled":
@@ -284,7 +284,7 @@ class CupsPrinter:
                 why = given or trouble_words(status) or trouble
                 raise PrintFailed(f"the print queue is stopped{f' ({why})' if why else ''}; job {job} was cancelled",
                                   "Check the printer (labels, cover, cable), ask IT to restart the queue "
-                                  f"(cupsenable {self.queue}), then press Retry.")
+                                  f"(cupsenable {self.queue}), then try again.")
             trouble = trouble_words(status) or trouble
             waited = time.monotonic() - started
             line = waiting_words(status, waited)

@@ -19,7 +19,7 @@ from kiosk.labels.layouts import Layout
 class PrintFailed(DeskError):
     """Nothing (or not everything) was printed. `problem` says what went wrong, `retry` what to do first."""
 
-    def __init__(self, problem: str, retry: str = "Check the printer, then press Retry.") -> None:
+    def __init__(self, problem: str, retry: str = "Check the printer, then try again.") -> None:
         super().__init__(f"NOT PRINTED: {problem}. {retry}")
         self.problem = problem
         self.retry = retry

@@ -24,7 +24,6 @@ from textual.worker import Worker, get_current_worker
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
-from kiosk.config import data_dir
 from kiosk.custody import DeskContext
 from kiosk.formatting import clock_time_seconds, day_month, long_day, weekday_date
 from kiosk.messages import OpenScreen
@@ -53,10 +52,11 @@ class PrinterStatus:
 def printer_status(settings) -> PrinterStatus:
     """Blocking (a CUPS queue is asked with lpstat): call it from a worker thread, never the UI thread."""
     from kiosk.labels import PrintFailed, queue_status
+    from kiosk.labels.from_settings import default_folder
 
     kind, target = settings.label_printer_kind.strip().lower(), settings.label_printer.strip()
     if kind == "file":
-        path = target or str(data_dir() / "labels.pdf")
+        path = target or str(default_folder())  # one file per print job there (kiosk/labels/files.py)
         return PrinterStatus(f"saves labels to {path}", True, "ready")
     if kind == "brother":
         if not target:
