@@ -95,7 +95,7 @@ def test_a_stopped_queue_is_refused_with_a_clear_message_and_no_job_is_left(cups
     with pytest.raises(PrintFailed) as failure:
         CupsPrinter(queue).print_labels([image], LAYOUTS["brother-62x29"], title="kiosk test stopped")
     assert failure.value.message.startswith(f"NOT PRINTED: the printer queue '{queue}' is stopped (Out of labels)")
-    assert f"cupsenable {queue}" in failure.value.retry and "Retry" in failure.value.retry
+    assert f"cupsenable {queue}" in failure.value.retry and "try again" in failure.value.retry
     assert cups.jobs(queue) == []  # nothing queued to print by surprise when the queue is restarted
 
 

@@ -36,7 +36,7 @@ def test_an_offline_printer_marks_nothing_printed_says_why_and_retry_prints_once
         print_labels(school.ctx(), choice=LabelChoice(form="9c"), layout="brother-62x29",
                      printer=CupsPrinter(offline, wait_seconds=4), progress=seen.append)
     assert "the printer is off or unreachable" in failure.value.problem
-    assert "Retry" in failure.value.retry and "switched on" in failure.value.retry
+    assert "try again" in failure.value.retry and "switched on" in failure.value.retry
     assert printed_tags() == [] and labels_events() == 0
     assert any("waiting for the printer" in line for line in seen), seen
     assert cups.jobs(offline) == []  # cancelled: it will not print by surprise after the office pressed Retry
