@@ -155,8 +155,11 @@ def test_ctrl_c_at_a_pin_prompt_prints_one_plain_line_not_a_traceback(tmp_path):
     import signal
     import time
 
-    command = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); from kiosk.cli import main; "
-               "raise SystemExit(main())", "--db", str(tmp_path / "new.db"), "init", "--admin-name", "Ann Adams",
+    # Ctrl+C as at a terminal: a process started in the background of a script inherits SIGINT ignored, so the
+    # child puts Python's own handler back first (what any interactive start has).
+    command = [sys.executable, "-c", f"import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+               f"sys.path.insert(0, {str(ROOT)!r}); from kiosk.cli import main; raise SystemExit(main())",
+               "--db", str(tmp_path / "new.db"), "init", "--admin-name", "Ann Adams",
                "--initials", "AA", "--pin-stdin"]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
