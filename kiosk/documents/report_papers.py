@@ -74,9 +74,10 @@ def _repeats(doc: Document, c: ConfiscationFigures) -> None:
 
 def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> None:
     doc.para("Each phone found in an exam is reported to the examining body.", size=9)
-    doc.table(["When", "Pupil", "Form", "Exam board", "Paper", "Room"],
+    doc.table(["When", "Pupil", "Form", "Exam board", "Paper", "Room", "Candidate no.", "Invigilator"],
               [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.form, e.board or "—", e.paper or "—",
-                e.room or "—"] for e in exams], widths_mm=[44, 40, 14, 22, 26, 24])
+                e.room or "—", e.candidate_number or "—", e.invigilator or "—"] for e in exams],
+              widths_mm=[30, 30, 11, 17, 20, 16, 18, 28])
 
 
 def _searches(doc: Document, s: SearchFigures) -> None:
