@@ -75,6 +75,12 @@ class School:
         staff = Staff.get(Staff.initials == initials)
         return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk=desk)
 
+    def after_school(self) -> None:
+        """The clock moved on to 15:00 the same day, after the end of the school day (hand_back_from, 14:30), when
+        a 1st-rung "after school" confiscation may be collected without anyone authorising it (issue 16)."""
+        now = self.clock.now()
+        self.clock.set(datetime(now.year, now.month, now.day, 15, 0, tzinfo=UTC))
+
     def scanned(self, index: int):
         """Pupil `index`'s tag as the desk reads it (normalise, then resolve): what hand-in and the rest take."""
         return resolve(normalise(self.tag_of(self.pupils[index])))

@@ -16,7 +16,7 @@ from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
-from kiosk.custody.states import Move
+from kiosk.custody.states import Move, allows
 from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
@@ -101,7 +101,10 @@ def release_to_carer(
         raise DeskError("Record the collector's name and relationship to the pupil.")
     # Held under the escalation ladder until a later day, or "after school" today and it is not yet the end of the
     # school day: collecting it now is early (terms.early_release_words is the one rule, which the screen shows too).
-    early = early_release_words(custody.held_until, at=ctx.clock.now(), settings=ctx.settings)
+    # (Only for a phone that may be released at all: one on a safeguarding hold is refused by the state machine in
+    # its own words, not asked for an authorisation that could never release it.)
+    early = early_release_words(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) \
+        if allows(Move.RELEASE, custody.state) else None
     # A listed contact without parental responsibility may be the right person (a grandparent who collects every
     # day), but the desk must have seen the warning and said so: it is printed on the receipt.
     no_pr = listed is not None and not listed.parental_responsibility
@@ -111,7 +114,7 @@ def release_to_carer(
     authoriser = None
     if listed is None or early:
         if authorisation is None:
-            why = early or unlisted_why
+            why = " and ".join(filter(None, (unlisted_why if listed is None else None, early)))
             raise Refused(f"Needs a head or DSL to authorise: {why}. Ask them to enter their initials and PIN "
                           "with a reason.")
         if not authorisation.reason.strip():
