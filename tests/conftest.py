@@ -87,11 +87,13 @@ class School:
 
     def confiscate(self, index: int = 0, *, who: SignedIn | None = None, by: str = "Mr T. Ellis",
                    reason: str = "used in lesson", location: str = "Room S12",
-                   condition: Sequence[str] = ("screen cracked", "in a case"), seal: str = "BAG-0001",
+                   condition: Sequence[str] = ("screen cracked", "in a case"), seal: str | None = None,
                    exam: ExamDetails | None = None) -> ConfiscationReceipt:
-        """Pupil `index`'s phone confiscated through the domain, with ordinary particulars unless told."""
+        """Pupil `index`'s phone confiscated through the domain, with ordinary particulars unless told (each pupil's
+        own bag, BAG-0001 for pupil 0: a seal names one phone while it is held)."""
         return confiscate(self.ctx(who), self.scanned(index), confiscated_by_name=by, reason_category=reason,
-                          location=location, condition=list(condition), seal_number=seal, exam=exam)
+                          location=location, condition=list(condition),
+                          seal_number=seal or f"BAG-{index + 1:04d}", exam=exam)
 
     def cli(self, *argv: str, stdin: str | None = None) -> tuple[int, str, str]:
         """`kiosk --db <this school> ARGV…` in this process at the school's clock: (exit code, stdout, stderr)."""

@@ -958,7 +958,7 @@ def atomic_coupling(site: Site, *, injections: int = 1000, seed: int = 7, naive:
             code = pick({None, State.IN_OFFICE})
             return (lambda: confiscate(ctx, resolve(normalise(code)), confiscated_by_name="Mr T Ellis",
                                        reason_category="used on site", location="Canteen", condition=(),
-                                       seal_number="S1")) if code else None
+                                       seal_number=f"S-{code}")) if code else None  # a bag each
         if kind == "release":
             held = Custody.select().where(Custody.state == State.HELD_FOR_PARENT).first()
             if held is None:
