@@ -104,6 +104,7 @@ def police_receipt(custody_id: int, settings: Settings) -> bytes:
     ])
     # Only what the school recorded and did: the condition above is as found (it may have been switched on); the
     # school sealed it and kept it, and no one at the school switched it on or examined it (the kiosk records none).
+    doc.space(3)
     doc.para(f"Sealed in bag {custody.seal_number or '(no seal recorded)'} at confiscation and kept in the school "
              "office; not switched on by the school since, and no examination of its contents is recorded.")
     doc.signature_lines("police officer", "designated safeguarding lead")
