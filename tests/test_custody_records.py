@@ -198,3 +198,43 @@ def test_a_pupils_exception_is_on_the_confiscation_receipt(school):
     receipt = s.confiscate()
     assert [e.notes for e in receipt.exceptions] == ["insulin pump controlled from phone"]
     assert s.confiscate(1, seal="BAG-0002").exceptions == ()
+
+
+# ── reprints ────────────────────────────────────────────────────────────────────────────────────────────────
+def test_a_release_receipt_reprinted_later_says_reprint_carries_the_record_and_is_audited(school, tmp_path):
+    from kiosk.db import Event
+    from kiosk.documents.custody_papers import reprinted_paper
+
+    s = school
+    held = s.confiscate(condition=["screen cracked"], seal="BAG-0042")
+    released = release_to_carer(s.ctx(), held.custody_id, pin=OFFICE_PIN, id_seen="driving licence",
+                                carer_id=grandparent(s).id, no_pr_acknowledged=True,
+                                authorisation=Authorisation("HG", HEAD_PIN, "mother in hospital"))
+    s.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+    text = " ".join(paper_text(tmp_path, reprinted_paper(s.ctx(), custody_id=held.custody_id,
+                                                         paper="release-receipt")).split())
+    assert "REPRINT" in text and "Thursday 3 December" in text and "Ann Adams" in text
+    for expected in ("Mr Joe Hall (Grandparent)", "Parental responsibility no", "mother in hospital",
+                     "Early release yes", "screen cracked", "BAG-0042", f"event {released.event_seq}",
+                     released.chain_head[:16]):
+        assert expected in text, expected
+    reprinted = Event.get(Event.action == "PAPER_REPRINTED")
+    assert reprinted.custody_id == held.custody_id and "release-receipt" in reprinted.payload_json
+
+
+def test_only_the_dsl_or_head_reprints_a_police_receipt(school, tmp_path):
+    from kiosk.custody import NotPermitted
+    from kiosk.db import Event
+    from kiosk.documents.custody_papers import reprinted_paper
+
+    s = school
+    held = s.confiscate(seal="BAG-0042")
+    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True)
+    hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
+                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
+    with pytest.raises(NotPermitted):
+        reprinted_paper(s.ctx(), custody_id=held.custody_id, paper="police-receipt")
+    text = paper_text(tmp_path, reprinted_paper(s.ctx(s.signed_in("PS")), custody_id=held.custody_id,
+                                                paper="police-receipt"))
+    assert "REPRINT" in text and "EVID-889" in text
+    assert Event.select().where(Event.action == "PAPER_REPRINTED").count() == 1

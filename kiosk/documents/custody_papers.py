@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kiosk.auth.roles import Permission
 from kiosk.clock import local
 from kiosk.config import Settings
 from kiosk.custody import details as custody_details
 from kiosk.custody.confiscation import ConfiscationReceipt
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import DeskError
 from kiosk.custody.release import ConfiscationFacts, ReleaseReceipt
+from kiosk.custody.reprints import Reprint, record_reprint, release_receipt_of
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil
 from kiosk.documents.pdf import Document
@@ -62,9 +66,20 @@ def _confiscation_rows(confiscated: ConfiscationFacts | None, settings: Settings
     ]
 
 
-def release_receipt(receipt: ReleaseReceipt, settings: Settings) -> bytes:
+def _title(title: str, reprint: Reprint | None) -> str:
+    return f"REPRINT · {title}" if reprint else title
+
+
+def _reprint_line(doc: Document, reprint: Reprint | None, settings: Settings) -> None:
+    if reprint is not None:
+        doc.para(f"REPRINT made {_when(reprint.at, settings)} by {reprint.by}, from the kiosk's record; the "
+                 "reprint is recorded in the audit trail. The original was given at the time.")
+
+
+def release_receipt(receipt: ReleaseReceipt, settings: Settings, *, reprint: Reprint | None = None) -> bytes:
     """For the collector and the file: who took the phone, on what authority, and what was recorded of it."""
-    doc = Document("Receipt: confiscated phone released", settings.school_name)
+    doc = Document(_title("Receipt: confiscated phone released", reprint), settings.school_name)
+    _reprint_line(doc, reprint, settings)
     doc.facts([
         ("Pupil", f"{receipt.pupil.name} ({receipt.pupil.form}, admission no. {receipt.pupil.mis_id})"),
         ("Collected by", f"{receipt.collector_name} ({receipt.relationship})"),
@@ -85,11 +100,12 @@ def release_receipt(receipt: ReleaseReceipt, settings: Settings) -> bytes:
 
 
 @storage_guard  # it reads the record: a failure is NOT READ, which the holds screen shows
-def police_receipt(custody_id: int, settings: Settings) -> bytes:
+def police_receipt(custody_id: int, settings: Settings, *, reprint: Reprint | None = None) -> bytes:
     custody = Custody.get_by_id(custody_id)
     pupil = Pupil.get_by_id(custody.pupil_id)
     police = custody_details.read(custody).get("police", {})
-    doc = Document("Evidence handover: device given to the police", settings.school_name)
+    doc = Document(_title("Evidence handover: device given to the police", reprint), settings.school_name)
+    _reprint_line(doc, reprint, settings)
     doc.facts([
         ("Pupil", f"{pupil.display_name} ({pupil.form}, admission no. {pupil.mis_id})"),
         ("Officer", f"{police.get('officer_name', '')} (no. {police.get('officer_number', '')})"),
@@ -109,3 +125,19 @@ def police_receipt(custody_id: int, settings: Settings) -> bytes:
              "office; not switched on by the school since, and no examination of its contents is recorded.")
     doc.signature_lines("police officer", "designated safeguarding lead")
     return doc.render()
+
+
+def reprinted_paper(ctx: DeskContext, *, custody_id: int, paper: str) -> bytes:
+    """A paper made again from the record (from the pupil page), marked REPRINT, the reprint audited. The paper is
+    made first: a record that cannot make one (not released; no such paper) records no reprint."""
+    made = Reprint(paper=paper, at=ctx.clock.now(), by=ctx.who.name)
+    if paper == "release-receipt":
+        ctx.require(Permission.RELEASE, custody=custody_id)
+        data = release_receipt(release_receipt_of(custody_id=custody_id), ctx.settings, reprint=made)
+    elif paper == "police-receipt":
+        ctx.require(Permission.HAND_TO_POLICE, custody=custody_id)
+        data = police_receipt(custody_id, ctx.settings, reprint=made)
+    else:
+        raise DeskError(f"There is no paper called {paper!r} to reprint.")
+    record_reprint(ctx, custody_id=custody_id, paper=paper)
+    return data
