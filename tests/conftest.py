@@ -75,17 +75,25 @@ class School:
         staff = Staff.get(Staff.initials == initials)
         return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk=desk)
 
+    def after_school(self) -> None:
+        """The clock moved on to 15:00 the same day, after the end of the school day (hand_back_from, 14:30), when
+        a 1st-rung "after school" confiscation may be collected without anyone authorising it (issue 16)."""
+        now = self.clock.now()
+        self.clock.set(datetime(now.year, now.month, now.day, 15, 0, tzinfo=UTC))
+
     def scanned(self, index: int):
         """Pupil `index`'s tag as the desk reads it (normalise, then resolve): what hand-in and the rest take."""
         return resolve(normalise(self.tag_of(self.pupils[index])))
 
     def confiscate(self, index: int = 0, *, who: SignedIn | None = None, by: str = "Mr T. Ellis",
                    reason: str = "used in lesson", location: str = "Room S12",
-                   condition: Sequence[str] = ("screen cracked", "in a case"), seal: str = "BAG-0001",
+                   condition: Sequence[str] = ("screen cracked", "in a case"), seal: str | None = None,
                    exam: ExamDetails | None = None) -> ConfiscationReceipt:
-        """Pupil `index`'s phone confiscated through the domain, with ordinary particulars unless told."""
+        """Pupil `index`'s phone confiscated through the domain, with ordinary particulars unless told (each pupil's
+        own bag, BAG-0001 for pupil 0: a seal names one phone while it is held)."""
         return confiscate(self.ctx(who), self.scanned(index), confiscated_by_name=by, reason_category=reason,
-                          location=location, condition=list(condition), seal_number=seal, exam=exam)
+                          location=location, condition=list(condition),
+                          seal_number=seal or f"BAG-{index + 1:04d}", exam=exam)
 
     def cli(self, *argv: str, stdin: str | None = None) -> tuple[int, str, str]:
         """`kiosk --db <this school> ARGV…` in this process at the school's clock: (exit code, stdout, stderr)."""

@@ -62,6 +62,7 @@ def test_escalation_ladder_counts_confiscations_this_term_and_holds_in_school_da
     s = any_school
     admin = s.signed_in("HG")
     first = s.confiscate()
+    s.after_school()  # a 1st-rung phone is collected after school (issue 16)
     release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="driving licence",
                      carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     s.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # Thursday
@@ -73,7 +74,8 @@ def test_escalation_ladder_counts_confiscations_this_term_and_holds_in_school_da
     third = s.confiscate(seal="BAG-0003")
     # Third this term: five school days, skipping the weekend → Thursday 10 December.
     assert third.ladder.count_this_term == 3 and third.held_until == date(2026, 12, 10)
-    assert "end of the school week" in third.ladder.rule
+    # Its words say the hold its figure counts (issue 16: it said "the end of the school week", 2 days from Thursday).
+    assert "Held for 5 school days" in third.ladder.rule and "end of the school week" not in third.ladder.rule
     assert len(ladder_position(s.ctx(admin), s.pupils[0].id, including_new=False).previous) == 3
     # Christmas holiday: the next term starts the count again.
     s.clock.set(datetime(2027, 1, 6, 9, 0, tzinfo=UTC))
@@ -227,6 +229,7 @@ def test_a_dsl_note_never_reaches_anything_an_office_user_can_see(any_school, tm
 def test_two_desks_releasing_the_same_phone_exactly_one_wins_and_the_other_is_told(any_school):
     s = any_school
     receipt = s.confiscate()
+    s.after_school()  # a 1st-rung phone is collected after school (issue 16)
     release = f"release:{receipt.custody_id}:{OFFICE_PIN}"  # to the pupil's first carer, as the desk's PIN allows
     procs = [subprocess.Popen(command(s, release, desk=f"Desk {n}", at=s.clock.now()), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for n in range(2)]
@@ -314,6 +317,7 @@ def _prepared(s, action):
         return lambda: replace_tag(office, tag_code=code, reason="lost")
     if action in ("record_parent_informed", "release_to_carer", "flag_safeguarding"):
         custody_id = s.confiscate().custody_id
+        s.after_school()  # a 1st-rung phone is collected after school (issue 16)
         carer_id = carers_to_contact(pupil_id=s.pupils[0].id)[0].id
         return {
             "record_parent_informed": lambda: record_parent_informed(office, custody_id, how="phone call",

@@ -231,7 +231,9 @@ class CustodyDesk(RuleBasedStateMachine):
     def confiscate(self, i, role):
         before = self.open_state(i)
         refusal = Refused if before in (HELD, HOLD) else None  # already confiscated
-        receipt = self.act(role, "confiscate", lambda ctx: confiscate(ctx, self.found(i), **TAKE), refusal)
+        # A bag per pupil: a seal names one phone while it is held (issue 16), and pupil i's phone is in bag i.
+        take = TAKE | {"seal_number": f"BAG-{i}"}
+        receipt = self.act(role, "confiscate", lambda ctx: confiscate(ctx, self.found(i), **take), refusal)
         if receipt is REFUSED:
             return multiple()
         self.held_until[receipt.custody_id] = receipt.held_until
@@ -270,7 +272,11 @@ class CustodyDesk(RuleBasedStateMachine):
     def release(self, custody, role, listed, authoriser):
         state = self.states[custody]
         held_until = self.held_until.get(custody)
-        early = held_until is not None and held_until > local_today(self.clock, self.settings.tz)
+        # Early: before the end of the school day (hand_back_from) on the day it is held until ("after school" is
+        # not 08:30, issue 16); asked only of a phone that can be released (one on hold or gone is refused as such).
+        early = (state is HELD and held_until is not None
+                 and self.clock.now() < datetime.combine(held_until, self.settings.hand_back_time,
+                                                         tzinfo=self.settings.tz))
         needs_authorising = not listed or early
         if needs_authorising and authoriser is None:
             refusal: type[DeskError] | None = Refused

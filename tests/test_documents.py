@@ -37,6 +37,7 @@ def test_parent_notice_says_what_why_and_how_to_collect(school, tmp_path):
 
 def test_release_receipt_names_pupil_collector_staff_and_chain_head(school, tmp_path):
     receipt = confiscated(school)
+    school.after_school()  # a 1st-rung phone is collected after school (issue 16)
     released = release_to_carer(school.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport",
                                 carer_id=carers_to_contact(pupil_id=school.pupils[0].id)[0].id)
     text = paper_text(tmp_path, release_receipt(released, school.settings))

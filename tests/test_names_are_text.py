@@ -150,9 +150,9 @@ async def test_hostile_names_and_a_hostile_bag_number_through_confiscation_and_r
 async def test_hostile_names_on_the_dashboard_reports_end_of_day_and_holds(school):
     eve, rae, oscar = hostile_pupils(school)
     hand_in(school.ctx(), school.scanned(0))
-    for pupil in (eve, oscar):
+    for pupil, bag in ((eve, BAG), (oscar, f"{BAG}-2")):  # a bag each: a seal names one phone while held
         confiscate(school.ctx(), resolve(normalise(school.tag_of(pupil))), confiscated_by_name=BY,
-                   reason_category="used in lesson", location="Room S12", condition=["in a case"], seal_number=BAG)
+                   reason_category="used in lesson", location="Room S12", condition=["in a case"], seal_number=bag)
     hand_in(school.ctx(), resolve(normalise(school.tag_of(rae))))
     held = Custody.get((Custody.pupil == eve) & (Custody.state == "HELD_FOR_PARENT"))
     flag_safeguarding(school.ctx(school.signed_in("PS")), held.id, concern="[b]concern[/] " + BAG, acknowledged=True)

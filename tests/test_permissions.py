@@ -83,7 +83,9 @@ def attempt(action: str, s, who: SignedIn) -> None:
     elif action == "flag safeguarding":
         flag_safeguarding(ctx, held(s), concern="c", acknowledged=True)
     elif action == "release to carer":
-        release_to_carer(ctx, held(s), pin=PINS[who.initials], id_seen="passport",
+        custody = held(s)
+        s.after_school()  # a 1st-rung phone is collected after school: earlier needs authorising (issue 16)
+        release_to_carer(ctx, custody, pin=PINS[who.initials], id_seen="passport",
                          carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     elif action == "read DSL notes":
         read_dsl_notes(ctx, held(s, "hold"))

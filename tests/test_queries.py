@@ -34,13 +34,13 @@ from kiosk.custody.queries import (
     pupil_page,
     tag_seen,
 )
-from kiosk.custody.release import release_to_carer
+from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, add_dsl_note, flag_safeguarding, hand_to_police
 from kiosk.custody.states import REFER_TO_DSL, State
 from kiosk.custody.transitions import already_released
 from kiosk.db import Carer, Custody, Pupil, Staff, Tag, database_proxy
 from kiosk.errors import StorageFailed
-from tests.conftest import OFFICE_PIN
+from tests.conftest import HEAD_PIN, OFFICE_PIN
 
 
 def as_role(initials: str) -> SignedIn:
@@ -128,7 +128,7 @@ def test_last_confiscation_handed_to_the_police_is_the_latest_closed(any_school)
     policed = take(s, spare.code, seal="BAG-2")
     head = as_role("HG")
     flag_safeguarding(s.ctx(), policed.custody_id, concern="a concern", acknowledged=True)
-    s.clock.set(at(11))
+    s.clock.set(at(15))  # after school, when a 1st-rung phone is collected
     release_to_carer(s.ctx(), released.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_to_contact(pupil_id=zoe.id)[0].id)
     wednesday = datetime(2026, 12, 2, 9, 45, tzinfo=UTC)
@@ -152,7 +152,8 @@ def test_confiscations_since_and_the_open_record_of_a_tag(any_school):
     s.clock.set(at(9))
     first = take(s, spare.code, seal="BAG-1")
     release_to_carer(s.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_to_contact(pupil_id=zoe.id)[0].id)
+                     carer_id=carers_to_contact(pupil_id=zoe.id)[0].id,
+                     authorisation=Authorisation("HG", HEAD_PIN, "before school ends: agreed"))
     s.clock.set(at(10))
     daily = hand_in(s.ctx(), resolve(normalise(s.tag_of(zoe))))
     s.clock.set(at(11))
@@ -400,7 +401,8 @@ def _the_history_of_one_held_phone(s) -> None:
     spare = second_tag(s, zoe)
     released = take(s, spare.code, seal="BAG-1")
     release_to_carer(s.ctx(), released.custody_id, pin=OFFICE_PIN, id_seen="passport",
-                     carer_id=carers_to_contact(pupil_id=zoe.id)[0].id)
+                     carer_id=carers_to_contact(pupil_id=zoe.id)[0].id,
+                     authorisation=Authorisation("HG", HEAD_PIN, "before school ends: agreed"))
     held = take(s, s.tag_of(zoe), seal="BAG-2")
     flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True)
 

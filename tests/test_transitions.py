@@ -268,6 +268,7 @@ def test_every_move_event_says_its_from_and_to_and_the_trail_chains(any_school):
     converted = confiscate(s.ctx(), _found(s, 1), **take)
     flag_safeguarding(s.ctx(), converted.custody_id, concern="worrying messages", acknowledged=True)
     clear_hold(dsl, converted.custody_id, reason="resolved")
+    s.after_school()  # a 1st-rung phone is collected after school (issue 16)
     release_to_carer(s.ctx(), converted.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_to_contact(pupil_id=s.pupils[1].id)[0].id)
     fresh = confiscate(s.ctx(), _found(s, 2), **take)

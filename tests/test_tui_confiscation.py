@@ -24,7 +24,7 @@ from kiosk.screens.release import ReleaseScreen
 from kiosk.screens.safeguarding import FlagSafeguarding, HoldsAlert, HoldsScreen, PoliceHandoverDialog
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
-from tests.conftest import DSL_PIN, OFFICE_PIN
+from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN
 from tests.tui_helpers import (
     everything_on_screens,
     fill_and_save_confiscation,
@@ -100,6 +100,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, DeskScreen)
+        school.after_school()  # a 1st-rung phone is collected after school: earlier needs authorising (issue 16)
         release = await open_release(pilot, school.tag_of(ruby))  # the bag label carries the tag code
         text = shown(app)
         assert "BAG-0042" in text and "used in lesson" in text
@@ -388,7 +389,7 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
 
 async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(school):
     from kiosk.custody.queries import carers_to_contact
-    from kiosk.custody.release import release_to_carer
+    from kiosk.custody.release import Authorisation, release_to_carer
 
     zoe = school.pupils[0]
     held = school.confiscate(0)
@@ -402,7 +403,8 @@ async def test_a_phone_released_at_another_desk_says_who_released_it_and_when(sc
         school.clock.advance(minutes=7)
         other_desk = replace(school.ctx(), settings=replace(school.settings, desk="Reception 2"))
         release_to_carer(other_desk, held.custody_id, pin=OFFICE_PIN, id_seen="known to staff",
-                         carer_id=carers_to_contact(pupil_id=zoe.id)[1].id)
+                         carer_id=carers_to_contact(pupil_id=zoe.id)[1].id, no_pr_acknowledged=True,
+                         authorisation=Authorisation("HG", HEAD_PIN, "grandad collects today"))
         await pilot.press("ctrl+s")
         await settle(pilot)
         shown = message(app, "#problem")
@@ -612,6 +614,7 @@ async def test_a_second_confiscation_says_held_until_the_day_once_with_its_capit
 
     ruby = school.pupils[4]
     first = school.confiscate(4)
+    school.after_school()  # a 1st-rung phone is collected after school (issue 16)
     release_to_carer(school.ctx(), first.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_to_contact(pupil_id=ruby.id)[0].id)
     async with signed_in(kiosk_app(school)) as pilot:

@@ -19,11 +19,13 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError
+from kiosk.custody.exceptions import ActiveException
 from kiosk.custody.lookup import Resolved
+from kiosk.custody.queries.confiscations import exceptions_in_force, held_phone_sealed_in
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
 from kiosk.custody.states import Kind, Move
-from kiosk.custody.terms import add_school_days, escalation_step, term_containing
+from kiosk.custody.terms import add_school_days, escalation_step, ladder_words, term_containing
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, database_proxy, slot_label
@@ -66,6 +68,9 @@ class ConfiscationReceipt:
     converted_from_daily: bool
     at: datetime
     moved_from_slot: str | None = None  # a phone already in a daily box: move it from here to `slot`
+    # The pupil's exceptions in force today (e.g. "insulin pump controlled from phone"): whoever takes the phone
+    # must see them at once, on the screen and on the receipt.
+    exceptions: tuple[ActiveException, ...] = ()
 
 
 @storage_guard
@@ -82,8 +87,20 @@ def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = Tr
                .order_by(Custody.confiscated_at))]
     count = len(earlier) + (1 if including_new else 0)
     step = escalation_step(max(count, 1), ctx.settings)
-    return LadderPosition(count_this_term=count, rule=str(step["rule"]),
+    return LadderPosition(count_this_term=count, rule=ladder_words(step),
                           hold_school_days=int(step.get("hold_school_days", 0)), previous=tuple(earlier))
+
+
+def _refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
+    """A bag's seal number names one phone while it is held: the same number on two would let one bag stand for
+    either at release or in a dispute. The refusal names whose phone has it and where, nothing more (the office
+    may be speaking of a phone on a safeguarding hold)."""
+    sealed = held_phone_sealed_in(seal_number=seal_number)
+    if sealed is None or sealed.phone.tag_id == tag_id:  # the same phone: the table says it is already confiscated
+        return
+    where = f", in {sealed.phone.slot}" if sealed.phone.slot else ""
+    raise DeskError(f"Bag {sealed.phone.seal_number} is already in use: {sealed.pupil.name} ({sealed.pupil.form})'s "
+                    f"phone is sealed in it{where}. Use a new bag and record its number.")
 
 
 def confiscate(
@@ -103,9 +120,11 @@ def confiscate(
     if exam_incident and (exam is None or not exam.board.strip() or not exam.paper.strip()):
         raise DeskError("For a phone found in an exam, record the exam board and paper: "
                         "it must be reported to the examining body.")
+    exceptions = exceptions_in_force(pupil_id=found.pupil.id, day=local_today(ctx.clock, ctx.settings.tz))
     for _attempt in range(3):
         try:
             with write_transaction(database_proxy.obj):
+                _refuse_a_seal_in_use(seal_number, tag_id=found.tag.id)
                 ladder = ladder_position(ctx, found.pupil.id)
                 today = local_today(ctx.clock, ctx.settings.tz)
                 held_until = add_school_days(today, ladder.hold_school_days, ctx.settings)
@@ -146,7 +165,8 @@ def confiscate(
             return ConfiscationReceipt(
                 custody_id=moved.custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code, slot=slot,
                 seal_number=seal_number.strip(), reason_category=reason_category, held_until=held_until,
-                ladder=ladder, converted_from_daily=open_ is not None, at=now, moved_from_slot=moved_from)
+                ladder=ladder, converted_from_daily=open_ is not None, at=now, moved_from_slot=moved_from,
+                exceptions=exceptions)
         except IntegrityError:
             continue  # another desk took this tag or this safe position at the same instant: look again
     raise Conflict("Another desk is handling this phone right now. Try again in a moment.")

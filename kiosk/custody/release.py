@@ -10,17 +10,17 @@ from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import confirm_pin
 from kiosk.auth.stepup import confirm_authoriser
-from kiosk.clock import local_today
+from kiosk.clock import as_utc
 from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
-from kiosk.custody.states import Move
+from kiosk.custody.states import Move, allows
+from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, database_proxy
-from kiosk.formatting import weekday_date
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,23 @@ class Authorisation:
     initials: str
     pin: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ConfiscationFacts:
+    """When, why, where and by whom the phone was confiscated, and what it was like then, as recorded."""
+
+    at: datetime | None  # the time of confiscation (a converted hand-in: not the hand-in)
+    by: str | None
+    reason_category: str | None
+    location: str | None
+    condition: str | None
+
+    @classmethod
+    def of(cls, custody: Custody) -> ConfiscationFacts:
+        return cls(at=as_utc(custody.confiscated_at) if custody.confiscated_at else None,
+                   by=custody.confiscated_by_name, reason_category=custody.reason_category,
+                   location=custody.location, condition=custody.condition)
 
 
 @dataclass(frozen=True)
@@ -46,12 +63,18 @@ class ReleaseReceipt:
     seal_number: str | None
     chain_head: str  # the audit chain value right after this release: ties the paper to the record
     event_seq: int
+    # For the paper that settles a dispute (issue 16): who may collect, why it was allowed, and the confiscation.
+    parental_responsibility: bool | None = None  # None: not on the MIS list, so not known
+    authorisation_reason: str | None = None
+    early_release: str | None = None  # why it was early ("held until Mon 7 Dec …"), or None
+    confiscated: ConfiscationFacts | None = None
 
 
 @action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash
 def release_to_carer(
     ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
     collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,
+    no_pr_acknowledged: bool = False,
 ) -> ReleaseReceipt:
     ctx.require(Permission.RELEASE, custody=custody_id)
     if not id_seen.strip():
@@ -76,14 +99,22 @@ def release_to_carer(
         unlisted_why = f"{name} is not on the pupil's contact list from the MIS"
     if not name or not relation:
         raise DeskError("Record the collector's name and relationship to the pupil.")
-    today = local_today(ctx.clock, ctx.settings.tz)
-    # Held under the escalation ladder until a later day: collecting it today is early.
-    early_until = custody.held_until if custody.held_until is not None and custody.held_until > today else None
+    # Held under the escalation ladder until a later day, or "after school" today and it is not yet the end of the
+    # school day: collecting it now is early (terms.early_release_words is the one rule, which the screen shows too).
+    # (Only for a phone that may be released at all: one on a safeguarding hold is refused by the state machine in
+    # its own words, not asked for an authorisation that could never release it.)
+    early = early_release_words(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) \
+        if allows(Move.RELEASE, custody.state) else None
+    # A listed contact without parental responsibility may be the right person (a grandparent who collects every
+    # day), but the desk must have seen the warning and said so: it is printed on the receipt.
+    no_pr = listed is not None and not listed.parental_responsibility
+    if no_pr and not no_pr_acknowledged:
+        raise Refused(f"{name} ({relation}) does not have parental responsibility for this pupil. Tick to confirm "
+                      "you have seen this before releasing the phone to them.")
     authoriser = None
-    if listed is None or early_until:
+    if listed is None or early:
         if authorisation is None:
-            why = (f"it is held until {weekday_date(early_until)} under the escalation ladder" if early_until
-                   else unlisted_why)
+            why = " and ".join(filter(None, (unlisted_why if listed is None else None, early)))
             raise Refused(f"Needs a head or DSL to authorise: {why}. Ask them to enter their initials and PIN "
                           "with a reason.")
         if not authorisation.reason.strip():
@@ -102,7 +133,8 @@ def release_to_carer(
                      "on_contact_list": listed is not None, "carer_id": listed.id if listed else None,
                      "parental_responsibility": bool(listed.parental_responsibility) if listed else False,
                      "authorised_by": authoriser.name if authoriser else None,
-                     "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None}
+                     "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None,
+                     "early_release": early, "no_pr_acknowledged": no_pr or None}
         # The table refuses anything but a phone held for a parent (one already released: a Conflict naming who
         # released it, to whom and when).
         moved = transitions.move(
@@ -117,4 +149,7 @@ def release_to_carer(
     return ReleaseReceipt(custody_id=custody_id, pupil=PupilSummary.of(pupil), collector_name=name,
                           relationship=relation, id_seen=id_seen.strip(), on_contact_list=listed is not None,
                           released_by=ctx.who.name, authorised_by=authoriser.name if authoriser else None,
-                          at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq)
+                          at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq,
+                          parental_responsibility=bool(listed.parental_responsibility) if listed else None,
+                          authorisation_reason=authorisation.reason.strip() if authoriser and authorisation else None,
+                          early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current))

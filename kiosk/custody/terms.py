@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.formatting import clock_time, weekday_date
 
 
 def terms(settings: Settings) -> list[tuple[date, date]]:
@@ -57,3 +58,45 @@ def escalation_step(count: int, settings: Settings) -> dict[str, Any]:
     steps = sorted(settings.escalation, key=lambda step: int(step["from"]))
     reached = [step for step in steps if int(step["from"]) <= count]
     return reached[-1] if reached else steps[0]
+
+
+# Words in a rung's own "rule" that speak of how long it holds: replaced by words made from its figure, so a rung
+# that holds for 5 school days can never say "the end of the school week" (which from a Thursday is 2).
+_HOLD_WORDS = ("held", "hold", "collect", "school day", "week", "tomorrow", "after school")
+
+
+def ladder_words(step: dict[str, Any]) -> str:
+    """What a rung of the escalation ladder means, in the desk's words: how long the phone is held, said from the
+    rung's `hold_school_days` (the one figure the hold is counted by), then anything else the rung asks ("also",
+    or the parts of its "rule" that are not about the hold, e.g. "parent meeting")."""
+    days = int(step.get("hold_school_days", 0))
+    if days <= 0:
+        held = "A parent or carer collects it after school"
+    elif days == 1:
+        held = "Held until the next school day; a parent or carer collects it then"
+    else:
+        held = f"Held for {days} school days; a parent or carer collects it then"
+    also = step.get("also")
+    extras = [str(also).strip()] if also else [
+        part.strip() for part in str(step.get("rule", "")).split(";")
+        if part.strip() and not any(word in part.lower() for word in _HOLD_WORDS)]
+    return "; ".join([held, *extras])
+
+
+def collectable_from(held_until: date, settings: Settings) -> datetime:
+    """When a phone held until `held_until` may first be collected without anyone authorising it: after school
+    that day (the end of the school day is `hand_back_from`, when the desk turns to handing back), school-local
+    and aware. "A parent or carer collects it after school" means after school, not at 08:30."""
+    return datetime.combine(held_until, settings.hand_back_time, tzinfo=settings.tz)
+
+
+def early_release_words(held_until: date | None, *, at: datetime, settings: Settings) -> str | None:
+    """Why collecting the phone at `at` is an early release (a head or the DSL must authorise it), or None."""
+    if held_until is None:
+        return None
+    from_ = collectable_from(held_until, settings)
+    if at.astimezone(settings.tz) >= from_:
+        return None
+    if held_until <= at.astimezone(settings.tz).date():
+        return f"it is collected after school, from {clock_time(from_)} today (an early release)"
+    return f"it is held until {weekday_date(held_until)} under the escalation ladder (an early release)"

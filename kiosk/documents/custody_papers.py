@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kiosk.auth.roles import Permission
 from kiosk.clock import local
 from kiosk.config import Settings
 from kiosk.custody import details as custody_details
 from kiosk.custody.confiscation import ConfiscationReceipt
-from kiosk.custody.release import ReleaseReceipt
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import DeskError
+from kiosk.custody.release import ConfiscationFacts, ReleaseReceipt
+from kiosk.custody.reprints import Reprint, record_reprint, release_receipt_of
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil
 from kiosk.documents.pdf import Document
@@ -41,17 +45,54 @@ def parent_notice(receipt: ConfiscationReceipt, settings: Settings, *, collectio
     return doc.render()
 
 
-def release_receipt(receipt: ReleaseReceipt, settings: Settings) -> bytes:
-    doc = Document("Receipt: confiscated phone released", settings.school_name)
+def _pr_words(receipt: ReleaseReceipt) -> str:
+    if receipt.parental_responsibility is None:
+        return "not known: not on the MIS contact list"
+    if receipt.parental_responsibility:
+        return "yes (MIS contact list)"
+    return "no (MIS contact list); the member of staff saw the warning and released it to them"
+
+
+def _confiscation_rows(confiscated: ConfiscationFacts | None, settings: Settings) -> list[tuple[str, str]]:
+    """When, why, where and by whom it was confiscated, and its condition then, as recorded at the time."""
+    if confiscated is None:
+        return []
+    where = f" in {confiscated.location}" if confiscated.location else ""
+    return [
+        ("Confiscated at", _when(confiscated.at, settings) if confiscated.at else "not recorded"),
+        ("Confiscated by", f"{confiscated.by or 'not recorded'}{where}"),
+        ("Reason", (confiscated.reason_category or "not recorded").capitalize()),
+        ("Condition when confiscated", confiscated.condition or "not recorded"),
+    ]
+
+
+def _title(title: str, reprint: Reprint | None) -> str:
+    return f"REPRINT · {title}" if reprint else title
+
+
+def _reprint_line(doc: Document, reprint: Reprint | None, settings: Settings) -> None:
+    if reprint is not None:
+        doc.para(f"REPRINT made {_when(reprint.at, settings)} by {reprint.by}, from the kiosk's record; the "
+                 "reprint is recorded in the audit trail. The original was given at the time.")
+
+
+def release_receipt(receipt: ReleaseReceipt, settings: Settings, *, reprint: Reprint | None = None) -> bytes:
+    """For the collector and the file: who took the phone, on what authority, and what was recorded of it."""
+    doc = Document(_title("Receipt: confiscated phone released", reprint), settings.school_name)
+    _reprint_line(doc, reprint, settings)
     doc.facts([
         ("Pupil", f"{receipt.pupil.name} ({receipt.pupil.form}, admission no. {receipt.pupil.mis_id})"),
         ("Collected by", f"{receipt.collector_name} ({receipt.relationship})"),
         ("On the MIS contact list", "yes" if receipt.on_contact_list else "no"),
-        ("Authorised by", receipt.authorised_by or "not needed"),
+        ("Parental responsibility", _pr_words(receipt)),
         ("Identification seen", receipt.id_seen),
+        ("Early release", f"yes: {receipt.early_release}" if receipt.early_release else "no"),
+        ("Authorised by", receipt.authorised_by or "not needed"),
+        *([("Reason for authorising", receipt.authorisation_reason)] if receipt.authorisation_reason else []),
         ("Released by", receipt.released_by),
         ("Released at", _when(receipt.at, settings)),
         ("Bag / seal number", receipt.seal_number or ""),
+        *_confiscation_rows(receipt.confiscated, settings),
         ("Audit record", f"event {receipt.event_seq}, chain {receipt.chain_head[:16]}…"),
     ])
     doc.signature_lines("collector", "member of staff")
@@ -59,11 +100,12 @@ def release_receipt(receipt: ReleaseReceipt, settings: Settings) -> bytes:
 
 
 @storage_guard  # it reads the record: a failure is NOT READ, which the holds screen shows
-def police_receipt(custody_id: int, settings: Settings) -> bytes:
+def police_receipt(custody_id: int, settings: Settings, *, reprint: Reprint | None = None) -> bytes:
     custody = Custody.get_by_id(custody_id)
     pupil = Pupil.get_by_id(custody.pupil_id)
     police = custody_details.read(custody).get("police", {})
-    doc = Document("Evidence handover: device given to the police", settings.school_name)
+    doc = Document(_title("Evidence handover: device given to the police", reprint), settings.school_name)
+    _reprint_line(doc, reprint, settings)
     doc.facts([
         ("Pupil", f"{pupil.display_name} ({pupil.form}, admission no. {pupil.mis_id})"),
         ("Officer", f"{police.get('officer_name', '')} (no. {police.get('officer_number', '')})"),
@@ -71,11 +113,31 @@ def police_receipt(custody_id: int, settings: Settings) -> bytes:
         ("Crime reference", police.get("crime_reference", "")),
         ("Evidence seal number", police.get("seal_number", "")),
         ("School bag / seal number", custody.seal_number or ""),
-        ("Condition when confiscated", custody.condition or ""),
+        *_confiscation_rows(ConfiscationFacts.of(custody), settings),
         ("Handed over by", police.get("by", "")),
         ("Handed over at", _when(datetime.fromisoformat(police["handed_over_at"]), settings)
          if police.get("handed_over_at") else ""),
     ])
-    doc.para("The device was kept switched off and sealed; its contents were not viewed by school staff.")
+    # Only what the school recorded and did: the condition above is as found (it may have been switched on); the
+    # school sealed it and kept it, and no one at the school switched it on or examined it (the kiosk records none).
+    doc.space(3)
+    doc.para(f"Sealed in bag {custody.seal_number or '(no seal recorded)'} at confiscation and kept in the school "
+             "office; not switched on by the school since, and no examination of its contents is recorded.")
     doc.signature_lines("police officer", "designated safeguarding lead")
     return doc.render()
+
+
+def reprinted_paper(ctx: DeskContext, *, custody_id: int, paper: str) -> bytes:
+    """A paper made again from the record (from the pupil page), marked REPRINT, the reprint audited. The paper is
+    made first: a record that cannot make one (not released; no such paper) records no reprint."""
+    made = Reprint(paper=paper, at=ctx.clock.now(), by=ctx.who.name)
+    if paper == "release-receipt":
+        ctx.require(Permission.RELEASE, custody=custody_id)
+        data = release_receipt(release_receipt_of(custody_id=custody_id), ctx.settings, reprint=made)
+    elif paper == "police-receipt":
+        ctx.require(Permission.HAND_TO_POLICE, custody=custody_id)
+        data = police_receipt(custody_id, ctx.settings, reprint=made)
+    else:
+        raise DeskError(f"There is no paper called {paper!r} to reprint.")
+    record_reprint(ctx, custody_id=custody_id, paper=paper)
+    return data

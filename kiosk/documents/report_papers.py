@@ -77,6 +77,12 @@ def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> 
     doc.table(["When", "Pupil", "Form", "Exam board", "Paper", "Room"],
               [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.form, e.board or "—", e.paper or "—",
                 e.room or "—"] for e in exams], widths_mm=[44, 40, 14, 22, 26, 24])
+    # The examining body's form (JCQ M1) asks for the candidate number and the invigilator, captured at
+    # confiscation: a second table, as eight columns do not fit a portrait page without wrapping every row.
+    doc.para("For the examining body's report (JCQ M1): candidate number and invigilator, as recorded.", size=9)
+    doc.table(["When", "Pupil", "Candidate number", "Invigilator"],
+              [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.candidate_number or "not recorded",
+                e.invigilator or "not recorded"] for e in exams], widths_mm=[44, 40, 36, 50])
 
 
 def _searches(doc: Document, s: SearchFigures) -> None:

@@ -54,6 +54,8 @@ class ExamIncident:
     board: str
     paper: str
     room: str
+    candidate_number: str = ""  # as captured at confiscation (ExamDetails): the examining body asks for both
+    invigilator: str = ""
 
 
 @dataclass
@@ -186,7 +188,9 @@ def exam_incidents(p: Period, settings: Settings) -> list[ExamIncident]:
             continue
         exam = (json.loads(c.details_json) if c.details_json else {}).get("exam") or {}
         out.append(ExamIncident(as_utc(c.confiscated_at), c.pupil.display_name, c.pupil.form, exam.get("board", ""),
-                                exam.get("paper", ""), exam.get("room", "")))
+                                exam.get("paper", ""), exam.get("room", ""),
+                                candidate_number=exam.get("candidate_number") or "",
+                                invigilator=exam.get("invigilator") or ""))
     return out
 
 

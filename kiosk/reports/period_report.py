@@ -102,7 +102,9 @@ def report_csv(f: ReportFigures, tz: ZoneInfo) -> str:
     rows += [["confiscations by week", f"{monday:%Y-%m-%d}", "count", n] for monday, n in c.by_week.items()]
     rows += [["repeat confiscations", f"{name} ({form})", "count", n] for name, form, n in c.repeat_pupils]
     rows += [["phones found in exams", f"{e.pupil} ({e.form})",
-              f"{local(e.at, tz):%Y-%m-%d %H:%M} {e.board} {e.paper} {e.room}".strip(), 1] for e in f.exams]
+              " ".join(filter(None, (f"{local(e.at, tz):%Y-%m-%d %H:%M}", e.board, e.paper, e.room,
+                                    f"candidate {e.candidate_number}" if e.candidate_number else "",
+                                    f"invigilator {e.invigilator}" if e.invigilator else ""))), 1] for e in f.exams]
     s = f.searches
     rows += [["searches", "all", "count", s.total], ["searches", "all", "nothing found", s.nothing_found],
              ["searches", "all", "DSL informed", s.dsl_informed],

@@ -28,7 +28,8 @@ from kiosk.custody.confiscation import (
     confiscate,
     ladder_position,
 )
-from kiosk.custody.queries import PhoneRecord, confiscations_since, open_record_of_tag
+from kiosk.custody.exceptions import ActiveException, describe
+from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
 from kiosk.formatting import long_day
@@ -68,13 +69,22 @@ class Standing:
     ladder: LadderPosition
     earlier: tuple[PhoneRecord, ...]
     open_record: PhoneRecord | None
+    exceptions: tuple[ActiveException, ...] = ()  # in force today: shown before anything else is typed
 
 
 def read_standing(ctx: DeskContext, pupil_id: int, tag_id: int) -> Standing:
     """On the worker: what the form shows above itself once the pupil is found."""
     ladder = ladder_position(ctx, pupil_id)
     earlier = confiscations_since(pupil_id=pupil_id, since=ladder.previous[0]) if ladder.previous else ()
-    return Standing(ladder, earlier, open_record_of_tag(tag_id=tag_id))
+    today = local_today(ctx.clock, ctx.settings.tz)
+    return Standing(ladder, earlier, open_record_of_tag(tag_id=tag_id),
+                    exceptions_in_force(pupil_id=pupil_id, day=today))
+
+
+def exception_words(exceptions: tuple[ActiveException, ...]) -> Text:
+    """The pupil's exceptions, one a line, as plain text ("⚠ EXCEPTION: medical — insulin pump controlled from
+    phone, until 18 Dec"): a phone a pupil's health depends on must not be taken without this being seen."""
+    return Text("\n".join(f"⚠ EXCEPTION: {describe(e).removeprefix('exception: ')}" for e in exceptions))
 
 
 def collection_words(held_until: date, today: date) -> str:
@@ -120,6 +130,7 @@ class ConfiscateScreen(FindingScreen):
             yield MessageLine(id="problem")
             with Vertical(id="about"):
                 yield Static(id="pupil-line")
+                yield Static(id="exceptions", classes="exceptions")
                 yield Static(id="ladder")
                 yield Static(id="already")
             with Grid(id="form", classes="form"):
@@ -151,6 +162,7 @@ class ConfiscateScreen(FindingScreen):
                 yield Button("Cancel (Esc)", id="cancel")
             with Vertical(id="done"):
                 yield BigText(id="done-headline")
+                yield Static(id="done-exceptions", classes="exceptions")
                 yield Static(id="done-summary")
                 yield HoldInstructions(id="done-hold")
                 with Grid(id="done-buttons", classes="button-grid"):
@@ -221,6 +233,7 @@ class ConfiscateScreen(FindingScreen):
         # This term's confiscations and the phone's record are read on the worker; the form can be filled meanwhile.
         self.query_one("#ladder", Static).update(plain(Text(f"This term's confiscations: {READING}")))
         self.query_one("#already", Static).display = False
+        self.query_one("#exceptions", Static).display = False
         self.show_step()
         self.query_one("#by", Input).focus()
         assert found.tag_id is not None
@@ -233,6 +246,9 @@ class ConfiscateScreen(FindingScreen):
             return  # another pupil was scanned since
         self.show_ladder(standing.ladder, standing.earlier)
         self.show_already(standing.open_record)
+        shown = self.query_one("#exceptions", Static)
+        shown.update(plain(exception_words(standing.exceptions)))
+        shown.display = bool(standing.exceptions)
 
     def standing_not_read(self, found: Found, error: DeskError) -> None:
         if found is not self.found:
@@ -248,7 +264,7 @@ class ConfiscateScreen(FindingScreen):
         if ladder.previous:
             text.append("\nBefore: ")
             # How each stands now, in words that say no more than the office needs.
-            text.append(" · ".join(f"{when_text(c.opened_at, self.ctx)} {c.reason_category or ''} "
+            text.append(" · ".join(f"{when_text(c.held_since, self.ctx)} {c.reason_category or ''} "
                                    f"({confiscation_words(c.state)})" for c in earlier))
         else:
             text.append(" None before this term.")
@@ -373,6 +389,9 @@ class ConfiscateScreen(FindingScreen):
         if receipt.reason_category == EXAM_REASON:
             summary.append("\nFound in an exam: listed for reporting to the examining body.", style="bold")
         self.query_one("#done-summary", Static).update(plain(summary))
+        exceptions = self.query_one("#done-exceptions", Static)
+        exceptions.update(plain(exception_words(receipt.exceptions)))
+        exceptions.display = bool(receipt.exceptions)
         self.show_step()
         self.query_one("#notice" if not self.on_hold else "#informed", Button).focus()
         self.query_one("#notice", Button).disabled = self.on_hold

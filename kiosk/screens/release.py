@@ -17,18 +17,21 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import AccountLocked
 from kiosk.clock import local_today
-from kiosk.custody import DeskContext, DeskError, PupilSummary
+from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, normalise
 from kiosk.custody.queries import (
     CarerOption,
     LastConfiscation,
     PhoneRecord,
+    SealedPhone,
     carers_to_contact,
     confiscations_held,
+    held_phone_sealed_in,
     last_confiscation,
 )
 from kiosk.custody.release import Authorisation, ReleaseReceipt, release_to_carer
+from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.states import confiscation_words
-from kiosk.formatting import long_day, weekday_date
+from kiosk.formatting import weekday_date
 from kiosk.messages import LockRequested, OpenScreen
 from kiosk.screens.base import FindingScreen
 from kiosk.screens.finding import Found
@@ -40,6 +43,8 @@ from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.hold_instructions import HoldInstructions
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
+from kiosk.widgets.scan_box import ScanBox
+from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker, unattended_save
 
 HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type their name). The collector must be "
@@ -87,6 +92,7 @@ class ReleaseScreen(FindingScreen):
         self.reading = False  # the pupil's phones are being read
         self.refusal: str | None = None  # a refused release, shown once the phones are read again
         self.releasing: BusyButton | None = None  # while the release's write is out: Release is disabled
+        self.sealed_custody: int | None = None  # the phone a bag number typed or scanned here named
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -101,6 +107,10 @@ class ReleaseScreen(FindingScreen):
             with Vertical(id="release-form"):
                 yield Label("Who is collecting?", classes="section-title")
                 yield CollectorChoice(id="collector")
+                with Vertical(id="no-pr-box"):
+                    yield Static(id="no-pr")
+                    yield TickBox("I have seen this warning: release to them all the same", id="no-pr-ack",
+                                  compact=True)
                 with Grid(id="someone", classes="form"):
                     yield Label("Collector's name")
                     yield Input(placeholder="full name", id="collector-name", compact=True)
@@ -159,6 +169,13 @@ class ReleaseScreen(FindingScreen):
         self.query_one("#release-form").display = releasable
         choice = self.query_one(CollectorChoice).chosen
         self.query_one("#someone").display = releasable and choice == SOMEONE_ELSE
+        carer = self.query_one(CollectorChoice).chosen_carer
+        no_pr = releasable and carer is not None and not carer.parental_responsibility
+        self.query_one("#no-pr-box").display = no_pr
+        if no_pr and carer is not None:
+            self.query_one("#no-pr", Static).update(plain(
+                f"⚠ {carer.name} ({carer.relationship or 'relationship not recorded'}) does NOT have parental "
+                "responsibility for this pupil (MIS). Check they may collect; the receipt will say so."))
         why = self.authorisation_needed()
         self.query_one("#authorise").display = releasable and why is not None
         if why:
@@ -174,12 +191,13 @@ class ReleaseScreen(FindingScreen):
         phone = self.chosen_phone
         if phone is None:
             return None
-        if self.query_one(CollectorChoice).chosen == SOMEONE_ELSE:
-            return "the collector is not on the pupil's contact list from the MIS."
-        today = local_today(self.ctx.clock, self.ctx.settings.tz)
-        if phone.early_release_on(today):
-            return f"it is held until {long_day(phone.held_until)} under the escalation ladder (an early release)."
-        return None
+        unlisted = ("the collector is not on the pupil's contact list from the MIS"
+                    if self.query_one(CollectorChoice).chosen == SOMEONE_ELSE else None)
+        # The domain's own rule (kiosk.custody.terms): before the day it is held until, or before the end of that
+        # school day ("after school" is not 08:30).
+        early = phone.early_release_at(self.ctx.clock.now(), self.ctx.settings)
+        why = " and ".join(filter(None, (unlisted, early)))
+        return f"{why}." if why else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         phone = self.chosen_phone
@@ -193,6 +211,33 @@ class ReleaseScreen(FindingScreen):
         return True
 
     # ── finding the phone (the pupil is found the way the desk finds one: FindingScreen) ────────────────
+    def find_pupil(self, event: ScanBox.Scanned, purpose: str) -> None:
+        """A bag number typed or scanned here finds the phone sealed in it (it is no tag code: the desk's finding
+        said "not a tag code"); a tag, an ID card or a name is found as the desk finds one."""
+        event.stop()
+        raw = plain_text(event.value).strip()
+        if not raw:
+            return
+        try:
+            scan = normalise(raw)
+        except BadScan:
+            scan = None  # perhaps a bag number: looked up below
+        if isinstance(scan, TagScan | CommandScan):
+            super().find_pupil(event, purpose)
+            return
+        self.clear_problem()
+
+        def not_sealed(_answer: object = None) -> None:
+            FindingScreen.find_pupil(self, event, purpose)
+
+        on_the_worker(self, partial(held_phone_sealed_in, seal_number=raw),
+                      then=lambda sealed: self.found_by_seal(sealed) if sealed is not None else not_sealed(),
+                      failed=not_sealed)
+
+    def found_by_seal(self, sealed: SealedPhone) -> None:
+        self.sealed_custody = sealed.phone.id
+        self.identified(Found(sealed.pupil, None, "bag number"))
+
     def identified(self, found: Found) -> None:
         if self.releasing is not None:  # the phone on screen is being released: it stays until the answer
             self.show_problem("Wait: this release is still being saved. Scan the next one once it says RELEASED "
@@ -252,7 +297,8 @@ class ReleaseScreen(FindingScreen):
                                        phone.slot or "—", confiscation_words(phone.state, short=True)),
                           key=str(phone.id))
         choices = list(self.phones.values())
-        preferred = ([c for c in choices if c.tag_id == prefer_tag]
+        sealed, self.sealed_custody = self.sealed_custody, None  # the bag typed or scanned names this one
+        preferred = ([c for c in choices if c.id == sealed] or [c for c in choices if c.tag_id == prefer_tag]
                      or [c for c in choices if c.releasable] or choices)
         self.choose_phone(preferred[0].id if preferred else None)
         if preferred:
@@ -308,6 +354,7 @@ class ReleaseScreen(FindingScreen):
     # ── the collector ───────────────────────────────────────────────────────────────────────────────────
     @on(CollectorChoice.Chosen)
     def collector_chosen(self, event: CollectorChoice.Chosen) -> None:
+        self.query_one("#no-pr-ack", TickBox).value = False  # a warning seen is about the carer it was shown for
         self.show_step()
         self.call_after_refresh(self.query_one("#collector-name" if event.carer_id == SOMEONE_ELSE else "#id-seen",
                                                Input).focus)
@@ -343,12 +390,17 @@ class ReleaseScreen(FindingScreen):
             authorisation = Authorisation(initials=self.value("auth-initials").strip(), pin=self.value("auth-pin"),
                                           reason=plain_text(self.value("auth-reason")))
         someone_else = choice == SOMEONE_ELSE
+        no_pr_seen = self.query_one("#no-pr-ack", TickBox).value
+        if self.query_one("#no-pr-box").display and not no_pr_seen:
+            error.say("This carer does not have parental responsibility: tick to confirm you have seen the warning.")
+            self.call_after_refresh(error.scroll_visible)
+            return
         run = partial(release_to_carer, self.ctx, phone.id, pin=self.value("pin"),
                       id_seen=plain_text(self.value("id-seen")),
                       carer_id=None if someone_else else choice,
                       collector_name=plain_text(self.value("collector-name")) if someone_else else "",
                       relationship=plain_text(self.value("collector-relationship")) if someone_else else "",
-                      authorisation=authorisation)
+                      authorisation=authorisation, no_pr_acknowledged=no_pr_seen)
         self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
         self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")
         error.waiting(SAVING)
@@ -396,8 +448,13 @@ class ReleaseScreen(FindingScreen):
             "Released to ", (f"{receipt.collector_name} ({receipt.relationship})", "bold"),
             f" at {when_text(receipt.at, self.ctx)} by {receipt.released_by}. ID seen: {receipt.id_seen}.",
         )
+        if receipt.parental_responsibility is False:
+            summary.append("\n⚠ Released to a carer without parental responsibility (on the receipt).", style="bold")
+        if receipt.early_release:
+            summary.append(f"\nAn early release: {receipt.early_release}.")
         if receipt.authorised_by:
-            summary.append(f"\nAuthorised by {receipt.authorised_by}.")
+            summary.append(f"\nAuthorised by {receipt.authorised_by}"
+                           f"{': ' + receipt.authorisation_reason if receipt.authorisation_reason else ''}.")
         summary.append(f"\nAudit event {receipt.event_seq}.\n{saved}")
         self.query_one("#release-summary", Static).update(plain(summary))
         self.show_step()

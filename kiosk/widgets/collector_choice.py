@@ -107,6 +107,12 @@ class CollectorChoice(Vertical):
         pressed = sets.first().pressed_button if sets else None
         return int(pressed.name) if pressed is not None and pressed.name is not None else None
 
+    @property
+    def chosen_carer(self) -> CarerOption | None:
+        """The chosen carer from the MIS list, or None (nobody yet, or someone else)."""
+        chosen = self.chosen
+        return next((carer for carer in self.carers if carer.id == chosen), None)
+
     def choose(self, carer_id: int) -> None:
         """Press the button for `carer_id` (or SOMEONE_ELSE), as a person would."""
         for button in self.query(RadioButton):

@@ -49,6 +49,7 @@ PINS = tuple(person[3] for person in STAFF)
 # real date is, so a run on a Saturday meets no weekend rules (a confiscation held "until the next school day").
 SCHOOL_MORNING = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
 EPOCH_VARIABLE = "KIOSK_RELIABILITY_EPOCH"
+RELEASES_FROM = "08:00"  # the reliability site's end of the school day: see Site.ctx
 
 
 class SchoolClock(Clock):
@@ -121,7 +122,11 @@ class Site:
         """An office member signed in at `desk` in this process (the sign-in is real and audited)."""
         clock = clock or self.clock
         who = sign_in(keyring=self.keyring, clock=clock, desk=desk, who=OFFICE[1], pin=OFFICE[3])
-        return DeskContext(self.keyring, clock, Settings(school_name="Hillcrest Academy", desk=desk), who)
+        # The site's school day "ends" at 08:00: its clock starts at 08:30, and a 1st-rung phone released then would
+        # be an early release needing the head (issue 16; tests/test_custody_records.py). These scenarios are about
+        # durability and races, not that rule.
+        settings = Settings(school_name="Hillcrest Academy", desk=desk, hand_back_from=RELEASES_FROM)
+        return DeskContext(self.keyring, clock, settings, who)
 
     def signed_in(self, person: tuple[str, str, str, str], desk: str = "Reception 1") -> SignedIn:
         return sign_in(keyring=self.keyring, clock=self.clock, desk=desk, who=person[1], pin=person[3])

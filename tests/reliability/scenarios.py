@@ -567,8 +567,8 @@ def school_history(site: Site, *, min_events: int = 1000, pupils: int = 120) -> 
         clock.set(start.replace(hour=16, minute=0))
         for custody in Custody.select().where(Custody.state == State.HELD_FOR_PARENT):
             clock.advance(minutes=5)
-            release_to_carer(ctx, custody.id, pin="482913", id_seen="passport",
-                             carer_id=carers_to_contact(pupil_id=custody.pupil_id)[0].id)
+            release_to_carer(ctx, custody.id, pin="482913", id_seen="passport",  # the no-PR warning seen
+                             carer_id=carers_to_contact(pupil_id=custody.pupil_id)[0].id, no_pr_acknowledged=True)
         clock.set(start.replace(hour=17, minute=30))
         close_day(ctx)
         day += 1
@@ -958,13 +958,14 @@ def atomic_coupling(site: Site, *, injections: int = 1000, seed: int = 7, naive:
             code = pick({None, State.IN_OFFICE})
             return (lambda: confiscate(ctx, resolve(normalise(code)), confiscated_by_name="Mr T Ellis",
                                        reason_category="used on site", location="Canteen", condition=(),
-                                       seal_number="S1")) if code else None
+                                       seal_number=f"S-{code}")) if code else None  # a bag each
         if kind == "release":
             held = Custody.select().where(Custody.state == State.HELD_FOR_PARENT).first()
             if held is None:
                 return None
             carer = carers_to_contact(pupil_id=held.pupil_id)[0].id
-            return lambda: release_to_carer(ctx, held.id, pin="482913", id_seen="passport", carer_id=carer)
+            return lambda: release_to_carer(ctx, held.id, pin="482913", id_seen="passport", carer_id=carer,
+                                            no_pr_acknowledged=True)  # the demo roster's first carer may lack PR
         if kind == "close day":
             return lambda: close_day(ctx)
         if kind == "wrong PIN":

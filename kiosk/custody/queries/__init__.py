@@ -9,8 +9,11 @@ Finding the pupil a scan or a typed name means is kiosk.custody.lookup.
 
 from kiosk.custody.queries.confiscations import (
     LastConfiscation,
+    SealedPhone,
     confiscations_held,
     confiscations_since,
+    exceptions_in_force,
+    held_phone_sealed_in,
     last_confiscation,
     open_record_of_tag,
 )
@@ -32,8 +35,9 @@ from kiosk.custody.queries.threads import finished_reading
 
 __all__ = [
     "CarerOption", "ExceptionLine", "FormOnRoll", "HistoryLine", "Hold", "LastConfiscation", "OnRoll", "PhoneRecord",
-    "PupilPage", "TagLine", "TagSeen", "carers_on_roster", "carers_to_contact", "confiscations_held",
-    "confiscations_since", "dsl_note_count", "finished_reading", "form_named", "forms_and_years", "holds_now",
+    "PupilPage", "SealedPhone", "TagLine", "TagSeen", "carers_on_roster", "carers_to_contact", "confiscations_held",
+    "confiscations_since", "dsl_note_count", "exceptions_in_force", "finished_reading", "form_named", "forms_and_years",
+    "held_phone_sealed_in", "holds_now",
     "last_confiscation", "last_record_of_tag", "open_record_count", "open_record_of_tag", "pupil_history",
     "pupil_page", "tag_seen", "what_happened",
 ]

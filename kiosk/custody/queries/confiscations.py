@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from peewee import fn
+
 from kiosk.clock import as_utc, local, to_db
+from kiosk.custody.exceptions import ActiveException, active_exceptions
 from kiosk.custody.queries.records import PhoneRecord, record_of
+from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Kind, State
 from kiosk.custody.transitions import released_words
 from kiosk.db.connection import storage_guard
-from kiosk.db.models import Custody, Staff
+from kiosk.db.models import Custody, Pupil, Staff
 from kiosk.formatting import moment
 
 
@@ -73,3 +77,36 @@ def open_record_of_tag(*, tag_id: int) -> PhoneRecord | None:
     """The record of the tag's phone while it is in the office (there is at most one), else None."""
     row = Custody.select().where((Custody.tag == tag_id) & Custody.closed_at.is_null()).first()
     return record_of(row) if row else None
+
+
+@dataclass(frozen=True)
+class SealedPhone:
+    """A phone in the office sealed in a given bag, and whose it is."""
+
+    phone: PhoneRecord
+    pupil: PupilSummary
+
+
+def seal_key(seal_number: str) -> str:
+    """A seal number as compared: "bag-0001 " typed is the bag labelled BAG-0001."""
+    return seal_number.strip().lower()  # as SQL LOWER compares
+
+
+@storage_guard
+def held_phone_sealed_in(*, seal_number: str) -> SealedPhone | None:
+    """The phone still in the office in bag `seal_number` (case and spaces around it ignored), if any: a seal is
+    unique while its phone is held, and a bag scanned or typed at release finds its phone."""
+    key = seal_key(seal_number)
+    if not key:
+        return None
+    row = (Custody.select(Custody, Pupil).join(Pupil)
+           .where(Custody.closed_at.is_null() & (fn.LOWER(fn.TRIM(Custody.seal_number)) == key))
+           .order_by(Custody.opened_at).first())
+    return SealedPhone(record_of(row), PupilSummary.of(row.pupil)) if row is not None else None
+
+
+@storage_guard
+def exceptions_in_force(*, pupil_id: int, day: date) -> tuple[ActiveException, ...]:
+    """The pupil's approved exceptions in force on `day` ("insulin pump controlled from phone"): shown prominently
+    whenever their phone is confiscated, so nobody takes a phone a pupil's health depends on without knowing."""
+    return tuple(active_exceptions(pupil_id, day))

@@ -28,7 +28,8 @@ EVENT_WORDS = {
     "HANDED_TO_POLICE": "handed to the police", "DSL_NOTE_ADDED": "DSL note added (Holds screen)",
     "DSL_NOTES_VIEWED": "DSL notes read", "SEARCH_RECORDED": "search recorded",
     "EXCEPTION_APPROVED": "exception approved", "TAG_REPLACED": "tag replaced", "LABELS_PRINTED": "label printed",
-    "SUBJECT_ACCESS_EXPORTED": "subject access export", "REFUSED": "refused (not allowed for that role)",
+    "SUBJECT_ACCESS_EXPORTED": "subject access export",
+    "PAPER_REPRINTED": "paper reprinted", "REFUSED": "refused (not allowed for that role)",
 }
 
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.clock import as_utc
+from kiosk.config import Settings
 from kiosk.custody.states import Move, allows, on_safeguarding_hold
+from kiosk.custody.terms import early_release_words
 from kiosk.db.models import Custody
 
 
@@ -56,9 +58,14 @@ class PhoneRecord:
         return on_safeguarding_hold(self.state)
 
     def early_release_on(self, day: date) -> bool:
-        """Collecting it on `day` is before the date the escalation ladder holds it until: a head or the DSL must
-        authorise it (kiosk.custody.release decides; this lets a screen say so before anyone types a PIN)."""
+        """It is held until a later day than `day` (whatever the time: see early_release_at for the rule)."""
         return self.held_until is not None and self.held_until > day
+
+    def early_release_at(self, at: datetime, settings: Settings) -> str | None:
+        """Why collecting it at `at` is an early release a head or the DSL must authorise (before the day it is held
+        until, or before the end of that school day), or None. The rule is kiosk.custody.terms' (release decides
+        by it); this lets a screen say so before anyone types a PIN."""
+        return early_release_words(self.held_until, at=at, settings=settings)
 
     def refer_to_dsl(self, *, dsl: bool) -> bool:
         """To anyone but the DSL and the head, a record that was ever on a safeguarding hold is no more than

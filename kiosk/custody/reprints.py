@@ -1,0 +1,79 @@
+"""Reprinting a custody's paper later (a receipt lost, a dispute): the paper as the record stands, and who
+reprinted which paper when, in the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.audit import append_event
+from kiosk.auth.roles import Permission
+from kiosk.clock import as_utc
+from kiosk.custody import details as custody_details
+from kiosk.custody.context import DeskContext
+from kiosk.custody.errors import DeskError
+from kiosk.custody.receipts import PupilSummary
+from kiosk.custody.release import ConfiscationFacts, ReleaseReceipt
+from kiosk.custody.states import State
+from kiosk.db.connection import storage_guard, write_transaction
+from kiosk.db.models import Custody, Event, Pupil, Staff, database_proxy
+
+# The papers a custody can be reprinted as, and who may reprint each: the police receipt is the DSL's and the
+# head's (it is about a safeguarding case); a release receipt anyone who may release.
+PAPERS: dict[str, tuple[str, Permission]] = {
+    "release-receipt": ("release receipt", Permission.RELEASE),
+    "police-receipt": ("police handover receipt", Permission.HAND_TO_POLICE),
+}
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """A reprint as recorded: printed on the paper ("REPRINT … by …")."""
+
+    paper: str
+    at: datetime  # UTC
+    by: str
+
+
+def record_reprint(ctx: DeskContext, *, custody_id: int, paper: str) -> Reprint:
+    """Audit a reprint (PAPER_REPRINTED): a second copy of a receipt is a fact the record must show."""
+    if paper not in PAPERS:
+        raise DeskError(f"There is no paper called {paper!r} to reprint.")
+    ctx.require(PAPERS[paper][1], custody=custody_id)
+    with write_transaction(database_proxy.obj):
+        custody = Custody.get_or_none(Custody.id == custody_id)
+        if custody is None:
+            raise DeskError("That phone record no longer exists. Search again.")
+        now = ctx.clock.now()
+        append_event(key=ctx.keyring.audit_key, at=now, desk=ctx.desk, staff=ctx.who.staff_id,
+                     action="PAPER_REPRINTED", pupil=custody.pupil_id, tag=custody.tag_id, custody=custody_id,
+                     custody_state=custody.state, payload={"paper": paper})
+    return Reprint(paper=paper, at=now, by=ctx.who.name)
+
+
+@storage_guard
+def release_receipt_of(*, custody_id: int) -> ReleaseReceipt:
+    """The release receipt as the record stands: the collector and authorisation kept with the custody, the
+    RELEASED event (its number and chain value tie the paper to the trail), and the confiscation's particulars."""
+    custody = Custody.get_or_none(Custody.id == custody_id)
+    if custody is None or custody.state != State.RELEASED:
+        raise DeskError("Only a phone released to a parent or carer has a release receipt.")
+    collector = custody_details.read(custody).get("collector") or {}
+    event = (Event.select().where((Event.custody == custody_id) & (Event.action == "RELEASED"))
+             .order_by(Event.seq.desc()).first())
+    if event is None:
+        raise DeskError("The release of this phone is not in the audit trail: no receipt can be made.")
+    released_by = Staff.get_or_none(Staff.id == event.staff_id) if event.staff_id is not None else None
+    listed = bool(collector.get("on_contact_list"))
+    return ReleaseReceipt(
+        custody_id=custody_id, pupil=PupilSummary.of(Pupil.get_by_id(custody.pupil_id)),
+        collector_name=str(collector.get("name", "")), relationship=str(collector.get("relationship", "")),
+        id_seen=str(collector.get("id_seen", "")), on_contact_list=listed,
+        released_by=released_by.name if released_by else "(no longer on the kiosk)",
+        authorised_by=collector.get("authorised_by"), at=as_utc(event.at), seal_number=custody.seal_number,
+        chain_head=event.chain, event_seq=event.seq,
+        parental_responsibility=bool(collector.get("parental_responsibility")) if listed else None,
+        authorisation_reason=collector.get("authorisation_reason"), early_release=collector.get("early_release"),
+        confiscated=ConfiscationFacts.of(custody))
+
+
