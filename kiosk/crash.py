@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk import __version__
+from kiosk.platform import private_folder, write_private
 
 # EX_SOFTWARE (sysexits.h): an internal fault, not a mistake on the command line (2) nor a refusal (1).
 CRASH_EXIT = 70
@@ -55,19 +56,14 @@ def write_crash_report(error: BaseException, *, folder: Path, at: datetime | Non
     at = at or datetime.now(UTC)
     text = "\n".join(crash_lines(error, at=at)) + "\n"
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
+        private_folder(folder)  # 0700 (an access list on Windows), as every folder of the kiosk's files
         stamp = at.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         path = folder / f"crash-{stamp}-{os.getpid()}.txt"
         number = 1
         while path.exists():
             number += 1
             path = folder / f"crash-{stamp}-{os.getpid()}-{number}.txt"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
+        write_private(path, text.encode("utf-8"))  # the one writer of the kiosk's files: private, whole or not at all
         return path
     except OSError:
         return None
