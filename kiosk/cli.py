@@ -465,10 +465,14 @@ def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(env: Env, args: argparse.Namespace) -> int:
+    from kiosk import platform
+    from kiosk.config import backup_folder
     from kiosk.db.backup import backup_sqlite
 
     db = env.open()
-    result = backup_sqlite(db, Path(args.dest))
+    # No file named: the school's backup folder, made (private) the first time so each night's backup is a new file.
+    dest = Path(args.dest) if args.dest else platform.private_folder(backup_folder(env.settings))
+    result = backup_sqlite(db, dest)
     env.say(f"Backup written: {result.path} ({result.bytes // 1024} KiB, {result.events} audit events, "
             f"integrity {result.integrity}).")
     env.say(f"Keep a copy of the key file {key_file_path(env.settings)} with your backups: "
@@ -659,7 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes")
 
     p = add("backup", cmd_backup, "write a consistent backup of the database while it is in use")
-    p.add_argument("dest", help="backup file or folder")
+    p.add_argument("dest", nargs="?", help="backup file or folder (default: backup_folder in kiosk.toml, else the "
+                                           "data directory's backups folder; `kiosk doctor` checks the newest)")
     p = add("demo", cmd_demo, "start the kiosk on a demo school with invented pupils")
     p.add_argument("--folder", help="where the demo database lives (default: the data dir)")
     p.add_argument("--pupils", type=int, default=1000)

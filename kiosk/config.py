@@ -84,6 +84,8 @@ class Settings:
                                     "none of their records is still kept.", 1)
     database: str = _doc("SQLite file path or postgresql:// URL. Empty: kiosk.db in the data directory.", "")
     key_file: str = _doc("Secret key file (PIN pepper, audit chain). Empty: kiosk.key in the config dir.", "")
+    backup_folder: str = _doc("Where `kiosk backup` writes when no file is named, and where `kiosk doctor` looks for "
+                              "the newest backup. Empty: the data directory's backups folder.", "")
     witness_file: str = _doc("Audit witness file: after each save this desk appends the audit head to it, so "
                              "`kiosk audit verify` notices events removed from the end. Empty: kiosk.witness "
                              "beside the key file; 'off': none.", "")
@@ -201,6 +203,12 @@ def witness_path(settings: Settings) -> Path | None:
     if chosen.lower() == "off":
         return None
     return Path(chosen).expanduser() if chosen else key_file_path(settings).with_suffix(".witness")
+
+
+def backup_folder(settings: Settings) -> Path:
+    """Where the nightly backups go (and are looked for)."""
+    chosen = settings.backup_folder.strip()
+    return Path(chosen).expanduser() if chosen else data_dir() / "backups"
 
 
 def default_witness_path() -> Path | None:

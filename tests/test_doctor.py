@@ -1,0 +1,166 @@
+"""`kiosk doctor`: each fault made for real on this machine (a key of another school, a database others can read, a
+full disk, a stopped print queue, PostgreSQL down, a backup edited or stale), each found, said with its fix, and
+nothing changed by looking."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import socket
+import sqlite3
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.doctor import Mark, examine
+from kiosk.keyring import create_key_file
+from tests.helpers import free_port
+from tests.reliability.harness import small_filesystem
+from tests.reliability.test_disk_full import skip_unless_required
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+PIN = "482913"
+
+
+def kiosk(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    real_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)  # --pin-stdin reads the PIN as a scheduled task would pipe it
+    try:
+        code = main(list(argv), clock=FixedClock(NOW), out=out)
+    finally:
+        sys.stdin = real_stdin
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def office_pc(tmp_path: Path) -> Path:
+    """A school set up as the README says (kiosk init, then a backup), in the test's own folders (conftest points
+    KIOSK_CONFIG_DIR / KIOSK_DATA_DIR into tmp_path)."""
+    code, said = kiosk("init", "--admin-name", "Ada Quill", "--initials", "AQ", "--pin-stdin", stdin=PIN + "\n")
+    assert code == 0, said
+    code, said = kiosk("backup")
+    assert code == 0, said
+    return tmp_path
+
+
+def found(findings, what: str):
+    matching = [f for f in findings if f.what == what]
+    assert matching, f"no finding about {what}: {[f.what for f in findings]}"
+    return matching[0]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_school_set_up_as_the_readme_says_passes_every_check_and_the_command_says_so(office_pc):
+    code, said = kiosk("doctor")
+    assert code == 0, said
+    assert "✖" not in said
+    for part in ("Python", "Packages", "Database", "Schema", "Key file", "Witness file", "Disk space", "Backups",
+                 "Newest backup", "Label printer", "Time zone"):
+        assert f"✔ {part}:" in said, said
+    assert "verifies" in said and said.rstrip().endswith("All checks passed.")
+
+
+def test_a_key_of_another_school_is_named_as_such_and_the_command_fails(office_pc):
+    key = office_pc / "config" / "kiosk.key"
+    key.unlink()
+    create_key_file(key)  # another school's key (or a new one made by mistake) in the right place
+    code, said = kiosk("doctor")
+    assert code == 1
+    assert "✖ Key file:" in said and "is not this database's key" in said
+    assert "Put this school's kiosk.key back from its backup" in said
+
+
+def test_a_database_others_can_read_is_found_and_looking_changes_neither_its_mode_nor_its_bytes(office_pc):
+    database = office_pc / "data" / "kiosk.db"
+    database.chmod(0o644)
+    before = digest(database)
+    finding = found(examine(Settings(), now=NOW), "Database")
+    assert finding.mark is Mark.FAIL and "can be read by other accounts" in finding.said
+    assert "chmod 600" in finding.fix
+    assert database.stat().st_mode & 0o777 == 0o644  # the doctor only looks: opening it as a desk would tighten it
+    assert digest(database) == before
+
+
+def test_no_database_and_no_key_say_what_to_run(tmp_path):
+    findings = examine(Settings(), now=NOW)
+    assert found(findings, "Database").mark is Mark.FAIL and "kiosk init" in found(findings, "Database").fix
+    assert found(findings, "Key file").mark is Mark.FAIL
+    assert found(findings, "Backups").mark is Mark.FAIL
+
+
+def test_a_nearly_full_disk_where_backups_go_is_a_failure(office_pc, tmp_path):
+    with small_filesystem(tmp_path / "small", size_kib=64 * 1024) as filesystem:
+        if filesystem is None:
+            skip_unless_required("cannot mount a small tmpfs here (needs root)")
+        findings = examine(Settings(backup_folder=str(filesystem / "backups")), now=NOW)
+    disk = [f for f in findings if f.what == "Disk space"]
+    small = [f for f in disk if str(filesystem) in f.said]
+    assert small and small[0].mark is Mark.FAIL, disk
+    assert "NOT SAVED" in small[0].fix
+
+
+def test_an_edited_backup_does_not_verify_and_a_stale_one_is_called_stale(office_pc):
+    backup = next((office_pc / "data" / "backups").glob("*.db"))
+    with sqlite3.connect(backup) as connection:
+        connection.execute("UPDATE event SET desk = 'Elsewhere' WHERE seq = 1")
+    findings = examine(Settings(), now=NOW)
+    assert found(findings, "Newest backup").mark is Mark.FAIL
+    assert "does not verify" in found(findings, "Newest backup").said
+    eight_days = time.time() - 8 * 24 * 3600
+    os.utime(backup, (eight_days, eight_days))
+    stale = found(examine(Settings(), now=datetime.now(UTC)), "Backups")
+    assert stale.mark is Mark.FAIL and "8 days old" in stale.said
+
+
+def test_a_stopped_print_queue_is_a_failure_with_the_commands_that_start_it(office_pc, cups):
+    queue = cups.add_pdf_queue()
+    try:
+        ready = found(examine(Settings(label_printer_kind="cups", label_printer=queue), now=NOW), "Label printer")
+        assert ready.mark is Mark.OK and "ready" in ready.said
+        cups.stop_queue(queue, "Out of labels")
+        stopped = found(examine(Settings(label_printer_kind="cups", label_printer=queue), now=NOW), "Label printer")
+        assert stopped.mark is Mark.FAIL and "stopped (Out of labels)" in stopped.said
+        assert f"cupsenable {queue}" in stopped.fix
+    finally:
+        cups.remove_queue(queue)
+
+
+def test_a_brother_ql_on_the_network_is_found_answering_or_not(office_pc):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        answering = found(examine(Settings(label_printer_kind="brother", label_printer=f"tcp://127.0.0.1:{port}"),
+                                  now=NOW), "Label printer")
+    assert answering.mark is Mark.OK
+    silent = found(examine(Settings(label_printer_kind="brother", label_printer=f"tcp://127.0.0.1:{free_port()}"),
+                           now=NOW), "Label printer")
+    assert silent.mark is Mark.FAIL and "does not answer" in silent.said
+
+
+def test_postgresql_down_is_a_failure_and_up_is_checked_with_its_settings_and_clock(postgres_server, office_pc):
+    down = f"postgresql://kiosk@127.0.0.1:{free_port()}/kiosk"
+    finding = found(examine(Settings(database=down), now=NOW), "Database")
+    assert finding.mark is Mark.FAIL and "does not answer" in finding.said
+    url = postgres_server.fresh_database()
+    from kiosk.db import open_database
+
+    open_database(url).close()  # the schema, as a desk makes it
+    findings = examine(Settings(database=url), now=datetime.now(UTC))
+    assert found(findings, "Database").mark is Mark.OK and "PostgreSQL" in found(findings, "Database").said
+    assert found(findings, "Schema").mark is Mark.OK
+    assert found(findings, "PostgreSQL settings").said.startswith("synchronous_commit = ")
+    assert found(findings, "Clock").mark is Mark.OK
+    late = found(examine(Settings(database=url), now=datetime(2020, 1, 1, tzinfo=UTC)), "Clock")
+    assert late.mark is Mark.FAIL and "w32tm /resync" in late.fix
