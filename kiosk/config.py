@@ -37,6 +37,8 @@ def _doc(text: str, default: Any) -> Any:
 class Settings:
     school_name: str = _doc("The school's name, shown in the title bar and on labels.", "City School")
     desk: str = _doc("This desk's name, recorded on every action (e.g. 'Reception 1').", "Reception")
+    desks: tuple[str, ...] = _doc("The school's desks a browser session (kiosk serve) may be, e.g. ['Reception', "
+                                  "'Student Services']: each session chooses one first. Empty: `desk` alone.", ())
     timezone: str = _doc("The school's local time zone; times are stored in UTC and shown in this.",
                          "Europe/London")
     hand_back_from: str = _doc("Local time (HH:MM) from which the desk is in HAND BACK mode: it opens so after this "
@@ -84,6 +86,9 @@ class Settings:
                                     "none of their records is still kept.", 1)
     database: str = _doc("SQLite file path or postgresql:// URL. Empty: kiosk.db in the data directory.", "")
     key_file: str = _doc("Secret key file (PIN pepper, audit chain). Empty: kiosk.key in the config dir.", "")
+    serve_certificate: str = _doc("HTTPS certificate (PEM) for `kiosk serve` when --cert is not given; `kiosk doctor` "
+                                  "checks its expiry.", "")
+    serve_key: str = _doc("The private key of serve_certificate (PEM), kept private to the kiosk's account.", "")
     backup_folder: str = _doc("Where `kiosk backup` writes when no file is named, and where `kiosk doctor` looks for "
                               "the newest backup. Empty: the data directory's backups folder.", "")
     witness_file: str = _doc("Audit witness file: after each save this desk appends the audit head to it, so "
@@ -120,8 +125,9 @@ class Settings:
         steps = sorted(int(step.get("from", 0)) for step in self.escalation)
         if not steps or steps[0] != 1:
             raise ConfigError("the escalation ladder must start from the 1st confiscation ('from = 1')")
-        if not self.desk.strip() or len(self.desk) > 64:
-            raise ConfigError(f"desk {self.desk[:30]!r}… must be 1–64 characters (it is recorded on every action)")
+        for desk in (self.desk, *self.desks):
+            if not desk.strip() or len(desk) > 64:
+                raise ConfigError(f"desk {desk[:30]!r}… must be 1–64 characters (it is recorded on every action)")
         if self.idle_lock_seconds < 10:
             raise ConfigError("idle_lock_seconds must be at least 10")
         return self

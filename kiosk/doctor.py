@@ -428,6 +428,36 @@ def _brother(what: str, target: str) -> Iterator[Finding]:
         yield ok(what, f"{target} is there and writable")
 
 
+CERTIFICATE_WARN = timedelta(days=30)
+
+
+def check_certificate(exam: Examination) -> Iterator[Finding]:
+    """HTTPS certificate: the one `kiosk serve` uses for the second desk, and when it expires."""
+    from kiosk.certificates import CertificateProblem, read_certificate
+
+    chosen = exam.settings.serve_certificate.strip()
+    if not chosen:
+        return  # no browser desk over HTTPS set up in kiosk.toml: nothing to check
+    what = "HTTPS certificate"
+    try:
+        certificate = read_certificate(Path(chosen).expanduser())
+    except CertificateProblem as exc:
+        yield fail(what, str(exc).split(". ")[0], "Fix serve_certificate in kiosk.toml (`kiosk serve --make-cert`).")
+        return
+    left = certificate.not_after - exam.now
+    from kiosk.formatting import long_date
+
+    said = f"{certificate.path} expires {long_date(certificate.not_after.date())}"
+    renew = ("Make a new one (`kiosk serve --make-cert FOLDER`) or ask IT for the school's, then check its "
+             "fingerprint in each browser.")
+    if left <= timedelta(0):
+        yield fail(what, f"{certificate.path} has expired: browsers refuse the second desk", renew)
+    elif left < CERTIFICATE_WARN:
+        yield warn(what, f"{said}, in {left.days} days", renew)
+    else:
+        yield ok(what, said)
+
+
 def check_clock(exam: Examination) -> Iterator[Finding]:
     """Time zone: the school's, as the records are shown in it."""
     from kiosk.formatting import weekday_date_time
@@ -437,7 +467,7 @@ def check_clock(exam: Examination) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (check_python, check_database, check_key, check_witness, check_disk, check_backups,
-                             check_printer, check_clock)
+                             check_printer, check_certificate, check_clock)
 
 
 # ---- small helpers ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import socket
 import sqlite3
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -164,3 +164,16 @@ def test_postgresql_down_is_a_failure_and_up_is_checked_with_its_settings_and_cl
     assert found(findings, "Clock").mark is Mark.OK
     late = found(examine(Settings(database=url), now=datetime(2020, 1, 1, tzinfo=UTC)), "Clock")
     assert late.mark is Mark.FAIL and "w32tm /resync" in late.fix
+
+
+def test_the_second_desks_https_certificate_is_checked_for_expiry(office_pc, tmp_path):
+    from kiosk.certificates import make_self_signed
+
+    cert, key = tmp_path / "tls" / "kiosk-serve.crt", tmp_path / "tls" / "kiosk-serve.key"
+    made = make_self_signed(cert, key, now=NOW)
+    chosen = Settings(serve_certificate=str(cert), serve_key=str(key))
+    assert found(examine(chosen, now=NOW), "HTTPS certificate").mark is Mark.OK
+    soon = found(examine(chosen, now=made.not_after - timedelta(days=10)), "HTTPS certificate")
+    assert soon.mark is Mark.WARN and "in 10 days" in soon.said
+    gone = found(examine(chosen, now=made.not_after + timedelta(days=1)), "HTTPS certificate")
+    assert gone.mark is Mark.FAIL and "has expired" in gone.said
