@@ -467,14 +467,22 @@ def cmd_exception_add(env: Env, args: argparse.Namespace) -> int:
 def cmd_backup(env: Env, args: argparse.Namespace) -> int:
     from kiosk import platform
     from kiosk.config import backup_folder
-    from kiosk.db.backup import backup_sqlite
+    from kiosk.db.backup import backup_sqlite, rotate
 
+    if args.keep is not None and args.keep < 1:
+        raise CommandError("--keep must be at least 1 (the backup just made).")
     db = env.open()
     # No file named: the school's backup folder, made (private) the first time so each night's backup is a new file.
     dest = Path(args.dest) if args.dest else platform.private_folder(backup_folder(env.settings))
     result = backup_sqlite(db, dest)
     env.say(f"Backup written: {result.path} ({result.bytes // 1024} KiB, {result.events} audit events, "
             f"integrity {result.integrity}).")
+    if args.keep is not None:
+        if not dest.is_dir():
+            raise CommandError("--keep needs a folder to keep backups in, not one file. The backup was written.")
+        removed = rotate(dest, args.keep)
+        env.say(f"Kept the {args.keep} newest backups in {dest}" + (f"; removed {len(removed)} older." if removed
+                                                                     else "."))
     env.say(f"Keep a copy of the key file {key_file_path(env.settings)} with your backups: "
             "the backup does not contain it.")
     return EXIT_OK
@@ -665,6 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("backup", cmd_backup, "write a consistent backup of the database while it is in use")
     p.add_argument("dest", nargs="?", help="backup file or folder (default: backup_folder in kiosk.toml, else the "
                                            "data directory's backups folder; `kiosk doctor` checks the newest)")
+    p.add_argument("--keep", type=int, metavar="N", help="then remove all but the N newest backups in that folder")
     p = add("demo", cmd_demo, "start the kiosk on a demo school with invented pupils")
     p.add_argument("--folder", help="where the demo database lives (default: the data dir)")
     p.add_argument("--pupils", type=int, default=1000)

@@ -12,4 +12,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.migrate",
     "kiosk.commands.serve",
     "kiosk.commands.doctor",
+    "kiosk.commands.schedule",
 )

@@ -60,6 +60,21 @@ def backup_sqlite(db: Database, dest: Path) -> BackupResult:
     return BackupResult(dest, dest.stat().st_size, events, integrity)
 
 
+BACKUP_NAMES = "kiosk-backup-*.db"  # what backup_sqlite names a backup written into a folder
+
+
+def rotate(folder: Path, keep: int) -> list[Path]:
+    """Remove all but the `keep` newest backups the kiosk wrote into `folder` (by name: other files are never
+    touched); returns what was removed. Run after a backup has been written and checked, never before."""
+    if keep < 1:
+        raise ValueError("keep at least one backup")
+    backups = sorted(folder.glob(BACKUP_NAMES), key=lambda path: path.name)  # the name is the time it was made
+    removed = backups[:-keep]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
 def _stamp() -> str:
     from datetime import datetime
 
