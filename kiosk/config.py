@@ -7,6 +7,7 @@ behaves like any other program on the office PC.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date, time
@@ -134,7 +135,16 @@ class Settings:
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("KIOSK_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+    chosen = os.environ.get("KIOSK_CONFIG_DIR")
+    if chosen:
+        return Path(chosen)
+    return config_apart(Path(platformdirs.user_config_dir(APP_NAME)), Path(platformdirs.user_data_dir(APP_NAME)))
+
+
+def config_apart(config: Path, data: Path, *, system: str = sys.platform) -> Path:
+    """The settings and key folder, never the database's: on Windows platformdirs gives both as the same folder
+    (%LOCALAPPDATA%\\kiosk\\kiosk), and whoever copies the database folder would take the key with it."""
+    return config / "settings" if system == "win32" and config == data else config
 
 
 def data_dir() -> Path:

@@ -28,6 +28,9 @@ NETWORK_TIMEOUT = 10.0  # seconds to connect and to send
 STATUS_SILENCE = 5.0  # seconds without a word from a USB printer before we stop listening
 STATUS_LENGTH = 32
 
+# A USB printer device must not become this process's controlling terminal (POSIX); Windows has no such flag.
+NOT_A_TERMINAL = getattr(os, "O_NOCTTY", 0)
+
 
 def _brother_ql() -> SimpleNamespace:
     # Imported when used, so a desk without Brother printers never loads it.
@@ -139,7 +142,7 @@ class BrotherPrinter:
 
     def _send_device(self, path: str, data: Iterable[bytes], labels: int) -> str:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+            fd = os.open(path, os.O_RDWR | NOT_A_TERMINAL)
         except FileNotFoundError as exc:
             raise PrintFailed(f"there is no Brother printer at {path}",
                               "Check it is switched on and its USB cable is plugged in, then try again.") from exc
