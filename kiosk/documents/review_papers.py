@@ -18,7 +18,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 
 from kiosk.documents.charts import bar_chart, sideways_bar_chart
 from kiosk.documents.pdf import Document, chart_font
-from kiosk.formatting import day_month, long_date, long_date_time, month_year, short_date, weekday_date
+from kiosk.formatting import day_month, long_date, long_date_time, short_date, weekday_date
 from kiosk.reports.review_figures import NOT_RECORDED, STUDY_HOURS_A_WEEK, GroupShare, ReviewFigures
 from kiosk.reports.review_impact import Comparison
 
@@ -68,7 +68,7 @@ class _Pack:
         self.doc = Document(title, school)
 
     def section(self, number: int, title: str, first: Any = None) -> None:
-        self.doc.flowable(CondPageBreak(60 * mm))
+        self.doc.flowable(CondPageBreak(45 * mm))
         self.doc.heading(f"{number}. {title}")
 
     def note(self, text: str) -> None:
@@ -126,7 +126,8 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
                                         "Phones handed in per school day")),
         ("Hand-ins as a share of pupils on roll", _pct(c.share)),
         ("Left uncollected overnight", with_trend(_n(c.left_overnight), "Left uncollected overnight")),
-        ("Confiscations", with_trend(f"{_n(con.total)} (released {_n(con.released)}, still held {_n(con.still_held)})", "Confiscations")),
+        ("Confiscations", with_trend(f"{_n(con.total)} (released {_n(con.released)}, still held "
+                                     f"{_n(con.still_held)})", "Confiscations")),
         ("Pupils confiscated from twice or more",
          with_trend(f"{_n(con.pupils_twice + con.pupils_three_or_more)} of {_n(con.pupils)} "
                     f"({_pct(con.repeat_rate)})", "Pupils confiscated from twice or more")),
@@ -195,7 +196,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
               [[f"{rung.reached_from}{_ordinal(rung.reached_from)} and after" if i == len(con.ladder) - 1 else
                 f"{rung.reached_from}{_ordinal(rung.reached_from)}", rung.words, _n(rung.confiscations),
                 _n(rung.pupils), _n(rung.median_days_held)] for i, rung in enumerate(con.ladder)],
-              widths_mm=[30, 62, 24, 28, 26])
+              widths_mm=[28, 60, 28, 28, 26])
     pack.note("Days held: from confiscation to release, for phones released; one day is 24 hours.")
 
     # 4. Released to whom --------------------------------------------------------------------------------------
@@ -223,10 +224,13 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
         if not comparison.comparable:
             pack.note("The kiosk's records begin " + (long_date(comparison.records_from) if comparison.records_from
                                                       else "after this period")
-                      + ": there is no year before to compare with. This year's figures are the baseline.")
-        doc.table(["Measure", "This year", "A year before", "Change"],
-                  [[ch.measure, _n(ch.now), _n(ch.before), ch.words] for ch in comparison.changes],
-                  widths_mm=[70, 30, 30, 40])
+                      + ": there is no year before to compare with. These figures are the baseline for next year.")
+            doc.table(["Measure", "This year", "A year before"],
+                      [[ch.measure, _n(ch.now), "no records"] for ch in comparison.changes], widths_mm=[90, 40, 40])
+        else:
+            doc.table(["Measure", "This year", "A year before", "Change"],
+                      [[ch.measure, _n(ch.now), _n(ch.before), ch.words] for ch in comparison.changes],
+                      widths_mm=[70, 30, 30, 40])
         doc.space(3)
     pack.note("▲ up, ▼ down, = no change. Fewer confiscations may mean the policy works or that it is applied "
               "less: read them beside the consistency figures in section 1.")
@@ -282,22 +286,34 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     # 9. Exceptions --------------------------------------------------------------------------------------------
     pack.section(9, "Exceptions to the hand-in rule (policy §6)")
     e = f.exceptions
-    doc.table(["Exceptions in force during the period, by kind", "Pupils"],
+    doc.table(["Exceptions in force during the period, by kind", "Exceptions"],
               [[_kind_words(kind), _n(n)] for kind, n in e.in_force_by_kind]
-              + [["in force on " + long_date(f.made_on), _n(e.in_force_on_the_day)],
-                 ["ended during the period", _n(e.expired)]], widths_mm=[130, 30])
+              + [["all kinds: in force on " + long_date(f.made_on), _n(e.in_force_on_the_day)],
+                 ["all kinds: ended during the period", _n(e.expired)]], widths_mm=[130, 30])
 
     # 10. Commentary -------------------------------------------------------------------------------------------
     doc.flowable(PageBreak())
     doc.heading("10. The headteacher's commentary")
     doc.flowable(_lines(14))
     doc.heading("Actions")
-    doc.table(["Action", "Who", "By when"], [["", "", ""] for _ in range(6)], widths_mm=[100, 35, 35])
+    doc.flowable(_actions(6))
     doc.space(4)
-    doc.facts([("Next review of the policy", f"by {month_year(next_review)} (policy §8: at least annually)"),
+    doc.facts([("Next review of the policy", f"by {next_review:%B %Y} (policy §8: at least annually)"),
                ("Pack made", long_date_time(made_at))], label_mm=60)
     doc.signature_lines("Headteacher", "Chair of governors")
     return _render(doc, f"{school} · phone policy review pack, {p.label} · made {short_date(made_at.date())}")
+
+
+def _actions(count: int) -> Table:
+    """An empty actions table with rows tall enough to write in."""
+    regular, bold = "KioskSans", "KioskSans-Bold"
+    table = Table([["Action", "Who", "By when"]] + [["", "", ""] for _ in range(count)],
+                  colWidths=[100 * mm, 35 * mm, 35 * mm], rowHeights=[6 * mm] + [10 * mm] * count)
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde4ee")),
+                               ("FONTNAME", (0, 0), (-1, 0), bold), ("FONTSIZE", (0, 0), (-1, 0), 9),
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9a9a9a")),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (-1, -1), regular)]))
+    return table
 
 
 def _lines(count: int) -> Table:
@@ -309,3 +325,83 @@ def _lines(count: int) -> Table:
 
 def _ordinal(n: int) -> str:
     return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def inspection_pdf(f: ReviewFigures, *, school: str, made_at: datetime, records: RecordsCheck) -> bytes:
+    """One A4 page: kept small (9 pt) so that it stays one page for a school of 2,000 and six year groups."""
+    regular, bold = "KioskSans", "KioskSans-Bold"
+    chart_font()
+    p, c, con, r = f.period, f.consistency, f.confiscations, f.releases
+    body = ParagraphStyle("b", fontName=regular, fontSize=9, leading=11.5, spaceAfter=3)
+    head = ParagraphStyle("h", fontName=bold, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3)
+    blocks: list[Any] = [
+        Paragraph(escape(f"{school} · {long_date(made_at.date())}"), ParagraphStyle(
+            "s", fontName=regular, fontSize=9, textColor=GREY)),
+        Paragraph("Mobile phone policy: inspection summary", ParagraphStyle("t", fontName=bold, fontSize=15,
+                                                                             leading=19, spaceAfter=4)),
+        Paragraph(escape(f"Pupils hand their phones in to the office at the start of the day and collect them at the "
+                         f"end; a phone used in school is confiscated and released only to a parent or carer, held "
+                         f"longer each time it happens in a term (the escalation ladder). Every step is recorded by "
+                         f"the phone custody kiosk. Figures for this term so far ({p.label}, to "
+                         f"{short_date(p.end)}); pupils are counted, never named."), body),
+        Paragraph("This term in numbers", head)]
+
+    def grid(rows: list[list[str]], widths: list[float], header: bool = False) -> Table:
+        table = Table([[Paragraph(escape(cell), ParagraphStyle("g", fontName=bold if header and i == 0 else regular,
+                                                               fontSize=8.5, leading=10.5)) for cell in row]
+                       for i, row in enumerate(rows)], colWidths=[w * mm for w in widths])
+        style = [("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                 ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
+        if header:
+            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde4ee")))
+        table.setStyle(TableStyle(style))
+        return table
+
+    weeks = c.school_days / 5 if c.school_days else 0
+    pairs = [
+        ("School days so far", _n(c.school_days)), ("Phones handed in a day", _n(c.per_day)),
+        ("Hand-ins as a share of the roll", _pct(c.share)), ("Left uncollected overnight", _n(c.left_overnight)),
+        ("Confiscations", _n(con.total)),
+        ("Confiscations a school week", _n(round(con.total / weeks, 1) if weeks else None)),
+        ("Released to a carer with PR", f"{_n(r.to_parental_responsibility)} of {_n(r.released)}"),
+        ("Early releases (authorised)", _n(r.early)),
+        ("Searches (something found)", f"{_n(f.searches.total)} ({_n(f.searches.found_something)})"),
+        ("Phones found in exams", _n(sum(n for *_, n in f.exams_by_board_and_series))),
+        ("Exceptions in force today", _n(f.exceptions.in_force_on_the_day)),
+        ("Desk time a school week", f"{_n(f.workload.hours_a_week)} hours"),
+    ]
+    half = (len(pairs) + 1) // 2
+    blocks.append(grid([[a, b, *(pairs[i + half] if i + half < len(pairs) else ("", ""))]
+                        for i, (a, b) in enumerate(pairs[:half])], [52, 33, 52, 33]))
+    blocks.append(Paragraph("Consistency by year group", head))
+    blocks.append(grid([["Year group", "On roll", "Hand-ins: share of roll", "Confiscations", "Per 100 pupils"]]
+                       + [[g.name, _n(g.on_roll), _pct(g.share),
+                           _n(next((y.handed_in for y in con.by_year if y.name == g.name), 0)),
+                           next((_per_hundred(y) for y in con.by_year if y.name == g.name), "—")]
+                          for g in c.by_year], [40, 25, 45, 30, 30], header=True))
+    blocks.append(Paragraph("Repeat confiscations this term", head))
+    blocks.append(grid([["Pupils confiscated from", "once", "twice", "three times or more", "repeat rate"],
+                        [_n(con.pupils), _n(con.pupils_once), _n(con.pupils_twice), _n(con.pupils_three_or_more),
+                         _pct(con.repeat_rate)]], [40, 25, 25, 40, 40], header=True))
+    ladder = "; ".join(f"{rung.reached_from}{_ordinal(rung.reached_from)} rung: {_n(rung.confiscations)} "
+                       f"(median {_n(rung.median_days_held)} days held)" for rung in con.ladder)
+    blocks.append(Paragraph(escape(f"The escalation ladder: {ladder}."), body))
+    blocks.append(Paragraph("How the records are kept", head))
+    blocks.append(Paragraph(escape(
+        "Every hand-in, hand-back, confiscation, release, hold and search is an entry in the kiosk's audit trail. "
+        "Each entry is sealed to the one before it (an HMAC chain, with a key kept apart from the database), so "
+        "an entry changed, removed or added later breaks the chain; the records a decision rests on (custody, "
+        "pupils, carers, exceptions, searches) are sealed too. Staff sign in with their own PIN; a release to "
+        "anyone not on the contact list, or early, needs the head or DSL's PIN."), body))
+    verdict = (f"Yes: {records.events_checked:,} entries in sequence, chain intact, every sealed record matches"
+               if records.ok else f"NO: {records.problems} problem(s) found — ask the IT technician to run "
+                                  "kiosk audit verify")
+    blocks.append(grid([["Audit trail verified", f"{verdict} (checked {long_date_time(records.checked_at)}, as "
+                                                 "this page was made)"],
+                        ["Chain head", f"entry {records.head_seq:,}, seal {records.head_chain[:16]}…"
+                                       if records.head_chain else "no entries yet"]], [40, 130]))
+    buffer = io.BytesIO()
+    template = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=14 * mm,
+                                 bottomMargin=14 * mm, title="Mobile phone policy: inspection summary", author=school)
+    template.build(blocks)
+    return buffer.getvalue()
