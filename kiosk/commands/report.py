@@ -142,10 +142,10 @@ def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes]) ->
 
 def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Sequence[Sequence[object]], title: str,
           pdf: Callable[[], bytes] | None = None) -> int:
-    from kiosk.reports.export import to_csv
+    from kiosk.reports.export import emit_csv, to_csv
 
     if getattr(args, "csv", False):
-        env.out.write(to_csv(header, rows))
+        emit_csv(env.out, to_csv(header, rows))
         if pdf is not None:
             _write_pdf(env, args, pdf)
         return 0
@@ -160,7 +160,7 @@ def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Seque
 
 def cmd_today(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody import day_report
-    from kiosk.reports.export import to_csv
+    from kiosk.reports.export import emit_csv, to_csv
 
     env.open()
     day = _day(env, args.day)
@@ -169,7 +169,7 @@ def cmd_today(env: Env, args: argparse.Namespace) -> int:
     header = ["form", "handed_in", "handed_back", "in_office", "uncollected"]
     rows = [[line.form, line.handed_in, line.handed_back, line.in_office, line.uncollected] for line in lines]
     if args.csv:
-        env.out.write(to_csv(header, rows))
+        emit_csv(env.out, to_csv(header, rows))
         return 0
     env.say(f"{env.settings.school_name} — phones on {long_date(day)}")
     table = text_table(rows, headings=("Form", "Handed in", "Handed back", "In office", "Uncollected"),
@@ -179,6 +179,7 @@ def cmd_today(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_summary(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.reports.export import emit_csv
     from kiosk.reports.period_report import report_csv, report_figures
 
     env.open()
@@ -193,7 +194,7 @@ def cmd_summary(env: Env, args: argparse.Namespace) -> int:
         return period_report_pdf(f, env.settings, made_at=env.clock.now())
 
     if args.csv:
-        env.out.write(report_csv(f, env.settings.tz))
+        emit_csv(env.out, report_csv(f, env.settings.tz))
         _write_pdf(env, args, pdf)
         return 0
     c = f.confiscations
