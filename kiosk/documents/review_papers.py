@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -109,16 +109,17 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     pack = _Pack(f"Mobile phone policy: annual review pack, {p.label}", school)
     doc = pack.doc
     c, con, r, w = f.consistency, f.confiscations, f.releases, f.workload
-    doc.para(f"Figures from the phone custody kiosk's records, {long_date(p.start)} to {long_date(p.end)}, for the "
-             "annual review of the Mobile and Smart Technology Policy (§8). Pupils are counted, never named. Year "
-             "groups and forms are as the roll stands now.")
+    so_far = f" (the records as they stand on {long_date(f.made_on)})" if f.made_on <= p.end else ""
+    doc.para(f"Figures from the phone custody kiosk's records, {long_date(p.start)} to {long_date(p.end)}{so_far}, "
+             "for the annual review of the Mobile and Smart Technology Policy (§8). Pupils are counted, never "
+             "named. Year groups and forms are as the roll stands now.")
     doc.heading("The period at a glance")
     year = comparisons[0] if comparisons else None
     trend = {ch.measure: ch for ch in year.changes} if year and year.comparable else {}
 
     def with_trend(value: str, measure: str) -> str:
         ch = trend.get(measure)
-        return f"{value}   {ch.words} on a year before" if ch else value
+        return f"{value}   {ch.words} against a year before" if ch else value
 
     doc.facts([
         ("School days with hand-ins", _n(c.school_days)),
@@ -143,14 +144,18 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     pack.section(1, "Consistency: is the policy followed everywhere?")
     pack.note("Share = phones handed in ÷ (pupils on roll × school days). A low share for a year group or form "
               "is where the policy is least followed (or where pupils have no phone: the records cannot tell).")
-    weeks: dict[date, tuple[int, int]] = {}
+    # Every week from the first to the last day the records reach (holiday weeks stay empty), as in the other
+    # weekly charts, so the weeks line up from chart to chart.
+    last_day = min(p.end, f.made_on)
+    weeks: dict[date, tuple[int, int]] = {monday: (0, 0) for monday, _ in _weeks_to(con.by_week, last_day)}
     for d in c.days:
-        monday = date.fromordinal(d.day.toordinal() - d.day.weekday())
+        monday = d.day - timedelta(days=d.day.weekday())
         handed, roll = weeks.get(monday, (0, 0))
         weeks[monday] = (handed + d.handed_in, roll + d.on_roll)
     pack.chart(bar_chart("Hand-ins as a share of pupils on roll, week by week",
-                         [day_month(m) for m in weeks], [round(100 * h / n, 1) if n else 0 for h, n in
-                                                         weeks.values()], unit="%", whole=False, value_labels=False))
+                         [day_month(m) for m in sorted(weeks)],
+                         [round(100 * weeks[m][0] / weeks[m][1], 1) if weeks[m][1] else 0 for m in sorted(weeks)],
+                         unit="%", whole=False, value_labels=False))
     doc.table(["Year group", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_year),
               widths_mm=[50, 35, 45, 40])
     doc.space(3)
@@ -160,8 +165,9 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     doc.table(["Lowest days", "Phones handed in", "On roll", "Share of roll"],
               [[weekday_date(d.day), _n(d.handed_in), _n(d.on_roll), _pct(d.share)] for d in c.lowest_days()],
               widths_mm=[50, 45, 35, 40])
+    overnight = _weeks_to(c.overnight_by_week, last_day)
     pack.chart(bar_chart("Phones left uncollected overnight, week by week",
-                         [day_month(m) for m, _ in c.overnight_by_week], [n for _, n in c.overnight_by_week],
+                         [day_month(m) for m, _ in overnight], [n for _, n in overnight],
                          value_labels=False, height_mm=45))
 
     # 2. Confiscations -----------------------------------------------------------------------------------------
@@ -169,8 +175,9 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     doc.table(["Term", "Confiscations"], [[label, _n(n)] for label, n in con.per_term] + [["Whole period",
                                                                                            _n(con.total)]],
               widths_mm=[80, 40])
-    pack.chart(bar_chart("Confiscations per week", [day_month(m) for m, _ in con.by_week],
-                         [n for _, n in con.by_week], value_labels=False))
+    per_week = _weeks_to(con.by_week, last_day)
+    pack.chart(bar_chart("Confiscations per week", [day_month(m) for m, _ in per_week],
+                         [n for _, n in per_week], value_labels=False))
     pack.chart(sideways_bar_chart("Confiscations by reason", [k for k, _ in con.by_reason],
                                   [n for _, n in con.by_reason]))
     doc.table(["Year group", "On roll", "Confiscations", "Per 100 pupils"],
@@ -196,7 +203,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
               [[f"{rung.reached_from}{_ordinal(rung.reached_from)} and after" if i == len(con.ladder) - 1 else
                 f"{rung.reached_from}{_ordinal(rung.reached_from)}", rung.words, _n(rung.confiscations),
                 _n(rung.pupils), _n(rung.median_days_held)] for i, rung in enumerate(con.ladder)],
-              widths_mm=[28, 60, 28, 28, 26])
+              widths_mm=[28, 56, 30, 30, 26])
     pack.note("Days held: from confiscation to release, for phones released; one day is 24 hours.")
 
     # 4. Released to whom --------------------------------------------------------------------------------------
@@ -225,10 +232,10 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
             pack.note("The kiosk's records begin " + (long_date(comparison.records_from) if comparison.records_from
                                                       else "after this period")
                       + ": there is no year before to compare with. These figures are the baseline for next year.")
-            doc.table(["Measure", "This year", "A year before"],
+            doc.table(["Measure", "This period", "A year before"],
                       [[ch.measure, _n(ch.now), "no records"] for ch in comparison.changes], widths_mm=[90, 40, 40])
         else:
-            doc.table(["Measure", "This year", "A year before", "Change"],
+            doc.table(["Measure", "This period", "A year before", "Change"],
                       [[ch.measure, _n(ch.now), _n(ch.before), ch.words] for ch in comparison.changes],
                       widths_mm=[70, 30, 30, 40])
         doc.space(3)
@@ -314,6 +321,11 @@ def _actions(count: int) -> Table:
                                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9a9a9a")),
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (-1, -1), regular)]))
     return table
+
+
+def _weeks_to(weeks: Sequence[tuple[date, int]], last_day: date) -> list[tuple[date, int]]:
+    """The weeks up to the one `last_day` falls in: a pack made mid-year charts the year so far."""
+    return [(monday, n) for monday, n in weeks if monday <= last_day]
 
 
 def _lines(count: int) -> Table:

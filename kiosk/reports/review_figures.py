@@ -221,11 +221,10 @@ class Roll:
                          for pid, year, form, active, left_on in rows if active or left_on),
                    {pid: (year_name(year), form) for pid, year, form, *_ in rows})
 
-    def on(self, day: date) -> int:
-        return sum(1 for *_, left in self.pupils if left is None or left > day)
-
-    def by(self, index: int, day: date) -> Counter[str]:
-        return Counter(p[index] for p in self.pupils if p[3] is None or p[3] > day)
+    def by(self, part: str, day: date) -> Counter[str]:
+        """Pupils on roll on `day` by "year" group or by "form"."""
+        return Counter(year if part == "year" else form for _, year, form, left in self.pupils
+                       if left is None or left > day)
 
 
 def year_name(year: int | None) -> str:
@@ -258,7 +257,7 @@ def consistency(p: Period, settings: Settings, *, lines: list[DailyLine], roll: 
         by_pupil_group[roll.groups.get(pupil, ("no year", "no form"))] += n
     # The roll of a group: as it stood on the last school day of the period (or its last day).
     last = school_days[-1].day if school_days else p.end
-    years, forms = roll.by(1, last), roll.by(2, last)
+    years, forms = roll.by("year", last), roll.by("form", last)
     in_year: Counter[str] = Counter()
     in_form: Counter[str] = Counter()
     for (year, form), n in by_pupil_group.items():
@@ -313,8 +312,8 @@ def confiscation_view(p: Period, settings: Settings, *, roll: Roll) -> Confiscat
         if start <= p.end and end >= p.start:
             per_term.append((f"{short_date(start)} – {short_date(end)}",
                              sum(1 for r in inside if start <= local(as_utc(r[2]), settings.tz).date() <= end)))
-    years = roll.by(1, p.end)
-    forms = roll.by(2, p.end)
+    years = roll.by("year", p.end)
+    forms = roll.by("form", p.end)
     in_year = Counter(year_name(r[6]) for r in inside)
     in_form = Counter(r[7] for r in inside)
     ladder = []

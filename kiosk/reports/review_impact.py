@@ -4,11 +4,11 @@ the kiosk's records reach back that far, with the direction of each change in an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from peewee import fn
 
-from kiosk.clock import local
+from kiosk.clock import as_utc, local
 from kiosk.config import Settings
 from kiosk.custody.states import Kind
 from kiosk.custody.terms import term_containing
@@ -127,10 +127,8 @@ def first_record_day(settings: Settings) -> date | None:
     first = Event.select(fn.MIN(Event.at)).where(Event.action == "HANDED_IN").scalar()
     if first is None:
         return None
-    from kiosk.clock import as_utc
-    from kiosk.reports.figures import _as_datetime
-
-    return local(as_utc(_as_datetime(first)), settings.tz).date()
+    at = first if isinstance(first, datetime) else datetime.fromisoformat(str(first))
+    return local(as_utc(at), settings.tz).date()
 
 
 def compare(title: str, now: Period, settings: Settings, *, today: date,
