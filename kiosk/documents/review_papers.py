@@ -157,7 +157,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
                          [round(100 * weeks[m][0] / weeks[m][1], 1) if weeks[m][1] else 0 for m in sorted(weeks)],
                          unit="%", whole=False, value_labels=False))
     doc.table(["Year group", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_year),
-              widths_mm=[50, 35, 45, 40])
+              widths_mm=[50, 35, 45, 40], wrap=False)
     doc.space(3)
     doc.table(["Form", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_form),
               widths_mm=[50, 35, 45, 40], wrap=False)
@@ -174,7 +174,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     pack.section(2, "Confiscations")
     doc.table(["Term", "Confiscations"], [[label, _n(n)] for label, n in con.per_term] + [["Whole period",
                                                                                            _n(con.total)]],
-              widths_mm=[80, 40])
+              widths_mm=[80, 40], wrap=False)
     per_week = _weeks_to(con.by_week, last_day)
     pack.chart(bar_chart("Confiscations per week", [day_month(m) for m, _ in per_week],
                          [n for _, n in per_week], value_labels=False))
@@ -182,7 +182,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
                                   [n for _, n in con.by_reason]))
     doc.table(["Year group", "On roll", "Confiscations", "Per 100 pupils"],
               [[g.name, _n(g.on_roll), _n(g.handed_in), _per_hundred(g)] for g in con.by_year],
-              widths_mm=[50, 35, 45, 40])
+              widths_mm=[50, 35, 45, 40], wrap=False)
     doc.space(3)
     doc.table(["Form", "On roll", "Confiscations", "Per 100 pupils"],
               [[g.name, _n(g.on_roll), _n(g.handed_in), _per_hundred(g)] for g in con.by_form if g.handed_in],
@@ -196,7 +196,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
                ["twice", _n(con.pupils_twice), _pct(100 * con.pupils_twice / con.pupils if con.pupils else None)],
                ["three times or more", _n(con.pupils_three_or_more),
                 _pct(100 * con.pupils_three_or_more / con.pupils if con.pupils else None)],
-               ["all", _n(con.pupils), ""]], widths_mm=[90, 35, 35])
+               ["all", _n(con.pupils), ""]], widths_mm=[90, 35, 35], wrap=False)
     doc.space(3)
     doc.table(["Rung (confiscation this term)", "What it means", "Confiscations", "Pupils who reached it",
                "Median days held"],
@@ -270,7 +270,7 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     pack.section(7, "Phones found in exams (the JCQ view)")
     doc.table(["Exam board", "Series", "Incidents"],
               [[board, series, _n(n)] for board, series, n in f.exams_by_board_and_series]
-              + [["all", "", _n(sum(n for *_, n in f.exams_by_board_and_series))]], widths_mm=[60, 60, 30])
+              + [["all", "", _n(sum(n for *_, n in f.exams_by_board_and_series))]], widths_mm=[60, 60, 30], wrap=False)
     pack.note("Each incident is reported to its exam board (malpractice form M1): the exam report lists them.")
 
     # 8. Workload ----------------------------------------------------------------------------------------------
