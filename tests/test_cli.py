@@ -312,9 +312,10 @@ def test_report_today_and_reconcile_stay_aligned_with_a_12_character_form(long_f
 # Every option that takes a date, by command: each reads it day first, as the reports do.
 DATE_OPTIONS = {
     ("exception", "add"): ("--from", "--to"),
-    ("report", "today"): ("--day",), ("report", "reconcile"): ("--day",),
+    ("report", "today"): ("--day",), ("report", "reconcile"): ("--day",), ("report", "inspection"): ("--day",),
     **{("report", name): ("--from", "--to") for name in ("summary", "daily", "confiscations", "repeats", "exams",
-                                                         "searches", "desk-time", "safeguarding", "review-pack")},
+                                                         "searches", "desk-time", "safeguarding")},
+    ("report", "review-pack"): ("--from", "--to", "--next-review"),
 }
 
 
