@@ -222,3 +222,15 @@ def test_the_commands_write_both_papers(fresh, tmp_path):
     code, out, err = years.cli("report", "inspection", "--out", str(tmp_path / "insp.pdf"))
     assert code == 0, (out, err)
     assert "verified" in out and _pages(tmp_path / "insp.pdf") == 1
+
+
+def test_the_figures_are_the_same_on_each_database(any_school):
+    years = two_school_years(any_school)
+    f = review_figures(THIS_YEAR, years.settings, today=MADE_ON, include_safeguarding=True)
+    assert (f.consistency.handed_in, f.consistency.share, f.consistency.left_overnight) == (8, 66.7, 1)
+    assert [g.share for g in f.consistency.by_year] == [50.0, 100.0, 100.0, 0.0]
+    assert [(r.confiscations, r.median_days_held) for r in f.confiscations.ladder] == [(2, 1.1), (1, 0.8), (0, None)]
+    assert (f.releases.early, f.safeguarding and f.safeguarding.police_handovers) == (1, 1)
+    assert f.exceptions.expired == 1 and f.workload.seconds_per_hand_in == 10.0
+    [year, _term] = impact(THIS_YEAR, years.settings, today=MADE_ON)
+    assert year.comparable and {c.measure: c.before for c in year.changes}["Confiscations"] == 1
