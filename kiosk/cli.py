@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import importlib
 import io
@@ -23,7 +22,6 @@ from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_repor
 from kiosk.errors import DeskError
 from kiosk.formatting import long_date, weekday_date_time, weekday_date_year
 from kiosk.keyring import KeyFileError, Keyring, create_key_file, load_key_file
-from kiosk.reports.export import spreadsheet_safe
 from kiosk.reports.text_table import text_table
 from kiosk.text import plain_text
 
@@ -320,9 +318,11 @@ def cmd_tags_list(env: Env, args: argparse.Namespace) -> int:
     rows = [(t.pupil.mis_id, t.pupil.legal_surname, t.pupil.legal_forename, t.pupil.preferred_forename or "",
              t.pupil.form, "" if t.pupil.year is None else str(t.pupil.year), t.code) for t in query]
     if args.csv:
-        writer = csv.writer(env.out, lineterminator="\n")
-        writer.writerow(["mis_id", "surname", "forename", "preferred_forename", "form", "year", "tag_code"])
-        writer.writerows([[spreadsheet_safe(c) for c in row] for row in rows])
+        from kiosk.reports.export import emit_csv, to_csv
+
+        # Every cell as text (a year "7" and codes stay as written), defused and marked for Excel.
+        emit_csv(env.out, to_csv(["mis_id", "surname", "forename", "preferred_forename", "form", "year", "tag_code"],
+                                 rows))
     else:
         env.say_lines(text_table([(form, mis_id, f"{preferred or forename} {surname}", grouped(code))
                                   for mis_id, surname, forename, preferred, form, _year, code in rows]))

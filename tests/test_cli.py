@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.auth import SignInRefused, sign_in
-from kiosk.cli import main, spreadsheet_safe
+from kiosk.cli import main
 from kiosk.clock import FixedClock
 from kiosk.custody import hand_in, normalise, resolve
 from kiosk.db import Event, Pupil, Staff
+from kiosk.reports.export import spreadsheet_safe
 from tests.conftest import ADMIN_PIN, AS_ADMIN, add_pupil
 
 
@@ -76,7 +77,8 @@ def test_staff_add_list_and_unlock(school, monkeypatch):
 def test_tags_list_csv_has_mis_id_and_code_and_filters_by_form(school):
     code, out = run([*school_args(school), "tags", "list", "--form", "9C", "--csv"])
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO(out)))
+    assert out.startswith("\ufeff"), "marked UTF-8, so Excel keeps the accents"
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
     assert {r["mis_id"] for r in rows} == {"100001", "100002"}
     assert {r["tag_code"] for r in rows} == {school.tag_of(school.pupils[0]), school.tag_of(school.pupils[1])}
     _, by_year = run([*school_args(school), "tags", "list", "--year", "7"])
@@ -107,7 +109,8 @@ def test_report_today_as_table_and_csv(school):
     for pupil in school.pupils[:3]:
         hand_in(school.ctx(), resolve(normalise(school.tag_of(pupil))))
     code, out = run([*school_args(school), "report", "today", "--csv"])
-    rows = {r["form"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert out.startswith("\ufeff"), "marked UTF-8, so Excel keeps the accents"
+    rows = {r["form"]: r for r in csv.DictReader(io.StringIO(out.removeprefix("\ufeff")))}
     assert rows["9C"]["handed_in"] == "2" and rows["10HA"]["in_office"] == "1" and rows["Total"]["handed_in"] == "3"
     _, table = run([*school_args(school), "report", "today"])
     assert "Monday 30 November 2026" in table and "Total" in table
@@ -309,9 +312,10 @@ def test_report_today_and_reconcile_stay_aligned_with_a_12_character_form(long_f
 # Every option that takes a date, by command: each reads it day first, as the reports do.
 DATE_OPTIONS = {
     ("exception", "add"): ("--from", "--to"),
-    ("report", "today"): ("--day",), ("report", "reconcile"): ("--day",),
+    ("report", "today"): ("--day",), ("report", "reconcile"): ("--day",), ("report", "inspection"): ("--day",),
     **{("report", name): ("--from", "--to") for name in ("summary", "daily", "confiscations", "repeats", "exams",
-                                                         "searches", "desk-time", "safeguarding", "review-pack")},
+                                                         "searches", "desk-time", "safeguarding")},
+    ("report", "review-pack"): ("--from", "--to", "--next-review"),
 }
 
 

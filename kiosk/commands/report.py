@@ -44,8 +44,14 @@ def register(add: AddCommand, sub: Subcommands) -> None:
         p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
     p = add("review-pack", cmd_review_pack, "the annual policy review pack (PDF, tables and charts)", group)
     _period_args(p, default="year")
-    p.add_argument("--out", required=True, help="PDF file to write")
+    p.add_argument("--out", required=True, help="PDF file to write, or a folder (review-pack-DATE.pdf in it)")
+    p.add_argument("--next-review", metavar="DAY", type=day_first,
+                   help="the policy's next review date (default: a year from today)")
     p.add_argument("--as", dest="as_staff", help="a DSL or head includes safeguarding counts (asks for the PIN)")
+    p = add("inspection", cmd_inspection, "the one-page inspection summary for this term (PDF)", group)
+    p.add_argument("--out", required=True, help="PDF file to write, or a folder (inspection-DATE.pdf in it)")
+    p.add_argument("--day", metavar="DAY", type=day_first, help="the term this day falls in (default: today)")
+    p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
     p = add("reconcile", cmd_reconcile, "end of day by form: expected back, handed back, still in", group)
     p.add_argument("--day", metavar="DAY", type=day_first, help="another day, e.g. 3/11/2026 or 2026-11-03")
     p.add_argument("--pdf", help="also write a printable PDF here")
@@ -142,10 +148,10 @@ def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes]) ->
 
 def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Sequence[Sequence[object]], title: str,
           pdf: Callable[[], bytes] | None = None) -> int:
-    from kiosk.reports.export import to_csv
+    from kiosk.reports.export import emit_csv, to_csv
 
     if getattr(args, "csv", False):
-        env.out.write(to_csv(header, rows))
+        emit_csv(env.out, to_csv(header, rows))
         if pdf is not None:
             _write_pdf(env, args, pdf)
         return 0
@@ -160,7 +166,7 @@ def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Seque
 
 def cmd_today(env: Env, args: argparse.Namespace) -> int:
     from kiosk.custody import day_report
-    from kiosk.reports.export import to_csv
+    from kiosk.reports.export import emit_csv, to_csv
 
     env.open()
     day = _day(env, args.day)
@@ -169,7 +175,7 @@ def cmd_today(env: Env, args: argparse.Namespace) -> int:
     header = ["form", "handed_in", "handed_back", "in_office", "uncollected"]
     rows = [[line.form, line.handed_in, line.handed_back, line.in_office, line.uncollected] for line in lines]
     if args.csv:
-        env.out.write(to_csv(header, rows))
+        emit_csv(env.out, to_csv(header, rows))
         return 0
     env.say(f"{env.settings.school_name} — phones on {long_date(day)}")
     table = text_table(rows, headings=("Form", "Handed in", "Handed back", "In office", "Uncollected"),
@@ -179,6 +185,7 @@ def cmd_today(env: Env, args: argparse.Namespace) -> int:
 
 
 def cmd_summary(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.reports.export import emit_csv
     from kiosk.reports.period_report import report_csv, report_figures
 
     env.open()
@@ -193,7 +200,7 @@ def cmd_summary(env: Env, args: argparse.Namespace) -> int:
         return period_report_pdf(f, env.settings, made_at=env.clock.now())
 
     if args.csv:
-        env.out.write(report_csv(f, env.settings.tz))
+        emit_csv(env.out, report_csv(f, env.settings.tz))
         _write_pdf(env, args, pdf)
         return 0
     c = f.confiscations
@@ -343,25 +350,58 @@ def cmd_safeguarding(env: Env, args: argparse.Namespace) -> int:
     return _emit(env, args, ["what", "count"], [[k, v] for k, v in counts.items()], f"Safeguarding, {p.label}", pdf)
 
 
-def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
+def _write_paper(env: Env, out: str, stem: str, pdf: bytes) -> Path:
+    """A paper to --out: a file, or a folder it is named into by date (a scheduled task keeps every week's)."""
     from kiosk.cli import CommandError
     from kiosk.documents.saved import write_private
     from kiosk.platform import FileNotSaved
+
+    path = Path(out)
+    if path.is_dir():
+        path = path / f"{stem}-{_today(env):%Y-%m-%d}.pdf"
+    try:
+        return write_private(path, pdf)
+    except FileNotSaved:
+        raise  # already in the desk's words (a full disk, say)
+    except OSError as error:
+        raise CommandError(f"The PDF was not written to {out}: {error.strerror or error}. Check the folder exists "
+                           "and can be written to, then run the command again.") from None
+
+
+def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.review_pack import review_pack
 
     env.open()
     who = _reader(env, args)
     p = _period(env, args)
-    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=_today(env))
-    try:
-        write_private(Path(args.out), pdf)
-    except FileNotSaved:
-        raise  # already in the desk's words (a full disk, say)
-    except OSError as error:
-        raise CommandError(f"The review pack was not written to {args.out}: {error.strerror or error}. Check the "
-                           "folder exists and can be written to, then run the command again.") from None
-    env.say(f"Review pack for {p.label} written to {args.out} ({len(pdf) // 1024} KiB).")
+    today = _today(env)
+    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=today,
+                      made_at=env.clock.now(),
+                      next_review=args.next_review.on_or_after(today) if args.next_review else None)
+    path = _write_paper(env, args.out, "review-pack", pdf)
+    env.say(f"Review pack for {p.label} written to {path} ({len(pdf) // 1024} KiB).")
     return 0
+
+
+def cmd_inspection(env: Env, args: argparse.Namespace) -> int:
+    """The audit trail is verified as the page is made: the page says so only if it is true that day."""
+    from kiosk.config import witness_path
+    from kiosk.reports.inspection import check_records, inspection_summary, this_term
+
+    env.open()
+    _reader(env, args)
+    today = _today(env)
+    day = _day(env, args.day)
+    own = witness_path(env.settings)
+    records = check_records(env.keyring().audit_key, at=env.clock.now(),
+                            witness=[own] if own is not None and own.is_file() else None)
+    pdf = inspection_summary(env.settings, today=today, made_at=env.clock.now(), records=records,
+                             term=this_term(day, env.settings))
+    path = _write_paper(env, args.out, "inspection", pdf)
+    env.say(f"Inspection summary written to {path}. Audit trail "
+            + ("verified." if records.ok else f"FAILED verification ({records.problems} problem(s)): "
+                                              "run kiosk audit verify."))
+    return 0 if records.ok else 1
 
 
 def cmd_reconcile(env: Env, args: argparse.Namespace) -> int:
