@@ -18,6 +18,7 @@ from pathlib import Path, PureWindowsPath
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 EVERY_DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BACKUPS_KEPT = 14
+REPORTS = "{reports}"  # in a job's arguments: this PC's reports folder (Setup.reports)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ JOBS: tuple[Job, ...] = (
                      "erases it with kiosk purge --as INITIALS)", ("purge", "--dry-run"), ("Mon",), time(7, 0)),
     Job("doctor", "Phone custody kiosk: check this PC (database, key, disk, backups, printer)", ("doctor",),
         ("Mon",), time(7, 15)),
+    Job("weekly-pack", "Phone custody kiosk: the week's review pack (PDF) into the reports folder, for the head",
+        ("report", "review-pack", "--period", "week", "--out", REPORTS), ("Fri",), time(17, 30)),
 )
 
 
@@ -49,6 +52,7 @@ class Setup:
     python: str
     config: str | None
     logs: Path
+    reports: Path = Path("reports")
     host: str = "0.0.0.0"
     port: int = 8000
     cert: str | None = None
@@ -58,7 +62,7 @@ class Setup:
         command = [self.python, "-m", "kiosk.cli"]
         if self.config:
             command += ["--config", self.config]
-        return [*command, *args]
+        return [*command, *(str(self.reports) if arg == REPORTS else arg for arg in args)]
 
     def serve_args(self) -> tuple[str, ...]:
         tls = ("--cert", self.cert, "--key", self.key) if self.cert and self.key else ()

@@ -105,5 +105,8 @@ def test_task_scheduler_lines_keep_each_command_whole(tmp_path):
                    '"C:\\Kiosk Files\\kiosk.toml" backup --keep 14 >> "C:\\Kiosk Files\\logs\\backup.log" 2>&1"')
     close = next(line for line in lines if "\\close-day\"" in line)
     assert "/SC WEEKLY /D MON,TUE,WED,THU,FRI /ST 18:00" in close
+    weekly = next(line for line in lines if "\\weekly-pack\"" in line)
+    assert "/SC WEEKLY /D FRI /ST 17:30" in weekly and "review-pack --period week --out" in weekly
+    assert "{reports}" not in " ".join(lines), "the reports folder is named, not left as a placeholder"
     serve = lines[-1]
     assert "/SC ONSTART" in serve and "--host 0.0.0.0" in serve and "--cert" in serve, "HTTPS when configured"

@@ -1,6 +1,6 @@
 """`kiosk schedule --print`: the timers every school needs (close of day, backups, audit check, retention report,
-the PC check) and a service keeping `kiosk serve` running, as systemd units or Task Scheduler lines
-(kiosk/schedule.py)."""
+the PC check, the week's review pack) and a service keeping `kiosk serve` running, as systemd units or Task
+Scheduler lines (kiosk/schedule.py)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,12 @@ def cmd_schedule(env: Env, args: argparse.Namespace) -> int:
     tls = bool(settings.serve_certificate and settings.serve_key)
     # Beyond this PC only over HTTPS (kiosk serve refuses plain HTTP there): without a certificate in kiosk.toml
     # the service serves this PC alone, and says so.
-    setup = Setup(python=sys.executable, config=args.config, logs=data_dir() / "logs", port=args.serve_port,
+    setup = Setup(python=sys.executable, config=args.config, logs=data_dir() / "logs", reports=data_dir() / "reports",
+                  port=args.serve_port,
                   host="0.0.0.0" if tls else "127.0.0.1", cert=settings.serve_certificate or None,
                   key=settings.serve_key or None)
-    private_folder(setup.logs)  # a job's output is appended there: the folder must exist before its first run
+    for written_to in (setup.logs, setup.reports):  # a job writes there: it must exist before the first run
+        private_folder(written_to)
     system = args.system or ("windows" if sys.platform == "win32" else "systemd")
     if system == "windows":
         env.say(f"Run these in a Command Prompt as the account that runs the kiosk (logs go to {setup.logs}):")
