@@ -145,10 +145,12 @@ def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str,
     rows: list[dict[str, Any]] = [
         {"pupil": pupil_ids[admission_key(carer.mis_id)], "name": carer.name,
          "relationship": carer.relationship, "parental_responsibility": carer.parental_responsibility,
-         "priority": carer.priority, "telephone": carer.telephone}
+         "priority": carer.priority, "telephone": carer.telephone, "mobile": carer.mobile, "email": carer.email,
+         "collection": carer.collection, "access_notes": carer.access_notes,
+         "lives_with_pupil": carer.lives_with_pupil, "no_communications": carer.no_communications}
         for carer in carers.carers
     ]
-    for batch in chunked(rows, MAX_PARAMETERS // 6):
+    for batch in chunked(rows, MAX_PARAMETERS // (len(rows[0]) if rows else 1)):
         Carer.insert_many(batch).execute()
     added = []
     for pupils in chunked(on_roll, MAX_PARAMETERS):
