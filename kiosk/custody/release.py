@@ -16,11 +16,11 @@ from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
+from kiosk.custody.scans import fold
 from kiosk.custody.states import Move, allows
 from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
-from kiosk.custody.scans import fold
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, AuditHead, Carer, Custody, Pupil, database_proxy
 
 # Titles the MIS puts before a contact's name and a person at the desk may leave off ("Mrs Dana Hall" = "Dana Hall").

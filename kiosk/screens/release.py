@@ -181,10 +181,11 @@ class ReleaseScreen(FindingScreen):
         dsl = self.ctx.who.can(Permission.RELEASE_TO_BARRED_CONTACT)
         self.query_one("#must-not-ack").display = barred and dsl
         if barred and carer is not None:
+            # The note itself is shown in full once, under the list of carers (CollectorChoice).
             self.query_one("#must-not", Static).update(plain(Text.assemble(
                 ("✖ MUST NOT COLLECT: ", "bold"),
                 f"the MIS says {carer.name} ({carer.relationship or 'relationship not recorded'}) must not collect "
-                "this pupil.\n", ("Note: ", "bold"), carer.access_notes or "the MIS gives no note", "\n",
+                "this pupil (the note is above). ",
                 "As the DSL, read the note before you release the phone to them; the receipt will say so." if dsl
                 else "Only the DSL can release the phone to them: refer to the DSL.")))
         if no_pr and carer is not None:

@@ -52,7 +52,8 @@ def carer_restriction(carer: CarerOption) -> Text | None:
     """The lines under a carer the MIS restricts: MUST NOT COLLECT and the note in full, or a court-order or access
     note on its own. None when the MIS says nothing."""
     if carer.must_not_collect:
-        text = Text(MUST_NOT_COLLECT, style="bold red")
+        text = Text()
+        text.append(MUST_NOT_COLLECT, style="bold red")
         text.append(" (MIS): only the DSL can release a phone to them.", style="bold")
         text.append(f"\nNote: {carer.access_notes or 'the MIS gives no note'}")
         return text
