@@ -92,7 +92,8 @@ def test_wonde_parental_responsibility_lives_with_pupil_and_priority(tmp_path):
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
-def test_each_shape_imports_into_the_school_and_verifies(school, tmp_path, shape):
+def test_each_shape_imports_into_the_school_and_verifies(any_school, tmp_path, shape):
+    school = any_school
     report = import_contacts(school, tmp_path, SHAPES[shape])
     assert report.carers_imported == 3
     carers = {c.name: c for c in carers_on_roster(pupil_id=school.pupils[0].id)}
@@ -163,9 +164,11 @@ def test_typing_a_barred_contacts_name_as_someone_else_is_refused_too(school, tm
                          collector_name="evan  HALL", relationship="dad")
 
 
-def test_the_dsl_releases_to_a_barred_contact_only_having_acknowledged_the_note(school, tmp_path):
+def test_the_dsl_releases_to_a_barred_contact_only_having_acknowledged_the_note(any_school, tmp_path):
     from kiosk.custody.reprints import release_receipt_of
     from kiosk.documents.custody_papers import release_receipt
+
+    school = any_school
 
     held, father = _barred_father(school, tmp_path)
     dsl = school.ctx(school.signed_in("PS"))
