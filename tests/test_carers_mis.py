@@ -259,3 +259,14 @@ def test_a_schema_4_database_migrates_its_carers_still_verify_and_an_edit_after_
     _sql(path, "UPDATE carer SET collection = 'must-not' WHERE id = ?", carer.id)
     problems = verify(keyring.audit_key).problems
     assert any(f"carer {carer.id} " in p and "changed outside the kiosk" in p for p in problems), problems
+
+
+# ── the import's report ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_the_import_report_counts_the_barred_and_warns_of_a_file_that_cannot_say(school, tmp_path):
+    arbor = "\n".join(import_contacts(school, tmp_path, ARBOR).summary_lines())
+    assert "1 contact the MIS says must not collect: only the DSL can release a phone to them" in arbor
+    assert "no column saying who may or must not collect" not in arbor
+    sims = "\n".join(import_contacts(school, tmp_path, SIMS, name="sims.csv").summary_lines())
+    assert "no column saying who may or must not collect" in sims

@@ -18,7 +18,7 @@ from kiosk.audit import rows as sealing
 from kiosk.audit.log import append_event
 from kiosk.clock import Clock, to_db
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Carer, Pupil, Tag, database_proxy
+from kiosk.db.models import MUST_NOT_COLLECT, Carer, Pupil, Tag, database_proxy
 from kiosk.db.rows import tuples
 from kiosk.roster.parse import CarersFile, PupilsFile, read_carers, read_pupils
 from kiosk.roster.plan import RollPlan, new_pupil_values, plan_roll
@@ -193,4 +193,7 @@ def _report(roster: PupilsFile, carers: CarersFile | None, skipped: tuple[Proble
         carers_above=carers.above if carers is not None else (),
         carers_skipped=skipped,
         phones_of_leavers=tuple(plan.phones_of_leavers),
+        carers_must_not_collect=sum(1 for carer in carers.carers if carer.collection == MUST_NOT_COLLECT)
+        if carers is not None else 0,
+        says_who_may_collect=carers is None or bool({"may_collect", "must_not_collect"} & carers.supplied),
     )

@@ -105,6 +105,7 @@ class CarersFile:
     header_line: int = 1
     above: tuple[tuple[int, str], ...] = ()
     cleaned: tuple[Problem, ...] = ()
+    supplied: frozenset[str] = frozenset()  # the fields this export has a column for
 
 
 def parse_pupils(path: Path) -> PupilsFile:
@@ -234,7 +235,8 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
                 no_communications=flags.get("no_communications"),
             ))
     return CarersFile(table.file, tuple(carers), header_line=table.header_line, above=table.above,
-                      cleaned=tuple(cleaned)), problems
+                      cleaned=tuple(cleaned),
+                      supplied=frozenset(field for field in CARER_COLUMNS if columns.has(field))), problems
 
 
 def _flags(columns: Columns, header: tuple[str, ...], raw: Callable[[str], str],
