@@ -40,6 +40,11 @@ REMOVED = "-"  # a token's seal when the kiosk removed the row (purge, a roster 
 BY_TABLE: dict[str, Any] = {model._meta.table_name: model for model in SEALED_MODELS}
 # Columns no decision rests on, left out of the seal so writing them needs no event: when a label was printed.
 _UNSEALED = {"tag": frozenset({"label_printed_at"})}
+# Columns added after rows were first sealed (schema 4). While NULL, as the migration leaves every row it finds, a
+# column is left out of the seal, so a row sealed before it existed still verifies; once it holds a value it is
+# sealed like any other, and setting it back to NULL by hand changes the seal all the same.
+LATER_COLUMNS = {"carer": frozenset({"mobile", "email", "collection", "access_notes", "lives_with_pupil",
+                                     "no_communications"})}  # schema 5 (issue 16)
 
 
 @functools.lru_cache(maxsize=8)
@@ -63,9 +68,12 @@ def sealed_fields(model: Any) -> tuple[Field, ...]:
 def seal_values(audit_key: bytes, model: Any, row_id: int, values: Mapping[str, Any]) -> str:
     """The seal of row `row_id` of `model` holding `values` (by column name; a column missing is NULL). The values
     may be as the kiosk writes them or as either database hands them back: they are put in one form first."""
-    parts = [model._meta.table_name, str(int(row_id))]
+    table = model._meta.table_name
+    later = LATER_COLUMNS.get(table, frozenset())
+    parts = [table, str(int(row_id))]
     parts += [f"{field.column_name}\x1f{_canonical(field, values.get(field.column_name))}"
-              for field in sealed_fields(model)]
+              for field in sealed_fields(model)
+              if not (field.column_name in later and values.get(field.column_name) is None)]
     return hmac.new(row_key(audit_key), "\x1e".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
 
 

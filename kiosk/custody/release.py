@@ -16,11 +16,15 @@ from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.receipts import PupilSummary
+from kiosk.custody.scans import fold
 from kiosk.custody.states import Move, allows
 from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
-from kiosk.db.models import AuditHead, Carer, Custody, Pupil, database_proxy
+from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, AuditHead, Carer, Custody, Pupil, database_proxy
+
+# Titles the MIS puts before a contact's name and a person at the desk may leave off ("Mrs Dana Hall" = "Dana Hall").
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord"})
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,18 @@ class ReleaseReceipt:
     authorisation_reason: str | None = None
     early_release: str | None = None  # why it was early ("held until Mon 7 Dec …"), or None
     confiscated: ConfiscationFacts | None = None
+    # What the MIS says of the collector (issue 16): may they collect (True / False: must not / None: not said),
+    # the court-order or access notes in full, and the DSL who read the note and released against "must not".
+    may_collect: bool | None = None
+    access_notes: str | None = None
+    must_not_collect_released_by: str | None = None
 
 
 @action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash
 def release_to_carer(
     ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
     collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,
-    no_pr_acknowledged: bool = False,
+    no_pr_acknowledged: bool = False, must_not_collect_acknowledged: bool = False,
 ) -> ReleaseReceipt:
     ctx.require(Permission.RELEASE, custody=custody_id)
     if not id_seen.strip():
@@ -85,7 +94,8 @@ def release_to_carer(
     custody = Custody.get_or_none(Custody.id == custody_id)
     if custody is None:
         raise DeskError("That phone record no longer exists. Search again.")
-    listed = Carer.get_or_none((Carer.id == carer_id) & (Carer.pupil == custody.pupil_id)) if carer_id else None
+    chosen = Carer.get_or_none((Carer.id == carer_id) & (Carer.pupil == custody.pupil_id)) if carer_id else None
+    listed = chosen
     if carer_id and listed is None:
         raise DeskError("That contact is not on this pupil's list. Choose again.")
     if listed is not None and not sealing.verifies(ctx.keyring.audit_key, listed):
@@ -99,6 +109,10 @@ def release_to_carer(
         unlisted_why = f"{name} is not on the pupil's contact list from the MIS"
     if not name or not relation:
         raise DeskError("Record the collector's name and relationship to the pupil.")
+    barred = _barred(pupil_id=custody.pupil_id, chosen=chosen, name=name)
+    if barred is not None:
+        _may_release_to_barred(ctx, barred, name=name, relation=relation, custody_id=custody_id,
+                               acknowledged=must_not_collect_acknowledged)
     # Held under the escalation ladder until a later day, or "after school" today and it is not yet the end of the
     # school day: collecting it now is early (terms.early_release_words is the one rule, which the screen shows too).
     # (Only for a phone that may be released at all: one on a safeguarding hold is refused by the state machine in
@@ -134,7 +148,10 @@ def release_to_carer(
                      "parental_responsibility": bool(listed.parental_responsibility) if listed else False,
                      "authorised_by": authoriser.name if authoriser else None,
                      "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None,
-                     "early_release": early, "no_pr_acknowledged": no_pr or None}
+                     "early_release": early, "no_pr_acknowledged": no_pr or None,
+                     "may_collect": _may_collect(barred or listed), "access_notes": _notes(barred or listed),
+                     "must_not_collect": {"carer_id": barred.id, "released_by": ctx.who.name,
+                                          "note_read": True} if barred else None}
         # The table refuses anything but a phone held for a parent (one already released: a Conflict naming who
         # released it, to whom and when).
         moved = transitions.move(
@@ -143,7 +160,9 @@ def release_to_carer(
                      "details_json": custody_details.merged(current, collector=collector)},
             payload={"collector": name, "relationship": relation, "id_seen": id_seen.strip(),
                      "on_contact_list": listed is not None,
-                     "authorised_by": authoriser.initials if authoriser else None})
+                     "authorised_by": authoriser.initials if authoriser else None,
+                     **({"must_not_collect": {"carer_id": barred.id, "access_notes": _notes(barred),
+                                              "acknowledged_by": ctx.who.initials}} if barred else {})})
         head = AuditHead.get_by_id(1).chain
         pupil = Pupil.get_by_id(current.pupil_id)
     return ReleaseReceipt(custody_id=custody_id, pupil=PupilSummary.of(pupil), collector_name=name,
@@ -152,4 +171,49 @@ def release_to_carer(
                           at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq,
                           parental_responsibility=bool(listed.parental_responsibility) if listed else None,
                           authorisation_reason=authorisation.reason.strip() if authoriser and authorisation else None,
-                          early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current))
+                          early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current),
+                          may_collect=_may_collect(barred or listed), access_notes=_notes(barred or listed),
+                          must_not_collect_released_by=ctx.who.name if barred else None)
+
+
+def _barred(*, pupil_id: int, chosen: Carer | None, name: str) -> Carer | None:
+    """The pupil's contact the MIS says must not collect who is collecting now, or None: the contact chosen (even one
+    whose record no longer verifies: a bar is never lifted by an edit), or, for "someone else", a barred contact of
+    the same name (titles and accents aside), so the bar is not walked round by typing the name."""
+    if chosen is not None:
+        return chosen if chosen.collection == MUST_NOT_COLLECT else None
+    typed = _name_key(name)
+    barred = Carer.select().where((Carer.pupil == pupil_id) & (Carer.collection == MUST_NOT_COLLECT))
+    return next((carer for carer in barred if _name_key(carer.name) == typed), None)
+
+
+def _name_key(name: str) -> str:
+    words = fold(name).replace(".", " ").split()
+    while len(words) > 1 and words[0] in _TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _may_release_to_barred(ctx: DeskContext, barred: Carer, *, name: str, relation: str, custody_id: int,
+                           acknowledged: bool) -> None:
+    """The one rule for a contact the MIS says must not collect: refused (and the refusal recorded) for everyone but
+    the DSL, who must first have read the note."""
+    note = _notes(barred) or "the MIS gives no note"
+    try:
+        ctx.require(Permission.RELEASE_TO_BARRED_CONTACT, custody=custody_id)
+    except NotPermitted:
+        raise NotPermitted(f"MUST NOT COLLECT: the MIS says {name} ({relation}) must not collect this pupil. "
+                           f"Note: {note}. Only the DSL can release the phone to them: refer to the DSL.") from None
+    if not acknowledged:
+        raise Refused(f"MUST NOT COLLECT: the MIS says {name} ({relation}) must not collect this pupil. Note: {note}. "
+                      "Tick to confirm you have read the note before releasing the phone to them.")
+
+
+def _may_collect(carer: Carer | None) -> bool | None:
+    if carer is None:
+        return None
+    return {MAY_COLLECT: True, MUST_NOT_COLLECT: False}.get(carer.collection or "")
+
+
+def _notes(carer: Carer | None) -> str | None:
+    return (carer.access_notes or None) if carer is not None else None

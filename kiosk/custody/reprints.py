@@ -74,6 +74,8 @@ def release_receipt_of(*, custody_id: int) -> ReleaseReceipt:
         chain_head=event.chain, event_seq=event.seq,
         parental_responsibility=bool(collector.get("parental_responsibility")) if listed else None,
         authorisation_reason=collector.get("authorisation_reason"), early_release=collector.get("early_release"),
-        confiscated=ConfiscationFacts.of(custody))
+        confiscated=ConfiscationFacts.of(custody), may_collect=collector.get("may_collect"),
+        access_notes=collector.get("access_notes"),
+        must_not_collect_released_by=(collector.get("must_not_collect") or {}).get("released_by"))
 
 

@@ -72,11 +72,22 @@ def _v4_row_seals(db: Database) -> None:
     _add_missing_columns(db, Event, ["row_seals"])
 
 
+def _v5_carers_as_the_mis_knows_them(db: Database) -> None:
+    # Each contact's mobile, email, may / must not collect, court-order or access notes, whether they live with the
+    # pupil and the MIS's "no contact" flag (issue 16). Existing carers get NULL ("the MIS did not say"), which
+    # their seal leaves out (kiosk/audit/rows.py, LATER_COLUMNS), so a carer sealed under schema 4 still verifies.
+    from kiosk.db.models import Carer
+
+    _add_missing_columns(db, Carer, ["mobile", "email", "collection", "access_notes", "lives_with_pupil",
+                                     "no_communications"])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
     (4, "row seals", _v4_row_seals),
+    (5, "carers as the MIS knows them", _v5_carers_as_the_mis_knows_them),
 ]
 LATEST = MIGRATIONS[-1][0]
 

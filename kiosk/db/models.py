@@ -71,6 +71,18 @@ class Carer(BaseModel):
     priority = IntegerField(null=True)
     telephone = CharField(max_length=40, null=True)
     seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
+    # Schema v5, as the MIS knows each contact (issue 16). NULL is "the MIS export did not say", never "no".
+    mobile = CharField(max_length=40, null=True)
+    email = CharField(max_length=254, null=True)
+    collection = CharField(max_length=8, null=True)  # MAY_COLLECT | MUST_NOT_COLLECT | NULL: not said
+    access_notes = TextField(null=True)  # court order or access notes, shown in full wherever they matter
+    lives_with_pupil = BooleanField(null=True)
+    no_communications = BooleanField(null=True)  # the MIS's "no contact" / "do not send": no messages to them
+
+
+# Carer.collection: whether the MIS says this contact may collect the pupil (kiosk/custody/release.py holds the rule).
+MAY_COLLECT = "may"
+MUST_NOT_COLLECT = "must-not"
 
 
 class Staff(BaseModel):

@@ -53,6 +53,23 @@ def _pr_words(receipt: ReleaseReceipt) -> str:
     return "no (MIS contact list); the member of staff saw the warning and released it to them"
 
 
+def _collection_rows(receipt: ReleaseReceipt) -> list[tuple[str, str]]:
+    """What the MIS says of the collector collecting (issue 16), and the court-order or access notes in full."""
+    if receipt.must_not_collect_released_by:
+        words = (f"NO: the MIS says they MUST NOT COLLECT. Released by the DSL, "
+                 f"{receipt.must_not_collect_released_by}, who read the note below")
+    elif receipt.may_collect:
+        words = "yes (MIS contact list)"
+    elif receipt.on_contact_list:
+        words = "not recorded in the MIS"
+    else:
+        words = "not known: not on the MIS contact list"
+    rows = [("May collect the pupil", words)]
+    if receipt.access_notes:
+        rows.append(("Court order / access notes", receipt.access_notes))
+    return rows
+
+
 def _confiscation_rows(confiscated: ConfiscationFacts | None, settings: Settings) -> list[tuple[str, str]]:
     """When, why, where and by whom it was confiscated, and its condition then, as recorded at the time."""
     if confiscated is None:
@@ -85,6 +102,7 @@ def release_receipt(receipt: ReleaseReceipt, settings: Settings, *, reprint: Rep
         ("Collected by", f"{receipt.collector_name} ({receipt.relationship})"),
         ("On the MIS contact list", "yes" if receipt.on_contact_list else "no"),
         ("Parental responsibility", _pr_words(receipt)),
+        *_collection_rows(receipt),
         ("Identification seen", receipt.id_seen),
         ("Early release", f"yes: {receipt.early_release}" if receipt.early_release else "no"),
         ("Authorised by", receipt.authorised_by or "not needed"),

@@ -42,9 +42,33 @@ CARER_COLUMNS: dict[str, tuple[str, ...]] = {
     "parental_responsibility": ("Parental Responsibility", "Has Parental Responsibility", "Parental Resp",
                                 "PR"),
     "priority": ("Priority", "Contact Priority", "Priority Order", "Order"),
+    # A file with only a mobile column fills both: telephone as before schema 5, and mobile.
     "telephone": ("Telephone", "Phone", "Mobile", "Telephone Number", "Phone Number", "Mobile Number",
                   "Mobile Phone", "Contact Telephone", "Tel"),
+    "mobile": ("Mobile", "Mobile Phone", "Mobile Number", "Mobile Telephone", "Mobile Tel", "Contact Mobile",
+               "Mobile No"),
+    "email": ("Email", "Email Address", "E-mail", "E-mail Address", "Contact Email", "Primary Email"),
+    # Who may collect the pupil. Arbor's isAuthorizedToCollect answers both ways (No: must not collect); a "must not
+    # collect" column (Bromcom's contact flags, a spreadsheet) only bars (No there is not a permission).
+    "may_collect": ("isAuthorizedToCollect", "Is Authorised to Collect", "Authorised to Collect",
+                    "Authorized to Collect", "May Collect", "Can Collect", "Allowed to Collect", "Collect Pupil",
+                    "Collect Student", "Can Collect Pupil"),
+    "must_not_collect": ("Must Not Collect", "Not Allowed to Collect", "Not Authorised to Collect",
+                         "Not Authorized to Collect", "Collection Barred", "Do Not Release"),
+    # SIMS and Wonde flag a court order on the contact; its terms are in the notes (or only in the MIS).
+    "court_order": ("Court Order", "court_order", "Has Court Order", "Court Order in Place"),
+    "access_notes": ("accessNotes", "Access Notes", "Court Order Notes", "Court Order Details",
+                     "Access Arrangements", "Contact Restrictions", "Collection Notes"),
+    "lives_with_pupil": ("lives_with_pupil", "Lives With Pupil", "Lives With Student", "Lives With Child",
+                         "Lives With"),
+    # The MIS's "no contact" / "do not send" flag (SIMS, Bromcom): the kiosk sends this contact nothing.
+    "no_communications": ("No Contact", "Do Not Contact", "Do Not Send", "No Communications", "No Communication",
+                          "Do Not Communicate", "No Correspondence", "Exclude from Communications"),
 }
+# The yes/no columns above, in the office's words for the import's messages.
+CARER_FLAGS = {"parental_responsibility": "parental responsibility", "may_collect": "may collect",
+               "must_not_collect": "must not collect", "court_order": "court order",
+               "lives_with_pupil": "lives with pupil", "no_communications": "no contact"}
 CARER_REQUIRED = {"mis_id": "pupil's admission number (Adno)"}
 
 # Column headings name at least this many of the columns above; a title (one cell) names at most one, and a

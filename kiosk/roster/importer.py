@@ -18,7 +18,7 @@ from kiosk.audit import rows as sealing
 from kiosk.audit.log import append_event
 from kiosk.clock import Clock, to_db
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Carer, Pupil, Tag, database_proxy
+from kiosk.db.models import MUST_NOT_COLLECT, Carer, Pupil, Tag, database_proxy
 from kiosk.db.rows import tuples
 from kiosk.roster.parse import CarersFile, PupilsFile, read_carers, read_pupils
 from kiosk.roster.plan import RollPlan, new_pupil_values, plan_roll
@@ -145,10 +145,12 @@ def _replace_carers(carers: CarersFile, on_roll: list[int], pupil_ids: dict[str,
     rows: list[dict[str, Any]] = [
         {"pupil": pupil_ids[admission_key(carer.mis_id)], "name": carer.name,
          "relationship": carer.relationship, "parental_responsibility": carer.parental_responsibility,
-         "priority": carer.priority, "telephone": carer.telephone}
+         "priority": carer.priority, "telephone": carer.telephone, "mobile": carer.mobile, "email": carer.email,
+         "collection": carer.collection, "access_notes": carer.access_notes,
+         "lives_with_pupil": carer.lives_with_pupil, "no_communications": carer.no_communications}
         for carer in carers.carers
     ]
-    for batch in chunked(rows, MAX_PARAMETERS // 6):
+    for batch in chunked(rows, MAX_PARAMETERS // (len(rows[0]) if rows else 1)):
         Carer.insert_many(batch).execute()
     added = []
     for pupils in chunked(on_roll, MAX_PARAMETERS):
@@ -191,4 +193,7 @@ def _report(roster: PupilsFile, carers: CarersFile | None, skipped: tuple[Proble
         carers_above=carers.above if carers is not None else (),
         carers_skipped=skipped,
         phones_of_leavers=tuple(plan.phones_of_leavers),
+        carers_must_not_collect=sum(1 for carer in carers.carers if carer.collection == MUST_NOT_COLLECT)
+        if carers is not None else 0,
+        says_who_may_collect=carers is None or bool({"may_collect", "must_not_collect"} & carers.supplied),
     )

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT
 from kiosk.roster.headers import (
     CARER_COLUMNS,
+    CARER_FLAGS,
     CARER_REQUIRED,
     CARERS,
     PUPIL_COLUMNS,
@@ -23,18 +25,28 @@ from kiosk.roster.headers import (
 )
 from kiosk.roster.reader import Table, read_table
 from kiosk.roster.report import Problem, RosterError
-from kiosk.roster.values import admission_key, parse_priority, parse_year, parse_yes_no
+from kiosk.roster.values import (
+    YES_NO_WORDS,
+    NotYesOrNo,
+    admission_key,
+    parse_priority,
+    parse_year,
+    parse_yes_no,
+    read_yes_no,
+)
 from kiosk.text import clean
 
 # The widths of the database columns: PostgreSQL refuses a longer value, so refuse it here, by line.
 PUPIL_WIDTHS = {"mis_id": 32, "upn": 32, "legal_surname": 100, "legal_forename": 100,
                 "preferred_forename": 100, "preferred_surname": 100, "form": 32}
-CARER_WIDTHS = {"name": 200, "relationship": 64, "telephone": 40}
+CARER_WIDTHS = {"name": 200, "relationship": 64, "telephone": 40, "mobile": 40, "email": 254}
+ACCESS_NOTES_WIDTH = 4000  # a court order's terms fit; a whole pasted document does not
 
 FIELD_WORDS = {"mis_id": "admission number", "upn": "UPN", "legal_surname": "surname",
                "legal_forename": "forename", "preferred_forename": "preferred forename",
                "preferred_surname": "preferred surname", "form": "form", "name": "carer's name",
-               "relationship": "relationship", "telephone": "telephone number"}
+               "relationship": "relationship", "telephone": "telephone number", "mobile": "mobile number",
+               "email": "email address", "access_notes": "access notes"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,13 @@ class RosterCarer:
     parental_responsibility: bool
     priority: int | None
     telephone: str | None
+    # Schema 5 (issue 16); None: the export has no such column, or the cell was blank.
+    mobile: str | None = None
+    email: str | None = None
+    collection: str | None = None  # MAY_COLLECT | MUST_NOT_COLLECT | None
+    access_notes: str | None = None
+    lives_with_pupil: bool | None = None
+    no_communications: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,7 @@ class CarersFile:
     header_line: int = 1
     above: tuple[tuple[int, str], ...] = ()
     cleaned: tuple[Problem, ...] = ()
+    supplied: frozenset[str] = frozenset()  # the fields this export has a column for
 
 
 def parse_pupils(path: Path) -> PupilsFile:
@@ -190,6 +210,13 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
         priority = parse_priority(cell("priority")) if cell("priority") else None
         if cell("priority") and priority is None:
             found.append(f"priority {cell('priority')!r} is not a number")
+        flags = _flags(columns, table.header, raw, found)
+        email = cell("email").strip()
+        if email and not _looks_like_email(email):
+            found.append(f"email address {email!r} is not an email address")
+        notes = _access_notes(raw("access_notes"), court_order=flags.get("court_order"))
+        if notes is not None and len(notes) > ACCESS_NOTES_WIDTH:
+            found.append(f"the access notes are longer than {ACCESS_NOTES_WIDTH} characters")
         for field, width in CARER_WIDTHS.items():
             value = name if field == "name" else cell(field)
             if len(value) > width:
@@ -203,10 +230,51 @@ def read_carers(path: Path) -> tuple[CarersFile | None, list[Problem]]:
             carers.append(RosterCarer(
                 line=row.line, mis_id=mis_id, name=name, relationship=cell("relationship") or None,
                 parental_responsibility=bool(responsibility), priority=priority,
-                telephone=cell("telephone") or None,
+                telephone=cell("telephone") or None, mobile=cell("mobile").strip() or None, email=email or None,
+                collection=_collection(flags), access_notes=notes, lives_with_pupil=flags.get("lives_with_pupil"),
+                no_communications=flags.get("no_communications"),
             ))
     return CarersFile(table.file, tuple(carers), header_line=table.header_line, above=table.above,
-                      cleaned=tuple(cleaned)), problems
+                      cleaned=tuple(cleaned),
+                      supplied=frozenset(field for field in CARER_COLUMNS if columns.has(field))), problems
+
+
+def _flags(columns: Columns, header: tuple[str, ...], raw: Callable[[str], str],
+           found: list[str]) -> dict[str, bool | None]:
+    """The row's yes/no flags other than parental responsibility (read as before): each read by the one helper,
+    a cell that says neither named with the column it is in. None: blank, or no such column."""
+    flags: dict[str, bool | None] = {}
+    for field, words in CARER_FLAGS.items():
+        if field == "parental_responsibility" or not columns.has(field):
+            continue
+        try:
+            flags[field] = read_yes_no(clean(raw(field)).text)
+        except NotYesOrNo:
+            column = header[columns.index[field]]
+            found.append(f"{words} ({column}) {clean(raw(field)).text.strip()!r} is not Yes or No "
+                         f"(write {YES_NO_WORDS})")
+    return flags
+
+
+def _collection(flags: dict[str, bool | None]) -> str | None:
+    """Whether the MIS says this contact may collect: a bar from either column wins (the safe reading)."""
+    if flags.get("must_not_collect") or flags.get("may_collect") is False:
+        return MUST_NOT_COLLECT
+    return MAY_COLLECT if flags.get("may_collect") else None
+
+
+def _access_notes(text: str, *, court_order: bool | None) -> str | None:
+    """The court order or access notes as the MIS has them, lines kept; a court order flagged without its terms
+    says so, so the desk knows to look in the MIS."""
+    notes = clean(text, lines=True).text.strip() or None
+    if court_order:
+        return f"Court order: {notes}" if notes else "Court order recorded in the MIS (its terms are there)."
+    return notes
+
+
+def _looks_like_email(text: str) -> bool:
+    local, at, domain = text.rpartition("@")
+    return bool(at and local and "." in domain.strip(".") and not any(c.isspace() for c in text))
 
 
 def _plain_cell(raw: Callable[[str], str], field: str) -> str:

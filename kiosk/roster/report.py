@@ -96,6 +96,10 @@ class ImportReport:
     carers_skipped: tuple[Problem, ...] = ()
     # Leavers whose phone is still in the office, by slot: every one is named (each is a phone to hand back).
     phones_of_leavers: tuple[LeaversPhone, ...] = ()
+    # Who may collect (issue 16): how many contacts the MIS says must not collect, and whether the contacts file has
+    # a column that says so at all (a file without one leaves the desk unable to warn of a court order).
+    carers_must_not_collect: int = 0
+    says_who_may_collect: bool = True
 
     @property
     def on_roll(self) -> int:
@@ -135,6 +139,13 @@ class ImportReport:
             if self.pupils_without_carers:
                 lines.append(f"  {_count(self.pupils_without_carers, 'pupil')} on roll with no carer in that "
                              "file: no one can collect a confiscated phone for them until the MIS has one.")
+            if self.carers_must_not_collect:
+                lines.append(f"  {_count(self.carers_must_not_collect, 'contact')} the MIS says must not collect: "
+                             "only the DSL can release a phone to them (their notes are on the pupil's page).")
+            if not self.says_who_may_collect:
+                lines.append("  This contacts file has no column saying who may or must not collect (Arbor's "
+                             "isAuthorizedToCollect, a 'Must Not Collect' contact flag): the desk cannot warn of a "
+                             "court order it was not given. Add that column to the MIS report if it has one.")
             lines.extend(self._skipped_lines())
         lines.append(f"{_count(self.tags_created, 'new tag code')} "
                      f"{was if self.tags_created == 1 else were} created (print their labels).")

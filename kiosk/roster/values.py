@@ -28,14 +28,33 @@ def parse_year(text: str) -> int | None:
     return year if LOWEST_YEAR <= year <= HIGHEST_YEAR else None
 
 
-def parse_yes_no(text: str) -> bool | None:
-    """Parental responsibility as SIMS (Yes/No), Arbor (True/False) or a spreadsheet (Y, 1) write it."""
+YES_NO_WORDS = "Yes, No, Y, N, True, False, 1 or 0"
+
+
+class NotYesOrNo(ValueError):
+    """A cell in a yes/no column that says neither (the import names its line and column)."""
+
+
+def read_yes_no(text: str) -> bool | None:
+    """A yes/no cell as SIMS (Yes/No), Arbor and Wonde (True/False, true/false), Bromcom or a spreadsheet (Y, 1)
+    write it: True or False, None when the cell is blank (the MIS did not say). Raises NotYesOrNo for anything
+    else: a flag such as "must not collect" is never guessed."""
     word = text.strip().casefold()
+    if not word:
+        return None
     if word in _YES:
         return True
     if word in _NO:
         return False
-    return None
+    raise NotYesOrNo(f"{text.strip()!r} is not yes or no (write {YES_NO_WORDS})")
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """Parental responsibility as the MIS exports write it (read_yes_no): blank is No; None when it is neither."""
+    try:
+        return bool(read_yes_no(text))
+    except NotYesOrNo:
+        return None
 
 
 def parse_priority(text: str) -> int | None:

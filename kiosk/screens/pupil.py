@@ -40,6 +40,7 @@ from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.wording import pupil_line, when_text
 from kiosk.text import plain_text
+from kiosk.widgets.carer_words import carer_extras, carer_restriction
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.scan_box import ScanBox
@@ -372,15 +373,22 @@ class PupilScreen(DeskCardScreen):
 
     @staticmethod
     def carers_text(carers: tuple[CarerOption, ...]) -> Text:
+        """Each carer as the MIS knows them (kiosk/widgets/carer_words.py): MUST NOT COLLECT and the note in full."""
         text = Text.assemble(("Carers", "bold underline"))
         for carer in carers:
             relation = f" ({carer.relationship})" if carer.relationship else ""
             text.append(f"\n{carer.priority or '·'}. {carer.name}{relation}", "bold")
-            text.append(f" · {carer.telephone or 'no telephone'} · ")
+            number = carer.mobile or carer.telephone
+            text.append(f" · {number or 'no telephone'} · ")
             if carer.parental_responsibility:
                 text.append("✔ parental responsibility", "bold")
             else:
                 text.append("no parental responsibility", "dim")
+            text.append_text(carer_extras(carer, shown_number=number))
+            restriction = carer_restriction(carer)
+            if restriction is not None:
+                text.append("\n  ")
+                text.append_text(restriction)
         if not carers:
             text.append("\nNone on the roster: check the MIS.")
         return text

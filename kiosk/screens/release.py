@@ -107,6 +107,10 @@ class ReleaseScreen(FindingScreen):
             with Vertical(id="release-form"):
                 yield Label("Who is collecting?", classes="section-title")
                 yield CollectorChoice(id="collector")
+                with Vertical(id="must-not-box"):
+                    yield Static(id="must-not")
+                    yield TickBox("I am the DSL and have read the note: release to them all the same",
+                                  id="must-not-ack", compact=True)
                 with Vertical(id="no-pr-box"):
                     yield Static(id="no-pr")
                     yield TickBox("I have seen this warning: release to them all the same", id="no-pr-ack",
@@ -172,6 +176,18 @@ class ReleaseScreen(FindingScreen):
         carer = self.query_one(CollectorChoice).chosen_carer
         no_pr = releasable and carer is not None and not carer.parental_responsibility
         self.query_one("#no-pr-box").display = no_pr
+        barred = releasable and carer is not None and carer.must_not_collect
+        self.query_one("#must-not-box").display = barred
+        dsl = self.ctx.who.can(Permission.RELEASE_TO_BARRED_CONTACT)
+        self.query_one("#must-not-ack").display = barred and dsl
+        if barred and carer is not None:
+            # The note itself is shown in full once, under the list of carers (CollectorChoice).
+            self.query_one("#must-not", Static).update(plain(Text.assemble(
+                ("✖ MUST NOT COLLECT: ", "bold"),
+                f"the MIS says {carer.name} ({carer.relationship or 'relationship not recorded'}) must not collect "
+                "this pupil (the note is above). ",
+                "As the DSL, read the note before you release the phone to them; the receipt will say so." if dsl
+                else "Only the DSL can release the phone to them: refer to the DSL.")))
         if no_pr and carer is not None:
             self.query_one("#no-pr", Static).update(plain(
                 f"⚠ {carer.name} ({carer.relationship or 'relationship not recorded'}) does NOT have parental "
@@ -355,6 +371,7 @@ class ReleaseScreen(FindingScreen):
     @on(CollectorChoice.Chosen)
     def collector_chosen(self, event: CollectorChoice.Chosen) -> None:
         self.query_one("#no-pr-ack", TickBox).value = False  # a warning seen is about the carer it was shown for
+        self.query_one("#must-not-ack", TickBox).value = False
         self.show_step()
         self.call_after_refresh(self.query_one("#collector-name" if event.carer_id == SOMEONE_ELSE else "#id-seen",
                                                Input).focus)
@@ -400,7 +417,9 @@ class ReleaseScreen(FindingScreen):
                       carer_id=None if someone_else else choice,
                       collector_name=plain_text(self.value("collector-name")) if someone_else else "",
                       relationship=plain_text(self.value("collector-relationship")) if someone_else else "",
-                      authorisation=authorisation, no_pr_acknowledged=no_pr_seen)
+                      authorisation=authorisation, no_pr_acknowledged=no_pr_seen,
+                      must_not_collect_acknowledged=self.query_one("#must-not-box").display
+                      and self.query_one("#must-not-ack", TickBox).value)
         self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
         self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")
         error.waiting(SAVING)
@@ -450,6 +469,9 @@ class ReleaseScreen(FindingScreen):
         )
         if receipt.parental_responsibility is False:
             summary.append("\n⚠ Released to a carer without parental responsibility (on the receipt).", style="bold")
+        if receipt.must_not_collect_released_by:
+            summary.append("\n⚠ Released by the DSL to a contact the MIS says must not collect (on the receipt).",
+                           style="bold")
         if receipt.early_release:
             summary.append(f"\nAn early release: {receipt.early_release}.")
         if receipt.authorised_by:

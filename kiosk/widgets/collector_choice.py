@@ -1,4 +1,5 @@
-"""Who is collecting a confiscated phone: one of the pupil's carers from the MIS, or someone else."""
+"""Who is collecting a confiscated phone: one of the pupil's carers from the MIS, or someone else; a carer the MIS
+says must not collect is marked in the list and their note shown in full under it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import RadioButton, RadioSet, Static
 
 from kiosk.custody.queries import CarerOption
+from kiosk.widgets.carer_words import MUST_NOT_COLLECT, carer_facts, carer_restriction
 from kiosk.widgets.plain import plain
 
 SOMEONE_ELSE = 0  # carers' ids start at 1
@@ -57,6 +59,11 @@ class CollectorChoice(Vertical):
     CollectorChoice RadioSet {
         width: 100%;
     }
+    CollectorChoice .collector-restriction {
+        margin: 0 0 0 2;
+        padding: 0 1;
+        border-left: thick $error;
+    }
     """
 
     carers: reactive[tuple[CarerOption, ...]] = reactive((), recompose=True)
@@ -89,15 +96,21 @@ class CollectorChoice(Vertical):
             for carer in self.carers:
                 yield CollectorButton(carer.name, self.details(carer), name=str(carer.id))
             yield CollectorButton(SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS, name=str(SOMEONE_ELSE))
+        # A button is one line: what the MIS restricts is said in full under the list, whoever is chosen.
+        for carer in self.carers:
+            restriction = carer_restriction(carer)
+            if restriction is not None:
+                yield Static(plain(Text.assemble((carer.name, "bold"), "\n", restriction)),
+                             classes="collector-restriction")
 
     @staticmethod
     def details(carer: CarerOption) -> Text:
-        """What follows the carer's name: relationship, parental responsibility, telephone."""
-        text = Text(f" · {carer.relationship or 'relationship not recorded'}")
-        if carer.parental_responsibility:
-            text.append(" · ✔ parental responsibility", style="bold")
-        if carer.telephone:
-            text.append(f" · {carer.telephone}", style="dim")
+        """What follows the carer's name: MUST NOT COLLECT first (a narrow screen cuts the end off), then
+        relationship, priority, parental responsibility, mobile."""
+        text = Text()
+        if carer.must_not_collect:
+            text.append(f" {MUST_NOT_COLLECT}", style="bold red")
+        text.append_text(carer_facts(carer))
         return text
 
     @property

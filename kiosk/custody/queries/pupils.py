@@ -8,7 +8,7 @@ from peewee import fn
 
 from kiosk.custody.receipts import PupilSummary
 from kiosk.db.connection import storage_guard
-from kiosk.db.models import Carer, Pupil
+from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, Carer, Pupil
 from kiosk.db.rows import tuples
 
 
@@ -32,6 +32,17 @@ class CarerOption:
     parental_responsibility: bool
     priority: int | None
     telephone: str
+    # As the MIS knows the contact (issue 16): "" / None where the export did not say.
+    mobile: str = ""
+    email: str = ""
+    may_collect: bool | None = None  # True: the MIS says they may; False: MUST NOT COLLECT; None: not said
+    access_notes: str = ""  # court order or access notes, shown in full
+    lives_with_pupil: bool | None = None
+    no_communications: bool = False
+
+    @property
+    def must_not_collect(self) -> bool:
+        return self.may_collect is False
 
 
 @storage_guard
@@ -63,7 +74,8 @@ def carers_to_contact(*, pupil_id: int) -> tuple[CarerOption, ...]:
     first, then by the MIS's priority (none last), then by name. For a release and for 'parent informed'."""
     rows = (Carer.select().where(Carer.pupil == pupil_id)
             .order_by(Carer.parental_responsibility.desc(), Carer.priority.asc(nulls="LAST"), Carer.name))
-    return tuple(_option(c) for c in rows)
+    # A contact the MIS says must not collect comes last, whatever their priority: never the one picked by habit.
+    return tuple(sorted((_option(c) for c in rows), key=lambda option: option.must_not_collect))
 
 
 @storage_guard
@@ -74,5 +86,8 @@ def carers_on_roster(*, pupil_id: int) -> tuple[CarerOption, ...]:
 
 
 def _option(carer: Carer) -> CarerOption:
+    may_collect = {MAY_COLLECT: True, MUST_NOT_COLLECT: False}.get(carer.collection or "")
     return CarerOption(carer.id, carer.name, carer.relationship or "", bool(carer.parental_responsibility),
-                       carer.priority, carer.telephone or "")
+                       carer.priority, carer.telephone or "", mobile=carer.mobile or "", email=carer.email or "",
+                       may_collect=may_collect, access_notes=carer.access_notes or "",
+                       lives_with_pupil=carer.lives_with_pupil, no_communications=bool(carer.no_communications))
