@@ -56,6 +56,8 @@ class Settings:
     confiscation_reasons: tuple[str, ...] = _doc(
         "The reason categories offered when a phone is confiscated.",
         ("used in lesson", "used on site", "found during an exam", "other breach"))
+    exam_centre_number: str = _doc("The school's exam centre number (JCQ, 5 digits), filled in on the confiscation "
+                                   "form's exam part and printed on the exam board's report.", "")
     escalation: tuple[dict[str, Any], ...] = _doc(
         "The escalation ladder: from the Nth confiscation this term, the rule and how many school days the "
         "phone is held (0: a parent or carer may collect it after school that day).",

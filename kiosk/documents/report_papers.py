@@ -15,9 +15,19 @@ from kiosk.config import Settings
 from kiosk.documents.pdf import Document
 from kiosk.errors import NotPermitted
 from kiosk.formatting import day_month_year_time, long_date, weekday_date_year, weekday_date_year_time
-from kiosk.reports.figures import ConfiscationFigures, DailyLine, DeskTime, ExamIncident, SearchFigures
+from kiosk.reports.figures import (
+    ConfiscationFigures,
+    DailyLine,
+    DeskTime,
+    ExamIncident,
+    SearchFigures,
+    totals_by_board,
+)
 from kiosk.reports.period_report import PAPERS, ReportFigures
 from kiosk.reports.periods import Period
+
+# The M1's yes/no questions, in its order, as ExamDetails names them.
+M1_ANSWERS = ("switched_on", "on_person", "warning_displayed", "information_issued", "reminded_at_start")
 
 
 def _paper(title: str, p: Period, settings: Settings, made_at: datetime | None) -> Document:
@@ -72,17 +82,34 @@ def _repeats(doc: Document, c: ConfiscationFigures) -> None:
               widths_mm=[80, 30, 30], wrap=False)
 
 
+def yes_no(value: bool | None) -> str:
+    """A yes/no the examining body asks for; one the school did not record is said so, never "no"."""
+    return "not recorded" if value is None else ("yes" if value else "no")
+
+
 def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> None:
     doc.para("Each phone found in an exam is reported to the examining body.", size=9)
     doc.table(["When", "Pupil", "Form", "Exam board", "Paper", "Room"],
               [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.form, e.board or "—", e.paper or "—",
                 e.room or "—"] for e in exams], widths_mm=[44, 40, 14, 22, 26, 24])
-    # The examining body's form (JCQ M1) asks for the candidate number and the invigilator, captured at
-    # confiscation: a second table, as eight columns do not fit a portrait page without wrapping every row.
-    doc.para("For the examining body's report (JCQ M1): candidate number and invigilator, as recorded.", size=9)
-    doc.table(["When", "Pupil", "Candidate number", "Invigilator"],
-              [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.candidate_number or "not recorded",
-                e.invigilator or "not recorded"] for e in exams], widths_mm=[44, 40, 36, 50])
+    doc.heading("Totals per exam board")
+    doc.table(["Exam board", "Phones found"], [[board, n] for board, n in totals_by_board(exams).items()]
+              + ([["Total", len(exams)]] if exams else []), widths_mm=[80, 35])
+    # The examining body's form (JCQ M1) asks for the rest, captured at confiscation: two more tables, as every
+    # column at once does not fit a portrait page without wrapping every row. "kiosk report m1" prints one
+    # incident's M1 attachment.
+    doc.heading("For the examining body's report (JCQ M1)")
+    doc.para("Candidate and centre numbers, the paper and who found the phone, as recorded.", size=9)
+    doc.table(["Pupil", "Candidate number", "Centre number", "Paper title", "Invigilator", "Time found"],
+              [[e.pupil, e.candidate_number or "not recorded",
+                (e.details.centre_number if e.details else "") or settings.exam_centre_number or "not recorded",
+                (e.details.paper_title if e.details else "") or "—", e.invigilator or "not recorded",
+                (e.details.time_found if e.details else "") or "not recorded"] for e in exams],
+              widths_mm=[34, 24, 22, 36, 32, 22])
+    doc.table(["Pupil", "Phone switched on", "On the candidate", "Warning to candidates displayed",
+               "Information for candidates issued", "Reminded at the start"],
+              [[e.pupil, *(yes_no(getattr(e.details, name, None)) for name in M1_ANSWERS)] for e in exams],
+              widths_mm=[34, 24, 24, 30, 30, 28])
 
 
 def _searches(doc: Document, s: SearchFigures) -> None:
