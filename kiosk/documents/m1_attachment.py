@@ -91,11 +91,12 @@ def m1_attachment(incident: ExamIncident, settings: Settings, *, made_at: dateti
                ("On the candidate's person", yes_no(exam.on_person if exam else None)),
                ("Time found", _or(exam.time_found if exam else ""))], label_mm=90)
     doc.heading("Section C: examinations")
-    doc.facts([("Was the Warning to Candidates displayed outside the examination room?",
+    # The M1's three questions, each short enough for one line, so the answer stands beside its question.
+    doc.facts([("Warning to Candidates displayed outside the exam room?",
                 yes_no(exam.warning_displayed if exam else None)),
-               ("Had the candidate been issued with a copy of the Information for Candidates?",
+               ("Candidate issued with the Information for Candidates?",
                 yes_no(exam.information_issued if exam else None)),
-               ("Were candidates reminded of the examination regulations at the beginning of this examination?",
-                yes_no(exam.reminded_at_start if exam else None))], label_mm=130)
+               ("Candidates reminded of the regulations at the start?",
+                yes_no(exam.reminded_at_start if exam else None))], label_mm=135)
     doc.signature_lines("exams officer", "head of centre")
     return doc.render()

@@ -27,7 +27,10 @@ from kiosk.reports.period_report import PAPERS, ReportFigures
 from kiosk.reports.periods import Period
 
 # The M1's yes/no questions, in its order, as ExamDetails names them.
-M1_ANSWERS = ("switched_on", "on_person", "warning_displayed", "information_issued", "reminded_at_start")
+M1_ANSWERS = (("switched_on", "Phone switched on"), ("on_person", "On the candidate's person"),
+              ("warning_displayed", "Warning to Candidates displayed"),
+              ("information_issued", "Information for Candidates issued"),
+              ("reminded_at_start", "Reminded of the rules at the start"))
 
 
 def _paper(title: str, p: Period, settings: Settings, made_at: datetime | None) -> Document:
@@ -95,21 +98,24 @@ def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> 
     doc.heading("Totals per exam board")
     doc.table(["Exam board", "Phones found"], [[board, n] for board, n in totals_by_board(exams).items()]
               + ([["Total", len(exams)]] if exams else []), widths_mm=[80, 35])
-    # The examining body's form (JCQ M1) asks for the rest, captured at confiscation: two more tables, as every
-    # column at once does not fit a portrait page without wrapping every row. "kiosk report m1" prints one
-    # incident's M1 attachment.
+    # The examining body's form (JCQ M1) asks for the rest, captured at confiscation: one block per phone (a table
+    # of every column does not fit a portrait page without wrapping every cell). `kiosk report m1 --custody N`
+    # prints one incident's M1 attachment.
     doc.heading("For the examining body's report (JCQ M1)")
-    doc.para("Candidate and centre numbers, the paper and who found the phone, as recorded.", size=9)
-    doc.table(["Pupil", "Candidate number", "Centre number", "Paper title", "Invigilator", "Time found"],
-              [[e.pupil, e.candidate_number or "not recorded",
-                (e.details.centre_number if e.details else "") or settings.exam_centre_number or "not recorded",
-                (e.details.paper_title if e.details else "") or "—", e.invigilator or "not recorded",
-                (e.details.time_found if e.details else "") or "not recorded"] for e in exams],
-              widths_mm=[34, 24, 22, 36, 32, 22])
-    doc.table(["Pupil", "Phone switched on", "On the candidate", "Warning to candidates displayed",
-               "Information for candidates issued", "Reminded at the start"],
-              [[e.pupil, *(yes_no(getattr(e.details, name, None)) for name in M1_ANSWERS)] for e in exams],
-              widths_mm=[34, 24, 24, 30, 30, 28])
+    if not exams:
+        doc.para("None.")
+    for e in exams:
+        exam = e.details
+        doc.para(f"{e.pupil} ({e.form}), {weekday_date_year_time(local(e.at, settings.tz))}, "
+                 f"{e.board or 'exam board not recorded'}: record {e.custody_id}", size=10)
+        doc.facts([("Candidate number", e.candidate_number or "not recorded"),
+                   ("Centre number", (exam.centre_number if exam else "") or settings.exam_centre_number
+                    or "not recorded"),
+                   ("Paper", " — ".join(filter(None, [e.paper, exam.paper_title if exam else ""])) or "—"),
+                   ("Invigilator", e.invigilator or "not recorded"),
+                   ("Time found", (exam.time_found if exam else "") or "not recorded"),
+                   *((label, yes_no(getattr(exam, name, None))) for name, label in M1_ANSWERS)], label_mm=90)
+        doc.space(3)
 
 
 def _searches(doc: Document, s: SearchFigures) -> None:
