@@ -40,6 +40,11 @@ REMOVED = "-"  # a token's seal when the kiosk removed the row (purge, a roster 
 BY_TABLE: dict[str, Any] = {model._meta.table_name: model for model in SEALED_MODELS}
 # Columns no decision rests on, left out of the seal so writing them needs no event: when a label was printed.
 _UNSEALED = {"tag": frozenset({"label_printed_at"})}
+# Columns added to a sealed table after its rows were first sealed: while NULL they are left out of the seal, so a row
+# sealed before the column existed still verifies after the migration adds it (the migration cannot reseal: it runs
+# before the key is known). Once the column holds a value it is sealed like any other, and a value set to NULL by
+# hand changes the seal all the same.
+_ADDED_LATER = {"staff": frozenset({"year_group"})}
 
 
 @functools.lru_cache(maxsize=8)
@@ -63,9 +68,11 @@ def sealed_fields(model: Any) -> tuple[Field, ...]:
 def seal_values(audit_key: bytes, model: Any, row_id: int, values: Mapping[str, Any]) -> str:
     """The seal of row `row_id` of `model` holding `values` (by column name; a column missing is NULL). The values
     may be as the kiosk writes them or as either database hands them back: they are put in one form first."""
+    later = _ADDED_LATER.get(model._meta.table_name, frozenset())
     parts = [model._meta.table_name, str(int(row_id))]
     parts += [f"{field.column_name}\x1f{_canonical(field, values.get(field.column_name))}"
-              for field in sealed_fields(model)]
+              for field in sealed_fields(model)
+              if not (field.column_name in later and values.get(field.column_name) is None)]
     return hmac.new(row_key(audit_key), "\x1e".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -32,6 +32,7 @@ from kiosk.custody.exceptions import ActiveException, describe
 from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
+from kiosk.custody.year_groups import refusal as year_group_refusal
 from kiosk.formatting import long_day
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.labels.from_settings import chosen_printer, printer_for
@@ -239,6 +240,10 @@ class ConfiscateScreen(FindingScreen):
         if self.saving is not None:  # the form on screen is the one being saved: it stays until the answer
             self.show_problem("Wait: this confiscation is still being saved. Scan the next pupil once it says "
                               "CONFISCATED (or NOT SAVED).", "warning")
+            return
+        other_year = year_group_refusal(self.ctx.who, pupil_name=found.pupil.name, year=found.pupil.year)
+        if other_year is not None:  # the domain refuses it too (DeskContext.require); said before the form is filled
+            self.show_problem(f"✖ {other_year}")
             return
         if found.resolved is None:
             self.show_problem(f"{found.pupil.name} ({found.pupil.form}) has no active tag: print a tag for them "

@@ -1,0 +1,114 @@
+"""Issue 16, behaviour-module habits: a head of year has a year group (sealed with their staff row), sees and acts for
+that year group only, and is told at sign-in of a pupil's 2nd and 3rd confiscation this term."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from kiosk.audit import verify
+from kiosk.auth import add_staff, sign_in
+from kiosk.auth.staff import SignInRefused, StaffError
+from kiosk.db import Event, Staff
+from kiosk.errors import NotPermitted
+from kiosk.screens.pupil import look_up, read_page
+from tests.conftest import ADMIN_PIN, AS_ADMIN
+
+HOY_PIN = "370461"
+
+
+def head_of_year(school, year: int | None = 9, initials: str = "NE"):
+    """Nia Evans, head of year `year`, signed in at the desk."""
+    add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials=initials,
+              role="head_of_year", pin=HOY_PIN, year_group=year)
+    return sign_in(keyring=school.keyring, clock=school.clock, desk="Reception 1", who=initials, pin=HOY_PIN)
+
+
+def attacker_sql(school, sql: str, *params) -> None:
+    connection = sqlite3.connect(school.path)
+    try:
+        connection.execute(sql, params)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+# ── the year group: set at the command line, sealed ────────────────────────────────────────────────────────────
+def test_staff_add_and_edit_set_a_head_of_years_year_group(school):
+    code, out, err = school.cli("staff", "add", "Nia Evans", "--initials", "NE", "--role", "head_of_year",
+                                "--year-group", "9", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n{HOY_PIN}\n")
+    assert code == 0, err
+    assert Staff.get(Staff.initials == "NE").year_group == 9 and "year 9" in out
+    code, out, err = school.cli("staff", "edit", "NE", "--year-group", "10", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
+    assert code == 0, err
+    assert Staff.get(Staff.initials == "NE").year_group == 10 and "acts for year 10 only" in out
+    changed = Event.select().where(Event.action == "STAFF_YEAR_GROUP_SET").get()
+    assert (json.loads(changed.payload_json)["from"], json.loads(changed.payload_json)["to"]) == (9, 10)
+    code, out, _ = school.cli("staff", "list")
+    assert any(line.split()[:1] == ["NE"] and line.rstrip().endswith("10") for line in out.splitlines()), out
+    code, out, err = school.cli("staff", "edit", "NE", "--no-year-group", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
+    assert code == 0 and Staff.get(Staff.initials == "NE").year_group is None
+    assert verify(school.keyring.audit_key).ok
+    assert sign_in(keyring=school.keyring, clock=school.clock, desk="D", who="NE", pin=HOY_PIN).year_group is None
+
+
+def test_a_year_group_is_a_head_of_years_and_one_of_years_1_to_13(school):
+    code, out, err = school.cli("staff", "edit", "TE", "--year-group", "9", *AS_ADMIN, stdin=f"{ADMIN_PIN}\n")
+    assert code != 0 and "Only a head of year has a year group" in out + err
+    with pytest.raises(StaffError, match="Year group 14 is not a year group"):
+        head_of_year(school, year=14)
+
+
+def test_audit_verify_catches_a_year_group_edited_by_hand_and_the_account_no_longer_signs_in(school):
+    head_of_year(school, year=9)
+    assert verify(school.keyring.audit_key).ok
+    attacker_sql(school, "UPDATE staff SET year_group = 7 WHERE initials = 'NE'")
+    problems = verify(school.keyring.audit_key).problems
+    assert any(p.startswith("staff record NE (Nia Evans) was changed outside the kiosk") for p in problems), problems
+    with pytest.raises(SignInRefused, match="changed outside the kiosk"):
+        sign_in(keyring=school.keyring, clock=school.clock, desk="D", who="NE", pin=HOY_PIN)
+
+
+def test_a_year_group_cleared_by_hand_is_caught_too(school):
+    head_of_year(school, year=9)
+    attacker_sql(school, "UPDATE staff SET year_group = NULL WHERE initials = 'NE'")  # to see the whole school
+    assert any("staff record NE (Nia Evans) was changed outside the kiosk" in p
+               for p in verify(school.keyring.audit_key).problems)
+
+
+def test_staff_sealed_before_the_year_group_column_still_verify(school):
+    """Rows sealed without the column (every fixture account, as a school's staff were before schema 7) verify
+    with the column there and NULL."""
+    assert Staff.select().where(Staff.year_group.is_null()).count() == 5
+    assert verify(school.keyring.audit_key).ok
+
+
+# ── acting for their own year group only ──────────────────────────────────────────────────────────────────────
+def test_a_head_of_year_is_refused_a_confiscation_in_another_year_with_a_clear_message(school):
+    nia = head_of_year(school, year=9)
+    ruby = 4  # Ruby Mitchell, year 7
+    with pytest.raises(NotPermitted, match="Nia Evans is head of year 9: Ruby Mitchell is in year 7"):
+        school.confiscate(ruby, who=nia)
+    refused = Event.select().where(Event.action == "REFUSED").order_by(Event.seq.desc()).get()
+    assert json.loads(refused.payload_json)["year_group"] == 9 and refused.pupil_id == school.pupils[ruby].id
+    assert school.confiscate(0, who=nia).pupil.name == "Zoë Hall"  # year 9: theirs
+
+
+def test_a_head_of_year_without_a_year_group_acts_for_the_whole_school(school):
+    anyone = head_of_year(school, year=None)
+    assert school.confiscate(4, who=anyone).pupil.name == "Ruby Mitchell"
+
+
+def test_a_head_of_year_finds_and_reads_their_own_years_pupils_only(school):
+    nia = head_of_year(school, year=9)
+    assert [p.name for p in look_up("7C", nia).pupils] == []
+    assert "you see your own year group only" in (look_up("7C", nia).problem or "")
+    assert [p.name for p in look_up("9C", nia).pupils] == ["Zoë Hall", "Łukasz Nowakowski"]
+    assert look_up("Mitchell", nia).problem == ("Nia Evans is head of year 9: Ruby Mitchell is in year 7. Ask the "
+                                                "office or that pupil's head of year.")
+    assert [p.name for p in look_up("7C", school.office).pupils] == ["Ruby Mitchell", "Aoife Ó Súilleabháin"]
+    with pytest.raises(NotPermitted, match="Ruby Mitchell is in year 7"):
+        read_page(school.ctx(nia), school.pupils[4].id, dsl=False)
+    assert read_page(school.ctx(nia), school.pupils[0].id, dsl=False).page is not None
