@@ -14,7 +14,7 @@ from kiosk.auth.staff import SignInRefused, StaffError
 from kiosk.db import Event, Staff
 from kiosk.errors import NotPermitted
 from kiosk.screens.pupil import look_up, read_page
-from tests.conftest import ADMIN_PIN, AS_ADMIN
+from tests.conftest import ADMIN_PIN, AS_ADMIN, OFFICE_PIN
 
 HOY_PIN = "370461"
 
@@ -112,3 +112,64 @@ def test_a_head_of_year_finds_and_reads_their_own_years_pupils_only(school):
     with pytest.raises(NotPermitted, match="Ruby Mitchell is in year 7"):
         read_page(school.ctx(nia), school.pupils[4].id, dsl=False)
     assert read_page(school.ctx(nia), school.pupils[0].id, dsl=False).page is not None
+
+
+# ── told of a 2nd or 3rd confiscation this term ───────────────────────────────────────────────────────────────
+def release_after_school(school, receipt):
+    """Pupil's phone collected by a parent after school, so the next confiscation is a new one."""
+    from kiosk.custody.queries import carers_to_contact
+    from kiosk.custody.release import release_to_carer
+
+    school.after_school()
+    carer = carers_to_contact(pupil_id=receipt.pupil.id)[0]
+    release_to_carer(school.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport", carer_id=carer.id)
+
+
+def test_the_second_and_third_confiscations_this_term_are_notices_for_the_pupils_head_of_year(school):
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.custody.head_of_year import head_of_year_notices_since, inbox
+
+    nia = head_of_year(school, year=9)
+    other = head_of_year(school, year=7, initials="OH")
+    start = school.clock.now()
+    first = school.confiscate(0)
+    release_after_school(school, first)
+    school.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    second = school.confiscate(0)
+    school.confiscate(4)  # Ruby's 1st (year 7): no notice
+    assert [(n.custody_id, n.count_this_term, n.pupil.name) for n in inbox(school.ctx(nia))] == [
+        (second.custody_id, 2, "Zoë Hall")]
+    assert inbox(school.ctx(other)) == ()
+    assert inbox(school.ctx()) == ()  # the office has no inbox
+    sent = head_of_year_notices_since(since=start, settings=school.settings)
+    assert [(s.notice.custody_id, s.heads_of_year) for s in sent] == [(second.custody_id, (nia.staff_id,))]
+    assert head_of_year_notices_since(since=school.clock.now() + timedelta(seconds=1), settings=school.settings) == ()
+
+
+async def test_a_head_of_year_signing_in_after_a_2nd_confiscation_sees_it_and_marks_it_read(school):
+    from datetime import UTC, datetime
+
+    from kiosk.screens.desk import DeskScreen
+    from kiosk.screens.head_of_year_inbox import HeadOfYearInbox
+    from tests.tui_helpers import kiosk_app, settle, shown, signed_in
+
+    head_of_year(school, year=9)
+    first = school.confiscate(0)
+    release_after_school(school, first)
+    school.clock.set(datetime(2026, 12, 1, 10, 5, tzinfo=UTC))
+    second = school.confiscate(0, reason="used on site")
+    async with signed_in(kiosk_app(school), "NE", HOY_PIN, size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HeadOfYearInbox)
+        text = shown(pilot.app)
+        assert "Year 9: a repeat confiscation this term" in text
+        assert "Zoë Hall · 9C · 2nd confiscation this term · 10:05 · used on site" in text
+        await pilot.press("enter")  # Mark read
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DeskScreen)
+    read = Event.select().where(Event.action == "NOTICES_READ").get()
+    assert json.loads(read.payload_json)["custody_ids"] == [second.custody_id]
+    async with signed_in(kiosk_app(school), "NE", HOY_PIN, size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DeskScreen), "read: not shown again at the next sign-in"
