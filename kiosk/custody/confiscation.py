@@ -26,7 +26,13 @@ from kiosk.custody.queries.confiscations import exceptions_in_force, held_phone_
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
 from kiosk.custody.states import Kind, Move
-from kiosk.custody.terms import add_school_days, escalation_step, ladder_words, term_containing
+from kiosk.custody.terms import (
+    add_school_days,
+    escalation_step,
+    ladder_words,
+    needs_parent_meeting,
+    term_containing,
+)
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, database_proxy, slot_label
@@ -90,6 +96,7 @@ class LadderPosition:
     rule: str
     hold_school_days: int
     previous: tuple[datetime, ...]  # earlier confiscations this term (UTC)
+    parent_meeting: bool = False  # this rung asks for a parent meeting, recorded before release
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,8 @@ def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = Tr
     count = len(earlier) + (1 if including_new else 0)
     step = escalation_step(max(count, 1), ctx.settings)
     return LadderPosition(count_this_term=count, rule=ladder_words(step),
-                          hold_school_days=int(step.get("hold_school_days", 0)), previous=tuple(earlier))
+                          hold_school_days=int(step.get("hold_school_days", 0)), previous=tuple(earlier),
+                          parent_meeting=needs_parent_meeting(step))
 
 
 def _refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
@@ -175,7 +183,7 @@ def confiscate(
                     confiscated_at=to_db(now), condition=", ".join(condition) or None,
                 )
                 extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
-                         "confiscated_at": now.isoformat()}
+                         "confiscated_at": now.isoformat(), "parent_meeting_needed": ladder.parent_meeting}
                 payload = {"reason": reason_category, "by": confiscated_by_name.strip(), "location": location,
                            "seal": seal_number, "condition": list(condition), "exam": exam.__dict__ if exam else None,
                            "held_until": held_until.isoformat(), "count_this_term": ladder.count_this_term}
