@@ -107,3 +107,41 @@ def test_a_meeting_written_into_the_record_by_hand_is_caught_by_verify(school):
     connection.commit()
     connection.close()
     assert not verify(s.keyring.audit_key).ok
+
+
+async def test_the_release_screen_asks_for_the_meeting_then_releases(school):
+    from textual.widgets import Input
+
+    from kiosk.screens.release import ReleaseScreen
+    from kiosk.widgets.collector_choice import CollectorChoice
+    from tests.tui_helpers import kiosk_app, message, open_screen, scan, settle, signed_in, widget_text
+
+    s = school
+    third = third_confiscation(s)
+    s.clock.set(datetime(2026, 12, 7, 15, 0, tzinfo=UTC))  # Monday 7 Dec, after school: it is held until then
+    async with signed_in(kiosk_app(s), size=(100, 50)) as pilot:
+        await open_screen(pilot, "f6", ReleaseScreen)
+        await scan(pilot, s.tag_of(s.pupils[0]))
+        await settle(pilot)
+        release = pilot.app.screen
+        assert release.query_one("#meeting").display
+        assert widget_text(pilot.app, "#meeting-why") == (
+            "⚠ A 3rd (or later) confiscation this term: the parent meeting is recorded (when, who attended, the "
+            "outcome) before the phone is released.")
+        release.query_one("#meeting-time", Input).value = "14:45"
+        release.query_one("#meeting-attended", Input).value = "Mrs Dana Hall (mother), Ms N. Evans"
+        release.query_one("#meeting-outcome", Input).value = "Phone handed in every morning"
+        release.query_one("#meeting-outcome", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert message(pilot.app, "#meeting-error") == ""
+        assert not release.query_one("#meeting").display, "recorded: the box goes"
+        kept = json.loads(Custody.get_by_id(third.custody_id).details_json)["parent_meeting"]
+        assert kept["at"] == "2026-12-07T14:45:00+00:00" and kept["outcome"] == "Phone handed in every morning"
+        release.query_one(CollectorChoice).choose(mother(s).id)
+        release.query_one("#id-seen", Input).value = "passport"
+        release.query_one("#pin", Input).value = OFFICE_PIN
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert release.receipt is not None
+    assert Custody.get_by_id(third.custody_id).state == State.RELEASED

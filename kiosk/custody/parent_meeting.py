@@ -5,11 +5,12 @@ the release asks `meeting_still_needed` and refuses until it is recorded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from kiosk.audit import append_event
 from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
+from kiosk.clock import local_today
 from kiosk.custody import details as custody_details
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
@@ -17,6 +18,7 @@ from kiosk.custody.states import Kind
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, database_proxy
 from kiosk.formatting import weekday_date_time
+from kiosk.reports.periods import BadDate, parse_day
 
 
 @dataclass(frozen=True)
@@ -29,23 +31,30 @@ class ParentMeeting:
 
 
 def meeting_still_needed(custody: Custody) -> bool:
-    """Whether this confiscation's rung asked for a parent meeting and none is recorded yet. Older records (before
-    the flag was kept) are judged by their rung's words."""
-    if custody.kind != Kind.CONFISCATED:
-        return False
-    found = custody_details.read(custody)
-    needed = found.get("parent_meeting_needed")
-    if needed is None:
-        needed = "parent meeting" in str(found.get("ladder_rule", "")).lower()
-    return bool(needed) and not found.get("parent_meeting")
+    """Whether this confiscation's rung asked for a parent meeting and none is recorded yet (the one rule; the
+    release screen's record reads it through custody_details.meeting_owed)."""
+    return custody_details.meeting_owed(custody)
+
+
+def meeting_time(*, day: str, at: str, ctx: DeskContext) -> datetime:
+    """The meeting's day and time as the office types them ("today", "3/12"; "15:30"), in the school's time."""
+    try:
+        on = parse_day(day or "today", today=local_today(ctx.clock, ctx.settings.tz))
+    except BadDate as error:
+        raise DeskError(f"Meeting day: {error}") from None
+    try:
+        clock = time.fromisoformat(at.strip().replace(".", ":").zfill(5))
+    except ValueError:
+        raise DeskError(f"Meeting time {at.strip()!r}: type it as a time, e.g. 15:30.") from None
+    return datetime.combine(on, clock, tzinfo=ctx.settings.tz)
 
 
 def meeting_refusal(custody: Custody) -> str | None:
     """The release's refusal while the meeting is owed, in the desk's words; None when it may go ahead."""
     if not meeting_still_needed(custody):
         return None
-    return ("This is a 3rd confiscation this term: record the parent meeting (when, who attended, the outcome) "
-            "before the phone is released.")
+    return ("This is a 3rd (or later) confiscation this term: record the parent meeting (when, who attended, the "
+            "outcome) before the phone is released.")
 
 
 def record_parent_meeting(ctx: DeskContext, custody_id: int, *, held_at: datetime, attended: str,
