@@ -21,7 +21,8 @@ from kiosk.documents.report_papers import yes_no
 from kiosk.formatting import clock_time, day_month_year_time, weekday_date_year
 from kiosk.reports.figures import ExamIncident
 
-TITLE = "Report of suspected candidate malpractice (JCQ Form M1): attachment"
+TITLE = "JCQ Form M1 attachment: a phone found in an exam"
+FORM = "Report of suspected candidate malpractice (JCQ Form M1)"
 NOT_RECORDED = "not recorded"
 
 
@@ -64,16 +65,15 @@ def m1_attachment(incident: ExamIncident, settings: Settings, *, made_at: dateti
     doc = Document(TITLE, settings.school_name)
     recorded = local(incident.at, settings.tz)
     made = f" Printed {day_month_year_time(local(made_at, settings.tz))}." if made_at else ""
-    doc.para(f"From the phone custody kiosk's record {incident.custody_id} (the school's reference).{made} "
-             "Attach to the JCQ Form M1 the head of centre sends the awarding body.", size=9)
-    doc.heading("Awarding body and centre")
+    doc.para(f"For the {FORM} the head of centre sends the awarding body. From the phone custody kiosk's record "
+             f"{incident.custody_id} (the school's reference).{made}", size=9)
+    doc.heading("Awarding body, centre and candidate")
     doc.facts([("Awarding body", _or(incident.board)),
                ("Date of incident", weekday_date_year(recorded.date())),
                ("Time (AM/PM session)", _session(exam.time_found if exam else "", recorded)),
                ("Centre number", _or((exam.centre_number if exam else "") or settings.exam_centre_number)),
-               ("Centre name", settings.school_name)])
-    doc.heading("Candidate")
-    doc.facts([("Candidate number", _or(incident.candidate_number)),
+               ("Centre name", settings.school_name),
+               ("Candidate number", _or(incident.candidate_number)),
                ("Candidate name", incident.pupil), ("Form", incident.form)])
     doc.heading("Examination details")
     doc.facts([("Specification / component code", _or(incident.paper)),
@@ -86,10 +86,8 @@ def m1_attachment(incident: ExamIncident, settings: Settings, *, made_at: dateti
               widths_mm=[80, 80])
     doc.heading("Section A: the suspected malpractice")
     doc.para(what_happened(incident, settings))
-    doc.facts([("Unauthorised item", "Mobile phone"),
-               ("Phone switched on", yes_no(exam.switched_on if exam else None)),
-               ("On the candidate's person", yes_no(exam.on_person if exam else None)),
-               ("Time found", _or(exam.time_found if exam else ""))], label_mm=90)
+    doc.facts([("Phone switched on", yes_no(exam.switched_on if exam else None)),
+               ("On the candidate's person", yes_no(exam.on_person if exam else None))], label_mm=90)
     doc.heading("Section C: examinations")
     # The M1's three questions, each short enough for one line, so the answer stands beside its question.
     doc.facts([("Warning to Candidates displayed outside the exam room?",
@@ -98,5 +96,7 @@ def m1_attachment(incident: ExamIncident, settings: Settings, *, made_at: dateti
                 yes_no(exam.information_issued if exam else None)),
                ("Candidates reminded of the regulations at the start?",
                 yes_no(exam.reminded_at_start if exam else None))], label_mm=135)
-    doc.signature_lines("exams officer", "head of centre")
+    # Closer than Document.signature_lines: the attachment stays on one page, to be stapled to the form.
+    for who in ("exams officer", "head of centre"):
+        doc.space(5).para(f"Signed ({who}): ______________________________   Date: ______________")
     return doc.render()
