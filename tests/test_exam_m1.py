@@ -17,7 +17,7 @@ from kiosk.documents.report_papers import exams_pdf
 from kiosk.reports.figures import exam_incident_of, exam_incidents, totals_by_board
 from kiosk.reports.periods import Period
 from tests.helpers import pdf_text
-from tests.tui_helpers import fill_and_save_confiscation, kiosk_app, open_confiscation, settle, signed_in
+from tests.tui_helpers import fill_and_save_confiscation, keep_shot, kiosk_app, open_confiscation, settle, signed_in
 
 MONDAY = Period(date(2026, 11, 30), date(2026, 11, 30), "Monday")
 EXAM = "found during an exam"
@@ -133,6 +133,8 @@ async def test_the_confiscate_form_captures_the_m1_fields(school):
         screen.query_one("#exam-switched-on", Select).value = "no"
         screen.query_one("#exam-on-person", Select).value = "yes"
         screen.query_one("#exam-reminded", Select).value = "yes"
+        await pilot.pause()
+        keep_shot(pilot.app, "confiscate-exam")
         await fill_and_save_confiscation(pilot, screen)
         await settle(pilot)
         assert screen.receipt is not None

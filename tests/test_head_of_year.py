@@ -152,7 +152,7 @@ async def test_a_head_of_year_signing_in_after_a_2nd_confiscation_sees_it_and_ma
 
     from kiosk.screens.desk import DeskScreen
     from kiosk.screens.head_of_year_inbox import HeadOfYearInbox
-    from tests.tui_helpers import kiosk_app, settle, shown, signed_in
+    from tests.tui_helpers import keep_shot, kiosk_app, settle, shown, signed_in
 
     head_of_year(school, year=9)
     first = school.confiscate(0)
@@ -162,6 +162,7 @@ async def test_a_head_of_year_signing_in_after_a_2nd_confiscation_sees_it_and_ma
     async with signed_in(kiosk_app(school), "NE", HOY_PIN, size=(100, 30)) as pilot:
         await settle(pilot)
         assert isinstance(pilot.app.screen, HeadOfYearInbox)
+        keep_shot(pilot.app, "head-of-year-inbox")
         text = shown(pilot.app)
         assert "Year 9: a repeat confiscation this term" in text
         assert "Zoë Hall · 9C · 2nd confiscation this term · 10:05 · used on site" in text
