@@ -174,3 +174,39 @@ async def test_a_head_of_year_signing_in_after_a_2nd_confiscation_sees_it_and_ma
     async with signed_in(kiosk_app(school), "NE", HOY_PIN, size=(100, 30)) as pilot:
         await settle(pilot)
         assert isinstance(pilot.app.screen, DeskScreen), "read: not shown again at the next sign-in"
+
+
+def test_a_schema_4_database_gains_the_year_group_and_its_staff_still_verify_and_sign_in(school):
+    """A database from before schema 7 (its staff sealed without the column): migrated at the next open."""
+    from kiosk.db import open_database
+    from kiosk.db.migrations import LATEST, current_version
+    from tests.conftest import OFFICE_PIN
+
+    database = Staff._meta.database
+    database.close()
+    connection = sqlite3.connect(school.path)
+    connection.execute("ALTER TABLE staff DROP COLUMN year_group")
+    connection.execute("UPDATE setting SET value = '4' WHERE key = 'schema_version'")
+    connection.commit()
+    connection.close()
+    db = open_database(school.url)
+    assert current_version(db) == LATEST and "year_group" in {c.name for c in db.get_columns("staff")}
+    assert verify(school.keyring.audit_key).ok
+    assert sign_in(keyring=school.keyring, clock=school.clock, desk="D", who="AA", pin=OFFICE_PIN).year_group is None
+    head_of_year(school, year=11)
+    assert verify(school.keyring.audit_key).ok
+
+
+def test_a_staff_seal_without_a_year_group_is_the_seal_a_kiosk_before_schema_7_wrote(school):
+    """What keeps a school's staff signing in after the upgrade: the seal of a row whose year group is NULL is
+    computed over the columns an older kiosk's Staff had, so the seals it wrote still verify."""
+    from kiosk.audit import rows
+
+    class StaffBeforeSchema7:  # the staff table as an older kiosk's model saw it: no year_group column
+        class _meta:  # noqa: N801 (peewee's name)
+            table_name = "staff"
+            sorted_fields = [f for f in Staff._meta.sorted_fields if f.name != "year_group"]
+
+    for member in Staff.select():
+        values = {f.column_name: member.__data__.get(f.name) for f in StaffBeforeSchema7._meta.sorted_fields}
+        assert member.seal == rows.seal_values(school.keyring.audit_key, StaffBeforeSchema7, member.id, values)
