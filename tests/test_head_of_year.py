@@ -210,3 +210,16 @@ def test_a_staff_seal_without_a_year_group_is_the_seal_a_kiosk_before_schema_7_w
     for member in Staff.select():
         values = {f.column_name: member.__data__.get(f.name) for f in StaffBeforeSchema7._meta.sorted_fields}
         assert member.seal == rows.seal_values(school.keyring.audit_key, StaffBeforeSchema7, member.id, values)
+
+
+async def test_the_confiscate_form_refuses_a_head_of_year_another_years_pupil_before_the_form(school):
+    from tests.tui_helpers import kiosk_app, message, open_confiscation, signed_in
+
+    head_of_year(school, year=9)
+    async with signed_in(kiosk_app(school), "NE", HOY_PIN) as pilot:
+        screen = await open_confiscation(pilot, school, school.pupils[4])  # Ruby, year 7
+        assert message(pilot.app) == ("✖ Nia Evans is head of year 9: Ruby Mitchell is in year 7. Ask the office or "
+                                      "that pupil's head of year.")
+        assert screen.found is None and not screen.query_one("#form").display
+        screen = await open_confiscation(pilot, school, school.pupils[0])  # Zoë, year 9: theirs
+        assert screen.found is not None and screen.query_one("#form").display
