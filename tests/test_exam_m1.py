@@ -108,6 +108,12 @@ def test_the_m1_command_writes_the_attachment_and_refuses_a_record_that_is_no_ex
     s = school
     exam = s.confiscate(reason=EXAM, exam=FULL)
     lesson = s.confiscate(1)
+    s.confiscate(2, reason=EXAM, exam=ExamDetails(board="OCR", paper="J560/01"))
+    s.confiscate(3, reason=EXAM, exam=ExamDetails(board="AQA", paper="8300/2H"))
+    code, said, err = s.cli("report", "exams", "--period", "day")
+    assert code == 0, err
+    assert "Per exam board: AQA 2, OCR 1 (total 3)." in said
+    assert any(line.split()[-5:] == [str(exam.custody_id), "4021", "Mrs", "K.", "Invig"] for line in said.splitlines()), said
     out = tmp_path / "m1.pdf"
     code, said, err = s.cli("report", "m1", "--custody", str(exam.custody_id), "--out", str(out))
     assert code == 0, err

@@ -272,7 +272,7 @@ def cmd_repeats(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_exams(env: Env, args: argparse.Namespace) -> int:
     from kiosk.clock import local
-    from kiosk.reports.figures import exam_incidents
+    from kiosk.reports.figures import exam_incidents, totals_by_board
 
     env.open()
     _reader(env, args)
@@ -286,9 +286,13 @@ def cmd_exams(env: Env, args: argparse.Namespace) -> int:
 
         return exams_pdf(p, exams, env.settings, made_at=env.clock.now())
 
-    return _emit(env, args, ["when", "pupil", "form", "exam board", "paper", "room", "record", "candidate number",
+    code = _emit(env, args, ["when", "pupil", "form", "exam board", "paper", "room", "record", "candidate number",
                              "invigilator"], rows,
                  f"Phones found in exams, {p.label}", pdf)
+    if exams and not args.csv:
+        env.say("Per exam board: " + ", ".join(f"{board} {n}" for board, n in totals_by_board(exams).items())
+                + f" (total {len(exams)}). Each incident's M1 attachment: kiosk report m1 --custody RECORD --out FILE")
+    return code
 
 
 def cmd_m1(env: Env, args: argparse.Namespace) -> int:
