@@ -113,7 +113,8 @@ def test_the_m1_command_writes_the_attachment_and_refuses_a_record_that_is_no_ex
     code, said, err = s.cli("report", "exams", "--period", "day")
     assert code == 0, err
     assert "Per exam board: AQA 2, OCR 1 (total 3)." in said
-    assert any(line.split()[-5:] == [str(exam.custody_id), "4021", "Mrs", "K.", "Invig"] for line in said.splitlines()), said
+    row = [str(exam.custody_id), "4021", "Mrs", "K.", "Invig"]  # record, candidate number, invigilator
+    assert any(line.split()[-5:] == row for line in said.splitlines()), said
     out = tmp_path / "m1.pdf"
     code, said, err = s.cli("report", "m1", "--custody", str(exam.custody_id), "--out", str(out))
     assert code == 0, err
