@@ -218,8 +218,22 @@ def cmd_staff_add(env: Env, args: argparse.Namespace) -> int:
     pin = read_pin(f"PIN for {args.name} (6+ digits): ", args.pin_stdin)
     staff = add_staff(keyring=keyring, clock=env.clock, desk=env.settings.desk, name=args.name,
                       initials=args.initials, role=args.role, pin=pin, badge_code=args.badge,
-                      added_by=admin.staff_id)
-    env.say(f"Added {staff.name} ({staff.initials}, {staff.role}), signed for by {admin.initials}.")
+                      added_by=admin.staff_id, year_group=args.year_group)
+    year = f", year {staff.year_group}" if staff.year_group is not None else ""
+    env.say(f"Added {staff.name} ({staff.initials}, {staff.role}{year}), signed for by {admin.initials}.")
+    return EXIT_OK
+
+
+def cmd_staff_edit(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.auth.admin import set_year_group
+
+    env.open()
+    admin = admin_signs(env, args, "change a head of year's year group")
+    staff = set_year_group(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials,
+                           year_group=None if args.no_year_group else args.year_group)
+    now = (f"acts for year {staff.year_group} only" if staff.year_group is not None
+           else "acts for the whole school")
+    env.say(f"{staff.name} ({staff.initials}) now {now}; it applies from their next sign-in.")
     return EXIT_OK
 
 
@@ -230,9 +244,10 @@ def cmd_staff_list(env: Env, args: argparse.Namespace) -> int:
     env.open()
     now = env.clock.now()
     rows = [(staff.initials, staff.name, staff.role.replace("_", " "),
-             "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive"))
+             "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive"),
+             "" if staff.year_group is None else str(staff.year_group))
             for staff in Staff.select().order_by(Staff.initials)]
-    env.say_lines(text_table(rows, headings=("Initials", "Name", "Role", "Status")))
+    env.say_lines(text_table(rows, headings=("Initials", "Name", "Role", "Status", "Year group")))
     return EXIT_OK
 
 
@@ -613,7 +628,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--initials", required=True)
     p.add_argument("--role", required=True, choices=[role.value for role in Role])
     p.add_argument("--badge", help="staff badge barcode, to sign in by scanning it")
+    p.add_argument("--year-group", type=int, metavar="N",
+                   help="a head of year's year group (e.g. 9): they see and act for that year only")
     admin_args(p, new_pin=True)
+    p = add("edit", cmd_staff_edit, "change a head of year's year group", staff_sub)
+    p.add_argument("initials")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--year-group", type=int, metavar="N", help="their year group, e.g. 9")
+    which.add_argument("--no-year-group", action="store_true", help="clear it: they act for the whole school")
+    admin_args(p)
     add("list", cmd_staff_list, "list staff and whether they are locked", staff_sub)
     p = add("unlock", cmd_staff_unlock, "unlock an account after too many wrong PINs", staff_sub)
     p.add_argument("initials")

@@ -59,13 +59,19 @@ class Settings:
     confiscation_reasons: tuple[str, ...] = _doc(
         "The reason categories offered when a phone is confiscated.",
         ("used in lesson", "used on site", "found during an exam", "other breach"))
+    exam_centre_number: str = _doc("The school's exam centre number (JCQ, 5 digits), filled in on the confiscation "
+                                   "form's exam part and printed on the exam board's report.", "")
     escalation: tuple[dict[str, Any], ...] = _doc(
         "The escalation ladder: from the Nth confiscation this term, the rule and how many school days the "
-        "phone is held (0: a parent or carer may collect it after school that day).",
+        "phone is held (0: a parent or carer may collect it after school that day); 'parent_meeting = true': a "
+        "meeting with a parent or carer is recorded (when, who attended, outcome) before the phone is released.",
         ({"from": 1, "rule": "A parent or carer collects it after school", "hold_school_days": 0},
          {"from": 2, "rule": "A parent or carer collects it; held until the next school day",
           "hold_school_days": 1},
-         {"from": 3, "rule": "Held until the end of the school week; parent meeting", "hold_school_days": 5}))
+         # Its words are made from its figure (kiosk/custody/terms.py ladder_words): "Held for 5 school days", never
+         # "the end of the school week" (from a Thursday that is 2 days, not 5).
+         {"from": 3, "rule": "Held for 5 school days; a parent meeting before it is released",
+          "hold_school_days": 5, "parent_meeting": True}))
     terms: tuple[tuple[str, str], ...] = _doc(
         "Term dates (first day, last day), for 'this term' counts and school-day holds.",
         (("2026-09-02", "2026-10-23"), ("2026-11-02", "2026-12-18"), ("2027-01-05", "2027-02-12"),

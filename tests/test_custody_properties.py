@@ -43,6 +43,7 @@ from kiosk.custody import (
     resolve,
 )
 from kiosk.custody.confiscation import confiscate
+from kiosk.custody.parent_meeting import record_parent_meeting
 from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, clear_hold, flag_safeguarding, hand_to_police
@@ -116,6 +117,7 @@ class CustodyDesk(RuleBasedStateMachine):
         self.states: dict[int, State] = {}
         self.pupil_of: dict[int, int] = {}
         self.held_until: dict[int, date | None] = {}
+        self.meeting_owed: dict[int, bool] = {}  # a 3rd confiscation this term: the parent meeting before release
         self.open_of: dict[int, int | None] = {i: None for i in PUPILS}
         self.handed_in_on: dict[int, date] = {}  # the school day each daily record was handed in
         # The trail as checked so far: the last event seen, and the state each record's last move left it in.
@@ -237,6 +239,7 @@ class CustodyDesk(RuleBasedStateMachine):
         if receipt is REFUSED:
             return multiple()
         self.held_until[receipt.custody_id] = receipt.held_until
+        self.meeting_owed[receipt.custody_id] = receipt.ladder.parent_meeting
         if before is None:
             assert not receipt.converted_from_daily and receipt.moved_from_slot is None
             self.opened(i, receipt.custody_id, HELD)
@@ -245,6 +248,15 @@ class CustodyDesk(RuleBasedStateMachine):
         assert receipt.converted_from_daily and receipt.custody_id == self.open_of[i]
         self.moved(receipt.custody_id, HELD)
         return multiple()
+
+    @rule(custody=records, role=role_for("confiscate"))
+    def record_a_parent_meeting(self, custody, role):
+        # Recorded with a confiscation (rung 3 asks for it before release); a daily record has none to record.
+        refusal = None if custody in self.held_until else DeskError
+        call = functools.partial(record_parent_meeting, custody_id=custody, held_at=self.clock.now(),
+                                 attended="Mrs Hall (mother)", outcome="agreed")
+        if self.act(role, "confiscate", call, refusal) is not REFUSED:
+            self.meeting_owed[custody] = False
 
     @rule(custody=records, role=role_for("flag safeguarding"))
     def flag_a_hold(self, custody, role):
@@ -278,8 +290,12 @@ class CustodyDesk(RuleBasedStateMachine):
                  and self.clock.now() < datetime.combine(held_until, self.settings.hand_back_time,
                                                          tzinfo=self.settings.tz))
         needs_authorising = not listed or early
-        if needs_authorising and authoriser is None:
+        # Rung 3: refused until the parent meeting is recorded, before anything about the collector is asked.
+        meeting_owed = state is HELD and self.meeting_owed.get(custody, False)
+        if meeting_owed:
             refusal: type[DeskError] | None = Refused
+        elif needs_authorising and authoriser is None:
+            refusal = Refused
         elif needs_authorising and authoriser not in MAY_AUTHORISE:
             refusal = NotPermitted
         elif state is RELEASED:

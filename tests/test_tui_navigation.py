@@ -341,6 +341,7 @@ SHARED = {"base", "desk_card", "desk_day", "desk_words", "finding", "registry", 
 ALLOWED = {
     ("desk", "close_day", "ConfirmCloseDay"), ("desk", "close_day", "UncollectedList"),
     ("desk", "pupil_picker", "PupilPicker"), ("desk", "safeguarding", "HoldsAlert"),
+    ("desk", "head_of_year_inbox", "HeadOfYearInbox"),
     ("desk_card", "close_day", "ConfirmCloseDay"),  # CLOSE DAY scanned again on the question confirms it
     ("finding", "pupil_picker", "PupilPicker"), ("pupil", "pupil_picker", "PupilPicker"),
     ("confiscate", "dialogs", "ParentInformedDialog"), ("confiscate", "safeguarding", "FlagSafeguarding"),

@@ -9,7 +9,7 @@ from kiosk.audit import append_event
 from kiosk.audit import rows as sealing
 from kiosk.auth.pins import check_pin_rules, hash_pin
 from kiosk.auth.roles import Role
-from kiosk.auth.staff import SignedIn, StaffError, confirm_pin, normalise_initials
+from kiosk.auth.staff import SignedIn, StaffError, checked_year_group, confirm_pin, normalise_initials
 from kiosk.clock import Clock
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Event, Staff, database_proxy
@@ -69,6 +69,21 @@ def change_role(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str, 
         old = staff.role
         _change(keyring, staff, role=new_role.value)
         _record(keyring, clock, by, "STAFF_ROLE_CHANGED", staff, {"from": old, "to": new_role.value})
+    return staff
+
+
+def set_year_group(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str, year_group: int | None) -> Staff:
+    """A head of year's year group set, changed or cleared (None: they act for the whole school again); sealed and
+    recorded like a change of role, as it decides whose phones they may act on."""
+    with write_transaction(database_proxy.obj):
+        staff = _staff(initials)
+        new = checked_year_group(year_group, staff.role)
+        if staff.year_group == new:
+            raise StaffError(f"{staff.name} ({staff.initials}) already has "
+                             f"{'no year group' if new is None else f'year group {new}'}.")
+        old = staff.year_group
+        _change(keyring, staff, year_group=new)
+        _record(keyring, clock, by, "STAFF_YEAR_GROUP_SET", staff, {"from": old, "to": new})
     return staff
 
 

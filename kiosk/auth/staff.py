@@ -44,13 +44,38 @@ class SignedIn:
     initials: str
     role: str
     desk: str
+    year_group: int | None = None  # a head of year's year group: they act for those pupils only
 
     def can(self, permission: Permission) -> bool:
         return can(self.role, permission)
 
+    @property
+    def limited_to_year_group(self) -> bool:
+        return self.role == Role.HEAD_OF_YEAR and self.year_group is not None
+
+    def acts_for_year(self, year: int | None) -> bool:
+        """Whether this member of staff may see and act for a pupil in `year`: a head of year with a year group
+        only for their own (a pupil with no year recorded is not theirs); everyone else, and a head of year whose
+        year group is not set, as their role allows."""
+        return not self.limited_to_year_group or year == self.year_group
+
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise NotPermitted(f"{self.name} ({self.role}) is not allowed to {permission.value.replace('_', ' ')}.")
+
+
+YEAR_GROUPS = range(1, 14)  # Year 1 to Year 13
+
+
+def checked_year_group(year_group: int | None, role: str) -> int | None:
+    """A year group is a head of year's: refused for another role, and outside Year 1–13."""
+    if year_group is None:
+        return None
+    if role != Role.HEAD_OF_YEAR:
+        raise StaffError("Only a head of year has a year group (the others act for the whole school).")
+    if year_group not in YEAR_GROUPS:
+        raise StaffError(f"Year group {year_group} is not a year group: give 1–13, e.g. --year-group 9.")
+    return year_group
 
 
 def normalise_initials(initials: str) -> str:
@@ -59,7 +84,7 @@ def normalise_initials(initials: str) -> str:
 
 def add_staff(
     *, keyring: Keyring, clock: Clock, desk: str, name: str, initials: str, role: str, pin: str,
-    badge_code: str | None = None, added_by: int | None = None,
+    badge_code: str | None = None, added_by: int | None = None, year_group: int | None = None,
 ) -> Staff:
     initials = normalise_initials(initials)
     if not name.strip():
@@ -70,14 +95,17 @@ def add_staff(
         Role(role)
     except ValueError:
         raise StaffError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
+    year_group = checked_year_group(year_group, role)
     check_pin_rules(pin)
     try:
         with write_transaction(database_proxy.obj):
             staff = Staff.create(name=name.strip(), initials=initials, role=role,
-                                 pin_hash=hash_pin(pin, keyring.pin_pepper), badge_code=badge_code or None)
+                                 pin_hash=hash_pin(pin, keyring.pin_pepper), badge_code=badge_code or None,
+                                 year_group=year_group)
             sealed = sealing.reseal(keyring.audit_key, Staff, staff.id)
             append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=added_by, action="STAFF_ADDED",
-                         payload={"staff_id": staff.id, "initials": initials, "role": role, "name": staff.name},
+                         payload={"staff_id": staff.id, "initials": initials, "role": role, "name": staff.name,
+                                  "year_group": year_group},
                          rows=[sealed])
     except IntegrityError:
         raise StaffError(f"Initials {initials} (or that badge) already belong to someone. Choose others.") from None
@@ -158,7 +186,8 @@ def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str,
     if failure is not None:
         raise failure
     assert staff is not None
-    return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk=desk)
+    return SignedIn(staff_id=staff.id, name=staff.name, initials=staff.initials, role=staff.role, desk=desk,
+                    year_group=staff.year_group)
 
 
 def record_sign_out(*, keyring: Keyring, clock: Clock, who: SignedIn, reason: str) -> None:

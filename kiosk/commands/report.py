@@ -42,6 +42,11 @@ def register(add: AddCommand, sub: Subcommands) -> None:
         p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
         p.add_argument("--pdf", metavar="FILE", help="also write a printable PDF here")
         p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
+    p = add("m1", cmd_m1, "one phone found in an exam: its JCQ Form M1 attachment (PDF)", group)
+    p.add_argument("--custody", type=int, required=True, metavar="ID",
+                   help="the custody record's number (shown on the exams report and the pupil page)")
+    p.add_argument("--out", required=True, help="PDF file to write")
+    p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
     p = add("review-pack", cmd_review_pack, "the annual policy review pack (PDF, tables and charts)", group)
     _period_args(p, default="year")
     p.add_argument("--out", required=True, help="PDF file to write, or a folder (review-pack-DATE.pdf in it)")
@@ -274,22 +279,45 @@ def cmd_repeats(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_exams(env: Env, args: argparse.Namespace) -> int:
     from kiosk.clock import local
-    from kiosk.reports.figures import exam_incidents
+    from kiosk.reports.figures import exam_incidents, totals_by_board
 
     env.open()
     _reader(env, args)
     p = _period(env, args)
     exams = exam_incidents(p, env.settings)
-    rows = [[f"{local(e.at, env.settings.tz):%Y-%m-%d %H:%M}", e.pupil, e.form, e.board, e.paper, e.room]
-            for e in exams]
+    rows = [[f"{local(e.at, env.settings.tz):%Y-%m-%d %H:%M}", e.pupil, e.form, e.board, e.paper, e.room,
+             e.custody_id, e.candidate_number, e.invigilator] for e in exams]
 
     def pdf() -> bytes:
         from kiosk.documents.report_papers import exams_pdf
 
         return exams_pdf(p, exams, env.settings, made_at=env.clock.now())
 
-    return _emit(env, args, ["when", "pupil", "form", "exam board", "paper", "room"], rows,
+    code = _emit(env, args, ["when", "pupil", "form", "exam board", "paper", "room", "record", "candidate number",
+                             "invigilator"], rows,
                  f"Phones found in exams, {p.label}", pdf)
+    if exams and not args.csv:
+        env.say("Per exam board: " + ", ".join(f"{board} {n}" for board, n in totals_by_board(exams).items())
+                + f" (total {len(exams)}). Each incident's M1 attachment: kiosk report m1 --custody RECORD --out FILE")
+    return code
+
+
+def cmd_m1(env: Env, args: argparse.Namespace) -> int:
+    from kiosk.cli import CommandError
+    from kiosk.documents.m1_attachment import m1_attachment
+    from kiosk.platform import write_private
+    from kiosk.reports.figures import exam_incident_of
+
+    env.open()
+    _reader(env, args)
+    incident = exam_incident_of(args.custody)
+    if incident is None:
+        raise CommandError(f"Record {args.custody} is not a phone found in an exam: nothing was written. "
+                           "(kiosk report exams lists them.)")
+    write_private(Path(args.out), m1_attachment(incident, env.settings, made_at=env.clock.now()))
+    env.say(f"M1 attachment for {incident.pupil} ({incident.board or 'exam board not recorded'}) written to "
+            f"{args.out}.")
+    return 0
 
 
 def cmd_searches(env: Env, args: argparse.Namespace) -> int:

@@ -6,8 +6,8 @@ The school is liable for the phone until it is released, so every particular is 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 
 from peewee import IntegrityError
 
@@ -15,6 +15,7 @@ from kiosk.audit import append_event
 from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local_day_bounds, local_today, to_db
+from kiosk.config import Settings
 from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
@@ -25,7 +26,13 @@ from kiosk.custody.queries.confiscations import exceptions_in_force, held_phone_
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
 from kiosk.custody.states import Kind, Move
-from kiosk.custody.terms import add_school_days, escalation_step, ladder_words, term_containing
+from kiosk.custody.terms import (
+    add_school_days,
+    escalation_step,
+    ladder_words,
+    needs_parent_meeting,
+    term_containing,
+)
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, database_proxy, slot_label
@@ -38,13 +45,49 @@ CONDITION_ITEMS = ("screen cracked", "back cracked", "in a case", "SIM present",
 
 @dataclass(frozen=True)
 class ExamDetails:
-    """For the report to the examining body (policy §6: phones in exams)."""
+    """What the examining body's report asks of a phone found in an exam (policy §6; JCQ Form M1, "Report of
+    suspected candidate malpractice": awarding body, centre and candidate numbers, the paper's code and title, the
+    invigilator, when it was found, and whether the candidates had been warned). A yes/no the school did not record
+    is None, printed as "not recorded": the form must not say "no" for what nobody asked."""
 
     board: str
-    paper: str
+    paper: str  # the paper's code (specification/component), e.g. 8300/1H
     room: str = ""
     invigilator: str = ""
     candidate_number: str = ""
+    centre_number: str = ""
+    paper_title: str = ""  # e.g. Mathematics Paper 1 (Higher)
+    time_found: str = ""  # HH:MM, school-local: when the invigilator found it (not when the desk recorded it)
+    switched_on: bool | None = None
+    on_person: bool | None = None  # on the candidate (a pocket), rather than in a bag in the room
+    warning_displayed: bool | None = None  # the JCQ "Warning to candidates" shown outside the exam room
+    information_issued: bool | None = None  # the candidate had the JCQ "Information for candidates"
+    reminded_at_start: bool | None = None  # candidates reminded of the rules at the start of this exam
+
+    @classmethod
+    def from_record(cls, data: dict[str, object] | None) -> ExamDetails | None:
+        """The details as kept in a custody's JSON (older records lack the later fields)."""
+        if not data:
+            return None
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**{"board": "", "paper": "", **known})  # type: ignore[arg-type]
+
+
+def _exam_checked(exam: ExamDetails, settings: Settings) -> ExamDetails:
+    """Refuse what the examining body could not act on; a time found is kept as HH:MM; the centre number is the
+    school's own (settings) unless typed."""
+    if not exam.board.strip() or not exam.paper.strip():
+        raise DeskError("For a phone found in an exam, record the exam board and paper: "
+                        "it must be reported to the examining body.")
+    found = exam.time_found.strip()
+    if found:
+        try:
+            parsed = time.fromisoformat(found.replace(".", ":").zfill(5))
+        except ValueError:
+            raise DeskError(f"Time found {exam.time_found!r}: type it as a time, e.g. 10:15.") from None
+        found = f"{parsed.hour:02d}:{parsed.minute:02d}"
+    return replace(exam, time_found=found,
+                   centre_number=exam.centre_number.strip() or settings.exam_centre_number.strip())
 
 
 @dataclass(frozen=True)
@@ -53,6 +96,7 @@ class LadderPosition:
     rule: str
     hold_school_days: int
     previous: tuple[datetime, ...]  # earlier confiscations this term (UTC)
+    parent_meeting: bool = False  # this rung asks for a parent meeting, recorded before release
 
 
 @dataclass(frozen=True)
@@ -88,7 +132,8 @@ def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = Tr
     count = len(earlier) + (1 if including_new else 0)
     step = escalation_step(max(count, 1), ctx.settings)
     return LadderPosition(count_this_term=count, rule=ladder_words(step),
-                          hold_school_days=int(step.get("hold_school_days", 0)), previous=tuple(earlier))
+                          hold_school_days=int(step.get("hold_school_days", 0)), previous=tuple(earlier),
+                          parent_meeting=needs_parent_meeting(step))
 
 
 def _refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
@@ -117,9 +162,11 @@ def confiscate(
     if not seal_number.strip():
         raise DeskError("Record the bag or seal number the phone was sealed in.")
     exam_incident = exam is not None or reason_category == EXAM_REASON
-    if exam_incident and (exam is None or not exam.board.strip() or not exam.paper.strip()):
+    if exam_incident and exam is None:
         raise DeskError("For a phone found in an exam, record the exam board and paper: "
                         "it must be reported to the examining body.")
+    if exam is not None:
+        exam = _exam_checked(exam, ctx.settings)
     exceptions = exceptions_in_force(pupil_id=found.pupil.id, day=local_today(ctx.clock, ctx.settings.tz))
     for _attempt in range(3):
         try:
@@ -136,7 +183,7 @@ def confiscate(
                     confiscated_at=to_db(now), condition=", ".join(condition) or None,
                 )
                 extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
-                         "confiscated_at": now.isoformat()}
+                         "confiscated_at": now.isoformat(), "parent_meeting_needed": ladder.parent_meeting}
                 payload = {"reason": reason_category, "by": confiscated_by_name.strip(), "location": location,
                            "seal": seal_number, "condition": list(condition), "exam": exam.__dict__ if exam else None,
                            "held_until": held_until.isoformat(), "count_this_term": ladder.count_this_term}

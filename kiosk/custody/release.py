@@ -15,6 +15,7 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
+from kiosk.custody.parent_meeting import meeting_refusal
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.scans import fold
 from kiosk.custody.states import Move, allows
@@ -94,6 +95,11 @@ def release_to_carer(
     custody = Custody.get_or_none(Custody.id == custody_id)
     if custody is None:
         raise DeskError("That phone record no longer exists. Search again.")
+    # Rung 3 of the ladder: the parent meeting first (kiosk/custody/parent_meeting.py). Only for a phone that may be
+    # released at all: one on a safeguarding hold is refused by the state machine in its own words.
+    owed = meeting_refusal(custody) if allows(Move.RELEASE, custody.state) else None
+    if owed is not None:
+        raise Refused(owed)
     chosen = Carer.get_or_none((Carer.id == carer_id) & (Carer.pupil == custody.pupil_id)) if carer_id else None
     listed = chosen
     if carer_id and listed is None:

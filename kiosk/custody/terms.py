@@ -83,6 +83,14 @@ def ladder_words(step: dict[str, Any]) -> str:
     return "; ".join([held, *extras])
 
 
+def needs_parent_meeting(step: dict[str, Any]) -> bool:
+    """Whether a rung asks for a meeting with a parent or carer before the phone is released: its
+    `parent_meeting` flag, or (a school's own ladder written before the flag) "parent meeting" in its rule."""
+    if "parent_meeting" in step:
+        return bool(step["parent_meeting"])
+    return "parent meeting" in str(step.get("rule", "")).lower()
+
+
 def collectable_from(held_until: date, settings: Settings) -> datetime:
     """When a phone held until `held_until` may first be collected without anyone authorising it: after school
     that day (the end of the school day is `hand_back_from`, when the desk turns to handing back), school-local

@@ -82,12 +82,21 @@ def _v5_carers_as_the_mis_knows_them(db: Database) -> None:
                                      "no_communications"])
 
 
+def _v7_year_groups(db: Database) -> None:
+    # A head of year's year group. Staff rows sealed before it existed still verify: a NULL column added after row
+    # seals is left out of a seal (kiosk/audit/rows.py, LATER_COLUMNS).
+    from kiosk.db.models import Staff
+
+    _add_missing_columns(db, Staff, ["year_group"])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
     (4, "row seals", _v4_row_seals),
     (5, "carers as the MIS knows them", _v5_carers_as_the_mis_knows_them),
+    (7, "a head of year's year group", _v7_year_groups),
 ]
 LATEST = MIGRATIONS[-1][0]
 

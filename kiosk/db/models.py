@@ -96,6 +96,9 @@ class Staff(BaseModel):
     locked_until = DateTimeField(null=True)
     active = BooleanField(default=True)
     seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
+    # schema v7: a head of year's year group (7–13): they see and act for those pupils only, and are told of a
+    # pupil's 2nd and 3rd confiscation of the term. Sealed with the row (a year group is a permission).
+    year_group = IntegerField(null=True)
 
 
 class Tag(BaseModel):

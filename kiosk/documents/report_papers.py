@@ -15,9 +15,22 @@ from kiosk.config import Settings
 from kiosk.documents.pdf import Document
 from kiosk.errors import NotPermitted
 from kiosk.formatting import day_month_year_time, long_date, weekday_date_year, weekday_date_year_time
-from kiosk.reports.figures import ConfiscationFigures, DailyLine, DeskTime, ExamIncident, SearchFigures
+from kiosk.reports.figures import (
+    ConfiscationFigures,
+    DailyLine,
+    DeskTime,
+    ExamIncident,
+    SearchFigures,
+    totals_by_board,
+)
 from kiosk.reports.period_report import PAPERS, ReportFigures
 from kiosk.reports.periods import Period
+
+# The M1's yes/no questions, in its order, as ExamDetails names them.
+M1_ANSWERS = (("switched_on", "Phone switched on"), ("on_person", "On the candidate's person"),
+              ("warning_displayed", "Warning to Candidates displayed"),
+              ("information_issued", "Information for Candidates issued"),
+              ("reminded_at_start", "Reminded of the rules at the start"))
 
 
 def _paper(title: str, p: Period, settings: Settings, made_at: datetime | None) -> Document:
@@ -72,17 +85,37 @@ def _repeats(doc: Document, c: ConfiscationFigures) -> None:
               widths_mm=[80, 30, 30], wrap=False)
 
 
+def yes_no(value: bool | None) -> str:
+    """A yes/no the examining body asks for; one the school did not record is said so, never "no"."""
+    return "not recorded" if value is None else ("yes" if value else "no")
+
+
 def _exams(doc: Document, exams: Sequence[ExamIncident], settings: Settings) -> None:
     doc.para("Each phone found in an exam is reported to the examining body.", size=9)
     doc.table(["When", "Pupil", "Form", "Exam board", "Paper", "Room"],
               [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.form, e.board or "—", e.paper or "—",
                 e.room or "—"] for e in exams], widths_mm=[44, 40, 14, 22, 26, 24])
-    # The examining body's form (JCQ M1) asks for the candidate number and the invigilator, captured at
-    # confiscation: a second table, as eight columns do not fit a portrait page without wrapping every row.
-    doc.para("For the examining body's report (JCQ M1): candidate number and invigilator, as recorded.", size=9)
-    doc.table(["When", "Pupil", "Candidate number", "Invigilator"],
-              [[f"{weekday_date_year_time(local(e.at, settings.tz))}", e.pupil, e.candidate_number or "not recorded",
-                e.invigilator or "not recorded"] for e in exams], widths_mm=[44, 40, 36, 50])
+    doc.heading("Totals per exam board")
+    doc.table(["Exam board", "Phones found"], [[board, n] for board, n in totals_by_board(exams).items()]
+              + ([["Total", len(exams)]] if exams else []), widths_mm=[80, 35])
+    # The examining body's form (JCQ M1) asks for the rest, captured at confiscation: one block per phone (a table
+    # of every column does not fit a portrait page without wrapping every cell). `kiosk report m1 --custody N`
+    # prints one incident's M1 attachment.
+    doc.heading("For the examining body's report (JCQ M1)")
+    if not exams:
+        doc.para("None.")
+    for e in exams:
+        exam = e.details
+        doc.para(f"{e.pupil} ({e.form}), {weekday_date_year_time(local(e.at, settings.tz))}, "
+                 f"{e.board or 'exam board not recorded'}: record {e.custody_id}", size=10)
+        doc.facts([("Candidate number", e.candidate_number or "not recorded"),
+                   ("Centre number", (exam.centre_number if exam else "") or settings.exam_centre_number
+                    or "not recorded"),
+                   ("Paper", " — ".join(filter(None, [e.paper, exam.paper_title if exam else ""])) or "—"),
+                   ("Invigilator", e.invigilator or "not recorded"),
+                   ("Time found", (exam.time_found if exam else "") or "not recorded"),
+                   *((label, yes_no(getattr(exam, name, None))) for name, label in M1_ANSWERS)], label_mm=90)
+        doc.space(3)
 
 
 def _searches(doc: Document, s: SearchFigures) -> None:

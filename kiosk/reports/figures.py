@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
+from typing import Any
 
 from peewee import fn
 
 from kiosk.clock import as_utc, local, local_day_bounds, to_db
 from kiosk.config import Settings
+from kiosk.custody.confiscation import ExamDetails
 from kiosk.custody.reports import form_order
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard, write_transaction
@@ -56,6 +58,18 @@ class ExamIncident:
     room: str
     candidate_number: str = ""  # as captured at confiscation (ExamDetails): the examining body asks for both
     invigilator: str = ""
+    custody_id: int = 0
+    # Everything the JCQ M1 asks that the school captured (centre, paper title, time found, switched on, on the
+    # candidate, warnings given): the exam report's second table and the M1 attachment paper read it.
+    details: ExamDetails | None = None
+    confiscated_by: str = ""
+    seal_number: str = ""
+
+
+def totals_by_board(incidents: Iterable[ExamIncident]) -> dict[str, int]:
+    """Phones found in exams per exam board, most first (then by name): each board gets its own reports."""
+    counts = Counter((e.board.strip() or "board not recorded") for e in incidents)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
 
 
 @dataclass
@@ -176,21 +190,33 @@ def confiscation_figures(p: Period, settings: Settings) -> ConfiscationFigures:
 
 @storage_guard
 def exam_incidents(p: Period, settings: Settings) -> list[ExamIncident]:
+    lo, hi = p.bounds(settings)
+    return _exam_incidents(Custody.exam_incident & purged.not_purged() & (Custody.confiscated_at >= lo)
+                           & (Custody.confiscated_at < hi))
+
+
+@storage_guard
+def exam_incident_of(custody_id: int) -> ExamIncident | None:
+    """One phone found in an exam, for its M1 attachment paper; None when the record is no exam incident (or was
+    purged)."""
+    found = _exam_incidents(Custody.exam_incident & purged.not_purged() & (Custody.id == custody_id))
+    return found[0] if found else None
+
+
+def _exam_incidents(where: Any) -> list[ExamIncident]:
     import json
 
-    lo, hi = p.bounds(settings)
     out = []
-    for c in (Custody.select(Custody, Pupil).join(Pupil)
-              .where(Custody.exam_incident & purged.not_purged() & (Custody.confiscated_at >= lo)
-                     & (Custody.confiscated_at < hi))
-              .order_by(Custody.confiscated_at)):
+    for c in Custody.select(Custody, Pupil).join(Pupil).where(where).order_by(Custody.confiscated_at):
         if c.confiscated_at is None:  # the query asks for a time; this tells mypy
             continue
         exam = (json.loads(c.details_json) if c.details_json else {}).get("exam") or {}
         out.append(ExamIncident(as_utc(c.confiscated_at), c.pupil.display_name, c.pupil.form, exam.get("board", ""),
                                 exam.get("paper", ""), exam.get("room", ""),
                                 candidate_number=exam.get("candidate_number") or "",
-                                invigilator=exam.get("invigilator") or ""))
+                                invigilator=exam.get("invigilator") or "", custody_id=c.id,
+                                details=ExamDetails.from_record(exam), confiscated_by=c.confiscated_by_name or "",
+                                seal_number=c.seal_number or ""))
     return out
 
 

@@ -32,6 +32,7 @@ from kiosk.custody.exceptions import ActiveException, describe
 from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
+from kiosk.custody.year_groups import refusal as year_group_refusal
 from kiosk.formatting import long_day
 from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
 from kiosk.labels.from_settings import chosen_printer, printer_for
@@ -54,11 +55,23 @@ from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker
 HINT = ("Find the pupil first. Then record who took the phone, why, where, its condition and the number of "
         "the bag it is sealed in. A phone handed in this morning becomes the confiscation: no second record.")
 TELL_THE_DSL = "Tell the Designated Safeguarding Lead (DSL) now."
+# What the examining body's report (JCQ Form M1) asks, in its order; the centre number is the school's own.
 EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"),
-               ("exam-paper", "Paper", "e.g. 8300/1H Mathematics"),
+               ("exam-centre", "Centre number", "the school's exam centre number"),
+               ("exam-candidate", "Candidate number", "from the seating plan"),
+               ("exam-paper", "Paper code", "e.g. 8300/1H"),
+               ("exam-title", "Paper title", "e.g. Mathematics Paper 1 (Higher)"),
                ("exam-room", "Room", "e.g. Sports hall"),
-               ("exam-invigilator", "Invigilator", "name"),
-               ("exam-candidate", "Candidate number", "if known"))
+               ("exam-invigilator", "Invigilator", "who found it"),
+               ("exam-time", "Time found", "e.g. 10:15"))
+# The M1's questions, short enough for the form's label column (21 cells): switched on, on the candidate's person,
+# the JCQ Warning to Candidates displayed, the Information for Candidates issued, rules read out at the start.
+EXAM_QUESTIONS = (("exam-switched-on", "Switched on?"),
+                  ("exam-on-person", "On their person?"),
+                  ("exam-warning", "Warning displayed?"),
+                  ("exam-information", "Info for candidates?"),
+                  ("exam-reminded", "Rules read at start?"))
+ANSWERS = [("yes", "yes"), ("no", "no")]
 
 
 @dataclass(frozen=True)
@@ -154,7 +167,12 @@ class ConfiscateScreen(FindingScreen):
                 yield Label("reported to the examining body (policy §6)", classes="exam-title")
                 for field_id, label, placeholder in EXAM_FIELDS:
                     yield Label(label)
-                    yield Input(placeholder=placeholder, id=field_id, compact=True)
+                    value = self.ctx.settings.exam_centre_number if field_id == "exam-centre" else ""
+                    yield Input(value, placeholder=placeholder, id=field_id, compact=True)
+                for field_id, label in EXAM_QUESTIONS:
+                    # Blank is "not recorded": the examining body's form must not say "no" for what nobody asked.
+                    yield Label(label)
+                    yield Select(ANSWERS, prompt="not recorded", id=field_id, compact=True)
             yield MessageLine(id="error")
             with Horizontal(id="form-buttons", classes="buttons"):
                 yield Button("Save (Ctrl+S)", variant="error", id="save")
@@ -222,6 +240,10 @@ class ConfiscateScreen(FindingScreen):
         if self.saving is not None:  # the form on screen is the one being saved: it stays until the answer
             self.show_problem("Wait: this confiscation is still being saved. Scan the next pupil once it says "
                               "CONFISCATED (or NOT SAVED).", "warning")
+            return
+        other_year = year_group_refusal(self.ctx.who, pupil_name=found.pupil.name, year=found.pupil.year)
+        if other_year is not None:  # the domain refuses it too (DeskContext.require); said before the form is filled
+            self.show_problem(f"✖ {other_year}")
             return
         if found.resolved is None:
             self.show_problem(f"{found.pupil.name} ({found.pupil.form}) has no active tag: print a tag for them "
@@ -319,8 +341,17 @@ class ConfiscateScreen(FindingScreen):
             return None
         value = {field_id: plain_text(self.query_one(f"#{field_id}", Input).value.strip())
                  for field_id, _, _ in EXAM_FIELDS}
+
+        def answer(field_id: str) -> bool | None:
+            chosen = self.query_one(f"#{field_id}", Select).value
+            return None if chosen not in ("yes", "no") else chosen == "yes"
+
         return ExamDetails(board=value["exam-board"], paper=value["exam-paper"], room=value["exam-room"],
-                           invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"])
+                           invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"],
+                           centre_number=value["exam-centre"], paper_title=value["exam-title"],
+                           time_found=value["exam-time"], switched_on=answer("exam-switched-on"),
+                           on_person=answer("exam-on-person"), warning_displayed=answer("exam-warning"),
+                           information_issued=answer("exam-information"), reminded_at_start=answer("exam-reminded"))
 
     def action_save(self) -> None:
         """The confiscation is written on the desk's worker with the form as it is now; Save stays disabled until

@@ -210,6 +210,9 @@ class DeskScreen(AtTheDesk, Screen[None]):
         # The DSL and the head hear about safeguarding holds as soon as they sign in.
         if self.ctx.who.can(Permission.READ_DSL_NOTES):
             self.call_after_refresh(self.alert_holds)
+        # A head of year hears of their year's 2nd and 3rd confiscations this term (kiosk/custody/head_of_year.py).
+        if self.ctx.who.limited_to_year_group:
+            self.call_after_refresh(self.alert_year_notices)
 
     def on_unmount(self) -> None:
         self.poller.stop()
@@ -688,6 +691,17 @@ class DeskScreen(AtTheDesk, Screen[None]):
                 self.action_holds()
 
         self.app.push_screen(HoldsAlert(self.ctx, holds), answered)
+
+    def alert_year_notices(self) -> None:
+        from kiosk.custody.head_of_year import inbox
+
+        self._read(partial(inbox, self.ctx), self.show_year_notices)
+
+    def show_year_notices(self, notices: tuple[Any, ...]) -> None:
+        from kiosk.screens.head_of_year_inbox import HeadOfYearInbox
+
+        if any(not n.read for n in notices):
+            self.app.push_screen(HeadOfYearInbox(self.ctx, notices))
 
     def forget_pupils(self) -> None:
         """Called when the desk locks: the banner and the recent list hold pupils' names. (Answers still to

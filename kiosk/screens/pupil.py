@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
 from kiosk.auth.roles import Permission
+from kiosk.auth.staff import SignedIn
 from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, find_pupils, normalise
 from kiosk.custody.codes import grouped
@@ -34,6 +35,9 @@ from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, Pupil
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.custody.states import REFER_TO_DSL as REFER
 from kiosk.custody.states import left_overnight, on_daily_cycle
+from kiosk.custody.year_groups import in_year_group, outside_year_group
+from kiosk.custody.year_groups import refusal as year_group_refusal
+from kiosk.errors import NotPermitted
 from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
 from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.base import DeskCardScreen
@@ -70,8 +74,22 @@ class LookedUp:
     problem: str | None = None
 
 
-def look_up(typed: str) -> LookedUp:
-    """On the worker: a form's name, a tag (a retired one still names its pupil), an ID card, or part of a name."""
+def look_up(typed: str, who: SignedIn | None = None) -> LookedUp:
+    """On the worker: a form's name, a tag (a retired one still names its pupil), an ID card, or part of a name.
+    A head of year with a year group finds their own year's pupils only (kiosk/custody/year_groups.py)."""
+    found = _look_up(typed)
+    if who is None or not found.pupils:
+        return found
+    theirs = in_year_group(who, found.pupils)
+    if theirs:
+        return LookedUp(theirs, found.typed)
+    first = found.pupils[0]
+    return LookedUp(problem=year_group_refusal(who, pupil_name=first.name, year=first.year)
+                    if len(found.pupils) == 1 else
+                    f"No pupil in year {who.year_group} matches {found.typed}: you see your own year group only.")
+
+
+def _look_up(typed: str) -> LookedUp:
     form = form_named(text=typed)
     if form is not None:
         return LookedUp(form.pupils, f"form {form.form}")
@@ -104,6 +122,9 @@ class PageRead:
 
 
 def read_page(ctx: DeskContext, pupil_id: int, dsl: bool) -> PageRead:
+    other_year = outside_year_group(ctx.who, pupil_id=pupil_id)
+    if other_year is not None:
+        raise NotPermitted(other_year)
     page = pupil_page(pupil_id=pupil_id, dsl=dsl)
     if page is None:
         return PageRead(None, 0)
@@ -232,7 +253,7 @@ class PupilScreen(DeskCardScreen):
         if isinstance(scan, CommandScan):  # the desk card needs no database: acted on at once
             self.desk_card(scan.command, typed)
             return
-        self.ask(partial(look_up, typed), self.looked_up, f"Looking up '{typed}': {READING}")
+        self.ask(partial(look_up, typed, self.ctx.who), self.looked_up, f"Looking up '{typed}': {READING}")
 
     def looked_up(self, found: LookedUp) -> None:
         if found.problem is not None:

@@ -18,6 +18,7 @@ from kiosk.auth.roles import Permission
 from kiosk.auth.staff import AccountLocked
 from kiosk.clock import local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, normalise
+from kiosk.custody.parent_meeting import ParentMeeting, meeting_time, record_parent_meeting
 from kiosk.custody.queries import (
     CarerOption,
     LastConfiscation,
@@ -50,6 +51,8 @@ from kiosk.widgets.worker_jobs import READING, SAVING, BusyButton, on_the_worker
 HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type their name). The collector must be "
         "on the pupil's contact list from the MIS, or the head or DSL must authorise them.")
 ON_HOLD = "✖ ON A SAFEGUARDING HOLD: it cannot be released. Refer to the DSL."
+MEETING_HINT = ("⚠ A 3rd (or later) confiscation this term: the parent meeting is recorded (when, who attended, "
+                "the outcome) before the phone is released.")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,22 @@ class ReleaseScreen(FindingScreen):
             yield Static("", id="phone-status", markup=False)
             yield HoldInstructions(id="release-hold")
             with Vertical(id="release-form"):
+                with Vertical(id="meeting"):
+                    # Rung 3 of the ladder (kiosk/custody/parent_meeting.py): released only once this is recorded.
+                    yield Static(MEETING_HINT, id="meeting-why", markup=False)
+                    with Grid(classes="form"):
+                        yield Label("Meeting day")
+                        yield Input("today", placeholder="today, or e.g. 3/12", id="meeting-day", compact=True)
+                        yield Label("Meeting time")
+                        yield Input(placeholder="e.g. 15:30", id="meeting-time", compact=True)
+                        yield Label("Who attended")
+                        yield Input(placeholder="the parent or carer, and the staff", id="meeting-attended",
+                                    compact=True)
+                        yield Label("Outcome")
+                        yield Input(placeholder="what was agreed", id="meeting-outcome", compact=True)
+                    yield MessageLine(id="meeting-error")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Record the meeting", variant="warning", id="meeting-save")
                 yield Label("Who is collecting?", classes="section-title")
                 yield CollectorChoice(id="collector")
                 with Vertical(id="must-not-box"):
@@ -171,6 +190,7 @@ class ReleaseScreen(FindingScreen):
         self.query_one("#phone-status").display = known and not done
         self.query_one("#release-hold").display = phone is not None and phone.on_hold and not done
         self.query_one("#release-form").display = releasable
+        self.query_one("#meeting").display = releasable and phone is not None and phone.parent_meeting_owed
         choice = self.query_one(CollectorChoice).chosen
         self.query_one("#someone").display = releasable and choice == SOMEONE_ELSE
         carer = self.query_one(CollectorChoice).chosen_carer
@@ -379,6 +399,8 @@ class ReleaseScreen(FindingScreen):
     def next_field(self, field: Input) -> None:
         if field.id == "pin":
             self.action_release()
+        elif field.id == "meeting-outcome":
+            self.record_meeting()
         else:
             self.focus_next()
 
@@ -482,6 +504,30 @@ class ReleaseScreen(FindingScreen):
         self.show_step()
         self.query_one("#next", Button).focus()
 
+    # ── rung 3: the parent meeting, recorded before the release ─────────────────────────────────────────────
+    def record_meeting(self) -> None:
+        phone = self.chosen_phone
+        if phone is None or not phone.parent_meeting_owed or self.releasing is not None:
+            return
+        error = self.query_one("#meeting-error", MessageLine)
+
+        # Read here, on the UI thread; the job on the worker has only these words.
+        day, at = plain_text(self.value("meeting-day")), plain_text(self.value("meeting-time"))
+        attended, outcome = plain_text(self.value("meeting-attended")), plain_text(self.value("meeting-outcome"))
+
+        def run() -> ParentMeeting:
+            return record_parent_meeting(self.ctx, phone.id, held_at=meeting_time(day=day, at=at, ctx=self.ctx),
+                                         attended=attended, outcome=outcome)
+
+        def recorded(meeting: ParentMeeting) -> None:
+            error.clear()
+            self.load_phones(prefer_tag=phone.tag_id)  # read again: the meeting is no longer owed
+            self.call_after_refresh(self.query_one(CollectorChoice).focus)
+
+        error.waiting(SAVING)
+        on_the_worker(self, run, then=recorded, failed=lambda failure: error.say(failure.message),
+                      unattended=unattended_save("The parent meeting"))
+
     def action_safeguarding(self) -> None:
         phone = self.chosen_phone
         if phone is None or self.pupil is None:
@@ -500,6 +546,6 @@ class ReleaseScreen(FindingScreen):
     def pressed(self, event: Button.Pressed) -> None:
         event.stop()
         actions = {"release": self.action_release, "release-flag": self.action_safeguarding,
-                   "release-cancel": self.action_back, "next": self.action_next,
+                   "release-cancel": self.action_back, "next": self.action_next, "meeting-save": self.record_meeting,
                    "desk": self.action_back}
         actions[event.button.id or ""]()

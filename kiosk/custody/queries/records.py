@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from kiosk.clock import as_utc
 from kiosk.config import Settings
+from kiosk.custody import details as custody_details
 from kiosk.custody.states import Move, allows, on_safeguarding_hold
 from kiosk.custody.terms import early_release_words
 from kiosk.db.models import Custody
@@ -36,6 +37,7 @@ class PhoneRecord:
     handed_to: str | None
     closed_desk: str | None
     ever_on_hold: bool  # it was on a safeguarding hold at some time (dsl_flag): see refer_to_dsl
+    parent_meeting_owed: bool = False  # rung 3: the parent meeting is recorded before release (parent_meeting.py)
 
     @property
     def held_since(self) -> datetime:
@@ -81,7 +83,8 @@ def record_of(custody: Custody) -> PhoneRecord:
         held_until=custody.held_until, seal_number=custody.seal_number, reason_category=custody.reason_category,
         reason=custody.reason, location=custody.location, condition=custody.condition,
         confiscated_by_name=custody.confiscated_by_name, handed_to=custody.handed_to,
-        closed_desk=custody.closed_desk, ever_on_hold=bool(custody.dsl_flag))
+        closed_desk=custody.closed_desk, ever_on_hold=bool(custody.dsl_flag),
+        parent_meeting_owed=custody_details.meeting_owed(custody))
 
 
 def _utc(value: datetime | None) -> datetime | None:
