@@ -72,11 +72,20 @@ def _v4_row_seals(db: Database) -> None:
     _add_missing_columns(db, Event, ["row_seals"])
 
 
+def _v6_print_history(db: Database) -> None:
+    # Every print job of labels is a row, followed to its end (issue 17). Not sealed: no custody decision rests
+    # on it; the labels it printed are audited by their LABELS_PRINTED event, which names the job.
+    from kiosk.db.models import PrintJob
+
+    db.create_tables([PrintJob], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
     (4, "row seals", _v4_row_seals),
+    (6, "print history", _v6_print_history),
 ]
 LATEST = MIGRATIONS[-1][0]
 

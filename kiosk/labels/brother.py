@@ -21,7 +21,7 @@ from PIL import Image
 
 from kiosk import platform
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
+from kiosk.labels.printers import JobTracker, PrintFailed, PrintReceipt, Progress
 
 DEFAULT_MODEL = "QL-800"
 NETWORK_TIMEOUT = 10.0  # seconds to connect and to send
@@ -107,12 +107,14 @@ class BrotherPrinter:
         return None
 
     def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
-                     progress: Progress | None = None) -> PrintReceipt:
+                     progress: Progress | None = None, tracker: JobTracker | None = None) -> PrintReceipt:
         if reason := self.unsuitable(layout):
             raise PrintFailed(reason, "Choose a Brother layout on the Labels screen, then print again.")
         if not images:
             raise PrintFailed("there were no labels to print", "Choose some pupils, then print again.")
         data = brother_raster_parts(images, layout, model=self.model)
+        if tracker is not None:
+            tracker.sent(self.target)
         if self.target.startswith("tcp://"):
             detail = self._send_network(data)
         elif self.target.startswith(("/dev/", "file:///dev/")):
