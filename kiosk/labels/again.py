@@ -125,8 +125,10 @@ def follow_up(ctx: DeskContext, *, job_id: int) -> str:
     trouble = trouble_words(status)
     if status.finished:
         history.end_job(ctx, job_id, state=status.state, why=trouble or f"job {row.reference} was {status.state}")
-    else:
+    elif trouble:
         history.JobTracking(ctx, job_id).state(status.state, trouble)
+    else:  # nothing wrong said now: what was said before ("sent and not followed") stays
+        history.set_state(ctx, job_id, state=status.state)
     return status.state
 
 

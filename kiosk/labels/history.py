@@ -59,6 +59,11 @@ def _update_open(job_id: int, ctx: DeskContext, **values: object) -> int:
                    .where(PrintJob.id == job_id, PrintJob.state.in_(OPEN_STATES)).execute())
 
 
+def set_state(ctx: DeskContext, job_id: int, *, state: str) -> None:
+    """An open job's new state, keeping what was said of it."""
+    _update_open(job_id, ctx, state=state)
+
+
 def end_job(ctx: DeskContext, job_id: int, *, state: str, why: str = "") -> bool:
     """Record how an open job ended (not "completed": that is kiosk/labels/jobs.py's, with the labels it marks).
     False when it had already ended (cancelled at the desk, say): the first word stands."""

@@ -89,8 +89,7 @@ def print_tags(ctx: DeskContext, *, tags: list[Tag], described: str, layout: Lay
                                        tracker=history.JobTracking(ctx, job_id))
     except PrintFailed as error:
         history.end_job(ctx, job_id, state=history.failed_state(error), why=error.problem)
-        error.job_id = job_id
-        raise
+        raise error.in_history(job_id)
     except BaseException:  # the kiosk itself failed (or is closing): the job must not stay "pending" for ever
         history.end_job(ctx, job_id, state="failed", why="the kiosk stopped before the job was sent")
         raise

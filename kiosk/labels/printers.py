@@ -27,7 +27,14 @@ class PrintFailed(DeskError):
         # How the print history records the job's end: "failed", or what the print service said of it
         # ("cancelled", "aborted", "stopped").
         self.state = state
-        self.job_id: int | None = None  # its row in the print history, once it has one
+        self.job_id: int | None = None  # its row in the print history, once it has one (see `in_history`)
+
+    def in_history(self, job_id: int) -> PrintFailed:
+        """This failure, recorded as print job `job_id`: the message names the job, for Retry by its number."""
+        self.job_id = job_id
+        self.message = f"{self.message} (Print job {job_id} in the print history.)"
+        self.args = (self.message,)
+        return self
 
 
 @dataclass(frozen=True)
