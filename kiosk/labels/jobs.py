@@ -89,7 +89,8 @@ def print_tags(ctx: DeskContext, *, tags: list[Tag], described: str, layout: Lay
                                        tracker=history.JobTracking(ctx, job_id))
     except PrintFailed as error:
         history.end_job(ctx, job_id, state=history.failed_state(error), why=error.problem)
-        raise error.in_history(job_id)
+        error.in_history(job_id)
+        raise
     except BaseException:  # the kiosk itself failed (or is closing): the job must not stay "pending" for ever
         history.end_job(ctx, job_id, state="failed", why="the kiosk stopped before the job was sent")
         raise
