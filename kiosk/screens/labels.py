@@ -38,6 +38,7 @@ from kiosk.labels import (
     replace_tag_and_print,
 )
 from kiosk.labels.from_settings import chosen_printer, default_folder, printer_for
+from kiosk.messages import OpenScreen
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
@@ -154,6 +155,7 @@ class LabelsScreen(DeskCardScreen):
         Binding("escape", "back", "Desk"),
         Binding("ctrl+s", "print", "Print"),
         Binding("ctrl+r", "retry", "Retry"),
+        Binding("f7", "print_jobs", "Print jobs"),  # the screen's name: the palette words it from the registry
     ]
 
     class JobFinished(Message):
@@ -227,6 +229,7 @@ class LabelsScreen(DeskCardScreen):
                 yield Button("Lost tag: replace", id="replace-lost", compact=True)
                 yield Button("Damaged tag: replace", id="replace-damaged", compact=True)
                 yield Button("Printers…", id="list-queues", compact=True)
+                yield Button("Print jobs  F7", id="print-jobs", compact=True)
             yield MessageLine(id="labels-result")
             yield OptionList(id="queues")
         yield Footer()
@@ -575,6 +578,10 @@ class LabelsScreen(DeskCardScreen):
     def action_back(self) -> None:
         self.dismiss()
 
+    def action_print_jobs(self) -> None:
+        """The print history (kiosk/screens/print_jobs.py), over this screen: Esc comes back here."""
+        self.post_message(OpenScreen("print_jobs"))
+
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -585,6 +592,8 @@ class LabelsScreen(DeskCardScreen):
             self.action_retry()
         elif button.startswith("replace-"):
             self.action_replace(button.removeprefix("replace-"))
+        elif button == "print-jobs":
+            self.action_print_jobs()
         elif button == "list-queues":
             self.show_result("Asking the print service for its printers…", "warning")
             self.list_printers()
