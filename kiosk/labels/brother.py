@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from PIL import Image
 
 from kiosk import platform
+from kiosk.labels.brother_status import STATUS_TIMEOUT, BrotherStatus, parse_status, read_network_status
 from kiosk.labels.layouts import Layout
 from kiosk.labels.printers import JobTracker, PrintFailed, PrintReceipt, Progress
 
@@ -92,10 +93,12 @@ def brother_raster_parts(images: Sequence[Image.Image], layout: Layout, *, model
 
 
 class BrotherPrinter:
-    def __init__(self, target: str, *, model: str = DEFAULT_MODEL, status_silence: float = STATUS_SILENCE) -> None:
+    def __init__(self, target: str, *, model: str = DEFAULT_MODEL, status_silence: float = STATUS_SILENCE,
+                 status_timeout: float = STATUS_TIMEOUT) -> None:
         self.target = target.strip()
         self.model = model
         self.status_silence = status_silence
+        self.status_timeout = status_timeout  # how long a network printer is given to say how it is
 
     @property
     def description(self) -> str:
@@ -113,15 +116,45 @@ class BrotherPrinter:
         if not images:
             raise PrintFailed("there were no labels to print", "Choose some pupils, then print again.")
         data = brother_raster_parts(images, layout, model=self.model)
+        if self.target.startswith("tcp://"):
+            said = self._ready_on_network(layout)  # before anything is sent: a job into a jammed printer is lost
+            if tracker is not None:
+                tracker.sent(self.target)
+            detail = self._send_network(data) + said
+            return PrintReceipt(self.description, len(images), len(images), detail)
         if tracker is not None:
             tracker.sent(self.target)
-        if self.target.startswith("tcp://"):
-            detail = self._send_network(data)
-        elif self.target.startswith(("/dev/", "file:///dev/")):
+        if self.target.startswith(("/dev/", "file:///dev/")):
             detail = self._send_device(self.target.removeprefix("file://"), data, len(images))
         else:
             detail = self._save(Path(self.target).expanduser(), data)
         return PrintReceipt(self.description, len(images), len(images), detail)
+
+    def _ready_on_network(self, layout: Layout) -> str:
+        """Ask the printer how it is: PrintFailed, in the office's words, when it reports a problem or holds other
+        labels than the layout's; otherwise a few words for the receipt (its labels, or that it gave no status)."""
+        address = urlparse(self.target)
+        host, port = address.hostname, address.port or 9100
+        if not host:
+            return ""  # _send_network says what is wrong with the address
+        try:
+            status = read_network_status(host, port, timeout=self.status_timeout)
+        except OSError as exc:
+            raise PrintFailed(f"the Brother printer at {host}:{port} cannot be reached ({exc.strerror or exc})",
+                              "Check it is switched on and connected to the network, then try again.") from exc
+        if status is None:
+            return " (the printer gives no status over the network: check the labels came out)"
+        self._refuse_unless_ready(status, layout, f"{host}:{port}")
+        return f" (printer ready, {status.media})"
+
+    def _refuse_unless_ready(self, status: BrotherStatus, layout: Layout, where: str) -> None:
+        if status.trouble:
+            raise PrintFailed(f"the Brother printer at {where} reports: {status.trouble}",
+                              "Fix the printer (labels loaded, cover shut, nothing jammed), then try again.")
+        if layout.brother_label and status.loaded() and status.loaded() != layout.brother_label:
+            raise PrintFailed(f"the Brother printer at {where} has {status.media} loaded, not the "
+                              f"{layout.title}", "Load the right labels, or choose the layout for those loaded, "
+                              "then try again.")
 
     def _send_network(self, data: Iterable[bytes]) -> str:
         address = urlparse(self.target)
@@ -187,7 +220,7 @@ class BrotherPrinter:
                 except (NameError, ValueError):
                     continue  # not a status report: ignore it
                 if status["errors"]:
-                    raise PrintFailed(f"the Brother printer reported: {', '.join(status['errors'])}"
+                    raise PrintFailed(f"the Brother printer reported: {parse_status(report).trouble}"
                                       + (f" after {printed} of {labels} labels" if printed else ""),
                                       "Fix the printer (labels loaded, cover shut), then try again.")
                 if status["status_type"] == "Printing completed":
