@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 from PIL import Image
 
 from kiosk import platform
-from kiosk.labels.brother_status import STATUS_TIMEOUT, BrotherStatus, parse_status, read_network_status
+from kiosk.labels.brother_status import STATUS_TIMEOUT, BrotherStatus, read_network_status
 from kiosk.labels.layouts import Layout
 from kiosk.labels.printers import JobTracker, PrintFailed, PrintReceipt, Progress
 
@@ -220,7 +220,7 @@ class BrotherPrinter:
                 except (NameError, ValueError):
                     continue  # not a status report: ignore it
                 if status["errors"]:
-                    raise PrintFailed(f"the Brother printer reported: {parse_status(report).trouble}"
+                    raise PrintFailed(f"the Brother printer reported: {', '.join(status['errors'])}"
                                       + (f" after {printed} of {labels} labels" if printed else ""),
                                       "Fix the printer (labels loaded, cover shut), then try again.")
                 if status["status_type"] == "Printing completed":
