@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 STATUS_LENGTH = 32
 STATUS_TIMEOUT = 2.0  # seconds to connect and for the reply: a printer that says nothing is not waited on longer
@@ -65,10 +67,10 @@ class BrotherStatus:
         return not self.trouble
 
 
-def _brother_ql_reader():  # type: ignore[no-untyped-def]
+def _brother_ql_reader() -> Callable[[bytes], dict[str, Any]]:
     from brother_ql.reader import interpret_response
 
-    return interpret_response
+    return interpret_response  # type: ignore[no-any-return]
 
 
 def parse_status(data: bytes) -> BrotherStatus:

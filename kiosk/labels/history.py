@@ -75,8 +75,9 @@ def complete_job(ctx: DeskContext, job_id: int) -> bool:
     """Inside the caller's write transaction: the print service says the job completed, which stands whatever was
     recorded before (a Cancel pressed as the last label came out). False when it was already recorded completed."""
     now = to_db(ctx.clock.now())
-    return PrintJob.update(state="completed", why=None, updated_at=now, finished_at=now).where(
-        PrintJob.id == job_id, PrintJob.state != "completed").execute() == 1
+    changed: int = PrintJob.update(state="completed", why=None, updated_at=now, finished_at=now).where(
+        PrintJob.id == job_id, PrintJob.state != "completed").execute()
+    return changed == 1
 
 
 def failed_state(error: PrintFailed) -> str:
@@ -197,7 +198,8 @@ def _printed_again(ids: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for row in (PrintJob.select(PrintJob.id, PrintJob.again_of)
                 .where(PrintJob.again_of.in_(ids), PrintJob.state == "completed").order_by(PrintJob.id)):
-        found[row.again_of] = row.id
+        if row.again_of is not None:
+            found[row.again_of] = int(row.id)
     return found
 
 

@@ -77,6 +77,7 @@ def write_pdf(pages: Iterable[Page], *, title: str = "Labels") -> bytes:
                                   zlib.compress(packed_rows(image), 1))
             names.append(f"/L{index} {image_id} 0 R")
             bottom = page.height - placed.top - placed.height
+            matrix: tuple[float, ...]
             if placed.turn:  # the image's left edge along the box's bottom, its top edge up the box's left
                 matrix = (0, placed.height, -placed.width, 0, placed.left + placed.width, bottom)
             else:
