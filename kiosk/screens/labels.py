@@ -42,9 +42,9 @@ from kiosk.messages import OpenScreen
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
-from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain
+from kiosk.widgets.print_outcome import JobOutcome, notify_outcome
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
@@ -77,13 +77,6 @@ class LabelsJob:
         return self.choice is None
 
 
-@dataclass(frozen=True)
-class JobOutcome:
-    severity: str  # "ok", "warning", "refused" (MessageLine's words)
-    text: str
-    retry: LabelsJob | None = None  # what Retry does, when it can help
-
-
 def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None = None) -> JobOutcome:
     """Blocking: print or replace-and-print, waiting (minutes if need be) until the printer finished the job.
     Every failure comes back as an outcome with the domain's words; `progress` hears how the job is going."""
@@ -111,15 +104,6 @@ def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None =
         return JobOutcome("refused", error.message, job)
     except DeskError as error:
         return JobOutcome("refused", error.message)
-
-
-def notify_outcome(app: App[Any], outcome: JobOutcome) -> None:
-    """A job that finished after the office left the Labels screen: a toast on the desk, none when locked."""
-    if getattr(app, "who", None) is None:
-        return
-    icon = {"ok": "✔", "warning": "⚠", "refused": "✖"}[outcome.severity]
-    severity = {"ok": "information", "warning": "warning"}.get(outcome.severity, "error")
-    app.notify(plain_text(f"{icon} {outcome.text}"), title="Tags & labels", severity=severity, timeout=15, markup=False)  # type: ignore[arg-type]
 
 
 def per_form_words(per_form: tuple[tuple[str, int], ...]) -> str:

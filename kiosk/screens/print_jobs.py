@@ -26,9 +26,9 @@ from kiosk.labels.again import cancel_print_job, follow_up_open_jobs, print_agai
 from kiosk.labels.history import PrintJobLine, PrintJobs, print_jobs
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
-from kiosk.screens.labels import JobOutcome, notify_outcome
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
+from kiosk.widgets.print_outcome import JobOutcome, notify_outcome
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import READING, on_the_worker
 
