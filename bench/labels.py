@@ -97,6 +97,7 @@ def cold() -> None:
     text.text_mask.cache_clear()
     text.fit_name.cache_clear()
     text.best_name_size.cache_clear()
+    getattr(text._measure, "cache_clear", lambda: None)()
 
 
 def timed(action) -> tuple[float, object]:

@@ -94,7 +94,8 @@ def test_a_print_marks_the_tags_printed_and_writes_one_audit_event(school, tmp_p
                        "Aoife Ó Súilleabháin": None, "Ruby Mitchell": None, "Leo Webb": None}
     [event] = events("LABELS_PRINTED")
     assert event.payload_json == ('{"choice":"form 9C","count":2,"detail":"saved to ' + str(tmp_path / "9c.pdf")
-                                  + '","layout":"a4-21","printer":"file ' + str(tmp_path / "9c.pdf") + '"}')
+                                  + '","layout":"a4-21","print_job":1,"printer":"file ' + str(tmp_path / "9c.pdf")
+                                  + '"}')
     assert event.staff_id == school.office.staff_id and event.desk == "Reception 1"
     assert verify(school.keyring.audit_key).ok
     with pytest.raises(NothingToPrint, match="No labels to print for form 9C, never printed only"):

@@ -1,10 +1,12 @@
-"""`kiosk labels`, `kiosk printers` and `kiosk tags replace`: tag labels on the office's printers."""
+"""`kiosk labels`, `kiosk printers` and `kiosk tags replace`: tag labels on the office's printers (`kiosk print-jobs`,
+their history, is registered with them: kiosk/commands/print_jobs.py)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING
 
+from kiosk.commands import print_jobs
 from kiosk.reports.text_table import text_table
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ def register(add: AddCommand, sub: Subcommands) -> None:
     p.add_argument("pupil", help="admission number, or the old tag's code")
     p.add_argument("--reason", choices=["lost", "damaged"], default="lost")
     p.add_argument("--out", help="save the new label here instead of the configured printer")
+    print_jobs.register(add, sub)
 
 
 def _printer(env: Env, args: argparse.Namespace, layout: Layout) -> Printer:

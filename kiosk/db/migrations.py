@@ -82,6 +82,14 @@ def _v5_carers_as_the_mis_knows_them(db: Database) -> None:
                                      "no_communications"])
 
 
+def _v6_print_history(db: Database) -> None:
+    # Every print job of labels is a row, followed to its end (issue 17). Not sealed: no custody decision rests
+    # on it; the labels it printed are audited by their LABELS_PRINTED event, which names the job.
+    from kiosk.db.models import PrintJob
+
+    db.create_tables([PrintJob], safe=True)
+
+
 def _v7_year_groups(db: Database) -> None:
     # A head of year's year group. Staff rows sealed before it existed still verify: a NULL column added after row
     # seals is left out of a seal (kiosk/audit/rows.py, LATER_COLUMNS).
@@ -96,6 +104,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
     (4, "row seals", _v4_row_seals),
     (5, "carers as the MIS knows them", _v5_carers_as_the_mis_knows_them),
+    (6, "print history", _v6_print_history),
     (7, "a head of year's year group", _v7_year_groups),
 ]
 LATEST = MIGRATIONS[-1][0]

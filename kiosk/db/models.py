@@ -258,6 +258,32 @@ class DeskDay(BaseModel):
         indexes = ((("day", "desk"), True),)
 
 
+class PrintJob(BaseModel):
+    """One print job of labels (schema v6): who sent what to which printer, and how it ended. Updated as the job is
+    followed; a label counts as printed only through a job that reached "completed" (kiosk/labels/history.py)."""
+
+    id = AutoField()
+    staff_id: int | None
+    at = DateTimeField(index=True)  # when it was sent
+    updated_at = DateTimeField()
+    finished_at = DateTimeField(null=True)
+    desk = CharField(max_length=64)
+    staff = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    staff_name = CharField(max_length=200)  # as signed in, or "command line (user)"
+    kind = CharField(max_length=16, default="tags")  # tags | replacement | bag
+    what = TextField()  # the choice in words: "form 7A, never printed only"
+    tag_ids = TextField()  # JSON list: the tags whose labels are on it, so the job can be printed again
+    layout = CharField(max_length=32)
+    labels = IntegerField()
+    printer = CharField(max_length=300)  # in the office's words: "CUPS queue Reception_QL"
+    printer_kind = CharField(max_length=16)  # cups | brother | file (kiosk/labels/from_settings.py)
+    printer_target = CharField(max_length=500)
+    reference = CharField(null=True, max_length=500)  # the CUPS job id, or the file(s) it was saved to
+    state = CharField(max_length=16, index=True)  # pending processing held stopped completed aborted cancelled failed
+    why = TextField(null=True)  # why it did not complete, in the office's words
+    again_of = IntegerField(null=True, index=True)  # the job this one retries or reprints
+
+
 class AuditHead(BaseModel):
     """One row: the last sequence number and chain value. Updating it serialises appenders on every backend."""
 
@@ -267,7 +293,7 @@ class AuditHead(BaseModel):
 
 
 ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, DeskDay, AuditHead,
-              Event]
+              Event, PrintJob]
 
 # The rows a decision rests on: each carries its seal (kiosk/audit/rows.py).
 SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote]

@@ -22,7 +22,7 @@ from PIL import Image
 from kiosk.labels.documents import labels_pdf
 from kiosk.labels.ipp import IppUnavailable, JobForgotten, JobStatus, cancel_job, job_status
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
+from kiosk.labels.printers import JobTracker, PrintFailed, PrintReceipt, Progress
 
 COMMAND_TIMEOUT = 30.0  # seconds for one lp/lpstat call
 POLL_SECONDS = 0.5  # how often a job out at the printer is asked after
@@ -222,7 +222,7 @@ class CupsPrinter:
         return None  # CUPS drivers exist for every layout here
 
     def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
-                     progress: Progress | None = None) -> PrintReceipt:
+                     progress: Progress | None = None, tracker: JobTracker | None = None) -> PrintReceipt:
         if not images:
             raise PrintFailed("there were no labels to print", "Choose some pupils, then print again.")
         _refuse_unless_ready(queue_status(self.queue))
@@ -242,19 +242,22 @@ class CupsPrinter:
             raise PrintFailed(f"lp did not confirm the job ({submitted.stdout.strip() or 'no answer'})",
                               "Check whether the labels came out before pressing Retry.")
         job = found.group(1)
+        if tracker is not None:
+            tracker.sent(job)
         pages = -(-len(images) // layout.per_page)
         if self.wait_seconds <= 0:
             return PrintReceipt(self.description, len(images), pages, f"job {job} is in the print queue",
                                 finished=False)
-        self._follow(job, progress or (lambda _line: None))
+        self._follow(job, progress or (lambda _line: None), tracker)
         return PrintReceipt(self.description, len(images), pages, f"job {job} printed (CUPS: completed)")
 
-    def _follow(self, job: str, progress: Progress) -> None:
+    def _follow(self, job: str, progress: Progress, tracker: JobTracker | None = None) -> None:
         """Follow the job until CUPS says it completed (return) or it cannot (cancel it, raise PrintFailed)."""
         number = int(job.rsplit("-", 1)[1])
         started = time.monotonic()
         said = trouble = ""
         said_at = 0.0
+        told = ("", "")  # the state and trouble the tracker last heard: it hears each change once
         while True:
             try:
                 status = job_status(self.queue, number)
@@ -267,14 +270,18 @@ class CupsPrinter:
                 self._cancel(number)
                 raise PrintFailed(f"the print service stopped answering about job {job} ({exc})",
                                   "Check whether the labels came out; if not, try again.") from None
+            if tracker is not None and (status.state, trouble_words(status)) != told:
+                told = (status.state, trouble_words(status))
+                if not status.finished:  # its end is the caller's to record, with the labels it marks
+                    tracker.state(*told)
             if status.state == "completed":
                 return
             if status.state == "cancelled":
                 raise PrintFailed(f"job {job} was cancelled (at the printer or on this PC)",
-                                  "Press Retry to print the labels again.")
+                                  "Press Retry to print the labels again.", state="cancelled")
             if status.state == "aborted":
                 trouble = trouble_words(status) or status.printer_message or "the print service gave up on it"
-                raise PrintFailed(f"job {job} failed: {trouble}", OFF_OR_UNREACHABLE_RETRY)
+                raise PrintFailed(f"job {job} failed: {trouble}", OFF_OR_UNREACHABLE_RETRY, state="aborted")
             if status.state == "stopped" or "paused" in status.printer_reasons:
                 self._cancel(number)
                 queue = queue_status(self.queue)
@@ -284,7 +291,7 @@ class CupsPrinter:
                 why = given or trouble_words(status) or trouble
                 raise PrintFailed(f"the print queue is stopped{f' ({why})' if why else ''}; job {job} was cancelled",
                                   "Check the printer (labels, cover, cable), ask IT to restart the queue "
-                                  f"(cupsenable {self.queue}), then try again.")
+                                  f"(cupsenable {self.queue}), then try again.", state="stopped")
             trouble = trouble_words(status) or trouble
             waited = time.monotonic() - started
             line = waiting_words(status, waited)

@@ -33,12 +33,13 @@ def _pages(images: Sequence[Image.Image], layout: Layout) -> Iterator[Page]:
             yield Page(mm_to_pt(page_w), mm_to_pt(page_h), placed)
         return
     for image in images:
-        turned = image.transpose(Image.Transpose.ROTATE_90) if layout.page_turn else image
-        width, height = _image_mm(turned, layout)
+        width, height = _image_mm(image, layout)
+        if layout.page_turn:  # turned to the feed direction by the PDF (Placed.turn), not dot by dot
+            width, height = height, width
         # A printer's printable area sits centred on its label (Brother: 696 of 732 dots, 271 of 341 rows).
         yield Page(mm_to_pt(page_w), mm_to_pt(page_h),
-                   [Placed(turned, mm_to_pt((page_w - width) / 2), mm_to_pt((page_h - height) / 2),
-                           mm_to_pt(width), mm_to_pt(height))])
+                   [Placed(image, mm_to_pt((page_w - width) / 2), mm_to_pt((page_h - height) / 2),
+                           mm_to_pt(width), mm_to_pt(height), turn=90 if layout.page_turn else 0)])
 
 
 def labels_pdf(images: Sequence[Image.Image], layout: Layout, *, title: str = "Labels") -> bytes:

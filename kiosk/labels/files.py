@@ -18,7 +18,7 @@ from PIL import Image
 from kiosk import platform
 from kiosk.labels.documents import each_sheet_image, labels_pdf, png_bytes, sheet_count
 from kiosk.labels.layouts import Layout
-from kiosk.labels.printers import PrintFailed, PrintReceipt, Progress
+from kiosk.labels.printers import JobTracker, PrintFailed, PrintReceipt, Progress
 
 SUFFIXES = (".pdf", ".png")
 _NOT_IN_A_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')  # what Windows or POSIX refuses, and control codes
@@ -56,7 +56,7 @@ class FilePrinter:
         return None
 
     def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
-                     progress: Progress | None = None) -> PrintReceipt:
+                     progress: Progress | None = None, tracker: JobTracker | None = None) -> PrintReceipt:
         if reason := self.unsuitable(layout):
             raise PrintFailed(reason, "Give a file name ending .pdf or .png, then save again.")
         folder = self.path if self.is_folder else self.path.parent
@@ -69,6 +69,8 @@ class FilePrinter:
         pages = sheet_count(len(images), layout) if suffix == ".png" else -(-len(images) // layout.per_page)
         files = 1 if suffix == ".pdf" else pages
         targets = self._claim(folder, suffix, files, job_stem(title, len(images), datetime.now().astimezone()))
+        if tracker is not None:
+            tracker.sent(str(targets[0]) if len(targets) == 1 else f"{targets[0]} … {targets[-1].name}")
         try:
             if suffix == ".pdf":
                 _write(targets[0], labels_pdf(images, layout, title=title))

@@ -54,3 +54,14 @@ def printer_for(settings: Settings, kind: str, target: str) -> Printer:
     """The printer `kind` and `target` name, with this school's label media and Brother model. Raises PrintFailed
     when no printer is set up."""
     return make_printer(kind, target, media=settings.label_media or None, brother_model=settings.brother_model)
+
+
+def printer_settings(printer: Printer) -> tuple[str, str]:
+    """The kind and target that make this printer again (for a print job's Retry); ("", "") for one made otherwise."""
+    if isinstance(printer, CupsPrinter):
+        return "cups", printer.queue
+    if isinstance(printer, BrotherPrinter):
+        return "brother", printer.target
+    if isinstance(printer, FilePrinter):
+        return "file", str(printer.path)
+    return "", ""

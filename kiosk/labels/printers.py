@@ -19,10 +19,22 @@ from kiosk.labels.layouts import Layout
 class PrintFailed(DeskError):
     """Nothing (or not everything) was printed. `problem` says what went wrong, `retry` what to do first."""
 
-    def __init__(self, problem: str, retry: str = "Check the printer, then try again.") -> None:
+    def __init__(self, problem: str, retry: str = "Check the printer, then try again.", *,
+                 state: str = "failed") -> None:
         super().__init__(f"NOT PRINTED: {problem}. {retry}")
         self.problem = problem
         self.retry = retry
+        # How the print history records the job's end: "failed", or what the print service said of it
+        # ("cancelled", "aborted", "stopped").
+        self.state = state
+        self.job_id: int | None = None  # its row in the print history, once it has one (see `in_history`)
+
+    def in_history(self, job_id: int) -> PrintFailed:
+        """This failure, recorded as print job `job_id`: the message names the job, for Retry by its number."""
+        self.job_id = job_id
+        self.message = f"{self.message} (Print job {job_id} in the print history.)"
+        self.args = (self.message,)
+        return self
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,18 @@ class PrintReceipt:
 Progress = Callable[[str], None]  # one line for the office while a job is out ("waiting for the printer…")
 
 
+class JobTracker(Protocol):
+    """Hears what becomes of a job while a back end prints it, for the print history (kiosk/labels/history.py)."""
+
+    def sent(self, reference: str) -> None:
+        """The job left this PC: its CUPS job id ("Reception_QL-12"), or the file it went to."""
+        ...
+
+    def state(self, state: str, why: str = "") -> None:
+        """The print service says the job is now `state` (pending, held, processing, stopped…), and why."""
+        ...
+
+
 @runtime_checkable
 class Printer(Protocol):
     @property
@@ -50,9 +74,9 @@ class Printer(Protocol):
         ...
 
     def print_labels(self, images: Sequence[Image.Image], layout: Layout, *, title: str,
-                     progress: Progress | None = None) -> PrintReceipt:
+                     progress: Progress | None = None, tracker: JobTracker | None = None) -> PrintReceipt:
         """Print rendered labels (each exactly `layout.size_px`) and return once they came out, or raise
-        PrintFailed. `progress` hears how a slow job is getting on."""
+        PrintFailed. `progress` hears how a slow job is getting on, `tracker` its id and states."""
         ...
 
 

@@ -18,7 +18,9 @@ from qrcode.util import mask_func
 
 MASKS = range(8)
 _RUN = re.compile(r"0{5,}|1{5,}")
-_FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
+# Finder-like patterns (N3). Neither overlaps itself and they start differently, so counting each with str.count
+# counts every position where one begins (a look-ahead regex did the same, 6 times slower).
+_FINDER_LIKE = ("10111010000", "00001011101")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def penalty(rows: list[str]) -> int:
     # Every row and column in one string, separated by a character that breaks runs and patterns.
     lines = "2".join(rows + ["".join(column) for column in zip(*rows, strict=True)])
     score = sum(len(run) - 2 for run in _RUN.findall(lines))  # 3 + (length - 5) per run
-    score += 40 * len(_FINDER_LIKE.findall(lines))
+    score += 40 * sum(lines.count(pattern) for pattern in _FINDER_LIKE)
     numbers = [int(row, 2) for row in rows]
     low = (1 << (size - 1)) - 1
     blocks = 0

@@ -153,6 +153,7 @@ def replace_tag_and_print(ctx: DeskContext, *, tag_code: str | None = None, pupi
     replaced = replace_tag(ctx, tag_code=tag_code, pupil_id=pupil_id, reason=reason)
     try:
         printed = print_labels(ctx, choice=LabelChoice(tag_id=replaced.new_tag_id), layout=layout, printer=printer,
+                               kind="replacement",
                                progress=progress)
     except PrintFailed as exc:
         return ReplacementPrinted(replaced, None, exc.message)

@@ -89,6 +89,7 @@ def text_mask(text: str, style: str, size: int) -> Image.Image:
     return mask
 
 
+@lru_cache(maxsize=8192)  # a name is measured at the same sizes for the run's name size and again on its label
 def _measure(text: str, style: str, size: int) -> FittedText:
     face = font(style, size)
     ascent, descent = face.getmetrics()
@@ -205,7 +206,10 @@ def _arrange(text: str, style: str, size: int, max_width: int, max_height: int,
 def _largest(text: str, style: str, *, max_width: int, max_height: int, top: int, bottom: int,
              surname_at: int) -> int:
     """The largest size from `top` down to `bottom` at which `text` fits on one or two lines, or 0."""
-    low, high, found = bottom, top, 0
+    if top >= bottom and _arrange(text, style, top, max_width, max_height, surname_at) is not None:
+        # At the run's one name size (the smallest of the run's best sizes) nearly every name fits at once.
+        return top
+    low, high, found = bottom, top - 1, 0
     while low <= high:  # fitting is monotonic in size (bigger text is wider and taller)
         middle = (low + high) // 2
         if _arrange(text, style, middle, max_width, max_height, surname_at) is not None:

@@ -38,12 +38,13 @@ from kiosk.labels import (
     replace_tag_and_print,
 )
 from kiosk.labels.from_settings import chosen_printer, default_folder, printer_for
+from kiosk.messages import OpenScreen
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.finding import Found
 from kiosk.screens.wording import pupil_line
-from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain
+from kiosk.widgets.print_outcome import JobOutcome, notify_outcome
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
@@ -76,13 +77,6 @@ class LabelsJob:
         return self.choice is None
 
 
-@dataclass(frozen=True)
-class JobOutcome:
-    severity: str  # "ok", "warning", "refused" (MessageLine's words)
-    text: str
-    retry: LabelsJob | None = None  # what Retry does, when it can help
-
-
 def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None = None) -> JobOutcome:
     """Blocking: print or replace-and-print, waiting (minutes if need be) until the printer finished the job.
     Every failure comes back as an outcome with the domain's words; `progress` hears how the job is going."""
@@ -110,15 +104,6 @@ def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None =
         return JobOutcome("refused", error.message, job)
     except DeskError as error:
         return JobOutcome("refused", error.message)
-
-
-def notify_outcome(app: App[Any], outcome: JobOutcome) -> None:
-    """A job that finished after the office left the Labels screen: a toast on the desk, none when locked."""
-    if getattr(app, "who", None) is None:
-        return
-    icon = {"ok": "✔", "warning": "⚠", "refused": "✖"}[outcome.severity]
-    severity = {"ok": "information", "warning": "warning"}.get(outcome.severity, "error")
-    app.notify(plain_text(f"{icon} {outcome.text}"), title="Tags & labels", severity=severity, timeout=15, markup=False)  # type: ignore[arg-type]
 
 
 def per_form_words(per_form: tuple[tuple[str, int], ...]) -> str:
@@ -154,6 +139,7 @@ class LabelsScreen(DeskCardScreen):
         Binding("escape", "back", "Desk"),
         Binding("ctrl+s", "print", "Print"),
         Binding("ctrl+r", "retry", "Retry"),
+        Binding("f7", "print_jobs", "Print jobs"),  # the screen's name: the palette words it from the registry
     ]
 
     class JobFinished(Message):
@@ -227,6 +213,7 @@ class LabelsScreen(DeskCardScreen):
                 yield Button("Lost tag: replace", id="replace-lost", compact=True)
                 yield Button("Damaged tag: replace", id="replace-damaged", compact=True)
                 yield Button("Printers…", id="list-queues", compact=True)
+                yield Button("Print jobs  F7", id="print-jobs", compact=True)
             yield MessageLine(id="labels-result")
             yield OptionList(id="queues")
         yield Footer()
@@ -575,6 +562,10 @@ class LabelsScreen(DeskCardScreen):
     def action_back(self) -> None:
         self.dismiss()
 
+    def action_print_jobs(self) -> None:
+        """The print history (kiosk/screens/print_jobs.py), over this screen: Esc comes back here."""
+        self.post_message(OpenScreen("print_jobs"))
+
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -585,6 +576,8 @@ class LabelsScreen(DeskCardScreen):
             self.action_retry()
         elif button.startswith("replace-"):
             self.action_replace(button.removeprefix("replace-"))
+        elif button == "print-jobs":
+            self.action_print_jobs()
         elif button == "list-queues":
             self.show_result("Asking the print service for its printers…", "warning")
             self.list_printers()

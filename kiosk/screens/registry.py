@@ -54,6 +54,9 @@ SCREENS: dict[str, ScreenEntry] = {
     "labels": ScreenEntry(
         "kiosk.screens.labels", "LabelsScreen", Permission.HAND_IN, "the Tags & labels screen",
         ("Tags & labels", "Print tag labels; replace a lost or damaged tag")),
+    "print_jobs": ScreenEntry(
+        "kiosk.screens.print_jobs", "PrintJobsScreen", Permission.HAND_IN, "the print jobs screen",
+        ("Print jobs", "The label print jobs: at the printer, not printed, printed today; retry or cancel")),
     "pupil": ScreenEntry("kiosk.screens.pupil", "PupilScreen", Permission.VIEW_PUPILS, "the pupil page"),
     "dashboard": ScreenEntry("kiosk.screens.dashboard", "DashboardScreen", Permission.VIEW_REPORTS, "the dashboard"),
     "reports": ScreenEntry("kiosk.screens.reports", "ReportsScreen", Permission.VIEW_REPORTS, "the reports screen"),
