@@ -11,4 +11,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.labels",
     "kiosk.commands.migrate",
     "kiosk.commands.serve",
+    "kiosk.commands.mail",
 )

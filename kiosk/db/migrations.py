@@ -72,11 +72,23 @@ def _v4_row_seals(db: Database) -> None:
     _add_missing_columns(db, Event, ["row_seals"])
 
 
+def _v8_outbox(db: Database) -> None:
+    # Messages to carers and staff: a row first, sent later by the outbox worker (kiosk/mail/outbox.py).
+    from kiosk.db.models import Carer, OutboxMessage
+
+    # The carers' email and "no communications" flag come with issue 16's carers migration; added here only if
+    # that one has not (a no-op after it).
+    _add_missing_columns(db, Carer, ["email", "no_communications"])
+    db.create_tables([OutboxMessage], safe=True)
+    db.execute_sql("CREATE INDEX IF NOT EXISTS outboxmessage_state_next ON outbox_message (state, next_try_at)")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
     (4, "row seals", _v4_row_seals),
+    (8, "the outbox: messages to carers and staff", _v8_outbox),
 ]
 LATEST = MIGRATIONS[-1][0]
 
