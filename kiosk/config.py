@@ -105,6 +105,8 @@ class Settings:
     smtp_username: str = _doc("Login for the relay; empty: no login (a relay that trusts the school's address). The "
                               "password is never in this file: KIOSK_SMTP_PASSWORD, or the file smtp.password beside "
                               "the key file (mode 0600).", "")
+    smtp_ca_file: str = _doc("A certificate authority file to trust for the relay (an LA relay signed by its own "
+                             "authority); empty: the PC's own trusted authorities.", "")
     smtp_timeout_seconds: float = _doc("Give up on one connection to the relay after this many seconds.", 30.0)
 
     @property
