@@ -154,7 +154,7 @@ def give_carers_email(school, index: int = 0) -> list[Carer]:  # type: ignore[no
     """Pupil `index`'s carers with email addresses (fictional: example domains), resealed as an import would."""
     carers = list(Carer.select().where(Carer.pupil == school.pupils[index].id).order_by(Carer.priority))
     for carer in carers:
-        carer.email = f"{carer.name.split()[1].lower()}.{carer.priority}@family.example"
+        carer.email = f"{carer.name.split()[-1].lower()}.{carer.priority}@family.example"
         carer.save()
     sealing.reseal_many(school.keyring.audit_key, Carer, [c.id for c in carers])
     return carers

@@ -128,7 +128,7 @@ def test_a_cleared_hold_tells_the_carers_the_phone_is_ready_to_collect(school, r
     safeguarding.clear_hold(school.ctx(school.signed_in("PS")), receipt.custody_id, reason="no concern found")
     send_now(school, relay.sender())
     ready = [r for r in relay.received if "ready to collect" in r.message["Subject"]]
-    assert [r.rcpt_tos for r in ready] == [["dana.1@family.example"]]
+    assert [r.rcpt_tos for r in ready] == [["hall.1@family.example"]]
     assert "no concern found" not in ready[0].data.decode()
 
 
@@ -200,7 +200,7 @@ def test_a_5xx_answer_fails_at_once_is_listed_and_can_be_retried(school, relay: 
     (line,) = outbox.listing()
     assert line.state == "failed" and line.attempts == 1 and line.answer == "550 5.1.1 No such user here"
     code, out, _ = school.cli("outbox", "--failed")
-    assert code == 0 and "failed" in out and "550 5.1.1 No such user here" in out and "dana.1@family.example" in out
+    assert code == 0 and "failed" in out and "550 5.1.1 No such user here" in out and "hall.1@family.example" in out
     relay.handler.rcpt_answer = None
     code, out, _ = school.cli("outbox", "--retry", str(line.id))
     assert code == 0 and "queued again" in out
@@ -268,3 +268,150 @@ def test_a_kiosk_killed_between_the_servers_acceptance_and_marking_it_sent_resen
     assert "resent 1x" in out
     school.clock.advance(hours=1)
     assert send_now(school, relay.sender()).sent == 0 and len(relay.received) == 2
+
+
+CANARIES = {"concern": "CANARY-CONCERN-7f3a", "note": "CANARY-DSLNOTE-91c2", "cleared": "CANARY-CLEARED-44d0",
+            "notes": "CANARY-CONFNOTES-0b5e", "second": "CANARY-SECONDCONCERN-e61f", "crime": "CANARY-CRIME-2a9b"}
+
+
+def _everything_that_left(relay: Relay, folder: Path) -> str:
+    """Every subject, header, body and attached paper's text the relay received, and every outbox row's words."""
+    parts = []
+    for received in relay.received:
+        mail = received.message
+        parts.append(received.data.decode("utf-8", "replace"))
+        parts += [f"{k}: {v}" for k, v in mail.items()]
+        parts.append(mail.get_body(preferencelist=("plain",)).get_content())
+        parts += [_pdf_text(a.get_content(), folder) for a in mail.iter_attachments()]
+    for row in OutboxMessage.select():
+        parts += [row.subject, row.body, row.attachment_json or "", row.recipient_name]
+    return "\n".join(parts)
+
+
+def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(school, relay: Relay, tmp_path):
+    """The canary: distinctive words put in every safeguarding field the kiosk has (the concern, a DSL note, the
+    reason a hold was cleared, a confiscation's notes, a second hold, the crime reference) while every kind of
+    message is queued and sent; none appears in anything that left."""
+    from kiosk.custody.confiscation import confiscate
+
+    mail_on(school, relay.port)
+    give_carers_email(school)
+    give_carers_email(school, 1)
+    receipt = confiscate(school.ctx(), school.scanned(0), confiscated_by_name="Mr T. Ellis",
+                         reason_category="used in lesson", location="Room S12", condition=["in a case"],
+                         seal_number="BAG-0001", notes=CANARIES["notes"])
+    send_now(school, relay.sender())  # the confiscation notice goes before any hold
+    dsl = school.ctx(school.signed_in("PS"))
+    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern=CANARIES["concern"], acknowledged=True)
+    safeguarding.add_dsl_note(dsl, receipt.custody_id, CANARIES["note"])
+    safeguarding.clear_hold(dsl, receipt.custody_id, reason=CANARIES["cleared"])
+    other = school.confiscate(1)
+    safeguarding.flag_safeguarding(school.ctx(), other.custody_id, concern=CANARIES["second"], acknowledged=True)
+    safeguarding.hand_to_police(dsl, other.custody_id, safeguarding.PoliceHandover(
+        officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police", crime_reference=CANARIES["crime"],
+        seal_number="EV-1"))
+    send_now(school, relay.sender())
+    templates = {r.message["X-Kiosk-Template"] for r in relay.received}
+    assert templates == {"confiscation-notice", "hold-placed", "ready-to-collect"}, "every kind of message went"
+    left = _everything_that_left(relay, tmp_path)
+    assert "Zoë Hall" in left, "the check reads what was sent"
+    for field, canary in CANARIES.items():
+        assert canary not in left, f"the {field} text reached an email"
+
+
+def test_the_export_for_parentmail_or_groupcall_writes_the_queued_messages_once_and_marks_them(school, tmp_path):
+    mail_on(school, mail_via="export")
+    give_carers_email(school)
+    give_carers_email(school, 1)
+    school.confiscate(0)
+    held = school.confiscate(1)
+    safeguarding.flag_safeguarding(school.ctx(), held.custody_id, concern="x", acknowledged=True)
+    target = tmp_path / "parentmail.csv"
+    code, out, _ = school.cli("outbox", "export", "--csv", str(target))
+    assert code == 0, out
+    import csv
+
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [r["email"] for r in rows] == ["hall.1@family.example", "dsl@hillcrest.example"]
+    assert rows[0] == {"recipient": "Mrs Dana Hall", "mobile": "07700900001", "email": "hall.1@family.example",
+                       "message": rows[0]["message"]}
+    assert rows[0]["message"].startswith("Zoë Hall's phone is at the school office") and "01632 960000" in rows[0][
+        "message"]
+    assert (target.stat().st_mode & 0o777) == 0o600
+    states = {m.template + ":" + m.recipient: (m.state, m.sent_by) for m in outbox.listing()}
+    assert states["confiscation-notice:hall.1@family.example"] == ("sent", "export")
+    assert states["hold-placed:dsl@hillcrest.example"] == ("sent", "export")
+    assert ("withheld", None) in states.values(), "the held phone's carers are not told"
+    code, out, _ = school.cli("outbox", "export", "--csv", str(tmp_path / "again.csv"))
+    assert code == 0 and "0 message(s)" in out
+    assert list(csv.DictReader((tmp_path / "again.csv").open(encoding="utf-8"))) == []
+
+
+def test_the_password_comes_from_the_environment_or_a_private_file_beside_the_key(school, monkeypatch):
+    from kiosk.errors import DeskError
+    from kiosk.mail.secret import PASSWORD_ENV, password_file, smtp_password
+
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    assert smtp_password(school.key_path) is None
+    path = password_file(school.key_path)
+    path.write_text("from the file\n", encoding="utf-8")
+    path.chmod(0o644)
+    with pytest.raises(DeskError, match="can be read by other accounts"):
+        smtp_password(school.key_path)
+    path.chmod(0o600)
+    assert smtp_password(school.key_path) == "from the file"
+    monkeypatch.setenv(PASSWORD_ENV, "from the environment")
+    assert smtp_password(school.key_path) == "from the environment"
+
+
+def test_the_school_can_reword_a_message_in_its_config_folder(school, relay: Relay):
+    folder = Path(os.environ["KIOSK_CONFIG_DIR"]) / "mail-templates"
+    folder.mkdir(parents=True)
+    (folder / "confiscation-notice.txt").write_text(
+        "Subject: Phone kept: $pupil_name\n\nHello $carer_name, collect it from $collect_from. $unknown_thing\n",
+        encoding="utf-8")
+    mail_on(school, relay.port)
+    give_carers_email(school)
+    school.confiscate(0)
+    send_now(school, relay.sender())
+    (received,) = relay.received
+    assert received.message["Subject"] == "Phone kept: Zoë Hall"
+    assert received.message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n") == \
+        "Hello Mrs Dana Hall, collect it from Monday 30 November. $unknown_thing\n"
+
+
+def test_kiosk_mail_test_sends_through_the_relay_and_says_what_went_wrong(school, relay: Relay, monkeypatch):
+    _kiosk_toml(school, relay)
+    monkeypatch.setenv("KIOSK_SMTP_PASSWORD", PASSWORD)
+    code, out, _ = school.cli("mail", "test", "it@hillcrest.example")
+    assert code == 0 and "250 2.0.0 Ok" in out, out
+    assert relay.received[0].rcpt_tos == ["it@hillcrest.example"] and relay.received[0].tls
+    monkeypatch.setenv("KIOSK_SMTP_PASSWORD", "wrong")
+    code, out, _ = school.cli("mail", "test", "it@hillcrest.example")
+    assert code == 1 and "NOT SENT" in out and "535" in out
+
+
+def test_the_desk_does_not_wait_for_a_relay_that_hangs(school, tmp_path):
+    """A relay that takes the connection and never answers: confiscations are as quick as with mail off, and the
+    worker gives up at its own timeout with the message still queued."""
+    import socket
+    import time
+
+    from kiosk.custody.daily import hand_in
+
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)  # accepts into its backlog, never says a word
+    try:
+        mail_on(school, hung.getsockname()[1])
+        give_carers_email(school)
+        started = time.perf_counter()
+        school.confiscate(0)
+        hand_in(school.ctx(), school.scanned(2))
+        assert time.perf_counter() - started < 2.0
+        sender = SmtpSender(SmtpSettings(host="127.0.0.1", port=hung.getsockname()[1], security="starttls",
+                                         timeout=0.5))
+        done = send_now(school, sender)
+        assert done.retried == 1 and outbox.listing()[0].state == "queued"
+    finally:
+        hung.close()

@@ -9,6 +9,7 @@ peewee's stubs do not know it, and a bare annotation changes nothing at run time
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -74,7 +75,8 @@ class Carer(BaseModel):
     # Issue 18 needs these two from the MIS (issue 16's carers branch brings them with its own migration): where a
     # notice may be emailed, and the MIS's "no communications" flag, which the kiosk always respects.
     email = CharField(max_length=254, null=True)
-    no_communications = BooleanField(default=False)
+    # A default in the table too, so a row written without it (an older kiosk, a raw import) reads "may contact".
+    no_communications = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
 
 
 class Staff(BaseModel):

@@ -34,13 +34,13 @@ def export_csv(*, path: Path, now: datetime) -> Exported:
     db = database_proxy.obj
     assert db is not None, "open_database first"
     with write_transaction(db):
-        rows = list(OutboxMessage.select(OutboxMessage, Custody.state.alias("custody_state"))
-                    .join(Custody, on=(OutboxMessage.custody == Custody.id), join_type="LEFT OUTER")
-                    .where((OutboxMessage.state == MessageState.QUEUED.value)
-                           & (OutboxMessage.next_try_at <= to_db(now)))
-                    .order_by(OutboxMessage.id).objects())
-        held = [row.id for row in rows
-                if row.audience == Audience.CARER.value and row.custody_state in _HELD_FROM_PARENTS]
+        rows = list(OutboxMessage.select().where((OutboxMessage.state == MessageState.QUEUED.value)
+                                                 & (OutboxMessage.next_try_at <= to_db(now)))
+                    .order_by(OutboxMessage.id))
+        custody_ids = {row.custody_id for row in rows if row.custody_id is not None}
+        on_hold = {custody_id for (custody_id,) in Custody.select(Custody.id).where(
+            Custody.id.in_(list(custody_ids)) & Custody.state.in_(list(_HELD_FROM_PARENTS))).tuples()}
+        held = [row.id for row in rows if row.audience == Audience.CARER.value and row.custody_id in on_hold]
         going = [row for row in rows if row.id not in held]
         write_private(path, to_csv(HEADER, [(row.recipient_name, row.mobile or "", row.recipient,
                                              f"{row.subject}\n\n{row.body}") for row in going]).encode("utf-8"))
