@@ -61,7 +61,7 @@ def _queue_to_carers(ctx: DeskContext, *, custody_id: int, pupil_id: int, templa
     count = 0
     for carer in _carers_to_tell(pupil_id):
         filled = templates.fill(template, values | {"carer_name": carer.name}, config_folder=config_dir())
-        queue_message(at=now, template=template, audience=Audience.CARER, recipient=carer.email,
+        queue_message(at=now, template=template, audience=Audience.CARER, recipient=str(carer.email),
                       recipient_name=carer.name, subject=filled.subject, body=filled.body,
                       sender_address=ctx.settings.mail_from, custody_id=custody_id, mobile=carer.telephone,
                       attachment=attachment, attachment_json=attachment_json,

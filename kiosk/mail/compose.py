@@ -8,6 +8,7 @@ recipient nor the school's mail log mistakes it for a second, different message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -37,7 +38,7 @@ class Outgoing:
 
 
 def compose(message: Outgoing, *, sender_address: str, sender_name: str, reply_to: str = "",
-            attachment: Attached | None = None, date_header: object = None) -> EmailMessage:
+            attachment: Attached | None = None, date_header: datetime | None = None) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = formataddr((sender_name, sender_address))
     mail["To"] = formataddr((message.recipient_name, message.recipient))
@@ -46,7 +47,7 @@ def compose(message: Outgoing, *, sender_address: str, sender_name: str, reply_t
     mail["Subject"] = message.subject
     mail["Message-ID"] = message.message_id
     if date_header is not None:
-        mail["Date"] = format_datetime(date_header)  # type: ignore[arg-type]
+        mail["Date"] = format_datetime(date_header)
     mail["X-Kiosk-Template"] = message.template
     # An automatic message (RFC 3834): out-of-office replies are not sent back to the office's relay.
     mail["Auto-Submitted"] = "auto-generated"

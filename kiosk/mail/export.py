@@ -15,6 +15,7 @@ from pathlib import Path
 from kiosk.clock import to_db
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, OutboxMessage, database_proxy
+from kiosk.db.rows import tuples
 from kiosk.mail.outbox import Audience, MessageState
 from kiosk.platform import write_private
 from kiosk.reports.export import to_csv
@@ -38,8 +39,8 @@ def export_csv(*, path: Path, now: datetime) -> Exported:
                                                  & (OutboxMessage.next_try_at <= to_db(now)))
                     .order_by(OutboxMessage.id))
         custody_ids = {row.custody_id for row in rows if row.custody_id is not None}
-        on_hold = {custody_id for (custody_id,) in Custody.select(Custody.id).where(
-            Custody.id.in_(list(custody_ids)) & Custody.state.in_(list(_HELD_FROM_PARENTS))).tuples()}
+        on_hold = {int(custody_id) for (custody_id,) in tuples(Custody.select(Custody.id).where(
+            Custody.id.in_(list(custody_ids)) & Custody.state.in_(list(_HELD_FROM_PARENTS))))}
         held = [row.id for row in rows if row.audience == Audience.CARER.value and row.custody_id in on_hold]
         going = [row for row in rows if row.id not in held]
         write_private(path, to_csv(HEADER, [(row.recipient_name, row.mobile or "", row.recipient,

@@ -20,6 +20,7 @@ from peewee import Database
 from kiosk.clock import as_utc, to_db
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import OutboxMessage, database_proxy
+from kiosk.db.rows import tuples
 from kiosk.errors import DeskError
 
 MAX_ATTEMPTS = 6
@@ -102,15 +103,15 @@ def queue_message(*, at: datetime, template: str, audience: Audience, recipient:
 def withhold_for_custody(*, custody_id: int) -> int:
     """A safeguarding hold: the carers' messages about this phone not yet sent are withheld (the DSL decides what
     parents are told). Inside the caller's transaction. Returns how many."""
-    return (OutboxMessage.update(state=MessageState.WITHHELD.value,
-                                 answer="withheld: the phone was put on a safeguarding hold")
-            .where((OutboxMessage.custody == custody_id) & (OutboxMessage.audience == Audience.CARER.value)
-                   & (OutboxMessage.state == MessageState.QUEUED.value))
-            .execute())
+    return int(OutboxMessage.update(state=MessageState.WITHHELD.value,
+                                    answer="withheld: the phone was put on a safeguarding hold")
+               .where((OutboxMessage.custody == custody_id) & (OutboxMessage.audience == Audience.CARER.value)
+                      & (OutboxMessage.state == MessageState.QUEUED.value))
+               .execute())
 
 
 def _db() -> Database:
-    db = database_proxy.obj
+    db: Database | None = database_proxy.obj
     assert db is not None, "open_database first"
     return db
 
@@ -120,8 +121,8 @@ def recover_unconfirmed(*, now: datetime, lease_seconds: float = SENDING_LEASE_S
     have accepted them, so each goes again marked as a resend rather than being lost or silently doubled."""
     cutoff = to_db(now - timedelta(seconds=lease_seconds))
     with write_transaction(_db()):
-        stuck = [row_id for (row_id,) in OutboxMessage.select(OutboxMessage.id).where(
-            (OutboxMessage.state == MessageState.SENDING.value) & (OutboxMessage.claimed_at < cutoff)).tuples()]
+        stuck = [int(row_id) for (row_id,) in tuples(OutboxMessage.select(OutboxMessage.id).where(
+            (OutboxMessage.state == MessageState.SENDING.value) & (OutboxMessage.claimed_at < cutoff)))]
         for row_id in stuck:
             (OutboxMessage.update(state=MessageState.QUEUED.value, resends=OutboxMessage.resends + 1,
                                   next_try_at=to_db(now),
@@ -132,9 +133,9 @@ def recover_unconfirmed(*, now: datetime, lease_seconds: float = SENDING_LEASE_S
 
 
 def due_ids(*, now: datetime, limit: int = 50) -> list[int]:
-    return [row_id for (row_id,) in OutboxMessage.select(OutboxMessage.id).where(
+    return [int(row_id) for (row_id,) in tuples(OutboxMessage.select(OutboxMessage.id).where(
         (OutboxMessage.state == MessageState.QUEUED.value) & (OutboxMessage.next_try_at <= to_db(now)))
-        .order_by(OutboxMessage.next_try_at, OutboxMessage.id).limit(limit).tuples()]
+        .order_by(OutboxMessage.next_try_at, OutboxMessage.id).limit(limit))]
 
 
 def claim(*, message_id: int, now: datetime) -> OutboxMessage | None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk.mail.errors import MailNotSent
 
@@ -23,8 +23,8 @@ class Session(Protocol):
 class Sender(Protocol):
     name: str
 
-    def session(self) -> Iterator[Session]:
-        """A context manager: connected (and logged in) for a round of sends. Raises MailNotSent if it cannot."""
+    def session(self) -> AbstractContextManager[Session]:
+        """Connected (and logged in) for a round of sends. Raises MailNotSent if it cannot."""
         ...
 
 
@@ -46,11 +46,11 @@ def _answer(code: int, text: bytes | str) -> str:
 
 
 class _SmtpSession:
-    def __init__(self, client: smtplib.SMTP) -> None:
+    def __init__(self, client: _RecordingSMTP | _RecordingSMTPSSL) -> None:
         self.client = client
 
     def send(self, mail: EmailMessage) -> str:
-        self.client._kiosk_last_reply = None  # type: ignore[attr-defined]
+        self.client._kiosk_last_reply = None
         try:
             refused = self.client.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -69,8 +69,7 @@ class _SmtpSession:
             raise MailNotSent("The mail server refused the address.", answer=_answer(code, text),
                               permanent=code >= 500)
         # smtplib keeps the reply to the end of DATA: the server's acceptance ("250 2.0.0 Ok: queued as …").
-        last = getattr(self.client, "_kiosk_last_reply", None)
-        return last or "250 accepted"
+        return self.client._kiosk_last_reply or "250 accepted"
 
 
 class _RecordingSMTP(smtplib.SMTP):
@@ -78,7 +77,7 @@ class _RecordingSMTP(smtplib.SMTP):
 
     _kiosk_last_reply: str | None = None
 
-    def data(self, msg):  # type: ignore[no-untyped-def]
+    def data(self, msg: Any) -> tuple[int, bytes]:
         code, text = super().data(msg)
         self._kiosk_last_reply = _answer(code, text)
         return code, text
@@ -87,7 +86,7 @@ class _RecordingSMTP(smtplib.SMTP):
 class _RecordingSMTPSSL(smtplib.SMTP_SSL):
     _kiosk_last_reply: str | None = None
 
-    def data(self, msg):  # type: ignore[no-untyped-def]
+    def data(self, msg: Any) -> tuple[int, bytes]:
         code, text = super().data(msg)
         self._kiosk_last_reply = _answer(code, text)
         return code, text
@@ -102,7 +101,7 @@ class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _RecordingSMTP | _RecordingSMTPSSL:
         s = self.settings
         context = s.tls_context or ssl.create_default_context()
         if s.security == "tls":

@@ -36,6 +36,11 @@ class Round:
     reason: str = ""  # why the round stopped early (the server down, the login refused)
 
 
+def _round(counts: dict[str, int], reason: str = "") -> Round:
+    return Round(sent=counts["sent"], retried=counts["retried"], failed=counts["failed"],
+                 withheld=counts["withheld"], resent=counts["resent"], reason=reason)
+
+
 def _outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(message_id=row.message_id, recipient=row.recipient, recipient_name=row.recipient_name,
                     subject=row.subject, body=row.body, resends=row.resends, template=row.template)
@@ -55,7 +60,7 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
     due = outbox.due_ids(now=now, limit=limit)
     if not due:
         return Round()
-    counts = {"sent": 0, "retried": 0, "failed": 0, "withheld": 0, "resent": 0}
+    counts: dict[str, int] = {"sent": 0, "retried": 0, "failed": 0, "withheld": 0, "resent": 0}
 
     def not_sent(message_id: int, error: MailNotSent) -> None:
         state = outbox.record_not_sent(message_id=message_id, now=clock.now(), answer=error.answer,
@@ -87,7 +92,7 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
                 except MailNotSent as error:
                     not_sent(message_id, error)
                     if error.connection_lost:
-                        return Round(**counts, reason=error.answer)
+                        return _round(counts, error.answer)
                     continue
                 outbox.record_accepted(message_id=message_id, now=clock.now(), answer=answer, by=sender.name)
                 counts["sent"] += 1
@@ -98,8 +103,8 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
         for message_id in due:
             if outbox.claim(message_id=message_id, now=clock.now()) is not None:
                 not_sent(message_id, MailNotSent(error.message, answer=error.answer))
-        return Round(**counts, reason=error.answer)
-    return Round(**counts)
+        return _round(counts, error.answer)
+    return _round(counts)
 
 
 def next_due(*, now: datetime) -> datetime | None:
