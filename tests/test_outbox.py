@@ -415,3 +415,30 @@ def test_the_desk_does_not_wait_for_a_relay_that_hangs(school, tmp_path):
         assert done.retried == 1 and outbox.listing()[0].state == "queued"
     finally:
         hung.close()
+
+
+def test_the_desks_outbox_thread_sends_beside_the_desk_and_stops(school, relay: Relay):
+    import threading
+
+    from kiosk.app import make_app, outbox_thread
+    from kiosk.documents.attachments import attachment_for
+    from kiosk.mail.background import OutboxThread
+    from tests.helpers import wait_until
+
+    assert outbox_thread(school.settings, school.clock) is None, "mail off: no thread"
+    mail_on(school, relay.port, smtp_username=USER)
+    assert outbox_thread(school.settings, school.clock) is None, "no password anywhere: no thread, nothing sent"
+    assert make_app(settings=school.settings, keyring=school.keyring, clock=school.clock).outbox is None
+    give_carers_email(school)
+    rounds = []
+    thread = OutboxThread(sender=relay.sender(), clock=school.clock, settings=school.settings,
+                          render_attachment=attachment_for, every=60, on_round=rounds.append)
+    thread.start()
+    try:
+        school.confiscate(0)
+        thread.nudge()
+        assert wait_until(lambda: len(relay.received) == 1, timeout=10)
+        assert wait_until(lambda: outbox.listing()[0].state == "sent", timeout=5)
+    finally:
+        thread.stop(timeout=5)
+    assert not any(t.name == "outbox" and t.is_alive() for t in threading.enumerate())
