@@ -171,6 +171,25 @@ def record_not_sent(*, message_id: int, now: datetime, answer: str, permanent: b
     return MessageState.QUEUED.value
 
 
+def record_round_failed(*, message_ids: list[int], now: datetime, answer: str) -> dict[int, str]:
+    """No connection or no login: nothing was handed over, and each message due counts the try. One transaction
+    for them all, so a relay that is down costs the desks one short write a round, not two per message."""
+    states: dict[int, str] = {}
+    with write_transaction(_db()):
+        for row in OutboxMessage.select().where(OutboxMessage.id.in_(message_ids)
+                                                & (OutboxMessage.state == MessageState.QUEUED.value)):
+            attempts = row.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                columns: dict[str, object] = {"state": MessageState.FAILED.value}
+            else:
+                wait = BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
+                columns = {"next_try_at": to_db(now + timedelta(seconds=wait))}
+            (OutboxMessage.update(attempts=attempts, answer=answer, claimed_at=to_db(now), **columns)
+             .where((OutboxMessage.id == row.id) & (OutboxMessage.state == MessageState.QUEUED.value)).execute())
+            states[row.id] = str(columns.get("state", MessageState.QUEUED.value))
+    return states
+
+
 def record_withheld(*, message_id: int, answer: str) -> None:
     _finish(message_id, state=MessageState.WITHHELD.value, answer=answer)
 

@@ -100,9 +100,9 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
                     counts["resent"] += 1
     except MailNotSent as error:
         # No connection or no login: nothing was handed over. Each message due counts the try and waits its turn.
-        for message_id in due:
-            if outbox.claim(message_id=message_id, now=clock.now()) is not None:
-                not_sent(message_id, MailNotSent(error.message, answer=error.answer))
+        # (Messages already tried in this round before the connection was lost were recorded one by one.)
+        for state in outbox.record_round_failed(message_ids=due, now=clock.now(), answer=error.answer).values():
+            counts["failed" if state == MessageState.FAILED.value else "retried"] += 1
         return _round(counts, error.answer)
     return _round(counts)
 
