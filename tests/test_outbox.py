@@ -442,3 +442,19 @@ def test_the_desks_outbox_thread_sends_beside_the_desk_and_stops(school, relay: 
     finally:
         thread.stop(timeout=5)
     assert not any(t.name == "outbox" and t.is_alive() for t in threading.enumerate())
+
+
+def test_on_either_database_one_claim_wins_and_the_notice_is_sent_once(any_school, relay: Relay):
+    """Two desks' workers on one database (PostgreSQL for several desks): the conditional claim lets one send."""
+    school = any_school
+    mail_on(school, relay.port)
+    give_carers_email(school)
+    school.confiscate(0)
+    (line,) = outbox.listing()
+    assert outbox.claim(message_id=line.id, now=school.clock.now()) is not None
+    assert outbox.claim(message_id=line.id, now=school.clock.now()) is None, "the second worker does not get it"
+    assert send_now(school, relay.sender()).sent == 0, "a message being sent is left to its worker"
+    school.clock.advance(seconds=outbox.SENDING_LEASE_SECONDS + 1)
+    assert send_now(school, relay.sender()).sent == 1
+    (line,) = outbox.listing()
+    assert line.state == "sent" and line.resends == 1 and len(relay.received) == 1
