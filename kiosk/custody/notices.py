@@ -43,7 +43,8 @@ def reference(custody_id: int) -> str:
 def _carers_to_tell(pupil_id: int) -> list[Carer]:
     carers = (Carer.select().where((Carer.pupil == pupil_id) & Carer.parental_responsibility
                                    & Carer.email.is_null(False) & (Carer.email != "")
-                                   & ~Carer.no_communications)
+                                   # NULL is "the MIS did not say": only a carer it marks is never written to.
+                                   & (Carer.no_communications.is_null() | (Carer.no_communications == False)))  # noqa: E712
               .order_by(Carer.priority.is_null(), Carer.priority, Carer.id))
     return [carer for carer in carers if "@" in (carer.email or "")]
 

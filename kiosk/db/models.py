@@ -9,7 +9,6 @@ peewee's stubs do not know it, and a bare annotation changes nothing at run time
 from __future__ import annotations
 
 from peewee import (
-    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -72,11 +71,10 @@ class Carer(BaseModel):
     priority = IntegerField(null=True)
     telephone = CharField(max_length=40, null=True)
     seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
-    # Issue 18 needs these two from the MIS (issue 16's carers branch brings them with its own migration): where a
-    # notice may be emailed, and the MIS's "no communications" flag, which the kiosk always respects.
+    # Issue 18 needs these two of issue 16's carer columns (its schema 5, in the carers branch, which also keeps
+    # carers sealed before them verifying); the same lines as there, so merging keeps theirs. NULL: the MIS did not say.
     email = CharField(max_length=254, null=True)
-    # A default in the table too, so a row written without it (an older kiosk, a raw import) reads "may contact".
-    no_communications = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
+    no_communications = BooleanField(null=True)  # the MIS's "no contact" / "do not send": no messages to them
 
 
 class Staff(BaseModel):
