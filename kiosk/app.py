@@ -33,9 +33,9 @@ from kiosk.config import Settings, data_dir, key_file_path
 from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_report
 from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
-from kiosk.documents.attachments import attachment_for
 from kiosk.keyring import Keyring
 from kiosk.mail.background import OutboxThread
+from kiosk.mail.compose import Attached
 from kiosk.mail.from_settings import sender_from_settings
 from kiosk.messages import GaveWay, LockRequested, OpenScreen
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
@@ -593,8 +593,15 @@ def outbox_thread(settings: Settings, clock: Clock) -> OutboxThread | None:
         sender = sender_from_settings(settings, key_file=key_file_path(settings))
     except DeskError:
         return None
-    return OutboxThread(sender=sender, clock=clock, settings=settings, render_attachment=attachment_for,
+    return OutboxThread(sender=sender, clock=clock, settings=settings, render_attachment=_attachment,
                         on_exit=close_this_threads_connection)
+
+
+def _attachment(kind: str | None, facts: str | None, settings: Settings) -> Attached | None:
+    # The PDF maker loads with the first paper sent, not at start-up (B4).
+    from kiosk.documents.attachments import attachment_for
+
+    return attachment_for(kind, facts, settings)
 
 
 def make_app(*, settings: Settings, keyring: Keyring, clock: Clock | None = None) -> KioskApp:

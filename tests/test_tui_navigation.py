@@ -57,7 +57,7 @@ EVERY_SCREEN = set(SCREENS)
 MAY_OPEN = {
     "AA": EVERY_SCREEN - {"holds"},  # the office: everything but the DSL's holds
     "TE": {"desk", "confiscate", "search_record"},  # a teacher confiscates and searches, nothing more
-    "SO": {"desk", "release", "labels", "pupil", "dashboard", "reports", "end_of_day", "stocktake"},  # admin
+    "SO": {"desk", "release", "labels", "pupil", "dashboard", "reports", "end_of_day", "stocktake", "outbox"},  # admin
     "PS": EVERY_SCREEN,  # the DSL
 }
 

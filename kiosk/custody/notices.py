@@ -17,13 +17,14 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from kiosk.auth.roles import Permission
 from kiosk.clock import local
 from kiosk.config import Settings, config_dir
 from kiosk.custody.context import DeskContext
 from kiosk.db.models import Carer, Custody, Pupil
 from kiosk.formatting import clock_time, long_day
 from kiosk.mail import templates
-from kiosk.mail.outbox import Audience, queue_message, withhold_for_custody
+from kiosk.mail.outbox import Audience, OutboxLine, queue_message, withhold_for_custody
 
 if TYPE_CHECKING:  # confiscation.py calls this module inside its transaction
     from kiosk.custody.confiscation import ConfiscationReceipt
@@ -115,3 +116,17 @@ def tell_ready_to_collect(ctx: DeskContext, *, custody_id: int) -> int:
                                                                     "form": pupil.form}
     return _queue_to_carers(ctx, custody_id=custody_id, pupil_id=pupil.id, template="ready-to-collect",
                             values=values)
+
+
+def retry_message(ctx: DeskContext, *, message_id: int) -> OutboxLine:
+    """Queue a failed message again from the desk; a withheld one (a phone on hold) only by the DSL or the head,
+    who decide what parents are told."""
+    from kiosk.db.models import OutboxMessage
+    from kiosk.mail.outbox import MessageState, retry
+
+    row = OutboxMessage.get_or_none(OutboxMessage.id == message_id)
+    if row is not None and row.state == MessageState.WITHHELD.value:
+        ctx.require(Permission.CLEAR_HOLD, custody=row.custody_id)
+    else:
+        ctx.require(Permission.RELEASE, custody=row.custody_id if row is not None else None)
+    return retry(message_id=message_id, now=ctx.clock.now())
