@@ -33,6 +33,8 @@ class OutboxScreen(Screen[None]):
     DEFAULT_CSS = """
     OutboxScreen #outbox-body { height: 1fr; padding: 0 1; }
     OutboxScreen #outbox-empty { margin: 1 0; color: $text-muted; }
+    OutboxScreen #outbox { height: auto; max-height: 14; }
+    OutboxScreen #outbox-detail { margin-top: 1; padding: 0 1; background: $panel; }
     OutboxScreen #outbox-result { margin-top: 1; }
     """
     AUTO_FOCUS = "#outbox"
@@ -56,11 +58,12 @@ class OutboxScreen(Screen[None]):
         with VerticalScroll(id="outbox-body"):
             yield DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
             yield Static(id="outbox-empty")
+            yield Static(id="outbox-detail")
             yield MessageLine(id="outbox-result")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#outbox", DataTable).add_columns("When", "To", "Message", "State", "Server's answer")
+        self.query_one("#outbox", DataTable).add_columns("When", "State", "To", "Message", "Server's answer")
         self.refresh_lines()
 
     def refresh_lines(self) -> None:
@@ -77,15 +80,18 @@ class OutboxScreen(Screen[None]):
         table.clear()
         for line in lines:
             # Names and addresses are text, never markup (kiosk/widgets/plain.py).
+            # What matters most first, so 80 columns show it: when, its state, the address (the name is the
+            # carer's as the MIS has it, on the pupil page); the server's answer as far as the width allows.
             table.add_row(*plain_cells(when_text(line.sent_at or line.created_at, self.ctx),
-                                       f"{line.recipient_name} <{line.recipient}>", template_words(line.template),
                                        STATE_WORDS.get(line.state, line.state) + (
                                            f" · resent {line.resends}" if line.resends else ""),
-                                       line.answer or ""), key=str(line.id))
+                                       line.recipient, template_words(line.template), line.answer or ""),
+                          key=str(line.id))
         table.display = bool(lines)
         empty = "No failed messages." if self.failed_only else "No messages yet."
         self.query_one("#outbox-empty", Static).update(plain(empty))
         self.query_one("#outbox-empty").display = not lines
+        self.show_detail(lines[0] if lines else None)
 
     def highlighted_line(self) -> OutboxLine | None:
         table = self.query_one("#outbox", DataTable)
@@ -118,6 +124,26 @@ class OutboxScreen(Screen[None]):
 
     def say(self, message: str, *, ok: bool = True) -> None:
         self.query_one("#outbox-result", MessageLine).say(message, "ok" if ok else "refused")
+
+    @on(DataTable.RowHighlighted, "#outbox")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        line = self.lines.get(int(event.row_key.value)) if event.row_key.value is not None else None
+        self.show_detail(line)
+
+    def show_detail(self, line: OutboxLine | None) -> None:
+        """The highlighted message in full: who, what, each try and the server's words (cut short in the table)."""
+        detail = self.query_one("#outbox-detail", Static)
+        detail.display = line is not None
+        if line is None:
+            return
+        tries = f"{line.attempts} tr{'y' if line.attempts == 1 else 'ies'}" + (
+            f", resent {line.resends}× after the kiosk stopped mid-send" if line.resends else "")
+        sent = (f"sent {when_text(line.sent_at, self.ctx)}" if line.sent_at
+                else f"next try {when_text(line.next_try_at, self.ctx)}")
+        detail.update(plain(f"To {line.recipient_name} <{line.recipient}>\n{line.subject}\n"
+                            f"{STATE_WORDS.get(line.state, line.state)} · {tries} · "
+                            f"{sent if line.state in ('sent', 'queued') else 'not sent'}\n"
+                            f"Server: {line.answer or '—'}"))
 
     @on(DataTable.RowSelected, "#outbox")
     def chosen(self, event: DataTable.RowSelected) -> None:
