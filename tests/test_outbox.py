@@ -458,3 +458,17 @@ def test_on_either_database_one_claim_wins_and_the_notice_is_sent_once(any_schoo
     assert send_now(school, relay.sender()).sent == 1
     (line,) = outbox.listing()
     assert line.state == "sent" and line.resends == 1 and len(relay.received) == 1
+
+
+def test_a_paper_that_cannot_be_made_fails_that_message_only_and_is_not_left_sending(school, relay: Relay):
+    mail_on(school, relay.port)
+    give_carers_email(school)
+    give_carers_email(school, 1)
+    school.confiscate(0)
+    school.confiscate(1)
+    first = min(line.id for line in outbox.listing())
+    OutboxMessage.update(attachment_json='{"custody_id": 1}').where(OutboxMessage.id == first).execute()
+    done = send_now(school, relay.sender())
+    assert done.failed == 1 and done.sent == 1
+    broken = OutboxMessage.get_by_id(first)
+    assert broken.state == "failed" and broken.answer == "not made: KeyError"

@@ -83,7 +83,8 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
                     mail = compose(_outgoing(row), sender_address=settings.mail_from,
                                    sender_name=settings.school_name, reply_to=settings.mail_reply_to,
                                    attachment=attachment, date_header=as_utc(clock.now()))
-                except (ValueError, KeyError, OSError) as exc:
+                except Exception as exc:  # noqa: BLE001 - a paper that cannot be made fails this message only,
+                    # and says so: left "sending" it would come back later counted as a resend
                     not_sent(message_id, MailNotSent("The message could not be made.",
                                                      answer=f"not made: {type(exc).__name__}", permanent=True))
                     continue
