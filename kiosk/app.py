@@ -29,11 +29,14 @@ from kiosk import resources
 from kiosk.auth.session import LOCKED_WORDS, SessionEnded, session_ended
 from kiosk.auth.staff import SignedIn, record_sign_out
 from kiosk.clock import Clock
-from kiosk.config import Settings, data_dir
+from kiosk.config import Settings, data_dir, key_file_path
 from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_report
 from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
 from kiosk.keyring import Keyring
+from kiosk.mail.background import OutboxThread
+from kiosk.mail.compose import Attached
+from kiosk.mail.from_settings import sender_from_settings
 from kiosk.messages import GaveWay, LockRequested, OpenScreen
 from kiosk.screens.close_day import ConfirmCloseDay, UncollectedList
 from kiosk.screens.desk import DeskScreen
@@ -234,6 +237,8 @@ class KioskApp(App[None]):
         # a database that hangs never freezes the screen (kiosk/widgets/desk_worker.py). Its thread keeps its own
         # connection and closes it when the app closes.
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
+        # Messages to carers and staff, sent beside the desk on a thread of their own (kiosk/mail/background.py).
+        self.outbox = outbox_thread(settings, clock)
         self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
         self._session_check: Job[SessionEnded | None] | None = None
         self.crash_report: Path | None = None  # where the report of a fault that stopped the kiosk was written
@@ -265,6 +270,8 @@ class KioskApp(App[None]):
 
     def on_mount(self) -> None:
         self.desk_worker.start()
+        if self.outbox is not None:
+            self.outbox.start()
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         self.set_interval(SESSION_CHECK_SECONDS, self.check_session)
         # The banner is the desk's own; looking at it often is cheap and catches every way a result arrives.
@@ -273,6 +280,8 @@ class KioskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.desk_worker.stop()  # what has not begun is dropped; what is running finishes on its own
+        if self.outbox is not None:
+            self.outbox.stop()
 
     def on_desk_worker_finished(self, message: DeskWorker.Finished) -> None:
         """A database job has finished: its answer goes to the screen that asked (or, gone, to the lock screen)."""
@@ -573,6 +582,26 @@ class KioskApp(App[None]):
         if result.severity is Severity.REFUSED:
             self.bell()
 
+
+
+def outbox_thread(settings: Settings, clock: Clock) -> OutboxThread | None:
+    """The desk's outbox sender, when kiosk.toml sends by SMTP and its relay is fully set; else none (the outbox
+    still fills: `kiosk outbox` shows it, and `kiosk outbox send` can run as a service instead)."""
+    if settings.mail_via != "smtp":
+        return None
+    try:
+        sender = sender_from_settings(settings, key_file=key_file_path(settings))
+    except DeskError:
+        return None
+    return OutboxThread(sender=sender, clock=clock, settings=settings, render_attachment=_attachment,
+                        on_exit=close_this_threads_connection)
+
+
+def _attachment(kind: str | None, facts: str | None, settings: Settings) -> Attached | None:
+    # The PDF maker loads with the first paper sent, not at start-up (B4).
+    from kiosk.documents.attachments import attachment_for
+
+    return attachment_for(kind, facts, settings)
 
 
 def make_app(*, settings: Settings, keyring: Keyring, clock: Clock | None = None) -> KioskApp:

@@ -101,6 +101,27 @@ class Settings:
     witness_file: str = _doc("Audit witness file: after each save this desk appends the audit head to it, so "
                              "`kiosk audit verify` notices events removed from the end. Empty: kiosk.witness "
                              "beside the key file; 'off': none.", "")
+    # Messages to carers and staff (issue 18, kiosk/mail/). Off until the school chooses how it sends.
+    school_phone: str = _doc("The office's telephone number, given in every message to carers.", "")
+    mail_via: str = _doc("How messages to carers and staff go: 'off' (none queued), 'smtp' (the school's mail relay, "
+                         "sent by the outbox) or 'export' (kept for `kiosk outbox export --csv`, for schools that "
+                         "send through ParentMail, Groupcall or their MIS).", "off")
+    mail_from: str = _doc("The address messages come from, e.g. office@school.example (the relay must allow it).", "")
+    mail_reply_to: str = _doc("Where replies go; empty: the from address.", "")
+    mail_dsl_address: str = _doc("The Designated Safeguarding Lead's address (or a safeguarding team inbox): told "
+                                 "that a hold was placed, never what about. Empty: not told by email.", "")
+    mail_parent_delay_minutes: int = _doc("Wait this long before sending a confiscation notice, so a safeguarding "
+                                          "hold placed just after stops it.", 10)
+    smtp_host: str = _doc("The mail relay, e.g. smtp.office365.com, smtp-relay.gmail.com or the LA's relay.", "")
+    smtp_port: int = _doc("Its port: 587 for STARTTLS, 465 for implicit TLS, 25 for a relay that allows it.", 587)
+    smtp_security: str = _doc("'starttls', 'tls' (implicit, port 465) or 'none' (a relay on the school's own "
+                              "network only).", "starttls")
+    smtp_username: str = _doc("Login for the relay; empty: no login (a relay that trusts the school's address). The "
+                              "password is never in this file: KIOSK_SMTP_PASSWORD, or the file smtp.password beside "
+                              "the key file (mode 0600).", "")
+    smtp_ca_file: str = _doc("A certificate authority file to trust for the relay (an LA relay signed by its own "
+                             "authority); empty: the PC's own trusted authorities.", "")
+    smtp_timeout_seconds: float = _doc("Give up on one connection to the relay after this many seconds.", 30.0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -135,6 +156,12 @@ class Settings:
         for desk in (self.desk, *self.desks):
             if not desk.strip() or len(desk) > 64:
                 raise ConfigError(f"desk {desk[:30]!r}… must be 1–64 characters (it is recorded on every action)")
+        if self.mail_via not in ("off", "smtp", "export"):
+            raise ConfigError(f"mail_via {self.mail_via!r} must be 'off', 'smtp' or 'export'")
+        if self.smtp_security not in ("starttls", "tls", "none"):
+            raise ConfigError(f"smtp_security {self.smtp_security!r} must be 'starttls', 'tls' or 'none'")
+        if self.mail_via != "off" and "@" not in self.mail_from:
+            raise ConfigError("mail_from must be an email address when mail_via is on")
         if self.idle_lock_seconds < 10:
             raise ConfigError("idle_lock_seconds must be at least 10")
         return self

@@ -58,7 +58,7 @@ MAY_OPEN = {
     "AA": EVERY_SCREEN - {"holds"},  # the office: everything but the DSL's holds
     "TE": {"desk", "confiscate", "search_record"},  # a teacher confiscates and searches, nothing more
     "SO": {"desk", "release", "labels", "print_jobs", "pupil", "dashboard", "reports", "end_of_day",
-           "stocktake"},  # admin
+           "stocktake", "outbox"},  # admin
     "PS": EVERY_SCREEN,  # the DSL
 }
 

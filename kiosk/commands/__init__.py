@@ -13,4 +13,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.serve",
     "kiosk.commands.doctor",
     "kiosk.commands.schedule",
+    "kiosk.commands.mail",
 )

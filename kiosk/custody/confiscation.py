@@ -17,7 +17,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
 from kiosk.custody import details as custody_details
-from kiosk.custody import transitions
+from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError
 from kiosk.custody.exceptions import ActiveException
@@ -209,11 +209,13 @@ def confiscate(
                         columns=particulars | {"slot_box": SAFE_BOX, "slot_position": safe,
                                                "details_json": json.dumps(extra, ensure_ascii=False, default=str)},
                         payload=payload | {"converted_from_daily": False, "slot": slot, "moved_from_slot": None})
-            return ConfiscationReceipt(
-                custody_id=moved.custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code, slot=slot,
-                seal_number=seal_number.strip(), reason_category=reason_category, held_until=held_until,
-                ladder=ladder, converted_from_daily=open_ is not None, at=now, moved_from_slot=moved_from,
-                exceptions=exceptions)
+                receipt = ConfiscationReceipt(
+                    custody_id=moved.custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code,
+                    slot=slot, seal_number=seal_number.strip(), reason_category=reason_category,
+                    held_until=held_until, ladder=ladder, converted_from_daily=open_ is not None, at=now,
+                    moved_from_slot=moved_from, exceptions=exceptions)
+                notices.tell_confiscation(ctx, receipt)  # queued with the confiscation, sent later (issue 18)
+            return receipt
         except IntegrityError:
             continue  # another desk took this tag or this safe position at the same instant: look again
     raise Conflict("Another desk is handling this phone right now. Try again in a moment.")

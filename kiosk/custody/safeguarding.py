@@ -16,7 +16,7 @@ from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, to_db
 from kiosk.custody import details as custody_details
-from kiosk.custody import transitions
+from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
 from kiosk.custody.states import Move
@@ -88,6 +88,7 @@ def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknow
         note = _note(ctx, custody, concern)
         transitions.move(ctx, Move.HOLD, Current.of(custody), at=ctx.clock.now(), columns={"dsl_flag": True},
                          payload={"instructions_acknowledged": True}, rows=[note])
+        notices.tell_hold_placed(ctx, custody_id=custody.id)  # the DSL told "a hold", never the concern
 
 
 def add_dsl_note(ctx: DeskContext, custody_id: int, text: str) -> None:
@@ -127,6 +128,7 @@ def clear_hold(ctx: DeskContext, custody_id: int, *, reason: str) -> None:
         custody = _held(custody_id)
         note = _note(ctx, custody, f"Hold cleared: {reason.strip()}")
         transitions.move(ctx, Move.CLEAR_HOLD, Current.of(custody), at=ctx.clock.now(), rows=[note])
+        notices.tell_ready_to_collect(ctx, custody_id=custody.id)  # the carers: ready to collect, no reason given
 
 
 def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) -> None:

@@ -98,6 +98,14 @@ def _v7_year_groups(db: Database) -> None:
     _add_missing_columns(db, Staff, ["year_group"])
 
 
+def _v8_outbox(db: Database) -> None:
+    # Messages to carers and staff: a row first, sent later by the outbox worker (kiosk/mail/outbox.py).
+    from kiosk.db.models import OutboxMessage
+
+    db.create_tables([OutboxMessage], safe=True)
+    db.execute_sql("CREATE INDEX IF NOT EXISTS outboxmessage_state_next ON outbox_message (state, next_try_at)")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
@@ -106,6 +114,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (5, "carers as the MIS knows them", _v5_carers_as_the_mis_knows_them),
     (6, "print history", _v6_print_history),
     (7, "a head of year's year group", _v7_year_groups),
+    (8, "the outbox: messages to carers and staff", _v8_outbox),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -284,6 +284,35 @@ class PrintJob(BaseModel):
     again_of = IntegerField(null=True, index=True)  # the job this one retries or reprints
 
 
+class OutboxMessage(BaseModel):
+    """A message to a carer or member of staff (schema v8, kiosk/mail/outbox.py): a row first, written in the
+    transaction of the action that causes it, then sent by the outbox worker; never sealed, never a decision's basis.
+    queued → sending → sent | failed, or withheld (a parent message while the phone is on a safeguarding hold)."""
+
+    id = AutoField()
+    custody_id: int | None
+    custody = ForeignKeyField(Custody, null=True, backref="messages", on_delete="RESTRICT", index=True)
+    created_at = DateTimeField(index=True)
+    template = CharField(max_length=48)  # confiscation-notice, hold-placed…
+    audience = CharField(max_length=16)  # carer | staff (a parent message is withheld during a hold)
+    recipient = CharField(max_length=254)  # the email address
+    recipient_name = CharField(max_length=200)
+    mobile = CharField(max_length=40, null=True)  # for the MIS messaging export (ParentMail, Groupcall)
+    subject = CharField(max_length=300)
+    body = TextField()
+    attachment = CharField(max_length=48, null=True)  # which paper is attached, e.g. parent-notice
+    attachment_json = TextField(null=True)  # the facts that paper prints, as at the action
+    message_id = CharField(max_length=200, unique=True)  # kept across a resend, so a mail program can match them
+    state = CharField(max_length=16, index=True)
+    attempts = IntegerField(default=0)
+    next_try_at = DateTimeField(index=True)
+    claimed_at = DateTimeField(null=True)  # when a worker began sending it (a crash leaves it "sending")
+    resends = IntegerField(default=0)  # times sent again after a crash left it unconfirmed
+    answer = TextField(null=True)  # the server's last answer, in its words ("250 2.0.0 Ok: queued as …")
+    sent_at = DateTimeField(null=True)
+    sent_by = CharField(max_length=16, null=True)  # smtp | export
+
+
 class AuditHead(BaseModel):
     """One row: the last sequence number and chain value. Updating it serialises appenders on every backend."""
 
@@ -293,7 +322,7 @@ class AuditHead(BaseModel):
 
 
 ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, DeskDay, AuditHead,
-              Event, PrintJob]
+              Event, PrintJob, OutboxMessage]
 
 # The rows a decision rests on: each carries its seal (kiosk/audit/rows.py).
 SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote]

@@ -63,6 +63,9 @@ SCREENS: dict[str, ScreenEntry] = {
     "end_of_day": ScreenEntry(
         "kiosk.screens.stocktake", "EndOfDayScreen", Permission.CLOSE_DAY, "the end-of-day screen"),
     "stocktake": ScreenEntry("kiosk.screens.stocktake", "StocktakeScreen", Permission.CLOSE_DAY, "the stock-take"),
+    "outbox": ScreenEntry(
+        "kiosk.screens.outbox", "OutboxScreen", Permission.RELEASE, "the outbox",
+        ("Outbox", "Messages to carers and the DSL: sent, waiting, failed; send a failed one again")),
 }
 
 
