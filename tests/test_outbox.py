@@ -331,7 +331,8 @@ def test_the_export_for_parentmail_or_groupcall_writes_the_queued_messages_once_
     assert code == 0, out
     import csv
 
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert target.read_bytes().startswith("\ufeff".encode()), "Excel's mark, as every CSV the kiosk writes"
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     assert [r["email"] for r in rows] == ["hall.1@family.example", "dsl@hillcrest.example"]
     assert rows[0] == {"recipient": "Mrs Dana Hall", "mobile": "07700900001", "email": "hall.1@family.example",
                        "message": rows[0]["message"]}
@@ -472,3 +473,13 @@ def test_a_paper_that_cannot_be_made_fails_that_message_only_and_is_not_left_sen
     assert done.failed == 1 and done.sent == 1
     broken = OutboxMessage.get_by_id(first)
     assert broken.state == "failed" and broken.answer == "not made: KeyError"
+
+
+def test_a_uk_mobile_in_international_form_is_exported_as_the_services_dial_it_not_as_a_defused_formula():
+    from kiosk.mail.export import dialled
+    from kiosk.reports.export import spreadsheet_safe
+
+    assert dialled("+44 7700 900123") == "07700900123"
+    assert spreadsheet_safe(dialled("+447700900123")) == "07700900123", "no quote before the number"
+    assert dialled("07700 900123") == "07700 900123" and dialled(None) == ""
+    assert dialled("+353 85 123 4567") == "+353 85 123 4567", "a number from abroad is left as it is"

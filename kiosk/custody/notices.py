@@ -65,8 +65,8 @@ def _queue_to_carers(ctx: DeskContext, *, custody_id: int, pupil_id: int, templa
         filled = templates.fill(template, values | {"carer_name": carer.name}, config_folder=config_dir())
         queue_message(at=now, template=template, audience=Audience.CARER, recipient=str(carer.email),
                       recipient_name=carer.name, subject=filled.subject, body=filled.body,
-                      sender_address=ctx.settings.mail_from, custody_id=custody_id, mobile=carer.telephone,
-                      attachment=attachment, attachment_json=attachment_json,
+                      sender_address=ctx.settings.mail_from, custody_id=custody_id,
+                      mobile=carer.mobile or carer.telephone, attachment=attachment, attachment_json=attachment_json,
                       send_after=now + timedelta(minutes=delay_minutes))
         count += 1
     return count

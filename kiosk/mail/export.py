@@ -18,9 +18,19 @@ from kiosk.db.models import Custody, OutboxMessage, database_proxy
 from kiosk.db.rows import tuples
 from kiosk.mail.outbox import Audience, MessageState
 from kiosk.platform import write_private
-from kiosk.reports.export import to_csv
+from kiosk.reports.export import csv_file_bytes, to_csv
 
 HEADER = ("recipient", "mobile", "email", "message")
+
+
+def dialled(mobile: str | None) -> str:
+    """A UK number as the messaging services import it (07700 900123), so the CSV's formula guard never puts a
+    quote before it as it would before "+44…"."""
+    number = (mobile or "").strip()
+    digits = number.replace(" ", "")
+    if digits.startswith("+44") and digits[3:].isdigit():
+        return "0" + digits[3:]
+    return number
 _HELD_FROM_PARENTS = ("SAFEGUARDING_HOLD", "WITH_POLICE")
 
 
@@ -43,8 +53,8 @@ def export_csv(*, path: Path, now: datetime) -> Exported:
             Custody.id.in_(list(custody_ids)) & Custody.state.in_(list(_HELD_FROM_PARENTS))))}
         held = [row.id for row in rows if row.audience == Audience.CARER.value and row.custody_id in on_hold]
         going = [row for row in rows if row.id not in held]
-        write_private(path, to_csv(HEADER, [(row.recipient_name, row.mobile or "", row.recipient,
-                                             f"{row.subject}\n\n{row.body}") for row in going]).encode("utf-8"))
+        write_private(path, csv_file_bytes(to_csv(HEADER, [(row.recipient_name, dialled(row.mobile), row.recipient,
+                                             f"{row.subject}\n\n{row.body}") for row in going])))
         if held:
             (OutboxMessage.update(state=MessageState.WITHHELD.value,
                                   answer="withheld: the phone is on a safeguarding hold")
