@@ -62,7 +62,7 @@ def school(school):
 def held(s, state="held"):
     receipt = s.confiscate(0, by="Mr Ellis", reason="used on site", location="canteen", condition=(), seal="B1")
     if state == "hold":
-        flag_safeguarding(s.ctx(), receipt.custody_id, concern="concern", acknowledged=True)
+        flag_safeguarding(s.ctx(), receipt.custody_id, concern="concern", acknowledged=True, kind="risk_of_harm")
     return receipt.custody_id
 
 
@@ -81,7 +81,7 @@ def attempt(action: str, s, who: SignedIn) -> None:
         record_search(ctx, pupil_id=s.pupils[1].id, searched_by_name="A", authorised_by_name="B", grounds="g",
                       found="", dsl_informed=True, parent_informed=True)
     elif action == "flag safeguarding":
-        flag_safeguarding(ctx, held(s), concern="c", acknowledged=True)
+        flag_safeguarding(ctx, held(s), concern="c", acknowledged=True, kind="risk_of_harm")
     elif action == "release to carer":
         custody = held(s)
         s.after_school()  # a 1st-rung phone is collected after school: earlier needs authorising (issue 16)

@@ -266,13 +266,14 @@ def test_every_move_event_says_its_from_and_to_and_the_trail_chains(any_school):
     take = dict(confiscated_by_name="Mr T. Ellis", reason_category="used in lesson", location="Room S12",
                 condition=["in a case"], seal_number="BAG-1")
     converted = confiscate(s.ctx(), _found(s, 1), **take)
-    flag_safeguarding(s.ctx(), converted.custody_id, concern="worrying messages", acknowledged=True)
+    flag_safeguarding(s.ctx(), converted.custody_id, concern="worrying messages", acknowledged=True,
+                      kind="risk_of_harm")
     clear_hold(dsl, converted.custody_id, reason="resolved")
     s.after_school()  # a 1st-rung phone is collected after school (issue 16)
     release_to_carer(s.ctx(), converted.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_to_contact(pupil_id=s.pupils[1].id)[0].id)
     fresh = confiscate(s.ctx(), _found(s, 2), **take)
-    flag_safeguarding(s.ctx(), fresh.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), fresh.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_to_police(dsl, fresh.custody_id, PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/1/26", "EV-1"))
     assert converted.custody_id == overnight.custody_id
 

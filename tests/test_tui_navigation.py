@@ -248,7 +248,7 @@ async def test_an_untouched_form_and_the_name_list_give_way_by_message(school):
 
 async def test_the_holds_alert_opens_the_holds_by_name(school):
     held = school.confiscate(4)
-    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True, kind="risk_of_harm")
     seen: list = []
     async with kiosk_app(school).run_test(message_hook=seen.append, size=(160, 45)) as pilot:
         app = pilot.app

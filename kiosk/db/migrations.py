@@ -68,8 +68,16 @@ def _v4_row_seals(db: Database) -> None:
     from kiosk.db.models import SEALED_MODELS, Event
 
     for model in SEALED_MODELS:
-        _add_missing_columns(db, model, ["seal"])
+        if db.table_exists(model._meta.table_name):  # a table a later version adds is created with its seal
+            _add_missing_columns(db, model, ["seal"])
     _add_missing_columns(db, Event, ["row_seals"])
+
+
+def _v9_concerns_and_examinations(db: Database) -> None:
+    # New sealed tables: their rows are sealed as they are written (none exists before this version).
+    from kiosk.db.models import Examination, HoldConcern
+
+    db.create_tables([HoldConcern, Examination], safe=True)
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
@@ -77,6 +85,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
     (3, "index for the desk's counts; desk time per day", _v3_desk_speed),
     (4, "row seals", _v4_row_seals),
+    (9, "the kind of a safeguarding concern; examinations of a phone's data", _v9_concerns_and_examinations),
 ]
 LATEST = MIGRATIONS[-1][0]
 
