@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, TextArea
+from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Select, TextArea
 
 from kiosk.custody import State, hand_in, normalise, resolve
 from kiosk.custody.safeguarding import HOLD_INSTRUCTIONS, add_dsl_note, flag_safeguarding
@@ -216,6 +216,14 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert custody(custody_id).state == State.HELD_FOR_PARENT and DslNote.select().count() == 0
 
         dialog.query_one("#acknowledged", Checkbox).value = True
+        dialog.query_one("#flag-ok", Button).press()
+        await pilot.pause()
+        assert app.screen is dialog and "Choose the kind of concern" in message(app, "#flag-error"), \
+            "a hold records its kind of concern (issue 16)"
+        assert custody(custody_id).state == State.HELD_FOR_PARENT
+        dialog.query_one("#kind-indecent_image", RadioButton).value = True
+        await pilot.pause()
+        assert "Do not copy, print, save" in widget_text(app, "#flag-instructions"), "the kind's own steps"
         dialog.query_one("#flag-ok", Button).press()
         await pilot.pause()
         assert app.screen is screen
