@@ -455,11 +455,18 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         from kiosk.screens.dsl_cases import CasesScreen, SearchesToldScreen
         from kiosk.screens.examination import ExaminationScreen
 
-        screens = {"police_cases": lambda: CasesScreen(self.ctx, closed=False),
-                   "closed_cases": lambda: CasesScreen(self.ctx, closed=True),
-                   "searches": lambda: SearchesToldScreen(self.ctx),
-                   "examine": lambda: ExaminationScreen(self.ctx)}
-        self.app.push_screen(screens[which](), lambda _: self.refresh_holds())
+        screen: Screen[None]
+        if which == "searches":
+            screen = SearchesToldScreen(self.ctx)
+        elif which == "examine":
+            screen = ExaminationScreen(self.ctx)
+        else:
+            screen = CasesScreen(self.ctx, closed=which == "closed_cases")
+
+        def back(_: None) -> None:
+            self.refresh_holds()  # a phone returned by the police may be on a hold again by now
+
+        self.app.push_screen(screen, back)
 
     def action_read_notes(self) -> None:
         """The notes are read on the desk's worker (the reading is an audit event, so a write); reading… shows in
