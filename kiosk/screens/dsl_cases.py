@@ -60,7 +60,7 @@ class PoliceOutcomeDialog(DeskCardKeys, ModalScreen[bool]):
                 for move in POLICE_OUTCOMES:
                     words = OUTCOME_WORDS[move]
                     if move is Move.RETURNED_BY_POLICE:
-                        words += ": held for a parent or carer again (or put it on a hold)"
+                        words += ": held for a parent again"
                     yield RadioButton(words[0].upper() + words[1:], id=f"outcome-{move.name}", compact=True)
             with Grid(classes="form"):
                 yield Label("Police reference")
@@ -224,12 +224,12 @@ class CasesScreen(DeskCardKeys, Screen[None]):
 
     def facts(self, case: PoliceCase) -> Text:
         text = Text.assemble((f"{case.pupil.name} · {case.pupil.form}", "bold"), f" · MIS {case.pupil.mis_id}\n",
-                             f"Bag {case.record.seal_number or '—'} · handed to {case.officer} on "
-                             f"{when_text(case.handed_over_at, self.ctx)} · crime reference {case.crime_reference}")
+                             f"Bag {case.record.seal_number or '—'} · handed to {case.officer} "
+                             f"{since_text(case.handed_over_at, self.ctx)} · crime reference {case.crime_reference}")
         if case.outcome:
             at = datetime.fromisoformat(case.outcome_at) if case.outcome_at else None
             text.append(f"\nOutcome: {case.outcome} · reference {case.outcome_reference or '—'} · recorded by "
-                        f"{case.outcome_by or '—'} {when_text(at, self.ctx)}", style="bold")
+                        f"{case.outcome_by or '—'}, {since_text(at, self.ctx)}", style="bold")
             text.append(f"\nThe phone now: {state_words(case.record.state)}")
         else:
             text.append("\nOpen: no outcome from the police recorded yet.", style="bold")
