@@ -20,10 +20,11 @@ from kiosk.custody import transitions
 from kiosk.custody.concerns import ConcernKind, concern_kind
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
+from kiosk.custody.slots import SAFE_BOX, next_free_position
 from kiosk.custody.states import POLICE_OUTCOMES, Move
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Custody, DslNote, HoldConcern, Staff, database_proxy
+from kiosk.db.models import Custody, DslNote, HoldConcern, Staff, database_proxy, slot_label
 from kiosk.privacy import at_rest
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
@@ -206,11 +207,14 @@ def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, p
         recorded = {"outcome": OUTCOME_WORDS[outcome], "reference": reference, "recorded_at": now.isoformat(),
                     "by": ctx.who.name}
         columns: dict[str, object] = {"details_json": custody_details.merged(custody, police_outcome=recorded)}
+        payload: dict[str, object] = {"police_reference": reference}
         if outcome is Move.RETURNED_BY_POLICE:
-            columns["handed_to"] = None  # back in the school's hands: no longer with the officer
+            # Back in the school's hands, in the safe's lowest free place (its old one may have been taken since).
+            position = next_free_position(SAFE_BOX)
+            columns.update(handed_to=None, slot_box=SAFE_BOX, slot_position=position)
+            payload["slot"] = slot_label(SAFE_BOX, position)
         try:
-            transitions.move(ctx, outcome, Current.of(custody), at=now, columns=columns,
-                             payload={"police_reference": reference}, rows=rows)
-        except IntegrityError:  # reopened, it clashes with the pupil's tag or slot in use by another phone now
-            raise DeskError("The pupil's tag (or the phone's slot) is in use by another phone in the office now: "
-                            "hand that one back first, then record the return.") from None
+            transitions.move(ctx, outcome, Current.of(custody), at=now, columns=columns, payload=payload, rows=rows)
+        except IntegrityError:  # reopened, it clashes with the pupil's tag, in use by another phone now
+            raise DeskError("The pupil's tag is in use by another phone in the office now: hand that one back (or "
+                            "finish with it) first, then record the return.") from None
