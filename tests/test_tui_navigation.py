@@ -55,7 +55,8 @@ SCREENS_DIR = REPO / "kiosk" / "screens"
 # Who may open which screen, as the policy has it (the registry's permissions must give exactly this).
 EVERY_SCREEN = set(SCREENS)
 MAY_OPEN = {
-    "AA": EVERY_SCREEN - {"holds"},  # the office: everything but the DSL's holds
+    # The office: everything but the DSL's holds and the DSL's lists beyond them (issue 16).
+    "AA": EVERY_SCREEN - {"holds", "police_cases", "closed_cases", "searches_told", "examination"},
     "TE": {"desk", "confiscate", "search_record"},  # a teacher confiscates and searches, nothing more
     "SO": {"desk", "release", "labels", "pupil", "dashboard", "reports", "end_of_day", "stocktake"},  # admin
     "PS": EVERY_SCREEN,  # the DSL

@@ -287,6 +287,20 @@ class CasesScreen(DeskCardKeys, Screen[None]):
         self.app.push_screen(PoliceOutcomeDialog(self.ctx, case), done)
 
 
+class PoliceCasesScreen(CasesScreen):
+    """The phones with the police, each an open case until its outcome is recorded (registry: "police_cases")."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx, closed=False)
+
+
+class ClosedCasesScreen(CasesScreen):
+    """The cases whose police outcome is recorded, their notes readable to the DSL and head ("closed_cases")."""
+
+    def __init__(self, ctx: DeskContext) -> None:
+        super().__init__(ctx, closed=True)
+
+
 class SearchesToldScreen(DeskCardKeys, Screen[None]):
     """Searches recorded with "DSL informed" (policy §6.1: the DSL is always told of a search), the latest first:
     who, when, whether anything was found. The grounds and findings stay in the search record."""

@@ -35,6 +35,7 @@ from kiosk.custody.safeguarding import (
     hand_to_police,
     read_dsl_notes,
 )
+from kiosk.messages import OpenScreen
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
@@ -284,8 +285,8 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         # The DSL's other lists (issue 16), on buttons below: the footer keeps to 80 columns.
         Binding("w", "open('police_cases')", "With police", show=False),
         Binding("k", "open('closed_cases')", "Closed cases", show=False),
-        Binding("s", "open('searches')", "Searches", show=False),
-        Binding("x", "open('examine')", "Examine", show=False),
+        Binding("s", "open('searches_told')", "Searches", show=False),
+        Binding("x", "open('examination')", "Examine", show=False),
     ]
 
     def __init__(self, ctx: DeskContext) -> None:
@@ -296,6 +297,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.notes_asked = 0  # numbers each reading of the notes, so only the latest asked is shown
         self.kinds: dict[int, ConcernKind | None] = {}  # each hold's kind of concern, once read on the worker
         self.counts: dict[int, int] = {}  # each hold's number of DSL notes, as last read
+        self.away = False  # one of the DSL's other lists was opened from here
 
     @property
     def allowed(self) -> bool:
@@ -322,8 +324,8 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
             with Horizontal(classes="buttons", id="dsl-lists"):
                 yield Button("With the police (W)", id="open-police_cases")
                 yield Button("Closed cases (K)", id="open-closed_cases")
-                yield Button("Searches told (S)", id="open-searches")
-                yield Button("Examine a phone (X)", id="open-examine")
+                yield Button("Searches told (S)", id="open-searches_told")
+                yield Button("Examine a phone (X)", id="open-examination")
             yield MessageLine(id="hold-result")
         yield Footer()
 
@@ -448,25 +450,18 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.dismiss()
 
     def action_open(self, which: str) -> None:
-        """The DSL's other lists: phones with the police, closed cases, searches told, examining a phone's data.
-        (Imported here: the holds screen opens at every DSL sign-in, these lists seldom.)"""
+        """The DSL's other lists (kiosk/screens/registry.py): phones with the police, closed cases, searches told,
+        examining a phone's data. Asked of the app by name; the holds are read again on coming back (a phone
+        returned by the police may be on a hold again by then)."""
         if not self.allowed:
             return
-        from kiosk.screens.dsl_cases import CasesScreen, SearchesToldScreen
-        from kiosk.screens.examination import ExaminationScreen
+        self.away = True
+        self.post_message(OpenScreen(which))
 
-        screen: Screen[None]
-        if which == "searches":
-            screen = SearchesToldScreen(self.ctx)
-        elif which == "examine":
-            screen = ExaminationScreen(self.ctx)
-        else:
-            screen = CasesScreen(self.ctx, closed=which == "closed_cases")
-
-        def back(_: None) -> None:
-            self.refresh_holds()  # a phone returned by the police may be on a hold again by now
-
-        self.app.push_screen(screen, back)
+    def on_screen_resume(self) -> None:
+        if self.away:
+            self.away = False
+            self.refresh_holds()
 
     def action_read_notes(self) -> None:
         """The notes are read on the desk's worker (the reading is an audit event, so a write); reading… shows in
