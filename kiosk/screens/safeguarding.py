@@ -71,11 +71,10 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         with VerticalScroll(id="flag", classes="dialog -danger"):
             yield Label(plain(f"Safeguarding concern · {self.pupil_name}"), classes="dialog-title", markup=False)
             yield HoldInstructions(id="flag-instructions")
-            yield Label("The concern, in a few words, for the DSL. Once saved only the DSL and the head can "
-                        "read it.", classes="dialog-hint")
+            yield Label("The concern in a few words, and its kind, for the DSL. Once saved only the DSL and the "
+                        "head can read them.", classes="dialog-hint")
             yield Input(placeholder="what was seen or reported (not what is on the phone)", id="concern",
                         compact=True)
-            yield Label("The kind of concern (it decides the steps above):", classes="dialog-hint")
             with RadioSet(id="kind", compact=True):
                 for kind, words in CONCERN_WORDS.items():
                     yield RadioButton(words, id=f"kind-{kind.value}", compact=True)
