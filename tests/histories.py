@@ -29,7 +29,8 @@ def old_school_year(s: School) -> tuple[int, int]:
     record_search(s.ctx(), pupil_id=s.pupils[4].id, searched_by_name="Mrs Adams", authorised_by_name="Head",
                   grounds="reported filming", found="nothing", dsl_informed=True, parent_informed=True)
     police = s.confiscate(5, by="Mr Ellis", reason="other breach", location="Yard", condition=[], seal="OLD-2")
-    flag_safeguarding(s.ctx(), police.custody_id, concern="indecent image reported", acknowledged=True)
+    flag_safeguarding(s.ctx(), police.custody_id, concern="indecent image reported", acknowledged=True,
+                      kind="risk_of_harm")
     hand_to_police(s.ctx(s.signed_in("PS")), police.custody_id,
                    PoliceHandover("PC A. Lane", "77", "Kent Police", "46/1/22", "EV-1"))
     s.clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))

@@ -138,8 +138,10 @@ def test_safeguarding_hold_refuses_release_and_hand_back_for_everyone(any_school
     s = any_school
     receipt = s.confiscate()
     with pytest.raises(DeskError, match="Confirm the safeguarding instructions"):
-        flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=False)
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=True)
+        flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=False,
+                          kind="risk_of_harm")
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="image shared in class", acknowledged=True,
+                      kind="risk_of_harm")
     assert Custody.get_by_id(receipt.custody_id).state == State.SAFEGUARDING_HOLD
     for initials, pin in (("AA", OFFICE_PIN), ("PS", DSL_PIN), ("HG", HEAD_PIN)):
         with pytest.raises(Refused, match="Safeguarding"):
@@ -151,7 +153,7 @@ def test_safeguarding_hold_refuses_release_and_hand_back_for_everyone(any_school
 def test_dsl_clears_a_hold_back_to_held_for_parent(any_school):
     s = any_school
     receipt = s.confiscate()
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="worrying messages", acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="worrying messages", acknowledged=True, kind="risk_of_harm")
     with pytest.raises(NotPermitted):
         clear_hold(s.ctx(), receipt.custody_id, reason="no concern")
     clear_hold(s.ctx(s.signed_in("PS")), receipt.custody_id, reason="spoke to pupil and parent; resolved")
@@ -165,7 +167,7 @@ def test_police_handover_closes_the_custody_with_officer_and_crime_reference(any
     handover = PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889")
     with pytest.raises(Refused, match="Put it on a hold first"):
         hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover)
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     with pytest.raises(NotPermitted):
         hand_to_police(s.ctx(), receipt.custody_id, handover)
     with pytest.raises(DeskError, match="crime reference"):
@@ -180,7 +182,7 @@ def test_police_handover_closes_the_custody_with_officer_and_crime_reference(any
 def test_dsl_notes_are_for_dsl_and_head_only_and_every_view_is_audited(any_school):
     s = any_school
     receipt = s.confiscate()
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True, kind="risk_of_harm")
     with pytest.raises(NotPermitted):
         read_dsl_notes(s.ctx(), receipt.custody_id)
     with pytest.raises(NotPermitted):
@@ -211,7 +213,7 @@ CANARY = "CANARY-7f3e9b21-safeguarding-text"
 def test_a_dsl_note_never_reaches_anything_an_office_user_can_see(any_school, tmp_path):
     s = any_school
     receipt = s.confiscate()
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CANARY, acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CANARY, acknowledged=True, kind="risk_of_harm")
     add_dsl_note(s.ctx(s.signed_in("PS")), receipt.custody_id, f"second {CANARY}")
     clear_hold(s.ctx(s.signed_in("PS")), receipt.custody_id, reason=f"cleared {CANARY}")
     assert DslNote.select().count() == 3  # the notes do exist…
@@ -292,7 +294,7 @@ def _what_is_kept():
 
 def _on_hold(s):
     receipt = s.confiscate()
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="first concern", acknowledged=True, kind="risk_of_harm")
     return receipt.custody_id
 
 
@@ -325,7 +327,7 @@ def _prepared(s, action):
             "release_to_carer": lambda: release_to_carer(office, custody_id, pin=OFFICE_PIN, id_seen="passport",
                                                          carer_id=carer_id),
             "flag_safeguarding": lambda: flag_safeguarding(office, custody_id, concern="worrying messages",
-                                                           acknowledged=True),
+                                                           acknowledged=True, kind="risk_of_harm"),
         }[action]
     custody_id = _on_hold(s)
     handover = PoliceHandover("PC A. Lane", "77", "Kent Police", "46/1/26", "EV-1")

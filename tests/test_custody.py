@@ -107,7 +107,8 @@ def test_confiscated_or_held_phone_is_refused_at_hand_back(any_school, held):
     taken = confiscate(s.ctx(), scan(s, code), confiscated_by_name="Mr T. Ellis", reason_category="used in lesson",
                        location="Room S12", condition=[], seal_number="BAG-1")
     if held is State.SAFEGUARDING_HOLD:
-        flag_safeguarding(s.ctx(), taken.custody_id, concern="worrying messages", acknowledged=True)
+        flag_safeguarding(s.ctx(), taken.custody_id, concern="worrying messages", acknowledged=True,
+                          kind="risk_of_harm")
     receipt = hand_back(s.ctx(), scan(s, code))
     assert receipt.severity is Severity.REFUSED
     assert Custody.get().state == held and Custody.get().closed_at is None

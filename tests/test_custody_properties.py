@@ -46,8 +46,24 @@ from kiosk.custody.confiscation import confiscate
 from kiosk.custody.parent_meeting import record_parent_meeting
 from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import Authorisation, release_to_carer
-from kiosk.custody.safeguarding import PoliceHandover, clear_hold, flag_safeguarding, hand_to_police
-from kiosk.custody.states import MOVE_ACTIONS, OPEN_STATES, STARTING_STATES, TRANSITIONS, can_move, recorded_by
+from kiosk.custody.safeguarding import (
+    PoliceHandover,
+    clear_hold,
+    flag_safeguarding,
+    hand_to_police,
+    record_police_outcome,
+)
+from kiosk.custody.states import (
+    MOVE_ACTIONS,
+    MOVES,
+    OPEN_STATES,
+    POLICE_OUTCOMES,
+    STARTING_STATES,
+    TRANSITIONS,
+    Move,
+    can_move,
+    recorded_by,
+)
 from kiosk.db import Custody, DslNote, Event, Pupil, Staff, Tag, database_proxy, open_database
 from kiosk.keyring import load_key_file
 from tests.conftest import make_school
@@ -261,7 +277,8 @@ class CustodyDesk(RuleBasedStateMachine):
     @rule(custody=records, role=role_for("flag safeguarding"))
     def flag_a_hold(self, custody, role):
         refusal = None if self.states[custody] is HELD else Refused
-        call = functools.partial(flag_safeguarding, custody_id=custody, concern="worrying messages", acknowledged=True)
+        call = functools.partial(flag_safeguarding, custody_id=custody, concern="worrying messages", acknowledged=True,
+                                 kind="risk_of_harm")
         if self.act(role, "flag safeguarding", call, refusal) is not REFUSED:
             self.moved(custody, HOLD)
 
@@ -278,6 +295,22 @@ class CustodyDesk(RuleBasedStateMachine):
         call = functools.partial(hand_to_police, custody_id=custody, handover=HANDOVER)
         if self.act(role, "hand to police", call, refusal) is not REFUSED:
             self.moved(custody, POLICE)
+
+    @rule(custody=records, role=role_for("record police outcome"), outcome=st.sampled_from(POLICE_OUTCOMES))
+    def police_outcome(self, custody, role, outcome):
+        """The police's outcome (issue 16): only for a phone with them; returned, it is held for a parent again
+        (its record reopens) unless the pupil's tag is in use by another phone now."""
+        i = self.pupil_of[custody]
+        with_police = self.states[custody] is POLICE
+        clash = with_police and outcome is Move.RETURNED_BY_POLICE and self.open_of[i] is not None
+        refusal = DeskError if clash else None if with_police else Refused
+        call = functools.partial(record_police_outcome, custody_id=custody, outcome=outcome, police_reference="CR1")
+        if self.act(role, "record police outcome", call, refusal) is REFUSED:
+            return
+        target = MOVES[outcome].target
+        self.states[custody] = target
+        if target in OPEN_STATES:
+            self.open_of[i] = custody
 
     @rule(custody=records, role=role_for("release to carer"), listed=st.booleans(),
           authoriser=st.sampled_from([None, *ROLES]))
@@ -373,5 +406,7 @@ def test_transitions_table_allows_only_the_documented_moves():
     assert can_move("IN_OFFICE", "RETURNED") and can_move("UNCOLLECTED", "RETURNED")
     assert not can_move("HELD_FOR_PARENT", "RETURNED")
     assert not can_move("SAFEGUARDING_HOLD", "RELEASED")
-    assert not can_move("WITH_POLICE", "HELD_FOR_PARENT")
-    assert len(TRANSITIONS) == 9
+    assert not can_move("WITH_POLICE", "RELEASED")
+    assert can_move("WITH_POLICE", "HELD_FOR_PARENT"), "returned by the police (issue 16)"
+    assert not can_move("RETAINED_BY_POLICE", "HELD_FOR_PARENT") and not can_move("RELEASED", "HELD_FOR_PARENT")
+    assert len(TRANSITIONS) == 12

@@ -51,7 +51,7 @@ def test_a_seal_on_a_phone_still_held_is_refused_for_another_naming_who_has_it(s
 def test_the_refusal_for_a_seal_on_a_phone_on_hold_says_nothing_of_safeguarding(school):
     s = school
     first = s.confiscate(0, seal="BAG-0001")
-    flag_safeguarding(s.ctx(), first.custody_id, concern="worrying pictures", acknowledged=True)
+    flag_safeguarding(s.ctx(), first.custody_id, concern="worrying pictures", acknowledged=True, kind="risk_of_harm")
     with pytest.raises(DeskError) as refused:
         s.confiscate(1, seal="BAG-0001")
     words = refused.value.message.lower()
@@ -80,7 +80,7 @@ def test_release_finds_a_held_phone_by_its_seal_number(school):
 def test_police_receipt_says_what_was_recorded_and_not_that_the_school_switched_it_off(school, tmp_path):
     s = school
     receipt = s.confiscate(0, condition=["switched on", "screen cracked"], seal="BAG-0042")
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id,
                    PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
     text = " ".join(paper_text(tmp_path, police_receipt(receipt.custody_id, s.settings)).split())
@@ -229,7 +229,7 @@ def test_only_the_dsl_or_head_reprints_a_police_receipt(school, tmp_path):
 
     s = school
     held = s.confiscate(seal="BAG-0042")
-    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
                    PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
     with pytest.raises(NotPermitted):

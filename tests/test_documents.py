@@ -48,7 +48,8 @@ def test_release_receipt_names_pupil_collector_staff_and_chain_head(school, tmp_
 
 def test_police_receipt_has_officer_force_crime_reference_and_seal(school, tmp_path):
     receipt = confiscated(school)
-    flag_safeguarding(school.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(school.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True,
+                      kind="risk_of_harm")
     hand_to_police(school.ctx(school.signed_in("PS")), receipt.custody_id,
                    PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
     text = paper_text(tmp_path, police_receipt(receipt.custody_id, school.settings))

@@ -155,7 +155,8 @@ async def test_hostile_names_on_the_dashboard_reports_end_of_day_and_holds(schoo
                    reason_category="used in lesson", location="Room S12", condition=["in a case"], seal_number=bag)
     hand_in(school.ctx(), resolve(normalise(school.tag_of(rae))))
     held = Custody.get((Custody.pupil == eve) & (Custody.state == "HELD_FOR_PARENT"))
-    flag_safeguarding(school.ctx(school.signed_in("PS")), held.id, concern="[b]concern[/] " + BAG, acknowledged=True)
+    flag_safeguarding(school.ctx(school.signed_in("PS")), held.id, concern="[b]concern[/] " + BAG, acknowledged=True,
+                      kind="risk_of_harm")
     async with kiosk_app(school, idle_lock_seconds=10_000).run_test(size=(160, 45)) as pilot:
         app = pilot.app
         await sign_in(pilot, "PS", DSL_PIN)  # the DSL sees every screen, the holds too

@@ -29,7 +29,7 @@ SECRETS = (CONCERN, LATER_NOTE, CLEARED, GROUNDS, FOUND)
 
 def _write_through_the_flows(s) -> int:
     receipt = s.confiscate(0)
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CONCERN, acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CONCERN, acknowledged=True, kind="risk_of_harm")
     dsl = s.ctx(s.signed_in("PS"))
     add_dsl_note(dsl, receipt.custody_id, LATER_NOTE)
     clear_hold(dsl, receipt.custody_id, reason=CLEARED)
@@ -68,8 +68,8 @@ def test_a_note_copied_onto_another_row_cannot_be_read_there(any_school):
     s = any_school
     first = s.confiscate(0)
     second = s.confiscate(1, seal="BAG-0002")
-    flag_safeguarding(s.ctx(), first.custody_id, concern=CONCERN, acknowledged=True)
-    flag_safeguarding(s.ctx(), second.custody_id, concern="an ordinary worry", acknowledged=True)
+    flag_safeguarding(s.ctx(), first.custody_id, concern=CONCERN, acknowledged=True, kind="risk_of_harm")
+    flag_safeguarding(s.ctx(), second.custody_id, concern="an ordinary worry", acknowledged=True, kind="risk_of_harm")
     moved = DslNote.get(DslNote.custody == first.custody_id).text
     DslNote.update(text=moved).where(DslNote.custody == second.custody_id).execute()  # someone with the database
 
@@ -90,7 +90,7 @@ def test_a_note_copied_onto_another_row_cannot_be_read_there(any_school):
 def test_notes_an_older_kiosk_left_in_clear_are_encrypted_when_the_database_is_opened_with_its_key(any_school):
     s = any_school
     receipt = s.confiscate(0)
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CONCERN, acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern=CONCERN, acknowledged=True, kind="risk_of_harm")
     note = DslNote.get()
     # As an older kiosk wrote them: in clear.
     DslNote.update(text=LATER_NOTE).where(DslNote.id == note.id).execute()

@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.auth import Permission, SignedIn, add_staff, can
 from kiosk.custody import NotPermitted, close_day, hand_back, hand_in
+from kiosk.custody.examinations import Authorisation, record_examination
 from kiosk.custody.exceptions import add_exception
 from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import release_to_carer
@@ -16,8 +17,10 @@ from kiosk.custody.safeguarding import (
     flag_safeguarding,
     hand_to_police,
     read_dsl_notes,
+    record_police_outcome,
 )
 from kiosk.custody.searches import record_search
+from kiosk.custody.states import Move
 from kiosk.db import Event
 from tests.conftest import ADMIN_PIN, OFFICE_PIN, OTHER_STAFF
 
@@ -40,6 +43,9 @@ ALLOWED = {
     "clear a hold":       {"dsl", "head"},
     "hand to police":     {"dsl", "head"},
     "record exception":   {"dsl", "head", "admin"},
+    # Issue 16: the police's outcome of a case, and an examination of a phone's data (policy §6.1).
+    "record police outcome": {"dsl", "head"},
+    "record an examination": {"dsl", "head"},
 }
 
 # Oversight: who may look pupils up (F4) and read the reports (F7, F11, `kiosk report`), and who sees the
@@ -62,7 +68,7 @@ def school(school):
 def held(s, state="held"):
     receipt = s.confiscate(0, by="Mr Ellis", reason="used on site", location="canteen", condition=(), seal="B1")
     if state == "hold":
-        flag_safeguarding(s.ctx(), receipt.custody_id, concern="concern", acknowledged=True)
+        flag_safeguarding(s.ctx(), receipt.custody_id, concern="concern", acknowledged=True, kind="risk_of_harm")
     return receipt.custody_id
 
 
@@ -81,7 +87,7 @@ def attempt(action: str, s, who: SignedIn) -> None:
         record_search(ctx, pupil_id=s.pupils[1].id, searched_by_name="A", authorised_by_name="B", grounds="g",
                       found="", dsl_informed=True, parent_informed=True)
     elif action == "flag safeguarding":
-        flag_safeguarding(ctx, held(s), concern="c", acknowledged=True)
+        flag_safeguarding(ctx, held(s), concern="c", acknowledged=True, kind="risk_of_harm")
     elif action == "release to carer":
         custody = held(s)
         s.after_school()  # a 1st-rung phone is collected after school: earlier needs authorising (issue 16)
@@ -95,6 +101,14 @@ def attempt(action: str, s, who: SignedIn) -> None:
         clear_hold(ctx, held(s, "hold"), reason="done")
     elif action == "hand to police":
         hand_to_police(ctx, held(s, "hold"), PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"))
+    elif action == "record police outcome":
+        custody = held(s, "hold")
+        hand_to_police(s.ctx(s.signed_in("PS")), custody, PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"))
+        record_police_outcome(ctx, custody, outcome=Move.RETAINED_BY_POLICE, police_reference="CR1")
+    elif action == "record an examination":
+        record_examination(ctx, custody_id=held(s), examined_by_name="Mr H. Grant-Ellis", reason="threats",
+                           looked_at="messages", erased=False, erased_what="", dsl_told=True, parent_told=False,
+                           authorisation=Authorisation("HG", PINS["HG"]))
     elif action == "record exception":
         add_exception(ctx, pupil_id=s.pupils[1].id, kind="medical", valid_from=s.clock.now().date(), valid_to=None)
     else:  # pragma: no cover

@@ -71,7 +71,7 @@ def test_confiscations_held_are_the_pupils_open_confiscations_oldest_first(any_s
     first = take(s, spare.code, seal="BAG-1")
     s.clock.set(at(10))
     second = take(s, s.tag_of(zoe), seal="BAG-2", reason="used on site")
-    flag_safeguarding(s.ctx(), second.custody_id, concern="a concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), second.custody_id, concern="a concern", acknowledged=True, kind="risk_of_harm")
     hand_in(s.ctx(), resolve(normalise(third.code)))  # open, but on the daily cycle: not a confiscation
     take(s, s.tag_of(lukasz), seal="BAG-3")  # another pupil's
 
@@ -127,7 +127,7 @@ def test_last_confiscation_handed_to_the_police_is_the_latest_closed(any_school)
     released = take(s, s.tag_of(zoe), seal="BAG-1")
     policed = take(s, spare.code, seal="BAG-2")
     head = as_role("HG")
-    flag_safeguarding(s.ctx(), policed.custody_id, concern="a concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), policed.custody_id, concern="a concern", acknowledged=True, kind="risk_of_harm")
     s.clock.set(at(15))  # after school, when a 1st-rung phone is collected
     release_to_carer(s.ctx(), released.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_to_contact(pupil_id=zoe.id)[0].id)
@@ -246,7 +246,7 @@ def test_a_pupils_history_shows_a_hold_to_the_dsl_only(any_school):
     s.clock.set(at(9))
     held = take(s, s.tag_of(zoe), seal="BAG-1")
     s.clock.set(at(9, 5))
-    flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True, kind="risk_of_harm")
     s.clock.set(at(9, 10))
     add_dsl_note(s.ctx(as_role("PS")), held.custody_id, "spoke to the pupil")
     spare = second_tag(s, zoe)
@@ -325,7 +325,7 @@ def test_a_record_ever_on_a_hold_is_referred_to_the_dsl_for_anyone_else(school):
     s = school
     zoe = s.pupils[0]
     held = take(s, s.tag_of(zoe), seal="BAG-1")
-    flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True, kind="risk_of_harm")
     hand_to_police(s.ctx(as_role("PS")), held.custody_id,
                    PoliceHandover(officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police",
                                   crime_reference="46/1/26", seal_number="EV-9"))
@@ -340,9 +340,9 @@ def test_holds_now_are_the_phones_on_a_hold_longest_held_first(any_school):
     zoe, lukasz, minh = s.pupils[:3]
     taken = {p.id: take(s, s.tag_of(p), seal=f"BAG-{p.id}") for p in (zoe, lukasz, minh)}
     s.clock.set(at(10))
-    flag_safeguarding(s.ctx(), taken[minh.id].custody_id, concern="first", acknowledged=True)
+    flag_safeguarding(s.ctx(), taken[minh.id].custody_id, concern="first", acknowledged=True, kind="risk_of_harm")
     s.clock.set(at(11))
-    flag_safeguarding(s.ctx(), taken[zoe.id].custody_id, concern="second", acknowledged=True)
+    flag_safeguarding(s.ctx(), taken[zoe.id].custody_id, concern="second", acknowledged=True, kind="risk_of_harm")
     add_dsl_note(s.ctx(as_role("PS")), taken[zoe.id].custody_id, "more")
 
     holds = holds_now()
@@ -404,7 +404,7 @@ def _the_history_of_one_held_phone(s) -> None:
                      carer_id=carers_to_contact(pupil_id=zoe.id)[0].id,
                      authorisation=Authorisation("HG", HEAD_PIN, "before school ends: agreed"))
     held = take(s, s.tag_of(zoe), seal="BAG-2")
-    flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True, kind="risk_of_harm")
 
 
 def _models_in(value: object) -> list[object]:

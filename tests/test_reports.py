@@ -322,7 +322,8 @@ def test_each_report_writes_a_pdf_with_the_hand_computed_figures(week, tmp_path)
 def test_the_safeguarding_pdf_is_for_the_dsl_and_the_head_only(week, tmp_path):
     s = week
     receipt = s.confiscate(2, reason="used in lesson", seal="B-9")
-    flag_safeguarding(s.ctx(), receipt.custody_id, concern="CANARY-3141 disclosed at lunch", acknowledged=True)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="CANARY-3141 disclosed at lunch", acknowledged=True,
+                      kind="risk_of_harm")
     path = tmp_path / "safeguarding.pdf"
     code, _, err = s.cli("report", "safeguarding", "--period", "week", "--pdf", str(path))
     assert code == 1 and "Safeguarding figures are for the DSL and the head" in err and not path.exists()

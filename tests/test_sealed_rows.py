@@ -123,7 +123,7 @@ def _held_day(s):
     from tests.conftest import OFFICE_PIN
 
     held = s.confiscate(0, seal="BAG-0001")
-    flag_safeguarding(s.ctx(), held.custody_id, concern="worrying messages", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="worrying messages", acknowledged=True, kind="risk_of_harm")
     add_dsl_note(s.ctx(s.signed_in("PS")), held.custody_id, "spoke to the pupil")
     search = record_search(s.ctx(), pupil_id=s.pupils[1].id, searched_by_name="Mrs A. Adams",
                            authorised_by_name="Mr H. Grant-Ellis (head)", grounds="reported vaping", found="nothing",
@@ -189,7 +189,7 @@ def test_the_note_written_with_a_hold_is_recorded_by_the_holds_event(school):
     held = s.confiscate()
     from kiosk.custody.safeguarding import flag_safeguarding
 
-    flag_safeguarding(s.ctx(), held.custody_id, concern="worrying messages", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="worrying messages", acknowledged=True, kind="risk_of_harm")
     note = DslNote.get(DslNote.custody == held.custody_id)
     hold = Event.select().where(Event.action == "SAFEGUARDING_FLAGGED").get() if Event.select().where(
         Event.action == "SAFEGUARDING_FLAGGED").exists() else Event.select().order_by(Event.seq.desc()).first()

@@ -155,7 +155,7 @@ def build_school(folder: Path) -> None:
     clock.set(datetime(2026, 11, 30, 10, 15, tzinfo=UTC))
     held = take(SIOBHAN, "BAG-0043", reason="used on site")
     flag_safeguarding(ctx("PS"), held.custody_id, concern="Worried by messages seen on the lock screen",
-                      acknowledged=True)
+                      acknowledged=True, kind="risk_of_harm")
     add_dsl_note(ctx("PS"), held.custody_id, "Spoke to Siobhán; parents to be called after school")
     record_search(ctx("PS"), pupil_id=pupils[SIOBHAN].id, searched_by_name="Priya Shah",
                   authorised_by_name="Mr H. Grant-Ellis (head)", grounds="reported threatening messages",

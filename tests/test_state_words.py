@@ -44,4 +44,5 @@ def test_the_questions_a_screen_asks_of_a_state(state):
     assert left_overnight(state) == (state == State.UNCOLLECTED)
     assert on_safeguarding_hold(state) == (state == State.SAFEGUARDING_HOLD)
     # A phone on the daily cycle or confiscated is in the school's hands; one handed out is not.
-    assert in_office(state) == (state not in (State.RETURNED, State.RELEASED, State.WITH_POLICE))
+    assert in_office(state) == (state not in (State.RETURNED, State.RELEASED, State.WITH_POLICE,
+                                              State.RETAINED_BY_POLICE, State.DESTROYED_BY_POLICE))

@@ -22,6 +22,7 @@ from kiosk.custody.states import (
     MOVE_ACTIONS,
     MOVES,
     OPEN_STATES,
+    POLICE_OUTCOMES,
     STARTING_STATES,
     TRANSITIONS,
     Move,
@@ -39,6 +40,7 @@ THE_ONE_MOVER = KIOSK / "custody" / "transitions.py"
 
 IN, BACK, LEFT, HELD = State.IN_OFFICE, State.RETURNED, State.UNCOLLECTED, State.HELD_FOR_PARENT
 HOLD, RELEASED, POLICE = State.SAFEGUARDING_HOLD, State.RELEASED, State.WITH_POLICE
+RETAINED, DESTROYED = State.RETAINED_BY_POLICE, State.DESTROYED_BY_POLICE
 
 
 # ── The table ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -56,18 +58,27 @@ def test_the_table_holds_exactly_the_documented_moves():
         Move.CLEAR_HOLD: (frozenset({HOLD}), HELD, "HOLD_CLEARED"),
         Move.POLICE: (frozenset({HOLD}), POLICE, "HANDED_TO_POLICE"),
         Move.RELEASE: (frozenset({HELD}), RELEASED, "RELEASED"),
+        # Issue 16: the police's outcome of a case, recorded by the DSL or head.
+        Move.RETURNED_BY_POLICE: (frozenset({POLICE}), HELD, "RETURNED_BY_POLICE"),
+        Move.RETAINED_BY_POLICE: (frozenset({POLICE}), RETAINED, "RETAINED_BY_POLICE"),
+        Move.DESTROYED_BY_POLICE: (frozenset({POLICE}), DESTROYED, "DESTROYED_BY_POLICE"),
     }
     assert {(IN, BACK), (LEFT, BACK), (IN, LEFT), (IN, HELD), (LEFT, HELD), (HELD, HOLD), (HOLD, HELD),
-            (HOLD, POLICE), (HELD, RELEASED)} == TRANSITIONS
+            (HOLD, POLICE), (HELD, RELEASED), (POLICE, HELD), (POLICE, RETAINED), (POLICE, DESTROYED)} == TRANSITIONS
     assert {IN, HELD} == STARTING_STATES and all(can_open(s) for s in STARTING_STATES) and not can_open(BACK)
 
 
-def test_a_closed_record_never_moves_and_every_state_is_reachable():
-    assert all(src in OPEN_STATES for src, _dst in TRANSITIONS)
-    assert not any(src in CLOSED_STATES for src, _dst in TRANSITIONS)
+def test_a_closed_record_moves_only_by_the_polices_outcome_and_every_state_is_reachable():
+    """With the police the record is closed (the phone has left the school) but the DSL's case is open: the
+    police's outcome is the one move out of a closed state (issue 16); every other closed record never moves."""
+    assert all(src in OPEN_STATES for src, _dst in TRANSITIONS if src is not POLICE)
+    assert {(src, dst) for src, dst in TRANSITIONS if src in CLOSED_STATES} == {(POLICE, HELD), (POLICE, RETAINED),
+                                                                               (POLICE, DESTROYED)}
+    assert all(MOVES[move].from_closed and not MOVES[move].closes for move in POLICE_OUTCOMES)
     reachable = set(STARTING_STATES) | {dst for _src, dst in TRANSITIONS}
     assert reachable == set(State)
-    assert not can_move("WITH_POLICE", "HELD_FOR_PARENT") and not can_move("HELD_FOR_PARENT", "RETURNED")
+    assert not can_move("RELEASED", "HELD_FOR_PARENT") and not can_move("HELD_FOR_PARENT", "RETURNED")
+    assert not can_move("RETAINED_BY_POLICE", "HELD_FOR_PARENT"), "an outcome once recorded is final"
 
 
 def test_allows_and_recorded_by_read_the_table():
@@ -266,13 +277,14 @@ def test_every_move_event_says_its_from_and_to_and_the_trail_chains(any_school):
     take = dict(confiscated_by_name="Mr T. Ellis", reason_category="used in lesson", location="Room S12",
                 condition=["in a case"], seal_number="BAG-1")
     converted = confiscate(s.ctx(), _found(s, 1), **take)
-    flag_safeguarding(s.ctx(), converted.custody_id, concern="worrying messages", acknowledged=True)
+    flag_safeguarding(s.ctx(), converted.custody_id, concern="worrying messages", acknowledged=True,
+                      kind="risk_of_harm")
     clear_hold(dsl, converted.custody_id, reason="resolved")
     s.after_school()  # a 1st-rung phone is collected after school (issue 16)
     release_to_carer(s.ctx(), converted.custody_id, pin=OFFICE_PIN, id_seen="passport",
                      carer_id=carers_to_contact(pupil_id=s.pupils[1].id)[0].id)
     fresh = confiscate(s.ctx(), _found(s, 2), **take)
-    flag_safeguarding(s.ctx(), fresh.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), fresh.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_to_police(dsl, fresh.custody_id, PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/1/26", "EV-1"))
     assert converted.custody_id == overnight.custody_id
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, TextArea
+from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Select, TextArea
 
 from kiosk.custody import State, hand_in, normalise, resolve
 from kiosk.custody.safeguarding import HOLD_INSTRUCTIONS, add_dsl_note, flag_safeguarding
@@ -218,6 +218,14 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         dialog.query_one("#acknowledged", Checkbox).value = True
         dialog.query_one("#flag-ok", Button).press()
         await pilot.pause()
+        assert app.screen is dialog and "Choose the kind of concern" in message(app, "#flag-error"), \
+            "a hold records its kind of concern (issue 16)"
+        assert custody(custody_id).state == State.HELD_FOR_PARENT
+        dialog.query_one("#kind-indecent_image", RadioButton).value = True
+        await pilot.pause()
+        assert "Do not copy, print, save" in widget_text(app, "#flag-instructions"), "the kind's own steps"
+        dialog.query_one("#flag-ok", Button).press()
+        await pilot.pause()
         assert app.screen is screen
         assert custody(custody_id).state == State.SAFEGUARDING_HOLD
         assert screen.query_one("#done-headline").text == "⚠ HELD FOR DSL"
@@ -265,7 +273,8 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
 
 async def test_the_dsl_adds_a_note_and_clears_a_hold_with_a_reason(school):
     held = school.confiscate(2)
-    flag_safeguarding(school.ctx(), held.custody_id, concern="overheard in the corridor", acknowledged=True)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="overheard in the corridor", acknowledged=True,
+                      kind="risk_of_harm")
     async with kiosk_app(school).run_test() as pilot:
         app = pilot.app
         await sign_in(pilot, "HG", "591730")  # the head, like the DSL
@@ -305,10 +314,11 @@ async def test_an_office_user_never_sees_a_dsl_notes_text(school):
     zoe, lukasz = school.pupils[0], school.pupils[1]
     dsl = school.ctx(school.signed_in("PS"))
     held = school.confiscate(0)
-    flag_safeguarding(school.ctx(), held.custody_id, concern="concern from the classroom", acknowledged=True)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="concern from the classroom", acknowledged=True,
+                      kind="risk_of_harm")
     add_dsl_note(dsl, held.custody_id, CANARY)
     cleared = school.confiscate(1, seal="BAG-0002")
-    flag_safeguarding(school.ctx(), cleared.custody_id, concern=CANARY, acknowledged=True)
+    flag_safeguarding(school.ctx(), cleared.custody_id, concern=CANARY, acknowledged=True, kind="risk_of_harm")
     from kiosk.custody.safeguarding import clear_hold
 
     clear_hold(dsl, cleared.custody_id, reason=f"{CANARY} (cleared)")
@@ -358,7 +368,7 @@ async def test_an_office_user_never_sees_a_dsl_notes_text(school):
 async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
     zoe, ruby = school.pupils[0], school.pupils[4]
     held = school.confiscate(0)
-    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True, kind="risk_of_harm")
     racing = school.confiscate(4, seal="BAG-0005")
     async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
@@ -379,7 +389,7 @@ async def test_release_is_refused_for_a_phone_on_a_safeguarding_hold(school):
         release.query_one("#id-seen", Input).value = "passport"
         release.query_one("#pin", Input).value = OFFICE_PIN
         flag_safeguarding(school.ctx(school.signed_in("TE")), racing.custody_id, concern="seen by a teacher",
-                          acknowledged=True)
+                          acknowledged=True, kind="risk_of_harm")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Held for the Designated Safeguarding Lead: it cannot be released" in message(app, "#problem")
@@ -531,9 +541,9 @@ async def test_at_80x24_the_form_fits_with_save_on_screen_and_an_unticked_box_lo
 async def test_a_hold_says_since_when_with_the_day_and_its_buttons_show_focus_with_a_frame(school):
     earlier, today = school.confiscate(2, seal="BAG-0002"), school.confiscate(4, seal="BAG-0004")
     school.clock.advance(days=-3)  # Friday 27 November, 08:30
-    flag_safeguarding(school.ctx(), earlier.custody_id, concern="for the DSL", acknowledged=True)
+    flag_safeguarding(school.ctx(), earlier.custody_id, concern="for the DSL", acknowledged=True, kind="risk_of_harm")
     school.clock.advance(days=3)  # Monday again
-    flag_safeguarding(school.ctx(), today.custody_id, concern="for the DSL", acknowledged=True)
+    flag_safeguarding(school.ctx(), today.custody_id, concern="for the DSL", acknowledged=True, kind="risk_of_harm")
     async with signed_in(kiosk_app(school), "PS", DSL_PIN, size=(160, 45)) as pilot:
         app = pilot.app
         await pilot.pause()
@@ -555,7 +565,8 @@ async def test_a_hold_says_since_when_with_the_day_and_its_buttons_show_focus_wi
 
 
 async def test_at_80_columns_the_footer_keeps_next_lock_and_help(school):
-    flag_safeguarding(school.ctx(), school.confiscate(2).custody_id, concern="for the DSL", acknowledged=True)
+    flag_safeguarding(school.ctx(), school.confiscate(2).custody_id, concern="for the DSL", acknowledged=True,
+                      kind="risk_of_harm")
     async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
         screen = await open_confiscation(pilot, school, school.pupils[4])

@@ -55,7 +55,8 @@ SCREENS_DIR = REPO / "kiosk" / "screens"
 # Who may open which screen, as the policy has it (the registry's permissions must give exactly this).
 EVERY_SCREEN = set(SCREENS)
 MAY_OPEN = {
-    "AA": EVERY_SCREEN - {"holds"},  # the office: everything but the DSL's holds
+    # The office: everything but the DSL's holds and the DSL's lists beyond them (issue 16).
+    "AA": EVERY_SCREEN - {"holds", "police_cases", "closed_cases", "searches_told", "examination"},
     "TE": {"desk", "confiscate", "search_record"},  # a teacher confiscates and searches, nothing more
     "SO": {"desk", "release", "labels", "print_jobs", "pupil", "dashboard", "reports", "end_of_day",
            "stocktake", "outbox"},  # admin
@@ -249,7 +250,7 @@ async def test_an_untouched_form_and_the_name_list_give_way_by_message(school):
 
 async def test_the_holds_alert_opens_the_holds_by_name(school):
     held = school.confiscate(4)
-    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True)
+    flag_safeguarding(school.ctx(), held.custody_id, concern="for the DSL", acknowledged=True, kind="risk_of_harm")
     seen: list = []
     async with kiosk_app(school).run_test(message_hook=seen.append, size=(160, 45)) as pilot:
         app = pilot.app

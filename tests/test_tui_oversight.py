@@ -89,7 +89,7 @@ def on_a_safeguarding_hold(school) -> int:
     """Leo's phone, confiscated and put on a hold by the DSL with a concern and a second note."""
     dsl = school.signed_in("PS")
     receipt = school.confiscate(5, seal="BAG-0042")
-    flag_safeguarding(school.ctx(dsl), receipt.custody_id, concern=CANARY, acknowledged=True)
+    flag_safeguarding(school.ctx(dsl), receipt.custody_id, concern=CANARY, acknowledged=True, kind="risk_of_harm")
     add_dsl_note(school.ctx(dsl), receipt.custody_id, NOTE_CANARY)
     return receipt.custody_id
 

@@ -18,7 +18,7 @@ from kiosk.audit.sealed_rows import RowLedger, check_rows
 from kiosk.db.models import AuditHead, Custody, Event, Pupil, slot_label
 from kiosk.db.rows import tuples
 
-CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE"}
+CLOSING_STATES = {"RETURNED", "RELEASED", "WITH_POLICE", "RETAINED_BY_POLICE", "DESTROYED_BY_POLICE"}
 
 
 @dataclass

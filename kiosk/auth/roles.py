@@ -34,12 +34,18 @@ class Permission(StrEnum):
     RECORD_SEARCH = "record_search"
     # Releasing to a contact the MIS says must not collect (a court order, access notes): the DSL's call alone.
     RELEASE_TO_BARRED_CONTACT = "release_to_barred_contact"
+    # Issue 16: the police's outcome of a case; an examination of a phone's data (policy §6.1), recorded by the
+    # DSL or head and authorised, with their PIN, by the head or an authorised role.
+    RECORD_POLICE_OUTCOME = "record_police_outcome"
+    RECORD_EXAMINATION = "record_examination"
+    AUTHORISE_EXAMINATION = "authorise_examination"
 
 
 _DESK = {Permission.HAND_IN, Permission.HAND_BACK, Permission.CLOSE_DAY}
 _CONFISCATE = {Permission.CONFISCATE, Permission.FLAG_SAFEGUARDING, Permission.RECORD_SEARCH}
 _SAFEGUARDING = {Permission.SAFEGUARDING, Permission.CLEAR_HOLD, Permission.HAND_TO_POLICE,
-                 Permission.READ_DSL_NOTES, Permission.AUTHORISE_UNLISTED_COLLECTOR}
+                 Permission.READ_DSL_NOTES, Permission.AUTHORISE_UNLISTED_COLLECTOR,
+                 Permission.RECORD_POLICE_OUTCOME, Permission.RECORD_EXAMINATION}
 
 # Oversight: the pupil view (F4: tags, carers, exceptions, history) and the dashboard and reports (F7, F11).
 _OVERSIGHT = {Permission.VIEW_PUPILS, Permission.VIEW_REPORTS}
@@ -54,9 +60,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.HEAD_OF_YEAR: frozenset(_CONFISCATE | _OVERSIGHT),
     Role.DSL: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | _OVERSIGHT | {Permission.RELEASE,
                                                                            Permission.MANAGE_EXCEPTIONS,
-                                                                           Permission.RELEASE_TO_BARRED_CONTACT}),
+                                                                           Permission.RELEASE_TO_BARRED_CONTACT,
+                                                                           Permission.AUTHORISE_EXAMINATION}),
+    # The head authorises an examination of a phone's data (policy §6.1: "the headteacher or authorised members
+    # of staff"); the DSL does so as the member of staff the head has authorised.
     Role.HEAD: frozenset(_DESK | _CONFISCATE | _SAFEGUARDING | _OVERSIGHT | {Permission.RELEASE,
-                                                                            Permission.MANAGE_EXCEPTIONS}),
+                                                                            Permission.MANAGE_EXCEPTIONS,
+                                                                            Permission.AUTHORISE_EXAMINATION}),
     # Admin records exceptions the head approved (the approver's name is recorded with each).
     Role.ADMIN: frozenset(_DESK | _OVERSIGHT | {Permission.RELEASE, Permission.MANAGE_STAFF,
                                                 Permission.IMPORT_ROSTER, Permission.MANAGE_EXCEPTIONS}),

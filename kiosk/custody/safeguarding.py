@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import JOIN
+from peewee import JOIN, IntegrityError
 
 from kiosk.audit import append_event
 from kiosk.audit import rows as sealing
@@ -17,12 +17,14 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, to_db
 from kiosk.custody import details as custody_details
 from kiosk.custody import notices, transitions
+from kiosk.custody.concerns import ConcernKind, concern_kind
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
-from kiosk.custody.states import Move
+from kiosk.custody.slots import SAFE_BOX, next_free_position
+from kiosk.custody.states import POLICE_OUTCOMES, Move
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Custody, DslNote, Staff, database_proxy
+from kiosk.db.models import Custody, DslNote, HoldConcern, Staff, database_proxy, slot_label
 from kiosk.privacy import at_rest
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
@@ -73,22 +75,49 @@ def _author_name(note: DslNote) -> str:
     return note.author.name
 
 
-def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknowledged: bool) -> None:
+def flag_safeguarding(ctx: DeskContext, custody_id: int, *, concern: str, acknowledged: bool,
+                      kind: ConcernKind | str | None) -> None:
     """HELD_FOR_PARENT → SAFEGUARDING_HOLD. The concern becomes the first DSL note (the person flagging can
-    write it but, unless DSL or head, never read it back)."""
+    write it but, unless DSL or head, never read it back); its kind (kiosk/custody/concerns.py) is kept encrypted
+    beside it, and named in no event."""
     ctx.require(Permission.FLAG_SAFEGUARDING, custody=custody_id)
     if not acknowledged:
         raise DeskError("Confirm the safeguarding instructions first: do not view, do not delete, keep it off, "
                         "tell the DSL now.")
+    chosen = concern_kind(kind)
+    if chosen is None:
+        raise DeskError("Choose the kind of concern: an indecent image of a child, illegal content or an offence, "
+                        "or another risk of harm.")
     if not concern.strip():
         raise DeskError("Write the concern in a few words for the DSL.")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
         # The concern is written first, so the hold's own event records the note with it (every write has its event).
         note = _note(ctx, custody, concern)
+        kept = _concern(ctx, custody, chosen)
         transitions.move(ctx, Move.HOLD, Current.of(custody), at=ctx.clock.now(), columns={"dsl_flag": True},
-                         payload={"instructions_acknowledged": True}, rows=[note])
+                         payload={"instructions_acknowledged": True}, rows=[note, kept])
         notices.tell_hold_placed(ctx, custody_id=custody.id)  # the DSL told "a hold", never the concern
+
+
+def _concern(ctx: DeskContext, custody: Custody, kind: ConcernKind) -> str:
+    """The hold's kind of concern, encrypted like a note and sealed; its seal's token for the hold's event."""
+    row = HoldConcern.create(custody=custody.id, pupil=custody.pupil_id, at=to_db(ctx.clock.now()),
+                             recorded_by=ctx.who.staff_id, kind="")
+    at_rest.protect(row, key=ctx.keyring.notes_key, kind=kind.value)
+    return sealing.reseal(ctx.keyring.audit_key, HoldConcern, row.id)
+
+
+def concern_of(ctx: DeskContext, custody_id: int) -> ConcernKind | None:
+    """The kind of concern of the phone's latest hold, for the DSL or head (None: held before kinds were
+    recorded, or never held). Decrypted on its own row: a kind moved from another phone's hold does not read."""
+    ctx.require(Permission.READ_DSL_NOTES, custody=custody_id)
+    row = (HoldConcern.select().where(HoldConcern.custody == custody_id)
+           .order_by(HoldConcern.at.desc(), HoldConcern.id.desc()).first())
+    if row is None:
+        return None
+    return concern_kind(at_rest.decrypt(ctx.keyring.notes_key, row.kind, table="hold_concern", column="kind",
+                                        row_id=row.id))
 
 
 def add_dsl_note(ctx: DeskContext, custody_id: int, text: str) -> None:
@@ -152,3 +181,42 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
                      "details_json": custody_details.merged(custody, police=police)},
             payload={"force": handover.force, "crime_reference": handover.crime_reference,
                      "officer_number": handover.officer_number, "seal": handover.seal_number})
+
+
+OUTCOME_WORDS = {
+    Move.RETURNED_BY_POLICE: "returned by the police",
+    Move.RETAINED_BY_POLICE: "retained by the police",
+    Move.DESTROYED_BY_POLICE: "destroyed by the police",
+}
+
+
+def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, police_reference: str,
+                          note: str = "") -> None:
+    """WITH_POLICE → the police's outcome, recorded by the DSL or head with the police's reference: returned (the
+    phone is back, held for a parent again: HELD_FOR_PARENT, its record open), retained or destroyed (the case is
+    closed). Who recorded it and when are the move's event; a note, if given, is a DSL note."""
+    ctx.require(Permission.RECORD_POLICE_OUTCOME, custody=custody_id)
+    if outcome not in POLICE_OUTCOMES:
+        raise ValueError(f"not a police outcome: {outcome}")
+    reference = police_reference.strip()
+    if not reference:
+        raise DeskError("Record the police reference for the outcome (the crime reference or property number).")
+    with write_transaction(database_proxy.obj):
+        custody = _held(custody_id)
+        now = ctx.clock.now()
+        rows = [_note(ctx, custody, f"Police outcome ({OUTCOME_WORDS[outcome]}): {note.strip()}")] \
+            if note.strip() else []
+        recorded = {"outcome": OUTCOME_WORDS[outcome], "reference": reference, "recorded_at": now.isoformat(),
+                    "by": ctx.who.name}
+        columns: dict[str, object] = {"details_json": custody_details.merged(custody, police_outcome=recorded)}
+        payload: dict[str, object] = {"police_reference": reference}
+        if outcome is Move.RETURNED_BY_POLICE:
+            # Back in the school's hands, in the safe's lowest free place (its old one may have been taken since).
+            position = next_free_position(SAFE_BOX)
+            columns.update(handed_to=None, slot_box=SAFE_BOX, slot_position=position)
+            payload["slot"] = slot_label(SAFE_BOX, position)
+        try:
+            transitions.move(ctx, outcome, Current.of(custody), at=now, columns=columns, payload=payload, rows=rows)
+        except IntegrityError:  # reopened, it clashes with the pupil's tag, in use by another phone now
+            raise DeskError("The pupil's tag is in use by another phone in the office now: hand that one back (or "
+                            "finish with it) first, then record the return.") from None

@@ -13,6 +13,10 @@ class State(StrEnum):
     RELEASED = "RELEASED"
     SAFEGUARDING_HOLD = "SAFEGUARDING_HOLD"
     WITH_POLICE = "WITH_POLICE"
+    # The police's outcome, once the DSL records it (issue 16): the case is closed. (Returned by the police, the
+    # phone is held for a parent again: HELD_FOR_PARENT.)
+    RETAINED_BY_POLICE = "RETAINED_BY_POLICE"
+    DESTROYED_BY_POLICE = "DESTROYED_BY_POLICE"
 
 
 class Kind(StrEnum):
@@ -21,7 +25,11 @@ class Kind(StrEnum):
 
 
 OPEN_STATES = frozenset({State.IN_OFFICE, State.UNCOLLECTED, State.HELD_FOR_PARENT, State.SAFEGUARDING_HOLD})
-CLOSED_STATES = frozenset({State.RETURNED, State.RELEASED, State.WITH_POLICE})
+CLOSED_STATES = frozenset({State.RETURNED, State.RELEASED, State.WITH_POLICE, State.RETAINED_BY_POLICE,
+                           State.DESTROYED_BY_POLICE})
+# With the police, the phone has left the school (its record is closed: its tag and slot are free) but the DSL's
+# case is open until the police's outcome is recorded: the only moves out of a closed state.
+POLICE_OUTCOME_STATES = frozenset({State.RETAINED_BY_POLICE, State.DESTROYED_BY_POLICE})
 
 
 # ── The one transition table ───────────────────────────────────────────────────────────────────────────────────
@@ -40,6 +48,10 @@ class Move(StrEnum):
     CLEAR_HOLD = "clear a hold"  # the DSL has finished with it: held for a parent again
     POLICE = "hand to the police"  # from a hold, with the officer and crime reference
     RELEASE = "release to a carer"  # a verified carer collects a confiscated phone
+    # The police's outcome, recorded by the DSL or head with the police reference (issue 16).
+    RETURNED_BY_POLICE = "returned by the police"  # back in the school: held for a parent (or the DSL) again
+    RETAINED_BY_POLICE = "retained by the police"
+    DESTROYED_BY_POLICE = "destroyed by the police"
 
 
 @dataclass(frozen=True)
@@ -53,10 +65,15 @@ class Rule:
     # Worked out once, not at every scan: does the move open a new record, and does it close the one it moves?
     opens: bool = field(init=False)
     closes: bool = field(init=False)
+    # A police outcome: the record it moves was closed when the phone left with the police. Into an open state it
+    # reopens the record (the phone is back); into a closed one it keeps who closed it, where and when.
+    from_closed: bool = field(init=False)
 
     def __post_init__(self) -> None:
+        from_closed = bool(self.sources) and self.sources <= CLOSED_STATES
         object.__setattr__(self, "opens", not self.sources)
-        object.__setattr__(self, "closes", self.target in CLOSED_STATES)
+        object.__setattr__(self, "closes", self.target in CLOSED_STATES and not from_closed)
+        object.__setattr__(self, "from_closed", from_closed)
 
 
 _DAILY = frozenset({State.IN_OFFICE, State.UNCOLLECTED})  # handed in, or left overnight
@@ -71,7 +88,13 @@ MOVES: dict[Move, Rule] = {
     Move.CLEAR_HOLD: Rule(frozenset({State.SAFEGUARDING_HOLD}), State.HELD_FOR_PARENT, "HOLD_CLEARED"),
     Move.POLICE: Rule(frozenset({State.SAFEGUARDING_HOLD}), State.WITH_POLICE, "HANDED_TO_POLICE"),
     Move.RELEASE: Rule(frozenset({State.HELD_FOR_PARENT}), State.RELEASED, "RELEASED"),
+    Move.RETURNED_BY_POLICE: Rule(frozenset({State.WITH_POLICE}), State.HELD_FOR_PARENT, "RETURNED_BY_POLICE"),
+    Move.RETAINED_BY_POLICE: Rule(frozenset({State.WITH_POLICE}), State.RETAINED_BY_POLICE, "RETAINED_BY_POLICE"),
+    Move.DESTROYED_BY_POLICE: Rule(frozenset({State.WITH_POLICE}), State.DESTROYED_BY_POLICE,
+                                   "DESTROYED_BY_POLICE"),
 }
+# The moves that record the police's outcome of a case, each the DSL's or head's to record.
+POLICE_OUTCOMES = (Move.RETURNED_BY_POLICE, Move.RETAINED_BY_POLICE, Move.DESTROYED_BY_POLICE)
 
 # Derived from MOVES, never written by hand: every (from, to) the domain may make, and the states a record may
 # open in. Anything else is a bug, not a desk situation.
@@ -117,6 +140,8 @@ STATE_WORDS = {
     State.RETURNED: "handed back",
     State.RELEASED: "released",
     State.WITH_POLICE: "handed to the police",
+    State.RETAINED_BY_POLICE: "retained by the police",
+    State.DESTROYED_BY_POLICE: "destroyed by the police",
 }
 # What someone who is neither the DSL nor the head is told of a safeguarding hold: that it exists, no more.
 REFER_TO_DSL = "held — refer to the DSL"

@@ -33,7 +33,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import as_utc, local, to_db
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError, Refused
-from kiosk.custody.states import MOVES, Kind, Move, State, allows, state_words
+from kiosk.custody.states import CLOSED_STATES, MOVES, POLICE_OUTCOMES, Kind, Move, State, allows, state_words
 from kiosk.db import raw
 from kiosk.db.models import Custody, Staff, database_proxy
 from kiosk.formatting import time_on_day
@@ -99,10 +99,13 @@ def move(ctx: DeskContext, move: Move, custody: Current, *, at: datetime, column
     values: dict[str, Any] = {"state": rule.target}
     if rule.closes:
         values.update(closed_at=stamp, closed_by_id=ctx.who.staff_id, closed_desk=ctx.desk)
+    elif rule.from_closed and rule.target not in CLOSED_STATES:  # returned by the police: the record reopens
+        values.update(closed_at=None, closed_by_id=None, closed_desk=None)
     values.update(_particulars(columns))
     values["state_changed_at"] = stamp
     returning = _can_return()
-    cursor = raw.execute(update_statement(tuple(values), returning), (*_db_values(values), custody.id, custody.state))
+    cursor = raw.execute(update_statement(tuple(values), returning, rule.from_closed),
+                         (*_db_values(values), custody.id, custody.state))
     if returning:  # the row as the move left it, for its seal, from the UPDATE itself
         found = cursor.fetchall()
         if len(found) != 1:
@@ -127,10 +130,11 @@ def insert_statement(columns: tuple[str, ...]) -> str:
 
 
 @functools.cache
-def update_statement(columns: tuple[str, ...], returning: bool = False) -> str:
-    # closed_at IS NULL as well as the state: a closed record never moves again, whatever its state says.
+def update_statement(columns: tuple[str, ...], returning: bool = False, from_closed: bool = False) -> str:
+    # closed_at IS NULL as well as the state: a closed record never moves again, whatever its state says; the
+    # police's outcome alone moves a closed record (states.Rule.from_closed), and only a closed one.
     return (f"UPDATE custody SET {', '.join(f'{c} = ?' for c in columns)} "
-            "WHERE id = ? AND state = ? AND closed_at IS NULL"
+            f"WHERE id = ? AND state = ? AND closed_at IS {'NOT NULL' if from_closed else 'NULL'}"
             + (f" RETURNING {', '.join(_SEALED_COLUMNS)}" if returning else ""))
 
 
@@ -236,6 +240,9 @@ def refusal(ctx: DeskContext, move: Move, custody: Current) -> DeskError:
     if move is Move.POLICE:
         return Refused("Only a phone on a safeguarding hold is handed to the police from the kiosk. "
                        "Put it on a hold first.")
+    if move in POLICE_OUTCOMES:
+        return Refused(f"Only a phone with the police has an outcome from them to record (this one is "
+                       f"{state_words(state, dsl=ctx.who.can(Permission.SAFEGUARDING))}). Nothing was changed.")
     if move is Move.RELEASE:
         if state is State.RELEASED:  # another desk released it first: say who, to whom and when
             return Conflict(already_released(Custody.get_by_id(custody.id), ctx))

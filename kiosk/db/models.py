@@ -217,6 +217,51 @@ class DslNote(BaseModel):
     seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
 
 
+class HoldConcern(BaseModel):
+    """Schema v9: the kind of concern a safeguarding hold was put on for (suspected indecent image of a child,
+    suspected illegal content, other risk of harm), which decides the steps the hold screen shows. Encrypted at
+    rest like a DSL note: only the DSL and the head read it (kiosk/custody/concerns.py)."""
+
+    id = AutoField()
+    custody_id: int
+    pupil_id: int
+    recorded_by_id: int | None
+    custody = ForeignKeyField(Custody, backref="+", on_delete="RESTRICT", index=True)
+    pupil = ForeignKeyField(Pupil, backref="+", on_delete="RESTRICT")
+    at = DateTimeField()
+    recorded_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    kind = TextField()
+    seal = CharField(null=True, max_length=64)
+
+
+class Examination(BaseModel):
+    """Schema v9: data on a confiscated phone examined, and perhaps erased (policy §6.1, DfE 'Searching, screening
+    and confiscation'): who examined, who authorised it with their PIN, the good reason, what was looked at, what
+    was erased, and who was told. The free text is encrypted at rest (kiosk/custody/examinations.py)."""
+
+    id = AutoField()
+    custody_id: int
+    pupil_id: int
+    recorded_by_id: int | None
+    authorised_by_id: int
+    custody = ForeignKeyField(Custody, backref="+", on_delete="RESTRICT", index=True)
+    pupil = ForeignKeyField(Pupil, backref="+", on_delete="RESTRICT", index=True)
+    at = DateTimeField()
+    desk = CharField(max_length=64)
+    recorded_by = ForeignKeyField(Staff, null=True, backref="+", on_delete="RESTRICT")
+    examined_by_name = CharField(max_length=200)
+    authorised_by = ForeignKeyField(Staff, backref="+", on_delete="RESTRICT")
+    authorised_by_name = CharField(max_length=200)
+    authorised_by_role = CharField(max_length=32)
+    reason = TextField()
+    looked_at = TextField()
+    erased = BooleanField(default=False)
+    erased_what = TextField()
+    dsl_told = BooleanField(default=False)
+    parent_told = BooleanField(default=False)
+    seal = CharField(null=True, max_length=64)
+
+
 class Event(BaseModel):
     """The append-only audit log. `chain` = HMAC(key, previous chain ‖ this event's sealed fields)."""
 
@@ -322,7 +367,7 @@ class AuditHead(BaseModel):
 
 
 ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, DeskDay, AuditHead,
-              Event, PrintJob, OutboxMessage]
+              Event, PrintJob, OutboxMessage, HoldConcern, Examination]
 
 # The rows a decision rests on: each carries its seal (kiosk/audit/rows.py).
-SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote]
+SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, HoldConcern, Examination]

@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from peewee import Model
 
-from kiosk.db.models import DslNote, Search
+from kiosk.db.models import DslNote, Examination, HoldConcern, Search
 from kiosk.errors import DeskError
 
 PREFIX = "enc1:"
@@ -32,6 +32,8 @@ UNREADABLE = "This note cannot be read (moved or damaged)."
 PROTECTED: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
     (DslNote, ("text",)),
     (Search, ("grounds", "found")),
+    (HoldConcern, ("kind",)),
+    (Examination, ("reason", "looked_at", "erased_what")),
 )
 
 

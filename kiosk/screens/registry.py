@@ -51,6 +51,15 @@ SCREENS: dict[str, ScreenEntry] = {
     "holds": ScreenEntry(
         "kiosk.screens.safeguarding", "HoldsScreen", Permission.READ_DSL_NOTES, "the holds screen",
         ("Safeguarding holds", "The phones held for the DSL")),
+    # The DSL's lists beyond the holds (issue 16), opened from the holds screen.
+    "police_cases": ScreenEntry(
+        "kiosk.screens.dsl_cases", "PoliceCasesScreen", Permission.READ_DSL_NOTES, "the phones with the police"),
+    "closed_cases": ScreenEntry(
+        "kiosk.screens.dsl_cases", "ClosedCasesScreen", Permission.READ_DSL_NOTES, "the closed cases"),
+    "searches_told": ScreenEntry(
+        "kiosk.screens.dsl_cases", "SearchesToldScreen", Permission.READ_DSL_NOTES, "the searches the DSL was told of"),
+    "examination": ScreenEntry(
+        "kiosk.screens.examination", "ExaminationScreen", Permission.RECORD_EXAMINATION, "the examination screen"),
     "labels": ScreenEntry(
         "kiosk.screens.labels", "LabelsScreen", Permission.HAND_IN, "the Tags & labels screen",
         ("Tags & labels", "Print tag labels; replace a lost or damaged tag")),

@@ -19,20 +19,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.concerns import CONCERN_WORDS, ConcernKind, concern_words
 from kiosk.custody.queries import Hold, dsl_note_count, holds_now
 from kiosk.custody.safeguarding import (
     NoteView,
     PoliceHandover,
     add_dsl_note,
     clear_hold,
+    concern_of,
     flag_safeguarding,
     hand_to_police,
     read_dsl_notes,
 )
+from kiosk.messages import OpenScreen
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
@@ -68,10 +71,13 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         with VerticalScroll(id="flag", classes="dialog -danger"):
             yield Label(plain(f"Safeguarding concern · {self.pupil_name}"), classes="dialog-title", markup=False)
             yield HoldInstructions(id="flag-instructions")
-            yield Label("The concern, in a few words, for the DSL. Once saved only the DSL and the head can "
-                        "read it.", classes="dialog-hint")
+            yield Label("The concern in a few words, and its kind, for the DSL. Once saved only the DSL and the "
+                        "head can read them.", classes="dialog-hint")
             yield Input(placeholder="what was seen or reported (not what is on the phone)", id="concern",
                         compact=True)
+            with RadioSet(id="kind", compact=True):
+                for kind, words in CONCERN_WORDS.items():
+                    yield RadioButton(words, id=f"kind-{kind.value}", compact=True)
             yield TickBox(ACKNOWLEDGE, id="acknowledged", compact=True)
             yield MessageLine(id="flag-error")
             with Horizontal(classes="dialog-buttons"):
@@ -81,7 +87,18 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
     @on(Input.Submitted, "#concern")
     def concern_written(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#acknowledged", Checkbox).focus()
+        self.query_one("#kind", RadioSet).focus()
+
+    @property
+    def kind(self) -> ConcernKind | None:
+        pressed = self.query_one("#kind", RadioSet).pressed_button
+        return ConcernKind((pressed.id or "").removeprefix("kind-")) if pressed is not None else None
+
+    @on(RadioSet.Changed, "#kind")
+    def kind_chosen(self, event: RadioSet.Changed) -> None:
+        """The steps the chosen kind requires appear under the instructions, before anyone ticks them."""
+        event.stop()
+        self.query_one("#flag-instructions", HoldInstructions).show_kind(self.kind)
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
@@ -99,7 +116,7 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         self.query_one("#flag-error", MessageLine).waiting(SAVING)
         on_the_worker(self, partial(flag_safeguarding, self.ctx, self.custody_id,
                                     concern=plain_text(self.query_one("#concern", Input).value, lines=True),
-                                    acknowledged=self.query_one("#acknowledged", Checkbox).value),
+                                    acknowledged=self.query_one("#acknowledged", Checkbox).value, kind=self.kind),
                       then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
 
     def refused(self, error: DeskError) -> None:
@@ -264,6 +281,11 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         Binding("a", "add_note", "Add note"),
         Binding("c", "clear_hold", "Clear"),
         Binding("p", "police", "Police"),
+        # The DSL's other lists (issue 16), on buttons below: the footer keeps to 80 columns.
+        Binding("w", "open('police_cases')", "With police", show=False),
+        Binding("k", "open('closed_cases')", "Closed cases", show=False),
+        Binding("s", "open('searches_told')", "Searches", show=False),
+        Binding("x", "open('examination')", "Examine", show=False),
     ]
 
     def __init__(self, ctx: DeskContext) -> None:
@@ -272,6 +294,9 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         self.holds: dict[int, Hold] = {}
         self.current: int | None = None
         self.notes_asked = 0  # numbers each reading of the notes, so only the latest asked is shown
+        self.kinds: dict[int, ConcernKind | None] = {}  # each hold's kind of concern, once read on the worker
+        self.counts: dict[int, int] = {}  # each hold's number of DSL notes, as last read
+        self.away = False  # one of the DSL's other lists was opened from here
 
     @property
     def allowed(self) -> bool:
@@ -293,6 +318,13 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
                     yield Button("Clear hold (C)", variant="warning", id="clear")
                     yield Button("Hand to police (P)", variant="error", id="police")
                 yield Static(id="hold-notes")
+                # The steps the hold's kind of concern requires: below the notes, which are asked for.
+                yield HoldInstructions(general=False, id="hold-steps")
+            with Horizontal(classes="buttons", id="dsl-lists"):
+                yield Button("With the police (W)", id="open-police_cases")
+                yield Button("Closed cases (K)", id="open-closed_cases")
+                yield Button("Searches told (S)", id="open-searches_told")
+                yield Button("Examine a phone (X)", id="open-examination")
             yield MessageLine(id="hold-result")
         yield Footer()
 
@@ -303,6 +335,7 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
             # The desk does not offer this screen to other roles; if reached anyway, it shows nothing.
             self.query_one("#holds").display = False
             self.query_one("#hold-detail").display = False
+            self.query_one("#dsl-lists").display = False
             self.query_one("#holds-empty", Static).update(plain("Only the DSL or the head can open the holds."))
             return
         self.refresh_holds()
@@ -353,12 +386,26 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         if custody_id is None:
             return
         self.query_one("#hold-facts", Static).update(plain(self.facts(custody_id, None)))
+        steps = self.query_one("#hold-steps", HoldInstructions)
+        steps.display = False
 
         def counted(notes: int) -> None:
+            self.counts[custody_id] = notes
             if self.current == custody_id:
                 self.query_one("#hold-facts", Static).update(plain(self.facts(custody_id, notes)))
 
+        def kind_read(kind: ConcernKind | None) -> None:
+            # The steps this kind requires, for the DSL: shown here, never on any other screen.
+            self.kinds[custody_id] = kind
+            if self.current == custody_id:
+                steps.show_kind(kind)
+                steps.display = kind is not None
+                self.query_one("#hold-facts", Static).update(plain(self.facts(custody_id,
+                                                                              self.counts.get(custody_id))))
+
         on_the_worker(self, partial(dsl_note_count, custody_id=custody_id), then=counted,
+                      failed=lambda error: self.say(error.message, ok=False))
+        on_the_worker(self, partial(concern_of, self.ctx, custody_id), then=kind_read,
                       failed=lambda error: self.say(error.message, ok=False))
 
     def facts(self, custody_id: int, notes: int | None) -> Text:
@@ -366,9 +413,12 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
         hold = self.holds[custody_id]
         custody = hold.record
         counted = (f"DSL notes: {READING}" if notes is None else f"{notes} DSL note{'s' if notes != 1 else ''}")
+        kind = (f"Kind of concern: {concern_words(self.kinds[custody_id])}\n" if custody_id in self.kinds
+                else f"Kind of concern: {READING}\n")
         return Text.assemble(
             (f"{hold.pupil.name} · {hold.pupil.form}", "bold"),
             f" · MIS {hold.pupil.mis_id}\n",
+            (kind, "bold"),
             f"Confiscated {when_text(custody.held_since, self.ctx)} by {custody.confiscated_by_name or '—'}"
             f" ({custody.reason_category or '—'}, {custody.location or 'place not recorded'})\n",
             f"Bag {custody.seal_number or '—'} · condition: {custody.condition or 'not recorded'}\n",
@@ -387,6 +437,9 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if (event.button.id or "").startswith("open-"):
+            self.action_open(event.button.id.removeprefix("open-"))  # type: ignore[union-attr]
+            return
         actions = {"read-notes": self.action_read_notes, "add-note": self.action_add_note,
                    "clear": self.action_clear_hold, "police": self.action_police}
         actions[event.button.id or ""]()
@@ -394,6 +447,20 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
     # ── actions on the chosen hold ──────────────────────────────────────────────────────────────────────
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_open(self, which: str) -> None:
+        """The DSL's other lists (kiosk/screens/registry.py): phones with the police, closed cases, searches told,
+        examining a phone's data. Asked of the app by name; the holds are read again on coming back (a phone
+        returned by the police may be on a hold again by then)."""
+        if not self.allowed:
+            return
+        self.away = True
+        self.post_message(OpenScreen(which))
+
+    def on_screen_resume(self) -> None:
+        if self.away:
+            self.away = False
+            self.refresh_holds()
 
     def action_read_notes(self) -> None:
         """The notes are read on the desk's worker (the reading is an audit event, so a write); reading… shows in
