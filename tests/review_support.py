@@ -108,7 +108,8 @@ def two_school_years(school: School) -> School:
     second = s.confiscate(0, reason="used on site", seal="B-3")
     _at(s, 2026, 12, 2, 13, 30)
     dsl = s.ctx(s.signed_in("PS"))
-    flag_safeguarding(dsl, exam.custody_id, concern="messages on the lock screen", acknowledged=True)
+    flag_safeguarding(dsl, exam.custody_id, concern="messages on the lock screen", acknowledged=True,
+                      kind="indecent_image")
     _at(s, 2026, 12, 2, 14, 0)
     hand_to_police(dsl, exam.custody_id, PoliceHandover(officer_name="PC Lane", officer_number="4471",
                                                         force="Kent Police", crime_reference="KP/0001/26",

@@ -94,7 +94,7 @@ def test_a_hold_tells_the_dsl_that_and_when_only_and_withholds_the_parents_notic
     receipt = school.confiscate(0)
     school.clock.advance(minutes=5)  # 08:35
     safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern="worried about messages from an adult",
-                                   acknowledged=True)
+                                   acknowledged=True, kind="risk_of_harm")
     done = send_now(school, relay.sender())
     assert done.sent == 1
     (dsl,) = relay.received
@@ -114,7 +114,8 @@ def test_a_parent_message_queued_for_a_phone_put_on_hold_later_is_withheld_at_se
     mail_on(school, relay.port, mail_dsl_address="")
     give_carers_email(school)
     receipt = school.confiscate(0)
-    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern="x", acknowledged=True)
+    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern="x", acknowledged=True,
+                                   kind="risk_of_harm")
     OutboxMessage.update(state="queued").execute()  # as if the withholding had been missed
     done = send_now(school, relay.sender())
     assert done.withheld == 1 and done.sent == 0 and relay.received == []
@@ -124,7 +125,8 @@ def test_a_cleared_hold_tells_the_carers_the_phone_is_ready_to_collect(school, r
     mail_on(school, relay.port)
     give_carers_email(school)
     receipt = school.confiscate(0)
-    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern="x", acknowledged=True)
+    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern="x", acknowledged=True,
+                                   kind="risk_of_harm")
     safeguarding.clear_hold(school.ctx(school.signed_in("PS")), receipt.custody_id, reason="no concern found")
     send_now(school, relay.sender())
     ready = [r for r in relay.received if "ready to collect" in r.message["Subject"]]
@@ -302,11 +304,13 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
                          seal_number="BAG-0001", notes=CANARIES["notes"])
     send_now(school, relay.sender())  # the confiscation notice goes before any hold
     dsl = school.ctx(school.signed_in("PS"))
-    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern=CANARIES["concern"], acknowledged=True)
+    safeguarding.flag_safeguarding(school.ctx(), receipt.custody_id, concern=CANARIES["concern"], acknowledged=True,
+                                   kind="risk_of_harm")
     safeguarding.add_dsl_note(dsl, receipt.custody_id, CANARIES["note"])
     safeguarding.clear_hold(dsl, receipt.custody_id, reason=CANARIES["cleared"])
     other = school.confiscate(1)
-    safeguarding.flag_safeguarding(school.ctx(), other.custody_id, concern=CANARIES["second"], acknowledged=True)
+    safeguarding.flag_safeguarding(school.ctx(), other.custody_id, concern=CANARIES["second"], acknowledged=True,
+                                   kind="risk_of_harm")
     safeguarding.hand_to_police(dsl, other.custody_id, safeguarding.PoliceHandover(
         officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police", crime_reference=CANARIES["crime"],
         seal_number="EV-1"))
@@ -317,6 +321,10 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
     assert "Zoë Hall" in left, "the check reads what was sent"
     for field, canary in CANARIES.items():
         assert canary not in left, f"the {field} text reached an email"
+    from kiosk.custody.concerns import CONCERN_WORDS
+
+    for kind, words in CONCERN_WORDS.items():  # the kinds of concern, in their words and their names
+        assert words.lower() not in left.lower() and kind.value not in left, f"the concern kind {kind} reached an email"
 
 
 def test_the_export_for_parentmail_or_groupcall_writes_the_queued_messages_once_and_marks_them(school, tmp_path):
@@ -325,7 +333,7 @@ def test_the_export_for_parentmail_or_groupcall_writes_the_queued_messages_once_
     give_carers_email(school, 1)
     school.confiscate(0)
     held = school.confiscate(1)
-    safeguarding.flag_safeguarding(school.ctx(), held.custody_id, concern="x", acknowledged=True)
+    safeguarding.flag_safeguarding(school.ctx(), held.custody_id, concern="x", acknowledged=True, kind="risk_of_harm")
     target = tmp_path / "parentmail.csv"
     code, out, _ = school.cli("outbox", "export", "--csv", str(target))
     assert code == 0, out

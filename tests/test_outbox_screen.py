@@ -17,7 +17,7 @@ def _school_with_messages(school):
     give_carers_email(school, 1)
     school.confiscate(0)
     held = school.confiscate(1)
-    safeguarding.flag_safeguarding(school.ctx(), held.custody_id, concern="x", acknowledged=True)
+    safeguarding.flag_safeguarding(school.ctx(), held.custody_id, concern="x", acknowledged=True, kind="risk_of_harm")
     (OutboxMessage.update(state="failed", attempts=1, answer="550 5.1.1 No such user here")
      .where(OutboxMessage.template == "confiscation-notice", OutboxMessage.state == "queued").execute())
 

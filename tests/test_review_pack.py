@@ -100,11 +100,19 @@ def test_released_to_whom_and_early_releases_with_who_authorised(figures):
     assert r.early == 1 and r.early_authorised_by == (("Hugh Grant-Ellis", 1),)
 
 
+def test_holds_are_counted_by_their_kind_of_concern_when_a_dsl_or_head_makes_the_pack(years):
+    # The kind is kept encrypted (kiosk/custody/safeguarding.py); a pack made with the DSL's key counts by it.
+    with_key = review_figures(THIS_YEAR, years.settings, today=MADE_ON, include_safeguarding=True,
+                              notes_key=years.keyring.notes_key).safeguarding
+    assert with_key is not None
+    assert with_key.holds_by_kind == (("Suspected indecent image or video of a child", 1),)
+
+
 def test_safeguarding_and_searches_are_counted(figures):
     s = figures.safeguarding
     assert s is not None
     assert (s.holds, s.cleared, s.police_handovers, s.on_hold_now) == (1, 0, 1, 0)
-    assert s.holds_by_kind == ((NOT_RECORDED, 1),), "a hold made before the kind was asked"
+    assert s.holds_by_kind == ((NOT_RECORDED, 1),), "without the DSL's key the kind cannot be read"
     sr = figures.searches
     assert (sr.total, sr.found_something, sr.nothing_found, sr.dsl_informed, sr.parent_informed) == (2, 1, 1, 1, 1)
 
@@ -218,7 +226,8 @@ def test_the_commands_write_both_papers(fresh, tmp_path):
     code, out, err = years.cli("report", "review-pack", "--out", str(tmp_path), "--as", "PS", stdin=DSL_PIN + "\n")
     assert code == 0, err
     pack = tmp_path / "review-pack-2026-12-09.pdf"
-    assert pack.is_file() and "Not recorded 1" in " ".join(pdf_text(pack).split())
+    # Made by the DSL: the hold is counted by its kind, which only their key reads.
+    assert pack.is_file() and "Suspected indecent image or video of a child 1" in " ".join(pdf_text(pack).split())
     code, out, err = years.cli("report", "inspection", "--out", str(tmp_path / "insp.pdf"))
     assert code == 0, (out, err)
     assert "verified" in out and _pages(tmp_path / "insp.pdf") == 1

@@ -403,8 +403,9 @@ def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     who = _reader(env, args)
     p = _period(env, args)
     today = _today(env)
-    pdf = review_pack(p, env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING), today=today,
-                      made_at=env.clock.now(),
+    safeguarding = who.can(Permission.SAFEGUARDING)
+    pdf = review_pack(p, env.settings, include_safeguarding=safeguarding, today=today, made_at=env.clock.now(),
+                      notes_key=env.keyring().notes_key if safeguarding else None,
                       next_review=args.next_review.on_or_after(today) if args.next_review else None)
     path = _write_paper(env, args.out, "review-pack", pdf)
     env.say(f"Review pack for {p.label} written to {path} ({len(pdf) // 1024} KiB).")

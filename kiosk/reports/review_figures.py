@@ -191,8 +191,11 @@ class ReviewFigures:
 
 
 @storage_guard
-def review_figures(p: Period, settings: Settings, *, today: date, include_safeguarding: bool) -> ReviewFigures:
-    """Every figure of the annual review for period `p`, as the records stand on `today`."""
+def review_figures(p: Period, settings: Settings, *, today: date, include_safeguarding: bool,
+                   notes_key: bytes | None = None) -> ReviewFigures:
+    """Every figure of the annual review for period `p`, as the records stand on `today`. `notes_key`: the key the
+    kinds of concern are encrypted with, given only to a pack a DSL or head makes (the holds are then counted by
+    kind; without it, by the older records' words alone)."""
     lines = daily_lines(p, settings, today=today)
     roll = Roll.read()
     confiscations = confiscation_view(p, settings, roll=roll)
@@ -202,7 +205,7 @@ def review_figures(p: Period, settings: Settings, *, today: date, include_safegu
         exams_by_board_and_series=exams_by_board_and_series(p, settings),
         workload=workload(desk_time(p, settings, today=today), lines=lines, confiscations=confiscations.total),
         exceptions=exceptions(p, today=today),
-        safeguarding=safeguarding(p, settings) if include_safeguarding else None)
+        safeguarding=safeguarding(p, settings, notes_key=notes_key) if include_safeguarding else None)
 
 
 @dataclass(frozen=True)
@@ -379,19 +382,44 @@ def concern_kind(details: dict[str, Any], payload: dict[str, Any]) -> str:
     return NOT_RECORDED
 
 
-def safeguarding(p: Period, settings: Settings) -> Safeguarding:
+def _recorded_kinds(notes_key: bytes | None) -> dict[int, list[tuple[datetime, str]]]:
+    """Each custody record's kinds of concern as the DSL's records keep them (kiosk/custody/safeguarding.py: one
+    encrypted row per hold), oldest first; a row that does not decrypt as its own counts as not recorded."""
+    from kiosk.custody.concerns import CONCERN_WORDS, ConcernKind
+    from kiosk.db.models import HoldConcern
+    from kiosk.privacy.at_rest import NoteUnreadable, decrypt
+
+    kinds: dict[int, list[tuple[datetime, str]]] = {}
+    if notes_key is None:
+        return kinds
+    for row_id, custody_id, at, stored in tuples(HoldConcern.select(HoldConcern.id, HoldConcern.custody,
+                                                                      HoldConcern.at, HoldConcern.kind)
+                                                 .order_by(HoldConcern.at, HoldConcern.id)):
+        try:
+            kind = CONCERN_WORDS[ConcernKind(decrypt(notes_key, stored, table="hold_concern", column="kind",
+                                                     row_id=row_id))]
+        except (NoteUnreadable, ValueError):
+            kind = NOT_RECORDED
+        kinds.setdefault(custody_id, []).append((as_utc(at), kind))
+    return kinds
+
+
+def safeguarding(p: Period, settings: Settings, *, notes_key: bytes | None = None) -> Safeguarding:
     """Counts only: no pupil, note or finding leaves the records through here."""
     lo, hi = p.bounds(settings)
     actions: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    for action, details_json, payload_json in tuples(
-            Event.select(Event.action, Custody.details_json, Event.payload_json)
+    recorded = _recorded_kinds(notes_key)
+    for action, at, custody_id, details_json, payload_json in tuples(
+            Event.select(Event.action, Event.at, Event.custody, Custody.details_json, Event.payload_json)
             .join(Custody, on=(Event.custody == Custody.id))
             .where(Event.action.in_(["SAFEGUARDING_HOLD", "HOLD_CLEARED", "HANDED_TO_POLICE"])
                    & (Event.at >= lo) & (Event.at < hi) & purged.not_purged())):
         actions[action] += 1
         if action == "SAFEGUARDING_HOLD":
-            kinds[concern_kind(_details(details_json), _details(payload_json))] += 1
+            # The kind written with this hold: the newest recorded at or before the hold's event.
+            written = [kind for when, kind in recorded.get(custody_id, []) if when <= as_utc(at)]
+            kinds[written[-1] if written else concern_kind(_details(details_json), _details(payload_json))] += 1
     on_hold = Custody.select().where((Custody.state == State.SAFEGUARDING_HOLD) & purged.not_purged()).count()
     return Safeguarding(holds=actions["SAFEGUARDING_HOLD"],
                         holds_by_kind=tuple(sorted(kinds.items(), key=lambda kv: (kv[0] == NOT_RECORDED, -kv[1]))),

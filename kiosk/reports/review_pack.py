@@ -23,11 +23,14 @@ def next_review_due(made_on: date) -> date:
 
 
 def review_pack(p: Period, settings: Settings, *, include_safeguarding: bool, today: date | None = None,
-                made_at: datetime | None = None, next_review: date | None = None) -> bytes:
-    """`include_safeguarding` only for a role with Permission.SAFEGUARDING (the caller checks it)."""
+                made_at: datetime | None = None, next_review: date | None = None,
+                notes_key: bytes | None = None) -> bytes:
+    """`include_safeguarding` only for a role with Permission.SAFEGUARDING (the caller checks it); `notes_key` with
+    it, to count the holds by their kind of concern (kept encrypted)."""
     made_at = made_at or datetime.now(UTC)
     today = today or made_at.astimezone(settings.tz).date()
-    figures = review_figures(p, settings, today=today, include_safeguarding=include_safeguarding)
+    figures = review_figures(p, settings, today=today, include_safeguarding=include_safeguarding,
+                             notes_key=notes_key if include_safeguarding else None)
     comparisons = impact(p, settings, today=today, lines=list(figures.lines))
     return review_pack_pdf(figures, comparisons, school=settings.school_name,
                            made_at=made_at.astimezone(settings.tz), next_review=next_review or next_review_due(today))

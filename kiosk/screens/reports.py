@@ -518,7 +518,8 @@ class ReportsScreen(Screen[None]):
         def pdf() -> bytes:
             try:
                 return review_pack(chosen, self.ctx.settings, include_safeguarding=self.with_safeguarding,
-                                   today=local_today(self.ctx.clock, self.ctx.settings.tz))
+                                   today=local_today(self.ctx.clock, self.ctx.settings.tz),
+                                   notes_key=self.ctx.keyring.notes_key if self.with_safeguarding else None)
             finally:
                 finished_reading()
 
