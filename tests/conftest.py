@@ -241,5 +241,19 @@ def tmux_terminal():
         terminal.close()
 
 
+# One CUPS scheduler serves the whole machine (tests/cupsserver.py uses the running cupsd, or starts one and stops it
+# when its module is done): under pytest-xdist (the README's `-n 2 --dist loadgroup`) a worker's module could stop the
+# scheduler another worker is printing through. So every test that prints through CUPS runs on one worker, one after
+# another, as they would without xdist.
+SHARED_CUPS = "cups"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items (it names the group in the test's id)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "cups" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(SHARED_CUPS))
+
+
 def pytest_report_header(config):
     return f"kiosk tests: TERM={os.environ.get('TERM', '')}"
