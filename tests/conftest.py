@@ -210,9 +210,10 @@ def any_empty_db(any_database_url):
     database.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cups():
-    """A real CUPS service (tests/cupsserver.py); each test adds the queues it needs."""
+    """A real CUPS service (tests/cupsserver.py); each test adds the queues it needs (and removes them). One per
+    session: under xdist every test that uses it runs on the same worker (SHARED_CUPS below)."""
     server = start_or_skip(cupsserver.CupsServer(), missing=cupsserver.NoCups, require_flag="KIOSK_REQUIRE_CUPS",
                            what="CUPS")
     yield server
@@ -242,9 +243,10 @@ def tmux_terminal():
 
 
 # One CUPS scheduler serves the whole machine (tests/cupsserver.py uses the running cupsd, or starts one and stops it
-# when its module is done): under pytest-xdist (the README's `-n 2 --dist loadgroup`) a worker's module could stop the
-# scheduler another worker is printing through. So every test that prints through CUPS runs on one worker, one after
-# another, as they would without xdist.
+# at the end): under pytest-xdist (the README's `-n 2 --dist loadgroup`) one worker could stop the scheduler another
+# is printing through, and cups-pdf's output folder is shared. So every test that uses the `cups` fixture (directly or
+# through another fixture) runs on one worker, one after another, as without xdist. A test that drives CUPS must
+# take that fixture.
 SHARED_CUPS = "cups"
 
 
