@@ -210,9 +210,10 @@ def any_empty_db(any_database_url):
     database.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cups():
-    """A real CUPS service (tests/cupsserver.py); each test adds the queues it needs."""
+    """A real CUPS service (tests/cupsserver.py); each test adds the queues it needs (and removes them). One per
+    session: under xdist every test that uses it runs on the same worker (SHARED_CUPS below)."""
     server = start_or_skip(cupsserver.CupsServer(), missing=cupsserver.NoCups, require_flag="KIOSK_REQUIRE_CUPS",
                            what="CUPS")
     yield server
@@ -239,6 +240,21 @@ def tmux_terminal():
     yield open_terminal
     for terminal in opened:
         terminal.close()
+
+
+# One CUPS scheduler serves the whole machine (tests/cupsserver.py uses the running cupsd, or starts one and stops it
+# at the end): under pytest-xdist (the README's `-n 2 --dist loadgroup`) one worker could stop the scheduler another
+# is printing through, and cups-pdf's output folder is shared. So every test that uses the `cups` fixture (directly or
+# through another fixture) runs on one worker, one after another, as without xdist. A test that drives CUPS must
+# take that fixture.
+SHARED_CUPS = "cups"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items (it names the group in the test's id)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "cups" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(SHARED_CUPS))
 
 
 def pytest_report_header(config):
