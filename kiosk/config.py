@@ -36,6 +36,9 @@ def _doc(text: str, default: Any) -> Any:
 @dataclass(frozen=True)
 class Settings:
     school_name: str = _doc("The school's name, shown in the title bar and on labels.", "City School")
+    school_phone: str = _doc("The school office's telephone number, printed on every custody paper (receipts, the "
+                             "notice for parents, the custody chain) so a parent or officer can ring about it.",
+                             "01632 960000")
     desk: str = _doc("This desk's name, recorded on every action (e.g. 'Reception 1').", "Reception")
     timezone: str = _doc("The school's local time zone; times are stored in UTC and shown in this.",
                          "Europe/London")

@@ -15,12 +15,14 @@ from kiosk.custody import details as custody_details
 from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
+from kiosk.custody.phone import AS_WHEN_CONFISCATED, PhoneParticulars
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.states import Move, allows
 from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import AuditHead, Carer, Custody, Pupil, database_proxy
+from kiosk.text import plain_text
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,14 @@ class ConfiscationFacts:
     reason_category: str | None
     location: str | None
     condition: str | None
+    phone: PhoneParticulars | None = None  # make, model, colour, case, SIM, IMEI, damage (kiosk/custody/phone.py)
 
     @classmethod
     def of(cls, custody: Custody) -> ConfiscationFacts:
         return cls(at=as_utc(custody.confiscated_at) if custody.confiscated_at else None,
                    by=custody.confiscated_by_name, reason_category=custody.reason_category,
-                   location=custody.location, condition=custody.condition)
+                   location=custody.location, condition=custody.condition,
+                   phone=PhoneParticulars.from_details(custody_details.read(custody).get("phone")))
 
 
 @dataclass(frozen=True)
@@ -68,15 +72,19 @@ class ReleaseReceipt:
     authorisation_reason: str | None = None
     early_release: str | None = None  # why it was early ("held until Mon 7 Dec …"), or None
     confiscated: ConfiscationFacts | None = None
+    condition_at_return: str = AS_WHEN_CONFISCATED  # what the desk saw as it handed the phone over
 
 
 @action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash
 def release_to_carer(
     ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
     collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,
-    no_pr_acknowledged: bool = False,
+    no_pr_acknowledged: bool = False, condition_at_return: str = AS_WHEN_CONFISCATED,
 ) -> ReleaseReceipt:
     ctx.require(Permission.RELEASE, custody=custody_id)
+    # The condition as it is handed back (a parent disputing a scratched screen): the same words as at confiscation
+    # unless a difference was typed.
+    returned_as = plain_text(condition_at_return).strip() or AS_WHEN_CONFISCATED
     if not id_seen.strip():
         raise DeskError("Record the ID you checked (e.g. driving licence, passport, known to staff).")
     # Step-up: the person at the desk re-enters their own PIN for every release.
@@ -134,7 +142,8 @@ def release_to_carer(
                      "parental_responsibility": bool(listed.parental_responsibility) if listed else False,
                      "authorised_by": authoriser.name if authoriser else None,
                      "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None,
-                     "early_release": early, "no_pr_acknowledged": no_pr or None}
+                     "early_release": early, "no_pr_acknowledged": no_pr or None,
+                     "condition_at_return": returned_as}
         # The table refuses anything but a phone held for a parent (one already released: a Conflict naming who
         # released it, to whom and when).
         moved = transitions.move(
@@ -143,7 +152,8 @@ def release_to_carer(
                      "details_json": custody_details.merged(current, collector=collector)},
             payload={"collector": name, "relationship": relation, "id_seen": id_seen.strip(),
                      "on_contact_list": listed is not None,
-                     "authorised_by": authoriser.initials if authoriser else None})
+                     "authorised_by": authoriser.initials if authoriser else None,
+                     "condition_at_return": returned_as})
         head = AuditHead.get_by_id(1).chain
         pupil = Pupil.get_by_id(current.pupil_id)
     return ReleaseReceipt(custody_id=custody_id, pupil=PupilSummary.of(pupil), collector_name=name,
@@ -152,4 +162,5 @@ def release_to_carer(
                           at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq,
                           parental_responsibility=bool(listed.parental_responsibility) if listed else None,
                           authorisation_reason=authorisation.reason.strip() if authoriser and authorisation else None,
-                          early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current))
+                          early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current),
+                          condition_at_return=returned_as)
