@@ -29,6 +29,8 @@ from kiosk.custody.confiscation import (
     ladder_position,
 )
 from kiosk.custody.exceptions import ActiveException, describe
+from kiosk.custody.links import Signer
+from kiosk.custody.phone import SIM_ANSWERS, SIM_NOT_CHECKED, PhoneParticulars
 from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
@@ -59,6 +61,7 @@ EXAM_FIELDS = (("exam-board", "Exam board", "AQA, Pearson Edexcel, OCR, WJEC…"
                ("exam-room", "Room", "e.g. Sports hall"),
                ("exam-invigilator", "Invigilator", "name"),
                ("exam-candidate", "Candidate number", "if known"))
+PHONE_INPUTS = ("make", "model", "colour", "case", "imei", "damage")
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,13 @@ class ConfiscateScreen(FindingScreen):
             with Grid(id="form", classes="form"):
                 yield Label("Confiscated by")
                 yield Input(who.name, placeholder="the member of staff who took it", id="by", compact=True)
+                # The first link of the chain (teacher → office): their own PIN when they are here, else who
+                # brought it, as the office records it (both empty: the name above, recorded by the office).
+                yield Label("Handed to office by")
+                with Horizontal(id="brought", classes="phone-row"):
+                    yield Input(placeholder="initials", id="brought-initials", compact=True)
+                    yield Input(placeholder="their PIN, if here", password=True, id="brought-pin", compact=True)
+                    yield Input(placeholder="or who brought it", id="brought-name", compact=True)
                 yield Label("Reason")
                 yield Select([(r, r) for r in reasons], allow_blank=False, value=reasons[0], id="reason",
                              compact=True)
@@ -145,6 +155,21 @@ class ConfiscateScreen(FindingScreen):
                 with Grid(id="condition"):
                     for index, item in enumerate(CONDITION_ITEMS):
                         yield TickBox(item, id=f"condition-{index}", compact=True)
+                # The phone itself (issue 16): the school is liable for it until it is released.
+                yield Label("The phone")
+                with Horizontal(id="phone-what", classes="phone-row"):
+                    yield Input(placeholder="make", id="phone-make", compact=True)
+                    yield Input(placeholder="model", id="phone-model", compact=True)
+                    yield Input(placeholder="colour", id="phone-colour", compact=True)
+                yield Label("Case · SIM")
+                with Horizontal(id="phone-case-sim", classes="phone-row"):
+                    yield Input(placeholder="case, e.g. blue silicone, or none", id="phone-case", compact=True)
+                    yield Select([(f"SIM {answer}", answer) for answer in SIM_ANSWERS], allow_blank=False,
+                                 value=SIM_NOT_CHECKED, id="phone-sim", compact=True)
+                yield Label("IMEI · damage")
+                with Horizontal(id="phone-imei-damage", classes="phone-row"):
+                    yield Input(placeholder="IMEI (15 digits), optional", id="phone-imei", compact=True)
+                    yield Input(placeholder="visible damage, in words", id="phone-damage", compact=True)
                 yield Label("Bag / seal number")
                 yield ScanBox(placeholder="scan or type the number on the bag", id="seal", compact=True)
                 yield Label("Notes")
@@ -322,6 +347,19 @@ class ConfiscateScreen(FindingScreen):
         return ExamDetails(board=value["exam-board"], paper=value["exam-paper"], room=value["exam-room"],
                            invigilator=value["exam-invigilator"], candidate_number=value["exam-candidate"])
 
+    def phone_particulars(self) -> PhoneParticulars | None:
+        """The phone as typed (checked by the domain: an IMEI's check digit, SIM against the ticks)."""
+        typed = {name: self.query_one(f"#phone-{name}", Input).value for name in PHONE_INPUTS}
+        particulars = PhoneParticulars(**typed, sim=str(self.query_one("#phone-sim", Select).value))
+        return particulars if particulars.recorded else None
+
+    def brought_by(self) -> Signer | None:
+        pin_box = self.query_one("#brought-pin", Input)
+        signer = Signer(name=self.query_one("#brought-name", Input).value,
+                        initials=self.query_one("#brought-initials", Input).value, pin=pin_box.value)
+        pin_box.value = ""  # a PIN is typed for one save, never kept on the form
+        return signer if signer.pin or signer.name.strip() else None
+
     def action_save(self) -> None:
         """The confiscation is written on the desk's worker with the form as it is now; Save stays disabled until
         the answer, and CONFISCATED shows only once the commit has returned."""
@@ -335,7 +373,8 @@ class ConfiscateScreen(FindingScreen):
         notes = plain_text(self.query_one("#notes", Input).value.strip(), lines=True)
         run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=by,
                       reason_category=self.reason, location=plain_text(self.query_one("#where", Input).value),
-                      condition=condition, seal_number=seal, notes=notes, exam=self.exam_details())
+                      condition=condition, seal_number=seal, notes=notes, exam=self.exam_details(),
+                      phone=self.phone_particulars(), brought_by=self.brought_by())
         self.saving = BusyButton(self.query_one("#save", Button))
         self.query_one("#error", MessageLine).waiting(SAVING)
         self.refresh_bindings()
@@ -380,6 +419,11 @@ class ConfiscateScreen(FindingScreen):
             summary.append(" (collect after school today)." if receipt.held_until <= today else ".")
         summary.append(f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term: "
                        f"{receipt.ladder.rule}.")
+        if receipt.phone is not None:
+            summary.append(f"\nPhone: {receipt.phone.described()}"
+                           + (f"; damage: {receipt.phone.damage}" if receipt.phone.damage else ""))
+        if receipt.brought_by is not None:
+            summary.append(f"\nHanded to the office by {receipt.brought_by.words()}.")
         if receipt.converted_from_daily:
             summary.append("\n⚠ It was in the office on the daily cycle: that record is now the confiscation "
                            "(no second record).", style="bold")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from kiosk.clock import as_utc
@@ -47,6 +47,7 @@ class CustodyChain:
     pupil: PupilSummary
     state: str
     confiscated_at: datetime | None  # UTC
+    held_until: date | None  # the notice for parents says it (None: no notice can be made)
     phone: PhoneParticulars | None
     condition: str | None  # at confiscation (the ticks)
     condition_at_return: str | None  # None: not returned (yet)
@@ -113,6 +114,7 @@ def _chain(custody: Custody, pupil: Pupil, staff: dict[int, str]) -> CustodyChai
     return CustodyChain(
         custody_id=custody.id, pupil=PupilSummary.of(pupil), state=str(custody.state),
         confiscated_at=as_utc(custody.confiscated_at) if custody.confiscated_at else None,
+        held_until=custody.held_until,
         phone=PhoneParticulars.from_details(details.get("phone")), condition=custody.condition,
         condition_at_return=(str(collector.get("condition_at_return") or AS_WHEN_CONFISCATED) if returned else None),
         place_now=None if custody.closed_at is not None else str(details.get("place") or OFFICE_SAFE),
