@@ -211,7 +211,7 @@ def test_the_custody_chain_paper_has_every_link_the_particulars_the_seals_and_si
     text = words(tmp_path, custody_chain_paper(custody_chain(custody_id=receipt.custody_id), s.settings))
     for expected in (*PARTICULARS, "Chain of custody", f"Ref C-{receipt.custody_id:06d}", "01632 960000",
                      "Seal history BAG-0001 → BAG-0077", "Every handover (3)", "30 Nov 2026 10:00",
-                     "30 Nov 2026 11:30", "DSL's office", "BAG-0001 → BAG-0077 (resealed)",
+                     "30 Nov 2026 11:30", "DSL's office", "BAG-0001 → BAG-0077 (resealed) · audit event",
                      "Tom Ellis (confirmed with their PIN)", "Priya Shah (confirmed with their PIN)",
                      "Condition at return not returned (yet)", "Signed (receiving person)"):
         assert expected in text, expected

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from reportlab.platypus import KeepTogether
+
 from kiosk.clock import local
 from kiosk.config import Settings
 from kiosk.custody.phone import PhoneParticulars
@@ -50,10 +52,10 @@ def chain_table(doc: Document, chain: CustodyChain, settings: Settings) -> None:
                 else link.seal or "—")
         doc.facts([(f"Link {number}", f"{short_date_time(local(link.at, settings.tz))} · "
                                       f"{link.from_place} → {link.to_place}"),
-                   ("Released by", link.released_by), ("Received by", link.received_by), ("Seal", seal),
-                   *([("Note", link.note)] if link.note else []),
-                   ("Audit event", str(link.event_seq))], label_mm=45)
-        doc.space(2)
+                   ("Released by", link.released_by), ("Received by", link.received_by),
+                   ("Seal", f"{seal} · audit event {link.event_seq}"),
+                   *([("Note", link.note)] if link.note else [])], label_mm=45)
+        doc.space(1)
 
 
 def custody_chain_paper(chain: CustodyChain, settings: Settings, *, reprint: Reprint | None = None) -> bytes:
@@ -71,9 +73,15 @@ def custody_chain_paper(chain: CustodyChain, settings: Settings, *, reprint: Rep
     ])
     doc.heading("The phone")
     doc.facts([*phone_rows(chain.phone, chain.condition),
-               ("Condition at return", chain.condition_at_return or "not returned (yet)")])
+               ("Condition at return", chain.condition_at_return or "not returned (yet)")], label_mm=55)
     doc.heading(f"Every handover ({len(chain.links)})")
     doc.para("Each handover is a sealed event in the kiosk's audit trail (kiosk audit verify checks it).", size=8)
     chain_table(doc, chain, settings)
+    # The signatures stay together and with the sentence they sign: never alone, or split, on a page of their own.
+    start = len(doc.blocks)
+    doc.space(4)
+    doc.para(f"Ref {custody_reference(chain.custody_id)}: the phone, its bag and the seal number were checked "
+             "against this chain when it was handed over.")
     doc.signature_lines("member of staff", "receiving person")
+    doc.blocks[start:] = [KeepTogether(doc.blocks[start:])]
     return doc.render()

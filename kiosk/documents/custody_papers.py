@@ -121,9 +121,12 @@ def police_receipt(custody_id: int, settings: Settings, *, reprint: Reprint | No
     # Only what the school recorded and did: the condition above is as found (it may have been switched on); the
     # school sealed it and kept it, and no one at the school switched it on or examined it (the kiosk records none).
     doc.space(3)
-    doc.para(f"Sealed in bag {custody.seal_number or '(no seal recorded)'} at confiscation and kept in the school "
-             "office; not switched on by the school since, and no examination of its contents is recorded.")
     chain = custody_chain(custody_id=custody_id)
+    school_seals = [seal for seal in (chain.seals if chain else ()) if seal != police.get("seal_number")] \
+        or [custody.seal_number or "(no seal recorded)"]
+    resealed = f"; resealed in bag {' then '.join(school_seals[1:])}" if len(school_seals) > 1 else ""
+    doc.para(f"Sealed in bag {school_seals[0]} at confiscation{resealed} and kept at the school (every handover "
+             "below); not switched on by the school since, and no examination of its contents is recorded.")
     if chain is not None:  # the officer signs for the last link of a chain they can read whole
         doc.heading("Chain of custody at the school")
         chain_table(doc, chain, settings)

@@ -391,6 +391,7 @@ class PupilScreen(DeskCardScreen):
     def read_chain(self, pupil_id: int) -> None:
         """The pupil's confiscations' chains, read on the worker after the page (the page is shown meanwhile)."""
         self.chain = None
+        self.refresh_bindings()
         self.query_one("#pupil-chain-part").display = False
         self.query_one("#chain-said", MessageLine).clear()
         on_the_worker(self, partial(chains_of_pupil, pupil_id=pupil_id, dsl=self.dsl),
@@ -401,6 +402,7 @@ class PupilScreen(DeskCardScreen):
         if self.pupil is None or self.pupil.id != pupil_id:
             return  # another pupil's page since
         self.chain = chains[0] if chains else None
+        self.refresh_bindings()
         part = self.query_one("#pupil-chain-part")
         part.display = self.chain is not None
         if self.chain is None:
@@ -447,6 +449,12 @@ class PupilScreen(DeskCardScreen):
             if link.note:
                 text.append(f" · {link.note}")
         return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hand_over":  # only while a confiscated phone of theirs is held, for those who move one
+            return self.chain is not None and self.chain.place_now is not None \
+                and self.ctx.who.can(Permission.RELEASE)
+        return True
 
     def action_hand_over(self) -> None:
         chain = self.chain

@@ -71,7 +71,8 @@ def _words(details: Any) -> str:
     return signed.words() if signed is not None else "not recorded"
 
 
-def _link_of(event: Event, payload: dict[str, Any], staff: dict[int, str], place: str, seal: str) -> ChainLink:
+def _link_of(event: Event, payload: dict[str, Any], staff: dict[int, str], place: str, seal: str,
+             police: dict[str, Any]) -> ChainLink:
     by = staff.get(event.staff_id, "") if event.staff_id else "command line"
     at = as_utc(event.at)
     if event.action in ("CONFISCATED", "HANDED_OVER"):
@@ -86,7 +87,8 @@ def _link_of(event: Event, payload: dict[str, Any], staff: dict[int, str], place
                          released_by=str(payload.get("by") or "not recorded"), received_by=f"{by} (at the desk)",
                          seal=str(payload.get("seal") or ""), old_seal=None, note="", event_seq=event.seq)
     if event.action == "HANDED_TO_POLICE":
-        officer = f"police: {payload.get('officer_number') or 'officer'}, {payload.get('force') or ''}".rstrip(", ")
+        name = police.get("officer_name") or "officer"
+        officer = f"police: {name} ({payload.get('officer_number') or '—'}, {payload.get('force') or '—'})"
         return ChainLink(at=at, from_place=place, to_place=officer, released_by=f"{by} (signed in at the desk)",
                          received_by=officer, seal=str(payload.get("seal") or seal), old_seal=seal or None,
                          note=f"crime reference {payload.get('crime_reference') or '—'}", event_seq=event.seq)
@@ -106,7 +108,8 @@ def _chain(custody: Custody, pupil: Pupil, staff: dict[int, str]) -> CustodyChai
               .order_by(Event.seq))
     for event in events:
         payload = json.loads(event.payload_json) if event.payload_json else {}
-        link = _link_of(event, payload if isinstance(payload, dict) else {}, staff, place, seal)
+        link = _link_of(event, payload if isinstance(payload, dict) else {}, staff, place, seal,
+                        details.get("police") or {})
         links.append(link)
         place, seal = link.to_place, link.seal
     collector = details.get("collector") or {}
