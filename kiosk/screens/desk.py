@@ -620,13 +620,25 @@ class DeskScreen(AtTheDesk, Screen[None]):
                              confirmed)
 
     def close_the_day(self) -> None:
-        def closed(report: CloseDayReport) -> None:
+        shown_before = self._banner.result
+
+        def answered() -> None:
             self._write_answered()
+            # A close of day that missed its frame put SAVING… in the banner; once answered, nothing is being saved:
+            # the banner shows what it showed before, as it does when the answer comes within the frame.
+            if self._banner.saving and not self._writes_out:
+                if shown_before is not None:
+                    self._banner.show(shown_before)
+                else:
+                    self._banner.clear()
+
+        def closed(report: CloseDayReport) -> None:
+            answered()
             self.changes += 1
             self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
 
         def not_closed(error: DeskError) -> None:
-            self._write_answered()
+            answered()
             self.show_problem(error)
             self.poll()
 
