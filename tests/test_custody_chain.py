@@ -262,3 +262,19 @@ def test_verify_fails_after_a_hand_edit_of_a_link(school):
                     "WHERE action = 'HANDED_OVER'")
     assert "Tom Ellis" in Event.get(Event.action == "HANDED_OVER").payload_json  # the edit landed
     assert s.cli("audit", "verify")[0] != 0
+
+
+def test_the_whole_chain_on_postgresql(tmp_path, postgres_server):
+    """The link's conditional UPDATE … RETURNING and the chain's reads on PostgreSQL, and verify after them."""
+    from kiosk.audit import verify
+    from tests.conftest import make_school
+
+    s = make_school(tmp_path, postgres_server.fresh_database())
+    receipt = confiscated(s, brought_by=Signer(initials="TE", pin=TEACHER_PIN))
+    hand_over(s.ctx(), receipt.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN))
+    hand_over(s.ctx(), receipt.custody_id, to_place=OFFICE_SAFE, released_by=Signer(name="Priya Shah"),
+              new_seal="BAG-0077")
+    chain = custody_chain(custody_id=receipt.custody_id)
+    assert [link.to_place for link in chain.links] == [OFFICE_SAFE, DSL_OFFICE, OFFICE_SAFE]
+    assert chain.seals == ("BAG-0001", "BAG-0077") and chain.phone == receipt.phone
+    assert verify(s.keyring.audit_key).ok
