@@ -624,8 +624,8 @@ class DeskScreen(AtTheDesk, Screen[None]):
 
         def answered() -> None:
             self._write_answered()
-            # A close of day that missed its frame put SAVING… in the banner; once answered, nothing is being saved:
-            # the banner shows what it showed before, as it does when the answer comes within the frame.
+            # A close of day still out when the banner's result was held long enough shows SAVING… there; once
+            # answered, the banner shows what it showed before, as when the answer comes within the frame.
             if self._banner.saving and not self._writes_out:
                 if shown_before is not None:
                     self._banner.show(shown_before)
@@ -653,7 +653,9 @@ class DeskScreen(AtTheDesk, Screen[None]):
         job = self.worker.submit(partial(close_day, self.ctx), owner=self, wait=FRAME_WAIT_SECONDS,
                                  then=closed, failed=not_closed, unattended=unattended)
         if not job.done:
-            self.show_saving()
+            # "saving…" in the scan box's border: the banner's SAVING words are a scan's ("do not give the phone
+            # back"), and the close of day's answer is its own list, not the banner.
+            self._show_box_line()
 
     # ── the other screens, asked of the app by name (each its own; Esc comes back here) ─────────────────────
     def ask_for_screen(self, name: str) -> None:
