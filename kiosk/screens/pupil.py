@@ -445,7 +445,7 @@ class PupilScreen(DeskCardScreen):
             seal = f"{link.old_seal} → {link.seal}" if link.old_seal and link.old_seal != link.seal else link.seal
             text.append(f"\n{number}. {when_text(link.at, self.ctx)} ", "bold")
             text.append(f"{link.from_place} → {link.to_place}", "bold")
-            text.append(f" · bag {seal or '—'}\n   given by {link.released_by} · taken by {link.received_by}")
+            text.append(f" · bag {seal or '—'}\n  ↳ given by {link.released_by} · taken by {link.received_by}")
             if link.note:
                 text.append(f" · {link.note}")
         return text
