@@ -37,6 +37,9 @@ def _doc(text: str, default: Any) -> Any:
 @dataclass(frozen=True)
 class Settings:
     school_name: str = _doc("The school's name, shown in the title bar and on labels.", "City School")
+    school_phone: str = _doc("The school office's telephone number, printed on every custody paper (receipts, the "
+                             "notice for parents, the custody chain) and given in every message to carers, so a "
+                             "parent or officer can ring about it.", "")
     desk: str = _doc("This desk's name, recorded on every action (e.g. 'Reception 1').", "Reception")
     desks: tuple[str, ...] = _doc("The school's desks a browser session (kiosk serve) may be, e.g. ['Reception', "
                                   "'Student Services']: each session chooses one first. Empty: `desk` alone.", ())
@@ -102,7 +105,6 @@ class Settings:
                              "`kiosk audit verify` notices events removed from the end. Empty: kiosk.witness "
                              "beside the key file; 'off': none.", "")
     # Messages to carers and staff (issue 18, kiosk/mail/). Off until the school chooses how it sends.
-    school_phone: str = _doc("The office's telephone number, given in every message to carers.", "")
     mail_via: str = _doc("How messages to carers and staff go: 'off' (none queued), 'smtp' (the school's mail relay, "
                          "sent by the outbox) or 'export' (kept for `kiosk outbox export --csv`, for schools that "
                          "send through ParentMail, Groupcall or their MIS).", "off")

@@ -131,3 +131,9 @@ def since(value: datetime, today: date) -> str:
     """today 10:15, or Fri 27 Nov 10:15: how long something has been so, where a bare time would let a hold from an
     earlier day pass for this morning's. `value` is already in the school's time zone."""
     return f"today {clock_time(value)}" if value.date() == today else weekday_date_time(value)
+
+
+def custody_reference(custody_id: int) -> str:
+    """The reference printed on every paper of one custody record ("C-000123"): said on the phone to the office,
+    it finds the record, and a paper's reference ties it to its record in the audit trail."""
+    return f"C-{custody_id:06d}"

@@ -152,7 +152,7 @@ def make_school(tmp_path: Path, url: str | None = None) -> School:
     keyring = create_key_file(key_path)
     # Monday 30 Nov 2026, 08:30 in London (GMT).
     clock = FixedClock(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
-    settings = Settings(school_name="Hillcrest Academy", desk="Reception 1")
+    settings = Settings(school_name="Hillcrest Academy", desk="Reception 1", school_phone="01632 960000")
     add_staff(keyring=keyring, clock=clock, desk="Reception 1", name="Ann Adams", initials="AA", role="office",
               pin=OFFICE_PIN)
     add_staff(keyring=keyring, clock=clock, desk="Reception 1", name="Sam Okafor", initials="SO", role="admin",

@@ -21,7 +21,9 @@ from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError
 from kiosk.custody.exceptions import ActiveException
+from kiosk.custody.links import NAMED_BY_OFFICE, OFFICE_SAFE, Signed, Signer, at_the_desk, link_payload, signed_by
 from kiosk.custody.lookup import Resolved
+from kiosk.custody.phone import PhoneParticulars, checked
 from kiosk.custody.queries.confiscations import exceptions_in_force, held_phone_sealed_in
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.slots import SAFE_BOX, next_free_position
@@ -115,6 +117,9 @@ class ConfiscationReceipt:
     # The pupil's exceptions in force today (e.g. "insulin pump controlled from phone"): whoever takes the phone
     # must see them at once, on the screen and on the receipt.
     exceptions: tuple[ActiveException, ...] = ()
+    phone: PhoneParticulars | None = None  # what the phone was like (issue 16): on every paper
+    condition: str | None = None
+    brought_by: Signed | None = None  # the teacher → office link: who handed it to the office, and how we know
 
 
 @storage_guard
@@ -136,7 +141,7 @@ def ladder_position(ctx: DeskContext, pupil_id: int, *, including_new: bool = Tr
                           parent_meeting=needs_parent_meeting(step))
 
 
-def _refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
+def refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
     """A bag's seal number names one phone while it is held: the same number on two would let one bag stand for
     either at release or in a dispute. The refusal names whose phone has it and where, nothing more (the office
     may be speaking of a phone on a safeguarding hold)."""
@@ -151,9 +156,15 @@ def _refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
 def confiscate(
     ctx: DeskContext, found: Resolved, *, confiscated_by_name: str, reason_category: str, location: str,
     condition: tuple[str, ...] | list[str], seal_number: str, notes: str = "", exam: ExamDetails | None = None,
+    phone: PhoneParticulars | None = None, brought_by: Signer | None = None,
 ) -> ConfiscationReceipt:
     """Record a confiscation. A phone already in the office on the daily cycle becomes the confiscation
-    (no second record); otherwise a new custody opens, held in the safe."""
+    (no second record); otherwise a new custody opens, held in the safe.
+
+    `phone`: its make, model, colour, case, SIM, IMEI and visible damage (kept with the record, sealed with it).
+    `brought_by`: the first link of the chain, teacher → office: the confiscating teacher's initials and PIN when
+    they are at the desk, or the name of whoever brought it (the office records it); None: the teacher named as
+    having confiscated it, as the office records it (or the member of staff at the desk, when it is them)."""
     ctx.require(Permission.CONFISCATE, pupil=found.pupil.id)
     if reason_category not in ctx.settings.confiscation_reasons:
         raise DeskError(f"Choose a reason: {', '.join(ctx.settings.confiscation_reasons)}.")
@@ -167,11 +178,13 @@ def confiscate(
                         "it must be reported to the examining body.")
     if exam is not None:
         exam = _exam_checked(exam, ctx.settings)
+    phone = checked(phone, condition=condition)
+    teacher = _teacher_to_office(ctx, confiscated_by_name.strip(), brought_by)
     exceptions = exceptions_in_force(pupil_id=found.pupil.id, day=local_today(ctx.clock, ctx.settings.tz))
     for _attempt in range(3):
         try:
             with write_transaction(database_proxy.obj):
-                _refuse_a_seal_in_use(seal_number, tag_id=found.tag.id)
+                refuse_a_seal_in_use(seal_number, tag_id=found.tag.id)
                 ladder = ladder_position(ctx, found.pupil.id)
                 today = local_today(ctx.clock, ctx.settings.tz)
                 held_until = add_school_days(today, ladder.hold_school_days, ctx.settings)
@@ -182,14 +195,21 @@ def confiscate(
                     exam_incident=exam_incident, held_until=held_until, seal_number=seal_number.strip(),
                     confiscated_at=to_db(now), condition=", ".join(condition) or None,
                 )
-                extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
-                         "confiscated_at": now.isoformat(), "parent_meeting_needed": ladder.parent_meeting}
-                payload = {"reason": reason_category, "by": confiscated_by_name.strip(), "location": location,
-                           "seal": seal_number, "condition": list(condition), "exam": exam.__dict__ if exam else None,
-                           "held_until": held_until.isoformat(), "count_this_term": ladder.count_this_term}
                 # Confiscated phones live in the safe, not the daily boxes.
                 safe = next_free_position(SAFE_BOX)
                 slot = slot_label(SAFE_BOX, safe)
+                extra = {"exam": exam.__dict__ if exam else None, "ladder_rule": ladder.rule,
+                         "confiscated_at": now.isoformat(), "phone": phone.as_details() if phone else None,
+                         "brought_by": teacher.as_details(), "place": OFFICE_SAFE,
+                         "parent_meeting_needed": ladder.parent_meeting}
+                where = f" in {location.strip()}" if location.strip() else ""
+                first_link = link_payload(from_place=f"{confiscated_by_name.strip()}{where}", to_place=OFFICE_SAFE,
+                                          released_by=teacher, received_by=at_the_desk(ctx),
+                                          seal=seal_number.strip(), old_seal=None)
+                payload = {"link": first_link, "phone": phone.as_details() if phone else None,
+                           "reason": reason_category, "by": confiscated_by_name.strip(), "location": location,
+                           "seal": seal_number, "condition": list(condition), "exam": exam.__dict__ if exam else None,
+                           "held_until": held_until.isoformat(), "count_this_term": ladder.count_this_term}
                 open_ = (Custody.select().where((Custody.tag == found.tag.id) & Custody.closed_at.is_null())
                          .first())
                 if open_ is not None:
@@ -197,6 +217,11 @@ def confiscate(
                     # refuses one already confiscated), and the desk is told to move the phone to the safe.
                     moved_from = open_.slot
                     extra["moved_from_slot"] = moved_from
+                    # The phone never left the office: its first link is from the daily box to the safe.
+                    payload["link"] = link_payload(
+                        from_place=f"daily slot {moved_from}" if moved_from else "the daily boxes",
+                        to_place=OFFICE_SAFE, released_by=at_the_desk(ctx), received_by=at_the_desk(ctx),
+                        seal=seal_number.strip(), old_seal=None)
                     moved = transitions.move(
                         ctx, Move.CONVERT, Current.of(open_), at=now,
                         columns=particulars | {"slot_box": SAFE_BOX, "slot_position": safe,
@@ -213,12 +238,23 @@ def confiscate(
                     custody_id=moved.custody_id, pupil=PupilSummary.of(found.pupil), tag_code=found.tag.code,
                     slot=slot, seal_number=seal_number.strip(), reason_category=reason_category,
                     held_until=held_until, ladder=ladder, converted_from_daily=open_ is not None, at=now,
-                    moved_from_slot=moved_from, exceptions=exceptions)
+                    moved_from_slot=moved_from, exceptions=exceptions, phone=phone,
+                    condition=", ".join(condition) or None, brought_by=teacher)
                 notices.tell_confiscation(ctx, receipt)  # queued with the confiscation, sent later (issue 18)
             return receipt
         except IntegrityError:
             continue  # another desk took this tag or this safe position at the same instant: look again
     raise Conflict("Another desk is handling this phone right now. Try again in a moment.")
+
+
+def _teacher_to_office(ctx: DeskContext, confiscated_by: str, brought_by: Signer | None) -> Signed:
+    """The first link's releasing side: confirmed by the teacher's own PIN when they are here, else named."""
+    if brought_by is not None and (brought_by.pin or brought_by.name.strip()):
+        return signed_by(ctx, brought_by, purpose="hand a confiscated phone to the office",
+                         missing="Record who brought the phone to the office.")
+    if confiscated_by.lower() == ctx.who.name.lower():
+        return at_the_desk(ctx)
+    return Signed(name=confiscated_by, how=NAMED_BY_OFFICE, recorded_by=ctx.who.name)
 
 
 def record_parent_informed(ctx: DeskContext, custody_id: int, *, how: str, who: str, notes: str = "") -> None:

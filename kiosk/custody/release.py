@@ -16,6 +16,7 @@ from kiosk.custody import transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.parent_meeting import meeting_refusal
+from kiosk.custody.phone import AS_WHEN_CONFISCATED, PhoneParticulars
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.scans import fold
 from kiosk.custody.states import Move, allows
@@ -23,6 +24,7 @@ from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, AuditHead, Carer, Custody, Pupil, database_proxy
+from kiosk.text import plain_text
 
 # Titles the MIS puts before a contact's name and a person at the desk may leave off ("Mrs Dana Hall" = "Dana Hall").
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord"})
@@ -46,12 +48,14 @@ class ConfiscationFacts:
     reason_category: str | None
     location: str | None
     condition: str | None
+    phone: PhoneParticulars | None = None  # make, model, colour, case, SIM, IMEI, damage (kiosk/custody/phone.py)
 
     @classmethod
     def of(cls, custody: Custody) -> ConfiscationFacts:
         return cls(at=as_utc(custody.confiscated_at) if custody.confiscated_at else None,
                    by=custody.confiscated_by_name, reason_category=custody.reason_category,
-                   location=custody.location, condition=custody.condition)
+                   location=custody.location, condition=custody.condition,
+                   phone=PhoneParticulars.from_details(custody_details.read(custody).get("phone")))
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class ReleaseReceipt:
     may_collect: bool | None = None
     access_notes: str | None = None
     must_not_collect_released_by: str | None = None
+    condition_at_return: str = AS_WHEN_CONFISCATED  # what the desk saw as it handed the phone over
 
 
 @action_guard  # it reads the record and the contact after the step-up PIN (saved on its own): never a crash
@@ -85,8 +90,12 @@ def release_to_carer(
     ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
     collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,
     no_pr_acknowledged: bool = False, must_not_collect_acknowledged: bool = False,
+    condition_at_return: str = AS_WHEN_CONFISCATED,
 ) -> ReleaseReceipt:
     ctx.require(Permission.RELEASE, custody=custody_id)
+    # The condition as it is handed back (a parent disputing a scratched screen): the same words as at confiscation
+    # unless a difference was typed.
+    returned_as = plain_text(condition_at_return).strip() or AS_WHEN_CONFISCATED
     if not id_seen.strip():
         raise DeskError("Record the ID you checked (e.g. driving licence, passport, known to staff).")
     # Step-up: the person at the desk re-enters their own PIN for every release.
@@ -157,7 +166,8 @@ def release_to_carer(
                      "early_release": early, "no_pr_acknowledged": no_pr or None,
                      "may_collect": _may_collect(barred or listed), "access_notes": _notes(barred or listed),
                      "must_not_collect": {"carer_id": barred.id, "released_by": ctx.who.name,
-                                          "note_read": True} if barred else None}
+                                          "note_read": True} if barred else None,
+                     "condition_at_return": returned_as}
         # The table refuses anything but a phone held for a parent (one already released: a Conflict naming who
         # released it, to whom and when).
         moved = transitions.move(
@@ -167,6 +177,7 @@ def release_to_carer(
             payload={"collector": name, "relationship": relation, "id_seen": id_seen.strip(),
                      "on_contact_list": listed is not None,
                      "authorised_by": authoriser.initials if authoriser else None,
+                     "condition_at_return": returned_as,
                      **({"must_not_collect": {"carer_id": barred.id, "access_notes": _notes(barred),
                                               "acknowledged_by": ctx.who.initials}} if barred else {})})
         head = AuditHead.get_by_id(1).chain
@@ -179,7 +190,8 @@ def release_to_carer(
                           authorisation_reason=authorisation.reason.strip() if authoriser and authorisation else None,
                           early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current),
                           may_collect=_may_collect(barred or listed), access_notes=_notes(barred or listed),
-                          must_not_collect_released_by=ctx.who.name if barred else None)
+                          must_not_collect_released_by=ctx.who.name if barred else None,
+                          condition_at_return=returned_as)
 
 
 def _barred(*, pupil_id: int, chosen: Carer | None, name: str) -> Carer | None:

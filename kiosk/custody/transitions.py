@@ -275,3 +275,39 @@ def not_releasable(state: str) -> str:
     if state in (State.IN_OFFICE, State.UNCOLLECTED):
         return "This phone is on the daily cycle, not confiscated: hand it back to the pupil (F3)."
     return f"This phone cannot be released ({state.replace('_', ' ').lower()})."
+
+
+# ── A link in the chain of custody: the phone changes hands or place, its state does not ────────────────────
+
+
+def record_link(ctx: DeskContext, custody: Current, *, action: str, at: datetime,
+                columns: Mapping[str, Any] | None = None, payload: Mapping[str, Any] | None = None,
+                rows: Sequence[str] = ()) -> Appended:
+    """Record a handover within the school (kiosk/custody/handovers.py) on a record read in this transaction: its
+    particulars (a new seal, where it is now) by the same conditional UPDATE a move makes, the record sealed again,
+    and one event that keeps its state. A Conflict when another desk moved or closed it first. `action` must not
+    be a move's: a state change is a move, made by move()."""
+    if action in _MOVE_ACTIONS:
+        raise ValueError(f"{action} is a move: use move()")
+    _require_transaction()
+    values = dict(_particulars(columns))
+    if not values:
+        raise ValueError("a link records at least where the phone is now")
+    returning = _can_return()
+    cursor = raw.execute(update_statement(tuple(values), returning), (*_db_values(values), custody.id, custody.state))
+    if returning:
+        found = cursor.fetchall()
+        if len(found) != 1:
+            raise _lost_race(ctx, custody.id)
+        after = found[0]
+    else:
+        if cursor.rowcount != 1:
+            raise _lost_race(ctx, custody.id)
+        after = raw.execute(_READ_SEALED, (custody.id,)).fetchone()
+    sealed = _seal(ctx, custody.id, dict(zip(_SEALED_COLUMNS, after, strict=True)))
+    return _record(ctx, action, custody.id, custody.pupil_id, custody.tag_id, custody.state, custody.state, at,
+                   payload, [sealed, *rows])
+
+
+
+_MOVE_ACTIONS = frozenset(rule.action for rule in MOVES.values())  # as states.MOVE_ACTIONS

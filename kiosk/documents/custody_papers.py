@@ -1,33 +1,37 @@
-"""The papers a confiscation produces: the notice for parents, the release receipt, the police receipt."""
+"""The papers a confiscation produces: the notice for parents, the release receipt, the police receipt (the custody
+chain paper and the parts every paper shares, the reference, the phone's particulars, the chain: chain_paper.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from kiosk.auth.roles import Permission
-from kiosk.clock import local
 from kiosk.config import Settings
 from kiosk.custody import details as custody_details
 from kiosk.custody.confiscation import ConfiscationReceipt
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
+from kiosk.custody.phone import AS_WHEN_CONFISCATED
+from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.release import ConfiscationFacts, ReleaseReceipt
-from kiosk.custody.reprints import Reprint, record_reprint, release_receipt_of
+from kiosk.custody.reprints import Reprint, parent_notice_of, record_reprint, release_receipt_of
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import Custody, Pupil
+from kiosk.documents.chain_paper import chain_table, custody_chain_paper, phone_rows, reference_line
+from kiosk.documents.chain_paper import reprint_line as _reprint_line
+from kiosk.documents.chain_paper import title as _title
+from kiosk.documents.chain_paper import when as _when
 from kiosk.documents.pdf import Document
-from kiosk.formatting import long_date_time, long_day
+from kiosk.formatting import long_day
 
 
-def _when(value: datetime, settings: Settings) -> str:
-    return f"{long_date_time(local(value, settings.tz))}"
-
-
-def parent_notice(receipt: ConfiscationReceipt, settings: Settings, *, collection_hours: str = "3.15pm–4.30pm")\
-        -> bytes:
+def parent_notice(receipt: ConfiscationReceipt, settings: Settings, *, collection_hours: str = "3.15pm–4.30pm",
+                  reprint: Reprint | None = None) -> bytes:
     """For parents and carers (print or email): what was confiscated, why, when and how to collect it."""
     held = long_day(receipt.held_until)
-    doc = Document("Notice: a mobile phone has been confiscated", settings.school_name)
+    doc = Document(_title("Notice: a mobile phone has been confiscated", reprint), settings.school_name)
+    reference_line(doc, receipt.custody_id, settings)
+    _reprint_line(doc, reprint, settings)
     doc.para(f"Dear parent or carer of {receipt.pupil.name} ({receipt.pupil.form}),")
     doc.para("Under the school's Mobile and Smart Technology Policy, pupils' phones are handed in at the office at "
              "the start of the day and must not be used on site. Your child's phone was confiscated and is held "
@@ -37,6 +41,8 @@ def parent_notice(receipt: ConfiscationReceipt, settings: Settings, *, collectio
                ("Sealed in bag", receipt.seal_number),
                ("Confiscations this term", f"{receipt.ladder.count_this_term}"),
                ("What happens now", receipt.ladder.rule)])
+    doc.heading("The phone, as it was when it was taken")
+    doc.facts(phone_rows(receipt.phone, receipt.condition))
     doc.heading("How to collect it")
     doc.para(f"A parent or carer on the school's contact list may collect the phone from the school office from "
              f"{held}, between {collection_hours}. Please bring photo identification. If someone else needs to "
@@ -79,23 +85,14 @@ def _confiscation_rows(confiscated: ConfiscationFacts | None, settings: Settings
         ("Confiscated at", _when(confiscated.at, settings) if confiscated.at else "not recorded"),
         ("Confiscated by", f"{confiscated.by or 'not recorded'}{where}"),
         ("Reason", (confiscated.reason_category or "not recorded").capitalize()),
-        ("Condition when confiscated", confiscated.condition or "not recorded"),
+        *phone_rows(confiscated.phone, confiscated.condition),
     ]
-
-
-def _title(title: str, reprint: Reprint | None) -> str:
-    return f"REPRINT · {title}" if reprint else title
-
-
-def _reprint_line(doc: Document, reprint: Reprint | None, settings: Settings) -> None:
-    if reprint is not None:
-        doc.para(f"REPRINT made {_when(reprint.at, settings)} by {reprint.by}, from the kiosk's record; the "
-                 "reprint is recorded in the audit trail. The original was given at the time.")
 
 
 def release_receipt(receipt: ReleaseReceipt, settings: Settings, *, reprint: Reprint | None = None) -> bytes:
     """For the collector and the file: who took the phone, on what authority, and what was recorded of it."""
     doc = Document(_title("Receipt: confiscated phone released", reprint), settings.school_name)
+    reference_line(doc, receipt.custody_id, settings)
     _reprint_line(doc, reprint, settings)
     doc.facts([
         ("Pupil", f"{receipt.pupil.name} ({receipt.pupil.form}, admission no. {receipt.pupil.mis_id})"),
@@ -111,6 +108,8 @@ def release_receipt(receipt: ReleaseReceipt, settings: Settings, *, reprint: Rep
         ("Released at", _when(receipt.at, settings)),
         ("Bag / seal number", receipt.seal_number or ""),
         *_confiscation_rows(receipt.confiscated, settings),
+        # Both, side by side: a parent disputing a scratched screen signs for the second.
+        ("Condition at return", receipt.condition_at_return or AS_WHEN_CONFISCATED),
         ("Audit record", f"event {receipt.event_seq}, chain {receipt.chain_head[:16]}…"),
     ])
     doc.signature_lines("collector", "member of staff")
@@ -123,6 +122,7 @@ def police_receipt(custody_id: int, settings: Settings, *, reprint: Reprint | No
     pupil = Pupil.get_by_id(custody.pupil_id)
     police = custody_details.read(custody).get("police", {})
     doc = Document(_title("Evidence handover: device given to the police", reprint), settings.school_name)
+    reference_line(doc, custody_id, settings)
     _reprint_line(doc, reprint, settings)
     doc.facts([
         ("Pupil", f"{pupil.display_name} ({pupil.form}, admission no. {pupil.mis_id})"),
@@ -139,8 +139,15 @@ def police_receipt(custody_id: int, settings: Settings, *, reprint: Reprint | No
     # Only what the school recorded and did: the condition above is as found (it may have been switched on); the
     # school sealed it and kept it, and no one at the school switched it on or examined it (the kiosk records none).
     doc.space(3)
-    doc.para(f"Sealed in bag {custody.seal_number or '(no seal recorded)'} at confiscation and kept in the school "
-             "office; not switched on by the school since, and no examination of its contents is recorded.")
+    chain = custody_chain(custody_id=custody_id)
+    school_seals = [seal for seal in (chain.seals if chain else ()) if seal != police.get("seal_number")] \
+        or [custody.seal_number or "(no seal recorded)"]
+    resealed = f"; resealed in bag {' then '.join(school_seals[1:])}" if len(school_seals) > 1 else ""
+    doc.para(f"Sealed in bag {school_seals[0]} at confiscation{resealed} and kept at the school (every handover "
+             "below); not switched on by the school since, and no examination of its contents is recorded.")
+    if chain is not None:  # the officer signs for the last link of a chain they can read whole
+        doc.heading("Chain of custody at the school")
+        chain_table(doc, chain, settings)
     doc.signature_lines("police officer", "designated safeguarding lead")
     return doc.render()
 
@@ -155,6 +162,13 @@ def reprinted_paper(ctx: DeskContext, *, custody_id: int, paper: str) -> bytes:
     elif paper == "police-receipt":
         ctx.require(Permission.HAND_TO_POLICE, custody=custody_id)
         data = police_receipt(custody_id, ctx.settings, reprint=made)
+    elif paper == "parent-notice":
+        data = parent_notice(parent_notice_of(ctx, custody_id=custody_id), ctx.settings, reprint=made)
+    elif paper == "custody-chain":
+        chain = custody_chain(custody_id=custody_id)
+        if chain is None:
+            raise DeskError("Only a confiscated phone has a custody chain paper.")
+        data = custody_chain_paper(chain, ctx.settings, reprint=made)
     else:
         raise DeskError(f"There is no paper called {paper!r} to reprint.")
     record_reprint(ctx, custody_id=custody_id, paper=paper)

@@ -29,6 +29,8 @@ from kiosk.custody.confiscation import (
     ladder_position,
 )
 from kiosk.custody.exceptions import ActiveException, describe
+from kiosk.custody.links import PIN_CONFIRMED, Signer
+from kiosk.custody.phone import SIM_ANSWERS, SIM_NOT_CHECKED, PhoneParticulars
 from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
@@ -72,6 +74,7 @@ EXAM_QUESTIONS = (("exam-switched-on", "Switched on?"),
                   ("exam-information", "Info for candidates?"),
                   ("exam-reminded", "Rules read at start?"))
 ANSWERS = [("yes", "yes"), ("no", "no")]
+PHONE_INPUTS = ("make", "model", "colour", "case", "imei", "damage")
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class ConfiscateScreen(FindingScreen):
         self.notice_path: Path | None = None
         self.done_log: list[str] = []
         self.saving: BusyButton | None = None  # while the confiscation's write is out: Save is disabled
+        self.confiscated_by = ""  # as saved: the first link's words need not repeat it
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -147,19 +151,39 @@ class ConfiscateScreen(FindingScreen):
                 yield Static(id="ladder")
                 yield Static(id="already")
             with Grid(id="form", classes="form"):
+                # The first link of the chain (teacher → office): the teacher's initials and PIN when they are here;
+                # else who brought it, beside the bag (both empty: the office records the name typed here).
                 yield Label("Confiscated by")
-                yield Input(who.name, placeholder="the member of staff who took it", id="by", compact=True)
-                yield Label("Reason")
-                yield Select([(r, r) for r in reasons], allow_blank=False, value=reasons[0], id="reason",
-                             compact=True)
-                yield Label("Where")
-                yield Input(placeholder="room or place, e.g. Room S12", id="where", compact=True)
+                with Horizontal(id="by-row", classes="phone-row"):
+                    yield Input(who.name, placeholder="the member of staff who took it", id="by", compact=True)
+                    yield Input(placeholder="initials", id="brought-initials", compact=True)
+                    yield Input(placeholder="their PIN, if here", password=True, id="brought-pin", compact=True)
+                yield Label("Reason · where")
+                with Horizontal(id="reason-row", classes="phone-row"):
+                    yield Select([(r, r) for r in reasons], allow_blank=False, value=reasons[0], id="reason",
+                                 compact=True)
+                    yield Input(placeholder="room, e.g. S12", id="where", compact=True)
                 yield Label("Condition")
                 with Grid(id="condition"):
                     for index, item in enumerate(CONDITION_ITEMS):
                         yield TickBox(item, id=f"condition-{index}", compact=True)
-                yield Label("Bag / seal number")
-                yield ScanBox(placeholder="scan or type the number on the bag", id="seal", compact=True)
+                # The phone itself (issue 16): the school is liable for it until it is released.
+                yield Label("The phone")
+                with Horizontal(id="phone-what", classes="phone-row"):
+                    yield Input(placeholder="make", id="phone-make", compact=True)
+                    yield Input(placeholder="model", id="phone-model", compact=True)
+                    yield Input(placeholder="colour", id="phone-colour", compact=True)
+                    yield Select([(f"SIM {answer}", answer) for answer in SIM_ANSWERS], allow_blank=False,
+                                 value=SIM_NOT_CHECKED, id="phone-sim", compact=True)
+                yield Label("Case·IMEI·damage")
+                with Horizontal(id="phone-more", classes="phone-row"):
+                    yield Input(placeholder="case, or none", id="phone-case", compact=True)
+                    yield Input(placeholder="IMEI, optional", id="phone-imei", compact=True)
+                    yield Input(placeholder="visible damage", id="phone-damage", compact=True)
+                yield Label("Bag · brought by")
+                with Horizontal(id="seal-row", classes="phone-row"):
+                    yield ScanBox(placeholder="scan or type the number on the bag", id="seal", compact=True)
+                    yield Input(placeholder="or who brought it", id="brought-name", compact=True)
                 yield Label("Notes")
                 yield Input(placeholder="anything else (not safeguarding details)", id="notes", compact=True)
             with Grid(id="exam", classes="form"):
@@ -353,6 +377,19 @@ class ConfiscateScreen(FindingScreen):
                            on_person=answer("exam-on-person"), warning_displayed=answer("exam-warning"),
                            information_issued=answer("exam-information"), reminded_at_start=answer("exam-reminded"))
 
+    def phone_particulars(self) -> PhoneParticulars | None:
+        """The phone as typed (checked by the domain: an IMEI's check digit, SIM against the ticks)."""
+        typed = {name: self.query_one(f"#phone-{name}", Input).value for name in PHONE_INPUTS}
+        particulars = PhoneParticulars(**typed, sim=str(self.query_one("#phone-sim", Select).value))
+        return particulars if particulars.recorded else None
+
+    def brought_by(self) -> Signer | None:
+        pin_box = self.query_one("#brought-pin", Input)
+        signer = Signer(name=self.query_one("#brought-name", Input).value,
+                        initials=self.query_one("#brought-initials", Input).value, pin=pin_box.value)
+        pin_box.value = ""  # a PIN is typed for one save, never kept on the form
+        return signer if signer.pin or signer.name.strip() else None
+
     def action_save(self) -> None:
         """The confiscation is written on the desk's worker with the form as it is now; Save stays disabled until
         the answer, and CONFISCATED shows only once the commit has returned."""
@@ -363,10 +400,12 @@ class ConfiscateScreen(FindingScreen):
         # What staff type or scan is kept as plain text (kiosk/text.py): a bag's barcode may carry control codes.
         seal = plain_text(self.query_one("#seal", ScanBox).value)
         by = plain_text(self.query_one("#by", Input).value)
+        self.confiscated_by = by.strip()
         notes = plain_text(self.query_one("#notes", Input).value.strip(), lines=True)
         run = partial(confiscate, self.ctx, self.found.resolved, confiscated_by_name=by,
                       reason_category=self.reason, location=plain_text(self.query_one("#where", Input).value),
-                      condition=condition, seal_number=seal, notes=notes, exam=self.exam_details())
+                      condition=condition, seal_number=seal, notes=notes, exam=self.exam_details(),
+                      phone=self.phone_particulars(), brought_by=self.brought_by())
         self.saving = BusyButton(self.query_one("#save", Button))
         self.query_one("#error", MessageLine).waiting(SAVING)
         self.refresh_bindings()
@@ -411,6 +450,13 @@ class ConfiscateScreen(FindingScreen):
             summary.append(" (collect after school today)." if receipt.held_until <= today else ".")
         summary.append(f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term: "
                        f"{receipt.ladder.rule}.")
+        if receipt.phone is not None:
+            summary.append(f"\nPhone: {receipt.phone.described()}"
+                           + (f"; damage: {receipt.phone.damage}" if receipt.phone.damage else ""))
+        brought = receipt.brought_by
+        if brought is not None and (brought.how == PIN_CONFIRMED or brought.name != self.confiscated_by):
+            # Said when it adds something: the teacher's PIN, or someone else who brought it (80×24 has little room).
+            summary.append(f"\nHanded to the office by {brought.words()}.")
         if receipt.converted_from_daily:
             summary.append("\n⚠ It was in the office on the daily cycle: that record is now the confiscation "
                            "(no second record).", style="bold")

@@ -623,13 +623,25 @@ class DeskScreen(AtTheDesk, Screen[None]):
                              confirmed)
 
     def close_the_day(self) -> None:
-        def closed(report: CloseDayReport) -> None:
+        shown_before = self._banner.result
+
+        def answered() -> None:
             self._write_answered()
+            # A close of day still out when the banner's result was held long enough shows SAVING… there; once
+            # answered, the banner shows what it showed before, as when the answer comes within the frame.
+            if self._banner.saving and not self._writes_out:
+                if shown_before is not None:
+                    self._banner.show(shown_before)
+                else:
+                    self._banner.clear()
+
+        def closed(report: CloseDayReport) -> None:
+            answered()
             self.changes += 1
             self.app.push_screen(UncollectedList(report, tz=self.ctx.settings.tz, clock=self.ctx.clock))
 
         def not_closed(error: DeskError) -> None:
-            self._write_answered()
+            answered()
             self.show_problem(error)
             self.poll()
 
@@ -644,7 +656,9 @@ class DeskScreen(AtTheDesk, Screen[None]):
         job = self.worker.submit(partial(close_day, self.ctx), owner=self, wait=FRAME_WAIT_SECONDS,
                                  then=closed, failed=not_closed, unattended=unattended)
         if not job.done:
-            self.show_saving()
+            # "saving…" in the scan box's border: the banner's SAVING words are a scan's ("do not give the phone
+            # back"), and the close of day's answer is its own list, not the banner.
+            self._show_box_line()
 
     # ── the other screens, asked of the app by name (each its own; Esc comes back here) ─────────────────────
     def ask_for_screen(self, name: str) -> None:

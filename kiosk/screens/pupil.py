@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import Button, DataTable, Footer, Label, Static
 
 from kiosk.auth.roles import Permission
 from kiosk.auth.staff import SignedIn
@@ -30,17 +31,21 @@ from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, find_pupils, normalise
 from kiosk.custody.codes import grouped
 from kiosk.custody.confiscation import ladder_position
+from kiosk.custody.handovers import Link
 from kiosk.custody.lookup import pupil_with_admission_number, pupil_with_tag
 from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, PupilPage, TagLine, form_named, pupil_page
+from kiosk.custody.queries.chain import CustodyChain, chains_of_pupil
+from kiosk.custody.reprints import PAPERS
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.custody.states import REFER_TO_DSL as REFER
-from kiosk.custody.states import left_overnight, on_daily_cycle
+from kiosk.custody.states import State, left_overnight, on_daily_cycle
 from kiosk.custody.year_groups import in_year_group, outside_year_group
 from kiosk.custody.year_groups import refusal as year_group_refusal
 from kiosk.errors import NotPermitted
 from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
 from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.base import DeskCardScreen
+from kiosk.screens.handover import HandoverDialog
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.wording import pupil_line, when_text
 from kiosk.text import plain_text
@@ -49,7 +54,7 @@ from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.widgets.worker_jobs import READING, on_the_worker
+from kiosk.widgets.worker_jobs import READING, SAVING, on_the_worker
 
 T = TypeVar("T")
 
@@ -131,6 +136,20 @@ def read_page(ctx: DeskContext, pupil_id: int, dsl: bool) -> PageRead:
     return PageRead(page, ladder_position(ctx, pupil_id, including_new=False).count_this_term)
 
 
+def reprint_and_save(ctx: DeskContext, *, custody_id: int, paper: str) -> Path:
+    """On the worker: the paper made again (marked REPRINT, audited) and saved beside the desk's other papers."""
+    # Here, not at the top: the PDF library takes a noticeable time to load and most visits print nothing.
+    from kiosk.documents.custody_papers import reprinted_paper
+    from kiosk.documents.saved import save_paper
+
+    data = reprinted_paper(ctx, custody_id=custody_id, paper=paper)
+    try:
+        return save_paper(data, kind=f"{paper}-reprint", custody_id=custody_id, at=ctx.clock.now(),
+                          tz=ctx.settings.tz)
+    except OSError as error:
+        raise DeskError(f"The reprint was made but could not be saved: {error}") from error
+
+
 def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -153,11 +172,12 @@ class PupilScreen(DeskCardScreen):
 
     AUTO_FOCUS = "#scan"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+t", "hand_over", "Hand over")]
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
         self.pupil: PupilSummary | None = None
+        self.chain: CustodyChain | None = None  # the latest confiscation's, shown under the facts
         self.asked = 0  # numbers each look-up and page asked for: only the latest one's answer is shown
 
     @property
@@ -196,6 +216,7 @@ class PupilScreen(DeskCardScreen):
                     yield Static(id="pupil-tags", classes="pupil-fact")
                     yield Static(id="pupil-exceptions", classes="pupil-fact")
                     yield Static(id="pupil-carers", classes="pupil-fact")
+                yield from self.compose_chain()
                 yield Label("History, newest first", id="history-title", classes="section-title")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -307,6 +328,7 @@ class PupilScreen(DeskCardScreen):
         self.query_one("#pupil-tags", Static).update(plain(self.tags_text(page.tags)))
         self.query_one("#pupil-carers", Static).update(plain(self.carers_text(page.carers)))
         self.query_one("#pupil-exceptions", Static).update(plain(self.exceptions_text(page.exceptions, today)))
+        self.read_chain(pupil.id)
         table = self.query_one("#history", DataTable)
         history = page.history
         # At 80 columns the four columns of a large screen needed sideways scrolling: no year, no desk, and a
@@ -376,6 +398,118 @@ class PupilScreen(DeskCardScreen):
                     f"slot {phone.slot or '—'}{until}.{overdue} A parent or carer collects it (F6 Release)."), \
                 "warning"
         return f"{phone.state.replace('_', ' ').lower()} since {since}.", "warning"
+
+    # ── the chain of custody of their latest confiscation, its handovers and its papers (issue 16) ───────────
+    def compose_chain(self) -> ComposeResult:
+        with Vertical(id="pupil-chain-part"):
+            yield Label("Chain of custody", id="chain-title", classes="section-title")
+            yield Static(id="pupil-chain")
+            with Horizontal(id="chain-buttons"):
+                yield Button("Hand over (Ctrl+T)", id="chain-hand-over", compact=True)
+                for paper, (words, _permission) in PAPERS.items():
+                    yield Button(f"Reprint {words}", id=f"reprint-{paper}", compact=True)
+            yield MessageLine(id="chain-said")
+
+    def read_chain(self, pupil_id: int) -> None:
+        """The pupil's confiscations' chains, read on the worker after the page (the page is shown meanwhile)."""
+        self.chain = None
+        self.refresh_bindings()
+        self.query_one("#pupil-chain-part").display = False
+        self.query_one("#chain-said", MessageLine).clear()
+        on_the_worker(self, partial(chains_of_pupil, pupil_id=pupil_id, dsl=self.dsl),
+                      then=lambda chains: self.show_chain(pupil_id, chains),
+                      failed=lambda error: self.query_one("#chain-said", MessageLine).say(error.message))
+
+    def show_chain(self, pupil_id: int, chains: tuple[CustodyChain, ...]) -> None:
+        if self.pupil is None or self.pupil.id != pupil_id:
+            return  # another pupil's page since
+        self.chain = chains[0] if chains else None
+        self.refresh_bindings()
+        part = self.query_one("#pupil-chain-part")
+        part.display = self.chain is not None
+        if self.chain is None:
+            return
+        chain = self.chain
+        when = when_text(chain.confiscated_at, self.ctx) if chain.confiscated_at else "—"
+        self.query_one("#chain-title", Label).update(plain(
+            f"Chain of custody · confiscated {when}"
+            + (f" ({len(chains) - 1} earlier: their chains are on their papers)" if len(chains) > 1 else "")))
+        self.query_one("#pupil-chain", Static).update(plain(self.chain_text(chain)))
+        held = chain.place_now is not None
+        self.query_one("#chain-hand-over", Button).display = held and self.ctx.who.can(Permission.RELEASE)
+        for paper in PAPERS:
+            self.query_one(f"#reprint-{paper}", Button).display = paper in self.papers_of(chain)
+
+    def papers_of(self, chain: CustodyChain) -> tuple[str, ...]:
+        """The papers this record has, that the one signed in may reprint (the domain checks again)."""
+        has = ["custody-chain"]
+        if chain.state == State.RELEASED:
+            has.append("release-receipt")
+        if chain.state == State.WITH_POLICE:
+            has.append("police-receipt")
+        if chain.held_until is not None:
+            has.append("parent-notice")
+        return tuple(p for p in PAPERS if p in has and self.ctx.who.can(PAPERS[p][1]))
+
+    def chain_text(self, chain: CustodyChain) -> Text:
+        text = Text()
+        if chain.phone is not None:
+            text.append(f"Phone: {chain.phone.described()}", "bold")
+            if chain.phone.damage:
+                text.append(f"; damage: {chain.phone.damage}")
+            text.append("\n")
+        text.append(f"Condition when confiscated: {chain.condition or 'not recorded'}")
+        if chain.condition_at_return is not None:
+            text.append(f" · at return: {chain.condition_at_return}")
+        text.append(f"\nNow: {chain.place_now or 'no longer held by the school'}, bag {chain.seal_now or '—'}"
+                    f" · seals: {' → '.join(chain.seals) or '—'}")
+        for number, link in enumerate(chain.links, start=1):
+            seal = f"{link.old_seal} → {link.seal}" if link.old_seal and link.old_seal != link.seal else link.seal
+            text.append(f"\n{number}. {when_text(link.at, self.ctx)} ", "bold")
+            text.append(f"{link.from_place} → {link.to_place}", "bold")
+            text.append(f" · bag {seal or '—'}\n  ↳ given by {link.released_by} · taken by {link.received_by}")
+            if link.note:
+                text.append(f" · {link.note}")
+        return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hand_over":  # only while a confiscated phone of theirs is held, for those who move one
+            return self.chain is not None and self.chain.place_now is not None \
+                and self.ctx.who.can(Permission.RELEASE)
+        return True
+
+    def action_hand_over(self) -> None:
+        chain = self.chain
+        if chain is None or chain.place_now is None or not self.ctx.who.can(Permission.RELEASE):
+            return
+
+        def done(link: Link | None) -> None:
+            if link is not None:
+                self.query_one("#chain-said", MessageLine).say(
+                    f"✔ Handed over: {link.from_place} → {link.to_place} (audit event {link.event_seq}).", "ok")
+                self.read_chain(chain.pupil.id)
+
+        self.app.push_screen(HandoverDialog(self.ctx, custody_id=chain.custody_id, pupil_name=chain.pupil.name,
+                                            place=chain.place_now, seal=chain.seal_now or "",
+                                            phone=chain.phone.described() if chain.phone else ""), done)
+
+    def reprint(self, paper: str) -> None:
+        chain = self.chain
+        if chain is None:
+            return
+        said = self.query_one("#chain-said", MessageLine)
+        said.waiting(f"Reprinting the {PAPERS[paper][0]}: {SAVING}")
+        on_the_worker(self, partial(reprint_and_save, self.ctx, custody_id=chain.custody_id, paper=paper),
+                      then=lambda path: said.say(f"✔ REPRINT of the {PAPERS[paper][0]} saved: {path}", "ok"),
+                      failed=lambda error: said.say(error.message))
+
+    @on(Button.Pressed, "#chain-buttons Button")
+    def chain_button(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "chain-hand-over":
+            self.action_hand_over()
+        elif event.button.id and event.button.id.startswith("reprint-"):
+            self.reprint(event.button.id.removeprefix("reprint-"))
 
     @staticmethod
     def tags_text(tags: tuple[TagLine, ...]) -> Text:

@@ -18,7 +18,9 @@ from kiosk.auth.roles import Permission
 from kiosk.auth.staff import AccountLocked
 from kiosk.clock import local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, normalise
+from kiosk.custody.links import OFFICE_SAFE
 from kiosk.custody.parent_meeting import ParentMeeting, meeting_time, record_parent_meeting
+from kiosk.custody.phone import AS_WHEN_CONFISCATED
 from kiosk.custody.queries import (
     CarerOption,
     LastConfiscation,
@@ -53,6 +55,18 @@ HINT = ("Scan the label on the phone's bag (or the pupil's ID card, or type thei
 ON_HOLD = "✖ ON A SAFEGUARDING HOLD: it cannot be released. Refer to the DSL."
 MEETING_HINT = ("⚠ A 3rd (or later) confiscation this term: the parent meeting is recorded (when, who attended, "
                 "the outcome) before the phone is released.")
+
+
+def phone_words(phone: PhoneRecord) -> str:
+    """The phone as it was taken, and where it is if not in the safe: checked at the hatch before it is handed
+    over (issue 16)."""
+    words = ""
+    if phone.phone is not None:
+        words += f"\nPhone: {phone.phone.described()}" + (f"; damage: {phone.phone.damage}" if phone.phone.damage
+                                                           else "")
+    if phone.place and phone.place != OFFICE_SAFE:
+        words += f"\n⚠ It is in the {phone.place} now: fetch it (record the handover on the pupil page, F4)."
+    return words
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,10 @@ class ReleaseScreen(FindingScreen):
                 with Grid(classes="form"):
                     yield Label("ID seen")
                     yield Input(placeholder="driving licence, passport, known to staff…", id="id-seen",
+                                compact=True)
+                    # Issue 16: the condition as it is handed back, printed beside the condition when confiscated.
+                    yield Label("Condition now")
+                    yield Input(placeholder=f"{AS_WHEN_CONFISCATED}: type any difference", id="return-condition",
                                 compact=True)
                     yield Label("Your PIN")
                     yield Input(password=True, placeholder=f"{who.name}: re-enter your PIN to release",
@@ -376,7 +394,8 @@ class ReleaseScreen(FindingScreen):
                           f" · {phone.reason_category or phone.reason or 'reason not recorded'}\n"
                           f"by {phone.confiscated_by_name or '—'}"
                           f"{' at ' + phone.location if phone.location else ''}"
-                          f"{' · ' + phone.condition if phone.condition else ''}"))
+                          f"{' · ' + phone.condition if phone.condition else ''}"
+                          + phone_words(phone)))
         self.show_step()
 
     def nothing_held_text(self) -> str:
@@ -441,7 +460,8 @@ class ReleaseScreen(FindingScreen):
                       relationship=plain_text(self.value("collector-relationship")) if someone_else else "",
                       authorisation=authorisation, no_pr_acknowledged=no_pr_seen,
                       must_not_collect_acknowledged=self.query_one("#must-not-box").display
-                      and self.query_one("#must-not-ack", TickBox).value)
+                      and self.query_one("#must-not-ack", TickBox).value,
+                      condition_at_return=plain_text(self.value("return-condition")) or AS_WHEN_CONFISCATED)
         self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
         self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")
         error.waiting(SAVING)
@@ -499,6 +519,7 @@ class ReleaseScreen(FindingScreen):
         if receipt.authorised_by:
             summary.append(f"\nAuthorised by {receipt.authorised_by}"
                            f"{': ' + receipt.authorisation_reason if receipt.authorisation_reason else ''}.")
+        summary.append(f"\nCondition at return: {receipt.condition_at_return}.")
         summary.append(f"\nAudit event {receipt.event_seq}.\n{saved}")
         self.query_one("#release-summary", Static).update(plain(summary))
         self.show_step()

@@ -200,9 +200,11 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
               ("crime-ref", "Crime reference", "e.g. 46/123456/26"),
               ("evidence-seal", "Evidence seal number", "the number on the police evidence bag"))
 
-    def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str, school_seal: str) -> None:
+    def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str, school_seal: str,
+                 phone: str = "") -> None:
         super().__init__()
         self.ctx = ctx
+        self.phone = phone  # the phone as recorded at confiscation (issue 16): the officer checks it is the one
         self.custody_id = custody_id
         self.pupil_name = pupil_name
         self.school_seal = school_seal
@@ -212,7 +214,8 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
         with Vertical(id="police", classes="dialog -danger"):
             yield Label(plain(f"Hand to the police · {self.pupil_name}"), classes="dialog-title", markup=False)
             yield Label(plain(f"School bag {self.school_seal or '—'}. Check the officer's warrant card before handing "
-                        "the phone over."), classes="dialog-hint", markup=False)
+                        "the phone over."
+                        + (f"\nPhone: {self.phone}" if self.phone else "")), classes="dialog-hint", markup=False)
             with Grid(classes="form"):
                 for field_id, label, placeholder in self.FIELDS:
                     yield Label(label)
@@ -563,4 +566,6 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
             self.say(f"{name}'s phone is with the police. Receipt saved: {path}")
 
         self.app.push_screen(PoliceHandoverDialog(self.ctx, custody_id=custody_id, pupil_name=name,
-                                                  school_seal=hold.record.seal_number or ""), done)
+                                                  school_seal=hold.record.seal_number or "",
+                                                  phone=hold.record.phone.described() if hold.record.phone else ""),
+                             done)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from kiosk.clock import as_utc
 from kiosk.config import Settings
 from kiosk.custody import details as custody_details
-from kiosk.custody.states import Move, allows, on_safeguarding_hold
+from kiosk.custody.phone import PhoneParticulars
+from kiosk.custody.states import Kind, Move, allows, on_safeguarding_hold
 from kiosk.custody.terms import early_release_words
 from kiosk.db.models import Custody
 
@@ -38,6 +40,9 @@ class PhoneRecord:
     closed_desk: str | None
     ever_on_hold: bool  # it was on a safeguarding hold at some time (dsl_flag): see refer_to_dsl
     parent_meeting_owed: bool = False  # rung 3: the parent meeting is recorded before release (parent_meeting.py)
+    # A confiscated phone's particulars and where in the school it is now (issue 16: handovers move it about).
+    phone: PhoneParticulars | None = None
+    place: str | None = None
 
     @property
     def held_since(self) -> datetime:
@@ -84,7 +89,15 @@ def record_of(custody: Custody) -> PhoneRecord:
         reason=custody.reason, location=custody.location, condition=custody.condition,
         confiscated_by_name=custody.confiscated_by_name, handed_to=custody.handed_to,
         closed_desk=custody.closed_desk, ever_on_hold=bool(custody.dsl_flag),
-        parent_meeting_owed=custody_details.meeting_owed(custody))
+        parent_meeting_owed=custody_details.meeting_owed(custody), **_kept_with(custody))
+
+
+def _kept_with(custody: Custody) -> dict[str, Any]:
+    """The particulars in a confiscation's details (a daily record has none: nothing is parsed on the scan path)."""
+    if custody.kind != Kind.CONFISCATED or not custody.details_json:
+        return {}
+    details = custody_details.read(custody)
+    return {"phone": PhoneParticulars.from_details(details.get("phone")), "place": details.get("place")}
 
 
 def _utc(value: datetime | None) -> datetime | None:
