@@ -148,7 +148,7 @@ def test_a_released_phone_is_not_handed_over_and_a_teacher_may_not_move_one(scho
 def test_the_police_handover_and_the_release_end_the_chain_and_others_see_no_held_record(school):
     s = school
     held = confiscated(s, 0)
-    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_over(s.ctx(), held.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN))
     hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
                    PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
@@ -190,7 +190,7 @@ def test_the_release_receipt_prints_the_condition_at_confiscation_and_at_return(
 def test_the_police_receipt_carries_the_particulars_and_the_chain(school, tmp_path):
     s = school
     held = confiscated(s, brought_by=Signer(initials="TE", pin=TEACHER_PIN))
-    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_over(s.ctx(), held.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN))
     hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
                    PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
@@ -234,7 +234,7 @@ def test_the_notice_and_the_chain_are_reprinted_marked_and_audited(school, tmp_p
 def test_a_held_records_papers_are_reprinted_only_by_the_dsl_or_head(school, tmp_path):
     s = school
     held = confiscated(s)
-    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True)
+    flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     for paper in ("parent-notice", "custody-chain"):
         with pytest.raises(NotPermitted):
             reprinted_paper(s.ctx(), custody_id=held.custody_id, paper=paper)
