@@ -124,7 +124,8 @@ CLOSE_FOR_A_SCAN: dict[type[Screen[Any]], str] = {
     CommandPalette: "palette closed",
 }
 # The screens opened by name that only show things (their modules load when first opened: named, not imported).
-READ_ONLY_SCREENS = ("dashboard", "reports", "holds", "end_of_day")
+READ_ONLY_SCREENS = ("dashboard", "reports", "holds", "end_of_day", "police_cases", "closed_cases", "searches_told",
+                     "print_jobs", "outbox")
 READ_ONLY_DIALOGS = {"ChoosePaper": "paper choice closed"}  # the reports screen's question: which paper to save
 
 

@@ -418,10 +418,15 @@ STANCES = {
     TAKES: {"DeskScreen", "DeskCardScreen", "FindingScreen", "ConfiscateScreen", "ReleaseScreen", "SearchRecordScreen",
             "LabelsScreen", "PupilScreen", "StocktakeScreen"},
     GIVES_WAY: {"PupilPicker", "HelpScreen", "ConfirmCloseDay", "UncollectedList", "DashboardScreen", "ReportsScreen",
-                "ChoosePaper", "HoldsScreen", "EndOfDayScreen"},
+                "ChoosePaper", "HoldsScreen", "EndOfDayScreen",
+                # lists that only show things (issues 16–18): a scan closes them and lands on the desk
+                "PoliceCasesScreen", "ClosedCasesScreen", "SearchesToldScreen", "PrintJobsScreen", "OutboxScreen"},
     # The lock screen is asked first, by its own rules (LockScreen.scanned); as a stance it would refuse.
     REFUSES: {"TextPrompt", "ParentInformedDialog", "ConfirmQuit", "FlagSafeguarding", "HoldsAlert",
-              "PoliceHandoverDialog", "LockScreen"},
+              "PoliceHandoverDialog", "LockScreen",
+              # forms and dialogs where something is being recorded (a scan there is refused, its code named)
+              "PoliceOutcomeDialog", "ExaminationScreen", "HandoverDialog", "HeadOfYearInbox",
+              "CasesScreen"},  # the police and closed cases' common part, never shown itself
 }
 
 

@@ -19,7 +19,7 @@ import threading
 import time
 
 import pytest
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Button, Checkbox, Input, RadioButton
 
 from kiosk.custody import State
 from kiosk.db import Custody, Event, database_proxy, resilience
@@ -192,6 +192,7 @@ async def test_a_hold_flagged_while_the_database_is_held_keeps_its_dialog_until_
         assert isinstance(dialog, FlagSafeguarding)
         concern = dialog.query_one("#concern", Input)
         concern.value = "Worried by messages seen"
+        dialog.query_one("#kind-risk_of_harm", RadioButton).value = True  # a hold records its kind (issue 16)
         dialog.query_one("#acknowledged", Checkbox).value = True
         dialog.query_one("#flag-ok", Button).focus()
         with another_program_holds_the_database(school.path):
