@@ -103,19 +103,7 @@ def move(ctx: DeskContext, move: Move, custody: Current, *, at: datetime, column
         values.update(closed_at=None, closed_by_id=None, closed_desk=None)
     values.update(_particulars(columns))
     values["state_changed_at"] = stamp
-    returning = _can_return()
-    cursor = raw.execute(update_statement(tuple(values), returning, rule.from_closed),
-                         (*_db_values(values), custody.id, custody.state))
-    if returning:  # the row as the move left it, for its seal, from the UPDATE itself
-        found = cursor.fetchall()
-        if len(found) != 1:
-            raise _lost_race(ctx, custody.id)
-        after = found[0]
-    else:
-        if cursor.rowcount != 1:
-            raise _lost_race(ctx, custody.id)
-        after = raw.execute(_READ_SEALED, (custody.id,)).fetchone()
-    sealed = _seal(ctx, custody.id, dict(zip(_SEALED_COLUMNS, after, strict=True)))
+    sealed = _update_and_seal(ctx, custody, values, from_closed=rule.from_closed)
     event = _record(ctx, rule.action, custody.id, custody.pupil_id, custody.tag_id, custody.state, rule.target, at,
                     payload, [sealed, *rows])
     return Moved(custody_id=custody.id, from_state=custody.state, to_state=rule.target, event=event)
@@ -267,6 +255,26 @@ def released_words(*, handed_to: str | None, by: str | None, desk: str | None, a
             "Nothing was changed.")
 
 
+def _update_and_seal(ctx: DeskContext, custody: Current, values: Mapping[str, Any], *,
+                     from_closed: bool = False) -> str:
+    """The conditional UPDATE a move or a link makes (only if the record is still as it was read: its row count, or
+    the row RETURNING, tells), then the record sealed as the UPDATE left it; returns the seal's token for the event.
+    A Conflict (another desk moved it first) otherwise."""
+    returning = _can_return()
+    cursor = raw.execute(update_statement(tuple(values), returning, from_closed),
+                         (*_db_values(values), custody.id, custody.state))
+    if returning:  # the row as the UPDATE left it, for its seal, from the UPDATE itself
+        found = cursor.fetchall()
+        if len(found) != 1:
+            raise _lost_race(ctx, custody.id)
+        after = found[0]
+    else:
+        if cursor.rowcount != 1:
+            raise _lost_race(ctx, custody.id)
+        after = raw.execute(_READ_SEALED, (custody.id,)).fetchone()
+    return _seal(ctx, custody.id, dict(zip(_SEALED_COLUMNS, after, strict=True)))
+
+
 def not_releasable(state: str) -> str:
     if state == State.SAFEGUARDING_HOLD:
         return "Held for the Designated Safeguarding Lead: it cannot be released. Refer to the DSL."
@@ -293,18 +301,7 @@ def record_link(ctx: DeskContext, custody: Current, *, action: str, at: datetime
     values = dict(_particulars(columns))
     if not values:
         raise ValueError("a link records at least where the phone is now")
-    returning = _can_return()
-    cursor = raw.execute(update_statement(tuple(values), returning), (*_db_values(values), custody.id, custody.state))
-    if returning:
-        found = cursor.fetchall()
-        if len(found) != 1:
-            raise _lost_race(ctx, custody.id)
-        after = found[0]
-    else:
-        if cursor.rowcount != 1:
-            raise _lost_race(ctx, custody.id)
-        after = raw.execute(_READ_SEALED, (custody.id,)).fetchone()
-    sealed = _seal(ctx, custody.id, dict(zip(_SEALED_COLUMNS, after, strict=True)))
+    sealed = _update_and_seal(ctx, custody, values)
     return _record(ctx, action, custody.id, custody.pupil_id, custody.tag_id, custody.state, custody.state, at,
                    payload, [sealed, *rows])
 
