@@ -147,3 +147,22 @@ def test_kiosk_print_jobs_lists_retries_and_cancels(cups, offline, school):
     code, out, _ = school.cli("print-jobs", "--failed")
     assert code == 1 and "printed again" not in out and "form 7C" in out  # the cancelled one is still to do
     assert printed_tags() == ["Zoë Hall", "Łukasz Nowakowski"]
+
+
+def test_a_bag_label_is_a_job_in_the_history_printed_or_failed_with_why(cups, offline, school, tmp_path):
+    from kiosk.labels import print_bag_label_job
+
+    taken = school.confiscate(1)
+    receipt = print_bag_label_job(school.ctx(), taken.custody_id, layout="brother-62x29",
+                                  printer=FilePrinter(tmp_path / "bags"))
+    [printed] = PrintJob.select()
+    assert (printed.kind, printed.state, printed.labels) == ("bag", "completed", 1)
+    assert printed.what == f"bag label, seal {taken.seal_number}" and printed.reference == str(receipt.files[0])
+    with pytest.raises(PrintFailed) as failure:
+        print_bag_label_job(school.ctx(), taken.custody_id, layout="brother-62x29",
+                            printer=CupsPrinter(offline, wait_seconds=5))
+    failed = PrintJob.get_by_id(failure.value.job_id)
+    assert failed.kind == "bag" and failed.state == "failed" and "the printer is off or unreachable" in failed.why
+    assert [line.id for line in print_jobs(school.ctx()).not_printed] == [failed.id]
+    with pytest.raises(NotNow, match="bag label"):  # printed again from the confiscation's record, not as tags
+        print_again(school.ctx(), job_id=failed.id)

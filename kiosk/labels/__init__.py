@@ -4,7 +4,7 @@ Rendering is pure (data -> 1-bit PIL image / PDF bytes). Printing is blocking an
 Nothing here imports textual.
 """
 
-from kiosk.labels.bags import bag_label_for, print_bag_label
+from kiosk.labels.bags import bag_label_for, print_bag_label, print_bag_label_job
 from kiosk.labels.brother import BrotherPrinter, brother_models, brother_raster
 from kiosk.labels.choose import LabelChoice, PrintPreview, preview, tag_label, tags_to_print
 from kiosk.labels.content import BagLabel, TagLabel
@@ -25,6 +25,6 @@ __all__ = [
     "bag_label",
     "bag_label_for", "brother_models", "brother_raster", "check_suitable", "get_layout", "labels_pdf",
     "list_queues", "make_printer", "mark_printed", "plan_bag_label", "plan_tag_label", "png_bytes", "preview",
-    "print_bag_label", "print_labels", "queue_status", "render_tag_label", "replace_tag",
+    "print_bag_label", "print_bag_label_job", "print_labels", "queue_status", "render_tag_label", "replace_tag",
     "replace_tag_and_print", "sheet_images", "tag_label", "tags_to_print",
 ]

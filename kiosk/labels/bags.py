@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from kiosk.clock import local
 from kiosk.config import Settings
+from kiosk.custody.context import DeskContext
 from kiosk.custody.states import on_safeguarding_hold
-from kiosk.db.models import Custody, Pupil, Tag
+from kiosk.db.connection import write_transaction
+from kiosk.db.models import Custody, Pupil, Tag, database_proxy
 from kiosk.errors import DeskError
+from kiosk.labels import history
 from kiosk.labels.content import BagLabel
+from kiosk.labels.from_settings import printer_settings
 from kiosk.labels.layouts import Layout, get_layout
-from kiosk.labels.printers import Printer, PrintReceipt, check_suitable
+from kiosk.labels.printers import JobTracker, Printer, PrintFailed, PrintReceipt, check_suitable
 from kiosk.labels.render import bag_label
 
 
@@ -29,10 +33,38 @@ def bag_label_for(custody_id: int, *, settings: Settings) -> BagLabel:
                     on_hold=on_safeguarding_hold(custody.state))
 
 
-def print_bag_label(label: BagLabel, *, layout: Layout | str, printer: Printer) -> PrintReceipt:
+def print_bag_label(label: BagLabel, *, layout: Layout | str, printer: Printer,
+                    tracker: JobTracker | None = None) -> PrintReceipt:
     """Print one bag label (blocking; run it in a worker). Raises PrintFailed: the confiscation itself is
     already saved, so a failed bag label is reprinted, never a reason to redo the confiscation."""
     layout = get_layout(layout)
     check_suitable(printer, layout)
     return printer.print_labels([bag_label(label, layout)], layout.sized_for_bag(),
-                                title=f"Bag label - {label.name}")
+                                title=f"Bag label - {label.name}", tracker=tracker)
+
+
+def print_bag_label_job(ctx: DeskContext, custody_id: int, *, layout: Layout | str, printer: Printer) -> PrintReceipt:
+    """The bag label of a confiscated phone as a job in the print history (kiosk/labels/history.py), followed to its
+    end like the tag labels: "completed" only when the printer finished it; a failure is recorded with why and
+    raised (PrintFailed, naming the job)."""
+    label = bag_label_for(custody_id, settings=ctx.settings)
+    tag_id = Custody.get_by_id(custody_id).tag_id
+    printer_kind, printer_target = printer_settings(printer)
+    job_id = history.open_job(ctx, kind="bag", what=f"bag label, seal {label.seal_number or 'not recorded'}",
+                              tag_ids=[tag_id], layout=get_layout(layout).key, printer=printer.description,
+                              printer_kind=printer_kind, printer_target=printer_target)
+    try:
+        receipt = print_bag_label(label, layout=layout, printer=printer, tracker=history.JobTracking(ctx, job_id))
+    except PrintFailed as error:
+        history.end_job(ctx, job_id, state=history.failed_state(error), why=error.problem)
+        error.in_history(job_id)
+        raise
+    except BaseException:  # the kiosk itself failed (or is closing): the job must not stay "pending" for ever
+        history.end_job(ctx, job_id, state="failed", why="the kiosk stopped before the job was sent")
+        raise
+    if receipt.finished:
+        with write_transaction(database_proxy.obj):
+            history.complete_job(ctx, job_id)
+    else:  # sent and not followed: "printed" would be a guess
+        history.JobTracking(ctx, job_id).state("pending", "sent and not followed: check the label came out")
+    return receipt

@@ -36,7 +36,7 @@ from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
 from kiosk.custody.year_groups import refusal as year_group_refusal
 from kiosk.formatting import long_day
-from kiosk.labels import PrintFailed, bag_label_for, print_bag_label
+from kiosk.labels import PrintFailed, print_bag_label_job
 from kiosk.labels.from_settings import chosen_printer, printer_for
 from kiosk.messages import OpenScreen
 from kiosk.screens.base import FindingScreen
@@ -544,8 +544,7 @@ class ConfiscateScreen(FindingScreen):
             if kind == "file":  # beside the tag labels, never over them
                 target = str(Path(target).with_name(f"bag-label-{custody_id}{Path(target).suffix or '.pdf'}"))
             printer = printer_for(settings, kind, target)
-            receipt = print_bag_label(bag_label_for(custody_id, settings=settings),
-                                      layout=settings.bag_label_layout, printer=printer)
+            receipt = print_bag_label_job(self.ctx, custody_id, layout=settings.bag_label_layout, printer=printer)
             done = self.BagLabelDone(f"✔ Bag label printed on {receipt.printer}: {receipt.detail}.", True)
         except PrintFailed as error:
             done = self.BagLabelDone(f"✖ {error.message} (Press B to print it again; the confiscation is saved.)",
