@@ -18,6 +18,8 @@ from textual.widgets import Button
 
 from kiosk.custody import State
 from kiosk.db import Custody, Event, Pupil, Tag
+from kiosk.db.models import PrintJob
+from kiosk.labels.history import print_jobs
 from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.labels import LabelsScreen
@@ -344,6 +346,12 @@ async def test_a_job_on_an_offline_printer_shows_its_progress_never_printed_and_
             done = result(screen)
             assert done.has_class("-ok") and "PRINTED 1 label" in done.message, done.message
             assert Tag.get(Tag.code == school.tag_of(ruby)).label_printed_at is not None
+        # The retry is the failed job printed again, linked in the history: the failed row offers no retry of its
+        # own, so nobody prints the same label twice from the Print jobs view.
+        first, retried = PrintJob.select().order_by(PrintJob.id)
+        assert first.state == "cancelled" and retried.again_of == first.id and retried.state == "completed"
+        [old] = print_jobs(school.ctx()).not_printed
+        assert old.id == first.id and not old.can_retry and old.printed_again_by == retried.id
     finally:
         cups.remove_queue(queue)
 

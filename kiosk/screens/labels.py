@@ -37,6 +37,7 @@ from kiosk.labels import (
     print_labels,
     replace_tag_and_print,
 )
+from kiosk.labels.again import print_again
 from kiosk.labels.from_settings import chosen_printer, default_folder, printer_for
 from kiosk.messages import OpenScreen
 from kiosk.screens.base import DeskCardScreen
@@ -71,6 +72,9 @@ class LabelsJob:
     replace_tag_code: str | None = None  # or replace this tag (scanned)…
     replace_pupil_id: int | None = None  # …or this pupil's only tag (lost)
     reason: str = "lost"
+    # The print job that failed, when Retry repeats one: printed again as that job (the same labels, linked in the
+    # print history, so the failed row no longer offers a retry of its own and nothing prints twice).
+    failed_job: int | None = None
 
     @property
     def replaces(self) -> bool:
@@ -92,8 +96,11 @@ def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None =
                                   choice=LabelChoice(tag_id=done.replaced.new_tag_id))
                 return JobOutcome("warning", done.message, again)
             return JobOutcome("ok", done.message)
-        printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer,
-                               progress=progress)
+        if job.failed_job is not None:
+            printed = print_again(ctx, job_id=job.failed_job, printer=printer, progress=progress)
+        else:
+            printed = print_labels(ctx, choice=job.choice or LabelChoice(), layout=job.layout, printer=printer,
+                                   progress=progress)
         if not printed.marked:  # sent, not seen through: never shown as printed
             return JobOutcome("warning", printed.message, job)
         return JobOutcome("ok", printed.message)
@@ -101,7 +108,8 @@ def run_labels_job(ctx: DeskContext, job: LabelsJob, progress: Progress | None =
         return JobOutcome("warning", error.message)
     except PrintFailed as error:
         # Replacing already happened only when print_labels ran; a failure before it retries the whole job.
-        return JobOutcome("refused", error.message, job)
+        again = job if job.replaces or error.job_id is None else replace(job, failed_job=error.job_id)
+        return JobOutcome("refused", error.message, again)
     except DeskError as error:
         return JobOutcome("refused", error.message)
 
