@@ -368,10 +368,11 @@ def _verify_backup(path: Path, audit_key: bytes) -> Finding:
 
 
 def check_printer(exam: Examination) -> Iterator[Finding]:
-    """Label printer: reachable and ready."""
+    """Label printer: reachable and ready, and how its last job ended."""
     from kiosk.labels.from_settings import configured_printer, default_folder
 
     what = "Label printer"
+    yield from _last_print_job(exam)
     kind, target = configured_printer(exam.settings)
     if kind == "file":
         folder = Path(target).expanduser() if target else default_folder()
@@ -387,6 +388,30 @@ def check_printer(exam: Examination) -> Iterator[Finding]:
         yield from _cups(what, target)
         return
     yield from _brother(what, target)
+
+
+def _last_print_job(exam: Examination) -> Iterator[Finding]:
+    """The newest job in the print history (kiosk/labels/history.py), read-only: a failed one is worth a look."""
+    url = database_url(exam.settings)
+    path = Path(url).expanduser()
+    if is_postgres_url(url) or not path.exists():
+        return
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        row = connection.execute("SELECT id, state, why, printer FROM print_job ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return  # a database from before the print history: nothing to say
+    finally:
+        connection.close()
+    if row is None:
+        return
+    job, state, why, printer = row
+    said = f"print job {job} on {printer}: {state}" + (f" ({why})" if why else "")
+    if state in ("failed", "aborted", "stopped"):
+        yield warn("Last print job", said, f"See it in the Print jobs view (Labels screen, F7) or `kiosk print-jobs "
+                                           f"--failed`; retry it with `kiosk print-jobs --retry {job}`.")
+    else:
+        yield ok("Last print job", said)
 
 
 def _cups(what: str, queue: str) -> Iterator[Finding]:

@@ -126,6 +126,7 @@ def test_an_edited_backup_does_not_verify_and_a_stale_one_is_called_stale(office
 def test_a_stopped_print_queue_is_a_failure_with_the_commands_that_start_it(office_pc, cups):
     queue = cups.add_pdf_queue()
     try:
+        assert not [f for f in examine(Settings(), now=NOW) if f.what == "Last print job"], "no job yet"
         ready = found(examine(Settings(label_printer_kind="cups", label_printer=queue), now=NOW), "Label printer")
         assert ready.mark is Mark.OK and "ready" in ready.said
         cups.stop_queue(queue, "Out of labels")
@@ -177,3 +178,30 @@ def test_the_second_desks_https_certificate_is_checked_for_expiry(office_pc, tmp
     assert soon.mark is Mark.WARN and "in 10 days" in soon.said
     gone = found(examine(chosen, now=made.not_after + timedelta(days=1)), "HTTPS certificate")
     assert gone.mark is Mark.FAIL and "has expired" in gone.said
+
+
+def test_the_last_print_job_is_named_and_a_failed_one_is_worth_a_look(office_pc, cups):
+    from kiosk.auth import sign_in
+    from kiosk.custody import DeskContext
+    from kiosk.db import open_database
+    from kiosk.keyring import load_key_file
+    from kiosk.labels import CupsPrinter, LabelChoice, PrintFailed, print_labels
+    from tests.conftest import add_pupil
+
+    queue = cups.add_offline_queue()
+    try:
+        db = open_database(str(office_pc / "data" / "kiosk.db"))
+        keyring = load_key_file(office_pc / "config" / "kiosk.key")
+        clock = FixedClock(NOW)
+        add_pupil(clock, "100001", "Zoë", "Hall", None, 9, "9C", code="KX-TEST-0001")
+        ctx = DeskContext(keyring, clock, Settings(), sign_in(keyring=keyring, clock=clock, desk="Reception",
+                                                              who="AQ", pin=PIN))
+        with pytest.raises(PrintFailed):
+            print_labels(ctx, choice=LabelChoice(form="9c"), layout="brother-62x29",
+                         printer=CupsPrinter(queue, wait_seconds=5))
+        db.close()
+    finally:
+        cups.remove_queue(queue)
+    last = found(examine(Settings(), now=NOW), "Last print job")
+    assert last.mark is Mark.WARN and "failed" in last.said and "the printer is off or unreachable" in last.said
+    assert "kiosk print-jobs --retry 1" in last.fix
