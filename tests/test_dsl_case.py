@@ -130,6 +130,8 @@ def test_returned_by_the_police_the_phone_is_held_for_a_parent_again_and_release
     assert row.state == State.HELD_FOR_PARENT and row.closed_at is None and row.handed_to is None
     assert "returned by the police" in row.details_json and "PC Jo Marsh" in row.details_json, \
         "the handover stays on the record beside its outcome"
+    reopened = verify(s.keyring.audit_key)  # open again: no closing desk, as its events now say
+    assert reopened.ok, reopened.problems
     s.after_school()
     release_to_carer(s.ctx(), custody_id, pin=OFFICE_PIN, id_seen="driving licence",
                      carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)

@@ -145,6 +145,9 @@ def _remember(facts: dict[str, Any], event: Event) -> None:
         # Only the move into a closed state names the closing desk: a later note (DSL, disposal) may be
         # made anywhere.
         facts["closed_desk"] = event.desk
+    elif not closing and facts.get("closed"):
+        # Reopened (returned by the police): no closing desk until the record closes again.
+        facts.pop("closed_desk", None)
     facts["closed"] = closing
     payload = _payload(event)
     if payload.get("slot"):  # the slot after this event (a confiscation moves the phone to the safe)
