@@ -111,13 +111,21 @@ def open_desk(driver, url: str, desk: str):
 def sign_in_and_hand_in(driver, initials: str, pin: str, code: str, log: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 
+    def signed_in(before: int) -> bool:
+        return wait_until(lambda: committed(
+            lambda: Event.select().where(Event.action == "SIGNED_IN").count() > before), timeout=15)
+
     before = committed(lambda: Event.select().where(Event.action == "SIGNED_IN").count())
-    type_into_terminal(driver, initials + Keys.ENTER, gap=0.12)
-    time.sleep(0.5)
-    type_into_terminal(driver, pin + Keys.ENTER, gap=0.12)
-    assert wait_until(lambda: committed(
-        lambda: Event.select().where(Event.action == "SIGNED_IN").count() > before), timeout=20), \
-        f"the sign-in never reached the database:\n{log.read_text(errors='replace')}"
+    for attempt in range(2):
+        # Typed as a person types. On a loaded machine the browser may deliver a person's keys bunched together,
+        # which the lock screen rightly refuses as a scan (35 ms rule, docs/scanning.md); a person seeing the
+        # refusal starts again with Esc, and so does this test, once.
+        type_into_terminal(driver, Keys.ESCAPE + initials + Keys.ENTER, gap=0.2)
+        time.sleep(0.5)
+        type_into_terminal(driver, pin + Keys.ENTER, gap=0.2)
+        if signed_in(before):
+            break
+        assert attempt == 0, f"the sign-in never reached the database:\n{log.read_text(errors='replace')}"
     time.sleep(0.5)
     type_into_terminal(driver, "KXHANDIN" + Keys.ENTER)  # the desk card's HAND IN, whatever the hour
     time.sleep(0.5)
