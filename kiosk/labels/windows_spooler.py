@@ -100,8 +100,12 @@ def _dll(name: str) -> Any:
     return ctypes.WinDLL(name, use_last_error=True)  # type: ignore[attr-defined]  # Windows only
 
 
+def _last_error() -> int:
+    return int(ctypes.get_last_error())  # type: ignore[attr-defined]  # Windows only
+
+
 def _error(call: str) -> OSError:
-    code = ctypes.get_last_error()
+    code = _last_error()
     words = getattr(ctypes, "FormatError", None)  # Windows only
     message = words(code).strip() if words else str(code)
     return OSError(code, f"{call}: {message}")
@@ -218,11 +222,11 @@ class WindowsSpooler:
         with self._opened(printer) as handle:
             needed = DWORD(0)
             asked = self._calls.get_job(handle, job_id, 1, None, 0, ctypes.byref(needed))
-            if not asked and ctypes.get_last_error() == ERROR_INVALID_PARAMETER:
+            if not asked and _last_error() == ERROR_INVALID_PARAMETER:
                 return None
             data = ctypes.create_string_buffer(max(needed.value, ctypes.sizeof(JOB_INFO_1W)))
             if not self._calls.get_job(handle, job_id, 1, data, len(data), ctypes.byref(needed)):
-                if ctypes.get_last_error() == ERROR_INVALID_PARAMETER:
+                if _last_error() == ERROR_INVALID_PARAMETER:
                     return None
                 raise _error("GetJob")
             row = ctypes.cast(data, ctypes.POINTER(JOB_INFO_1W))[0]
