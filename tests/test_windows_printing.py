@@ -330,3 +330,15 @@ def test_the_default_printer_is_the_one_windows_names_and_none_is_said_plainly(s
         WindowsPrinter("default", spooler=ModelSpooler(printers={})).resolve()
     with pytest.raises(PrintFailed, match="no printer called 'Reception QL'"):
         WindowsPrinter("Reception QL", spooler=ModelSpooler(printers={})).ready("Reception QL")
+
+
+def test_kiosk_printers_lists_windows_printers_with_their_state_by_name():
+    from kiosk.labels.windows_printer import windows_printers
+
+    spooler = ModelSpooler(printers={
+        "Office laser": PrinterInfo("Office laser", is_default=True),
+        "Brother QL-800": PrinterInfo("Brother QL-800", attributes=0x0400),
+        "DYMO LabelWriter 450": PrinterInfo("DYMO LabelWriter 450", status=0x10)})
+    listed = [(info.name, info.state, info.is_default) for info in windows_printers(spooler)]
+    assert [name for name, _, _ in listed] == ["Brother QL-800", "DYMO LabelWriter 450", "Office laser"]
+    assert "offline" in listed[0][1] and "out of labels" in listed[1][1] and listed[2][1:] == ("ready", True)

@@ -265,6 +265,15 @@ def windows_spooler() -> Spooler:
     return windows_spooler.WindowsSpooler()  # pragma: no cover - Windows only
 
 
+def windows_printers(spooler: Spooler | None = None) -> list[PrinterInfo]:
+    """Every printer Windows has on this PC (its own and those shared from a print server), for `kiosk printers`."""
+    try:
+        return sorted((spooler or windows_spooler()).printers(), key=lambda info: info.name.casefold())
+    except OSError as exc:
+        raise PrintFailed(f"the Windows print spooler could not list the printers ({exc.strerror or exc})",
+                          "Check the Print Spooler service is running (services.msc), then try again.") from exc
+
+
 class WindowsPrinter:
     """A printer Windows knows by name (or the default printer, `name="default"`), printed to through its driver.
 
