@@ -278,7 +278,8 @@ class WindowsPrinter:
     """A printer Windows knows by name (or the default printer, `name="default"`), printed to through its driver.
 
     `wait_seconds` bounds how long a job is followed; one not printed by then is deleted from the queue, so it can
-    never print by surprise after a Retry. `spooler` is the spooler's calls (kiosk/labels/windows_spooler.py on
+    never print by surprise after a Retry. Every job is followed (nothing follows a Windows job up later, as
+    kiosk/labels/again.py does a CUPS one). `spooler` is the spooler's calls (kiosk/labels/windows_spooler.py on
     Windows; a model of them in the tests)."""
 
     def __init__(self, name: str, *, wait_seconds: float = 300.0, spooler: Spooler | None = None) -> None:
@@ -363,9 +364,6 @@ class WindowsPrinter:
         except OSError as exc:
             raise PrintFailed(f"Windows could not send the job to {name!r} ({exc.strerror or exc})",
                               "Check the printer and its driver, then try again.") from exc
-        if self.wait_seconds <= 0:
-            return PrintReceipt(self.description, len(images), pages, f"job {job_id} is in {name}'s queue",
-                                finished=False)
         self._follow(name, job_id, progress or (lambda _line: None), tracker)
         return PrintReceipt(self.description, len(images), pages, f"job {job_id} printed on {name} "
                                                                   "(Windows spooler: printed)")
