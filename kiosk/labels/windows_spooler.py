@@ -97,11 +97,12 @@ def bitmap_info(image: Image.Image) -> BITMAPINFO_1BIT:
 
 
 def _dll(name: str) -> Any:
-    return ctypes.WinDLL(name, use_last_error=True)  # type: ignore[attr-defined]  # Windows only
+    # Through getattr: this module type-checks both as Linux (where WinDLL does not exist) and as Windows.
+    return getattr(ctypes, "WinDLL")(name, use_last_error=True)  # noqa: B009
 
 
 def _last_error() -> int:
-    return int(ctypes.get_last_error())  # type: ignore[attr-defined]  # Windows only
+    return int(getattr(ctypes, "get_last_error")())  # noqa: B009  # Windows only, as _dll
 
 
 def _error(call: str) -> OSError:
