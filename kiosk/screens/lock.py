@@ -213,9 +213,9 @@ class LockScreen(Screen[None]):
         box.clear()
         box.password = False
         box.placeholder = "Y or N"
-        self.query_one("#sign-in-prompt", Label).update(plain(ANSWER_TAKE_OVER.format(desk=elsewhere.desk)))
+        self.query_one("#sign-in-prompt", Label).update(plain(ASK_TAKE_OVER.format(desk=elsewhere.desk, since=since)))
         message = self.query_one("#sign-in-message", Static)
-        message.update(plain(ASK_TAKE_OVER.format(desk=elsewhere.desk, since=since)))
+        message.update(plain(ANSWER_TAKE_OVER.format(desk=elsewhere.desk)))
         message.display = True
         self.query_one("#sign-in-checking").display = False
         box.focus()
