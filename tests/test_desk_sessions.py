@@ -19,7 +19,7 @@ from kiosk.auth.desk_sessions import (
 from kiosk.auth.session import session_ended
 from kiosk.auth.staff import record_sign_out
 from kiosk.clock import to_db
-from kiosk.db import Event, database_proxy
+from kiosk.db import AuditHead, Event, database_proxy
 from kiosk.db.models import DeskSession
 from kiosk.screens.lock import LockScreen
 from tests.conftest import OFFICE_PIN
@@ -47,8 +47,8 @@ def live_for(school, who, seconds: int) -> None:
 def append_as_before_session_ids(school, action: str) -> None:
     """An event exactly as the kiosk wrote it before schema 13: no session column, and a chain without one."""
     db = database_proxy.obj
-    seq, prev_chain = db.execute_sql("SELECT seq, chain FROM audit_head WHERE id = 1").fetchone()
-    seq += 1
+    head = AuditHead.get_by_id(1)
+    seq, prev_chain = head.seq + 1, head.chain
     at = to_db(school.clock.now())
     body = canonical_json({"note": "from an older kiosk"})
     digest = payload_digest(body)
@@ -57,10 +57,11 @@ def append_as_before_session_ids(school, action: str) -> None:
     with db.atomic():
         Event.insert(seq=seq, at=at, desk="Reception 1", action=action, payload_json=body, payload_hash=digest,
                      chain=chain).execute()
-        db.execute_sql("UPDATE audit_head SET seq = ?, chain = ? WHERE id = 1", (seq, chain))
+        AuditHead.update(seq=seq, chain=chain).where(AuditHead.id == 1).execute()
 
 
-def test_every_event_carries_its_session_sealed_and_older_events_without_one_still_verify(school):
+def test_every_event_carries_its_session_sealed_and_older_events_without_one_still_verify(any_school):
+    school = any_school
     append_as_before_session_ids(school, "OLD_EVENT")
     first = at_desk(school, "Reception", "session-one").who
     school.confiscate(0)  # an action through the desk's context: this process's session
@@ -86,7 +87,8 @@ def test_every_event_carries_its_session_sealed_and_older_events_without_one_sti
     assert verify(school.keyring.audit_key).ok
 
 
-def test_signed_in_at_another_live_desk_is_asked_and_yes_locks_that_desk_at_its_next_check(school):
+def test_signed_in_at_another_live_desk_is_asked_and_yes_locks_that_desk_at_its_next_check(any_school):
+    school = any_school  # SQLite, and PostgreSQL (desks on several PCs)
     signed_in_there = school.clock.now()
     reception = at_desk(school, "Reception", "s-reception")
     assert reception.elsewhere is None

@@ -295,6 +295,7 @@ class DeskSession(BaseModel):
     it, and every sign-in, sign-out and take-over it serves is an audit event."""
 
     session = CharField(max_length=32, primary_key=True)
+    staff_id: int
     desk = CharField(max_length=64)
     staff = ForeignKeyField(Staff, backref="+", on_delete="CASCADE", index=True)
     signed_in_at = DateTimeField()
