@@ -10,19 +10,22 @@ took over. Times are the desks' clocks, which must agree within seconds (`kiosk 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.audit import append_event
 from kiosk.auth.staff import SignedIn, record_sign_out, sign_in
 from kiosk.clock import Clock, as_utc, to_db
-from kiosk.db.connection import write_transaction
+from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import DeskSession, database_proxy
+from kiosk.errors import DeskError
 from kiosk.keyring import Keyring
 
 HEARTBEAT_SECONDS = 10
 DEAD_AFTER = timedelta(seconds=2 * HEARTBEAT_SECONDS)  # no heartbeat for this long: the session died
 TAKEN_OVER = "signed in at another desk"  # the reason recorded with the sign-out of a session taken over
+NOT_OPENED = "the desk did not open: the database stopped answering"
 DECLINED = "chose to stay signed in at"  # … the other desk: the reason recorded when they do not sign in here
 
 
@@ -43,6 +46,7 @@ class TakenOver:
     at: datetime | None  # UTC
 
 
+@storage_guard  # a read: a database that does not answer is a DeskError, as a write's is
 def signed_in_elsewhere(*, staff_id: int, session: str, now: datetime) -> ElsewhereSession | None:
     """The live session (not this one) where this member of staff is signed in, the most recent if several."""
     row = (DeskSession.select()
@@ -125,9 +129,16 @@ def sign_in_at_desk(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin:
     signed_in = sign_in(keyring=keyring, clock=clock, desk=desk, who=who, pin=pin, session=session)
     if signed_in.staff_id is None or signed_in.session is None:
         return DeskSignIn(signed_in, None)
-    elsewhere = signed_in_elsewhere(staff_id=signed_in.staff_id, session=signed_in.session, now=clock.now())
-    if elsewhere is None:
-        signed_in_here(keyring=keyring, clock=clock, who=signed_in)
+    try:
+        elsewhere = signed_in_elsewhere(staff_id=signed_in.staff_id, session=signed_in.session, now=clock.now())
+        if elsewhere is None:
+            signed_in_here(keyring=keyring, clock=clock, who=signed_in)
+    except DeskError:
+        # The database stopped answering between the PIN and the desk opening: the desk stays locked, and the
+        # sign-in recorded is closed in the trail if the database takes that much.
+        with contextlib.suppress(DeskError):
+            record_sign_out(keyring=keyring, clock=clock, who=signed_in, reason=NOT_OPENED)
+        raise
     return DeskSignIn(signed_in, elsewhere)
 
 
