@@ -441,7 +441,8 @@ def test_the_desks_outbox_thread_sends_beside_the_desk_and_stops(school, relay: 
     give_carers_email(school)
     rounds = []
     thread = OutboxThread(sender=relay.sender(), clock=school.clock, settings=school.settings,
-                          render_attachment=attachment_for, every=60, on_round=rounds.append)
+                          render_attachment=attachment_for, audit_key=school.keyring.audit_key, every=60,
+                          on_round=rounds.append)
     thread.start()
     try:
         school.confiscate(0)
