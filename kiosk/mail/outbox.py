@@ -113,7 +113,8 @@ def withhold_for_custody(*, custody_id: int, audit_key: bytes, at: datetime, des
     ids = [int(row_id) for (row_id,) in tuples(OutboxMessage.select(OutboxMessage.id).where(waiting))]
     if not ids:
         return 0
-    (OutboxMessage.update(state=MessageState.WITHHELD.value, answer="withheld: the phone was put on a safeguarding hold")
+    (OutboxMessage.update(state=MessageState.WITHHELD.value,
+                          answer="withheld: the phone was put on a safeguarding hold")
      .where(OutboxMessage.id.in_(ids)).execute())
     trail.record_many(key=audit_key, at=at, desk=desk, action=trail.WITHHELD, ids=ids, staff=staff)
     return len(ids)
