@@ -32,6 +32,7 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.head_of_year import head_of_year_notices_since, heads_of_year_of
 from kiosk.custody.states import Kind, State
 from kiosk.db.models import Carer, Custody, OutboxMessage, Pupil, Staff
+from kiosk.db.rows import tuples
 from kiosk.formatting import clock_time, long_day
 from kiosk.mail import templates
 from kiosk.mail.addresses import checked_address, is_address
@@ -218,9 +219,9 @@ def tell_left_overnight(ctx: DeskContext, *, custody_ids: list[int] | tuple[int,
         return 0
     now = ctx.clock.now()
     start, end = local_day_bounds(local(now, ctx.settings.tz).date(), ctx.settings.tz)
-    told_tonight = {int(c) for (c,) in OutboxMessage.select(OutboxMessage.custody).where(
+    told_tonight = {int(c) for (c,) in tuples(OutboxMessage.select(OutboxMessage.custody).where(
         (OutboxMessage.template == LEFT_OVERNIGHT) & OutboxMessage.custody.in_(list(custody_ids))
-        & (OutboxMessage.created_at >= to_db(start)) & (OutboxMessage.created_at < to_db(end))).tuples()}
+        & (OutboxMessage.created_at >= to_db(start)) & (OutboxMessage.created_at < to_db(end))))}
     phones = (Custody.select(Custody, Pupil).join(Pupil)
               .where(Custody.id.in_(list(custody_ids)) & (Custody.kind == Kind.DAILY)
                      & (Custody.state == State.UNCOLLECTED) & Custody.closed_at.is_null()

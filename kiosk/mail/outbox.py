@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from peewee import Database
 
@@ -167,7 +168,7 @@ class Trail:
 
 
 def _finish(message_id: int, *, audit: Trail, at: datetime, action: str | None = None,
-            extra: dict[str, object] | None = None, **columns: object) -> None:
+            extra: dict[str, Any] | None = None, **columns: object) -> None:
     with write_transaction(_db()):
         changed = (OutboxMessage.update(**columns)
                    .where((OutboxMessage.id == message_id) & (OutboxMessage.state == MessageState.SENDING.value))
