@@ -63,3 +63,26 @@ async def test_with_mail_off_the_release_screen_asks_for_no_address(school):
         assert not release.query_one("#receipt-email", Input).display
         assert not release.query_one("#release-messages").display
     assert receipt.custody_id
+
+
+async def test_the_close_of_day_says_how_many_carers_are_told_their_childs_phone_is_here_overnight(school):
+    from datetime import UTC, datetime
+
+    from kiosk.custody.daily import hand_in
+    from kiosk.screens.close_day import UncollectedList
+    from tests.tui_helpers import shown
+
+    mail_on(school, mail_via="export")
+    give_carers_email(school, 1)
+    hand_in(school.ctx(), school.scanned(1))
+    school.clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+    async with signed_in(kiosk_app(school), size=(100, 40)) as pilot:
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, UncollectedList)
+        keep_shot(pilot.app, "close-day-told")
+        assert "1 message to carers queued: their child's phone is here overnight (see the Outbox)." in shown(
+            pilot.app)
+    assert [m.template for m in outbox.listing()] == ["left-overnight"]

@@ -211,6 +211,7 @@ class CloseDayReport:
     newly_uncollected: int  # marked uncollected by this close (0 when an earlier close today took them all)
     uncollected: tuple[UncollectedPhone, ...]  # every phone uncollected now, today's and earlier days'
     already: DayClosed | None = None  # the day had been closed before this run: the first close of today
+    carers_told: int = 0  # messages queued by this close to carers of a phone left overnight (issue 18)
 
     @property
     def from_today(self) -> int:
@@ -265,8 +266,9 @@ def close_day(ctx: DeskContext) -> CloseDayReport:
             for c in uncollected_custodies()
         )
         # The carers of each phone left tonight, once per phone per night (issue 18; queued, sent later).
-        notices.tell_left_overnight(ctx, custody_ids=[phone.custody_id for phone in phones])
-    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones, already=already)
+        told = notices.tell_left_overnight(ctx, custody_ids=[phone.custody_id for phone in phones])
+    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones, already=already,
+                          carers_told=told)
 
 
 @storage_guard
