@@ -247,3 +247,17 @@ def test_a_relay_that_is_restarted_takes_the_new_messages(school, tmp_path):
         assert send_now(school, relay.sender()).sent == 1
     finally:
         relay.stop()
+
+
+def test_the_pupil_pages_read_model_gives_what_was_sent_about_each_of_the_pupils_phones(school):
+    from kiosk.custody.queries.messages import messages_about_pupil
+
+    mail_on(school)
+    give_carers_email(school)
+    first = school.confiscate(0)
+    release_after_school(school, first.custody_id, first.pupil.id, receipt_email="dana.hall@family.example")
+    school.confiscate(1)  # another pupil's: not on Zoë's page
+    sent = messages_about_pupil(pupil_id=school.pupils[0].id)
+    assert list(sent) == [first.custody_id]
+    assert [m.template for m in sent[first.custody_id]] == ["release-receipt", "confiscation-notice"]
+    assert messages_about_pupil(pupil_id=school.pupils[3].id) == {}

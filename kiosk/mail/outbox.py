@@ -245,12 +245,16 @@ def retry(*, message_id: int, now: datetime, audit: Trail, staff: int | None = N
     return OutboxLine.of(row)
 
 
-def listing(*, states: tuple[str, ...] = (), custody_id: int | None = None, limit: int = 200) -> list[OutboxLine]:
-    """The outbox, newest first: all of it, some states, or one phone record's messages (what was sent to whom)."""
+def listing(*, states: tuple[str, ...] = (), custody_id: int | None = None, custody_ids: tuple[int, ...] = (),
+            limit: int = 200) -> list[OutboxLine]:
+    """The outbox, newest first: all of it, some states, or one (or some) phone records' messages (what was sent to
+    whom)."""
     query = OutboxMessage.select()
     if states:
         query = query.where(OutboxMessage.state.in_(list(states)))
     if custody_id is not None:
         query = query.where(OutboxMessage.custody == custody_id)
+    if custody_ids:
+        query = query.where(OutboxMessage.custody.in_(list(custody_ids)))
     return [OutboxLine.of(row) for row in query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
             .limit(limit)]
