@@ -33,7 +33,7 @@ from kiosk.config import Settings, data_dir, key_file_path
 from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_report
 from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
-from kiosk.keyring import Keyring
+from kiosk.keyring import KeyFileError, Keyring, load_key_file
 from kiosk.mail.background import OutboxThread
 from kiosk.mail.compose import Attached
 from kiosk.mail.from_settings import sender_from_settings
@@ -239,7 +239,7 @@ class KioskApp(App[None]):
         # connection and closes it when the app closes.
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
         # Messages to carers and staff, sent beside the desk on a thread of their own (kiosk/mail/background.py).
-        self.outbox = outbox_thread(settings, clock)
+        self.outbox = outbox_thread(settings, clock, keyring)
         self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
         self._session_check: Job[SessionEnded | None] | None = None
         self.crash_report: Path | None = None  # where the report of a fault that stopped the kiosk was written
@@ -618,17 +618,19 @@ class KioskApp(App[None]):
 
 
 
-def outbox_thread(settings: Settings, clock: Clock) -> OutboxThread | None:
+def outbox_thread(settings: Settings, clock: Clock, keyring: Keyring | None = None) -> OutboxThread | None:
     """The desk's outbox sender, when kiosk.toml sends by SMTP and its relay is fully set; else none (the outbox
     still fills: `kiosk outbox` shows it, and `kiosk outbox send` can run as a service instead)."""
     if settings.mail_via != "smtp":
         return None
     try:
         sender = sender_from_settings(settings, key_file=key_file_path(settings))
-    except DeskError:
+        # Each message sent or failed is an audit event (kiosk/mail/trail.py), sealed with the school's key.
+        audit_key = (keyring or load_key_file(key_file_path(settings))).audit_key
+    except (DeskError, KeyFileError):
         return None
     return OutboxThread(sender=sender, clock=clock, settings=settings, render_attachment=_attachment,
-                        on_exit=close_this_threads_connection)
+                        audit_key=audit_key, on_exit=close_this_threads_connection)
 
 
 def _attachment(kind: str | None, facts: str | None, settings: Settings) -> Attached | None:

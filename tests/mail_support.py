@@ -162,4 +162,4 @@ def give_carers_email(school, index: int = 0) -> list[Carer]:  # type: ignore[no
 
 def send_now(school, sender, **kwargs) -> Round:  # type: ignore[no-untyped-def]
     return send_due(sender=sender, clock=school.clock, settings=school.settings, render_attachment=attachment_for,
-                    **kwargs)
+                    audit_key=school.keyring.audit_key, **kwargs)

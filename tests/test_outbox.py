@@ -273,7 +273,8 @@ def test_a_kiosk_killed_between_the_servers_acceptance_and_marking_it_sent_resen
 
 
 CANARIES = {"concern": "CANARY-CONCERN-7f3a", "note": "CANARY-DSLNOTE-91c2", "cleared": "CANARY-CLEARED-44d0",
-            "notes": "CANARY-CONFNOTES-0b5e", "second": "CANARY-SECONDCONCERN-e61f", "crime": "CANARY-CRIME-2a9b"}
+            "notes": "CANARY-CONFNOTES-0b5e", "second": "CANARY-SECONDCONCERN-e61f", "crime": "CANARY-CRIME-2a9b",
+            "access": "CANARY-ACCESSNOTES-5d17", "repeat": "CANARY-REPEATNOTES-c83e"}
 
 
 def _everything_that_left(relay: Relay, folder: Path) -> str:
@@ -287,18 +288,38 @@ def _everything_that_left(relay: Relay, folder: Path) -> str:
         parts += [_pdf_text(a.get_content(), folder) for a in mail.iter_attachments()]
     for row in OutboxMessage.select():
         parts += [row.subject, row.body, row.attachment_json or "", row.recipient_name]
+    # The sealed history of each message (kiosk/mail/trail.py) is read by people it was not for: none either.
+    from kiosk.db import Event
+    from kiosk.mail import trail
+
+    parts += [e.payload_json or "" for e in Event.select().where(Event.action.in_(trail.ACTIONS))]
     return "\n".join(parts)
 
 
 def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(school, relay: Relay, tmp_path):
     """The canary: distinctive words put in every safeguarding field the kiosk has (the concern, a DSL note, the
-    reason a hold was cleared, a confiscation's notes, a second hold, the crime reference) while every kind of
-    message is queued and sent; none appears in anything that left."""
+    reason a hold was cleared, a confiscation's notes, a second hold, the crime reference, the collector's court-order
+    notes) while every kind of message is queued and sent; none appears in anything that left, nor in the messages'
+    events in the sealed history."""
+    from kiosk.audit import rows as sealing
+    from kiosk.auth import add_staff
+    from kiosk.auth.admin import set_email
     from kiosk.custody.confiscation import confiscate
+    from kiosk.custody.daily import close_day, hand_in
+    from kiosk.custody.release import release_to_carer
+    from tests.conftest import CLI_ADMIN, OFFICE_PIN
 
     mail_on(school, relay.port)
-    give_carers_email(school)
+    mother, _ = give_carers_email(school)
     give_carers_email(school, 1)
+    give_carers_email(school, 5)
+    # The collector's court-order / access notes (printed on the desk's receipt, never on the emailed copy).
+    Carer.update(access_notes=CANARIES["access"], collection="may_collect").where(Carer.id == mother.id).execute()
+    sealing.reseal_many(school.keyring.audit_key, Carer, [mother.id])
+    add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials="NE",
+              role="head_of_year", pin="370461", year_group=9, email="n.evans@hillcrest.example")
+    set_email(keyring=school.keyring, clock=school.clock, by=CLI_ADMIN, initials="PS",
+              email="p.shah@hillcrest.example")
     receipt = confiscate(school.ctx(), school.scanned(0), confiscated_by_name="Mr T. Ellis",
                          reason_category="used in lesson", location="Room S12", condition=["in a case"],
                          seal_number="BAG-0001", notes=CANARIES["notes"])
@@ -308,6 +329,14 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
                                    kind="risk_of_harm")
     safeguarding.add_dsl_note(dsl, receipt.custody_id, CANARIES["note"])
     safeguarding.clear_hold(dsl, receipt.custody_id, reason=CANARIES["cleared"])
+    hand_in(school.ctx(), school.scanned(5))
+    school.after_school()
+    release_to_carer(school.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport", carer_id=mother.id,
+                     receipt_email="dana.hall@family.example")
+    # Zoë's 2nd confiscation this term: her head of year is told.
+    confiscate(school.ctx(), school.scanned(0), confiscated_by_name="Mr T. Ellis", reason_category="used on site",
+               location="Room S12", condition=["in a case"], seal_number="BAG-0003", notes=CANARIES["repeat"])
+    close_day(school.ctx())  # Leo's daily phone left overnight
     other = school.confiscate(1)
     safeguarding.flag_safeguarding(school.ctx(), other.custody_id, concern=CANARIES["second"], acknowledged=True,
                                    kind="risk_of_harm")
@@ -316,7 +345,11 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
         seal_number="EV-1"))
     send_now(school, relay.sender())
     templates = {r.message["X-Kiosk-Template"] for r in relay.received}
-    assert templates == {"confiscation-notice", "hold-placed", "ready-to-collect"}, "every kind of message went"
+    from kiosk.mail.templates import TEMPLATES
+
+    assert templates == set(TEMPLATES), "every kind of message went"
+    assert {"p.shah@hillcrest.example", "n.evans@hillcrest.example", "dana.hall@family.example"} <= {
+        r.rcpt_tos[0] for r in relay.received}
     left = _everything_that_left(relay, tmp_path)
     assert "Zoë Hall" in left, "the check reads what was sent"
     for field, canary in CANARIES.items():
@@ -441,7 +474,8 @@ def test_the_desks_outbox_thread_sends_beside_the_desk_and_stops(school, relay: 
     give_carers_email(school)
     rounds = []
     thread = OutboxThread(sender=relay.sender(), clock=school.clock, settings=school.settings,
-                          render_attachment=attachment_for, every=60, on_round=rounds.append)
+                          render_attachment=attachment_for, audit_key=school.keyring.audit_key, every=60,
+                          on_round=rounds.append)
     thread.start()
     try:
         school.confiscate(0)

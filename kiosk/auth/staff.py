@@ -17,6 +17,7 @@ from kiosk.db.connection import write_transaction
 from kiosk.db.models import DeskSession, Staff, database_proxy
 from kiosk.errors import DeskError, NotPermitted
 from kiosk.keyring import Keyring
+from kiosk.mail.addresses import checked_address
 from kiosk.text import initials_for_the_record
 
 MAX_FAILED_ATTEMPTS = 5
@@ -87,6 +88,7 @@ def normalise_initials(initials: str) -> str:
 def add_staff(
     *, keyring: Keyring, clock: Clock, desk: str, name: str, initials: str, role: str, pin: str,
     badge_code: str | None = None, added_by: int | None = None, year_group: int | None = None,
+    email: str | None = None,
 ) -> Staff:
     initials = normalise_initials(initials)
     if not name.strip():
@@ -98,16 +100,17 @@ def add_staff(
     except ValueError:
         raise StaffError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
     year_group = checked_year_group(year_group, role)
+    email = checked_address(email) if email is not None else None
     check_pin_rules(pin)
     try:
         with write_transaction(database_proxy.obj):
             staff = Staff.create(name=name.strip(), initials=initials, role=role,
                                  pin_hash=hash_pin(pin, keyring.pin_pepper), badge_code=badge_code or None,
-                                 year_group=year_group)
+                                 year_group=year_group, email=email)
             sealed = sealing.reseal(keyring.audit_key, Staff, staff.id)
             append_event(key=keyring.audit_key, at=clock.now(), desk=desk, staff=added_by, action="STAFF_ADDED",
                          payload={"staff_id": staff.id, "initials": initials, "role": role, "name": staff.name,
-                                  "year_group": year_group},
+                                  "year_group": year_group, **({"email": email} if email else {})},
                          rows=[sealed])
     except IntegrityError:
         raise StaffError(f"Initials {initials} (or that badge) already belong to someone. Choose others.") from None

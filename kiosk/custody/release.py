@@ -12,7 +12,7 @@ from kiosk.auth.staff import confirm_pin
 from kiosk.auth.stepup import confirm_authoriser
 from kiosk.clock import as_utc
 from kiosk.custody import details as custody_details
-from kiosk.custody import transitions
+from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.parent_meeting import meeting_refusal
@@ -90,9 +90,11 @@ def release_to_carer(
     ctx: DeskContext, custody_id: int, *, pin: str, id_seen: str, carer_id: int | None = None,
     collector_name: str = "", relationship: str = "", authorisation: Authorisation | None = None,
     no_pr_acknowledged: bool = False, must_not_collect_acknowledged: bool = False,
-    condition_at_return: str = AS_WHEN_CONFISCATED,
+    condition_at_return: str = AS_WHEN_CONFISCATED, receipt_email: str | None = None,
 ) -> ReleaseReceipt:
     ctx.require(Permission.RELEASE, custody=custody_id)
+    # The collector's address for their copy of the receipt (issue 18): a typing slip refused before the PIN.
+    receipt_email = notices.check_receipt_address(receipt_email)
     # The condition as it is handed back (a parent disputing a scratched screen): the same words as at confiscation
     # unless a difference was typed.
     returned_as = plain_text(condition_at_return).strip() or AS_WHEN_CONFISCATED
@@ -182,6 +184,9 @@ def release_to_carer(
                                               "acknowledged_by": ctx.who.initials}} if barred else {})})
         head = AuditHead.get_by_id(1).chain
         pupil = Pupil.get_by_id(current.pupil_id)
+        # Queued with the release, after the head the paper quotes (the receipt is made from the record at sending).
+        notices.send_release_receipt(ctx, custody_id=custody_id, address=receipt_email, collector_name=name,
+                                     pupil_name=pupil.display_name, at=now)
     return ReleaseReceipt(custody_id=custody_id, pupil=PupilSummary.of(pupil), collector_name=name,
                           relationship=relation, id_seen=id_seen.strip(), on_contact_list=listed is not None,
                           released_by=ctx.who.name, authorised_by=authoriser.name if authoriser else None,

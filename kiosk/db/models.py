@@ -99,6 +99,9 @@ class Staff(BaseModel):
     # schema v7: a head of year's year group (7–13): they see and act for those pupils only, and are told of a
     # pupil's 2nd and 3rd confiscation of the term. Sealed with the row (a year group is a permission).
     year_group = IntegerField(null=True)
+    # schema v10: where the kiosk emails them (a head of year's notices, the DSL's "a hold was placed"). Sealed with
+    # the row: an address changed by hand could send a pupil's notices to someone else.
+    email = CharField(null=True, max_length=254)
 
 
 class Tag(BaseModel):
