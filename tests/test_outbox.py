@@ -75,6 +75,33 @@ def test_confiscation_notice_reaches_each_carer_with_parental_responsibility_ove
     assert sent.answer == "250 2.0.0 Ok: queued as TEST" and sent.attempts == 1 and sent.sent_by == "smtp"
 
 
+def test_a_carers_international_address_is_sent_as_it_is(school, relay: Relay):
+    """The MIS holds a carer's address with an accent in it (nguyễn.1@…): sent with SMTPUTF8, as the relay offers."""
+    mail_on(school, relay.port)
+    carers = give_carers_email(school, 2)  # Minh Nguyễn's carers: nguyễn.N@family.example
+    assert any(not c.email.isascii() for c in carers)
+    school.confiscate(2)
+    done = send_now(school, relay.sender())
+    assert done.failed == 0 and done.sent >= 1
+    assert {r.rcpt_tos[0] for r in relay.received} <= {c.email for c in carers}
+    assert any(not r.rcpt_tos[0].isascii() for r in relay.received)
+    assert any(not str(r.message["To"]).isascii() for r in relay.received)
+
+
+def test_a_relay_that_cannot_take_an_international_address_fails_that_message_saying_why(school, tmp_path):
+    old_relay = start_relay(tmp_path, smtputf8=False)
+    try:
+        mail_on(school, old_relay.port)
+        give_carers_email(school, 2)
+        school.confiscate(2)
+        done = send_now(school, old_relay.sender())
+        assert done.failed >= 1 and old_relay.received == []
+        failed = [m for m in outbox.listing() if m.state == "failed"]
+        assert failed and all("international addresses (SMTPUTF8)" in (m.answer or "") for m in failed)
+    finally:
+        old_relay.stop()
+
+
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # aiosmtpd's rule misses implicit TLS
 def test_implicit_tls_relay_on_its_own_port_takes_the_notice(school, tmp_path):
     relay = start_relay(tmp_path, implicit_tls=True)
