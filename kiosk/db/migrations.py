@@ -114,6 +114,15 @@ def _v9_concerns_and_examinations(db: Database) -> None:
     db.create_tables([HoldConcern, Examination], safe=True)
 
 
+def _v12_access_notes_at_rest(db: Database) -> None:
+    # Carers' court-order and access notes are kept encrypted from this version (kiosk/privacy/at_rest.py). The
+    # schema does not change, but its number does: a kiosk older than this one must refuse the database (it would
+    # show the ciphertext at the release desk and write new notes in clear). The values already here are encrypted,
+    # and their carers sealed again under one audited event, at the first open with the key, straight after this
+    # migration (kiosk/storage/opening.py): the database package never holds the key.
+    del db
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
@@ -124,6 +133,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (7, "a head of year's year group", _v7_year_groups),
     (8, "the outbox: messages to carers and staff", _v8_outbox),
     (9, "the kind of a safeguarding concern; examinations of a phone's data", _v9_concerns_and_examinations),
+    (12, "carers' court-order and access notes encrypted at rest", _v12_access_notes_at_rest),
 ]
 LATEST = MIGRATIONS[-1][0]
 
