@@ -53,10 +53,12 @@ def encrypt_safeguarding_text(db: Database, keyring: Keyring, *, desk: str = "ki
     from kiosk.audit import append_event
     from kiosk.db.connection import write_transaction
     from kiosk.privacy.at_rest import clear_text_left, encrypt_clear_text
+    from kiosk.privacy.scrub import overwriting
 
     if not clear_text_left():  # the usual case: a read, never the write lock, at each open
         return 0
-    with write_transaction(db):
+    # The clear text overwritten, not left in the file's free space or its WAL (kiosk/privacy/scrub.py).
+    with overwriting(db), write_transaction(db):
         swept = encrypt_clear_text(key=keyring.notes_key, audit_key=keyring.audit_key)
         if swept.rows:
             append_event(key=keyring.audit_key, at=Clock().now(), desk=desk, action="TEXT_ENCRYPTED_AT_REST",
