@@ -112,7 +112,8 @@ def _a_year_2022_record_with_everything(s, tmp_path) -> int:
                        location="Room 4", condition=["in a case"], seal_number="OLD-9",
                        phone=PhoneParticulars(make="Samsung", model="Galaxy A15", imei=IMEI, damage=DAMAGE))
     record_examination(s.ctx(s.signed_in("PS")), custody_id=taken.custody_id, examined_by_name=EXAMINER,
-                       authorisation=ExaminationAuthorisation("HG", HEAD_PIN), reason="threats reported", looked_at=LOOKED_AT,
+                       authorisation=ExaminationAuthorisation("HG", HEAD_PIN), reason="threats reported",
+                       looked_at=LOOKED_AT,
                        erased=False, erased_what="", dsl_told=True, parent_told=True)
     for message in OutboxMessage.select().where(OutboxMessage.custody == taken.custody_id):  # as the worker sends
         claim(message_id=message.id, now=s.clock.now())

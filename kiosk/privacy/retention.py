@@ -113,7 +113,8 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
         concerns = _ids_of(HoldConcern, gone)
         messages, waiting = _messages_to_erase(gone, before=cut["confiscation"])
         report.removed |= {"examinations of a phone's data": len(examinations),
-                           "kinds of safeguarding concern": len(concerns), "messages to carers and staff": len(messages)}
+                           "kinds of safeguarding concern": len(concerns),
+                           "messages to carers and staff": len(messages)}
         if waiting:
             report.kept["messages still waiting to be sent"] = (waiting, "erased once sent or failed")
         if dry_run:
