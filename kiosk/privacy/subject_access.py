@@ -54,7 +54,7 @@ from kiosk.privacy.at_rest import ERASED
 SAFEGUARDING_EXEMPTION = ("Information was withheld under the safeguarding exemption (UK GDPR and the Data "
                           "Protection Act 2018: disclosure would be likely to cause serious harm). The Designated "
                           "Safeguarding Lead reviews it and may release it.")
-THIRD_PARTY = "withheld: it concerns another person (a third party) and is released only by the DSL"
+THIRD_PARTY = "withheld: it concerns other people (third parties); only the DSL may release it"
 WITHHELD = "[withheld]"
 # Kept in a phone record's own keys below; the rest of its details are listed as they are.
 _NAMED_DETAILS = ("phone", "exam", "parent_meeting", "collector", "dsl_disposal")
@@ -113,9 +113,10 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
               if e.custody_id not in restricted and purged.shown_event(e, gone)]
     carers = list(Carer.select().where(Carer.pupil == pupil.id).order_by(Carer.priority, Carer.id))
     # The court-order and access notes this export may not show, wherever a copy of one sits (a release's details, a
-    # refusal's words): a carer's own note in their own export; every note when the DSL releases them.
-    hidden_notes = [n for c in carers if (reader is not None and c.id != reader.id) or (reader is None and not dsl)
-                    for n in [at_rest.access_notes_of(c, key=key)] if n]
+    # refusal's words). Only the DSL releases one: every note into the school's own export, and into an export for
+    # one carer that carer's own note alone (its terms may name the other parent or where the child lives).
+    shown_notes = {c.id for c in carers if dsl and (reader is None or c.id == reader.id)}
+    hidden_notes = [n for c in carers if c.id not in shown_notes for n in [at_rest.access_notes_of(c, key=key)] if n]
     export: dict[str, Any] = {
         "about": "Everything the school's phone custody kiosk holds about this pupil.",
         "school": ctx.settings.school_name,
@@ -125,7 +126,7 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                   "legal_surname": pupil.legal_surname, "preferred_forename": pupil.preferred_forename,
                   "preferred_surname": pupil.preferred_surname, "year": pupil.year, "form": pupil.form,
                   "on_roll": pupil.active, "left_on": pupil.left_on.isoformat() if pupil.left_on else None},
-        "carers": [_carer(c, reader=reader, dsl=dsl, key=key) for c in carers],
+        "carers": [_carer(c, reader=reader, notes_shown=c.id in shown_notes, key=key) for c in carers],
         "tags": [{"code": t.code, "device": t.device, "status": t.status, "created": _when(t.created_at, ctx)}
                  for t in Tag.select().where(Tag.pupil == pupil.id).order_by(Tag.id)],
         "exceptions": [{"kind": e.kind, "approved_by": e.approved_by_name, "from": e.valid_from.isoformat(),
@@ -166,18 +167,17 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
     return export
 
 
-def _carer(carer: Carer, *, reader: Carer | None, dsl: bool, key: bytes) -> dict[str, Any]:
+def _carer(carer: Carer, *, reader: Carer | None, notes_shown: bool, key: bytes) -> dict[str, Any]:
     """A carer as the MIS knows them. In an export made for another carer: who they are, nothing more."""
     said: dict[str, Any] = {"name": carer.name, "relationship": carer.relationship,
                             "parental_responsibility": carer.parental_responsibility}
     if reader is not None and carer.id != reader.id:
         return said | {"contact_details": THIRD_PARTY}
     notes = at_rest.access_notes_of(carer, key=key)
-    own = reader is not None and carer.id == reader.id
     return said | {"priority": carer.priority, "telephone": carer.telephone, "mobile": carer.mobile,
                    "email": carer.email, "collection": _collection(carer), "lives_with_pupil": carer.lives_with_pupil,
                    "no_communications": carer.no_communications,
-                   "access_notes": notes if (notes is None or own or dsl) else THIRD_PARTY}
+                   "access_notes": notes if (notes is None or notes_shown) else THIRD_PARTY}
 
 
 def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str], dsl: bool) -> dict[str, Any]:
