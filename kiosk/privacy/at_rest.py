@@ -162,8 +162,7 @@ def encrypt_clear_text(*, key: bytes, audit_key: bytes | None = None) -> Swept:
             for row in list(_in_clear(model, column)):
                 row_id, text = row.get_id(), getattr(row, column)
                 if audit_key is not None and row_id not in sealed_before:
-                    whole = model.get_by_id(row_id)
-                    sealed_before[row_id] = whole.seal is not None and sealing.verifies(audit_key, whole)
+                    sealed_before[row_id] = sealing.verifies(audit_key, model.get_by_id(row_id))  # None: no seal
                 stored = encrypt(key, text, table=model._meta.table_name, column=column, row_id=row_id)
                 model.update({field: stored}).where(model._meta.primary_key == row_id).execute()
                 count += 1
