@@ -165,7 +165,8 @@ def release_to_carer(
                      "authorised_by": authoriser.name if authoriser else None,
                      "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None,
                      "early_release": early, "no_pr_acknowledged": no_pr or None,
-                     "may_collect": _may_collect(barred or listed), "access_notes": _notes(barred or listed, ctx),
+                     "may_collect": _may_collect(barred or listed),
+                     "access_notes": _copied(_notes(barred or listed, ctx), ctx, custody_id),
                      "must_not_collect": {"carer_id": barred.id, "released_by": ctx.who.name,
                                           "note_read": True} if barred else None,
                      "condition_at_return": returned_as}
@@ -179,7 +180,8 @@ def release_to_carer(
                      "on_contact_list": listed is not None,
                      "authorised_by": authoriser.initials if authoriser else None,
                      "condition_at_return": returned_as,
-                     **({"must_not_collect": {"carer_id": barred.id, "access_notes": _notes(barred, ctx),
+                     **({"must_not_collect": {"carer_id": barred.id,
+                                              "access_notes": _copied(_notes(barred, ctx), ctx, custody_id),
                                               "acknowledged_by": ctx.who.initials}} if barred else {})})
         head = AuditHead.get_by_id(1).chain
         pupil = Pupil.get_by_id(current.pupil_id)
@@ -232,6 +234,11 @@ def _may_collect(carer: Carer | None) -> bool | None:
     if carer is None:
         return None
     return {MAY_COLLECT: True, MUST_NOT_COLLECT: False}.get(carer.collection or "")
+
+
+def _copied(note: str | None, ctx: DeskContext, custody_id: int) -> str | None:
+    """The note as kept with the record and in its event: encrypted at rest, like the carer's own."""
+    return at_rest.access_notes_copy(note, key=ctx.keyring.notes_key, custody_id=custody_id)
 
 
 def _notes(carer: Carer | None, ctx: DeskContext) -> str | None:

@@ -117,6 +117,26 @@ def access_notes_of(carer: Carer, *, key: bytes | None = None) -> str | None:
     return shown(key, stored, table="carer", column="access_notes", row_id=carer.id)
 
 
+# A release to a contact the MIS says must not collect keeps the note the DSL read, as it was then, with the record (the
+# receipt reprinted later prints it) and in the RELEASED event: both copies encrypted, bound to the custody record.
+_RELEASE_COPY = {"table": "custody", "column": "collector.access_notes"}
+
+
+def access_notes_copy(text: str | None, *, key: bytes, custody_id: int) -> str | None:
+    """The stored form of a carer's note copied onto custody record `custody_id` (None stays None)."""
+    return encrypt(key, text, row_id=custody_id, **_RELEASE_COPY) if text else None
+
+
+def access_notes_copied(stored: str | None, *, custody_id: int, key: bytes | None = None) -> str | None:
+    """A note copied onto a custody record, in clear (one an older kiosk copied in clear is returned as it is).
+    `key`: the context's notes key; without it, the key file this process loaded."""
+    if not stored:
+        return None
+    if key is None:
+        return readable(stored, row_id=custody_id, **_RELEASE_COPY)
+    return shown(key, stored, row_id=custody_id, **_RELEASE_COPY)
+
+
 def protect(row: Model, *, key: bytes, **texts: str) -> None:
     """Write `texts` into `row`'s columns encrypted. The row must already exist (its id is the associated
     data), so a writer creates it with empty text and calls this in the same transaction: the clear text never
@@ -171,6 +191,7 @@ def encrypt_clear_text(*, key: bytes, audit_key: bytes | None = None) -> Swept:
     return Swept(count, tuple(tokens))
 
 
-__all__ = ["ERASED", "NO_KEY", "PREFIX", "PROTECTED", "UNREADABLE", "NoteUnreadable", "Swept", "access_notes_of",
+__all__ = ["ERASED", "NO_KEY", "PREFIX", "PROTECTED", "UNREADABLE", "NoteUnreadable", "Swept", "access_notes_copied",
+           "access_notes_copy", "access_notes_of",
            "clear_text_left", "decrypt", "encrypt", "encrypt_clear_text", "is_encrypted", "protect", "read",
            "readable", "shown"]

@@ -133,7 +133,7 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                         "to": e.valid_to.isoformat() if e.valid_to else None, "agreement": e.agreement_ref,
                         "notes": e.notes}
                        for e in PhoneException.select().where(PhoneException.pupil == pupil.id)],
-        "phone_records": [_record(c, ctx, staff=staff, dsl=dsl) for c in custodies],
+        "phone_records": [_record(c, ctx, staff=staff, dsl=dsl, key=key) for c in custodies],
         "searches": [{"at": _when(s.at, ctx), "searched_by": s.searched_by_name, "authorised_by":
                       s.authorised_by_name, "grounds": at_rest.read(key, s, "grounds"),
                       "found": at_rest.read(key, s, "found"), "dsl_informed": s.dsl_informed,
@@ -145,7 +145,7 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                          .order_by(Examination.at)],
         "messages": _messages(shown, ctx, reader=reader, carers=carers),
         "history": [{"at": _when(e.at, ctx), "what": e.action, "desk": e.desk, "staff": staff.get(e.staff_id),
-                     "details": json.loads(e.payload_json or "{}")}
+                     "details": _payload(e, key=key)}
                     for e in events],
         "safeguarding": ({"released_by": f"{safeguarding_by.name} (DSL)",
                           "notes": [{"at": _when(n.at, ctx), "by": staff.get(n.author_id),
@@ -180,7 +180,23 @@ def _carer(carer: Carer, *, reader: Carer | None, notes_shown: bool, key: bytes)
                    "access_notes": notes if (notes is None or notes_shown) else THIRD_PARTY}
 
 
-def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str], dsl: bool) -> dict[str, Any]:
+def _note_read(kept: Any, *, custody_id: int, key: bytes) -> Any:
+    """A release's details or event with the court-order note it copied (encrypted at rest) in clear: the export
+    then withholds it where it must (`_without`), like any other copy."""
+    if not isinstance(kept, dict) or not kept.get("access_notes"):
+        return kept
+    return kept | {"access_notes": at_rest.access_notes_copied(kept["access_notes"], custody_id=custody_id, key=key)}
+
+
+def _payload(event: Event, *, key: bytes) -> Any:
+    body = json.loads(event.payload_json or "{}")
+    if isinstance(body, dict) and event.custody_id is not None and isinstance(body.get("must_not_collect"), dict):
+        body["must_not_collect"] = _note_read(body["must_not_collect"], custody_id=event.custody_id, key=key)
+    return body
+
+
+def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str], dsl: bool,
+            key: bytes) -> dict[str, Any]:
     details = custody_details.read(custody)
     chain = custody_chain(custody_id=custody.id) if custody.kind == Kind.CONFISCATED else None
     return {
@@ -195,7 +211,7 @@ def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str],
         "phone": details.get("phone"),
         "exam": details.get("exam"),
         "parent_meeting": details.get("parent_meeting"),
-        "collected_by": details.get("collector"),
+        "collected_by": _note_read(details.get("collector"), custody_id=custody.id, key=key),
         "chain_of_custody": [{"at": _when(link.at, ctx), "from": link.from_place, "to": link.to_place,
                               "released_by": link.released_by, "received_by": link.received_by,
                               "seal": link.seal, "old_seal": link.old_seal, "note": link.note}
