@@ -69,8 +69,8 @@ def _text(export) -> str:
     return json.dumps(export, ensure_ascii=False)
 
 
-def test_the_export_names_every_category_and_says_what_it_withheld(school, tmp_path):
-    s = school
+def test_the_export_names_every_category_and_says_what_it_withheld(any_school, tmp_path):
+    s = any_school
     _zoe_this_term(s, tmp_path)
     export = subject_access(s.ctx(CLI_ADMIN), ZOE)
 
