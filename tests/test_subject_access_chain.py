@@ -22,6 +22,7 @@ from kiosk.db import Carer, Event
 from kiosk.db.models import OutboxMessage
 from kiosk.errors import NotPermitted
 from kiosk.mail.outbox import claim, record_accepted
+from kiosk.privacy import at_rest
 from kiosk.privacy.subject_access import SAFEGUARDING_EXEMPTION, THIRD_PARTY, subject_access
 from tests.carers_support import ARBOR, COURT_NOTE, import_contacts
 from tests.conftest import CLI_ADMIN, DSL_PIN, HEAD_PIN
@@ -159,3 +160,19 @@ def test_the_command_line_asks_the_dsls_pin_to_release_safeguarding_information(
                             "--include-safeguarding", "--dsl", "PS", "--pin-stdin", stdin=f"{DSL_PIN}\n")
     text = out.read_text(encoding="utf-8")
     assert code == 0 and COURT_NOTE in text and "dana.hall@example.org" not in text
+
+
+def test_a_short_note_is_withheld_where_it_was_copied_without_blanking_every_word_like_it(school, tmp_path):
+    s = school
+    _zoe_this_term(s, tmp_path)
+    father = Carer.get((Carer.pupil == s.pupils[0].id) & (Carer.name == "Mr Evan Hall"))
+    Carer.update(access_notes=at_rest.encrypt(s.keyring.notes_key, "sent", table="carer", column="access_notes",
+                                              row_id=father.id)).where(Carer.id == father.id).execute()
+    export = subject_access(s.ctx(CLI_ADMIN), ZOE)
+    [record] = export["phone_records"]
+    # The note as the DSL read it at the release (no longer the MIS's note) is withheld all the same.
+    assert record["collected_by"]["access_notes"] == THIRD_PARTY and "Family Court" not in _text(export)
+    assert all(m["state"] == "sent" for m in export["messages"]), "a four-letter note blanked an ordinary word"
+    assert {c["name"]: c for c in export["carers"]}["Mr Evan Hall"]["access_notes"] == THIRD_PARTY
+    released = subject_access(s.ctx(CLI_ADMIN), ZOE, safeguarding_by=s.signed_in("PS"))
+    assert released["phone_records"][0]["collected_by"]["access_notes"] == COURT_NOTE  # the DSL releases it

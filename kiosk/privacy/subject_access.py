@@ -56,6 +56,7 @@ SAFEGUARDING_EXEMPTION = ("Information was withheld under the safeguarding exemp
                           "Safeguarding Lead reviews it and may release it.")
 THIRD_PARTY = "withheld: it concerns other people (third parties); only the DSL may release it"
 WITHHELD = "[withheld]"
+_QUOTED_NOTE = 12  # characters: a hidden note this long is withheld wherever other text quotes it
 # Kept in a phone record's own keys below; the rest of its details are listed as they are.
 _NAMED_DETAILS = ("phone", "exam", "parent_meeting", "collector", "dsl_disposal")
 
@@ -133,7 +134,7 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                         "to": e.valid_to.isoformat() if e.valid_to else None, "agreement": e.agreement_ref,
                         "notes": e.notes}
                        for e in PhoneException.select().where(PhoneException.pupil == pupil.id)],
-        "phone_records": [_record(c, ctx, staff=staff, dsl=dsl, key=key) for c in custodies],
+        "phone_records": [_record(c, ctx, staff=staff, dsl=dsl, key=key, shown_notes=shown_notes) for c in custodies],
         "searches": [{"at": _when(s.at, ctx), "searched_by": s.searched_by_name, "authorised_by":
                       s.authorised_by_name, "grounds": at_rest.read(key, s, "grounds"),
                       "found": at_rest.read(key, s, "found"), "dsl_informed": s.dsl_informed,
@@ -145,7 +146,7 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                          .order_by(Examination.at)],
         "messages": _messages(shown, ctx, reader=reader, carers=carers),
         "history": [{"at": _when(e.at, ctx), "what": e.action, "desk": e.desk, "staff": staff.get(e.staff_id),
-                     "details": _payload(e, key=key)}
+                     "details": _payload(e, key=key, shown_notes=shown_notes)}
                     for e in events],
         "safeguarding": ({"released_by": f"{safeguarding_by.name} (DSL)",
                           "notes": [{"at": _when(n.at, ctx), "by": staff.get(n.author_id),
@@ -180,23 +181,26 @@ def _carer(carer: Carer, *, reader: Carer | None, notes_shown: bool, key: bytes)
                    "access_notes": notes if (notes is None or notes_shown) else THIRD_PARTY}
 
 
-def _note_read(kept: Any, *, custody_id: int, key: bytes) -> Any:
-    """A release's details or event with the court-order note it copied (encrypted at rest) in clear: the export
-    then withholds it where it must (`_without`), like any other copy."""
+def _note_read(kept: Any, *, custody_id: int, key: bytes, shown_notes: set[int]) -> Any:
+    """A release's details or event with the court-order note it copied (encrypted at rest): in clear where this
+    export may show that carer's note, withheld otherwise (the copy is as it was then, maybe not the MIS's note now)."""
     if not isinstance(kept, dict) or not kept.get("access_notes"):
         return kept
+    if kept.get("carer_id") not in shown_notes:
+        return kept | {"access_notes": THIRD_PARTY}
     return kept | {"access_notes": at_rest.access_notes_copied(kept["access_notes"], custody_id=custody_id, key=key)}
 
 
-def _payload(event: Event, *, key: bytes) -> Any:
+def _payload(event: Event, *, key: bytes, shown_notes: set[int]) -> Any:
     body = json.loads(event.payload_json or "{}")
     if isinstance(body, dict) and event.custody_id is not None and isinstance(body.get("must_not_collect"), dict):
-        body["must_not_collect"] = _note_read(body["must_not_collect"], custody_id=event.custody_id, key=key)
+        body["must_not_collect"] = _note_read(body["must_not_collect"], custody_id=event.custody_id, key=key,
+                                              shown_notes=shown_notes)
     return body
 
 
-def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str], dsl: bool,
-            key: bytes) -> dict[str, Any]:
+def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str], dsl: bool, key: bytes,
+            shown_notes: set[int]) -> dict[str, Any]:
     details = custody_details.read(custody)
     chain = custody_chain(custody_id=custody.id) if custody.kind == Kind.CONFISCATED else None
     return {
@@ -211,7 +215,8 @@ def _record(custody: Custody, ctx: DeskContext, *, staff: dict[int | None, str],
         "phone": details.get("phone"),
         "exam": details.get("exam"),
         "parent_meeting": details.get("parent_meeting"),
-        "collected_by": _note_read(details.get("collector"), custody_id=custody.id, key=key),
+        "collected_by": _note_read(details.get("collector"), custody_id=custody.id, key=key,
+                                   shown_notes=shown_notes),
         "chain_of_custody": [{"at": _when(link.at, ctx), "from": link.from_place, "to": link.to_place,
                               "released_by": link.released_by, "received_by": link.received_by,
                               "seal": link.seal, "old_seal": link.old_seal, "note": link.note}
@@ -266,15 +271,18 @@ def _withheld(ctx: DeskContext, *, dsl: bool, notes: list[DslNote], concerns: li
 
 
 def _without(value: Any, hidden: list[str]) -> Any:
-    """`value` with every copy of a hidden note replaced by [withheld], wherever a record or an event kept one."""
+    """`value` with every copy of a hidden note withheld: a release's `access_notes` (on the record, in its event)
+    and, within other text, a note long enough not to be an everyday word ("No" must not blank every "No")."""
     if not hidden:
         return value
     if isinstance(value, str):
         for note in hidden:
-            value = value.replace(note, WITHHELD)
+            if len(note) >= _QUOTED_NOTE:
+                value = value.replace(note, WITHHELD)
         return value
     if isinstance(value, dict):
-        return {k: _without(v, hidden) for k, v in value.items()}
+        return {k: THIRD_PARTY if k == "access_notes" and isinstance(v, str) and v in hidden else _without(v, hidden)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_without(v, hidden) for v in value]
     return value
