@@ -350,7 +350,7 @@ class KioskApp(App[None]):
             return isinstance(self.screen, LockScreen) and self.screen.scanned(
                 scanned.words, scanned.code, pupil_or_desk_card=scanned.kind in ("tag", "desk card"))
         if not burst.whole and self.typing_into_a_field():
-            return False
+            return self.move_a_stray_scan(burst.text)
         if scanned.command is not None:
             self.desk_card_scanned(scanned.command, scanned.code)
             return True
@@ -378,6 +378,39 @@ class KioskApp(App[None]):
         if closed and not isinstance(screen, DeskScreen):
             self.notify(f"{'; '.join(closed)} for {scanned.words} scanned: {scanned.code}.", markup=False)
         return True
+
+    def move_a_stray_scan(self, text: str) -> bool:
+        """A barcode of another kind (a bag's seal, an IMEI) read by the scanner while the focus was in a form's
+        field no scanner is meant for (who took it, the room): where the form has a box for that barcode
+        (`box_for_a_scan`), its characters come out of the wrong field and go in that box, and the desk says so.
+        False (it stays typed where it is and its Enter goes on) in the box for it, or where there is none."""
+        focused = self.focused
+        box_for = getattr(self.screen, "box_for_a_scan", None)
+        if box_for is None or not isinstance(focused, Input):
+            return False
+        box = box_for(text)
+        if box is None or focused is box or focused.id in getattr(self.screen, "SCANNED_INTO", ()):
+            return False
+        # The keys reached the field through its own message queue: move them once it has taken every one.
+        focused.call_later(self.moved_to_its_box, focused, box, text)
+        return True
+
+    def moved_to_its_box(self, field: Input, box: Input, text: str) -> None:
+        if isinstance(field, ScanBox):
+            field.show_typed()
+        end = field.cursor_position
+        start = end - len(text)
+        code = plain_text(text).strip()
+        if start < 0 or field.value[start:end] != text:
+            # Not there as one run (edited between): left as typed, and said, so nobody saves it unseen.
+            self.notify(f"A scanned code ({code}) went into the box with the cursor: check that box.",
+                        severity="warning", markup=False)
+            return
+        field.value = field.value[:start] + field.value[end:]
+        field.cursor_position = start
+        box.value = code
+        where = box.placeholder or box.id or "its"
+        self.notify(f"Scanned {code}: put in its own box ({where}), not in the box with the cursor.", markup=False)
 
     def typing_into_a_field(self) -> bool:
         """Is the focus in a box where characters are text (not a PIN)?"""

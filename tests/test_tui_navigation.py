@@ -136,7 +136,7 @@ async def test_the_screen_in_front_is_not_opened_again_unless_it_is_replaced(sch
 # ── screens move by message ───────────────────────────────────────────────────────────────────────────────
 DESK_KEYS = [("f4", "pupil", PupilScreen), ("f5", "confiscate", ConfiscateScreen), ("f6", "release", ReleaseScreen),
              ("f7", "dashboard", DashboardScreen), ("f8", "search_record", SearchRecordScreen),
-             ("f11", "reports", ReportsScreen), ("ctrl+t", "end_of_day", EndOfDayScreen),
+             ("ctrl+r", "reports", ReportsScreen), ("ctrl+t", "end_of_day", EndOfDayScreen),
              ("f12", "labels", LabelsScreen)]
 
 

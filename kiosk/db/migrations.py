@@ -123,6 +123,15 @@ def _v12_access_notes_at_rest(db: Database) -> None:
     del db
 
 
+def _v13_desk_sessions(db: Database) -> None:
+    # Every event names the session that recorded it; a member of staff signed in at a live session is known to
+    # the other desks (kiosk/auth/desk_sessions.py).
+    from kiosk.db.models import DeskSession, Event
+
+    _add_missing_columns(db, Event, ["session"])
+    db.create_tables([DeskSession], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "confiscation particulars, searches, DSL notes", _v2_confiscation),
@@ -133,7 +142,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (7, "a head of year's year group", _v7_year_groups),
     (8, "the outbox: messages to carers and staff", _v8_outbox),
     (9, "the kind of a safeguarding concern; examinations of a phone's data", _v9_concerns_and_examinations),
+    # 12 before 13 (13 was merged first): a database at 9 takes both, in order. One already at 13 skips 12, which
+    # changes no schema: its carers' notes are encrypted at the keyed open all the same (kiosk/storage/opening.py).
     (12, "carers' court-order and access notes encrypted at rest", _v12_access_notes_at_rest),
+    (13, "the session on every event; who is signed in at which live session", _v13_desk_sessions),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -284,6 +284,25 @@ class Event(BaseModel):
     # Schema v4: the seals of the rows this event wrote, "table:id:seal" ("-": removed), sealed by the chain
     # and never erased by retention (kiosk/audit/rows.py).
     row_seals = TextField(null=True)
+    # Schema 13: the session that recorded it (kiosk/audit/session_id.py), sealed by the chain; NULL before.
+    session = CharField(max_length=32, null=True)
+
+
+class DeskSession(BaseModel):
+    """A member of staff signed in at a live session of the kiosk: one row per session while someone is signed in
+    there, kept alive by the session's heartbeat (kiosk/auth/desk_sessions.py). Another session setting
+    `locked_by` asks it to lock; it reads its own row every few seconds. Not sealed: no custody decision rests on
+    it, and every sign-in, sign-out and take-over it serves is an audit event."""
+
+    session = CharField(max_length=32, primary_key=True)
+    staff_id: int
+    desk = CharField(max_length=64)
+    staff = ForeignKeyField(Staff, backref="+", on_delete="CASCADE", index=True)
+    signed_in_at = DateTimeField()
+    last_seen = DateTimeField()
+    locked_by = CharField(max_length=32, null=True)  # the session that took over (its desk in locked_by_desk)
+    locked_by_desk = CharField(max_length=64, null=True)
+    locked_at = DateTimeField(null=True)
 
 
 class DeskDay(BaseModel):
@@ -367,7 +386,7 @@ class AuditHead(BaseModel):
 
 
 ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, DeskDay, AuditHead,
-              Event, PrintJob, OutboxMessage, HoldConcern, Examination]
+              Event, PrintJob, OutboxMessage, HoldConcern, Examination, DeskSession]
 
 # The rows a decision rests on: each carries its seal (kiosk/audit/rows.py).
 SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, HoldConcern, Examination]
