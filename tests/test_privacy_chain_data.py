@@ -10,6 +10,8 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
+
 from kiosk.audit import append_event, verify
 from kiosk.audit import rows as sealing
 from kiosk.custody import DeskContext
@@ -19,9 +21,10 @@ from kiosk.custody.examinations import record_examination
 from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.queries import carers_on_roster
 from kiosk.custody.release import release_to_carer
-from kiosk.db import Carer, Event, Pupil, Setting
+from kiosk.db import Carer, DslNote, Event, Pupil, Setting
 from kiosk.db.migrations import LATEST, current_version
 from kiosk.db.models import Examination, OutboxMessage, database_proxy
+from kiosk.keyring import load_key_file
 from kiosk.mail.outbox import claim, record_accepted
 from kiosk.privacy.at_rest import ERASED
 from kiosk.privacy.retention import purge
@@ -29,6 +32,7 @@ from kiosk.storage import open_for_desk
 from tests.carers_support import ARBOR, COURT_NOTE, import_contacts
 from tests.conftest import CLI_ADMIN, DSL_PIN, HEAD_PIN, seal_fixture_rows
 from tests.mail_support import mail_on
+from tests.test_migrations import old_copy
 
 IMEI = "490154203237518"
 DAMAGE = "Kestrel-crack across the top left corner"
@@ -86,6 +90,18 @@ def test_a_schema_9_database_with_notes_in_clear_is_encrypted_on_upgrade_and_its
         assert words not in _raw_bytes(s.path), f"{words!r} is still in the file after the upgrade"
     listed = next(c for c in carers_on_roster(pupil_id=s.pupils[0].id) if c.name == "Mr Evan Hall")
     assert listed.access_notes == COURT_NOTE
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_database_an_older_kiosk_wrote_upgrades_past_12_and_verifies(tmp_path, version):
+    """v3: a DSL note in clear and no row seals yet (encrypted, then sealed once with the rest); v4: sealed rows."""
+    path, key_path = old_copy(tmp_path, version)
+    keyring = load_key_file(key_path)
+    db = open_for_desk(str(path), witness=None, keyring=keyring, desk="Reception 1")
+    assert current_version(db) == LATEST >= 12
+    assert all(n.text.startswith("enc1:") for n in DslNote.select())
+    report = verify(keyring.audit_key)
+    assert report.ok, report.problems
 
 
 def test_a_note_put_in_clear_by_hand_is_encrypted_at_the_next_open_but_never_resealed(school, tmp_path):
