@@ -24,6 +24,7 @@ from kiosk.auth import SignedIn
 from kiosk.auth.roles import Permission, Role
 from kiosk.clock import as_utc, local
 from kiosk.custody import details as custody_details
+from kiosk.custody.concerns import concern_kind, concern_words
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted
 from kiosk.custody.lookup import find_by_admission_number
@@ -152,7 +153,8 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                           "notes": [{"at": _when(n.at, ctx), "by": staff.get(n.author_id),
                                      "text": at_rest.read(key, n, "text")} for n in notes],
                           "kinds_of_concern": [{"at": _when(h.at, ctx), "record": h.custody_id,
-                                                "kind": at_rest.read(key, h, "kind")} for h in concerns]}
+                                                "kind": concern_words(concern_kind(at_rest.read(key, h, "kind"))),
+                                                "code": at_rest.read(key, h, "kind")} for h in concerns]}
                          if safeguarding_by is not None else None),
         "withheld": _withheld(ctx, dsl=dsl, notes=notes, concerns=concerns, restricted=restricted,
                               everything=everything, carers_noted=len(hidden_notes)),
