@@ -25,7 +25,7 @@ from kiosk.db import Carer, DslNote, Event, Pupil, Setting
 from kiosk.db.migrations import LATEST, current_version
 from kiosk.db.models import Examination, OutboxMessage, database_proxy
 from kiosk.keyring import load_key_file
-from kiosk.mail.outbox import claim, record_accepted
+from kiosk.mail.outbox import Trail, claim, record_accepted
 from kiosk.privacy.at_rest import ERASED
 from kiosk.privacy.retention import purge
 from kiosk.storage import open_for_desk
@@ -133,7 +133,8 @@ def _a_year_2022_record_with_everything(s, tmp_path) -> int:
                        erased=False, erased_what="", dsl_told=True, parent_told=True)
     for message in OutboxMessage.select().where(OutboxMessage.custody == taken.custody_id):  # as the worker sends
         claim(message_id=message.id, now=s.clock.now())
-        record_accepted(message_id=message.id, now=s.clock.now(), answer="250 2.0.0 Ok: queued as 7F3A", by="smtp")
+        record_accepted(message_id=message.id, now=s.clock.now(), answer="250 2.0.0 Ok: queued as 7F3A", by="smtp",
+                        audit=Trail(key=s.keyring.audit_key, desk="Reception 1"))
     s.after_school()
     release_to_carer(s.ctx(s.signed_in("PS")), taken.custody_id, pin=DSL_PIN, id_seen="passport",
                      carer_id=_father(s).id, must_not_collect_acknowledged=True)

@@ -21,7 +21,7 @@ from kiosk.custody.safeguarding import flag_safeguarding
 from kiosk.db import Carer, Event
 from kiosk.db.models import OutboxMessage
 from kiosk.errors import NotPermitted
-from kiosk.mail.outbox import claim, record_accepted
+from kiosk.mail.outbox import Trail, claim, record_accepted
 from kiosk.privacy import at_rest
 from kiosk.privacy.subject_access import SAFEGUARDING_EXEMPTION, THIRD_PARTY, subject_access
 from tests.carers_support import ARBOR, COURT_NOTE, import_contacts
@@ -50,7 +50,8 @@ def _zoe_this_term(s, tmp_path) -> tuple[int, int]:
                        phone=PhoneParticulars(make="Samsung", model="Galaxy A15", imei=IMEI, damage="scratched back"))
     for message in OutboxMessage.select():  # as the outbox worker sends them
         claim(message_id=message.id, now=s.clock.now())
-        record_accepted(message_id=message.id, now=s.clock.now(), answer="250 2.0.0 Ok", by="smtp")
+        record_accepted(message_id=message.id, now=s.clock.now(), answer="250 2.0.0 Ok", by="smtp",
+                        audit=Trail(key=s.keyring.audit_key, desk="Reception 1"))
     hand_over(s.ctx(), taken.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN))
     hand_over(s.ctx(), taken.custody_id, to_place=OFFICE_SAFE, released_by=Signer(name="Priya Shah"))
     record_examination(s.ctx(s.signed_in("PS")), custody_id=taken.custody_id, examined_by_name="Mr H. Grant-Ellis",

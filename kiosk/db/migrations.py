@@ -120,6 +120,8 @@ def _v10_staff_email(db: Database) -> None:
     from kiosk.db.models import Staff
 
     _add_missing_columns(db, Staff, ["email"])
+
+
 def _v12_access_notes_at_rest(db: Database) -> None:
     # Carers' court-order and access notes are kept encrypted from this version (kiosk/privacy/at_rest.py). The
     # schema does not change, but its number does: a kiosk older than this one must refuse the database (it would
