@@ -14,7 +14,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, RadioButton, Select, Static, TextArea
 
 from kiosk.custody import DeskContext, PupilSummary
 from kiosk.screens.desk_card import AwayFromDesk
@@ -24,6 +25,7 @@ from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.title_bar import TitleBar
 
 LOOKING = "Looking the pupil up: waiting for the database…"
+DISCARD_AGAIN_SECONDS = 10  # a second Esc within this long discards a filled form
 
 # A focused button in Textual's style is its label reversed: a light strip inside a coloured button, which looks
 # like a fault and is hard to read on pink. Here the focused button keeps its colour and gets a bright frame (a
@@ -94,6 +96,14 @@ class DeskCardScreen(AwayFromDesk, Screen[None]):
         self.identified(found)
 
 
+def _field_value(field: Widget) -> object:
+    if isinstance(field, TextArea):
+        return field.text
+    if isinstance(field, Input | Checkbox | RadioButton | Select):
+        return field.value
+    return None
+
+
 class FindingScreen(DeskCardScreen):
     """A screen about one pupil that starts the way the desk does: scan a tag or an ID card, or type a name.
 
@@ -127,6 +137,43 @@ class FindingScreen(DeskCardScreen):
     def started(self) -> bool:
         return self.pupil is not None
 
+    # ── a form filled in for one pupil is never carried over to another, nor lost to one key ────────────────
+    @property
+    def pupil_on_form(self) -> PupilSummary | None:
+        """The pupil the form on screen is about (None before one is found, or once it is saved)."""
+        return self.pupil
+
+    def form_values(self) -> list[tuple[str, object]]:
+        """What the form's fields hold now: every field but the pupil box."""
+        return [(field.id or type(field).__name__, _field_value(field))
+                for field in self.query("Input, Checkbox, RadioButton, Select, TextArea")
+                if field.id != "scan"]
+
+    def remember_blank_form(self) -> None:
+        """The form as it stands for the pupil just found (its own starting values in it): anything different
+        from this later was entered by staff."""
+        self._blank_form = self.form_values()
+
+    def form_filled(self) -> bool:
+        """Has anything been entered since the pupil was found? (A field emptied, or a choice that appeared since,
+        such as the carers' buttons, still unchosen, is nothing entered.)"""
+        blank = getattr(self, "_blank_form", None)
+        if self.pupil_on_form is None or blank is None:
+            return False
+        return any(value for entry in self.form_values() if entry not in blank for value in (entry[1],))
+
+    def _found(self, found: Found) -> None:
+        # A scan of another pupil while this one's form has been filled in would carry what was entered (a PIN,
+        # an authorisation, a bag, a phone's particulars) onto the wrong pupil's record: refused, and said.
+        current = self.pupil_on_form
+        if current is not None and current.id != found.pupil.id and self.form_filled():
+            self.app.bell()
+            self.show_problem(f"✖ This form is for {current.name} and has been filled in: save it, or press Esc "
+                              f"twice to discard it, then scan again for {found.pupil.name}. Nothing was recorded "
+                              f"for {found.pupil.name}.")
+            return
+        super()._found(found)
+
     @on(ScanBox.Scanned, "#scan")
     def scanned(self, event: ScanBox.Scanned) -> None:
         self.find_pupil(event, self.PURPOSE)
@@ -154,4 +201,14 @@ class FindingScreen(DeskCardScreen):
         self.focus_next()
 
     def action_back(self) -> None:
+        """Esc: back to the desk; over a filled form, only when pressed again (the first says what it loses)."""
+        current = self.pupil_on_form
+        if current is not None and self.form_filled():
+            now = self.ctx.clock.now()
+            warned = getattr(self, "_discard_warned_at", None)
+            if warned is None or (now - warned).total_seconds() > DISCARD_AGAIN_SECONDS:
+                self._discard_warned_at = now
+                self.show_problem(f"Press Esc again to discard what was entered for {current.name}: nothing "
+                                  "about it has been recorded yet.", "warning")
+                return
         self.dismiss()

@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from kiosk.auth.roles import Permission
 from kiosk.clock import local_today
-from kiosk.custody import DeskContext, DeskError
+from kiosk.custody import DeskContext, DeskError, PupilSummary
 from kiosk.custody.confiscation import (
     CONDITION_ITEMS,
     EXAM_REASON,
@@ -260,6 +260,10 @@ class ConfiscateScreen(FindingScreen):
     def started(self) -> bool:
         return self.found is not None
 
+    @property
+    def pupil_on_form(self) -> PupilSummary | None:
+        return self.found.pupil if self.found is not None and self.receipt is None else None
+
     def identified(self, found: Found) -> None:
         if self.saving is not None:  # the form on screen is the one being saved: it stays until the answer
             self.show_problem("Wait: this confiscation is still being saved. Scan the next pupil once it says "
@@ -282,6 +286,7 @@ class ConfiscateScreen(FindingScreen):
         self.query_one("#exceptions", Static).display = False
         self.show_step()
         self.query_one("#by", Input).focus()
+        self.remember_blank_form()
         assert found.tag_id is not None
         on_the_worker(self, partial(read_standing, self.ctx, found.pupil.id, found.tag_id),
                       then=lambda standing: self.show_standing(found, standing),

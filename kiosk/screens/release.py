@@ -312,6 +312,10 @@ class ReleaseScreen(FindingScreen):
         self.sealed_custody = sealed.phone.id
         self.identified(Found(sealed.pupil, None, "bag number"))
 
+    @property
+    def pupil_on_form(self) -> PupilSummary | None:
+        return self.pupil if self.receipt is None else None
+
     def identified(self, found: Found) -> None:
         if self.releasing is not None:  # the phone on screen is being released: it stays until the answer
             self.show_problem("Wait: this release is still being saved. Scan the next one once it says RELEASED "
@@ -380,6 +384,7 @@ class ReleaseScreen(FindingScreen):
             table.move_cursor(row=table.get_row_index(str(preferred[0].id)))
         if carers:
             choice.focus_when_shown = self.chosen_phone is not None and self.chosen_phone.releasable
+            self.remember_blank_form()
         self.show_refusal()
 
     def show_refusal(self) -> None:
