@@ -43,6 +43,7 @@ class TextPrompt(RecordDialog[bool]):
     """Asks for one line and hands it to `apply`, which runs on the desk's worker (a domain action: it touches no
     widget). A desk error is shown in red and the dialog stays open; success dismisses with True, Esc with False."""
 
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#prompt-input"
     RECORD_BUTTON = "prompt-ok"
     ERROR_LINE = "prompt-error"
@@ -80,6 +81,7 @@ class ParentInformedDialog(RecordDialog[str | None]):
     summary for the screen behind, or None when cancelled. The pupil's carers are read on the desk's worker as
     it opens (the list says reading… until they come; Record waits for them). Enter in any field records."""
 
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#informed-ok"
     RECORD_BUTTON = "informed-ok"
     ERROR_LINE = "informed-error"

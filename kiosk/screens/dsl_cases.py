@@ -40,6 +40,7 @@ class PoliceOutcomeDialog(RecordDialog[bool]):
     """The police's outcome of one case: returned (held for a parent again), retained or destroyed, with the police
     reference; an optional note is kept as a DSL note. Dismisses True once recorded."""
 
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#outcome"
     RECORD_BUTTON = "outcome-ok"
     ERROR_LINE = "outcome-error"

@@ -16,6 +16,7 @@ from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.handovers import Link, hand_over
 from kiosk.custody.links import PLACES, Signer
 from kiosk.messages import LockRequested
+from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.record_dialog import RecordDialog
 from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
@@ -25,7 +26,7 @@ from kiosk.widgets.plain import plain
 class HandoverDialog(RecordDialog[Link | None]):
     """Where the phone goes, who gives it and who takes it; dismisses with the link recorded, or None."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS + """
     HandoverDialog .phone-row { height: auto; }
     HandoverDialog .phone-row Input { width: 1fr; margin-right: 1; }
     """

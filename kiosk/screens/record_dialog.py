@@ -21,7 +21,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input
 
 from kiosk.errors import DeskError
-from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.worker_jobs import SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
@@ -33,9 +32,10 @@ SavedT = TypeVar("SavedT")  # what its domain action returns
 class RecordDialog(DeskCardKeys, ModalScreen[AnswerT]):
     """A dialog that records something. A subclass names its record button (RECORD_BUTTON), the line its problems
     are said in (ERROR_LINE), the field whose Enter records (LAST_FIELD; None: Enter in any field records) and what
-    Esc answers (CANCELLED); its read_and_save() reads the form, or says what is missing, and calls save()."""
+    Esc answers (CANCELLED); its read_and_save() reads the form, or says what is missing, and calls save().
 
-    DEFAULT_CSS = FOCUSED_BUTTON_CSS
+    Its DEFAULT_CSS starts with FOCUSED_BUTTON_CSS (kiosk/screens/base.py), in the dialog's own class: Textual
+    ranks a base class's DEFAULT_CSS below Button's own, so here the focused button would keep Button's tint."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     RECORD_BUTTON: ClassVar[str]

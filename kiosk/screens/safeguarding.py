@@ -57,6 +57,7 @@ class FlagSafeguarding(RecordDialog[bool]):
     acknowledged; without the tick the domain refuses and nothing changes. Dismisses True once held: Esc waits
     while it is being saved, as the screen behind must learn whether the phone is on hold."""
 
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#concern"
     RECORD_BUTTON = "flag-ok"
     ERROR_LINE = "flag-error"
@@ -165,6 +166,7 @@ class PoliceHandoverDialog(RecordDialog[bool]):
     """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm, and
     dismisses True once that is committed: Esc waits meanwhile, as the holds screen must learn whether it went."""
 
+    DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#officer-name"
     RECORD_BUTTON = "police-ok"
     ERROR_LINE = "police-error"
