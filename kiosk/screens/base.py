@@ -167,10 +167,13 @@ class FindingScreen(DeskCardScreen):
         # an authorisation, a bag, a phone's particulars) onto the wrong pupil's record: refused, and said.
         current = self.pupil_on_form
         if current is not None and current.id != found.pupil.id and self.form_filled():
+            words = (f"This form is for {current.name} and has been filled in: save it, or press Esc twice to "
+                     f"discard it, then scan again for {found.pupil.name}. Nothing was recorded for "
+                     f"{found.pupil.name}.")
             self.app.bell()
-            self.show_problem(f"✖ This form is for {current.name} and has been filled in: save it, or press Esc "
-                              f"twice to discard it, then scan again for {found.pupil.name}. Nothing was recorded "
-                              f"for {found.pupil.name}.")
+            self.show_problem(f"✖ {words}")
+            # The top of a long form may be scrolled away: said where it is seen, whatever field has the focus.
+            self.app.notify(words, severity="error", markup=False, timeout=10)
             return
         super()._found(found)
 
@@ -208,7 +211,9 @@ class FindingScreen(DeskCardScreen):
             warned = getattr(self, "_discard_warned_at", None)
             if warned is None or (now - warned).total_seconds() > DISCARD_AGAIN_SECONDS:
                 self._discard_warned_at = now
-                self.show_problem(f"Press Esc again to discard what was entered for {current.name}: nothing "
-                                  "about it has been recorded yet.", "warning")
+                words = (f"Press Esc again to discard what was entered for {current.name}: nothing about it has "
+                         "been recorded yet.")
+                self.show_problem(words, "warning")
+                self.app.notify(words, severity="warning", markup=False, timeout=DISCARD_AGAIN_SECONDS)
                 return
         self.dismiss()
