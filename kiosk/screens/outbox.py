@@ -16,38 +16,11 @@ from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.notices import retry_message
 from kiosk.custody.queries.messages import outbox_messages, template_words
 from kiosk.mail.outbox import OutboxLine
-from kiosk.screens.wording import when_text
+from kiosk.screens.wording import MESSAGE_STATE_WORDS, when_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.title_bar import TitleBar
 from kiosk.widgets.worker_jobs import READING, on_the_worker
-
-STATE_WORDS = {"queued": "waiting", "sending": "sending…", "sent": "sent", "failed": "FAILED",
-               "withheld": "withheld (hold)"}
-
-
-def message_state(line: OutboxLine, ctx: DeskContext) -> str:
-    """'sent 08:31', 'waiting (next try 08:36)', 'FAILED: 550 …', 'withheld (hold)': one message's fate in words."""
-    if line.state == "sent":
-        how = " by export" if line.sent_by == "export" else ""
-        return f"sent{how} {when_text(line.sent_at, ctx)}"
-    if line.state == "queued":
-        return (f"not sent yet (next try {when_text(line.next_try_at, ctx)})" if line.attempts
-                else "waiting to send")
-    if line.state == "failed":
-        return f"FAILED: {line.answer or 'no answer'} (the Outbox can send it again)"
-    return STATE_WORDS.get(line.state, line.state)
-
-
-def sent_about(lines: tuple[OutboxLine, ...] | list[OutboxLine], ctx: DeskContext) -> str:
-    """What was sent about one phone, oldest first: "Messages: confiscation notice to Mrs Dana Hall
-    <hall.1@family.example>, queued 08:30, sent 08:31" — one line each (names and addresses are text)."""
-    if not lines:
-        return ""
-    said = [f"{template_words(line.template)} to {line.recipient_name} <{line.recipient}>, queued "
-            f"{when_text(line.created_at, ctx)}, {message_state(line, ctx)}"
-            for line in sorted(lines, key=lambda line: (line.created_at, line.id))]
-    return "Messages about this phone:\n" + "\n".join(f"  · {words}" for words in said)
 
 
 class OutboxScreen(Screen[None]):
@@ -107,7 +80,7 @@ class OutboxScreen(Screen[None]):
             # What matters most first, so 80 columns show it: when, its state, the address (the name is the
             # carer's as the MIS has it, on the pupil page); the server's answer as far as the width allows.
             table.add_row(*plain_cells(when_text(line.sent_at or line.created_at, self.ctx),
-                                       STATE_WORDS.get(line.state, line.state) + (
+                                       MESSAGE_STATE_WORDS.get(line.state, line.state) + (
                                            f" · resent {line.resends}" if line.resends else ""),
                                        line.recipient, template_words(line.template), line.answer or ""),
                           key=str(line.id))
@@ -133,8 +106,8 @@ class OutboxScreen(Screen[None]):
         if line is None:
             return
         if line.state not in ("failed", "withheld"):
-            self.say(f"That message is {STATE_WORDS.get(line.state, line.state)}: only a failed or withheld one can "
-                     "be sent again.", ok=False)
+            self.say(f"That message is {MESSAGE_STATE_WORDS.get(line.state, line.state)}: only a failed or withheld "
+                     "one can be sent again.", ok=False)
             return
         on_the_worker(self, partial(retry_message, self.ctx, message_id=line.id), then=self.retried,
                       failed=self.not_sent_again)
@@ -165,7 +138,7 @@ class OutboxScreen(Screen[None]):
         sent = (f"sent {when_text(line.sent_at, self.ctx)}" if line.sent_at
                 else f"next try {when_text(line.next_try_at, self.ctx)}")
         detail.update(plain(f"To {line.recipient_name} <{line.recipient}>\n{line.subject}\n"
-                            f"{STATE_WORDS.get(line.state, line.state)} · {tries} · "
+                            f"{MESSAGE_STATE_WORDS.get(line.state, line.state)} · {tries} · "
                             f"{sent if line.state in ('sent', 'queued') else 'not sent'}\n"
                             f"Server: {line.answer or '—'}"))
 

@@ -40,9 +40,8 @@ from kiosk.mail.outbox import OutboxLine
 from kiosk.messages import LockRequested, OpenScreen
 from kiosk.screens.base import FindingScreen
 from kiosk.screens.finding import Found
-from kiosk.screens.outbox import sent_about
 from kiosk.screens.safeguarding import FlagSafeguarding
-from kiosk.screens.wording import pupil_line, when_text
+from kiosk.screens.wording import pupil_line, sent_about, when_text
 from kiosk.text import plain_text
 from kiosk.widgets.big_text import BigText
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
