@@ -82,6 +82,24 @@ def test_the_confiscating_teacher_confirms_the_first_link_with_their_pin(school)
     assert first.from_place == "Tom Ellis in Room S12" and first.to_place == OFFICE_SAFE and first.seal == "BAG-0001"
 
 
+def test_the_teacher_who_confirms_with_their_pin_is_recorded_as_confiscating_it_not_the_desks_own_name(school):
+    """The form starts with the desk's own name under "Confiscated by"; when the teacher then types their initials
+    and PIN beside it, the record names the teacher (a tryout found "Confiscated by Ann Adams … given by Tom Ellis").
+    Both a PIN and someone else's name for who brought it contradict each other: refused, nothing saved."""
+    s = school
+    with pytest.raises(DeskError, match="not both"):
+        confiscate(s.ctx(), s.scanned(0), confiscated_by_name=s.office.name, reason_category="used in lesson",
+                   location="Room S12", condition=[], seal_number="BAG-0001",
+                   brought_by=Signer(name="Mr Teacher", initials="TE", pin=TEACHER_PIN))
+    assert Custody.select().count() == 0
+    receipt = confiscate(s.ctx(), s.scanned(0), confiscated_by_name=s.office.name, reason_category="used in lesson",
+                         location="Room S12", condition=[], seal_number="BAG-0001",
+                         brought_by=Signer(initials="TE", pin=TEACHER_PIN))
+    assert Custody.get_by_id(receipt.custody_id).confiscated_by_name == "Tom Ellis"
+    (first,) = custody_chain(custody_id=receipt.custody_id).links
+    assert first.from_place == "Tom Ellis in Room S12"
+
+
 def test_a_wrong_teacher_pin_saves_no_confiscation(school):
     s = school
     with pytest.raises(SignInRefused):

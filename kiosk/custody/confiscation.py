@@ -21,7 +21,16 @@ from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict, DeskError
 from kiosk.custody.exceptions import ActiveException
-from kiosk.custody.links import NAMED_BY_OFFICE, OFFICE_SAFE, Signed, Signer, at_the_desk, link_payload, signed_by
+from kiosk.custody.links import (
+    NAMED_BY_OFFICE,
+    OFFICE_SAFE,
+    PIN_CONFIRMED,
+    Signed,
+    Signer,
+    at_the_desk,
+    link_payload,
+    signed_by,
+)
 from kiosk.custody.lookup import Resolved
 from kiosk.custody.phone import PhoneParticulars, checked
 from kiosk.custody.queries.confiscations import exceptions_in_force, held_phone_sealed_in
@@ -195,6 +204,10 @@ def confiscate(
     _condition_checked(condition, exam)
     phone = checked(phone, condition=condition)
     teacher = _teacher_to_office(ctx, confiscated_by_name.strip(), brought_by)
+    if teacher.how == PIN_CONFIRMED and confiscated_by_name.strip().lower() == ctx.who.name.lower():
+        # "Confiscated by" still holds the form's starting value (whoever is at the desk), and the teacher beside
+        # it confirmed with their own PIN: it was the teacher who took it.
+        confiscated_by_name = teacher.name
     exceptions = exceptions_in_force(pupil_id=found.pupil.id, day=local_today(ctx.clock, ctx.settings.tz))
     for _attempt in range(3):
         try:
@@ -264,6 +277,9 @@ def confiscate(
 
 def _teacher_to_office(ctx: DeskContext, confiscated_by: str, brought_by: Signer | None) -> Signed:
     """The first link's releasing side: confirmed by the teacher's own PIN when they are here, else named."""
+    if brought_by is not None and brought_by.pin and brought_by.name.strip():
+        raise DeskError("The teacher's PIN says they are here, and a name says someone else brought it: give the "
+                        "teacher's initials and PIN, or who brought it, not both.")
     if brought_by is not None and (brought_by.pin or brought_by.name.strip()):
         return signed_by(ctx, brought_by, purpose="hand a confiscated phone to the office",
                          missing="Record who brought the phone to the office.")
