@@ -10,6 +10,7 @@ list, and its Enter never submits, presses or chooses anything."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ from kiosk.widgets.scan_box import ScanBox
 from kiosk.widgets.scanner import KEY_GAP_SECONDS, Burst, ScannerKeys, WhatWasScanned, what_was_scanned
 
 IDLE_CHECK_SECONDS = 1.0
+IDLE_WARNING_SECONDS = 30  # before the idle lock throws away a form filled in but not saved, it says so this early
+UNSAVED_AT_LOCK = ("A form that was being filled in was not saved when the desk locked: nothing was recorded for it. "
+                   "Sign in and start it again.")
 # How often the desk asks whether the signed-in account is still usable (locked at another desk, made inactive, its
 # role changed): a short read, and the longest a locked account's session carries on here.
 SESSION_CHECK_SECONDS = 2.0
@@ -234,6 +238,7 @@ class KioskApp(App[None]):
         self.loose_keys = LooseKeys()  # a desk-card code typed where no screen reads it (kiosk/screens/desk_card.py)
         self.scanner = ScannerKeys()  # tells a scanner's burst from a person's keys (kiosk/widgets/scanner.py)
         self._waiting_for_keys: Timer | None = None
+        self._idle_warned_for: datetime | None = None  # the quiet spell (its last key) already warned of the lock
         # This desk's one database worker: the screens' database actions run there, one at a time, in order, so
         # a database that hangs never freezes the screen (kiosk/widgets/desk_worker.py). Its thread keeps its own
         # connection and closes it when the app closes.
@@ -549,12 +554,28 @@ class KioskApp(App[None]):
         """Lock after settings.idle_lock_seconds without a key, timed by the injected clock."""
         idle = (self.clock.now() - self.last_key_at).total_seconds()
         if idle < self.settings.idle_lock_seconds:
+            self.warn_before_the_idle_lock(self.settings.idle_lock_seconds - idle)
             return
         if self.who is not None:
-            self.lock("idle")
+            # Locked all the same (a desk left signed in is worse), but whoever signs in next is told a form went.
+            self.lock("idle", UNSAVED_AT_LOCK if self.unsaved_form() else "")
         else:
             self.last_key_at = self.clock.now()
             self.lock_screen.reset()
+
+    def unsaved_form(self) -> bool:
+        """Is a form open with something entered that locking would lose (kiosk/screens/base.py form_filled)?"""
+        return any(getattr(screen, "form_filled", lambda: False)() for screen in self.screen_stack)
+
+    def warn_before_the_idle_lock(self, seconds_left: float) -> None:
+        if (self.who is None or seconds_left > IDLE_WARNING_SECONDS or self._idle_warned_for == self.last_key_at
+                or not self.unsaved_form()):
+            return
+        self._idle_warned_for = self.last_key_at  # once per quiet spell
+        self.bell()
+        self.notify(f"The desk locks in {round(seconds_left)} seconds, and what is typed on this form has not been "
+                    "saved: press any key to keep working on it.", severity="warning", markup=False,
+                    timeout=IDLE_WARNING_SECONDS)
 
     def action_lock(self) -> None:
         self.lock("locked")

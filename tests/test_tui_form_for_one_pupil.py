@@ -11,11 +11,12 @@ from textual.widgets import Input
 from kiosk.db import Custody, Event
 from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.desk import DeskScreen
+from kiosk.screens.lock import LockScreen
 from kiosk.screens.release import ReleaseScreen
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
 from kiosk.widgets.scan_box import ScanBox
 from tests.conftest import DSL_PIN
-from tests.tui_helpers import burst, kiosk_app, open_confiscation, open_release, settle, sign_in
+from tests.tui_helpers import burst, kiosk_app, open_confiscation, open_release, settle, shown, sign_in, widget_text
 
 
 def toasts(app) -> str:
@@ -83,3 +84,26 @@ async def test_a_scan_of_another_pupil_on_a_filled_confiscation_form_is_refused_
         assert f"This form is for {ruby.display_name}" in toasts(pilot.app)
         assert imei.value == "490154203237518"
         assert not Custody.select().where(Custody.kind == "confiscated").exists()
+
+
+async def test_the_idle_lock_warns_before_it_discards_a_filled_form_and_says_so_after_naming_nobody(school):
+    """The desk still locks (a desk left signed in is worse), but 30 s before, a filled form is warned of, and whoever
+    signs in next learns that something was not recorded; the lock screen names no pupil."""
+    zoe = school.pupils[0]
+    async with kiosk_app(school, idle_lock_seconds=60).run_test() as pilot:
+        app = pilot.app
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, zoe)
+        school.clock.advance(seconds=35)
+        app.lock_if_idle()
+        assert "locks in" not in toasts(app), "an empty form is nothing to lose: no warning"
+        screen.query_one("#seal", ScanBox).value = "BAG-0099"
+        app.lock_if_idle()
+        await pilot.pause()
+        assert "The desk locks in 25 seconds" in toasts(app)
+        school.clock.advance(seconds=30)
+        app.lock_if_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert "was not saved when the desk locked" in widget_text(app, "#sign-in-message")
+        assert zoe.display_name not in shown(app)
