@@ -225,6 +225,9 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         assert screen.query_one("#done-headline").text == "⚠ HELD FOR DSL"
         assert "Tell the Designated Safeguarding Lead (DSL) now" in widget_text(app, "#done-summary"), \
             "the role in full, as the policy names it, not only the acronym"
+        assert "1st confiscation this term" in widget_text(app, "#done-summary")
+        assert "collects it after school" not in widget_text(app, "#done-summary"), \
+            "a held phone is not collected after school: the ladder's rule is not said over 'cannot be released'"
         assert "pupil said an image was shared" not in everything_on_screens(app), \
             "once saved, the concern is a DSL note: not even its writer sees it again"
         assert screen.query_one("#notice", Button).disabled, "no 'collect it from the office' notice for a hold"

@@ -16,7 +16,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from kiosk.auth.roles import Permission
+from kiosk.auth.roles import Permission, Role
 from kiosk.clock import local_today
 from kiosk.custody import DeskContext, DeskError, PupilSummary
 from kiosk.custody.confiscation import (
@@ -458,15 +458,17 @@ class ConfiscateScreen(FindingScreen):
         summary = Text.assemble((f"{receipt.pupil.name} · {receipt.pupil.form}", "bold"),
                                 f" · slot {receipt.slot or '—'} · bag {receipt.seal_number}",
                                 f" · {receipt.reason_category}\n")
+        counted = f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term"
         if self.on_hold:
-            # The role in full, as the policy names it: not everyone at the office knows the acronym.
-            summary.append(f"On a safeguarding hold: it cannot be released. {TELL_THE_DSL}", style="bold")
+            # The role in full, as the policy names it: not everyone at the office knows the acronym. The ladder's
+            # "collected after school" does not apply while it is held: its count does.
+            summary.append(f"On a safeguarding hold: it cannot be released. {self.tell_the_dsl()}", style="bold")
+            summary.append(f"{counted}.")
         else:
             summary.append("Held until: ", style="bold")
             summary.append(long_day(receipt.held_until))
             summary.append(" (collect after school today)." if receipt.held_until <= today else ".")
-        summary.append(f"\n{ordinal(receipt.ladder.count_this_term).capitalize()} confiscation this term: "
-                       f"{receipt.ladder.rule}.")
+            summary.append(f"{counted}: {receipt.ladder.rule}.")
         if receipt.phone is not None:
             summary.append(f"\nPhone: {receipt.phone.described()}"
                            + (f"; damage: {receipt.phone.damage}" if receipt.phone.damage else ""))
@@ -491,6 +493,12 @@ class ConfiscateScreen(FindingScreen):
         self.query_one("#notice", Button).disabled = self.on_hold
         self.query_one("#safeguarding", Button).disabled = (
             self.on_hold or not self.ctx.who.can(Permission.FLAG_SAFEGUARDING))
+
+    def tell_the_dsl(self) -> str:
+        """What to do next about a hold: nothing to tell when the DSL is the one at the desk."""
+        if self.ctx.who.role == Role.DSL:
+            return "It is in your holds list (F10)."
+        return f"{TELL_THE_DSL} (they also see it when they sign in)."
 
     def add_to_log(self, line: str) -> None:
         """What was done after saving (papers, parent informed, hold), newest last, under the buttons."""
@@ -533,7 +541,7 @@ class ConfiscateScreen(FindingScreen):
             if held:
                 self.on_hold = True
                 self.show_done()
-                self.add_to_log(f"⚠ On a safeguarding hold. {TELL_THE_DSL} (they also see it when they sign in).")
+                self.add_to_log(f"⚠ On a safeguarding hold. {self.tell_the_dsl()}")
 
         self.app.push_screen(FlagSafeguarding(self.ctx, custody_id=self.receipt.custody_id,
                                               pupil_name=self.receipt.pupil.name), done)
