@@ -163,8 +163,9 @@ class Settings:
             raise ConfigError(f"mail_via {self.mail_via!r} must be 'off', 'smtp' or 'export'")
         if self.smtp_security not in ("starttls", "tls", "none"):
             raise ConfigError(f"smtp_security {self.smtp_security!r} must be 'starttls', 'tls' or 'none'")
-        if self.mail_via != "off" and "@" not in self.mail_from:
-            raise ConfigError("mail_from must be an email address when mail_via is on")
+        # A relay needs the address messages come from; an export for the MIS's messaging has none (the MIS sends).
+        if self.mail_via == "smtp" and "@" not in self.mail_from:
+            raise ConfigError("mail_from must be an email address when mail_via is 'smtp'")
         if self.idle_lock_seconds < 10:
             raise ConfigError("idle_lock_seconds must be at least 10")
         return self

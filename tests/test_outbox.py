@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import ConfigError, load_settings
 from kiosk.custody import safeguarding
 from kiosk.db import Carer
 from kiosk.db.models import MUST_NOT_COLLECT, OutboxMessage
@@ -399,8 +400,17 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
         assert words.lower() not in left.lower() and kind.value not in left, f"the concern kind {kind} reached an email"
 
 
+def test_a_school_that_messages_through_its_mis_needs_no_from_address_and_one_with_a_relay_does(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('mail_via = "export"\n', encoding="utf-8")
+    assert load_settings(path).mail_via == "export"
+    path.write_text('mail_via = "smtp"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="mail_from must be an email address when mail_via is 'smtp'"):
+        load_settings(path)
+
+
 def test_the_export_for_parentmail_or_groupcall_writes_the_queued_messages_once_and_marks_them(school, tmp_path):
-    mail_on(school, mail_via="export")
+    mail_on(school, mail_via="export", mail_from="")
     give_carers_email(school)
     give_carers_email(school, 1)
     school.confiscate(0)
