@@ -9,8 +9,12 @@ import pytest
 from textual.widgets import DataTable
 
 from kiosk.custody.confiscation import ExamDetails
+from kiosk.custody.safeguarding import flag_safeguarding
 from kiosk.screens.reports import ReportsScreen
-from tests.tui_helpers import keep_shot, kiosk_app, open_screen, signed_in, wait_for
+from kiosk.screens.safeguarding import HoldsAlert, HoldsScreen
+from tests.conftest import DSL_PIN, HEAD_PIN
+from tests.dsl_case_support import with_the_police
+from tests.tui_helpers import keep_shot, kiosk_app, open_screen, settle, shown, signed_in, wait_for
 
 EXAM = "found during an exam"
 
@@ -49,3 +53,37 @@ async def test_the_reports_exam_table_shows_the_jcq_columns(school, size):
         table.scroll_visible(animate=False, top=True)
         await pilot.pause()
         keep_shot(pilot.app, "reports-exams")
+
+
+async def test_the_dsl_is_told_at_sign_in_of_police_cases_awaiting_an_outcome(school):
+    s = school
+    with_the_police(s, 0)
+    with_the_police(s, 1)
+    s.clock.advance(days=12)
+    async with signed_in(kiosk_app(s), "PS", DSL_PIN, size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HoldsAlert), "the sign-in alert")
+        said = shown(pilot.app)
+        # No phone is on a hold now: the alert is for the police cases alone, and says so in its title.
+        assert "2 phones with the police awaiting an outcome (oldest 12 days)" in said
+        assert "on a safeguarding hold" not in said
+        keep_shot(pilot.app, "sign-in-alert-police")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HoldsScreen)
+
+
+async def test_the_sign_in_alert_names_the_holds_and_the_police_cases_together(school):
+    s = school
+    with_the_police(s, 0)
+    s.clock.advance(days=2)
+    receipt = s.confiscate(1)
+    flag_safeguarding(s.ctx(), receipt.custody_id, concern="a worry", acknowledged=True, kind="risk_of_harm")
+    for size in ((80, 24), (160, 45)):
+        async with signed_in(kiosk_app(s), "HG", HEAD_PIN, size=size) as pilot:
+            await settle(pilot)
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, HoldsAlert), "the sign-in alert")
+            said = shown(pilot.app)
+            assert "1 phone is on a safeguarding hold" in said
+            assert "1 phone with the police awaiting an outcome (2 days)" in said
+            keep_shot(pilot.app, "sign-in-alert-both")
