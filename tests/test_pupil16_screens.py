@@ -9,12 +9,27 @@ import pytest
 from textual.widgets import DataTable
 
 from kiosk.custody.confiscation import ExamDetails
+from kiosk.custody.examinations import Authorisation, record_examination
+from kiosk.custody.handovers import hand_over
+from kiosk.custody.links import DSL_OFFICE, OFFICE_SAFE, Signer
 from kiosk.custody.safeguarding import flag_safeguarding
+from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.reports import ReportsScreen
 from kiosk.screens.safeguarding import HoldsAlert, HoldsScreen
 from tests.conftest import DSL_PIN, HEAD_PIN
 from tests.dsl_case_support import with_the_police
-from tests.tui_helpers import keep_shot, kiosk_app, open_screen, settle, shown, signed_in, wait_for
+from tests.tui_helpers import (
+    everything_on_screens,
+    keep_shot,
+    kiosk_app,
+    open_screen,
+    scan,
+    settle,
+    shown,
+    signed_in,
+    wait_for,
+    widget_text,
+)
 
 EXAM = "found during an exam"
 
@@ -87,3 +102,58 @@ async def test_the_sign_in_alert_names_the_holds_and_the_police_cases_together(s
             assert "1 phone is on a safeguarding hold" in said
             assert "1 phone with the police awaiting an outcome (2 days)" in said
             keep_shot(pilot.app, "sign-in-alert-both")
+
+
+# ── the pupil page ──────────────────────────────────────────────────────────────────────────────────────────
+async def open_pupil_page(pilot, school, pupil) -> PupilScreen:
+    screen = await open_screen(pilot, "f4", PupilScreen)
+    await scan(pilot, school.tag_of(pupil))
+    await settle(pilot)
+    await wait_for(pilot, lambda: screen.pupil is not None and screen.pupil.id == pupil.id, "the pupil's page")
+    await settle(pilot)
+    return screen
+
+
+def history_of(page: PupilScreen) -> str:
+    table = page.query_one("#history", DataTable)
+    return " | ".join(" ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+async def test_the_pupil_page_shows_examinations_to_the_dsl_and_each_handover_in_full(school, size):
+    s = school
+    receipt = s.confiscate(0)
+    s.clock.advance(minutes=20)
+    hand_over(s.ctx(), receipt.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN),
+              new_seal="BAG-0077")
+    s.clock.advance(minutes=20)
+    hand_over(s.ctx(), receipt.custody_id, to_place=OFFICE_SAFE, released_by=Signer(name="Priya Shah"))
+    record_examination(s.ctx(s.signed_in("PS")), custody_id=receipt.custody_id,
+                       authorisation=Authorisation("HG", HEAD_PIN), examined_by_name="Mr H. Grant-Ellis",
+                       reason="threats reported by another pupil", looked_at="messages app, one thread", erased=True,
+                       erased_what="one photo", dsl_told=True, parent_told=False)
+    link = ("handed over · office safe → DSL's office · bag BAG-0001 → BAG-0077 · given by Ann Adams (signed in at "
+            "the desk) · taken by Priya Shah (confirmed with their PIN)")
+    async with signed_in(kiosk_app(s), "PS", DSL_PIN, size=size) as pilot:
+        await settle(pilot)
+        if isinstance(pilot.app.screen, HoldsAlert):
+            await pilot.press("escape")
+        page = await open_pupil_page(pilot, s, s.pupils[0])
+        assert link in history_of(page)
+        assert "examined" in history_of(page)
+        examinations = widget_text(pilot.app, "#pupil-examinations")
+        assert ("examined by Mr H. Grant-Ellis, authorised by Hugh Grant-Ellis (head) · data erased: yes · "
+                "DSL told: yes · parent told: no") in examinations
+        assert "threats" not in everything_on_screens(pilot.app) and "one photo" not in everything_on_screens(pilot.app)
+        # Nothing of the history runs off the right-hand side: its What column wraps.
+        table = page.query_one("#history", DataTable)
+        assert table.virtual_size.width <= page.size.width, (table.virtual_size, size)
+        page.query_one("#examinations-title").scroll_visible(animate=False, top=True)
+        await pilot.pause()
+        keep_shot(pilot.app, "pupil-examinations")
+    async with signed_in(kiosk_app(s), size=size) as pilot:  # the office: no examination anywhere on the page
+        page = await open_pupil_page(pilot, s, s.pupils[0])
+        assert link in history_of(page)
+        assert "examin" not in history_of(page)
+        assert not page.query_one("#pupil-examinations").display
+        assert not page.query_one("#examinations-title").display
