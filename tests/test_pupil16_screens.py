@@ -6,22 +6,29 @@ recorded from the pupil page, shown at hand back and copied to the confiscation 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import Button, DataTable, Input, Select
 
 from kiosk.custody.confiscation import ExamDetails
 from kiosk.custody.examinations import Authorisation, record_examination
 from kiosk.custody.handovers import hand_over
 from kiosk.custody.links import DSL_OFFICE, OFFICE_SAFE, Signer
+from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.safeguarding import flag_safeguarding
+from kiosk.custody.tag_phone import record_phone_on_tag
+from kiosk.db.models import Tag
 from kiosk.screens.pupil import PupilScreen
 from kiosk.screens.reports import ReportsScreen
 from kiosk.screens.safeguarding import HoldsAlert, HoldsScreen
+from kiosk.screens.tag_phone import TagPhoneDialog
 from tests.conftest import DSL_PIN, HEAD_PIN
 from tests.dsl_case_support import with_the_police
 from tests.tui_helpers import (
     everything_on_screens,
+    fill_and_save_confiscation,
     keep_shot,
     kiosk_app,
+    message,
+    open_confiscation,
     open_screen,
     scan,
     settle,
@@ -157,3 +164,82 @@ async def test_the_pupil_page_shows_examinations_to_the_dsl_and_each_handover_in
         assert "examin" not in history_of(page)
         assert not page.query_one("#pupil-examinations").display
         assert not page.query_one("#examinations-title").display
+
+
+# ── the phone on a pupil's tag ──────────────────────────────────────────────────────────────────────────────
+TYPED = {"make": "Apple", "model": "iPhone 13", "colour": "pink", "case": "clear case with stickers",
+         "imei": "490154203237518", "damage": "chip on the bottom edge"}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+async def test_the_phone_on_a_tag_is_recorded_on_the_pupil_page_shown_at_hand_back_and_starts_the_confiscation(
+        school, size):
+    s = school
+    ruby = s.pupils[4]
+    async with signed_in(kiosk_app(s), size=size) as pilot:
+        app = pilot.app
+        page = await open_pupil_page(pilot, s, ruby)
+        assert "phone:" not in widget_text(app, "#pupil-tags")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TagPhoneDialog)
+        dialog.query_one("#phone-imei", Input).value = "490154203237519"  # a digit misread: refused, nothing kept
+        dialog.query_one("#tag-phone-ok", Button).press()
+        await settle(pilot)
+        assert app.screen is dialog and "check digit" in message(app, "#tag-phone-error")
+        for name, value in TYPED.items():
+            dialog.query_one(f"#phone-{name}", Input).value = value
+        dialog.query_one("#phone-sim", Select).value = "yes"
+        await pilot.pause()
+        keep_shot(app, "tag-phone-dialog")
+        dialog.query_one("#tag-phone-ok", Button).press()
+        await settle(pilot)
+        await wait_for(pilot, lambda: app.screen is page, "the particulars saved and the dialog closed")
+        await wait_for(pilot, lambda: "iPhone" in widget_text(app, "#pupil-tags"), "the page read again")
+        assert ("phone: Apple iPhone 13, pink, case: clear case with stickers, SIM yes, IMEI 490154203237518; "
+                "damage: chip on the bottom edge") in widget_text(app, "#pupil-tags")
+        keep_shot(app, "pupil-tag-phone")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # At the desk: handed in, then handed back; the banner names the phone to check before it leaves.
+        await scan(pilot, s.tag_of(ruby))
+        await settle(pilot)
+        await pilot.press("f3")
+        await scan(pilot, s.tag_of(ruby))
+        await settle(pilot)
+        notes = widget_text(app, "#notes")
+        assert ("Check it is their phone: Apple iPhone 13, pink, case: clear case with stickers, SIM yes, IMEI "
+                "490154203237518; damage: chip on the bottom edge") in notes
+        keep_shot(app, "hand-back-tag-phone")
+
+        # Confiscated later: the form starts from the tag's phone (to check and correct).
+        form = await open_confiscation(pilot, s, ruby)
+        await settle(pilot)
+        await wait_for(pilot, lambda: form.query_one("#phone-make", Input).value == "Apple", "the starting values")
+        assert {name: form.query_one(f"#phone-{name}", Input).value for name in TYPED} == TYPED
+        assert form.query_one("#phone-sim", Select).value == "yes"
+        form.query_one("#phone-damage", Input).value = "chip on the bottom edge; screen now cracked"
+        await fill_and_save_confiscation(pilot, form)
+        assert form.receipt is not None and form.receipt.phone is not None
+        assert (form.receipt.phone.model, form.receipt.phone.damage) == (
+            "iPhone 13", "chip on the bottom edge; screen now cracked")
+
+
+async def test_the_confiscation_form_keeps_what_was_typed_over_the_tags_phone(school):
+    s = school
+    ruby = s.pupils[4]
+    record_phone_on_tag(s.ctx(), tag_id=Tag.get(Tag.code == s.tag_of(ruby)).id,
+                        phone=PhoneParticulars(make="Apple", model="iPhone 13", colour="pink"))
+    async with signed_in(kiosk_app(s)) as pilot:
+        form = await open_confiscation(pilot, s, ruby)
+        await settle(pilot)
+        await wait_for(pilot, lambda: form.query_one("#phone-model", Input).value == "iPhone 13", "starting values")
+        assert form.query_one("#phone-make", Input).value == "Apple"
+        assert form.query_one("#phone-case", Input).value == ""
+    # Without particulars on the tag, the form starts empty (as it always did).
+    async with signed_in(kiosk_app(s)) as pilot:
+        form = await open_confiscation(pilot, s, s.pupils[3])
+        await settle(pilot)
+        assert all(form.query_one(f"#phone-{name}", Input).value == "" for name in TYPED)

@@ -516,7 +516,7 @@ class PupilScreen(DeskCardScreen):
             if recorded is not None:
                 words = recorded.phone.described() if recorded.phone is not None else "cleared"
                 self.query_one("#pupil-problem", MessageLine).say(
-                    f"✔ The phone on tag {grouped(recorded.tag_code)}: {words}.", "ok")
+                    f"The phone on tag {grouped(recorded.tag_code)}: {words}.", "ok")
                 self.ask(partial(read_page, self.ctx, pupil.id, self.dsl), self.show_page,
                          f"{pupil.name}'s page: {READING}")
 
