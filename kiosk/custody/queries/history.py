@@ -4,8 +4,9 @@ For anyone else, each record that was ever on a safeguarding hold is one line (w
 to the DSL"), and no event about a hold itself is shown at all. DSL notes are never part of a history. An
 examination of a phone's data is shown only to those who may record one (kiosk/custody/examinations.py).
 
-Each link of the chain of custody (the confiscation's teacher → office, every handover after it) is said in full:
-from where to where, who gave it and who took it (and how the kiosk knows), the bag and, resealed, old → new.
+Each link of the chain of custody (the confiscation's teacher → office, on a line of its own beside the confiscation,
+and every handover after it) is said in full: from where to where, who gave it and who took it (and how the kiosk
+knows), the bag and, resealed, old → new.
 """
 
 from __future__ import annotations
@@ -60,9 +61,6 @@ def what_happened(action: str, payload: dict[str, Any] | None, *, dsl: bool) -> 
         extra.append(f"slot {payload['slot']}")
     elif action == "CONFISCATED":
         extra += [str(payload.get("reason") or ""), f"bag {payload['seal']}" if payload.get("seal") else ""]
-        link = payload.get("link")
-        if isinstance(link, dict) and link.get("to_place"):
-            extra += link_words(link, seal=False)
     elif action == "HANDED_OVER":
         extra += link_words(payload)
     elif action == "PARENT_INFORMED" and payload.get("how"):
@@ -110,6 +108,12 @@ def pupil_history(*, pupil_id: int, dsl: bool, examinations: bool | None = None)
                 or (not examinations and event.action in EXAMINATION_ACTIONS) or not purged.shown_event(event, gone):
             continue
         payload = json.loads(event.payload_json) if event.payload_json else None
-        lines.append(HistoryLine(as_utc(event.at), what_happened(event.action, payload, dsl=dsl), event.desk,
-                                 staff.get(event.staff_id, "") if event.staff_id else "command line"))
+        by = staff.get(event.staff_id, "") if event.staff_id else "command line"
+        first_link = payload.get("link") if event.action == "CONFISCATED" and payload else None
+        if isinstance(first_link, dict) and first_link.get("to_place"):
+            # The chain's first link (teacher → office, or the daily slot → the safe) on a line of its own, worded
+            # as every handover after it; listed above the confiscation it belongs to (newest first).
+            lines.append(HistoryLine(as_utc(event.at), what_happened("HANDED_OVER", first_link, dsl=dsl),
+                                     event.desk, by))
+        lines.append(HistoryLine(as_utc(event.at), what_happened(event.action, payload, dsl=dsl), event.desk, by))
     return tuple(sorted(lines, key=lambda line: line.at, reverse=True))
