@@ -24,6 +24,7 @@ from kiosk.custody.queries.tag_phone import phone_on_tag
 from kiosk.custody.tag_phone import record_phone_on_tag
 from kiosk.db.migrations import LATEST, migrate_to_latest
 from kiosk.db.models import Event, Setting, Tag, database_proxy
+from kiosk.labels.replace import replace_tag
 from tests.conftest import DSL_PIN, HEAD_PIN
 from tests.dsl_case_support import with_the_police
 from tests.test_sealed_rows import attacker_sql
@@ -155,3 +156,12 @@ def test_the_phone_column_is_added_to_a_database_at_schema_9_and_old_tag_seals_s
     assert migrate_to_latest(db) == 11
     assert "phone_json" in {c.name for c in db.get_columns("tag")}
     assert verify(s.keyring.audit_key).ok  # tags sealed before the column existed
+
+
+def test_a_replaced_tag_keeps_the_phone_it_is_for(school):
+    s = school
+    old = Tag.get(Tag.code == s.tag_of(s.pupils[0]))
+    record_phone_on_tag(s.ctx(), tag_id=old.id, phone=PHONE)
+    replaced = replace_tag(s.ctx(), tag_code=old.code, reason="lost")
+    assert phone_on_tag(tag_id=replaced.new_tag_id) == phone_on_tag(tag_id=old.id) is not None
+    assert verify(s.keyring.audit_key).ok
