@@ -14,7 +14,7 @@ from kiosk.auth.roles import Permission
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
 from kiosk.custody.phone import PhoneParticulars, checked
-from kiosk.db.connection import write_transaction
+from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import Tag, database_proxy
 
 TAG_PHONE_RECORDED = "TAG_PHONE_RECORDED"
@@ -30,6 +30,7 @@ class TagPhoneRecorded:
     phone: PhoneParticulars | None  # None: the particulars were cleared
 
 
+@action_guard
 def record_phone_on_tag(ctx: DeskContext, *, tag_id: int, phone: PhoneParticulars | None) -> TagPhoneRecorded:
     """Keep (or, with None or nothing typed, clear) the particulars of the phone tag `tag_id` is for. Refused for a
     tag that is lost or retired (it no longer counts), and for what `checked` refuses (a misread IMEI)."""

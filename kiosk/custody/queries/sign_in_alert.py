@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from kiosk.clock import local
 from kiosk.custody.queries.cases import PoliceCase, police_cases_open
 from kiosk.custody.queries.holds import Hold, holds_now
+from kiosk.db.connection import storage_guard
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class SignInAlert:
         return f"{phones} with the police awaiting an outcome ({age})"
 
 
+@storage_guard
 def dsl_sign_in_alert() -> SignInAlert:
-    """Both lists, each read guarded (a database failure is StorageFailed, "NOT READ: …")."""
+    """Both lists (a database failure is StorageFailed, "NOT READ: …")."""
     return SignInAlert(holds=holds_now(), police=police_cases_open())
