@@ -33,7 +33,7 @@ from kiosk.config import Settings, data_dir, key_file_path
 from kiosk.crash import CRASH_EXIT, crash_folder, crash_words, write_crash_report
 from kiosk.custody import DeskContext, DeskError, Severity
 from kiosk.custody.desk import close_this_threads_connection
-from kiosk.keyring import Keyring
+from kiosk.keyring import KeyFileError, Keyring, load_key_file
 from kiosk.mail.background import OutboxThread
 from kiosk.mail.compose import Attached
 from kiosk.mail.from_settings import sender_from_settings
@@ -239,7 +239,7 @@ class KioskApp(App[None]):
         # connection and closes it when the app closes.
         self.desk_worker = DeskWorker(self, on_exit=close_this_threads_connection)
         # Messages to carers and staff, sent beside the desk on a thread of their own (kiosk/mail/background.py).
-        self.outbox = outbox_thread(settings, clock)
+        self.outbox = outbox_thread(settings, clock, keyring)
         self.desk_day = DeskDay()  # the desk's recent scans and afternoon mode, kept across a lock (not a restart)
         self._session_check: Job[SessionEnded | None] | None = None
         self.crash_report: Path | None = None  # where the report of a fault that stopped the kiosk was written
@@ -350,7 +350,7 @@ class KioskApp(App[None]):
             return isinstance(self.screen, LockScreen) and self.screen.scanned(
                 scanned.words, scanned.code, pupil_or_desk_card=scanned.kind in ("tag", "desk card"))
         if not burst.whole and self.typing_into_a_field():
-            return False
+            return self.move_a_stray_scan(burst.text)
         if scanned.command is not None:
             self.desk_card_scanned(scanned.command, scanned.code)
             return True
@@ -378,6 +378,39 @@ class KioskApp(App[None]):
         if closed and not isinstance(screen, DeskScreen):
             self.notify(f"{'; '.join(closed)} for {scanned.words} scanned: {scanned.code}.", markup=False)
         return True
+
+    def move_a_stray_scan(self, text: str) -> bool:
+        """A barcode of another kind (a bag's seal, an IMEI) read by the scanner while the focus was in a form's
+        field no scanner is meant for (who took it, the room): where the form has a box for that barcode
+        (`box_for_a_scan`), its characters come out of the wrong field and go in that box, and the desk says so.
+        False (it stays typed where it is and its Enter goes on) in the box for it, or where there is none."""
+        focused = self.focused
+        box_for = getattr(self.screen, "box_for_a_scan", None)
+        if box_for is None or not isinstance(focused, Input):
+            return False
+        box = box_for(text)
+        if box is None or focused is box or focused.id in getattr(self.screen, "SCANNED_INTO", ()):
+            return False
+        # The keys reached the field through its own message queue: move them once it has taken every one.
+        focused.call_later(self.moved_to_its_box, focused, box, text)
+        return True
+
+    def moved_to_its_box(self, field: Input, box: Input, text: str) -> None:
+        if isinstance(field, ScanBox):
+            field.show_typed()
+        end = field.cursor_position
+        start = end - len(text)
+        code = plain_text(text).strip()
+        if start < 0 or field.value[start:end] != text:
+            # Not there as one run (edited between): left as typed, and said, so nobody saves it unseen.
+            self.notify(f"A scanned code ({code}) went into the box with the cursor: check that box.",
+                        severity="warning", markup=False)
+            return
+        field.value = field.value[:start] + field.value[end:]
+        field.cursor_position = start
+        box.value = code
+        where = box.placeholder or box.id or "its"
+        self.notify(f"Scanned {code}: put in its own box ({where}), not in the box with the cursor.", markup=False)
 
     def typing_into_a_field(self) -> bool:
         """Is the focus in a box where characters are text (not a PIN)?"""
@@ -585,17 +618,19 @@ class KioskApp(App[None]):
 
 
 
-def outbox_thread(settings: Settings, clock: Clock) -> OutboxThread | None:
+def outbox_thread(settings: Settings, clock: Clock, keyring: Keyring | None = None) -> OutboxThread | None:
     """The desk's outbox sender, when kiosk.toml sends by SMTP and its relay is fully set; else none (the outbox
     still fills: `kiosk outbox` shows it, and `kiosk outbox send` can run as a service instead)."""
     if settings.mail_via != "smtp":
         return None
     try:
         sender = sender_from_settings(settings, key_file=key_file_path(settings))
-    except DeskError:
+        # Each message sent or failed is an audit event (kiosk/mail/trail.py), sealed with the school's key.
+        audit_key = (keyring or load_key_file(key_file_path(settings))).audit_key
+    except (DeskError, KeyFileError):
         return None
     return OutboxThread(sender=sender, clock=clock, settings=settings, render_attachment=_attachment,
-                        on_exit=close_this_threads_connection)
+                        audit_key=audit_key, on_exit=close_this_threads_connection)
 
 
 def _attachment(kind: str | None, facts: str | None, settings: Settings) -> Attached | None:

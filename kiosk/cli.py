@@ -218,22 +218,37 @@ def cmd_staff_add(env: Env, args: argparse.Namespace) -> int:
     pin = read_pin(f"PIN for {args.name} (6+ digits): ", args.pin_stdin)
     staff = add_staff(keyring=keyring, clock=env.clock, desk=env.settings.desk, name=args.name,
                       initials=args.initials, role=args.role, pin=pin, badge_code=args.badge,
-                      added_by=admin.staff_id, year_group=args.year_group)
+                      added_by=admin.staff_id, year_group=args.year_group, email=args.email)
     year = f", year {staff.year_group}" if staff.year_group is not None else ""
+    year += f", {staff.email}" if staff.email else ""
     env.say(f"Added {staff.name} ({staff.initials}, {staff.role}{year}), signed for by {admin.initials}.")
     return EXIT_OK
 
 
 def cmd_staff_edit(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.auth.admin import set_year_group
+    from kiosk.auth.admin import set_email, set_year_group
+    from kiosk.mail.addresses import checked_address
 
+    year_change = args.year_group is not None or args.no_year_group
+    email_change = args.email is not None or args.no_email
+    if not (year_change or email_change):
+        raise CommandError("Say what to change: --year-group N, --no-year-group, --email ADDRESS or --no-email.")
+    if args.email is not None:
+        checked_address(args.email)  # a typing slip refused before the admin is asked for a PIN
     env.open()
-    admin = admin_signs(env, args, "change a head of year's year group")
-    staff = set_year_group(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials,
-                           year_group=None if args.no_year_group else args.year_group)
-    now = (f"acts for year {staff.year_group} only" if staff.year_group is not None
-           else "acts for the whole school")
-    env.say(f"{staff.name} ({staff.initials}) now {now}; it applies from their next sign-in.")
+    admin = admin_signs(env, args, "change a member of staff's year group or email address" if email_change
+                        else "change a head of year's year group")
+    if year_change:
+        staff = set_year_group(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials,
+                               year_group=None if args.no_year_group else args.year_group)
+        now = (f"acts for year {staff.year_group} only" if staff.year_group is not None
+               else "acts for the whole school")
+        env.say(f"{staff.name} ({staff.initials}) now {now}; it applies from their next sign-in.")
+    if email_change:
+        staff = set_email(keyring=env.keyring(), clock=env.clock, by=admin, initials=args.initials,
+                          email=None if args.no_email else args.email)
+        env.say(f"{staff.name} ({staff.initials}) is now emailed at {staff.email}." if staff.email
+                else f"{staff.name} ({staff.initials}) is now emailed nothing by the kiosk.")
     return EXIT_OK
 
 
@@ -245,9 +260,9 @@ def cmd_staff_list(env: Env, args: argparse.Namespace) -> int:
     now = env.clock.now()
     rows = [(staff.initials, staff.name, staff.role.replace("_", " "),
              "locked" if is_locked(staff, now) else ("active" if staff.active else "inactive"),
-             "" if staff.year_group is None else str(staff.year_group))
+             "" if staff.year_group is None else str(staff.year_group), staff.email or "")
             for staff in Staff.select().order_by(Staff.initials)]
-    env.say_lines(text_table(rows, headings=("Initials", "Name", "Role", "Status", "Year group")))
+    env.say_lines(text_table(rows, headings=("Initials", "Name", "Role", "Status", "Year group", "Email")))
     return EXIT_OK
 
 
@@ -630,12 +645,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--badge", help="staff badge barcode, to sign in by scanning it")
     p.add_argument("--year-group", type=int, metavar="N",
                    help="a head of year's year group (e.g. 9): they see and act for that year only")
+    p.add_argument("--email", metavar="ADDRESS",
+                   help="where the kiosk emails them (a head of year's notices, the DSL told of a hold)")
     admin_args(p, new_pin=True)
-    p = add("edit", cmd_staff_edit, "change a head of year's year group", staff_sub)
+    p = add("edit", cmd_staff_edit, "change a head of year's year group or a member of staff's email address",
+            staff_sub)
     p.add_argument("initials")
-    which = p.add_mutually_exclusive_group(required=True)
+    which = p.add_mutually_exclusive_group()
     which.add_argument("--year-group", type=int, metavar="N", help="their year group, e.g. 9")
     which.add_argument("--no-year-group", action="store_true", help="clear it: they act for the whole school")
+    mail = p.add_mutually_exclusive_group()
+    mail.add_argument("--email", metavar="ADDRESS", help="where the kiosk emails them")
+    mail.add_argument("--no-email", action="store_true", help="clear it: the kiosk emails them nothing")
     admin_args(p)
     add("list", cmd_staff_list, "list staff and whether they are locked", staff_sub)
     p = add("unlock", cmd_staff_unlock, "unlock an account after too many wrong PINs", staff_sub)

@@ -84,8 +84,9 @@ class Settings:
                              "brother-62x29")
     bag_label_layout: str = _doc("Layout for the bag label printed when a phone is confiscated.", "brother-62x29")
     label_printer_kind: str = _doc("How labels print: 'cups' (a printer queue), 'brother' (a Brother QL directly) "
-                                   "or 'file' (save a PDF/PNG).", "file")
-    label_printer: str = _doc("The CUPS queue name, the Brother's /dev/usb/lp0 or tcp://HOST:9100, or a file path. "
+                                   "'file' (save a PDF/PNG) or 'windows' (a Windows printer, by its driver).", "file")
+    label_printer: str = _doc("The CUPS queue name, the Brother's /dev/usb/lp0 or tcp://HOST:9100, a file path, or a "
+                              "Windows printer's name ('default': the PC's default printer). "
                               "Empty with 'file': one file per print job in the data directory's labels folder.", "")
     label_media: str = _doc("Override the CUPS media option (lp -o media=…); empty uses the layout's own.", "")
     brother_model: str = _doc("Brother QL model, for raster printing (e.g. QL-800, QL-820NWB).", "QL-800")

@@ -491,8 +491,92 @@ def check_clock(exam: Examination) -> Iterator[Finding]:
     yield ok("Time zone", f"{exam.settings.timezone}: it is {weekday_date_time(local)} at the school")
 
 
+MAIL_WAIT_SECONDS = 5.0
+
+
+def check_mail(exam: Examination) -> Iterator[Finding]:
+    """Mail: how messages to carers and staff leave (kiosk.toml), the relay answering, and failed messages."""
+    settings, what = exam.settings, "Mail"
+    if settings.mail_via == "off":
+        # The school's choice (the kiosk's default), not a fault: said, with how to turn it on.
+        yield ok(what, 'off: carers and staff are told nothing by email (to send, set mail_via = "smtp" and '
+                       'smtp_host in kiosk.toml, then `kiosk mail test ADDRESS`; or mail_via = "export")')
+        return
+    yield from _failed_messages(exam)
+    if settings.mail_via == "export":
+        yield ok(what, "messages are exported for the MIS's messaging: `kiosk outbox export --csv FILE`")
+        return
+    yield from _relay(exam)
+
+
+def _relay(exam: Examination) -> Iterator[Finding]:
+    from dataclasses import replace
+
+    from kiosk.errors import DeskError
+    from kiosk.mail.errors import MailNotSent
+    from kiosk.mail.from_settings import sender_from_settings
+    from kiosk.mail.secret import PASSWORD_ENV, password_file
+
+    settings, what = exam.settings, "Mail"
+    if not settings.smtp_host.strip():
+        yield fail(what, "mail_via is smtp but no relay is set",
+                   "Put smtp_host (and smtp_port, smtp_security) in kiosk.toml: the school's Microsoft 365 or "
+                   "Google Workspace relay, or the LA's.")
+        return
+    where = f"{settings.smtp_host.strip()}:{settings.smtp_port}"
+    secret = password_file(key_file_path(settings))
+    if settings.smtp_username and not os.environ.get(PASSWORD_ENV):
+        if not secret.exists():
+            yield fail(what, f"smtp_username is set but there is no password ({PASSWORD_ENV} or {secret})",
+                       f"Put the relay's password in {secret}, private to this account (chmod 600), or set "
+                       f"{PASSWORD_ENV} for the kiosk's service.")
+            return
+        if platform.looser_than_private(secret):
+            yield fail(what, f"the relay's password file {secret} can be read by other accounts on this PC",
+                       f"Make it private: chmod 600 {secret} (Windows: the file's Security tab).")
+            return
+    try:
+        # A short wait: a technician is at the PC. Connecting and logging in sends nothing.
+        sender = sender_from_settings(replace(settings, smtp_timeout_seconds=MAIL_WAIT_SECONDS),
+                                      key_file=key_file_path(settings))
+        with sender.session():
+            pass
+    except MailNotSent as exc:
+        yield fail(what, f"the relay {where} did not let the kiosk in: {exc.answer}",
+                   "Check smtp_host, smtp_port and smtp_security, that this PC may reach the relay (firewall), and "
+                   "the login; then run `kiosk mail test ADDRESS`. Messages wait in the outbox meanwhile.")
+        return
+    except DeskError as exc:
+        yield fail(what, exc.message, "Fix the mail settings in kiosk.toml, then run `kiosk mail test ADDRESS`.")
+        return
+    login = f", logged in as {settings.smtp_username}" if settings.smtp_username else ""
+    yield ok(what, f"the relay {where} answers ({settings.smtp_security}{login})")
+
+
+def _failed_messages(exam: Examination) -> Iterator[Finding]:
+    """Failed messages in the outbox, read-only (SQLite; a PostgreSQL school sees them with `kiosk outbox`)."""
+    url = database_url(exam.settings)
+    path = Path(url).expanduser()
+    if is_postgres_url(url) or not path.exists():
+        return
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        failed = connection.execute("SELECT COUNT(*), MIN(id) FROM outbox_message WHERE state = 'failed'").fetchone()
+    except sqlite3.Error:
+        return  # a database from before the outbox
+    finally:
+        connection.close()
+    count, first = failed
+    if count:
+        yield warn("Outbox", f"{count} failed message{'s' if count != 1 else ''} waiting: nobody was told",
+                   "See them with `kiosk outbox --failed` (or the Outbox at the desk); once the cause is fixed, "
+                   f"send one again with `kiosk outbox --retry {first}`.")
+    else:
+        yield ok("Outbox", "no failed messages")
+
+
 CHECKS: tuple[Check, ...] = (check_python, check_database, check_key, check_witness, check_disk, check_backups,
-                             check_printer, check_certificate, check_clock)
+                             check_printer, check_certificate, check_mail, check_clock)
 
 
 # ---- small helpers ---------------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def private_folder(folder: Path, *, system: str = sys.platform) -> Path:
 def may_tighten_folder(folder: Path) -> bool:
     """Whether the kiosk may make an existing folder private: its own (this account's), not a shared sticky
     folder such as /tmp, and not the account's home folder (changing that would surprise its owner)."""
-    if os.name != "posix" or not folder.is_dir():
+    if sys.platform == "win32" or not folder.is_dir():  # (sys.platform: what mypy --platform win32 understands)
         return False
     info = folder.stat()
     try:
@@ -189,3 +189,15 @@ def write_private(path: Path, data: bytes, *, system: str = sys.platform) -> Pat
 
 __all__ = ["FileNotSaved", "icacls_arguments", "keep_database_private", "looser_than_private", "make_private",
            "may_tighten_folder", "not_saved", "private_folder", "replacing_privately", "write_private"]
+
+
+def remote_drive(path: Path) -> str | None:
+    """On Windows, the drive `path` is on ("Z:\\") when it is a mapped network drive (SQLite's locking is unsafe
+    there); None when it is a local disk, and everywhere else (Linux answers by its mount table instead)."""
+    if sys.platform != "win32":
+        return None
+    import ctypes
+
+    drive = os.path.splitdrive(str(path.resolve()))[0] + "\\"
+    drive_remote = 4  # GetDriveTypeW's DRIVE_REMOTE
+    return drive if ctypes.windll.kernel32.GetDriveTypeW(drive) == drive_remote else None

@@ -9,7 +9,10 @@ DNS-rebinding page cannot reach it either). The page loads nothing from the inte
 the keyboard in the kiosk whatever is clicked (a scanner's keys must never land in the page instead).
 
 Each browser session is a desk of its own name: chosen from the school's desks (`desks` in kiosk.toml) on a
-first page, or given in the address (`?desk=Student%20Services`), and recorded on every action of that session.
+first page, or given in the address (`?desk=Student%20Services`), and recorded on every action of that session,
+with the session's own id (kiosk/audit/session_id.py: each session is a process of its own). A member of staff
+signed in at one session and signing in at another is asked first (kiosk/auth/desk_sessions.py); the idle lock
+runs in each session as at the desk (idle_lock_seconds).
 """
 
 from __future__ import annotations

@@ -123,7 +123,8 @@ class Relay:
         self.controller.stop()
 
 
-def start_relay(folder: Path, *, implicit_tls: bool = False, port: int | None = None) -> Relay:
+def start_relay(folder: Path, *, implicit_tls: bool = False, port: int | None = None, smtputf8: bool = True) -> Relay:
+    """A real relay on loopback; `smtputf8`: whether it takes international addresses (most do; some do not)."""
     cert, key = make_certificate(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(cert), str(key))
@@ -132,11 +133,12 @@ def start_relay(folder: Path, *, implicit_tls: bool = False, port: int | None = 
     if implicit_tls:
         # aiosmtpd counts only STARTTLS as TLS for its login rule; here the whole connection is TLS from the start.
         controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=context,
-                                authenticator=_authenticator, auth_required=True, auth_require_tls=False)
+                                authenticator=_authenticator, auth_required=True, auth_require_tls=False,
+                                enable_SMTPUTF8=smtputf8)
     else:
         controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context,
                                 require_starttls=True, authenticator=_authenticator, auth_required=True,
-                                auth_require_tls=True)
+                                auth_require_tls=True, enable_SMTPUTF8=smtputf8)
     controller.start()
     return Relay(controller, handler, port, cert, implicit_tls)
 
@@ -162,4 +164,4 @@ def give_carers_email(school, index: int = 0) -> list[Carer]:  # type: ignore[no
 
 def send_now(school, sender, **kwargs) -> Round:  # type: ignore[no-untyped-def]
     return send_due(sender=sender, clock=school.clock, settings=school.settings, render_attachment=attachment_for,
-                    **kwargs)
+                    audit_key=school.keyring.audit_key, **kwargs)

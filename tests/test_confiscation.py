@@ -92,6 +92,18 @@ def test_a_phone_found_in_an_exam_needs_the_exam_details_and_is_listed_for_the_e
     assert (incident.board, incident.paper, incident.pupil) == ("AQA", "8300/1H Mathematics", receipt.pupil.name)
 
 
+def test_a_condition_that_contradicts_itself_or_the_exam_report_is_refused_and_nothing_is_recorded(any_school):
+    s = any_school
+    with pytest.raises(DeskError, match="both switched on and switched off"):
+        s.confiscate(condition=("switched on", "switched off"))
+    exam = ExamDetails(board="AQA", paper="8300/1H", switched_on=True)
+    with pytest.raises(DeskError, match="exam details say the phone was switched on"):
+        s.confiscate(reason="found during an exam", exam=exam, condition=("switched off",))
+    assert Custody.select().where(Custody.kind == "confiscated").count() == 0
+    receipt = s.confiscate(reason="found during an exam", exam=exam, condition=("switched on",))
+    assert Custody.get_by_id(receipt.custody_id).condition == "switched on"
+
+
 def test_parent_informed_is_recorded(any_school):
     s = any_school
     receipt = s.confiscate()

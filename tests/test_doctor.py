@@ -205,3 +205,73 @@ def test_the_last_print_job_is_named_and_a_failed_one_is_worth_a_look(office_pc,
     last = found(examine(Settings(), now=NOW), "Last print job")
     assert last.mark is Mark.WARN and "failed" in last.said and "the printer is off or unreachable" in last.said
     assert "kiosk print-jobs --retry 1" in last.fix
+
+
+# ---- mail (issue 18): the relay answering, the password private, failed messages waiting ----------------------
+
+def _mail_settings(relay, **more) -> Settings:
+    from tests.mail_support import USER
+
+    values = dict(mail_via="smtp", mail_from="office@hillcrest.example", smtp_host="127.0.0.1", smtp_port=relay.port,
+                  smtp_security="starttls", smtp_username=USER, smtp_ca_file=str(relay.cert))
+    return Settings(**(values | more))
+
+
+def test_mail_off_is_said_with_how_to_turn_it_on(office_pc):
+    mail = found(examine(Settings(), now=NOW), "Mail")
+    assert mail.mark is Mark.OK and mail.said.startswith("off: carers and staff are told nothing by email")
+    assert "mail_via" in mail.said
+
+
+def test_the_mail_relay_is_checked_with_a_real_login_and_a_closed_port_is_a_failure(office_pc, tmp_path,
+                                                                                   monkeypatch):
+    from kiosk.mail.secret import PASSWORD_ENV, password_file
+    from tests.mail_support import PASSWORD, start_relay
+
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    relay = start_relay(tmp_path)
+    try:
+        settings = _mail_settings(relay)
+        secret = password_file(office_pc / "config" / "kiosk.key")
+        missing = found(examine(settings, now=NOW), "Mail")
+        assert missing.mark is Mark.FAIL and "there is no password" in missing.said and "chmod 600" in missing.fix
+        secret.write_text(PASSWORD + "\n", encoding="utf-8")
+        secret.chmod(0o644)
+        loose = found(examine(settings, now=NOW), "Mail")
+        assert loose.mark is Mark.FAIL and "can be read by other accounts" in loose.said
+        assert loose.fix.startswith(f"Make it private: chmod 600 {secret}")
+        secret.chmod(0o600)
+        answering = found(examine(settings, now=NOW), "Mail")
+        assert answering.mark is Mark.OK, answering
+        assert answering.said == (f"the relay 127.0.0.1:{relay.port} answers (starttls, logged in as "
+                                  f"{settings.smtp_username})")
+        assert relay.received == [], "the doctor sends nothing"
+        monkeypatch.setenv(PASSWORD_ENV, "wrong")
+        refused = found(examine(settings, now=NOW), "Mail")
+        assert refused.mark is Mark.FAIL and "535" in refused.said and "kiosk mail test" in refused.fix
+    finally:
+        relay.stop()
+    closed = found(examine(_mail_settings(relay, smtp_port=free_port()), now=NOW), "Mail")
+    assert closed.mark is Mark.FAIL and "did not let the kiosk in: cannot connect to 127.0.0.1" in closed.said
+    assert "firewall" in closed.fix
+    code, said = kiosk("doctor")
+    assert code == 0, said
+
+
+def test_failed_messages_waiting_in_the_outbox_are_worth_a_look_with_the_command_that_retries_them(office_pc):
+    from kiosk.db import open_database
+    from kiosk.db.models import OutboxMessage
+
+    open_database(str(office_pc / "data" / "kiosk.db"))
+    for state in ("sent", "failed", "failed"):
+        OutboxMessage.create(created_at=NOW.replace(tzinfo=None), template="confiscation-notice", audience="carer",
+                             recipient="x@family.example", recipient_name="X", subject="s", body="b",
+                             message_id=f"<{state}-{OutboxMessage.select().count()}@k>", state=state,
+                             next_try_at=NOW.replace(tzinfo=None))
+    OutboxMessage._meta.database.close()
+    first_failed = 2
+    outbox = found(examine(Settings(mail_via="export", mail_from="office@hillcrest.example"), now=NOW), "Outbox")
+    assert outbox.mark is Mark.WARN and outbox.said == "2 failed messages waiting: nobody was told"
+    assert f"kiosk outbox --retry {first_failed}" in outbox.fix and "kiosk outbox --failed" in outbox.fix
+    assert found(examine(Settings(mail_via="export", mail_from="office@hillcrest.example"), now=NOW),
+                 "Mail").mark is Mark.OK

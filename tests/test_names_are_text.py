@@ -169,7 +169,7 @@ async def test_hostile_names_on_the_dashboard_reports_end_of_day_and_holds(schoo
         assert_literal(app, " ".join(OSC_SHOWN))  # held for a parent (Eve's phone is on a safeguarding hold)
         await pilot.press("escape")
         await settle(pilot)
-        await open_screen(pilot, "f11", ReportsScreen)
+        await open_screen(pilot, "ctrl+r", ReportsScreen)
         await settle(pilot)
         assert "\x1b" not in screen_text(app)
         await pilot.press("escape")

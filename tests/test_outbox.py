@@ -14,7 +14,8 @@ import pytest
 
 from kiosk.custody import safeguarding
 from kiosk.db import Carer
-from kiosk.db.models import OutboxMessage
+from kiosk.db.models import MUST_NOT_COLLECT, OutboxMessage
+from kiosk.formatting import custody_reference
 from kiosk.mail import outbox
 from kiosk.mail.compose import RESEND_HEADER, RESEND_LINE
 from kiosk.mail.senders import SmtpSender, SmtpSettings
@@ -63,16 +64,54 @@ def test_confiscation_notice_reaches_each_carer_with_parental_responsibility_ove
     mail = first.message
     assert mail["Subject"] == "Zoë Hall's phone is at the school office (Hillcrest Academy)"
     body = mail.get_body(preferencelist=("plain",)).get_content()
-    assert "Dear Mrs Dana Hall," in body and "01632 960000" in body and f"P{receipt.custody_id:05d}" in body
+    assert "Dear Mrs Dana Hall," in body and "01632 960000" in body and custody_reference(receipt.custody_id) in body
     assert "Hillcrest Academy" in body and "08:30" in body
     (attached,) = list(mail.iter_attachments())
-    assert attached.get_filename() == f"phone-notice-P{receipt.custody_id:05d}.pdf"
+    assert attached.get_filename() == f"phone-notice-{custody_reference(receipt.custody_id)}.pdf"
     text = _pdf_text(attached.get_content(), tmp_path)
     assert "a mobile phone has been confiscated" in text and "Zoë Hall" in text and "BAG-0001" in text
     assert grandparent.email not in {r.rcpt_tos[0] for r in relay.received}
     assert set(_states().values()) == {"sent"}
     sent = outbox.listing()[0]
     assert sent.answer == "250 2.0.0 Ok: queued as TEST" and sent.attempts == 1 and sent.sent_by == "smtp"
+
+
+def test_a_parent_the_mis_says_must_not_collect_is_sent_no_message_about_the_phone(school):
+    """A court order: the father has parental responsibility and an address, but must not collect. A message that
+    says where the phone is and when it may be collected is never sent to him."""
+    mail_on(school)
+    mother, _grandparent = give_carers_email(school)
+    Carer.create(pupil=school.pupils[0], name="Mr Sam Hall", relationship="Father", parental_responsibility=True,
+                 priority=2, email="sam.hall@family.example", collection=MUST_NOT_COLLECT)
+    school.confiscate(0)
+    assert [m.recipient for m in outbox.listing()] == [mother.email]
+
+
+def test_a_carers_international_address_is_sent_as_it_is(school, relay: Relay):
+    """The MIS holds a carer's address with an accent in it (nguyễn.1@…): sent with SMTPUTF8, as the relay offers."""
+    mail_on(school, relay.port)
+    carers = give_carers_email(school, 2)  # Minh Nguyễn's carers: nguyễn.N@family.example
+    assert any(not c.email.isascii() for c in carers)
+    school.confiscate(2)
+    done = send_now(school, relay.sender())
+    assert done.failed == 0 and done.sent >= 1
+    assert {r.rcpt_tos[0] for r in relay.received} <= {c.email for c in carers}
+    assert any(not r.rcpt_tos[0].isascii() for r in relay.received)
+    assert any(not str(r.message["To"]).isascii() for r in relay.received)
+
+
+def test_a_relay_that_cannot_take_an_international_address_fails_that_message_saying_why(school, tmp_path):
+    old_relay = start_relay(tmp_path, smtputf8=False)
+    try:
+        mail_on(school, old_relay.port)
+        give_carers_email(school, 2)
+        school.confiscate(2)
+        done = send_now(school, old_relay.sender())
+        assert done.failed >= 1 and old_relay.received == []
+        failed = [m for m in outbox.listing() if m.state == "failed"]
+        assert failed and all("international addresses (SMTPUTF8)" in (m.answer or "") for m in failed)
+    finally:
+        old_relay.stop()
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # aiosmtpd's rule misses implicit TLS
@@ -273,7 +312,8 @@ def test_a_kiosk_killed_between_the_servers_acceptance_and_marking_it_sent_resen
 
 
 CANARIES = {"concern": "CANARY-CONCERN-7f3a", "note": "CANARY-DSLNOTE-91c2", "cleared": "CANARY-CLEARED-44d0",
-            "notes": "CANARY-CONFNOTES-0b5e", "second": "CANARY-SECONDCONCERN-e61f", "crime": "CANARY-CRIME-2a9b"}
+            "notes": "CANARY-CONFNOTES-0b5e", "second": "CANARY-SECONDCONCERN-e61f", "crime": "CANARY-CRIME-2a9b",
+            "access": "CANARY-ACCESSNOTES-5d17", "repeat": "CANARY-REPEATNOTES-c83e"}
 
 
 def _everything_that_left(relay: Relay, folder: Path) -> str:
@@ -287,18 +327,38 @@ def _everything_that_left(relay: Relay, folder: Path) -> str:
         parts += [_pdf_text(a.get_content(), folder) for a in mail.iter_attachments()]
     for row in OutboxMessage.select():
         parts += [row.subject, row.body, row.attachment_json or "", row.recipient_name]
+    # The sealed history of each message (kiosk/mail/trail.py) is read by people it was not for: none either.
+    from kiosk.db import Event
+    from kiosk.mail import trail
+
+    parts += [e.payload_json or "" for e in Event.select().where(Event.action.in_(trail.ACTIONS))]
     return "\n".join(parts)
 
 
 def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(school, relay: Relay, tmp_path):
     """The canary: distinctive words put in every safeguarding field the kiosk has (the concern, a DSL note, the
-    reason a hold was cleared, a confiscation's notes, a second hold, the crime reference) while every kind of
-    message is queued and sent; none appears in anything that left."""
+    reason a hold was cleared, a confiscation's notes, a second hold, the crime reference, the collector's court-order
+    notes) while every kind of message is queued and sent; none appears in anything that left, nor in the messages'
+    events in the sealed history."""
+    from kiosk.audit import rows as sealing
+    from kiosk.auth import add_staff
+    from kiosk.auth.admin import set_email
     from kiosk.custody.confiscation import confiscate
+    from kiosk.custody.daily import close_day, hand_in
+    from kiosk.custody.release import release_to_carer
+    from tests.conftest import CLI_ADMIN, OFFICE_PIN
 
     mail_on(school, relay.port)
-    give_carers_email(school)
+    mother, _ = give_carers_email(school)
     give_carers_email(school, 1)
+    give_carers_email(school, 5)
+    # The collector's court-order / access notes (printed on the desk's receipt, never on the emailed copy).
+    Carer.update(access_notes=CANARIES["access"], collection="may_collect").where(Carer.id == mother.id).execute()
+    sealing.reseal_many(school.keyring.audit_key, Carer, [mother.id])
+    add_staff(keyring=school.keyring, clock=school.clock, desk="Reception 1", name="Nia Evans", initials="NE",
+              role="head_of_year", pin="370461", year_group=9, email="n.evans@hillcrest.example")
+    set_email(keyring=school.keyring, clock=school.clock, by=CLI_ADMIN, initials="PS",
+              email="p.shah@hillcrest.example")
     receipt = confiscate(school.ctx(), school.scanned(0), confiscated_by_name="Mr T. Ellis",
                          reason_category="used in lesson", location="Room S12", condition=["in a case"],
                          seal_number="BAG-0001", notes=CANARIES["notes"])
@@ -308,6 +368,14 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
                                    kind="risk_of_harm")
     safeguarding.add_dsl_note(dsl, receipt.custody_id, CANARIES["note"])
     safeguarding.clear_hold(dsl, receipt.custody_id, reason=CANARIES["cleared"])
+    hand_in(school.ctx(), school.scanned(5))
+    school.after_school()
+    release_to_carer(school.ctx(), receipt.custody_id, pin=OFFICE_PIN, id_seen="passport", carer_id=mother.id,
+                     receipt_email="dana.hall@family.example")
+    # Zoë's 2nd confiscation this term: her head of year is told.
+    confiscate(school.ctx(), school.scanned(0), confiscated_by_name="Mr T. Ellis", reason_category="used on site",
+               location="Room S12", condition=["in a case"], seal_number="BAG-0003", notes=CANARIES["repeat"])
+    close_day(school.ctx())  # Leo's daily phone left overnight
     other = school.confiscate(1)
     safeguarding.flag_safeguarding(school.ctx(), other.custody_id, concern=CANARIES["second"], acknowledged=True,
                                    kind="risk_of_harm")
@@ -316,7 +384,11 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
         seal_number="EV-1"))
     send_now(school, relay.sender())
     templates = {r.message["X-Kiosk-Template"] for r in relay.received}
-    assert templates == {"confiscation-notice", "hold-placed", "ready-to-collect"}, "every kind of message went"
+    from kiosk.mail.templates import TEMPLATES
+
+    assert templates == set(TEMPLATES), "every kind of message went"
+    assert {"p.shah@hillcrest.example", "n.evans@hillcrest.example", "dana.hall@family.example"} <= {
+        r.rcpt_tos[0] for r in relay.received}
     left = _everything_that_left(relay, tmp_path)
     assert "Zoë Hall" in left, "the check reads what was sent"
     for field, canary in CANARIES.items():
@@ -441,7 +513,8 @@ def test_the_desks_outbox_thread_sends_beside_the_desk_and_stops(school, relay: 
     give_carers_email(school)
     rounds = []
     thread = OutboxThread(sender=relay.sender(), clock=school.clock, settings=school.settings,
-                          render_attachment=attachment_for, every=60, on_round=rounds.append)
+                          render_attachment=attachment_for, audit_key=school.keyring.audit_key, every=60,
+                          on_round=rounds.append)
     thread.start()
     try:
         school.confiscate(0)

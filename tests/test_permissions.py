@@ -48,7 +48,7 @@ ALLOWED = {
     "record an examination": {"dsl", "head"},
 }
 
-# Oversight: who may look pupils up (F4) and read the reports (F7, F11, `kiosk report`), and who sees the
+# Oversight: who may look pupils up (F4) and read the reports (F7, Ctrl+R, `kiosk report`), and who sees the
 # safeguarding counts. A head of year sees pupils and reports but works no desk and sees no safeguarding.
 MAY_SEE = {
     Permission.VIEW_PUPILS:  {"office", "head_of_year", "dsl", "head", "admin"},

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -24,101 +20,17 @@ import pytest
 from kiosk import serve
 from kiosk.db import Custody, Event, Tag, database_proxy
 from tests.conftest import OFFICE_PIN
-from tests.helpers import free_port, wait_until
+from tests.helpers import wait_until
+from tests.serve_support import chromium_driver, committed, get, kiosk_serve, type_into_terminal
 
-CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-CHROMEDRIVER = "/usr/bin/chromedriver"
 SHOTS = os.environ.get("KIOSK_SHOTS_DIR")
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 @pytest.fixture
 def server(school, tmp_path):
-    """`kiosk serve` on a free loopback port, over the school's database (a real child process)."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "--db", str(school.path), "serve",
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=Path(__file__).resolve().parent.parent)
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return get(url + "/")[0] == 200
-        except OSError:
-            return False
-
-    try:
-        if not wait_until(up, timeout=30):
-            raise AssertionError(f"kiosk serve did not answer on {url}:\n{log.read_text(errors='replace')}")
-        yield url, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def chromium_driver(tmp_path, *extra_flags: str):
-    """A headless Chromium that talks to nothing but this machine's loopback."""
-    required = os.environ.get("KIOSK_REQUIRE_BROWSER") == "1"
-    browser = next((path for path in CHROMIUM if Path(path).exists()), None)
-    problem = None
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        problem = "selenium is not installed (pip install -e '.[test]')"
-    if problem is None and browser is None:
-        problem = "Chromium is not installed (apt-get install chromium chromium-driver)"
-    if problem is None and not Path(CHROMEDRIVER).exists():
-        problem = "chromedriver is not installed (apt-get install chromium-driver)"
-    if problem:
-        if required:
-            pytest.fail(f"a browser is required here (KIOSK_REQUIRE_BROWSER=1) but {problem}")
-        print(f"SKIPPED: {problem}")
-        pytest.skip(problem)
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile*')))}"
-    profile.mkdir()
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,800", f"--user-data-dir={profile}",
-                 # Nothing but this machine: any other host name fails to resolve.
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", *extra_flags):
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-
-
-def type_into_terminal(driver, text: str, *, gap: float = 0.0) -> None:
-    """Keys as a scanner sends them into the page's terminal, or, with a `gap` between keys, as a person types
-    (a PIN sent in one go arrives as a scanner's burst and the lock screen refuses it as a scan)."""
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    if not gap:
-        ActionChains(driver).send_keys(text).perform()
-        return
-    for key in text:
-        ActionChains(driver).send_keys(key).perform()
-        time.sleep(gap)
-
-
-def committed(query) -> bool:
-    # The kiosk's own processes write; start a fresh read so this test sees their commits.
-    database_proxy.obj.close()
-    return query()
+    """`kiosk serve` on a free loopback port, over the school's database (a real child process), plain HTTP."""
+    with kiosk_serve(school, tmp_path) as served:
+        yield served.url, served.log
 
 
 def test_signs_in_through_kiosk_serve_in_chromium_and_hands_in_one_phone(school, server, tmp_path):

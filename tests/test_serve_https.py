@@ -2,84 +2,46 @@
 pinned by its key, as a school checks the fingerprint once), two browser sessions at two desks of the school's, each
 signed in and handing a phone in, and the audit trail saying which desk did what. Also: no plain HTTP beyond
 loopback unless asked for, a desk that is not the school's refused, names on the first page as text, and the
-keyboard back in the kiosk after a click elsewhere on the page."""
+keyboard back in the kiosk after a click elsewhere on the page. And the same member of staff at two desks: warned at
+the second, which locks the first when they say so; the idle lock, in the browser; each session's id in the trail."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import ssl
-import subprocess
-import sys
+import re
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from kiosk.audit import verify
+from kiosk.auth.desk_sessions import TAKEN_OVER
 from kiosk.certificates import CertificateProblem, make_self_signed, server_context
 from kiosk.cli import main
 from kiosk.db import Custody, Event, Tag
 from kiosk.serve import chosen_desk, desk_choice_page, needs_tls, session_command
 from tests.conftest import HEAD_PIN, OFFICE_PIN
-from tests.helpers import free_port, wait_until
-from tests.test_serve_browser import chromium_driver, committed, type_into_terminal
+from tests.helpers import flat, free_port, wait_until
+from tests.serve_support import (
+    chromium_driver,
+    committed,
+    get,
+    kiosk_serve,
+    terminal_length,
+    terminal_text,
+    type_into_terminal,
+)
 
 DESKS = ["Reception", "Student Services"]
-
-
-def https_get(url: str, cafile: Path) -> tuple[int, str]:
-    context = ssl.create_default_context(cafile=str(cafile))
-    try:
-        with urllib.request.urlopen(url, timeout=5, context=context) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def spki_pin(cert: Path) -> str:
-    """What Chromium's --ignore-certificate-errors-spki-list takes: the certificate's public key, hashed."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    key = x509.load_pem_x509_certificate(cert.read_bytes()).public_key()
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+IDLE_LOCK_SECONDS = 30  # kiosk.toml's idle_lock_seconds for these tests (the office's default is 120)
 
 
 @pytest.fixture
 def https_server(school, tmp_path):
     """`kiosk serve --cert --key` on a loopback port with two desks in kiosk.toml (a real child process)."""
-    (tmp_path / "config").mkdir(exist_ok=True)
-    (tmp_path / "config" / "kiosk.toml").write_text('desks = ["Reception", "Student Services"]\n')
-    cert, key = tmp_path / "tls" / "kiosk-serve.crt", tmp_path / "tls" / "kiosk-serve.key"
-    make_self_signed(cert, key, now=datetime.now(UTC))
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "--db", str(school.path), "serve",
-                                    "--port", str(port), "--cert", str(cert), "--key", str(key)],
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
-    url = f"https://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return https_get(url + "/", cert)[0] == 200
-        except OSError:
-            return False
-
-    try:
-        if not wait_until(up, timeout=30):
-            raise AssertionError(f"kiosk serve did not answer on {url}:\n{log.read_text(errors='replace')}")
-        yield url, cert, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    settings = f'desks = ["Reception", "Student Services"]\nidle_lock_seconds = {IDLE_LOCK_SECONDS}\n'
+    with kiosk_serve(school, tmp_path, cert=True, settings=settings) as served:
+        yield served
 
 
 def open_desk(driver, url: str, desk: str):
@@ -108,7 +70,8 @@ def open_desk(driver, url: str, desk: str):
         timeout=5), "a click on the page left the keyboard outside the kiosk"
 
 
-def sign_in_and_hand_in(driver, initials: str, pin: str, code: str, log: Path) -> None:
+def sign_in(driver, initials: str, pin: str, log: Path) -> None:
+    """Initials, then the PIN, typed as a person types, until the sign-in reaches the database."""
     from selenium.webdriver.common.keys import Keys
 
     def signed_in(before: int) -> bool:
@@ -126,6 +89,12 @@ def sign_in_and_hand_in(driver, initials: str, pin: str, code: str, log: Path) -
         if signed_in(before):
             break
         assert attempt == 0, f"the sign-in never reached the database:\n{log.read_text(errors='replace')}"
+
+
+def sign_in_and_hand_in(driver, initials: str, pin: str, code: str, log: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    sign_in(driver, initials, pin, log)
     time.sleep(0.5)
     type_into_terminal(driver, "KXHANDIN" + Keys.ENTER)  # the desk card's HAND IN, whatever the hour
     time.sleep(0.5)
@@ -136,11 +105,10 @@ def sign_in_and_hand_in(driver, initials: str, pin: str, code: str, log: Path) -
 
 
 def test_two_browser_sessions_over_https_at_two_desks_each_recorded_at_its_own(school, https_server, tmp_path):
-    url, cert, log = https_server
-    status, page = https_get(url + "/?desk=Nowhere", cert)
+    url, log = https_server.url, https_server.log
+    status, page = get(url + "/?desk=Nowhere", cafile=https_server.cert)
     assert status == 404 and "no desk called Nowhere" in page
-    flags = (f"--ignore-certificate-errors-spki-list={spki_pin(cert)}",)
-    first, second = chromium_driver(tmp_path, *flags), chromium_driver(tmp_path, *flags)
+    first, second = chromium_driver(tmp_path, served=https_server), chromium_driver(tmp_path, served=https_server)
     zoe, other = school.pupils[0], school.pupils[1]
     try:
         open_desk(first, url, "Reception")
@@ -154,6 +122,83 @@ def test_two_browser_sessions_over_https_at_two_desks_each_recorded_at_its_own(s
     assert desks == {"Reception", "Student Services"}
     by_pupil = {event.pupil_id: event.desk for event in Event.select().where(Event.action == "HANDED_IN")}
     assert by_pupil == {zoe.id: "Reception", other.id: "Student Services"}
+
+
+def page_words(driver, since: int = 0) -> str:
+    """The words the page's terminal was sent since `since`, wrapped lines joined (panel borders left out)."""
+    return flat(re.sub(r"[┃│╭╮╰╯─━┏┓┗┛]", " ", terminal_text(driver, since=since)))
+
+
+def latest(action: str, desk: str):
+    return committed(lambda: Event.select().where((Event.action == action) & (Event.desk == desk))
+                     .order_by(Event.seq.desc()).first())
+
+
+def test_signed_in_at_two_desks_is_warned_takes_over_and_the_idle_lock_works_in_the_browser(
+        school, https_server, tmp_path):
+    """The same member of staff signs in at Reception, then at Student Services: the second page asks; yes locks the
+    Reception page within a few seconds; left alone, the Student Services page shows the lock screen after the
+    idle timeout; the trail names two sessions, one under each desk's name."""
+    from selenium.webdriver.common.keys import Keys
+
+    log = https_server.log
+    before = committed(lambda: Event.select().count())
+    reception, services = (chromium_driver(tmp_path, served=https_server),
+                           chromium_driver(tmp_path, served=https_server))
+    try:
+        open_desk(reception, https_server.url, "Reception")
+        open_desk(services, https_server.url, "Student Services")
+        sign_in(reception, "AA", OFFICE_PIN, log)
+        assert latest("SIGNED_IN", "Reception") is not None
+
+        asked_from = terminal_length(services)
+        sign_in(services, "AA", OFFICE_PIN, log)  # the PIN matched: recorded, then the question
+        assert wait_until(lambda: "Sign in here and lock that desk?" in page_words(services, asked_from),
+                          timeout=20), f"no question at the second desk:\n{page_words(services, asked_from)}"
+        assert "You are signed in at Reception since" in page_words(services, asked_from)
+        assert latest("SESSION_TAKEN_OVER", "Student Services") is None, "nothing is taken over before yes"
+
+        locked_from = terminal_length(reception)
+        time.sleep(0.5)
+        type_into_terminal(services, "y" + Keys.ENTER, gap=0.2)
+        assert wait_until(lambda: latest("SESSION_TAKEN_OVER", "Student Services") is not None, timeout=20), \
+            f"the take-over was never recorded:\n{log.read_text(errors='replace')}"
+        taken_at = time.monotonic()
+        # Reception reads its own row at its next session check (every 2 s) and locks itself, saying why.
+        assert wait_until(lambda: "and chose to lock this desk" in page_words(reception, locked_from), timeout=20), \
+            f"the Reception page never locked:\n{page_words(reception, locked_from)}"
+        lock_took = time.monotonic() - taken_at
+        out = latest("SIGNED_OUT", "Reception")
+        assert out is not None and TAKEN_OVER in out.payload_json
+        assert "Desk locked" in page_words(reception, locked_from)
+
+        # Student Services is signed in; nobody touches it: the page shows the lock screen after the idle timeout.
+        idle_from = terminal_length(services)
+        opened_at = time.monotonic()
+        assert wait_until(lambda: "Desk locked" in page_words(services, idle_from),
+                          timeout=IDLE_LOCK_SECONDS + 30), "the Student Services page never locked when idle"
+        idle_took = time.monotonic() - opened_at
+        out = latest("SIGNED_OUT", "Student Services")
+        assert out is not None and '"reason":"idle"' in out.payload_json
+        print(f"Reception locked {lock_took:.1f} s after the take-over was recorded; Student Services locked "
+              f"{idle_took:.1f} s after its desk opened (idle_lock_seconds = {IDLE_LOCK_SECONDS})")
+    finally:
+        reception.quit()
+        services.quit()
+    assert idle_took >= IDLE_LOCK_SECONDS - 5, "locked for being idle, not for something else"
+
+    # The trail: two sessions, each under its own desk's name, and the chain verifies with both.
+    events = committed(lambda: list(Event.select().where(Event.action.in_(
+        ("SIGNED_IN", "SIGNED_OUT", "SESSION_TAKEN_OVER")) & (Event.seq > before))))
+    sessions: dict[str, set[str | None]] = {}
+    for event in events:
+        sessions.setdefault(event.desk, set()).add(event.session)
+    assert set(sessions) == {"Reception", "Student Services"}
+    assert all(len(ids) == 1 and None not in ids for ids in sessions.values()), sessions
+    assert sessions["Reception"] != sessions["Student Services"]
+    taken = latest("SESSION_TAKEN_OVER", "Student Services")
+    assert f'"locked_session":"{next(iter(sessions["Reception"]))}"' in taken.payload_json
+    assert verify(school.keyring.audit_key).ok
 
 
 def test_no_plain_http_beyond_this_pc_unless_asked_and_a_bad_certificate_is_named(school, tmp_path, capsys):

@@ -297,7 +297,7 @@ async def test_office_screens(school, snapshot, tmp_path, size):
         await shoot("pupil")
         await pilot.press("escape", "f7")
         await shoot("dashboard")
-        await pilot.press("escape", "f11")
+        await pilot.press("escape", "ctrl+r")
         await shoot("reports")
         await pilot.press("escape", "ctrl+t")
         await shoot("end-of-day")

@@ -219,7 +219,7 @@ async def test_a_desk_card_code_on_the_reports_screen_presses_no_button_and_no_r
 
     async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         app = pilot.app
-        await pilot.press("f11")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         reports = app.screen
         assert isinstance(reports, ReportsScreen)
@@ -257,7 +257,7 @@ async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
             "-hand-in")
         assert "scanning here hands nothing in or back for your role" in text
         assert "Your role does not hand phones in or back. F4 pupil, F5 confiscate, F8 search record, " \
-               "F7 dashboard, F11 reports; Ctrl+L to lock." in text
+               "F7 dashboard, Ctrl+R reports; Ctrl+L to lock." in text
         footer = screen_text(app).splitlines()[-1]
         assert "F4 Pupil" in footer and "Hand in" not in footer and "Hand back" not in footer
         await pilot.press("f3")
@@ -272,7 +272,7 @@ async def test_a_head_of_year_gets_a_desk_that_says_what_it_is_for(school):
         await pilot.press("f1")
         await settle(pilot)
         flows = str(app.screen.query_one("#help-flows").content)
-        assert "Look a pupil up (F4)" in flows and "Reports (F11)" in flows and "S saves a PDF" in flows
+        assert "Look a pupil up (F4)" in flows and "Reports (Ctrl+R)" in flows and "S saves a PDF" in flows
         assert "Hand in (morning)" not in flows
         await pilot.press("escape")
         await pilot.press("f4")
@@ -287,7 +287,7 @@ async def test_f4_is_offered_for_the_pupil_pages_permission_not_the_reports_one(
     monkeypatch.setitem(GRANTS, Role.TEACHER, frozenset({Permission.CONFISCATE, Permission.VIEW_REPORTS}))
     async with signed_in(kiosk_app(school), *TEACHER, size=(160, 45)) as pilot:
         footer = screen_text(pilot.app).splitlines()[-1]
-        assert "F11 Reports" in footer and "F4 Pupil" not in footer and "Hand in" not in footer
+        assert "^R Reports" in footer and "F4 Pupil" not in footer and "Hand in" not in footer
         await pilot.press("f4")
         await settle(pilot)
         assert isinstance(pilot.app.screen, DeskScreen)

@@ -141,7 +141,7 @@ async def test_the_picker_and_the_close_of_day_list_fit(school, size):
 
 HATCH_KEYS = ["F1 Help", "F2 Hand in", "F3 Hand back", "^L Lock", "F5 Confiscate"]
 EVERY_DESK_KEY = ["F1 Help", "F2 Hand in", "F3 Hand back", "F4 Pupil", "F5 Confiscate", "F6 Release",
-                  "F7 Dashboard", "F8 Search", "F9 Close day", "F10 Holds", "F11 Reports", "F12 Labels",
+                  "F7 Dashboard", "F8 Search", "F9 Close day", "F10 Holds", "^R Reports", "F12 Labels",
                   "^T End of day", "^L Lock"]
 
 

@@ -1,5 +1,5 @@
 """Office oversight as the office manager, the DSL and the head meet it: the dashboard (F7) that keeps up with
-other desks by itself, the pupil view (F4), reports (F11), the end of day and the stock-take (Ctrl+T).
+other desks by itself, the pupil view (F4), reports (Ctrl+R), the end of day and the stock-take (Ctrl+T).
 
 Pilot tests on the `school` fixture (real SQLite file, real PINs, fixed clock). Screens that read in worker
 threads are waited for with a deadline, never a fixed sleep. Set KIOSK_SHOTS_DIR to keep SVG screenshots.
@@ -387,7 +387,7 @@ async def test_reports_match_the_figures_and_save_a_csv_and_the_review_pack(scho
     a_busy_morning(school)
     async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
         app = pilot.app
-        await pilot.press("f11")
+        await pilot.press("ctrl+r")
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         today = school.clock.now().date()
@@ -430,7 +430,7 @@ async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_t
                   parent_informed=False)
     async with signed_in(kiosk_app(school), size=(80, 24)) as pilot:
         app = pilot.app
-        await pilot.press("f11")
+        await pilot.press("ctrl+r")
         screen = app.screen
         await pilot.press("w")
         await wait_for(pilot, lambda: screen.figures is not None and screen.figures.kind == "week", "the week")
@@ -446,14 +446,14 @@ async def test_reports_at_80x24_say_there_is_more_below_and_leave_out_the_days_t
         await wait_for(pilot, lambda: more.has_class("-hidden"), "the line to go at the bottom")
         assert "↓ more below" not in screen_text(app)
     async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
-        await pilot.press("f11")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: pilot.app.screen.figures is not None, "the report")
         await pilot.pause()
         assert "↓ more below" not in screen_text(pilot.app), "nothing below: no line"
 
 
 async def open_reports(pilot) -> ReportsScreen:
-    screen = await open_screen(pilot, "f11", ReportsScreen)
+    screen = await open_screen(pilot, "ctrl+r", ReportsScreen)
     await wait_for(pilot, lambda: screen.figures is not None, "the first report")
     return screen
 
@@ -612,7 +612,7 @@ async def test_a_teacher_is_not_shown_pupil_pages_or_reports(school):
         app = pilot.app
         desk = app.screen
         await pilot.press("f4")
-        await pilot.press("f11")
+        await pilot.press("ctrl+r")
         assert app.screen is desk, "neither screen opens for a teacher"
         # Reached some other way, each screen shows nothing but who it is for.
         await app.push_screen(PupilScreen(school.ctx(school.signed_in("TE"))))
@@ -731,7 +731,7 @@ async def test_office_never_sees_a_dsl_note_on_any_oversight_screen(school):
         await pilot.press("escape", "f4")
         await type_keys(pilot, "leo")
         no_canary(app)
-        await pilot.press("escape", "f11")
+        await pilot.press("escape", "ctrl+r")
         await wait_for(pilot, lambda: app.screen.figures is not None, "the report")
         await pilot.press("y")
         await wait_for(pilot, lambda: app.screen.figures is not None and app.screen.figures.kind == "year",
@@ -764,7 +764,7 @@ async def test_oversight_screens_fit_the_smallest_and_a_kiosk_sized_terminal(sch
         text = screen_text(app)
         assert "Ruby Mitchell" in text and "Confiscated" in text and "Carers" in text
         keep_shot(app, "fit-pupil")
-        await pilot.press("escape", "f11")
+        await pilot.press("escape", "ctrl+r")
         await wait_for(pilot, lambda: app.screen.figures is not None, "the report")
         text = screen_text(app)
         assert "Review pack" in text and "Range" in text and "PDF" in text

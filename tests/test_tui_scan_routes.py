@@ -426,7 +426,8 @@ STANCES = {
               "PoliceHandoverDialog", "LockScreen",
               # forms and dialogs where something is being recorded (a scan there is refused, its code named)
               "PoliceOutcomeDialog", "ExaminationScreen", "HandoverDialog", "HeadOfYearInbox",
-              "CasesScreen"},  # the police and closed cases' common part, never shown itself
+              "CasesScreen",  # the police and closed cases' common part, never shown itself
+              "RecordDialog"},  # every dialog that records something is built on it, never shown itself
 }
 
 
@@ -443,3 +444,31 @@ def test_every_screen_of_the_kiosk_takes_gives_way_to_or_refuses_a_scan_as_liste
     assert {name: stance for name, stance in found.items()} == \
         {name: stance for stance, names in STANCES.items() for name in names}
     assert scan_stance(CommandPalette) == GIVES_WAY
+
+
+async def test_a_bag_scanned_while_the_cursor_is_in_who_took_it_goes_in_the_bag_box(school):
+    """The receptionist holds the bag to the scanner while the cursor is still in "Confiscated by": the seal's
+    number goes in the bag's box (said in a toast), and "Confiscated by" keeps only the name."""
+    zoe = school.pupils[0]
+    async with kiosk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, zoe)
+        by = screen.query_one("#by", Input)
+        by.focus()
+        name = by.value
+        await scanner(pilot, "BAG-0042")
+        await settle(pilot)
+        assert by.value == name, "not one character of the bag's number stayed in Confiscated by"
+        assert screen.query_one("#seal", ScanBox).value == "BAG-0042"
+        assert "BAG-0042" in toasts(pilot.app)
+        # An IMEI's barcode, read while the cursor is in the room, goes in the IMEI box.
+        where = screen.query_one("#where", Input)
+        where.focus()
+        await scanner(pilot, "490154203237518")
+        await settle(pilot)
+        assert where.value == "" and screen.query_one("#phone-imei", Input).value == "490154203237518"
+        # Scanned into its own box, a bag's number stays there (and a second scan there is the office's choice).
+        seal = screen.query_one("#seal", ScanBox)
+        seal.focus()
+        await scanner(pilot, "BAG-0043")
+        assert seal.value == "BAG-0043"

@@ -34,6 +34,7 @@ def seal(
     custody_state: str | None,
     payload_hash: str,
     row_seals: str | None = None,
+    session: str | None = None,
 ) -> str:
     # Every column but the payload itself is sealed directly, so erasing a payload for retention
     # (keeping its hash) leaves the chain verifiable.
@@ -41,8 +42,10 @@ def seal(
         prev_chain, str(seq), at.strftime("%Y-%m-%dT%H:%M:%S.%f"), desk, _n(staff_id), action,
         _n(pupil_id), _n(tag_id), _n(custody_id), custody_state or "", payload_hash,
     ]
-    if row_seals:  # events from before row seals (schema v4) have none, and keep the chain they were given
-        fields.append(row_seals)
+    if row_seals or session:  # events from before row seals (schema v4) have none, and keep the chain they had
+        fields.append(row_seals or "")
+    if session:  # nor have events from before session ids (schema 13): one with a session always has both fields
+        fields.append(session)
     message = "\x1f".join(fields).encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 

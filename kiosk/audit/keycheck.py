@@ -69,5 +69,6 @@ def _sealed_by(audit_key: bytes, event: Event) -> bool:
         prev_chain = before[0]
     expected = seal(audit_key, prev_chain, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
                     action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
-                    custody_state=event.custody_state, payload_hash=event.payload_hash, row_seals=event.row_seals)
+                    custody_state=event.custody_state, payload_hash=event.payload_hash, row_seals=event.row_seals,
+                    session=event.session)
     return hmac.compare_digest(expected, event.chain)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.audit.chain import canonical_json, payload_digest, seal
+from kiosk.audit.session_id import this_session
 from kiosk.clock import to_db
 from kiosk.db import raw
 
@@ -31,6 +32,7 @@ def append_event(
     custody_state: str | None = None,
     payload: dict[str, Any] | None = None,
     rows: Sequence[str] = (),
+    session: str | None = None,
 ) -> Appended:
     """Write the next event: read the head, insert the event, move the head on — three statements.
 
@@ -39,7 +41,8 @@ def append_event(
     runs with every hand-in and hand-back, and peewee building the statements was a quarter of their time.
 
     `rows`: the seals of the rows this change wrote (kiosk/audit/rows.py tokens), sealed by the chain with the
-    event and kept when retention erases the payload."""
+    event and kept when retention erases the payload. `session`: the session that acts (kiosk/audit/session_id.py),
+    this process's own unless given; sealed by the chain like the desk."""
     row = raw.execute(_READ_HEAD).fetchone()
     if row is None:
         raise RuntimeError("audit head row is missing: the database schema is damaged")
@@ -49,11 +52,12 @@ def append_event(
     digest = payload_digest(body)
     staff_id, pupil_id, tag_id, custody_id = _fk_id(staff), _fk_id(pupil), _fk_id(tag), _fk_id(custody)
     row_seals = " ".join(rows) or None
+    session = session or this_session()
     chain = seal(key, prev_chain, seq=seq, at=at, desk=desk, action=action, custody_state=custody_state,
                  payload_hash=digest, staff_id=staff_id, pupil_id=pupil_id, tag_id=tag_id, custody_id=custody_id,
-                 row_seals=row_seals)
-    raw.execute(_INSERT_EVENT, (seq, at, desk, staff_id, action, pupil_id, tag_id, custody_id, custody_state, body,
-                                digest, chain, row_seals))
+                 row_seals=row_seals, session=session)
+    raw.execute(_INSERT_EVENT, (seq, at, desk, session, staff_id, action, pupil_id, tag_id, custody_id,
+                                custody_state, body, digest, chain, row_seals))
     raw.execute(_MOVE_HEAD, (seq, chain))
     return Appended(seq=seq, chain=chain)
 
@@ -67,6 +71,7 @@ class Appended:
 
 
 _READ_HEAD = "SELECT seq, chain FROM audit_head WHERE id = 1"
-_INSERT_EVENT = ("INSERT INTO event (seq, at, desk, staff_id, action, pupil_id, tag_id, custody_id, custody_state, "
-                 "payload_json, payload_hash, chain, row_seals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_EVENT = ("INSERT INTO event (seq, at, desk, session, staff_id, action, pupil_id, tag_id, custody_id, "
+                 "custody_state, payload_json, payload_hash, chain, row_seals) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _MOVE_HEAD = "UPDATE audit_head SET seq = ?, chain = ? WHERE id = 1"

@@ -45,7 +45,8 @@ _UNSEALED = {"tag": frozenset({"label_printed_at"})}
 # sealed like any other, and setting it back to NULL by hand changes the seal all the same.
 LATER_COLUMNS = {"carer": frozenset({"mobile", "email", "collection", "access_notes", "lives_with_pupil",
                                      "no_communications"}),  # schema 5 (issue 16)
-                 "staff": frozenset({"year_group"}),  # schema 7 (issue 16)
+                 "staff": frozenset({"year_group",  # schema 7 (issue 16)
+                                     "email"}),  # schema 10 (issue 18)
                  "tag": frozenset({"phone_json"})}  # schema 11 (issue 16): the phone on a pupil's tag
 
 

@@ -80,6 +80,7 @@ def _verify(key: bytes, witness: Path | Sequence[Path] | None = None) -> VerifyR
             key, prev_chain, seq=event.seq, at=event.at, desk=event.desk, staff_id=event.staff_id,
             action=event.action, pupil_id=event.pupil_id, tag_id=event.tag_id, custody_id=event.custody_id,
             custody_state=event.custody_state, payload_hash=event.payload_hash, row_seals=event.row_seals,
+            session=event.session,
         )
         if expected_chain != event.chain:
             report.fail(f"event {event.seq}: chain does not match (edited, inserted or re-signed)", event.seq)

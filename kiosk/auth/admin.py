@@ -15,6 +15,7 @@ from kiosk.db.connection import write_transaction
 from kiosk.db.models import Event, Staff, database_proxy
 from kiosk.errors import NotPermitted
 from kiosk.keyring import Keyring
+from kiosk.mail.addresses import checked_address
 
 
 def authorise_admin(*, keyring: Keyring, clock: Clock, desk: str, initials: str, pin: str, doing: str) -> SignedIn:
@@ -84,6 +85,21 @@ def set_year_group(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: st
         old = staff.year_group
         _change(keyring, staff, year_group=new)
         _record(keyring, clock, by, "STAFF_YEAR_GROUP_SET", staff, {"from": old, "to": new})
+    return staff
+
+
+def set_email(*, keyring: Keyring, clock: Clock, by: SignedIn, initials: str, email: str | None) -> Staff:
+    """Where the kiosk emails a member of staff (a head of year's notices, the DSL's "a hold was placed"), set,
+    changed or cleared (None); sealed and recorded like a change of role, as it decides who is told about pupils."""
+    new = checked_address(email) if email is not None else None
+    with write_transaction(database_proxy.obj):
+        staff = _staff(initials)
+        if (staff.email or None) == new:
+            raise StaffError(f"{staff.name} ({staff.initials}) already has "
+                             f"{'no email address' if new is None else f'the email address {new}'}.")
+        old = staff.email
+        _change(keyring, staff, email=new)
+        _record(keyring, clock, by, "STAFF_EMAIL_SET", staff, {"from": old, "to": new})
     return staff
 
 

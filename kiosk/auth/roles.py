@@ -47,7 +47,7 @@ _SAFEGUARDING = {Permission.SAFEGUARDING, Permission.CLEAR_HOLD, Permission.HAND
                  Permission.READ_DSL_NOTES, Permission.AUTHORISE_UNLISTED_COLLECTOR,
                  Permission.RECORD_POLICE_OUTCOME, Permission.RECORD_EXAMINATION}
 
-# Oversight: the pupil view (F4: tags, carers, exceptions, history) and the dashboard and reports (F7, F11).
+# Oversight: the pupil view (F4: tags, carers, exceptions, history) and the dashboard and reports (F7, Ctrl+R).
 _OVERSIGHT = {Permission.VIEW_PUPILS, Permission.VIEW_REPORTS}
 
 # Who may do what. A teacher confiscates and searches but does not work the desk; a head of year does the

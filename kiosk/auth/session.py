@@ -1,10 +1,13 @@
 """Whether a desk session may go on: the member of staff signed in is still active, unlocked and in the role they
-signed in with. The desk asks every few seconds and ends the session at once when not (kiosk/app.py)."""
+signed in with, and has not signed in at another desk that asked this one to lock. The desk asks every few seconds
+and ends the session at once when not (kiosk/app.py); asking is also the session's heartbeat
+(kiosk/auth/desk_sessions.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.auth.desk_sessions import TAKEN_OVER, heartbeat
 from kiosk.auth.staff import LOCKOUT, MAX_FAILED_ATTEMPTS, SignedIn, is_locked
 from kiosk.clock import Clock
 from kiosk.db.connection import storage_guard
@@ -33,4 +36,8 @@ def session_ended(*, who: SignedIn, clock: Clock) -> SessionEnded | None:
         return SessionEnded("account locked", LOCKED_WORDS.format(name=who.name))
     if staff.role != who.role:
         return SessionEnded("account changed", f"The desk locked: {who.name}'s role was changed. Sign in again.")
+    taken = heartbeat(who=who, now=clock.now())
+    if taken is not None:
+        return SessionEnded(TAKEN_OVER, f"The desk locked: {who.name} signed in at {taken.desk}, and chose to "
+                                        "lock this desk.")
     return None

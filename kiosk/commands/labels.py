@@ -4,6 +4,7 @@ their history, is registered with them: kiosk/commands/print_jobs.py)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from kiosk.commands import print_jobs
@@ -126,6 +127,13 @@ def cmd_labels(env: Env, args: argparse.Namespace) -> int:
 
 def cmd_printers(env: Env, args: argparse.Namespace) -> int:
     from kiosk.labels import list_queues
+
+    if sys.platform == "win32":  # pragma: no cover - Windows: the spooler's printers (kiosk/labels/windows_printer.py)
+        from kiosk.labels.windows_printer import windows_printers
+
+        env.say_lines(text_table([(info.name, info.state, "(default)" if info.is_default else "")
+                                  for info in windows_printers()]) or ["No printers are set up in Windows."])
+        return 0
 
     queues = list_queues()
     if not queues:

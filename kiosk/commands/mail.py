@@ -78,7 +78,8 @@ def cmd_outbox(env: Env, args: argparse.Namespace) -> int:
     env.open()
     if args.retry is not None:
         try:
-            line = outbox.retry(message_id=args.retry, now=env.clock.now())
+            line = outbox.retry(message_id=args.retry, now=env.clock.now(),
+                                audit=outbox.Trail(key=env.keyring().audit_key, desk=env.settings.desk))
         except DeskError as exc:
             env.say(exc.message)
             return 1
@@ -113,7 +114,8 @@ def cmd_outbox_export(env: Env, args: argparse.Namespace) -> int:
 
     env.open()
     try:
-        done = export_csv(path=Path(args.csv), now=env.clock.now())
+        done = export_csv(path=Path(args.csv), now=env.clock.now(), audit_key=env.keyring().audit_key,
+                          desk=env.settings.desk)
     except DeskError as exc:
         env.say(exc.message)
         return 1
@@ -136,8 +138,10 @@ def cmd_outbox_send(env: Env, args: argparse.Namespace) -> int:
     except DeskError as exc:
         env.say(exc.message)
         return 1
+    audit_key = env.keyring().audit_key
     while True:
-        done = send_due(sender=sender, clock=env.clock, settings=env.settings, render_attachment=attachment_for)
+        done = send_due(sender=sender, clock=env.clock, settings=env.settings, render_attachment=attachment_for,
+                        audit_key=audit_key)
         if done.sent or done.retried or done.failed or done.withheld or done.reason:
             stopped = f" Stopped: {done.reason}" if done.reason else ""
             env.say(f"Sent {done.sent} (resent {done.resent}), to try again {done.retried}, failed {done.failed}, "

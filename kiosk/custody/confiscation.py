@@ -153,6 +153,20 @@ def refuse_a_seal_in_use(seal_number: str, *, tag_id: int) -> None:
                     f"phone is sealed in it{where}. Use a new bag and record its number.")
 
 
+def _condition_checked(condition: tuple[str, ...] | list[str], exam: ExamDetails | None) -> None:
+    """A record that contradicts itself settles no dispute: a phone is switched on or off, not both, and the
+    condition's tick says the same as the exam report's "switched on?" answer."""
+    ticks = set(condition)
+    if {"switched on", "switched off"} <= ticks:
+        raise DeskError("The condition says both switched on and switched off: untick one of them.")
+    if exam is not None and exam.switched_on is not None:
+        said = "switched on" if exam.switched_on else "switched off"
+        other = "switched off" if exam.switched_on else "switched on"
+        if other in ticks:
+            raise DeskError(f"The exam details say the phone was {said} but the condition is ticked {other}: "
+                            "correct one of them.")
+
+
 def confiscate(
     ctx: DeskContext, found: Resolved, *, confiscated_by_name: str, reason_category: str, location: str,
     condition: tuple[str, ...] | list[str], seal_number: str, notes: str = "", exam: ExamDetails | None = None,
@@ -178,6 +192,7 @@ def confiscate(
                         "it must be reported to the examining body.")
     if exam is not None:
         exam = _exam_checked(exam, ctx.settings)
+    _condition_checked(condition, exam)
     phone = checked(phone, condition=condition)
     teacher = _teacher_to_office(ctx, confiscated_by_name.strip(), brought_by)
     exceptions = exceptions_in_force(pupil_id=found.pupil.id, day=local_today(ctx.clock, ctx.settings.tz))

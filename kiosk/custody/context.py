@@ -27,6 +27,11 @@ class DeskContext:
     def desk(self) -> str:
         return self.who.desk
 
+    @property
+    def session(self) -> str | None:
+        """The session acting (kiosk/audit/session_id.py): every event it records carries it."""
+        return self.who.session
+
     def require(self, permission: Permission, *, pupil: int | None = None, custody: int | None = None) -> None:
         """Refuse, and record the refusal, when the signed-in role does not allow `permission`, or when a head of
         year acts for a pupil outside their year group (kiosk/custody/year_groups.py)."""
@@ -38,7 +43,8 @@ class DeskContext:
             if other_year is None:
                 return
         with write_transaction(database_proxy.obj):
-            append_event(key=self.keyring.audit_key, at=self.clock.now(), desk=self.desk, staff=self.who.staff_id,
+            append_event(key=self.keyring.audit_key, at=self.clock.now(), desk=self.desk, session=self.session,
+                         staff=self.who.staff_id,
                          action="REFUSED", pupil=pupil, payload={"permission": permission.value,
                                                                  "role": self.who.role, "custody_id": custody,
                                                                  **({"year_group": self.who.year_group}

@@ -19,7 +19,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import Clock, as_utc, local, local_day_bounds, local_today, to_db
 from kiosk.config import Settings
 from kiosk.custody import exceptions as approved
-from kiosk.custody import transitions
+from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict
 from kiosk.custody.lookup import Resolved
@@ -223,6 +223,7 @@ class CloseDayReport:
     newly_uncollected: int  # marked uncollected by this close (0 when an earlier close today took them all)
     uncollected: tuple[UncollectedPhone, ...]  # every phone uncollected now, today's and earlier days'
     already: DayClosed | None = None  # the day had been closed before this run: the first close of today
+    carers_told: int = 0  # messages queued by this close to carers of a phone left overnight (issue 18)
 
     @property
     def from_today(self) -> int:
@@ -276,7 +277,10 @@ def close_day(ctx: DeskContext) -> CloseDayReport:
                              since=as_utc(c.opened_at), overnight_before=as_utc(c.opened_at) < start)
             for c in uncollected_custodies()
         )
-    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones, already=already)
+        # The carers of each phone left tonight, once per phone per night (issue 18; queued, sent later).
+        told = notices.tell_left_overnight(ctx, custody_ids=[phone.custody_id for phone in phones])
+    return CloseDayReport(closed_at=now, newly_uncollected=moved, uncollected=phones, already=already,
+                          carers_told=told)
 
 
 @storage_guard

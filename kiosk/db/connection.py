@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from kiosk.db.commits import head_for_listeners, tell_listeners
 from kiosk.db.models import database_proxy
 from kiosk.db.waits import NO_ANSWER, WRITE_WAIT_SECONDS
 from kiosk.errors import StorageFailed
-from kiosk.platform import keep_database_private
+from kiosk.platform import keep_database_private, remote_drive
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,11 +75,8 @@ def network_location_reason(path: Path, mountinfo: str | None = None, platform: 
         if text.startswith(("\\\\", "//")):
             return f"{text} is a network (UNC) path"
         if platform == "win32":  # pragma: no cover - exercised on Windows only
-            import ctypes
-
-            drive = os.path.splitdrive(str(path.resolve()))[0] + "\\"
-            # windll exists on Windows only, where this runs; mypy checks as Linux.
-            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # type: ignore[attr-defined]  # DRIVE_REMOTE
+            drive = remote_drive(path)
+            if drive:
                 return f"{drive} is a network drive"
         return None
     probe = path if path.exists() else path.parent

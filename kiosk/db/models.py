@@ -75,7 +75,9 @@ class Carer(BaseModel):
     mobile = CharField(max_length=40, null=True)
     email = CharField(max_length=254, null=True)
     collection = CharField(max_length=8, null=True)  # MAY_COLLECT | MUST_NOT_COLLECT | NULL: not said
-    access_notes = TextField(null=True)  # court order or access notes, shown in full wherever they matter
+    # Court order or access notes, shown in full wherever they matter; encrypted at rest from schema 12
+    # (kiosk/privacy/at_rest.py: "enc1:…", bound to this row), NULL when the MIS gave none.
+    access_notes = TextField(null=True)
     lives_with_pupil = BooleanField(null=True)
     no_communications = BooleanField(null=True)  # the MIS's "no contact" / "do not send": no messages to them
 
@@ -99,6 +101,9 @@ class Staff(BaseModel):
     # schema v7: a head of year's year group (7–13): they see and act for those pupils only, and are told of a
     # pupil's 2nd and 3rd confiscation of the term. Sealed with the row (a year group is a permission).
     year_group = IntegerField(null=True)
+    # schema v10: where the kiosk emails them (a head of year's notices, the DSL's "a hold was placed"). Sealed with
+    # the row: an address changed by hand could send a pupil's notices to someone else.
+    email = CharField(null=True, max_length=254)
 
 
 class Tag(BaseModel):
@@ -288,6 +293,25 @@ class Event(BaseModel):
     # Schema v4: the seals of the rows this event wrote, "table:id:seal" ("-": removed), sealed by the chain
     # and never erased by retention (kiosk/audit/rows.py).
     row_seals = TextField(null=True)
+    # Schema 13: the session that recorded it (kiosk/audit/session_id.py), sealed by the chain; NULL before.
+    session = CharField(max_length=32, null=True)
+
+
+class DeskSession(BaseModel):
+    """A member of staff signed in at a live session of the kiosk: one row per session while someone is signed in
+    there, kept alive by the session's heartbeat (kiosk/auth/desk_sessions.py). Another session setting
+    `locked_by` asks it to lock; it reads its own row every few seconds. Not sealed: no custody decision rests on
+    it, and every sign-in, sign-out and take-over it serves is an audit event."""
+
+    session = CharField(max_length=32, primary_key=True)
+    staff_id: int
+    desk = CharField(max_length=64)
+    staff = ForeignKeyField(Staff, backref="+", on_delete="CASCADE", index=True)
+    signed_in_at = DateTimeField()
+    last_seen = DateTimeField()
+    locked_by = CharField(max_length=32, null=True)  # the session that took over (its desk in locked_by_desk)
+    locked_by_desk = CharField(max_length=64, null=True)
+    locked_at = DateTimeField(null=True)
 
 
 class DeskDay(BaseModel):
@@ -371,7 +395,7 @@ class AuditHead(BaseModel):
 
 
 ALL_MODELS = [Setting, Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, DeskDay, AuditHead,
-              Event, PrintJob, OutboxMessage, HoldConcern, Examination]
+              Event, PrintJob, OutboxMessage, HoldConcern, Examination, DeskSession]
 
 # The rows a decision rests on: each carries its seal (kiosk/audit/rows.py).
 SEALED_MODELS = [Staff, Pupil, Carer, Tag, Custody, PhoneException, Search, DslNote, HoldConcern, Examination]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk.config import Settings
 from kiosk.custody.confiscation import ConfiscationReceipt, LadderPosition
 from kiosk.custody.notices import reference
 from kiosk.custody.receipts import PupilSummary
-from kiosk.documents.custody_papers import parent_notice
+from kiosk.custody.reprints import release_receipt_of
+from kiosk.documents.custody_papers import parent_notice, release_receipt
 from kiosk.mail.compose import Attached
 
 
@@ -17,6 +19,13 @@ def attachment_for(kind: str | None, facts_json: str | None, settings: Settings)
     """The paper `kind` (e.g. "parent-notice") for one queued message, or None when it carries none."""
     if kind is None:
         return None
+    if kind == "release-receipt" and facts_json:
+        # The receipt as the record stands (as a reprint makes it, unmarked): the collector's copy, without the
+        # court-order or access notes a DSL read at the desk (those are never for an email).
+        custody_id = int(json.loads(facts_json)["custody_id"])
+        copy = replace(release_receipt_of(custody_id=custody_id), access_notes=None)
+        return Attached(filename=f"phone-release-receipt-{reference(custody_id)}.pdf",
+                        data=release_receipt(copy, settings))
     if kind != "parent-notice" or not facts_json:
         raise ValueError(f"no paper {kind!r} can be attached")
     facts = json.loads(facts_json)

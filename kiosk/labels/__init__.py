@@ -17,12 +17,13 @@ from kiosk.labels.layouts import LAYOUTS, Layout, Sheet, UnknownLayout, get_layo
 from kiosk.labels.printers import Printer, PrintFailed, PrintReceipt, Progress, check_suitable
 from kiosk.labels.render import LabelPlan, bag_label, plan_bag_label, plan_tag_label, render_tag_label
 from kiosk.labels.replace import ReplacementPrinted, TagReplaced, replace_tag, replace_tag_and_print
+from kiosk.labels.windows_printer import WindowsPrinter
 
 __all__ = [
     "LAYOUTS", "PRINTER_KINDS", "BagLabel", "BrotherPrinter", "CupsPrinter", "FilePrinter", "LabelChoice",
     "LabelPlan", "LabelsPrinted", "Layout", "NothingToPrint", "PrintFailed", "PrintPreview", "PrintReceipt",
     "Printer", "Progress", "Queue", "ReplacementPrinted", "Sheet", "TagLabel", "TagReplaced", "UnknownLayout",
-    "bag_label",
+    "WindowsPrinter", "bag_label",
     "bag_label_for", "brother_models", "brother_raster", "check_suitable", "get_layout", "labels_pdf",
     "list_queues", "make_printer", "mark_printed", "plan_bag_label", "plan_tag_label", "png_bytes", "preview",
     "print_bag_label", "print_bag_label_job", "print_labels", "queue_status", "render_tag_label", "replace_tag",

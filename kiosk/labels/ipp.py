@@ -12,6 +12,7 @@ import http.client
 import os
 import socket
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -60,6 +61,8 @@ class _UnixConnection(http.client.HTTPConnection):
         self.path = path
 
     def connect(self) -> None:
+        if sys.platform == "win32":  # CUPS has no local socket on Windows: the spooler prints there
+            raise OSError("no CUPS socket on Windows")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(self.timeout)
         self.sock.connect(self.path)

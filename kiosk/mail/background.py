@@ -20,12 +20,13 @@ ROUND_SECONDS = 30.0
 
 class OutboxThread:
     def __init__(self, *, sender: Sender, clock: Clock, settings: Settings, render_attachment: RenderAttachment,
-                 every: float = ROUND_SECONDS, on_exit: Callable[[], None] | None = None,
+                 audit_key: bytes, every: float = ROUND_SECONDS, on_exit: Callable[[], None] | None = None,
                  on_round: Callable[[Round], None] | None = None) -> None:
         self.sender = sender
         self.clock = clock
         self.settings = settings
         self.render_attachment = render_attachment
+        self.audit_key = audit_key
         self.every = every
         self.on_exit = on_exit
         self.on_round = on_round
@@ -53,7 +54,7 @@ class OutboxThread:
             while not self._stopping.is_set():
                 try:
                     done = send_due(sender=self.sender, clock=self.clock, settings=self.settings,
-                                    render_attachment=self.render_attachment)
+                                    render_attachment=self.render_attachment, audit_key=self.audit_key)
                     if self.on_round is not None:
                         self.on_round(done)
                 except Exception:  # noqa: BLE001 - the database away, a bug in a paper: the next round tries again

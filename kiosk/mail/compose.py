@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 RESEND_HEADER = "X-Kiosk-Resend"
 RESEND_LINE = ("(This message is sent again because the school's kiosk could not confirm it was sent the first time. "
@@ -37,11 +38,18 @@ class Outgoing:
     template: str
 
 
+def _address(name: str, address: str) -> Address:
+    """A header address. An international mailbox (a carer's "nguyễn.1@…", as the MIS holds it) is kept as it is:
+    smtplib sends it with SMTPUTF8 where the relay offers that (formataddr refuses anything but ASCII)."""
+    username, _, domain = address.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)
+
+
 def compose(message: Outgoing, *, sender_address: str, sender_name: str, reply_to: str = "",
             attachment: Attached | None = None, date_header: datetime | None = None) -> EmailMessage:
     mail = EmailMessage()
-    mail["From"] = formataddr((sender_name, sender_address))
-    mail["To"] = formataddr((message.recipient_name, message.recipient))
+    mail["From"] = _address(sender_name, sender_address)
+    mail["To"] = _address(message.recipient_name, message.recipient)
     if reply_to:
         mail["Reply-To"] = reply_to
     mail["Subject"] = message.subject

@@ -16,6 +16,7 @@ from kiosk.clock import to_db
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, OutboxMessage, database_proxy
 from kiosk.db.rows import tuples
+from kiosk.mail import trail
 from kiosk.mail.outbox import Audience, MessageState
 from kiosk.platform import write_private
 from kiosk.reports.export import csv_file_bytes, to_csv
@@ -41,7 +42,7 @@ class Exported:
     withheld: int
 
 
-def export_csv(*, path: Path, now: datetime) -> Exported:
+def export_csv(*, path: Path, now: datetime, audit_key: bytes, desk: str, staff: int | None = None) -> Exported:
     db = database_proxy.obj
     assert db is not None, "open_database first"
     with write_transaction(db):
@@ -59,9 +60,12 @@ def export_csv(*, path: Path, now: datetime) -> Exported:
             (OutboxMessage.update(state=MessageState.WITHHELD.value,
                                   answer="withheld: the phone is on a safeguarding hold")
              .where(OutboxMessage.id.in_(held)).execute())
+            trail.record_many(key=audit_key, at=now, desk=desk, action=trail.WITHHELD, ids=held, staff=staff)
         if going:
             (OutboxMessage.update(state=MessageState.SENT.value, sent_at=to_db(now), sent_by="export",
                                   answer=f"exported to {path.name}")
              .where(OutboxMessage.id.in_([row.id for row in going])
                     & (OutboxMessage.state == MessageState.QUEUED.value)).execute())
+            trail.record_many(key=audit_key, at=now, desk=desk, action=trail.EXPORTED,
+                              ids=[row.id for row in going], staff=staff, file=path.name, by="export")
     return Exported(path=path, messages=len(going), withheld=len(held))

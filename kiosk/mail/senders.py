@@ -57,6 +57,11 @@ class _SmtpSession:
             code, text = next(iter(exc.recipients.values()))
             raise MailNotSent("The mail server refused the address.", answer=_answer(code, text),
                               permanent=code >= 500) from exc
+        except smtplib.SMTPNotSupportedError as exc:  # an international address, a relay without SMTPUTF8
+            raise MailNotSent("The mail server does not take international addresses (SMTPUTF8): ask the carer for "
+                              "another address, or the relay's administrator to turn SMTPUTF8 on.",
+                              answer="not sent: the mail server does not take international addresses (SMTPUTF8)",
+                              permanent=True) from exc
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, 421 closing…
             raise MailNotSent("The mail server did not take the message.",
                               answer=_answer(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500,

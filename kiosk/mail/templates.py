@@ -14,7 +14,8 @@ from string import Template
 
 BUILT_IN = Path(__file__).resolve().parent / "templates"
 OVERRIDE_FOLDER = "mail-templates"
-TEMPLATES = ("confiscation-notice", "ready-to-collect", "hold-placed")
+TEMPLATES = ("confiscation-notice", "ready-to-collect", "hold-placed", "repeat-confiscation", "release-receipt",
+             "left-overnight")
 
 
 @dataclass(frozen=True)

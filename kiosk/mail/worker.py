@@ -54,8 +54,11 @@ def _held_from_parents(row: OutboxMessage) -> bool:
 
 
 def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachment: RenderAttachment,
-             lease_seconds: float = outbox.SENDING_LEASE_SECONDS, limit: int = 50) -> Round:
+             audit_key: bytes, lease_seconds: float = outbox.SENDING_LEASE_SECONDS, limit: int = 50) -> Round:
+    """One round. Each message sent, failed or withheld is an audit event (kiosk/mail/trail.py) recorded by this
+    desk (settings.desk), in the commit that records it."""
     now = clock.now()
+    audit = outbox.Trail(key=audit_key, desk=settings.desk)
     recovered = outbox.recover_unconfirmed(now=now, lease_seconds=lease_seconds)
     due = outbox.due_ids(now=now, limit=limit)
     if not due:
@@ -64,7 +67,7 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
 
     def not_sent(message_id: int, error: MailNotSent) -> None:
         state = outbox.record_not_sent(message_id=message_id, now=clock.now(), answer=error.answer,
-                                       permanent=error.permanent)
+                                       permanent=error.permanent, audit=audit)
         counts["failed" if state == MessageState.FAILED.value else "retried"] += 1
 
     try:
@@ -75,7 +78,8 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
                     continue  # another desk's worker took it
                 if _held_from_parents(row):
                     outbox.record_withheld(message_id=message_id,
-                                           answer="withheld: the phone is on a safeguarding hold")
+                                           answer="withheld: the phone is on a safeguarding hold",
+                                           now=clock.now(), audit=audit)
                     counts["withheld"] += 1
                     continue
                 try:
@@ -95,14 +99,16 @@ def send_due(*, sender: Sender, clock: Clock, settings: Settings, render_attachm
                     if error.connection_lost:
                         return _round(counts, error.answer)
                     continue
-                outbox.record_accepted(message_id=message_id, now=clock.now(), answer=answer, by=sender.name)
+                outbox.record_accepted(message_id=message_id, now=clock.now(), answer=answer, by=sender.name,
+                                       audit=audit)
                 counts["sent"] += 1
                 if message_id in recovered or row.resends:
                     counts["resent"] += 1
     except MailNotSent as error:
         # No connection or no login: nothing was handed over. Each message due counts the try and waits its turn.
         # (Messages already tried in this round before the connection was lost were recorded one by one.)
-        for state in outbox.record_round_failed(message_ids=due, now=clock.now(), answer=error.answer).values():
+        for state in outbox.record_round_failed(message_ids=due, now=clock.now(), answer=error.answer,
+                                                      audit=audit).values():
             counts["failed" if state == MessageState.FAILED.value else "retried"] += 1
         return _round(counts, error.answer)
     return _round(counts)

@@ -95,6 +95,11 @@ class UncollectedList(ModalScreen[None]):
             yield Label(plain(f"Day closed at {clock_time(local(first, self.tz))} · {title}"), id="uncollected-title")
             if report.already is not None:
                 yield Label(self.closed_before(), id="uncollected-again", markup=False)
+            if report.carers_told:
+                # Issue 18: the carers of each phone left tonight are emailed (sent by the outbox, once a night).
+                told = report.carers_told
+                yield Label(f"{told} message{'s' * (told != 1)} to carers queued: their child's phone is here "
+                            "overnight (see the Outbox).", id="uncollected-told", markup=False)
             if count:
                 yield DataTable(id="uncollected", cursor_type="row", zebra_stripes=True)
             else:

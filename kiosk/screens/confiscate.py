@@ -30,7 +30,7 @@ from kiosk.custody.confiscation import (
 )
 from kiosk.custody.exceptions import ActiveException, describe
 from kiosk.custody.links import PIN_CONFIRMED, Signer
-from kiosk.custody.phone import SIM_ANSWERS, SIM_NOT_CHECKED, PhoneParticulars
+from kiosk.custody.phone import SIM_ANSWERS, SIM_NOT_CHECKED, PhoneParticulars, imei_problem
 from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
 from kiosk.custody.queries.tag_phone import phone_on_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
@@ -375,6 +375,18 @@ class ConfiscateScreen(FindingScreen):
             return
         event.scan_box.value = event.value.strip()
         self.focus_next()
+
+    # The boxes a scanner reads into: anything else scanned into another field belongs in one of them.
+    SCANNED_INTO = ("seal", "phone-imei")
+
+    def box_for_a_scan(self, text: str) -> Input | None:
+        """Where a barcode of another kind belongs on this form: an IMEI's 15 digits in the IMEI box, anything
+        else in the bag's (a seal number is whatever the bag's maker printed)."""
+        if self.found is None or self.receipt is not None:
+            return None
+        if imei_problem(text) is None:
+            return self.query_one("#phone-imei", Input)
+        return self.query_one("#seal", ScanBox)
 
     def exam_details(self) -> ExamDetails | None:
         if self.reason != EXAM_REASON:

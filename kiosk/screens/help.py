@@ -35,7 +35,7 @@ FLOWS: tuple[tuple[Permission | None, str, str], ...] = (
      "Scan the phone's tag or a school ID card, or type a name or a form (9C) and Enter: the page says where "
      "the phone is now, its tag, the carers, approved exceptions and the history. Type again for the next pupil; "
      "Esc goes back."),
-    (Permission.VIEW_REPORTS, "Reports (F11)",
+    (Permission.VIEW_REPORTS, "Reports (Ctrl+R)",
      "D day, W week, T term, Y year, R a range of days; [ and ] for the period before or after. S saves a PDF "
      "(the period, or one report from the list), C a CSV of the days, P the review pack. Esc goes back."),
     (Permission.HAND_IN, "Tags & labels (F12)",

@@ -54,10 +54,12 @@ from kiosk.widgets.worker_jobs import READING, on_the_worker
 # What to print, in the order the office thinks of it.
 WHAT = (("One pupil", "pupil"), ("A form", "form"), ("A year group", "year"), ("Everyone on roll", "everyone"),
         ("Everyone whose label was never printed", "never"))
-KIND_WORDS = (("CUPS printer queue", "cups"), ("Brother QL, directly", "brother"), ("Save to a file", "file"))
+KIND_WORDS = (("CUPS printer queue", "cups"), ("Brother QL, directly", "brother"), ("Save to a file", "file"),
+              ("Windows printer (its own driver)", "windows"))
 TARGET_HINTS = {"cups": "queue name, e.g. Reception_QL (List printers shows them)",
                 "brother": "/dev/usb/lp0 or tcp://192.0.2.10:9100",
-                "file": "a folder (one PDF per job), or a .pdf or .png path"}
+                "file": "a folder (one PDF per job), or a .pdf or .png path",
+                "windows": "the printer's name as Windows shows it, or default"}
 PUPIL_PROMPT = "scan the tag or the school ID card, or type a name"
 
 

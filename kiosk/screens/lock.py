@@ -8,6 +8,10 @@ the box: a pupil's tag or a desk-card barcode is refused with its code named and
 whatever was typed in the box stays as it was, so the initials or PIN being typed go on from where they were. At
 the PIN step (and while a PIN is being checked) every scan is refused that way: nothing scanned is ever read as a
 PIN. At the first step any other barcode is read as a staff badge, as the prompt asks.
+
+Someone signed in at another live session (another PC, another browser: kiosk/auth/desk_sessions.py) is asked
+first, after their PIN matched: sign in here and lock that desk (Y), or not (N, Esc): then they are not signed in
+here, and the trail says so.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Label, Static
 
-from kiosk.auth.staff import SignedIn, record_sign_out, sign_in
-from kiosk.clock import Clock, local
+from kiosk.auth.desk_sessions import DeskSignIn, ElsewhereSession, decline, sign_in_at_desk, take_over
+from kiosk.auth.staff import SignedIn, record_sign_out
+from kiosk.clock import Clock, local, local_today
 from kiosk.config import Settings
 from kiosk.errors import DeskError
-from kiosk.formatting import clock_time
+from kiosk.formatting import clock_time, moment
 from kiosk.keyring import Keyring
 from kiosk.text import initials_for_the_record, may_be_initials
 from kiosk.widgets.big_text import LARGE_FROM, BigText
@@ -41,6 +46,9 @@ CHECKING = "Checking… (waiting for the database)"
 # Recorded when a sign-in the database confirmed only after the person had pressed Esc (or the desk was reset): the
 # desk does not open for whoever is at it now, and the trail says the session ended at once.
 ABANDONED = "started again before the sign-in was confirmed"
+ASK_TAKE_OVER = "You are signed in at {desk} since {since}. Sign in here and lock that desk?"
+ANSWER_TAKE_OVER = "Y then Enter: sign in here and lock {desk}  ·  N then Enter (or Esc): not here"
+NOT_HERE = "Not signed in here: you are still signed in at {desk}."
 
 
 class LockScreen(Screen[None]):
@@ -73,6 +81,8 @@ class LockScreen(Screen[None]):
         self.who_typed: str | None = None  # step 2 when set
         self.attempt = 0  # numbers each reset and each PIN sent, so an answer knows whether it is still wanted
         self.checking: int | None = None  # the attempt whose PIN is being checked (the database has not answered)
+        # Step 3, only for someone signed in at another live session: who matched their PIN, and where they are.
+        self.asking: tuple[SignedIn, ElsewhereSession] | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar(school=self.settings.school_name, desk=self.settings.desk, clock=self.clock,
@@ -110,7 +120,12 @@ class LockScreen(Screen[None]):
 
     def reset(self, message: str = "") -> None:
         """Back to step 1 with an empty box: nothing half-typed survives a lock or an idle spell. A PIN still being
-        checked is given up on: if the database says yes after all, the desk does not open (see signed_in)."""
+        checked is given up on: if the database says yes after all, the desk does not open (see signed_in). Someone
+        being asked whether to sign in here (step 3) is not signed in here."""
+        if self.asking is not None:
+            asked, self.asking = self.asking, None
+            on_the_worker(self, partial(decline, keyring=self.keyring, clock=self.clock, who=asked[0], other=asked[1]),
+                          then=lambda _: None, failed=lambda _: None)
         self.attempt += 1
         self.checking = None
         self.who_typed = None
@@ -149,6 +164,9 @@ class LockScreen(Screen[None]):
         if self.checking is not None:
             self.query_one("#sign-in-checking", Static).update(plain(f"{CHECKING}. Esc starts again."))
             return
+        if self.asking is not None:
+            self.answered(value)
+            return
         if self.who_typed is None:
             self.who_typed = value
             box = self.query_one("#sign-in", ScanBox)
@@ -161,9 +179,9 @@ class LockScreen(Screen[None]):
             return
         self.attempt += 1
         attempt = self.checking = self.attempt
-        job = on_the_worker(self, partial(sign_in, keyring=self.keyring, clock=self.clock, desk=self.settings.desk,
-                                          who=self.who_typed, pin=value),
-                            then=lambda who: self.signed_in(who, attempt),
+        job = on_the_worker(self, partial(sign_in_at_desk, keyring=self.keyring, clock=self.clock,
+                                          desk=self.settings.desk, who=self.who_typed, pin=value),
+                            then=lambda answer: self.signed_in(answer, attempt),
                             failed=lambda refused: self.refused(refused, attempt))
         if not job.done:
             checking = self.query_one("#sign-in-checking", Static)
@@ -171,7 +189,8 @@ class LockScreen(Screen[None]):
             checking.display = True  # in the refusal's place
             self.query_one("#sign-in-message").display = False
 
-    def signed_in(self, who: SignedIn, attempt: int) -> None:
+    def signed_in(self, answer: DeskSignIn, attempt: int) -> None:
+        who = answer.who
         if attempt != self.checking:
             # Esc (or the desk resetting) came first: whoever is at the desk now did not finish signing in. The
             # session the database opened is closed in the trail at once.
@@ -179,8 +198,54 @@ class LockScreen(Screen[None]):
                                         reason=ABANDONED),
                           then=lambda _: None, failed=lambda _: None)
             return
+        if answer.elsewhere is not None:
+            self.ask_take_over(who, answer.elsewhere)
+            return
         self.reset()
         self.post_message(self.Unlocked(who))
+
+    def ask_take_over(self, who: SignedIn, elsewhere: ElsewhereSession) -> None:
+        """Step 3: signed in at another live session. The box now takes Y or N."""
+        self.checking = None
+        self.asking = (who, elsewhere)
+        since = moment(local(elsewhere.since, self.settings.tz), local_today(self.clock, self.settings.tz))
+        box = self.query_one("#sign-in", ScanBox)
+        box.clear()
+        box.password = False
+        box.placeholder = "Y or N"
+        self.query_one("#sign-in-prompt", Label).update(plain(ASK_TAKE_OVER.format(desk=elsewhere.desk, since=since)))
+        message = self.query_one("#sign-in-message", Static)
+        message.update(plain(ANSWER_TAKE_OVER.format(desk=elsewhere.desk)))
+        message.display = True
+        self.query_one("#sign-in-checking").display = False
+        box.focus()
+
+    def answered(self, value: str) -> None:
+        """Y: sign in here, and the other desk is asked to lock (recorded); N: not signed in here."""
+        assert self.asking is not None
+        who, elsewhere = self.asking
+        answer = value.strip().casefold()
+        if answer in ("n", "no"):
+            self.reset(NOT_HERE.format(desk=elsewhere.desk))  # reset records that they did not sign in here
+            return
+        if answer not in ("y", "yes"):
+            self.query_one("#sign-in", ScanBox).clear()
+            self.app.bell()
+            return
+        self.asking = None
+        self.attempt += 1
+        attempt = self.checking = self.attempt
+        on_the_worker(self, partial(take_over, keyring=self.keyring, clock=self.clock, who=who, other=elsewhere),
+                      then=lambda taken: self.signed_in(DeskSignIn(taken, None), attempt),
+                      failed=lambda refused: self.take_over_failed(refused, who, attempt))
+
+    def take_over_failed(self, refused: DeskError, who: SignedIn, attempt: int) -> None:
+        # NOT SAVED: the other desk was not asked to lock, and this one does not open; the sign-in just recorded
+        # is closed in the trail (when the database answers again).
+        on_the_worker(self, partial(record_sign_out, keyring=self.keyring, clock=self.clock, who=who,
+                                    reason=ABANDONED), then=lambda _: None, failed=lambda _: None)
+        if attempt == self.checking:
+            self.reset(refused.message)
 
     def refused(self, refused: DeskError, attempt: int) -> None:
         # A wrong PIN, a locked account, or the database not answering (NOT SAVED: the attempt was not recorded).

@@ -26,6 +26,30 @@ STATE_WORDS = {"queued": "waiting", "sending": "sending…", "sent": "sent", "fa
                "withheld": "withheld (hold)"}
 
 
+def message_state(line: OutboxLine, ctx: DeskContext) -> str:
+    """'sent 08:31', 'waiting (next try 08:36)', 'FAILED: 550 …', 'withheld (hold)': one message's fate in words."""
+    if line.state == "sent":
+        how = " by export" if line.sent_by == "export" else ""
+        return f"sent{how} {when_text(line.sent_at, ctx)}"
+    if line.state == "queued":
+        return (f"not sent yet (next try {when_text(line.next_try_at, ctx)})" if line.attempts
+                else "waiting to send")
+    if line.state == "failed":
+        return f"FAILED: {line.answer or 'no answer'} (the Outbox can send it again)"
+    return STATE_WORDS.get(line.state, line.state)
+
+
+def sent_about(lines: tuple[OutboxLine, ...] | list[OutboxLine], ctx: DeskContext) -> str:
+    """What was sent about one phone, oldest first: "Messages: confiscation notice to Mrs Dana Hall
+    <hall.1@family.example>, queued 08:30, sent 08:31" — one line each (names and addresses are text)."""
+    if not lines:
+        return ""
+    said = [f"{template_words(line.template)} to {line.recipient_name} <{line.recipient}>, queued "
+            f"{when_text(line.created_at, ctx)}, {message_state(line, ctx)}"
+            for line in sorted(lines, key=lambda line: (line.created_at, line.id))]
+    return "Messages about this phone:\n" + "\n".join(f"  · {words}" for words in said)
+
+
 class OutboxScreen(Screen[None]):
     """The desk's view of the outbox (issue 18)."""
 

@@ -3,7 +3,7 @@ their ID, re-enter your PIN, and save the release receipt."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -31,13 +31,16 @@ from kiosk.custody.queries import (
     held_phone_sealed_in,
     last_confiscation,
 )
+from kiosk.custody.queries.messages import outbox_messages
 from kiosk.custody.release import Authorisation, ReleaseReceipt, release_to_carer
 from kiosk.custody.scans import CommandScan, TagScan
 from kiosk.custody.states import confiscation_words
 from kiosk.formatting import weekday_date
+from kiosk.mail.outbox import OutboxLine
 from kiosk.messages import LockRequested, OpenScreen
 from kiosk.screens.base import FindingScreen
 from kiosk.screens.finding import Found
+from kiosk.screens.outbox import sent_about
 from kiosk.screens.safeguarding import FlagSafeguarding
 from kiosk.screens.wording import pupil_line, when_text
 from kiosk.text import plain_text
@@ -77,12 +80,14 @@ class HeldFor:
     carers: tuple[CarerOption, ...]
     phones: tuple[PhoneRecord, ...]
     last: LastConfiscation | None
+    messages: dict[int, tuple[OutboxLine, ...]] = field(default_factory=dict)  # per phone: what was sent, to whom
 
 
 def read_held(pupil_id: int) -> HeldFor:
     """On the worker."""
-    return HeldFor(carers_to_contact(pupil_id=pupil_id), confiscations_held(pupil_id=pupil_id),
-                   last_confiscation(pupil_id=pupil_id))
+    phones = confiscations_held(pupil_id=pupil_id)
+    return HeldFor(carers_to_contact(pupil_id=pupil_id), phones, last_confiscation(pupil_id=pupil_id),
+                   {phone.id: outbox_messages(custody_id=phone.id) for phone in phones})
 
 
 class ReleaseScreen(FindingScreen):
@@ -110,6 +115,7 @@ class ReleaseScreen(FindingScreen):
         self.refusal: str | None = None  # a refused release, shown once the phones are read again
         self.releasing: BusyButton | None = None  # while the release's write is out: Release is disabled
         self.sealed_custody: int | None = None  # the phone a bag number typed or scanned here named
+        self.messages: dict[int, tuple[OutboxLine, ...]] = {}  # per phone: the messages sent about it
 
     def compose(self) -> ComposeResult:
         who = self.ctx.who
@@ -120,6 +126,9 @@ class ReleaseScreen(FindingScreen):
             yield Static(id="release-pupil")
             yield DataTable(id="phones", cursor_type="row", zebra_stripes=True)
             yield Static("", id="phone-status", markup=False)
+            messages = Static("", id="release-messages", markup=False)
+            messages.display = False  # until a phone with messages is chosen
+            yield messages
             yield HoldInstructions(id="release-hold")
             with Vertical(id="release-form"):
                 with Vertical(id="meeting"):
@@ -170,6 +179,14 @@ class ReleaseScreen(FindingScreen):
                     yield Label("Condition now")
                     yield Input(placeholder=f"{AS_WHEN_CONFISCATED}: type any difference", id="return-condition",
                                 compact=True)
+                    # Issue 18: the collector's copy of the receipt by email, if they give an address (only when
+                    # the school sends email; hidden cells take no room in the grid).
+                    label = Label("Email for receipt", id="receipt-email-label")
+                    address = Input(placeholder="optional: the collector's address, for their copy",
+                                    id="receipt-email", compact=True)
+                    label.display = address.display = self.ctx.settings.mail_via != "off"
+                    yield label
+                    yield address
                     yield Label("Your PIN")
                     yield Input(password=True, placeholder=f"{who.name}: re-enter your PIN to release",
                                 id="pin", compact=True)
@@ -181,6 +198,9 @@ class ReleaseScreen(FindingScreen):
             with Vertical(id="release-done"):
                 yield BigText("✔ RELEASED", id="release-headline")
                 yield Static(id="release-summary")
+                sent = Static("", id="release-sent", markup=False)
+                sent.styles.padding = (0, 1)  # in line with the summary above it
+                yield sent
                 with Horizontal(classes="buttons"):
                     yield Button("Next release (N)", id="next")
                     yield Button("Back to desk (Esc)", id="desk")
@@ -342,6 +362,7 @@ class ReleaseScreen(FindingScreen):
         if carers:
             choice.carers = held.carers
         self.phones = {c.id: c for c in held.phones}
+        self.messages = held.messages
         table = self.query_one("#phones", DataTable)
         table.clear()
         for phone in self.phones.values():
@@ -396,7 +417,17 @@ class ReleaseScreen(FindingScreen):
                           f"{' at ' + phone.location if phone.location else ''}"
                           f"{' · ' + phone.condition if phone.condition else ''}"
                           + phone_words(phone)))
+        self.show_messages(self.messages.get(custody_id, ()) if custody_id is not None else ())
         self.show_step()
+
+    def show_messages(self, lines: tuple[OutboxLine, ...]) -> None:
+        """What was sent about this phone, to whom and when (issue 18): the office can tell a parent at the hatch
+        "we emailed you at 08:31" or see that it failed."""
+        # Under the phone before it is released; under the receipt's summary once it is.
+        done = self.receipt is not None
+        self.query_one("#release-messages").display = bool(lines) and not done
+        shown = self.query_one("#release-sent" if done else "#release-messages", Static)
+        shown.update(plain(sent_about(lines, self.ctx)))
 
     def nothing_held_text(self) -> str:
         assert self.pupil is not None
@@ -461,7 +492,8 @@ class ReleaseScreen(FindingScreen):
                       authorisation=authorisation, no_pr_acknowledged=no_pr_seen,
                       must_not_collect_acknowledged=self.query_one("#must-not-box").display
                       and self.query_one("#must-not-ack", TickBox).value,
-                      condition_at_return=plain_text(self.value("return-condition")) or AS_WHEN_CONFISCATED)
+                      condition_at_return=plain_text(self.value("return-condition")) or AS_WHEN_CONFISCATED,
+                      receipt_email=self.value("receipt-email").strip() or None)
         self.forget_pins()  # taken into the job: nothing typed stays in the boxes while it is out
         self.releasing = BusyButton(self.query_one("#release", Button), "Releasing…")
         error.waiting(SAVING)
@@ -522,7 +554,11 @@ class ReleaseScreen(FindingScreen):
         summary.append(f"\nCondition at return: {receipt.condition_at_return}.")
         summary.append(f"\nAudit event {receipt.event_seq}.\n{saved}")
         self.query_one("#release-summary", Static).update(plain(summary))
+        self.show_messages(())
         self.show_step()
+        # The messages about this phone now, the receipt just queued among them (read on the worker).
+        on_the_worker(self, partial(outbox_messages, custody_id=receipt.custody_id), then=self.show_messages,
+                      failed=lambda _error: None)
         self.query_one("#next", Button).focus()
 
     # ── rung 3: the parent meeting, recorded before the release ─────────────────────────────────────────────

@@ -1,4 +1,4 @@
-"""Reports (F11): the figures for a day, a week, a term, the school year or any range of days, on screen; saved
+"""Reports (Ctrl+R): the figures for a day, a week, a term, the school year or any range of days, on screen; saved
 privately in the kiosk's papers folder as a CSV for a spreadsheet, as a printable PDF of the whole period or of
 one report (confiscations, repeat confiscations, exams, searches, desk time, safeguarding for the DSL and the
 head), and as the annual review pack (policy §8).

@@ -28,7 +28,7 @@ class DeskFooter(Footer):
     def __init__(self, *, first: tuple[str, ...], compact: bool = True, id: str | None = None) -> None:
         super().__init__(compact=compact, id=id)
         self.first = first
-        self.hidden_keys: list[str] = []  # what did not fit, as shown on the key ("F11")
+        self.hidden_keys: list[str] = []  # what did not fit, as shown on the key ("F12")
         self._laid_out_for = -1
 
     def compose(self) -> ComposeResult:
