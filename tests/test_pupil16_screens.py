@@ -55,7 +55,7 @@ async def test_the_reports_exam_table_shows_the_jcq_columns(school, size):
                                                        invigilator="Mrs K. Invig", candidate_number="4021",
                                                        switched_on=True, on_person=False, warning_displayed=True))
     async with signed_in(kiosk_app(school), size=size) as pilot:
-        screen = await open_screen(pilot, "f11", ReportsScreen)
+        screen = await open_screen(pilot, "ctrl+r", ReportsScreen)
         await wait_for(pilot, lambda: screen.figures is not None, "the day's figures")
         await pilot.pause()
         table = screen.query_one("#exams", DataTable)
