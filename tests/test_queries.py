@@ -265,6 +265,9 @@ def test_a_pupils_history_shows_a_hold_to_the_dsl_only(any_school):
         (at(9, 20), f"handed in · slot {later.slot}"),
         (at(9, 10), "DSL note added (Holds screen)"),
         (at(9, 5), "safeguarding hold placed"),
+        # The chain's first link (issue 16), in full on its own line: the daily slot → the safe, and who.
+        (at(9), f"handed over · daily slot {morning.slot} → office safe · bag BAG-1 · given by Ann Adams (signed in "
+                "at the desk) · taken by Ann Adams (signed in at the desk)"),
         (at(9), "confiscated · used in lesson · bag BAG-1"),
         (at(8, 40), f"handed in · slot {morning.slot}"),
     ]

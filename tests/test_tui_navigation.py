@@ -348,7 +348,7 @@ ALLOWED = {
     ("finding", "pupil_picker", "PupilPicker"), ("pupil", "pupil_picker", "PupilPicker"),
     ("confiscate", "dialogs", "ParentInformedDialog"), ("confiscate", "safeguarding", "FlagSafeguarding"),
     ("release", "safeguarding", "FlagSafeguarding"), ("safeguarding", "dialogs", "TextPrompt"),
-    ("pupil", "handover", "HandoverDialog"),
+    ("pupil", "handover", "HandoverDialog"), ("pupil", "tag_phone", "TagPhoneDialog"),
 }
 
 

@@ -46,7 +46,8 @@ _UNSEALED = {"tag": frozenset({"label_printed_at"})}
 LATER_COLUMNS = {"carer": frozenset({"mobile", "email", "collection", "access_notes", "lives_with_pupil",
                                      "no_communications"}),  # schema 5 (issue 16)
                  "staff": frozenset({"year_group",  # schema 7 (issue 16)
-                                     "email"})}  # schema 10 (issue 18)
+                                     "email"}),  # schema 10 (issue 18)
+                 "tag": frozenset({"phone_json"})}  # schema 11 (issue 16): the phone on a pupil's tag
 
 
 @functools.lru_cache(maxsize=8)

@@ -23,6 +23,7 @@ from kiosk.custody import notices, transitions
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import Conflict
 from kiosk.custody.lookup import Resolved
+from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.receipts import Outcome, PupilSummary, Receipt, Severity
 from kiosk.custody.reports import form_order
 from kiosk.custody.slots import box_for, next_free_position
@@ -83,6 +84,16 @@ def _notes(ctx: DeskContext, pupil: Pupil) -> tuple[str, ...]:
     if not pupil.active:
         notes.append("marked as left the school in the last roster import")
     return tuple(notes)
+
+
+def _phone_on_tag(tag: Tag) -> tuple[str, ...]:
+    """The phone the tag is for, as the office recorded it (kiosk/custody/tag_phone.py): at hand back, so the
+    receptionist can check it is the right phone before it leaves the office."""
+    phone = PhoneParticulars.from_json(tag.phone_json)
+    if phone is None or not phone.recorded:
+        return ()
+    damage = f"; damage: {phone.damage}" if phone.damage else ""
+    return (f"Check it is their phone: {phone.described()}{damage}",)
 
 
 def _receipt(ctx: DeskContext, found: Resolved, outcome: Outcome, severity: Severity, message: str,
@@ -163,8 +174,9 @@ def hand_back(ctx: DeskContext, found: Resolved) -> Receipt:
                              else " (collected after the close of day)" if _handed_in_today(ctx, open_.opened_at)
                              else " (it was left overnight)")
                 # Built before the commit, as in hand_in.
-                return replace(_receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK,
-                                        f"Slot {open_.slot}{overnight}", open_, now), from_state=state)
+                receipt = _receipt(ctx, found, Outcome.HANDED_BACK, Severity.OK, f"Slot {open_.slot}{overnight}",
+                                   open_, now)
+                return replace(receipt, from_state=state, notes=_phone_on_tag(found.tag) + receipt.notes)
         except Conflict:
             continue  # another desk got there first; re-read and say what happened
     raise Conflict("Another desk is handling this phone right now. Scan it again in a moment.")

@@ -1,9 +1,14 @@
 """The phone itself, as recorded when it was confiscated (make, model, colour, case, SIM, IMEI, visible damage): the
 school is liable for it until it is released, so what it was like then is shown at every handover and printed on
-every paper. Kept in the custody's details (details_json, sealed with the record) under "phone"."""
+every paper. Kept in the custody's details (details_json, sealed with the record) under "phone".
+
+The same particulars may be kept on a pupil's tag for daily hand-in (tag.phone_json, sealed with the tag:
+kiosk/custody/tag_phone.py), checked here the same way: shown at hand back, and the confiscation form's starting
+values when that pupil's phone is confiscated."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,6 +44,21 @@ class PhoneParticulars:
         known = {name: str(details.get(name) or "") for name in cls.__dataclass_fields__}
         known["sim"] = known["sim"] or SIM_NOT_CHECKED
         return cls(**known)
+
+    def as_json(self) -> str:
+        """As a tag keeps it (sorted keys: the same particulars are always the same text, and so the same seal)."""
+        return json.dumps(self.as_details(), sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> PhoneParticulars | None:
+        """A tag's particulars, or None when none were recorded (or what is kept is not particulars)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return cls.from_details(data) if isinstance(data, dict) else None
 
     @property
     def recorded(self) -> bool:

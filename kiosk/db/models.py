@@ -116,6 +116,10 @@ class Tag(BaseModel):
     created_at = DateTimeField()
     label_printed_at = DateTimeField(null=True)
     seal = CharField(null=True, max_length=64)  # schema v4: HMAC over the row's content (kiosk/audit/rows.py)
+    # Schema v11 (issue 16): the phone the tag is for, as the office recorded it (make, model, colour, case, SIM,
+    # IMEI, damage: kiosk/custody/phone.py PhoneParticulars as JSON), shown at hand back and copied to a
+    # confiscation's form. Sealed with the row once it holds a value (kiosk/audit/rows.py LATER_COLUMNS).
+    phone_json = TextField(null=True)
 
 
 class Custody(BaseModel):

@@ -108,8 +108,9 @@ def _replace(ctx: DeskContext, tag_code: str | None, pupil_id: int | None, reaso
     code = codes.new_code()
     while Tag.select().where(Tag.code == code).exists():
         code = codes.new_code()
+    # The phone goes on with the new tag: what it is, and its particulars as the office recorded them (issue 16).
     new = Tag.create(code=code, pupil=pupil.id, device=old.device if old else None, status="active",
-                     created_at=to_db(now))
+                     created_at=to_db(now), phone_json=old.phone_json if old else None)
     custody = None
     # Each row written is resealed and its seal recorded by the event (kiosk/audit/rows.py).
     sealed = [sealing.reseal(ctx.keyring.audit_key, Tag, new.id)]

@@ -32,6 +32,7 @@ from kiosk.custody.exceptions import ActiveException, describe
 from kiosk.custody.links import PIN_CONFIRMED, Signer
 from kiosk.custody.phone import SIM_ANSWERS, SIM_NOT_CHECKED, PhoneParticulars, imei_problem
 from kiosk.custody.queries import PhoneRecord, confiscations_since, exceptions_in_force, open_record_of_tag
+from kiosk.custody.queries.tag_phone import phone_on_tag
 from kiosk.custody.states import confiscation_words, on_daily_cycle
 from kiosk.custody.terms import add_school_days
 from kiosk.custody.year_groups import refusal as year_group_refusal
@@ -86,6 +87,7 @@ class Standing:
     earlier: tuple[PhoneRecord, ...]
     open_record: PhoneRecord | None
     exceptions: tuple[ActiveException, ...] = ()  # in force today: shown before anything else is typed
+    phone_on_tag: PhoneParticulars | None = None  # the phone the tag is for, as the office recorded it
 
 
 def read_standing(ctx: DeskContext, pupil_id: int, tag_id: int) -> Standing:
@@ -94,7 +96,7 @@ def read_standing(ctx: DeskContext, pupil_id: int, tag_id: int) -> Standing:
     earlier = confiscations_since(pupil_id=pupil_id, since=ladder.previous[0]) if ladder.previous else ()
     today = local_today(ctx.clock, ctx.settings.tz)
     return Standing(ladder, earlier, open_record_of_tag(tag_id=tag_id),
-                    exceptions_in_force(pupil_id=pupil_id, day=today))
+                    exceptions_in_force(pupil_id=pupil_id, day=today), phone_on_tag(tag_id=tag_id))
 
 
 def exception_words(exceptions: tuple[ActiveException, ...]) -> Text:
@@ -300,6 +302,20 @@ class ConfiscateScreen(FindingScreen):
         shown = self.query_one("#exceptions", Static)
         shown.update(plain(exception_words(standing.exceptions)))
         shown.display = bool(standing.exceptions)
+        self.start_from_tag(standing.phone_on_tag)
+
+    def start_from_tag(self, phone: PhoneParticulars | None) -> None:
+        """The phone the tag is for (recorded from the pupil page) as the form's starting values, to check against
+        the phone in the hand and correct. Only into boxes still empty: what was typed meanwhile stands."""
+        if phone is None or not phone.recorded:
+            return
+        for name in PHONE_INPUTS:
+            box = self.query_one(f"#phone-{name}", Input)
+            if not box.value:
+                box.value = getattr(phone, name)
+        sim = self.query_one("#phone-sim", Select)
+        if sim.value == SIM_NOT_CHECKED:
+            sim.value = phone.sim
 
     def standing_not_read(self, found: Found, error: DeskError) -> None:
         if found is not self.found:

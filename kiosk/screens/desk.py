@@ -45,7 +45,7 @@ from kiosk.custody.desk import (
     hand_over_pupil,
     hand_over_scan,
 )
-from kiosk.custody.queries import holds_now
+from kiosk.custody.queries.sign_in_alert import SignInAlert, dsl_sign_in_alert
 from kiosk.custody.scans import CommandScan, NameSearch
 from kiosk.errors import StorageFailed
 from kiosk.formatting import clock_time
@@ -694,19 +694,21 @@ class DeskScreen(AtTheDesk, Screen[None]):
         self.ask_for_screen("labels")
 
     def alert_holds(self) -> None:
-        self._read(holds_now, self.show_holds_alert)
+        self._read(dsl_sign_in_alert, self.show_holds_alert)
 
-    def show_holds_alert(self, holds: list[Any]) -> None:
+    def show_holds_alert(self, alert: SignInAlert) -> None:
+        """The holds, and the police cases awaiting an outcome (kiosk/custody/queries/sign_in_alert.py)."""
         from kiosk.screens.safeguarding import HoldsAlert
 
-        if not holds:
+        if not alert.anything:
             return
 
         def answered(open_now: bool | None) -> None:
             if open_now:
                 self.action_holds()
 
-        self.app.push_screen(HoldsAlert(self.ctx, holds), answered)
+        police = alert.police_words(today=local_today(self.ctx.clock, self.ctx.settings.tz), tz=self.ctx.settings.tz)
+        self.app.push_screen(HoldsAlert(self.ctx, alert.holds, police=police), answered)
 
     def alert_year_notices(self) -> None:
         from kiosk.custody.head_of_year import inbox

@@ -1,5 +1,7 @@
 """The pupil view (F4): find a pupil by name (any part, accents optional, legal or preferred), by form, or by a
-tag or ID card, and see their page: tags, carers, exceptions, where their phone is now and its whole history.
+tag or ID card, and see their page: tags (and the phone each is for: Ctrl+O records it), carers, exceptions, where
+their phone is now, the chain of custody of their latest confiscation, examinations of a phone's data (for those
+who may record one) and the whole history, each handover in full.
 
 Safeguarding: DSL notes are never shown here, to anyone (the DSL reads them on the Holds screen, where each
 reading is audited). For every other role, a record that was ever on a safeguarding hold shows only
@@ -31,6 +33,7 @@ from kiosk.clock import as_utc, local, local_today
 from kiosk.custody import BadScan, DeskContext, DeskError, PupilSummary, find_pupils, normalise
 from kiosk.custody.codes import grouped
 from kiosk.custody.confiscation import ladder_position
+from kiosk.custody.examinations import ExaminationLine, examinations_of_pupil
 from kiosk.custody.handovers import Link
 from kiosk.custody.lookup import pupil_with_admission_number, pupil_with_tag
 from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, PupilPage, TagLine, form_named, pupil_page
@@ -39,6 +42,7 @@ from kiosk.custody.reprints import PAPERS
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.custody.states import REFER_TO_DSL as REFER
 from kiosk.custody.states import State, left_overnight, on_daily_cycle
+from kiosk.custody.tag_phone import RECORD_TAG_PHONE, TagPhoneRecorded
 from kiosk.custody.year_groups import in_year_group, outside_year_group
 from kiosk.custody.year_groups import refusal as year_group_refusal
 from kiosk.errors import NotPermitted
@@ -47,6 +51,7 @@ from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.handover import HandoverDialog
 from kiosk.screens.pupil_picker import PupilPicker
+from kiosk.screens.tag_phone import TagPhoneDialog
 from kiosk.screens.wording import pupil_line, when_text
 from kiosk.text import plain_text
 from kiosk.widgets.carer_words import carer_extras, carer_restriction
@@ -67,6 +72,9 @@ HINT = ("Type any part of a pupil's name (legal or preferred; accents optional),
 # with 2 cells of padding each, the body's padding and scrollbar (4) and the table's own scrollbar (2).
 NARROW_STAFF_WIDTH = 14
 NARROW_HISTORY_OTHER_CELLS = 16 + 2 + NARROW_STAFF_WIDTH + 2 + 2 + 4 + 2
+# On a large screen: what the When, Desk and Staff columns (each 2 cells of padding) and the scrollbars leave to
+# What, which wraps there too (a handover said in full is longer than the screen is wide).
+WIDE_HISTORY_OUTSIDE_CELLS = 4 + 2 + 2
 
 
 @dataclass(frozen=True)
@@ -124,16 +132,20 @@ class PageRead:
 
     page: PupilPage | None
     confiscations_this_term: int
+    # Examinations of their phones' data: None for a role that may not record one (it is not told of them at all).
+    examinations: tuple[ExaminationLine, ...] | None = None
 
 
 def read_page(ctx: DeskContext, pupil_id: int, dsl: bool) -> PageRead:
     other_year = outside_year_group(ctx.who, pupil_id=pupil_id)
     if other_year is not None:
         raise NotPermitted(other_year)
-    page = pupil_page(pupil_id=pupil_id, dsl=dsl)
+    examines = ctx.who.can(Permission.RECORD_EXAMINATION)
+    page = pupil_page(pupil_id=pupil_id, dsl=dsl, examinations=examines)
     if page is None:
         return PageRead(None, 0)
-    return PageRead(page, ladder_position(ctx, pupil_id, including_new=False).count_this_term)
+    return PageRead(page, ladder_position(ctx, pupil_id, including_new=False).count_this_term,
+                    examinations_of_pupil(pupil_id=pupil_id) if examines else None)
 
 
 def reprint_and_save(ctx: DeskContext, *, custody_id: int, paper: str) -> Path:
@@ -172,12 +184,14 @@ class PupilScreen(DeskCardScreen):
 
     AUTO_FOCUS = "#scan"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+t", "hand_over", "Hand over")]
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+t", "hand_over", "Hand over"),
+                Binding("ctrl+o", "tag_phone", "Phone on tag")]
 
     def __init__(self, ctx: DeskContext) -> None:
         super().__init__(ctx)
         self.pupil: PupilSummary | None = None
         self.chain: CustodyChain | None = None  # the latest confiscation's, shown under the facts
+        self.page: PupilPage | None = None  # the page shown (its tags: the phone each is for)
         self.asked = 0  # numbers each look-up and page asked for: only the latest one's answer is shown
 
     @property
@@ -216,7 +230,11 @@ class PupilScreen(DeskCardScreen):
                     yield Static(id="pupil-tags", classes="pupil-fact")
                     yield Static(id="pupil-exceptions", classes="pupil-fact")
                     yield Static(id="pupil-carers", classes="pupil-fact")
+                with Horizontal(id="tag-buttons"):
+                    yield Button("Their phone, on the tag (Ctrl+O)", id="tag-phone", compact=True)
                 yield from self.compose_chain()
+                yield Label("Examinations of a phone's data", id="examinations-title", classes="section-title")
+                yield Static(id="pupil-examinations")
                 yield Label("History, newest first", id="history-title", classes="section-title")
                 yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -310,6 +328,10 @@ class PupilScreen(DeskCardScreen):
             return
         count = read.confiscations_this_term
         pupil = self.pupil = page.pupil
+        self.page = page
+        self.refresh_bindings()
+        self.query_one("#tag-buttons").display = self.tag_for_phone() is not None
+        self.show_examinations(read.examinations)
         # A page is showing: the search box shrinks to one line and the page gets the room.
         box = self.query_one("#scan", ScanBox)
         box.compact = True
@@ -343,9 +365,15 @@ class PupilScreen(DeskCardScreen):
                 table.add_row(*plain_cells(when_short(line.at, self.ctx), line.what,
                                            cut(plain_text(line.staff), NARROW_STAFF_WIDTH) or "—"), height=None)
         else:
-            table.add_columns("When", "What", "Desk", "Staff")
-            for line in history:
-                table.add_row(*plain_cells(when_long(line.at, self.ctx), line.what, line.desk, line.staff))
+            whens = [when_long(line.at, self.ctx) for line in history]
+            others = sum(max([len(label), *(len(cell) for cell in cells)]) + 2
+                         for label, cells in (("When", whens), ("Desk", [line.desk for line in history]),
+                                              ("Staff", [line.staff for line in history])))
+            table.add_column("When")
+            table.add_column("What", width=max(30, self.size.width - others - WIDE_HISTORY_OUTSIDE_CELLS - 2))
+            table.add_columns("Desk", "Staff")
+            for when, line in zip(whens, history, strict=True):
+                table.add_row(*plain_cells(when, line.what, line.desk, line.staff), height=None)
         self.query_one("#history-title", Label).update(plain(
             f"History, newest first ({len(history)})" if history else "History: nothing recorded yet"))
         table.display = bool(history)
@@ -472,7 +500,61 @@ class PupilScreen(DeskCardScreen):
                 text.append(f" · {link.note}")
         return text
 
+    # ── the phone a tag is for (issue 16), and examinations of a phone's data ────────────────────────────────
+    def tag_for_phone(self) -> TagLine | None:
+        """The pupil's current tag, when the one signed in keeps the tags (their phone is recorded on it)."""
+        if self.page is None or not self.ctx.who.can(RECORD_TAG_PHONE):
+            return None
+        return next((tag for tag in self.page.tags if tag.active), None)
+
+    def action_tag_phone(self) -> None:
+        tag, pupil = self.tag_for_phone(), self.pupil
+        if tag is None or pupil is None:
+            return
+
+        def done(recorded: TagPhoneRecorded | None) -> None:
+            if recorded is not None:
+                words = recorded.phone.described() if recorded.phone is not None else "cleared"
+                self.query_one("#pupil-problem", MessageLine).say(
+                    f"The phone on tag {grouped(recorded.tag_code)}: {words}.", "ok")
+                self.ask(partial(read_page, self.ctx, pupil.id, self.dsl), self.show_page,
+                         f"{pupil.name}'s page: {READING}")
+
+        self.app.push_screen(TagPhoneDialog(self.ctx, tag_id=tag.id, tag_code=tag.code, pupil_name=pupil.name,
+                                            phone=tag.phone), done)
+
+    @on(Button.Pressed, "#tag-phone")
+    def tag_phone_button(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_tag_phone()
+
+    def show_examinations(self, examinations: tuple[ExaminationLine, ...] | None) -> None:
+        """Who examined which phone's data, who authorised it, whether anything was erased and who was told (no
+        text: the reason and what was seen are the DSL's and the head's, each reading audited). Only for those who
+        may record one; for them, said even when there is none."""
+        title = self.query_one("#examinations-title", Label)
+        shown = self.query_one("#pupil-examinations", Static)
+        title.display = shown.display = examinations is not None
+        if examinations is None:
+            return
+        text = Text()
+        for exam in reversed(examinations):  # newest first, as the history
+            if text:
+                text.append("\n")
+            text.append(f"{when_text(exam.at, self.ctx)} ", "bold")
+            text.append(f"examined by {exam.examined_by}, authorised by {exam.authorised_by}"
+                        f" · data erased: {'yes' if exam.erased else 'no'}"
+                        f" · DSL told: {'yes' if exam.dsl_told else 'no'}"
+                        f" · parent told: {'yes' if exam.parent_told else 'no'}")
+        if not examinations:
+            text.append("None recorded.", "dim")
+        title.update(plain(f"Examinations of a phone's data ({len(examinations)})" if examinations
+                           else "Examinations of a phone's data"))
+        shown.update(plain(text))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "tag_phone":
+            return self.tag_for_phone() is not None
         if action == "hand_over":  # only while a confiscated phone of theirs is held, for those who move one
             return self.chain is not None and self.chain.place_now is not None \
                 and self.ctx.who.can(Permission.RELEASE)
@@ -520,6 +602,9 @@ class PupilScreen(DeskCardScreen):
             text.append(f" · {tag.status}", style)
             if tag.device:
                 text.append(f" · {tag.device}", style)
+            if tag.phone is not None and tag.phone.recorded:
+                damage = f"; damage: {tag.phone.damage}" if tag.phone.damage else ""
+                text.append(f"\n  phone: {tag.phone.described()}{damage}", style)
             printed = f" · label printed {short_date(tag.label_printed_at)}" if tag.label_printed_at else ""
             text.append(f"\n  since {short_date(tag.created_at)}{printed}", "dim")
         if not tags:

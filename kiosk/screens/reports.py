@@ -27,6 +27,7 @@ from kiosk.auth.roles import Permission
 from kiosk.clock import local, local_today
 from kiosk.config import Settings
 from kiosk.custody import DeskContext, DeskError
+from kiosk.custody.confiscation import ExamDetails
 from kiosk.custody.queries import finished_reading
 from kiosk.custody.terms import terms
 from kiosk.documents.saved import save_private
@@ -44,6 +45,27 @@ KINDS = {"day": "Day", "week": "Week", "term": "Term", "year": "Year", "custom":
 MORE_BELOW = "↓ more below: PgDn or scroll down"
 PERIOD_KEYS = "keys: D W T Y R day, week, term, year, a range of days · [ ] before, after"
 RANGE_HINT = "e.g. 3/11/2026, 2026-11-03 or 3 Nov"
+
+
+# The M1's yes/no questions in its order, in the few words a table cell has room for (the exam report's paper and
+# the M1 attachment word them in full: kiosk/documents/report_papers.py M1_ANSWERS).
+M1_SHORT = (("switched_on", "on"), ("on_person", "on person"), ("warning_displayed", "warning shown"),
+            ("information_issued", "info issued"), ("reminded_at_start", "reminded"))
+# At 80 columns: When (15) and these three, with 2 cells of padding each, the body's padding and scrollbar (4)
+# and the table's own scrollbar (2), fit in 80.
+NARROW_PUPIL_WIDTH = 14
+NARROW_EXAM_WIDTH = 18
+NARROW_M1_WIDTH = 17
+TABLE_OUTSIDE_CELLS = 4 + 2
+
+
+def m1_answers(details: ExamDetails | None, between: str = " · ") -> str:
+    """"on yes · on person no · warning shown yes · info issued ? · reminded ?": a question the school did not record
+    is "?", never "no" (the examining body's form must not say no for what nobody asked)."""
+    def answer(value: object) -> str:
+        return "?" if value is None else "yes" if value else "no"
+
+    return between.join(f"{words} {answer(getattr(details, name, None))}" for name, words in M1_SHORT)
 
 
 def summary_text(f: ReportFigures) -> Text:
@@ -252,7 +274,6 @@ class ReportsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#repeats", DataTable).add_columns("Pupil", "Form", "Confiscations")
-        self.query_one("#exams", DataTable).add_columns("When", "Pupil", "Form", "Exam board", "Paper", "Room")
         self.query_one("#daily", DataTable).add_columns("Day", "Handed in", "Handed back", "Left overnight",
                                                         "Desk minutes")
         self.query_one("#report-safeguarding").display = False
@@ -427,10 +448,7 @@ class ReportsScreen(Screen[None]):
         for name, form, n in c.repeat_pupils:
             repeats.add_row(*plain_cells(name, form, n))
         exams = self.query_one("#exams", DataTable)
-        exams.clear()
-        for e in f.exams:
-            exams.add_row(*plain_cells(weekday_date_time(local(e.at, self.ctx.settings.tz)), e.pupil, e.form,
-                                       e.board or "—", e.paper or "—", e.room or "—"))
+        self.show_exams(exams, f)
         daily = self.query_one("#daily", DataTable)
         daily.clear()
         today = local_today(self.ctx.clock, self.ctx.settings.tz)
@@ -450,6 +468,34 @@ class ReportsScreen(Screen[None]):
                 f"{title} ({table.row_count})" if table.row_count else f"{title}: {empty}"))
 
         self.call_after_refresh(self.show_more_below)
+
+    def show_exams(self, exams: DataTable[object], f: ReportFigures) -> None:
+        """The JCQ M1's columns, as the exam report has them: board, paper code, candidate number, invigilator and
+        the M1's yes/no answers, which wrap in the room the other columns leave. Where that is too little (80
+        columns), the exam's particulars share one column, a line each: no sideways scrolling, nothing cut off
+        (the room is on the report's paper)."""
+        tz = self.ctx.settings.tz
+        rows = [[weekday_date_time(local(e.at, tz)), e.pupil, e.form, e.board or "—", e.paper or "—",
+                 e.candidate_number or "—", e.invigilator or "—", e.room or "—"] for e in f.exams]
+        labels = ["When", "Pupil", "Form", "Board", "Paper", "Cand. no.", "Invigilator", "Room"]
+        widths = [max(len(str(cell)) for cell in column) for column in zip(labels, *rows, strict=False)]
+        room_for_answers = self.size.width - TABLE_OUTSIDE_CELLS - sum(w + 2 for w in widths) - 2
+        exams.clear(columns=True)
+        if room_for_answers >= NARROW_M1_WIDTH:
+            exams.add_columns(*labels)
+            exams.add_column("M1 answers", width=room_for_answers)
+            for e, row in zip(f.exams, rows, strict=True):
+                exams.add_row(*plain_cells(*row, m1_answers(e.details)), height=None)
+            return
+        exams.add_column("When")
+        exams.add_column("Pupil", width=NARROW_PUPIL_WIDTH)
+        exams.add_column("Exam", width=NARROW_EXAM_WIDTH)
+        exams.add_column("M1 answers", width=NARROW_M1_WIDTH)
+        for e, row in zip(f.exams, rows, strict=True):
+            exam = Text(f"{e.board or '—'} {e.paper or '—'}\ncand. no. {e.candidate_number or '—'}"
+                        f"\n{e.invigilator or 'invigilator —'}")
+            exams.add_row(*plain_cells(row[0], f"{e.pupil} · {e.form}", exam, Text(m1_answers(e.details, "\n"))),
+                          height=None)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.show_more_below)

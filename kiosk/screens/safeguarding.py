@@ -114,30 +114,41 @@ def hold_line(hold: Hold, ctx: DeskContext) -> str:
 
 
 class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
-    """Shown to the DSL or head when they sign in while phones are on a safeguarding hold.
-    Dismisses True to open the holds screen, False for later."""
+    """Shown to the DSL or head when they sign in while phones are on a safeguarding hold, or with the police
+    awaiting the police's outcome (`police`: that line in words, None when there is none). Dismisses True to open
+    the holds screen (which opens the police cases too), False for later."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
 
     AUTO_FOCUS = "#alert-open"
     BINDINGS = [Binding("escape", "later", "Later")]
 
-    def __init__(self, ctx: DeskContext, holds: Sequence[Hold]) -> None:
+    def __init__(self, ctx: DeskContext, holds: Sequence[Hold], *, police: str | None = None) -> None:
         super().__init__()
         self.ctx = ctx
-        self.holds = list(holds)  # read by the desk on its worker (kiosk.custody.queries.holds_now)
+        self.holds = list(holds)  # read by the desk on its worker (kiosk.custody.queries.sign_in_alert)
+        self.police = police
 
     def compose(self) -> ComposeResult:
         count = len(self.holds)
         title = "1 phone is" if count == 1 else f"{count} phones are"
+        headline = f"⚠ {title} on a safeguarding hold" if count else f"⚠ {self.police}"
         with Vertical(id="holds-alert", classes="dialog -danger"):
-            yield Label(plain(f"⚠ {title} on a safeguarding hold"), id="alert-title", classes="dialog-title")
-            yield Label("Waiting for the DSL. Each is sealed, switched off and must not be released.",
-                        classes="dialog-hint")
+            yield Label(plain(headline), id="alert-title", classes="dialog-title")
+            hint = Label("Waiting for the DSL. Each is sealed, switched off and must not be released.",
+                         classes="dialog-hint")
+            hint.display = bool(count)
+            yield hint
             yield Static(READING, id="alert-list")
             more = Label("", id="alert-more", classes="dialog-hint")
             more.display = False
             yield more
+            # A case stays open until the police's outcome is recorded (returned, retained or destroyed).
+            police = Label(plain(f"⚠ {self.police}: record it when the police say (F10 Holds, then W)."
+                                 if count else "Record each outcome when the police say (F10 Holds, then W)."),
+                           id="alert-police", classes="dialog-hint")
+            police.display = self.police is not None
+            yield police
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Open the holds (Enter)", variant="error", id="alert-open")
                 yield Button("Later (Esc)", id="alert-later")
@@ -147,8 +158,9 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
 
     def show_holds(self, holds: tuple[Hold, ...]) -> None:
         count = len(holds)
-        self.query_one("#alert-list", Static).update(plain(Text("\n".join(f"• {hold_line(c, self.ctx)}"
-                                                                    for c in holds[:8]))))
+        shown = self.query_one("#alert-list", Static)
+        shown.update(plain(Text("\n".join(f"• {hold_line(c, self.ctx)}" for c in holds[:8]))))
+        shown.display = bool(count)
         more = self.query_one("#alert-more", Label)
         more.update(plain(f"… and {count - 8} more" if count > 8 else ""))
         more.display = count > 8

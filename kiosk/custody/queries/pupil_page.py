@@ -1,5 +1,5 @@
-"""The pupil page (F4) in one read: the pupil, where their phones are now, their tags, carers, exceptions and
-history. The ladder (confiscations this term) is kiosk.custody.confiscation.ladder_position."""
+"""The pupil page (F4) in one read: the pupil, where their phones are now, their tags (with the phone each is for),
+carers, exceptions and history. The ladder (confiscations this term) is kiosk.custody.confiscation.ladder_position."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.clock import as_utc
+from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.queries.history import HistoryLine, pupil_history
 from kiosk.custody.queries.pupils import CarerOption, carers_on_roster
 from kiosk.custody.queries.records import PhoneRecord, record_of
@@ -22,6 +23,8 @@ class TagLine:
     device: str | None
     created_at: datetime  # UTC
     label_printed_at: datetime | None  # UTC
+    id: int = 0
+    phone: PhoneParticulars | None = None  # the phone the tag is for, as the office recorded it (None: not recorded)
 
     @property
     def active(self) -> bool:
@@ -56,9 +59,10 @@ class PupilPage:
 
 
 @storage_guard
-def pupil_page(*, pupil_id: int, dsl: bool) -> PupilPage | None:
+def pupil_page(*, pupil_id: int, dsl: bool, examinations: bool | None = None) -> PupilPage | None:
     """Everything the pupil page shows, or None when the pupil is no longer on the roster. `dsl`: the reader is
-    the DSL or the head (see kiosk.custody.queries.history for what anyone else is not shown)."""
+    the DSL or the head (see kiosk.custody.queries.history for what anyone else is not shown); `examinations`: the
+    reader may see examinations of a phone's data (by default, as `dsl`)."""
     pupil = Pupil.get_or_none(Pupil.id == pupil_id)
     if pupil is None:
         return None
@@ -70,8 +74,9 @@ def pupil_page(*, pupil_id: int, dsl: bool) -> PupilPage | None:
         pupil=PupilSummary.of(pupil), left_on=pupil.left_on,
         phones_now=tuple(record_of(c) for c in phones),
         tags=tuple(TagLine(t.code, t.status, t.device, as_utc(t.created_at),
-                           as_utc(t.label_printed_at) if t.label_printed_at else None) for t in tags),
+                           as_utc(t.label_printed_at) if t.label_printed_at else None, id=t.id,
+                           phone=PhoneParticulars.from_json(t.phone_json)) for t in tags),
         carers=carers_on_roster(pupil_id=pupil_id),
         exceptions=tuple(ExceptionLine(e.kind, e.valid_from, e.valid_to, e.notes, e.approved_by_name,
                                        e.agreement_ref) for e in exceptions),
-        history=pupil_history(pupil_id=pupil_id, dsl=dsl))
+        history=pupil_history(pupil_id=pupil_id, dsl=dsl, examinations=examinations))
