@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from kiosk.custody.phone import PhoneParticulars
+from kiosk.custody.tag_phone import record_phone_on_tag
 from kiosk.db import Custody, Event
+from kiosk.db.models import Tag
 from kiosk.screens.confiscate import ConfiscateScreen
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.lock import LockScreen
@@ -107,3 +110,22 @@ async def test_the_idle_lock_warns_before_it_discards_a_filled_form_and_says_so_
         assert isinstance(app.screen, LockScreen)
         assert "was not saved when the desk locked" in widget_text(app, "#sign-in-message")
         assert zoe.display_name not in shown(app)
+
+
+async def test_the_tags_phone_is_a_starting_value_and_goes_when_another_pupil_is_scanned(school):
+    """The phone recorded on Ruby's tag fills her confiscation form: nothing entered by staff, so a scan of Leo
+    changes the pupil (no refusal), and Leo's form has none of Ruby's phone on it."""
+    ruby, leo = school.pupils[4], school.pupils[5]
+    record_phone_on_tag(school.ctx(), tag_id=Tag.get(Tag.code == school.tag_of(ruby)).id,
+                        phone=PhoneParticulars(make="Apple", model="iPhone 13", colour="pink"))
+    async with kiosk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        screen = await open_confiscation(pilot, school, ruby)
+        await settle(pilot)
+        assert screen.query_one("#phone-model", Input).value == "iPhone 13"
+        assert not screen.form_filled(), "what the kiosk put there was not entered by anyone"
+        await scanned_mid_form(pilot, school.tag_of(leo))
+        await settle(pilot)
+        assert screen.found.pupil.id == leo.id
+        assert [screen.query_one(f"#phone-{name}", Input).value for name in ("make", "model", "colour")] == \
+            ["", "", ""], "nothing of Ruby's phone on Leo's form"

@@ -145,9 +145,7 @@ class FindingScreen(DeskCardScreen):
 
     def form_values(self) -> list[tuple[str, object]]:
         """What the form's fields hold now: every field but the pupil box."""
-        return [(field.id or type(field).__name__, _field_value(field))
-                for field in self.query("Input, Checkbox, RadioButton, Select, TextArea")
-                if field.id != "scan"]
+        return [(field.id or type(field).__name__, _field_value(field)) for field in self._fields()]
 
     def remember_blank_form(self) -> None:
         """The form as it stands for the pupil just found (its own starting values in it): anything different
@@ -162,6 +160,36 @@ class FindingScreen(DeskCardScreen):
             return False
         return any(value for entry in self.form_values() if entry not in blank for value in (entry[1],))
 
+    def put_starting_value(self, field: Input | Select[str], value: str) -> None:
+        """A value the kiosk puts in a field (the phone the tag is for): part of the form as found, not entered."""
+        before = (field.id or type(field).__name__, _field_value(field))
+        field.value = value
+        blank = getattr(self, "_blank_form", None)
+        if blank is not None:
+            after = (before[0], _field_value(field))
+            self._blank_form = [after if entry == before else entry for entry in blank]
+
+    def _restore_fresh_form(self) -> None:
+        """Every field as it was before any pupil was found (the last pupil's starting values go with them)."""
+        fresh = getattr(self, "_fresh_form", None)
+        if fresh is None:
+            self._fresh_form = {id(field): _field_value(field) for field in self._fields()}
+            return
+        for field in self._fields():
+            if id(field) not in fresh:
+                continue
+            if isinstance(field, TextArea):
+                field.text = str(fresh[id(field)])
+            elif isinstance(field, Input):
+                field.value = str(fresh[id(field)])
+            elif isinstance(field, Checkbox):
+                field.value = bool(fresh[id(field)])
+            elif isinstance(field, Select):
+                field.value = fresh[id(field)]
+
+    def _fields(self) -> list[Widget]:
+        return [field for field in self.query("Input, Checkbox, RadioButton, Select, TextArea") if field.id != "scan"]
+
     def _found(self, found: Found) -> None:
         # A scan of another pupil while this one's form has been filled in would carry what was entered (a PIN,
         # an authorisation, a bag, a phone's particulars) onto the wrong pupil's record: refused, and said.
@@ -175,6 +203,8 @@ class FindingScreen(DeskCardScreen):
             # The top of a long form may be scrolled away: said where it is seen, whatever field has the focus.
             self.app.notify(words, severity="error", markup=False, timeout=10)
             return
+        if current is None or current.id != found.pupil.id:
+            self._restore_fresh_form()  # nothing was entered: the last pupil's starting values go with them
         super()._found(found)
 
     @on(ScanBox.Scanned, "#scan")

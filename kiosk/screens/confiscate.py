@@ -312,10 +312,10 @@ class ConfiscateScreen(FindingScreen):
         for name in PHONE_INPUTS:
             box = self.query_one(f"#phone-{name}", Input)
             if not box.value:
-                box.value = getattr(phone, name)
+                self.put_starting_value(box, getattr(phone, name))
         sim = self.query_one("#phone-sim", Select)
         if sim.value == SIM_NOT_CHECKED:
-            sim.value = phone.sim
+            self.put_starting_value(sim, phone.sim)
 
     def standing_not_read(self, found: Found, error: DeskError) -> None:
         if found is not self.found:
