@@ -18,6 +18,7 @@ from kiosk.custody.links import DSL_OFFICE, OFFICE_SAFE, Signer
 from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import flag_safeguarding
+from kiosk.custody.tag_phone import record_phone_on_tag
 from kiosk.db import Carer, Event
 from kiosk.db.models import OutboxMessage
 from kiosk.errors import NotPermitted
@@ -74,8 +75,13 @@ def _text(export) -> str:
 def test_the_export_names_every_category_and_says_what_it_withheld(any_school, tmp_path):
     s = any_school
     _zoe_this_term(s, tmp_path)
+    record_phone_on_tag(s.ctx(), tag_id=s.scanned(0).tag.id,
+                        phone=PhoneParticulars(make="Nokia", model="G22", imei="353456789012348"))
     export = subject_access(s.ctx(CLI_ADMIN), ZOE)
 
+    assert [t["phone"] for t in export["tags"] if t["phone"]] == [
+        {"make": "Nokia", "model": "G22", "colour": "", "case": "", "sim": "not checked", "imei": "353456789012348",
+         "damage": ""}], "the phone recorded on her tag is hers to see"
     [record] = export["phone_records"]  # the held one is withheld
     assert record["phone"]["imei"] == IMEI and record["phone"]["damage"] == "scratched back"
     assert (record["exam"]["candidate_number"], record["exam"]["invigilator"]) == ("4021", "Mrs K. Invig")
@@ -86,7 +92,8 @@ def test_the_export_names_every_category_and_says_what_it_withheld(any_school, t
     assert (examined["looked_at"], examined["erased_what"]) == (LOOKED_AT, ERASED_WHAT)
     assert examined["authorised_by"] == "Hugh Grant-Ellis (head)" and examined["examined_by"] == "Mr H. Grant-Ellis"
     sent = export["messages"]
-    assert {m["address"] for m in sent} == {"dana.hall@example.org", "evan.hall@example.org"}
+    # (Not to her father: the MIS says he must not collect, so no message about the phone goes to him.)
+    assert {m["address"] for m in sent} == {"dana.hall@example.org"}
     assert all(m["kind"] == "confiscation-notice" and "Zoë" in m["body"] and m["state"] == "sent" for m in sent)
     carers = {c["name"]: c for c in export["carers"]}
     assert carers["Mrs Dana Hall"]["mobile"] == "07700 900101" and carers["Mr Evan Hall"]["collection"] == \
@@ -137,7 +144,9 @@ def test_an_export_for_one_carer_shows_no_other_carers_notes_addresses_or_messag
     assert carers["Mr Evan Hall"] == {"name": "Mr Evan Hall", "relationship": "Father",
                                       "parental_responsibility": True, "contact_details": THIRD_PARTY}
     by_recipient = {m["recipient"] for m in export["messages"]}
-    assert by_recipient == {"Mrs Dana Hall", THIRD_PARTY}
+    # Only the mother was written to (the father must not collect: no message about the phone goes to him).
+    assert "Mrs Dana Hall" in by_recipient and by_recipient <= {"Mrs Dana Hall", THIRD_PARTY}
+    assert "Mr Evan Hall" not in by_recipient and ("Mrs Dana Hall" in by_recipient)
 
 
 def test_the_command_line_asks_the_dsls_pin_to_release_safeguarding_information(school, tmp_path):

@@ -148,7 +148,7 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
             sealed += sealing.removed(Carer, [c for (c,) in tuples(Carer.select(Carer.id)
                                                                    .where(Carer.pupil.in_(chunk)))])
             Carer.delete().where(Carer.pupil.in_(chunk)).execute()
-            Tag.update(status="retired", device=None).where(Tag.pupil.in_(chunk)).execute()
+            Tag.update(status="retired", device=None, phone_json=None).where(Tag.pupil.in_(chunk)).execute()
             sealed += sealing.reseal_many(key, Tag, [t for (t,) in tuples(Tag.select(Tag.id)
                                                                           .where(Tag.pupil.in_(chunk)))])
             for pid in chunk:

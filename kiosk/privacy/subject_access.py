@@ -28,6 +28,7 @@ from kiosk.custody.concerns import concern_kind, concern_words
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError, NotPermitted
 from kiosk.custody.lookup import find_by_admission_number
+from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.scans import fold
 from kiosk.custody.states import Kind
@@ -66,6 +67,12 @@ def _when(value: datetime | str | None, ctx: DeskContext) -> str | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return f"{local(as_utc(value), ctx.settings.tz):%Y-%m-%d %H:%M}" if value else None
+
+
+def _tag_phone(kept: str | None) -> dict[str, str] | None:
+    """The phone the office recorded for a tag (make, model, IMEI…): personal data about the pupil's property."""
+    phone = PhoneParticulars.from_json(kept)
+    return phone.as_details() if phone is not None else None
 
 
 def _collection(carer: Carer) -> str | None:
@@ -129,7 +136,8 @@ def subject_access(ctx: DeskContext, admission_number: str, *, safeguarding_by: 
                   "preferred_surname": pupil.preferred_surname, "year": pupil.year, "form": pupil.form,
                   "on_roll": pupil.active, "left_on": pupil.left_on.isoformat() if pupil.left_on else None},
         "carers": [_carer(c, reader=reader, notes_shown=c.id in shown_notes, key=key) for c in carers],
-        "tags": [{"code": t.code, "device": t.device, "status": t.status, "created": _when(t.created_at, ctx)}
+        "tags": [{"code": t.code, "device": t.device, "status": t.status, "created": _when(t.created_at, ctx),
+                  "phone": _tag_phone(t.phone_json)}
                  for t in Tag.select().where(Tag.pupil == pupil.id).order_by(Tag.id)],
         "exceptions": [{"kind": e.kind, "approved_by": e.approved_by_name, "from": e.valid_from.isoformat(),
                         "to": e.valid_to.isoformat() if e.valid_to else None, "agreement": e.agreement_ref,
