@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date, datetime
 
@@ -12,11 +13,17 @@ from kiosk.custody.receipts import PupilSummary
 from kiosk.documents.custody_papers import parent_notice
 from kiosk.mail.compose import Attached
 
+# The attachment kind of a paper queued whole with its message: {"filename", "pdf" (base64)}.
+PAPER = "paper"
+
 
 def attachment_for(kind: str | None, facts_json: str | None, settings: Settings) -> Attached | None:
     """The paper `kind` (e.g. "parent-notice") for one queued message, or None when it carries none."""
     if kind is None:
         return None
+    if kind == PAPER and facts_json:  # a paper queued whole (the review pack to the head): sent as it was made
+        paper = json.loads(facts_json)
+        return Attached(filename=paper["filename"], data=base64.b64decode(paper["pdf"]))
     if kind != "parent-notice" or not facts_json:
         raise ValueError(f"no paper {kind!r} can be attached")
     facts = json.loads(facts_json)

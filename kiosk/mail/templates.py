@@ -14,7 +14,7 @@ from string import Template
 
 BUILT_IN = Path(__file__).resolve().parent / "templates"
 OVERRIDE_FOLDER = "mail-templates"
-TEMPLATES = ("confiscation-notice", "ready-to-collect", "hold-placed")
+TEMPLATES = ("confiscation-notice", "ready-to-collect", "hold-placed", "review-pack", "weekly-summary")
 
 
 @dataclass(frozen=True)

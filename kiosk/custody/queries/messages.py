@@ -7,7 +7,8 @@ from kiosk.db.connection import storage_guard
 from kiosk.mail.outbox import OutboxLine, listing
 
 TEMPLATE_WORDS = {"confiscation-notice": "confiscation notice", "hold-placed": "hold placed (DSL)",
-                  "ready-to-collect": "ready to collect"}
+                  "ready-to-collect": "ready to collect", "review-pack": "review pack (head)",
+                  "weekly-summary": "weekly summary (head)"}
 
 
 @storage_guard
