@@ -307,13 +307,13 @@ def _desk_days(first: date, last: date, settings: Settings) -> Iterable[DeskDay]
     tallies: dict[tuple[date, str], list[Any]] = {}
     prev_at: datetime | None = None
     prev_desk: str | None = None
-    day_lo = day_hi = None
+    day_lo = day_hi = datetime.min  # no day yet: the first scan looks its day up
     tally: list[Any] = []
     for at, desk, action in database_proxy.obj.execute_sql(*query.sql()):
         at = at if isinstance(at, datetime) else datetime.fromisoformat(at)
         if at.tzinfo is not None:
             at = to_db(at)
-        if desk != prev_desk or day_lo is None or not day_lo <= at < day_hi:
+        if desk != prev_desk or not day_lo <= at < day_hi:
             i = max(bisect_right(starts, at) - 1, 0)
             day_lo, day_hi = starts[i], ends[i]
             tally = tallies.setdefault((days[i], desk), [0, 0, 0, 0.0, 0, 0.0])
