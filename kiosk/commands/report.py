@@ -40,7 +40,8 @@ def register(add: AddCommand, sub: Subcommands) -> None:
         p = add(name, handler, help_, group)
         _period_args(p)
         p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
-        p.add_argument("--pdf", metavar="FILE", help="also write a printable PDF here (a folder: named by the date)")
+        p.add_argument("--pdf", metavar="FILE", help="also write a printable PDF here" + (
+            " (or into a folder, named by the date)" if name == "summary" else ""))
         p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
         if name == "summary":  # the weekly summary: `kiosk report summary --period week --pdf FOLDER --send`
             p.add_argument("--send", action="store_true",
@@ -138,13 +139,27 @@ def _reader(env: Env, args: argparse.Namespace) -> SignedIn:
 
 
 def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes],
-               stem: str = "report") -> tuple[Path, bytes] | None:
-    """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only. A folder:
-    STEM-DATE.pdf in it (a scheduled task keeps every week's). Returns where it went and what was written."""
+               folder_stem: str | None = None) -> tuple[Path, bytes] | None:
+    """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only. With
+    `folder_stem` (the weekly summary, which a scheduled task writes every week) a folder may be given: STEM-DATE.pdf
+    in it; otherwise a folder is refused. Returns where it went and what was written."""
+    from kiosk.cli import CommandError
+    from kiosk.documents.saved import write_private
+    from kiosk.platform import FileNotSaved
+
     if not getattr(args, "pdf", None):
         return None
     pdf = make()
-    path = _write_paper(env, args.pdf, stem, pdf)
+    if folder_stem is not None:
+        path = _write_paper(env, args.pdf, folder_stem, pdf)
+    else:
+        try:
+            path = write_private(Path(args.pdf), pdf)
+        except FileNotSaved:
+            raise  # already in the desk's words (a full disk, say)
+        except OSError as error:
+            raise CommandError(f"The PDF was not written to {args.pdf}: {error.strerror or error}. Check the folder "
+                               "exists and can be written to, then run the command again.") from None
     say = env.say if not getattr(args, "csv", False) else _to_stderr
     say(f"PDF written to {path}")
     return path, pdf
@@ -221,7 +236,7 @@ def cmd_summary(env: Env, args: argparse.Namespace) -> int:
                 ["seconds per hand-back", f.desk.seconds_per_hand_back or ""]]
         rows += [[f"safeguarding: {what}", n] for what, n in (f.safeguarding or {}).items()]
         _emit(env, args, ["what", "figure"], rows, f"Phones report, {p.label}")
-    written = _write_pdf(env, args, pdf, stem=f"summary-{_kind(args)}")
+    written = _write_pdf(env, args, pdf, folder_stem=f"summary-{_kind(args)}")
     if not args.send or written is None:
         return 0
     from kiosk.reports.to_head import summary_values
