@@ -130,10 +130,12 @@ def _count_left_overnight(p: Period, settings: Settings, lines: dict[date, Daily
     if not closed:
         return
     handed_back: dict[int, list[datetime]] = defaultdict(list)
-    for custody, at in tuples(Event.select(Event.custody, Event.at)
-                              .where((Event.action == "HANDED_BACK") & (Event.at >= lo)
-                                     & Event.custody.in_(sorted({custody for custody, _ in closed})))):
-        handed_back[custody].append(as_utc(_as_datetime(at)))
+    # Those phones' events by custody alone (a few each), the action read here: asked for by action and time as
+    # well, SQLite walked a year's hand-backs through the (action, at) index (0.2 s a pack, twice).
+    for custody, at, action in tuples(Event.select(Event.custody, Event.at, Event.action)
+                                      .where(Event.custody.in_(sorted({custody for custody, _ in closed})))):
+        if action == "HANDED_BACK":
+            handed_back[custody].append(as_utc(_as_datetime(at)))
     for custody, at in closed:
         when = as_utc(_as_datetime(at))
         day = local(when, settings.tz).date()
