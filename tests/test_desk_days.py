@@ -3,6 +3,7 @@ change: the first review pack works each day out from a year of scans at once (k
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from kiosk.custody import hand_back, hand_in
@@ -40,3 +41,18 @@ def test_scans_count_on_the_schools_day_either_side_of_the_clocks_changing(any_s
         assert t.seconds_per_hand_in == 10.0 and t.seconds_per_hand_back == 10.0
         # Each group is 30 s at the desk (the groups are far apart): Sunday has two groups, so 60 s.
         assert t.minutes_per_day == {day: round(30 * n / 2 / 60, 1) for day, n in expected.items()}
+
+
+def test_each_desk_is_timed_from_its_own_previous_scan(any_school):
+    """Two desks scanning at once: a desk's gap is to its own last scan, not to the other desk's in between."""
+    s = any_school
+    office = s.office
+    second = replace(office, desk="Reception 2")
+    s.clock.set(datetime(2026, 12, 1, 8, 30, tzinfo=UTC))
+    for desk, pupil in ((office, 0), (second, 1), (office, 2), (second, 3), (office, 4)):
+        hand_in(s.ctx(desk), s.scanned(pupil))
+        s.clock.advance(seconds=12)
+    t = desk_time(Period(date(2026, 12, 1), date(2026, 12, 1), "Tuesday"), s.settings, today=date(2026, 12, 2))
+    # Reception 1 at 0, 24 and 48 s: two 24 s gaps; Reception 2 at 12 and 36 s: one 24 s gap.
+    assert t.hand_ins == 5 and t.seconds_per_hand_in == 24.0
+    assert t.minutes_per_day == {date(2026, 12, 1): round(72 / 60, 1)}
