@@ -289,7 +289,10 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     if not comparisons:
         doc.para("The period has not begun yet: nothing to compare.")
     for i, comparison in enumerate(comparisons):
-        start = len(doc.blocks)  # the sentence, the table (and, after the last, the legend) kept on one page
+        # The sentence, the table (and, after the last, the legend) kept on one page: one KeepTogether, not
+        # one inside another (reportlab's wrap of an inner one reports a page-high block, so the outer one
+        # would always start a new page).
+        start = len(doc.blocks)
         doc.para(f"{comparison.title}: {comparison.now.label} ({short_date(comparison.now.start)} – "
                  f"{short_date(comparison.now.end)}) against {short_date(comparison.before.start)} – "
                  f"{short_date(comparison.before.end)}.", size=9)
@@ -297,12 +300,12 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
             pack.note("The kiosk's records begin " + (long_date(comparison.records_from) if comparison.records_from
                                                       else "after this period")
                       + ": there is no year before to compare with. These figures are the baseline for next year.")
-            pack.table(["Measure", "This period", "A year before"],
-                       [[ch.measure, _n(ch.now), "no records"] for ch in comparison.changes], widths_mm=[90, 40, 40])
+            doc.table(["Measure", "This period", "A year before"],
+                      [[ch.measure, _n(ch.now), "no records"] for ch in comparison.changes], widths_mm=[90, 40, 40])
         else:
-            pack.table(["Measure", "This period", "A year before", "Change"],
-                       [[ch.measure, _n(ch.now), _n(ch.before), ch.words] for ch in comparison.changes],
-                       widths_mm=[70, 30, 30, 40])
+            doc.table(["Measure", "This period", "A year before", "Change"],
+                      [[ch.measure, _n(ch.now), _n(ch.before), ch.words] for ch in comparison.changes],
+                      widths_mm=[70, 30, 30, 40])
         if i == len(comparisons) - 1:
             pack.note("▲ up, ▼ down, = no change. Fewer confiscations may mean the policy works or that it is applied "
                       "less: read them beside the consistency figures in section 1.")
