@@ -14,7 +14,9 @@ wherever one exists:
   B4  start-up to a ready scan box in a real terminal, against the bare app   ≤ 1.5 s and ≤ bare + 0.6 s
   B5  labels: ms per label, 1,500-label PDF and Brother raster (bench/labels.py, when it exists)   ≤ 10 ms
   B6  peak memory (RSS) of the kiosk process during B1                        ≤ 200 MB
-  B7  reports on the year: (a) today's report ≤ 0.2 s; (b) the annual review pack ≤ 2 s (when it exists)
+  B7  reports on the year: (a) today's report ≤ 0.2 s; (b) the annual review pack ≤ 2 s, worst of 3 once the
+      desk time is kept; (c) the very first pack on the year's records, which also works out and keeps each
+      day's desk time (DeskDay) from ~400,000 scans, ≤ 2 s
   B8  four desks (processes) on PostgreSQL: aggregate hand-ins/s, and errors, which must be 0
   B9  the desk while its database hangs (SQLite: another program holds the write lock; PostgreSQL: the desk's
       server processes stopped), a burst of scans in tmux (bench/hung.py): the longest stall of the desk's event
@@ -321,29 +323,45 @@ def bench_reports(run: Run) -> list[Figure]:
     total = report.total if report else None
     a.detail = (f"median {median(times):.3f} s over {len(times)} runs; a full day: {total.handed_in} handed in, "
                 f"{total.handed_back} handed back" if total else "")
-    figures = [a, review_pack_figure(run, day)]
+    db.close()
+    # The review pack on a fresh copy of the year, so its first run is the head's first pack (a copy a previous
+    # run left behind keeps the desk time that run worked out).
+    db = open_database(str(run.working_copy("review.db")))
+    figures = [a, *review_pack_figures(run, day)]
     db.close()
     return figures
 
 
-def review_pack_figure(run: Run, day) -> Figure:
-    """B7b: the annual review pack, measured once kiosk/reports has it (issue 5); until then, pending."""
+def review_pack_figures(run: Run, day) -> list[Figure]:
+    """B7b: the annual review pack as the head runs it; B7c: the very first one on the year's records."""
     fig = Figure("B7b.review_pack", "annual review pack", "s", budget="≤ 2 s")
+    first_fig = Figure("B7c.first_review_pack", "the first review pack on a year's records (desk time worked out)",
+                       "s", budget="≤ 2 s")
     try:
         review_pack = importlib.import_module("kiosk.reports.review_pack").review_pack
         period = importlib.import_module("kiosk.reports.periods").period
     except (ImportError, AttributeError) as exc:
-        fig.status, fig.detail = PENDING, f"not yet built (kiosk.reports.review_pack: {exc})"
-        return fig
+        for f in (fig, first_fig):
+            f.status, f.detail = PENDING, f"not yet built (kiosk.reports.review_pack: {exc})"
+        return [fig, first_fig]
     from datetime import timedelta
+
+    from kiosk.db.models import DeskDay
 
     s = run.settings
     after = day + timedelta(days=1)  # the year is over: every day is finished
-    # The first pack over a year works out each finished day's desk time once and keeps it (DeskDay);
-    # that one-off cost is reported beside the figure, which is the pack as the head then runs it.
-    t0 = time.perf_counter()
+    # The first pack over a year works out each finished day's desk time once and keeps it (DeskDay): the
+    # head's first pack pays for it, so it has its own figure and the same budget.
+    kept = DeskDay.select().count()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     review_pack(period("year", day, s), s, include_safeguarding=True, today=after)
-    first = time.perf_counter() - t0
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    first_fig.value = first
+    first_fig.judge(first <= 2.0 and kept == 0)
+    first_fig.detail = (f"one run on a fresh copy of the year ({DeskDay.select().count()} desk-days worked out and "
+                        f"kept; B7b then reads them back); CPU time {first_cpu:.2f} s (the gap to wall time is "
+                        "waiting for the CPU: other processes)" if kept == 0 else
+                        f"NOT a first pack: the copy already kept {kept} desk-days")
     times, size = [], 0
     for _ in range(run.n(3, 1)):
         t0 = time.perf_counter()
@@ -352,9 +370,9 @@ def review_pack_figure(run: Run, day) -> Figure:
         size = len(pdf)
     fig.value = max(times)
     fig.judge(fig.value <= 2.0)
-    fig.detail = (f"worst of {len(times)} runs (median {median(times):.2f} s); PDF {size // 1024} KiB; the very "
-                  f"first pack on a year's records also works out each day's desk time once: {first:.2f} s")
-    return fig
+    fig.detail = (f"worst of {len(times)} runs (median {median(times):.2f} s); PDF {size // 1024} KiB; the first "
+                  f"pack (B7c) {first:.2f} s")
+    return [fig, first_fig]
 
 
 # ── B1, B4, B6: a real terminal ─────────────────────────────────────────────────────────────────────────────
@@ -689,7 +707,7 @@ def _pg_head(url: str) -> int:
 GROUPS: list[tuple[str, Callable[[Run], list[Figure]], tuple[str, ...]]] = [
     ("B2", bench_domain, ("B2.hand_in_p50", "B2.hand_in_p99", "B2.hand_back_p50", "B2.hand_back_p99",
                           "B3.resolve_p99", "B3.resolve_p50", "B3.desk_counts_p50")),
-    ("B7", bench_reports, ("B7a.today_report", "B7b.review_pack")),
+    ("B7", bench_reports, ("B7a.today_report", "B7b.review_pack", "B7c.first_review_pack")),
     ("B1", bench_terminal, TERMINAL_KEYS),
     ("B5", bench_labels, LABEL_KEYS),
     ("B8", bench_postgres, ("B8.rate", "B8.errors")),
@@ -701,9 +719,9 @@ GROUP_OF = {"B1": "B1", "B4": "B1", "B6": "B1", "B2": "B2", "B3": "B2", "B5": "B
             "B9": "B9"}
 ORDER = ["B1.rate", "B2.hand_in_p50", "B2.hand_in_p99", "B2.hand_back_p50", "B2.hand_back_p99", "B3.resolve_p99",
          "B3.resolve_p50", "B3.desk_counts_p50", "B4.startup", "B4.startup_no_bytecode", "B4.sign_in",
-         "B5.labels_pdf", "B5.labels_brother", "B6.peak_rss", "B7a.today_report", "B7b.review_pack", "B8.rate",
-         "B8.errors", "B9.sqlite_stall", "B9.sqlite_echo", "B9.sqlite_not_saved", "B9.pg_stall", "B9.pg_echo",
-         "B9.pg_not_saved"]
+         "B5.labels_pdf", "B5.labels_brother", "B6.peak_rss", "B7a.today_report", "B7b.review_pack",
+         "B7c.first_review_pack", "B8.rate", "B8.errors", "B9.sqlite_stall", "B9.sqlite_echo", "B9.sqlite_not_saved",
+         "B9.pg_stall", "B9.pg_echo", "B9.pg_not_saved"]
 ALL_KEYS = tuple(ORDER)
 
 

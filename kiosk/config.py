@@ -113,6 +113,9 @@ class Settings:
     mail_reply_to: str = _doc("Where replies go; empty: the from address.", "")
     mail_dsl_address: str = _doc("The Designated Safeguarding Lead's address (or a safeguarding team inbox): told "
                                  "that a hold was placed, never what about. Empty: not told by email.", "")
+    mail_head_address: str = _doc("The head's address (several, comma-separated, e.g. the head and the chair of "
+                                  "governors): `kiosk report review-pack --send` and `kiosk report summary --send` "
+                                  "send them the paper as a PDF, the message itself counts only. Empty: not sent.", "")
     mail_parent_delay_minutes: int = _doc("Wait this long before sending a confiscation notice, so a safeguarding "
                                           "hold placed just after stops it.", 10)
     smtp_host: str = _doc("The mail relay, e.g. smtp.office365.com, smtp-relay.gmail.com or the LA's relay.", "")

@@ -5,6 +5,8 @@ installed behind their back.
 One list of jobs (JOBS), two ways of saying it. Each job runs a `kiosk` sub-command with this PC's Python and
 settings file; its output goes to a log file in the data folder, so whoever looks after the PC can read it.
 The erasing of old records (retention) is signed by an admin, so the timer only reports what is due.
+The head's papers (the week's summary and review pack) go into the reports folder; with `--send` (Setup.send) the
+same jobs also send them to the head through the outbox (kiosk/reports/to_head.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Job:
     args: tuple[str, ...]  # the kiosk sub-command and its options
     days: tuple[str, ...]
     at: time
+    to_head: bool = False  # a paper for the head: with `--send` the job also sends it (mail_head_address)
 
 
 JOBS: tuple[Job, ...] = (
@@ -40,9 +43,12 @@ JOBS: tuple[Job, ...] = (
                      "erases it with kiosk purge --as INITIALS)", ("purge", "--dry-run"), ("Mon",), time(7, 0)),
     Job("doctor", "Phone custody kiosk: check this PC (database, key, disk, backups, printer)", ("doctor",),
         ("Mon",), time(7, 15)),
+    Job("weekly-summary", "Phone custody kiosk: the week's summary (PDF) into the reports folder, for the head",
+        ("report", "summary", "--period", "week", "--pdf", REPORTS), ("Fri",), time(16, 30), to_head=True),
     Job("weekly-pack", "Phone custody kiosk: the week's review pack (PDF) into the reports folder, for the head",
-        ("report", "review-pack", "--period", "week", "--out", REPORTS), ("Fri",), time(17, 30)),
+        ("report", "review-pack", "--period", "week", "--out", REPORTS), ("Fri",), time(17, 30), to_head=True),
 )
+SENT = ", and sent to the head by email (mail_head_address)"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,13 @@ class Setup:
     port: int = 8000
     cert: str | None = None
     key: str | None = None
+    send: bool = False  # the head's papers also sent by the outbox (`kiosk schedule --send`)
+
+    def job_args(self, job: Job) -> tuple[str, ...]:
+        return (*job.args, "--send") if self.send and job.to_head else job.args
+
+    def job_says(self, job: Job) -> str:
+        return job.says + SENT if self.send and job.to_head else job.says
 
     def kiosk(self, *args: str) -> list[str]:
         command = [self.python, "-m", "kiosk.cli"]
@@ -77,11 +90,12 @@ def systemd_units(setup: Setup) -> dict[str, str]:
     units: dict[str, str] = {}
     for job in JOBS:
         log = setup.logs / f"{job.name}.log"
-        run = f"{shlex.join(setup.kiosk(*job.args))} >> {shlex.quote(str(log))} 2>&1"
+        run = f"{shlex.join(setup.kiosk(*setup.job_args(job)))} >> {shlex.quote(str(log))} 2>&1"
+        says = setup.job_says(job)
         units[f"kiosk-{job.name}.service"] = (
-            f"[Unit]\nDescription={job.says}\n\n[Service]\nType=oneshot\nExecStart=/bin/sh -c {shlex.quote(run)}\n")
+            f"[Unit]\nDescription={says}\n\n[Service]\nType=oneshot\nExecStart=/bin/sh -c {shlex.quote(run)}\n")
         units[f"kiosk-{job.name}.timer"] = (
-            f"[Unit]\nDescription={job.says} (timer)\n\n[Timer]\n"
+            f"[Unit]\nDescription={says} (timer)\n\n[Timer]\n"
             f"OnCalendar={','.join(job.days)} {job.at:%H:%M}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n")
     units["kiosk-serve.service"] = (
         "[Unit]\nDescription=Phone custody kiosk: the second desk in a browser (kiosk serve)\n"
@@ -107,7 +121,7 @@ def schtasks_commands(setup: Setup) -> list[str]:
     lines = []
     for job in JOBS:
         log = PureWindowsPath(setup.logs) / f"{job.name}.log"  # Windows paths, even when previewed elsewhere
-        run = f'cmd /c "{subprocess.list2cmdline(setup.kiosk(*job.args))} >> "{log}" 2>&1"'
+        run = f'cmd /c "{subprocess.list2cmdline(setup.kiosk(*setup.job_args(job)))} >> "{log}" 2>&1"'
         when = (f"/SC WEEKLY /D {','.join(day.upper() for day in job.days)}" if job.days != EVERY_DAY
                 else "/SC DAILY")
         lines.append(f'schtasks /Create /F /TN "Phone custody kiosk\\{job.name}" {when} /ST {job.at:%H:%M} '

@@ -40,8 +40,12 @@ def register(add: AddCommand, sub: Subcommands) -> None:
         p = add(name, handler, help_, group)
         _period_args(p)
         p.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
-        p.add_argument("--pdf", metavar="FILE", help="also write a printable PDF here")
+        p.add_argument("--pdf", metavar="FILE", help="also write a printable PDF here" + (
+            " (or into a folder, named by the date)" if name == "summary" else ""))
         p.add_argument("--as", dest="as_staff", help="act as this member of staff (asks for their PIN)")
+        if name == "summary":  # the weekly summary: `kiosk report summary --period week --pdf FOLDER --send`
+            p.add_argument("--send", action="store_true",
+                           help="also send the PDF to the head (mail_head_address) through the outbox")
     p = add("m1", cmd_m1, "one phone found in an exam: its JCQ Form M1 attachment (PDF)", group)
     p.add_argument("--custody", type=int, required=True, metavar="ID",
                    help="the custody record's number (shown on the exams report and the pupil page)")
@@ -53,6 +57,8 @@ def register(add: AddCommand, sub: Subcommands) -> None:
     p.add_argument("--next-review", metavar="DAY", type=day_first,
                    help="the policy's next review date (default: a year from today)")
     p.add_argument("--as", dest="as_staff", help="a DSL or head includes safeguarding counts (asks for the PIN)")
+    p.add_argument("--send", action="store_true",
+                   help="also send the pack to the head (mail_head_address) through the outbox")
     p = add("inspection", cmd_inspection, "the one-page inspection summary for this term (PDF)", group)
     p.add_argument("--out", required=True, help="PDF file to write, or a folder (inspection-DATE.pdf in it)")
     p.add_argument("--day", metavar="DAY", type=day_first, help="the term this day falls in (default: today)")
@@ -132,23 +138,35 @@ def _reader(env: Env, args: argparse.Namespace) -> SignedIn:
     return who
 
 
-def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes]) -> None:
-    """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only."""
+def _write_pdf(env: Env, args: argparse.Namespace, make: Callable[[], bytes],
+               folder_stem: str | None = None) -> tuple[Path, bytes] | None:
+    """--pdf FILE: the printable copy, written whole (never half a file) and readable by this account only. With
+    `folder_stem` (the weekly summary, which a scheduled task writes every week) a folder may be given: STEM-DATE.pdf
+    in it; otherwise a folder is refused. Returns where it went and what was written."""
     from kiosk.cli import CommandError
     from kiosk.documents.saved import write_private
     from kiosk.platform import FileNotSaved
 
     if not getattr(args, "pdf", None):
-        return
-    try:
-        path = write_private(Path(args.pdf), make())
-    except FileNotSaved:
-        raise  # already in the desk's words (a full disk, say)
-    except OSError as error:
-        raise CommandError(f"The PDF was not written to {args.pdf}: {error.strerror or error}. Check the folder "
-                           "exists and can be written to, then run the command again.") from None
-    say = env.say if not getattr(args, "csv", False) else (lambda line: print(line, file=sys.stderr))
+        return None
+    pdf = make()
+    if folder_stem is not None:
+        path = _write_paper(env, args.pdf, folder_stem, pdf)
+    else:
+        try:
+            path = write_private(Path(args.pdf), pdf)
+        except FileNotSaved:
+            raise  # already in the desk's words (a full disk, say)
+        except OSError as error:
+            raise CommandError(f"The PDF was not written to {args.pdf}: {error.strerror or error}. Check the folder "
+                               "exists and can be written to, then run the command again.") from None
+    say = env.say if not getattr(args, "csv", False) else _to_stderr
     say(f"PDF written to {path}")
+    return path, pdf
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _emit(env: Env, args: argparse.Namespace, header: Sequence[str], rows: Sequence[Sequence[object]], title: str,
@@ -193,6 +211,7 @@ def cmd_summary(env: Env, args: argparse.Namespace) -> int:
     from kiosk.reports.export import emit_csv
     from kiosk.reports.period_report import report_csv, report_figures
 
+    _check_send(args)
     env.open()
     who = _reader(env, args)
     p = _period(env, args)
@@ -206,18 +225,26 @@ def cmd_summary(env: Env, args: argparse.Namespace) -> int:
 
     if args.csv:
         emit_csv(env.out, report_csv(f, env.settings.tz))
-        _write_pdf(env, args, pdf)
+    else:
+        c = f.confiscations
+        rows: list[list[object]]  # a table of mixed columns (words, counts, "")
+        rows = [["phones handed in", f.handed_in], ["phones handed back", f.handed_back],
+                ["left overnight", f.left_uncollected], ["school days", f.school_days],
+                ["confiscations", c.total], ["released", c.released], ["still held", c.still_held],
+                ["pupils confiscated twice or more", len(c.repeat_pupils)], ["phones found in exams", len(f.exams)],
+                ["searches", f.searches.total], ["seconds per hand-in", f.desk.seconds_per_hand_in or ""],
+                ["seconds per hand-back", f.desk.seconds_per_hand_back or ""]]
+        rows += [[f"safeguarding: {what}", n] for what, n in (f.safeguarding or {}).items()]
+        _emit(env, args, ["what", "figure"], rows, f"Phones report, {p.label}")
+    written = _write_pdf(env, args, pdf, folder_stem=f"summary-{_kind(args)}")
+    if not args.send or written is None:
         return 0
-    c = f.confiscations
-    rows: list[list[object]]  # a table of mixed columns (words, counts, "")
-    rows = [["phones handed in", f.handed_in], ["phones handed back", f.handed_back],
-            ["left overnight", f.left_uncollected], ["school days", f.school_days],
-            ["confiscations", c.total], ["released", c.released], ["still held", c.still_held],
-            ["pupils confiscated twice or more", len(c.repeat_pupils)], ["phones found in exams", len(f.exams)],
-            ["searches", f.searches.total], ["seconds per hand-in", f.desk.seconds_per_hand_in or ""],
-            ["seconds per hand-back", f.desk.seconds_per_hand_back or ""]]
-    rows += [[f"safeguarding: {what}", n] for what, n in (f.safeguarding or {}).items()]
-    return _emit(env, args, ["what", "figure"], rows, f"Phones report, {p.label}", pdf)
+    from kiosk.reports.to_head import summary_values
+
+    path, data = written
+    return _send_to_head(env, args, path=path, pdf=data, what="Summary", said_written=True,
+                         template="weekly-summary",
+                         values=summary_values(f, env.settings, made_on=_today(env)))
 
 
 def cmd_daily(env: Env, args: argparse.Namespace) -> int:
@@ -397,19 +424,77 @@ def _write_paper(env: Env, out: str, stem: str, pdf: bytes) -> Path:
 
 
 def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
-    from kiosk.reports.review_pack import review_pack
+    from kiosk.reports.review_pack import make_review_pack
 
     env.open()
     who = _reader(env, args)
     p = _period(env, args)
     today = _today(env)
     safeguarding = who.can(Permission.SAFEGUARDING)
-    pdf = review_pack(p, env.settings, include_safeguarding=safeguarding, today=today, made_at=env.clock.now(),
-                      notes_key=env.keyring().notes_key if safeguarding else None,
-                      next_review=args.next_review.on_or_after(today) if args.next_review else None)
-    path = _write_paper(env, args.out, "review-pack", pdf)
-    env.say(f"Review pack for {p.label} written to {path} ({len(pdf) // 1024} KiB).")
-    return 0
+    pack = make_review_pack(p, env.settings, include_safeguarding=safeguarding, today=today, made_at=env.clock.now(),
+                            notes_key=env.keyring().notes_key if safeguarding else None,
+                            next_review=args.next_review.on_or_after(today) if args.next_review else None)
+    path = _write_paper(env, args.out, "review-pack", pack.pdf)
+    if not args.send:
+        env.say(f"Review pack for {p.label} ({len(pack.pdf) // 1024} KiB) written to {path}.")
+        return 0
+    from kiosk.reports.to_head import review_pack_values
+
+    return _send_to_head(env, args, path=path, pdf=pack.pdf, what=f"Review pack for {p.label} "
+                         f"({len(pack.pdf) // 1024} KiB)", template="review-pack",
+                         values=review_pack_values(pack.figures, env.settings, next_review=pack.next_review))
+
+
+def _check_send(args: argparse.Namespace) -> None:
+    from kiosk.cli import CommandError
+
+    if getattr(args, "send", False) and not args.pdf:
+        raise CommandError("--send sends the PDF: add --pdf FILE or --pdf FOLDER (named by the date), e.g. "
+                           "--period week --pdf reports --send. Nothing was written.")
+
+
+def _send_to_head(env: Env, args: argparse.Namespace, *, path: Path, pdf: bytes, what: str, template: str,
+                  values: dict[str, str], said_written: bool = False) -> int:
+    """--send: the paper queued in the outbox for the head (kiosk/reports/to_head.py), then one round of the outbox
+    sent now, so a scheduled task on a PC where the desk is closed still delivers it. The file is written first
+    whatever happens; exit 1 when nothing could be queued, so the scheduler shows the task failed."""
+    from kiosk.cli import EXIT_OK, EXIT_PROBLEM
+    from kiosk.mail.outbox import MessageState
+    from kiosk.reports.to_head import send_to_head, where_they_are
+
+    say = env.say if not getattr(args, "csv", False) else _to_stderr
+    done = send_to_head(settings=env.settings, at=env.clock.now(), template=template, values=values,
+                        filename=path.name, pdf=pdf, audit_key=env.keyring().audit_key)
+    if done.not_sent:
+        say(f"{what} written to {path}; not sent: {done.not_sent}.")
+        return EXIT_PROBLEM
+    if not said_written:
+        say(f"{what} written to {path}.")
+    stopped = _send_round(env)
+    for line in where_they_are(done.queued):
+        if line.state == MessageState.SENT.value:
+            say(f"Sent to {line.recipient} with the PDF attached (the mail server said: {line.answer}).")
+        else:
+            why = line.answer or stopped or "not tried yet"
+            say(f"Queued for {line.recipient}, not sent yet ({why}): the outbox tries again (`kiosk outbox` lists "
+                f"it as message {line.id}).")
+    return EXIT_OK
+
+
+def _send_round(env: Env) -> str:
+    """One round of `kiosk outbox send`; returns why it could not run or stopped early ("" when it ran)."""
+    from kiosk.config import key_file_path
+    from kiosk.documents.attachments import attachment_for
+    from kiosk.errors import DeskError
+    from kiosk.mail.from_settings import sender_from_settings
+    from kiosk.mail.worker import send_due
+
+    try:
+        sender = sender_from_settings(env.settings, key_file=key_file_path(env.settings))
+    except DeskError as error:
+        return error.message
+    return send_due(sender=sender, clock=env.clock, settings=env.settings, render_attachment=attachment_for,
+                    audit_key=env.keyring().audit_key).reason
 
 
 def cmd_inspection(env: Env, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import date, datetime
@@ -13,6 +14,9 @@ from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.reprints import release_receipt_of
 from kiosk.documents.custody_papers import parent_notice, release_receipt
 from kiosk.mail.compose import Attached
+
+# The attachment kind of a paper queued whole with its message: {"filename", "pdf" (base64)}.
+PAPER = "paper"
 
 
 def attachment_for(kind: str | None, facts_json: str | None, settings: Settings) -> Attached | None:
@@ -26,6 +30,9 @@ def attachment_for(kind: str | None, facts_json: str | None, settings: Settings)
         copy = replace(release_receipt_of(custody_id=custody_id), access_notes=None)
         return Attached(filename=f"phone-release-receipt-{reference(custody_id)}.pdf",
                         data=release_receipt(copy, settings))
+    if kind == PAPER and facts_json:  # a paper queued whole (the review pack to the head): sent as it was made
+        paper = json.loads(facts_json)
+        return Attached(filename=paper["filename"], data=base64.b64decode(paper["pdf"]))
     if kind != "parent-notice" or not facts_json:
         raise ValueError(f"no paper {kind!r} can be attached")
     facts = json.loads(facts_json)

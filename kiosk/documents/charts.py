@@ -21,6 +21,7 @@ LABEL_SIZE = 7
 # The least white space between two neighbouring labels, in points.
 LABEL_GAP = 4
 WIDTH = 170 * mm
+MAX_BAR = 36  # points
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, hei
     chart.bars[0].fillColor = BAR
     chart.bars[0].strokeColor = None
     chart.barSpacing = 1
+    # Bars no wider than MAX_BAR: a few weeks' chart shows slim bars with room between, not blocks across the page.
+    slot = chart.width / len(names)
+    if slot * chart.barWidth / (chart.barWidth + chart.groupSpacing) > MAX_BAR:
+        chart.groupSpacing = chart.barWidth * (slot / MAX_BAR - 1)
     if value_labels if value_labels is not None else len(names) <= 16:
         chart.barLabelFormat = (lambda v: _number(v) + unit)
         chart.barLabels.fontName = font

@@ -14,7 +14,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from kiosk.documents.charts import bar_chart, sideways_bar_chart
 from kiosk.documents.pdf import Document, chart_font
@@ -23,6 +32,9 @@ from kiosk.reports.review_figures import NOT_RECORDED, STUDY_HOURS_A_WEEK, Group
 from kiosk.reports.review_impact import Comparison
 
 GREY = colors.HexColor("#555555")
+# A table of up to this many rows is kept on one page (a year group table, the ladder); a longer one (every form of
+# a large school) runs on, its header repeated.
+KEEP_WHOLE = 25
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,33 @@ def _n(value: float | int | None, unit: str = "") -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}{unit}"
     return f"{int(value):,}{unit}"
+
+
+def _desk_time(seconds: float | None) -> str:
+    """Staff time as people say it: minutes under an hour (a small school's week), hours above."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return "under a minute" if seconds > 0 else "none"
+    if seconds < 3600:
+        minutes = round(seconds / 60)
+        return f"{minutes} minute{'s' * (minutes != 1)}"
+    return f"{_n(round(seconds / 3600, 1))} hours"
+
+
+def _unmeasured(w: Any) -> str:
+    """Desk time that could not be measured: no scans, or none close enough to the one before to time."""
+    if not (w.hand_ins or w.hand_backs):
+        return "none: no phones were scanned at the desk"
+    return "not measured: no two scans at a desk came close enough together to time"
+
+
+def _per(seconds: float, count: int) -> float | None:
+    return seconds / count if count else None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{_n(n)} {word}{'s' * (n != 1)}"
 
 
 def _pct(value: float | None) -> str:
@@ -77,7 +116,32 @@ class _Pack:
                                                                  textColor=GREY, spaceAfter=4)))
 
     def chart(self, drawing: Any) -> None:
-        self.doc.flowable(KeepTogether([drawing]))
+        self.doc.flowable(KeepTogether([Spacer(1, 3 * mm), drawing]))
+
+    def weekly_chart(self, title: str, weeks: Sequence[tuple[date, float]], *, empty: str, **options: Any) -> None:
+        """A week-by-week chart, or a sentence instead where a chart would show nothing (every week 0) or a single
+        week (one bar across the page: the table says it better)."""
+        if not any(n for _, n in weeks):
+            self.note(f"{title}: {empty}")
+        elif len(weeks) < 2:
+            self.note(f"{title}: one week only, so no chart; the tables give its figures.")
+        else:
+            self.chart(bar_chart(title, [day_month(m) for m, _ in weeks], [n for _, n in weeks], **options))
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], widths_mm: Sequence[float],
+              *, wrap: bool = True, note: str = "") -> None:
+        """A table that is never split with its header or a row or two alone on a page: up to KEEP_WHOLE rows it
+        moves whole to the next page (with its note); a longer one starts only where a few rows fit."""
+        self.doc.table(header, rows, widths_mm, wrap=wrap)
+        items = [self.doc.blocks.pop()]
+        if note:
+            self.note(note)
+            items.append(self.doc.blocks.pop())
+        if len(rows) <= KEEP_WHOLE:
+            self.doc.flowable(KeepTogether(items))
+        else:
+            self.doc.flowable(CondPageBreak(40 * mm))
+            self.doc.blocks.extend(items)
 
 
 def _render(doc: Document, footer: str) -> bytes:
@@ -131,11 +195,14 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
                                      f"{_n(con.still_held)})", "Confiscations")),
         ("Pupils confiscated from twice or more",
          with_trend(f"{_n(con.pupils_twice + con.pupils_three_or_more)} of {_n(con.pupils)} "
-                    f"({_pct(con.repeat_rate)})", "Pupils confiscated from twice or more")),
+                    f"({_pct(con.repeat_rate)})" if con.pupils else "none (no confiscations)",
+                    "Pupils confiscated from twice or more")),
         ("Searches recorded", with_trend(_n(f.searches.total), "Searches")),
-        ("Office time at the desk", f"{_n(w.hours)} hours ({_n(w.hours_a_week)} a school week)"),
+        ("Office time at the desk", f"{_desk_time(w.seconds)} ({_desk_time(_per(w.seconds, w.school_weeks))} a "
+                                    "school week)" if w.seconds else _unmeasured(w)),
     ], label_mm=72)
     sixth = "Safeguarding and searches" if f.safeguarding is not None else "Searches"
+    doc.space(2)
     doc.para("Sections: 1 Consistency · 2 Confiscations · 3 Repeats and the escalation ladder · 4 Released to "
              f"whom · 5 Impact over time · 6 {sixth} · 7 Exams · 8 Workload · 9 Exceptions · "
              "10 Commentary, actions and the next review.", size=9)
@@ -152,79 +219,80 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
         monday = d.day - timedelta(days=d.day.weekday())
         handed, roll = weeks.get(monday, (0, 0))
         weeks[monday] = (handed + d.handed_in, roll + d.on_roll)
-    pack.chart(bar_chart("Hand-ins as a share of pupils on roll, week by week",
-                         [day_month(m) for m in sorted(weeks)],
-                         [round(100 * weeks[m][0] / weeks[m][1], 1) if weeks[m][1] else 0 for m in sorted(weeks)],
-                         unit="%", whole=False, value_labels=False))
-    doc.table(["Year group", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_year),
-              widths_mm=[50, 35, 45, 40], wrap=False)
+    pack.weekly_chart("Hand-ins as a share of pupils on roll, week by week",
+                      [(m, round(100 * weeks[m][0] / weeks[m][1], 1) if weeks[m][1] else 0) for m in sorted(weeks)],
+                      empty="no phones were handed in during the period.", unit="%", whole=False, value_labels=False)
+    pack.table(["Year group", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_year),
+               widths_mm=[50, 35, 45, 40], wrap=False)
     doc.space(3)
-    doc.table(["Form", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_form),
-              widths_mm=[50, 35, 45, 40], wrap=False)
+    pack.table(["Form", "On roll", "Phones handed in", "Share of roll"], _share_rows(c.by_form),
+               widths_mm=[50, 35, 45, 40], wrap=False)
     doc.space(3)
-    doc.table(["Lowest days", "Phones handed in", "On roll", "Share of roll"],
-              [[weekday_date(d.day), _n(d.handed_in), _n(d.on_roll), _pct(d.share)] for d in c.lowest_days()],
-              widths_mm=[50, 45, 35, 40])
-    overnight = _weeks_to(c.overnight_by_week, last_day)
-    pack.chart(bar_chart("Phones left uncollected overnight, week by week",
-                         [day_month(m) for m, _ in overnight], [n for _, n in overnight],
-                         value_labels=False, height_mm=45))
+    pack.table(["Lowest days", "Phones handed in", "On roll", "Share of roll"],
+               [[weekday_date(d.day), _n(d.handed_in), _n(d.on_roll), _pct(d.share)] for d in c.lowest_days()],
+               widths_mm=[50, 45, 35, 40])
+    pack.weekly_chart("Phones left uncollected overnight, week by week", _weeks_to(c.overnight_by_week, last_day),
+                      empty="no phone was left in the office overnight during the period.", value_labels=False,
+                      height_mm=45)
 
     # 2. Confiscations -----------------------------------------------------------------------------------------
     pack.section(2, "Confiscations")
-    doc.table(["Term", "Confiscations"], [[label, _n(n)] for label, n in con.per_term] + [["Whole period",
+    pack.table(["Term", "Confiscations"], [[label, _n(n)] for label, n in con.per_term] + [["Whole period",
                                                                                            _n(con.total)]],
-              widths_mm=[80, 40], wrap=False)
-    per_week = _weeks_to(con.by_week, last_day)
-    pack.chart(bar_chart("Confiscations per week", [day_month(m) for m, _ in per_week],
-                         [n for _, n in per_week], value_labels=False))
-    pack.chart(sideways_bar_chart("Confiscations by reason", [k for k, _ in con.by_reason],
-                                  [n for _, n in con.by_reason]))
-    doc.table(["Year group", "On roll", "Confiscations", "Per 100 pupils"],
-              [[g.name, _n(g.on_roll), _n(g.handed_in), _per_hundred(g)] for g in con.by_year],
-              widths_mm=[50, 35, 45, 40], wrap=False)
+               widths_mm=[80, 40], wrap=False)
+    pack.weekly_chart("Confiscations per week", _weeks_to(con.by_week, last_day),
+                      empty="no phone was confiscated during the period.", value_labels=False)
+    if con.by_reason:
+        pack.chart(sideways_bar_chart("Confiscations by reason", [k for k, _ in con.by_reason],
+                                      [n for _, n in con.by_reason]))
+    pack.table(["Year group", "On roll", "Confiscations", "Per 100 pupils"],
+               [[g.name, _n(g.on_roll), _n(g.handed_in), _per_hundred(g)] for g in con.by_year],
+               widths_mm=[50, 35, 45, 40], wrap=False)
     doc.space(3)
-    doc.table(["Form", "On roll", "Confiscations", "Per 100 pupils"],
-              [[g.name, _n(g.on_roll), _n(g.handed_in), _per_hundred(g)] for g in con.by_form if g.handed_in],
-              widths_mm=[50, 35, 45, 40], wrap=False)
-    pack.note("Forms with no confiscation are left out of this table.")
+    pack.table(["Form", "On roll", "Confiscations", "Per 100 pupils"],
+               [[g.name, _n(g.on_roll), _n(g.handed_in), _per_hundred(g)] for g in con.by_form if g.handed_in],
+               widths_mm=[50, 35, 45, 40], wrap=False, note="Forms with no confiscation are left out of this table.")
 
     # 3. Repeats and the ladder --------------------------------------------------------------------------------
     pack.section(3, "Repeat confiscations and the escalation ladder")
-    doc.table(["Pupils whose phone was confiscated", "Pupils", "Share"],
-              [["once", _n(con.pupils_once), _pct(100 * con.pupils_once / con.pupils if con.pupils else None)],
+    pack.table(["Pupils whose phone was confiscated", "Pupils", "Share"],
+               [["once", _n(con.pupils_once), _pct(100 * con.pupils_once / con.pupils if con.pupils else None)],
                ["twice", _n(con.pupils_twice), _pct(100 * con.pupils_twice / con.pupils if con.pupils else None)],
                ["three times or more", _n(con.pupils_three_or_more),
                 _pct(100 * con.pupils_three_or_more / con.pupils if con.pupils else None)],
                ["all", _n(con.pupils), ""]], widths_mm=[90, 35, 35], wrap=False)
     doc.space(3)
-    doc.table(["Rung (confiscation this term)", "What it means", "Confiscations", "Pupils who reached it",
+    pack.table(["Rung (confiscation this term)", "What it means", "Confiscations", "Pupils who reached it",
                "Median days held"],
-              [[f"{rung.reached_from}{_ordinal(rung.reached_from)} and after" if i == len(con.ladder) - 1 else
+               [[f"{rung.reached_from}{_ordinal(rung.reached_from)} and after" if i == len(con.ladder) - 1 else
                 f"{rung.reached_from}{_ordinal(rung.reached_from)}", rung.words, _n(rung.confiscations),
                 _n(rung.pupils), _n(rung.median_days_held)] for i, rung in enumerate(con.ladder)],
-              widths_mm=[28, 56, 30, 30, 26])
-    pack.note("Days held: from confiscation to release, for phones released; one day is 24 hours.")
+               widths_mm=[28, 56, 30, 30, 26],
+               note="Days held: from confiscation to release, for phones released; one day is 24 hours.")
 
     # 4. Released to whom --------------------------------------------------------------------------------------
     pack.section(4, "Released to whom")
-    doc.table(["Collected by", "Phones"],
-              [["a parent or carer with parental responsibility", _n(r.to_parental_responsibility)],
+    pack.table(["Collected by", "Phones"],
+               [["a parent or carer with parental responsibility", _n(r.to_parental_responsibility)],
                ["a listed contact without parental responsibility (seen and confirmed at the desk)",
                 _n(r.to_listed_contact_without_pr)],
                ["someone not on the contact list, authorised by the head or DSL", _n(r.to_authorised_other)],
                ["not recorded (released before the kiosk recorded the collector)", _n(r.not_recorded)],
                ["all released in the period", _n(r.released)]], widths_mm=[130, 30])
     doc.space(3)
-    doc.table(["Early releases (before the ladder's day), authorised by", "Phones"],
-              [[who, _n(n)] for who, n in r.early_authorised_by] + [["all early releases", _n(r.early)]],
-              widths_mm=[130, 30])
+    pack.table(["Early releases (before the ladder's day), authorised by", "Phones"],
+               [[who, _n(n)] for who, n in r.early_authorised_by] + [["all early releases", _n(r.early)]],
+               widths_mm=[130, 30])
 
     # 5. Impact ------------------------------------------------------------------------------------------------
     pack.section(5, "Impact over time")
     if not comparisons:
         doc.para("The period has not begun yet: nothing to compare.")
-    for comparison in comparisons:
+    for i, comparison in enumerate(comparisons):
+        # The sentence, the table (and, after the last, the legend) kept on one page: one KeepTogether, not
+        # one inside another (reportlab's wrap of an inner one reports a page-high block, so the outer one
+        # would always start a new page).
+        start = len(doc.blocks)
         doc.para(f"{comparison.title}: {comparison.now.label} ({short_date(comparison.now.start)} – "
                  f"{short_date(comparison.now.end)}) against {short_date(comparison.before.start)} – "
                  f"{short_date(comparison.before.end)}.", size=9)
@@ -238,9 +306,11 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
             doc.table(["Measure", "This period", "A year before", "Change"],
                       [[ch.measure, _n(ch.now), _n(ch.before), ch.words] for ch in comparison.changes],
                       widths_mm=[70, 30, 30, 40])
+        if i == len(comparisons) - 1:
+            pack.note("▲ up, ▼ down, = no change. Fewer confiscations may mean the policy works or that it is applied "
+                      "less: read them beside the consistency figures in section 1.")
+        doc.blocks[start:] = [KeepTogether(doc.blocks[start:])]
         doc.space(3)
-    pack.note("▲ up, ▼ down, = no change. Fewer confiscations may mean the policy works or that it is applied "
-              "less: read them beside the consistency figures in section 1.")
 
     # 6. Safeguarding and searches -----------------------------------------------------------------------------
     pack.section(6, f"{sixth} (counted, never named)")
@@ -249,43 +319,48 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
         # Not even the word: a reader without the permission is not told how many holds there were.
         pack.note("Holds placed by the DSL are counted in the copy made for the DSL or the head.")
     else:
-        doc.table(["Safeguarding holds by kind of concern", "Holds"],
-                  [[_kind_words(kind), _n(n)] for kind, n in s.holds_by_kind] + [["all holds placed", _n(s.holds)]],
-                  widths_mm=[130, 30])
+        pack.table(["Safeguarding holds by kind of concern", "Holds"],
+                   [[_kind_words(kind), _n(n)] for kind, n in s.holds_by_kind] + [["all holds placed", _n(s.holds)]],
+                   widths_mm=[130, 30])
         if any(kind == NOT_RECORDED for kind, _ in s.holds_by_kind):
             pack.note("'Not recorded': holds placed before the desk asked the kind of concern.")
         doc.space(3)
-        doc.table(["Safeguarding", "Count"], [["holds cleared by the DSL", _n(s.cleared)],
+        pack.table(["Safeguarding", "Count"], [["holds cleared by the DSL", _n(s.cleared)],
                                                ["phones handed to the police", _n(s.police_handovers)],
                                                ["on a safeguarding hold now", _n(s.on_hold_now)]],
-                  widths_mm=[130, 30])
+                   widths_mm=[130, 30])
         doc.space(3)
     sr = f.searches
-    doc.table(["Searches (DfE: searching, screening and confiscation)", "Count"],
-              [["searches recorded", _n(sr.total)], ["something found", _n(sr.found_something)],
+    pack.table(["Searches (DfE: searching, screening and confiscation)", "Count"],
+               [["searches recorded", _n(sr.total)], ["something found", _n(sr.found_something)],
                ["nothing found", _n(sr.nothing_found)], ["DSL informed", _n(sr.dsl_informed)],
                ["parent or carer informed", _n(sr.parent_informed)]], widths_mm=[130, 30])
 
     # 7. Exams -------------------------------------------------------------------------------------------------
     pack.section(7, "Phones found in exams (the JCQ view)")
-    doc.table(["Exam board", "Series", "Incidents"],
-              [[board, series, _n(n)] for board, series, n in f.exams_by_board_and_series]
-              + [["all", "", _n(sum(n for *_, n in f.exams_by_board_and_series))]], widths_mm=[60, 60, 30], wrap=False)
-    pack.note("Each incident is reported to its exam board (malpractice form M1): the exam report lists them.")
+    pack.table(["Exam board", "Series", "Incidents"],
+               [[board, series, _n(n)] for board, series, n in f.exams_by_board_and_series]
+               + [["all", "", _n(sum(n for *_, n in f.exams_by_board_and_series))]], widths_mm=[60, 60, 30], wrap=False,
+               note="Each incident is reported to its exam board (malpractice form M1): the exam report lists them.")
 
     # 8. Workload ----------------------------------------------------------------------------------------------
     pack.section(8, "Workload: staff time at the desk")
+    timed = [("Time each, measured", f"{_n(w.seconds_per_hand_in)} s a hand-in, {_n(w.seconds_per_hand_back)} s a "
+                                     "hand-back (average gap between scans at a desk)"),
+             ("Staff time at the desk", f"{_desk_time(w.seconds)} in {_plural(w.school_weeks, 'school week')}: "
+                                        f"{_desk_time(_per(w.seconds, w.school_weeks))} a week"),
+             ("Desk time per confiscation",
+              f"{_desk_time(_per(w.seconds, w.confiscations))} of hand-in and hand-back time for each of the "
+              f"{_plural(w.confiscations, 'confiscation')}" if w.confiscations else "no confiscations in the period"),
+             ("Against the SMART Schools study", f"The study (BMJ Mental Health, 2026) found schools spend about "
+                                                 f"{STUDY_HOURS_A_WEEK} staff hours a week policing phones; here the "
+                                                 f"desk spent {_desk_time(_per(w.seconds, w.school_weeks))} a week.")]
     doc.facts([
         ("Hand-ins and hand-backs", f"{_n(w.hand_ins)} and {_n(w.hand_backs)}"),
-        ("Time each, measured", f"{_n(w.seconds_per_hand_in)} s a hand-in, {_n(w.seconds_per_hand_back)} s a "
-                                "hand-back (average gap between scans at a desk)"),
-        ("Staff hours at the desk", f"{_n(w.hours)} hours in {_n(w.school_weeks)} school weeks: "
-                                    f"{_n(w.hours_a_week)} hours a week"),
-        ("Desk hours per confiscation", f"{_n(w.hours_per_confiscation)} hours of hand-in and hand-back time for "
-                                        f"each of the {_n(w.confiscations)} confiscations"),
-        ("Against the SMART Schools study", f"The study (BMJ Mental Health, 2026) found schools spend about "
-                                            f"{STUDY_HOURS_A_WEEK} staff hours a week policing phones; here the desk "
-                                            f"spent {_n(w.hours_a_week)} hours a week."),
+        *(timed if w.seconds else [("Staff time at the desk", _unmeasured(w)),
+                                   ("Against the SMART Schools study",
+                                    f"The study (BMJ Mental Health, 2026) found schools spend about "
+                                    f"{STUDY_HOURS_A_WEEK} staff hours a week policing phones.")]),
     ], label_mm=60)
     pack.note("Only the desk's scanning time is in the records: time teachers spend confiscating in lessons, "
               "meeting parents or on searches is not, so the whole cost is higher.")
@@ -293,9 +368,9 @@ def review_pack_pdf(f: ReviewFigures, comparisons: Sequence[Comparison], *, scho
     # 9. Exceptions --------------------------------------------------------------------------------------------
     pack.section(9, "Exceptions to the hand-in rule (policy §6)")
     e = f.exceptions
-    doc.table(["Exceptions in force during the period, by kind", "Exceptions"],
-              [[_kind_words(kind), _n(n)] for kind, n in e.in_force_by_kind]
-              + [["all kinds: in force on " + long_date(f.made_on), _n(e.in_force_on_the_day)],
+    pack.table(["Exceptions in force during the period, by kind", "Exceptions"],
+               [[_kind_words(kind), _n(n)] for kind, n in e.in_force_by_kind]
+               + [["all kinds: in force on " + long_date(f.made_on), _n(e.in_force_on_the_day)],
                  ["all kinds: ended during the period", _n(e.expired)]], widths_mm=[130, 30])
 
     # 10. Commentary -------------------------------------------------------------------------------------------
@@ -377,10 +452,11 @@ def inspection_pdf(f: ReviewFigures, *, school: str, made_at: datetime, records:
         ("Confiscations a school week", _n(round(con.total / weeks, 1) if weeks else None)),
         ("Released to a carer with PR", f"{_n(r.to_parental_responsibility)} of {_n(r.released)}"),
         ("Early releases (authorised)", _n(r.early)),
-        ("Searches (something found)", f"{_n(f.searches.total)} ({_n(f.searches.found_something)})"),
+        ("Searches", f"{_n(f.searches.total)}, something found in {_n(f.searches.found_something)}"
+                     if f.searches.total else "none"),
         ("Phones found in exams", _n(sum(n for *_, n in f.exams_by_board_and_series))),
         ("Exceptions in force today", _n(f.exceptions.in_force_on_the_day)),
-        ("Desk time a school week", f"{_n(f.workload.hours_a_week)} hours"),
+        ("Desk time a school week", _desk_time(_per(f.workload.seconds, f.workload.school_weeks))),
     ]
     half = (len(pairs) + 1) // 2
     blocks.append(grid([[a, b, *(pairs[i + half] if i + half < len(pairs) else ("", ""))]
@@ -395,8 +471,10 @@ def inspection_pdf(f: ReviewFigures, *, school: str, made_at: datetime, records:
     blocks.append(grid([["Pupils confiscated from", "once", "twice", "three times or more", "repeat rate"],
                         [_n(con.pupils), _n(con.pupils_once), _n(con.pupils_twice), _n(con.pupils_three_or_more),
                          _pct(con.repeat_rate)]], [40, 25, 25, 40, 40], header=True))
-    ladder = "; ".join(f"{rung.reached_from}{_ordinal(rung.reached_from)} rung: {_n(rung.confiscations)} "
-                       f"(median {_n(rung.median_days_held)} days held)" for rung in con.ladder)
+    ladder = "; ".join(f"{rung.reached_from}{_ordinal(rung.reached_from)} rung: {_n(rung.confiscations)}"
+                       + (f" (median {_n(rung.median_days_held)} days held)" if rung.median_days_held is not None
+                          else "") for rung in con.ladder)
+    blocks.append(Spacer(1, 2 * mm))
     blocks.append(Paragraph(escape(f"The escalation ladder: {ladder}."), body))
     blocks.append(Paragraph("How the records are kept", head))
     blocks.append(Paragraph(escape(

@@ -15,7 +15,7 @@ from string import Template
 BUILT_IN = Path(__file__).resolve().parent / "templates"
 OVERRIDE_FOLDER = "mail-templates"
 TEMPLATES = ("confiscation-notice", "ready-to-collect", "hold-placed", "repeat-confiscation", "release-receipt",
-             "left-overnight")
+             "left-overnight", "review-pack", "weekly-summary")
 
 
 @dataclass(frozen=True)

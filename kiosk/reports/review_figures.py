@@ -158,6 +158,7 @@ class Workload:
     hours: float  # every hand-in and hand-back at its measured average time
     school_weeks: int
     confiscations: int
+    seconds: float = 0.0  # the same, unrounded: a small school's week is minutes, which the page says as minutes
 
     @property
     def hours_a_week(self) -> float | None:
@@ -457,11 +458,12 @@ def exams_by_board_and_series(p: Period, settings: Settings) -> tuple[tuple[str,
 def workload(t: DeskTime, *, lines: list[DailyLine], confiscations: int) -> Workload:
     """Every hand-in and hand-back at the average time measured between scans at a desk (a first scan after a
     pause has no gap of its own to measure)."""
-    hours = ((t.hand_ins * (t.seconds_per_hand_in or 0)) + (t.hand_backs * (t.seconds_per_hand_back or 0))) / 3600
+    seconds = (t.hand_ins * (t.seconds_per_hand_in or 0)) + (t.hand_backs * (t.seconds_per_hand_back or 0))
+    hours = seconds / 3600
     weeks = {line.day - timedelta(days=line.day.weekday()) for line in lines if line.handed_in or line.handed_back}
     return Workload(hand_ins=t.hand_ins, hand_backs=t.hand_backs, seconds_per_hand_in=t.seconds_per_hand_in,
                     seconds_per_hand_back=t.seconds_per_hand_back, hours=round(hours, 1), school_weeks=len(weeks),
-                    confiscations=confiscations)
+                    confiscations=confiscations, seconds=seconds)
 
 
 def exceptions(p: Period, *, today: date) -> Exceptions:

@@ -10,7 +10,8 @@ from kiosk.mail.outbox import OutboxLine, listing
 
 TEMPLATE_WORDS = {"confiscation-notice": "confiscation notice", "hold-placed": "hold placed (DSL)",
                   "ready-to-collect": "ready to collect", "repeat-confiscation": "repeat confiscation (head of year)",
-                  "release-receipt": "release receipt", "left-overnight": "left overnight"}
+                  "release-receipt": "release receipt", "left-overnight": "left overnight",
+                  "review-pack": "review pack (head)", "weekly-summary": "weekly summary (head)"}
 
 
 @storage_guard
