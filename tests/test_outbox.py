@@ -254,7 +254,7 @@ def test_a_5xx_answer_fails_at_once_is_listed_and_can_be_retried(school, relay: 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _kiosk_toml(school, relay: Relay) -> None:
+def _kiosk_toml(school, relay: Relay, more: str = "") -> None:
     """The settings a real `kiosk` process reads: kiosk.toml in the config folder (the test's own)."""
     folder = Path(os.environ["KIOSK_CONFIG_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -262,7 +262,7 @@ def _kiosk_toml(school, relay: Relay) -> None:
         'school_name = "Hillcrest Academy"\ndesk = "Reception 1"\nmail_via = "smtp"\n'
         'mail_from = "office@hillcrest.example"\nsmtp_host = "127.0.0.1"\n'
         f'smtp_port = {relay.port}\nsmtp_security = "starttls"\nsmtp_username = "{USER}"\n'
-        f'smtp_ca_file = "{relay.cert}"\nsmtp_timeout_seconds = 10\n', encoding="utf-8")
+        f'smtp_ca_file = "{relay.cert}"\nsmtp_timeout_seconds = 10\n{more}', encoding="utf-8")
 
 
 def test_a_kiosk_killed_between_the_servers_acceptance_and_marking_it_sent_resends_it_marked_as_a_resend(
@@ -336,7 +336,8 @@ def _everything_that_left(relay: Relay, folder: Path) -> str:
     return "\n".join(parts)
 
 
-def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(school, relay: Relay, tmp_path):
+def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(school, relay: Relay, tmp_path,
+                                                                           monkeypatch):
     """The canary: distinctive words put in every safeguarding field the kiosk has (the concern, a DSL note, the
     reason a hold was cleared, a confiscation's notes, a second hold, the crime reference, the collector's court-order
     notes) while every kind of message is queued and sent; none appears in anything that left, nor in the messages'
@@ -347,7 +348,7 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
     from kiosk.custody.confiscation import confiscate
     from kiosk.custody.daily import close_day, hand_in
     from kiosk.custody.release import release_to_carer
-    from tests.conftest import CLI_ADMIN, OFFICE_PIN
+    from tests.conftest import CLI_ADMIN, DSL_PIN, OFFICE_PIN
 
     mail_on(school, relay.port)
     mother, _ = give_carers_email(school)
@@ -384,6 +385,12 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
         officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police", crime_reference=CANARIES["crime"],
         seal_number="EV-1"))
     send_now(school, relay.sender())
+    # The DSL sends the review pack and the week's summary to the head, as a scheduled task does (--send).
+    _kiosk_toml(school, relay, 'mail_head_address = "head@hillcrest.example"\n')
+    monkeypatch.setenv("KIOSK_SMTP_PASSWORD", PASSWORD)
+    for report in (("review-pack", "--out", str(tmp_path)), ("summary", "--period", "week", "--pdf", str(tmp_path))):
+        code, out, err = school.cli("report", *report, "--send", "--as", "PS", stdin=DSL_PIN + "\n")
+        assert code == 0, (out, err)
     templates = {r.message["X-Kiosk-Template"] for r in relay.received}
     from kiosk.mail.templates import TEMPLATES
 

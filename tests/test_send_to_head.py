@@ -72,6 +72,7 @@ def test_the_review_pack_reaches_each_head_address_with_the_pack_attached_and_no
     written = out_folder / "review-pack-2026-12-09.pdf"
     assert written.is_file() and f"written to {written}" in out
     assert f"Sent to {HEAD}" in out and f"Sent to {CHAIR}" in out, out
+    assert "leaves out its safeguarding section" in out
 
     # The relay had exactly one message for each address, and nothing else (no other message went in the round).
     assert [r.rcpt_tos for r in relay.received] == [[HEAD], [CHAIR]]
@@ -83,8 +84,9 @@ def test_the_review_pack_reaches_each_head_address_with_the_pack_attached_and_no
         name, data = _the_pdf(message, tmp_path)
         assert name == written.name and data == written.read_bytes(), "the pack as it was written"
         text = " ".join(pdf_text(tmp_path / "received.pdf").split())
-        # The DSL's copy: the hold counted by its kind, as the pack written to the folder has it.
-        assert "The headteacher's commentary" in text and "Suspected indecent image or video of a child 1" in text
+        # No safeguarding detail goes by email, not even counted by kind: the emailed pack leaves that section out
+        # (the DSL was told to make the full copy at the kiosk).
+        assert "The headteacher's commentary" in text and "indecent image" not in text.lower()
         body = message.get_body(("plain",)).get_content()
         _body_says_no_more_than_counts(body)
         # Counted by hand in tests/review_support.py: 8 hand-ins, 3 confiscations (Zoë twice), Łukasz's in an exam.
@@ -100,7 +102,7 @@ def test_the_weekly_summary_is_sent_to_the_head_with_the_summary_attached(school
     _mail_on(relay.port, relay.cert, head=HEAD)
     monkeypatch.setenv("KIOSK_SMTP_PASSWORD", PASSWORD)
     code, out, err = years.cli("report", "summary", "--period", "week", "--from", "1/12/2026", "--pdf",
-                               str(tmp_path), "--send")
+                               str(tmp_path), "--send", "--as", "PS", stdin=DSL_PIN + "\n")
     assert code == 0, (out, err)
     written = tmp_path / "summary-week-2026-12-09.pdf"
     assert written.is_file() and f"Sent to {HEAD}" in out, out
@@ -110,7 +112,9 @@ def test_the_weekly_summary_is_sent_to_the_head_with_the_summary_attached(school
     assert message["Subject"].startswith("Phones summary, week ")
     name, data = _the_pdf(message, tmp_path)
     assert name == written.name and data == written.read_bytes()
-    assert "Phones report" in " ".join(pdf_text(tmp_path / "received.pdf").split())
+    sent_text = " ".join(pdf_text(tmp_path / "received.pdf").split())
+    # Made by the DSL, yet emailed without its safeguarding figures: none goes by email.
+    assert "Phones report" in sent_text and "For the designated safeguarding lead and the head" not in sent_text
     body = message.get_body(("plain",)).get_content()
     _body_says_no_more_than_counts(body)
     # The week of 30 Nov 2026: 8 handed in, 5 handed back, 1 left overnight, 3 confiscated, 2 released.

@@ -215,8 +215,9 @@ def cmd_summary(env: Env, args: argparse.Namespace) -> int:
     env.open()
     who = _reader(env, args)
     p = _period(env, args)
-    f = report_figures(p, _kind(args), env.settings, include_safeguarding=who.can(Permission.SAFEGUARDING),
-                       today=_today(env))
+    # As the review pack: a summary to be emailed has no safeguarding figures (none goes by email).
+    f = report_figures(p, _kind(args), env.settings,
+                       include_safeguarding=who.can(Permission.SAFEGUARDING) and not args.send, today=_today(env))
 
     def pdf() -> bytes:
         from kiosk.documents.report_papers import period_report_pdf
@@ -430,7 +431,9 @@ def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     who = _reader(env, args)
     p = _period(env, args)
     today = _today(env)
-    safeguarding = who.can(Permission.SAFEGUARDING)
+    # No safeguarding detail goes into an email, counted or not: a pack to be sent leaves out its safeguarding
+    # section (the DSL and head make the full copy at the kiosk, without --send).
+    safeguarding = who.can(Permission.SAFEGUARDING) and not args.send
     pack = make_review_pack(p, env.settings, include_safeguarding=safeguarding, today=today, made_at=env.clock.now(),
                             notes_key=env.keyring().notes_key if safeguarding else None,
                             next_review=args.next_review.on_or_after(today) if args.next_review else None)
@@ -438,6 +441,9 @@ def cmd_review_pack(env: Env, args: argparse.Namespace) -> int:
     if not args.send:
         env.say(f"Review pack for {p.label} ({len(pack.pdf) // 1024} KiB) written to {path}.")
         return 0
+    if who.can(Permission.SAFEGUARDING):
+        env.say("The pack to be emailed leaves out its safeguarding section (no safeguarding detail goes by email): "
+                "run this again without --send for the full copy at the kiosk.")
     from kiosk.reports.to_head import review_pack_values
 
     return _send_to_head(env, args, path=path, pdf=pack.pdf, what=f"Review pack for {p.label} "
