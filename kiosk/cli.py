@@ -134,12 +134,20 @@ def _os_user() -> str:
 
 
 def read_pin(prompt: str, from_stdin: bool) -> str:
+    """A NEW PIN (one being set): asked twice at a prompt, so a slip is not what the PIN becomes."""
     if from_stdin:
         return sys.stdin.readline().strip()
     first = getpass.getpass(prompt)
     if getpass.getpass("Type the PIN again: ") != first:
         raise CommandError("The two PINs were different. Nothing was changed.")
     return first
+
+
+def ask_pin(prompt: str, from_stdin: bool) -> str:
+    """A PIN that signs for something (a report, a change): asked once, as at the desk; checked by the caller."""
+    if from_stdin:
+        return sys.stdin.readline().strip()
+    return getpass.getpass(prompt)
 
 
 def admin_signs(env: Env, args: argparse.Namespace, doing: str) -> SignedIn:

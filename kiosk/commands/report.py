@@ -118,11 +118,11 @@ def _day(env: Env, typed: TypedDay | None) -> date:
 def _actor(env: Env, args: argparse.Namespace) -> SignedIn:
     """The command line acts as admin unless a member of staff signs for it with their PIN."""
     from kiosk.auth.staff import confirm_pin
-    from kiosk.cli import command_line_actor, read_pin
+    from kiosk.cli import ask_pin, command_line_actor
 
     if not getattr(args, "as_staff", None):
         return command_line_actor(env)
-    pin = read_pin(f"PIN for {args.as_staff.upper()}: ", from_stdin=not sys.stdin.isatty())
+    pin = ask_pin(f"PIN for {args.as_staff.upper()}: ", from_stdin=not sys.stdin.isatty())
     return confirm_pin(keyring=env.keyring(), clock=env.clock, desk=env.settings.desk, who=args.as_staff, pin=pin,
                        purpose="command-line report")
 
