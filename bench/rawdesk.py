@@ -76,7 +76,8 @@ def _append_event(conn: sqlite3.Connection, key: bytes, *, at: datetime, desk: s
     digest = payload_digest(body)
     chain = seal(key, prev, seq=seq, at=at, desk=desk, staff_id=staff_id, action=action, pupil_id=pupil_id,
                  tag_id=tag_id, custody_id=custody_id, custody_state=state, payload_hash=digest, row_seals=sealed)
-    conn.execute(log._INSERT_EVENT, (seq, at, desk, staff_id, action, pupil_id, tag_id, custody_id, state, body,
+    # No session id: this baseline desk is no kiosk session (its events are sealed as the chain seals those).
+    conn.execute(log._INSERT_EVENT, (seq, at, desk, None, staff_id, action, pupil_id, tag_id, custody_id, state, body,
                                      digest, chain, sealed))
     conn.execute(log._MOVE_HEAD, (seq, chain))
 

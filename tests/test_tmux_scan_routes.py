@@ -150,6 +150,8 @@ def test_slow_typing_into_a_form_field_stays_typing_and_the_same_code_scanned_fi
     screen = terminal.wait_for(f"Ann Adams{ruby_tag}")
     assert "Ruby Mitchell" not in screen, "the pupil did not change"
     scan(terminal, ruby_tag)  # the same characters from the scanner: a scan, for the form's pupil box
-    screen = terminal.wait_for("Ruby Mitchell · 7C")
+    # …which refuses it: Zoë's form has something typed on it (tests/test_tui_form_for_one_pupil.py).
+    screen = terminal.wait_for("This form is for Zoë Hall")
     assert f"Ann Adams{ruby_tag}{ruby_tag}" not in screen, "no character of the scan was typed into the field"
+    assert "Ruby Mitchell · 7C" not in screen and "Zoë Hall · 9C" in screen
     assert Custody.select().count() == 0, "nothing was saved"

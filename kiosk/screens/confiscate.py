@@ -264,7 +264,8 @@ class ConfiscateScreen(FindingScreen):
 
     @property
     def pupil_on_form(self) -> PupilSummary | None:
-        return self.found.pupil if self.found is not None and self.receipt is None else None
+        # Being saved (or saved): nothing to lose by leaving; the answer is told on the desk.
+        return self.found.pupil if self.found is not None and self.receipt is None and self.saving is None else None
 
     def identified(self, found: Found) -> None:
         if self.saving is not None:  # the form on screen is the one being saved: it stays until the answer

@@ -313,7 +313,7 @@ class ReleaseScreen(FindingScreen):
 
     @property
     def pupil_on_form(self) -> PupilSummary | None:
-        return self.pupil if self.receipt is None else None
+        return self.pupil if self.receipt is None and self.releasing is None else None
 
     def identified(self, found: Found) -> None:
         if self.releasing is not None:  # the phone on screen is being released: it stays until the answer
