@@ -48,6 +48,22 @@ class Keyring:
         return self._derive("fingerprint").hex()
 
 
+# The key file this process loaded or made last: one school a process. Read models a screen calls without a context
+# (a carer's court-order notes on the release screen, kiosk/privacy/at_rest.py `readable`) decrypt with it.
+_in_use: Keyring | None = None
+
+
+def _using(keyring: Keyring) -> Keyring:
+    global _in_use
+    _in_use = keyring
+    return keyring
+
+
+def keyring_in_use() -> Keyring | None:
+    """The key file this process loaded or made last (None: none yet, e.g. a database opened without its key)."""
+    return _in_use
+
+
 def create_key_file(path: Path) -> Keyring:
     """Create a new key file with mode 0600; never overwrite one (that would orphan every PIN and the chain)."""
     private_folder(path.parent)
@@ -55,7 +71,7 @@ def create_key_file(path: Path) -> Keyring:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(secret.hex() + "\n")
-    return Keyring(secret)
+    return _using(Keyring(secret))
 
 
 def load_key_file(path: Path) -> Keyring:
@@ -72,7 +88,7 @@ def load_key_file(path: Path) -> Keyring:
         raise KeyFileError(f"The kiosk key file {path} cannot be read ({exc}). Restore it from your backup.") from exc
     if len(secret) < 16:
         raise KeyFileError(f"The kiosk key file {path} is damaged (too short). Restore it from your backup.")
-    return Keyring(secret)
+    return _using(Keyring(secret))
 
 
 def load_or_create_key_file(path: Path) -> Keyring:

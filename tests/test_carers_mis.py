@@ -17,6 +17,7 @@ from kiosk.custody.release import release_to_carer
 from kiosk.db import Carer, Custody, Event
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT
 from kiosk.errors import NotPermitted, Refused
+from kiosk.privacy import at_rest
 from kiosk.roster.parse import parse_carers
 from kiosk.roster.report import RosterError
 from kiosk.roster.values import NotYesOrNo, read_yes_no
@@ -179,7 +180,10 @@ def test_the_dsl_releases_to_a_barred_contact_only_having_acknowledged_the_note(
     assert receipt.must_not_collect_released_by == "Priya Shah" and receipt.access_notes == COURT_NOTE
     event = Event.select().where(Event.action == "RELEASED").order_by(Event.seq.desc()).first()
     recorded = json.loads(event.payload_json)["must_not_collect"]
-    assert recorded == {"carer_id": father.id, "access_notes": COURT_NOTE, "acknowledged_by": "PS"}
+    # The note the DSL read is recorded, encrypted at rest like the carer's own (kiosk/privacy/at_rest.py).
+    note = recorded.pop("access_notes")
+    assert recorded == {"carer_id": father.id, "acknowledged_by": "PS"} and note.startswith("enc1:")
+    assert at_rest.access_notes_copied(note, custody_id=held.custody_id, key=school.keyring.notes_key) == COURT_NOTE
     assert verify(school.keyring.audit_key).ok
     for paper in (receipt, release_receipt_of(custody_id=held.custody_id)):  # the receipt, and its reprint
         text = paper_text(tmp_path, release_receipt(paper, school.settings))

@@ -14,7 +14,8 @@ import pytest
 
 from kiosk.custody import safeguarding
 from kiosk.db import Carer
-from kiosk.db.models import OutboxMessage
+from kiosk.db.models import MUST_NOT_COLLECT, OutboxMessage
+from kiosk.formatting import custody_reference
 from kiosk.mail import outbox
 from kiosk.mail.compose import RESEND_HEADER, RESEND_LINE
 from kiosk.mail.senders import SmtpSender, SmtpSettings
@@ -63,16 +64,27 @@ def test_confiscation_notice_reaches_each_carer_with_parental_responsibility_ove
     mail = first.message
     assert mail["Subject"] == "Zoë Hall's phone is at the school office (Hillcrest Academy)"
     body = mail.get_body(preferencelist=("plain",)).get_content()
-    assert "Dear Mrs Dana Hall," in body and "01632 960000" in body and f"P{receipt.custody_id:05d}" in body
+    assert "Dear Mrs Dana Hall," in body and "01632 960000" in body and custody_reference(receipt.custody_id) in body
     assert "Hillcrest Academy" in body and "08:30" in body
     (attached,) = list(mail.iter_attachments())
-    assert attached.get_filename() == f"phone-notice-P{receipt.custody_id:05d}.pdf"
+    assert attached.get_filename() == f"phone-notice-{custody_reference(receipt.custody_id)}.pdf"
     text = _pdf_text(attached.get_content(), tmp_path)
     assert "a mobile phone has been confiscated" in text and "Zoë Hall" in text and "BAG-0001" in text
     assert grandparent.email not in {r.rcpt_tos[0] for r in relay.received}
     assert set(_states().values()) == {"sent"}
     sent = outbox.listing()[0]
     assert sent.answer == "250 2.0.0 Ok: queued as TEST" and sent.attempts == 1 and sent.sent_by == "smtp"
+
+
+def test_a_parent_the_mis_says_must_not_collect_is_sent_no_message_about_the_phone(school):
+    """A court order: the father has parental responsibility and an address, but must not collect. A message that
+    says where the phone is and when it may be collected is never sent to him."""
+    mail_on(school)
+    mother, _grandparent = give_carers_email(school)
+    Carer.create(pupil=school.pupils[0], name="Mr Sam Hall", relationship="Father", parental_responsibility=True,
+                 priority=2, email="sam.hall@family.example", collection=MUST_NOT_COLLECT)
+    school.confiscate(0)
+    assert [m.recipient for m in outbox.listing()] == [mother.email]
 
 
 def test_a_carers_international_address_is_sent_as_it_is(school, relay: Relay):

@@ -8,7 +8,7 @@ from kiosk.db.models import OutboxMessage
 from kiosk.mail import outbox
 from kiosk.screens.outbox import OutboxScreen
 from tests.mail_support import give_carers_email, mail_on
-from tests.tui_helpers import kiosk_app, screen_text, settle, signed_in, wait_until
+from tests.tui_helpers import kiosk_app, open_by_name, screen_text, settle, signed_in, wait_until
 
 
 def _school_with_messages(school):
@@ -25,9 +25,7 @@ def _school_with_messages(school):
 async def test_the_office_sees_the_outbox_and_sends_a_failed_message_again(school):
     _school_with_messages(school)
     async with signed_in(kiosk_app(school), size=(160, 45)) as pilot:
-        screen = pilot.app.open_screen("outbox")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, OutboxScreen) and screen is pilot.app.screen
+        screen = await open_by_name(pilot, "outbox", OutboxScreen)
         text = screen_text(pilot.app)
         assert "FAILED" in text and "550 5.1.1 No such user here" in text and "hall.1@family.example" in text
         assert "withheld (hold)" in text and "hold placed (DSL)" in text
@@ -49,8 +47,7 @@ async def test_the_office_sees_the_outbox_and_sends_a_failed_message_again(schoo
 async def test_the_dsl_may_let_a_withheld_message_go(school):
     _school_with_messages(school)
     async with signed_in(kiosk_app(school), initials="PS", pin="864209", size=(160, 45)) as pilot:
-        screen = pilot.app.open_screen("outbox")
-        await settle(pilot)
+        screen = await open_by_name(pilot, "outbox", OutboxScreen)
         withheld = next(line for line in outbox.listing() if line.state == "withheld")
         table = screen.query_one("#outbox")
         table.move_cursor(row=table.get_row_index(str(withheld.id)))

@@ -19,6 +19,7 @@ from kiosk.custody.daily import close_day, hand_in
 from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import release_to_carer
 from kiosk.db import Carer, Custody, Event
+from kiosk.formatting import custody_reference
 from kiosk.mail import outbox, trail
 from kiosk.mail.addresses import NotAnAddress
 from tests.conftest import CLI_ADMIN, OFFICE_PIN
@@ -131,7 +132,7 @@ def test_a_second_confiscation_this_term_emails_the_pupils_heads_of_year_with_an
     assert mail.message["Subject"] == "Zoë Hall (9C): 2nd confiscation this term (Hillcrest Academy kiosk)"
     body = _body(mail)
     assert "Dear Nia Evans," in body and "at 10:05 on Tuesday 1 December" in body
-    assert "Reason: used on site." in body and f"P{second.custody_id:05d}" in body
+    assert "Reason: used on site." in body and custody_reference(second.custody_id) in body
     assert list(mail.message.iter_attachments()) == []
 
 
@@ -177,7 +178,7 @@ def test_the_collector_who_gives_an_address_gets_the_release_receipt_attached(sc
     body = _body(mail)
     assert "Dear Mrs Dana Hall," in body and "at 15:00 on Monday 30 November" in body and "01632 960000" in body
     (attached,) = list(mail.message.iter_attachments())
-    assert attached.get_filename() == f"phone-release-receipt-P{receipt.custody_id:05d}.pdf"
+    assert attached.get_filename() == f"phone-release-receipt-{custody_reference(receipt.custody_id)}.pdf"
     text = _pdf_text(attached.get_content(), tmp_path)
     assert "Zoë Hall" in text and "Mrs Dana Hall" in text and "passport" in text
 

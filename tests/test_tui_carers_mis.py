@@ -4,16 +4,15 @@ releases; the pupil page lists the same."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from kiosk.custody import State
 from kiosk.db import Custody
-from kiosk.screens.release import ReleaseScreen
 from kiosk.widgets.collector_choice import CollectorChoice
 from kiosk.widgets.tick_box import TickBox
 from tests.carers_support import ARBOR, COURT_NOTE, import_contacts
 from tests.conftest import DSL_PIN, OFFICE_PIN
-from tests.tui_helpers import kiosk_app, message, open_screen, scan, settle, shown, signed_in, widget_text
+from tests.tui_helpers import kiosk_app, message, open_release, save_release, shown, signed_in, widget_text
 
 
 def _restrictions(release) -> str:
@@ -21,20 +20,14 @@ def _restrictions(release) -> str:
 
 
 async def _release_screen_for_zoe(pilot, school):
-    await open_screen(pilot, "f6", ReleaseScreen)
-    await scan(pilot, school.tag_of(school.pupils[0]))
-    await settle(pilot)
-    release = pilot.app.screen
+    release = await open_release(pilot, school.tag_of(school.pupils[0]))
     choice = release.query_one(CollectorChoice)
     father = next(c for c in choice.carers if c.name == "Mr Evan Hall")
     return release, choice, father
 
 
 async def _try_release(pilot, release) -> None:
-    release.query_one("#id-seen", Input).value = "passport"
-    release.query_one("#pin", Input).value = release.ctx.who.initials == "PS" and DSL_PIN or OFFICE_PIN
-    await pilot.press("ctrl+s")
-    await settle(pilot)
+    await save_release(pilot, release, pin=DSL_PIN if release.ctx.who.initials == "PS" else OFFICE_PIN)
 
 
 async def test_the_office_sees_must_not_collect_with_the_note_and_is_refused(school, tmp_path):

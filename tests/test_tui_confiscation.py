@@ -20,7 +20,6 @@ from kiosk.privacy import at_rest
 from kiosk.screens.desk import DeskScreen
 from kiosk.screens.dialogs import ParentInformedDialog
 from kiosk.screens.lock import LockScreen
-from kiosk.screens.release import ReleaseScreen
 from kiosk.screens.safeguarding import FlagSafeguarding, HoldsAlert, HoldsScreen, PoliceHandoverDialog
 from kiosk.screens.search_record import SearchRecordScreen
 from kiosk.widgets.collector_choice import SOMEONE_ELSE, CollectorChoice
@@ -28,11 +27,13 @@ from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN
 from tests.tui_helpers import (
     everything_on_screens,
     fill_and_save_confiscation,
+    hand_to_the_police,
     keep_shot,
     kiosk_app,
+    lock_and_sign_in,
     message,
     open_confiscation,
-    open_screen,
+    open_release,
     scan,
     screen_text,
     settle,
@@ -48,13 +49,6 @@ CANARY = "CANARY-5f3a9 bruise seen on arm"
 
 def custody(custody_id: int) -> Custody:
     return Custody.get_by_id(custody_id)
-
-
-async def open_release(pilot, code: str) -> ReleaseScreen:
-    await open_screen(pilot, "f6", ReleaseScreen)
-    await scan(pilot, code)
-    await pilot.pause()
-    return pilot.app.screen
 
 
 async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin(school):
@@ -235,10 +229,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
             "once saved, the concern is a DSL note: not even its writer sees it again"
         assert screen.query_one("#notice", Button).disabled, "no 'collect it from the office' notice for a hold"
 
-        await pilot.press("ctrl+l")
-        await settle(pilot)
-        assert isinstance(app.screen, LockScreen)
-        await sign_in(pilot, "PS", DSL_PIN)
+        await lock_and_sign_in(pilot, "PS", DSL_PIN)
         await pilot.pause()
         assert isinstance(app.screen, HoldsAlert)
         assert "1 phone is on a safeguarding hold" in shown(app) and "Leo Webb" in shown(app)
@@ -256,11 +247,7 @@ async def test_safeguarding_hold_needs_acknowledgement_then_the_dsl_is_alerted_a
         await settle(pilot)
         police = app.screen
         assert isinstance(police, PoliceHandoverDialog)
-        for field_id, value in (("officer-name", "PC Jo Marsh"), ("officer-number", "4471"),
-                                ("force", "Kent Police"), ("crime-ref", "46/123456/26")):
-            police.query_one(f"#{field_id}", Input).value = value
-        police.query_one("#evidence-seal", Input).focus()
-        await type_keys(pilot, "EVID-889")  # Enter in the last box hands over
+        await hand_to_the_police(pilot, police)  # Enter in the last box hands over
         assert app.screen is holds
         handed = custody(custody_id)
         assert handed.state == State.WITH_POLICE and handed.closed_at is not None
@@ -575,9 +562,7 @@ async def test_at_80_columns_the_footer_keeps_next_lock_and_help(school):
         footer = screen_text(app).splitlines()[-1]
         for key in ("ESC Desk", "G Safeguard", "F8 Search", "N Next", "^L Lock", "F1 Help"):
             assert key in footer, f"{key} missing from the saved confiscation's footer: {footer!r}"
-        await pilot.press("ctrl+l")
-        await settle(pilot)
-        await sign_in(pilot, "PS", DSL_PIN)
+        await lock_and_sign_in(pilot, "PS", DSL_PIN)
         await pilot.pause()
         await pilot.press("enter")  # the holds alert: open the holds
         await settle(pilot)

@@ -13,16 +13,16 @@ from kiosk.custody.links import DSL_OFFICE, OFFICE_SAFE
 from kiosk.db import Custody, Event
 from kiosk.screens.handover import HandoverDialog
 from kiosk.screens.pupil import PupilScreen
-from kiosk.screens.release import ReleaseScreen
-from kiosk.widgets.collector_choice import CollectorChoice
 from tests.conftest import DSL_PIN, OFFICE_PIN, TEACHER_PIN
 from tests.helpers import pdf_text
 from tests.tui_helpers import (
+    choose_carer,
     fill_and_save_confiscation,
     keep_shot,
     kiosk_app,
     message,
     open_confiscation,
+    open_release,
     open_screen,
     scan,
     settle,
@@ -100,13 +100,9 @@ async def test_confiscate_with_particulars_hand_to_the_dsl_and_back_then_release
         await settle(pilot)
 
         school.after_school()
-        release = await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, school.tag_of(ruby))
-        await settle(pilot)
+        release = await open_release(pilot, school.tag_of(ruby))
         assert "Phone: Samsung Galaxy A15" in widget_text(app, "#phone-status")
-        choice = release.query_one(CollectorChoice)
-        choice.choose(choice.carers[0].id)
-        await pilot.pause()
+        await choose_carer(pilot, release)
         release.query_one("#id-seen", Input).value = "passport"
         release.query_one("#return-condition", Input).value = "new scratch on the back"
         release.query_one("#pin", Input).value = OFFICE_PIN

@@ -11,17 +11,16 @@ from textual.widgets import Input
 from kiosk.custody import State
 from kiosk.custody.exceptions import add_exception
 from kiosk.db import Custody
-from kiosk.screens.release import ReleaseScreen
-from kiosk.widgets.collector_choice import CollectorChoice
 from kiosk.widgets.tick_box import TickBox
 from tests.conftest import OFFICE_PIN
 from tests.tui_helpers import (
+    choose_carer,
     fill_and_save_confiscation,
     kiosk_app,
     message,
     open_confiscation,
-    open_screen,
-    scan,
+    open_release,
+    save_release,
     settle,
     shown,
     signed_in,
@@ -34,10 +33,7 @@ async def test_a_bag_number_typed_at_f6_finds_the_phone_sealed_in_it(school):
     second = school.confiscate(1, seal="BAG-0002")
     async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, "bag-0002")  # typed as people type it
-        await settle(pilot)
-        release = app.screen
+        release = await open_release(pilot, "bag-0002")  # typed as people type it
         assert "not a tag code" not in shown(app)
         assert release.pupil is not None and release.pupil.name == school.pupils[1].display_name
         assert release.custody_id == second.custody_id
@@ -48,21 +44,12 @@ async def test_a_carer_without_parental_responsibility_needs_the_warning_ticked(
     school.after_school()
     async with signed_in(kiosk_app(school, idle_lock_seconds=3600)) as pilot:
         app = pilot.app
-        await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, school.tag_of(school.pupils[0]))
-        await settle(pilot)
-        release = app.screen
-        choice = release.query_one(CollectorChoice)
-        grandad = next(c for c in choice.carers if not c.parental_responsibility)
-        choice.choose(grandad.id)
-        await pilot.pause()
+        release = await open_release(pilot, school.tag_of(school.pupils[0]))
+        await choose_carer(pilot, release, lambda carer: not carer.parental_responsibility)
         assert release.query_one("#no-pr-box").display
         assert "does NOT have parental responsibility" in widget_text(app, "#no-pr")
         assert not release.query_one("#authorise").display, "after school, a listed carer needs no authorising"
-        release.query_one("#id-seen", Input).value = "passport"
-        release.query_one("#pin", Input).value = OFFICE_PIN
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await save_release(pilot, release, pin=OFFICE_PIN)
         assert "tick to confirm" in message(app, "#release-error")
         assert Custody.get_by_id(held.custody_id).state == State.HELD_FOR_PARENT
         release.query_one("#no-pr-ack", TickBox).value = True
@@ -78,13 +65,8 @@ async def test_after_school_at_0830_asks_for_the_head_or_dsl(school):
     school.confiscate(0)
     async with signed_in(kiosk_app(school)) as pilot:
         app = pilot.app
-        await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, school.tag_of(school.pupils[0]))
-        await settle(pilot)
-        release = app.screen
-        choice = release.query_one(CollectorChoice)
-        choice.choose(choice.carers[0].id)
-        await pilot.pause()
+        release = await open_release(pilot, school.tag_of(school.pupils[0]))
+        await choose_carer(pilot, release)
         assert release.query_one("#authorise").display
         assert "after school, from 14:30" in widget_text(app, "#authorise-why")
 

@@ -14,24 +14,24 @@ from kiosk.db import Custody, Event
 from kiosk.db.models import Examination
 from kiosk.screens.dsl_cases import ONLY_DSL, CasesScreen, ClosedCasesScreen, PoliceOutcomeDialog
 from kiosk.screens.examination import ExaminationScreen
-from kiosk.screens.lock import LockScreen
-from kiosk.screens.release import ReleaseScreen
 from kiosk.screens.safeguarding import FlagSafeguarding, HoldsAlert, HoldsScreen, PoliceHandoverDialog
-from kiosk.widgets.collector_choice import CollectorChoice
 from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN
 from tests.dsl_case_support import CONCERN_TEXT, with_the_police
 from tests.tui_helpers import (
+    choose_carer,
     everything_on_screens,
     fill_and_save_confiscation,
+    hand_to_the_police,
     keep_shot,
     kiosk_app,
+    lock_and_sign_in,
     message,
+    open_by_name,
     open_confiscation,
-    open_screen,
-    scan,
+    open_release,
+    save_release,
     settle,
     shown,
-    sign_in,
     signed_in,
     type_keys,
     widget_text,
@@ -70,10 +70,7 @@ async def test_confiscate_hold_police_returned_by_the_police_then_released_to_a_
         assert "indecent" not in everything_on_screens(app).lower(), "once saved, the kind is the DSL's"
 
         # The DSL: the hold shows its kind and the steps it requires; the phone goes to the police.
-        await pilot.press("ctrl+l")
-        await settle(pilot)
-        assert isinstance(app.screen, LockScreen)
-        await sign_in(pilot, "PS", DSL_PIN)
+        await lock_and_sign_in(pilot, "PS", DSL_PIN)
         await settle(pilot)
         assert isinstance(app.screen, HoldsAlert)
         await pilot.press("enter")
@@ -87,11 +84,7 @@ async def test_confiscate_hold_police_returned_by_the_police_then_released_to_a_
         await settle(pilot)
         police = app.screen
         assert isinstance(police, PoliceHandoverDialog)
-        for field_id, value in (("officer-name", "PC Jo Marsh"), ("officer-number", "4471"),
-                                ("force", "Kent Police"), ("crime-ref", "46/123456/26")):
-            police.query_one(f"#{field_id}", Input).value = value
-        police.query_one("#evidence-seal", Input).focus()
-        await type_keys(pilot, "EVID-889")
+        await hand_to_the_police(pilot, police)
         await settle(pilot)
         assert app.screen is holds and state_of(custody_id) == State.WITH_POLICE
 
@@ -137,16 +130,9 @@ async def test_confiscate_hold_police_returned_by_the_police_then_released_to_a_
 
         # Back in the office's hands: released to a carer after school.
         school.after_school()
-        release = await open_screen(pilot, "f6", ReleaseScreen)
-        await scan(pilot, school.tag_of(leo))
-        await settle(pilot)
-        choice = release.query_one(CollectorChoice)
-        choice.choose(choice.carers[0].id)
-        await pilot.pause()
-        release.query_one("#id-seen", Input).value = "passport"
-        release.query_one("#pin", Input).value = DSL_PIN
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        release = await open_release(pilot, school.tag_of(leo))
+        await choose_carer(pilot, release)
+        await save_release(pilot, release, pin=DSL_PIN)
         assert state_of(custody_id) == State.RELEASED, message(app, "#release-error")
     actions = [e.action for e in Event.select().where(Event.custody == custody_id).order_by(Event.seq)]
     moves = [a for a in actions if a in ("CONFISCATED", "SAFEGUARDING_HOLD", "HANDED_TO_POLICE", "RETURNED_BY_POLICE",
@@ -165,9 +151,7 @@ async def test_the_closed_cases_show_notes_to_the_head_and_nothing_to_anyone_els
     async with signed_in(kiosk_app(school), "HG", HEAD_PIN) as pilot:
         app = pilot.app
         await settle(pilot)
-        assert app.open_screen("closed_cases") is not None
-        await settle(pilot)
-        assert isinstance(app.screen, ClosedCasesScreen)
+        await open_by_name(pilot, "closed_cases", ClosedCasesScreen)
         assert "retained by the police" in shown(app)
         await pilot.press("r")
         await settle(pilot)

@@ -427,7 +427,8 @@ STANCES = {
               "PoliceHandoverDialog", "LockScreen",
               # forms and dialogs where something is being recorded (a scan there is refused, its code named)
               "PoliceOutcomeDialog", "ExaminationScreen", "HandoverDialog", "HeadOfYearInbox",
-              "CasesScreen"},  # the police and closed cases' common part, never shown itself
+              "CasesScreen",  # the police and closed cases' common part, never shown itself
+              "RecordDialog"},  # every dialog that records something is built on it, never shown itself
 }
 
 

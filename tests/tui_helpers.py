@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
@@ -151,6 +152,16 @@ async def open_screen(pilot: Pilot, key: str, kind: type) -> object:
     return pilot.app.screen
 
 
+async def open_by_name(pilot: Pilot, name: str, kind: type):
+    """Open a screen by its name in the registry, as the palette does (app.open_screen), and check the screen in
+    front, once what it reads as it opens has come, is that one and a `kind`."""
+    screen = pilot.app.open_screen(name)  # type: ignore[attr-defined]
+    await settle(pilot)
+    assert screen is not None, f"{name} did not open"
+    assert screen is pilot.app.screen and isinstance(screen, kind), f"{name} opened {pilot.app.screen!r}"
+    return screen
+
+
 async def wait_until(pilot: Pilot, condition: Callable[[], object], timeout: float = 20.0) -> bool:
     """Let the app run (its timers, its workers) until `condition()` or the time is up; whether it held."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -205,6 +216,62 @@ async def fill_and_save_confiscation(pilot: Pilot, screen, *, seal: str = "BAG-0
     assert seal_box.value == seal
     await pilot.press("ctrl+s")
     await settle(pilot)  # saved on the desk's worker: shown once it answers
+
+
+async def open_release(pilot: Pilot, code: str):
+    """F6, then `code` scanned (a pupil's tag, or a bag's number as people type it): the release screen for that
+    phone (or what the scan opened)."""
+    from kiosk.screens.release import ReleaseScreen
+
+    await open_screen(pilot, "f6", ReleaseScreen)
+    await scan(pilot, code)
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def choose_carer(pilot: Pilot, release, which: Callable[[Any], bool] = lambda carer: True):
+    """On the release screen, the first of the pupil's carers `which` picks (the first listed by default) chosen
+    to collect; that carer."""
+    from kiosk.widgets.collector_choice import CollectorChoice
+
+    choice = release.query_one(CollectorChoice)
+    carer = next(c for c in choice.carers if which(c))
+    choice.choose(carer.id)
+    await pilot.pause()
+    return carer
+
+
+async def save_release(pilot: Pilot, release, *, pin: str, id_seen: str = "passport") -> None:
+    """The release form's last steps as the office does them: the ID seen, the PIN of whoever is signed in,
+    Ctrl+S, and its answer from the desk's worker."""
+    from textual.widgets import Input
+
+    release.query_one("#id-seen", Input).value = id_seen
+    release.query_one("#pin", Input).value = pin
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def lock_and_sign_in(pilot: Pilot, initials: str, pin: str) -> None:
+    """Ctrl+L locks the desk (checked), then someone else signs in at it."""
+    from kiosk.screens.lock import LockScreen
+
+    await pilot.press("ctrl+l")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LockScreen)
+    await sign_in(pilot, initials, pin)
+
+
+async def hand_to_the_police(pilot: Pilot, police, *, evidence_seal: str = "EVID-889") -> None:
+    """The police handover dialog filled with the officer's particulars, the evidence bag's number typed last:
+    its Enter hands the phone over."""
+    from textual.widgets import Input
+
+    for field_id, value in (("officer-name", "PC Jo Marsh"), ("officer-number", "4471"),
+                            ("force", "Kent Police"), ("crime-ref", "46/123456/26")):
+        police.query_one(f"#{field_id}", Input).value = value
+    police.query_one("#evidence-seal", Input).focus()
+    await type_keys(pilot, evidence_seal)
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, seconds: float = 8.0) -> None:

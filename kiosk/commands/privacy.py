@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from kiosk.auth import SignedIn
     from kiosk.cli import AddCommand, Env, Subcommands
     from kiosk.custody import DeskContext
 
@@ -21,6 +22,14 @@ def register(add: AddCommand, sub: Subcommands) -> None:
     p = add("subject-access", cmd_subject_access, "export everything held about one pupil (UK GDPR)")
     p.add_argument("pupil", help="the pupil's admission number")
     p.add_argument("--out", required=True, help="file to write (JSON)")
+    p.add_argument("--for-carer", metavar="NAME",
+                   help="the carer asking on the pupil's behalf, as the MIS names them: the other carers' contact "
+                        "details, notes and messages are left out")
+    p.add_argument("--include-safeguarding", action="store_true",
+                   help="release the safeguarding records, the DSL's notes and the kinds of concern into the export "
+                        "(withheld by default under the safeguarding exemption): the DSL signs for it with --dsl")
+    p.add_argument("--dsl", metavar="INITIALS", help="the DSL releasing safeguarding information (asks for their PIN)")
+    p.add_argument("--pin-stdin", action="store_true", help="read the DSL's PIN from the first line of standard input")
 
 
 def _ctx(env: Env) -> DeskContext:
@@ -56,7 +65,7 @@ def cmd_subject_access(env: Env, args: argparse.Namespace) -> int:
     from kiosk.privacy.subject_access import subject_access
 
     env.open()
-    export = subject_access(_ctx(env), args.pupil)
+    export = subject_access(_ctx(env), args.pupil, safeguarding_by=_dsl_signs(env, args), for_carer=args.for_carer)
     data = json.dumps(export, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     try:
         write_private(Path(args.out), data)  # the pupil's whole record: this account only, written whole
@@ -67,8 +76,38 @@ def cmd_subject_access(env: Env, args: argparse.Namespace) -> int:
                            "folder exists and can be written to, then run the command again.") from None
     withheld = export["withheld"]
     env.say(f"Written {args.out}: {len(export['phone_records'])} phone records, {len(export['history'])} events, "
-            f"{len(export['searches'])} searches.")
-    if withheld["safeguarding notes"] or withheld["phone records under safeguarding"]:
-        env.say(f"Withheld pending DSL review: {withheld['safeguarding notes']} safeguarding notes, "
-                f"{withheld['phone records under safeguarding']} records.")
+            f"{len(export['searches'])} searches, {len(export['examinations'])} examinations, "
+            f"{len(export['messages'])} messages.")
+    if withheld["safeguarding notes"] or withheld["phone records under safeguarding"] or withheld["kinds of concern"]:
+        env.say(f"Withheld pending DSL review (the safeguarding exemption): {withheld['safeguarding notes']} "
+                f"safeguarding notes, {withheld['phone records under safeguarding']} records, "
+                f"{withheld['kinds of concern']} kinds of concern. The DSL may release them: --include-safeguarding "
+                "--dsl INITIALS.")
+    noted = withheld["carers' court-order or access notes"]
+    if noted:
+        env.say(f"Withheld as other people's information: the court-order or access notes of {noted} carer(s).")
+    if export["safeguarding"]:
+        env.say(f"Safeguarding information released by {export['safeguarding']['released_by']}.")
     return 0
+
+
+def _dsl_signs(env: Env, args: argparse.Namespace) -> SignedIn | None:
+    """The DSL who releases safeguarding information into the export: --dsl INITIALS, then their PIN (a wrong one
+    counts toward their lockout as at the desk). None without --include-safeguarding."""
+    import getpass
+    import sys
+
+    from kiosk.auth.staff import confirm_pin
+    from kiosk.cli import CommandError
+
+    if not args.include_safeguarding:
+        if args.dsl:
+            raise CommandError("--dsl is for --include-safeguarding: add it, or leave --dsl out. Nothing was written.")
+        return None
+    initials = (args.dsl or "").strip()
+    if not initials:
+        raise CommandError("Only the DSL may release safeguarding information: add --dsl INITIALS (the DSL's) and type "
+                           "their PIN when asked (with --pin-stdin, as the first line). Nothing was written.")
+    pin = sys.stdin.readline().strip() if args.pin_stdin else getpass.getpass(f"PIN for {initials.upper()} (DSL): ")
+    return confirm_pin(keyring=env.keyring(), clock=env.clock, desk=env.settings.desk, who=initials, pin=pin,
+                       purpose="release safeguarding information into a subject access export")

@@ -31,9 +31,9 @@ from kiosk.config import Settings, config_dir
 from kiosk.custody.context import DeskContext
 from kiosk.custody.head_of_year import head_of_year_notices_since, heads_of_year_of
 from kiosk.custody.states import Kind, State
-from kiosk.db.models import Carer, Custody, OutboxMessage, Pupil, Staff
+from kiosk.db.models import MUST_NOT_COLLECT, Carer, Custody, OutboxMessage, Pupil, Staff
 from kiosk.db.rows import tuples
-from kiosk.formatting import clock_time, long_day
+from kiosk.formatting import clock_time, custody_reference, long_day
 from kiosk.mail import templates
 from kiosk.mail.addresses import checked_address, is_address
 from kiosk.mail.outbox import Audience, OutboxLine, Trail, queue_message, withhold_for_custody
@@ -51,15 +51,18 @@ def _on(settings: Settings) -> bool:
 
 
 def reference(custody_id: int) -> str:
-    """The phone record's reference, as the office finds it at the kiosk."""
-    return f"P{custody_id:05d}"
+    """The phone record's reference, the same in every message as on every paper (kiosk/formatting.py)."""
+    return custody_reference(custody_id)
 
 
 def _carers_to_tell(pupil_id: int) -> list[Carer]:
     carers = (Carer.select().where((Carer.pupil == pupil_id) & Carer.parental_responsibility
                                    & Carer.email.is_null(False) & (Carer.email != "")
                                    # NULL is "the MIS did not say": only a carer it marks is never written to.
-                                   & (Carer.no_communications.is_null() | (Carer.no_communications == False)))  # noqa: E712
+                                   & (Carer.no_communications.is_null() | (Carer.no_communications == False))  # noqa: E712
+                                   # Every message says where the phone is and when it may be collected: never to a
+                                   # contact the MIS says must not collect (a court order), whatever else it says.
+                                   & (Carer.collection.is_null() | (Carer.collection != MUST_NOT_COLLECT)))
               .order_by(Carer.priority.is_null(), Carer.priority, Carer.id))
     return [carer for carer in carers if "@" in (carer.email or "")]
 

@@ -24,6 +24,7 @@ from kiosk.custody.terms import early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, AuditHead, Carer, Custody, Pupil, database_proxy
+from kiosk.privacy import at_rest
 from kiosk.text import plain_text
 
 # Titles the MIS puts before a contact's name and a person at the desk may leave off ("Mrs Dana Hall" = "Dana Hall").
@@ -166,7 +167,8 @@ def release_to_carer(
                      "authorised_by": authoriser.name if authoriser else None,
                      "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None,
                      "early_release": early, "no_pr_acknowledged": no_pr or None,
-                     "may_collect": _may_collect(barred or listed), "access_notes": _notes(barred or listed),
+                     "may_collect": _may_collect(barred or listed),
+                     "access_notes": _copied(_notes(barred or listed, ctx), ctx, custody_id),
                      "must_not_collect": {"carer_id": barred.id, "released_by": ctx.who.name,
                                           "note_read": True} if barred else None,
                      "condition_at_return": returned_as}
@@ -180,7 +182,8 @@ def release_to_carer(
                      "on_contact_list": listed is not None,
                      "authorised_by": authoriser.initials if authoriser else None,
                      "condition_at_return": returned_as,
-                     **({"must_not_collect": {"carer_id": barred.id, "access_notes": _notes(barred),
+                     **({"must_not_collect": {"carer_id": barred.id,
+                                              "access_notes": _copied(_notes(barred, ctx), ctx, custody_id),
                                               "acknowledged_by": ctx.who.initials}} if barred else {})})
         head = AuditHead.get_by_id(1).chain
         pupil = Pupil.get_by_id(current.pupil_id)
@@ -194,7 +197,7 @@ def release_to_carer(
                           parental_responsibility=bool(listed.parental_responsibility) if listed else None,
                           authorisation_reason=authorisation.reason.strip() if authoriser and authorisation else None,
                           early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current),
-                          may_collect=_may_collect(barred or listed), access_notes=_notes(barred or listed),
+                          may_collect=_may_collect(barred or listed), access_notes=_notes(barred or listed, ctx),
                           must_not_collect_released_by=ctx.who.name if barred else None,
                           condition_at_return=returned_as)
 
@@ -221,7 +224,7 @@ def _may_release_to_barred(ctx: DeskContext, barred: Carer, *, name: str, relati
                            acknowledged: bool) -> None:
     """The one rule for a contact the MIS says must not collect: refused (and the refusal recorded) for everyone but
     the DSL, who must first have read the note."""
-    note = _notes(barred) or "the MIS gives no note"
+    note = _notes(barred, ctx) or "the MIS gives no note"
     try:
         ctx.require(Permission.RELEASE_TO_BARRED_CONTACT, custody=custody_id)
     except NotPermitted:
@@ -238,5 +241,11 @@ def _may_collect(carer: Carer | None) -> bool | None:
     return {MAY_COLLECT: True, MUST_NOT_COLLECT: False}.get(carer.collection or "")
 
 
-def _notes(carer: Carer | None) -> str | None:
-    return (carer.access_notes or None) if carer is not None else None
+def _copied(note: str | None, ctx: DeskContext, custody_id: int) -> str | None:
+    """The note as kept with the record and in its event: encrypted at rest, like the carer's own."""
+    return at_rest.access_notes_copy(note, key=ctx.keyring.notes_key, custody_id=custody_id)
+
+
+def _notes(carer: Carer | None, ctx: DeskContext) -> str | None:
+    """The contact's court-order or access notes in clear (kept encrypted at rest: kiosk/privacy/at_rest.py)."""
+    return at_rest.access_notes_of(carer, key=ctx.keyring.notes_key) if carer is not None else None

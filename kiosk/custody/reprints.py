@@ -20,6 +20,7 @@ from kiosk.custody.release import ConfiscationFacts, ReleaseReceipt
 from kiosk.custody.states import Kind, State
 from kiosk.db.connection import storage_guard, write_transaction
 from kiosk.db.models import Custody, Event, Pupil, Staff, database_proxy
+from kiosk.privacy import at_rest
 
 # The papers a custody can be reprinted as, and who may reprint each: the police receipt is the DSL's and the
 # head's (it is about a safeguarding case); a release receipt anyone who may release.
@@ -81,7 +82,7 @@ def release_receipt_of(*, custody_id: int) -> ReleaseReceipt:
         parental_responsibility=bool(collector.get("parental_responsibility")) if listed else None,
         authorisation_reason=collector.get("authorisation_reason"), early_release=collector.get("early_release"),
         confiscated=ConfiscationFacts.of(custody), may_collect=collector.get("may_collect"),
-        access_notes=collector.get("access_notes"),
+        access_notes=at_rest.access_notes_copied(collector.get("access_notes"), custody_id=custody_id),
         must_not_collect_released_by=(collector.get("must_not_collect") or {}).get("released_by"),
         condition_at_return=str(collector.get("condition_at_return") or AS_WHEN_CONFISCATED))
 

@@ -122,6 +122,15 @@ def _v10_staff_email(db: Database) -> None:
     _add_missing_columns(db, Staff, ["email"])
 
 
+def _v12_access_notes_at_rest(db: Database) -> None:
+    # Carers' court-order and access notes are kept encrypted from this version (kiosk/privacy/at_rest.py). The
+    # schema does not change, but its number does: a kiosk older than this one must refuse the database (it would
+    # show the ciphertext at the release desk and write new notes in clear). The values already here are encrypted,
+    # and their carers sealed again under one audited event, at the first open with the key, straight after this
+    # migration (kiosk/storage/opening.py): the database package never holds the key.
+    del db
+
+
 def _v13_desk_sessions(db: Database) -> None:
     # Every event names the session that recorded it; a member of staff signed in at a live session is known to
     # the other desks (kiosk/auth/desk_sessions.py).
@@ -142,6 +151,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (8, "the outbox: messages to carers and staff", _v8_outbox),
     (9, "the kind of a safeguarding concern; examinations of a phone's data", _v9_concerns_and_examinations),
     (10, "staff email addresses", _v10_staff_email),
+    (12, "carers' court-order and access notes encrypted at rest", _v12_access_notes_at_rest),
     (13, "the session on every event; who is signed in at which live session", _v13_desk_sessions),
 ]
 LATEST = MIGRATIONS[-1][0]

@@ -75,7 +75,9 @@ class Carer(BaseModel):
     mobile = CharField(max_length=40, null=True)
     email = CharField(max_length=254, null=True)
     collection = CharField(max_length=8, null=True)  # MAY_COLLECT | MUST_NOT_COLLECT | NULL: not said
-    access_notes = TextField(null=True)  # court order or access notes, shown in full wherever they matter
+    # Court order or access notes, shown in full wherever they matter; encrypted at rest from schema 12
+    # (kiosk/privacy/at_rest.py: "enc1:…", bound to this row), NULL when the MIS gave none.
+    access_notes = TextField(null=True)
     lives_with_pupil = BooleanField(null=True)
     no_communications = BooleanField(null=True)  # the MIS's "no contact" / "do not send": no messages to them
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from kiosk.audit import append_event
 from kiosk.audit import rows as sealing
@@ -20,10 +21,24 @@ from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
 from kiosk.custody.states import Kind
 from kiosk.db.connection import write_transaction
-from kiosk.db.models import Carer, Custody, DslNote, Event, Pupil, Search, Tag, database_proxy
+from kiosk.db.models import (
+    Carer,
+    Custody,
+    DslNote,
+    Event,
+    Examination,
+    HoldConcern,
+    OutboxMessage,
+    Pupil,
+    Search,
+    Tag,
+    database_proxy,
+)
 from kiosk.db.rows import tuples
+from kiosk.mail.outbox import MessageState
 from kiosk.privacy import at_rest, purged
 from kiosk.privacy.at_rest import ERASED
+from kiosk.privacy.scrub import overwriting
 
 SIGN_IN_ACTIONS = ("SIGNED_IN", "SIGN_IN_FAILED", "SIGNED_OUT", "PIN_CONFIRMED", "PIN_CONFIRM_FAILED",
                    "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED")
@@ -65,7 +80,8 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
     cut = _cutoffs(ctx)
     report = PurgeReport(dry_run=dry_run)
     stamp = purged.stamp(ctx.clock.now())
-    with write_transaction(database_proxy.obj):
+    # In SQLite what is erased is overwritten, not only unlinked, and the WAL emptied after (kiosk/privacy/scrub.py).
+    with overwriting(database_proxy.obj), write_transaction(database_proxy.obj):
         daily = [c for c in Custody.select().where((Custody.kind == Kind.DAILY) & (Custody.closed_at < cut["daily"]))
                  if not _already_purged(c)]
         closed_confiscations = list(Custody.select().where((Custody.kind == Kind.CONFISCATED)
@@ -89,6 +105,18 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
                                                               .count(), "open records are never removed")}
         leavers = _leavers_to_remove(cut["leaver"])
         report.removed["leavers' names and contacts"] = len(leavers)
+        # What a purged record's rows of schema 8–9 held go with it: its examinations (who looked at what, what was
+        # erased), the kind of concern of a hold the DSL released for disposal, and its messages' addresses and
+        # words. Also for a record an older kiosk purged before these were erased.
+        gone = sorted(set(custody_ids) | {c for (c,) in tuples(Custody.select(Custody.id).where(~purged.not_purged()))})
+        examinations = _ids_of(Examination, gone)
+        concerns = _ids_of(HoldConcern, gone)
+        messages, waiting = _messages_to_erase(gone, before=cut["confiscation"])
+        report.removed |= {"examinations of a phone's data": len(examinations),
+                           "kinds of safeguarding concern": len(concerns),
+                           "messages to carers and staff": len(messages)}
+        if waiting:
+            report.kept["messages still waiting to be sent"] = (waiting, "erased once sent or failed")
         if dry_run:
             return report
         key = ctx.keyring.audit_key
@@ -101,6 +129,13 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
             sealed += sealing.removed(DslNote, [n for (n,) in tuples(DslNote.select(DslNote.id)
                                                                      .where(DslNote.custody.in_(chunk)))])
             DslNote.delete().where(DslNote.custody.in_(chunk)).execute()
+        for model, ids in ((Examination, examinations), (HoldConcern, concerns)):
+            for chunk in _chunks(ids):
+                sealed += sealing.removed(model, chunk)
+                model.delete().where(model.id.in_(chunk)).execute()
+        for chunk in _chunks(messages):
+            OutboxMessage.update(recipient="", recipient_name="", mobile=None, subject=ERASED, body=ERASED,
+                                 attachment_json=None, answer=None).where(OutboxMessage.id.in_(chunk)).execute()
         for chunk in _chunks([s.id for s in searches]):
             Search.update(grounds=ERASED, found=ERASED, searched_by_name=ERASED, authorised_by_name=ERASED
                           ).where(Search.id.in_(chunk)).execute()
@@ -127,6 +162,28 @@ def purge(ctx: DeskContext, *, dry_run: bool, actor: SignedIn | None = None) -> 
                                                "removed": report.removed,
                                                "kept": {k: v[0] for k, v in report.kept.items()}}, rows=sealed)
     return report
+
+
+def _ids_of(model: Any, custody_ids: list[int]) -> list[int]:
+    found: list[int] = []
+    for chunk in _chunks(custody_ids):
+        found += [row_id for (row_id,) in tuples(model.select(model.id).where(model.custody.in_(chunk)))]
+    return found
+
+
+def _messages_to_erase(custody_ids: list[int], *, before: datetime | date) -> tuple[list[int], int]:
+    """The messages whose words and addresses go (those of purged records, and any about no record that is past the
+    confiscation period), and how many of them are kept because they are still waiting to be sent."""
+    finished = (MessageState.SENT.value, MessageState.FAILED.value, MessageState.WITHHELD.value)
+    kept = OutboxMessage.body != ERASED
+    candidates: list[tuple[int, str]] = []
+    for chunk in _chunks(custody_ids):
+        candidates += list(tuples(OutboxMessage.select(OutboxMessage.id, OutboxMessage.state)
+                                  .where(OutboxMessage.custody.in_(chunk) & kept)))
+    candidates += list(tuples(OutboxMessage.select(OutboxMessage.id, OutboxMessage.state)
+                              .where(OutboxMessage.custody.is_null() & (OutboxMessage.created_at < before) & kept)))
+    return [i for i, state in candidates if state in finished], sum(1 for _, state in candidates
+                                                                    if state not in finished)
 
 
 def _leavers_to_remove(before: date) -> list[Pupil]:

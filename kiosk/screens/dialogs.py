@@ -1,9 +1,8 @@
 """Small dialogs: one line of text for a domain action, and 'parent informed' (the confiscation screens share them),
 and the question Ctrl+Q asks before the kiosk closes.
 
-The first two save on the desk's worker (kiosk/widgets/worker_jobs.py) and stay open until the answer: the button
-says "Saving…" meanwhile, and Esc says to wait rather than leave the screen behind unsure whether it was saved (the
-database's own bound ends the wait within seconds, as NOT SAVED at worst)."""
+The first two record something, as every such dialog does (kiosk/screens/record_dialog.py): they save on the desk's
+worker and stay open until the answer, the button saying "Saving…" meanwhile."""
 
 from __future__ import annotations
 
@@ -23,10 +22,11 @@ from kiosk.custody.confiscation import record_parent_informed
 from kiosk.custody.queries import carers_to_contact
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
+from kiosk.screens.record_dialog import RecordDialog
 from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain
-from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
+from kiosk.widgets.worker_jobs import READING, on_the_worker
 
 if TYPE_CHECKING:
     from kiosk.custody.queries import CarerOption
@@ -39,14 +39,15 @@ SOMEONE_ELSE = -1
 READING_CARERS = -2  # the list's one choice while the carers are being read
 
 
-class TextPrompt(DeskCardKeys, ModalScreen[bool]):
+class TextPrompt(RecordDialog[bool]):
     """Asks for one line and hands it to `apply`, which runs on the desk's worker (a domain action: it touches no
     widget). A desk error is shown in red and the dialog stays open; success dismisses with True, Esc with False."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
-
     AUTO_FOCUS = "#prompt-input"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    RECORD_BUTTON = "prompt-ok"
+    ERROR_LINE = "prompt-error"
+    CANCELLED = False
 
     def __init__(self, *, title: str, hint: str, action: str, apply: Callable[[str], None], placeholder: str = "",
                  variant: str = "primary") -> None:
@@ -57,7 +58,6 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
         self.apply = apply
         self.placeholder = placeholder
         self.variant = variant
-        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt", classes="dialog"):
@@ -71,49 +71,21 @@ class TextPrompt(DeskCardKeys, ModalScreen[bool]):
                              id="prompt-ok")
                 yield Button("Cancel (Esc)", id="prompt-cancel")
 
-    @on(Input.Submitted, "#prompt-input")
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "prompt-ok":
-            self.submit()
-        else:
-            self.action_cancel()  # as Esc: never closes while the answer is out (a double Enter lands here)
-
-    def submit(self) -> None:
-        if self.saving is not None:
-            return  # the first press is still being saved
-        self.saving = BusyButton(self.query_one("#prompt-ok", Button))
-        self.query_one("#prompt-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, partial(self.apply, plain_text(self.query_one("#prompt-input", Input).value, lines=True)),
-                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
-
-    def refused(self, error: DeskError) -> None:
-        if self.saving is not None:
-            self.saving.done()
-            self.saving = None
-        self.query_one("#prompt-error", MessageLine).say(error.message)
-
-    def action_cancel(self) -> None:
-        if self.saving is not None:
-            self.query_one("#prompt-error", MessageLine).waiting(STILL_SAVING)
-            return
-        self.dismiss(False)
+    def read_and_save(self) -> None:
+        self.save(partial(self.apply, plain_text(self.query_one("#prompt-input", Input).value, lines=True)),
+                  answer=lambda _: True)
 
 
-class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
+class ParentInformedDialog(RecordDialog[str | None]):
     """Records whether and how a parent or carer was told of a confiscation; dismisses with a one-line
     summary for the screen behind, or None when cancelled. The pupil's carers are read on the desk's worker as
-    it opens (the list says reading… until they come; Record waits for them)."""
+    it opens (the list says reading… until they come; Record waits for them). Enter in any field records."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
-
     AUTO_FOCUS = "#informed-ok"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    RECORD_BUTTON = "informed-ok"
+    ERROR_LINE = "informed-error"
+    CANCELLED = None
 
     def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_id: int, pupil_name: str) -> None:
         super().__init__()
@@ -122,7 +94,6 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
         self.pupil_id = pupil_id
         self.carers: tuple[CarerOption, ...] | None = None  # None until read
         self.pupil_name = pupil_name
-        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="informed", classes="dialog"):
@@ -172,47 +143,17 @@ class ParentInformedDialog(DeskCardKeys, ModalScreen[str | None]):
         carer = next(c for c in self.carers or () if c.id == chosen)
         return f"{carer.name} ({carer.relationship})" if carer.relationship else carer.name
 
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.record()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "informed-ok":
-            self.record()
-        else:
-            # As Esc: while saving, Record is disabled and the focus moves to Cancel, so a double Enter presses it;
-            # closing then would hide whether the parent's being told was recorded.
-            self.action_cancel()
-
-    def record(self) -> None:
-        if self.carers is None or self.saving is not None:
-            return  # the carers are still being read, or the first press is still being saved
+    def read_and_save(self) -> None:
+        if self.carers is None:
+            return  # the carers are still being read
         how = str(self.query_one("#informed-how", Select).value)
         who = self.who_was_told()
-        error = self.query_one("#informed-error", MessageLine)
         if not who:
-            error.say("Choose who was told, or type their name under 'Someone else'.")
+            self.error_line.say("Choose who was told, or type their name under 'Someone else'.")
             return
-        self.saving = BusyButton(self.query_one("#informed-ok", Button))
-        error.waiting(SAVING)
         notes = plain_text(self.query_one("#informed-notes", Input).value.strip(), lines=True)
-        on_the_worker(self, partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who, notes=notes),
-                      then=lambda _: dismiss_when_saved(self, f"{how} · {who}"), failed=self.refused)
-
-    def refused(self, failure: DeskError) -> None:
-        if self.saving is not None:
-            self.saving.done()
-            self.saving = None
-        self.query_one("#informed-error", MessageLine).say(failure.message)
-
-    def action_cancel(self) -> None:
-        if self.saving is not None:
-            self.query_one("#informed-error", MessageLine).waiting(STILL_SAVING)
-            return
-        self.dismiss(None)
+        self.save(partial(record_parent_informed, self.ctx, self.custody_id, how=how, who=who, notes=notes),
+                  answer=lambda _: f"{how} · {who}")
 
 
 class ConfirmQuit(DeskCardKeys, ModalScreen[bool]):

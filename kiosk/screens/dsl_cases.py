@@ -15,40 +15,42 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.auth.roles import Permission
-from kiosk.custody import DeskContext, DeskError
+from kiosk.custody import DeskContext
 from kiosk.custody.queries.cases import PoliceCase, SearchTold, closed_cases, police_cases_open, searches_for_the_dsl
 from kiosk.custody.safeguarding import OUTCOME_WORDS, NoteView, read_dsl_notes, record_police_outcome
 from kiosk.custody.states import POLICE_OUTCOMES, Move, state_words
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
+from kiosk.screens.record_dialog import RecordDialog
 from kiosk.screens.wording import since_text, when_text
 from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
+from kiosk.widgets.worker_jobs import READING, on_the_worker
 
 ONLY_DSL = "Only the DSL or the head can open the DSL's cases."
 
 
-class PoliceOutcomeDialog(DeskCardKeys, ModalScreen[bool]):
+class PoliceOutcomeDialog(RecordDialog[bool]):
     """The police's outcome of one case: returned (held for a parent again), retained or destroyed, with the police
     reference; an optional note is kept as a DSL note. Dismisses True once recorded."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
-
     AUTO_FOCUS = "#outcome"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    RECORD_BUTTON = "outcome-ok"
+    ERROR_LINE = "outcome-error"
+    LAST_FIELD = "outcome-note"
+    CANCELLED = False
 
     def __init__(self, ctx: DeskContext, case: PoliceCase) -> None:
         super().__init__()
         self.ctx = ctx
         self.case = case
-        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="outcome-dialog", classes="dialog -danger"):
@@ -78,47 +80,15 @@ class PoliceOutcomeDialog(DeskCardKeys, ModalScreen[bool]):
         pressed = self.query_one("#outcome", RadioSet).pressed_button
         return Move[(pressed.id or "").removeprefix("outcome-")] if pressed is not None else None
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "outcome-note":
-            self.record()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "outcome-ok":
-            self.record()
-        else:
-            self.action_cancel()
-
-    def record(self) -> None:
-        if self.saving is not None:
-            return
+    def read_and_save(self) -> None:
         outcome = self.outcome
         if outcome is None:
-            self.query_one("#outcome-error", MessageLine).say("Choose the outcome: returned, retained or destroyed.")
+            self.error_line.say("Choose the outcome: returned, retained or destroyed.")
             return
-        self.saving = BusyButton(self.query_one("#outcome-ok", Button))
-        self.query_one("#outcome-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, partial(record_police_outcome, self.ctx, self.case.record.id, outcome=outcome,
-                                    police_reference=plain_text(self.query_one("#outcome-ref", Input).value),
-                                    note=plain_text(self.query_one("#outcome-note", Input).value, lines=True)),
-                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
-
-    def refused(self, error: DeskError) -> None:
-        if self.saving is not None:
-            self.saving.done()
-            self.saving = None
-        self.query_one("#outcome-error", MessageLine).say(error.message)
-
-    def action_cancel(self) -> None:
-        if self.saving is not None:
-            self.query_one("#outcome-error", MessageLine).waiting(STILL_SAVING)
-            return
-        self.dismiss(False)
+        self.save(partial(record_police_outcome, self.ctx, self.case.record.id, outcome=outcome,
+                          police_reference=plain_text(self.query_one("#outcome-ref", Input).value),
+                          note=plain_text(self.query_one("#outcome-note", Input).value, lines=True)),
+                  answer=lambda _: True)
 
 
 class CasesScreen(DeskCardKeys, Screen[None]):

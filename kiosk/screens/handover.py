@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from kiosk.auth.staff import AccountLocked
@@ -20,14 +17,13 @@ from kiosk.custody.handovers import Link, hand_over
 from kiosk.custody.links import PLACES, Signer
 from kiosk.messages import LockRequested
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
-from kiosk.screens.desk_card import DeskCardKeys
+from kiosk.screens.record_dialog import RecordDialog
 from kiosk.text import plain_text
 from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain
-from kiosk.widgets.worker_jobs import SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
 
 
-class HandoverDialog(DeskCardKeys, ModalScreen[Link | None]):
+class HandoverDialog(RecordDialog[Link | None]):
     """Where the phone goes, who gives it and who takes it; dismisses with the link recorded, or None."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS + """
@@ -35,7 +31,10 @@ class HandoverDialog(DeskCardKeys, ModalScreen[Link | None]):
     HandoverDialog .phone-row Input { width: 1fr; margin-right: 1; }
     """
     AUTO_FOCUS = "#handover-to"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    RECORD_BUTTON = "handover-ok"
+    ERROR_LINE = "handover-error"
+    LAST_FIELD = "handover-note"
+    CANCELLED = None
 
     def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str, place: str, seal: str,
                  phone: str = "") -> None:
@@ -46,7 +45,6 @@ class HandoverDialog(DeskCardKeys, ModalScreen[Link | None]):
         self.place = place
         self.seal = seal
         self.phone = phone
-        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         elsewhere = [place for place in PLACES if place != self.place] or list(PLACES)
@@ -82,46 +80,17 @@ class HandoverDialog(DeskCardKeys, ModalScreen[Link | None]):
         pin.value = ""  # a PIN is taken into one save, never left in the box
         return signer if signer.pin or signer.name.strip() else None
 
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == "handover-note":
-            self.record()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "handover-ok":
-            self.record()
-        else:
-            self.action_cancel()
-
-    def record(self) -> None:
-        if self.saving is not None:
-            return
+    def read_and_save(self) -> None:
         to_place = str(self.query_one("#handover-to", Select).value)
         run = partial(hand_over, self.ctx, self.custody_id, to_place=to_place, released_by=self.signer("giver"),
                       received_by=self.signer("taker"),
                       new_seal=plain_text(self.query_one("#handover-seal", Input).value),
                       note=plain_text(self.query_one("#handover-note", Input).value))
-        self.saving = BusyButton(self.query_one("#handover-ok", Button))
-        self.query_one("#handover-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, run, then=lambda link: dismiss_when_saved(self, link), failed=self.refused)
+        self.save(run, answer=lambda link: link)
 
-    def refused(self, failure: DeskError) -> None:
-        if self.saving is not None:
-            self.saving.done()
-            self.saving = None
-        self.query_one("#handover-error", MessageLine).say(failure.message)
-        if isinstance(failure, AccountLocked):  # wrong PINs typed here locked the account signed in: the desk locks
+    def refused(self, error: DeskError) -> None:
+        super().refused(error)
+        if isinstance(error, AccountLocked):  # wrong PINs typed here locked the account signed in: the desk locks
             self.post_message(LockRequested("account locked"))
-
-    def action_cancel(self) -> None:
-        if self.saving is not None:
-            self.query_one("#handover-error", MessageLine).waiting(STILL_SAVING)
-            return
-        self.dismiss(None)
 
 

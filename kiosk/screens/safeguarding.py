@@ -39,6 +39,7 @@ from kiosk.messages import OpenScreen
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
+from kiosk.screens.record_dialog import RecordDialog
 from kiosk.screens.wording import since_text, when_text
 from kiosk.text import plain_text
 from kiosk.widgets.hold_instructions import HoldInstructions
@@ -46,26 +47,27 @@ from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.plain import plain, plain_cells
 from kiosk.widgets.tick_box import TickBox
 from kiosk.widgets.title_bar import TitleBar
-from kiosk.widgets.worker_jobs import READING, SAVING, STILL_SAVING, BusyButton, dismiss_when_saved, on_the_worker
+from kiosk.widgets.worker_jobs import READING, on_the_worker
 
 ACKNOWLEDGE = "I have read these instructions and I am following them now"
 
 
-class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
+class FlagSafeguarding(RecordDialog[bool]):
     """Puts a confiscated phone on a safeguarding hold. The instructions are shown first and must be
-    acknowledged; without the tick the domain refuses and nothing changes. Dismisses True once held."""
+    acknowledged; without the tick the domain refuses and nothing changes. Dismisses True once held: Esc waits
+    while it is being saved, as the screen behind must learn whether the phone is on hold."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
-
     AUTO_FOCUS = "#concern"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    RECORD_BUTTON = "flag-ok"
+    ERROR_LINE = "flag-error"
+    CANCELLED = False
 
     def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str) -> None:
         super().__init__()
         self.ctx = ctx
         self.custody_id = custody_id
         self.pupil_name = pupil_name
-        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="flag", classes="dialog -danger"):
@@ -84,9 +86,8 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
                 yield Button("Put on safeguarding hold", variant="error", id="flag-ok")
                 yield Button("Cancel (Esc)", id="flag-cancel")
 
-    @on(Input.Submitted, "#concern")
-    def concern_written(self, event: Input.Submitted) -> None:
-        event.stop()
+    def enter_in(self, field: Input) -> None:
+        """Enter after the concern goes on to its kind (the tick and the button follow): it never saves."""
         self.query_one("#kind", RadioSet).focus()
 
     @property
@@ -100,37 +101,11 @@ class FlagSafeguarding(DeskCardKeys, ModalScreen[bool]):
         event.stop()
         self.query_one("#flag-instructions", HoldInstructions).show_kind(self.kind)
 
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "flag-ok":
-            self.flag()
-        else:
-            self.action_cancel()
-
-    def flag(self) -> None:
-        """Saved on the desk's worker; the dialog dismisses True only once the hold is committed."""
-        if self.saving is not None:
-            return  # the first press is still being saved
-        self.saving = BusyButton(self.query_one("#flag-ok", Button))
-        self.query_one("#flag-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, partial(flag_safeguarding, self.ctx, self.custody_id,
-                                    concern=plain_text(self.query_one("#concern", Input).value, lines=True),
-                                    acknowledged=self.query_one("#acknowledged", Checkbox).value, kind=self.kind),
-                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
-
-    def refused(self, error: DeskError) -> None:
-        if self.saving is not None:
-            self.saving.done()
-            self.saving = None
-        self.query_one("#flag-error", MessageLine).say(error.message)
-
-    def action_cancel(self) -> None:
-        # Not while the hold is being saved: the screen behind must learn whether the phone is on hold.
-        if self.saving is not None:
-            self.query_one("#flag-error", MessageLine).waiting(STILL_SAVING)
-            return
-        self.dismiss(False)
+    def read_and_save(self) -> None:
+        self.save(partial(flag_safeguarding, self.ctx, self.custody_id,
+                          concern=plain_text(self.query_one("#concern", Input).value, lines=True),
+                          acknowledged=self.query_one("#acknowledged", Checkbox).value, kind=self.kind),
+                  answer=lambda _: True)
 
 
 def hold_line(hold: Hold, ctx: DeskContext) -> str:
@@ -187,18 +162,21 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
         self.dismiss(False)
 
 
-class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
-    """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm."""
+class PoliceHandoverDialog(RecordDialog[bool]):
+    """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm, and
+    dismisses True once that is committed: Esc waits meanwhile, as the holds screen must learn whether it went."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
-
     AUTO_FOCUS = "#officer-name"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    RECORD_BUTTON = "police-ok"
+    ERROR_LINE = "police-error"
+    CANCELLED = False
     FIELDS = (("officer-name", "Officer's name", "e.g. PC Jo Marsh"),
               ("officer-number", "Officer's number", "collar or warrant number"),
               ("force", "Police force", "e.g. Kent Police"),
               ("crime-ref", "Crime reference", "e.g. 46/123456/26"),
               ("evidence-seal", "Evidence seal number", "the number on the police evidence bag"))
+    LAST_FIELD = FIELDS[-1][0]
 
     def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str, school_seal: str,
                  phone: str = "") -> None:
@@ -208,7 +186,6 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
         self.custody_id = custody_id
         self.pupil_name = pupil_name
         self.school_seal = school_seal
-        self.saving: BusyButton | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="police", classes="dialog -danger"):
@@ -228,46 +205,11 @@ class PoliceHandoverDialog(DeskCardKeys, ModalScreen[bool]):
     def value(self, field_id: str) -> str:
         return plain_text(self.query_one(f"#{field_id}", Input).value)  # kept as plain text (kiosk/text.py)
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        if event.input.id == self.FIELDS[-1][0]:
-            self.hand_over()
-        else:
-            self.focus_next()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "police-ok":
-            self.hand_over()
-        else:
-            self.action_cancel()
-
-    def hand_over(self) -> None:
-        """Saved on the desk's worker; the dialog dismisses True only once the handover is committed."""
-        if self.saving is not None:
-            return  # the first press is still being saved
+    def read_and_save(self) -> None:
         handover = PoliceHandover(officer_name=self.value("officer-name"), officer_number=self.value("officer-number"),
                                   force=self.value("force"), crime_reference=self.value("crime-ref"),
                                   seal_number=self.value("evidence-seal"))
-        self.saving = BusyButton(self.query_one("#police-ok", Button))
-        self.query_one("#police-error", MessageLine).waiting(SAVING)
-        on_the_worker(self, partial(hand_to_police, self.ctx, self.custody_id, handover),
-                      then=lambda _: dismiss_when_saved(self, True), failed=self.refused)
-
-    def refused(self, error: DeskError) -> None:
-        if self.saving is not None:
-            self.saving.done()
-            self.saving = None
-        self.query_one("#police-error", MessageLine).say(error.message)
-
-    def action_cancel(self) -> None:
-        # Not while the handover is being saved: the holds screen must learn whether the phone went.
-        if self.saving is not None:
-            self.query_one("#police-error", MessageLine).waiting(STILL_SAVING)
-            return
-        self.dismiss(False)
+        self.save(partial(hand_to_police, self.ctx, self.custody_id, handover), answer=lambda _: True)
 
 
 class HoldsScreen(DeskCardKeys, Screen[None]):

@@ -40,7 +40,7 @@ def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _Thi
     if keyring is not None:
         check_key(db, keyring)
         if migrate:
-            encrypt_safeguarding_text(db, keyring)
+            encrypt_safeguarding_text(db, keyring, desk=desk or "kiosk")
         seal_existing(db, audit_key=keyring.audit_key, at=Clock().now(), desk=desk or "kiosk")
     # The witness names the school by its key, not by anything the database holds (kiosk/audit/witness.py).
     attach(db, default_witness_path() if witness is THIS_DESKS_WITNESS else witness,
@@ -48,12 +48,20 @@ def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _Thi
     return db
 
 
-def encrypt_safeguarding_text(db: Database, keyring: Keyring) -> int:
-    """Encrypt any safeguarding text still in clear, in one transaction; how many values were encrypted."""
+def encrypt_safeguarding_text(db: Database, keyring: Keyring, *, desk: str = "kiosk") -> int:
+    """Encrypt any safeguarding text still in clear, in one transaction; how many values were encrypted. The sealed
+    rows it changed are sealed again and recorded by one TEXT_ENCRYPTED_AT_REST event (kiosk/privacy/at_rest.py)."""
+    from kiosk.audit import append_event
     from kiosk.db.connection import write_transaction
     from kiosk.privacy.at_rest import clear_text_left, encrypt_clear_text
+    from kiosk.privacy.scrub import overwriting
 
     if not clear_text_left():  # the usual case: a read, never the write lock, at each open
         return 0
-    with write_transaction(db):
-        return encrypt_clear_text(key=keyring.notes_key).values
+    # The clear text overwritten, not left in the file's free space or its WAL (kiosk/privacy/scrub.py).
+    with overwriting(db), write_transaction(db):
+        swept = encrypt_clear_text(key=keyring.notes_key, audit_key=keyring.audit_key)
+        if swept.rows:
+            append_event(key=keyring.audit_key, at=Clock().now(), desk=desk, action="TEXT_ENCRYPTED_AT_REST",
+                         payload={"values": swept.values}, rows=list(swept.rows))
+        return swept.values

@@ -10,6 +10,7 @@ from kiosk.custody.receipts import PupilSummary
 from kiosk.db.connection import storage_guard
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, Carer, Pupil
 from kiosk.db.rows import tuples
+from kiosk.privacy import at_rest
 
 
 @dataclass(frozen=True)
@@ -89,5 +90,6 @@ def _option(carer: Carer) -> CarerOption:
     may_collect = {MAY_COLLECT: True, MUST_NOT_COLLECT: False}.get(carer.collection or "")
     return CarerOption(carer.id, carer.name, carer.relationship or "", bool(carer.parental_responsibility),
                        carer.priority, carer.telephone or "", mobile=carer.mobile or "", email=carer.email or "",
-                       may_collect=may_collect, access_notes=carer.access_notes or "",
+                       # kept encrypted at rest (kiosk/privacy/at_rest.py): read with the key file this desk loaded
+                       may_collect=may_collect, access_notes=at_rest.access_notes_of(carer) or "",
                        lives_with_pupil=carer.lives_with_pupil, no_communications=bool(carer.no_communications))
