@@ -21,7 +21,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
-from kiosk.auth.roles import Permission
+from kiosk.auth.roles import Permission, Role
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.concerns import CONCERN_WORDS, ConcernKind, concern_words
 from kiosk.custody.queries import Hold, dsl_note_count, holds_now
@@ -264,7 +264,8 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
                     yield Button("Hand to police (P)", variant="error", id="police")
                 yield Static(id="hold-notes")
                 # The steps the hold's kind of concern requires: below the notes, which are asked for.
-                yield HoldInstructions(general=False, id="hold-steps")
+                # To the DSL, "Tell the DSL now" is said as what is theirs to do (kiosk/custody/concerns.py).
+                yield HoldInstructions(general=False, for_the_dsl=who.role == Role.DSL, id="hold-steps")
             with Horizontal(classes="buttons", id="dsl-lists"):
                 yield Button("With the police (W)", id="open-police_cases")
                 yield Button("Closed cases (K)", id="open-closed_cases")
@@ -405,6 +406,9 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
     def on_screen_resume(self) -> None:
         if self.away:
             self.away = False
+            # What was said here was of a moment before: the case may have moved on there (an outcome recorded),
+            # and "with the police" would then be untrue. The list, read again, says what is true now.
+            self.query_one("#hold-result", MessageLine).clear()
             self.refresh_holds()
 
     def action_read_notes(self) -> None:
