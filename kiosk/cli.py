@@ -426,10 +426,7 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
         for note in notes:
             env.say(note)
         return EXIT_OK
-    if report.first_bad_seq is not None:
-        env.say(f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {report.first_bad_seq}")
-    else:
-        env.say("AUDIT TRAIL FAILED VERIFICATION: the chain is intact but custody records do not match it")
+    env.say(report.verdict)
     for problem in report.problems[:50]:
         env.say(f"  {problem}")
     if len(report.problems) > 50:
