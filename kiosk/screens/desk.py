@@ -498,10 +498,11 @@ class DeskScreen(AtTheDesk, Screen[None]):
             self._hold_result()
 
     def _remember(self, result: Result, read: str) -> None:
-        at = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
+        now = self.ctx.clock.now()
+        at = clock_time(local(now, self.ctx.settings.tz))
         self.day.on(self.today)  # a desk signed in past midnight starts the new day's list
         self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
-                                    pupil=result.pupil, form=result.form, read=read))
+                                    pupil=result.pupil, form=result.form, read=read, when=now))
 
     # ── while the database has not answered ─────────────────────────────────────────────────────────────
     def show_saving(self) -> None:
