@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from kiosk.config import Settings
-from kiosk.custody.terms import early_release_words
+from kiosk.custody.terms import early_release_reason, early_release_words
 
 SETTINGS = Settings(school_name="Hillcrest Academy", desk="Reception 1")
 
@@ -17,8 +17,11 @@ def test_an_early_release_is_named_once_and_says_when_it_may_be_collected():
     assert today == "it is held until after school, 14:30 today", today
     later = early_release_words(date(2026, 12, 9), at=morning, settings=SETTINGS)
     assert later == "it is held until Wed 9 Dec under the escalation ladder", later
-    shown = f"An early release: {today}."  # as the release screen and the receipt put it
+    shown = f"An early release: {today}."  # as the release screen puts the receipt's
     assert shown.lower().count("early release") == 1 and "collected after school" not in shown
+    reason = early_release_reason(date(2026, 12, 7), at=morning, settings=SETTINGS)
+    assert reason == "an early release (it is held until after school, 14:30 today)", reason
+    assert f"Needs the head or the DSL: {reason}.".lower().count("early release") == 1  # the release form's hint
 
 
 def test_someone_else_chosen_reads_as_one_phrase_with_the_mark_after_it():

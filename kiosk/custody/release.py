@@ -20,7 +20,7 @@ from kiosk.custody.phone import AS_WHEN_CONFISCATED, PhoneParticulars
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.scans import fold
 from kiosk.custody.states import Move, allows
-from kiosk.custody.terms import early_release_words
+from kiosk.custody.terms import early_release_reason, early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, AuditHead, Carer, Custody, Pupil, database_proxy
@@ -137,7 +137,7 @@ def release_to_carer(
     # its own words, not asked for an authorisation that could never release it.)
     held = early_release_words(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) \
         if allows(Move.RELEASE, custody.state) else None
-    early = f"an early release ({held})" if held else None
+    early = early_release_reason(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) if held else None
     # A listed contact without parental responsibility may be the right person (a grandparent who collects every
     # day), but the desk must have seen the warning and said so: it is printed on the receipt.
     no_pr = listed is not None and not listed.parental_responsibility

@@ -109,3 +109,10 @@ def early_release_words(held_until: date | None, *, at: datetime, settings: Sett
     if held_until <= at.astimezone(settings.tz).date():
         return f"it is held until after school, {clock_time(from_)} today"
     return f"it is held until {weekday_date(held_until)} under the escalation ladder"
+
+
+def early_release_reason(held_until: date | None, *, at: datetime, settings: Settings) -> str | None:
+    """Why a head or the DSL must authorise collecting it at `at`, named once: "an early release (it is held until
+    after school, 14:30 today)", or None. For a refusal or a form's hint; a receipt says early_release_words."""
+    words = early_release_words(held_until, at=at, settings=settings)
+    return f"an early release ({words})" if words else None
