@@ -54,7 +54,7 @@ from kiosk.screens.desk_card import (
 from kiosk.screens.desk_day import DeskDay
 from kiosk.screens.dialogs import ConfirmQuit
 from kiosk.screens.help import HelpScreen, key_words
-from kiosk.screens.lock import LockScreen
+from kiosk.screens.lock import LockScreen, scan_named
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.registry import SCREENS, called, may_open
 from kiosk.text import plain_text
@@ -449,10 +449,12 @@ class KioskApp(App[None]):
         return " · ".join(parts)
 
     def refuse_scan(self, scanned: WhatWasScanned, advice: str, closed: list[str]) -> None:
-        """Where a scan cannot be acted on now: never swallowed, never typed in. Its code is named, with the bell."""
+        """Where a scan cannot be acted on now: never swallowed, never typed in. Its code is named (never one that may
+        be a PIN, in a PIN box: scan_named), with the bell."""
         self.bell()
         before = f"{'; '.join(closed)}. " if closed else ""
-        self.notify(f"{before}{scanned.words[0].upper()}{scanned.words[1:]} was scanned: {scanned.code} — {advice}. "
+        pin_box = isinstance(self.focused, Input) and self.focused.password
+        self.notify(f"{before}{scan_named(scanned.words, scanned.code, where_a_pin_is_typed=pin_box)} — {advice}. "
                     "Nothing was recorded for it.", severity="error", markup=False, timeout=10)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -81,21 +81,30 @@ class Env:
     def url(self) -> str:
         return database_url(self.settings)
 
-    def open(self, *, at_the_desk: bool = False) -> Database:
+    def open(self, *, at_the_desk: bool = False, new_school: bool = False) -> Database:
         """The school's database, witnessed by this desk's file. A statement waits at most the desk's bound at
         the desk (kiosk/db/waits.py: NOT SAVED within seconds, never a frozen screen); a command run by IT or a
         scheduled task has nobody waiting at the hatch and may run one long statement (a purge, a year's
-        report), so it waits longer."""
+        report), so it waits longer.
+
+        Only a command that sets a school up (`kiosk init`, `kiosk demo`: `new_school`) may make the database or
+        find it empty; any other refuses (kiosk.db.connection.NoSchool) rather than report on nothing, as a
+        scheduled task run as the wrong account would, every night, "no phones left"."""
+        from kiosk.auth.admin import is_new_school
         from kiosk.config import witness_path
+        from kiosk.db.connection import NoSchool
         from kiosk.db.waits import COMMAND_WAIT_SECONDS, WRITE_WAIT_SECONDS
         from kiosk.storage import open_for_desk
 
         # The witness named by these settings (a --config may move the key file, and the witness beside it). The key
         # file is checked against the database before any command writes (none yet only before `kiosk init`).
         keyring = self.keyring() if key_file_path(self.settings).exists() else None
-        return open_for_desk(self.url, witness=witness_path(self.settings),
-                             wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS, keyring=keyring,
-                             desk=self.settings.desk)
+        db = open_for_desk(self.url, witness=witness_path(self.settings),
+                           wait_seconds=WRITE_WAIT_SECONDS if at_the_desk else COMMAND_WAIT_SECONDS, keyring=keyring,
+                           desk=self.settings.desk, create=new_school)
+        if not new_school and is_new_school():  # made empty by an older kiosk's command: nobody, no trail
+            raise NoSchool(f"the database {self.url} has no staff and no audit trail")
+        return db
 
     def keyring(self) -> Keyring:
         return load_key_file(key_file_path(self.settings))
@@ -189,7 +198,7 @@ def cmd_init(env: Env, args: argparse.Namespace) -> int:
     from kiosk.auth import add_staff
     from kiosk.auth.admin import has_active_admin, has_staff, is_new_school
 
-    env.open()
+    env.open(new_school=True)
     path = key_file_path(env.settings)
     keyring = env.keyring() if path.exists() else None
     if keyring is None and has_staff():
@@ -425,10 +434,7 @@ def cmd_audit_verify(env: Env, args: argparse.Namespace) -> int:
         for note in notes:
             env.say(note)
         return EXIT_OK
-    if report.first_bad_seq is not None:
-        env.say(f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {report.first_bad_seq}")
-    else:
-        env.say("AUDIT TRAIL FAILED VERIFICATION: the chain is intact but custody records do not match it")
+    env.say(report.verdict)
     for problem in report.problems[:50]:
         env.say(f"  {problem}")
     if len(report.problems) > 50:
@@ -534,7 +540,7 @@ def cmd_demo(env: Env, args: argparse.Namespace) -> int:
     folder = private_folder(Path(args.folder) if args.folder else demo_dir())  # its database and key go here
     settings = demo_settings(env.settings, folder)
     demo = Env(settings, env.clock, env.out)
-    demo.open(at_the_desk=True)
+    demo.open(at_the_desk=True, new_school=True)
     key_path = key_file_path(settings)
     keyring = load_key_file(key_path) if key_path.exists() else create_key_file(key_path)
     demo.say(f"Demo school: {settings.school_name}, database {settings.database}")

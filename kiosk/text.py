@@ -1,7 +1,8 @@
 """Making text from outside (the MIS roster, what staff type or scan, an old database) plain: the one rule.
 
-Plain means no terminal escape sequences (ANSI colours, OSC window titles), no C0 or C1 control characters and
-no bidirectional overrides or isolates, which can make a name read backwards or hide part of it. Ordinary
+Plain means no terminal escape sequences (ANSI colours, OSC window titles), no C0 or C1 control characters, no
+bidirectional overrides or isolates, which can make a name read backwards or hide part of it, and no invisible
+characters that take no room (a zero-width space). Ordinary
 letters of every script stay as they are (Siobhán, Łukasz, Nguyễn), and so do Rich's square brackets: a name
 like "Eve [/]" is a name, and the screens show it as text, never as markup (that is their rule, not this one).
 """
@@ -23,6 +24,13 @@ _ESCAPES = re.compile(
 # they reorder what follows on screen, so "HALL" can be made to show as "LLAH". The plain LRM/RLM marks stay out
 # too: a name never needs one, and they are invisible.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u200e\u200f")
+# Characters that take no room and mean nothing in a name or a code: a zero-width space, the word joiner, a soft
+# hyphen, and (in one line of text: a name, a code) a byte-order mark pasted from a spreadsheet. "Mi\u200ba" looks
+# like Mia and matches no search for Mia. (The zero-width joiner and non-joiner stay: they are part of how some
+# scripts and emoji are written. Text of several lines keeps a BOM: a CSV the kiosk prints starts with one, for
+# Excel.)
+_INVISIBLE = frozenset("\u200b\u2060\u00ad")
+_BOM = "\ufeff"
 # Line breaks of every kind: a name is one line; free text keeps its lines as "\n".
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -43,7 +51,7 @@ def clean(text: str, *, lines: bool = False) -> Cleaned:
     plain = _LINE_BREAKS.sub("\n" if lines else " ", plain)
     kept = []
     for char in plain:
-        if char in _BIDI:
+        if char in _BIDI or char in _INVISIBLE or (char == _BOM and not lines):
             continue
         if char == "\n" or (char == "\t" and lines):
             kept.append(char)

@@ -9,7 +9,7 @@ from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, flag_safeguarding, hand_to_police
 from kiosk.custody.searches import record_search
-from tests.conftest import OFFICE_PIN, School
+from tests.conftest import DSL_PIN, OFFICE_PIN, School
 
 
 def old_school_year(s: School) -> tuple[int, int]:
@@ -32,7 +32,7 @@ def old_school_year(s: School) -> tuple[int, int]:
     flag_safeguarding(s.ctx(), police.custody_id, concern="indecent image reported", acknowledged=True,
                       kind="risk_of_harm")
     hand_to_police(s.ctx(s.signed_in("PS")), police.custody_id,
-                   PoliceHandover("PC A. Lane", "77", "Kent Police", "46/1/22", "EV-1"))
+                   PoliceHandover("PC A. Lane", "77", "Kent Police", "46/1/22", "EV-1"), pin=DSL_PIN)
     s.clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
     hand_in(s.ctx(), s.scanned(0))
     return taken.custody_id, police.custody_id

@@ -37,7 +37,7 @@ from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import Authorisation, release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, flag_safeguarding, hand_to_police
 from kiosk.custody.searches import record_search
-from tests.conftest import HEAD_PIN, OFFICE_PIN, School
+from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN, School
 
 TERMS = (("2025-09-02", "2025-10-24"), ("2025-11-03", "2025-12-19"), ("2026-01-05", "2026-02-13"),
          ("2026-02-23", "2026-03-27"), ("2026-04-13", "2026-05-22"), ("2026-06-01", "2026-07-22"),
@@ -113,7 +113,7 @@ def two_school_years(school: School) -> School:
     _at(s, 2026, 12, 2, 14, 0)
     hand_to_police(dsl, exam.custody_id, PoliceHandover(officer_name="PC Lane", officer_number="4471",
                                                         force="Kent Police", crime_reference="KP/0001/26",
-                                                        seal_number="EV-1"))
+                                                        seal_number="EV-1"), pin=DSL_PIN)
     _at(s, 2026, 12, 2, 14, 30)
     record_search(s.ctx(), pupil_id=s.pupils[5].id, searched_by_name="Mrs A. Adams", authorised_by_name="Head",
                   grounds="smell of vape", found="a vape", dsl_informed=False, parent_informed=True)

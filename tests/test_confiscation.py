@@ -178,13 +178,14 @@ def test_police_handover_closes_the_custody_with_officer_and_crime_reference(any
     receipt = s.confiscate()
     handover = PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889")
     with pytest.raises(Refused, match="Put it on a hold first"):
-        hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover)
+        hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover, pin=DSL_PIN)
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     with pytest.raises(NotPermitted):
-        hand_to_police(s.ctx(), receipt.custody_id, handover)
+        hand_to_police(s.ctx(), receipt.custody_id, handover, pin=DSL_PIN)
     with pytest.raises(DeskError, match="crime reference"):
-        hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, replace(handover, crime_reference=" "))
-    hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover)
+        hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, replace(handover, crime_reference=" "),
+                       pin=DSL_PIN)
+    hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id, handover, pin=DSL_PIN)
     custody = Custody.get_by_id(receipt.custody_id)
     assert custody.state == State.WITH_POLICE and custody.closed_at is not None
     assert "PC Jo Marsh" in custody.handed_to and "46/123456/26" in custody.details_json
@@ -347,7 +348,7 @@ def _prepared(s, action):
         "add_dsl_note": lambda: add_dsl_note(dsl, custody_id, "called social care"),
         "read_dsl_notes": lambda: read_dsl_notes(dsl, custody_id),
         "clear_hold": lambda: clear_hold(dsl, custody_id, reason="resolved"),
-        "hand_to_police": lambda: hand_to_police(dsl, custody_id, handover),
+        "hand_to_police": lambda: hand_to_police(dsl, custody_id, handover, pin=DSL_PIN),
     }[action]
 
 

@@ -169,7 +169,7 @@ def test_the_police_handover_and_the_release_end_the_chain_and_others_see_no_hel
     flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_over(s.ctx(), held.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN))
     hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
-                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
+                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"), pin=DSL_PIN)
     last = custody_chain(custody_id=held.custody_id).links[-1]
     assert last.from_place == DSL_OFFICE and "Kent Police" in last.to_place and last.seal == "EVID-889"
     assert chains_of_pupil(pupil_id=s.pupils[0].id, dsl=False) == ()
@@ -211,7 +211,7 @@ def test_the_police_receipt_carries_the_particulars_and_the_chain(school, tmp_pa
     flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_over(s.ctx(), held.custody_id, to_place=DSL_OFFICE, received_by=Signer(initials="PS", pin=DSL_PIN))
     hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
-                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
+                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"), pin=DSL_PIN)
     text = words(tmp_path, police_receipt(held.custody_id, s.settings))
     for expected in (*PARTICULARS, "Chain of custody at the school", "Tom Ellis (confirmed with their PIN)",
                      "Priya Shah (confirmed with their PIN)", f"Ref C-{held.custody_id:06d}"):

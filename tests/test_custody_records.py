@@ -18,7 +18,7 @@ from kiosk.documents.custody_papers import police_receipt, release_receipt
 from kiosk.documents.report_papers import exams_pdf
 from kiosk.reports.figures import exam_incidents
 from kiosk.reports.periods import Period
-from tests.conftest import HEAD_PIN, OFFICE_PIN
+from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN
 from tests.helpers import pdf_text
 
 AFTER_SCHOOL = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday, after the 14:30 end of the school day
@@ -82,7 +82,7 @@ def test_police_receipt_says_what_was_recorded_and_not_that_the_school_switched_
     receipt = s.confiscate(0, condition=["switched on", "screen cracked"], seal="BAG-0042")
     flag_safeguarding(s.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_to_police(s.ctx(s.signed_in("PS")), receipt.custody_id,
-                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
+                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"), pin=DSL_PIN)
     text = " ".join(paper_text(tmp_path, police_receipt(receipt.custody_id, s.settings)).split())
     assert "switched on, screen cracked" in text
     assert "kept switched off" not in text
@@ -231,7 +231,7 @@ def test_only_the_dsl_or_head_reprints_a_police_receipt(school, tmp_path):
     held = s.confiscate(seal="BAG-0042")
     flag_safeguarding(s.ctx(), held.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
     hand_to_police(s.ctx(s.signed_in("PS")), held.custody_id,
-                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
+                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"), pin=DSL_PIN)
     with pytest.raises(NotPermitted):
         reprinted_paper(s.ctx(), custody_id=held.custody_id, paper="police-receipt")
     text = paper_text(tmp_path, reprinted_paper(s.ctx(s.signed_in("PS")), custody_id=held.custody_id,

@@ -11,7 +11,7 @@ from kiosk.custody.queries import carers_to_contact
 from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import PoliceHandover, flag_safeguarding, hand_to_police
 from kiosk.documents.custody_papers import parent_notice, police_receipt, release_receipt
-from tests.conftest import OFFICE_PIN
+from tests.conftest import DSL_PIN, OFFICE_PIN
 from tests.helpers import pdf_text
 
 
@@ -51,7 +51,7 @@ def test_police_receipt_has_officer_force_crime_reference_and_seal(school, tmp_p
     flag_safeguarding(school.ctx(), receipt.custody_id, concern="possible offence", acknowledged=True,
                       kind="risk_of_harm")
     hand_to_police(school.ctx(school.signed_in("PS")), receipt.custody_id,
-                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"))
+                   PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889"), pin=DSL_PIN)
     text = paper_text(tmp_path, police_receipt(receipt.custody_id, school.settings))
     for expected in ("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889", "BAG-0042", "Priya Shah"):
         assert expected in text

@@ -5,6 +5,7 @@ examining or erasing a phone's data (policy §6.1) is recorded, authorised by PI
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -226,7 +227,9 @@ def test_evidence_is_never_examined_on_a_hold_or_with_the_police(school):
     with pytest.raises(Refused, match="with the police"):
         _examine(s, police)
     assert Examination.select().count() == 0
-    assert Event.select().where(Event.action == "PIN_CONFIRMED").count() == 0, "refused before any PIN is asked"
+    # Refused before any PIN is asked: the only PIN confirmed is the DSL's for the handover to the police itself.
+    confirmed = [json.loads(e.payload_json)["purpose"] for e in Event.select().where(Event.action == "PIN_CONFIRMED")]
+    assert confirmed == [f"hand custody {police} to the police"], confirmed
 
 
 def test_verify_names_an_examination_edited_by_hand(school):

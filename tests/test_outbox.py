@@ -20,6 +20,7 @@ from kiosk.formatting import custody_reference
 from kiosk.mail import outbox
 from kiosk.mail.compose import RESEND_HEADER, RESEND_LINE
 from kiosk.mail.senders import SmtpSender, SmtpSettings
+from tests.conftest import DSL_PIN
 from tests.helpers import free_port
 from tests.mail_support import PASSWORD, USER, Relay, give_carers_email, mail_on, send_now, start_relay
 
@@ -383,7 +384,7 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
                                    kind="risk_of_harm")
     safeguarding.hand_to_police(dsl, other.custody_id, safeguarding.PoliceHandover(
         officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police", crime_reference=CANARIES["crime"],
-        seal_number="EV-1"))
+        seal_number="EV-1"), pin=DSL_PIN)
     send_now(school, relay.sender())
     # The DSL sends the review pack and the week's summary to the head, as a scheduled task does (--send).
     _kiosk_toml(school, relay, 'mail_head_address = "head@hillcrest.example"\n')

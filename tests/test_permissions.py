@@ -100,10 +100,12 @@ def attempt(action: str, s, who: SignedIn) -> None:
     elif action == "clear a hold":
         clear_hold(ctx, held(s, "hold"), reason="done")
     elif action == "hand to police":
-        hand_to_police(ctx, held(s, "hold"), PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"))
+        hand_to_police(ctx, held(s, "hold"), PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"),
+                       pin=PINS[who.initials])
     elif action == "record police outcome":
         custody = held(s, "hold")
-        hand_to_police(s.ctx(s.signed_in("PS")), custody, PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"))
+        hand_to_police(s.ctx(s.signed_in("PS")), custody, PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"),
+                       pin=PINS["PS"])
         record_police_outcome(ctx, custody, outcome=Move.RETAINED_BY_POLICE, police_reference="CR1")
     elif action == "record an examination":
         record_examination(ctx, custody_id=held(s), examined_by_name="Mr H. Grant-Ellis", reason="threats",

@@ -40,7 +40,7 @@ from kiosk.custody.states import REFER_TO_DSL, State
 from kiosk.custody.transitions import already_released
 from kiosk.db import Carer, Custody, Pupil, Staff, Tag, database_proxy
 from kiosk.errors import StorageFailed
-from tests.conftest import HEAD_PIN, OFFICE_PIN
+from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN
 
 
 def as_role(initials: str) -> SignedIn:
@@ -135,7 +135,7 @@ def test_last_confiscation_handed_to_the_police_is_the_latest_closed(any_school)
     s.clock.set(wednesday)
     hand_to_police(s.ctx(head), policed.custody_id,
                    PoliceHandover(officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police",
-                                  crime_reference="46/1/26", seal_number="EV-9"))
+                                  crime_reference="46/1/26", seal_number="EV-9"), pin=HEAD_PIN)
 
     last = last_confiscation(pupil_id=zoe.id)
 
@@ -331,7 +331,7 @@ def test_a_record_ever_on_a_hold_is_referred_to_the_dsl_for_anyone_else(school):
     flag_safeguarding(s.ctx(), held.custody_id, concern="a concern", acknowledged=True, kind="risk_of_harm")
     hand_to_police(s.ctx(as_role("PS")), held.custody_id,
                    PoliceHandover(officer_name="PC Jo Marsh", officer_number="1234", force="Kent Police",
-                                  crime_reference="46/1/26", seal_number="EV-9"))
+                                  crime_reference="46/1/26", seal_number="EV-9"), pin=DSL_PIN)
     last = last_record_of_tag(code=s.tag_of(zoe))
     assert last.state == State.WITH_POLICE and last.ever_on_hold
     assert last.refer_to_dsl(dsl=False) and not last.refer_to_dsl(dsl=True)

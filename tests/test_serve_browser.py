@@ -152,4 +152,6 @@ def test_serve_says_what_is_missing_before_it_starts(tmp_path, capsys):
     from kiosk.cli import main
 
     assert main(["--db", str(tmp_path / "empty.db"), "serve"]) == 1
-    assert "No staff are set up" in capsys.readouterr().err
+    # No school there at all: said as every command says it (tests/test_no_school.py), and no database made.
+    assert "No school is set up for this account" in capsys.readouterr().err
+    assert not (tmp_path / "empty.db").exists()

@@ -33,7 +33,7 @@ from kiosk.custody.states import (
 )
 from kiosk.db import Custody, Event, Staff, database_proxy
 from kiosk.db.connection import write_transaction
-from tests.conftest import OFFICE_PIN
+from tests.conftest import DSL_PIN, OFFICE_PIN
 
 KIOSK = Path(__file__).resolve().parent.parent / "kiosk"
 THE_ONE_MOVER = KIOSK / "custody" / "transitions.py"
@@ -285,7 +285,8 @@ def test_every_move_event_says_its_from_and_to_and_the_trail_chains(any_school):
                      carer_id=carers_to_contact(pupil_id=s.pupils[1].id)[0].id)
     fresh = confiscate(s.ctx(), _found(s, 2), **take)
     flag_safeguarding(s.ctx(), fresh.custody_id, concern="possible offence", acknowledged=True, kind="risk_of_harm")
-    hand_to_police(dsl, fresh.custody_id, PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/1/26", "EV-1"))
+    hand_to_police(dsl, fresh.custody_id, PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/1/26", "EV-1"),
+                   pin=DSL_PIN)
     assert converted.custody_id == overnight.custody_id
 
     trail: dict[int, list[tuple[str | None, str, str]]] = {}

@@ -191,7 +191,7 @@ async def test_a_scan_that_finds_nobody_is_worded_as_the_desk_words_it(school):
             assert message(app) == "UNKNOWN TAG · No pupil has admission number 999999. Check the card, or " \
                                    "type the name."
             await scan(pilot, "KMTEST")  # letters only: a name search that finds nobody
-            assert message(app).startswith("No pupil on the roster matches 'kmtest'")
+            assert message(app).startswith("No pupil on the roster matches 'KMTEST'"), "named as it was scanned"
             await pilot.press("escape")
             await settle(pilot)
 

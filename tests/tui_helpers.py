@@ -262,9 +262,11 @@ async def lock_and_sign_in(pilot: Pilot, initials: str, pin: str) -> None:
     await sign_in(pilot, initials, pin)
 
 
-async def hand_to_the_police(pilot: Pilot, police, *, evidence_seal: str = "EVID-889") -> None:
-    """The police handover dialog filled with the officer's particulars, the evidence bag's number typed last:
-    its Enter hands the phone over."""
+async def hand_to_the_police(pilot: Pilot, police, *, evidence_seal: str = "EVID-889",
+                             pin: str = "864209") -> None:
+    """The police handover dialog filled with the officer's particulars, the evidence bag's number typed (its Enter
+    goes on to the PIN), then the DSL's own PIN (DSL_PIN, tests/conftest.py) typed last: its Enter hands the phone
+    over."""
     from textual.widgets import Input
 
     for field_id, value in (("officer-name", "PC Jo Marsh"), ("officer-number", "4471"),
@@ -272,6 +274,8 @@ async def hand_to_the_police(pilot: Pilot, police, *, evidence_seal: str = "EVID
         police.query_one(f"#{field_id}", Input).value = value
     police.query_one("#evidence-seal", Input).focus()
     await type_keys(pilot, evidence_seal)
+    assert police.focused is police.query_one("#police-pin", Input), "Enter after the seal goes on to the PIN"
+    await type_keys(pilot, pin)
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], what: str, seconds: float = 8.0) -> None:

@@ -36,6 +36,16 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def verdict(self) -> str:
+        """The first line of a failed verification: where the chain breaks, or else what was found first (a carer
+        row deleted is not "custody records do not match"); the problems follow it, one a line."""
+        if self.first_bad_seq is not None:
+            return f"AUDIT TRAIL FAILED VERIFICATION: first bad sequence number {self.first_bad_seq}"
+        more = len(self.problems) - 1
+        rest = f" (and {more} more: all are listed below)" if more > 0 else ""
+        return f"AUDIT TRAIL FAILED VERIFICATION: the chain is intact, but {self.problems[0]}{rest}"
+
     def fail(self, message: str, seq: int | None = None) -> None:
         self.problems.append(message)
         if seq is not None and (self.first_bad_seq is None or seq < self.first_bad_seq):

@@ -49,6 +49,22 @@ CONCERN_STEPS: dict[ConcernKind, tuple[str, ...]] = {
 }
 
 
+# The last step of each kind, "Tell the DSL now…", as the DSL reads it on the holds screen: what is theirs to do.
+DSL_STEPS: dict[ConcernKind, str] = {
+    ConcernKind.INDECENT_IMAGE: "You are the DSL: decide with the police (always the police if an adult is involved, "
+                                "the child is under 13, or there is coercion or risk of harm).",
+    ConcernKind.ILLEGAL_CONTENT: "You are the DSL: the phone goes to the police as soon as is reasonably practicable "
+                                 "(policy §6.1).",
+    ConcernKind.RISK_OF_HARM: "You are the DSL: decide whether the police are told.",
+}
+
+
+def concern_steps(kind: ConcernKind, *, for_the_dsl: bool = False) -> tuple[str, ...]:
+    """The steps `kind` requires, in order; for the DSL, the last (tell the DSL) is what the DSL decides."""
+    steps = CONCERN_STEPS[kind]
+    return (*steps[:-1], DSL_STEPS[kind]) if for_the_dsl else steps
+
+
 def concern_kind(value: str | None) -> ConcernKind | None:
     """The kind a stored or chosen value names; None for nothing chosen or a value this version does not know."""
     try:

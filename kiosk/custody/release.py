@@ -20,7 +20,7 @@ from kiosk.custody.phone import AS_WHEN_CONFISCATED, PhoneParticulars
 from kiosk.custody.receipts import PupilSummary
 from kiosk.custody.scans import fold
 from kiosk.custody.states import Move, allows
-from kiosk.custody.terms import early_release_words
+from kiosk.custody.terms import early_release_reason, early_release_words
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import action_guard, write_transaction
 from kiosk.db.models import MAY_COLLECT, MUST_NOT_COLLECT, AuditHead, Carer, Custody, Pupil, database_proxy
@@ -135,8 +135,9 @@ def release_to_carer(
     # school day: collecting it now is early (terms.early_release_words is the one rule, which the screen shows too).
     # (Only for a phone that may be released at all: one on a safeguarding hold is refused by the state machine in
     # its own words, not asked for an authorisation that could never release it.)
-    early = early_release_words(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) \
+    held = early_release_words(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) \
         if allows(Move.RELEASE, custody.state) else None
+    early = early_release_reason(custody.held_until, at=ctx.clock.now(), settings=ctx.settings) if held else None
     # A listed contact without parental responsibility may be the right person (a grandparent who collects every
     # day), but the desk must have seen the warning and said so: it is printed on the receipt.
     no_pr = listed is not None and not listed.parental_responsibility
@@ -166,7 +167,7 @@ def release_to_carer(
                      "parental_responsibility": bool(listed.parental_responsibility) if listed else False,
                      "authorised_by": authoriser.name if authoriser else None,
                      "authorisation_reason": authorisation.reason.strip() if authoriser and authorisation else None,
-                     "early_release": early, "no_pr_acknowledged": no_pr or None,
+                     "early_release": held, "no_pr_acknowledged": no_pr or None,
                      "may_collect": _may_collect(barred or listed),
                      "access_notes": _copied(_notes(barred or listed, ctx), ctx, custody_id),
                      "must_not_collect": {"carer_id": barred.id, "released_by": ctx.who.name,
@@ -196,7 +197,7 @@ def release_to_carer(
                           at=now, seal_number=current.seal_number, chain_head=head, event_seq=moved.event.seq,
                           parental_responsibility=bool(listed.parental_responsibility) if listed else None,
                           authorisation_reason=authorisation.reason.strip() if authoriser and authorisation else None,
-                          early_release=early if authoriser else None, confiscated=ConfiscationFacts.of(current),
+                          early_release=held if authoriser else None, confiscated=ConfiscationFacts.of(current),
                           may_collect=_may_collect(barred or listed), access_notes=_notes(barred or listed, ctx),
                           must_not_collect_released_by=ctx.who.name if barred else None,
                           condition_at_return=returned_as)

@@ -14,6 +14,7 @@ from peewee import JOIN, IntegrityError
 from kiosk.audit import append_event
 from kiosk.audit import rows as sealing
 from kiosk.auth.roles import Permission
+from kiosk.auth.staff import confirm_pin
 from kiosk.clock import as_utc, to_db
 from kiosk.custody import details as custody_details
 from kiosk.custody import notices, transitions
@@ -160,8 +161,10 @@ def clear_hold(ctx: DeskContext, custody_id: int, *, reason: str) -> None:
         notices.tell_ready_to_collect(ctx, custody_id=custody.id)  # the carers: ready to collect, no reason given
 
 
-def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) -> None:
-    """SAFEGUARDING_HOLD → WITH_POLICE: closed, with the officer, force, crime reference and seal."""
+def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover, *, pin: str) -> None:
+    """SAFEGUARDING_HOLD → WITH_POLICE: closed, with the officer, force, crime reference and seal. The phone leaves
+    the school's custody, as at a release: the DSL (or head) re-enters their own PIN for it (`pin`), checked and
+    counted as every step-up PIN is (kiosk.auth.staff.confirm_pin); a wrong one hands nothing over."""
     ctx.require(Permission.HAND_TO_POLICE, custody=custody_id)
     missing = [label for label, value in (("officer's name", handover.officer_name),
                                           ("officer's number", handover.officer_number),
@@ -170,6 +173,8 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover) 
                                           ("evidence seal number", handover.seal_number)) if not value.strip()]
     if missing:
         raise DeskError(f"Record the {', '.join(missing)} before handing the phone over.")
+    confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=ctx.who.initials, pin=pin,
+                purpose=f"hand custody {custody_id} to the police")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
         now = ctx.clock.now()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from kiosk.custody import codes
@@ -33,7 +33,23 @@ class AdmissionNumberScan:
 
 @dataclass(frozen=True)
 class NameSearch:
-    text: str
+    text: str  # folded for matching (fold): never shown, as 'kzzz-zzzz' is not what was scanned
+    typed: str = field(default="", compare=False)  # as scanned or typed (NameSearch.of): see shown
+
+    @property
+    def shown(self) -> str:
+        """What the desk names the search by: as it was scanned or typed, never folded."""
+        return self.typed or self.text
+
+    @classmethod
+    def of(cls, text: str) -> NameSearch:
+        """A search for `text` as scanned or typed. Shown as typed (spaces tidied), but a code in a tag's shape
+        (K and seven of its letters, with or without the dash) in upper case, as it is printed on the tag."""
+        tidy = " ".join(text.split())
+        compact = re.sub(r"[\s\-]", "", tidy).upper()
+        shaped = len(compact) == codes.CODE_LENGTH and compact.startswith(codes.PREFIX) and \
+            all(c in codes.ALPHABET for c in compact.translate(codes.CONFUSABLES))
+        return cls(fold(text), tidy.upper() if shaped else tidy)
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ def normalise(raw: str) -> Scan:
     if any(c.isdigit() for c in compact) and not any(NAME_WORD.fullmatch(word) for word in text.split()):
         raise BadScan(f"'{text[:24]}' is not a tag code this kiosk knows. Scan the phone's tag, "
                       "or type the pupil's name.")
-    return NameSearch(fold(text))
+    return NameSearch.of(text)
 
 
 def _looks_like_tag(compact: str, candidate: str) -> bool:

@@ -99,12 +99,20 @@ def collectable_from(held_until: date, settings: Settings) -> datetime:
 
 
 def early_release_words(held_until: date | None, *, at: datetime, settings: Settings) -> str | None:
-    """Why collecting the phone at `at` is an early release (a head or the DSL must authorise it), or None."""
+    """Why collecting the phone at `at` is an early release (a head or the DSL must authorise it), or None: what it
+    is held until, said once, for the desk to put after "An early release:" (it never says "early release" itself)."""
     if held_until is None:
         return None
     from_ = collectable_from(held_until, settings)
     if at.astimezone(settings.tz) >= from_:
         return None
     if held_until <= at.astimezone(settings.tz).date():
-        return f"it is collected after school, from {clock_time(from_)} today (an early release)"
-    return f"it is held until {weekday_date(held_until)} under the escalation ladder (an early release)"
+        return f"it is held until after school, {clock_time(from_)} today"
+    return f"it is held until {weekday_date(held_until)} under the escalation ladder"
+
+
+def early_release_reason(held_until: date | None, *, at: datetime, settings: Settings) -> str | None:
+    """Why a head or the DSL must authorise collecting it at `at`, named once: "an early release (it is held until
+    after school, 14:30 today)", or None. For a refusal or a form's hint; a receipt says early_release_words."""
+    words = early_release_words(held_until, at=at, settings=settings)
+    return f"an early release ({words})" if words else None

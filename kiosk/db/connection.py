@@ -43,6 +43,15 @@ class DatabaseError(Exception):
     """The database cannot be opened or used; the message says why and what to do."""
 
 
+class NoSchool(DatabaseError):
+    """No school's database where the settings point (a new PC, or a command run as another account): opened
+    only to read or keep it, never made there; only setting a school up makes one."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"No school is set up for this account: {where}. Run `kiosk init` to set one up, or run "
+                         "this as the account that set it up (a scheduled task too). Nothing was made or changed.")
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
@@ -101,9 +110,10 @@ def keep_private(path: Path) -> None:
                     path, ", ".join(str(p) for p in loosened))
 
 
-def make_database(url: str, *, wait_seconds: float | None = None) -> Database:
+def make_database(url: str, *, wait_seconds: float | None = None, create: bool = True) -> Database:
     """A peewee Database for a file path or postgresql:// URL, not yet connected. A statement waits at most
-    `wait_seconds` for the database (None: the desk's bound, WRITE_WAIT_SECONDS; see kiosk/db/waits.py)."""
+    `wait_seconds` for the database (None: the desk's bound, WRITE_WAIT_SECONDS; see kiosk/db/waits.py).
+    `create=False`: a SQLite file must already be there (NoSchool), and none is made."""
     if is_postgres_url(url):
         from kiosk.db.postgres import connect_params
         from kiosk.db.resilience import ReconnectingPostgresqlDatabase
@@ -130,6 +140,8 @@ def make_database(url: str, *, wait_seconds: float | None = None) -> Database:
             "share them over a network. Keep the file on this PC's own disk, or share one PostgreSQL "
             "database between desks with --db postgresql://…"
         )
+    if not create and not _names_a_file(str(path)):
+        raise NoSchool(f"there is no database at {path}")
     keep_private(path)  # names, carers' telephones, notes: this account's alone, before SQLite opens it
     pragmas = dict(SQLITE_PRAGMAS)
     if wait_seconds is not None:
@@ -138,23 +150,33 @@ def make_database(url: str, *, wait_seconds: float | None = None) -> Database:
     return SqliteDatabase(str(path), pragmas=pragmas, check_same_thread=False)
 
 
-def open_database(url: str, *, migrate: bool = True, wait_seconds: float | None = None) -> Database:
+def open_database(url: str, *, migrate: bool = True, wait_seconds: float | None = None,
+                  create: bool = True) -> Database:
     """Connect, bind the models and bring the schema up to date. Nothing listens to its commits yet: a desk or
     command opens it through kiosk.storage.open_for_desk, which gives it this desk's audit witness.
-    `wait_seconds`: see make_database."""
+    `wait_seconds`: see make_database. `create=False`: a kiosk database must already be there (NoSchool if not),
+    and none is made: SQLite makes a file merely by connecting, and an empty one reports "no phones left"."""
     from kiosk.db.migrations import migrate_to_latest
 
-    db = make_database(url, wait_seconds=wait_seconds)
+    db = make_database(url, wait_seconds=wait_seconds, create=create)
     try:
         db.connect(reuse_if_open=True)
     except Exception as exc:
         raise DatabaseError(f"Cannot open the database {redact(url)}: {exc}") from exc
+    if not create and "setting" not in db.get_tables():  # an empty file, or a server database never set up
+        db.close()
+        raise NoSchool(f"the database {redact(url)} holds no kiosk tables")
     if isinstance(db, SqliteDatabase):
         keep_private(Path(db.database))  # the -wal and -shm files SQLite made as it connected
     database_proxy.initialize(db)
     if migrate:
         migrate_to_latest(db)
     return db
+
+
+def _names_a_file(path: str) -> bool:
+    """Whether a SQLite path is an existing file (":memory:" and URIs are SQLite's own to resolve)."""
+    return path == ":memory:" or path.startswith("file:") or Path(path).is_file()
 
 
 @contextmanager

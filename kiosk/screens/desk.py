@@ -498,10 +498,11 @@ class DeskScreen(AtTheDesk, Screen[None]):
             self._hold_result()
 
     def _remember(self, result: Result, read: str) -> None:
-        at = clock_time(local(self.ctx.clock.now(), self.ctx.settings.tz))
+        now = self.ctx.clock.now()
+        at = clock_time(local(now, self.ctx.settings.tz))
         self.day.on(self.today)  # a desk signed in past midnight starts the new day's list
         self._recent.add(RecentScan(at=at, severity=result.severity, headline=result.headline,
-                                    pupil=result.pupil, form=result.form, read=read))
+                                    pupil=result.pupil, form=result.form, read=read, when=now))
 
     # ── while the database has not answered ─────────────────────────────────────────────────────────────
     def show_saving(self) -> None:
@@ -581,16 +582,16 @@ class DeskScreen(AtTheDesk, Screen[None]):
 
         def not_found(error: DeskError) -> None:
             self.repeats.forget()
-            self.show_problem(error, read=f"'{search.text}'")
+            self.show_problem(error, read=f"'{search.shown}'")
 
         self._read(partial(find_pupils, search), lambda pupils: self.offer_pupils(search, pupils, mode),
                    failed=not_found)
 
     def offer_pupils(self, search: NameSearch, pupils: Sequence[PupilSummary], mode: str) -> None:
         if not pupils:
-            self.show(Result.problem("NO MATCH", f"No pupil on the roster matches '{search.text}'. "
+            self.show(Result.problem("NO MATCH", f"No pupil on the roster matches '{search.shown}'. "
                                                  "Check the spelling, or scan the phone's tag."),
-                      read=f"'{search.text}'")
+                      read=f"'{search.shown}'")
             return
         if not self.is_current:
             return  # staff have moved on to another screen since typing it: nothing is changed

@@ -123,7 +123,7 @@ def offer_pupils(screen: Screen[Any], search: NameSearch, pupils: Sequence[Pupil
                  found: Callable[[Found], None], problem: Callable[[str], None]) -> None:
     """The name list, for the screen to choose from (a dialog the screen owns: composition, not a move)."""
     if not pupils:
-        problem(f"No pupil on the roster matches '{search.text}'. Check the spelling, or scan the tag.")
+        problem(f"No pupil on the roster matches '{search.shown}'. Check the spelling, or scan the tag.")
         return
     if not screen.is_current:
         return  # staff have moved on to another screen since typing it: nothing opens over that one

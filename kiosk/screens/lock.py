@@ -49,6 +49,16 @@ ABANDONED = "started again before the sign-in was confirmed"
 ASK_TAKE_OVER = "You are signed in at {desk} since {since}. Sign in here and lock that desk?"
 ANSWER_TAKE_OVER = "Y then Enter: sign in here and lock {desk}  ·  N then Enter (or Esc): not here"
 NOT_HERE = "Not signed in here: you are still signed in at {desk}."
+# Said of a refused burst that may be a PIN (kiosk/auth/pins.py: every PIN is digits only) in place of its digits.
+A_NUMBER = "A number was scanned or typed very fast"
+
+
+def scan_named(what: str, code: str, *, where_a_pin_is_typed: bool) -> str:
+    """How a refused scan is named: its code, as scanned, except where a PIN is typed (the lock screen, a PIN box):
+    there a code with no letter may be a PIN sent by a keypad's macro or pasted, and a PIN is never shown."""
+    if where_a_pin_is_typed and not any(character.isalpha() for character in code):
+        return A_NUMBER
+    return f"{what[0].upper()}{what[1:]} was scanned: {code}"
 
 
 class LockScreen(Screen[None]):
@@ -144,13 +154,16 @@ class LockScreen(Screen[None]):
 
     def scanned(self, what: str, code: str, *, pupil_or_desk_card: bool) -> bool:
         """A scanner's burst arrived here (`what`: "a tag", "the desk card's LOCK barcode"…, `code` as it reads).
-        Refused, with its code named and the bell, unless it may be a staff badge (the first step, and neither a
-        pupil's tag nor the desk card): then it is typed into the box like any badge. True when refused."""
+        Refused, with its code named (never one that may be a PIN: scan_named) and the bell, unless it may be a
+        staff badge (the first step, and neither a pupil's tag nor the desk card): then it is typed into the box like
+        any badge. True when refused."""
         if self.who_typed is None and self.checking is None and not pupil_or_desk_card:
             return False
         step = "sign in first" if self.who_typed is None else "sign in first: type your PIN, then Enter"
+        named = scan_named(what, code, where_a_pin_is_typed=True)
+        ending = "; nothing was recorded." if named == A_NUMBER else "."
         message = self.query_one("#sign-in-message", Static)
-        message.update(plain(f"{what[0].upper()}{what[1:]} was scanned: {code} — {step}."))
+        message.update(plain(f"{named} — {step}{ending}"))
         message.display = True
         self.app.bell()
         return True

@@ -21,7 +21,8 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
-from kiosk.auth.roles import Permission
+from kiosk.auth.roles import Permission, Role
+from kiosk.auth.staff import AccountLocked
 from kiosk.custody import DeskContext, DeskError
 from kiosk.custody.concerns import CONCERN_WORDS, ConcernKind, concern_words
 from kiosk.custody.queries import Hold, dsl_note_count, holds_now
@@ -35,7 +36,7 @@ from kiosk.custody.safeguarding import (
     hand_to_police,
     read_dsl_notes,
 )
-from kiosk.messages import OpenScreen
+from kiosk.messages import LockRequested, OpenScreen
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.dialogs import TextPrompt
@@ -175,8 +176,10 @@ class HoldsAlert(DeskCardKeys, ModalScreen[bool]):
 
 
 class PoliceHandoverDialog(RecordDialog[bool]):
-    """The officer's particulars for a police handover; hands the phone over (WITH_POLICE) on confirm, and
-    dismisses True once that is committed: Esc waits meanwhile, as the holds screen must learn whether it went."""
+    """The officer's particulars for a police handover, then the DSL's own PIN (the phone leaves the school's
+    custody, as at a release); hands the phone over (WITH_POLICE) on confirm, and dismisses True once that is
+    committed: Esc waits meanwhile, as the holds screen must learn whether it went. Wrong PINs typed here that lock
+    the account lock the desk, as at a release."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#officer-name"
@@ -188,7 +191,7 @@ class PoliceHandoverDialog(RecordDialog[bool]):
               ("force", "Police force", "e.g. Kent Police"),
               ("crime-ref", "Crime reference", "e.g. 46/123456/26"),
               ("evidence-seal", "Evidence seal number", "the number on the police evidence bag"))
-    LAST_FIELD = FIELDS[-1][0]
+    LAST_FIELD = "police-pin"
 
     def __init__(self, ctx: DeskContext, *, custody_id: int, pupil_name: str, school_seal: str,
                  phone: str = "") -> None:
@@ -209,6 +212,9 @@ class PoliceHandoverDialog(RecordDialog[bool]):
                 for field_id, label, placeholder in self.FIELDS:
                     yield Label(label)
                     yield Input(placeholder=placeholder, id=field_id, compact=True)
+                yield Label("Your PIN")
+                yield Input(password=True, placeholder=f"{self.ctx.who.name}: re-enter your PIN to hand it over",
+                            id="police-pin", compact=True)
             yield MessageLine(id="police-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Hand over and print receipt", variant="error", id="police-ok")
@@ -221,7 +227,14 @@ class PoliceHandoverDialog(RecordDialog[bool]):
         handover = PoliceHandover(officer_name=self.value("officer-name"), officer_number=self.value("officer-number"),
                                   force=self.value("force"), crime_reference=self.value("crime-ref"),
                                   seal_number=self.value("evidence-seal"))
-        self.save(partial(hand_to_police, self.ctx, self.custody_id, handover), answer=lambda _: True)
+        pin_box = self.query_one("#police-pin", Input)
+        pin, pin_box.value = pin_box.value, ""  # a PIN is taken into one save, never left in the box
+        self.save(partial(hand_to_police, self.ctx, self.custody_id, handover, pin=pin), answer=lambda _: True)
+
+    def refused(self, error: DeskError) -> None:
+        super().refused(error)
+        if isinstance(error, AccountLocked):  # wrong PINs typed here locked the account signed in: the desk locks
+            self.post_message(LockRequested("account locked"))
 
 
 class HoldsScreen(DeskCardKeys, Screen[None]):
@@ -276,7 +289,8 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
                     yield Button("Hand to police (P)", variant="error", id="police")
                 yield Static(id="hold-notes")
                 # The steps the hold's kind of concern requires: below the notes, which are asked for.
-                yield HoldInstructions(general=False, id="hold-steps")
+                # To the DSL, "Tell the DSL now" is said as what is theirs to do (kiosk/custody/concerns.py).
+                yield HoldInstructions(general=False, for_the_dsl=who.role == Role.DSL, id="hold-steps")
             with Horizontal(classes="buttons", id="dsl-lists"):
                 yield Button("With the police (W)", id="open-police_cases")
                 yield Button("Closed cases (K)", id="open-closed_cases")
@@ -417,6 +431,9 @@ class HoldsScreen(DeskCardKeys, Screen[None]):
     def on_screen_resume(self) -> None:
         if self.away:
             self.away = False
+            # What was said here was of a moment before: the case may have moved on there (an outcome recorded),
+            # and "with the police" would then be untrue. The list, read again, says what is true now.
+            self.query_one("#hold-result", MessageLine).clear()
             self.refresh_holds()
 
     def action_read_notes(self) -> None:

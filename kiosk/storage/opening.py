@@ -26,7 +26,7 @@ THIS_DESKS_WITNESS = _ThisDesk.WITNESS
 
 def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _ThisDesk = THIS_DESKS_WITNESS,
                   wait_seconds: float | None = None, keyring: Keyring | None = None,
-                  desk: str | None = None) -> Database:
+                  desk: str | None = None, create: bool = True) -> Database:
     """`kiosk.db.open_database`, then give the database its witness file (None: none), to which each committed
     write appends the audit head it left (kiosk/audit/witness.py). `wait_seconds`: see kiosk.db.make_database.
     `keyring`: the school's key, checked against the fingerprint the database records before anything is written
@@ -34,8 +34,9 @@ def open_for_desk(url: str, *, migrate: bool = True, witness: Path | None | _Thi
 
     With the key, safeguarding text still in clear (written by a kiosk before notes were encrypted) is encrypted,
     then a database from before row seals has its rows sealed, once: the database layer never holds the key (it
-    lives outside the database), so these steps run here rather than among the schema migrations."""
-    db = open_database(url, migrate=migrate, wait_seconds=wait_seconds)
+    lives outside the database), so these steps run here rather than among the schema migrations.
+    `create=False`: the school's database must already be there (kiosk.db.connection.NoSchool)."""
+    db = open_database(url, migrate=migrate, wait_seconds=wait_seconds, create=create)
     if keyring is not None:
         check_key(db, keyring)
         if migrate:

@@ -32,10 +32,12 @@ class CollectorButton(RadioButton):
     }
     """
 
-    def __init__(self, who: str, details: Text | str, *, name: str) -> None:
-        # The mark goes straight after the name, where a narrow screen does not cut it off.
+    def __init__(self, who: str, details: Text | str, *, name: str, mark_last: bool = False) -> None:
+        # The mark goes straight after the name, where a narrow screen does not cut it off; after the short words
+        # of 'someone else' (`mark_last`): "Someone else ✔ chosen, not on the list" read as chosen and not listed.
         self.who = plain(who, style="bold")  # a carer's name: text, never markup or escape codes
         self.details = plain(details)
+        self.mark_last = mark_last
         super().__init__(self.who + self.details, name=name)
 
     @property  # type: ignore[override]
@@ -44,7 +46,12 @@ class CollectorButton(RadioButton):
 
     def watch_value(self) -> None:
         super().watch_value()
-        self.label = Text.assemble(self.who, (CHOSEN, "bold"), self.details) if self.value else self.who + self.details
+        if not self.value:
+            self.label = self.who + self.details
+        elif self.mark_last:
+            self.label = Text.assemble(self.who, self.details, (CHOSEN, "bold"))
+        else:
+            self.label = Text.assemble(self.who, (CHOSEN, "bold"), self.details)
 
 
 class CollectorChoice(Vertical):
@@ -95,7 +102,7 @@ class CollectorChoice(Vertical):
         with RadioSet():
             for carer in self.carers:
                 yield CollectorButton(carer.name, self.details(carer), name=str(carer.id))
-            yield CollectorButton(SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS, name=str(SOMEONE_ELSE))
+            yield CollectorButton(SOMEONE_ELSE_WHO, SOMEONE_ELSE_DETAILS, name=str(SOMEONE_ELSE), mark_last=True)
         # A button is one line: what the MIS restricts is said in full under the list, whoever is chosen.
         for carer in self.carers:
             restriction = carer_restriction(carer)

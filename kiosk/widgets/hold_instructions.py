@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from kiosk.custody.concerns import CONCERN_STEPS, ConcernKind, concern_words
+from kiosk.custody.concerns import ConcernKind, concern_steps, concern_words
 from kiosk.custody.safeguarding import HOLD_INSTRUCTIONS
 
 HEADLINE = "⚠ SAFEGUARDING HOLD: this phone may be evidence"
@@ -26,16 +26,17 @@ class HoldInstructions(Static):
     }
     """
 
-    def __init__(self, *, kind: ConcernKind | None = None, general: bool = True, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, kind: ConcernKind | None = None, general: bool = True, for_the_dsl: bool = False,
+                 id: str | None = None, classes: str | None = None) -> None:
         self.general = general  # the four instructions for every hold (the flag dialog); False: the kind's alone
-        super().__init__(self.instructions(kind, general=general), id=id, classes=classes)
+        self.for_the_dsl = for_the_dsl  # read by the DSL: never "tell the DSL" (kiosk.custody.concerns.concern_steps)
+        super().__init__(self.instructions(kind, general=general, for_the_dsl=for_the_dsl), id=id, classes=classes)
 
     def show_kind(self, kind: ConcernKind | None) -> None:
-        self.update(self.instructions(kind, general=self.general))
+        self.update(self.instructions(kind, general=self.general, for_the_dsl=self.for_the_dsl))
 
     @staticmethod
-    def instructions(kind: ConcernKind | None = None, *, general: bool = True) -> Text:
+    def instructions(kind: ConcernKind | None = None, *, general: bool = True, for_the_dsl: bool = False) -> Text:
         text = Text(HEADLINE, style="bold")
         if general or kind is None:
             for number, line in enumerate(HOLD_INSTRUCTIONS, start=1):
@@ -43,7 +44,7 @@ class HoldInstructions(Static):
                 text.append(line, style="bold")
         if kind is not None:
             text.append(f"\n{concern_words(kind)}: what this requires", style="bold underline")
-            for step in CONCERN_STEPS[kind]:
+            for step in concern_steps(kind, for_the_dsl=for_the_dsl):
                 text.append("\n • ")
                 text.append(step)
         return text

@@ -3,7 +3,8 @@ no pupil, the code or the words that were read, so staff can tell which of a que
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.app import RenderResult
@@ -16,6 +17,9 @@ from kiosk.widgets.result_banner import ICONS
 # How many rows the desk keeps: a morning's queue at the hatch. When it is full, the oldest row that was not
 # refused goes first, so a refusal is still there to find after a long queue of ✔.
 KEPT_ROWS = 40
+# How long a refusal keeps its place ahead of newer rows: a queue at the hatch (thirty scans take a few minutes).
+# Later, whatever came of it, a ✖ from minutes ago is worth less than the answers since ("⚠ ALREADY IN …").
+REFUSAL_KEPT_FOR = timedelta(minutes=5)
 # The icon of a line the desk itself adds (the afternoon's switch to HAND BACK).
 DESK_NOTE_ICON = "▶"
 
@@ -28,6 +32,7 @@ class RecentScan:
     pupil: str = ""
     form: str = ""
     read: str = ""  # what was scanned or typed, as the office reads it: "K0EJ-85R5", "'chloee'"
+    when: datetime | None = field(default=None, compare=False)  # the moment, to age a refusal (None: never aged)
 
     @property
     def refused(self) -> bool:
@@ -42,6 +47,7 @@ class DeskNote:
     headline: str
     text: str
     refused = False
+    when = None
 
 
 RecentRow = RecentScan | DeskNote
@@ -68,13 +74,19 @@ class RecentRows:
 
 
 def shown_rows(rows: list[RecentRow], room: int) -> list[RecentRow]:
-    """The rows that fit in `room` lines, still newest first: every refusal before any other row (a ✔ from a
-    moment ago is never worth more than a ✖ from a queue ago), then the newest of the rest."""
+    """The rows that fit in `room` lines, still newest first: the newest row (the answer to the scan just made),
+    then the refusals of the queue being served (a ✔ from a moment ago is never worth more than a ✖ from a queue
+    ago), then the newest of the rest. A refusal more than REFUSAL_KEPT_FOR older than the newest row has no place
+    ahead of the rest: nine-minute-old ✖ rows never hide the answers since."""
     if len(rows) <= room:
         return rows
-    refused = [row for row in rows if row.refused][:room]
-    others = [row for row in rows if not row.refused][: room - len(refused)]
-    chosen = {id(row) for row in refused + others}
+    newest = rows[0]
+    cutoff = newest.when - REFUSAL_KEPT_FOR if newest.when is not None else None
+    queued = [row for row in rows[1:] if row.refused and (cutoff is None or row.when is None or row.when >= cutoff)]
+    first = [newest, *queued][:room]
+    taken = {id(row) for row in first}
+    rest = [row for row in rows if id(row) not in taken][: room - len(first)]
+    chosen = taken | {id(row) for row in rest}
     return [row for row in rows if id(row) in chosen]
 
 

@@ -11,7 +11,7 @@ from kiosk.config import Settings
 from kiosk.custody import details as custody_details
 from kiosk.custody.phone import PhoneParticulars
 from kiosk.custody.states import Kind, Move, allows, on_safeguarding_hold
-from kiosk.custody.terms import early_release_words
+from kiosk.custody.terms import early_release_reason
 from kiosk.db.models import Custody
 
 
@@ -72,7 +72,7 @@ class PhoneRecord:
         """Why collecting it at `at` is an early release a head or the DSL must authorise (before the day it is held
         until, or before the end of that school day), or None. The rule is kiosk.custody.terms' (release decides
         by it); this lets a screen say so before anyone types a PIN."""
-        return early_release_words(self.held_until, at=at, settings=settings)
+        return early_release_reason(self.held_until, at=at, settings=settings)
 
     def refer_to_dsl(self, *, dsl: bool) -> bool:
         """To anyone but the DSL and the head, a record that was ever on a safeguarding hold is no more than
