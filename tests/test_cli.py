@@ -452,8 +452,9 @@ def test_a_report_signed_for_at_a_terminal_asks_the_pin_once(school):
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     leader, follower = os.openpty()  # a terminal: the PIN is asked at a prompt, not read from a pipe
-    process = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "--db", school.url, "report", "summary", "--period",
-                                "week", "--as", "AA"], stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
+    argv = [sys.executable, "-m", "kiosk.cli", "--db", school.url, "report", "summary", "--period", "week",
+            "--as", "AA"]
+    process = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
     os.close(follower)
     said = b""
 

@@ -349,7 +349,7 @@ def test_no_safeguarding_text_reaches_any_email_subject_body_or_attachment(schoo
     from kiosk.custody.confiscation import confiscate
     from kiosk.custody.daily import close_day, hand_in
     from kiosk.custody.release import release_to_carer
-    from tests.conftest import CLI_ADMIN, DSL_PIN, OFFICE_PIN
+    from tests.conftest import CLI_ADMIN, OFFICE_PIN
 
     mail_on(school, relay.port)
     mother, _ = give_carers_email(school)
