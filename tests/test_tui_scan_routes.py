@@ -432,6 +432,7 @@ STANCES = {
               "PoliceHandoverDialog", "LockScreen",
               # forms and dialogs where something is being recorded (a scan there is refused, its code named)
               "PoliceOutcomeDialog", "ExaminationScreen", "HandoverDialog", "HeadOfYearInbox",
+              "TagPhoneDialog",  # the phone a tag is for (an IMEI's barcode is no kiosk code: typed in its box)
               "CasesScreen",  # the police and closed cases' common part, never shown itself
               "RecordDialog"},  # every dialog that records something is built on it, never shown itself
 }
