@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from kiosk import platform
 from kiosk.config import Settings, backup_folder, database_url, key_file_path, witness_path
@@ -390,19 +391,26 @@ def check_printer(exam: Examination) -> Iterator[Finding]:
     yield from _brother(what, target)
 
 
-def _last_print_job(exam: Examination) -> Iterator[Finding]:
-    """The newest job in the print history (kiosk/labels/history.py), read-only: a failed one is worth a look."""
+def _one_row(exam: Examination, sql: str) -> tuple[Any, ...] | None:
+    """One row of the SQLite database, opened read-only (the doctor changes nothing); None for a PostgreSQL school,
+    no file, or a database from before the table (nothing to say)."""
     url = database_url(exam.settings)
     path = Path(url).expanduser()
     if is_postgres_url(url) or not path.exists():
-        return
+        return None
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
     try:
-        row = connection.execute("SELECT id, state, why, printer FROM print_job ORDER BY id DESC LIMIT 1").fetchone()
+        row: tuple[Any, ...] | None = connection.execute(sql).fetchone()
+        return row
     except sqlite3.Error:
-        return  # a database from before the print history: nothing to say
+        return None
     finally:
         connection.close()
+
+
+def _last_print_job(exam: Examination) -> Iterator[Finding]:
+    """The newest job in the print history (kiosk/labels/history.py): a failed one is worth a look."""
+    row = _one_row(exam, "SELECT id, state, why, printer FROM print_job ORDER BY id DESC LIMIT 1")
     if row is None:
         return
     job, state, why, printer = row
@@ -554,18 +562,10 @@ def _relay(exam: Examination) -> Iterator[Finding]:
 
 
 def _failed_messages(exam: Examination) -> Iterator[Finding]:
-    """Failed messages in the outbox, read-only (SQLite; a PostgreSQL school sees them with `kiosk outbox`)."""
-    url = database_url(exam.settings)
-    path = Path(url).expanduser()
-    if is_postgres_url(url) or not path.exists():
+    """Failed messages in the outbox (SQLite; a PostgreSQL school sees them with `kiosk outbox`)."""
+    failed = _one_row(exam, "SELECT COUNT(*), MIN(id) FROM outbox_message WHERE state = 'failed'")
+    if failed is None:
         return
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        failed = connection.execute("SELECT COUNT(*), MIN(id) FROM outbox_message WHERE state = 'failed'").fetchone()
-    except sqlite3.Error:
-        return  # a database from before the outbox
-    finally:
-        connection.close()
     count, first = failed
     if count:
         yield warn("Outbox", f"{count} failed message{'s' if count != 1 else ''} waiting: nobody was told",
