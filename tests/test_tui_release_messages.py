@@ -86,3 +86,21 @@ async def test_the_close_of_day_says_how_many_carers_are_told_their_childs_phone
         assert "1 message to carers queued: their child's phone is here overnight (see the Outbox)." in shown(
             pilot.app)
     assert [m.template for m in outbox.listing()] == ["left-overnight"]
+
+
+async def test_the_pupil_page_says_what_was_sent_about_the_confiscated_phone(school):
+    """Per confiscation, what was sent to whom and when: on the pupil page under its chain of custody, in the
+    release screen's words (issue 18)."""
+    from kiosk.screens.pupil import PupilScreen
+    from tests.tui_helpers import wait_for
+
+    mail_on(school, mail_via="export")
+    give_carers_email(school)
+    school.confiscate(0)
+    async with signed_in(kiosk_app(school), size=(120, 45)) as pilot:
+        page = await open_screen(pilot, "f4", PupilScreen)
+        await scan(pilot, school.tag_of(school.pupils[0]))
+        await settle(pilot)
+        await wait_for(pilot, lambda: page.chain is not None, "the chain of custody on the pupil page")
+        shown = widget_text(pilot.app, "#chain-messages")
+        assert "confiscation notice to Mrs Dana Hall <hall.1@family.example>, queued 08:30, waiting to send" in shown

@@ -38,6 +38,7 @@ from kiosk.custody.handovers import Link
 from kiosk.custody.lookup import pupil_with_admission_number, pupil_with_tag
 from kiosk.custody.queries import CarerOption, ExceptionLine, PhoneRecord, PupilPage, TagLine, form_named, pupil_page
 from kiosk.custody.queries.chain import CustodyChain, chains_of_pupil
+from kiosk.custody.queries.messages import messages_about_pupil
 from kiosk.custody.reprints import PAPERS
 from kiosk.custody.scans import AdmissionNumberScan, CommandScan, NameSearch, TagScan
 from kiosk.custody.states import REFER_TO_DSL as REFER
@@ -47,12 +48,13 @@ from kiosk.custody.year_groups import in_year_group, outside_year_group
 from kiosk.custody.year_groups import refusal as year_group_refusal
 from kiosk.errors import NotPermitted
 from kiosk.formatting import moment_or_year, short_date, weekday_date, weekday_date_year_time
+from kiosk.mail.outbox import OutboxLine
 from kiosk.reports.dashboard import days_held, is_overdue
 from kiosk.screens.base import DeskCardScreen
 from kiosk.screens.handover import HandoverDialog
 from kiosk.screens.pupil_picker import PupilPicker
 from kiosk.screens.tag_phone import TagPhoneDialog
-from kiosk.screens.wording import pupil_line, when_text
+from kiosk.screens.wording import pupil_line, sent_about, when_text
 from kiosk.text import plain_text
 from kiosk.widgets.carer_words import carer_extras, carer_restriction
 from kiosk.widgets.message_line import MessageLine
@@ -134,6 +136,12 @@ class PageRead:
     confiscations_this_term: int
     # Examinations of their phones' data: None for a role that may not record one (it is not told of them at all).
     examinations: tuple[ExaminationLine, ...] | None = None
+
+
+def chains_and_messages(*, pupil_id: int, dsl: bool) -> tuple[tuple[CustodyChain, ...],
+                                                                dict[int, tuple[OutboxLine, ...]]]:
+    """A pupil's confiscations' chains and what was sent about each, read together on the worker."""
+    return chains_of_pupil(pupil_id=pupil_id, dsl=dsl), messages_about_pupil(pupil_id=pupil_id)
 
 
 def read_page(ctx: DeskContext, pupil_id: int, dsl: bool) -> PageRead:
@@ -432,6 +440,7 @@ class PupilScreen(DeskCardScreen):
         with Vertical(id="pupil-chain-part"):
             yield Label("Chain of custody", id="chain-title", classes="section-title")
             yield Static(id="pupil-chain")
+            yield Static(id="chain-messages")
             with Horizontal(id="chain-buttons"):
                 yield Button("Hand over (Ctrl+T)", id="chain-hand-over", compact=True)
                 for paper, (words, _permission) in PAPERS.items():
@@ -444,11 +453,12 @@ class PupilScreen(DeskCardScreen):
         self.refresh_bindings()
         self.query_one("#pupil-chain-part").display = False
         self.query_one("#chain-said", MessageLine).clear()
-        on_the_worker(self, partial(chains_of_pupil, pupil_id=pupil_id, dsl=self.dsl),
-                      then=lambda chains: self.show_chain(pupil_id, chains),
+        on_the_worker(self, partial(chains_and_messages, pupil_id=pupil_id, dsl=self.dsl),
+                      then=lambda read: self.show_chain(pupil_id, *read),
                       failed=lambda error: self.query_one("#chain-said", MessageLine).say(error.message))
 
-    def show_chain(self, pupil_id: int, chains: tuple[CustodyChain, ...]) -> None:
+    def show_chain(self, pupil_id: int, chains: tuple[CustodyChain, ...],
+                   messages: dict[int, tuple[OutboxLine, ...]] | None = None) -> None:
         if self.pupil is None or self.pupil.id != pupil_id:
             return  # another pupil's page since
         self.chain = chains[0] if chains else None
@@ -463,6 +473,10 @@ class PupilScreen(DeskCardScreen):
             f"Chain of custody · confiscated {when}"
             + (f" ({len(chains) - 1} earlier: their chains are on their papers)" if len(chains) > 1 else "")))
         self.query_one("#pupil-chain", Static).update(plain(self.chain_text(chain)))
+        # What was sent about this phone, to whom and when (issue 18), as the release screen says it.
+        sent = sent_about((messages or {}).get(chain.custody_id, ()), self.ctx)
+        self.query_one("#chain-messages", Static).update(plain(sent))
+        self.query_one("#chain-messages").display = bool(sent)
         held = chain.place_now is not None
         self.query_one("#chain-hand-over", Button).display = held and self.ctx.who.can(Permission.RELEASE)
         for paper in PAPERS:
