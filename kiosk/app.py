@@ -413,6 +413,10 @@ class KioskApp(App[None]):
             return
         field.value = field.value[:start] + field.value[end:]
         field.cursor_position = start
+        if isinstance(box, ScanBox) and box.id == "scan":
+            # The form's pupil box (a bag's label finds the phone sealed in it): as if scanned there.
+            box.post_message(ScanBox.Scanned(box, code))
+            return
         box.value = code
         where = box.placeholder or box.id or "its"
         self.notify(f"Scanned {code}: put in its own box ({where}), not in the box with the cursor.", markup=False)
@@ -592,6 +596,8 @@ class KioskApp(App[None]):
         """Back to the lock screen: every screen above it goes, with its pupils; the sign-out is audited. `words`:
         why, said on the lock screen (a locked account), or nothing (Ctrl+L, idle)."""
         who, self.who = self.who, None
+        # The idle time starts again: the lock screen's words (why it locked, a form not saved) stay until then.
+        self.last_key_at = self.clock.now()
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
                 screen.forget_pupils()

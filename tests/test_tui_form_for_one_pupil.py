@@ -110,6 +110,11 @@ async def test_the_idle_lock_warns_before_it_discards_a_filled_form_and_says_so_
         assert isinstance(app.screen, LockScreen)
         assert "was not saved when the desk locked" in widget_text(app, "#sign-in-message")
         assert zoe.display_name not in shown(app)
+        # …and it is still there a few seconds later, for whoever comes to the desk (the idle check ran on).
+        school.clock.advance(seconds=5)
+        app.lock_if_idle()
+        await pilot.pause()
+        assert "was not saved when the desk locked" in widget_text(app, "#sign-in-message")
 
 
 async def test_the_tags_phone_is_a_starting_value_and_goes_when_another_pupil_is_scanned(school):
@@ -129,3 +134,24 @@ async def test_the_tags_phone_is_a_starting_value_and_goes_when_another_pupil_is
         assert screen.found.pupil.id == leo.id
         assert [screen.query_one(f"#phone-{name}", Input).value for name in ("make", "model", "colour")] == \
             ["", "", ""], "nothing of Ruby's phone on Leo's form"
+
+
+async def test_another_phones_bag_scanned_into_a_release_field_goes_to_the_pupil_box_not_into_id_seen(school):
+    """A tryout scanned another pupil's bag label while the cursor was in "ID seen": it was refused and yet typed
+    into "ID seen" (and next time into "Condition now"). A bag's label is for the pupil box, wherever the cursor is."""
+    zoe, ruby = school.pupils[0], school.pupils[4]
+    school.confiscate(0)
+    rubys = school.confiscate(4)
+    school.after_school()
+    async with kiosk_app(school).run_test() as pilot:
+        await sign_in(pilot)
+        release = await open_release(pilot, school.tag_of(zoe))
+        choice = release.query_one(CollectorChoice)
+        choice.choose(choice.carers[0].id)
+        await settle(pilot)
+        id_seen = release.query_one("#id-seen", Input)
+        id_seen.focus()
+        await scanned_mid_form(pilot, rubys.seal_number)
+        await settle(pilot)
+        assert id_seen.value == "", "not one character of the bag's number in ID seen"
+        assert release.pupil.id == zoe.id and f"This form is for {zoe.display_name}" in toasts(pilot.app)

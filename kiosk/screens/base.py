@@ -191,21 +191,27 @@ class FindingScreen(DeskCardScreen):
         return [field for field in self.query("Input, Checkbox, RadioButton, Select, TextArea") if field.id != "scan"]
 
     def _found(self, found: Found) -> None:
-        # A scan of another pupil while this one's form has been filled in would carry what was entered (a PIN,
-        # an authorisation, a bag, a phone's particulars) onto the wrong pupil's record: refused, and said.
+        if self.turned_away(found):
+            return
+        super()._found(found)
+
+    def turned_away(self, found: Found) -> bool:
+        """A scan of another pupil while this one's form has been filled in would carry what was entered (a PIN,
+        an authorisation, a bag, a phone's particulars) onto the wrong pupil's record: refused, and said (True).
+        Otherwise the form is made ready for the pupil found (the last pupil's starting values go) and False."""
         current = self.pupil_on_form
         if current is not None and current.id != found.pupil.id and self.form_filled():
             words = (f"This form is for {current.name} and has been filled in: save it, or press Esc twice to "
                      f"discard it, then scan again for {found.pupil.name}. Nothing was recorded for "
                      f"{found.pupil.name}.")
             self.app.bell()
-            self.show_problem(f"✖ {words}")
+            self.show_problem(words)
             # The top of a long form may be scrolled away: said where it is seen, whatever field has the focus.
             self.app.notify(words, severity="error", markup=False, timeout=10)
-            return
+            return True
         if current is None or current.id != found.pupil.id:
-            self._restore_fresh_form()  # nothing was entered: the last pupil's starting values go with them
-        super()._found(found)
+            self._restore_fresh_form()
+        return False
 
     @on(ScanBox.Scanned, "#scan")
     def scanned(self, event: ScanBox.Scanned) -> None:

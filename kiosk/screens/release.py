@@ -308,8 +308,16 @@ class ReleaseScreen(FindingScreen):
                       failed=not_sealed)
 
     def found_by_seal(self, sealed: SealedPhone) -> None:
+        found = Found(sealed.pupil, None, "bag number")
+        if self.turned_away(found):  # another pupil's bag on a filled form: as for their tag
+            return
         self.sealed_custody = sealed.phone.id
-        self.identified(Found(sealed.pupil, None, "bag number"))
+        self.identified(found)
+
+    def box_for_a_scan(self, text: str) -> Input | None:
+        """No field of this form takes a barcode: a bag's label scanned into one is for the pupil box (it finds the
+        phone sealed in that bag), never typed into "ID seen" or "Condition now"."""
+        return self.query_one("#scan", ScanBox)
 
     @property
     def pupil_on_form(self) -> PupilSummary | None:
