@@ -48,3 +48,20 @@ async def test_a_pin_in_a_burst_on_a_forms_pin_box_is_refused_without_its_digits
         assert FAST_PIN not in toasts(app) and FAST_PIN not in screen_text(app), toasts(app)
         assert "A number was scanned or typed very fast" in toasts(app), toasts(app)
         assert "Nothing was recorded" in toasts(app)
+
+
+async def test_a_pin_typed_into_the_initials_box_first_is_never_shown(school):
+    """Staff often type their PIN before their initials: at the initials step a box of digits only is masked as it
+    is typed (a tryout saw "246810" on the screen that faces the hatch); initials stay readable."""
+    async with kiosk_app(school).run_test() as pilot:
+        app = pilot.app
+        lock = app.screen
+        await pilot.press(*[key for digit in OFFICE_PIN for key in (digit, "wait:80")])  # a person, typing
+        await pilot.pause()
+        assert lock.query_one("#sign-in", Input).value == OFFICE_PIN
+        assert OFFICE_PIN not in screen_text(app) and "•" * len(OFFICE_PIN) in screen_text(app)
+        await pilot.press("escape")  # start again: the initials, readable
+        await pilot.pause()
+        await pilot.press("a", "wait:80", "a")
+        await pilot.pause()
+        assert "aa" in screen_text(app)

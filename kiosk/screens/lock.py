@@ -61,6 +61,18 @@ def scan_named(what: str, code: str, *, where_a_pin_is_typed: bool) -> str:
     return f"{what[0].upper()}{what[1:]} was scanned: {code}"
 
 
+class SignInBox(ScanBox):
+    """The lock screen's one box. At the initials step, a value of digits only is shown masked: a PIN typed there
+    first by mistake (staff often do), or a badge's number, is never shown on a screen that faces the hatch."""
+
+    mask_digits = True
+
+    def _watch_value(self, value: str) -> None:
+        if self.mask_digits:
+            self.password = value.isdigit()
+        super()._watch_value(value)
+
+
 class LockScreen(Screen[None]):
     """Two steps: initials or a badge scan, then the PIN. Success posts Unlocked; the app opens the desk."""
 
@@ -106,7 +118,7 @@ class LockScreen(Screen[None]):
                 yield BigText(self._time(), scale=2, id="lock-time-big")
             yield Static("Desk locked", id="lock-title")
             yield Label(ASK_WHO, id="sign-in-prompt")
-            yield ScanBox(placeholder="initials", id="sign-in")
+            yield SignInBox(placeholder="initials", id="sign-in")
             yield Static("", id="sign-in-message")
             checking = Static(CHECKING, id="sign-in-checking")
             checking.display = False
@@ -139,9 +151,10 @@ class LockScreen(Screen[None]):
         self.attempt += 1
         self.checking = None
         self.who_typed = None
-        box = self.query_one("#sign-in", ScanBox)
+        box = self.query_one("#sign-in", SignInBox)
         box.clear()
         box.password = False
+        box.mask_digits = True
         box.placeholder = "initials"
         self.query_one("#sign-in-prompt", Label).update(plain(ASK_WHO))
         self.query_one("#sign-in-message", Static).update(plain(message))
@@ -182,7 +195,8 @@ class LockScreen(Screen[None]):
             return
         if self.who_typed is None:
             self.who_typed = value
-            box = self.query_one("#sign-in", ScanBox)
+            box = self.query_one("#sign-in", SignInBox)
+            box.mask_digits = False
             box.password = True
             box.placeholder = "PIN"
             # Echo only what may be initials: never a badge's code, nor a PIN typed here by mistake (digits).
@@ -222,7 +236,8 @@ class LockScreen(Screen[None]):
         self.checking = None
         self.asking = (who, elsewhere)
         since = moment(local(elsewhere.since, self.settings.tz), local_today(self.clock, self.settings.tz))
-        box = self.query_one("#sign-in", ScanBox)
+        box = self.query_one("#sign-in", SignInBox)
+        box.mask_digits = False
         box.clear()
         box.password = False
         box.placeholder = "Y or N"
