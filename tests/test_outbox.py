@@ -488,6 +488,10 @@ def test_kiosk_mail_test_sends_through_the_relay_and_says_what_went_wrong(school
     monkeypatch.setenv("KIOSK_SMTP_PASSWORD", "wrong")
     code, out, _ = school.cli("mail", "test", "it@hillcrest.example")
     assert code == 1 and "NOT SENT" in out and "535" in out
+    # A header smuggled into the address (a tryout's "victim@…\nBcc: …" crashed with a crash report): refused.
+    sent_before = len(relay.received)
+    code, out, _ = school.cli("mail", "test", "it@hillcrest.example\nBcc: leak@elsewhere.example")
+    assert code == 1 and "NOT SENT" in out and len(relay.received) == sent_before, out
 
 
 def test_the_desk_does_not_wait_for_a_relay_that_hangs(school, tmp_path):

@@ -44,6 +44,7 @@ def _sender(env: Env) -> Sender:
 
 def cmd_mail_test(env: Env, args: argparse.Namespace) -> int:
     from kiosk.errors import DeskError
+    from kiosk.mail.addresses import checked_address
     from kiosk.mail.compose import Outgoing, compose
     from kiosk.mail.errors import MailNotSent
     from kiosk.mail.outbox import new_message_id
@@ -52,8 +53,9 @@ def cmd_mail_test(env: Env, args: argparse.Namespace) -> int:
         env.say("Set mail_from in kiosk.toml (the address messages come from) first.")
         return 1
     try:
+        address = checked_address(args.address)  # one plain address: never a line break, a list or a header
         sender = _sender(env)
-        mail = compose(Outgoing(message_id=new_message_id(env.settings.mail_from), recipient=args.address,
+        mail = compose(Outgoing(message_id=new_message_id(env.settings.mail_from), recipient=address,
                                 recipient_name="", subject=f"Test from the {env.settings.school_name} phone kiosk",
                                 body="This is a test from the school office's phone kiosk: its mail settings work.\n",
                                 resends=0, template="test"),
@@ -67,7 +69,7 @@ def cmd_mail_test(env: Env, args: argparse.Namespace) -> int:
     except DeskError as exc:
         env.say(f"NOT SENT. {exc.message}")
         return 1
-    env.say(f"Sent to {args.address}. The server said: {answer}")
+    env.say(f"Sent to {address}. The server said: {answer}")
     return 0
 
 
