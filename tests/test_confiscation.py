@@ -117,7 +117,8 @@ def test_release_to_a_listed_carer_with_step_up_pin(any_school):
     receipt = s.confiscate()
     carers = carers_to_contact(pupil_id=s.pupils[0].id)
     assert carers[0].parental_responsibility and not carers[1].parental_responsibility
-    with pytest.raises(SignInRefused):
+    # Only a PIN was asked (whoever is signed in confirms with their own): said so, not "initials and PIN".
+    with pytest.raises(SignInRefused, match="That is not your PIN"):
         release_to_carer(s.ctx(), receipt.custody_id, pin="000000", id_seen="passport", carer_id=carers[0].id)
     assert Custody.get_by_id(receipt.custody_id).state == State.HELD_FOR_PARENT
     s.clock.set(datetime(2026, 11, 30, 15, 40, tzinfo=UTC))

@@ -120,7 +120,7 @@ async def test_confiscate_print_notice_then_release_to_a_listed_carer_with_a_pin
         release.query_one("#pin", Input).value = "000000"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "do not match" in message(app, "#release-error")
+        assert "That is not your PIN" in message(app, "#release-error")
         assert release.query_one("#pin", Input).value == "", "a PIN never stays in the box"
         assert custody(receipt.custody_id).state == State.HELD_FOR_PARENT
 

@@ -125,21 +125,24 @@ def sign_in(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, se
                       session=session or this_session())
 
 
-def confirm_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, purpose: str) -> SignedIn:
+def confirm_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, purpose: str,
+                own: bool = False) -> SignedIn:
     """A step-up check before a serious action (a release, an authorisation): the same PIN rules and
-    lockout as signing in, recorded with its purpose."""
-    return _check_pin(keyring=keyring, clock=clock, desk=desk, who=who, pin=pin, purpose=purpose)
+    lockout as signing in, recorded with its purpose. `own`: the signed-in member of staff confirms with their
+    own PIN (no initials were typed, so a wrong one is said as such)."""
+    return _check_pin(keyring=keyring, clock=clock, desk=desk, who=who, pin=pin, purpose=purpose,
+                      refused="That is not your PIN: type your own PIN again." if own else None)
 
 
 def _check_pin(*, keyring: Keyring, clock: Clock, desk: str, who: str, pin: str, purpose: str | None,
-               session: str | None = None) -> SignedIn:
+               session: str | None = None, refused: str | None = None) -> SignedIn:
     if not desk.strip() or len(desk) > MAX_DESK_NAME:
         raise StaffError(f"The desk name must be 1–{MAX_DESK_NAME} characters (it is recorded on every action). "
                          "Set a shorter one with --desk or 'desk' in kiosk.toml.")
     now = clock.now()
     failed_action = "SIGN_IN_FAILED" if purpose is None else "PIN_CONFIRM_FAILED"
     key = normalise_initials(who)
-    refused = "Those initials and PIN do not match. Try again."
+    refused = refused or "Those initials and PIN do not match. Try again."
     changed = ("This staff record was changed outside the kiosk, so it cannot be used to sign in. Ask the IT "
                "technician to run: kiosk audit verify")
     with write_transaction(database_proxy.obj):

@@ -103,7 +103,7 @@ def release_to_carer(
         raise DeskError("Record the ID you checked (e.g. driving licence, passport, known to staff).")
     # Step-up: the person at the desk re-enters their own PIN for every release.
     confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=ctx.who.initials, pin=pin,
-                purpose=f"release custody {custody_id}")
+                purpose=f"release custody {custody_id}", own=True)
     custody = Custody.get_or_none(Custody.id == custody_id)
     if custody is None:
         raise DeskError("That phone record no longer exists. Search again.")
