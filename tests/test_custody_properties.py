@@ -292,7 +292,9 @@ class CustodyDesk(RuleBasedStateMachine):
     @rule(custody=records, role=role_for("hand to police"))
     def hand_to_the_police(self, custody, role):
         refusal = None if self.states[custody] is HOLD else Refused
-        call = functools.partial(hand_to_police, custody_id=custody, handover=HANDOVER)
+        def call(ctx: DeskContext) -> Any:  # confirmed with the PIN of whoever hands it over, as at the desk
+            return hand_to_police(ctx, custody_id=custody, handover=HANDOVER,
+                                  pin=PINS.get(ctx.who.initials, HEAD_OF_YEAR_PIN))
         if self.act(role, "hand to police", call, refusal) is not REFUSED:
             self.moved(custody, POLICE)
 

@@ -68,7 +68,7 @@ async def test_after_school_at_0830_asks_for_the_head_or_dsl(school):
         release = await open_release(pilot, school.tag_of(school.pupils[0]))
         await choose_carer(pilot, release)
         assert release.query_one("#authorise").display
-        assert "after school, from 14:30" in widget_text(app, "#authorise-why")
+        assert "an early release (it is held until after school, 14:30 today)" in widget_text(app, "#authorise-why")
 
 
 async def test_the_confiscate_form_and_its_confirmation_show_the_pupils_exception(school):

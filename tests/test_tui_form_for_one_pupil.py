@@ -139,7 +139,7 @@ async def test_the_tags_phone_is_a_starting_value_and_goes_when_another_pupil_is
 async def test_another_phones_bag_scanned_into_a_release_field_goes_to_the_pupil_box_not_into_id_seen(school):
     """A tryout scanned another pupil's bag label while the cursor was in "ID seen": it was refused and yet typed
     into "ID seen" (and next time into "Condition now"). A bag's label is for the pupil box, wherever the cursor is."""
-    zoe, ruby = school.pupils[0], school.pupils[4]
+    zoe = school.pupils[0]
     school.confiscate(0)
     rubys = school.confiscate(4)
     school.after_school()
