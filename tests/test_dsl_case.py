@@ -18,12 +18,15 @@ from kiosk.custody.examinations import Authorisation, examinations_of_pupil, rea
 from kiosk.custody.queries.cases import closed_cases, police_cases_open, searches_for_the_dsl
 from kiosk.custody.queries.pupils import carers_to_contact
 from kiosk.custody.release import release_to_carer
+from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.safeguarding import concern_of, flag_safeguarding, read_dsl_notes, record_police_outcome
 from kiosk.custody.searches import record_search
 from kiosk.custody.states import Move, State
 from kiosk.db.models import Custody, Event, Examination, HoldConcern
+from kiosk.documents.chain_paper import custody_chain_paper
 from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN, TEACHER_PIN
 from tests.dsl_case_support import CONCERN_TEXT, with_the_police
+from tests.helpers import pdf_words
 
 
 def _attacker_sql(school, sql: str, *params) -> None:
@@ -138,6 +141,58 @@ def test_returned_by_the_police_the_phone_is_held_for_a_parent_again_and_release
                      carer_id=carers_to_contact(pupil_id=s.pupils[0].id)[0].id)
     assert Custody.get_by_id(custody_id).state == State.RELEASED
     assert [c.record.id for c in closed_cases()] == [custody_id]
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_returned_by_the_police_the_chain_has_the_link_back_to_the_office_safe(any_school, tmp_path):
+    """Issue 16: the return is a link (police → office safe): the officer, the DSL confirmed by PIN, the bag it came
+    back in, which is the seal now; a wrong PIN records nothing; the custody-chain paper lists the link."""
+    s = any_school
+    custody_id = with_the_police(s)
+    dsl = s.ctx(s.signed_in("PS"))
+    with pytest.raises(SignInRefused):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="46/123456/26",
+                              seal="EVID-889", pin=HEAD_PIN)
+    with pytest.raises(DeskError, match="seal"):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="46/123456/26",
+                              seal=" ", pin=DSL_PIN)
+    assert Custody.get_by_id(custody_id).state == State.WITH_POLICE
+    assert Event.select().where(Event.action == "RETURNED_BY_POLICE").count() == 0
+    record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="46/123456/26",
+                          seal="BAG0100", pin=DSL_PIN)
+    chain = custody_chain(custody_id=custody_id)
+    back = chain.links[-1]
+    assert back.from_place == "police: PC Jo Marsh (4471, Kent Police)" and back.to_place == "office safe"
+    assert "PC Jo Marsh" in back.released_by and "4471" in back.released_by
+    assert back.received_by == "Priya Shah (confirmed with their PIN)"
+    assert (back.old_seal, back.seal, chain.seal_now, chain.place_now) == ("EVID-889", "BAG0100", "BAG0100",
+                                                                         "office safe")
+    assert chain.seals[-2:] == ("EVID-889", "BAG0100")
+    confirmed = [json.loads(e.payload_json)["purpose"] for e in Event.select().where(Event.action == "PIN_CONFIRMED")]
+    assert confirmed[-1] == f"record the police's outcome for custody {custody_id}", confirmed
+    paper = tmp_path / "chain.pdf"
+    paper.write_bytes(custody_chain_paper(chain, s.settings))
+    text = pdf_words(paper)
+    assert "police: PC Jo Marsh (4471, Kent Police) → office safe" in text, text
+    assert "EVID-889 → BAG0100 (resealed)" in text and "Priya Shah (confirmed with their PIN)" in text
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_a_return_keeps_the_police_seal_or_a_bag_not_in_use_and_every_outcome_needs_the_pin(school):
+    s = school
+    custody_id = with_the_police(s)
+    other = s.confiscate(1)  # another pupil's phone, held in its own bag
+    dsl = s.ctx(s.signed_in("PS"))
+    with pytest.raises(DeskError, match="already in use"):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="R1",
+                              seal=Custody.get_by_id(other.custody_id).seal_number, pin=DSL_PIN)
+    with pytest.raises(DeskError):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETAINED_BY_POLICE, police_reference="R1", pin="")
+    assert Custody.get_by_id(custody_id).state == State.WITH_POLICE
+    record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="R1",
+                          seal="evid-889", pin=DSL_PIN)  # the police's own bag, kept
+    chain = custody_chain(custody_id=custody_id)
+    assert chain.seal_now == "evid-889" and chain.links[-1].old_seal is None
     assert verify(s.keyring.audit_key).ok
 
 
