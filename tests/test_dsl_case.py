@@ -16,9 +16,9 @@ from kiosk.custody.concerns import CONCERN_STEPS, ConcernKind
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.examinations import Authorisation, examinations_of_pupil, read_examination, record_examination
 from kiosk.custody.queries.cases import closed_cases, police_cases_open, searches_for_the_dsl
+from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.queries.pupils import carers_to_contact
 from kiosk.custody.release import release_to_carer
-from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.safeguarding import concern_of, flag_safeguarding, read_dsl_notes, record_police_outcome
 from kiosk.custody.searches import record_search
 from kiosk.custody.states import Move, State
@@ -91,12 +91,13 @@ def test_a_phone_with_the_police_is_an_open_case_until_its_outcome_is_recorded(s
     assert [c.record.id for c in police_cases_open()] == [custody_id]
     assert closed_cases() == ()
     with pytest.raises(NotPermitted):
-        record_police_outcome(s.ctx(), custody_id, outcome=Move.RETAINED_BY_POLICE, police_reference="46/123456/26")
+        record_police_outcome(s.ctx(), custody_id, outcome=Move.RETAINED_BY_POLICE, police_reference="46/123456/26",
+                              pin=DSL_PIN)
     with pytest.raises(DeskError, match="police reference"):
         record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETAINED_BY_POLICE,
-                              police_reference=" ")
+                              police_reference=" ", pin=DSL_PIN)
     record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETAINED_BY_POLICE,
-                          police_reference="46/123456/26", note="retained as evidence; officer phoned")
+                          police_reference="46/123456/26", note="retained as evidence; officer phoned", pin=DSL_PIN)
     row = Custody.get_by_id(custody_id)
     assert row.state == State.RETAINED_BY_POLICE and row.closed_at is not None
     assert police_cases_open() == ()
@@ -107,7 +108,7 @@ def test_a_phone_with_the_police_is_an_open_case_until_its_outcome_is_recorded(s
     assert event.staff.initials == "PS" and "46/123456/26" in event.payload_json
     with pytest.raises(Refused, match="Only a phone with the police"):
         record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.DESTROYED_BY_POLICE,
-                              police_reference="46/123456/26")
+                              police_reference="46/123456/26", pin=DSL_PIN)
     assert verify(s.keyring.audit_key).ok
 
 
@@ -115,7 +116,7 @@ def test_a_closed_case_keeps_its_notes_readable_to_the_dsl_and_head_only(school)
     s = school
     custody_id = with_the_police(s)
     record_police_outcome(s.ctx(s.signed_in("HG")), custody_id, outcome=Move.DESTROYED_BY_POLICE,
-                          police_reference="PROP-77")
+                          police_reference="PROP-77", pin=HEAD_PIN)
     for initials in ("PS", "HG"):
         notes = read_dsl_notes(s.ctx(s.signed_in(initials)), custody_id)
         assert CONCERN_TEXT in [n.text for n in notes]
@@ -129,7 +130,7 @@ def test_returned_by_the_police_the_phone_is_held_for_a_parent_again_and_release
     s = school
     custody_id = with_the_police(s)
     record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETURNED_BY_POLICE,
-                          police_reference="46/123456/26")
+                          police_reference="46/123456/26", seal="EVID-889", pin=DSL_PIN)
     row = Custody.get_by_id(custody_id)
     assert row.state == State.HELD_FOR_PARENT and row.closed_at is None and row.handed_to is None
     assert "returned by the police" in row.details_json and "PC Jo Marsh" in row.details_json, \
@@ -204,7 +205,7 @@ def test_a_return_clashing_with_the_pupils_tag_in_use_is_refused_and_nothing_mov
     hand_in(s.ctx(), s.scanned(0))  # the pupil's new phone, on the same tag, handed in this morning
     with pytest.raises(DeskError, match="in use by another phone"):
         record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETURNED_BY_POLICE,
-                              police_reference="46/123456/26")
+                              police_reference="46/123456/26", seal="EVID-889", pin=DSL_PIN)
     assert Custody.get_by_id(custody_id).state == State.WITH_POLICE
     assert verify(s.keyring.audit_key).ok
 
