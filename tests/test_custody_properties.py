@@ -112,6 +112,11 @@ HANDOVER = PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", 
 
 
 
+def _hand_to_police(ctx: DeskContext, *, custody: int) -> None:
+    """The handover with the recorder's own PIN (hand_to_police asks it, as a release does)."""
+    hand_to_police(ctx, custody, HANDOVER, pin=PINS.get(ctx.who.initials, ""))
+
+
 def _record_outcome(ctx: DeskContext, *, custody: int, outcome: Move) -> None:
     """The police's outcome with the recorder's own PIN and, returned, a bag of the record's own."""
     record_police_outcome(ctx, custody, outcome=outcome, police_reference="CR1", pin=PINS.get(ctx.who.initials, ""),
@@ -298,7 +303,7 @@ class CustodyDesk(RuleBasedStateMachine):
     @rule(custody=records, role=role_for("hand to police"))
     def hand_to_the_police(self, custody, role):
         refusal = None if self.states[custody] is HOLD else Refused
-        call = functools.partial(hand_to_police, custody_id=custody, handover=HANDOVER)
+        call = functools.partial(_hand_to_police, custody=custody)
         if self.act(role, "hand to police", call, refusal) is not REFUSED:
             self.moved(custody, POLICE)
 
