@@ -176,6 +176,7 @@ def test_returned_by_the_police_the_chain_has_the_link_back_to_the_office_safe(a
     text = pdf_words(paper)
     assert "police: PC Jo Marsh (4471, Kent Police) → office safe" in text, text
     assert "EVID-889 → BAG0100 (resealed)" in text and "Priya Shah (confirmed with their PIN)" in text
+    assert back.note == "police reference 46/123456/26" and "police reference 46/123456/26" in text
     assert verify(s.keyring.audit_key).ok
 
 

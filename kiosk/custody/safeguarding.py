@@ -242,7 +242,8 @@ def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, p
             payload["link"] = link_payload(
                 from_place=police_place(police), to_place=OFFICE_SAFE, released_by=_officer(ctx, police),
                 received_by=Signed(name=ctx.who.name, how=PIN_CONFIRMED, staff_id=ctx.who.staff_id), seal=bag,
-                old_seal=came_in if came_in and came_in.lower() != bag.lower() else None)
+                old_seal=came_in if came_in and came_in.lower() != bag.lower() else None,
+                note=f"police reference {reference}")
         else:
             columns = {"details_json": custody_details.merged(custody, police_outcome=recorded)}
         try:
