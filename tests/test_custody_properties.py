@@ -111,6 +111,17 @@ TAKE = dict(confiscated_by_name="Mr T. Ellis", reason_category="used in lesson",
 HANDOVER = PoliceHandover("PC Jo Marsh", "4471", "Kent Police", "46/123456/26", "EVID-889")
 
 
+
+def _hand_to_police(ctx: DeskContext, *, custody: int) -> None:
+    """The handover with the recorder's own PIN (hand_to_police asks it, as a release does)."""
+    hand_to_police(ctx, custody, HANDOVER, pin=PINS.get(ctx.who.initials, ""))
+
+
+def _record_outcome(ctx: DeskContext, *, custody: int, outcome: Move) -> None:
+    """The police's outcome with the recorder's own PIN and, returned, a bag of the record's own."""
+    record_police_outcome(ctx, custody, outcome=outcome, police_reference="CR1", pin=PINS.get(ctx.who.initials, ""),
+                          seal=f"RET-{custody}")
+
 class CustodyDesk(RuleBasedStateMachine):
     records = Bundle("records")
 
@@ -292,9 +303,7 @@ class CustodyDesk(RuleBasedStateMachine):
     @rule(custody=records, role=role_for("hand to police"))
     def hand_to_the_police(self, custody, role):
         refusal = None if self.states[custody] is HOLD else Refused
-        def call(ctx: DeskContext) -> Any:  # confirmed with the PIN of whoever hands it over, as at the desk
-            return hand_to_police(ctx, custody_id=custody, handover=HANDOVER,
-                                  pin=PINS.get(ctx.who.initials, HEAD_OF_YEAR_PIN))
+        call = functools.partial(_hand_to_police, custody=custody)
         if self.act(role, "hand to police", call, refusal) is not REFUSED:
             self.moved(custody, POLICE)
 
@@ -306,7 +315,7 @@ class CustodyDesk(RuleBasedStateMachine):
         with_police = self.states[custody] is POLICE
         clash = with_police and outcome is Move.RETURNED_BY_POLICE and self.open_of[i] is not None
         refusal = DeskError if clash else None if with_police else Refused
-        call = functools.partial(record_police_outcome, custody_id=custody, outcome=outcome, police_reference="CR1")
+        call = functools.partial(_record_outcome, custody=custody, outcome=outcome)
         if self.act(role, "record police outcome", call, refusal) is REFUSED:
             return
         target = MOVES[outcome].target

@@ -16,14 +16,17 @@ from kiosk.custody.concerns import CONCERN_STEPS, ConcernKind
 from kiosk.custody.errors import DeskError, NotPermitted, Refused
 from kiosk.custody.examinations import Authorisation, examinations_of_pupil, read_examination, record_examination
 from kiosk.custody.queries.cases import closed_cases, police_cases_open, searches_for_the_dsl
+from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.queries.pupils import carers_to_contact
 from kiosk.custody.release import release_to_carer
 from kiosk.custody.safeguarding import concern_of, flag_safeguarding, read_dsl_notes, record_police_outcome
 from kiosk.custody.searches import record_search
 from kiosk.custody.states import Move, State
 from kiosk.db.models import Custody, Event, Examination, HoldConcern
+from kiosk.documents.chain_paper import custody_chain_paper
 from tests.conftest import DSL_PIN, HEAD_PIN, OFFICE_PIN, TEACHER_PIN
 from tests.dsl_case_support import CONCERN_TEXT, with_the_police
+from tests.helpers import pdf_words
 
 
 def _attacker_sql(school, sql: str, *params) -> None:
@@ -88,12 +91,13 @@ def test_a_phone_with_the_police_is_an_open_case_until_its_outcome_is_recorded(s
     assert [c.record.id for c in police_cases_open()] == [custody_id]
     assert closed_cases() == ()
     with pytest.raises(NotPermitted):
-        record_police_outcome(s.ctx(), custody_id, outcome=Move.RETAINED_BY_POLICE, police_reference="46/123456/26")
+        record_police_outcome(s.ctx(), custody_id, outcome=Move.RETAINED_BY_POLICE, police_reference="46/123456/26",
+                              pin=DSL_PIN)
     with pytest.raises(DeskError, match="police reference"):
         record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETAINED_BY_POLICE,
-                              police_reference=" ")
+                              police_reference=" ", pin=DSL_PIN)
     record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETAINED_BY_POLICE,
-                          police_reference="46/123456/26", note="retained as evidence; officer phoned")
+                          police_reference="46/123456/26", note="retained as evidence; officer phoned", pin=DSL_PIN)
     row = Custody.get_by_id(custody_id)
     assert row.state == State.RETAINED_BY_POLICE and row.closed_at is not None
     assert police_cases_open() == ()
@@ -104,7 +108,7 @@ def test_a_phone_with_the_police_is_an_open_case_until_its_outcome_is_recorded(s
     assert event.staff.initials == "PS" and "46/123456/26" in event.payload_json
     with pytest.raises(Refused, match="Only a phone with the police"):
         record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.DESTROYED_BY_POLICE,
-                              police_reference="46/123456/26")
+                              police_reference="46/123456/26", pin=DSL_PIN)
     assert verify(s.keyring.audit_key).ok
 
 
@@ -112,7 +116,7 @@ def test_a_closed_case_keeps_its_notes_readable_to_the_dsl_and_head_only(school)
     s = school
     custody_id = with_the_police(s)
     record_police_outcome(s.ctx(s.signed_in("HG")), custody_id, outcome=Move.DESTROYED_BY_POLICE,
-                          police_reference="PROP-77")
+                          police_reference="PROP-77", pin=HEAD_PIN)
     for initials in ("PS", "HG"):
         notes = read_dsl_notes(s.ctx(s.signed_in(initials)), custody_id)
         assert CONCERN_TEXT in [n.text for n in notes]
@@ -126,7 +130,7 @@ def test_returned_by_the_police_the_phone_is_held_for_a_parent_again_and_release
     s = school
     custody_id = with_the_police(s)
     record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETURNED_BY_POLICE,
-                          police_reference="46/123456/26")
+                          police_reference="46/123456/26", seal="EVID-889", pin=DSL_PIN)
     row = Custody.get_by_id(custody_id)
     assert row.state == State.HELD_FOR_PARENT and row.closed_at is None and row.handed_to is None
     assert "returned by the police" in row.details_json and "PC Jo Marsh" in row.details_json, \
@@ -141,6 +145,59 @@ def test_returned_by_the_police_the_phone_is_held_for_a_parent_again_and_release
     assert verify(s.keyring.audit_key).ok
 
 
+def test_returned_by_the_police_the_chain_has_the_link_back_to_the_office_safe(any_school, tmp_path):
+    """Issue 16: the return is a link (police → office safe): the officer, the DSL confirmed by PIN, the bag it came
+    back in, which is the seal now; a wrong PIN records nothing; the custody-chain paper lists the link."""
+    s = any_school
+    custody_id = with_the_police(s)
+    dsl = s.ctx(s.signed_in("PS"))
+    with pytest.raises(SignInRefused):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="46/123456/26",
+                              seal="EVID-889", pin=HEAD_PIN)
+    with pytest.raises(DeskError, match="seal"):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="46/123456/26",
+                              seal=" ", pin=DSL_PIN)
+    assert Custody.get_by_id(custody_id).state == State.WITH_POLICE
+    assert Event.select().where(Event.action == "RETURNED_BY_POLICE").count() == 0
+    record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="46/123456/26",
+                          seal="BAG0100", pin=DSL_PIN)
+    chain = custody_chain(custody_id=custody_id)
+    back = chain.links[-1]
+    assert back.from_place == "police: PC Jo Marsh (4471, Kent Police)" and back.to_place == "office safe"
+    assert "PC Jo Marsh" in back.released_by and "4471" in back.released_by
+    assert back.received_by == "Priya Shah (confirmed with their PIN)"
+    assert (back.old_seal, back.seal, chain.seal_now, chain.place_now) == ("EVID-889", "BAG0100", "BAG0100",
+                                                                         "office safe")
+    assert chain.seals[-2:] == ("EVID-889", "BAG0100")
+    confirmed = [json.loads(e.payload_json)["purpose"] for e in Event.select().where(Event.action == "PIN_CONFIRMED")]
+    assert confirmed[-1] == f"record the police's outcome for custody {custody_id}", confirmed
+    paper = tmp_path / "chain.pdf"
+    paper.write_bytes(custody_chain_paper(chain, s.settings))
+    text = pdf_words(paper)
+    assert "police: PC Jo Marsh (4471, Kent Police) → office safe" in text, text
+    assert "EVID-889 → BAG0100 (resealed)" in text and "Priya Shah (confirmed with their PIN)" in text
+    assert back.note == "police reference 46/123456/26" and "police reference 46/123456/26" in text
+    assert verify(s.keyring.audit_key).ok
+
+
+def test_a_return_keeps_the_police_seal_or_a_bag_not_in_use_and_every_outcome_needs_the_pin(school):
+    s = school
+    custody_id = with_the_police(s)
+    other = s.confiscate(1)  # another pupil's phone, held in its own bag
+    dsl = s.ctx(s.signed_in("PS"))
+    with pytest.raises(DeskError, match="already in use"):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="R1",
+                              seal=Custody.get_by_id(other.custody_id).seal_number, pin=DSL_PIN)
+    with pytest.raises(DeskError):
+        record_police_outcome(dsl, custody_id, outcome=Move.RETAINED_BY_POLICE, police_reference="R1", pin="")
+    assert Custody.get_by_id(custody_id).state == State.WITH_POLICE
+    record_police_outcome(dsl, custody_id, outcome=Move.RETURNED_BY_POLICE, police_reference="R1",
+                          seal="evid-889", pin=DSL_PIN)  # the police's own bag, kept
+    chain = custody_chain(custody_id=custody_id)
+    assert chain.seal_now == "evid-889" and chain.links[-1].old_seal is None
+    assert verify(s.keyring.audit_key).ok
+
+
 def test_a_return_clashing_with_the_pupils_tag_in_use_is_refused_and_nothing_moves(school):
     from kiosk.custody.daily import hand_in
 
@@ -149,7 +206,7 @@ def test_a_return_clashing_with_the_pupils_tag_in_use_is_refused_and_nothing_mov
     hand_in(s.ctx(), s.scanned(0))  # the pupil's new phone, on the same tag, handed in this morning
     with pytest.raises(DeskError, match="in use by another phone"):
         record_police_outcome(s.ctx(s.signed_in("PS")), custody_id, outcome=Move.RETURNED_BY_POLICE,
-                              police_reference="46/123456/26")
+                              police_reference="46/123456/26", seal="EVID-889", pin=DSL_PIN)
     assert Custody.get_by_id(custody_id).state == State.WITH_POLICE
     assert verify(s.keyring.audit_key).ok
 

@@ -106,7 +106,8 @@ def attempt(action: str, s, who: SignedIn) -> None:
         custody = held(s, "hold")
         hand_to_police(s.ctx(s.signed_in("PS")), custody, PoliceHandover("PC A", "1", "Kent Police", "CR1", "S1"),
                        pin=PINS["PS"])
-        record_police_outcome(ctx, custody, outcome=Move.RETAINED_BY_POLICE, police_reference="CR1")
+        record_police_outcome(ctx, custody, outcome=Move.RETAINED_BY_POLICE, police_reference="CR1",
+                              pin=PINS.get(who.initials, ""))
     elif action == "record an examination":
         record_examination(ctx, custody_id=held(s), examined_by_name="Mr H. Grant-Ellis", reason="threats",
                            looked_at="messages", erased=False, erased_what="", dsl_told=True, parent_told=False,

@@ -9,6 +9,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton
 
 from kiosk.audit import verify
 from kiosk.custody import State
+from kiosk.custody.queries.chain import custody_chain
 from kiosk.custody.safeguarding import add_dsl_note, flag_safeguarding
 from kiosk.db import Custody, Event
 from kiosk.db.models import Examination
@@ -102,9 +103,24 @@ async def test_confiscate_hold_police_returned_by_the_police_then_released_to_a_
         outcome.query_one("#outcome-ok", Button).press()
         await settle(pilot)
         assert "Choose the outcome" in message(app, "#outcome-error") and state_of(custody_id) == State.WITH_POLICE
+        assert not outcome.query_one("#outcome-seal", Input).display, "no seal asked until the phone is returned"
         outcome.query_one("#outcome-RETURNED_BY_POLICE", RadioButton).value = True
-        outcome.query_one("#outcome-note", Input).focus()
-        await type_keys(pilot, "collected from the station by the DSL")
+        await pilot.pause()
+        assert outcome.query_one("#outcome-seal", Input).display, "returned: the bag it comes back in"
+        outcome.query_one("#outcome-note", Input).value = "collected from the station by the DSL"
+        outcome.query_one("#outcome-pin", Input).focus()
+        await type_keys(pilot, DSL_PIN)
+        await settle(pilot)
+        assert "seal" in message(app, "#outcome-error") and state_of(custody_id) == State.WITH_POLICE
+        outcome.query_one("#outcome-seal", Input).focus()
+        await type_keys(pilot, "BAG-0091")  # a new school bag: its Enter goes on to the PIN
+        assert outcome.focused is outcome.query_one("#outcome-pin", Input), "the PIN is typed last"
+        await type_keys(pilot, HEAD_PIN)  # not the DSL's own PIN: nothing recorded
+        await settle(pilot)
+        assert "do not match" in message(app, "#outcome-error") and state_of(custody_id) == State.WITH_POLICE
+        assert outcome.query_one("#outcome-pin", Input).value == "", "a PIN never stays in the box"
+        outcome.query_one("#outcome-pin", Input).focus()
+        await type_keys(pilot, DSL_PIN)
         await settle(pilot)
         assert app.screen is cases and state_of(custody_id) == State.HELD_FOR_PARENT
         assert "No phone is with the police awaiting an outcome" in shown(app)
@@ -138,6 +154,12 @@ async def test_confiscate_hold_police_returned_by_the_police_then_released_to_a_
     moves = [a for a in actions if a in ("CONFISCATED", "SAFEGUARDING_HOLD", "HANDED_TO_POLICE", "RETURNED_BY_POLICE",
                                          "RELEASED")]
     assert moves == ["CONFISCATED", "SAFEGUARDING_HOLD", "HANDED_TO_POLICE", "RETURNED_BY_POLICE", "RELEASED"]
+    chain = custody_chain(custody_id=custody_id)
+    back = chain.links[-2]  # before the release: the police → office safe link, signed by the DSL's PIN
+    assert (back.from_place, back.to_place) == ("police: PC Jo Marsh (4471, Kent Police)", "office safe")
+    assert (back.received_by, back.old_seal, back.seal) == ("Priya Shah (confirmed with their PIN)", "EVID-889",
+                                                            "BAG-0091")
+    assert chain.links[-1].seal == "BAG-0091" and chain.seals[-2:] == ("EVID-889", "BAG-0091")
     assert verify(school.keyring.audit_key).ok
 
 
@@ -147,7 +169,7 @@ async def test_the_closed_cases_show_notes_to_the_head_and_nothing_to_anyone_els
     from kiosk.custody.states import Move
 
     record_police_outcome(school.ctx(school.signed_in("PS")), custody_id, outcome=Move.RETAINED_BY_POLICE,
-                          police_reference="46/123456/26")
+                          police_reference="46/123456/26", pin=DSL_PIN)
     async with signed_in(kiosk_app(school), "HG", HEAD_PIN) as pilot:
         app = pilot.app
         await settle(pilot)

@@ -19,14 +19,17 @@ from kiosk.clock import as_utc, to_db
 from kiosk.custody import details as custody_details
 from kiosk.custody import notices, transitions
 from kiosk.custody.concerns import ConcernKind, concern_kind
+from kiosk.custody.confiscation import refuse_a_seal_in_use
 from kiosk.custody.context import DeskContext
 from kiosk.custody.errors import DeskError
+from kiosk.custody.links import NAMED_BY_OFFICE, OFFICE_SAFE, PIN_CONFIRMED, Signed, link_payload
 from kiosk.custody.slots import SAFE_BOX, next_free_position
 from kiosk.custody.states import POLICE_OUTCOMES, Move
 from kiosk.custody.transitions import Current
 from kiosk.db.connection import write_transaction
 from kiosk.db.models import Custody, DslNote, HoldConcern, Staff, database_proxy, slot_label
 from kiosk.privacy import at_rest
+from kiosk.text import plain_text
 
 # Shown at the desk, and acknowledged, whenever a phone goes into a safeguarding hold.
 HOLD_INSTRUCTIONS = (
@@ -195,17 +198,29 @@ OUTCOME_WORDS = {
 }
 
 
-def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, police_reference: str,
-                          note: str = "") -> None:
+def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, police_reference: str, pin: str,
+                          seal: str = "", note: str = "") -> None:
     """WITH_POLICE → the police's outcome, recorded by the DSL or head with the police's reference: returned (the
     phone is back, held for a parent again: HELD_FOR_PARENT, its record open), retained or destroyed (the case is
-    closed). Who recorded it and when are the move's event; a note, if given, is a DSL note."""
+    closed). The case changes hands or ends, as at the handover: the DSL (or head) re-enters their own PIN (`pin`,
+    checked and counted by kiosk.auth.staff.confirm_pin; a wrong one records nothing). A return is also a link in
+    the chain of custody (police → office safe, kept under "link" in the move's event as the confiscation keeps
+    its first): released by the officer the phone was handed to, received by whoever records it, in `seal` (the
+    police's bag kept, or a new school bag not on another held phone), which is then the phone's seal. Who recorded
+    it and when are the move's event; a note, if given, is a DSL note."""
     ctx.require(Permission.RECORD_POLICE_OUTCOME, custody=custody_id)
     if outcome not in POLICE_OUTCOMES:
         raise ValueError(f"not a police outcome: {outcome}")
     reference = police_reference.strip()
     if not reference:
         raise DeskError("Record the police reference for the outcome (the crime reference or property number).")
+    returned = outcome is Move.RETURNED_BY_POLICE
+    bag = plain_text(seal).strip()
+    if returned and not bag:
+        raise DeskError("Record the seal the phone came back in: the police's evidence seal if it is still "
+                        "intact, or a new school bag's number.")
+    confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=ctx.who.initials, pin=pin,
+                purpose=f"record the police's outcome for custody {custody_id}")
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
         now = ctx.clock.now()
@@ -213,15 +228,40 @@ def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, p
             if note.strip() else []
         recorded = {"outcome": OUTCOME_WORDS[outcome], "reference": reference, "recorded_at": now.isoformat(),
                     "by": ctx.who.name}
-        columns: dict[str, object] = {"details_json": custody_details.merged(custody, police_outcome=recorded)}
         payload: dict[str, object] = {"police_reference": reference}
-        if outcome is Move.RETURNED_BY_POLICE:
+        if returned:
+            refuse_a_seal_in_use(bag, tag_id=custody.tag_id)
+            police = custody_details.read(custody).get("police") or {}
+            came_in = str(police.get("seal_number") or custody.seal_number or "").strip()
             # Back in the school's hands, in the safe's lowest free place (its old one may have been taken since).
             position = next_free_position(SAFE_BOX)
-            columns.update(handed_to=None, slot_box=SAFE_BOX, slot_position=position)
+            columns: dict[str, object] = {
+                "details_json": custody_details.merged(custody, police_outcome=recorded, place=OFFICE_SAFE),
+                "handed_to": None, "slot_box": SAFE_BOX, "slot_position": position, "seal_number": bag}
             payload["slot"] = slot_label(SAFE_BOX, position)
+            payload["link"] = link_payload(
+                from_place=police_place(police), to_place=OFFICE_SAFE, released_by=_officer(ctx, police),
+                received_by=Signed(name=ctx.who.name, how=PIN_CONFIRMED, staff_id=ctx.who.staff_id), seal=bag,
+                old_seal=came_in if came_in and came_in.lower() != bag.lower() else None,
+                note=f"police reference {reference}")
+        else:
+            columns = {"details_json": custody_details.merged(custody, police_outcome=recorded)}
         try:
             transitions.move(ctx, outcome, Current.of(custody), at=now, columns=columns, payload=payload, rows=rows)
         except IntegrityError:  # reopened, it clashes with the pupil's tag, in use by another phone now
             raise DeskError("The pupil's tag is in use by another phone in the office now: hand that one back (or "
                             "finish with it) first, then record the return.") from None
+
+
+def police_place(police: dict[str, object]) -> str:
+    """The police as a place in the chain: "police: PC Jo Marsh (4471, Kent Police)", as the handover recorded them
+    (kiosk/custody/queries/chain.py names the handover's link the same way)."""
+    return (f"police: {police.get('officer_name') or 'officer'} ({police.get('officer_number') or '—'}, "
+            f"{police.get('force') or '—'})")
+
+
+def _officer(ctx: DeskContext, police: dict[str, object]) -> Signed:
+    """The officer who gave the phone back: not at the desk's keyboard, so named by whoever records the return, as
+    the police receipt recorded them (name and number)."""
+    name = f"{police.get('officer_name') or 'police officer'} ({police.get('officer_number') or '—'})"
+    return Signed(name=name, how=NAMED_BY_OFFICE, recorded_by=ctx.who.name)

@@ -19,10 +19,13 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from kiosk.auth.roles import Permission
+from kiosk.auth.staff import AccountLocked
 from kiosk.custody import DeskContext
 from kiosk.custody.queries.cases import PoliceCase, SearchTold, closed_cases, police_cases_open, searches_for_the_dsl
 from kiosk.custody.safeguarding import OUTCOME_WORDS, NoteView, read_dsl_notes, record_police_outcome
 from kiosk.custody.states import POLICE_OUTCOMES, Move, state_words
+from kiosk.errors import DeskError
+from kiosk.messages import LockRequested
 from kiosk.screens.base import FOCUSED_BUTTON_CSS
 from kiosk.screens.desk_card import DeskCardKeys
 from kiosk.screens.record_dialog import RecordDialog
@@ -38,13 +41,15 @@ ONLY_DSL = "Only the DSL or the head can open the DSL's cases."
 
 class PoliceOutcomeDialog(RecordDialog[bool]):
     """The police's outcome of one case: returned (held for a parent again), retained or destroyed, with the police
-    reference; an optional note is kept as a DSL note. Dismisses True once recorded."""
+    reference; an optional note is kept as a DSL note. Returned, it asks the seal the phone came back in (the
+    police's bag kept, or a new school bag: a link in the chain of custody); every outcome asks the DSL's (or
+    head's) own PIN, last, as the handover to the police did. Dismisses True once recorded."""
 
     DEFAULT_CSS = FOCUSED_BUTTON_CSS
     AUTO_FOCUS = "#outcome"
     RECORD_BUTTON = "outcome-ok"
     ERROR_LINE = "outcome-error"
-    LAST_FIELD = "outcome-note"
+    LAST_FIELD = "outcome-pin"
     CANCELLED = False
 
     def __init__(self, ctx: DeskContext, case: PoliceCase) -> None:
@@ -70,10 +75,29 @@ class PoliceOutcomeDialog(RecordDialog[bool]):
                             placeholder="crime reference or property number", id="outcome-ref", compact=True)
                 yield Label("Note for the DSL")
                 yield Input(placeholder="optional: kept as a DSL note", id="outcome-note", compact=True)
+                # Only for a return (shown when it is chosen): the bag the phone is back in.
+                yield Label("Seal it came back in", id="outcome-seal-label")
+                yield Input(placeholder="the police's evidence seal, or a new school bag", id="outcome-seal",
+                            compact=True)
+                yield Label("Your PIN")
+                yield Input(password=True, placeholder=f"{self.ctx.who.name}: re-enter your PIN to record it",
+                            id="outcome-pin", compact=True)
             yield MessageLine(id="outcome-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Record the outcome", variant="error", id="outcome-ok")
                 yield Button("Cancel (Esc)", id="outcome-cancel")
+
+    def on_mount(self) -> None:
+        self.show_seal()
+
+    @on(RadioSet.Changed, "#outcome")
+    def outcome_chosen(self) -> None:
+        self.show_seal()
+
+    def show_seal(self) -> None:
+        returned = self.outcome is Move.RETURNED_BY_POLICE
+        for widget_id in ("outcome-seal-label", "outcome-seal"):
+            self.query_one(f"#{widget_id}").display = returned
 
     @property
     def outcome(self) -> Move | None:
@@ -85,10 +109,19 @@ class PoliceOutcomeDialog(RecordDialog[bool]):
         if outcome is None:
             self.error_line.say("Choose the outcome: returned, retained or destroyed.")
             return
+        seal = plain_text(self.query_one("#outcome-seal", Input).value) if outcome is Move.RETURNED_BY_POLICE else ""
+        pin_box = self.query_one("#outcome-pin", Input)
+        pin, pin_box.value = pin_box.value, ""  # a PIN is taken into one save, never left in the box
         self.save(partial(record_police_outcome, self.ctx, self.case.record.id, outcome=outcome,
                           police_reference=plain_text(self.query_one("#outcome-ref", Input).value),
-                          note=plain_text(self.query_one("#outcome-note", Input).value, lines=True)),
+                          note=plain_text(self.query_one("#outcome-note", Input).value, lines=True),
+                          seal=seal, pin=pin),
                   answer=lambda _: True)
+
+    def refused(self, error: DeskError) -> None:
+        super().refused(error)
+        if isinstance(error, AccountLocked):  # wrong PINs typed here locked the account signed in: the desk locks
+            self.post_message(LockRequested("account locked"))
 
 
 class CasesScreen(DeskCardKeys, Screen[None]):

@@ -1,7 +1,7 @@
 """The chain of custody of a confiscated phone, link by link, as the pupil page's timeline and the custody-chain
 paper read it: who handed it to whom, from where to where, when, in which bag (old and new seal when resealed),
 with the phone's particulars and its condition at confiscation and at return. Read from the sealed events that
-record each link (the confiscation, kiosk/custody/handovers.py, the police handover, the release)."""
+record each link (the confiscation, kiosk/custody/handovers.py, the police handover and return, the release)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from kiosk.db.models import Custody, Event, Pupil, Staff
 from kiosk.db.rows import tuples
 from kiosk.privacy import purged
 
-LINK_ACTIONS = ("CONFISCATED", "HANDED_OVER", "HANDED_TO_POLICE", "RELEASED")
+# RETURNED_BY_POLICE: the police → office safe link its event keeps under "link" (a return recorded before links
+# were kept has none, and is no link).
+LINK_ACTIONS = ("CONFISCATED", "HANDED_OVER", "HANDED_TO_POLICE", "RETURNED_BY_POLICE", "RELEASED")
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ def _link_of(event: Event, payload: dict[str, Any], staff: dict[int, str], place
              police: dict[str, Any]) -> ChainLink:
     by = staff.get(event.staff_id, "") if event.staff_id else "command line"
     at = as_utc(event.at)
-    if event.action in ("CONFISCATED", "HANDED_OVER"):
-        link = payload.get("link") if event.action == "CONFISCATED" else payload
+    if event.action in ("CONFISCATED", "HANDED_OVER", "RETURNED_BY_POLICE"):
+        link = payload if event.action == "HANDED_OVER" else payload.get("link")
         if isinstance(link, dict) and link.get("to_place"):
             return ChainLink(at=at, from_place=str(link.get("from_place") or ""), to_place=str(link["to_place"]),
                              released_by=_words(link.get("released_by")), received_by=_words(link.get("received_by")),
@@ -108,8 +110,10 @@ def _chain(custody: Custody, pupil: Pupil, staff: dict[int, str]) -> CustodyChai
               .order_by(Event.seq))
     for event in events:
         payload = json.loads(event.payload_json) if event.payload_json else {}
-        link = _link_of(event, payload if isinstance(payload, dict) else {}, staff, place, seal,
-                        details.get("police") or {})
+        payload = payload if isinstance(payload, dict) else {}
+        if event.action == "RETURNED_BY_POLICE" and not isinstance(payload.get("link"), dict):
+            continue
+        link = _link_of(event, payload, staff, place, seal, details.get("police") or {})
         links.append(link)
         place, seal = link.to_place, link.seal
     collector = details.get("collector") or {}
