@@ -117,7 +117,7 @@ async def test_confiscate_hold_police_returned_by_the_police_then_released_to_a_
         assert outcome.focused is outcome.query_one("#outcome-pin", Input), "the PIN is typed last"
         await type_keys(pilot, HEAD_PIN)  # not the DSL's own PIN: nothing recorded
         await settle(pilot)
-        assert "do not match" in message(app, "#outcome-error") and state_of(custody_id) == State.WITH_POLICE
+        assert "That is not your PIN" in message(app, "#outcome-error") and state_of(custody_id) == State.WITH_POLICE
         assert outcome.query_one("#outcome-pin", Input).value == "", "a PIN never stays in the box"
         outcome.query_one("#outcome-pin", Input).focus()
         await type_keys(pilot, DSL_PIN)

@@ -177,7 +177,7 @@ def hand_to_police(ctx: DeskContext, custody_id: int, handover: PoliceHandover, 
     if missing:
         raise DeskError(f"Record the {', '.join(missing)} before handing the phone over.")
     confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=ctx.who.initials, pin=pin,
-                purpose=f"hand custody {custody_id} to the police")
+                purpose=f"hand custody {custody_id} to the police", own=True)
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
         now = ctx.clock.now()
@@ -220,7 +220,7 @@ def record_police_outcome(ctx: DeskContext, custody_id: int, *, outcome: Move, p
         raise DeskError("Record the seal the phone came back in: the police's evidence seal if it is still "
                         "intact, or a new school bag's number.")
     confirm_pin(keyring=ctx.keyring, clock=ctx.clock, desk=ctx.desk, who=ctx.who.initials, pin=pin,
-                purpose=f"record the police's outcome for custody {custody_id}")
+                purpose=f"record the police's outcome for custody {custody_id}", own=True)
     with write_transaction(database_proxy.obj):
         custody = _held(custody_id)
         now = ctx.clock.now()
