@@ -76,7 +76,8 @@ def write_demo_roster(folder: Path, pupils: int = 1000, seed: int = 2026) -> tup
             carers_csv.open("w", newline="", encoding="utf-8-sig") as cf:
         pw, cw = csv.writer(pf), csv.writer(cf)
         pw.writerow(["Adno", "UPN", "Legal Surname", "Legal Forename", "Preferred Forename", "Year", "Reg"])
-        cw.writerow(["Adno", "Contact Name", "Relationship", "Parental Responsibility", "Priority", "Telephone"])
+        cw.writerow(["Adno", "Contact Name", "Relationship", "Parental Responsibility", "Priority", "Telephone",
+                     "Email"])
         for n in range(pupils):
             year, form = forms[n % len(forms)]
             adno = str(500000 + n * 7)
@@ -86,8 +87,10 @@ def write_demo_roster(folder: Path, pupils: int = 1000, seed: int = 2026) -> tup
             for priority, (relationship, responsibility) in enumerate(rng.sample(RELATIONSHIPS, 2), start=1):
                 title = "Mr" if relationship in ("Father", "Step-father") else rng.choice(["Mrs", "Ms", "Miss"])
                 name = f"{title} {rng.choice(FORENAMES)} {surname}"
+                # An address at a domain kept for examples (RFC 2606), so the demo shows the outbox at work and
+                # nothing it sends can reach anyone.
                 cw.writerow([adno, name, relationship, "Yes" if responsibility else "No", priority,
-                             f"0770{rng.randrange(1000000):07d}"])
+                             f"0770{rng.randrange(1000000):07d}", f"carer.{adno}.{priority}@family.example"])
     return pupils_csv, carers_csv
 
 
