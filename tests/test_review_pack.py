@@ -231,6 +231,10 @@ def test_the_commands_write_both_papers(fresh, tmp_path):
     code, out, err = years.cli("report", "inspection", "--out", str(tmp_path / "insp.pdf"))
     assert code == 0, (out, err)
     assert "verified" in out and _pages(tmp_path / "insp.pdf") == 1
+    # A folder that is not there (a scheduled task's typo) is no file called "reports": refused, nothing written.
+    code, out, err = years.cli("report", "inspection", "--out", str(tmp_path / "reports"))
+    assert code == 1 and "neither a folder here nor a .pdf file name" in out + err
+    assert not (tmp_path / "reports").exists()
 
 
 def test_the_figures_are_the_same_on_each_database(any_school):

@@ -415,6 +415,11 @@ def _write_paper(env: Env, out: str, stem: str, pdf: bytes) -> Path:
     path = Path(out)
     if path.is_dir():
         path = path / f"{stem}-{_today(env):%Y-%m-%d}.pdf"
+    elif path.suffix.lower() != ".pdf":
+        # A folder that is not there, or a file name without .pdf: a scheduled task would otherwise write (and
+        # email) a file called "reports" every week.
+        raise CommandError(f"{out} is neither a folder here nor a .pdf file name: make the folder first, or give "
+                           "a name ending .pdf. Nothing was written.")
     try:
         return write_private(path, pdf)
     except FileNotSaved:
