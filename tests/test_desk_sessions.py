@@ -160,3 +160,14 @@ async def test_the_lock_screen_asks_and_no_then_yes(school):
                                                       & Event.action.in_(("SIGNED_IN", "SIGNED_OUT",
                                                                           "SESSION_TAKEN_OVER"))).order_by(Event.seq)]
     assert actions[:4] == ["SIGNED_IN", "SIGNED_OUT", "SIGNED_IN", "SESSION_TAKEN_OVER"]
+
+
+async def test_two_windows_of_the_same_desk_name_are_told_apart_in_the_question(school):
+    """Every browser tab is the same desk ("Reception 1" here) unless kiosk.toml names desks: the question must not
+    read "signed in at Reception 1 … lock that desk?" on a desk that is itself Reception 1."""
+    at_desk(school, school.settings.desk, "s-other-window")
+    app = kiosk_app(school)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "AA", OFFICE_PIN)
+        await wait_for(pilot, lambda: "Sign in here and lock that desk?" in shown_words(app), "the question")
+        assert f"You are signed in at another {school.settings.desk} window or PC since" in shown_words(app)

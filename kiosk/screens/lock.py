@@ -241,9 +241,12 @@ class LockScreen(Screen[None]):
         box.clear()
         box.password = False
         box.placeholder = "Y or N"
-        self.query_one("#sign-in-prompt", Label).update(plain(ASK_TAKE_OVER.format(desk=elsewhere.desk, since=since)))
+        # Two windows may share a desk's name (every browser tab is "Reception" unless kiosk.toml names desks).
+        there = (f"another {elsewhere.desk} window or PC" if elsewhere.desk.casefold() == self.settings.desk.casefold()
+                 else elsewhere.desk)
+        self.query_one("#sign-in-prompt", Label).update(plain(ASK_TAKE_OVER.format(desk=there, since=since)))
         message = self.query_one("#sign-in-message", Static)
-        message.update(plain(ANSWER_TAKE_OVER.format(desk=elsewhere.desk)))
+        message.update(plain(ANSWER_TAKE_OVER.format(desk=there)))
         message.display = True
         self.query_one("#sign-in-checking").display = False
         box.focus()
