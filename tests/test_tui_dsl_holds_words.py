@@ -61,6 +61,7 @@ async def test_after_the_outcome_the_holds_screen_no_longer_says_the_phone_is_wi
         await settle(pilot)
         assert message(app, "#outcome-error") == "Choose the outcome: returned, retained or destroyed."
         await pilot.click("#outcome-RETAINED_BY_POLICE")
+        outcome.query_one("#outcome-pin", Input).value = DSL_PIN  # every outcome is confirmed with the DSL's PIN
         await pilot.click("#outcome-ok")
         await wait_for(pilot, lambda: isinstance(app.screen, CasesScreen), "the outcome recorded")
         await pilot.press("escape")
