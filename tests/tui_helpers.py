@@ -96,8 +96,15 @@ async def type_keys(pilot: Pilot, text: str) -> None:
 
 
 async def sign_in(pilot: Pilot, initials: str = "AA", pin: str = "482913") -> None:
+    """Initials, then the PIN, as a person types them; back once the lock screen has the database's answer (under
+    a loaded machine the PIN's check can outlast settle's bound: the next key would then reach the lock screen)."""
+    from kiosk.screens.lock import LockScreen
+
     await type_keys(pilot, initials)
     await type_keys(pilot, pin)
+    lock = next((screen for screen in pilot.app.screen_stack if isinstance(screen, LockScreen)), None)
+    if lock is not None:
+        await wait_for(pilot, lambda: lock.checking is None, "the PIN's answer", seconds=30)
 
 
 async def scan(pilot: Pilot, code: str) -> None:
