@@ -59,7 +59,7 @@ def _run(condition: str, rounds: int) -> list[float]:
         sender = relay.sender()
     if condition != "off":
         thread = OutboxThread(sender=sender, clock=school.clock, settings=school.settings,
-                              render_attachment=attachment_for, every=0.2)
+                              render_attachment=attachment_for, every=0.2, audit_key=school.keyring.audit_key)
         thread.start()
     times = []
     try:
