@@ -165,3 +165,13 @@ def give_carers_email(school, index: int = 0) -> list[Carer]:  # type: ignore[no
 def send_now(school, sender, **kwargs) -> Round:  # type: ignore[no-untyped-def]
     return send_due(sender=sender, clock=school.clock, settings=school.settings, render_attachment=attachment_for,
                     audit_key=school.keyring.audit_key, **kwargs)
+
+
+def attached_text(data: bytes, folder: Path) -> str:
+    """The words of an attached PDF, as pdftotext lays them out."""
+    import subprocess
+
+    path = folder / "attached.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout

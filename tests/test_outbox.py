@@ -22,7 +22,7 @@ from kiosk.mail.compose import RESEND_HEADER, RESEND_LINE
 from kiosk.mail.senders import SmtpSender, SmtpSettings
 from tests.conftest import DSL_PIN
 from tests.helpers import free_port
-from tests.mail_support import PASSWORD, USER, Relay, give_carers_email, mail_on, send_now, start_relay
+from tests.mail_support import PASSWORD, USER, Relay, attached_text, give_carers_email, mail_on, send_now, start_relay
 
 
 @pytest.fixture
@@ -30,13 +30,6 @@ def relay(tmp_path):
     relay = start_relay(tmp_path)
     yield relay
     relay.stop()
-
-
-def _pdf_text(data: bytes, folder) -> str:
-    path = folder / "attached.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def _states() -> dict[int, str]:
@@ -70,7 +63,7 @@ def test_confiscation_notice_reaches_each_carer_with_parental_responsibility_ove
     assert "Hillcrest Academy" in body and "08:30" in body
     (attached,) = list(mail.iter_attachments())
     assert attached.get_filename() == f"phone-notice-{custody_reference(receipt.custody_id)}.pdf"
-    text = _pdf_text(attached.get_content(), tmp_path)
+    text = attached_text(attached.get_content(), tmp_path)
     assert "a mobile phone has been confiscated" in text and "Zoë Hall" in text and "BAG-0001" in text
     assert grandparent.email not in {r.rcpt_tos[0] for r in relay.received}
     assert set(_states().values()) == {"sent"}
@@ -326,7 +319,7 @@ def _everything_that_left(relay: Relay, folder: Path) -> str:
         parts.append(received.data.decode("utf-8", "replace"))
         parts += [f"{k}: {v}" for k, v in mail.items()]
         parts.append(mail.get_body(preferencelist=("plain",)).get_content())
-        parts += [_pdf_text(a.get_content(), folder) for a in mail.iter_attachments()]
+        parts += [attached_text(a.get_content(), folder) for a in mail.iter_attachments()]
     for row in OutboxMessage.select():
         parts += [row.subject, row.body, row.attachment_json or "", row.recipient_name]
     # The sealed history of each message (kiosk/mail/trail.py) is read by people it was not for: none either.

@@ -6,7 +6,6 @@ server (aiosmtpd, STARTTLS and a login) receives them."""
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -23,7 +22,7 @@ from kiosk.formatting import custody_reference
 from kiosk.mail import outbox, trail
 from kiosk.mail.addresses import NotAnAddress
 from tests.conftest import CLI_ADMIN, OFFICE_PIN
-from tests.mail_support import give_carers_email, mail_on, send_now, start_relay
+from tests.mail_support import attached_text, give_carers_email, mail_on, send_now, start_relay
 
 HOY_PIN = "370461"
 
@@ -33,13 +32,6 @@ def relay(tmp_path):
     relay = start_relay(tmp_path)
     yield relay
     relay.stop()
-
-
-def _pdf_text(data: bytes, folder) -> str:
-    path = folder / "attached.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def _body(received) -> str:
@@ -179,7 +171,7 @@ def test_the_collector_who_gives_an_address_gets_the_release_receipt_attached(sc
     assert "Dear Mrs Dana Hall," in body and "at 15:00 on Monday 30 November" in body and "01632 960000" in body
     (attached,) = list(mail.message.iter_attachments())
     assert attached.get_filename() == f"phone-release-receipt-{custody_reference(receipt.custody_id)}.pdf"
-    text = _pdf_text(attached.get_content(), tmp_path)
+    text = attached_text(attached.get_content(), tmp_path)
     assert "Zoë Hall" in text and "Mrs Dana Hall" in text and "passport" in text
 
 

@@ -13,7 +13,7 @@ from kiosk.labels import history
 from kiosk.labels.content import BagLabel
 from kiosk.labels.from_settings import printer_settings
 from kiosk.labels.layouts import Layout, get_layout
-from kiosk.labels.printers import JobTracker, Printer, PrintFailed, PrintReceipt, check_suitable
+from kiosk.labels.printers import JobTracker, Printer, PrintReceipt, check_suitable
 from kiosk.labels.render import bag_label
 
 
@@ -53,15 +53,8 @@ def print_bag_label_job(ctx: DeskContext, custody_id: int, *, layout: Layout | s
     job_id = history.open_job(ctx, kind="bag", what=f"bag label, seal {label.seal_number or 'not recorded'}",
                               tag_ids=[tag_id], layout=get_layout(layout).key, printer=printer.description,
                               printer_kind=printer_kind, printer_target=printer_target)
-    try:
-        receipt = print_bag_label(label, layout=layout, printer=printer, tracker=history.JobTracking(ctx, job_id))
-    except PrintFailed as error:
-        history.end_job(ctx, job_id, state=history.failed_state(error), why=error.problem)
-        error.in_history(job_id)
-        raise
-    except BaseException:  # the kiosk itself failed (or is closing): the job must not stay "pending" for ever
-        history.end_job(ctx, job_id, state="failed", why="the kiosk stopped before the job was sent")
-        raise
+    with history.sending(ctx, job_id) as tracker:
+        receipt = print_bag_label(label, layout=layout, printer=printer, tracker=tracker)
     if receipt.finished:
         with write_transaction(database_proxy.obj):
             history.complete_job(ctx, job_id)

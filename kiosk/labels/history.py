@@ -9,6 +9,8 @@ Its labels count as printed only through the update that takes it to "completed"
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -85,6 +87,21 @@ def failed_state(error: PrintFailed) -> str:
 
 
 # ── what the Print jobs view and `kiosk print-jobs` read ──────────────────────────────────────────────────────────
+@contextmanager
+def sending(ctx: DeskContext, job_id: int) -> Iterator[JobTracking]:
+    """Around a job's sending: a refusal ends the job failed (or stopped) with the printer's words and the job's
+    number on the error; the kiosk itself failing (or closing) ends it failed: no job stays "pending" for ever."""
+    try:
+        yield JobTracking(ctx, job_id)
+    except PrintFailed as error:
+        end_job(ctx, job_id, state=failed_state(error), why=error.problem)
+        error.in_history(job_id)
+        raise
+    except BaseException:
+        end_job(ctx, job_id, state="failed", why="the kiosk stopped before the job was sent")
+        raise
+
+
 @dataclass(frozen=True)
 class PrintJobLine:
     """One print job as the office reads it."""

@@ -24,7 +24,7 @@ from kiosk.labels.batch import RenderedLabels
 from kiosk.labels.choose import LabelChoice, tag_label, tags_to_print
 from kiosk.labels.from_settings import printer_settings
 from kiosk.labels.layouts import Layout, get_layout
-from kiosk.labels.printers import Printer, PrintFailed, PrintReceipt, Progress, check_suitable
+from kiosk.labels.printers import Printer, PrintReceipt, Progress, check_suitable
 
 PRINT_LABELS = Permission.HAND_IN  # whoever works the desk may print tags
 
@@ -84,16 +84,9 @@ def print_tags(ctx: DeskContext, *, tags: list[Tag], described: str, layout: Lay
     # Drawn label by label as the printer's document is written (memory flat in a run of 2,000), at one name
     # size for the run, so a form's labels look alike.
     images = RenderedLabels([tag_label(tag, school) for tag in tags], layout)
-    try:
+    with history.sending(ctx, job_id) as tracker:
         receipt = printer.print_labels(images, layout, title=f"Phone tags - {described}", progress=progress,
-                                       tracker=history.JobTracking(ctx, job_id))
-    except PrintFailed as error:
-        history.end_job(ctx, job_id, state=history.failed_state(error), why=error.problem)
-        error.in_history(job_id)
-        raise
-    except BaseException:  # the kiosk itself failed (or is closing): the job must not stay "pending" for ever
-        history.end_job(ctx, job_id, state="failed", why="the kiosk stopped before the job was sent")
-        raise
+                                       tracker=tracker)
     if not receipt.finished:  # sent and not followed: "printed" would be a guess
         history.JobTracking(ctx, job_id).state("pending", "sent and not followed: check the labels came out")
         return LabelsPrinted(labels=len(tags), choice=described, layout=layout.key, receipt=receipt, job_id=job_id)
